@@ -1,0 +1,188 @@
+/* blob.c — constant data. Blobs are immutable and reference counted so that
+ * every snapshot of a graph shares its weights; a fill blob (random, zeros,
+ * ones with a seed) is generated only when its bytes are first read, so a
+ * synthetic 100k-op graph costs no weight memory until someone runs it. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nx.h"
+
+static const char *fills[NX_FILL_COUNT] = {"random", "zeros", "ones"};
+
+const char *nx_fill_name(int fill)
+{
+	return fill >= 0 && fill < NX_FILL_COUNT ? fills[fill] : "?";
+}
+
+int nx_fill_parse(const char *s, size_t len)
+{
+	for (int i = 0; i < NX_FILL_COUNT; i++)
+		if (strlen(fills[i]) == len && !memcmp(fills[i], s, len))
+			return i;
+	return -1;
+}
+
+static nx_blob *blob_alloc(const nx_type *t, int src)
+{
+	nx_blob *b = nx_xcalloc(1, sizeof *b);
+	b->refs = 1;
+	b->src = (uint8_t)src;
+	b->type = *t;
+	b->type.layout = NX_LAYOUT_PLAIN;
+	return b;
+}
+
+size_t nx_blob_nbytes(const nx_blob *b)
+{
+	int64_t n = nx_type_bytes(&b->type);
+	return n < 0 ? 0 : (size_t)n;
+}
+
+nx_blob *nx_blob_new_data(const nx_type *t, void *data)
+{
+	nx_blob *b = blob_alloc(t, NX_BLOB_DATA);
+	b->data = data;
+	return b;
+}
+
+nx_blob *nx_blob_new_copy(const nx_type *t, const void *data)
+{
+	nx_blob *b = blob_alloc(t, NX_BLOB_DATA);
+	size_t n = nx_blob_nbytes(b);
+	b->data = nx_xmalloc(n);
+	memcpy(b->data, data, n);
+	return b;
+}
+
+nx_blob *nx_blob_new_fill(const nx_type *t, int fill, uint64_t seed)
+{
+	nx_blob *b = blob_alloc(t, NX_BLOB_FILL);
+	b->fill = (uint8_t)fill;
+	b->seed = seed;
+	return b;
+}
+
+nx_blob *nx_blob_new_file(const nx_type *t, const char *dir, const char *path,
+			  uint64_t offset, nx_err *err)
+{
+	nx_blob *b = blob_alloc(t, NX_BLOB_FILE);
+	size_t n = nx_blob_nbytes(b);
+	char *full;
+	if (dir && *dir && path[0] != '/') {
+		size_t k = strlen(dir) + strlen(path) + 2;
+		full = nx_xmalloc(k);
+		snprintf(full, k, "%s/%s", dir, path);
+	} else {
+		full = nx_xstrdup(path);
+	}
+	FILE *f = fopen(full, "rb");
+	if (!f) {
+		nx_err_set(err, "weights file %s: %s", full, strerror(errno));
+		goto fail;
+	}
+	b->data = nx_xmalloc(n);
+	if (fseek(f, (long)offset, SEEK_SET) != 0 || fread(b->data, 1, n, f) != n) {
+		nx_err_set(err, "weights file %s: cannot read %zu bytes at offset %llu "
+			   "(file too short?)", full, n, (unsigned long long)offset);
+		fclose(f);
+		goto fail;
+	}
+	fclose(f);
+	free(full);
+	b->path = nx_xstrdup(path);
+	b->offset = offset;
+	return b;
+fail:
+	free(full);
+	free(b->data);
+	free(b);
+	return NULL;
+}
+
+nx_blob *nx_blob_ref(nx_blob *b)
+{
+	b->refs++;
+	return b;
+}
+
+void nx_blob_unref(nx_blob *b)
+{
+	if (!b || --b->refs > 0)
+		return;
+	free(b->data);
+	free(b->path);
+	free(b);
+}
+
+/* splitmix64: tiny, seedable, and the same on every machine. */
+static uint64_t next_u64(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static double next_unit(uint64_t *s) /* [0, 1) */
+{
+	return (double)(next_u64(s) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static void store(void *data, int dtype, int64_t i, double v)
+{
+	switch (dtype) {
+	case NX_F32: ((float *)data)[i] = (float)v; break;
+	case NX_F16: ((uint16_t *)data)[i] = nx_f32_to_f16((float)v); break;
+	case NX_BF16: ((uint16_t *)data)[i] = nx_f32_to_bf16((float)v); break;
+	case NX_I8: ((int8_t *)data)[i] = (int8_t)v; break;
+	case NX_U8: ((uint8_t *)data)[i] = (uint8_t)v; break;
+	case NX_I32: ((int32_t *)data)[i] = (int32_t)v; break;
+	case NX_I64: ((int64_t *)data)[i] = (int64_t)v; break;
+	case NX_BOOL: ((uint8_t *)data)[i] = v != 0; break;
+	}
+}
+
+/* Random fills are shaped to keep synthetic networks numerically sane:
+ * weights (rank >= 2) are uniform in +-sqrt(3/fan_in), so activations keep
+ * their scale through deep stacks; vectors (rank <= 1: biases, scales,
+ * variances) are uniform in [0.5, 1.5), valid even as a variance; integer
+ * tensors are uniform in [0, 8). docs/ir.md states the same. */
+static void generate(nx_blob *b)
+{
+	int64_t n = nx_type_numel(&b->type);
+	b->data = nx_xcalloc((size_t)n, nx_dtype_size(b->type.dtype));
+	uint64_t s = b->seed;
+	double lo = 0, hi = 1;
+	if (b->fill == NX_FILL_RANDOM) {
+		if (!nx_dtype_is_float(b->type.dtype)) {
+			lo = 0, hi = 8;
+		} else if (b->type.rank >= 2) {
+			double fan_in = (double)n / (double)b->type.dims[0];
+			hi = sqrt(3.0 / fan_in);
+			lo = -hi;
+		} else {
+			lo = 0.5, hi = 1.5;
+		}
+	}
+	for (int64_t i = 0; i < n; i++) {
+		double v;
+		if (b->fill == NX_FILL_ZEROS)
+			v = 0;
+		else if (b->fill == NX_FILL_ONES)
+			v = 1;
+		else if (nx_dtype_is_float(b->type.dtype))
+			v = lo + (hi - lo) * next_unit(&s);
+		else
+			v = floor(lo + (hi - lo) * next_unit(&s));
+		store(b->data, b->type.dtype, i, v);
+	}
+}
+
+const void *nx_blob_data(nx_blob *b)
+{
+	if (!b->data && b->src == NX_BLOB_FILL)
+		generate(b);
+	return b->data;
+}

@@ -1,0 +1,145 @@
+/* util.c — allocation that cannot fail silently, whole-file reads and
+ * atomic writes, and a monotonic clock. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nx.h"
+
+static void oom(size_t n)
+{
+	fprintf(stderr, "nex: out of memory (%zu bytes)\n", n);
+	exit(2);
+}
+
+void *nx_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		oom(n);
+	return p;
+}
+
+void *nx_xcalloc(size_t n, size_t m)
+{
+	void *p = calloc(n ? n : 1, m ? m : 1);
+	if (!p)
+		oom(n * m);
+	return p;
+}
+
+void *nx_xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (!q)
+		oom(n);
+	return q;
+}
+
+char *nx_xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	return memcpy(nx_xmalloc(n), s, n);
+}
+
+void nx_grow(void **p, uint32_t *cap, uint32_t need, size_t elem)
+{
+	if (need <= *cap)
+		return;
+	uint64_t c = *cap ? *cap : 8;
+	while (c < need)
+		c *= 2;
+	if (c > UINT32_MAX - 1)
+		c = UINT32_MAX - 1;
+	if (c < need)
+		oom((size_t)need * elem);
+	*p = nx_xrealloc(*p, (size_t)c * elem);
+	*cap = (uint32_t)c;
+}
+
+char *nx_read_file(const char *path, size_t *len, nx_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		nx_err_set(err, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	size_t cap = 1 << 16, n = 0;
+	char *buf = nx_xmalloc(cap + 1);
+	for (;;) {
+		size_t r = fread(buf + n, 1, cap - n, f);
+		n += r;
+		if (r == 0)
+			break;
+		if (n == cap) {
+			cap *= 2;
+			buf = nx_xrealloc(buf, cap + 1);
+		}
+	}
+	int bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		nx_err_set(err, "%s: read error", path);
+		free(buf);
+		return NULL;
+	}
+	buf[n] = 0;
+	if (len)
+		*len = n;
+	return buf;
+}
+
+int nx_write_file_atomic(const char *path, const void *data, size_t len, nx_err *err)
+{
+	size_t pl = strlen(path);
+	char *tmp = nx_xmalloc(pl + 16);
+	snprintf(tmp, pl + 16, "%s.tmpXXXXXX", path);
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		nx_err_set(err, "%s: cannot create temporary file: %s", path, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	const char *p = data;
+	size_t left = len;
+	while (left) {
+		ssize_t w = write(fd, p, left);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		p += w;
+		left -= (size_t)w;
+	}
+	if (fsync(fd) != 0 || fchmod(fd, 0644) != 0)
+		goto fail;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0)
+		goto fail;
+	free(tmp);
+	return 0;
+fail:
+	nx_err_set(err, "%s: write failed: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	free(tmp);
+	return -1;
+}
+
+double nx_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}

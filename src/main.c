@@ -1,0 +1,50 @@
+/* main.c — the nex command line: dispatch to the subcommands listed in
+ * src/cli/commands.def. With no command, nex opens the built-in demo model
+ * (the TUI will open there; until it lands, `demo` prints it). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *summary;
+} commands[] = {
+#define X(name, fn, summary) {name, fn, summary},
+#include "commands.def"
+#undef X
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: nex [COMMAND] [ARGS...]\n\n"
+		   "nex is a workbench for a Neural-Engine-like accelerator compiler.\n"
+		   "With no command it opens the built-in demo model.\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n`nex COMMAND --help` tells more. Exit codes: 0 ok, 1 user error, "
+		   "2 internal error.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		char *demo_argv[] = {"demo", NULL};
+		return nxc_demo(1, demo_argv);
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("nex %s\n", NX_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "nex: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return 1;
+}
