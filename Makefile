@@ -35,7 +35,7 @@ asan: deps
 fuzz: deps
 	@if command -v clang >/dev/null 2>&1; then \
 		CC=clang $(CMAKE) -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DNEX_FUZZ=ON >/dev/null && \
-		$(CMAKE) --build $(FUZZ_BUILD) -j $(JOBS) && sh tests/fuzz/run.sh $(FUZZ_BUILD) 30; \
+		$(CMAKE) --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers && sh tests/fuzz/run.sh $(FUZZ_BUILD) 30; \
 	else echo "fuzz: clang not found, fuzzers skipped"; fi
 
 models:

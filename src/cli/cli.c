@@ -4,13 +4,75 @@
 
 #include "cli.h"
 
-nx_graph *nxc_load(const char *path)
+static bool ends_with(const char *s, const char *suf)
+{
+	size_t n = strlen(s), k = strlen(suf);
+	return n >= k && !strcmp(s + n - k, suf);
+}
+
+nx_graph *nxc_load_opts(const char *path, const nx_onnx_opts *o)
 {
 	nx_err err;
-	nx_graph *g = !strcmp(path, "demo") ? nx_demo(&err) : nx_load(path, &err);
+	nx_graph *g;
+	if (!strcmp(path, "demo"))
+		g = nx_demo(&err);
+	else if (o && ends_with(path, ".onnx"))
+		g = nx_onnx_import(path, o, &err);
+	else
+		g = nx_load(path, &err);
 	if (!g)
 		fprintf(stderr, "nex: %s\n", err.msg);
 	return g;
+}
+
+nx_graph *nxc_load(const char *path)
+{
+	return nxc_load_opts(path, NULL);
+}
+
+int nxc_shape_opt(int argc, char **argv, int i, nxc_shapes *s)
+{
+	const char *v;
+	int used = nxc_opt(argc, argv, i, "--shape", &v);
+	if (used <= 0)
+		return used;
+	const char *eq = strchr(v, '=');
+	if (!eq || eq == v || s->n >= sizeof s->b / sizeof s->b[0]) {
+		fprintf(stderr, "nex %s: --shape wants NAME=d,d,...: '%s'\n", argv[0], v);
+		return -1;
+	}
+	nx_shape_bind *b = &s->b[s->n];
+	memset(b, 0, sizeof *b);
+	/* The name is the text before '=': a copy that ends there, freed by
+	 * nxc_shapes_free. */
+	char *name = nx_xmalloc((size_t)(eq - v) + 1);
+	memcpy(name, v, (size_t)(eq - v));
+	name[eq - v] = 0;
+	b->name = name;
+	const char *p = eq + 1;
+	while (*p) {
+		char *end;
+		long long d = strtoll(p, &end, 10);
+		if (end == p || d <= 0 || b->rank >= NX_MAX_RANK || (*end && *end != ',')) {
+			fprintf(stderr, "nex %s: --shape %s: dims must be positive integers "
+				"separated by commas (at most %d)\n", argv[0], v, NX_MAX_RANK);
+			free(name);
+			return -1;
+		}
+		b->dims[b->rank++] = d;
+		p = *end ? end + 1 : end;
+	}
+	s->n++;
+	return used;
+}
+
+nx_onnx_opts nxc_onnx_opts(const nxc_shapes *s)
+{
+	nx_onnx_opts o;
+	memset(&o, 0, sizeof o);
+	o.binds = s->b;
+	o.n_binds = s->n;
+	return o;
 }
 
 int nxc_wants_help(int argc, char **argv)
@@ -47,4 +109,11 @@ long long nxc_num(const char *s)
 		return -1;
 	long long v = strtoll(s, &end, 10);
 	return *end || v < 0 ? -1 : v;
+}
+
+void nxc_shapes_free(nxc_shapes *s)
+{
+	for (uint32_t i = 0; i < s->n; i++)
+		free((char *)s->b[i].name);
+	s->n = 0;
 }

@@ -423,44 +423,92 @@ int nx_infer_op(nx_graph *g, uint32_t o, nx_err *err);
 int nx_infer_graph(nx_graph *g, nx_err *err);
 /* numpy broadcast of two shapes; -1 + err if incompatible. */
 int nx_broadcast(const nx_type *a, const nx_type *b, nx_type *out, nx_err *err);
+/* Helpers for the nx_infer_<kind> functions, which expect nx_infer_op's
+ * checks (arity, attribute schema, operand types known) to have passed: call
+ * them through nx_infer_op, not directly.
+ * nx_infer_fail: err = "op %<first result> (<kind>): <reason>"; returns -1. */
+int nx_infer_fail(const nx_graph *g, uint32_t o, nx_err *err, const char *fmt, ...)
+	NX_PRINTF(4, 5);
+nx_type nx_infer_in(const nx_graph *g, uint32_t o, uint32_t i); /* operand i's type */
+/* Sets result i to t (dtype, rank, dims), keeping the result's layout tag;
+ * -1 + err if rank > NX_MAX_RANK, a dim < 1 or the element count overflows. */
+int nx_infer_set(nx_graph *g, uint32_t o, uint32_t i, const nx_type *t, nx_err *err);
+/* axis in [-rank, rank) -> *out in [0, rank); what names it in the error. */
+int nx_infer_axis(const nx_graph *g, uint32_t o, nx_err *err, const char *what, int64_t axis,
+		  int rank, int *out);
+/* axes (negative ones count from the end) -> mark[0..NX_MAX_RANK): true for
+ * each listed axis; -1 + err if one is out of range or listed twice. */
+int nx_infer_axes(const nx_graph *g, uint32_t o, nx_err *err, const int64_t *axes, uint32_t n,
+		  int rank, bool *mark);
+/* -1 + err naming both operands unless operands i and j share a dtype. */
+int nx_infer_same_dtype(const nx_graph *g, uint32_t o, uint32_t i, uint32_t j, nx_err *err);
+/* nx_type_str into buf, returning buf (for messages). */
+char *nx_infer_tstr(const nx_type *t, char *buf, size_t n);
+/* Dtype sets for nx_infer_dtype_in: bit (1u << nx_dtype). */
+#define NX_DT_FLOAT ((1u << NX_F32) | (1u << NX_F16) | (1u << NX_BF16))
+#define NX_DT_SINT ((1u << NX_I8) | (1u << NX_I32) | (1u << NX_I64))
+#define NX_DT_NUM (NX_DT_FLOAT | NX_DT_SINT | (1u << NX_U8))
+#define NX_DT_ALL (NX_DT_NUM | (1u << NX_BOOL))
+/* -1 + err naming the operand and the accepted dtypes unless operand i's
+ * dtype is in mask. */
+int nx_infer_dtype_in(const nx_graph *g, uint32_t o, uint32_t i, unsigned mask, nx_err *err);
 
 /* ---- verify.c ------------------------------------------------------------ */
-/* Every rule of docs/ir.md ("Verifier"); the first broken one in err, naming
- * the op and the rule. */
+/* Checks the IR rules (verify.c): schedule list consistent and
+ * holding each live op once; ids and pool ranges valid; operand and result
+ * counts per the registry; required operands present; operands, outputs and
+ * inputs live; results point back to their producer; one definition per
+ * value; names unique; use lists exactly the live operand slots; every use
+ * after its definition in schedule order (so no cycles); types known, equal
+ * (dtype + dims) to nx_infer_op's, constants' matching their blob; attributes
+ * per schema (through nx_infer_op). Returns 0, or -1 with the first broken
+ * rule in err ("op %c3 (conv): ..."). g is left unchanged: inference runs
+ * on a scratch clone. */
 int nx_verify(nx_graph *g, nx_err *err);
 
 /* ---- printer.c: the .nex text form ---------------------------------------- */
 typedef struct nx_print_opts {
 	/* Where blob data goes: NULL prints data blobs as blob(#k) references
 	 * (for display; the parser refuses them); otherwise a writer that stores
-	 * the bytes and returns the (file, offset) to print. */
+	 * the bytes and returns the (file, offset) to print, and 0 (nonzero =
+	 * failed: the print fails; keep the reason in ctx). It also receives
+	 * file blobs, so a save gathers every weight in its own file. */
 	int (*store_blob)(void *ctx, nx_blob *b, const char **file, uint64_t *offset);
 	void *store_ctx;
 	uint32_t inline_max;  /* data blobs up to this many elements print inline */
 	bool show_ids;        /* append "// #op" ids, for debugging */
 } nx_print_opts;
-extern const nx_print_opts nx_print_defaults;
-/* Caller frees the returned string. */
+extern const nx_print_opts nx_print_defaults; /* no store, inline_max 16 */
+/* o NULL = defaults. Caller frees the returned string; NULL if store_blob
+ * failed. */
 char *nx_print_str(const nx_graph *g, const nx_print_opts *o, size_t *len);
+/* 0, or -1 if store_blob or the write failed. */
 int nx_print(const nx_graph *g, FILE *f, const nx_print_opts *o);
 /* One op as its text line (no indentation, no newline); caller frees. */
 char *nx_print_op(const nx_graph *g, uint32_t o);
 
 /* ---- parser.c ------------------------------------------------------------ */
-/* file names the source in messages; dir resolves file("x.bin") references
- * (NULL = current directory). Caller frees the graph. */
+/* file names the source in messages (NULL: "<input>"); dir resolves
+ * file("x.bin") references (NULL = current directory). Runs nx_infer_op on
+ * every op as it is read; a declared type must match the inferred one.
+ * Caller frees the graph. */
 nx_graph *nx_parse(const char *text, size_t len, const char *file, const char *dir,
 		   nx_err *err);
 
-/* ---- json.c: the JSON form ----------------------------------------------- */
+/* ---- json.c: the JSON form (docs/ir-json.md) ----------------------------- */
+/* As nx_parse: file names the source in messages, dir resolves "file"
+ * weight references (NULL = current directory); every op's types are
+ * inferred and must match the declared ones. Caller frees the graph. */
 nx_graph *nx_json_parse(const char *text, size_t len, const char *file, const char *dir,
 			nx_err *err);
-/* Caller frees. Blob data as in nx_print_opts. */
+/* Caller frees. Blob data as in nx_print_opts (o NULL = nx_print_defaults);
+ * NULL if store_blob fails. */
 char *nx_json_print(const nx_graph *g, const nx_print_opts *o);
 
 /* ---- io.c: load and save by file extension (.nex, .json, .onnx) ---------- */
 nx_graph *nx_load(const char *path, nx_err *err);
-/* Writes path (and path.bin for weights) atomically. */
+/* Writes path atomically; for .nex and .json, data blobs of more than 16
+ * elements go first to path.bin (64-byte aligned, named by its base name). */
 int nx_save(const nx_graph *g, const char *path, nx_err *err);
 
 /* ---- diff.c: IR diff by stable id ---------------------------------------- */
@@ -484,6 +532,10 @@ typedef struct nx_diff {
  * descendant of the other through clones); else every op reads as changed. */
 nx_diff *nx_diff_graphs(const nx_graph *a, const nx_graph *b);
 void nx_diff_free(nx_diff *d);
+/* "kind", "operands", "attrs", "types", "order", "names" for one NX_DIFF_*
+ * bit; "added", "removed", "changed" for an nx_change. NULL if unknown. */
+const char *nx_diff_what_name(uint32_t bit);
+const char *nx_diff_change_name(int change);
 
 /* ---- linediff.c: unified line diff (Myers, linear space) ----------------- */
 /* Unified diff of two texts with ctx lines of context; caller frees.
@@ -491,16 +543,273 @@ void nx_diff_free(nx_diff *d);
 char *nx_unified_diff(const char *a, size_t na, const char *b, size_t nb,
 		      const char *name_a, const char *name_b, int ctx);
 
+/* ---- tensor.c: dense tensors for the interpreter ------------------------- */
+/* A tensor owns its data (malloc'd); free with nx_tensor_free. f16/bf16 data
+ * is stored as uint16 bit patterns, bool as one byte. */
+typedef struct nx_tensor {
+	nx_type type;
+	void *data;
+} nx_tensor;
+nx_tensor nx_tensor_alloc(const nx_type *t);  /* zero-filled */
+void nx_tensor_free(nx_tensor *t);
+/* Element i as double / stored from double, whatever the dtype. */
+double nx_tensor_get(const nx_tensor *t, int64_t i);
+void nx_tensor_set(nx_tensor *t, int64_t i, double v);
+/* Like nx_tensor_alloc, contents undefined (for kernels that write every
+ * element). Caller frees with nx_tensor_free. */
+nx_tensor nx_tensor_empty(const nx_type *t);
+nx_tensor nx_tensor_copy(const nx_tensor *t);  /* deep copy; caller frees */
+int64_t nx_tensor_numel(const nx_tensor *t);
+size_t nx_tensor_nbytes(const nx_tensor *t);
+/* The same tensor in dtype `to`, element by element as Cast does (float to
+ * int truncates toward zero, to bool is != 0, to f16/bf16 rounds to nearest
+ * even). Caller frees. */
+nx_tensor nx_tensor_convert(const nx_tensor *t, int to);
+
+/* ---- tensor_io.c: tensor files: ONNX TensorProto (.pb) and numpy (.npy) --- */
+/* Reads a tensor, the format chosen by the extension (.npy, else .pb). *name
+ * (if name is not NULL) gets the TensorProto's name or NULL; caller frees it
+ * and the tensor. A dtype nex lacks (double, string, int16, ...) is an error
+ * naming it. */
+int nx_tensor_read(const char *path, nx_tensor *t, char **name, nx_err *err);
+/* Decodes a serialized TensorProto (what nx_tensor_read does after reading
+ * the file). */
+int nx_tensor_from_pb(const void *buf, size_t len, nx_tensor *t, char **name, nx_err *err);
+/* Writes atomically, the format chosen by the extension (.npy, else .pb);
+ * name goes into the TensorProto (NULL: none). bf16 has no .npy dtype: an
+ * error. */
+int nx_tensor_write(const char *path, const nx_tensor *t, const char *name, nx_err *err);
+
+/* ---- interp.c (+ kern_*.c): the reference interpreter --------------------- */
+typedef struct nx_run_opts {
+	int threads;   /* worker threads for kernels; 0 = one per core */
+	bool keep;     /* keep every intermediate tensor, by value id */
+} nx_run_opts;
+typedef struct nx_run_result {
+	nx_tensor *outputs; uint32_t n_outputs;  /* one per graph output */
+	nx_tensor *values; uint32_t n_values;    /* by value id if keep, else NULL */
+} nx_run_result;
+/* Runs g in schedule order on inputs (one per graph input, in order; types
+ * must match). Fills res (caller frees with nx_run_result_free). */
+int nx_run(nx_graph *g, const nx_tensor *inputs, uint32_t n_inputs, const nx_run_opts *o,
+	   nx_run_result *res, nx_err *err);
+void nx_run_result_free(nx_run_result *r);
+/* Evaluates one op: in[i] is operand i (data NULL for an absent optional
+ * operand); out[0..n_out) are allocated by the call with the result types
+ * (which must be inferred). Used by constant folding. */
+int nx_eval_op(nx_graph *g, uint32_t op, const nx_tensor *in, nx_tensor *out, nx_err *err);
+/* What keep gives: values[v] for every op result and graph input; constants
+ * and dead values have data NULL (read constants from the graph). Kinds
+ * without a kernel: none but opaque, which nx_run refuses naming the op. */
+
+/* ---- pool.c: worker threads for the interpreter's kernels ---------------- */
+typedef struct nx_pool nx_pool;
+/* threads <= 1: no workers, nx_pool_for runs inline. Caller frees with
+ * nx_pool_free. */
+nx_pool *nx_pool_new(int threads);
+void nx_pool_free(nx_pool *p);
+int nx_pool_threads(const nx_pool *p);  /* 1 for NULL */
+/* Splits [0, n) into contiguous chunks, one per thread (the caller's thread
+ * takes one), calls fn(ctx, lo, hi) on each and returns when all are done.
+ * p may be NULL (inline). Not reentrant: fn must not call nx_pool_for. */
+void nx_pool_for(nx_pool *p, int64_t n, void (*fn)(void *ctx, int64_t lo, int64_t hi),
+		 void *ctx);
+
+/* ---- kern_*.c: interpreter kernels, one per op kind (table in interp.c) --
+ * A kernel reads its operands and attributes and fills out[], which the
+ * driver allocated with the result types. Half-float operands and results
+ * arrive as f32 for kinds the table marks so (the driver converts and rounds
+ * back); other dtypes arrive as they are. */
+typedef struct nx_kern {
+	nx_graph *g;
+	uint32_t op;
+	const nx_tensor *in; uint32_t n_in;  /* data NULL = absent optional operand */
+	nx_tensor *out; uint32_t n_out;
+	nx_pool *pool;                       /* NULL = single thread */
+	nx_err *err;
+} nx_kern;
+typedef int (*nx_kern_fn)(nx_kern *k);
+/* err = "op %<result> (<kind>): <reason>"; returns -1. */
+int nx_kern_fail(nx_kern *k, const char *fmt, ...) NX_PRINTF(2, 3);
+/* The fused activation of op (attr act), applied in place to n floats;
+ * returns -1 + err for an unknown name. */
+typedef struct nx_act {
+	int kind;            /* 0 = none */
+	float alpha, beta;
+} nx_act;
+int nx_act_get(const nx_graph *g, uint32_t op, nx_act *a, nx_err *err);
+void nx_act_apply(const nx_act *a, float *x, int64_t n);
+/* kern_elem.c */
+int nx_kern_unary(nx_kern *k);      /* sqrt exp log neg abs reciprocal erf softplus and
+				       the activations */
+int nx_kern_binary(nx_kern *k);     /* add sub mul div pow prelu, numpy broadcast */
+int nx_kern_minmax(nx_kern *k);     /* variadic max, min */
+int nx_kern_clip(nx_kern *k);
+int nx_kern_cast(nx_kern *k);
+/* kern_shape.c */
+int nx_kern_copy(nx_kern *k);       /* identity reshape flatten squeeze unsqueeze */
+int nx_kern_transpose(nx_kern *k);
+int nx_kern_concat(nx_kern *k);
+int nx_kern_split(nx_kern *k);
+int nx_kern_slice(nx_kern *k);
+int nx_kern_gather(nx_kern *k);
+int nx_kern_pad(nx_kern *k);
+int nx_kern_shape(nx_kern *k);
+int nx_kern_expand(nx_kern *k);
+/* kern_resize.c */
+int nx_kern_resize(nx_kern *k);
+/* kern_reduce.c */
+int nx_kern_reduce(nx_kern *k);     /* reduce_mean reduce_sum reduce_max */
+/* kern_norm.c */
+int nx_kern_softmax(nx_kern *k);    /* softmax log_softmax */
+int nx_kern_layer_norm(nx_kern *k);
+int nx_kern_batch_norm(nx_kern *k);
+/* kern_conv.c */
+int nx_kern_conv(nx_kern *k);
+int nx_kern_conv_transpose(nx_kern *k);
+/* kern_matmul.c */
+int nx_kern_matmul(nx_kern *k);
+int nx_kern_gemm(nx_kern *k);
+/* kern_pool.c */
+int nx_kern_pool(nx_kern *k);       /* max_pool avg_pool */
+int nx_kern_global_pool(nx_kern *k);
+
+/* ---- onnx_import.c, onnx_export.c ---------------------------------------- */
+typedef struct nx_shape_bind {
+	const char *name;             /* graph input */
+	int rank;
+	int64_t dims[NX_MAX_RANK];
+} nx_shape_bind;
+typedef struct nx_onnx_opts {
+	const nx_shape_bind *binds; uint32_t n_binds;  /* --shape NAME=1,3,640,640 */
+	/* Graph inputs to import as constants with these values (by name); the
+	 * conformance runner uses it for inputs that feed shape operands. */
+	const char *const *const_names; const nx_tensor *const_values; uint32_t n_consts;
+	/* Non-fatal notes (opaque ops, ...): called once each; NULL = stderr. */
+	void (*warn)(void *ctx, const char *msg);
+	void *warn_ctx;
+} nx_onnx_opts;
+nx_graph *nx_onnx_import(const char *path, const nx_onnx_opts *o, nx_err *err);
+nx_graph *nx_onnx_import_mem(const void *buf, size_t len, const char *name, const char *dir,
+			     const nx_onnx_opts *o, nx_err *err);
+int nx_onnx_export(const nx_graph *g, const char *path, nx_err *err);
+/* The serialized model in memory (caller frees); NULL + err on failure. */
+void *nx_onnx_export_mem(const nx_graph *g, size_t *len, nx_err *err);
+
+/* ---- target.c (+ target_presets.c): the accelerator description ---------
+ * What the NE model (src/sim) costs against and what passes read their
+ * constraints from (layout alignment, SRAM size, field limits, CPU-fallback
+ * ops). Plain data: copy it freely. Every field has a name in a table (see
+ * nx_target_fields) through which the CLI (--set), JSON files, Lua and the TUI
+ * read and write it; docs/ne-model.md documents each field and its source. */
+typedef enum nx_dataflow { NX_DF_WS, NX_DF_OS, NX_DF_IS, NX_DF_COUNT } nx_dataflow;
+
+typedef struct nx_target {
+	char name[32];            /* preset or file it came from */
+	/* compute: `cores` arrays of macs/array_cols rows x array_cols columns */
+	int64_t cores;
+	int64_t macs_fp16;        /* MACs per cycle per core, fp16 (f32/bf16 run as fp16) */
+	int64_t macs_int8;        /* MACs per cycle per core, int8 */
+	int64_t array_cols;       /* MAC array columns (output channels per fold) */
+	int64_t dataflow;         /* nx_dataflow of the arrays */
+	int64_t vec_elems;        /* element ops per cycle per core (vector/planar unit) */
+	double clock;             /* Hz */
+	/* memory */
+	int64_t sram;             /* on-chip activation memory, bytes */
+	int64_t kmem;             /* kernel (weight) buffer, bytes */
+	double sram_bw;           /* bytes per cycle */
+	double dram_bw;           /* bytes per cycle, the whole SoC */
+	double dram_share;        /* fraction of dram_bw the NE gets */
+	/* overheads */
+	double task_overhead;     /* cycles per op (task descriptor) */
+	double launch_overhead;   /* microseconds per program dispatch */
+	/* layout */
+	int64_t align;            /* last axis padded to this many bytes (NE layout) */
+	int64_t buf_gran;         /* NE buffers come in units of this many bytes */
+	/* hardware field limits */
+	int64_t max_kernel, max_pad, max_groups, max_hw, max_c;
+	int64_t max_pool_kernel, max_pool_stride, max_upsample, max_rank;
+	uint64_t cpu_ops[2];      /* op kinds that always fall back: bit k of nx_opkind */
+	/* CPU fallback */
+	double cpu_flops;         /* FLOP/s (one MAC = 2) */
+	double cpu_bw;            /* bytes/s */
+	double cpu_op_overhead;   /* microseconds per fallback op */
+	/* energy */
+	double e_mac_fp16, e_mac_int8; /* pJ per MAC */
+	double e_sram, e_dram;    /* pJ per byte */
+	double e_cpu_flop;        /* pJ per CPU FLOP */
+	double static_power;      /* W while the NE runs */
+} nx_target;
+
+typedef enum nx_tfield_kind {
+	NX_TF_STR, NX_TF_INT, NX_TF_BYTES, NX_TF_REAL, NX_TF_FRACTION, NX_TF_ENUM, NX_TF_OPS
+} nx_tfield_kind;
+typedef struct nx_target_field {
+	const char *name;  /* as in --set NAME=VALUE and JSON keys */
+	uint8_t kind;      /* nx_tfield_kind */
+	size_t off;        /* offsetof(nx_target, member) */
+	const char *unit;  /* "bytes", "B/cycle", "Hz", ... (what `get` prints) */
+	const char *doc;   /* one line */
+} nx_target_field;
+
+/* The field table; *n gets its length. */
+const nx_target_field *nx_target_fields(size_t *n);
+const nx_target_field *nx_target_field_find(const char *name);
+/* Presets compiled in (a11 ... m4, scalesim-32x32-{ws,os,is}). */
+size_t nx_target_preset_count(void);
+const nx_target *nx_target_preset_at(size_t i);
+/* One line on where the preset's figures come from; "" if none. */
+const char *nx_target_preset_note(const char *name);
+/* Copies preset `name` into *t; -1 + err listing the presets if unknown. */
+int nx_target_preset(const char *name, nx_target *t, nx_err *err);
+/* NAME or path.json: a preset name, else a JSON file (nx_target_load). */
+int nx_target_resolve(const char *spec, nx_target *t, nx_err *err);
+/* Sets one field from text: sizes take KiB/MiB/GiB (and KB/MB/GB) suffixes
+ * and fractions ("1.5MiB"), fractions take "0.5", "50%" or "1/2", clock
+ * "1.3GHz", bandwidths "68GB/s" (converted with the target's clock), times
+ * "85us"/"1ms", cpu_ops a list "gather,opaque" or edits "+resize,-gather".
+ * Validates the result; on error -1, err says why (listing the fields when
+ * the name is unknown) and *t is unchanged. */
+int nx_target_set(nx_target *t, const char *field, const char *value, nx_err *err);
+/* "NAME=VALUE" as nx_target_set. */
+int nx_target_set_kv(nx_target *t, const char *kv, nx_err *err);
+/* A field's value as text that nx_target_set reads back; -1 if unknown. */
+int nx_target_get(const nx_target *t, const char *field, char *buf, size_t n);
+/* Consistency: positive sizes and rates, macs divisible by array_cols, ... */
+int nx_target_validate(const nx_target *t, nx_err *err);
+/* JSON: an object of every field. Loading starts from "preset" if the object
+ * names one (then any subset of fields overrides it), else every field must
+ * be present. Unknown keys are errors. Caller frees the string. */
+char *nx_target_to_json(const nx_target *t);
+int nx_target_from_json(const char *text, size_t len, const char *file, nx_target *t,
+			nx_err *err);
+int nx_target_load(const char *path, nx_target *t, nx_err *err);
+int nx_target_save(const nx_target *t, const char *path, nx_err *err);
+/* Derived figures. int8 rate for i8/u8 compute, fp16 rate otherwise. */
+int64_t nx_target_macs(const nx_target *t, int dtype);        /* per core per cycle */
+double nx_target_peak_macs(const nx_target *t, int dtype);    /* all cores, per cycle */
+double nx_target_ne_dram_bw(const nx_target *t);              /* dram_bw x dram_share */
+bool nx_target_cpu_op(const nx_target *t, int kind);
+void nx_target_set_cpu_op(nx_target *t, int kind, bool on);
+const char *nx_dataflow_name(int df);
+
 /* ---- gen.c: synthetic graphs -------------------------------------------- */
 typedef enum nx_gen_kind { NX_GEN_CHAIN, NX_GEN_RESNET, NX_GEN_TRANSFORMER } nx_gen_kind;
 typedef struct nx_gen_opts {
 	int kind;          /* nx_gen_kind */
-	uint32_t ops;      /* approximate op count (constants not counted) */
-	uint64_t seed;
-	/* transformer: sequence length and model width (0 = defaults) */
-	uint32_t seq, dmodel;
+	uint32_t ops;      /* op count, 1..1000000 (constants not counted):
+			    * whole blocks (at least one) are added until it is
+			    * reached, so the result exceeds it by less than a
+			    * block */
+	uint64_t seed;     /* same options, same graph (and printed text) */
+	/* transformer: sequence length, model width, attention heads (0 =
+	 * defaults 128, 768, 12; heads must divide dmodel) */
+	uint32_t seq, dmodel, heads;
 } nx_gen_opts;
+/* Caller frees. NULL + err on bad options. */
 nx_graph *nx_gen(const nx_gen_opts *o, nx_err *err);
+const char *nx_gen_kind_name(int kind);      /* "chain", "resnet", "transformer" */
+int nx_gen_kind_parse(const char *s);        /* -1 if unknown */
 
 /* ---- demo.c: the built-in demo model ------------------------------------- */
 extern const char nx_demo_text[];

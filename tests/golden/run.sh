@@ -4,6 +4,8 @@
 # "print {}". For every case x.* in DIR with an expected file next to it:
 #   x.out   -> nex must exit 0 and print exactly x.out on stdout
 #   x.err   -> nex must exit 1 and print exactly x.err on stderr
+# A case may have a second file x.b.* (for two-model commands such as diff):
+# {b} in cmd stands for it, and it is never taken as a case file itself.
 # Paths in output are relative to DIR (the runner cds there).
 # NEX_UPDATE_GOLDEN=1 rewrites the expected files from what nex prints.
 nex=$1
@@ -16,9 +18,13 @@ for exp in *.out *.err; do
 	[ -e "$exp" ] || continue
 	base=${exp%.*}
 	mode=${exp##*.}
-	case_file=$(ls "$base".* 2>/dev/null | grep -v -e '\.out$' -e '\.err$' | head -n 1)
+	case_file=$(ls "$base".* 2>/dev/null | grep -v -e '\.out$' -e '\.err$' -e "^$base\.b\." | head -n 1)
 	[ -n "$case_file" ] || { echo "FAIL $base: no case file"; fail=$((fail+1)); continue; }
-	cmdline=$(printf '%s' "$args" | sed "s|{}|$case_file|g")
+	b_file=$(ls "$base".b.* 2>/dev/null | head -n 1)
+	case $args in *'{b}'*)
+		[ -n "$b_file" ] || { echo "FAIL $base: no second file $base.b.*"; fail=$((fail+1)); continue; }
+	esac
+	cmdline=$(printf '%s' "$args" | sed -e "s|{}|$case_file|g" -e "s|{b}|$b_file|g")
 	# shellcheck disable=SC2086
 	"$nex" $cmdline >"/tmp/golden.$$.out" 2>"/tmp/golden.$$.err"
 	rc=$?

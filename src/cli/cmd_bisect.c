@@ -1,0 +1,98 @@
+/* cmd_bisect.c — `nex bisect MODEL --pipeline P --check C`: the first pass,
+ * then the first single rewrite, after which the check fails. */
+#include <string.h>
+
+#include "cli.h"
+#include "nxw.h"
+
+static const char help[] =
+	"usage: nex bisect MODEL --check CHECK [--pipeline P] [--shape NAME=d,..]...\n\n"
+	"Applies the pipeline (default: `default`) and finds the first step whose\n"
+	"snapshot fails CHECK, then bisects that pass's rewrite budget for the\n"
+	"first single rewrite that breaks it. CHECK is one of\n"
+	"  verify               the verifier passes\n"
+	"  numeric:TOL          outputs match step 0 within relative error TOL\n"
+	"                       (normwise: max|a-b| / max|b|, seeded inputs)\n"
+	"  metric:NAME<=X       NAME is ops, weight_bytes, peak, cycles,\n"
+	"  metric:NAME>=X       latency_us or energy_uj\n"
+	"Prints what it found; exit 0 whether or not something breaks the check.\n";
+
+int nxc_bisect(int argc, char **argv)
+{
+	if (nxc_wants_help(argc, argv)) {
+		fputs(help, stdout);
+		return NXC_OK;
+	}
+	nxc_shapes shapes = {.n = 0};
+	const char *path = NULL, *pipeline = "default", *check_text = NULL;
+	int rc = NXC_USER;
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		int used = nxc_shape_opt(argc, argv, i, &shapes);
+		if (used == 0 && (used = nxc_opt(argc, argv, i, "--pipeline", &v)) > 0)
+			pipeline = v;
+		else if (used == 0 && (used = nxc_opt(argc, argv, i, "--check", &v)) > 0)
+			check_text = v;
+		if (used < 0)
+			goto out;
+		if (used > 0) {
+			i += used - 1;
+		} else if (argv[i][0] == '-') {
+			fprintf(stderr, "nex bisect: unknown option %s\n%s", argv[i], help);
+			goto out;
+		} else if (!path) {
+			path = argv[i];
+		} else {
+			fprintf(stderr, "nex bisect: one MODEL only\n");
+			goto out;
+		}
+	}
+	if (!path || !check_text) {
+		fputs(help, stderr);
+		goto out;
+	}
+	nx_err err;
+	nxw_check c;
+	if (nxw_check_parse(&c, check_text, &err) != 0) {
+		fprintf(stderr, "nex bisect: %s\n", err.msg);
+		goto out;
+	}
+	nx_onnx_opts oo = nxc_onnx_opts(&shapes);
+	nx_graph *g = nxc_load_opts(path, &oo);
+	if (!g)
+		goto out;
+	nxw_session *s = nxw_session_new(g);
+	nxw_bisect_result r;
+	if (nxw_set_pipeline(s, pipeline, &err) != 0 || nxw_bisect(s, &c, &r, &err) != 0) {
+		fprintf(stderr, "nex bisect: %s\n", err.msg);
+	} else if (!r.found) {
+		printf("every step of %u passes %s\n", s->n_steps, check_text);
+		rc = NXC_OK;
+	} else if (r.step == 0) {
+		printf("the model itself (step 0) fails %s\n", check_text);
+		rc = NXC_OK;
+	} else {
+		const nxw_step *st = &s->steps[r.step];
+		printf("first failing step: %u (%s)\n", r.step, r.pass);
+		if (r.rewrite > 0) {
+			printf("first failing rewrite: %lld of %lld in %s (%u pass runs)\n",
+			       (long long)r.rewrite, (long long)st->rewrites, r.pass, r.runs);
+			if (r.op != NX_NONE)
+				printf("rooted at op #%u\n", r.op);
+			if (r.remark[0])
+				printf("remark: %s\n", r.remark);
+		} else {
+			printf("the pass fails without any rewrite\n");
+		}
+		if (st->error)
+			printf("error: %s\n", st->error);
+		if (st->num.done)
+			printf("numeric: max rel %.3g, max abs %.3g (worst output %%%s)\n",
+			       st->num.max_rel, st->num.max_abs, st->num.worst);
+		rc = NXC_OK;
+	}
+	nxw_session_free(s);
+out:
+	nxc_shapes_free(&shapes);
+	return rc;
+}

@@ -1,0 +1,190 @@
+/* cmd_diff.c — `nex diff A B`: what changed between two models, as the ops
+ * added, removed or changed by stable id (core/diff.c) and as a unified diff
+ * of their .nex text (core/linediff.c); --json gives both as one object for
+ * tools. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli.h"
+
+static const char help[] =
+	"usage: nex diff A B [--json] [--context N] [--shape NAME=d,d,...]...\n\n"
+	"Compares two models (.nex, .json, .onnx, or `demo`). Prints a summary line,\n"
+	"then one line per op that differs, in B's schedule order, removed ops last:\n"
+	"  + %c7 = relu(%c6) : f32[1,16]      added (B's line)\n"
+	"  - %c2 = add(%x, %w) : f32[1,16]    removed (A's line)\n"
+	"  ~ %c3 (conv): attrs, types         changed, and what: kind, operands,\n"
+	"                                     attrs, types, names, order\n"
+	"then a unified diff of the two models' .nex text (like diff -u).\n\n"
+	"Ops are matched by id. Ids are stable across the steps of a session, but\n"
+	"for two files loaded separately an op's id comes from load order: its\n"
+	"position in a .nex or .json file (an ONNX import also counts the nodes it\n"
+	"folded away). Ops edited in place or appended at the end read right; an op\n"
+	"inserted or erased in the middle of B shifts every later one. Use the op\n"
+	"lines when B was derived from A keeping its op order; the text diff is\n"
+	"meaningful for any two models.\n\n"
+	"  --json        print {\"added\":N,\"removed\":N,\"changed\":N,\"ops\":[{\"op\":ID,\n"
+	"                \"change\":\"changed\",\"what\":[\"attrs\"],\"line\":\"...\"}],\n"
+	"                \"unified\":\"...\"}\n"
+	"  --context N   lines of context in the text diff (default 3)\n"
+	"  --shape       bind a dynamic ONNX input dim (for both models)\n\n"
+	"Exits 0 whether or not the models differ (unlike diff(1)), 1 if a model\n"
+	"cannot be loaded or an option is wrong.\n";
+
+/* "attrs, types" into buf. */
+static void what_str(uint32_t what, char *buf, size_t n)
+{
+	size_t k = 0;
+	buf[0] = 0;
+	for (uint32_t bit = 1; bit <= NX_DIFF_NAMES; bit <<= 1)
+		if (what & bit)
+			k += (size_t)snprintf(buf + k, k < n ? n - k : 0, "%s%s", k ? ", " : "",
+					      nx_diff_what_name(bit));
+}
+
+/* The line shown for an entry; caller frees. */
+static char *entry_line(const nx_graph *a, const nx_graph *b, const nx_diff_entry *e)
+{
+	if (e->change == NX_DIFF_ADDED)
+		return nx_print_op(b, e->op);
+	if (e->change == NX_DIFF_REMOVED)
+		return nx_print_op(a, e->op);
+	char what[128], line[512];
+	what_str(e->what, what, sizeof what);
+	const nx_op *p = nx_opp(b, e->op);
+	if (p->n_out)
+		snprintf(line, sizeof line, "%%%s (%s): %s", nx_vname(b, nx_result(b, e->op, 0)),
+			 nx_op_name(b, e->op), what);
+	else
+		snprintf(line, sizeof line, "#%u (%s): %s", e->op, nx_op_name(b, e->op), what);
+	return nx_xstrdup(line);
+}
+
+static int print_text(const nx_graph *a, const nx_graph *b, const nx_diff *d, const char *u)
+{
+	printf("ops: %u added, %u removed, %u changed\n", d->added, d->removed, d->changed);
+	static const char tag[] = {'+', '-', '~'};
+	for (uint32_t i = 0; i < d->n; i++) {
+		char *line = entry_line(a, b, &d->e[i]);
+		if (!line)
+			return NXC_INTERNAL;
+		printf("%c %s\n", tag[d->e[i].change], line);
+		free(line);
+	}
+	if (*u)
+		printf("\n%s", u);
+	return NXC_OK;
+}
+
+static int print_json(const nx_graph *a, const nx_graph *b, const nx_diff *d, const char *u)
+{
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddNumberToObject(root, "added", d->added);
+	cJSON_AddNumberToObject(root, "removed", d->removed);
+	cJSON_AddNumberToObject(root, "changed", d->changed);
+	cJSON *ops = cJSON_AddArrayToObject(root, "ops");
+	for (uint32_t i = 0; i < d->n; i++) {
+		const nx_diff_entry *e = &d->e[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "op", e->op);
+		cJSON_AddStringToObject(o, "change", nx_diff_change_name(e->change));
+		cJSON *what = cJSON_AddArrayToObject(o, "what");
+		for (uint32_t bit = 1; bit <= NX_DIFF_NAMES; bit <<= 1)
+			if (e->what & bit)
+				cJSON_AddItemToArray(what, cJSON_CreateString(nx_diff_what_name(bit)));
+		char *line = entry_line(a, b, e);
+		if (!line) {
+			cJSON_Delete(o);
+			cJSON_Delete(root);
+			return NXC_INTERNAL;
+		}
+		cJSON_AddStringToObject(o, "line", line);
+		free(line);
+		cJSON_AddItemToArray(ops, o);
+	}
+	cJSON_AddStringToObject(root, "unified", u);
+	char *s = cJSON_Print(root); /* freed below */
+	cJSON_Delete(root);
+	if (!s)
+		return NXC_INTERNAL;
+	printf("%s\n", s);
+	cJSON_free(s);
+	return NXC_OK;
+}
+
+int nxc_diff(int argc, char **argv)
+{
+	if (nxc_wants_help(argc, argv)) {
+		fputs(help, stdout);
+		return NXC_OK;
+	}
+	nxc_shapes shapes = {.n = 0};
+	const char *path[2] = {NULL, NULL};
+	int npath = 0, rc = NXC_USER;
+	bool json = false;
+	long long ctx = 3;
+	nx_graph *g[2] = {NULL, NULL};
+	for (int i = 1; i < argc; i++) {
+		const char *val;
+		int used = nxc_shape_opt(argc, argv, i, &shapes);
+		if (used < 0)
+			goto out;
+		if (used > 0) {
+			i += used - 1;
+			continue;
+		}
+		if ((used = nxc_opt(argc, argv, i, "--context", &val)) != 0) {
+			if (used < 0)
+				goto out;
+			ctx = nxc_num(val);
+			if (ctx < 0 || ctx > 1000000) {
+				fprintf(stderr, "nex diff: --context wants a whole number, not '%s'\n",
+					val);
+				goto out;
+			}
+			i += used - 1;
+		} else if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "nex diff: unknown option %s\n%s", argv[i], help);
+			goto out;
+		} else if (npath < 2) {
+			path[npath++] = argv[i];
+		} else {
+			fprintf(stderr, "nex diff: two models only\n%s", help);
+			goto out;
+		}
+	}
+	if (npath != 2) {
+		fputs(help, stderr);
+		goto out;
+	}
+	nx_onnx_opts oo = nxc_onnx_opts(&shapes);
+	for (int k = 0; k < 2; k++)
+		if (!(g[k] = nxc_load_opts(path[k], &oo)))
+			goto out;
+	size_t la, lb;
+	char *ta = nx_print_str(g[0], &nx_print_defaults, &la);
+	char *tb = nx_print_str(g[1], &nx_print_defaults, &lb);
+	if (!ta || !tb) {
+		fprintf(stderr, "nex diff: printing a model failed\n");
+		rc = NXC_INTERNAL;
+	} else {
+		char *u = nx_unified_diff(ta, la, tb, lb, path[0], path[1], (int)ctx);
+		nx_diff *d = nx_diff_graphs(g[0], g[1]);
+		rc = json ? print_json(g[0], g[1], d, u) : print_text(g[0], g[1], d, u);
+		if (rc == NXC_INTERNAL)
+			fprintf(stderr, "nex diff: printing an op failed\n");
+		nx_diff_free(d);
+		free(u);
+	}
+	free(ta);
+	free(tb);
+out:
+	nx_graph_free(g[0]);
+	nx_graph_free(g[1]);
+	nxc_shapes_free(&shapes);
+	return rc;
+}

@@ -1,0 +1,119 @@
+/* cmd_opt.c — `nex opt MODEL --pipeline P`: apply passes and print (or
+ * save) the result, as mlir-opt does; with --print-after, --stats and
+ * --report for the steps on the way. `nex run --pipeline` shares the same
+ * code (pipeline_run.c) and then executes the model. */
+#include <string.h>
+
+#include "cli.h"
+
+static const char help[] =
+	"usage: nex opt MODEL [--pipeline P] [--until N] [--into] [-o OUT]\n"
+	"               [--print-after PASS|all] [--print-after-change] [--stats]\n"
+	"               [--numeric] [--report R.json] [--shape NAME=d,..]...\n\n"
+	"Applies the pipeline P (default: `default`; see `nex passes`) to MODEL and\n"
+	"prints the result as .nex text (or saves it to OUT, by extension).\n"
+	"  --until N             stop after step N (step 0 = the model)\n"
+	"  --into                one rewrite per step instead of one pass per step\n"
+	"  --print-after P|all   print the IR after each step of pass P (or all)\n"
+	"  --print-after-change  print the IR after every step that rewrote something\n"
+	"  --stats               per-step table: rewrites, time, ops, pass statistics\n"
+	"  --numeric             check every step's outputs against step 0's\n"
+	"  --report R.json       every step as JSON (remarks, metrics, checks)\n"
+	"The verifier runs after every step; a failure stops at that step.\n";
+
+/* Shared by opt and run: pipeline options in argv[i]; slots used, 0 if not
+ * one, -1 on error. */
+int nxc_pipeline_opt(int argc, char **argv, int i, nxc_pipeline_args *a)
+{
+	const char *v;
+	int used;
+	if ((used = nxc_opt(argc, argv, i, "--pipeline", &v)) != 0) {
+		if (used > 0)
+			a->pipeline = v;
+		return used;
+	}
+	if ((used = nxc_opt(argc, argv, i, "--until", &v)) != 0) {
+		if (used > 0 && (a->until = (int32_t)nxc_num(v)) < 0) {
+			fprintf(stderr, "nex %s: --until wants a step number\n", argv[0]);
+			return -1;
+		}
+		return used;
+	}
+	if ((used = nxc_opt(argc, argv, i, "--print-after", &v)) != 0) {
+		if (used > 0)
+			a->print_after = v;
+		return used;
+	}
+	if ((used = nxc_opt(argc, argv, i, "--report", &v)) != 0) {
+		if (used > 0)
+			a->report = v;
+		return used;
+	}
+	if (!strcmp(argv[i], "--into"))
+		return a->into = true, 1;
+	if (!strcmp(argv[i], "--print-after-change"))
+		return a->print_after_change = true, 1;
+	if (!strcmp(argv[i], "--stats"))
+		return a->stats = true, 1;
+	if (!strcmp(argv[i], "--numeric"))
+		return a->numeric = true, 1;
+	return 0;
+}
+
+int nxc_opt_cmd(int argc, char **argv)
+{
+	if (nxc_wants_help(argc, argv)) {
+		fputs(help, stdout);
+		return NXC_OK;
+	}
+	nxc_shapes shapes = {.n = 0};
+	nxc_pipeline_args a = {.pipeline = "default", .until = -1};
+	const char *path = NULL, *out_path = NULL;
+	int rc = NXC_USER;
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		int used = nxc_shape_opt(argc, argv, i, &shapes);
+		if (used == 0)
+			used = nxc_pipeline_opt(argc, argv, i, &a);
+		if (used == 0 && (used = nxc_opt(argc, argv, i, "-o", &v)) > 0)
+			out_path = v;
+		if (used < 0)
+			goto out;
+		if (used > 0) {
+			i += used - 1;
+		} else if (argv[i][0] == '-') {
+			fprintf(stderr, "nex opt: unknown option %s\n%s", argv[i], help);
+			goto out;
+		} else if (!path) {
+			path = argv[i];
+		} else {
+			fprintf(stderr, "nex opt: one MODEL only\n");
+			goto out;
+		}
+	}
+	if (!path) {
+		fputs(help, stderr);
+		goto out;
+	}
+	nx_onnx_opts oo = nxc_onnx_opts(&shapes);
+	nx_graph *g = nxc_load_opts(path, &oo);
+	if (!g)
+		goto out;
+	nx_graph *res = NULL;
+	rc = nxc_run_pipeline(g, &a, &res);
+	if (rc == NXC_OK && res) {
+		nx_err err;
+		if (out_path) {
+			if (nx_save(res, out_path, &err) != 0) {
+				fprintf(stderr, "nex: %s\n", err.msg);
+				rc = NXC_USER;
+			}
+		} else if (!a.print_after && !a.print_after_change) {
+			nx_print(res, stdout, &nx_print_defaults);
+		}
+	}
+	nx_graph_free(res);
+out:
+	nxc_shapes_free(&shapes);
+	return rc;
+}

@@ -1,0 +1,24 @@
+/* cmd_passes.c — `nex passes`: the pass catalogue with summaries and
+ * options, and the default pipeline. */
+#include <string.h>
+
+#include "cli.h"
+#include "nxp.h"
+
+int nxc_passes(int argc, char **argv)
+{
+	if (nxc_wants_help(argc, argv)) {
+		puts("usage: nex passes\n\nLists every pass with its summary and options, and "
+		     "the default pipeline.\nA pipeline is a comma-separated list: "
+		     "a,b{opt=v,opt2=w},-c (- disables).");
+		return NXC_OK;
+	}
+	for (int i = 0; nxp_passes[i]; i++) {
+		const nxp_pass *p = nxp_passes[i];
+		printf("%-18s %s\n", p->name, p->summary);
+		for (const nxp_option *o = p->options; o && o->name; o++)
+			printf("%-18s   %s=%s  %s\n", "", o->name, o->def, o->help);
+	}
+	printf("\ndefault pipeline: %s\n", nxp_default_pipeline);
+	return NXC_OK;
+}

@@ -1,0 +1,476 @@
+/* interp.c — the reference interpreter: runs a graph in schedule order with
+ * the kernel of each op kind (the table below, indexed by kind, one entry per
+ * registry row; the kernels live in kern_*.c). It is what constant folding
+ * calls (nx_eval_op), what the ONNX conformance runner and `nex run` execute,
+ * and what the numeric check after a pass compares.
+ *
+ * The driver owns the things every kernel would otherwise repeat:
+ *  - f16/bf16 emulation: for kinds marked K_HALF, half-float operands are
+ *    widened to f32, the kernel computes in f32, and half results are
+ *    rounded back after the op (so a graph in f16 sees f16 rounding at every
+ *    op boundary, as a device would). K_NUM widens every numeric operand, for
+ *    kernels written for f32 only (pooling, resize): exact for the small
+ *    integers ONNX tests use there;
+ *  - fused activations (attr act) after NX_F_ACT kinds;
+ *  - memory: tensors are freed after their last use (uses counted up front),
+ *    and element-wise kinds (K_INPLACE) or views (K_VIEW) take over an
+ *    operand's buffer when that operand dies at this op, so a chain of
+ *    element-wise ops on a 40 MB activation does not allocate at each step.
+ * Kernels trust the result types in the graph (shape inference ran) and check
+ * only what inference cannot know, such as gather indices in range.
+ */
+#include <cblas.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nx.h"
+
+enum {
+	K_HALF = 1,    /* f16/bf16 operands and results handled in f32 */
+	K_NUM = 2,     /* every non-f32 operand and result handled in f32 */
+	K_INPLACE = 4, /* result 0 may reuse operand 0's or 1's buffer (same type) */
+	K_VIEW = 8     /* result 0 may reuse operand 0's buffer (same bytes) */
+};
+
+static int kern_opaque(nx_kern *k);
+
+static const struct {
+	nx_kern_fn fn;
+	uint8_t flags;
+} kernels[NX_OP_COUNT] = {
+	[NX_OP_IDENTITY] = {nx_kern_copy, K_VIEW},
+	[NX_OP_RESHAPE] = {nx_kern_copy, K_VIEW},
+	[NX_OP_FLATTEN] = {nx_kern_copy, K_VIEW},
+	[NX_OP_TRANSPOSE] = {nx_kern_transpose, 0},
+	[NX_OP_SQUEEZE] = {nx_kern_copy, K_VIEW},
+	[NX_OP_UNSQUEEZE] = {nx_kern_copy, K_VIEW},
+	[NX_OP_CONCAT] = {nx_kern_concat, 0},
+	[NX_OP_SPLIT] = {nx_kern_split, 0},
+	[NX_OP_SLICE] = {nx_kern_slice, 0},
+	[NX_OP_GATHER] = {nx_kern_gather, 0},
+	[NX_OP_PAD] = {nx_kern_pad, 0},
+	[NX_OP_CAST] = {nx_kern_cast, K_HALF},
+	[NX_OP_SHAPE] = {nx_kern_shape, 0},
+	[NX_OP_EXPAND] = {nx_kern_expand, 0},
+	[NX_OP_RESIZE] = {nx_kern_resize, K_NUM},
+	[NX_OP_ADD] = {nx_kern_binary, K_HALF | K_INPLACE},
+	[NX_OP_SUB] = {nx_kern_binary, K_HALF | K_INPLACE},
+	[NX_OP_MUL] = {nx_kern_binary, K_HALF | K_INPLACE},
+	[NX_OP_DIV] = {nx_kern_binary, K_HALF | K_INPLACE},
+	[NX_OP_POW] = {nx_kern_binary, K_HALF | K_INPLACE},
+	[NX_OP_SQRT] = {nx_kern_unary, K_HALF | K_INPLACE},
+	[NX_OP_EXP] = {nx_kern_unary, K_HALF | K_INPLACE},
+	[NX_OP_LOG] = {nx_kern_unary, K_HALF | K_INPLACE},
+	[NX_OP_NEG] = {nx_kern_unary, K_HALF | K_INPLACE},
+	[NX_OP_ABS] = {nx_kern_unary, K_HALF | K_INPLACE},
+	[NX_OP_RECIPROCAL] = {nx_kern_unary, K_HALF | K_INPLACE},
+	[NX_OP_MAX] = {nx_kern_minmax, K_HALF | K_INPLACE},
+	[NX_OP_MIN] = {nx_kern_minmax, K_HALF | K_INPLACE},
+	[NX_OP_CLIP] = {nx_kern_clip, K_HALF | K_INPLACE},
+	[NX_OP_RELU] = {nx_kern_unary, K_HALF | K_INPLACE},
+	[NX_OP_LEAKY_RELU] = {nx_kern_unary, K_HALF | K_INPLACE},
+	[NX_OP_PRELU] = {nx_kern_binary, K_HALF | K_INPLACE},
+	[NX_OP_SIGMOID] = {nx_kern_unary, K_HALF | K_INPLACE},
+	[NX_OP_HARD_SIGMOID] = {nx_kern_unary, K_HALF | K_INPLACE},
+	[NX_OP_HARD_SWISH] = {nx_kern_unary, K_HALF | K_INPLACE},
+	[NX_OP_TANH] = {nx_kern_unary, K_HALF | K_INPLACE},
+	[NX_OP_ERF] = {nx_kern_unary, K_HALF | K_INPLACE},
+	[NX_OP_GELU] = {nx_kern_unary, K_HALF | K_INPLACE},
+	[NX_OP_SOFTPLUS] = {nx_kern_unary, K_HALF | K_INPLACE},
+	[NX_OP_REDUCE_MEAN] = {nx_kern_reduce, K_HALF},
+	[NX_OP_REDUCE_SUM] = {nx_kern_reduce, K_HALF},
+	[NX_OP_REDUCE_MAX] = {nx_kern_reduce, K_HALF},
+	[NX_OP_SOFTMAX] = {nx_kern_softmax, K_HALF | K_INPLACE},
+	[NX_OP_LOG_SOFTMAX] = {nx_kern_softmax, K_HALF | K_INPLACE},
+	[NX_OP_LAYER_NORM] = {nx_kern_layer_norm, K_HALF},
+	[NX_OP_BATCH_NORM] = {nx_kern_batch_norm, K_HALF | K_INPLACE},
+	[NX_OP_CONV] = {nx_kern_conv, K_HALF},
+	[NX_OP_CONV_TRANSPOSE] = {nx_kern_conv_transpose, K_HALF},
+	[NX_OP_MATMUL] = {nx_kern_matmul, K_HALF},
+	[NX_OP_GEMM] = {nx_kern_gemm, K_HALF},
+	[NX_OP_MAX_POOL] = {nx_kern_pool, K_NUM},
+	[NX_OP_AVG_POOL] = {nx_kern_pool, K_NUM},
+	[NX_OP_GLOBAL_AVG_POOL] = {nx_kern_global_pool, K_HALF},
+	[NX_OP_GLOBAL_MAX_POOL] = {nx_kern_global_pool, K_NUM},
+	[NX_OP_OPAQUE] = {kern_opaque, 0},
+};
+
+int nx_kern_fail(nx_kern *k, const char *fmt, ...)
+{
+	char reason[sizeof k->err->msg];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof reason, fmt, ap);
+	va_end(ap);
+	return nx_infer_fail(k->g, k->op, k->err, "%s", reason);
+}
+
+static int kern_opaque(nx_kern *k)
+{
+	return nx_kern_fail(k, "the interpreter cannot run opaque op '%s' (not in nex's op "
+			    "registry)", nx_attr_s(k->g, k->op, "op_type", "?"));
+}
+
+static bool is_half(int dtype)
+{
+	return dtype == NX_F16 || dtype == NX_BF16;
+}
+
+/* Whether the kernel wants operand/result dtype d widened to f32. */
+static bool widen(uint8_t flags, int d)
+{
+	if (flags & K_NUM)
+		return d != NX_F32;
+	return (flags & K_HALF) && is_half(d);
+}
+
+static bool same_dims(const nx_type *a, const nx_type *b)
+{
+	if (a->rank != b->rank)
+		return false;
+	for (int i = 0; i < a->rank; i++)
+		if (a->dims[i] != b->dims[i])
+			return false;
+	return true;
+}
+
+/* Element-wise act over a big tensor, spread over the pool. */
+typedef struct act_job {
+	const nx_act *a;
+	float *x;
+} act_job;
+
+static void act_part(void *ctx, int64_t lo, int64_t hi)
+{
+	act_job *j = ctx;
+	nx_act_apply(j->a, j->x + lo, hi - lo);
+}
+
+static void act_run(const nx_act *a, float *x, int64_t n, nx_pool *pool)
+{
+	act_job j = {a, x};
+	if (n < (1 << 15))
+		pool = NULL;
+	nx_pool_for(pool, n, act_part, &j);
+}
+
+/* Runs op o on in[0..n_in) into out[0..n_out), which it allocates with the
+ * result types. steal: bit i set = operand i's buffer dies here and may be
+ * taken over; *taken gets bit i set when it was (the caller must then not
+ * free in[i]). On failure nothing is allocated. */
+static int exec_op(nx_graph *g, uint32_t o, const nx_tensor *in, nx_tensor *out, nx_pool *pool,
+		   uint32_t steal, uint32_t *taken, nx_err *err)
+{
+	const nx_op *p = nx_opp(g, o);
+	uint32_t n_in = p->n_in, n_out = p->n_out;
+	int kind = p->kind;
+	uint8_t flags = kernels[kind].flags;
+	*taken = 0;
+	if (!kernels[kind].fn)
+		return nx_infer_fail(g, o, err, "no interpreter kernel for this kind");
+	for (uint32_t i = 0; i < n_out; i++)
+		if (nx_vtype(g, nx_result(g, o, i))->dtype == NX_DTYPE_UNKNOWN)
+			return nx_infer_fail(g, o, err, "result %u has no type (run shape "
+					     "inference first)", i);
+
+	/* Operands as the kernel sees them; cown[i]: a widened copy we own. */
+	nx_tensor *cin = nx_xcalloc(n_in ? n_in : 1, sizeof *cin); /* freed below */
+	bool *cown = nx_xcalloc(n_in ? n_in : 1, sizeof *cown);
+	for (uint32_t i = 0; i < n_in; i++) {
+		cin[i] = in[i];
+		if (in[i].data && widen(flags, in[i].type.dtype)) {
+			cin[i] = nx_tensor_convert(&in[i], NX_F32);
+			cown[i] = true;
+		}
+	}
+	/* Results: rdt[i] is the graph's dtype, out[i] is allocated in the
+	 * dtype the kernel computes in. */
+	uint8_t rdt[256]; /* n_out is a uint8_t */
+	for (uint32_t i = 0; i < n_out; i++) {
+		nx_type t = *nx_vtype(g, nx_result(g, o, i));
+		t.layout = NX_LAYOUT_PLAIN;
+		rdt[i] = t.dtype;
+		if (widen(flags, t.dtype))
+			t.dtype = NX_F32;
+		out[i].type = t;
+		out[i].data = NULL;
+		if (i > 0)
+			continue;
+		/* Take over a dying operand's buffer: ours (a widened copy) or
+		 * the caller's (steal). */
+		for (uint32_t j = 0; j < n_in && j < 2 && !out[0].data; j++) {
+			if (!cin[j].data || !(cown[j] || (steal >> j & 1)))
+				continue;
+			bool fits = false;
+			if (j == 0 && (flags & K_VIEW))
+				fits = cin[j].type.dtype == t.dtype &&
+				       nx_type_numel(&cin[j].type) == nx_type_numel(&t);
+			else if (flags & K_INPLACE)
+				fits = cin[j].type.dtype == t.dtype && same_dims(&cin[j].type, &t);
+			if (!fits)
+				continue;
+			out[0].data = cin[j].data;
+			if (cown[j])
+				cown[j] = false;
+			else
+				*taken |= 1u << j;
+		}
+		if (!out[0].data)
+			out[0] = nx_tensor_empty(&t);
+	}
+	for (uint32_t i = 1; i < n_out; i++)
+		out[i] = nx_tensor_empty(&out[i].type);
+
+	nx_kern k = {g, o, cin, n_in, out, n_out, pool, err};
+	int rc = kernels[kind].fn(&k);
+	if (!rc && (nx_ops[kind].flags & NX_F_ACT) && out[0].type.dtype == NX_F32) {
+		nx_act a;
+		rc = nx_act_get(g, o, &a, err);
+		if (!rc && a.kind)
+			act_run(&a, out[0].data, nx_tensor_numel(&out[0]), pool);
+	}
+	for (uint32_t i = 0; i < n_in; i++)
+		if (cown[i])
+			nx_tensor_free(&cin[i]);
+	free(cin);
+	free(cown);
+	if (rc) {
+		for (uint32_t i = 0; i < n_out; i++) {
+			/* A buffer taken from the caller goes back with it. */
+			if (i == 0 && *taken)
+				out[0].data = NULL;
+			nx_tensor_free(&out[i]);
+		}
+		*taken = 0;
+		return -1;
+	}
+	for (uint32_t i = 0; i < n_out; i++)
+		if (out[i].type.dtype != rdt[i]) {
+			nx_tensor r = nx_tensor_convert(&out[i], rdt[i]);
+			nx_tensor_free(&out[i]);
+			out[i] = r;
+		}
+	return 0;
+}
+
+int nx_eval_op(nx_graph *g, uint32_t op, const nx_tensor *in, nx_tensor *out, nx_err *err)
+{
+	uint32_t taken;
+	return exec_op(g, op, in, out, NULL, 0, &taken, err);
+}
+
+void nx_run_result_free(nx_run_result *r)
+{
+	if (!r)
+		return;
+	for (uint32_t i = 0; i < r->n_outputs; i++)
+		nx_tensor_free(&r->outputs[i]);
+	free(r->outputs);
+	for (uint32_t i = 0; r->values && i < r->n_values; i++)
+		nx_tensor_free(&r->values[i]);
+	free(r->values);
+	memset(r, 0, sizeof *r);
+}
+
+/* Per-value state of a run. */
+typedef struct slot {
+	nx_tensor t;     /* data NULL = not computed yet, or freed */
+	uint32_t left;   /* uses not yet executed */
+	bool own;        /* t.data is ours to free (not a blob or caller input) */
+	bool pinned;     /* graph output: kept to the end */
+} slot;
+
+static int threads_for(const nx_run_opts *o)
+{
+	int n = o && o->threads > 0 ? o->threads : 0;
+	if (!n) {
+		long c = sysconf(_SC_NPROCESSORS_ONLN);
+		n = c > 0 ? (int)c : 1;
+	}
+	return n > 64 ? 64 : n;
+}
+
+static void free_slots(slot *s, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (s[i].own)
+			nx_tensor_free(&s[i].t);
+	free(s);
+}
+
+static char *tstr(const nx_type *t, char *buf, size_t n)
+{
+	nx_type_str(t, buf, n);
+	return buf;
+}
+
+/* Binds graph inputs and constants to their slots. */
+static int bind_sources(nx_graph *g, slot *s, const nx_tensor *inputs, uint32_t n_inputs,
+			nx_err *err)
+{
+	if (n_inputs != g->n_inputs) {
+		nx_err_set(err, "graph @%s takes %u input%s, %u given", nx_cstr(g, g->name),
+			   g->n_inputs, g->n_inputs == 1 ? "" : "s", n_inputs);
+		return -1;
+	}
+	char b1[128], b2[128];
+	for (uint32_t i = 0; i < n_inputs; i++) {
+		uint32_t v = g->inputs[i];
+		const nx_type *want = nx_vtype(g, v);
+		if (want->dtype != inputs[i].type.dtype || !same_dims(want, &inputs[i].type)) {
+			nx_err_set(err, "input %%%s is %s, the tensor given is %s", nx_vname(g, v),
+				   tstr(want, b1, sizeof b1), tstr(&inputs[i].type, b2, sizeof b2));
+			return -1;
+		}
+		s[v].t = inputs[i];
+		s[v].t.type.layout = NX_LAYOUT_PLAIN;
+	}
+	for (uint32_t v = 0; v < g->n_vals; v++) {
+		if (!nx_is_const(g, v) || (g->vals[v].flags & NX_V_DEAD))
+			continue;
+		nx_blob *b = nx_const_blob(g, v);
+		const nx_type *want = nx_vtype(g, v);
+		if (b->type.dtype != want->dtype || !same_dims(&b->type, want)) {
+			nx_err_set(err, "constant %%%s is %s but its blob holds %s", nx_vname(g, v),
+				   tstr(want, b1, sizeof b1), tstr(&b->type, b2, sizeof b2));
+			return -1;
+		}
+		s[v].t.type = *want;
+		s[v].t.type.layout = NX_LAYOUT_PLAIN;
+		s[v].t.data = (void *)nx_blob_data(b);
+	}
+	return 0;
+}
+
+int nx_run(nx_graph *g, const nx_tensor *inputs, uint32_t n_inputs, const nx_run_opts *o,
+	   nx_run_result *res, nx_err *err)
+{
+	memset(res, 0, sizeof *res);
+	bool keep = o && o->keep;
+	slot *s = nx_xcalloc(g->n_vals ? g->n_vals : 1, sizeof *s); /* freed by free_slots */
+	if (bind_sources(g, s, inputs, n_inputs, err)) {
+		free(s);
+		return -1;
+	}
+	uint32_t max_in = 1, max_out = 1;
+	NX_FOR_OPS(g, op) {
+		const nx_op *p = nx_opp(g, op);
+		for (uint32_t i = 0; i < p->n_in; i++) {
+			uint32_t v = nx_operand(g, op, i);
+			if (v != NX_NONE)
+				s[v].left++;
+		}
+		if (p->n_in > max_in)
+			max_in = p->n_in;
+		if (p->n_out > max_out)
+			max_out = p->n_out;
+	}
+	for (uint32_t i = 0; i < g->n_outputs; i++)
+		s[g->outputs[i]].pinned = true;
+
+	int nthreads = threads_for(o);
+	/* Kernels split their work over our pool; OpenBLAS runs inside each
+	 * piece, so its own threads would only compete with ours. */
+	openblas_set_num_threads(1);
+	nx_pool *pool = nthreads > 1 ? nx_pool_new(nthreads) : NULL;
+	nx_tensor *in = nx_xcalloc(max_in, sizeof *in);   /* freed at the end */
+	nx_tensor *out = nx_xcalloc(max_out, sizeof *out);
+	int rc = 0;
+	NX_FOR_OPS(g, op) {
+		const nx_op *p = nx_opp(g, op);
+		uint32_t steal = 0;
+		for (uint32_t i = 0; i < p->n_in; i++) {
+			uint32_t v = nx_operand(g, op, i);
+			in[i].data = NULL;
+			if (v == NX_NONE)
+				continue;
+			if (!s[v].t.data) {
+				rc = nx_infer_fail(g, op, err, "operand %u (%%%s) has no value "
+						   "(used before it is computed)", i,
+						   nx_vname(g, v));
+				break;
+			}
+			in[i] = s[v].t;
+			if (i < 32 && s[v].own && s[v].left == 1 && !s[v].pinned && !keep)
+				steal |= 1u << i;
+		}
+		if (rc)
+			break;
+		uint32_t taken;
+		if (exec_op(g, op, in, out, pool, steal, &taken, err)) {
+			rc = -1;
+			break;
+		}
+		p = nx_opp(g, op);
+		for (uint32_t i = 0; i < p->n_in; i++) {
+			uint32_t v = nx_operand(g, op, i);
+			if (v == NX_NONE)
+				continue;
+			if (i < 32 && (taken >> i & 1)) {
+				s[v].t.data = NULL;
+				s[v].left = 0;
+				continue;
+			}
+			if (--s[v].left == 0 && s[v].own && !s[v].pinned && !keep)
+				nx_tensor_free(&s[v].t);
+		}
+		for (uint32_t i = 0; i < p->n_out; i++) {
+			uint32_t v = nx_result(g, op, i);
+			if (s[v].own)
+				nx_tensor_free(&s[v].t);
+			s[v].t = out[i];
+			s[v].own = true;
+			if (!s[v].left && !s[v].pinned && !keep)
+				nx_tensor_free(&s[v].t);
+		}
+	}
+	nx_pool_free(pool);
+	free(in);
+	free(out);
+	if (rc) {
+		free_slots(s, g->n_vals);
+		return -1;
+	}
+
+	res->n_outputs = g->n_outputs;
+	res->outputs = nx_xcalloc(g->n_outputs ? g->n_outputs : 1, sizeof *res->outputs);
+	for (uint32_t i = 0; i < g->n_outputs; i++) {
+		uint32_t v = g->outputs[i];
+		if (!s[v].t.data) {
+			nx_err_set(err, "graph output %%%s has no value (no op computes it)",
+				   nx_vname(g, v));
+			free_slots(s, g->n_vals);
+			nx_run_result_free(res);
+			return -1;
+		}
+		/* Move the buffer out when nothing else refers to it. */
+		bool later = false;
+		for (uint32_t j = i + 1; j < g->n_outputs; j++)
+			later |= g->outputs[j] == v;
+		if (s[v].own && !keep && !later) {
+			res->outputs[i] = s[v].t;
+			s[v].t.data = NULL;
+			s[v].own = false;
+		} else {
+			res->outputs[i] = nx_tensor_copy(&s[v].t);
+		}
+	}
+	if (keep) {
+		res->n_values = g->n_vals;
+		res->values = nx_xcalloc(g->n_vals ? g->n_vals : 1, sizeof *res->values);
+		for (uint32_t v = 0; v < g->n_vals; v++) {
+			if (s[v].own) {
+				res->values[v] = s[v].t;
+				s[v].own = false;
+			} else if (s[v].t.data && !nx_is_const(g, v)) {
+				res->values[v] = nx_tensor_copy(&s[v].t); /* a graph input */
+			} else {
+				res->values[v].type = *nx_vtype(g, v);
+			}
+		}
+	}
+	free_slots(s, g->n_vals);
+	return 0;
+}

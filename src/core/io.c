@@ -1,0 +1,141 @@
+/* io.c — models on disk, picked by extension: .nex (text form, printer.c and
+ * parser.c), .json (json.c) and .onnx (onnx_import.c, onnx_export.c).
+ *
+ * The text and JSON forms keep large weights out of the model file: nx_save
+ * hands the printer a writer (store_blob) that appends each blob's bytes to
+ * one side file, `<model>.bin`, at 64-byte aligned offsets, and the model
+ * names it by its base name only, so the pair can be moved together. Both
+ * files are written atomically, the side file first, so the model on disk
+ * never names bytes that are not there yet.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "nx.h"
+
+enum { FMT_NEX, FMT_JSON, FMT_ONNX };
+
+#define INLINE_MAX 16 /* elements; larger data blobs go to the side file */
+#define BLOB_ALIGN 64
+
+static int format_of(const char *path, nx_err *err)
+{
+	const char *base = strrchr(path, '/');
+	const char *dot = strrchr(base ? base + 1 : path, '.');
+	if (dot && !strcasecmp(dot, ".nex"))
+		return FMT_NEX;
+	if (dot && !strcasecmp(dot, ".json"))
+		return FMT_JSON;
+	if (dot && !strcasecmp(dot, ".onnx"))
+		return FMT_ONNX;
+	nx_err_set(err, "%s: unknown model file extension (nex reads and writes .nex, .json "
+		   "and .onnx)", path);
+	return -1;
+}
+
+/* The directory part of path, where file("x.bin") references resolve; NULL
+ * for the current directory. Caller frees. */
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return NULL;
+	size_t n = slash == path ? 1 : (size_t)(slash - path);
+	char *d = nx_xmalloc(n + 1);
+	memcpy(d, path, n);
+	d[n] = 0;
+	return d;
+}
+
+nx_graph *nx_load(const char *path, nx_err *err)
+{
+	int fmt = format_of(path, err);
+	if (fmt < 0)
+		return NULL;
+	if (fmt == FMT_ONNX)
+		return nx_onnx_import(path, NULL, err);
+	size_t len;
+	char *text = nx_read_file(path, &len, err);
+	if (!text)
+		return NULL;
+	char *dir = dir_of(path);
+	nx_graph *g = fmt == FMT_NEX ? nx_parse(text, len, path, dir, err)
+				     : nx_json_parse(text, len, path, dir, err);
+	free(dir);
+	free(text);
+	return g;
+}
+
+/* ---- the side-file writer ------------------------------------------------ */
+
+typedef struct sidefile {
+	char *buf;          /* the side file's bytes */
+	size_t len, cap;
+	const char *name;   /* base name the model refers to it by */
+} sidefile;
+
+/* nx_print_opts.store_blob: appends b's bytes (raw, little-endian, in its
+ * dtype) at the next aligned offset. Blobs are stored once per reference;
+ * two constants sharing one blob are rare enough not to index. */
+static int side_store(void *ctx, nx_blob *b, const char **file, uint64_t *offset)
+{
+	sidefile *sf = ctx;
+	size_t n = nx_blob_nbytes(b);
+	const void *data = nx_blob_data(b);
+	if (!data)
+		return -1;
+	size_t at = (sf->len + BLOB_ALIGN - 1) / BLOB_ALIGN * BLOB_ALIGN;
+	if (at + n > sf->cap) {
+		size_t cap = sf->cap ? sf->cap : 1 << 16;
+		while (cap < at + n)
+			cap *= 2;
+		sf->buf = nx_xrealloc(sf->buf, cap);
+		sf->cap = cap;
+	}
+	memset(sf->buf + sf->len, 0, at - sf->len); /* padding reads as zeros */
+	memcpy(sf->buf + at, data, n);
+	sf->len = at + n;
+	*file = sf->name;
+	*offset = at;
+	return 0;
+}
+
+int nx_save(const nx_graph *g, const char *path, nx_err *err)
+{
+	int fmt = format_of(path, err);
+	if (fmt < 0)
+		return -1;
+	if (fmt == FMT_ONNX)
+		return nx_onnx_export(g, path, err);
+
+	size_t pl = strlen(path);
+	char *side_path = nx_xmalloc(pl + 5);
+	memcpy(side_path, path, pl);
+	memcpy(side_path + pl, ".bin", 5);
+	const char *slash = strrchr(side_path, '/');
+	sidefile sf = {NULL, 0, 0, slash ? slash + 1 : side_path};
+
+	nx_print_opts o = nx_print_defaults;
+	o.store_blob = side_store;
+	o.store_ctx = &sf;
+	o.inline_max = INLINE_MAX;
+	o.show_ids = false;
+	size_t len = 0;
+	char *text = fmt == FMT_NEX ? nx_print_str(g, &o, &len) : nx_json_print(g, &o);
+	int rc = -1;
+	if (!text) {
+		nx_err_set(err, "%s: cannot write the model: a weight could not be read", path);
+		goto out;
+	}
+	if (fmt == FMT_JSON)
+		len = strlen(text);
+	if (sf.len && nx_write_file_atomic(side_path, sf.buf, sf.len, err))
+		goto out;
+	rc = nx_write_file_atomic(path, text, len, err);
+out:
+	free(text);
+	free(sf.buf);
+	free(side_path);
+	return rc;
+}

@@ -1,0 +1,495 @@
+/* kern_conv.c — conv and conv_transpose, any spatial rank, groups, strides,
+ * dilations, explicit or automatic pads.
+ *
+ * conv takes one of three roads:
+ *  - 1x1, stride 1, no pads: the image already is the GEMM operand, so
+ *    Y_g = W_g x X_g goes straight to cblas_sgemm;
+ *  - depthwise (one input channel per group), 2-d: a direct kernel over
+ *    output rows (im2col would copy each input nine times to do nine
+ *    multiply-adds per output);
+ *  - everything else: im2col by tiles of output positions, each tile small
+ *    enough to stay in cache, then cblas_sgemm into that slice of Y.
+ * The work is split over the pool by (image, group, tile of output
+ * positions) and OpenBLAS runs single-threaded inside each piece (interp.c
+ * sets that), so the two never compete for the cores.
+ *
+ * conv_transpose is the adjoint: col = W_g^T x X_g by cblas_sgemm, then
+ * col2im scatters (adds) col into Y. Pieces go by output channel, or by
+ * input tile when strides keep the kernel footprints from overlapping.
+ */
+#include <cblas.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nx.h"
+
+/* Floats of im2col buffer per tile: ~512 KB, about an L2. */
+#define COL_BUDGET (1 << 17)
+
+typedef struct geom {
+	int ns;                           /* spatial rank */
+	int64_t batch, cin, cout, group, cg, mg;
+	int64_t in[NX_MAX_RANK], out[NX_MAX_RANK], ker[NX_MAX_RANK];
+	int64_t stride[NX_MAX_RANK], dil[NX_MAX_RANK], pad[NX_MAX_RANK]; /* pad: begin */
+	int64_t in_sp, out_sp, ker_sp;
+} geom;
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+static int64_t ceil_div(int64_t a, int64_t b)
+{
+	return -floor_div(-a, b);
+}
+
+/* Reads strides, dilations, kernel and pads (explicit or auto_pad) into g,
+ * whose batch/channel/spatial sizes are set. transpose: the pads of
+ * conv_transpose, where SAME means out = in * stride. */
+static int geom_attrs(nx_kern *k, geom *g, bool transpose)
+{
+	nx_graph *gr = k->g;
+	uint32_t n;
+	const int64_t *v;
+	int ns = g->ns;
+	v = nx_attr_ints(gr, k->op, "strides", &n);
+	for (int d = 0; d < ns; d++)
+		g->stride[d] = v && (int)n == ns ? v[d] : 1;
+	v = nx_attr_ints(gr, k->op, "dilations", &n);
+	for (int d = 0; d < ns; d++)
+		g->dil[d] = v && (int)n == ns ? v[d] : 1;
+	for (int d = 0; d < ns; d++)
+		if (g->stride[d] < 1 || g->dil[d] < 1)
+			return nx_kern_fail(k, "strides and dilations must be >= 1");
+	const char *ap = nx_attr_s(gr, k->op, "auto_pad", "NOTSET");
+	v = nx_attr_ints(gr, k->op, "pads", &n);
+	if (v && (int)n != 2 * ns)
+		return nx_kern_fail(k, "pads has %u entries, %d spatial dims need %d", n, ns, 2 * ns);
+	bool same = !strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER");
+	bool lower = !strcmp(ap, "SAME_LOWER");
+	uint32_t nos;
+	const int64_t *os = transpose ? nx_attr_ints(gr, k->op, "output_shape", &nos) : NULL;
+	for (int d = 0; d < ns; d++) {
+		int64_t keff = (g->ker[d] - 1) * g->dil[d] + 1, total;
+		if (!transpose) {
+			total = (g->out[d] - 1) * g->stride[d] + keff - g->in[d];
+		} else {
+			/* out = stride*(in-1) + output_padding + keff - pads */
+			uint32_t nop;
+			const int64_t *op = nx_attr_ints(gr, k->op, "output_padding", &nop);
+			int64_t opad = op && (int)nop == ns ? op[d] : 0;
+			total = g->stride[d] * (g->in[d] - 1) + opad + keff - g->out[d];
+		}
+		if (same || (transpose && os)) {
+			if (total < 0)
+				total = 0;
+			/* onnxruntime's convention: SAME_UPPER puts the odd pad
+			 * at the end for conv and at the start for
+			 * conv_transpose (whose output_shape alone pads more at
+			 * the end). */
+			if (!transpose)
+				g->pad[d] = lower ? total - total / 2 : total / 2;
+			else
+				g->pad[d] = same && !lower ? total - total / 2 : total / 2;
+		} else if (!strcmp(ap, "VALID")) {
+			g->pad[d] = 0;
+		} else if (!strcmp(ap, "NOTSET") || same) {
+			g->pad[d] = v ? v[d] : 0;
+		} else {
+			return nx_kern_fail(k, "unknown auto_pad \"%s\"", ap);
+		}
+	}
+	return 0;
+}
+
+/* Shared sizes of conv and conv_transpose. For conv, w is [M, C/g, k...];
+ * for conv_transpose [C, M/g, k...]. */
+static int geom_init(nx_kern *k, geom *g, bool transpose)
+{
+	const nx_tensor *x = &k->in[0], *w = &k->in[1];
+	const nx_tensor *y = &k->out[0];
+	memset(g, 0, sizeof *g);
+	int r = x->type.rank;
+	if (r < 3 || w->type.rank != r || y->type.rank != r)
+		return nx_kern_fail(k, "operand, weights and result need the same rank >= 3");
+	if (x->type.dtype != NX_F32 || w->type.dtype != NX_F32)
+		return nx_kern_fail(k, "operands are %s and %s; the interpreter convolves floats",
+				    nx_dtype_name(x->type.dtype), nx_dtype_name(w->type.dtype));
+	g->ns = r - 2;
+	g->batch = x->type.dims[0];
+	g->cin = x->type.dims[1];
+	g->cout = y->type.dims[1];
+	g->group = nx_attr_i(k->g, k->op, "group", 1);
+	if (g->group < 1 || g->cin % g->group || g->cout % g->group)
+		return nx_kern_fail(k, "group %lld does not divide %lld input and %lld output "
+				    "channels", (long long)g->group, (long long)g->cin,
+				    (long long)g->cout);
+	g->cg = g->cin / g->group;
+	g->mg = g->cout / g->group;
+	if (!transpose && (w->type.dims[0] != g->cout || w->type.dims[1] != g->cg))
+		return nx_kern_fail(k, "weights [%lld, %lld, ...] do not match %lld output and "
+				    "%lld/%lld input channels", (long long)w->type.dims[0],
+				    (long long)w->type.dims[1], (long long)g->cout,
+				    (long long)g->cin, (long long)g->group);
+	if (transpose && (w->type.dims[0] != g->cin || w->type.dims[1] != g->mg))
+		return nx_kern_fail(k, "weights [%lld, %lld, ...] do not match %lld input and "
+				    "%lld/%lld output channels", (long long)w->type.dims[0],
+				    (long long)w->type.dims[1], (long long)g->cin,
+				    (long long)g->cout, (long long)g->group);
+	g->in_sp = g->out_sp = g->ker_sp = 1;
+	for (int d = 0; d < g->ns; d++) {
+		g->in[d] = x->type.dims[d + 2];
+		g->out[d] = y->type.dims[d + 2];
+		g->ker[d] = w->type.dims[d + 2];
+		g->in_sp *= g->in[d];
+		g->out_sp *= g->out[d];
+		g->ker_sp *= g->ker[d];
+	}
+	const nx_tensor *b = k->n_in > 2 ? &k->in[2] : NULL;
+	if (b && b->data && (b->type.dtype != NX_F32 || nx_tensor_numel(b) != g->cout))
+		return nx_kern_fail(k, "bias must hold %lld floats", (long long)g->cout);
+	return geom_attrs(k, g, transpose);
+}
+
+/* ---- im2col --------------------------------------------------------------------- */
+
+/* Rows (c, kernel offset) x columns (output positions p0 .. p0+t) of one
+ * group of one image, x = [cg][in...]. 2-d fast path. */
+static void im2col_2d(const geom *g, const float *x, int64_t p0, int64_t t, float *col)
+{
+	int64_t H = g->in[0], W = g->in[1], OW = g->out[1];
+	int64_t KH = g->ker[0], KW = g->ker[1];
+	int64_t sy = g->stride[0], sx = g->stride[1], dy = g->dil[0], dx = g->dil[1];
+	int64_t py = g->pad[0], px = g->pad[1];
+	for (int64_t c = 0; c < g->cg; c++)
+		for (int64_t ky = 0; ky < KH; ky++)
+			for (int64_t kx = 0; kx < KW; kx++) {
+				float *row = col + ((c * KH + ky) * KW + kx) * t;
+				int64_t off = kx * dx - px;
+				for (int64_t j = 0, p = p0; j < t;) {
+					int64_t oy = p / OW, ox = p % OW;
+					int64_t n = OW - ox < t - j ? OW - ox : t - j;
+					int64_t iy = oy * sy - py + ky * dy;
+					float *dst = row + j;
+					if (iy < 0 || iy >= H) {
+						memset(dst, 0, (size_t)n * sizeof *dst);
+					} else {
+						const float *src = x + (c * H + iy) * W;
+						/* columns whose ix = (ox+i)*sx + off is inside */
+						int64_t lo = ceil_div(-off, sx) - ox;
+						int64_t hi = floor_div(W - 1 - off, sx) - ox + 1;
+						lo = lo < 0 ? 0 : lo > n ? n : lo;
+						hi = hi > n ? n : hi < lo ? lo : hi;
+						for (int64_t i = 0; i < lo; i++)
+							dst[i] = 0;
+						if (sx == 1)
+							memcpy(dst + lo, src + ox + lo + off,
+							       (size_t)(hi - lo) * sizeof *dst);
+						else
+							for (int64_t i = lo; i < hi; i++)
+								dst[i] = src[(ox + i) * sx + off];
+						for (int64_t i = hi; i < n; i++)
+							dst[i] = 0;
+					}
+					j += n;
+					p += n;
+				}
+			}
+}
+
+/* Any spatial rank: per element, with counters. */
+static void im2col_nd(const geom *g, const float *x, int64_t p0, int64_t t, float *col)
+{
+	int ns = g->ns;
+	for (int64_t r = 0; r < g->cg * g->ker_sp; r++) {
+		int64_t c = r / g->ker_sp, kk = r % g->ker_sp;
+		int64_t kidx[NX_MAX_RANK];
+		for (int d = ns - 1; d >= 0; d--) {
+			kidx[d] = kk % g->ker[d];
+			kk /= g->ker[d];
+		}
+		const float *xc = x + c * g->in_sp;
+		float *row = col + r * t;
+		for (int64_t j = 0; j < t; j++) {
+			int64_t p = p0 + j, off = 0, mul = 1;
+			bool inside = true;
+			for (int d = ns - 1; d >= 0; d--) {
+				int64_t o = p % g->out[d];
+				p /= g->out[d];
+				int64_t i = o * g->stride[d] - g->pad[d] + kidx[d] * g->dil[d];
+				if (i < 0 || i >= g->in[d])
+					inside = false;
+				off += i * mul;
+				mul *= g->in[d];
+			}
+			row[j] = inside ? xc[off] : 0;
+		}
+	}
+}
+
+/* ---- conv --------------------------------------------------------------------- */
+
+typedef struct conv_job {
+	const geom *g;
+	const float *x, *w, *b;
+	float *y;
+	int64_t tile, ntiles; /* output positions per task, tasks per (image, group) */
+	bool direct;          /* 1x1 / stride 1 / no pad: no im2col */
+} conv_job;
+
+static void add_bias(float *y, int64_t rows, int64_t ld, int64_t n, const float *b)
+{
+	if (!b)
+		return;
+	for (int64_t m = 0; m < rows; m++) {
+		float v = b[m];
+		float *r = y + m * ld;
+		for (int64_t i = 0; i < n; i++)
+			r[i] += v;
+	}
+}
+
+static void conv_part(void *ctx, int64_t lo, int64_t hi)
+{
+	conv_job *j = ctx;
+	const geom *g = j->g;
+	int64_t K = g->cg * g->ker_sp;
+	float *col = j->direct ? NULL : nx_xmalloc((size_t)(K * j->tile) * sizeof *col);
+	for (int64_t task = lo; task < hi; task++) {
+		int64_t tile = task % j->ntiles, ng = task / j->ntiles;
+		int64_t gi = ng % g->group, n = ng / g->group;
+		int64_t p0 = tile * j->tile;
+		int64_t t = g->out_sp - p0 < j->tile ? g->out_sp - p0 : j->tile;
+		const float *x = j->x + (n * g->cin + gi * g->cg) * g->in_sp;
+		const float *w = j->w + gi * g->mg * K;
+		float *y = j->y + (n * g->cout + gi * g->mg) * g->out_sp + p0;
+		const float *b = j->b ? j->b + gi * g->mg : NULL;
+		if (j->direct) {
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)g->mg, (int)t,
+				    (int)K, 1.0f, w, (int)K, x + p0, (int)g->in_sp, 0.0f, y,
+				    (int)g->out_sp);
+		} else {
+			if (g->ns == 2)
+				im2col_2d(g, x, p0, t, col);
+			else
+				im2col_nd(g, x, p0, t, col);
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)g->mg, (int)t,
+				    (int)K, 1.0f, w, (int)K, col, (int)t, 0.0f, y, (int)g->out_sp);
+		}
+		add_bias(y, g->mg, g->out_sp, t, b);
+	}
+	free(col);
+}
+
+/* Depthwise 2-d: each output channel m reads input channel m / mg. Output
+ * rows accumulate kernel taps with a contiguous inner loop when sx = 1. */
+static void dw_part(void *ctx, int64_t lo, int64_t hi)
+{
+	conv_job *j = ctx;
+	const geom *g = j->g;
+	int64_t H = g->in[0], W = g->in[1], OH = g->out[0], OW = g->out[1];
+	int64_t KH = g->ker[0], KW = g->ker[1];
+	int64_t sy = g->stride[0], sx = g->stride[1], dy = g->dil[0], dx = g->dil[1];
+	int64_t py = g->pad[0], px = g->pad[1];
+	for (int64_t task = lo; task < hi; task++) {
+		int64_t m = task % g->cout, n = task / g->cout;
+		int64_t c = m / g->mg;
+		const float *x = j->x + (n * g->cin + c) * H * W;
+		const float *w = j->w + m * KH * KW;
+		float *y = j->y + (n * g->cout + m) * OH * OW;
+		float bias = j->b ? j->b[m] : 0;
+		for (int64_t oy = 0; oy < OH; oy++) {
+			float *yr = y + oy * OW;
+			for (int64_t ox = 0; ox < OW; ox++)
+				yr[ox] = bias;
+			for (int64_t ky = 0; ky < KH; ky++) {
+				int64_t iy = oy * sy - py + ky * dy;
+				if (iy < 0 || iy >= H)
+					continue;
+				const float *xr = x + iy * W;
+				for (int64_t kx = 0; kx < KW; kx++) {
+					float wv = w[ky * KW + kx];
+					int64_t off = kx * dx - px;
+					int64_t olo = ceil_div(-off, sx), ohi = floor_div(W - 1 - off, sx) + 1;
+					olo = olo < 0 ? 0 : olo;
+					ohi = ohi > OW ? OW : ohi;
+					if (sx == 1) {
+						const float *s = xr + off;
+						for (int64_t ox = olo; ox < ohi; ox++)
+							yr[ox] += wv * s[ox];
+					} else {
+						for (int64_t ox = olo; ox < ohi; ox++)
+							yr[ox] += wv * xr[ox * sx + off];
+					}
+				}
+			}
+		}
+	}
+}
+
+int nx_kern_conv(nx_kern *k)
+{
+	geom g;
+	if (geom_init(k, &g, false))
+		return -1;
+	const nx_tensor *b = k->n_in > 2 && k->in[2].data ? &k->in[2] : NULL;
+	conv_job j = {&g, k->in[0].data, k->in[1].data, b ? b->data : NULL, k->out[0].data, 0, 0,
+		      false};
+	int threads = nx_pool_threads(k->pool);
+	nx_pool *pool = g.batch * g.cout * g.out_sp * g.cg * g.ker_sp >= (1 << 16) ? k->pool : NULL;
+	if (g.cg == 1 && g.ns == 2 && g.ker_sp > 1) {
+		nx_pool_for(pool, g.batch * g.cout, dw_part, &j);
+		return 0;
+	}
+	bool unit = true;
+	for (int d = 0; d < g.ns; d++)
+		unit &= g.ker[d] == 1 && g.stride[d] == 1 && g.pad[d] == 0 && g.in[d] == g.out[d];
+	int64_t K = g.cg * g.ker_sp;
+	j.direct = unit;
+	if (unit) {
+		/* One piece per thread and (image, group), at least 64 wide. */
+		int64_t per = (g.out_sp + threads - 1) / threads;
+		j.tile = per < 64 ? 64 : per;
+	} else {
+		j.tile = COL_BUDGET / K;
+		if (j.tile < 64)
+			j.tile = 64;
+	}
+	if (j.tile > g.out_sp)
+		j.tile = g.out_sp;
+	j.ntiles = (g.out_sp + j.tile - 1) / j.tile;
+	nx_pool_for(pool, g.batch * g.group * j.ntiles, conv_part, &j);
+	return 0;
+}
+
+/* ---- conv_transpose ------------------------------------------------------------- */
+
+typedef struct ct_job {
+	const geom *g;
+	const float *x, *w;
+	float *y;
+	bool by_tile;        /* pieces = input tiles (footprints disjoint), else rows */
+	int64_t tile, ntiles;
+} ct_job;
+
+/* Adds col rows (m, kernel offset) for m in [m0, m1) and input positions
+ * [p0, p0+t) into y (the group's output channels). */
+static void col2im(const geom *g, const float *col, int64_t m0, int64_t m1, int64_t p0, int64_t t,
+		   float *y)
+{
+	int ns = g->ns;
+	for (int64_t m = m0; m < m1; m++)
+		for (int64_t kk = 0; kk < g->ker_sp; kk++) {
+			const float *row = col + ((m - m0) * g->ker_sp + kk) * t;
+			int64_t kidx[NX_MAX_RANK], rem = kk;
+			for (int d = ns - 1; d >= 0; d--) {
+				kidx[d] = rem % g->ker[d];
+				rem /= g->ker[d];
+			}
+			float *ym = y + m * g->out_sp;
+			if (ns == 2) {
+				int64_t W = g->in[1], OH = g->out[0], OW = g->out[1];
+				int64_t oy0 = kidx[0] * g->dil[0] - g->pad[0];
+				int64_t ox0 = kidx[1] * g->dil[1] - g->pad[1];
+				for (int64_t j = 0; j < t; j++) {
+					int64_t p = p0 + j, iy = p / W, ix = p % W;
+					int64_t oy = iy * g->stride[0] + oy0, ox = ix * g->stride[1] + ox0;
+					if (oy >= 0 && oy < OH && ox >= 0 && ox < OW)
+						ym[oy * OW + ox] += row[j];
+				}
+				continue;
+			}
+			for (int64_t j = 0; j < t; j++) {
+				int64_t p = p0 + j, off = 0, mul = 1;
+				bool inside = true;
+				for (int d = ns - 1; d >= 0; d--) {
+					int64_t i = p % g->in[d];
+					p /= g->in[d];
+					int64_t o = i * g->stride[d] - g->pad[d] + kidx[d] * g->dil[d];
+					if (o < 0 || o >= g->out[d])
+						inside = false;
+					off += o * mul;
+					mul *= g->out[d];
+				}
+				if (inside)
+					ym[off] += row[j];
+			}
+		}
+}
+
+static void ct_part(void *ctx, int64_t lo, int64_t hi)
+{
+	ct_job *j = ctx;
+	const geom *g = j->g;
+	int64_t rows_per_m = g->ker_sp;
+	int64_t t = j->by_tile ? j->tile : g->in_sp;
+	/* Rows of col this piece computes: all of a group (by tile) or a
+	 * range of output channels of one (image, group). */
+	int64_t rows_max = j->by_tile ? g->mg * rows_per_m : rows_per_m;
+	float *col = nx_xmalloc((size_t)(rows_max * t) * sizeof *col); /* freed below */
+	for (int64_t task = lo; task < hi; task++) {
+		int64_t n, gi, m0, m1, p0;
+		if (j->by_tile) {
+			int64_t tile = task % j->ntiles, ng = task / j->ntiles;
+			gi = ng % g->group;
+			n = ng / g->group;
+			m0 = 0;
+			m1 = g->mg;
+			p0 = tile * j->tile;
+			t = g->in_sp - p0 < j->tile ? g->in_sp - p0 : j->tile;
+		} else {
+			int64_t m = task % g->mg, ng = task / g->mg;
+			gi = ng % g->group;
+			n = ng / g->group;
+			m0 = m;
+			m1 = m + 1;
+			p0 = 0;
+			t = g->in_sp;
+		}
+		const float *x = j->x + (n * g->cin + gi * g->cg) * g->in_sp + p0;
+		/* W_g is [cg][mg * ker_sp]; rows m0..m1 of W_g^T are columns. */
+		const float *w = j->w + gi * g->cg * g->mg * g->ker_sp + m0 * g->ker_sp;
+		int64_t rows = (m1 - m0) * g->ker_sp;
+		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)rows, (int)t, (int)g->cg,
+			    1.0f, w, (int)(g->mg * g->ker_sp), x, (int)g->in_sp, 0.0f, col, (int)t);
+		float *y = j->y + (n * g->cout + gi * g->mg) * g->out_sp;
+		col2im(g, col, m0, m1, p0, t, y);
+	}
+	free(col);
+}
+
+int nx_kern_conv_transpose(nx_kern *k)
+{
+	geom g;
+	if (geom_init(k, &g, true))
+		return -1;
+	float *y = k->out[0].data;
+	const float *b = k->n_in > 2 && k->in[2].data ? k->in[2].data : NULL;
+	for (int64_t n = 0; n < g.batch; n++)
+		for (int64_t m = 0; m < g.cout; m++) {
+			float v = b ? b[m] : 0;
+			float *r = y + (n * g.cout + m) * g.out_sp;
+			for (int64_t i = 0; i < g.out_sp; i++)
+				r[i] = v;
+		}
+	ct_job j = {&g, k->in[0].data, k->in[1].data, y, true, 0, 0};
+	for (int d = 0; d < g.ns; d++)
+		if (g.stride[d] < (g.ker[d] - 1) * g.dil[d] + 1)
+			j.by_tile = false;
+	nx_pool *pool = g.batch * g.cin * g.in_sp * g.mg * g.ker_sp >= (1 << 16) ? k->pool : NULL;
+	if (j.by_tile) {
+		int64_t rows = g.mg * g.ker_sp;
+		j.tile = COL_BUDGET / (rows ? rows : 1);
+		if (j.tile < 64)
+			j.tile = 64;
+		if (j.tile > g.in_sp)
+			j.tile = g.in_sp;
+		j.ntiles = (g.in_sp + j.tile - 1) / j.tile;
+		nx_pool_for(pool, g.batch * g.group * j.ntiles, ct_part, &j);
+	} else {
+		nx_pool_for(pool, g.batch * g.group * g.mg, ct_part, &j);
+	}
+	return 0;
+}

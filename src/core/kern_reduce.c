@@ -1,0 +1,125 @@
+/* kern_reduce.c — reduce_mean, reduce_sum, reduce_max over the axes
+ * attribute (keepdims and noop_with_empty_axes as in ONNX 13+).
+ *
+ * The input is walked once in memory order after merging neighbouring axes
+ * that are both reduced or both kept; each run of the innermost group either
+ * folds into one accumulator (reduced) or adds element-wise onto a row of
+ * accumulators (kept). Accumulators are double, so a mean over a million
+ * f32 values does not drift; integer inputs (sum, max) go through double
+ * too, exact below 2^53.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nx.h"
+
+typedef struct rd_plan {
+	int rank;
+	int64_t dims[NX_MAX_RANK];
+	bool red[NX_MAX_RANK];
+	int64_t ost[NX_MAX_RANK]; /* accumulator stride per merged axis (0 if reduced) */
+} rd_plan;
+
+int nx_kern_reduce(nx_kern *k)
+{
+	nx_graph *g = k->g;
+	int kind = nx_opp(g, k->op)->kind;
+	const nx_tensor *x = &k->in[0];
+	nx_tensor *y = &k->out[0];
+	int r = x->type.rank;
+	uint32_t na;
+	const int64_t *axes = nx_attr_ints(g, k->op, "axes", &na);
+	bool red[NX_MAX_RANK] = {0};
+	if (na == 0) {
+		bool noop = nx_attr_i(g, k->op, "noop_with_empty_axes", 0) != 0;
+		for (int d = 0; d < r; d++)
+			red[d] = !noop;
+	}
+	for (uint32_t i = 0; i < na; i++) {
+		int64_t a = axes[i];
+		if (a < -r || a >= r)
+			return nx_kern_fail(k, "axis %lld is out of range for rank %d",
+					    (long long)a, r);
+		red[a < 0 ? a + r : a] = true;
+	}
+	int64_t n_out = nx_tensor_numel(y), n_in = nx_tensor_numel(x);
+	/* Merge axes, dropping unit ones. */
+	rd_plan p = {0};
+	for (int d = 0; d < r; d++) {
+		if (x->type.dims[d] == 1)
+			continue;
+		if (p.rank > 0 && p.red[p.rank - 1] == red[d]) {
+			p.dims[p.rank - 1] *= x->type.dims[d];
+			continue;
+		}
+		p.dims[p.rank] = x->type.dims[d];
+		p.red[p.rank] = red[d];
+		p.rank++;
+	}
+	if (p.rank == 0) {
+		p.rank = 1;
+		p.dims[0] = 1;
+		p.red[0] = true;
+	}
+	int64_t s = 1, kept = 1;
+	for (int d = p.rank - 1; d >= 0; d--) {
+		p.ost[d] = p.red[d] ? 0 : s;
+		if (!p.red[d]) {
+			s *= p.dims[d];
+			kept *= p.dims[d];
+		}
+	}
+	if (kept != n_out)
+		return nx_kern_fail(k, "the result type holds %lld elements, the reduction gives %lld",
+				    (long long)n_out, (long long)kept);
+
+	bool is_max = kind == NX_OP_REDUCE_MAX;
+	double *acc = nx_xmalloc((size_t)n_out * sizeof *acc); /* freed below */
+	for (int64_t i = 0; i < n_out; i++)
+		acc[i] = is_max ? -INFINITY : 0;
+	const float *xf = x->type.dtype == NX_F32 ? x->data : NULL;
+	int64_t n = p.dims[p.rank - 1], rows = n_in / n;
+	bool inner_red = p.red[p.rank - 1];
+	int64_t idx[NX_MAX_RANK] = {0};
+	for (int64_t row = 0; row < rows; row++) {
+		int64_t o = 0;
+		for (int d = 0; d < p.rank - 1; d++)
+			o += idx[d] * p.ost[d];
+		int64_t base = row * n;
+		if (inner_red) {
+			double a = acc[o];
+			for (int64_t i = 0; i < n; i++) {
+				double v = xf ? xf[base + i] : nx_tensor_get(x, base + i);
+				if (is_max)
+					a = v > a || v != v ? v : a; /* NaN sticks */
+				else
+					a += v;
+			}
+			acc[o] = a;
+		} else {
+			double *ap = acc + o;
+			for (int64_t i = 0; i < n; i++) {
+				double v = xf ? xf[base + i] : nx_tensor_get(x, base + i);
+				if (is_max)
+					ap[i] = v > ap[i] || v != v ? v : ap[i];
+				else
+					ap[i] += v;
+			}
+		}
+		for (int d = p.rank - 2; d >= 0; d--) {
+			if (++idx[d] < p.dims[d])
+				break;
+			idx[d] = 0;
+		}
+	}
+	double cnt = (double)n_in / (double)n_out;
+	for (int64_t i = 0; i < n_out; i++) {
+		double v = acc[i];
+		if (kind == NX_OP_REDUCE_MEAN)
+			v /= cnt;
+		nx_tensor_set(y, i, v);
+	}
+	free(acc);
+	return 0;
+}

@@ -1,0 +1,162 @@
+/* tensor.c — dense tensors for the reference interpreter: allocation, copies,
+ * element access as double whatever the dtype, and dtype conversion with
+ * ONNX Cast's rules. Data is always plain row-major in logical (ONNX) order:
+ * the layout tag of a type describes how a device would store it, not how
+ * the interpreter does. f16 and bf16 are uint16 bit patterns, bool one byte.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nx.h"
+
+nx_tensor nx_tensor_alloc(const nx_type *t)
+{
+	nx_tensor r;
+	r.type = *t;
+	r.type.layout = NX_LAYOUT_PLAIN;
+	int64_t n = nx_type_bytes(&r.type);
+	r.data = nx_xcalloc((size_t)(n > 0 ? n : 1), 1); /* caller frees (nx_tensor_free) */
+	return r;
+}
+
+nx_tensor nx_tensor_empty(const nx_type *t)
+{
+	nx_tensor r;
+	r.type = *t;
+	r.type.layout = NX_LAYOUT_PLAIN;
+	int64_t n = nx_type_bytes(&r.type);
+	r.data = nx_xmalloc((size_t)(n > 0 ? n : 1)); /* caller frees (nx_tensor_free) */
+	return r;
+}
+
+void nx_tensor_free(nx_tensor *t)
+{
+	if (!t)
+		return;
+	free(t->data);
+	t->data = NULL;
+}
+
+int64_t nx_tensor_numel(const nx_tensor *t)
+{
+	return nx_type_numel(&t->type);
+}
+
+size_t nx_tensor_nbytes(const nx_tensor *t)
+{
+	int64_t n = nx_type_bytes(&t->type);
+	return n > 0 ? (size_t)n : 0;
+}
+
+nx_tensor nx_tensor_copy(const nx_tensor *t)
+{
+	nx_tensor r = nx_tensor_empty(&t->type);
+	memcpy(r.data, t->data, nx_tensor_nbytes(t));
+	return r;
+}
+
+double nx_tensor_get(const nx_tensor *t, int64_t i)
+{
+	const void *d = t->data;
+	switch (t->type.dtype) {
+	case NX_F32: return ((const float *)d)[i];
+	case NX_F16: return nx_f16_to_f32(((const uint16_t *)d)[i]);
+	case NX_BF16: return nx_bf16_to_f32(((const uint16_t *)d)[i]);
+	case NX_I8: return ((const int8_t *)d)[i];
+	case NX_U8: return ((const uint8_t *)d)[i];
+	case NX_I32: return ((const int32_t *)d)[i];
+	case NX_I64: return (double)((const int64_t *)d)[i];
+	case NX_BOOL: return ((const uint8_t *)d)[i] != 0;
+	default: return NAN;
+	}
+}
+
+/* Float to integer as Cast does: truncate toward zero, then wrap to the
+ * width (what numpy's astype gives for values inside int64). NaN gives 0,
+ * and values beyond int64 saturate first so the conversion is defined. */
+static int64_t to_int(double v)
+{
+	if (isnan(v))
+		return 0;
+	if (v >= 9.2233720368547758e18)
+		return INT64_MAX;
+	if (v <= -9.2233720368547758e18)
+		return INT64_MIN;
+	return (int64_t)v;
+}
+
+void nx_tensor_set(nx_tensor *t, int64_t i, double v)
+{
+	void *d = t->data;
+	switch (t->type.dtype) {
+	case NX_F32: ((float *)d)[i] = (float)v; break;
+	case NX_F16: ((uint16_t *)d)[i] = nx_f32_to_f16((float)v); break;
+	case NX_BF16: ((uint16_t *)d)[i] = nx_f32_to_bf16((float)v); break;
+	case NX_I8: ((int8_t *)d)[i] = (int8_t)(uint8_t)(uint64_t)to_int(v); break;
+	case NX_U8: ((uint8_t *)d)[i] = (uint8_t)(uint64_t)to_int(v); break;
+	case NX_I32: ((int32_t *)d)[i] = (int32_t)(uint32_t)(uint64_t)to_int(v); break;
+	case NX_I64: ((int64_t *)d)[i] = to_int(v); break;
+	case NX_BOOL: ((uint8_t *)d)[i] = v != 0; break;
+	default: break;
+	}
+}
+
+/* Integer element i of an integer or bool tensor, exactly (int64 values
+ * beyond 2^53 do not survive a trip through double). */
+static int64_t get_int(const nx_tensor *t, int64_t i)
+{
+	const void *d = t->data;
+	switch (t->type.dtype) {
+	case NX_I8: return ((const int8_t *)d)[i];
+	case NX_U8: return ((const uint8_t *)d)[i];
+	case NX_I32: return ((const int32_t *)d)[i];
+	case NX_I64: return ((const int64_t *)d)[i];
+	case NX_BOOL: return ((const uint8_t *)d)[i] != 0;
+	default: return 0;
+	}
+}
+
+static void set_int(nx_tensor *t, int64_t i, int64_t v)
+{
+	void *d = t->data;
+	switch (t->type.dtype) {
+	case NX_I8: ((int8_t *)d)[i] = (int8_t)(uint8_t)(uint64_t)v; break;
+	case NX_U8: ((uint8_t *)d)[i] = (uint8_t)(uint64_t)v; break;
+	case NX_I32: ((int32_t *)d)[i] = (int32_t)(uint32_t)(uint64_t)v; break;
+	case NX_I64: ((int64_t *)d)[i] = v; break;
+	case NX_BOOL: ((uint8_t *)d)[i] = v != 0; break;
+	default: break;
+	}
+}
+
+nx_tensor nx_tensor_convert(const nx_tensor *t, int to)
+{
+	nx_type ty = t->type;
+	ty.dtype = (uint8_t)to;
+	nx_tensor r = nx_tensor_empty(&ty);
+	int64_t n = nx_tensor_numel(t);
+	int from = t->type.dtype;
+	if (from == to) {
+		memcpy(r.data, t->data, nx_tensor_nbytes(t));
+	} else if (!nx_dtype_is_float(from) && !nx_dtype_is_float(to)) {
+		for (int64_t i = 0; i < n; i++)
+			set_int(&r, i, get_int(t, i));
+	} else if (from == NX_F32 && to == NX_F16) {
+		const float *s = t->data;
+		uint16_t *d = r.data;
+		for (int64_t i = 0; i < n; i++)
+			d[i] = nx_f32_to_f16(s[i]);
+	} else if (from == NX_F16 && to == NX_F32) {
+		const uint16_t *s = t->data;
+		float *d = r.data;
+		for (int64_t i = 0; i < n; i++)
+			d[i] = nx_f16_to_f32(s[i]);
+	} else {
+		/* Through double: exact for every value of every nex dtype but
+		 * int64 beyond 2^53, where float targets round anyway. */
+		for (int64_t i = 0; i < n; i++)
+			nx_tensor_set(&r, i, nx_tensor_get(t, i));
+	}
+	return r;
+}

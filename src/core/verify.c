@@ -1,0 +1,516 @@
+/* verify.c — the IR verifier (DESIGN.md §2): checks that a graph keeps every
+ * invariant the rest of nex relies on, and reports the first broken one
+ * naming the op ("op %c3 (conv): ...") or the value and the rule.
+ *
+ * It runs after every pass, so it must survive a graph that a buggy pass has
+ * corrupted in any way: the checks go from the raw structure (ids in range,
+ * schedule links, result back-pointers) up to the meaning (use lists,
+ * definition before use, types against shape inference), and each stage only
+ * reads what the earlier ones proved sound. Nothing is ever dereferenced
+ * before its id has been range-checked.
+ *
+ * Types are compared with what nx_infer_op computes; inference writes result
+ * types, so it runs on a scratch clone (a handful of memcpy calls) and g is
+ * left exactly as it was. Attribute schemas are checked by nx_infer_op too
+ * and are not repeated here. Everything else is O(ops + values + uses).
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nx.h"
+
+typedef struct vctx {
+	nx_graph *g;
+	nx_err *err;
+	uint8_t *op_seen;   /* by op id: met in the schedule walk */
+	uint8_t *val_mark;  /* by value id: scratch (input list, then defined) */
+	uint8_t *use_seen;  /* by use slot: met on some value's use list */
+} vctx;
+
+static bool str_ok(const nx_graph *g, uint32_t s)
+{
+	return s < g->n_strs;
+}
+
+static bool op_live(const nx_graph *g, uint32_t o)
+{
+	return o < g->n_ops && !(g->ops[o].flags & NX_O_DEAD);
+}
+
+static bool val_live(const nx_graph *g, uint32_t v)
+{
+	return v < g->n_vals && !(g->vals[v].flags & NX_V_DEAD);
+}
+
+/* "%c3 (conv)" for messages, readable even when the op is corrupt: the first
+ * result's name when it can be trusted, else the op id. */
+static void op_label(const nx_graph *g, uint32_t o, char *buf, size_t n)
+{
+	const nx_op *p = &g->ops[o];
+	const char *kind = p->kind < NX_OP_COUNT ? nx_ops[p->kind].name : "?";
+	if (p->n_out && p->out < g->n_u32) {
+		uint32_t v = g->u32[p->out];
+		if (v < g->n_vals && str_ok(g, g->vals[v].name)) {
+			snprintf(buf, n, "%%%s (%s)", nx_vname(g, v), kind);
+			return;
+		}
+	}
+	snprintf(buf, n, "#%u (%s)", o, kind);
+}
+
+/* "#7", or "none" for NX_NONE. */
+static const char *link_str(uint32_t id, char *buf, size_t n)
+{
+	if (id == NX_NONE)
+		snprintf(buf, n, "none");
+	else
+		snprintf(buf, n, "#%u", id);
+	return buf;
+}
+
+static const char *vname(const nx_graph *g, uint32_t v)
+{
+	return v < g->n_vals && str_ok(g, g->vals[v].name) ? nx_vname(g, v) : "?";
+}
+
+static int fail_op(vctx *c, uint32_t o, const char *fmt, ...) NX_PRINTF(3, 4);
+static int fail_op(vctx *c, uint32_t o, const char *fmt, ...)
+{
+	char what[1024], label[300];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	op_label(c->g, o, label, sizeof label);
+	nx_err_set(c->err, "op %s: %s", label, what);
+	return -1;
+}
+
+static int fail_val(vctx *c, uint32_t v, const char *fmt, ...) NX_PRINTF(3, 4);
+static int fail_val(vctx *c, uint32_t v, const char *fmt, ...)
+{
+	char what[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	if (str_ok(c->g, c->g->vals[v].name))
+		nx_err_set(c->err, "value %%%s: %s", nx_vname(c->g, v), what);
+	else
+		nx_err_set(c->err, "value #%u: %s", v, what);
+	return -1;
+}
+
+static int fail_graph(vctx *c, const char *fmt, ...) NX_PRINTF(2, 3);
+static int fail_graph(vctx *c, const char *fmt, ...)
+{
+	char what[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	const nx_graph *g = c->g;
+	nx_err_set(c->err, "graph @%s: %s", str_ok(g, g->name) ? nx_cstr(g, g->name) : "?",
+		   what);
+	return -1;
+}
+
+/* The schedule is a doubly linked list through live ops: walk it once,
+ * catching dead or repeated ops (a repeat is also how a cycle in the links
+ * shows), bad back links and a wrong end or count. */
+static int check_schedule(vctx *c)
+{
+	const nx_graph *g = c->g;
+	uint32_t prev = NX_NONE, n = 0;
+	for (uint32_t o = g->first; o != NX_NONE; o = g->ops[o].next) {
+		if (o >= g->n_ops)
+			return prev == NX_NONE
+				? fail_graph(c, "schedule starts at op #%u, which does not exist", o)
+				: fail_op(c, prev, "next op in the schedule is #%u, which does not exist",
+					  o);
+		if (g->ops[o].flags & NX_O_DEAD)
+			return fail_op(c, o, "erased op is still in the schedule");
+		if (c->op_seen[o])
+			return fail_op(c, o, "appears twice in the schedule (its links form a cycle)");
+		c->op_seen[o] = 1;
+		if (g->ops[o].prev != prev) {
+			char want[300], have[16];
+			if (prev == NX_NONE)
+				snprintf(want, sizeof want, "none (it is first)");
+			else
+				op_label(g, prev, want, sizeof want);
+			return fail_op(c, o, "schedule back link is %s, expected %s",
+				       link_str(g->ops[o].prev, have, sizeof have), want);
+		}
+		prev = o;
+		n++;
+	}
+	if (g->last != prev) {
+		char have[16], want[16];
+		return fail_graph(c, "schedule ends at op %s but its last link is op %s",
+				  link_str(prev, want, sizeof want), link_str(g->last, have, sizeof have));
+	}
+	for (uint32_t o = 0; o < g->n_ops; o++)
+		if (!(g->ops[o].flags & NX_O_DEAD) && !c->op_seen[o])
+			return fail_op(c, o, "live op is not in the schedule");
+	if (n != g->n_live_ops)
+		return fail_graph(c, "schedule holds %u ops but n_live_ops says %u", n,
+				  g->n_live_ops);
+	return 0;
+}
+
+/* Pool ranges of one op: operand slots, results, attributes, origin. */
+static int check_op_ranges(vctx *c, uint32_t o)
+{
+	const nx_graph *g = c->g;
+	const nx_op *p = &g->ops[o];
+	if (p->kind >= NX_OP_COUNT)
+		return fail_op(c, o, "kind %u is not in the op registry", p->kind);
+	if ((uint64_t)p->in + p->n_in > g->n_uses)
+		return fail_op(c, o, "operand slots %u..%u lie outside the use pool (%u)", p->in,
+			       p->in + p->n_in, g->n_uses);
+	if ((uint64_t)p->out + p->n_out > g->n_u32)
+		return fail_op(c, o, "result list lies outside the pool");
+	if ((uint64_t)p->attr + p->n_attr > g->n_attrs)
+		return fail_op(c, o, "attributes lie outside the attribute pool");
+	if ((uint64_t)p->origin + p->n_origin > g->n_u32)
+		return fail_op(c, o, "origin list lies outside the pool");
+	for (uint32_t i = 0; i < p->n_origin; i++)
+		if (!str_ok(g, g->u32[p->origin + i]))
+			return fail_op(c, o, "origin entry %u is not a string id", i);
+	for (uint32_t i = 0; i < p->n_attr; i++) {
+		const nx_attr *a = &g->attrs[p->attr + i];
+		if (!str_ok(g, a->name))
+			return fail_op(c, o, "attribute %u has no valid name", i);
+		bool ok = true;
+		switch (a->kind) {
+		case NX_ATTR_INT: case NX_ATTR_FLOAT: break;
+		case NX_ATTR_STR: ok = str_ok(g, a->u.s); break;
+		case NX_ATTR_INTS: ok = (uint64_t)a->u.off + a->n <= g->n_ints; break;
+		case NX_ATTR_FLOATS: ok = (uint64_t)a->u.off + a->n <= g->n_floats; break;
+		default: ok = false;
+		}
+		if (!ok)
+			return fail_op(c, o, "attribute '%s' holds an invalid kind or pool range",
+				       nx_cstr(g, a->name));
+	}
+	return 0;
+}
+
+static const char *count_range(char *buf, size_t n, unsigned lo, unsigned hi)
+{
+	if (hi == NX_VARIADIC)
+		snprintf(buf, n, "at least %u", lo);
+	else if (lo == hi)
+		snprintf(buf, n, "%u", lo);
+	else
+		snprintf(buf, n, "%u to %u", lo, hi);
+	return buf;
+}
+
+/* Counts against the registry, operands defined and live, results pointing
+ * back here. */
+static int check_op(vctx *c, uint32_t o)
+{
+	const nx_graph *g = c->g;
+	const nx_op *p = &g->ops[o];
+	const nx_opinfo *k = &nx_ops[p->kind];
+	for (uint32_t i = 0; i < p->n_out; i++) {
+		uint32_t v = g->u32[p->out + i];
+		if (v >= g->n_vals)
+			return fail_op(c, o, "result %u is value #%u, which does not exist", i, v);
+		const nx_value *pv = &g->vals[v];
+		if (pv->flags & NX_V_DEAD)
+			return fail_op(c, o, "result %u (%%%s) is an erased value", i, vname(g, v));
+		if (pv->producer == NX_NONE)
+			return fail_op(c, o, "result %u (%%%s) says it has no producer", i,
+				       vname(g, v));
+		if (pv->producer != o || pv->result_no != i)
+			return fail_op(c, o,
+				       "result %u (%%%s) points back to op #%u result %u, not to this "
+				       "op's result %u", i, vname(g, v), pv->producer, pv->result_no, i);
+		if (pv->type == 0 || pv->type >= g->n_types ||
+		    g->types[pv->type].dtype >= NX_DTYPE_COUNT)
+			return fail_op(c, o, "result %u (%%%s) has no type (shape inference has "
+				       "not run)", i, vname(g, v));
+	}
+	char range[48];
+	if (p->n_out < k->out_min || (k->out_max != NX_VARIADIC && p->n_out > k->out_max))
+		return fail_op(c, o, "has %u result%s; %s gives %s", p->n_out,
+			       p->n_out == 1 ? "" : "s", k->name,
+			       count_range(range, sizeof range, k->out_min, k->out_max));
+	if (p->n_in < k->in_min || (k->in_max != NX_VARIADIC && p->n_in > k->in_max))
+		return fail_op(c, o, "has %u operand%s; %s takes %s", p->n_in,
+			       p->n_in == 1 ? "" : "s", k->name,
+			       count_range(range, sizeof range, k->in_min, k->in_max));
+	for (uint32_t i = 0; i < p->n_in; i++) {
+		const nx_use *u = &g->uses[p->in + i];
+		if (u->op != o)
+			return fail_op(c, o, "operand slot %u belongs to op #%u", i, u->op);
+		if (u->value == NX_NONE) {
+			/* The registry has counts only: absent operands are the
+			 * optional tail beyond in_min. */
+			if (i < k->in_min)
+				return fail_op(c, o, "operand %u is absent but required (%s needs "
+					       "at least %u)", i, k->name, k->in_min);
+			continue;
+		}
+		if (u->value >= g->n_vals)
+			return fail_op(c, o, "operand %u is value #%u, which does not exist", i,
+				       u->value);
+		if (g->vals[u->value].flags & NX_V_DEAD)
+			return fail_op(c, o, "operand %u (%%%s) is an erased value", i,
+				       vname(g, u->value));
+	}
+	return 0;
+}
+
+/* Names, definitions, constants, types known. Runs after every live op's
+ * result list was checked, so a live producer really lists the value. */
+static int check_values(vctx *c)
+{
+	const nx_graph *g = c->g;
+	for (uint32_t i = 0; i < g->n_inputs; i++) {
+		uint32_t v = g->inputs[i];
+		if (v >= g->n_vals)
+			return fail_graph(c, "input %u is value #%u, which does not exist", i, v);
+		if (g->vals[v].flags & NX_V_DEAD)
+			return fail_val(c, v, "graph input %u is an erased value", i);
+		if (!(g->vals[v].flags & NX_V_INPUT))
+			return fail_val(c, v, "graph input %u is not flagged as an input", i);
+		if (c->val_mark[v])
+			return fail_val(c, v, "listed twice among the graph inputs");
+		c->val_mark[v] = 1;
+	}
+	for (uint32_t v = 0; v < g->n_vals; v++) {
+		const nx_value *p = &g->vals[v];
+		if (p->flags & NX_V_DEAD)
+			continue;
+		if (!str_ok(g, p->name))
+			return fail_graph(c, "value #%u has no valid name", v);
+		uint32_t owner = g->str_owner[p->name];
+		if (owner != v) {
+			if (val_live(g, owner) && g->vals[owner].name == p->name)
+				return fail_val(c, v, "value #%u has the same name (names must be "
+						"unique)", owner);
+			return fail_val(c, v, "its name is not recorded as its own (set without "
+					"nx_value_rename?)");
+		}
+		if ((p->flags & NX_V_INPUT) && !c->val_mark[v])
+			return fail_val(c, v, "flagged as a graph input but not in the input list");
+		int defs = (p->producer != NX_NONE) + (p->blob != NX_NONE) +
+			   !!(p->flags & NX_V_INPUT);
+		if (defs == 0)
+			return fail_val(c, v, "is defined by nothing (not an op result, constant "
+					"or graph input)");
+		if (defs > 1)
+			return fail_val(c, v, "has more than one definition (%s%s%s)",
+					p->producer != NX_NONE ? "op result, " : "",
+					p->blob != NX_NONE ? "constant, " : "",
+					p->flags & NX_V_INPUT ? "graph input" : "");
+		if (p->producer != NX_NONE) {
+			if (!op_live(g, p->producer))
+				return fail_val(c, v, "its producer op #%u %s", p->producer,
+						p->producer >= g->n_ops ? "does not exist"
+						: "is erased");
+			const nx_op *q = &g->ops[p->producer];
+			if (p->result_no >= q->n_out || g->u32[q->out + p->result_no] != v)
+				return fail_val(c, v, "says it is result %u of op #%u, which does "
+						"not list it there", p->result_no, p->producer);
+		}
+		if (p->type == 0 || p->type >= g->n_types ||
+		    g->types[p->type].dtype >= NX_DTYPE_COUNT)
+			return fail_val(c, v, "has no type%s", p->type >= g->n_types
+					? " (its type id is out of range)" : "");
+		if (p->blob != NX_NONE) {
+			if (p->blob >= g->n_blobs || !g->blobs[p->blob])
+				return fail_val(c, v, "constant refers to blob slot %u, which holds "
+						"no blob", p->blob);
+			const nx_type *bt = &g->blobs[p->blob]->type, *vt = &g->types[p->type];
+			bool same = bt->dtype == vt->dtype && bt->rank == vt->rank &&
+				    !memcmp(bt->dims, vt->dims, (size_t)vt->rank * sizeof vt->dims[0]);
+			if (!same) {
+				char sb[128], sv[128];
+				nx_type_str(bt, sb, sizeof sb);
+				nx_type_str(vt, sv, sizeof sv);
+				return fail_val(c, v, "constant's blob holds %s but the value's type is "
+						"%s", sb, sv);
+			}
+		}
+	}
+	/* Every live value owns its name (above); no name may point elsewhere. */
+	for (uint32_t s = 0; s < g->n_strs; s++) {
+		uint32_t v = g->str_owner[s];
+		if (v == NX_NONE)
+			continue;
+		if (!val_live(g, v) || g->vals[v].name != s)
+			return fail_graph(c, "name '%s' is recorded as owned by value #%u, which %s",
+					  nx_cstr(g, s), v,
+					  v >= g->n_vals ? "does not exist"
+					  : g->vals[v].flags & NX_V_DEAD ? "is erased"
+					  : "has another name");
+	}
+	for (uint32_t i = 0; i < g->n_outputs; i++) {
+		uint32_t v = g->outputs[i];
+		if (v >= g->n_vals)
+			return fail_graph(c, "output %u is value #%u, which does not exist", i, v);
+		if (g->vals[v].flags & NX_V_DEAD)
+			return fail_val(c, v, "graph output %u is an erased value", i);
+	}
+	return 0;
+}
+
+/* Every use list holds exactly the live operand slots that read its value:
+ * each listed slot reads the value and is a current operand of a live op;
+ * no slot is listed twice; every live operand slot was listed. */
+static int check_uses(vctx *c)
+{
+	const nx_graph *g = c->g;
+	for (uint32_t v = 0; v < g->n_vals; v++) {
+		if (g->vals[v].flags & NX_V_DEAD) {
+			/* Readers of an erased value were reported as operands. */
+			continue;
+		}
+		uint32_t prev = NX_NONE;
+		for (uint32_t u = g->vals[v].first_use; u != NX_NONE; u = g->uses[u].next) {
+			if (u >= g->n_uses)
+				return fail_val(c, v, "use list reaches slot #%u, which does not exist",
+						u);
+			if (c->use_seen[u])
+				return fail_val(c, v, "use slot #%u is listed twice (a use list "
+						"cycle, or two lists share it)", u);
+			c->use_seen[u] = 1;
+			const nx_use *p = &g->uses[u];
+			if (p->value != v)
+				return fail_val(c, v, "its use list holds slot #%u, which reads %s%s",
+						u, p->value == NX_NONE ? "nothing" : "%",
+						p->value == NX_NONE ? "" : vname(g, p->value));
+			if (p->prev != prev) {
+				char have[16], want[16];
+				return fail_val(c, v, "use slot #%u has back link %s, expected %s", u,
+						link_str(p->prev, have, sizeof have),
+						link_str(prev, want, sizeof want));
+			}
+			if (!op_live(g, p->op) || u < g->ops[p->op].in ||
+			    u >= g->ops[p->op].in + g->ops[p->op].n_in)
+				return fail_val(c, v, "its use list holds slot #%u, which is not an "
+						"operand of a live op", u);
+			prev = u;
+		}
+	}
+	for (uint32_t o = 0; o < g->n_ops; o++) {
+		const nx_op *p = &g->ops[o];
+		if (p->flags & NX_O_DEAD)
+			continue;
+		for (uint32_t i = 0; i < p->n_in; i++) {
+			uint32_t u = p->in + i;
+			if (g->uses[u].value != NX_NONE && !c->use_seen[u])
+				return fail_op(c, o, "operand %u (%%%s) is missing from the value's "
+					       "use list", i, vname(g, g->uses[u].value));
+		}
+	}
+	return 0;
+}
+
+/* Walks the schedule with the set of defined values: graph inputs and
+ * constants up front, then each op's results after its operands were
+ * checked. A dataflow cycle shows as a use before its definition. */
+static int check_order(vctx *c)
+{
+	const nx_graph *g = c->g;
+	memset(c->val_mark, 0, g->n_vals);
+	for (uint32_t v = 0; v < g->n_vals; v++)
+		if (!(g->vals[v].flags & NX_V_DEAD) && g->vals[v].producer == NX_NONE)
+			c->val_mark[v] = 1;
+	NX_FOR_OPS(g, o) {
+		const nx_op *p = &g->ops[o];
+		for (uint32_t i = 0; i < p->n_in; i++) {
+			uint32_t v = g->uses[p->in + i].value;
+			if (v == NX_NONE || c->val_mark[v])
+				continue;
+			uint32_t d = g->vals[v].producer;
+			if (d == o)
+				return fail_op(c, o, "operand %u (%%%s) is its own result", i,
+					       vname(g, v));
+			char def[300];
+			op_label(g, d, def, sizeof def);
+			return fail_op(c, o, "operand %u (%%%s) is used before its definition by "
+				       "op %s in schedule order", i, vname(g, v), def);
+		}
+		for (uint32_t i = 0; i < p->n_out; i++)
+			c->val_mark[g->u32[p->out + i]] = 1;
+	}
+	return 0;
+}
+
+static bool same_shape(const nx_type *a, const nx_type *b)
+{
+	return a->dtype == b->dtype && a->rank == b->rank &&
+	       !memcmp(a->dims, b->dims, (size_t)a->rank * sizeof a->dims[0]);
+}
+
+/* Result types against shape inference (which also checks attributes), on
+ * a clone so that g is not touched. Ops are visited in schedule order and the
+ * first mismatch stops the walk, so every op sees its operands' stored types;
+ * the layout tag is a pass decision, not inferred, so only dtype and dims
+ * are compared. */
+static int check_types(vctx *c)
+{
+	const nx_graph *g = c->g;
+	nx_graph *s = nx_graph_clone(g); /* freed below */
+	int rc = 0;
+	NX_FOR_OPS(g, o) {
+		if (nx_infer_op(s, o, c->err)) {
+			rc = -1;
+			break;
+		}
+		const nx_op *p = &g->ops[o];
+		for (uint32_t i = 0; i < p->n_out && !rc; i++) {
+			uint32_t v = g->u32[p->out + i];
+			const nx_type *want = nx_vtype(s, v), *have = nx_vtype(g, v);
+			if (!same_shape(want, have)) {
+				char sw[128], sh[128];
+				nx_type_str(want, sw, sizeof sw);
+				nx_type_str(have, sh, sizeof sh);
+				rc = fail_op(c, o, "result %u (%%%s) has type %s but shape inference "
+					     "gives %s", i, vname(g, v), sh, sw);
+			}
+			s->vals[v].type = g->vals[v].type;
+		}
+		if (rc)
+			break;
+	}
+	nx_graph_free(s);
+	return rc;
+}
+
+int nx_verify(nx_graph *g, nx_err *err)
+{
+	vctx c = {
+		.g = g,
+		.err = err,
+		.op_seen = nx_xcalloc(g->n_ops + 1, 1),
+		.val_mark = nx_xcalloc(g->n_vals + 1, 1),
+		.use_seen = nx_xcalloc(g->n_uses + 1, 1),
+	};
+	int rc = check_schedule(&c);
+	for (uint32_t o = 0; !rc && o < g->n_ops; o++)
+		if (!(g->ops[o].flags & NX_O_DEAD))
+			rc = check_op_ranges(&c, o);
+	for (uint32_t o = 0; !rc && o < g->n_ops; o++)
+		if (!(g->ops[o].flags & NX_O_DEAD))
+			rc = check_op(&c, o);
+	if (!rc)
+		rc = check_values(&c);
+	if (!rc)
+		rc = check_uses(&c);
+	if (!rc)
+		rc = check_order(&c);
+	if (!rc)
+		rc = check_types(&c);
+	free(c.op_seen);
+	free(c.val_mark);
+	free(c.use_seen);
+	return rc;
+}

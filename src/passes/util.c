@@ -1,0 +1,156 @@
+/* util.c — small graph helpers the passes share: single users, constant
+ * tests, creating ops that inherit origin, replacing and erasing ops. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nxp.h"
+
+uint32_t nxp_single_user(const nx_graph *g, uint32_t v)
+{
+	uint32_t u = g->vals[v].first_use;
+	if (u == NX_NONE || g->uses[u].next != NX_NONE || nx_value_is_output(g, v))
+		return NX_NONE;
+	return g->uses[u].op;
+}
+
+uint32_t nxp_producer_of(const nx_graph *g, uint32_t v, int kind)
+{
+	if (v == NX_NONE)
+		return NX_NONE;
+	uint32_t p = g->vals[v].producer;
+	if (p == NX_NONE || (g->ops[p].flags & NX_O_DEAD) || (kind >= 0 && g->ops[p].kind != kind))
+		return NX_NONE;
+	return p;
+}
+
+static bool const_tensor(const nx_graph *g, uint32_t v, nx_tensor *t)
+{
+	if (!nx_is_const(g, v))
+		return false;
+	nx_blob *b = nx_const_blob(g, v);
+	t->type = b->type;
+	t->data = (void *)nx_blob_data(b);
+	return t->data != NULL;
+}
+
+bool nxp_const_is_splat(const nx_graph *g, uint32_t v, double x)
+{
+	nx_tensor t;
+	if (!const_tensor(g, v, &t))
+		return false;
+	int64_t n = nx_type_numel(&t.type);
+	for (int64_t i = 0; i < n; i++)
+		if (nx_tensor_get(&t, i) != x)
+			return false;
+	return n > 0;
+}
+
+bool nxp_const_near(const nx_graph *g, uint32_t v, double x, double rel)
+{
+	nx_tensor t;
+	if (!const_tensor(g, v, &t))
+		return false;
+	int64_t n = nx_type_numel(&t.type);
+	for (int64_t i = 0; i < n; i++)
+		if (!(fabs(nx_tensor_get(&t, i) - x) <= rel * fmax(1.0, fabs(x))))
+			return false;
+	return n > 0;
+}
+
+bool nxp_const_scalar(const nx_graph *g, uint32_t v, double *x)
+{
+	nx_tensor t;
+	if (!const_tensor(g, v, &t) || nx_type_numel(&t.type) != 1)
+		return false;
+	*x = nx_tensor_get(&t, 0);
+	return true;
+}
+
+uint32_t nxp_op_new(nx_graph *g, nxp_ctx *ctx, int kind, const uint32_t *in, uint32_t n_in,
+		    uint32_t n_out, const char *name_hint, uint32_t before,
+		    const uint32_t *from, uint32_t n_from)
+{
+	/* Fresh names from the hint; a later result's name is reserved by
+	 * nothing until nx_op_new, so clashes among them fall back to "t" names. */
+	const char *names[NX_VARIADIC];
+	char buf[NX_VARIADIC][128];
+	const char *hint = name_hint ? name_hint : nx_ops[kind].name;
+	for (uint32_t i = 0; i < n_out && i < NX_VARIADIC; i++) {
+		char h[128];
+		if (i == 0)
+			snprintf(h, sizeof h, "%s", hint);
+		else
+			snprintf(h, sizeof h, "%s_r%u", hint, i);
+		snprintf(buf[i], sizeof buf[i], "%s", nx_cstr(g, nx_fresh_name(g, h)));
+		names[i] = buf[i];
+		for (uint32_t j = 0; j < i; j++)
+			if (names[j] && !strcmp(buf[j], buf[i]))
+				names[i] = NULL;
+	}
+	uint32_t o = nx_op_new(g, kind, in, n_in, n_out, names, before, &ctx->err);
+	if (o == NX_NONE)
+		return NX_NONE;
+	for (uint32_t i = 0; i < n_from; i++)
+		nx_op_merge_origin(g, o, from[i]);
+	return o;
+}
+
+void nxp_replace_op(nx_graph *g, uint32_t op, const uint32_t *vals)
+{
+	for (uint32_t i = 0; i < g->ops[op].n_out; i++)
+		nx_value_replace_uses(g, nx_result(g, op, i), vals[i]);
+	nxp_erase_tree(g, op);
+}
+
+void nxp_replace_op_by(nx_graph *g, uint32_t op, uint32_t new_op)
+{
+	uint32_t n = g->ops[op].n_out;
+	uint32_t names[NX_VARIADIC];
+	for (uint32_t i = 0; i < n; i++) {
+		names[i] = g->vals[nx_result(g, op, i)].name;
+		nx_value_replace_uses(g, nx_result(g, op, i), nx_result(g, new_op, i));
+	}
+	nxp_erase_tree(g, op);
+	for (uint32_t i = 0; i < n; i++) {
+		char *nm = nx_xstrdup(nx_cstr(g, names[i]));
+		nx_value_rename(g, nx_result(g, new_op, i), nm, NULL); /* free once op is gone */
+		free(nm);
+	}
+}
+
+void nxp_erase_tree(nx_graph *g, uint32_t op)
+{
+	if (op == NX_NONE || (g->ops[op].flags & NX_O_DEAD))
+		return;
+	for (uint32_t i = 0; i < g->ops[op].n_out; i++)
+		if (nx_value_nuses(g, nx_result(g, op, i)))
+			return;
+	uint32_t n_in = g->ops[op].n_in;
+	uint32_t *in = nx_xmalloc((size_t)(n_in + 1) * sizeof *in);
+	for (uint32_t i = 0; i < n_in; i++)
+		in[i] = nx_operand(g, op, i);
+	nx_op_erase(g, op);
+	for (uint32_t i = 0; i < n_in; i++) {
+		uint32_t v = in[i];
+		if (v == NX_NONE || (g->vals[v].flags & NX_V_DEAD) || nx_value_nuses(g, v))
+			continue;
+		if (g->vals[v].producer != NX_NONE)
+			nxp_erase_tree(g, g->vals[v].producer);
+		else if (g->vals[v].blob != NX_NONE)
+			nx_value_erase(g, v); /* an unused constant */
+	}
+	free(in);
+}
+
+uint32_t nxp_const_f32(nx_graph *g, const char *hint, const nx_type *t, const float *data)
+{
+	nx_type ct = *t;
+	ct.dtype = NX_F32;
+	ct.layout = NX_LAYOUT_PLAIN;
+	nx_blob *b = nx_blob_new_copy(&ct, data);
+	uint32_t name = nx_fresh_name(g, hint);
+	char buf[256];
+	snprintf(buf, sizeof buf, "%s", nx_cstr(g, name));
+	return nx_const_new(g, buf, b, NULL);
+}

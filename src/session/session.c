@@ -1,0 +1,411 @@
+/* session.c — history of steps over a pipeline: apply, step into, undo,
+ * redo, jump, pipeline edits with prefix reuse, replay, per-step metrics and
+ * cached text, and diffs between steps. See nxw.h for the model. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nxw.h"
+
+void nxw_step_free(nxw_step *st)
+{
+	free(st->pass);
+	free(st->options);
+	for (uint32_t i = 0; i < st->n_remarks; i++)
+		free(st->remarks[i]);
+	free(st->remarks);
+	free(st->error);
+	free(st->text);
+	nx_graph_free(st->snap);
+	memset(st, 0, sizeof *st);
+}
+
+static void truncate_at(nxw_session *s, uint32_t n)
+{
+	while (s->n_steps > n)
+		nxw_step_free(&s->steps[--s->n_steps]);
+	if (s->cursor >= s->n_steps)
+		s->cursor = s->n_steps - 1;
+	if (s->baseline >= s->n_steps)
+		s->baseline = 0;
+}
+
+static void metrics(nxw_session *s, nxw_step *st)
+{
+	const nx_graph *g = st->snap;
+	memset(&st->m, 0, sizeof st->m);
+	st->m.ops = g->n_live_ops;
+	/* a blob shared by several constants counts once */
+	nx_blob **seen = nx_xmalloc((size_t)(g->n_blobs + 1) * sizeof *seen);
+	uint32_t n = 0;
+	for (uint32_t v = 0; v < g->n_vals; v++) {
+		if (g->vals[v].blob == NX_NONE || (g->vals[v].flags & NX_V_DEAD))
+			continue;
+		nx_blob *b = g->blobs[g->vals[v].blob];
+		bool dup = false;
+		for (uint32_t i = 0; i < n && !dup; i++)
+			dup = seen[i] == b;
+		if (!dup && b && n < g->n_blobs) {
+			seen[n++] = b;
+			st->m.weight_bytes += nx_blob_nbytes(b);
+		}
+	}
+	free(seen);
+	if (s->metrics_hook)
+		s->metrics_hook(s->metrics_ctx, g, &st->m);
+}
+
+nxw_session *nxw_session_new(nx_graph *g)
+{
+	nxw_session *s = nx_xcalloc(1, sizeof *s);
+	s->verify_each = true;
+	s->seed = 1;
+	nx_grow((void **)&s->steps, &s->cap_steps, 1, sizeof *s->steps);
+	nxw_step *st = &s->steps[0];
+	memset(st, 0, sizeof *st);
+	st->inv = -1;
+	st->pass = nx_xstrdup("model");
+	st->budget = -1;
+	st->complete = true;
+	st->last_op = NX_NONE;
+	st->snap = g;
+	nx_err err;
+	st->ok = nx_verify(g, &err) == 0;
+	if (!st->ok)
+		st->error = nx_xstrdup(err.msg);
+	s->n_steps = 1;
+	metrics(s, st);
+	return s;
+}
+
+void nxw_session_free(nxw_session *s)
+{
+	if (!s)
+		return;
+	truncate_at(s, 0);
+	free(s->steps);
+	nxp_pipeline_free(&s->pl);
+	for (uint32_t i = 0; i < s->n_ref_in; i++)
+		nx_tensor_free(&s->ref_in[i]);
+	for (uint32_t i = 0; i < s->n_ref_out; i++)
+		nx_tensor_free(&s->ref_out[i]);
+	free(s->ref_in);
+	free(s->ref_out);
+	free(s);
+}
+
+int nxw_set_pipeline(nxw_session *s, const char *text, nx_err *err)
+{
+	nxp_pipeline pl = {0};
+	if (nxp_pipeline_parse(&pl, text, err) != 0) {
+		nxp_pipeline_free(&pl);
+		return -1;
+	}
+	nxp_pipeline_free(&s->pl);
+	s->pl = pl;
+	truncate_at(s, 1);
+	return 0;
+}
+
+int32_t nxw_next_inv(const nxw_session *s)
+{
+	for (int32_t i = s->steps[s->cursor].inv + 1; i < (int32_t)s->pl.n; i++)
+		if (s->pl.inv[i].enabled)
+			return i;
+	return -1;
+}
+
+/* Runs invocation inv on steps[prev].snap with a budget into *st (fresh). */
+int nxw_run_inv(nxw_session *s, uint32_t prev, int32_t inv, int64_t budget, nxw_step *st)
+{
+	const nxp_invocation *v = &s->pl.inv[inv];
+	memset(st, 0, sizeof *st);
+	st->inv = inv;
+	st->pass = nx_xstrdup(v->pass->name);
+	st->options = v->options ? nx_xstrdup(v->options) : NULL;
+	st->budget = budget;
+	st->snap = nx_graph_clone(s->steps[prev].snap);
+	st->snap->step = prev + 1;
+	nxp_ctx ctx;
+	nxp_ctx_init(&ctx, v->pass, budget);
+	ctx.target = s->target;
+	int rc = v->options ? nxp_ctx_set_options(&ctx, v->options) : 0;
+	if (rc == 0)
+		rc = nxp_run(v->pass, st->snap, &ctx);
+	st->complete = !ctx.stopped;
+	st->rewrites = ctx.rewrites;
+	st->seconds = ctx.seconds;
+	st->remarks = ctx.remarks;
+	st->n_remarks = ctx.n_remarks;
+	ctx.remarks = NULL;
+	ctx.n_remarks = 0;
+	memcpy(st->stats, ctx.stats, sizeof st->stats);
+	st->n_stats = ctx.n_stats;
+	st->last_op = ctx.last_op;
+	st->ok = rc == 0;
+	char buf[sizeof ctx.err.msg + 256];
+	if (!st->ok) {
+		snprintf(buf, sizeof buf, "pass %s: %s", v->pass->name, ctx.err.msg);
+		st->error = nx_xstrdup(buf);
+	} else if (s->verify_each) {
+		nx_err verr;
+		if (nx_verify(st->snap, &verr) != 0) {
+			st->ok = false;
+			if (st->last_op != NX_NONE)
+				snprintf(buf, sizeof buf, "verifier failed after pass %s (rewrite %lld, "
+					 "rooted at op #%u): %s", v->pass->name,
+					 (long long)st->rewrites, st->last_op, verr.msg);
+			else
+				snprintf(buf, sizeof buf, "verifier failed after pass %s: %s",
+					 v->pass->name, verr.msg);
+			st->error = nx_xstrdup(buf);
+		}
+	}
+	nxp_ctx_free(&ctx);
+	metrics(s, st);
+	return st->ok ? 0 : -1;
+}
+
+/* Puts a freshly run step at index k (replacing what is there and dropping
+ * the steps after it) and moves the cursor to it. */
+static void place(nxw_session *s, uint32_t k, nxw_step *st)
+{
+	truncate_at(s, k);
+	nx_grow((void **)&s->steps, &s->cap_steps, k + 1, sizeof *s->steps);
+	s->steps[k] = *st;
+	s->n_steps = k + 1;
+	s->cursor = k;
+}
+
+static int finish(nxw_session *s, int rc, nx_err *err)
+{
+	if (rc != 0)
+		nx_err_set(err, "step %u: %s", s->cursor, s->steps[s->cursor].error);
+	else if (s->numeric_each)
+		return nxw_numeric(s, s->cursor, err) == 0 ? 1 : -1;
+	return rc == 0 ? 1 : -1;
+}
+
+static bool partial(const nxw_step *st)
+{
+	return st->inv >= 0 && !st->complete;
+}
+
+int nxw_apply(nxw_session *s, nx_err *err)
+{
+	nxw_step *cur = nxw_cur(s);
+	if (!cur->ok) {
+		nx_err_set(err, "step %u failed (%s): undo, or change the pipeline, first",
+			   s->cursor, cur->error ? cur->error : "?");
+		return -1;
+	}
+	nxw_step st;
+	if (partial(cur)) {
+		uint32_t k = s->cursor;
+		int rc = nxw_run_inv(s, k - 1, cur->inv, -1, &st);
+		place(s, k, &st);
+		return finish(s, rc, err);
+	}
+	int32_t inv = nxw_next_inv(s);
+	if (inv < 0)
+		return 0;
+	uint32_t k = s->cursor + 1;
+	int rc = nxw_run_inv(s, s->cursor, inv, -1, &st);
+	place(s, k, &st);
+	return finish(s, rc, err);
+}
+
+int nxw_apply_all(nxw_session *s, int32_t until, nx_err *err)
+{
+	for (;;) {
+		if (until >= 0 && s->n_steps >= (uint32_t)until + 1 && s->cursor + 1 >= s->n_steps)
+			return 0;
+		int rc = nxw_apply(s, err);
+		if (rc <= 0)
+			return rc;
+	}
+}
+
+int nxw_step_into(nxw_session *s, nx_err *err)
+{
+	for (;;) {
+		nxw_step *cur = nxw_cur(s);
+		if (!cur->ok) {
+			nx_err_set(err, "step %u failed: undo, or change the pipeline, first",
+				   s->cursor);
+			return -1;
+		}
+		nxw_step st;
+		if (partial(cur)) {
+			uint32_t k = s->cursor;
+			int64_t had = cur->rewrites;
+			int rc = nxw_run_inv(s, k - 1, cur->inv, had + 1, &st);
+			bool grew = st.rewrites > had;
+			place(s, k, &st);
+			if (rc != 0 || grew)
+				return finish(s, rc, err);
+			continue; /* the pass is done: go on to the next one */
+		}
+		int32_t inv = nxw_next_inv(s);
+		if (inv < 0)
+			return 0;
+		uint32_t k = s->cursor + 1;
+		int rc = nxw_run_inv(s, s->cursor, inv, 1, &st);
+		bool any = st.rewrites > 0;
+		place(s, k, &st);
+		if (rc != 0 || any)
+			return finish(s, rc, err);
+		/* a pass with nothing to do stays in the history as a complete step */
+	}
+}
+
+int nxw_undo(nxw_session *s)
+{
+	if (s->cursor == 0)
+		return -1;
+	s->cursor--;
+	return 0;
+}
+
+int nxw_redo(nxw_session *s)
+{
+	if (s->cursor + 1 >= s->n_steps)
+		return -1;
+	s->cursor++;
+	return 0;
+}
+
+int nxw_jump(nxw_session *s, uint32_t k)
+{
+	if (k >= s->n_steps)
+		return -1;
+	s->cursor = k;
+	return 0;
+}
+
+void nxw_pin(nxw_session *s, uint32_t k)
+{
+	if (k < s->n_steps)
+		s->baseline = k;
+}
+
+/* Drops the steps made by invocations >= j (the prefix stays). */
+static void invalidate_from(nxw_session *s, uint32_t j)
+{
+	uint32_t t = 1;
+	while (t < s->n_steps && s->steps[t].inv < (int32_t)j)
+		t++;
+	truncate_at(s, t);
+}
+
+static int check_index(const nxw_session *s, uint32_t at, bool insert, nx_err *err)
+{
+	if (at < s->pl.n || (insert && at == s->pl.n))
+		return 0;
+	nx_err_set(err, "pipeline has %u entries: no index %u", s->pl.n, at);
+	return -1;
+}
+
+int nxw_insert(nxw_session *s, uint32_t at, const char *pass_with_opts, nx_err *err)
+{
+	if (check_index(s, at, true, err))
+		return -1;
+	nxp_pipeline one = {0};
+	if (nxp_pipeline_parse(&one, pass_with_opts, err) != 0 || one.n != 1) {
+		if (one.n > 1)
+			nx_err_set(err, "insert one pass at a time");
+		nxp_pipeline_free(&one);
+		return -1;
+	}
+	invalidate_from(s, at);
+	nx_grow((void **)&s->pl.inv, &s->pl.cap, s->pl.n + 1, sizeof *s->pl.inv);
+	memmove(s->pl.inv + at + 1, s->pl.inv + at, (s->pl.n - at) * sizeof *s->pl.inv);
+	s->pl.inv[at] = one.inv[0];
+	s->pl.n++;
+	free(one.inv);
+	return 0;
+}
+
+int nxw_remove(nxw_session *s, uint32_t at, nx_err *err)
+{
+	if (check_index(s, at, false, err))
+		return -1;
+	invalidate_from(s, at);
+	free(s->pl.inv[at].options);
+	memmove(s->pl.inv + at, s->pl.inv + at + 1, (s->pl.n - at - 1) * sizeof *s->pl.inv);
+	s->pl.n--;
+	return 0;
+}
+
+int nxw_move(nxw_session *s, uint32_t from, uint32_t to, nx_err *err)
+{
+	if (check_index(s, from, false, err) || check_index(s, to, false, err))
+		return -1;
+	if (from == to)
+		return 0;
+	invalidate_from(s, from < to ? from : to);
+	nxp_invocation v = s->pl.inv[from];
+	if (from < to)
+		memmove(s->pl.inv + from, s->pl.inv + from + 1, (to - from) * sizeof v);
+	else
+		memmove(s->pl.inv + to + 1, s->pl.inv + to, (from - to) * sizeof v);
+	s->pl.inv[to] = v;
+	return 0;
+}
+
+int nxw_toggle(nxw_session *s, uint32_t at, nx_err *err)
+{
+	if (check_index(s, at, false, err))
+		return -1;
+	invalidate_from(s, at);
+	s->pl.inv[at].enabled = !s->pl.inv[at].enabled;
+	return 0;
+}
+
+int nxw_set_option(nxw_session *s, uint32_t at, const char *options, nx_err *err)
+{
+	if (check_index(s, at, false, err))
+		return -1;
+	nxp_ctx probe;
+	nxp_ctx_init(&probe, s->pl.inv[at].pass, -1);
+	int rc = nxp_ctx_set_options(&probe, options);
+	if (rc)
+		*err = probe.err;
+	nxp_ctx_free(&probe);
+	if (rc)
+		return -1;
+	invalidate_from(s, at);
+	free(s->pl.inv[at].options);
+	s->pl.inv[at].options = options && *options ? nx_xstrdup(options) : NULL;
+	return 0;
+}
+
+int nxw_replay(nxw_session *s, uint32_t steps, nx_err *err)
+{
+	s->cursor = s->n_steps - 1;
+	while (s->n_steps < steps) {
+		int rc = nxw_apply(s, err);
+		if (rc <= 0)
+			return rc;
+	}
+	return 0;
+}
+
+const char *nxw_text(nxw_session *s, uint32_t k)
+{
+	nxw_step *st = &s->steps[k];
+	if (!st->text)
+		st->text = nx_print_str(st->snap, &nx_print_defaults, NULL);
+	return st->text;
+}
+
+nx_diff *nxw_diff(nxw_session *s, uint32_t a, uint32_t b, char **unified)
+{
+	if (unified) {
+		char na[96], nb[96];
+		snprintf(na, sizeof na, "step %u (%s)", a, s->steps[a].pass);
+		snprintf(nb, sizeof nb, "step %u (%s)", b, s->steps[b].pass);
+		const char *ta = nxw_text(s, a), *tb = nxw_text(s, b);
+		*unified = nx_unified_diff(ta, strlen(ta), tb, strlen(tb), na, nb, 3);
+	}
+	return nx_diff_graphs(s->steps[a].snap, s->steps[b].snap);
+}

@@ -1,0 +1,499 @@
+/* memplan.c — arena offsets for buffers with known live ranges, and the
+ * SRAM/DRAM placement of the graph's tensors.
+ *
+ * Two planners over the same input (intervals of schedule time, inclusive,
+ * with sizes):
+ *   - best fit by decreasing size, XLA's GlobalDecreasingSizeBestFitHeap
+ *     (xla/service/heap_simulator.cc, "spatial" order): buffers sorted by
+ *     size, then longer live range, then index; each takes the smallest free
+ *     gap among the already placed buffers whose live ranges overlap its own
+ *     (the gap above the last of them up to the current heap size counts),
+ *     else goes right above them. Gap starts are aligned, as XLA's are.
+ *   - first fit in schedule order: buffers by start time, each in the lowest
+ *     gap among the buffers live at that moment. Apple's allocator was seen
+ *     with first-fit reuse (`--fdram-allocator=ffreuse` [RE]); it is the
+ *     baseline.
+ * The plan kept is the smaller heap of the two, as XLA's
+ * ChooseBestHeapAlgorithm keeps the best of its candidates; so the plan is
+ * never worse than first fit. Neither beats the lower bound: the most bytes
+ * live at one time.
+ *
+ * Placement ("what fits on chip stays there, the rest spills"): graph inputs
+ * and outputs, tensors a CPU op touches and tensors larger than the SRAM go
+ * to DRAM; the rest are planned best-fit into an arena of `sram` bytes, and
+ * whatever finds no room while it is live spills to DRAM. The DRAM arena is
+ * planned the same way without a limit. The cost model then reads each
+ * operand from the level its buffer got.
+ *
+ * Overlap queries use an interval tree over the buffers sorted by start
+ * (static shape, built once; a node's subtree max end counts only placed
+ * buffers), so a plan costs O(n log n + overlaps).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nxs.h"
+
+static int64_t align_up(int64_t x, int64_t a)
+{
+	return a <= 1 ? x : (x + a - 1) / a * a;
+}
+
+/* ---- the interval tree ---- */
+
+typedef struct itree {
+	const nxs_interval *iv;
+	uint32_t n;
+	uint32_t *order;    /* buffer indices sorted by start */
+	uint32_t *node_of;  /* buffer index -> node (position in order) */
+	uint32_t *parent;   /* node -> parent node, UINT32_MAX at the root */
+	int64_t *maxend;    /* node -> max end over placed buffers in its subtree */
+	int64_t *off;       /* buffer index -> offset (placed ones) */
+	uint8_t *placed;    /* by buffer index */
+} itree;
+
+/* Sort keys: (a, b, index) ascending; descending orders negate. Sorting
+ * small key records keeps qsort's comparator free of outside state. */
+typedef struct key {
+	int64_t a, b;
+	uint32_t idx;
+} key;
+
+static int by_key(const void *p, const void *q)
+{
+	const key *x = p, *y = q;
+	if (x->a != y->a)
+		return x->a < y->a ? -1 : 1;
+	if (x->b != y->b)
+		return x->b < y->b ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+enum { BY_START, BY_SIZE_DESC };
+
+/* idx[0..n) = the buffers in the chosen order. BY_SIZE_DESC is XLA's
+ * spatial order: size, then live range length, both decreasing. */
+static void order_by(uint32_t *idx, uint32_t n, const nxs_interval *iv, int how)
+{
+	key *k = nx_xmalloc((size_t)(n ? n : 1) * sizeof *k);
+	for (uint32_t i = 0; i < n; i++) {
+		if (how == BY_START)
+			k[i] = (key){iv[i].start, 0, i};
+		else
+			k[i] = (key){-iv[i].size, -(iv[i].end - iv[i].start), i};
+	}
+	qsort(k, n, sizeof *k, by_key);
+	for (uint32_t i = 0; i < n; i++)
+		idx[i] = k[i].idx;
+	free(k);
+}
+
+static void build(itree *t, uint32_t lo, uint32_t hi, uint32_t par)
+{
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		t->parent[mid] = par;
+		build(t, lo, mid, mid);
+		par = mid;
+		lo = mid + 1;
+	}
+}
+
+static void itree_init(itree *t, const nxs_interval *iv, uint32_t n)
+{
+	t->iv = iv;
+	t->n = n;
+	t->order = nx_xmalloc((size_t)(n ? n : 1) * sizeof *t->order);
+	t->node_of = nx_xmalloc((size_t)n * sizeof *t->node_of);
+	t->parent = nx_xmalloc((size_t)n * sizeof *t->parent);
+	t->maxend = nx_xmalloc((size_t)n * sizeof *t->maxend);
+	t->off = nx_xmalloc((size_t)n * sizeof *t->off);
+	t->placed = nx_xcalloc(n, 1);
+	for (uint32_t i = 0; i < n; i++)
+		t->maxend[i] = INT64_MIN;
+	order_by(t->order, n, iv, BY_START);
+	for (uint32_t k = 0; k < n; k++)
+		t->node_of[t->order[k]] = k;
+	build(t, 0, n, UINT32_MAX);
+}
+
+static void itree_free(itree *t)
+{
+	free(t->order);
+	free(t->node_of);
+	free(t->parent);
+	free(t->maxend);
+	free(t->off);
+	free(t->placed);
+}
+
+static void itree_place(itree *t, uint32_t b, int64_t off)
+{
+	t->off[b] = off;
+	t->placed[b] = 1;
+	int64_t e = t->iv[b].end;
+	for (uint32_t k = t->node_of[b]; k != UINT32_MAX && t->maxend[k] < e; k = t->parent[k])
+		t->maxend[k] = e;
+}
+
+typedef struct chunk {
+	int64_t off, size;
+} chunk;
+
+typedef struct chunks {
+	chunk *c;
+	uint32_t n, cap;
+} chunks;
+
+static void query(const itree *t, uint32_t lo, uint32_t hi, int64_t qs, int64_t qe, chunks *out)
+{
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (t->maxend[mid] < qs)
+			return;
+		query(t, lo, mid, qs, qe, out);
+		uint32_t b = t->order[mid];
+		if (t->iv[b].start > qe)
+			return;
+		if (t->placed[b] && t->iv[b].end >= qs) {
+			nx_grow((void **)&out->c, &out->cap, out->n + 1, sizeof *out->c);
+			out->c[out->n++] = (chunk){t->off[b], t->iv[b].size};
+		}
+		lo = mid + 1;
+	}
+}
+
+static void sort_chunks(chunk *c, uint32_t n)
+{
+	for (uint32_t i = 1; i < n; i++) {
+		chunk x = c[i];
+		uint32_t j = i;
+		while (j > 0 && c[j - 1].off > x.off) {
+			c[j] = c[j - 1];
+			j--;
+		}
+		c[j] = x;
+	}
+}
+
+static int cmp_chunk(const void *a, const void *b)
+{
+	const chunk *x = a, *y = b;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* ---- best fit, decreasing size ---- */
+
+int64_t nxs_plan_bestfit(const nxs_interval *iv, uint32_t n, int64_t align, int64_t capacity,
+			 int64_t *offset)
+{
+	itree t;
+	itree_init(&t, iv, n);
+	uint32_t *order = nx_xmalloc((size_t)(n ? n : 1) * sizeof *order);
+	order_by(order, n, iv, BY_SIZE_DESC);
+	chunks ch = {NULL, 0, 0};
+	int64_t heap = 0;
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t b = order[k];
+		int64_t size = iv[b].size;
+		ch.n = 0;
+		query(&t, 0, n, iv[b].start, iv[b].end, &ch);
+		if (ch.n < 32)
+			sort_chunks(ch.c, ch.n);
+		else
+			qsort(ch.c, ch.n, sizeof *ch.c, cmp_chunk);
+		int64_t best = -1, best_size = INT64_MAX, cur = 0;
+		for (uint32_t i = 0; i <= ch.n; i++) {
+			/* The free space before chunk i; after the last one, up to the
+			 * heap size reached so far (XLA's last free chunk). */
+			int64_t gap_end = i < ch.n ? ch.c[i].off : heap;
+			if (cur < gap_end) {
+				int64_t free_size = gap_end - cur;
+				bool room = capacity < 0 || cur + size <= capacity;
+				if (free_size >= size && free_size < best_size && room) {
+					best = cur;
+					best_size = free_size;
+				}
+			}
+			if (i < ch.n) {
+				int64_t e = align_up(ch.c[i].off + ch.c[i].size, align);
+				if (e > cur)
+					cur = e;
+			}
+		}
+		if (best < 0 && (capacity < 0 || cur + size <= capacity))
+			best = cur;
+		offset[b] = best;
+		if (best >= 0) {
+			itree_place(&t, b, best);
+			if (best + size > heap)
+				heap = best + size;
+		}
+	}
+	free(ch.c);
+	free(order);
+	itree_free(&t);
+	return heap;
+}
+
+/* ---- first fit, schedule order ---- */
+
+typedef struct active {
+	int64_t off, size, end;
+} active;
+
+int64_t nxs_plan_firstfit(const nxs_interval *iv, uint32_t n, int64_t align, int64_t *offset)
+{
+	uint32_t *order = nx_xmalloc((size_t)(n ? n : 1) * sizeof *order);
+	order_by(order, n, iv, BY_START);
+	active *act = NULL;
+	uint32_t n_act = 0, cap = 0;
+	int64_t heap = 0;
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t b = order[k];
+		int64_t start = iv[b].start, size = iv[b].size;
+		uint32_t w = 0;
+		for (uint32_t i = 0; i < n_act; i++)
+			if (act[i].end >= start)
+				act[w++] = act[i];
+		n_act = w;
+		int64_t cur = 0;
+		uint32_t at = n_act;
+		for (uint32_t i = 0; i < n_act; i++) {
+			if (cur + size <= act[i].off) {
+				at = i;
+				break;
+			}
+			int64_t e = align_up(act[i].off + act[i].size, align);
+			if (e > cur)
+				cur = e;
+		}
+		nx_grow((void **)&act, &cap, n_act + 1, sizeof *act);
+		memmove(act + at + 1, act + at, (n_act - at) * sizeof *act);
+		act[at] = (active){cur, size, iv[b].end};
+		n_act++;
+		offset[b] = cur;
+		if (cur + size > heap)
+			heap = cur + size;
+	}
+	free(act);
+	free(order);
+	return heap;
+}
+
+/* ---- lower bound ---- */
+
+typedef struct event {
+	int64_t t, delta;
+} event;
+
+static int by_time(const void *a, const void *b)
+{
+	const event *x = a, *y = b;
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return x->delta < y->delta ? -1 : x->delta > y->delta; /* frees first */
+}
+
+int64_t nxs_plan_lower_bound(const nxs_interval *iv, uint32_t n)
+{
+	event *ev = nx_xmalloc((size_t)(2 * n + 1) * sizeof *ev);
+	for (uint32_t i = 0; i < n; i++) {
+		ev[2 * i] = (event){iv[i].start, iv[i].size};
+		ev[2 * i + 1] = (event){iv[i].end + 1, -iv[i].size};
+	}
+	qsort(ev, 2 * (size_t)n, sizeof *ev, by_time);
+	int64_t cur = 0, best = 0;
+	for (uint32_t i = 0; i < 2 * n; i++) {
+		cur += ev[i].delta;
+		if (cur > best)
+			best = cur;
+	}
+	free(ev);
+	return best;
+}
+
+/* ---- XLA-style heap simulator ---- */
+
+const char *nxs_algo_name(int a)
+{
+	return a == NXS_ALGO_BESTFIT ? "bestfit" : a == NXS_ALGO_FIRSTFIT ? "firstfit" : "?";
+}
+
+struct nxs_heap {
+	int64_t align, time;
+	nxs_interval *iv;   /* by id */
+	uint8_t *seen;
+	uint32_t n, cap;
+};
+
+nxs_heap *nxs_heap_new(int64_t alignment)
+{
+	nxs_heap *h = nx_xcalloc(1, sizeof *h);
+	h->align = alignment < 1 ? 1 : alignment;
+	return h;
+}
+
+static void heap_reserve(nxs_heap *h, uint32_t id)
+{
+	if (id < h->n)
+		return;
+	uint32_t cap = h->cap;
+	nx_grow((void **)&h->iv, &h->cap, id + 1, sizeof *h->iv);
+	if (cap != h->cap)
+		h->seen = nx_xrealloc(h->seen, h->cap);
+	memset(h->seen + h->n, 0, id + 1 - h->n);
+	h->n = id + 1;
+}
+
+void nxs_heap_alloc(nxs_heap *h, uint32_t id, int64_t size)
+{
+	heap_reserve(h, id);
+	h->seen[id] = size > 0 ? 1 : 2; /* 2: zero-sized, offset 0, no time step */
+	h->iv[id] = (nxs_interval){h->time, -1, size};
+	if (size > 0)
+		h->time++;
+}
+
+void nxs_heap_free_buf(nxs_heap *h, uint32_t id)
+{
+	if (id >= h->n || h->seen[id] != 1 || h->iv[id].end >= 0)
+		return;
+	h->iv[id].end = h->time++;
+}
+
+int64_t nxs_heap_finish(nxs_heap *h, int algo, int64_t *offsets, uint32_t n_offsets)
+{
+	nxs_interval *iv = nx_xmalloc((size_t)(h->n ? h->n : 1) * sizeof *iv);
+	uint32_t *ids = nx_xmalloc((size_t)(h->n ? h->n : 1) * sizeof *ids);
+	int64_t *off = nx_xmalloc((size_t)(h->n ? h->n : 1) * sizeof *off);
+	uint32_t m = 0;
+	for (uint32_t id = 0; id < h->n; id++)
+		if (h->seen[id] == 1) {
+			iv[m] = h->iv[id];
+			if (iv[m].end < 0)
+				iv[m].end = h->time; /* never freed: live to the end */
+			ids[m++] = id;
+		}
+	int64_t heap = algo == NXS_ALGO_FIRSTFIT ? nxs_plan_firstfit(iv, m, h->align, off)
+						 : nxs_plan_bestfit(iv, m, h->align, -1, off);
+	for (uint32_t i = 0; i < n_offsets; i++)
+		offsets[i] = i < h->n && h->seen[i] == 2 ? 0 : -1;
+	for (uint32_t i = 0; i < m; i++)
+		if (ids[i] < n_offsets)
+			offsets[ids[i]] = off[i];
+	free(iv);
+	free(ids);
+	free(off);
+	return heap;
+}
+
+void nxs_heap_free(nxs_heap *h)
+{
+	if (!h)
+		return;
+	free(h->iv);
+	free(h->seen);
+	free(h);
+}
+
+/* ---- the graph's plan ---- */
+
+void nxs_memplan_free(nxs_memplan *mp)
+{
+	free(mp->live_sram);
+	free(mp->live_dram);
+	memset(mp, 0, sizeof *mp);
+}
+
+/* Best fit over the subset sel[0..m) of l->bufs; offsets into out[]. */
+static int64_t plan_subset(const nxs_live *l, const uint32_t *sel, uint32_t m, int64_t align,
+			   int64_t capacity, int64_t *out)
+{
+	nxs_interval *iv = nx_xmalloc((size_t)(m ? m : 1) * sizeof *iv);
+	for (uint32_t i = 0; i < m; i++) {
+		const nxs_buf *b = &l->bufs[sel[i]];
+		iv[i] = (nxs_interval){b->start, b->end, b->size};
+	}
+	int64_t heap = nxs_plan_bestfit(iv, m, align, capacity, out);
+	free(iv);
+	return heap;
+}
+
+void nxs_memplan_run(nxs_live *l, const nx_target *t, nxs_memplan *mp)
+{
+	nxs_memplan_free(mp);
+	uint32_t n = l->n_bufs;
+	size_t nn = n ? n : 1;
+	nxs_interval *iv = nx_xmalloc(nn * sizeof *iv);
+	for (uint32_t i = 0; i < n; i++)
+		iv[i] = (nxs_interval){l->bufs[i].start, l->bufs[i].end, l->bufs[i].size};
+	int64_t *off_bf = nx_xmalloc(nn * sizeof *off_bf);
+	int64_t *off_ff = nx_xmalloc(nn * sizeof *off_ff);
+	mp->lower_bound = nxs_plan_lower_bound(iv, n);
+	mp->peak_algo[NXS_ALGO_BESTFIT] = nxs_plan_bestfit(iv, n, t->align, -1, off_bf);
+	mp->peak_algo[NXS_ALGO_FIRSTFIT] = nxs_plan_firstfit(iv, n, t->align, off_ff);
+	mp->algo = mp->peak_algo[NXS_ALGO_FIRSTFIT] < mp->peak_algo[NXS_ALGO_BESTFIT]
+			   ? NXS_ALGO_FIRSTFIT : NXS_ALGO_BESTFIT;
+	mp->peak = mp->peak_algo[mp->algo];
+	const int64_t *off = mp->algo == NXS_ALGO_FIRSTFIT ? off_ff : off_bf;
+	for (uint32_t i = 0; i < n; i++)
+		l->bufs[i].arena_off = off[i];
+	free(iv);
+	free(off_ff);
+
+	/* Placement: SRAM first for what may go there, DRAM for the rest. */
+	uint32_t *sel = nx_xmalloc(nn * sizeof *sel);
+	uint32_t m = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		nxs_buf *b = &l->bufs[i];
+		if (b->why == NXS_WHY_SPILL || b->why == NXS_WHY_BIG)
+			b->why = NXS_WHY_FITS; /* decided afresh for this target */
+		if (b->why == NXS_WHY_FITS && b->size > t->sram)
+			b->why = NXS_WHY_BIG;
+		if (b->why == NXS_WHY_FITS)
+			sel[m++] = i;
+	}
+	int64_t *so = off_bf; /* reuse: offsets of the subset */
+	mp->sram_peak = plan_subset(l, sel, m, t->align, t->sram, so);
+	for (uint32_t k = 0; k < m; k++) {
+		nxs_buf *b = &l->bufs[sel[k]];
+		if (so[k] < 0) {
+			b->why = NXS_WHY_SPILL;
+			mp->spilled_bytes += b->size;
+			mp->n_spilled++;
+		} else {
+			b->level = NXS_SRAM;
+			b->offset = so[k];
+			mp->n_sram++;
+		}
+	}
+	m = 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (l->bufs[i].why != NXS_WHY_FITS)
+			sel[m++] = i;
+	mp->dram_peak = plan_subset(l, sel, m, t->align, -1, so);
+	for (uint32_t k = 0; k < m; k++) {
+		nxs_buf *b = &l->bufs[sel[k]];
+		b->level = NXS_DRAM;
+		b->offset = so[k];
+	}
+	mp->n_dram = m;
+	free(sel);
+	free(off_bf);
+
+	/* Live bytes per position and level, for the trace's counters. */
+	uint32_t np = l->n_pos ? l->n_pos : 1;
+	mp->live_sram = nx_xcalloc((size_t)np + 1, sizeof *mp->live_sram);
+	mp->live_dram = nx_xcalloc((size_t)np + 1, sizeof *mp->live_dram);
+	for (uint32_t i = 0; i < n; i++) {
+		const nxs_buf *b = &l->bufs[i];
+		int64_t *a = b->level == NXS_SRAM ? mp->live_sram : mp->live_dram;
+		a[b->start] += b->size;
+		a[b->end + 1] -= b->size;
+	}
+	for (uint32_t p = 1; p <= np; p++) {
+		mp->live_sram[p] += mp->live_sram[p - 1];
+		mp->live_dram[p] += mp->live_dram[p - 1];
+	}
+}
