@@ -127,7 +127,8 @@ void nx_attr_set_ints(nx_graph *g, uint32_t o, const char *name, const int64_t *
 {
 	GROW(g, ints, n_ints, cap_ints, g->n_ints + n);
 	uint32_t off = g->n_ints;
-	memmove(g->ints + off, v, (size_t)n * sizeof *v); /* v may be a pool pointer */
+	if (n)
+		memmove(g->ints + off, v, (size_t)n * sizeof *v); /* v may point into the pool */
 	g->n_ints += n;
 	nx_attr *a = slot(g, o, name);
 	a->kind = NX_ATTR_INTS;
@@ -139,7 +140,8 @@ void nx_attr_set_floats(nx_graph *g, uint32_t o, const char *name, const float *
 {
 	GROW(g, floats, n_floats, cap_floats, g->n_floats + n);
 	uint32_t off = g->n_floats;
-	memmove(g->floats + off, v, (size_t)n * sizeof *v);
+	if (n)
+		memmove(g->floats + off, v, (size_t)n * sizeof *v);
 	g->n_floats += n;
 	nx_attr *a = slot(g, o, name);
 	a->kind = NX_ATTR_FLOATS;

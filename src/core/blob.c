@@ -101,6 +101,19 @@ fail:
 	return NULL;
 }
 
+nx_blob *nx_blob_new_scaled(nx_blob *base, const float *scale, int64_t n_scale, int mode,
+			    int64_t group)
+{
+	nx_blob *b = blob_alloc(&base->type, NX_BLOB_SCALED);
+	b->base = nx_blob_ref(base);
+	b->scale = nx_xmalloc((size_t)n_scale * sizeof *scale);
+	memcpy(b->scale, scale, (size_t)n_scale * sizeof *scale);
+	b->n_scale = n_scale;
+	b->mode = (uint8_t)mode;
+	b->group = group > 0 ? group : 1;
+	return b;
+}
+
 nx_blob *nx_blob_ref(nx_blob *b)
 {
 	b->refs++;
@@ -113,6 +126,8 @@ void nx_blob_unref(nx_blob *b)
 		return;
 	free(b->data);
 	free(b->path);
+	free(b->scale);
+	nx_blob_unref(b->base);
 	free(b);
 }
 
@@ -180,9 +195,36 @@ static void generate(nx_blob *b)
 	}
 }
 
+static void apply_scales(nx_blob *b)
+{
+	const float *w = nx_blob_data(b->base);
+	if (!w || b->base->type.dtype != NX_F32)
+		return;
+	int64_t n = nx_type_numel(&b->type), c = b->n_scale;
+	float *out = nx_xmalloc((size_t)n * sizeof *out);
+	if (b->mode == NX_SCALE_OUTER) {
+		int64_t per = n / c;
+		for (int64_t i = 0; i < n; i++)
+			out[i] = w[i] * b->scale[i / per];
+	} else if (b->mode == NX_SCALE_INNER) {
+		for (int64_t i = 0; i < n; i++)
+			out[i] = w[i] * b->scale[i % c];
+	} else { /* [Cin, Cout/group, k...]: output channel of (ci, j) */
+		int64_t cin = b->type.dims[0], cog = b->type.dims[1];
+		int64_t per = n / (cin * cog), cpg = cin / b->group;
+		for (int64_t i = 0; i < n; i++) {
+			int64_t ci = i / (cog * per), j = (i / per) % cog;
+			out[i] = w[i] * b->scale[(ci / cpg) * cog + j];
+		}
+	}
+	b->data = out;
+}
+
 const void *nx_blob_data(nx_blob *b)
 {
 	if (!b->data && b->src == NX_BLOB_FILL)
 		generate(b);
+	else if (!b->data && b->src == NX_BLOB_SCALED)
+		apply_scales(b);
 	return b->data;
 }

@@ -320,10 +320,11 @@ static uint32_t bottleneck(gen *s, uint32_t x, int64_t mid, int64_t out, int64_t
 	return unary(s, NX_OP_RELU, y, "relu");
 }
 
-/* Stages 0-2 have ResNet-50's 3, 4 and 6 blocks and halve the resolution
- * from the second on; every further block goes into stage 3 at 7x7, so a
- * 100k-op graph neither shrinks its maps to nothing nor grows its channels
- * past 256. */
+/* A 224x224 input, a stem down to 56x56, then stages of 128, 256, 256 and
+ * 256 output channels; stages 1-3 open with a stride-2 block (56 -> 28 ->
+ * 14 -> 7). Stages 0-2 have ResNet-50's 3, 4 and 6 blocks and every further
+ * block goes into stage 3, so a 100k-op graph neither shrinks its maps to
+ * nothing nor grows its channels past 256. */
 static uint32_t gen_resnet(gen *s)
 {
 	static const uint32_t depth[3] = {3, 4, 6};

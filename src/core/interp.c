@@ -399,10 +399,13 @@ int nx_run(nx_graph *g, const nx_tensor *inputs, uint32_t n_inputs, const nx_run
 		if (rc)
 			break;
 		uint32_t taken;
+		double t0 = o && o->op_seconds ? nx_now() : 0;
 		if (exec_op(g, op, in, out, pool, steal, &taken, err)) {
 			rc = -1;
 			break;
 		}
+		if (o && o->op_seconds)
+			o->op_seconds[op] = nx_now() - t0;
 		p = nx_opp(g, op);
 		for (uint32_t i = 0; i < p->n_in; i++) {
 			uint32_t v = nx_operand(g, op, i);

@@ -169,6 +169,52 @@ static void *dup_arr(const void *p, uint32_t n, size_t elem)
 	c->cap = g->n; \
 } while (0)
 
+/* Copies the live ops' attributes (and their list data) into fresh, tight
+ * pools: setting attributes one at a time leaves superseded blocks behind,
+ * and a snapshot should not carry them through the whole history. */
+static void compact_attrs(nx_graph *c, const nx_graph *g)
+{
+	uint32_t na = 0, ni = 0, nf = 0;
+	for (uint32_t o = 0; o < g->n_ops; o++) {
+		if (g->ops[o].flags & NX_O_DEAD)
+			continue;
+		na += g->ops[o].n_attr;
+		for (uint32_t i = 0; i < g->ops[o].n_attr; i++) {
+			const nx_attr *a = &g->attrs[g->ops[o].attr + i];
+			ni += a->kind == NX_ATTR_INTS ? a->n : 0;
+			nf += a->kind == NX_ATTR_FLOATS ? a->n : 0;
+		}
+	}
+	c->attrs = na ? nx_xmalloc((size_t)na * sizeof *c->attrs) : NULL;
+	c->ints = ni ? nx_xmalloc((size_t)ni * sizeof *c->ints) : NULL;
+	c->floats = nf ? nx_xmalloc((size_t)nf * sizeof *c->floats) : NULL;
+	c->cap_attrs = na, c->cap_ints = ni, c->cap_floats = nf;
+	c->n_attrs = c->n_ints = c->n_floats = 0;
+	for (uint32_t o = 0; o < g->n_ops; o++) {
+		nx_op *p = &c->ops[o];
+		if (p->flags & NX_O_DEAD) {
+			p->n_attr = 0;
+			p->attr = 0;
+			continue;
+		}
+		const nx_attr *src = &g->attrs[p->attr];
+		p->attr = c->n_attrs;
+		for (uint32_t i = 0; i < p->n_attr; i++) {
+			nx_attr a = src[i];
+			if (a.kind == NX_ATTR_INTS && a.n) {
+				memcpy(c->ints + c->n_ints, g->ints + a.u.off, (size_t)a.n * 8);
+				a.u.off = c->n_ints;
+				c->n_ints += a.n;
+			} else if (a.kind == NX_ATTR_FLOATS && a.n) {
+				memcpy(c->floats + c->n_floats, g->floats + a.u.off, (size_t)a.n * 4);
+				a.u.off = c->n_floats;
+				c->n_floats += a.n;
+			}
+			c->attrs[c->n_attrs++] = a;
+		}
+	}
+}
+
 nx_graph *nx_graph_clone(const nx_graph *g)
 {
 	nx_graph *c = nx_xmalloc(sizeof *c);
@@ -177,9 +223,7 @@ nx_graph *nx_graph_clone(const nx_graph *g)
 	DUP(ops, n_ops, cap_ops);
 	DUP(uses, n_uses, cap_uses);
 	DUP(u32, n_u32, cap_u32);
-	DUP(attrs, n_attrs, cap_attrs);
-	DUP(ints, n_ints, cap_ints);
-	DUP(floats, n_floats, cap_floats);
+	compact_attrs(c, g);
 	DUP(chars, n_chars, cap_chars);
 	DUP(str_off, n_strs, cap_strs);
 	c->str_owner = dup_arr(g->str_owner, g->n_strs, sizeof *g->str_owner);
@@ -203,7 +247,7 @@ size_t nx_graph_mem(const nx_graph *g)
 	       (size_t)g->cap_ints * 8 + (size_t)g->cap_floats * 4 + g->cap_chars +
 	       (size_t)g->cap_strs * 8 + (size_t)g->cap_str_hash * 4 +
 	       (size_t)g->cap_types * sizeof *g->types + (size_t)g->cap_type_hash * 4 +
-	       (size_t)g->cap_blobs * (sizeof(void *) + sizeof(nx_blob)) +
+	       (size_t)g->cap_blobs * sizeof(void *) +
 	       (size_t)(g->cap_inputs + g->cap_outputs) * 4;
 }
 

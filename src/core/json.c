@@ -275,7 +275,8 @@ static cJSON *jconst(const nx_graph *g, uint32_t v, const nx_print_opts *o)
 		if (b->fill == NX_FILL_RANDOM || b->seed)
 			jput(f, "seed", ju64(b->seed));
 		jput(j, "fill", f);
-	} else if (b->src == NX_BLOB_DATA && n >= 0 && n <= (int64_t)o->inline_max) {
+	} else if ((b->src == NX_BLOB_DATA || b->src == NX_BLOB_SCALED) && n >= 0 &&
+		   n <= (int64_t)o->inline_max && nx_blob_data(b)) {
 		jput(j, "data", jdata(b));
 	} else if (b->src == NX_BLOB_FILE && !o->store_blob) {
 		/* Keep the reference the model was read with. */

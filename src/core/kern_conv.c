@@ -85,14 +85,10 @@ static int geom_attrs(nx_kern *k, geom *g, bool transpose)
 		if (same || (transpose && os)) {
 			if (total < 0)
 				total = 0;
-			/* onnxruntime's convention: SAME_UPPER puts the odd pad
-			 * at the end for conv and at the start for
-			 * conv_transpose (whose output_shape alone pads more at
-			 * the end). */
-			if (!transpose)
-				g->pad[d] = lower ? total - total / 2 : total / 2;
-			else
-				g->pad[d] = same && !lower ? total - total / 2 : total / 2;
+			/* SAME_UPPER puts the odd pad at the end, SAME_LOWER at
+			 * the start; conv_transpose's output_shape alone pads as
+			 * SAME_UPPER (the ONNX reference's crop). */
+			g->pad[d] = lower ? total - total / 2 : total / 2;
 		} else if (!strcmp(ap, "VALID")) {
 			g->pad[d] = 0;
 		} else if (!strcmp(ap, "NOTSET") || same) {

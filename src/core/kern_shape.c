@@ -168,7 +168,7 @@ static int get_axis(nx_kern *k, int64_t axis, int rank, int *out)
 int nx_kern_concat(nx_kern *k)
 {
 	nx_tensor *y = &k->out[0];
-	int r = y->type.rank, axis;
+	int r = y->type.rank, axis = 0;
 	if (get_axis(k, nx_attr_i(k->g, k->op, "axis", 0), r, &axis))
 		return -1;
 	size_t es = esize(y);
@@ -193,7 +193,7 @@ int nx_kern_concat(nx_kern *k)
 int nx_kern_split(nx_kern *k)
 {
 	const nx_tensor *x = &k->in[0];
-	int r = x->type.rank, axis;
+	int r = x->type.rank, axis = 0;
 	if (get_axis(k, nx_attr_i(k->g, k->op, "axis", 0), r, &axis))
 		return -1;
 	size_t es = esize(x);
@@ -244,7 +244,7 @@ int nx_kern_slice(nx_kern *k)
 		j.st[d] = ist[d];
 	}
 	for (uint32_t i = 0; i < ns; i++) {
-		int a;
+		int a = 0;
 		if (get_axis(k, axes ? axes[i] : (int64_t)i, r, &a))
 			return -1;
 		int64_t dim = x->type.dims[a], step = steps ? steps[i] : 1;
@@ -287,7 +287,7 @@ int nx_kern_gather(nx_kern *k)
 {
 	const nx_tensor *x = &k->in[0], *ix = &k->in[1];
 	nx_tensor *y = &k->out[0];
-	int r = x->type.rank, axis;
+	int r = x->type.rank, axis = 0;
 	if (get_axis(k, nx_attr_i(k->g, k->op, "axis", 0), r, &axis))
 		return -1;
 	int idt = ix->type.dtype;

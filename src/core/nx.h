@@ -108,8 +108,15 @@ float nx_bf16_to_f32(uint16_t h);
 typedef enum nx_blob_src {
 	NX_BLOB_DATA,  /* bytes in memory, from a parser, importer or pass */
 	NX_BLOB_FILL,  /* generated from (fill, seed) on first use */
-	NX_BLOB_FILE   /* bytes read from (path, offset) at load time */
+	NX_BLOB_FILE,  /* bytes read from (path, offset) at load time */
+	NX_BLOB_SCALED /* base blob x per-channel scales, computed on first use */
 } nx_blob_src;
+
+/* How a scaled blob maps element i to its scale (c = the channel count):
+ * OUTER: scale[i / (numel/c)] (conv weights: output channel first);
+ * INNER: scale[i % c] (a [K,N] matrix scaled per column);
+ * CONVT: conv_transpose weights [Cin, Cout/group, ...] with group = group. */
+typedef enum nx_scale_mode { NX_SCALE_OUTER, NX_SCALE_INNER, NX_SCALE_CONVT } nx_scale_mode;
 
 typedef enum nx_fill {
 	NX_FILL_RANDOM, NX_FILL_ZEROS, NX_FILL_ONES, NX_FILL_COUNT
@@ -123,7 +130,11 @@ typedef struct nx_blob {
 	uint64_t seed;    /* for NX_BLOB_FILL */
 	char *path;       /* for NX_BLOB_FILE: as written in the source file */
 	uint64_t offset;  /* for NX_BLOB_FILE */
-	void *data;       /* NULL until a fill blob is materialized */
+	void *data;       /* NULL until a fill or scaled blob is materialized */
+	/* NX_BLOB_SCALED: f32 base (one reference held), scales, mapping */
+	struct nx_blob *base;
+	float *scale; int64_t n_scale; int64_t group;
+	uint8_t mode;     /* nx_scale_mode */
 } nx_blob;
 
 /* Constructors return a blob with one reference, owned by the caller (drop it
@@ -134,10 +145,16 @@ nx_blob *nx_blob_new_fill(const nx_type *t, int fill, uint64_t seed);
 /* Reads nbytes of t from dir/path at offset; keeps path for printing back. */
 nx_blob *nx_blob_new_file(const nx_type *t, const char *dir, const char *path,
 			  uint64_t offset, nx_err *err);
+/* base (f32) with element i multiplied by its channel's scale, computed when
+ * first read: folding a batch norm into a 100k-op model's weights costs the
+ * scales, not the weights. Takes a new reference to base; copies scale. */
+nx_blob *nx_blob_new_scaled(nx_blob *base, const float *scale, int64_t n_scale, int mode,
+			    int64_t group);
 nx_blob *nx_blob_ref(nx_blob *b);
 void nx_blob_unref(nx_blob *b);
-/* The data, generating a fill blob on first call (not thread-safe: call it
- * before handing the pointer to worker threads). */
+/* The data, generating a fill or scaled blob on first call (not
+ * thread-safe: call it before handing the pointer to worker threads). NULL
+ * only for a scaled blob whose base has no data. */
 const void *nx_blob_data(nx_blob *b);
 size_t nx_blob_nbytes(const nx_blob *b);
 const char *nx_fill_name(int fill);
@@ -291,7 +308,7 @@ nx_graph *nx_graph_new(const char *name);
 void nx_graph_free(nx_graph *g);
 /* Structure copied, blobs shared, every id kept. Caller frees. */
 nx_graph *nx_graph_clone(const nx_graph *g);
-/* Bytes the graph's arrays hold (capacity, weights excluded). */
+/* Bytes the graph's arrays hold (capacity; blobs, shared, excluded). */
 size_t nx_graph_mem(const nx_graph *g);
 
 /* Strings. */
@@ -507,8 +524,9 @@ char *nx_json_print(const nx_graph *g, const nx_print_opts *o);
 
 /* ---- io.c: load and save by file extension (.nex, .json, .onnx) ---------- */
 nx_graph *nx_load(const char *path, nx_err *err);
-/* Writes path atomically; for .nex and .json, data blobs of more than 16
- * elements go first to path.bin (64-byte aligned, named by its base name). */
+/* Writes path atomically; for .nex and .json, the bytes of data blobs of
+ * more than 16 elements and of blobs read from files go first to path.bin
+ * (64-byte aligned, named by its base name). */
 int nx_save(const nx_graph *g, const char *path, nx_err *err);
 
 /* ---- diff.c: IR diff by stable id ---------------------------------------- */
@@ -565,6 +583,19 @@ size_t nx_tensor_nbytes(const nx_tensor *t);
  * int truncates toward zero, to bool is != 0, to f16/bf16 rounds to nearest
  * even). Caller frees. */
 nx_tensor nx_tensor_convert(const nx_tensor *t, int to);
+/* How far a is from the reference b (same dims; dtypes may differ: values
+ * compare as doubles). rel = |a-b| / |b|, infinite where b = 0 != a; an
+ * element is bad when |a-b| > atol + rtol * |b| (numpy's allclose) or when
+ * exactly one of the two is NaN; equal infinities match. */
+typedef struct nx_tensor_diff {
+	double max_abs, max_rel;
+	int64_t worst;   /* index of the largest abs error (or the first NaN mismatch) */
+	int64_t n_bad;
+	int64_t n_nan;   /* NaN in one tensor only */
+} nx_tensor_diff;
+/* -1 + err if the dims differ. */
+int nx_tensor_compare(const nx_tensor *a, const nx_tensor *b, double rtol, double atol,
+		      nx_tensor_diff *d, nx_err *err);
 
 /* ---- tensor_io.c: tensor files: ONNX TensorProto (.pb) and numpy (.npy) --- */
 /* Reads a tensor, the format chosen by the extension (.npy, else .pb). *name
@@ -575,6 +606,10 @@ int nx_tensor_read(const char *path, nx_tensor *t, char **name, nx_err *err);
 /* Decodes a serialized TensorProto (what nx_tensor_read does after reading
  * the file). */
 int nx_tensor_from_pb(const void *buf, size_t len, nx_tensor *t, char **name, nx_err *err);
+/* As nx_tensor_read, but UINT16 TensorProto data is taken as the bits of
+ * dtype u16_as (NX_F16 or NX_BF16; -1: refused as nx_tensor_read does): the
+ * ONNX 1.12 test data stores bfloat16 tensors as UINT16. */
+int nx_tensor_read_ex(const char *path, int u16_as, nx_tensor *t, char **name, nx_err *err);
 /* Writes atomically, the format chosen by the extension (.npy, else .pb);
  * name goes into the TensorProto (NULL: none). bf16 has no .npy dtype: an
  * error. */
@@ -584,6 +619,9 @@ int nx_tensor_write(const char *path, const nx_tensor *t, const char *name, nx_e
 typedef struct nx_run_opts {
 	int threads;   /* worker threads for kernels; 0 = one per core */
 	bool keep;     /* keep every intermediate tensor, by value id */
+	/* If not NULL: wall seconds of each op, indexed by op id (g->n_ops
+	 * entries, caller-owned), for profiles. */
+	double *op_seconds;
 } nx_run_opts;
 typedef struct nx_run_result {
 	nx_tensor *outputs; uint32_t n_outputs;  /* one per graph output */

@@ -329,10 +329,8 @@ static void attr_copy(exporter *ex, Onnx__NodeProto *n, const nx_attr *at)
 	}
 }
 
-static int fail(exporter *ex, uint32_t o, const char *fmt, const char *arg)
+static int fail(exporter *ex, uint32_t o, const char *reason)
 {
-	char reason[512];
-	snprintf(reason, sizeof reason, fmt, arg);
 	nx_err_set(ex->err, "op %%%s (%s): %s", nx_vname(ex->g, nx_result(ex->g, o, 0)),
 		   nx_op_name(ex->g, o), reason);
 	return -1;
@@ -484,8 +482,11 @@ static int act_node(exporter *ex, uint32_t o, const char *act, const char *pre, 
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
 		if (!strcmp(map[i].act, act))
 			op_type = map[i].onnx;
-	if (!op_type)
-		return fail(ex, o, "unknown fused activation act=\"%s\"", act);
+	if (!op_type) {
+		char why[300];
+		snprintf(why, sizeof why, "unknown fused activation act=\"%.200s\"", act);
+		return fail(ex, o, why);
+	}
 	Onnx__NodeProto *n = node(ex, op_type, name);
 	add_in(ex, n, pre);
 	n->output[n->n_output++] = ar_strdup(&ex->ar, out);
@@ -521,13 +522,13 @@ static int export_op(exporter *ex, uint32_t o)
 	else
 		snprintf(nm, sizeof nm, "%s_%u", nx_ops[kind].name, o);
 	if (nx_attr_get(g, o, "w_scale"))
-		return fail(ex, o, "%s", "quantization scales (w_scale) have no ONNX form here; "
+		return fail(ex, o, "quantization scales (w_scale) have no ONNX form here; "
 			    "export before quantize-int8");
 	const char *op_type = nx_ops[kind].onnx;
 	if (kind == NX_OP_OPAQUE)
 		op_type = nx_attr_s(g, o, "op_type", "");
 	if (!op_type[0])
-		return fail(ex, o, "%s", "has no ONNX op type");
+		return fail(ex, o, "has no ONNX op type");
 	if (kind == NX_OP_GELU)
 		ex->gelu = true;
 	Onnx__NodeProto *n = node(ex, op_type, nm);

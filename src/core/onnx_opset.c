@@ -140,6 +140,44 @@ static int tr_generic(nx_onnx_imp *im, int kind)
 	return rc;
 }
 
+/* Concat drops zero-element inputs (they add nothing along the axis); all
+ * of them empty makes an empty. */
+static int tr_concat(nx_onnx_imp *im)
+{
+	const Onnx__NodeProto *nd = im->node;
+	uint32_t n = (uint32_t)(nd->n_input > UINT16_MAX ? UINT16_MAX : nd->n_input), k = 0;
+	uint32_t *in = nx_xmalloc((n ? n : 1) * sizeof *in);
+	const char *first_empty = NULL;
+	int rc = -1;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t v;
+		bool empty;
+		if (nx_onnx_input(im, i, &v, &empty))
+			goto out;
+		if (empty && !first_empty)
+			first_empty = nd->input[i];
+		if (v != NX_NONE)
+			in[k++] = v;
+	}
+	if (!k && first_empty) {
+		if (nd->n_output < 1 || !nd->output[0] || !nd->output[0][0]) {
+			nx_onnx_fail(im, "has no output");
+			goto out;
+		}
+		bool ok;
+		nx_type t = nx_onnx_find_empty(im, first_empty)->type; /* copy: the list grows */
+		nx_onnx_def_const(im, nd->output[0], &t, NULL, &ok);
+		rc = ok ? 0 : -1;
+		goto out;
+	}
+	uint32_t op = start(im, NX_OP_CONCAT, in, k, NULL, NULL);
+	if (op != NX_NONE)
+		rc = nx_onnx_op_done(im, op, NULL);
+out:
+	free(in);
+	return rc;
+}
+
 static int tr_cast(nx_onnx_imp *im)
 {
 	static const char *const skip[] = {"to", "saturate", NULL};
@@ -192,6 +230,51 @@ static int tr_split(nx_onnx_imp *im)
 	return nx_onnx_op_done(im, op, NULL);
 }
 
+/* Elements ONNX's Slice keeps of an axis of size dim (starts/ends clamped
+ * as the opset-13 spec says). */
+static int64_t slice_len(int64_t dim, int64_t s, int64_t e, int64_t step)
+{
+	if (s < 0)
+		s = s < -dim ? 0 : s + dim;
+	if (e < 0)
+		e = e < -dim ? (step > 0 ? 0 : -1) : e + dim;
+	if (step > 0) {
+		s = s > dim ? dim : s;
+		e = e > dim ? dim : e;
+		return e > s ? (e - s - 1) / step + 1 : 0;
+	}
+	s = s > dim - 1 ? dim - 1 : s;
+	e = e > dim - 1 ? dim - 1 : e;
+	int64_t back = step == INT64_MIN ? INT64_MAX : -step;
+	return s > e ? (s - e - 1) / back + 1 : 0;
+}
+
+/* A Slice of a constant that selects nothing: shape arithmetic in
+ * function-expanded models does that (the prefix of a shape before axis 0);
+ * the result is an empty, which Concat then drops. 1 if made. */
+static int slice_empty(nx_onnx_imp *im, uint32_t x, const nx_onnx_list *l)
+{
+	if (x == NX_NONE || !nx_is_const(im->g, x))
+		return 0;
+	nx_type t = *nx_vtype(im->g, x);
+	bool empty = false;
+	for (uint32_t i = 0; i < l[0].n && i < l[1].n; i++) {
+		int64_t a = l[2].present && i < l[2].n ? l[2].i[i] : (int64_t)i;
+		int64_t step = l[3].present && i < l[3].n ? l[3].i[i] : 1;
+		if (a < 0)
+			a += t.rank;
+		if (a < 0 || a >= t.rank || step == 0)
+			return 0; /* let inference report it */
+		t.dims[a] = slice_len(t.dims[a], l[0].i[i], l[1].i[i], step);
+		empty |= t.dims[a] == 0;
+	}
+	if (!empty)
+		return 0;
+	bool ok;
+	nx_onnx_def_const(im, im->node->output[0], &t, NULL, &ok);
+	return ok ? 1 : -1;
+}
+
 static int tr_slice(nx_onnx_imp *im)
 {
 	if (im->opset < 10)
@@ -206,6 +289,11 @@ static int tr_slice(nx_onnx_imp *im)
 			return -1;
 	if (!l[0].present || !l[1].present)
 		return nx_onnx_fail(im, "needs inputs 1 (starts) and 2 (ends)");
+	if (im->node->n_output >= 1 && im->node->output[0] && im->node->output[0][0]) {
+		int e = slice_empty(im, in[0], l);
+		if (e)
+			return e < 0 ? -1 : 0;
+	}
 	uint32_t op = start(im, NX_OP_SLICE, in, 1, NULL, NULL);
 	if (op == NX_NONE)
 		return -1;
@@ -534,6 +622,8 @@ int nx_onnx_translate(nx_onnx_imp *im, int kind)
 		return tr_clip(im);
 	case NX_OP_CAST:
 		return tr_cast(im);
+	case NX_OP_CONCAT:
+		return tr_concat(im);
 	case NX_OP_REDUCE_MEAN:
 	case NX_OP_REDUCE_SUM:
 	case NX_OP_REDUCE_MAX:

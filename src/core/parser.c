@@ -53,7 +53,7 @@ typedef struct parser {
 	 * when an array must grow. */
 	char *buf; uint32_t n_buf, cap_buf;          /* names, strings */
 	uint32_t *in; uint32_t cap_in;               /* operands */
-	tok *res; uint32_t cap_res;                  /* result name tokens */
+	tok *res; uint32_t cap_res;                  /* names being defined */
 	uint32_t *res_off; uint32_t cap_res_off;     /* their text in buf */
 	const char **res_name; uint32_t cap_res_name;
 	decl_type *rtype; uint32_t cap_rtype;        /* declared result types */
@@ -217,6 +217,10 @@ static int fail_at(parser *P, size_t pos, const char *fmt, ...)
 	unsigned col = 1;
 	for (size_t i = ls; i < pos; i += unit_len(P, i))
 		col++;
+	if (ls == le) { /* an empty file: no line to show */
+		nx_err_set(P->err, "%s:%u:%u: %s", P->file, line_of(P, pos), col, msg);
+		return -1;
+	}
 	/* Long lines (a header with many inputs) show a window around pos. */
 	size_t ws = ls, we = le;
 	bool cut_l = false, cut_r = false;
@@ -686,11 +690,6 @@ static int parse_type(parser *P, decl_type *d, bool allow_unknown)
 	return 0;
 }
 
-static void type_text(const nx_type *t, char *buf, size_t n)
-{
-	nx_type_str(t, buf, n);
-}
-
 /* ---- values ---- */
 
 static void note_def(parser *P, uint32_t v, size_t pos)
@@ -845,7 +844,7 @@ static nx_blob *parse_dense(parser *P, const decl_type *d)
 	char tdesc[160];
 	while (!is_punct(P, ']')) {
 		if (cnt == numel) {
-			type_text(&d->t, tdesc, sizeof tdesc);
+			nx_type_str(&d->t, tdesc, sizeof tdesc);
 			fail_at(P, P->t.pos, "too many values in dense[...]: %s holds %lld", tdesc,
 				(long long)numel);
 			goto fail;
@@ -867,7 +866,7 @@ static nx_blob *parse_dense(parser *P, const decl_type *d)
 		goto fail;
 	}
 	if (cnt != numel) {
-		type_text(&d->t, tdesc, sizeof tdesc);
+		nx_type_str(&d->t, tdesc, sizeof tdesc);
 		fail_at(P, start, "dense[...] has %lld value%s, %s needs %lld", (long long)cnt,
 			cnt == 1 ? "" : "s", tdesc, (long long)numel);
 		goto fail;
@@ -1191,8 +1190,8 @@ static int check_types(parser *P, uint32_t o, const tok *kind_tok, uint32_t n_ou
 		a.layout = b.layout = NX_LAYOUT_PLAIN;
 		if (!nx_type_eq(&a, &b)) {
 			char da[160], db[160];
-			type_text(&a, da, sizeof da);
-			type_text(&b, db, sizeof db);
+			nx_type_str(&a, da, sizeof da);
+			nx_type_str(&b, db, sizeof db);
 			return fail_at(P, d->pos, "result %%%s of %s: declared %s, inferred %s",
 				       nx_vname(g, v), nx_op_name(g, o), da, db);
 		}
@@ -1442,8 +1441,8 @@ static int parse_return(parser *P)
 				       "output %u as %%%s", P->buf + a, k, P->buf + b);
 		if (h->type.known && !nx_type_eq(&h->type.t, nx_vtype(g, v))) {
 			char da[160], db[160];
-			type_text(&h->type.t, da, sizeof da);
-			type_text(nx_vtype(g, v), db, sizeof db);
+			nx_type_str(&h->type.t, da, sizeof da);
+			nx_type_str(nx_vtype(g, v), db, sizeof db);
 			return fail_at(P, h->type.pos, "output %%%s is declared %s, but the value is %s",
 				       P->buf + a, da, db);
 		}

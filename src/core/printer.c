@@ -352,8 +352,8 @@ static int put_const(printer *P, uint32_t v)
 			sb_u64(b, bl->seed);
 		}
 		sb_putc(b, ')');
-	} else if (bl->src == NX_BLOB_DATA && numel >= 0 &&
-		   (uint64_t)numel <= P->o->inline_max) {
+	} else if ((bl->src == NX_BLOB_DATA || bl->src == NX_BLOB_SCALED) && numel >= 0 &&
+		   (uint64_t)numel <= P->o->inline_max && nx_blob_data(bl)) {
 		sb_put(b, "dense[", 6);
 		for (int64_t i = 0; i < numel; i++) {
 			if (i)

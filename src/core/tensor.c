@@ -160,3 +160,47 @@ nx_tensor nx_tensor_convert(const nx_tensor *t, int to)
 	}
 	return r;
 }
+
+int nx_tensor_compare(const nx_tensor *a, const nx_tensor *b, double rtol, double atol,
+		      nx_tensor_diff *d, nx_err *err)
+{
+	memset(d, 0, sizeof *d);
+	bool same = a->type.rank == b->type.rank;
+	for (int i = 0; same && i < a->type.rank; i++)
+		same = a->type.dims[i] == b->type.dims[i];
+	if (!same) {
+		char sa[128], sb[128];
+		nx_type_str(&a->type, sa, sizeof sa);
+		nx_type_str(&b->type, sb, sizeof sb);
+		nx_err_set(err, "shapes differ: %s and %s", sa, sb);
+		return -1;
+	}
+	int64_t n = nx_tensor_numel(a);
+	bool fa = a->type.dtype == NX_F32, fb = b->type.dtype == NX_F32;
+	for (int64_t i = 0; i < n; i++) {
+		double x = fa ? ((const float *)a->data)[i] : nx_tensor_get(a, i);
+		double y = fb ? ((const float *)b->data)[i] : nx_tensor_get(b, i);
+		if (isnan(x) || isnan(y)) {
+			if (isnan(x) != isnan(y)) {
+				if (!d->n_nan && !d->n_bad)
+					d->worst = i;
+				d->n_nan++;
+				d->n_bad++;
+			}
+			continue;
+		}
+		if (x == y) /* equal infinities too */
+			continue;
+		double e = fabs(x - y), r = y != 0 ? e / fabs(y) : INFINITY;
+		if (e > d->max_abs) {
+			d->max_abs = e;
+			if (!d->n_nan)
+				d->worst = i;
+		}
+		if (r > d->max_rel)
+			d->max_rel = r;
+		if (!(e <= atol + rtol * fabs(y)))
+			d->n_bad++;
+	}
+	return 0;
+}

@@ -81,7 +81,8 @@ static int make_type(nx_type *ty, int dtype, const int64_t *dims, size_t rank, n
 	return 0;
 }
 
-int nx_tensor_from_pb(const void *buf, size_t len, nx_tensor *t, char **name, nx_err *err)
+static int from_pb(const void *buf, size_t len, int u16_as, nx_tensor *t, char **name,
+		   nx_err *err)
 {
 	memset(t, 0, sizeof *t);
 	if (name)
@@ -93,6 +94,8 @@ int nx_tensor_from_pb(const void *buf, size_t len, nx_tensor *t, char **name, nx
 	}
 	int ot = p->has_data_type ? p->data_type : 0;
 	int d = from_onnx(ot);
+	if (ot == ONNX__TENSOR_PROTO__DATA_TYPE__UINT16 && u16_as >= 0)
+		d = u16_as; /* bits, stored in int32_data or raw_data like f16 */
 	int rc = -1;
 	if (d < 0) {
 		nx_err_set(err, "data type %s has no nex dtype", onnx_type_name(ot));
@@ -107,25 +110,25 @@ int nx_tensor_from_pb(const void *buf, size_t len, nx_tensor *t, char **name, nx
 		goto out;
 	int64_t n = nx_type_numel(&ty);
 	size_t bytes = (size_t)nx_type_bytes(&ty);
+	/* Count what the message holds before allocating what it claims. */
+	size_t have = p->has_raw_data ? p->raw_data.len / nx_dtype_size(d)
+		    : d == NX_F32 ? p->n_float_data
+		    : d == NX_I64 ? p->n_int64_data : p->n_int32_data;
+	if ((p->has_raw_data && p->raw_data.len != bytes) || have != (size_t)n) {
+		nx_err_set(err, "holds %zu elements, its dims say %lld", have, (long long)n);
+		goto out;
+	}
 	*t = nx_tensor_empty(&ty);
-	size_t have;
 	if (p->has_raw_data) {
-		have = p->raw_data.len / nx_dtype_size(d);
-		if (p->raw_data.len == bytes)
-			memcpy(t->data, p->raw_data.data, bytes);
+		memcpy(t->data, p->raw_data.data, bytes);
 	} else if (d == NX_F32) {
-		have = p->n_float_data;
-		if (have == (size_t)n)
-			memcpy(t->data, p->float_data, bytes);
+		memcpy(t->data, p->float_data, bytes);
 	} else if (d == NX_I64) {
-		have = p->n_int64_data;
-		if (have == (size_t)n)
-			memcpy(t->data, p->int64_data, bytes);
+		memcpy(t->data, p->int64_data, bytes);
 	} else {
 		/* int32_data holds i32, and the narrower types one per entry
 		 * (f16/bf16 as their bits). */
-		have = p->n_int32_data;
-		for (size_t i = 0; have == (size_t)n && i < have; i++) {
+		for (size_t i = 0; i < have; i++) {
 			int32_t v = p->int32_data[i];
 			switch (d) {
 			case NX_I32: ((int32_t *)t->data)[i] = v; break;
@@ -136,17 +139,17 @@ int nx_tensor_from_pb(const void *buf, size_t len, nx_tensor *t, char **name, nx
 			}
 		}
 	}
-	if (have != (size_t)n) {
-		nx_err_set(err, "holds %zu elements, its dims say %lld", have, (long long)n);
-		nx_tensor_free(t);
-		goto out;
-	}
 	if (name && p->name && p->name[0])
 		*name = nx_xstrdup(p->name); /* caller frees */
 	rc = 0;
 out:
 	onnx__tensor_proto__free_unpacked(p, NULL);
 	return rc;
+}
+
+int nx_tensor_from_pb(const void *buf, size_t len, nx_tensor *t, char **name, nx_err *err)
+{
+	return from_pb(buf, len, -1, t, name, err);
 }
 
 /* ---- .npy ---- */
@@ -266,6 +269,11 @@ static bool ends_with(const char *s, const char *suffix)
 
 int nx_tensor_read(const char *path, nx_tensor *t, char **name, nx_err *err)
 {
+	return nx_tensor_read_ex(path, -1, t, name, err);
+}
+
+int nx_tensor_read_ex(const char *path, int u16_as, nx_tensor *t, char **name, nx_err *err)
+{
 	memset(t, 0, sizeof *t);
 	if (name)
 		*name = NULL;
@@ -274,7 +282,7 @@ int nx_tensor_read(const char *path, nx_tensor *t, char **name, nx_err *err)
 	if (!buf)
 		return -1;
 	int rc = ends_with(path, ".npy") ? npy_read(buf, len, t, err)
-					 : nx_tensor_from_pb(buf, len, t, name, err);
+					 : from_pb(buf, len, u16_as, t, name, err);
 	free(buf);
 	if (rc)
 		nx_err_prefix(err, "%s: ", path);

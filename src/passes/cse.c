@@ -73,6 +73,10 @@ static bool same_const(const nx_graph *g, uint32_t a, uint32_t b)
 		return false;
 	if (x->src == NX_BLOB_FILL && y->src == NX_BLOB_FILL)
 		return x->fill == y->fill && (x->fill != NX_FILL_RANDOM || x->seed == y->seed);
+	/* lazily derived data is compared by identity: reading it would cost
+	 * what deriving it lazily saved */
+	if (x->src == NX_BLOB_SCALED || y->src == NX_BLOB_SCALED)
+		return false;
 	const void *dx = nx_blob_data(x), *dy = nx_blob_data(y);
 	return dx && dy && !memcmp(dx, dy, nx_blob_nbytes(x));
 }
@@ -83,6 +87,8 @@ static uint64_t const_hash(const nx_graph *g, uint32_t v)
 	uint64_t h = mix(g->vals[v].type, b->src);
 	if (b->src == NX_BLOB_FILL)
 		return mix(mix(h, b->fill), b->fill == NX_FILL_RANDOM ? b->seed : 0);
+	if (b->src == NX_BLOB_SCALED)
+		return mix(h, (uint64_t)(uintptr_t)b);
 	const void *d = nx_blob_data(b);
 	return mix(h, d ? hash_bytes(d, nx_blob_nbytes(b)) : 0);
 }

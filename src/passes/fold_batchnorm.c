@@ -53,64 +53,46 @@ static bool read_bn(const nx_graph *g, uint32_t op, bn *out)
 	return true;
 }
 
-/* New weights and bias for producer p (kind conv, conv_transpose, gemm,
- * matmul); returns false when the shapes do not allow the fold. */
-static bool scaled_params(const nx_graph *g, uint32_t p, const bn *n, float **w_out,
-			  nx_type *wt, float **b_out)
+/* New weights (a lazily scaled blob: the weights themselves are not read
+ * here) and bias for producer p (conv, conv_transpose, gemm, matmul);
+ * false when the shapes do not allow the fold. */
+static bool scaled_params(const nx_graph *g, uint32_t p, const bn *n, nx_blob **w_out,
+			  float **b_out)
 {
 	int k = g->ops[p].kind;
 	uint32_t wv = nx_operand(g, p, 1);
-	const float *w = f32_const(g, wv, -1);
-	if (!w)
+	if (!nx_is_const(g, wv) || nx_const_blob(g, wv)->type.dtype != NX_F32)
 		return false;
-	*wt = nx_const_blob(g, wv)->type;
-	int64_t numel = nx_type_numel(wt);
-	float *nw = nx_xmalloc((size_t)numel * sizeof(float));
-	float *nb = nx_xmalloc((size_t)n->c * sizeof(float));
-	const float *b = NULL;
-	float beta = 1.0f;
-	uint32_t bv = g->ops[p].n_in > 2 ? nx_operand(g, p, 2) : NX_NONE;
-	if (bv != NX_NONE && !(b = f32_const(g, bv, n->c)))
-		goto no;
-	if (k == NX_OP_GEMM)
-		beta = nx_attr_f(g, p, "beta", 1.0f);
-	for (int64_t c = 0; c < n->c; c++)
-		nb[c] = (b ? b[c] * beta : 0.0f) * n->a[c] + n->shift[c];
+	nx_blob *w = nx_const_blob(g, wv);
+	const nx_type *wt = &w->type;
+	int mode;
+	int64_t group = 1;
 	if (k == NX_OP_CONV) {
 		if (wt->dims[0] != n->c)
-			goto no;
-		int64_t per = numel / n->c;
-		for (int64_t i = 0; i < numel; i++)
-			nw[i] = w[i] * n->a[i / per];
+			return false;
+		mode = NX_SCALE_OUTER;
 	} else if (k == NX_OP_CONV_TRANSPOSE) {
-		int64_t group = nx_attr_i(g, p, "group", 1);
-		int64_t cin = wt->dims[0], cog = wt->dims[1];
-		if (cog * group != n->c)
-			goto no;
-		int64_t per = numel / (cin * cog);
-		for (int64_t i = 0; i < numel; i++) {
-			int64_t ci = i / (cog * per), j = (i / per) % cog;
-			int64_t oc = (ci / (cin / group)) * cog + j;
-			nw[i] = w[i] * n->a[oc];
-		}
+		group = nx_attr_i(g, p, "group", 1);
+		if (wt->rank < 2 || wt->dims[1] * group != n->c || wt->dims[0] % group)
+			return false;
+		mode = NX_SCALE_CONVT;
 	} else { /* gemm or matmul: output column = channel */
-		if (wt->rank != 2)
-			goto no;
 		bool tb = k == NX_OP_GEMM && nx_attr_i(g, p, "transB", 0);
-		int64_t rows = wt->dims[0], cols = wt->dims[1];
-		if ((tb ? rows : cols) != n->c)
-			goto no;
-		for (int64_t r = 0; r < rows; r++)
-			for (int64_t c = 0; c < cols; c++)
-				nw[r * cols + c] = w[r * cols + c] * n->a[tb ? r : c];
+		if (wt->rank != 2 || (tb ? wt->dims[0] : wt->dims[1]) != n->c)
+			return false;
+		mode = tb ? NX_SCALE_OUTER : NX_SCALE_INNER;
 	}
-	*w_out = nw;
+	const float *b = NULL;
+	uint32_t bv = g->ops[p].n_in > 2 ? nx_operand(g, p, 2) : NX_NONE;
+	if (bv != NX_NONE && !(b = f32_const(g, bv, n->c)))
+		return false;
+	float beta = k == NX_OP_GEMM ? nx_attr_f(g, p, "beta", 1.0f) : 1.0f;
+	float *nb = nx_xmalloc((size_t)n->c * sizeof(float));
+	for (int64_t c = 0; c < n->c; c++)
+		nb[c] = (b ? b[c] * beta : 0.0f) * n->a[c] + n->shift[c];
+	*w_out = nx_blob_new_scaled(w, n->a, n->c, mode, group);
 	*b_out = nb;
 	return true;
-no:
-	free(nw);
-	free(nb);
-	return false;
 }
 
 /* Replace op (reading x = the result of p) by p with weights and bias
@@ -119,22 +101,22 @@ static int rebuild(nx_graph *g, uint32_t op, uint32_t p, uint32_t x, bn *n, nxp_
 		   const char *what)
 {
 	int k = g->ops[p].kind;
-	float *w, *b;
-	nx_type wt;
-	bool ok = scaled_params(g, p, n, &w, &wt, &b);
+	nx_blob *w;
+	float *b;
+	bool ok = scaled_params(g, p, n, &w, &b);
 	int64_t c = n->c;
 	free(n->a);
 	free(n->shift);
 	if (!ok)
 		return 0;
 	if (!nxp_rewrite(ctx, op)) {
-		free(w);
+		nx_blob_unref(w);
 		free(b);
 		return 0;
 	}
 	char hint[200];
 	snprintf(hint, sizeof hint, "%s.w", nx_vname(g, nx_result(g, op, 0)));
-	uint32_t wv = nx_const_new(g, NULL, nx_blob_new_data(&wt, w), NULL);
+	uint32_t wv = nx_const_new(g, NULL, w, NULL);
 	nx_value_rename(g, wv, nx_cstr(g, nx_fresh_name(g, hint)), NULL);
 	snprintf(hint, sizeof hint, "%s.b", nx_vname(g, nx_result(g, op, 0)));
 	nx_type bt = nx_type_make(NX_F32, 1, &c);

@@ -9,7 +9,8 @@
 
 #define PASSES(X) \
 	X(infer_shapes) X(verify) X(fold_constants) X(canonicalize) X(cse) X(dce) \
-	X(fold_batchnorm) X(fuse_patterns) X(fuse_activation)
+	X(fold_batchnorm) X(fuse_patterns) X(fuse_activation) X(cancel_transposes) \
+	X(to_fp16) X(quantize_int8) X(schedule)
 
 #define DECL(n) extern const nxp_pass nxp_pass_##n;
 PASSES(DECL)
@@ -23,10 +24,13 @@ const nxp_pass *const nxp_passes[] = {
 };
 
 /* The order a compiler engineer would pick: clean up and fold first, so the
- * fusions see canonical patterns; fuse; clean up what fusion left. */
+ * fusions see canonical patterns; cancel transposes before fusing (a
+ * transpose between a conv and its activation blocks the fusion); fuse;
+ * clean up what fusion left; schedule last, on the final set of ops.
+ * Lossy passes (to-fp16, quantize-int8) are opt-in. */
 const char nxp_default_pipeline[] =
-	"infer-shapes,fold-constants,canonicalize,cse,fold-batchnorm,"
-	"fuse-patterns,fuse-activation,canonicalize,dce,verify";
+	"infer-shapes,fold-constants,canonicalize,cse,cancel-transposes,fold-batchnorm,"
+	"fuse-patterns,fuse-activation,canonicalize,dce,schedule,verify";
 
 const nxp_pass *nxp_find(const char *name)
 {

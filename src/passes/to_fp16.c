@@ -142,7 +142,7 @@ static uint32_t const_f16(nx_graph *g, conv16 *c, uint32_t v, nxp_ctx *ctx)
 	uint16_t *h = nx_xmalloc((size_t)(n > 0 ? n : 1) * sizeof *h); /* the blob takes it */
 	for (int64_t i = 0; i < n; i++)
 		h[i] = nx_f32_to_f16(d[i]);
-	char hint[256];
+	char hint[272];
 	snprintf(hint, sizeof hint, "%s.f16", nx_vname(g, v));
 	snprintf(hint, sizeof hint, "%s", nx_cstr(g, nx_fresh_name(g, hint)));
 	uint32_t cv = nx_const_new(g, hint, nx_blob_new_data(&t, h), NULL);
@@ -185,7 +185,7 @@ static uint32_t cast_in(nx_graph *g, conv16 *c, nxp_ctx *ctx, uint32_t v, uint32
 		    nx_vtype(g, nx_result(g, o, 0))->dtype == NX_F16)
 			return nx_result(g, o, 0);
 	}
-	char hint[256];
+	char hint[272];
 	snprintf(hint, sizeof hint, "%s.f16", nx_vname(g, v));
 	uint32_t o = new_cast(g, ctx, v, NX_F16, hint, x, x);
 	if (o == NX_NONE)
@@ -206,18 +206,17 @@ static int cast_out(nx_graph *g, conv16 *c, nxp_ctx *ctx, uint32_t x, uint32_t r
 		c->slots[n++] = u;
 	}
 	bool output = nx_value_is_output(g, r);
-	char name[256], hint[256];
+	char name[256], hint[272];
 	snprintf(name, sizeof name, "%s", nx_vname(g, r));
+	snprintf(hint, sizeof hint, "%s.%s", name, output ? "f16" : "f32");
 	if (output) {
-		/* the output keeps its name: the f16 value takes a new one */
-		snprintf(hint, sizeof hint, "%s.f16", name);
+		/* the output keeps its name: the f16 value takes a new one, and
+		 * the cast the old one */
 		snprintf(hint, sizeof hint, "%s", nx_cstr(g, nx_fresh_name(g, hint)));
 		nx_value_rename(g, r, hint, NULL); /* free: a fresh name */
-	} else {
-		snprintf(hint, sizeof hint, "%s.f32", name);
-		snprintf(name, sizeof name, "%s", hint);
+		snprintf(hint, sizeof hint, "%s", name);
 	}
-	uint32_t o = new_cast(g, ctx, r, NX_F32, name, g->ops[x].next, x);
+	uint32_t o = new_cast(g, ctx, r, NX_F32, hint, g->ops[x].next, x);
 	if (o == NX_NONE)
 		return -1;
 	uint32_t b = nx_result(g, o, 0);

@@ -29,27 +29,29 @@ static void truncate_at(nxw_session *s, uint32_t n)
 		s->baseline = 0;
 }
 
+static int cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(void *const *)a, y = (uintptr_t)*(void *const *)b;
+	return (x > y) - (x < y);
+}
+
 static void metrics(nxw_session *s, nxw_step *st)
 {
 	const nx_graph *g = st->snap;
 	memset(&st->m, 0, sizeof st->m);
 	st->m.ops = g->n_live_ops;
 	/* a blob shared by several constants counts once */
-	nx_blob **seen = nx_xmalloc((size_t)(g->n_blobs + 1) * sizeof *seen);
+	nx_blob **live = nx_xmalloc((size_t)(g->n_blobs + 1) * sizeof *live);
 	uint32_t n = 0;
-	for (uint32_t v = 0; v < g->n_vals; v++) {
-		if (g->vals[v].blob == NX_NONE || (g->vals[v].flags & NX_V_DEAD))
-			continue;
-		nx_blob *b = g->blobs[g->vals[v].blob];
-		bool dup = false;
-		for (uint32_t i = 0; i < n && !dup; i++)
-			dup = seen[i] == b;
-		if (!dup && b && n < g->n_blobs) {
-			seen[n++] = b;
-			st->m.weight_bytes += nx_blob_nbytes(b);
-		}
-	}
-	free(seen);
+	for (uint32_t v = 0; v < g->n_vals; v++)
+		if (g->vals[v].blob != NX_NONE && !(g->vals[v].flags & NX_V_DEAD) &&
+		    g->blobs[g->vals[v].blob] && n < g->n_blobs)
+			live[n++] = g->blobs[g->vals[v].blob];
+	qsort(live, n, sizeof *live, cmp_ptr);
+	for (uint32_t i = 0; i < n; i++)
+		if (i == 0 || live[i] != live[i - 1])
+			st->m.weight_bytes += nx_blob_nbytes(live[i]);
+	free(live);
 	if (s->metrics_hook)
 		s->metrics_hook(s->metrics_ctx, g, &st->m);
 }

@@ -209,6 +209,11 @@ typedef struct nxs_interval {
  * below it gets offset -1. Returns the heap size. */
 int64_t nxs_plan_bestfit(const nxs_interval *iv, uint32_t n, int64_t align, int64_t capacity,
 			 int64_t *offset);
+/* Best fit with boosting: plain best fit (its heap in *first), then up to
+ * `rounds` re-plans that place first every buffer that ever ended above the
+ * lower bound; the smallest heap is kept (offsets of that plan). */
+int64_t nxs_plan_bestfit_boost(const nxs_interval *iv, uint32_t n, int64_t align, int rounds,
+			       int64_t *offset, int64_t *first);
 /* First fit in schedule order (start time): the lowest gap that holds it. */
 int64_t nxs_plan_firstfit(const nxs_interval *iv, uint32_t n, int64_t align, int64_t *offset);
 /* Max over time of the bytes live at once: no plan can use less. */
@@ -216,7 +221,9 @@ int64_t nxs_plan_lower_bound(const nxs_interval *iv, uint32_t n);
 
 /* A heap simulator in XLA's style: Alloc/Free events, one time step each,
  * then Finish plans every buffer. ids are the caller's (dense, small). */
-typedef enum nxs_algo { NXS_ALGO_BESTFIT, NXS_ALGO_FIRSTFIT, NXS_ALGO_COUNT } nxs_algo;
+typedef enum nxs_algo {
+	NXS_ALGO_BESTFIT, NXS_ALGO_FIRSTFIT, NXS_ALGO_BOOST, NXS_ALGO_COUNT
+} nxs_algo;
 const char *nxs_algo_name(int a);
 typedef struct nxs_heap nxs_heap;
 nxs_heap *nxs_heap_new(int64_t alignment); /* caller frees with nxs_heap_free */

@@ -242,6 +242,9 @@ static void test_bad_options(void)
 	nx_gen_opts o = {.kind = NX_GEN_RESNET, .ops = 0};
 	CHECK(!nx_gen(&o, &err));
 	CHECK_CONTAINS(err.msg, "op count 0 is out of range");
+	o.ops = 1000001;
+	CHECK(!nx_gen(&o, &err));
+	CHECK_CONTAINS(err.msg, "gen resnet: op count 1000001 is out of range (1..1000000)");
 	o = (nx_gen_opts){.kind = 7, .ops = 10};
 	CHECK(!nx_gen(&o, &err));
 	CHECK_CONTAINS(err.msg, "unknown kind 7");

@@ -96,7 +96,7 @@ static int run(nx_graph *g, uint32_t op, const nx_tensor *ins, nx_run_result *re
 	if (!g->n_outputs)
 		for (uint32_t i = 0; i < nx_opp(g, op)->n_out; i++)
 			nx_graph_add_output(g, nx_result(g, op, i));
-	nx_run_opts o = {2, false};
+	nx_run_opts o = {.threads = 2};
 	return nx_run(g, ins, g->n_inputs, &o, res, err);
 }
 
@@ -418,7 +418,7 @@ static void test_half_emulation(void)
 	nx_graph_add_output(g, nx_result(g, s, 0));
 	nx_tensor in[2] = {mk("f16[2]", W(1, 1000)), mk("f16[2]", W(1.0 / 4096, 0.25))};
 	nx_run_result r;
-	nx_run_opts o = {1, false};
+	nx_run_opts o = {.threads = 1};
 	CHECK_EQ_INT(nx_run(g, in, 2, &o, &r, &e), 0);
 	CHECK_EQ_INT(r.outputs[0].type.dtype, NX_F16);
 	/* 1 + 2^-12 rounds to 1 in f16; 1000.25 rounds to 1000 (spacing 0.5,
@@ -1174,7 +1174,7 @@ static void test_run_memory(void)
 		nx_graph_add_output(g, nx_result(g, r, 0));
 		nx_tensor in = mk("f32[4]", W(-1, 2, -3, 4));
 		nx_run_result res;
-		nx_run_opts o = {2, keep != 0};
+		nx_run_opts o = {.threads = 2, .keep = keep != 0};
 		CHECK_EQ_INT(nx_run(g, &in, 1, &o, &res, &e), 0);
 		float w0[] = {1, 16, 9, 64}, w1[] = {0, 2, 0, 4};
 		CHECK(maxdiff(&res.outputs[0], w0) == 0);
@@ -1214,7 +1214,7 @@ static void test_run_errors(void)
 							     .dims = {2}});
 	nx_graph_add_output(g, nx_result(g, o, 0));
 	nx_tensor x = mk("f32[2]", NULL);
-	nx_run_opts opts = {1, false};
+	nx_run_opts opts = {.threads = 1};
 	CHECK_EQ_INT(nx_run(g, &x, 1, &opts, &r, &e), -1);
 	CHECK_CONTAINS(e.msg, "opaque op 'Acos'");
 	nx_tensor_free(&x);

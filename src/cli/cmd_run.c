@@ -1,0 +1,361 @@
+/* cmd_run.c — `nex run MODEL`: execute a model with the reference
+ * interpreter on inputs from a directory (the ONNX test layout input_0.pb,
+ * ..., or NAME.npy / NAME.pb) or random ones from a seed, optionally after a
+ * pass pipeline (pipeline_run.c, shared with `nex opt`). Prints each output's
+ * type and a few statistics and the run time; writes outputs (and the inputs
+ * it used) for `nex compare` and for other runtimes to read.
+ *
+ * --repeat N times N runs after a warm-up and prints their median: the time
+ * is measured around nx_run alone, so model loading and file I/O are out.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+
+static const char help[] =
+	"usage: nex run MODEL [--shape NAME=d,d,..]... [--inputs DIR | --seed N]\n"
+	"               [--outputs DIR] [--npy] [--save-inputs DIR] [--threads N]\n"
+	"               [--repeat N] [--profile] [--pipeline P [pipeline options]]\n\n"
+	"Runs MODEL (.onnx, .nex, .json or `demo`) with nex's reference interpreter.\n"
+	"  --inputs DIR       graph input K from DIR/NAME.npy, DIR/NAME.pb or\n"
+	"                     DIR/input_K.pb (the ONNX test layout)\n"
+	"  --seed N           random inputs instead (the default, seed 0): floats\n"
+	"                     uniform in [0, 1), integers and bools 0\n"
+	"  --outputs DIR      write output_K.pb (and output_K.npy with --npy)\n"
+	"  --save-inputs DIR  write the inputs used as input_K.pb (.npy with --npy)\n"
+	"  --threads N        interpreter threads (default: one per core)\n"
+	"  --repeat N         time N runs after a warm-up; print the median\n"
+	"  --profile          time per op kind and the slowest ops (last run)\n"
+	"  --pipeline P       apply pass pipeline P first (see `nex opt --help` for\n"
+	"                     --until, --into, --print-after, --stats, --report)\n"
+	"Prints per output: name, type, min/max/mean (and NaN/inf counts), then the\n"
+	"time of nx_run.\n";
+
+/* xorshift64*: the same inputs for the same seed on every machine. */
+static double next_unit(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return (double)((*s * 2685821657736338717ull) >> 11) / 9007199254740992.0;
+}
+
+static nx_tensor random_input(const nx_type *t, uint64_t *state)
+{
+	nx_tensor x = nx_tensor_alloc(t);
+	if (nx_dtype_is_float(t->dtype))
+		for (int64_t i = 0; i < nx_tensor_numel(&x); i++)
+			nx_tensor_set(&x, i, next_unit(state));
+	return x;
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Graph input k from dir: NAME.npy, NAME.pb, input_K.pb, input_K.npy. */
+static int load_input(const nx_graph *g, uint32_t k, const char *dir, nx_tensor *t)
+{
+	const char *name = nx_vname(g, g->inputs[k]);
+	char path[4096];
+	const char *path_found = NULL;
+	for (int i = 0; i < 4 && !path_found; i++) {
+		if (i < 2)
+			snprintf(path, sizeof path, "%s/%s.%s", dir, name, i ? "pb" : "npy");
+		else
+			snprintf(path, sizeof path, "%s/input_%u.%s", dir, k, i == 3 ? "npy" : "pb");
+		if (exists(path))
+			path_found = path;
+	}
+	if (!path_found) {
+		fprintf(stderr, "nex run: no file for input %%%s in %s (tried %s.npy, %s.pb, "
+			"input_%u.pb, input_%u.npy)\n", name, dir, name, name, k, k);
+		return -1;
+	}
+	nx_err err;
+	if (nx_tensor_read(path, t, NULL, &err)) {
+		fprintf(stderr, "nex run: %s\n", err.msg);
+		return -1;
+	}
+	const nx_type *want = nx_vtype(g, g->inputs[k]);
+	nx_type have = t->type;
+	have.layout = want->layout;
+	if (!nx_type_eq(want, &have)) {
+		char a[128], b[128];
+		nx_type_str(want, a, sizeof a);
+		nx_type_str(&t->type, b, sizeof b);
+		fprintf(stderr, "nex run: %s holds %s, input %%%s is %s\n", path, b, name, a);
+		nx_tensor_free(t);
+		return -1;
+	}
+	return 0;
+}
+
+static int make_dir(const char *dir)
+{
+	if (mkdir(dir, 0777) == 0 || errno == EEXIST)
+		return 0;
+	fprintf(stderr, "nex run: cannot create %s: %s\n", dir, strerror(errno));
+	return -1;
+}
+
+/* Writes t as dir/<stem>_K.pb (and .npy). */
+static int write_tensor(const char *dir, const char *stem, uint32_t k, const nx_tensor *t,
+			const char *name, bool npy)
+{
+	char path[4096];
+	nx_err err;
+	snprintf(path, sizeof path, "%s/%s_%u.pb", dir, stem, k);
+	if (nx_tensor_write(path, t, name, &err)) {
+		fprintf(stderr, "nex run: %s\n", err.msg);
+		return -1;
+	}
+	snprintf(path, sizeof path, "%s/%s_%u.npy", dir, stem, k);
+	if (npy && nx_tensor_write(path, t, name, &err)) {
+		fprintf(stderr, "nex run: %s\n", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static void print_stats(const char *name, const nx_tensor *t)
+{
+	char ty[128];
+	nx_type_str(&t->type, ty, sizeof ty);
+	int64_t n = nx_tensor_numel(t), nan = 0, inf = 0, fin = 0;
+	double mn = INFINITY, mx = -INFINITY, sum = 0;
+	for (int64_t i = 0; i < n; i++) {
+		double v = nx_tensor_get(t, i);
+		if (isnan(v)) {
+			nan++;
+			continue;
+		}
+		if (isinf(v))
+			inf++;
+		mn = v < mn ? v : mn;
+		mx = v > mx ? v : mx;
+		if (isfinite(v)) {
+			sum += v;
+			fin++;
+		}
+	}
+	printf("%%%s: %s  min %.6g  max %.6g  mean %.6g", name, ty, mn, mx,
+	       fin ? sum / (double)fin : NAN);
+	if (nan || inf)
+		printf("  (%lld NaN, %lld inf)", (long long)nan, (long long)inf);
+	printf("\n");
+}
+
+typedef struct prof_row {
+	const char *what;
+	double sec;
+	uint32_t n;
+} prof_row;
+
+static int cmp_row(const void *a, const void *b)
+{
+	double x = ((const prof_row *)a)->sec, y = ((const prof_row *)b)->sec;
+	return x > y ? -1 : x < y;
+}
+
+/* Seconds per op kind, then the ten slowest ops, on stdout. */
+static void print_profile(const nx_graph *g, const double *sec)
+{
+	prof_row kinds[NX_OP_COUNT];
+	double total = 0;
+	for (int k = 0; k < NX_OP_COUNT; k++)
+		kinds[k] = (prof_row){nx_ops[k].name, 0, 0};
+	uint32_t n_ops = 0;
+	NX_FOR_OPS(g, o) {
+		kinds[nx_opp(g, o)->kind].sec += sec[o];
+		kinds[nx_opp(g, o)->kind].n++;
+		total += sec[o];
+		n_ops++;
+	}
+	qsort(kinds, NX_OP_COUNT, sizeof *kinds, cmp_row);
+	printf("profile: %u ops, %.2f ms in kernels\n", n_ops, total * 1e3);
+	printf("  %-18s %6s %10s %6s\n", "kind", "ops", "ms", "%");
+	for (int k = 0; k < NX_OP_COUNT && kinds[k].n; k++)
+		printf("  %-18s %6u %10.3f %5.1f%%\n", kinds[k].what, kinds[k].n, kinds[k].sec * 1e3,
+		       total > 0 ? 100 * kinds[k].sec / total : 0);
+	prof_row *ops = nx_xcalloc(n_ops ? n_ops : 1, sizeof *ops); /* freed below */
+	uint32_t i = 0;
+	NX_FOR_OPS(g, o) {
+		ops[i].what = nx_vname(g, nx_result(g, o, 0));
+		ops[i].n = o;
+		ops[i++].sec = sec[o];
+	}
+	qsort(ops, n_ops, sizeof *ops, cmp_row);
+	printf("  slowest ops:\n");
+	for (i = 0; i < n_ops && i < 10; i++) {
+		char ty[128];
+		nx_type_str(nx_vtype(g, nx_result(g, ops[i].n, 0)), ty, sizeof ty);
+		printf("  %10.3f ms  %%%s = %s : %s\n", ops[i].sec * 1e3, ops[i].what,
+		       nx_op_name(g, ops[i].n), ty);
+	}
+	free(ops);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+int nxc_run(int argc, char **argv)
+{
+	if (nxc_wants_help(argc, argv)) {
+		fputs(help, stdout);
+		return NXC_OK;
+	}
+	nxc_shapes shapes = {.n = 0};
+	nxc_pipeline_args pa = {.pipeline = NULL, .until = -1};
+	const char *path = NULL, *in_dir = NULL, *out_dir = NULL, *save_dir = NULL;
+	long long seed = 0, threads = 0, repeat = 0;
+	bool npy = false, seeded = false, profile = false;
+	int rc = NXC_USER;
+	nx_graph *g = NULL;
+	nx_tensor *ins = NULL;
+	nx_run_result res = {0};
+	double *times = NULL, *op_sec = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		int used = nxc_shape_opt(argc, argv, i, &shapes);
+		if (used == 0)
+			used = nxc_pipeline_opt(argc, argv, i, &pa);
+		if (used == 0 && (used = nxc_opt(argc, argv, i, "--inputs", &v)) > 0)
+			in_dir = v;
+		if (used == 0 && (used = nxc_opt(argc, argv, i, "--outputs", &v)) > 0)
+			out_dir = v;
+		if (used == 0 && (used = nxc_opt(argc, argv, i, "--save-inputs", &v)) > 0)
+			save_dir = v;
+		if (used == 0 && (used = nxc_opt(argc, argv, i, "--seed", &v)) > 0) {
+			seeded = true;
+			if ((seed = nxc_num(v)) < 0) {
+				fprintf(stderr, "nex run: --seed wants a number\n");
+				goto out;
+			}
+		}
+		if (used == 0 && (used = nxc_opt(argc, argv, i, "--threads", &v)) > 0 &&
+		    ((threads = nxc_num(v)) < 1 || threads > 256)) {
+			fprintf(stderr, "nex run: --threads wants 1..256\n");
+			goto out;
+		}
+		if (used == 0 && (used = nxc_opt(argc, argv, i, "--repeat", &v)) > 0 &&
+		    ((repeat = nxc_num(v)) < 1 || repeat > 100000)) {
+			fprintf(stderr, "nex run: --repeat wants a positive count\n");
+			goto out;
+		}
+		if (used == 0 && !strcmp(argv[i], "--npy"))
+			npy = true, used = 1;
+		if (used == 0 && !strcmp(argv[i], "--profile"))
+			profile = true, used = 1;
+		if (used < 0)
+			goto out;
+		if (used > 0) {
+			i += used - 1;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "nex run: unknown option %s\n%s", argv[i], help);
+			goto out;
+		} else if (!path) {
+			path = argv[i];
+		} else {
+			fprintf(stderr, "nex run: one MODEL only\n");
+			goto out;
+		}
+	}
+	if (!path) {
+		fputs(help, stderr);
+		goto out;
+	}
+	if (in_dir && seeded) {
+		fprintf(stderr, "nex run: --inputs and --seed exclude each other\n");
+		goto out;
+	}
+	nx_onnx_opts oo = nxc_onnx_opts(&shapes);
+	g = nxc_load_opts(path, &oo);
+	if (!g)
+		goto out;
+	if (pa.pipeline || pa.stats || pa.report || pa.print_after || pa.print_after_change ||
+	    pa.numeric || pa.until >= 0 || pa.into) {
+		if (!pa.pipeline)
+			pa.pipeline = "default";
+		nx_graph *after = NULL;
+		rc = nxc_run_pipeline(g, &pa, &after); /* takes g */
+		g = after;
+		if (rc != NXC_OK)
+			goto out;
+		rc = NXC_USER;
+	}
+
+	ins = nx_xcalloc(g->n_inputs ? g->n_inputs : 1, sizeof *ins); /* freed at out */
+	uint64_t state = 0x9e3779b97f4a7c15ull ^ (uint64_t)seed;
+	for (uint32_t k = 0; k < g->n_inputs; k++) {
+		const nx_type *t = nx_vtype(g, g->inputs[k]);
+		if (in_dir) {
+			if (load_input(g, k, in_dir, &ins[k]))
+				goto out;
+		} else {
+			ins[k] = random_input(t, &state);
+		}
+	}
+	if (save_dir) {
+		if (make_dir(save_dir))
+			goto out;
+		for (uint32_t k = 0; k < g->n_inputs; k++)
+			if (write_tensor(save_dir, "input", k, &ins[k], nx_vname(g, g->inputs[k]), npy))
+				goto out;
+	}
+
+	nx_run_opts ro = {.threads = (int)threads};
+	if (profile)
+		ro.op_seconds = op_sec = nx_xcalloc(g->n_ops ? g->n_ops : 1, sizeof *op_sec);
+	nx_err err;
+	int runs = repeat > 0 ? (int)repeat + 1 : 1; /* + a warm-up */
+	times = nx_xcalloc((size_t)runs, sizeof *times);
+	for (int r = 0; r < runs; r++) {
+		nx_run_result_free(&res);
+		double t0 = nx_now();
+		if (nx_run(g, ins, g->n_inputs, &ro, &res, &err)) {
+			fprintf(stderr, "nex run: %s\n", err.msg);
+			goto out;
+		}
+		times[r] = nx_now() - t0;
+	}
+	for (uint32_t k = 0; k < res.n_outputs; k++)
+		print_stats(nx_vname(g, g->outputs[k]), &res.outputs[k]);
+	if (profile)
+		print_profile(g, op_sec);
+	if (repeat > 0) {
+		qsort(times + 1, (size_t)repeat, sizeof *times, cmp_double);
+		printf("time: median %.2f ms of %lld runs after a warm-up (min %.2f, max %.2f)\n",
+		       times[1 + repeat / 2] * 1e3, repeat, times[1] * 1e3, times[repeat] * 1e3);
+	} else {
+		printf("time: %.2f ms\n", times[0] * 1e3);
+	}
+	if (out_dir) {
+		if (make_dir(out_dir))
+			goto out;
+		for (uint32_t k = 0; k < res.n_outputs; k++)
+			if (write_tensor(out_dir, "output", k, &res.outputs[k],
+					 nx_vname(g, g->outputs[k]), npy))
+				goto out;
+	}
+	rc = NXC_OK;
+out:
+	free(op_sec);
+	free(times);
+	nx_run_result_free(&res);
+	for (uint32_t k = 0; g && ins && k < g->n_inputs; k++)
+		nx_tensor_free(&ins[k]);
+	free(ins);
+	nx_graph_free(g);
+	nxc_shapes_free(&shapes);
+	return rc;
+}

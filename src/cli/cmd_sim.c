@@ -1,0 +1,376 @@
+/* cmd_sim.c — `nex sim`: cost a model on a target with the NE model
+ * (src/sim) and report latency, energy, utilisation, memory and the most
+ * expensive ops; or export the per-op table (CSV, JSON) and the timeline
+ * (Chrome trace-event JSON for Perfetto). With --pipeline the model first
+ * goes through the passes (in a session that carries the target, so
+ * target-aware passes see it) and the final step is simulated.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "nxs.h"
+#include "nxw.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: nex sim MODEL [--target T] [--set FIELD=VALUE]... [--pipeline P]\n"
+		"               [--shape NAME=DIMS]... [--csv FILE] [--json FILE] [--trace FILE]\n"
+		"               [--top N]\n"
+		"       nex sim --targets\n"
+		"       nex sim --fields [--target T] [--set FIELD=VALUE]...\n"
+		"       nex sim --save-target FILE [--target T] [--set FIELD=VALUE]...\n\n"
+		"Costs MODEL (.nex, .json, .onnx, or \"demo\") on the NE model: per-op cycles\n"
+		"and energy, the timeline with weight prefetch, and the memory plan.\n\n"
+		"  --target T        a preset (see --targets) or a target .json file\n"
+		"                    (default m1)\n"
+		"  --set F=V         override one target field: sram=4MiB, dram_share=0.5,\n"
+		"                    clock=1.5GHz, dram_bw=68GB/s, cpu_ops=+resize (see --fields)\n"
+		"  --pipeline P      run passes first (\"default\" or \"a,b{k=v},c\")\n"
+		"  --shape N=D       bind a dynamic ONNX input dim: x=1,3,640,640\n"
+		"  --csv FILE        per-op table as CSV (\"-\" = stdout)\n"
+		"  --json FILE       totals, memory plan, target and per-op costs as JSON\n"
+		"  --trace FILE      Chrome trace-event JSON of the timeline (Perfetto opens it)\n"
+		"  --top N           ops listed in the summary, by cycles (default 10)\n"
+		"  --targets         list the presets\n"
+		"  --fields          list the target's fields with values and units\n"
+		"  --save-target F   write the target (after --set) as JSON\n");
+}
+
+static const char *bytes_str(double b, char *buf, size_t n)
+{
+	static const char *u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	int i = 0;
+	while (b >= 1024 && i < 4) {
+		b /= 1024;
+		i++;
+	}
+	snprintf(buf, n, i ? "%.2f %s" : "%.0f %s", b, u[i]);
+	return buf;
+}
+
+static const char *time_str(double s, char *buf, size_t n)
+{
+	if (s >= 1)
+		snprintf(buf, n, "%.3f s", s);
+	else if (s >= 1e-3)
+		snprintf(buf, n, "%.3f ms", s * 1e3);
+	else if (s >= 1e-6)
+		snprintf(buf, n, "%.3f us", s * 1e6);
+	else
+		snprintf(buf, n, "%.1f ns", s * 1e9);
+	return buf;
+}
+
+static const char *si_str(double v, char *buf, size_t n)
+{
+	static const char *u[] = {"", "k", "M", "G", "T", "P"};
+	int i = 0;
+	while (v >= 1000 && i < 5) {
+		v /= 1000;
+		i++;
+	}
+	snprintf(buf, n, i ? "%.2f %s" : "%.0f%s", v, u[i]);
+	return buf;
+}
+
+static void list_targets(void)
+{
+	for (size_t i = 0; i < nx_target_preset_count(); i++) {
+		const nx_target *t = nx_target_preset_at(i);
+		char sram[32];
+		printf("%-18s %3lld cores  %6.2f TFLOPS fp16  %6.2f TOPS int8  SRAM %-9s  %s\n",
+		       t->name, (long long)t->cores,
+		       2 * nx_target_peak_macs(t, NX_F16) * t->clock / 1e12,
+		       2 * nx_target_peak_macs(t, NX_I8) * t->clock / 1e12,
+		       bytes_str((double)t->sram, sram, sizeof sram), nx_target_preset_note(t->name));
+	}
+}
+
+static void list_fields(const nx_target *t)
+{
+	size_t n;
+	const nx_target_field *f = nx_target_fields(&n);
+	for (size_t i = 0; i < n; i++) {
+		char v[512];
+		nx_target_get(t, f[i].name, v, sizeof v);
+		printf("%-16s %-22s %-15s %s\n", f[i].name, v, f[i].unit, f[i].doc);
+	}
+}
+
+/* Writes text to path, or stdout for "-". */
+static int write_out(const char *path, const char *text, const char *what)
+{
+	if (!strcmp(path, "-")) {
+		fputs(text, stdout);
+		return 0;
+	}
+	nx_err err;
+	if (nx_write_file_atomic(path, text, strlen(text), &err)) {
+		fprintf(stderr, "nex sim: %s: %s\n", what, err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int write_csv(const nxs_sim *s, const char *path)
+{
+	if (!strcmp(path, "-"))
+		return nxs_export_csv(s, stdout);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f) {
+		fprintf(stderr, "nex sim: --csv: out of memory\n");
+		return -1;
+	}
+	nxs_export_csv(s, f);
+	fclose(f);
+	int rc = write_out(path, buf, "--csv");
+	free(buf);
+	return rc;
+}
+
+static void summary(const nxs_sim *s, int top)
+{
+	const nx_graph *g = nxs_sim_graph(s);
+	const nx_target *t = nxs_sim_target(s);
+	const nxs_timeline *tl = nxs_sim_timeline(s);
+	const nxs_memplan *mp = nxs_sim_memplan(s);
+	const nxs_cost *c = nxs_sim_costs(s);
+	const nxs_live *l = nxs_sim_live(s);
+	char a[32], b[32], d[32], e[32];
+	uint32_t n = nxs_sim_count(s);
+	printf("model     @%s: %u ops\n", nx_cstr(g, g->name), n);
+	printf("target    %s: %lld cores x %lld MAC/cycle fp16 (%lld int8) at %.3f GHz = %.2f "
+	       "TFLOPS fp16; SRAM %s; DRAM %.1f GB/s x %.2f\n",
+	       t->name, (long long)t->cores, (long long)t->macs_fp16, (long long)t->macs_int8,
+	       t->clock / 1e9, 2 * nx_target_peak_macs(t, NX_F16) * t->clock / 1e12,
+	       bytes_str((double)t->sram, a, sizeof a), t->dram_bw * t->clock / 1e9,
+	       t->dram_share);
+	printf("latency   %s (%.0f cycles; %u launches %s, weight stalls %s, CPU %s)\n",
+	       time_str(tl->seconds, a, sizeof a), tl->cycles, tl->launches,
+	       time_str(tl->launch_cycles / t->clock, b, sizeof b),
+	       time_str(tl->stall_cycles / t->clock, d, sizeof d),
+	       time_str(tl->cpu_cycles / t->clock, e, sizeof e));
+	double en = tl->energy > 0 ? tl->energy : 1;
+	printf("energy    %.4g mJ (MAC %.0f%%, on-chip %.0f%%, DRAM %.0f%%, static %.0f%%, CPU "
+	       "%.0f%%); average power %.3g W\n", tl->energy * 1e-9, 100 * tl->e_mac / en,
+	       100 * tl->e_sram / en, 100 * tl->e_dram / en, 100 * tl->e_static / en,
+	       100 * tl->e_cpu / en, tl->power);
+	printf("work      %sMAC, utilisation %.1f%% of peak; DRAM %s (weights %s), on-chip %s\n",
+	       si_str(tl->macs, a, sizeof a), 100 * tl->util, bytes_str(tl->dram_bytes, b, sizeof b),
+	       bytes_str(tl->weight_bytes, d, sizeof d), bytes_str(tl->sram_bytes, e, sizeof e));
+	printf("memory    peak %s (%s; best fit %s, first fit ",
+	       bytes_str((double)mp->peak, a, sizeof a), nxs_algo_name(mp->algo),
+	       bytes_str((double)mp->peak_algo[NXS_ALGO_BESTFIT], b, sizeof b));
+	printf("%s), lower bound %s\n", bytes_str((double)mp->peak_algo[NXS_ALGO_FIRSTFIT], a,
+						   sizeof a),
+	       bytes_str((double)mp->lower_bound, b, sizeof b));
+	printf("placement SRAM %s of %s (%u buffers), DRAM arena %s (%u buffers, %u spilled)\n",
+	       bytes_str((double)mp->sram_peak, a, sizeof a), bytes_str((double)t->sram, b, sizeof b),
+	       mp->n_sram, bytes_str((double)mp->dram_peak, d, sizeof d), mp->n_dram, mp->n_spilled);
+	printf("bound    ");
+	for (int k = 0; k < NXS_BOUND_COUNT; k++)
+		printf(" %s %u", nxs_bound_name(k), tl->n_bound[k]);
+	printf("\n");
+	if (top <= 0 || !n)
+		return;
+	uint32_t *idx = nx_xmalloc(n * sizeof *idx);
+	uint32_t m = 0;
+	for (uint32_t p = 0; p < n; p++)
+		if (c[p].cycles > 0)
+			idx[m++] = p;
+	/* partial selection: top is small */
+	uint32_t k = (uint32_t)top < m ? (uint32_t)top : m;
+	for (uint32_t i = 0; i < k; i++) {
+		uint32_t best = i;
+		for (uint32_t j = i + 1; j < m; j++)
+			if (c[idx[j]].cycles > c[idx[best]].cycles)
+				best = j;
+		uint32_t tmp = idx[i];
+		idx[i] = idx[best];
+		idx[best] = tmp;
+	}
+	printf("\ntop %u ops by cycles:\n%6s  %-24s %-16s %-9s %12s %6s %10s %10s %6s\n", k, "pos",
+	       "result", "kind", "bound", "cycles", "%", "MACs", "DRAM", "util");
+	for (uint32_t i = 0; i < k; i++) {
+		uint32_t p = idx[i];
+		uint32_t o = l->op_at[p];
+		const char *res = nx_opp(g, o)->n_out ? nx_vname(g, nx_result(g, o, 0)) : "";
+		printf("%6u  %%%-23.23s %-16s %-9s %12.0f %5.1f%% %10s %10s %5.1f%%\n", p, res,
+		       nx_op_name(g, o), nxs_bound_name(c[p].bound), c[p].cycles,
+		       tl->cycles > 0 ? 100 * c[p].cycles / tl->cycles : 0,
+		       si_str(c[p].macs, a, sizeof a), bytes_str(c[p].dram_bytes, b, sizeof b),
+		       100 * c[p].util);
+		if (c[p].cpu) {
+			char why[256];
+			nxs_sim_cpu_reason(s, o, why, sizeof why);
+			printf("%6s  cpu: %s\n", "", why);
+		}
+	}
+	free(idx);
+}
+
+/* Runs the pipeline in a session that carries the target; takes g, returns
+ * the final graph or NULL (error printed). */
+static nx_graph *run_pipeline(nx_graph *g, const char *pipeline, const nx_target *t)
+{
+	nxw_session *s = nxw_session_new(g);
+	s->target = t;
+	nx_err err;
+	nx_graph *out = NULL;
+	if (!s->steps[0].ok)
+		fprintf(stderr, "nex sim: the model does not verify: %s\n", s->steps[0].error);
+	else if (nxw_set_pipeline(s, pipeline, &err) || nxw_apply_all(s, -1, &err) < 0)
+		fprintf(stderr, "nex sim: --pipeline: %s\n", err.msg);
+	else
+		out = nx_graph_clone(nxw_cur(s)->snap);
+	nxw_session_free(s);
+	return out;
+}
+
+int nxc_sim(int argc, char **argv)
+{
+	if (nxc_wants_help(argc, argv)) {
+		usage(stdout);
+		return NXC_OK;
+	}
+	const char *path = NULL, *target = "m1", *pipeline = NULL;
+	const char *csv = NULL, *json = NULL, *trace = NULL, *save_target = NULL;
+	const char **sets = nx_xcalloc((size_t)argc, sizeof *sets);
+	uint32_t n_sets = 0;
+	long long top = 10;
+	bool targets = false, fields = false;
+	int rc = NXC_USER;
+	nxc_shapes shapes;
+	memset(&shapes, 0, sizeof shapes);
+	nx_graph *g = NULL;
+	nxs_sim *s = NULL;
+	for (int i = 1; i < argc;) {
+		const char *v;
+		int used;
+		if ((used = nxc_shape_opt(argc, argv, i, &shapes)) != 0) {
+			if (used < 0)
+				goto out;
+			i += used;
+			continue;
+		}
+		static const char *names[] = {"--target", "--set", "--pipeline", "--csv", "--json",
+					      "--trace", "--top", "--save-target"};
+		int which = -1;
+		for (int k = 0; k < 8 && which < 0; k++)
+			if ((used = nxc_opt(argc, argv, i, names[k], &v)) != 0)
+				which = k;
+		if (which >= 0) {
+			if (used < 0)
+				goto out;
+			switch (which) {
+			case 0: target = v; break;
+			case 1: sets[n_sets++] = v; break;
+			case 2: pipeline = v; break;
+			case 3: csv = v; break;
+			case 4: json = v; break;
+			case 5: trace = v; break;
+			case 6:
+				if ((top = nxc_num(v)) < 0) {
+					fprintf(stderr, "nex sim: --top wants a count, not '%s'\n", v);
+					goto out;
+				}
+				break;
+			case 7: save_target = v; break;
+			}
+			i += used;
+			continue;
+		}
+		if (!strcmp(argv[i], "--targets")) {
+			targets = true;
+		} else if (!strcmp(argv[i], "--fields")) {
+			fields = true;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "nex sim: unknown option %s (see nex sim --help)\n", argv[i]);
+			goto out;
+		} else if (!path) {
+			path = argv[i];
+		} else {
+			fprintf(stderr, "nex sim: one MODEL only (got '%s' and '%s')\n", path, argv[i]);
+			goto out;
+		}
+		i++;
+	}
+	if (targets) {
+		list_targets();
+		rc = NXC_OK;
+		goto out;
+	}
+	nx_target t;
+	nx_err err;
+	if (nx_target_resolve(target, &t, &err)) {
+		fprintf(stderr, "nex sim: --target: %s\n", err.msg);
+		goto out;
+	}
+	for (uint32_t k = 0; k < n_sets; k++)
+		if (nx_target_set_kv(&t, sets[k], &err)) {
+			fprintf(stderr, "nex sim: --set %s: %s\n", sets[k], err.msg);
+			goto out;
+		}
+	if (fields || save_target) {
+		if (fields)
+			list_fields(&t);
+		if (save_target && nx_target_save(&t, save_target, &err)) {
+			fprintf(stderr, "nex sim: --save-target: %s\n", err.msg);
+			goto out;
+		}
+		if (!path) {
+			rc = NXC_OK;
+			goto out;
+		}
+	}
+	if (!path) {
+		fprintf(stderr, "nex sim: no MODEL (a .nex, .json or .onnx file, or demo)\n");
+		usage(stderr);
+		goto out;
+	}
+	nx_onnx_opts oo = nxc_onnx_opts(&shapes);
+	g = nxc_load_opts(path, &oo);
+	if (!g)
+		goto out;
+	if (pipeline) {
+		g = run_pipeline(g, pipeline, &t);
+		if (!g)
+			goto out;
+	}
+	s = nxs_sim_new(g, &err);
+	if (!s || nxs_sim_run(s, &t, &err)) {
+		fprintf(stderr, "nex sim: %s: %s\n", path, err.msg);
+		goto out;
+	}
+	bool to_stdout = (csv && !strcmp(csv, "-")) || (json && !strcmp(json, "-")) ||
+			 (trace && !strcmp(trace, "-"));
+	if (!to_stdout)
+		summary(s, (int)(top > 1000000 ? 1000000 : top));
+	if (csv && write_csv(s, csv))
+		goto out;
+	if (json) {
+		char *j = nxs_export_json(s);
+		int r = write_out(json, j, "--json");
+		free(j);
+		if (r)
+			goto out;
+	}
+	if (trace) {
+		char *j = nxs_export_trace(s);
+		int r = write_out(trace, j, "--trace");
+		free(j);
+		if (r)
+			goto out;
+	}
+	rc = NXC_OK;
+out:
+	nxs_sim_free(s);
+	nx_graph_free(g);
+	nxc_shapes_free(&shapes);
+	free(sets);
+	return rc;
+}

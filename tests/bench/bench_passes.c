@@ -1,0 +1,152 @@
+/* bench_passes.c — figures for the passes issue:
+ *  - the default pipeline on PaddleOCR det (1x3x640x640): median of 5
+ *    (target <= 100 ms), when the model is in $NEX_MODELS (default
+ *    ~/.cache/nex/models; scripts/fetch-models.sh puts it there);
+ *  - the default pipeline on `nex gen --kind resnet --ops 100000`: median of
+ *    5 (target <= 1 s), and RSS;
+ *  - a history of 50+ steps on det (the default pipeline five times over,
+ *    every step a snapshot of its own): memory of the whole session against
+ *    one snapshot (target <= 3x), blobs shared.
+ * Prints one line per figure; never fails on a figure. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nxw.h"
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static long rss_kib(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long v = -1;
+	while (f && fgets(line, sizeof line, f))
+		if (!strncmp(line, "VmRSS:", 6))
+			v = strtol(line + 6, NULL, 10);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* Median seconds of 5 runs of the default pipeline on clones of g. */
+static double pipeline_median(const nx_graph *g, uint32_t *ops_after)
+{
+	double t[5];
+	for (int r = 0; r < 5; r++) {
+		nxw_session *s = nxw_session_new(nx_graph_clone(g));
+		s->verify_each = false; /* the pipeline ends with verify */
+		nx_err err;
+		nxw_set_pipeline(s, "default", &err);
+		double t0 = nx_now();
+		if (nxw_apply_all(s, -1, &err) < 0)
+			fprintf(stderr, "bench: pipeline failed: %s\n", err.msg);
+		t[r] = nx_now() - t0;
+		*ops_after = nxw_cur(s)->m.ops;
+		nxw_session_free(s);
+	}
+	qsort(t, 5, sizeof t[0], cmp);
+	return t[2];
+}
+
+/* Bytes a blob really holds now: its data once materialized (a lazy fill or
+ * scaled blob holds none until read), plus a scaled blob's scales. */
+static size_t held(const nx_blob *b)
+{
+	return (b->data ? nx_blob_nbytes(b) : 0) + (size_t)b->n_scale * sizeof(float);
+}
+
+static size_t weights(const nx_graph *g)
+{
+	size_t n = 0;
+	for (uint32_t i = 0; i < g->n_blobs; i++)
+		if (g->blobs[i])
+			n += held(g->blobs[i]);
+	return n;
+}
+
+static void det(void)
+{
+	const char *dir = getenv("NEX_MODELS");
+	char path[1024];
+	if (dir)
+		snprintf(path, sizeof path, "%s/ch_PP-OCRv4_det_infer.onnx", dir);
+	else
+		snprintf(path, sizeof path, "%s/.cache/nex/models/ch_PP-OCRv4_det_infer.onnx",
+			 getenv("HOME") ? getenv("HOME") : ".");
+	nx_shape_bind b = {.name = "x", .rank = 4, .dims = {1, 3, 640, 640}};
+	nx_onnx_opts o = {.binds = &b, .n_binds = 1};
+	nx_err err;
+	nx_graph *g = nx_onnx_import(path, &o, &err);
+	if (!g) {
+		printf("det pipeline   skipped: %s (run scripts/fetch-models.sh)\n", err.msg);
+		return;
+	}
+	uint32_t ops;
+	double t = pipeline_median(g, &ops);
+	printf("det pipeline   median %8.1f ms  (target <= 100 ms)  %s   %u -> %u ops\n",
+	       t * 1e3, t <= 0.1 ? "ok" : "OVER", g->n_live_ops, ops);
+
+	char pl[4096] = "";
+	for (int i = 0; i < 5; i++)
+		snprintf(pl + strlen(pl), sizeof pl - strlen(pl), "%s%s", i ? "," : "",
+			 nxp_default_pipeline);
+	size_t one = nx_graph_mem(g) + weights(g);
+	nxw_session *s = nxw_session_new(g);
+	nxw_set_pipeline(s, pl, &err);
+	nxw_apply_all(s, -1, &err);
+	/* distinct blobs over the history, and every snapshot's structure */
+	size_t total = 0, cap = 1024, nb = 0;
+	nx_blob **seen = malloc(cap * sizeof *seen);
+	for (uint32_t k = 0; k < s->n_steps; k++) {
+		const nx_graph *h = s->steps[k].snap;
+		total += nx_graph_mem(h);
+		for (uint32_t i = 0; i < h->n_blobs; i++) {
+			nx_blob *bl = h->blobs[i];
+			bool dup = !bl;
+			for (size_t j = 0; j < nb && !dup; j++)
+				dup = seen[j] == bl;
+			if (dup)
+				continue;
+			if (nb == cap)
+				seen = realloc(seen, (cap *= 2) * sizeof *seen);
+			seen[nb++] = bl;
+			total += held(bl);
+		}
+	}
+	free(seen);
+	printf("det history    %u steps: %.2f MB vs one snapshot %.2f MB = %.2fx  (target <= 3x)  %s\n",
+	       s->n_steps, total / 1e6, one / 1e6, (double)total / (double)one,
+	       total <= 3 * one ? "ok" : "OVER");
+	nxw_session_free(s);
+}
+
+static void resnet(void)
+{
+	nx_gen_opts o = {.kind = NX_GEN_RESNET, .ops = 100000, .seed = 1};
+	nx_err err;
+	long r0 = rss_kib();
+	nx_graph *g = nx_gen(&o, &err);
+	if (!g) {
+		printf("resnet         failed: %s\n", err.msg);
+		return;
+	}
+	uint32_t ops;
+	double t = pipeline_median(g, &ops);
+	long r1 = rss_kib();
+	printf("resnet100k pipeline median %6.1f ms  (target <= 1000 ms)  %s   %u -> %u ops, "
+	       "RSS %.1f MB (+%.1f MB over start)\n",
+	       t * 1e3, t <= 1.0 ? "ok" : "OVER", g->n_live_ops, ops, r1 / 1024.0,
+	       (r1 - r0) / 1024.0);
+	nx_graph_free(g);
+}
+
+int main(void)
+{
+	det();
+	resnet();
+	return 0;
+}
