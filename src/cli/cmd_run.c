@@ -18,13 +18,15 @@
 
 static const char help[] =
 	"usage: nex run MODEL [--shape NAME=d,d,..]... [--inputs DIR | --seed N]\n"
-	"               [--outputs DIR] [--npy] [--save-inputs DIR] [--threads N]\n"
-	"               [--repeat N] [--profile] [--pipeline P [pipeline options]]\n\n"
+	"               [--range LO,HI] [--outputs DIR] [--npy] [--save-inputs DIR]\n"
+	"               [--threads N] [--repeat N] [--profile]\n"
+	"               [--pipeline P [pipeline options]]\n\n"
 	"Runs MODEL (.onnx, .nex, .json or `demo`) with nex's reference interpreter.\n"
 	"  --inputs DIR       graph input K from DIR/NAME.npy, DIR/NAME.pb or\n"
 	"                     DIR/input_K.pb (the ONNX test layout)\n"
 	"  --seed N           random inputs instead (the default, seed 0): floats\n"
-	"                     uniform in [0, 1), integers and bools 0\n"
+	"                     uniform in [LO, HI) (--range, default 0,1), integers\n"
+	"                     and bools 0\n"
 	"  --outputs DIR      write output_K.pb (and output_K.npy with --npy)\n"
 	"  --save-inputs DIR  write the inputs used as input_K.pb (.npy with --npy)\n"
 	"  --threads N        interpreter threads (default: one per core)\n"
@@ -44,12 +46,12 @@ static double next_unit(uint64_t *s)
 	return (double)((*s * 2685821657736338717ull) >> 11) / 9007199254740992.0;
 }
 
-static nx_tensor random_input(const nx_type *t, uint64_t *state)
+static nx_tensor random_input(const nx_type *t, uint64_t *state, double lo, double hi)
 {
 	nx_tensor x = nx_tensor_alloc(t);
 	if (nx_dtype_is_float(t->dtype))
 		for (int64_t i = 0; i < nx_tensor_numel(&x); i++)
-			nx_tensor_set(&x, i, next_unit(state));
+			nx_tensor_set(&x, i, lo + (hi - lo) * next_unit(state));
 	return x;
 }
 
@@ -218,6 +220,7 @@ int nxc_run(int argc, char **argv)
 	nxc_pipeline_args pa = {.pipeline = NULL, .until = -1};
 	const char *path = NULL, *in_dir = NULL, *out_dir = NULL, *save_dir = NULL;
 	long long seed = 0, threads = 0, repeat = 0;
+	double lo = 0, hi = 1;
 	bool npy = false, seeded = false, profile = false;
 	int rc = NXC_USER;
 	nx_graph *g = NULL;
@@ -251,6 +254,16 @@ int nxc_run(int argc, char **argv)
 		    ((repeat = nxc_num(v)) < 1 || repeat > 100000)) {
 			fprintf(stderr, "nex run: --repeat wants a positive count\n");
 			goto out;
+		}
+		if (used == 0 && (used = nxc_opt(argc, argv, i, "--range", &v)) > 0) {
+			char *end;
+			lo = strtod(v, &end);
+			if (*end == ',')
+				hi = strtod(end + 1, &end);
+			if (*end || !(lo < hi)) {
+				fprintf(stderr, "nex run: --range wants LO,HI with LO < HI\n");
+				goto out;
+			}
 		}
 		if (used == 0 && !strcmp(argv[i], "--npy"))
 			npy = true, used = 1;
@@ -302,7 +315,7 @@ int nxc_run(int argc, char **argv)
 			if (load_input(g, k, in_dir, &ins[k]))
 				goto out;
 		} else {
-			ins[k] = random_input(t, &state);
+			ins[k] = random_input(t, &state, lo, hi);
 		}
 	}
 	if (save_dir) {

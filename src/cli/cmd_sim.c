@@ -159,7 +159,7 @@ static void summary(const nxs_sim *s, int top)
 	       "%.0f%%); average power %.3g W\n", tl->energy * 1e-9, 100 * tl->e_mac / en,
 	       100 * tl->e_sram / en, 100 * tl->e_dram / en, 100 * tl->e_static / en,
 	       100 * tl->e_cpu / en, tl->power);
-	printf("work      %sMAC, utilisation %.1f%% of peak; DRAM %s (weights %s), on-chip %s\n",
+	printf("work      %s MACs, utilisation %.1f%% of peak; DRAM %s (weights %s), on-chip %s\n",
 	       si_str(tl->macs, a, sizeof a), 100 * tl->util, bytes_str(tl->dram_bytes, b, sizeof b),
 	       bytes_str(tl->weight_bytes, d, sizeof d), bytes_str(tl->sram_bytes, e, sizeof e));
 	printf("memory    peak %s (%s; best fit %s, first fit ",

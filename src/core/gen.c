@@ -497,5 +497,6 @@ nx_graph *nx_gen(const nx_gen_opts *o, nx_err *err)
 		return NULL;
 	}
 	nx_graph_add_output(s.g, y);
+	nx_graph_trim(s.g);
 	return s.g;
 }

@@ -22,14 +22,13 @@ static uint32_t hash_bytes(const void *p, size_t n)
 static void str_rehash(nx_graph *g)
 {
 	uint32_t cap = g->cap_str_hash ? g->cap_str_hash * 2 : 64;
-	while (cap < g->n_strs * 2 + 2)
+	while ((uint64_t)cap * 3 < (uint64_t)g->n_strs * 4 + 4)
 		cap *= 2;
 	free(g->str_hash);
 	g->str_hash = nx_xcalloc(cap, sizeof *g->str_hash);
 	g->cap_str_hash = cap;
 	for (uint32_t id = 0; id < g->n_strs; id++) {
-		const char *s = g->chars + g->str_off[id];
-		uint32_t h = hash_bytes(s, strlen(s)) & (cap - 1);
+		uint32_t h = g->str_h[id] & (cap - 1);
 		while (g->str_hash[h])
 			h = (h + 1) & (cap - 1);
 		g->str_hash[h] = id + 1;
@@ -39,11 +38,15 @@ static void str_rehash(nx_graph *g)
 static uint32_t str_lookup(const nx_graph *g, const char *s, size_t len, uint32_t *slot)
 {
 	uint32_t mask = g->cap_str_hash - 1;
-	uint32_t h = hash_bytes(s, len) & mask;
+	uint32_t full = hash_bytes(s, len);
+	uint32_t h = full & mask;
+	/* compare stored hashes first: most probes then never touch the text */
 	for (; g->str_hash[h]; h = (h + 1) & mask) {
 		uint32_t id = g->str_hash[h] - 1;
+		if (g->str_h[id] != full)
+			continue;
 		const char *t = g->chars + g->str_off[id];
-		if (!strncmp(t, s, len) && t[len] == 0)
+		if (!memcmp(t, s, len) && t[len] == 0)
 			return id;
 	}
 	if (slot)
@@ -58,7 +61,9 @@ uint32_t nx_str_find(const nx_graph *g, const char *s, size_t len)
 
 uint32_t nx_strn(nx_graph *g, const char *s, size_t len)
 {
-	if ((g->n_strs + 1) * 2 > g->cap_str_hash)
+	/* load <= 3/4: probes stay short (stored hashes make a miss cheap)
+	 * and the table costs ~1.5 words a string */
+	if ((uint64_t)(g->n_strs + 1) * 4 > (uint64_t)g->cap_str_hash * 3)
 		str_rehash(g);
 	uint32_t slot;
 	uint32_t id = str_lookup(g, s, len, &slot);
@@ -67,9 +72,12 @@ uint32_t nx_strn(nx_graph *g, const char *s, size_t len)
 	GROW(g, chars, n_chars, cap_chars, g->n_chars + (uint32_t)len + 1);
 	uint32_t cap = g->cap_strs;
 	GROW(g, str_off, n_strs, cap_strs, g->n_strs + 1);
-	if (cap != g->cap_strs)
+	if (cap != g->cap_strs) {
 		g->str_owner = nx_xrealloc(g->str_owner, (size_t)g->cap_strs * sizeof *g->str_owner);
+		g->str_h = nx_xrealloc(g->str_h, (size_t)g->cap_strs * sizeof *g->str_h);
+	}
 	id = g->n_strs++;
+	g->str_h[id] = hash_bytes(s, len);
 	g->str_off[id] = g->n_chars;
 	g->str_owner[id] = NX_NONE;
 	memcpy(g->chars + g->n_chars, s, len);
@@ -143,16 +151,44 @@ nx_graph *nx_graph_new(const char *name)
 	return g;
 }
 
+static void blobs_release(nx_graph *g)
+{
+	if (g->blob_refs && --*g->blob_refs > 0)
+		return;
+	for (uint32_t i = 0; i < g->n_blobs; i++)
+		nx_blob_unref(g->blobs[i]);
+	free(g->blobs);
+	free(g->blob_refs);
+}
+
+/* Makes g's blob table its own before a change (copy on write). */
+static void blobs_own(nx_graph *g)
+{
+	if (!g->blob_refs) {
+		g->blob_refs = nx_xmalloc(sizeof *g->blob_refs);
+		*g->blob_refs = 1;
+	}
+	if (*g->blob_refs == 1)
+		return;
+	nx_blob **b = nx_xmalloc((size_t)(g->n_blobs + 1) * sizeof *b);
+	for (uint32_t i = 0; i < g->n_blobs; i++)
+		b[i] = g->blobs[i] ? nx_blob_ref(g->blobs[i]) : NULL;
+	--*g->blob_refs;
+	g->blobs = b;
+	g->cap_blobs = g->n_blobs + 1;
+	g->blob_refs = nx_xmalloc(sizeof *g->blob_refs);
+	*g->blob_refs = 1;
+}
+
 void nx_graph_free(nx_graph *g)
 {
 	if (!g)
 		return;
-	for (uint32_t i = 0; i < g->n_blobs; i++)
-		nx_blob_unref(g->blobs[i]);
+	blobs_release(g);
 	free(g->vals); free(g->ops); free(g->uses); free(g->u32);
 	free(g->attrs); free(g->ints); free(g->floats);
-	free(g->chars); free(g->str_off); free(g->str_owner); free(g->str_hash);
-	free(g->types); free(g->type_hash); free(g->blobs);
+	free(g->chars); free(g->str_off); free(g->str_owner); free(g->str_h); free(g->str_hash);
+	free(g->types); free(g->type_hash);
 	free(g->inputs); free(g->outputs);
 	free(g);
 }
@@ -184,6 +220,13 @@ static void compact_attrs(nx_graph *c, const nx_graph *g)
 			ni += a->kind == NX_ATTR_INTS ? a->n : 0;
 			nf += a->kind == NX_ATTR_FLOATS ? a->n : 0;
 		}
+	}
+	if ((uint64_t)na * 2 >= g->n_attrs) { /* little garbage: one memcpy is cheaper */
+		c->attrs = dup_arr(g->attrs, g->n_attrs, sizeof *g->attrs);
+		c->ints = dup_arr(g->ints, g->n_ints, sizeof *g->ints);
+		c->floats = dup_arr(g->floats, g->n_floats, sizeof *g->floats);
+		c->cap_attrs = g->n_attrs, c->cap_ints = g->n_ints, c->cap_floats = g->n_floats;
+		return;
 	}
 	c->attrs = na ? nx_xmalloc((size_t)na * sizeof *c->attrs) : NULL;
 	c->ints = ni ? nx_xmalloc((size_t)ni * sizeof *c->ints) : NULL;
@@ -227,16 +270,43 @@ nx_graph *nx_graph_clone(const nx_graph *g)
 	DUP(chars, n_chars, cap_chars);
 	DUP(str_off, n_strs, cap_strs);
 	c->str_owner = dup_arr(g->str_owner, g->n_strs, sizeof *g->str_owner);
+	c->str_h = dup_arr(g->str_h, g->n_strs, sizeof *g->str_h);
 	c->str_hash = dup_arr(g->str_hash, g->cap_str_hash, sizeof *g->str_hash);
 	DUP(types, n_types, cap_types);
 	c->type_hash = dup_arr(g->type_hash, g->cap_type_hash, sizeof *g->type_hash);
-	DUP(blobs, n_blobs, cap_blobs);
 	DUP(inputs, n_inputs, cap_inputs);
 	DUP(outputs, n_outputs, cap_outputs);
-	for (uint32_t i = 0; i < c->n_blobs; i++)
-		if (c->blobs[i])
-			nx_blob_ref(c->blobs[i]);
+	if (g->blob_refs)
+		++*g->blob_refs;
 	return c;
+}
+
+#define TRIM(arr, n, cap) do { \
+	if (g->cap > g->n && g->n) { \
+		g->arr = nx_xrealloc(g->arr, (size_t)g->n * sizeof *g->arr); \
+		g->cap = g->n; \
+	} \
+} while (0)
+
+void nx_graph_trim(nx_graph *g)
+{
+	TRIM(vals, n_vals, cap_vals);
+	TRIM(ops, n_ops, cap_ops);
+	TRIM(uses, n_uses, cap_uses);
+	TRIM(u32, n_u32, cap_u32);
+	TRIM(attrs, n_attrs, cap_attrs);
+	TRIM(ints, n_ints, cap_ints);
+	TRIM(floats, n_floats, cap_floats);
+	TRIM(chars, n_chars, cap_chars);
+	TRIM(types, n_types, cap_types);
+	TRIM(inputs, n_inputs, cap_inputs);
+	TRIM(outputs, n_outputs, cap_outputs);
+	if (g->cap_strs > g->n_strs && g->n_strs) {
+		g->str_off = nx_xrealloc(g->str_off, (size_t)g->n_strs * sizeof *g->str_off);
+		g->str_owner = nx_xrealloc(g->str_owner, (size_t)g->n_strs * sizeof *g->str_owner);
+		g->str_h = nx_xrealloc(g->str_h, (size_t)g->n_strs * sizeof *g->str_h);
+		g->cap_strs = g->n_strs;
+	}
 }
 
 size_t nx_graph_mem(const nx_graph *g)
@@ -245,7 +315,7 @@ size_t nx_graph_mem(const nx_graph *g)
 	       (size_t)g->cap_ops * sizeof *g->ops + (size_t)g->cap_uses * sizeof *g->uses +
 	       (size_t)g->cap_u32 * 4 + (size_t)g->cap_attrs * sizeof *g->attrs +
 	       (size_t)g->cap_ints * 8 + (size_t)g->cap_floats * 4 + g->cap_chars +
-	       (size_t)g->cap_strs * 8 + (size_t)g->cap_str_hash * 4 +
+	       (size_t)g->cap_strs * 12 + (size_t)g->cap_str_hash * 4 +
 	       (size_t)g->cap_types * sizeof *g->types + (size_t)g->cap_type_hash * 4 +
 	       (size_t)g->cap_blobs * sizeof(void *) +
 	       (size_t)(g->cap_inputs + g->cap_outputs) * 4;
@@ -335,6 +405,7 @@ void nx_value_set_type(nx_graph *g, uint32_t v, const nx_type *t)
 
 uint32_t nx_graph_add_blob(nx_graph *g, nx_blob *b)
 {
+	blobs_own(g);
 	GROW(g, blobs, n_blobs, cap_blobs, g->n_blobs + 1);
 	g->blobs[g->n_blobs] = b;
 	return g->n_blobs++;
@@ -439,6 +510,7 @@ void nx_value_erase(nx_graph *g, uint32_t v)
 	if (g->str_owner[p->name] == v)
 		g->str_owner[p->name] = NX_NONE;
 	if (p->blob != NX_NONE && g->blobs[p->blob]) {
+		blobs_own(g);
 		nx_blob_unref(g->blobs[p->blob]);
 		g->blobs[p->blob] = NULL;
 	}

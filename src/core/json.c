@@ -1480,5 +1480,6 @@ nx_graph *nx_json_parse(const char *text, size_t len, const char *file, const ch
 		nx_graph_free(c.g);
 		return NULL;
 	}
+	nx_graph_trim(c.g);
 	return c.g;
 }

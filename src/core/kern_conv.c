@@ -312,9 +312,8 @@ static void dw_part(void *ctx, int64_t lo, int64_t hi)
 					olo = olo < 0 ? 0 : olo;
 					ohi = ohi > OW ? OW : ohi;
 					if (sx == 1) {
-						const float *s = xr + off;
 						for (int64_t ox = olo; ox < ohi; ox++)
-							yr[ox] += wv * s[ox];
+							yr[ox] += wv * xr[ox + off];
 					} else {
 						for (int64_t ox = olo; ox < ohi; ox++)
 							yr[ox] += wv * xr[ox * sx + off];
@@ -370,6 +369,32 @@ typedef struct ct_job {
 	int64_t tile, ntiles;
 } ct_job;
 
+/* One col row (kernel offset kidx) of input positions [p0, p0+t) added
+ * into the output plane y, 2-d: input row by input row, so the inner loop
+ * walks the output with a fixed stride. */
+static void col2im_2d(const geom *g, const float *row, const int64_t *kidx, int64_t p0, int64_t t,
+		      float *y)
+{
+	int64_t W = g->in[1], OH = g->out[0], OW = g->out[1];
+	int64_t sy = g->stride[0], sx = g->stride[1];
+	int64_t oy0 = kidx[0] * g->dil[0] - g->pad[0], ox0 = kidx[1] * g->dil[1] - g->pad[1];
+	/* input columns whose ox = ix * sx + ox0 lands inside [0, OW) */
+	int64_t xlo = ceil_div(-ox0, sx), xhi = floor_div(OW - 1 - ox0, sx) + 1;
+	for (int64_t j = 0; j < t;) {
+		int64_t p = p0 + j, iy = p / W, ix = p % W;
+		int64_t n = W - ix < t - j ? W - ix : t - j;
+		int64_t oy = iy * sy + oy0;
+		if (oy >= 0 && oy < OH) {
+			int64_t lo = xlo > ix ? xlo : ix, hi = xhi < ix + n ? xhi : ix + n;
+			float *yr = y + oy * OW;
+			const float *r = row + j;
+			for (int64_t x = lo; x < hi; x++)
+				yr[x * sx + ox0] += r[x - ix];
+		}
+		j += n;
+	}
+}
+
 /* Adds col rows (m, kernel offset) for m in [m0, m1) and input positions
  * [p0, p0+t) into y (the group's output channels). */
 static void col2im(const geom *g, const float *col, int64_t m0, int64_t m1, int64_t p0, int64_t t,
@@ -386,15 +411,7 @@ static void col2im(const geom *g, const float *col, int64_t m0, int64_t m1, int6
 			}
 			float *ym = y + m * g->out_sp;
 			if (ns == 2) {
-				int64_t W = g->in[1], OH = g->out[0], OW = g->out[1];
-				int64_t oy0 = kidx[0] * g->dil[0] - g->pad[0];
-				int64_t ox0 = kidx[1] * g->dil[1] - g->pad[1];
-				for (int64_t j = 0; j < t; j++) {
-					int64_t p = p0 + j, iy = p / W, ix = p % W;
-					int64_t oy = iy * g->stride[0] + oy0, ox = ix * g->stride[1] + ox0;
-					if (oy >= 0 && oy < OH && ox >= 0 && ox < OW)
-						ym[oy * OW + ox] += row[j];
-				}
+				col2im_2d(g, row, kidx, p0, t, ym);
 				continue;
 			}
 			for (int64_t j = 0; j < t; j++) {

@@ -109,10 +109,7 @@ static void ln_part(void *ctx, int64_t lo, int64_t hi)
 	for (int64_t row = lo; row < hi; row++) {
 		const float *x = j->x + row * n;
 		float *y = j->y + row * n;
-		double mean = 0, var = 0;
-		for (int64_t i = 0; i < n; i++)
-			mean += x[i];
-		mean /= (double)n;
+		double mean = nx_sum_f32(x, n) / (double)n, var = 0;
 		for (int64_t i = 0; i < n; i++) {
 			double d = x[i] - mean;
 			var += d * d;

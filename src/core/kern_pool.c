@@ -212,10 +212,7 @@ static void gp_part(void *ctx, int64_t lo, int64_t hi)
 				m = x[i] > m || x[i] != x[i] ? x[i] : m;
 			j->y[p] = m;
 		} else {
-			double s = 0;
-			for (int64_t i = 0; i < j->n; i++)
-				s += x[i];
-			j->y[p] = (float)(s / (double)j->n);
+			j->y[p] = (float)(nx_sum_f32(x, j->n) / (double)j->n);
 		}
 	}
 }

@@ -14,6 +14,24 @@
 
 #include "nx.h"
 
+double nx_sum_f32(const float *x, int64_t n)
+{
+	double total = 0;
+	int64_t i = 0;
+	/* 8 independent lanes break the add-latency chain; 256-element blocks
+	 * keep the float partial sums short. */
+	for (; i + 256 <= n; i += 256) {
+		float l[8] = {0};
+		for (int64_t j = 0; j < 256; j += 8)
+			for (int k = 0; k < 8; k++)
+				l[k] += x[i + j + k];
+		total += ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+	}
+	for (; i < n; i++)
+		total += x[i];
+	return total;
+}
+
 typedef struct rd_plan {
 	int rank;
 	int64_t dims[NX_MAX_RANK];
@@ -87,7 +105,9 @@ int nx_kern_reduce(nx_kern *k)
 		for (int d = 0; d < p.rank - 1; d++)
 			o += idx[d] * p.ost[d];
 		int64_t base = row * n;
-		if (inner_red) {
+		if (inner_red && xf && !is_max) {
+			acc[o] += nx_sum_f32(xf + base, n);
+		} else if (inner_red) {
 			double a = acc[o];
 			for (int64_t i = 0; i < n; i++) {
 				double v = xf ? xf[base + i] : nx_tensor_get(x, base + i);

@@ -157,6 +157,59 @@ static void rs_part(void *ctx, int64_t lo, int64_t hi)
 	}
 }
 
+/* Nearest in one pass: each output row (all axes but the last) reads one
+ * input row chosen by the index tables, gathered through the last axis'
+ * table; a row that repeats the previous row's source is copied from it
+ * (upsampling by 2 copies every other row). */
+typedef struct nn_job {
+	const taps *t;            /* per axis, one tap each */
+	int rank;
+	const int64_t *in, *out;  /* dims */
+	const float *x;
+	float *y;
+} nn_job;
+
+static void nn_part(void *ctx, int64_t lo, int64_t hi)
+{
+	nn_job *j = ctx;
+	int r = j->rank;
+	int64_t ist[NX_MAX_RANK], s = 1;
+	for (int d = r - 1; d >= 0; d--) {
+		ist[d] = s;
+		s *= j->in[d];
+	}
+	int64_t n = j->out[r - 1], idx[NX_MAX_RANK] = {0}, rem = lo, prev = -1;
+	const int64_t *ix = j->t[r - 1].idx;
+	bool ident = j->in[r - 1] == n;
+	for (int64_t i = 0; ident && i < n; i++)
+		ident = ix[i] == i;
+	for (int d = r - 2; d >= 0; d--) {
+		idx[d] = rem % j->out[d];
+		rem /= j->out[d];
+	}
+	for (int64_t row = lo; row < hi; row++) {
+		int64_t src = 0;
+		for (int d = 0; d < r - 1; d++)
+			src += j->t[d].idx[idx[d]] * ist[d];
+		float *dst = j->y + row * n;
+		if (src == prev) {
+			memcpy(dst, dst - n, (size_t)n * sizeof *dst);
+		} else if (ident) {
+			memcpy(dst, j->x + src, (size_t)n * sizeof *dst);
+		} else {
+			const float *x = j->x + src;
+			for (int64_t i = 0; i < n; i++)
+				dst[i] = x[ix[i]];
+		}
+		prev = src;
+		for (int d = r - 2; d >= 0; d--) {
+			if (++idx[d] < j->out[d])
+				break;
+			idx[d] = 0;
+		}
+	}
+}
+
 int nx_kern_resize(nx_kern *k)
 {
 	static const char *const modes[] = {"nearest", "linear", "cubic", NULL};
@@ -226,8 +279,14 @@ int nx_kern_resize(nx_kern *k)
 	nx_type cur = x->type;
 	const float *src = x->data;
 	float *buf = NULL;
-	if (na == 0)
+	if (mode == M_NEAREST && r > 0) {
+		nn_job j = {t, r, x->type.dims, y->type.dims, x->data, y->data};
+		int64_t rows = nx_tensor_numel(y) / y->type.dims[r - 1];
+		nx_pool_for(nx_tensor_numel(y) >= (1 << 15) ? k->pool : NULL, rows, nn_part, &j);
+		na = 0; /* done, no separable passes */
+	} else if (na == 0) {
 		memcpy(y->data, x->data, nx_tensor_nbytes(y));
+	}
 	for (int a = 0; a < na; a++) {
 		int d = order[a];
 		nx_type next = cur;

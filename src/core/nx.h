@@ -286,13 +286,20 @@ struct nx_graph {
 	/* strings: interned, dense ids; owner = value named so, or NX_NONE */
 	char *chars; uint32_t n_chars, cap_chars;
 	uint32_t *str_off; uint32_t *str_owner; uint32_t n_strs, cap_strs;
+	uint32_t *str_h;                          /* each string's hash */
 	uint32_t *str_hash; uint32_t cap_str_hash; /* open addressing, ids+1 */
 
 	/* types: interned, id 0 = unknown */
 	nx_type *types; uint32_t n_types, cap_types;
 	uint32_t *type_hash; uint32_t cap_type_hash;
 
-	nx_blob **blobs; uint32_t n_blobs, cap_blobs; /* each holds one ref */
+	/* The blob table is shared between clones (copy on write): a clone
+	 * touches no blob, which keeps cloning a 100k-op graph in
+	 * milliseconds. *blob_refs counts the graphs sharing it; each table
+	 * holds one reference to each of its blobs. Change slots only through
+	 * nx_graph_add_blob and nx_value_erase. */
+	nx_blob **blobs; uint32_t n_blobs, cap_blobs;
+	int *blob_refs;
 
 	uint32_t *inputs; uint32_t n_inputs, cap_inputs;    /* value ids */
 	uint32_t *outputs; uint32_t n_outputs, cap_outputs; /* value ids */
@@ -308,6 +315,9 @@ nx_graph *nx_graph_new(const char *name);
 void nx_graph_free(nx_graph *g);
 /* Structure copied, blobs shared, every id kept. Caller frees. */
 nx_graph *nx_graph_clone(const nx_graph *g);
+/* Shrinks every array to its length: loaders call it when done, so a graph
+ * does not carry the slack of growth into the history. */
+void nx_graph_trim(nx_graph *g);
 /* Bytes the graph's arrays hold (capacity; blobs, shared, excluded). */
 size_t nx_graph_mem(const nx_graph *g);
 
@@ -698,6 +708,8 @@ int nx_kern_expand(nx_kern *k);
 int nx_kern_resize(nx_kern *k);
 /* kern_reduce.c */
 int nx_kern_reduce(nx_kern *k);     /* reduce_mean reduce_sum reduce_max */
+/* Sum of n floats: blocks in float lanes (vectorizable), blocks in double. */
+double nx_sum_f32(const float *x, int64_t n);
 /* kern_norm.c */
 int nx_kern_softmax(nx_kern *k);    /* softmax log_softmax */
 int nx_kern_layer_norm(nx_kern *k);
@@ -830,6 +842,27 @@ double nx_target_ne_dram_bw(const nx_target *t);              /* dram_bw x dram_
 bool nx_target_cpu_op(const nx_target *t, int kind);
 void nx_target_set_cpu_op(nx_target *t, int kind, bool on);
 const char *nx_dataflow_name(int df);
+
+/* ---- mlir_export.c: TOSA dialect text ------------------------------------ */
+/* The graph as an MLIR 14 module (`func @main`, TOSA ops, NHWC around convs
+ * and pools, weights as tosa.const). Caller frees; NULL + err naming the
+ * first op with no TOSA form. */
+char *nx_mlir_export_str(const nx_graph *g, nx_err *err);
+int nx_mlir_export(const nx_graph *g, const char *path, nx_err *err);
+
+/* ---- dot_export.c: Graphviz DOT ------------------------------------------ */
+typedef struct nx_dot_opts {
+	/* Colouring hook: heat of op in [0, 1] (cycles, energy, error, ...),
+	 * drawn from pale to red; NULL = no colouring. */
+	double (*heat)(void *ctx, const nx_graph *g, uint32_t op);
+	void *heat_ctx;
+	/* Constants with at most this many elements get their own node;
+	 * larger ones are listed in the label of the op that reads them. */
+	uint32_t const_nodes_max;
+} nx_dot_opts;
+/* Caller frees. o may be NULL (defaults: no heat, const_nodes_max 1). */
+char *nx_dot_export_str(const nx_graph *g, const nx_dot_opts *o);
+int nx_dot_export(const nx_graph *g, const char *path, const nx_dot_opts *o, nx_err *err);
 
 /* ---- gen.c: synthetic graphs -------------------------------------------- */
 typedef enum nx_gen_kind { NX_GEN_CHAIN, NX_GEN_RESNET, NX_GEN_TRANSFORMER } nx_gen_kind;

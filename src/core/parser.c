@@ -1526,5 +1526,6 @@ nx_graph *nx_parse(const char *text, size_t len, const char *file, const char *d
 		nx_graph_free(P.g);
 		return NULL;
 	}
+	nx_graph_trim(P.g);
 	return P.g;
 }

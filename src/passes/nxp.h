@@ -109,7 +109,8 @@ bool nxp_const_near(const nx_graph *g, uint32_t v, double x, double rel);
 /* Scalar value of a one-element constant; false if v is not one. */
 bool nxp_const_scalar(const nx_graph *g, uint32_t v, double *x);
 /* New op placed before `before`, with origin = the union of the origins of
- * from[0..n_from) and result types inferred. NX_NONE + ctx->err on failure. */
+ * from[0..n_from); result types are left to infer (set attributes first,
+ * then nx_infer_op). NX_NONE + ctx->err on failure. */
 uint32_t nxp_op_new(nx_graph *g, nxp_ctx *ctx, int kind, const uint32_t *in, uint32_t n_in,
 		    uint32_t n_out, const char *name_hint, uint32_t before,
 		    const uint32_t *from, uint32_t n_from);

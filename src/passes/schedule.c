@@ -61,7 +61,7 @@ static void dep_done(sched *s, uint32_t o)
 		s->ready[s->n_ready++] = o;
 }
 
-/* The greedy order into order[0..n); false if some op never became ready
+/* The greedy order into order[0..s->n); false if some op never became ready
  * (a use before its definition: the graph does not verify). */
 static bool greedy(const nx_graph *g, sched *s, uint32_t *order)
 {
@@ -104,6 +104,7 @@ static bool greedy(const nx_graph *g, sched *s, uint32_t *order)
 	return true;
 }
 
+/* Fills s from g's schedule; every array is freed by sched_free. */
 static void sched_init(const nx_graph *g, sched *s)
 {
 	memset(s, 0, sizeof *s);

@@ -279,10 +279,10 @@ static int convert(nx_graph *g, conv16 *c, uint32_t x, nxp_ctx *ctx)
 			outs++;
 		}
 	}
-	nxp_remark(ctx, "converted %%%s (%s) to f16: %u constant%s, %u cast%s in, %u cast%s "
-		   "reused, %u cast%s out", nx_vname(g, nx_result(g, x, 0)), nx_op_name(g, x),
-		   consts, consts == 1 ? "" : "s", ins, ins == 1 ? "" : "s", reused,
-		   reused == 1 ? "" : "s", outs, outs == 1 ? "" : "s");
+	nxp_remark(ctx, "converted %%%s (%s) to f16: %u constant%s, %u cast%s in, %u f16 "
+		   "value%s read directly, %u cast%s out", nx_vname(g, nx_result(g, x, 0)),
+		   nx_op_name(g, x), consts, consts == 1 ? "" : "s", ins, ins == 1 ? "" : "s",
+		   reused, reused == 1 ? "" : "s", outs, outs == 1 ? "" : "s");
 	nxp_stat_add(ctx, "ops converted", 1);
 	return 1;
 }

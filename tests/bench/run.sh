@@ -1,11 +1,11 @@
 #!/bin/sh
-# Benchmark runner. Usage: run.sh BUILD_DIR [ARGS...]
+# Benchmark runner. Usage: run.sh BUILD_DIR
 # Runs every benchmark program the build made (BUILD_DIR/bench/bench_*, from
-# tests/bench/bench_*.c) with ARGS and prints their figures. Figures from a
-# Debug or sanitizer build are not the ones the targets are about: the
-# runner says so. Exit status 0 when every program ran, whatever the figures.
+# tests/bench/bench_*.c) at its default sizes and prints their figures.
+# Figures from a Debug or sanitizer build are not the ones the targets are
+# about: the runner says so. Exit status 0 when every program ran, whatever
+# the figures.
 build=${1:-build}
-[ $# -gt 0 ] && shift
 dir=$build/bench
 if [ ! -d "$dir" ]; then
 	echo "bench: $dir does not exist: build first (make build)" >&2
@@ -26,7 +26,7 @@ for b in "$dir"/bench_*; do
 	[ -x "$b" ] || continue
 	found=1
 	echo "== $(basename "$b")"
-	"$b" "$@" || { echo "bench: $(basename "$b") failed (exit $?)"; status=1; }
+	"$b" || { echo "bench: $(basename "$b") failed (exit $?)"; status=1; }
 done
 if [ "$found" -eq 0 ]; then
 	echo "bench: no benchmark programs in $dir" >&2

@@ -30,14 +30,14 @@ typedef struct ob {
 	Onnx__OperatorSetIdProto *osp[1];
 } ob;
 
-static void *ob_alloc(ob *b, size_t n)
+static inline void *ob_alloc(ob *b, size_t n)
 {
 	b->mem = realloc(b->mem, (b->n_mem + 1) * sizeof *b->mem);
 	b->mem[b->n_mem] = calloc(1, n ? n : 1);
 	return b->mem[b->n_mem++];
 }
 
-static char *ob_str(ob *b, const char *s)
+static inline char *ob_str(ob *b, const char *s)
 {
 	return strcpy(ob_alloc(b, strlen(s) + 1), s);
 }
@@ -48,7 +48,7 @@ static char *ob_str(ob *b, const char *s)
 	if (n) memcpy(na_, (arr), (n) * sizeof(void *)); \
 	(arr) = (void *)na_; (arr)[(n)++] = (p); } while (0)
 
-static ob *ob_new(int opset)
+static inline ob *ob_new(int opset)
 {
 	ob *b = calloc(1, sizeof *b);
 	onnx__model_proto__init(&b->m);
@@ -67,7 +67,7 @@ static ob *ob_new(int opset)
 	return b;
 }
 
-static void ob_free(ob *b)
+static inline void ob_free(ob *b)
 {
 	for (size_t i = 0; i < b->n_mem; i++)
 		free(b->mem[i]);
@@ -77,7 +77,7 @@ static void ob_free(ob *b)
 
 /* "1,3,N,8": numbers are dim_values, anything else a dim_param; NULL: the
  * value has no shape at all; "" a scalar. */
-static Onnx__ValueInfoProto *ob_vi(ob *b, const char *name, int et, const char *shape)
+static inline Onnx__ValueInfoProto *ob_vi(ob *b, const char *name, int et, const char *shape)
 {
 	Onnx__ValueInfoProto *vi = ob_alloc(b, sizeof *vi);
 	onnx__value_info_proto__init(vi);
@@ -119,23 +119,23 @@ static Onnx__ValueInfoProto *ob_vi(ob *b, const char *name, int et, const char *
 	return vi;
 }
 
-static void ob_input(ob *b, const char *name, int et, const char *shape)
+static inline void ob_input(ob *b, const char *name, int et, const char *shape)
 {
 	OB_PUSH(b, b->g.n_input, b->g.input, ob_vi(b, name, et, shape));
 }
 
-static void ob_output(ob *b, const char *name, int et, const char *shape)
+static inline void ob_output(ob *b, const char *name, int et, const char *shape)
 {
 	OB_PUSH(b, b->g.n_output, b->g.output, ob_vi(b, name, et, shape));
 }
 
-static void ob_value_info(ob *b, const char *name, int et, const char *shape)
+static inline void ob_value_info(ob *b, const char *name, int et, const char *shape)
 {
 	OB_PUSH(b, b->g.n_value_info, b->g.value_info, ob_vi(b, name, et, shape));
 }
 
 /* A tensor with raw_data of nbytes (data copied); dims as "2,3" ("" scalar). */
-static Onnx__TensorProto *ob_tensor(ob *b, const char *name, int et, const char *dims,
+static inline Onnx__TensorProto *ob_tensor(ob *b, const char *name, int et, const char *dims,
 				    const void *data, size_t nbytes)
 {
 	Onnx__TensorProto *t = ob_alloc(b, sizeof *t);
@@ -163,7 +163,7 @@ static Onnx__TensorProto *ob_tensor(ob *b, const char *name, int et, const char 
 	return t;
 }
 
-static Onnx__TensorProto *ob_init(ob *b, const char *name, int et, const char *dims,
+static inline Onnx__TensorProto *ob_init(ob *b, const char *name, int et, const char *dims,
 				  const void *data, size_t nbytes)
 {
 	Onnx__TensorProto *t = ob_tensor(b, name, et, dims, data, nbytes);
@@ -171,20 +171,20 @@ static Onnx__TensorProto *ob_init(ob *b, const char *name, int et, const char *d
 	return t;
 }
 
-static Onnx__TensorProto *ob_init_i64(ob *b, const char *name, const char *dims,
+static inline Onnx__TensorProto *ob_init_i64(ob *b, const char *name, const char *dims,
 				      const int64_t *v, size_t n)
 {
 	return ob_init(b, name, OB_I64, dims, v, n * 8);
 }
 
-static Onnx__TensorProto *ob_init_f32(ob *b, const char *name, const char *dims,
+static inline Onnx__TensorProto *ob_init_f32(ob *b, const char *name, const char *dims,
 				      const float *v, size_t n)
 {
 	return ob_init(b, name, OB_F32, dims, v, n * 4);
 }
 
 /* Comma-separated names; an empty entry is an absent optional one. */
-static void ob_names(ob *b, const char *list, size_t *n, char ***arr)
+static inline void ob_names(ob *b, const char *list, size_t *n, char ***arr)
 {
 	const char *s = list;
 	while (s && *s) {
@@ -201,7 +201,7 @@ static void ob_names(ob *b, const char *list, size_t *n, char ***arr)
 	}
 }
 
-static Onnx__NodeProto *ob_node(ob *b, const char *op, const char *in, const char *out)
+static inline Onnx__NodeProto *ob_node(ob *b, const char *op, const char *in, const char *out)
 {
 	Onnx__NodeProto *n = ob_alloc(b, sizeof *n);
 	onnx__node_proto__init(n);
@@ -212,7 +212,7 @@ static Onnx__NodeProto *ob_node(ob *b, const char *op, const char *in, const cha
 	return n;
 }
 
-static Onnx__AttributeProto *ob_attr(ob *b, Onnx__NodeProto *n, const char *name, int type)
+static inline Onnx__AttributeProto *ob_attr(ob *b, Onnx__NodeProto *n, const char *name, int type)
 {
 	Onnx__AttributeProto *a = ob_alloc(b, sizeof *a);
 	onnx__attribute_proto__init(a);
@@ -223,21 +223,21 @@ static Onnx__AttributeProto *ob_attr(ob *b, Onnx__NodeProto *n, const char *name
 	return a;
 }
 
-static void ob_i(ob *b, Onnx__NodeProto *n, const char *name, int64_t v)
+static inline void ob_i(ob *b, Onnx__NodeProto *n, const char *name, int64_t v)
 {
 	Onnx__AttributeProto *a = ob_attr(b, n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
 	a->has_i = 1;
 	a->i = v;
 }
 
-static void ob_f(ob *b, Onnx__NodeProto *n, const char *name, float v)
+static inline void ob_f(ob *b, Onnx__NodeProto *n, const char *name, float v)
 {
 	Onnx__AttributeProto *a = ob_attr(b, n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT);
 	a->has_f = 1;
 	a->f = v;
 }
 
-static void ob_s(ob *b, Onnx__NodeProto *n, const char *name, const char *v)
+static inline void ob_s(ob *b, Onnx__NodeProto *n, const char *name, const char *v)
 {
 	Onnx__AttributeProto *a = ob_attr(b, n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING);
 	a->has_s = 1;
@@ -245,28 +245,28 @@ static void ob_s(ob *b, Onnx__NodeProto *n, const char *name, const char *v)
 	a->s.data = (uint8_t *)ob_str(b, v);
 }
 
-static void ob_ints(ob *b, Onnx__NodeProto *n, const char *name, size_t k, const int64_t *v)
+static inline void ob_ints(ob *b, Onnx__NodeProto *n, const char *name, size_t k, const int64_t *v)
 {
 	Onnx__AttributeProto *a = ob_attr(b, n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS);
 	a->n_ints = k;
 	a->ints = memcpy(ob_alloc(b, k * 8), v, k * 8);
 }
 
-static void ob_floats(ob *b, Onnx__NodeProto *n, const char *name, size_t k, const float *v)
+static inline void ob_floats(ob *b, Onnx__NodeProto *n, const char *name, size_t k, const float *v)
 {
 	Onnx__AttributeProto *a = ob_attr(b, n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS);
 	a->n_floats = k;
 	a->floats = memcpy(ob_alloc(b, k * 4), v, k * 4);
 }
 
-static void ob_tensor_attr(ob *b, Onnx__NodeProto *n, const char *name, Onnx__TensorProto *t)
+static inline void ob_tensor_attr(ob *b, Onnx__NodeProto *n, const char *name, Onnx__TensorProto *t)
 {
 	Onnx__AttributeProto *a = ob_attr(b, n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR);
 	a->t = t;
 }
 
 /* Packed model; caller frees. */
-static void *ob_pack(ob *b, size_t *len)
+static inline void *ob_pack(ob *b, size_t *len)
 {
 	size_t n = onnx__model_proto__get_packed_size(&b->m);
 	void *buf = malloc(n ? n : 1);

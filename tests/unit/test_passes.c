@@ -852,6 +852,32 @@ static void test_quantize_channels(void)
 	nx_graph_free(g);
 }
 
+static void test_quantize_shared(void)
+{
+	/* one weight read the same way by two matmuls: one i8 copy; read by a
+	 * gemm with transB too: a second copy with other channels */
+	static const char t[] =
+		"graph @t(%a: f32[2,4], %b: f32[3,4]) -> (%y: f32[2,4], %z: f32[3,4], "
+		"%u: f32[2,4]) {\n"
+		"  %w = const f32[4,4] fill(random, seed=21)\n"
+		"  %y = matmul(%a, %w) : f32[2,4]\n"
+		"  %z = matmul(%b, %w) : f32[3,4]\n"
+		"  %u = gemm(%a, %w) {transB=1} : f32[2,4]\n"
+		"  return %y, %z, %u\n"
+		"}\n";
+	nx_graph *g = parse(t);
+	if (!g)
+		return;
+	CHECK_EQ_INT(run_pass(g, "quantize-int8", NULL), 3);
+	CHECK(verifies(g));
+	uint32_t y = g->vals[val(g, "y")].producer, z = g->vals[val(g, "z")].producer;
+	uint32_t u = g->vals[val(g, "u")].producer;
+	CHECK_EQ_INT(nx_operand(g, y, 1), nx_operand(g, z, 1));
+	CHECK(nx_operand(g, u, 1) != nx_operand(g, y, 1));
+	CHECK(val(g, "w") == NX_NONE);
+	nx_graph_free(g);
+}
+
 /* Whether the interpreter runs i8 weights with w_scale (W = Wq * scale):
  * NULL if so, else why not. */
 static const char *interp_dequantizes(char *why, size_t n)
@@ -993,6 +1019,28 @@ static void test_cancel_transposes(void)
 	nx_graph_free(g);
 }
 
+static void test_cancel_transposes_square(void)
+{
+	/* the transposed value read twice by one op: both slots move */
+	static const char t[] =
+		"graph @t(%x: f32[2,3]) -> (%y: f32[2,3]) {\n"
+		"  %a = transpose(%x) : f32[3,2]\n"
+		"  %b = mul(%a, %a) : f32[3,2]\n"
+		"  %y = transpose(%b) : f32[2,3]\n"
+		"  return %y\n"
+		"}\n";
+	int64_t n;
+	nx_graph *g = sweep(t, "cancel-transposes", NULL, EXACT, &n);
+	if (!g)
+		return;
+	CHECK_EQ_INT(n, 2);
+	CHECK_EQ_INT(count_ops(g), 1);
+	uint32_t m = find_kind(g, NX_OP_MUL);
+	CHECK_EQ_INT(nx_operand(g, m, 0), g->inputs[0]);
+	CHECK_EQ_INT(nx_operand(g, m, 1), g->inputs[0]);
+	nx_graph_free(g);
+}
+
 static void test_compose_transposes(void)
 {
 	/* p2∘p1 is not the identity: one transpose remains */
@@ -1051,6 +1099,13 @@ static void test_cancel_transposes_no_churn(void)
 		"  %b = relu(%a) : f32[3,2]\n"
 		"  %y = transpose(%b) : f32[2,3]\n"
 		"  return %y, %b\n"
+		"}\n",
+		/* a reduction is not element-wise */
+		"graph @t(%x: f32[2,3]) -> (%y: f32[1,2]) {\n"
+		"  %a = transpose(%x) : f32[3,2]\n"
+		"  %b = reduce_sum(%a) {axes=[0]} : f32[1,2]\n"
+		"  %y = transpose(%b) {perm=[0,1]} : f32[1,2]\n"
+		"  return %y\n"
 		"}\n",
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -1154,6 +1209,36 @@ static void test_schedule_keeps_good_order(void)
 	nx_graph_free(g);
 }
 
+static void test_schedule_opaque_order(void)
+{
+	/* %c allocates less than %b, so the greedy order would run it first;
+	 * both are opaque (effects unknown) and must keep their order */
+	static const char t[] =
+		"graph @t(%x: f32[1,64]) -> (%y: f32[1,64], %z: f32[1,1]) {\n"
+		"  %a = relu(%x) : f32[1,64]\n"
+		"  %b = opaque(%x) {op_type=\"B\"} : f32[1,64]\n"
+		"  %c = opaque(%x) {op_type=\"C\"} : f32[1,8]\n"
+		"  %ra = reduce_sum(%a) {axes=[1]} : f32[1,1]\n"
+		"  %rb = reduce_sum(%b) {axes=[1]} : f32[1,1]\n"
+		"  %rc = reduce_sum(%c) {axes=[1]} : f32[1,1]\n"
+		"  %s1 = add(%ra, %rb) : f32[1,1]\n"
+		"  %z = add(%s1, %rc) : f32[1,1]\n"
+		"  %y = relu(%x) : f32[1,64]\n"
+		"  return %y, %z\n"
+		"}\n";
+	nx_graph *g = parse(t);
+	if (!g)
+		return;
+	int64_t before = nxp_peak_live_bytes(g, NULL, 0, NULL);
+	CHECK(run_pass(g, "schedule", NULL) > 0);
+	CHECK(verifies(g));
+	CHECK(nxp_peak_live_bytes(g, NULL, 0, NULL) < before);
+	uint32_t *pos = nx_schedule_positions(g);
+	CHECK(pos[g->vals[val(g, "b")].producer] < pos[g->vals[val(g, "c")].producer]);
+	free(pos);
+	nx_graph_free(g);
+}
+
 /* ---- pipelines through the registry ---- */
 
 static void test_registry(void)
@@ -1196,13 +1281,16 @@ static const check_case cases[] = {
 	{"to_fp16_range", test_to_fp16_range},
 	{"quantize_values", test_quantize_values},
 	{"quantize_channels", test_quantize_channels},
+	{"quantize_shared", test_quantize_shared},
 	{"quantize_numerics", test_quantize_numerics},
 	{"cancel_transposes", test_cancel_transposes},
+	{"cancel_transposes_square", test_cancel_transposes_square},
 	{"compose_transposes", test_compose_transposes},
 	{"cancel_transposes_no_churn", test_cancel_transposes_no_churn},
 	{"liveness", test_liveness},
 	{"schedule", test_schedule},
 	{"schedule_keeps_good_order", test_schedule_keeps_good_order},
+	{"schedule_opaque_order", test_schedule_opaque_order},
 	{"registry", test_registry},
 	{NULL, NULL},
 };

@@ -1,0 +1,31 @@
+# ONNX conformance (ctest label onnx).
+#  - onnx/conformance: the ONNX backend tests (Debian's libonnx-testdata)
+#    through nex's importer and reference interpreter. Fails on any failing
+#    test, on a skip missing from expected-skips.txt, and on a listed skip
+#    that now runs; `nex conformance --list-skips` writes the list anew.
+#  - onnx/paddleocr-vs-ort: the three PaddleOCR models, nex's interpreter
+#    against onnxruntime-node on the same random input (rtol 1e-3). Says
+#    "skipped: <why>" and passes when node, onnxruntime-node or the models
+#    are missing (scripts/fetch-models.sh, tests/bench/bench_interp.sh
+#    install them).
+set(NEX_ONNX_TESTDATA /usr/share/libonnx-testdata/data CACHE PATH
+  "ONNX backend test data (Debian package libonnx-testdata)")
+set(_conf_dirs)
+foreach(sub node pytorch-converted pytorch-operator simple)
+  if(IS_DIRECTORY ${NEX_ONNX_TESTDATA}/${sub})
+    list(APPEND _conf_dirs ${NEX_ONNX_TESTDATA}/${sub})
+  endif()
+endforeach()
+if(_conf_dirs)
+  add_test(NAME onnx/conformance
+    COMMAND nex conformance --check-skips ${CMAKE_CURRENT_LIST_DIR}/expected-skips.txt
+            ${_conf_dirs})
+else()
+  add_test(NAME onnx/conformance
+    COMMAND ${CMAKE_COMMAND} -E echo "skipped: no ONNX test data in ${NEX_ONNX_TESTDATA}")
+endif()
+set_tests_properties(onnx/conformance PROPERTIES LABELS onnx TIMEOUT 600)
+
+add_test(NAME onnx/paddleocr-vs-ort
+  COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/paddleocr_vs_ort.sh $<TARGET_FILE:nex>)
+set_tests_properties(onnx/paddleocr-vs-ort PROPERTIES LABELS onnx TIMEOUT 600)
