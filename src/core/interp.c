@@ -373,7 +373,7 @@ int nx_run(nx_graph *g, const nx_tensor *inputs, uint32_t n_inputs, const nx_run
 	int nthreads = threads_for(o);
 	/* Kernels split their work over our pool; OpenBLAS runs inside each
 	 * piece, so its own threads would only compete with ours. */
-	openblas_set_num_threads(1);
+	openblas_set_num_threads(getenv("NEX_BLAS_THREADS") ? atoi(getenv("NEX_BLAS_THREADS")) : 1);
 	nx_pool *pool = nthreads > 1 ? nx_pool_new(nthreads) : NULL;
 	nx_tensor *in = nx_xcalloc(max_in, sizeof *in);   /* freed at the end */
 	nx_tensor *out = nx_xcalloc(max_out, sizeof *out);

@@ -19,34 +19,80 @@ static uint32_t hash_bytes(const void *p, size_t n)
 
 /* ---- strings ---- */
 
-static void str_rehash(nx_graph *g)
+static nx_strtab *strtab_new(void)
 {
-	uint32_t cap = g->cap_str_hash ? g->cap_str_hash * 2 : 64;
-	while ((uint64_t)cap * 3 < (uint64_t)g->n_strs * 4 + 4)
+	nx_strtab *t = nx_xcalloc(1, sizeof *t);
+	t->refs = 1;
+	return t;
+}
+
+static void strtab_release(nx_strtab *t)
+{
+	if (!t || --t->refs > 0)
+		return;
+	free(t->chars);
+	free(t->off);
+	free(t->h);
+	free(t->hash);
+	free(t);
+}
+
+static void str_rehash(nx_strtab *t, uint32_t n)
+{
+	uint32_t cap = t->cap_hash ? t->cap_hash * 2 : 64;
+	while ((uint64_t)cap * 3 < (uint64_t)n * 4 + 4)
 		cap *= 2;
-	free(g->str_hash);
-	g->str_hash = nx_xcalloc(cap, sizeof *g->str_hash);
-	g->cap_str_hash = cap;
-	for (uint32_t id = 0; id < g->n_strs; id++) {
-		uint32_t h = g->str_h[id] & (cap - 1);
-		while (g->str_hash[h])
+	free(t->hash);
+	t->hash = nx_xcalloc(cap, sizeof *t->hash);
+	t->cap_hash = cap;
+	for (uint32_t id = 0; id < n; id++) {
+		uint32_t h = t->h[id] & (cap - 1);
+		while (t->hash[h])
 			h = (h + 1) & (cap - 1);
-		g->str_hash[h] = id + 1;
+		t->hash[h] = id + 1;
 	}
 }
 
-static uint32_t str_lookup(const nx_graph *g, const char *s, size_t len, uint32_t *slot)
+/* g's own copy of the first g->n_strs strings, for a graph that is not at
+ * its shared table's end and wants to append. */
+static void str_own(nx_graph *g)
 {
-	uint32_t mask = g->cap_str_hash - 1;
-	uint32_t full = hash_bytes(s, len);
+	nx_strtab *o = g->st, *t = strtab_new();
+	uint32_t n = g->n_strs;
+	t->n_chars = n ? o->off[n - 1] + (uint32_t)strlen(o->chars + o->off[n - 1]) + 1 : 0;
+	t->cap_chars = t->n_chars + 64;
+	t->chars = nx_xmalloc(t->cap_chars);
+	memcpy(t->chars, o->chars, t->n_chars);
+	t->cap = n + 16;
+	t->off = nx_xmalloc((size_t)t->cap * sizeof *t->off);
+	t->h = nx_xmalloc((size_t)t->cap * sizeof *t->h);
+	memcpy(t->off, o->off, (size_t)n * sizeof *t->off);
+	memcpy(t->h, o->h, (size_t)n * sizeof *t->h);
+	t->n = n;
+	str_rehash(t, n);
+	strtab_release(o);
+	g->st = t;
+}
+
+static uint32_t str_lookup(const nx_graph *g, const char *s, size_t len, uint32_t full,
+			   uint32_t *slot)
+{
+	const nx_strtab *t = g->st;
+	if (!t->cap_hash) {
+		if (slot)
+			*slot = NX_NONE;
+		return NX_NONE;
+	}
+	uint32_t mask = t->cap_hash - 1;
 	uint32_t h = full & mask;
-	/* compare stored hashes first: most probes then never touch the text */
-	for (; g->str_hash[h]; h = (h + 1) & mask) {
-		uint32_t id = g->str_hash[h] - 1;
-		if (g->str_h[id] != full)
+	/* compare stored hashes first: most probes then never touch the text;
+	 * ids past n_strs belong to other graphs sharing the table */
+	for (; t->hash[h]; h = (h + 1) & mask) {
+		uint32_t id = t->hash[h] - 1;
+		if (t->h[id] != full || id >= g->n_strs)
 			continue;
-		const char *t = g->chars + g->str_off[id];
-		if (!memcmp(t, s, len) && t[len] == 0)
+		const char *c = t->chars + t->off[id];
+		if (!memcmp(c, s, len) && c[len] == 0)
 			return id;
 	}
 	if (slot)
@@ -56,40 +102,55 @@ static uint32_t str_lookup(const nx_graph *g, const char *s, size_t len, uint32_
 
 uint32_t nx_str_find(const nx_graph *g, const char *s, size_t len)
 {
-	return str_lookup(g, s, len, NULL);
+	return str_lookup(g, s, len, hash_bytes(s, len), NULL);
 }
 
 uint32_t nx_strn(nx_graph *g, const char *s, size_t len)
 {
-	/* load <= 3/4: probes stay short (stored hashes make a miss cheap)
-	 * and the table costs ~1.5 words a string */
-	if ((uint64_t)(g->n_strs + 1) * 4 > (uint64_t)g->cap_str_hash * 3)
-		str_rehash(g);
-	uint32_t slot;
-	uint32_t id = str_lookup(g, s, len, &slot);
+	uint32_t full = hash_bytes(s, len), slot;
+	uint32_t id = str_lookup(g, s, len, full, &slot);
 	if (id != NX_NONE)
 		return id;
-	GROW(g, chars, n_chars, cap_chars, g->n_chars + (uint32_t)len + 1);
-	uint32_t cap = g->cap_strs;
-	GROW(g, str_off, n_strs, cap_strs, g->n_strs + 1);
-	if (cap != g->cap_strs) {
-		g->str_owner = nx_xrealloc(g->str_owner, (size_t)g->cap_strs * sizeof *g->str_owner);
-		g->str_h = nx_xrealloc(g->str_h, (size_t)g->cap_strs * sizeof *g->str_h);
+	/* Only the graph at the table's end appends in place; the others that
+	 * share it see ids below their n_strs and copy once they append. */
+	bool moved = false;
+	if (g->n_strs != g->st->n) {
+		str_own(g);
+		moved = true;
 	}
-	id = g->n_strs++;
-	g->str_h[id] = hash_bytes(s, len);
-	g->str_off[id] = g->n_chars;
+	nx_strtab *t = g->st;
+	if ((uint64_t)(t->n + 1) * 4 > (uint64_t)t->cap_hash * 3) {
+		str_rehash(t, t->n);
+		moved = true;
+	}
+	if (moved)
+		str_lookup(g, s, len, full, &slot);
+	nx_grow((void **)&t->chars, &t->cap_chars, t->n_chars + (uint32_t)len + 1, 1);
+	uint32_t cap = t->cap;
+	nx_grow((void **)&t->off, &t->cap, t->n + 1, sizeof *t->off);
+	if (cap != t->cap)
+		t->h = nx_xrealloc(t->h, (size_t)t->cap * sizeof *t->h);
+	nx_grow((void **)&g->str_owner, &g->cap_owner, g->n_strs + 1, sizeof *g->str_owner);
+	id = t->n++;
+	g->n_strs = t->n;
+	t->h[id] = full;
+	t->off[id] = t->n_chars;
+	memcpy(t->chars + t->n_chars, s, len);
+	t->chars[t->n_chars + len] = 0;
+	t->n_chars += (uint32_t)len + 1;
+	t->hash[slot] = id + 1;
 	g->str_owner[id] = NX_NONE;
-	memcpy(g->chars + g->n_chars, s, len);
-	g->chars[g->n_chars + len] = 0;
-	g->n_chars += (uint32_t)len + 1;
-	g->str_hash[slot] = id + 1;
 	return id;
 }
 
 uint32_t nx_str(nx_graph *g, const char *s)
 {
 	return nx_strn(g, s, strlen(s));
+}
+
+size_t nx_strtab_mem(const nx_strtab *t)
+{
+	return sizeof *t + t->cap_chars + (size_t)t->cap * 8 + (size_t)t->cap_hash * 4;
 }
 
 /* ---- types ---- */
@@ -143,6 +204,7 @@ nx_graph *nx_graph_new(const char *name)
 {
 	nx_graph *g = nx_xcalloc(1, sizeof *g);
 	g->first = g->last = NX_NONE;
+	g->st = strtab_new();
 	g->name = nx_str(g, name ? name : "main");
 	nx_type unknown;
 	memset(&unknown, 0, sizeof unknown);
@@ -187,7 +249,8 @@ void nx_graph_free(nx_graph *g)
 	blobs_release(g);
 	free(g->vals); free(g->ops); free(g->uses); free(g->u32);
 	free(g->attrs); free(g->ints); free(g->floats);
-	free(g->chars); free(g->str_off); free(g->str_owner); free(g->str_h); free(g->str_hash);
+	strtab_release(g->st);
+	free(g->str_owner);
 	free(g->types); free(g->type_hash);
 	free(g->inputs); free(g->outputs);
 	free(g);
@@ -267,11 +330,8 @@ nx_graph *nx_graph_clone(const nx_graph *g)
 	DUP(uses, n_uses, cap_uses);
 	DUP(u32, n_u32, cap_u32);
 	compact_attrs(c, g);
-	DUP(chars, n_chars, cap_chars);
-	DUP(str_off, n_strs, cap_strs);
-	c->str_owner = dup_arr(g->str_owner, g->n_strs, sizeof *g->str_owner);
-	c->str_h = dup_arr(g->str_h, g->n_strs, sizeof *g->str_h);
-	c->str_hash = dup_arr(g->str_hash, g->cap_str_hash, sizeof *g->str_hash);
+	g->st->refs++;
+	DUP(str_owner, n_strs, cap_owner);
 	DUP(types, n_types, cap_types);
 	c->type_hash = dup_arr(g->type_hash, g->cap_type_hash, sizeof *g->type_hash);
 	DUP(inputs, n_inputs, cap_inputs);
@@ -297,15 +357,21 @@ void nx_graph_trim(nx_graph *g)
 	TRIM(attrs, n_attrs, cap_attrs);
 	TRIM(ints, n_ints, cap_ints);
 	TRIM(floats, n_floats, cap_floats);
-	TRIM(chars, n_chars, cap_chars);
+	TRIM(str_owner, n_strs, cap_owner);
 	TRIM(types, n_types, cap_types);
 	TRIM(inputs, n_inputs, cap_inputs);
 	TRIM(outputs, n_outputs, cap_outputs);
-	if (g->cap_strs > g->n_strs && g->n_strs) {
-		g->str_off = nx_xrealloc(g->str_off, (size_t)g->n_strs * sizeof *g->str_off);
-		g->str_owner = nx_xrealloc(g->str_owner, (size_t)g->n_strs * sizeof *g->str_owner);
-		g->str_h = nx_xrealloc(g->str_h, (size_t)g->n_strs * sizeof *g->str_h);
-		g->cap_strs = g->n_strs;
+	nx_strtab *t = g->st;
+	if (t->refs == 1 && t->n == g->n_strs) {
+		if (t->cap_chars > t->n_chars && t->n_chars) {
+			t->chars = nx_xrealloc(t->chars, t->n_chars);
+			t->cap_chars = t->n_chars;
+		}
+		if (t->cap > t->n && t->n) {
+			t->off = nx_xrealloc(t->off, (size_t)t->n * sizeof *t->off);
+			t->h = nx_xrealloc(t->h, (size_t)t->n * sizeof *t->h);
+			t->cap = t->n;
+		}
 	}
 }
 
@@ -314,8 +380,8 @@ size_t nx_graph_mem(const nx_graph *g)
 	return sizeof *g + (size_t)g->cap_vals * sizeof *g->vals +
 	       (size_t)g->cap_ops * sizeof *g->ops + (size_t)g->cap_uses * sizeof *g->uses +
 	       (size_t)g->cap_u32 * 4 + (size_t)g->cap_attrs * sizeof *g->attrs +
-	       (size_t)g->cap_ints * 8 + (size_t)g->cap_floats * 4 + g->cap_chars +
-	       (size_t)g->cap_strs * 12 + (size_t)g->cap_str_hash * 4 +
+	       (size_t)g->cap_ints * 8 + (size_t)g->cap_floats * 4 +
+	       (size_t)g->cap_owner * 4 + nx_strtab_mem(g->st) +
 	       (size_t)g->cap_types * sizeof *g->types + (size_t)g->cap_type_hash * 4 +
 	       (size_t)g->cap_blobs * sizeof(void *) +
 	       (size_t)(g->cap_inputs + g->cap_outputs) * 4;

@@ -334,8 +334,10 @@ int nx_kern_conv(nx_kern *k)
 		      false};
 	int threads = nx_pool_threads(k->pool);
 	nx_pool *pool = g.batch * g.cout * g.out_sp * g.cg * g.ker_sp >= (1 << 16) ? k->pool : NULL;
+	nx_pool *dwpool = pool;
+	if (getenv("NEX_BLAS_THREADS")) { pool = NULL; threads = 1; }
 	if (g.cg == 1 && g.ns == 2 && g.ker_sp > 1) {
-		nx_pool_for(pool, g.batch * g.cout, dw_part, &j);
+		nx_pool_for(dwpool, g.batch * g.cout, dw_part, &j);
 		return 0;
 	}
 	bool unit = true;

@@ -10,6 +10,8 @@
  *
  * Pointers into the graph (nx_val, nx_opp, nx_use_at) are valid only until the
  * next call that adds values, ops, uses or attributes: re-fetch after those.
+ * Names (nx_cstr, nx_vname) live in a string table shared with the graph's
+ * clones: copy a name before adding strings to any graph of that family.
  * Read the structs freely; change them only through the functions below, which
  * keep use lists and the schedule consistent.
  */
@@ -199,6 +201,15 @@ typedef struct nx_attr_spec {
 } nx_attr_spec;
 
 typedef struct nx_graph nx_graph;
+
+/* Interned strings, shared between a graph and its clones (see nx_graph). */
+typedef struct nx_strtab {
+	int refs;
+	char *chars; uint32_t n_chars, cap_chars;
+	uint32_t *off, *h; uint32_t n, cap;   /* per string: offset, hash */
+	uint32_t *hash; uint32_t cap_hash;    /* open addressing, ids+1 */
+} nx_strtab;
+
 typedef int (*nx_infer_fn)(nx_graph *g, uint32_t op, nx_err *err);
 
 typedef struct nx_opinfo {
@@ -283,11 +294,13 @@ struct nx_graph {
 	int64_t *ints; uint32_t n_ints, cap_ints;
 	float *floats; uint32_t n_floats, cap_floats;
 
-	/* strings: interned, dense ids; owner = value named so, or NX_NONE */
-	char *chars; uint32_t n_chars, cap_chars;
-	uint32_t *str_off; uint32_t *str_owner; uint32_t n_strs, cap_strs;
-	uint32_t *str_h;                          /* each string's hash */
-	uint32_t *str_hash; uint32_t cap_str_hash; /* open addressing, ids+1 */
+	/* strings: interned, dense ids. The table is shared by clones and only
+	 * grows: a graph sees ids < n_strs, and appends in place while it is at
+	 * the table's end (else it copies its prefix first). str_owner is the
+	 * graph's own: the value named by each string, or NX_NONE. */
+	nx_strtab *st;
+	uint32_t n_strs;
+	uint32_t *str_owner; uint32_t cap_owner;
 
 	/* types: interned, id 0 = unknown */
 	nx_type *types; uint32_t n_types, cap_types;
@@ -318,8 +331,10 @@ nx_graph *nx_graph_clone(const nx_graph *g);
 /* Shrinks every array to its length: loaders call it when done, so a graph
  * does not carry the slack of growth into the history. */
 void nx_graph_trim(nx_graph *g);
-/* Bytes the graph's arrays hold (capacity; blobs, shared, excluded). */
+/* Bytes the graph's arrays hold (capacity; blobs, shared, excluded; the
+ * string table, which clones share, included: nx_strtab_mem tells it). */
 size_t nx_graph_mem(const nx_graph *g);
+size_t nx_strtab_mem(const nx_strtab *st);
 
 /* Strings. */
 uint32_t nx_str(nx_graph *g, const char *s);
@@ -327,7 +342,7 @@ uint32_t nx_strn(nx_graph *g, const char *s, size_t len);
 uint32_t nx_str_find(const nx_graph *g, const char *s, size_t len); /* NX_NONE */
 static inline const char *nx_cstr(const nx_graph *g, uint32_t id)
 {
-	return g->chars + g->str_off[id];
+	return g->st->chars + g->st->off[id];
 }
 
 /* Types. */

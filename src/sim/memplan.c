@@ -50,61 +50,98 @@ static int64_t align_up(int64_t x, int64_t a)
 	return a <= 1 ? x : (x + a - 1) / a * a;
 }
 
-/* ---- the interval tree ---- */
+/* ---- ordering ---- */
 
-typedef struct itree {
-	const nxs_interval *iv;
-	uint32_t n;
-	uint32_t *order;    /* buffer indices sorted by start */
-	uint32_t *node_of;  /* buffer index -> node (position in order) */
-	uint32_t *parent;   /* node -> parent node, UINT32_MAX at the root */
-	int64_t *maxend;    /* node -> max end over placed buffers in its subtree */
-	int64_t *off;       /* buffer index -> offset (placed ones) */
-	uint8_t *placed;    /* by buffer index */
-} itree;
-
-/* Sort keys: (a, b, index) ascending; descending orders negate. Sorting
- * small key records keeps qsort's comparator free of outside state. */
-typedef struct key {
-	int64_t a, b;
+/* Stable LSD radix sort of idx[0..n) by key[idx[i]] (unsigned), one byte
+ * per pass and only as many passes as the largest key needs: the planners
+ * sort 100k buffers several times per plan, where qsort's comparator calls
+ * were a third of the time. tmp holds n entries. */
+typedef struct kv {
+	uint64_t k;
 	uint32_t idx;
-} key;
+} kv;
 
-static int by_key(const void *p, const void *q)
+static void radix_sort(kv *a, kv *tmp, uint32_t n)
 {
-	const key *x = p, *y = q;
-	if (x->a != y->a)
-		return x->a < y->a ? -1 : 1;
-	if (x->b != y->b)
-		return x->b < y->b ? -1 : 1;
-	return x->idx < y->idx ? -1 : x->idx > y->idx;
+	uint64_t max = 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (a[i].k > max)
+			max = a[i].k;
+	for (int shift = 0; shift < 64 && (max >> shift); shift += 8) {
+		uint32_t count[257] = {0};
+		for (uint32_t i = 0; i < n; i++)
+			count[((a[i].k >> shift) & 0xff) + 1]++;
+		for (int d = 0; d < 256; d++)
+			count[d + 1] += count[d];
+		for (uint32_t i = 0; i < n; i++)
+			tmp[count[(a[i].k >> shift) & 0xff]++] = a[i];
+		memcpy(a, tmp, (size_t)n * sizeof *a);
+	}
 }
 
 enum { BY_START, BY_SIZE_DESC };
 
-/* idx[0..n) = the buffers in the chosen order. BY_SIZE_DESC is XLA's
- * spatial order: size, then live range length, both decreasing. */
+/* idx[0..n) = the buffers in the chosen order: by start (then index), or
+ * XLA's spatial order, size then live range length, both decreasing (then
+ * index). Stable sorts, the tie-breaks come from sorting the least
+ * significant key first. */
 static void order_by(uint32_t *idx, uint32_t n, const nxs_interval *iv, int how)
 {
-	key *k = nx_xmalloc((size_t)(n ? n : 1) * sizeof *k);
-	for (uint32_t i = 0; i < n; i++) {
-		if (how == BY_START)
-			k[i] = (key){iv[i].start, 0, i};
-		else
-			k[i] = (key){-iv[i].size, -(iv[i].end - iv[i].start), i};
+	size_t nn = n ? n : 1;
+	kv *a = nx_xmalloc(nn * sizeof *a), *tmp = nx_xmalloc(nn * sizeof *tmp);
+	if (how == BY_START) {
+		int64_t lo = INT64_MAX;
+		for (uint32_t i = 0; i < n; i++)
+			if (iv[i].start < lo)
+				lo = iv[i].start;
+		for (uint32_t i = 0; i < n; i++)
+			a[i] = (kv){(uint64_t)(iv[i].start - lo), i};
+		radix_sort(a, tmp, n);
+	} else {
+		int64_t maxlen = 0, maxsize = 0;
+		for (uint32_t i = 0; i < n; i++) {
+			if (iv[i].end - iv[i].start > maxlen)
+				maxlen = iv[i].end - iv[i].start;
+			if (iv[i].size > maxsize)
+				maxsize = iv[i].size;
+		}
+		for (uint32_t i = 0; i < n; i++)
+			a[i] = (kv){(uint64_t)(maxlen - (iv[i].end - iv[i].start)), i};
+		radix_sort(a, tmp, n);
+		for (uint32_t i = 0; i < n; i++)
+			a[i].k = (uint64_t)(maxsize - iv[a[i].idx].size);
+		radix_sort(a, tmp, n);
 	}
-	qsort(k, n, sizeof *k, by_key);
 	for (uint32_t i = 0; i < n; i++)
-		idx[i] = k[i].idx;
-	free(k);
+		idx[i] = a[i].idx;
+	free(a);
+	free(tmp);
 }
 
-static void build(itree *t, uint32_t lo, uint32_t hi, uint32_t par)
+/* ---- the interval tree ---- */
+
+/* A static, implicitly balanced search tree over the buffers sorted by
+ * start: node k is position k of that order, the root of [lo, hi) is its
+ * middle. maxend is the latest end among the placed buffers of a subtree
+ * (INT64_MIN while none is), so a query skips unplaced regions. */
+typedef struct node {
+	int64_t start, end, size, off, maxend;
+	uint32_t parent;
+	uint8_t placed;
+} node;
+
+typedef struct itree {
+	node *nd;
+	uint32_t *node_of;  /* buffer index -> node */
+	uint32_t n;
+} itree;
+
+static void build(node *nd, uint32_t lo, uint32_t hi, uint32_t par)
 {
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		t->parent[mid] = par;
-		build(t, lo, mid, mid);
+		nd[mid].parent = par;
+		build(nd, lo, mid, mid);
 		par = mid;
 		lo = mid + 1;
 	}
@@ -112,39 +149,36 @@ static void build(itree *t, uint32_t lo, uint32_t hi, uint32_t par)
 
 static void itree_init(itree *t, const nxs_interval *iv, uint32_t n)
 {
-	t->iv = iv;
+	size_t nn = n ? n : 1;
+	uint32_t *order = nx_xmalloc(nn * sizeof *order);
+	order_by(order, n, iv, BY_START);
 	t->n = n;
-	t->order = nx_xmalloc((size_t)(n ? n : 1) * sizeof *t->order);
-	t->node_of = nx_xmalloc((size_t)n * sizeof *t->node_of);
-	t->parent = nx_xmalloc((size_t)n * sizeof *t->parent);
-	t->maxend = nx_xmalloc((size_t)n * sizeof *t->maxend);
-	t->off = nx_xmalloc((size_t)n * sizeof *t->off);
-	t->placed = nx_xcalloc(n, 1);
-	for (uint32_t i = 0; i < n; i++)
-		t->maxend[i] = INT64_MIN;
-	order_by(t->order, n, iv, BY_START);
-	for (uint32_t k = 0; k < n; k++)
-		t->node_of[t->order[k]] = k;
-	build(t, 0, n, UINT32_MAX);
+	t->nd = nx_xmalloc(nn * sizeof *t->nd);
+	t->node_of = nx_xmalloc(nn * sizeof *t->node_of);
+	for (uint32_t k = 0; k < n; k++) {
+		const nxs_interval *b = &iv[order[k]];
+		t->nd[k] = (node){b->start, b->end, b->size, 0, INT64_MIN, UINT32_MAX, 0};
+		t->node_of[order[k]] = k;
+	}
+	free(order);
+	build(t->nd, 0, n, UINT32_MAX);
 }
 
 static void itree_free(itree *t)
 {
-	free(t->order);
+	free(t->nd);
 	free(t->node_of);
-	free(t->parent);
-	free(t->maxend);
-	free(t->off);
-	free(t->placed);
 }
 
 static void itree_place(itree *t, uint32_t b, int64_t off)
 {
-	t->off[b] = off;
-	t->placed[b] = 1;
-	int64_t e = t->iv[b].end;
-	for (uint32_t k = t->node_of[b]; k != UINT32_MAX && t->maxend[k] < e; k = t->parent[k])
-		t->maxend[k] = e;
+	node *nd = t->nd;
+	uint32_t k = t->node_of[b];
+	nd[k].off = off;
+	nd[k].placed = 1;
+	int64_t e = nd[k].end;
+	for (; k != UINT32_MAX && nd[k].maxend < e; k = nd[k].parent)
+		nd[k].maxend = e;
 }
 
 typedef struct chunk {
@@ -156,21 +190,31 @@ typedef struct chunks {
 	uint32_t n, cap;
 } chunks;
 
-static void query(const itree *t, uint32_t lo, uint32_t hi, int64_t qs, int64_t qe, chunks *out)
+/* The placed buffers whose live ranges meet [qs, qe]. */
+static void query(const itree *t, int64_t qs, int64_t qe, chunks *out)
 {
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (t->maxend[mid] < qs)
-			return;
-		query(t, lo, mid, qs, qe, out);
-		uint32_t b = t->order[mid];
-		if (t->iv[b].start > qe)
-			return;
-		if (t->placed[b] && t->iv[b].end >= qs) {
-			nx_grow((void **)&out->c, &out->cap, out->n + 1, sizeof *out->c);
-			out->c[out->n++] = (chunk){t->off[b], t->iv[b].size};
+	uint32_t stack[2 * 64][2], sp = 0;
+	const node *nd = t->nd;
+	stack[sp][0] = 0, stack[sp][1] = t->n, sp++;
+	while (sp) {
+		sp--;
+		uint32_t lo = stack[sp][0], hi = stack[sp][1];
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+			const node *m = &nd[mid];
+			if (m->maxend < qs)
+				break;
+			if (lo < mid)
+				stack[sp][0] = lo, stack[sp][1] = mid, sp++;
+			if (m->start > qe)
+				break;
+			if (m->placed && m->end >= qs) {
+				if (out->n == out->cap)
+					nx_grow((void **)&out->c, &out->cap, out->n + 1, sizeof *out->c);
+				out->c[out->n++] = (chunk){m->off, m->size};
+			}
+			lo = mid + 1;
 		}
-		lo = mid + 1;
 	}
 }
 
@@ -206,7 +250,7 @@ static int64_t bestfit_in(const nxs_interval *iv, uint32_t n, int64_t align, int
 		uint32_t b = order[k];
 		int64_t size = iv[b].size;
 		ch.n = 0;
-		query(&t, 0, n, iv[b].start, iv[b].end, &ch);
+		query(&t, iv[b].start, iv[b].end, &ch);
 		if (ch.n < 32)
 			sort_chunks(ch.c, ch.n);
 		else
@@ -344,33 +388,31 @@ int64_t nxs_plan_firstfit(const nxs_interval *iv, uint32_t n, int64_t align, int
 
 /* ---- lower bound ---- */
 
-typedef struct event {
-	int64_t t, delta;
-} event;
-
-static int by_time(const void *a, const void *b)
-{
-	const event *x = a, *y = b;
-	if (x->t != y->t)
-		return x->t < y->t ? -1 : 1;
-	return x->delta < y->delta ? -1 : x->delta > y->delta; /* frees first */
-}
-
 int64_t nxs_plan_lower_bound(const nxs_interval *iv, uint32_t n)
 {
-	event *ev = nx_xmalloc((size_t)(2 * n + 1) * sizeof *ev);
-	for (uint32_t i = 0; i < n; i++) {
-		ev[2 * i] = (event){iv[i].start, iv[i].size};
-		ev[2 * i + 1] = (event){iv[i].end + 1, -iv[i].size};
-	}
-	qsort(ev, 2 * (size_t)n, sizeof *ev, by_time);
+	/* Starts and ends (end + 1: the first time a buffer is free) sorted
+	 * apart, then merged; at equal times frees go first. */
+	size_t nn = n ? n : 1;
+	uint32_t *by_s = nx_xmalloc(nn * sizeof *by_s), *by_e = nx_xmalloc(nn * sizeof *by_e);
+	nxs_interval *ends = nx_xmalloc(nn * sizeof *ends);
+	for (uint32_t i = 0; i < n; i++)
+		ends[i] = (nxs_interval){iv[i].end + 1, 0, iv[i].size};
+	order_by(by_s, n, iv, BY_START);
+	order_by(by_e, n, ends, BY_START);
 	int64_t cur = 0, best = 0;
-	for (uint32_t i = 0; i < 2 * n; i++) {
-		cur += ev[i].delta;
-		if (cur > best)
-			best = cur;
+	uint32_t i = 0, j = 0;
+	while (i < n) {
+		if (j < n && ends[by_e[j]].start <= iv[by_s[i]].start) {
+			cur -= ends[by_e[j++]].size;
+		} else {
+			cur += iv[by_s[i++]].size;
+			if (cur > best)
+				best = cur;
+		}
 	}
-	free(ev);
+	free(by_s);
+	free(by_e);
+	free(ends);
 	return best;
 }
 
@@ -484,9 +526,8 @@ static int64_t plan_subset(const nxs_live *l, const uint32_t *sel, uint32_t m, i
 	return heap;
 }
 
-void nxs_memplan_run(nxs_live *l, const nx_target *t, nxs_memplan *mp)
+void nxs_memplan_arena(nxs_live *l, const nx_target *t, nxs_memplan *mp)
 {
-	nxs_memplan_free(mp);
 	uint32_t n = l->n_bufs;
 	size_t nn = n ? n : 1;
 	nxs_interval *iv = nx_xmalloc(nn * sizeof *iv);
@@ -510,9 +551,20 @@ void nxs_memplan_run(nxs_live *l, const nx_target *t, nxs_memplan *mp)
 		l->bufs[i].arena_off = off[i];
 	free(iv);
 	free(off_ff);
+	free(off_bf);
+}
 
-	/* Placement: SRAM first for what may go there, DRAM for the rest. */
+void nxs_memplan_place(nxs_live *l, const nx_target *t, nxs_memplan *mp)
+{
+	uint32_t n = l->n_bufs;
+	size_t nn = n ? n : 1;
+	free(mp->live_sram);
+	free(mp->live_dram);
+	mp->sram_peak = mp->dram_peak = mp->spilled_bytes = 0;
+	mp->n_sram = mp->n_dram = mp->n_spilled = 0;
+	/* SRAM first for what may go there, DRAM for the rest. */
 	uint32_t *sel = nx_xmalloc(nn * sizeof *sel);
+	int64_t *so = nx_xmalloc(nn * sizeof *so);
 	uint32_t m = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		nxs_buf *b = &l->bufs[i];
@@ -523,7 +575,6 @@ void nxs_memplan_run(nxs_live *l, const nx_target *t, nxs_memplan *mp)
 		if (b->why == NXS_WHY_FITS)
 			sel[m++] = i;
 	}
-	int64_t *so = off_bf; /* reuse: offsets of the subset */
 	mp->sram_peak = plan_subset(l, sel, m, t->align, t->sram, so);
 	for (uint32_t k = 0; k < m; k++) {
 		nxs_buf *b = &l->bufs[sel[k]];
@@ -549,7 +600,7 @@ void nxs_memplan_run(nxs_live *l, const nx_target *t, nxs_memplan *mp)
 	}
 	mp->n_dram = m;
 	free(sel);
-	free(off_bf);
+	free(so);
 
 	/* Live bytes per position and level, for the trace's counters. */
 	uint32_t np = l->n_pos ? l->n_pos : 1;
@@ -565,4 +616,11 @@ void nxs_memplan_run(nxs_live *l, const nx_target *t, nxs_memplan *mp)
 		mp->live_sram[p] += mp->live_sram[p - 1];
 		mp->live_dram[p] += mp->live_dram[p - 1];
 	}
+}
+
+void nxs_memplan_run(nxs_live *l, const nx_target *t, nxs_memplan *mp)
+{
+	nxs_memplan_free(mp);
+	nxs_memplan_arena(l, t, mp);
+	nxs_memplan_place(l, t, mp);
 }

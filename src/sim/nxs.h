@@ -243,8 +243,12 @@ typedef struct nxs_memplan {
 	uint32_t n_sram, n_dram, n_spilled;
 	int64_t *live_sram, *live_dram; /* live bytes per position, by level */
 } nxs_memplan;
-/* Plans l->bufs (offsets, levels) for t; fills mp. */
+/* Plans l->bufs (offsets, levels) for t; fills mp. The two halves: the
+ * single-arena plans and lower bound (depend on sizes and live ranges),
+ * and the SRAM/DRAM placement (depends on sram too). */
 void nxs_memplan_run(nxs_live *l, const nx_target *t, nxs_memplan *mp);
+void nxs_memplan_arena(nxs_live *l, const nx_target *t, nxs_memplan *mp);
+void nxs_memplan_place(nxs_live *l, const nx_target *t, nxs_memplan *mp);
 void nxs_memplan_free(nxs_memplan *mp);
 
 /* ---- timeline.c: the schedule on the NE, its DMA and the CPU -------------- */

@@ -170,8 +170,10 @@ int nxs_sim_run(nxs_sim *s, const nx_target *t, nx_err *err)
 	bool first = !s->have_t;
 	bool sizes = first || !same_sizes(&s->t, t);
 	bool support = first || !same_support(&s->t, t);
-	bool plan = sizes || support || s->t.sram != t->sram;
+	bool plan = sizes || support;
+	bool place = plan || s->t.sram != t->sram;
 	s->redo = NXS_REDO_COST;
+	double T0 = nx_now();
 	if (sizes) {
 		if (do_sizes(s, t, err)) {
 			s->have_t = false;
@@ -179,19 +181,31 @@ int nxs_sim_run(nxs_sim *s, const nx_target *t, nx_err *err)
 		}
 		s->redo |= NXS_REDO_SIZES;
 	}
+	double T1 = nx_now();
 	if (support) {
 		do_support(s, t);
 		s->redo |= NXS_REDO_SUPPORT;
 	}
+	double T2 = nx_now();
 	if (plan) {
 		nxs_live_build(s->g, s->inv, s->valloc, &s->live);
-		nxs_memplan_run(&s->live, t, &s->mp);
+	}
+	double T3 = nx_now();
+	if (plan)
+		nxs_memplan_arena(&s->live, t, &s->mp);
+	double T4 = nx_now();
+	if (place) {
+		nxs_memplan_place(&s->live, t, &s->mp);
 		do_split(s);
 		s->redo |= NXS_REDO_PLAN;
 	}
+	double T5 = nx_now();
 	for (uint32_t p = 0; p < s->live.n_pos; p++)
 		nxs_cost_op(&s->inv[p], t, &s->cost[p]);
+	double T6 = nx_now();
 	nxs_timeline_run(s->cost, s->live.n_pos, t, &s->tl);
+	double T7 = nx_now();
+	fprintf(stderr, "sizes %.2f support %.2f live %.2f arena %.2f place %.2f cost %.2f tl %.2f\n", (T1-T0)*1e3, (T2-T1)*1e3, (T3-T2)*1e3, (T4-T3)*1e3, (T5-T4)*1e3, (T6-T5)*1e3, (T7-T6)*1e3);
 	s->t = *t;
 	s->have_t = true;
 	return 0;

@@ -159,9 +159,9 @@ int main(int argc, char **argv)
 		{"values", (double)g->cap_vals * sizeof *g->vals},
 		{"ops", (double)g->cap_ops * sizeof *g->ops},
 		{"uses", (double)g->cap_uses * sizeof *g->uses},
-		{"chars", (double)g->cap_chars},
-		{"str_ids", (double)g->cap_strs * 8},
-		{"str_hash", (double)g->cap_str_hash * 4},
+		{"chars", (double)g->st->cap_chars},
+		{"str_ids", (double)g->st->cap * 8 + (double)g->cap_owner * 4},
+		{"str_hash", (double)g->st->cap_hash * 4},
 		{"attrs", (double)g->cap_attrs * sizeof *g->attrs + (double)g->cap_ints * 8 +
 			  (double)g->cap_floats * 4},
 		{"u32", (double)g->cap_u32 * 4},

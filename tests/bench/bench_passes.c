@@ -101,9 +101,19 @@ static void det(void)
 	/* distinct blobs over the history, and every snapshot's structure */
 	size_t total = 0, cap = 1024, nb = 0;
 	nx_blob **seen = malloc(cap * sizeof *seen);
+	const nx_strtab *tabs[256];
+	uint32_t n_tabs = 0;
 	for (uint32_t k = 0; k < s->n_steps; k++) {
 		const nx_graph *h = s->steps[k].snap;
-		total += nx_graph_mem(h);
+		/* string tables are shared by clones: count each once */
+		total += nx_graph_mem(h) - nx_strtab_mem(h->st);
+		bool seen_tab = false;
+		for (uint32_t i = 0; i < n_tabs; i++)
+			seen_tab |= tabs[i] == h->st;
+		if (!seen_tab && n_tabs < 256) {
+			tabs[n_tabs++] = h->st;
+			total += nx_strtab_mem(h->st);
+		}
 		for (uint32_t i = 0; i < h->n_blobs; i++) {
 			nx_blob *bl = h->blobs[i];
 			bool dup = !bl;

@@ -10,7 +10,7 @@
 #      match nex's interpreter within 1e-4 of sum |output * weights|.
 # Usage: mlir_check.sh ONNX_CHECK WORKDIR [run] TARGET [BIND] [-- TARGET [BIND] ...]
 # Prints "skipped: ..." and passes when mlir-opt-14 is missing, or a model
-# file is.
+# file is. NEX_MLIR_SHLIB names a library providing memrefCopy (memref_copy.c).
 check=$1
 work=$2
 shift 2
@@ -57,9 +57,10 @@ while [ $# -gt 0 ]; do
 		mlir-opt-14 --arith-bufferize --linalg-bufferize --std-bufferize --tensor-bufferize \
 			--func-bufferize --finalizing-bufferize --convert-bufferization-to-memref |
 		mlir-opt-14 --convert-linalg-to-loops --lower-affine --convert-scf-to-std \
-			--convert-memref-to-llvm --convert-math-to-llvm --convert-arith-to-llvm \
-			--convert-std-to-llvm --reconcile-unrealized-casts |
-		mlir-cpu-runner-14 -e entry -entry-point-result=f32 2>&1); then
+			--arith-expand --convert-memref-to-llvm --convert-math-to-llvm \
+			--convert-arith-to-llvm --convert-std-to-llvm --reconcile-unrealized-casts |
+		mlir-cpu-runner-14 -e entry -entry-point-result=f32 \
+			${NEX_MLIR_SHLIB:+-shared-libs=$NEX_MLIR_SHLIB} 2>&1); then
 		echo "FAIL $target: running the lowered module fails:"
 		echo "$got" | head -n 20; status=1; continue
 	fi

@@ -12,6 +12,9 @@
 #    three models at small sizes also run and match the interpreter.
 add_executable(onnx_check ${CMAKE_CURRENT_LIST_DIR}/onnx_check.c)
 target_link_libraries(onnx_check PRIVATE ${NEX_LIBS})
+# MLIR's memrefCopy for mlir-cpu-runner-14; no sanitizers (the runner has none)
+add_library(nex_memref_copy SHARED ${CMAKE_CURRENT_LIST_DIR}/memref_copy.c)
+set_target_properties(nex_memref_copy PROPERTIES COMPILE_OPTIONS "-O2" LINK_OPTIONS "")
 
 set(NEX_ONNX_TESTDATA /usr/share/libonnx-testdata/data CACHE PATH
   "ONNX backend test data (Debian package libonnx-testdata)")
@@ -44,3 +47,5 @@ $3/ch_PP-OCRv4_rec_infer.onnx x=1,3,48,64 -- $3/ch_ppocr_mobile_v2.0_cls_infer.o
     ${CMAKE_CURRENT_BINARY_DIR}/mlir-paddleocr ${_nex_models})
 set_tests_properties(onnx/roundtrip-nodes onnx/roundtrip-paddleocr onnx/mlir-fixtures
   onnx/mlir-paddleocr PROPERTIES LABELS onnx TIMEOUT 900)
+set_tests_properties(onnx/mlir-fixtures onnx/mlir-paddleocr PROPERTIES
+  ENVIRONMENT "NEX_MLIR_SHLIB=$<TARGET_FILE:nex_memref_copy>")

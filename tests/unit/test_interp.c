@@ -699,6 +699,18 @@ static void test_reduce(void)
 	expect(g, o, &x, "f32[2,3,2]", id, 0);
 	nx_tensor_free(&x);
 	nx_graph_free(g);
+	/* long rows take the blocked float-lane sum: still exact here */
+	g = one_op(NX_OP_REDUCE_MEAN, &o, 1, 1, "f32[2,1000]");
+	nx_attr_set_ints(g, o, "axes", I64(1));
+	nx_tensor big = mk("f32[2,1000]", NULL);
+	expect(g, o, &big, "f32[2,1]", W(499.5, 1499.5), 1e-9);
+	nx_graph_free(g);
+	nx_tensor_free(&big);
+	g = one_op(NX_OP_GLOBAL_AVG_POOL, &o, 1, 1, "f32[1,2,1000]");
+	big = mk("f32[1,2,1000]", NULL);
+	expect(g, o, &big, "f32[1,2,1]", W(499.5, 1499.5), 1e-9);
+	nx_tensor_free(&big);
+	nx_graph_free(g);
 	g = one_op(NX_OP_REDUCE_SUM, &o, 1, 1, "i64[3]");
 	nx_tensor l = mk("i64[3]", W(1, 2, 3));
 	expect(g, o, &l, "i64[1]", W(6), 0);
