@@ -12,10 +12,15 @@
  *    kernels written for f32 only (pooling, resize): exact for the small
  *    integers ONNX tests use there;
  *  - fused activations (attr act) after NX_F_ACT kinds;
+ *  - int8 weights (quantize-int8): conv, conv_transpose, gemm and matmul
+ *    with attr w_scale read their i8 weight as Wq * w_scale[channel];
  *  - memory: tensors are freed after their last use (uses counted up front),
  *    and element-wise kinds (K_INPLACE) or views (K_VIEW) take over an
  *    operand's buffer when that operand dies at this op, so a chain of
  *    element-wise ops on a 40 MB activation does not allocate at each step.
+ *    (Keeping freed buffers in a cache for later results of the same size
+ *    was tried: it pins memory glibc would otherwise reuse for other sizes,
+ *    and page faults went up, not down.)
  * Kernels trust the result types in the graph (shape inference ran) and check
  * only what inference cannot know, such as gather indices in range.
  */
@@ -156,6 +161,65 @@ static void act_run(const nx_act *a, float *x, int64_t n, nx_pool *pool)
 	nx_pool_for(pool, n, act_part, &j);
 }
 
+/* The f32 weight of an op quantized per output channel (attr w_scale): the
+ * channel of each element as quantize-int8 lays it out. Caller frees. */
+static int dequant(const nx_graph *g, uint32_t o, const nx_tensor *w, nx_tensor *out,
+		   nx_err *err)
+{
+	uint32_t ns;
+	const float *sc = nx_attr_floats(g, o, "w_scale", &ns);
+	const nx_type *t = &w->type;
+	int kind = nx_opp(g, o)->kind;
+	int64_t n = nx_type_numel(t), nch, per = 1, cols = 1, cin = 1, cog = 1, grp = 1;
+	bool rows = false;
+	if (t->rank < 1)
+		return nx_infer_fail(g, o, err, "w_scale on a scalar weight");
+	switch (kind) {
+	case NX_OP_CONV:
+		nch = t->dims[0];
+		per = n / nch;
+		break;
+	case NX_OP_CONV_TRANSPOSE:
+		grp = nx_attr_i(g, o, "group", 1);
+		cin = t->dims[0];
+		cog = t->rank > 1 ? t->dims[1] : 1;
+		if (grp < 1 || cin % grp)
+			return nx_infer_fail(g, o, err, "group %lld does not divide %lld",
+					     (long long)grp, (long long)cin);
+		nch = cog * grp;
+		per = n / (cin * cog);
+		break;
+	case NX_OP_GEMM:
+		rows = nx_attr_i(g, o, "transB", 0) != 0;
+		cols = t->dims[t->rank - 1];
+		nch = rows ? t->dims[0] : cols;
+		break;
+	default:
+		cols = t->dims[t->rank - 1];
+		nch = t->rank >= 2 ? cols : 1;
+		break;
+	}
+	if ((int64_t)ns != nch)
+		return nx_infer_fail(g, o, err, "w_scale has %u entries for %lld output channels", ns,
+				     (long long)nch);
+	nx_type ft = *t;
+	ft.dtype = NX_F32;
+	*out = nx_tensor_empty(&ft);
+	const int8_t *q = w->data;
+	float *f = out->data;
+	for (int64_t i = 0; i < n; i++) {
+		int64_t c;
+		if (kind == NX_OP_CONV)
+			c = i / per;
+		else if (kind == NX_OP_CONV_TRANSPOSE)
+			c = (i / (cog * per)) / (cin / grp) * cog + (i / per) % cog;
+		else
+			c = nch == 1 ? 0 : rows ? i / cols : i % cols;
+		f[i] = q[i] * sc[c];
+	}
+	return 0;
+}
+
 /* Runs op o on in[0..n_in) into out[0..n_out), which it allocates with the
  * result types. steal: bit i set = operand i's buffer dies here and may be
  * taken over; *taken gets bit i set when it was (the caller must then not
@@ -180,7 +244,18 @@ static int exec_op(nx_graph *g, uint32_t o, const nx_tensor *in, nx_tensor *out,
 	bool *cown = nx_xcalloc(n_in ? n_in : 1, sizeof *cown);
 	for (uint32_t i = 0; i < n_in; i++) {
 		cin[i] = in[i];
-		if (in[i].data && widen(flags, in[i].type.dtype)) {
+		if (i == 1 && in[1].data && in[1].type.dtype == NX_I8 &&
+		    (nx_ops[kind].flags & NX_F_MAC) && nx_attr_get(g, o, "w_scale")) {
+			if (dequant(g, o, &in[1], &cin[1], err)) {
+				for (uint32_t j = 0; j < i; j++)
+					if (cown[j])
+						nx_tensor_free(&cin[j]);
+				free(cin);
+				free(cown);
+				return -1;
+			}
+			cown[1] = true;
+		} else if (in[i].data && widen(flags, in[i].type.dtype)) {
 			cin[i] = nx_tensor_convert(&in[i], NX_F32);
 			cown[i] = true;
 		}
@@ -222,9 +297,18 @@ static int exec_op(nx_graph *g, uint32_t o, const nx_tensor *in, nx_tensor *out,
 	}
 	for (uint32_t i = 1; i < n_out; i++)
 		out[i] = nx_tensor_empty(&out[i].type);
+	/* Data movement copies bytes of the operand's element size. */
+	int rc = 0;
+	if ((nx_ops[kind].flags & (NX_F_MOVE | NX_F_VIEW)) && n_in)
+		for (uint32_t i = 0; i < n_out && !rc; i++)
+			if (out[i].type.dtype != cin[0].type.dtype)
+				rc = nx_infer_fail(g, o, err, "result %u is %s, the operand %s", i,
+						   nx_dtype_name(out[i].type.dtype),
+						   nx_dtype_name(cin[0].type.dtype));
 
 	nx_kern k = {g, o, cin, n_in, out, n_out, pool, err};
-	int rc = kernels[kind].fn(&k);
+	if (!rc)
+		rc = kernels[kind].fn(&k);
 	if (!rc && (nx_ops[kind].flags & NX_F_ACT) && out[0].type.dtype == NX_F32) {
 		nx_act a;
 		rc = nx_act_get(g, o, &a, err);
@@ -373,7 +457,7 @@ int nx_run(nx_graph *g, const nx_tensor *inputs, uint32_t n_inputs, const nx_run
 	int nthreads = threads_for(o);
 	/* Kernels split their work over our pool; OpenBLAS runs inside each
 	 * piece, so its own threads would only compete with ours. */
-	openblas_set_num_threads(getenv("NEX_BLAS_THREADS") ? atoi(getenv("NEX_BLAS_THREADS")) : 1);
+	openblas_set_num_threads(1);
 	nx_pool *pool = nthreads > 1 ? nx_pool_new(nthreads) : NULL;
 	nx_tensor *in = nx_xcalloc(max_in, sizeof *in);   /* freed at the end */
 	nx_tensor *out = nx_xcalloc(max_out, sizeof *out);

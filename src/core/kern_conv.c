@@ -23,8 +23,9 @@
 
 #include "nx.h"
 
-/* Floats of im2col buffer per tile: ~512 KB, about an L2. */
-#define COL_BUDGET (1 << 17)
+/* Floats of im2col buffer per tile (1 MB, about an L2): bigger tiles mean
+ * fewer sgemm calls, each of which repacks the weights. */
+#define COL_BUDGET (1 << 18)
 
 typedef struct geom {
 	int ns;                           /* spatial rank */
@@ -231,7 +232,8 @@ typedef struct conv_job {
 	const geom *g;
 	const float *x, *w, *b;
 	float *y;
-	int64_t tile, ntiles; /* output positions per task, tasks per (image, group) */
+	int64_t tile, ntiles; /* output positions per task, tiles per (image, group) */
+	int64_t mblock, nmblk; /* output channels per task, blocks per group */
 	bool direct;          /* 1x1 / stride 1 / no pad: no im2col */
 } conv_job;
 
@@ -254,16 +256,18 @@ static void conv_part(void *ctx, int64_t lo, int64_t hi)
 	int64_t K = g->cg * g->ker_sp;
 	float *col = j->direct ? NULL : nx_xmalloc((size_t)(K * j->tile) * sizeof *col);
 	for (int64_t task = lo; task < hi; task++) {
-		int64_t tile = task % j->ntiles, ng = task / j->ntiles;
+		int64_t mb = task % j->nmblk, rest = task / j->nmblk;
+		int64_t tile = rest % j->ntiles, ng = rest / j->ntiles;
 		int64_t gi = ng % g->group, n = ng / g->group;
-		int64_t p0 = tile * j->tile;
+		int64_t p0 = tile * j->tile, m0 = mb * j->mblock;
 		int64_t t = g->out_sp - p0 < j->tile ? g->out_sp - p0 : j->tile;
+		int64_t rows = g->mg - m0 < j->mblock ? g->mg - m0 : j->mblock;
 		const float *x = j->x + (n * g->cin + gi * g->cg) * g->in_sp;
-		const float *w = j->w + gi * g->mg * K;
-		float *y = j->y + (n * g->cout + gi * g->mg) * g->out_sp + p0;
-		const float *b = j->b ? j->b + gi * g->mg : NULL;
+		const float *w = j->w + (gi * g->mg + m0) * K;
+		float *y = j->y + (n * g->cout + gi * g->mg + m0) * g->out_sp + p0;
+		const float *b = j->b ? j->b + gi * g->mg + m0 : NULL;
 		if (j->direct) {
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)g->mg, (int)t,
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)t,
 				    (int)K, 1.0f, w, (int)K, x + p0, (int)g->in_sp, 0.0f, y,
 				    (int)g->out_sp);
 		} else {
@@ -271,16 +275,85 @@ static void conv_part(void *ctx, int64_t lo, int64_t hi)
 				im2col_2d(g, x, p0, t, col);
 			else
 				im2col_nd(g, x, p0, t, col);
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)g->mg, (int)t,
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)t,
 				    (int)K, 1.0f, w, (int)K, col, (int)t, 0.0f, y, (int)g->out_sp);
 		}
-		add_bias(y, g->mg, g->out_sp, t, b);
+		add_bias(y, rows, g->out_sp, t, b);
 	}
 	free(col);
 }
 
-/* Depthwise 2-d: each output channel m reads input channel m / mg. Output
- * rows accumulate kernel taps with a contiguous inner loop when sx = 1. */
+/* The output columns each kernel column kx reads inside the input row
+ * ([olo, ohi)), and the interior where all of them do: the same for every
+ * row and channel of a depthwise conv, so computed once. */
+typedef struct dw_cols {
+	int64_t olo[16], ohi[16], in_lo, in_hi;
+} dw_cols;
+
+static void dw_cols_init(dw_cols *c, int64_t W, int64_t OW, int64_t KW, int64_t sx, int64_t dx,
+			 int64_t px)
+{
+	c->in_lo = 0;
+	c->in_hi = OW;
+	for (int64_t kx = 0; kx < KW; kx++) {
+		int64_t off = kx * dx - px;
+		int64_t lo = ceil_div(-off, sx), hi = floor_div(W - 1 - off, sx) + 1;
+		c->olo[kx] = lo < 0 ? 0 : lo;
+		c->ohi[kx] = hi > OW ? OW : hi;
+		c->in_lo = c->olo[kx] > c->in_lo ? c->olo[kx] : c->in_lo;
+		c->in_hi = c->ohi[kx] < c->in_hi ? c->ohi[kx] : c->in_hi;
+	}
+	if (c->in_hi < c->in_lo)
+		c->in_hi = c->in_lo;
+}
+
+/* Adds one kernel row (KW taps wr) applied to input row xr into output row
+ * yr. In the interior the taps are summed in registers in one pass,
+ * unrolled for the common 3 and 5 wide kernels; at the edges each tap adds
+ * on its own. */
+static void dw_row(float *yr, const float *xr, const float *wr, const dw_cols *c, int64_t KW,
+		   int64_t sx, int64_t dx, int64_t px)
+{
+	const int64_t *olo = c->olo, *ohi = c->ohi;
+	int64_t in_lo = c->in_lo, in_hi = c->in_hi;
+	for (int64_t kx = 0; kx < KW; kx++) {
+		float wv = wr[kx];
+		int64_t off = kx * dx - px;
+		int64_t e = ohi[kx] < in_lo ? ohi[kx] : in_lo;
+		for (int64_t ox = olo[kx]; ox < e; ox++)
+			yr[ox] += wv * xr[ox * sx + off];
+		for (int64_t ox = olo[kx] > in_hi ? olo[kx] : in_hi; ox < ohi[kx]; ox++)
+			yr[ox] += wv * xr[ox * sx + off];
+	}
+	if (KW == 3 && sx == 1) {
+		float w0 = wr[0], w1 = wr[1], w2 = wr[2];
+		int64_t o0 = -px, o1 = dx - px, o2 = 2 * dx - px;
+		for (int64_t ox = in_lo; ox < in_hi; ox++)
+			yr[ox] += w0 * xr[ox + o0] + w1 * xr[ox + o1] + w2 * xr[ox + o2];
+	} else if (KW == 3) {
+		float w0 = wr[0], w1 = wr[1], w2 = wr[2];
+		int64_t o0 = -px, o1 = dx - px, o2 = 2 * dx - px;
+		for (int64_t ox = in_lo; ox < in_hi; ox++)
+			yr[ox] += w0 * xr[ox * sx + o0] + w1 * xr[ox * sx + o1] +
+				  w2 * xr[ox * sx + o2];
+	} else if (KW == 5 && sx == 1) {
+		float w0 = wr[0], w1 = wr[1], w2 = wr[2], w3 = wr[3], w4 = wr[4];
+		int64_t o0 = -px, o1 = dx - px, o2 = 2 * dx - px, o3 = 3 * dx - px, o4 = 4 * dx - px;
+		for (int64_t ox = in_lo; ox < in_hi; ox++)
+			yr[ox] += w0 * xr[ox + o0] + w1 * xr[ox + o1] + w2 * xr[ox + o2] +
+				  w3 * xr[ox + o3] + w4 * xr[ox + o4];
+	} else {
+		for (int64_t kx = 0; kx < KW; kx++) {
+			float wv = wr[kx];
+			int64_t off = kx * dx - px;
+			for (int64_t ox = in_lo; ox < in_hi; ox++)
+				yr[ox] += wv * xr[ox * sx + off];
+		}
+	}
+}
+
+/* Depthwise 2-d: each output channel m reads input channel m / mg, one
+ * output row at a time (it stays in L1 while the kernel rows add in). */
 static void dw_part(void *ctx, int64_t lo, int64_t hi)
 {
 	conv_job *j = ctx;
@@ -289,6 +362,8 @@ static void dw_part(void *ctx, int64_t lo, int64_t hi)
 	int64_t KH = g->ker[0], KW = g->ker[1];
 	int64_t sy = g->stride[0], sx = g->stride[1], dy = g->dil[0], dx = g->dil[1];
 	int64_t py = g->pad[0], px = g->pad[1];
+	dw_cols cols;
+	dw_cols_init(&cols, W, OW, KW, sx, dx, px);
 	for (int64_t task = lo; task < hi; task++) {
 		int64_t m = task % g->cout, n = task / g->cout;
 		int64_t c = m / g->mg;
@@ -304,21 +379,7 @@ static void dw_part(void *ctx, int64_t lo, int64_t hi)
 				int64_t iy = oy * sy - py + ky * dy;
 				if (iy < 0 || iy >= H)
 					continue;
-				const float *xr = x + iy * W;
-				for (int64_t kx = 0; kx < KW; kx++) {
-					float wv = w[ky * KW + kx];
-					int64_t off = kx * dx - px;
-					int64_t olo = ceil_div(-off, sx), ohi = floor_div(W - 1 - off, sx) + 1;
-					olo = olo < 0 ? 0 : olo;
-					ohi = ohi > OW ? OW : ohi;
-					if (sx == 1) {
-						for (int64_t ox = olo; ox < ohi; ox++)
-							yr[ox] += wv * xr[ox + off];
-					} else {
-						for (int64_t ox = olo; ox < ohi; ox++)
-							yr[ox] += wv * xr[ox * sx + off];
-					}
-				}
+				dw_row(yr, x + iy * W, w + ky * KW, &cols, KW, sx, dx, px);
 			}
 		}
 	}
@@ -331,13 +392,11 @@ int nx_kern_conv(nx_kern *k)
 		return -1;
 	const nx_tensor *b = k->n_in > 2 && k->in[2].data ? &k->in[2] : NULL;
 	conv_job j = {&g, k->in[0].data, k->in[1].data, b ? b->data : NULL, k->out[0].data, 0, 0,
-		      false};
+		      0, 1, false};
 	int threads = nx_pool_threads(k->pool);
 	nx_pool *pool = g.batch * g.cout * g.out_sp * g.cg * g.ker_sp >= (1 << 16) ? k->pool : NULL;
-	nx_pool *dwpool = pool;
-	if (getenv("NEX_BLAS_THREADS")) { pool = NULL; threads = 1; }
-	if (g.cg == 1 && g.ns == 2 && g.ker_sp > 1) {
-		nx_pool_for(dwpool, g.batch * g.cout, dw_part, &j);
+	if (g.cg == 1 && g.ns == 2 && g.ker_sp > 1 && g.ker[1] <= 16) {
+		nx_pool_for(pool, g.batch * g.cout, dw_part, &j);
 		return 0;
 	}
 	bool unit = true;
@@ -345,7 +404,14 @@ int nx_kern_conv(nx_kern *k)
 		unit &= g.ker[d] == 1 && g.stride[d] == 1 && g.pad[d] == 0 && g.in[d] == g.out[d];
 	int64_t K = g.cg * g.ker_sp;
 	j.direct = unit;
-	if (unit) {
+	j.mblock = g.mg;
+	if (unit && g.out_sp < 256 * threads && g.mg >= 16 * threads && g.batch * g.group < threads) {
+		/* Small images, many channels: split the channels instead. */
+		j.tile = g.out_sp;
+		j.nmblk = threads;
+		j.mblock = (g.mg + threads - 1) / threads;
+		j.nmblk = (g.mg + j.mblock - 1) / j.mblock;
+	} else if (unit) {
 		/* One piece per thread and (image, group), at least 64 wide. */
 		int64_t per = (g.out_sp + threads - 1) / threads;
 		j.tile = per < 64 ? 64 : per;
@@ -357,7 +423,7 @@ int nx_kern_conv(nx_kern *k)
 	if (j.tile > g.out_sp)
 		j.tile = g.out_sp;
 	j.ntiles = (g.out_sp + j.tile - 1) / j.tile;
-	nx_pool_for(pool, g.batch * g.group * j.ntiles, conv_part, &j);
+	nx_pool_for(pool, g.batch * g.group * j.ntiles * j.nmblk, conv_part, &j);
 	return 0;
 }
 

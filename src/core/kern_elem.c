@@ -141,6 +141,16 @@ static bool is_int(int dtype)
 
 /* ---- unary ---------------------------------------------------------------- */
 
+/* Element-wise ops with one operand map element i to element i. */
+static int same_count(nx_kern *k)
+{
+	if (nx_tensor_numel(&k->in[0]) == nx_tensor_numel(&k->out[0]))
+		return 0;
+	return nx_kern_fail(k, "operand has %lld elements, the result type %lld",
+			    (long long)nx_tensor_numel(&k->in[0]),
+			    (long long)nx_tensor_numel(&k->out[0]));
+}
+
 typedef struct un_job {
 	int kind;
 	float alpha, beta;
@@ -210,6 +220,8 @@ int nx_kern_unary(nx_kern *k)
 	nx_tensor *y = &k->out[0];
 	int64_t n = nx_tensor_numel(y);
 	int dt = x->type.dtype;
+	if (same_count(k))
+		return -1;
 	if (is_int(dt)) {
 		if (kind != NX_OP_NEG && kind != NX_OP_ABS && kind != NX_OP_RELU)
 			return nx_kern_fail(k, "%s is not defined on %s", nx_op_name(k->g, k->op),
@@ -305,6 +317,28 @@ static void bcast_plan(bcast *b, const nx_type *out, const nx_type *const *ops, 
 		for (int k = 0; k < nops; k++)
 			b->st[k][0] = 0;
 	}
+}
+
+/* The result type is trusted, but a wrong one must not read out of
+ * bounds: every operand dim is 1 or the result's, right-aligned. */
+static int bcast_check(nx_kern *k, const nx_type *out)
+{
+	for (uint32_t i = 0; i < k->n_in; i++) {
+		const nx_type *t = &k->in[i].type;
+		bool ok = t->rank <= out->rank;
+		for (int d = 0; ok && d < t->rank; d++) {
+			int64_t od = out->dims[out->rank - t->rank + d];
+			ok = t->dims[d] == 1 || t->dims[d] == od;
+		}
+		if (!ok) {
+			char a[128], b[128];
+			nx_type_str(t, a, sizeof a);
+			nx_type_str(out, b, sizeof b);
+			return nx_kern_fail(k, "operand %u (%s) does not broadcast to the result "
+					    "type %s", i, a, b);
+		}
+	}
+	return 0;
 }
 
 /* Calls row(ctx, out_offset, operand offsets, inner strides, len) for the
@@ -514,6 +548,8 @@ int nx_kern_binary(nx_kern *k)
 	const nx_tensor *a = &k->in[0], *b = &k->in[1];
 	nx_tensor *y = &k->out[0];
 	int da = a->type.dtype, db = b->type.dtype;
+	if (bcast_check(k, &y->type))
+		return -1;
 	if (is_int(da) || da == NX_BOOL)
 		return bin_int(k, kind, a, b, y);
 	if (da != NX_F32)
@@ -541,6 +577,8 @@ int nx_kern_minmax(nx_kern *k)
 	if (dt != NX_F32 && !is_int(dt))
 		return nx_kern_fail(k, "%s is not defined on %s", nx_op_name(k->g, k->op),
 				    nx_dtype_name(dt));
+	if (bcast_check(k, &y->type))
+		return -1;
 	/* Fold left: y = op(in0, in1), y = op(y, in2), ... A single operand is
 	 * broadcast to y (max with itself). */
 	const nx_tensor *acc = &k->in[0];
@@ -580,6 +618,8 @@ int nx_kern_clip(nx_kern *k)
 {
 	const nx_tensor *x = &k->in[0];
 	nx_tensor *y = &k->out[0];
+	if (same_count(k))
+		return -1;
 	float mn = nx_attr_f(k->g, k->op, "min", -INFINITY);
 	float mx = nx_attr_f(k->g, k->op, "max", INFINITY);
 	int64_t n = nx_tensor_numel(y);
@@ -607,6 +647,8 @@ int nx_kern_cast(nx_kern *k)
 {
 	const nx_tensor *x = &k->in[0];
 	nx_tensor *y = &k->out[0];
+	if (same_count(k))
+		return -1;
 	if (x->type.dtype == y->type.dtype) {
 		if (y->data != x->data)
 			memcpy(y->data, x->data, nx_tensor_nbytes(y));

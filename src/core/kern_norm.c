@@ -51,10 +51,20 @@ static void sm_part(void *ctx, int64_t lo, int64_t hi)
 	}
 }
 
+/* These kinds give a result of the operand's shape. */
+static int same_shape(nx_kern *k)
+{
+	if (nx_tensor_numel(&k->in[0]) == nx_tensor_numel(&k->out[0]))
+		return 0;
+	return nx_kern_fail(k, "the result type's element count differs from the operand's");
+}
+
 int nx_kern_softmax(nx_kern *k)
 {
 	const nx_tensor *x = &k->in[0];
 	nx_tensor *y = &k->out[0];
+	if (same_shape(k))
+		return -1;
 	int r = x->type.rank;
 	int64_t axis = nx_attr_i(k->g, k->op, "axis", -1);
 	if (r == 0)
@@ -127,6 +137,8 @@ int nx_kern_layer_norm(nx_kern *k)
 {
 	const nx_tensor *x = &k->in[0];
 	nx_tensor *y = &k->out[0];
+	if (same_shape(k))
+		return -1;
 	int r = x->type.rank;
 	int64_t axis = nx_attr_i(k->g, k->op, "axis", -1);
 	if (axis < -r || axis >= r)
@@ -189,6 +201,8 @@ int nx_kern_batch_norm(nx_kern *k)
 {
 	const nx_tensor *x = &k->in[0];
 	nx_tensor *y = &k->out[0];
+	if (same_shape(k))
+		return -1;
 	if (x->type.rank < 2)
 		return nx_kern_fail(k, "operand has rank %d, needs (N, C, ...)", x->type.rank);
 	int64_t c = x->type.dims[1], inner = 1;

@@ -24,8 +24,9 @@ typedef struct pgeom {
 	float *y;
 } pgeom;
 
-/* One output element: the window's start, end (exclusive, clipped) and the
- * avg divisor with pads, per axis. */
+/* One (image, channel) plane, 2-d: each window clipped to the input; the
+ * avg divisor counts the valid elements, or with count_include_pad the
+ * window clipped to the padded input. */
 static void pool_2d(pgeom *g, int64_t plane)
 {
 	int64_t H = g->in[0], W = g->in[1], OH = g->out[0], OW = g->out[1];

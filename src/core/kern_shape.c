@@ -32,6 +32,9 @@ static void strides_of(const nx_type *t, int64_t *st)
 
 int nx_kern_copy(nx_kern *k)
 {
+	if (nx_tensor_nbytes(&k->out[0]) != nx_tensor_nbytes(&k->in[0]))
+		return nx_kern_fail(k, "the result type holds %zu bytes, the operand %zu",
+				    nx_tensor_nbytes(&k->out[0]), nx_tensor_nbytes(&k->in[0]));
 	if (k->out[0].data != k->in[0].data)
 		memcpy(k->out[0].data, k->in[0].data, nx_tensor_nbytes(&k->out[0]));
 	return 0;
@@ -149,12 +152,28 @@ int nx_kern_transpose(nx_kern *k)
 		j.dims[d] = x->type.dims[p];
 		j.st[d] = ist[p];
 	}
+	if (nx_tensor_numel(y) != nx_tensor_numel(x))
+		return nx_kern_fail(k, "the result type does not hold the operand's elements");
 	if (r == 0) {
 		memcpy(y->data, x->data, esize(x));
 		return 0;
 	}
 	gather_run(&j, k->pool);
 	return 0;
+}
+
+/* Operand dims equal to the result's but along axis (concat, split). */
+static int check_dims_but(nx_kern *k, const nx_tensor *a, const nx_tensor *b, int axis)
+{
+	bool ok = a->type.rank == b->type.rank && a->type.dtype == b->type.dtype;
+	for (int d = 0; ok && d < a->type.rank; d++)
+		ok = d == axis || a->type.dims[d] == b->type.dims[d];
+	if (ok)
+		return 0;
+	char sa[128], sb[128];
+	nx_type_str(&a->type, sa, sizeof sa);
+	nx_type_str(&b->type, sb, sizeof sb);
+	return nx_kern_fail(k, "%s and %s differ off axis %d", sa, sb, axis);
 }
 
 static int get_axis(nx_kern *k, int64_t axis, int rank, int *out)
@@ -179,6 +198,15 @@ int nx_kern_concat(nx_kern *k)
 		inner *= y->type.dims[d];
 	size_t orow = (size_t)(y->type.dims[axis] * inner) * es;
 	size_t at = 0;
+	int64_t total = 0;
+	for (uint32_t i = 0; i < k->n_in; i++) {
+		if (check_dims_but(k, &k->in[i], y, axis))
+			return -1;
+		total += k->in[i].type.dims[axis];
+	}
+	if (total != y->type.dims[axis])
+		return nx_kern_fail(k, "operands sum to %lld along axis %d, the result type has %lld",
+				    (long long)total, axis, (long long)y->type.dims[axis]);
 	for (uint32_t i = 0; i < k->n_in; i++) {
 		const nx_tensor *x = &k->in[i];
 		size_t row = (size_t)(x->type.dims[axis] * inner) * es;
@@ -206,6 +234,8 @@ int nx_kern_split(nx_kern *k)
 	size_t at = 0;
 	for (uint32_t i = 0; i < k->n_out; i++) {
 		nx_tensor *y = &k->out[i];
+		if (check_dims_but(k, x, y, axis))
+			return -1;
 		size_t row = (size_t)(y->type.dims[axis] * inner) * es;
 		if (at + row > irow)
 			return nx_kern_fail(k, "results cover more than the operand along axis %d",
@@ -301,6 +331,8 @@ int nx_kern_gather(nx_kern *k)
 		inner *= x->type.dims[d];
 	int64_t ni = nx_tensor_numel(ix);
 	size_t row = (size_t)inner * es;
+	if (nx_tensor_numel(y) != outer * ni * inner || y->type.dtype != x->type.dtype)
+		return nx_kern_fail(k, "the result type does not hold the gathered elements");
 	char *o = y->data;
 	for (int64_t a = 0; a < outer; a++)
 		for (int64_t i = 0; i < ni; i++) {
@@ -357,6 +389,9 @@ int nx_kern_pad(nx_kern *k)
 		 : !strcmp(ms, "edge") ? 2 : !strcmp(ms, "wrap") ? 3 : -1;
 	if (mode < 0)
 		return nx_kern_fail(k, "unknown mode \"%s\" (constant, reflect, edge, wrap)", ms);
+	for (int d = 0; d < r; d++)
+		if (y->type.rank != r || y->type.dims[d] != x->type.dims[d] + pads[d] + pads[d + r])
+			return nx_kern_fail(k, "the result type does not match the pads");
 	for (int d = 0; d < r; d++)
 		if (mode && x->type.dims[d] + (pads[d] < 0 ? pads[d] : 0) +
 				    (pads[d + r] < 0 ? pads[d + r] : 0) <= 0)

@@ -9,9 +9,10 @@
  * depthwise) and emitted as tosa.const with the bytes in MLIR's hex form,
  * so the weights are real. Ops without a TOSA counterpart are composed from
  * ones that have one (softmax = exp(x - max) / sum, layer_norm, hard_swish,
- * conv_transpose as zero-insertion + conv2d with the flipped kernel, ...).
- * An op that cannot be expressed (opaque ops, erf, cubic resize, grouped
- * transposed convolutions, ...) is an error naming it, not a silent gap.
+ * conv_transpose as zero-insertion + conv2d with the flipped kernel, erf as
+ * a rational approximation, ...). An op that cannot be expressed (opaque
+ * ops, cubic resize, grouped transposed convolutions, strided slices, ...)
+ * is an error naming it, not a silent gap.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -424,6 +425,35 @@ static lv hard_sigmoid(emitter *e, lv x, double alpha, double beta)
 	return clamp(e, add_scalar(e, mul_scalar(e, x, alpha), beta), 0, 1);
 }
 
+/* erf(x) = sign(x) (1 - poly(t) exp(-x^2)), t = 1 / (1 + p |x|): Abramowitz
+ * and Stegun 7.1.26, |error| < 1.5e-7, below f32 precision near 1. */
+static lv erf_approx(emitter *e, lv x)
+{
+	static const double a[5] = {0.254829592, -0.284496736, 1.421413741, -1.453152027,
+				    1.061405429};
+	lv ax = op1(e, "tosa.abs", x, &x.t);
+	lv t = op1(e, "tosa.reciprocal", add_scalar(e, mul_scalar(e, ax, 0.3275911), 1.0), &x.t);
+	lv poly = mul_scalar(e, t, a[4]);
+	for (int i = 3; i >= 0; i--)
+		poly = op2(e, "tosa.mul", add_scalar(e, poly, a[i]), t);
+	lv ex = op1(e, "tosa.exp", op1(e, "tosa.negate", op2(e, "tosa.mul", ax, ax), &x.t), &x.t);
+	lv y = op1(e, "tosa.negate", add_scalar(e, op2(e, "tosa.mul", poly, ex), -1.0), &x.t);
+	lv ge = op2(e, "tosa.greater_equal", x, const_scalar(e, x.t.dtype, x.t.rank, 0));
+	lv ny = op1(e, "tosa.negate", y, &y.t);
+	lv r = fresh(e, &x.t);
+	put(&e->out, "    %s = \"tosa.select\"(%s, %s, %s) : (%s, %s, %s) -> %s", r.name, ge.name,
+	    y.name, ny.name, ts(&ge.t).s, ts(&y.t).s, ts(&ny.t).s, ts(&x.t).s);
+	end_op(e);
+	return r;
+}
+
+/* 0.5 x (1 + erf(x / sqrt 2)) */
+static lv gelu_erf(emitter *e, lv x)
+{
+	lv er = erf_approx(e, mul_scalar(e, x, 0.7071067811865476));
+	return op2(e, "tosa.mul", mul_scalar(e, x, 0.5), add_scalar(e, er, 1.0));
+}
+
 static int gelu_tanh(emitter *e, lv x, lv *out)
 {
 	/* 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */
@@ -452,7 +482,7 @@ static int act(emitter *e, const char *name, double alpha, double beta, bool ha,
 	else if (!strcmp(name, "tanh"))
 		*out = op1(e, "tosa.tanh", x, &x.t);
 	else if (!strcmp(name, "gelu"))
-		return fail(e, "exact gelu needs erf, which TOSA (MLIR 14) lacks");
+		*out = gelu_erf(e, x);
 	else
 		return fail(e, "unknown activation %s", name);
 	return 0;
@@ -1348,10 +1378,13 @@ static int lower_op(emitter *e, lv *out)
 		*out = op1(e, "tosa.tanh", operand(e, 0), rt);
 		return 0;
 	case NX_OP_ERF:
-		return fail(e, "TOSA (MLIR 14) has no erf");
+		*out = erf_approx(e, operand(e, 0));
+		return 0;
 	case NX_OP_GELU:
-		if (strcmp(nx_attr_s(g, o, "approximate", "none"), "tanh"))
-			return fail(e, "exact gelu needs erf, which TOSA (MLIR 14) lacks");
+		if (strcmp(nx_attr_s(g, o, "approximate", "none"), "tanh")) {
+			*out = gelu_erf(e, operand(e, 0));
+			return 0;
+		}
 		return gelu_tanh(e, operand(e, 0), out);
 	case NX_OP_SOFTPLUS: {
 		lv x = operand(e, 0);

@@ -662,8 +662,12 @@ void nx_run_result_free(nx_run_result *r);
  * (which must be inferred). Used by constant folding. */
 int nx_eval_op(nx_graph *g, uint32_t op, const nx_tensor *in, nx_tensor *out, nx_err *err);
 /* What keep gives: values[v] for every op result and graph input; constants
- * and dead values have data NULL (read constants from the graph). Kinds
- * without a kernel: none but opaque, which nx_run refuses naming the op. */
+ * and dead values have data NULL (read constants from the graph). Every
+ * registry kind has a kernel; opaque ops are refused, naming their op_type.
+ * f16/bf16 values are computed in f32 and rounded at each op's results; i8
+ * weights with attr w_scale are dequantized per output channel. nx_run sets
+ * OpenBLAS to one thread (process-wide): kernels split work over their own
+ * threads instead. */
 
 /* ---- pool.c: worker threads for the interpreter's kernels ---------------- */
 typedef struct nx_pool nx_pool;

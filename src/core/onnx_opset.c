@@ -59,6 +59,14 @@ static int operands(nx_onnx_imp *im, uint32_t n, uint32_t extra, uint32_t *in)
 	for (uint32_t i = 0; i < n; i++)
 		if (nx_onnx_operand(im, i, &in[i]))
 			return -1;
+	/* nex's optional operands are all at the tail (Conv's bias, Gemm's
+	 * C): an absent one before a present one has no meaning here */
+	for (uint32_t i = 0; i + 1 < n; i++)
+		if (in[i] == NX_NONE)
+			for (uint32_t j = i + 1; j < n; j++)
+				if (in[j] != NX_NONE)
+					return nx_onnx_fail(im, "input %u is empty but input %u is not; "
+							    "nex has no optional operand there", i, j);
 	for (size_t i = n + extra; i < nd->n_input; i++)
 		if (nd->input[i] && nd->input[i][0])
 			return nx_onnx_fail(im, "input %zu '%s' is not supported (nex reads %u)", i,

@@ -405,10 +405,8 @@ int nx_target_set(nx_target *t, const char *field, const char *value, nx_err *er
 	nx_target tmp = *t;
 	if (set_field(&tmp, f, value, err))
 		return -1;
-	if (nx_target_validate(&tmp, err)) {
-		nx_err_prefix(err, "--set %s=%s: ", field, value);
+	if (nx_target_validate(&tmp, err))
 		return -1;
-	}
 	*t = tmp;
 	return 0;
 }

@@ -52,7 +52,7 @@ static double numel_out(const nx_graph *g, uint32_t op)
 	return n;
 }
 
-void nxs_prep_op(const nx_graph *g, uint32_t op, nxs_opinv *inv)
+void nxs_prep_op(const nx_graph *g, uint32_t op, const int64_t *plain, nxs_opinv *inv)
 {
 	memset(inv, 0, sizeof *inv);
 	const nx_op *p = nx_opp(g, op);
@@ -66,7 +66,7 @@ void nxs_prep_op(const nx_graph *g, uint32_t op, nxs_opinv *inv)
 		if (v == NX_NONE)
 			continue;
 		if (nx_is_const(g, v)) {
-			int64_t b = nx_type_bytes(nx_vtype(g, v));
+			int64_t b = plain ? plain[g->vals[v].type] : nx_type_bytes(nx_vtype(g, v));
 			inv->weight_bytes += b > 0 ? (double)b : 0;
 		}
 	}

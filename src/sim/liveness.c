@@ -53,7 +53,7 @@ static uint32_t new_buf(nxs_live *l, uint32_t v, uint32_t pos, int64_t size, uin
 	return b;
 }
 
-void nxs_live_build(const nx_graph *g, const nxs_opinv *inv, const int64_t *valloc,
+void nxs_live_build(const nx_graph *g, const nxs_opinv *inv, const int64_t *talloc,
 		    nxs_live *l)
 {
 	free(l->buf_of);
@@ -61,13 +61,16 @@ void nxs_live_build(const nx_graph *g, const nxs_opinv *inv, const int64_t *vall
 	l->n_vals = g->n_vals;
 	l->buf_of = nx_xmalloc((size_t)(g->n_vals ? g->n_vals : 1) * sizeof *l->buf_of);
 	memset(l->buf_of, 0xff, (size_t)g->n_vals * sizeof *l->buf_of);
-	l->bufs = nx_xmalloc((size_t)(g->n_vals ? g->n_vals : 1) * sizeof *l->bufs);
+	uint32_t cap = g->n_inputs;
+	for (uint32_t p = 0; p < l->n_pos; p++)
+		cap += nx_opp(g, l->op_at[p])->n_out;
+	l->bufs = nx_xmalloc((size_t)(cap ? cap : 1) * sizeof *l->bufs);
 	l->n_bufs = 0;
 	uint32_t last = l->n_pos ? l->n_pos - 1 : 0;
 	for (uint32_t i = 0; i < g->n_inputs; i++) {
 		uint32_t v = g->inputs[i];
 		if (!nx_is_const(g, v) && l->buf_of[v] == NX_NONE)
-			new_buf(l, v, 0, valloc[v], NXS_WHY_IO);
+			new_buf(l, v, 0, talloc[g->vals[v].type], NXS_WHY_IO);
 	}
 	for (uint32_t p = 0; p < l->n_pos; p++) {
 		uint32_t o = l->op_at[p];
@@ -87,8 +90,10 @@ void nxs_live_build(const nx_graph *g, const nxs_opinv *inv, const int64_t *vall
 			l->buf_of[nx_result(g, o, 0)] = src == NX_NONE ? NX_NONE : l->buf_of[src];
 			continue;
 		}
-		for (uint32_t i = 0; i < op->n_out; i++)
-			new_buf(l, nx_result(g, o, i), p, valloc[nx_result(g, o, i)], why);
+		for (uint32_t i = 0; i < op->n_out; i++) {
+			uint32_t v = nx_result(g, o, i);
+			new_buf(l, v, p, talloc[g->vals[v].type], why);
+		}
 	}
 	for (uint32_t i = 0; i < g->n_outputs; i++) {
 		uint32_t b = l->buf_of[g->outputs[i]];

@@ -62,12 +62,13 @@ double nxs_array_cycles(const nx_target *t, int dtype, int64_t batch, int64_t n_
 /* What an op needs from the hardware, read once from the graph, so that the
  * check against a target is arithmetic. */
 typedef struct nxs_limits {
-	int64_t kernel, pad, groups;   /* conv-like: largest kernel dim, pad, groups */
-	int64_t pool_kernel, pool_stride;
-	int64_t hw, c;                 /* largest H/W and C over operands and results */
-	int64_t rank;                  /* most non-unit dims over operands and results */
-	double upsample;               /* resize: largest scale factor */
-	uint8_t dilated, bcast_nd, dtype_bad, downsample_odd;
+	int32_t kernel, pad, groups;   /* conv-like: largest kernel dim, pad, groups */
+	int32_t pool_kernel, pool_stride;
+	int32_t hw, c;                 /* largest H/W and C over operands and results
+					* (clamped to INT32_MAX) */
+	int32_t rank;                  /* most non-unit dims over operands and results */
+	float upsample;                /* resize: largest scale factor */
+	uint8_t dilated, bcast_nd, dtype_bad;
 	uint8_t bad_dtype;             /* the offending nx_dtype when dtype_bad */
 } nxs_limits;
 void nxs_limits_of(const nx_graph *g, uint32_t op, nxs_limits *l);
@@ -105,14 +106,14 @@ typedef struct nxs_opinv {
 	int64_t n_ofmap, window, filters, batch; /* MAC ops as GEMMs */
 	double macs;                 /* multiply-accumulates */
 	double elem_ops;             /* element operations (vector unit or CPU) */
-	double passes;               /* sweeps over the data (vector ops) */
-	double nt_sp, nt_c;          /* tiles over spatial/rows and channels (attr tile) */
-	double nt_pix;               /* of nt_sp, the tiles that cut the streamed rows */
-	double halo;                 /* input re-read factor from tile halos */
 	double weight_bytes;         /* constant operands, as stored */
-	double in_bytes, out_bytes;  /* activation operands / results, as stored */
-	double in_sram, in_dram;     /* in_bytes by where the memory plan put them */
-	double out_sram, out_dram;
+	float passes;                /* sweeps over the data (vector ops) */
+	float nt_sp, nt_c;           /* tiles over spatial/rows and channels (attr tile) */
+	float nt_pix;                /* of nt_sp, the tiles that cut the streamed rows */
+	float halo;                  /* input re-read factor from tile halos */
+	double in_sram, in_dram;     /* activation operand bytes, by where the memory
+				      * plan put them */
+	double out_sram, out_dram;   /* result bytes, likewise */
 	nxs_limits lim;
 } nxs_opinv;
 
@@ -132,8 +133,9 @@ typedef struct nxs_cost {
 	double e_mac, e_sram, e_dram, e_static, e_cpu; /* pJ */
 } nxs_cost;
 
-/* Fills inv from the graph (target-independent parts). */
-void nxs_prep_op(const nx_graph *g, uint32_t op, nxs_opinv *inv);
+/* Fills inv from the graph (target-independent parts). plain, if not NULL,
+ * is the packed byte size by type id (a cache for weight sizes). */
+void nxs_prep_op(const nx_graph *g, uint32_t op, const int64_t *plain, nxs_opinv *inv);
 /* The cost of one op from its invariants on target t. */
 void nxs_cost_op(const nxs_opinv *inv, const nx_target *t, nxs_cost *c);
 /* Family parts: prep fills geometry and work, cost fills the compute term
@@ -191,9 +193,9 @@ typedef struct nxs_live {
 } nxs_live;
 /* Positions only (op_at, pos_of); bufs empty. */
 void nxs_live_positions(const nx_graph *g, nxs_live *l);
-/* Buffers of every non-constant value: sizes from vbytes_alloc (by value
- * id), views from inv[pos].view, forced DRAM from inv[pos].cpu. */
-void nxs_live_build(const nx_graph *g, const nxs_opinv *inv, const int64_t *valloc,
+/* Buffers of every non-constant value: sizes from talloc (allocation bytes
+ * by type id), views from inv[pos].view, forced DRAM from inv[pos].cpu. */
+void nxs_live_build(const nx_graph *g, const nxs_opinv *inv, const int64_t *talloc,
 		    nxs_live *l);
 void nxs_live_free(nxs_live *l);
 
@@ -209,11 +211,13 @@ typedef struct nxs_interval {
  * below it gets offset -1. Returns the heap size. */
 int64_t nxs_plan_bestfit(const nxs_interval *iv, uint32_t n, int64_t align, int64_t capacity,
 			 int64_t *offset);
-/* Best fit with boosting: plain best fit (its heap in *first), then up to
- * `rounds` re-plans that place first every buffer that ever ended above the
- * lower bound; the smallest heap is kept (offsets of that plan). */
-int64_t nxs_plan_bestfit_boost(const nxs_interval *iv, uint32_t n, int64_t align, int rounds,
-			       int64_t *offset, int64_t *first);
+/* Best fit with search: plain best fit (its heap in *first), then, while
+ * above the lower bound lb (-1: computed here), best fit by decreasing live
+ * area, re-plans that put first the buffers that ended above it, and
+ * restarts in jittered size orders (fixed seed); the smallest heap is kept
+ * (offsets of that plan). */
+int64_t nxs_plan_bestfit_search(const nxs_interval *iv, uint32_t n, int64_t align, int64_t lb,
+				int64_t *offset, int64_t *first);
 /* First fit in schedule order (start time): the lowest gap that holds it. */
 int64_t nxs_plan_firstfit(const nxs_interval *iv, uint32_t n, int64_t align, int64_t *offset);
 /* Max over time of the bytes live at once: no plan can use less. */
@@ -222,7 +226,7 @@ int64_t nxs_plan_lower_bound(const nxs_interval *iv, uint32_t n);
 /* A heap simulator in XLA's style: Alloc/Free events, one time step each,
  * then Finish plans every buffer. ids are the caller's (dense, small). */
 typedef enum nxs_algo {
-	NXS_ALGO_BESTFIT, NXS_ALGO_FIRSTFIT, NXS_ALGO_BOOST, NXS_ALGO_COUNT
+	NXS_ALGO_BESTFIT, NXS_ALGO_FIRSTFIT, NXS_ALGO_SEARCH, NXS_ALGO_COUNT
 } nxs_algo;
 const char *nxs_algo_name(int a);
 typedef struct nxs_heap nxs_heap;
@@ -236,7 +240,7 @@ void nxs_heap_free(nxs_heap *h);
 typedef struct nxs_memplan {
 	int64_t lower_bound;          /* max live bytes */
 	int64_t peak_algo[NXS_ALGO_COUNT]; /* single-arena heap size per algorithm */
-	int64_t peak;                 /* the smaller: the plan taken */
+	int64_t peak;                 /* the smallest: the plan taken */
 	uint8_t algo;                 /* which one */
 	int64_t sram_peak, dram_peak; /* arena sizes after placement */
 	int64_t spilled_bytes;        /* SRAM-eligible buffers that found no room */
@@ -252,7 +256,6 @@ void nxs_memplan_place(nxs_live *l, const nx_target *t, nxs_memplan *mp);
 void nxs_memplan_free(nxs_memplan *mp);
 
 /* ---- timeline.c: the schedule on the NE, its DMA and the CPU -------------- */
-enum { NXS_TRACK_NE, NXS_TRACK_DMA, NXS_TRACK_CPU };
 typedef struct nxs_slot {
 	double start, end;        /* cycles */
 	double stall;             /* waiting for the weight DMA */

@@ -24,8 +24,8 @@ struct nxs_sim {
 	unsigned redo;
 	nxs_live live;
 	nxs_opinv *inv;      /* by position */
-	int64_t *vbytes;     /* by value id: bytes as stored */
-	int64_t *valloc;     /* by value id: bytes allocated */
+	int64_t *tbytes;     /* by type id: bytes as stored */
+	int64_t *talloc;     /* by type id: bytes allocated */
 	nxs_cost *cost;      /* by position */
 	nxs_memplan mp;
 	nxs_timeline tl;
@@ -38,18 +38,6 @@ static int type_known(const nx_graph *g, uint32_t v)
 
 nxs_sim *nxs_sim_new(const nx_graph *g, nx_err *err)
 {
-	NX_FOR_OPS(g, o) {
-		const nx_op *p = nx_opp(g, o);
-		for (uint32_t i = 0; i < p->n_in + p->n_out; i++) {
-			uint32_t v = i < p->n_in ? nx_operand(g, o, i) : nx_result(g, o, i - p->n_in);
-			if (v == NX_NONE || type_known(g, v))
-				continue;
-			const char *res = p->n_out ? nx_vname(g, nx_result(g, o, 0)) : "?";
-			nx_err_set(err, "op %%%s (%s): the type of %%%s is not known (run shape "
-				   "inference first)", res, nx_op_name(g, o), nx_vname(g, v));
-			return NULL;
-		}
-	}
 	for (uint32_t i = 0; i < g->n_inputs; i++)
 		if (!type_known(g, g->inputs[i])) {
 			nx_err_set(err, "graph input %%%s has no type", nx_vname(g, g->inputs[i]));
@@ -59,12 +47,32 @@ nxs_sim *nxs_sim_new(const nx_graph *g, nx_err *err)
 	s->g = g;
 	nxs_live_positions(g, &s->live);
 	uint32_t n = s->live.n_pos;
-	s->inv = nx_xcalloc(n ? n : 1, sizeof *s->inv);
-	s->cost = nx_xcalloc(n ? n : 1, sizeof *s->cost);
-	for (uint32_t p = 0; p < n; p++)
-		nxs_prep_op(g, s->live.op_at[p], &s->inv[p]);
-	s->vbytes = nx_xcalloc(g->n_vals ? g->n_vals : 1, sizeof *s->vbytes);
-	s->valloc = nx_xcalloc(g->n_vals ? g->n_vals : 1, sizeof *s->valloc);
+	/* Every entry is written before it is read (prep here, costs and sizes
+	 * in the first run): no need to zero 100k-op arrays. */
+	s->inv = nx_xmalloc((size_t)(n ? n : 1) * sizeof *s->inv);
+	s->cost = nx_xmalloc((size_t)(n ? n : 1) * sizeof *s->cost);
+	int64_t *plain = nx_xmalloc((size_t)(g->n_types ? g->n_types : 1) * sizeof *plain);
+	for (uint32_t k = 0; k < g->n_types; k++)
+		plain[k] = k ? nx_type_bytes(nx_type_at(g, k)) : 0;
+	for (uint32_t p = 0; p < n; p++) {
+		uint32_t o = s->live.op_at[p];
+		const nx_op *op = nx_opp(g, o);
+		for (uint32_t i = 0; i < op->n_in + op->n_out; i++) {
+			uint32_t v = i < op->n_in ? nx_operand(g, o, i) : nx_result(g, o, i - op->n_in);
+			if (v == NX_NONE || type_known(g, v))
+				continue;
+			const char *res = op->n_out ? nx_vname(g, nx_result(g, o, 0)) : "?";
+			nx_err_set(err, "op %%%s (%s): the type of %%%s is not known (run shape "
+				   "inference first)", res, nx_op_name(g, o), nx_vname(g, v));
+			nxs_sim_free(s);
+			free(plain);
+			return NULL;
+		}
+		nxs_prep_op(g, o, plain, &s->inv[p]);
+	}
+	free(plain);
+	s->tbytes = nx_xmalloc((size_t)(g->n_types ? g->n_types : 1) * sizeof *s->tbytes);
+	s->talloc = nx_xmalloc((size_t)(g->n_types ? g->n_types : 1) * sizeof *s->talloc);
 	return s;
 }
 
@@ -76,8 +84,8 @@ void nxs_sim_free(nxs_sim *s)
 	nxs_memplan_free(&s->mp);
 	nxs_timeline_free(&s->tl);
 	free(s->inv);
-	free(s->vbytes);
-	free(s->valloc);
+	free(s->tbytes);
+	free(s->talloc);
 	free(s->cost);
 	free(s);
 }
@@ -100,31 +108,26 @@ static bool same_support(const nx_target *a, const nx_target *b)
 static int do_sizes(nxs_sim *s, const nx_target *t, nx_err *err)
 {
 	const nx_graph *g = s->g;
-	for (uint32_t v = 0; v < g->n_vals; v++) {
-		s->vbytes[v] = s->valloc[v] = 0;
-		if ((g->vals[v].flags & NX_V_DEAD) || !type_known(g, v))
-			continue;
-		s->vbytes[v] = nxs_type_bytes(nx_vtype(g, v), t);
-		s->valloc[v] = nxs_alloc_bytes(nx_vtype(g, v), t);
-		if (s->vbytes[v] < 0 || s->valloc[v] < 0) {
-			nx_err_set(err, "value %%%s: its size in bytes overflows", nx_vname(g, v));
-			return -1;
-		}
+	/* Types are interned: size each distinct type once; values look their
+	 * size up by type id. */
+	bool bad = false;
+	for (uint32_t k = 0; k < g->n_types; k++) {
+		const nx_type *ty = nx_type_at(g, k);
+		bool known = k != 0 && ty->dtype < NX_DTYPE_COUNT;
+		s->tbytes[k] = known ? nxs_type_bytes(ty, t) : 0;
+		s->talloc[k] = known ? nxs_alloc_bytes(ty, t) : 0;
+		bad |= s->tbytes[k] < 0 || s->talloc[k] < 0;
 	}
-	for (uint32_t p = 0; p < s->live.n_pos; p++) {
-		nxs_opinv *iv = &s->inv[p];
-		uint32_t o = iv->op;
-		const nx_op *op = nx_opp(g, o);
-		iv->view = (uint8_t)nxs_op_is_view(g, o, t);
-		iv->in_bytes = iv->out_bytes = 0;
-		for (uint32_t i = 0; i < op->n_in; i++) {
-			uint32_t v = nx_operand(g, o, i);
-			if (v != NX_NONE && !nx_is_const(g, v))
-				iv->in_bytes += (double)s->vbytes[v];
+	if (bad)
+		for (uint32_t v = 0; v < g->n_vals; v++) {
+			uint32_t k = g->vals[v].type;
+			if (!(g->vals[v].flags & NX_V_DEAD) && (s->tbytes[k] < 0 || s->talloc[k] < 0)) {
+				nx_err_set(err, "value %%%s: its size in bytes overflows", nx_vname(g, v));
+				return -1;
+			}
 		}
-		for (uint32_t i = 0; i < op->n_out; i++)
-			iv->out_bytes += (double)s->vbytes[nx_result(g, o, i)];
-	}
+	for (uint32_t p = 0; p < s->live.n_pos; p++)
+		s->inv[p].view = (uint8_t)nxs_op_is_view(g, s->inv[p].op, t);
 	return 0;
 }
 
@@ -154,7 +157,7 @@ static void do_split(nxs_sim *s)
 				continue;
 			uint32_t b = l->buf_of[v];
 			bool dram = b == NX_NONE || l->bufs[b].level == NXS_DRAM;
-			double bytes = (double)s->vbytes[v];
+			double bytes = (double)s->tbytes[g->vals[v].type];
 			if (in)
 				*(dram ? &iv->in_dram : &iv->in_sram) += bytes;
 			else
@@ -173,7 +176,6 @@ int nxs_sim_run(nxs_sim *s, const nx_target *t, nx_err *err)
 	bool plan = sizes || support;
 	bool place = plan || s->t.sram != t->sram;
 	s->redo = NXS_REDO_COST;
-	double T0 = nx_now();
 	if (sizes) {
 		if (do_sizes(s, t, err)) {
 			s->have_t = false;
@@ -181,31 +183,22 @@ int nxs_sim_run(nxs_sim *s, const nx_target *t, nx_err *err)
 		}
 		s->redo |= NXS_REDO_SIZES;
 	}
-	double T1 = nx_now();
 	if (support) {
 		do_support(s, t);
 		s->redo |= NXS_REDO_SUPPORT;
 	}
-	double T2 = nx_now();
 	if (plan) {
-		nxs_live_build(s->g, s->inv, s->valloc, &s->live);
-	}
-	double T3 = nx_now();
-	if (plan)
+		nxs_live_build(s->g, s->inv, s->talloc, &s->live);
 		nxs_memplan_arena(&s->live, t, &s->mp);
-	double T4 = nx_now();
+	}
 	if (place) {
 		nxs_memplan_place(&s->live, t, &s->mp);
 		do_split(s);
 		s->redo |= NXS_REDO_PLAN;
 	}
-	double T5 = nx_now();
 	for (uint32_t p = 0; p < s->live.n_pos; p++)
 		nxs_cost_op(&s->inv[p], t, &s->cost[p]);
-	double T6 = nx_now();
 	nxs_timeline_run(s->cost, s->live.n_pos, t, &s->tl);
-	double T7 = nx_now();
-	fprintf(stderr, "sizes %.2f support %.2f live %.2f arena %.2f place %.2f cost %.2f tl %.2f\n", (T1-T0)*1e3, (T2-T1)*1e3, (T3-T2)*1e3, (T4-T3)*1e3, (T5-T4)*1e3, (T6-T5)*1e3, (T7-T6)*1e3);
 	s->t = *t;
 	s->have_t = true;
 	return 0;

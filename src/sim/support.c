@@ -25,6 +25,14 @@ static int64_t max64(int64_t a, int64_t b)
 	return a > b ? a : b;
 }
 
+/* a limit field: the larger of the two, clamped to int32 */
+static int32_t max32(int32_t a, int64_t b)
+{
+	if (b > INT32_MAX)
+		b = INT32_MAX;
+	return a > b ? a : (int32_t)b;
+}
+
 static bool ne_dtype(int dt)
 {
 	return dt == NX_F16 || dt == NX_F32 || dt == NX_BF16 || dt == NX_I8 || dt == NX_U8;
@@ -33,12 +41,12 @@ static bool ne_dtype(int dt)
 static void tensor_limits(const nx_type *t, nxs_limits *l)
 {
 	nxs_bchw d = nxs_bchw_of(t);
-	l->hw = max64(l->hw, max64(d.h, d.w));
-	l->c = max64(l->c, d.c);
+	l->hw = max32(l->hw, max64(d.h, d.w));
+	l->c = max32(l->c, d.c);
 	int64_t nonunit = 0;
 	for (int i = 0; i < t->rank; i++)
 		nonunit += t->dims[i] != 1;
-	l->rank = max64(l->rank, nonunit);
+	l->rank = max32(l->rank, nonunit);
 	if (!ne_dtype(t->dtype) && !l->dtype_bad) {
 		l->dtype_bad = 1;
 		l->bad_dtype = t->dtype;
@@ -65,18 +73,18 @@ static void window_limits(const nx_graph *g, uint32_t op, bool conv, nxs_limits 
 			k = max64(k, w->dims[i]);
 	}
 	v = nx_attr_ints(g, op, "pads", &n);
-	l->pad = max64(l->pad, max_of(v, n));
+	l->pad = max32(l->pad, max_of(v, n));
 	v = nx_attr_ints(g, op, "dilations", &n);
 	for (uint32_t i = 0; i < n; i++)
 		if (v[i] > 1)
 			l->dilated = 1;
 	if (conv) {
-		l->kernel = max64(l->kernel, k);
-		l->groups = max64(l->groups, nx_attr_i(g, op, "group", 1));
+		l->kernel = max32(l->kernel, k);
+		l->groups = max32(l->groups, nx_attr_i(g, op, "group", 1));
 	} else {
-		l->pool_kernel = max64(l->pool_kernel, k);
+		l->pool_kernel = max32(l->pool_kernel, k);
 		v = nx_attr_ints(g, op, "strides", &n);
-		l->pool_stride = max64(l->pool_stride, max_of(v, n));
+		l->pool_stride = max32(l->pool_stride, max_of(v, n));
 	}
 }
 
@@ -124,7 +132,7 @@ void nxs_limits_of(const nx_graph *g, uint32_t op, nxs_limits *l)
 		const nx_type *a = nx_vtype(g, nx_operand(g, op, 0));
 		const nx_type *b = nx_vtype(g, nx_result(g, op, 0));
 		for (int i = 0; i < a->rank && i < b->rank; i++) {
-			double f = (double)b->dims[i] / (double)a->dims[i];
+			float f = (float)((double)b->dims[i] / (double)a->dims[i]);
 			if (f > l->upsample)
 				l->upsample = f;
 		}
@@ -171,8 +179,9 @@ bool nxs_limits_ok(int kind, const nxs_limits *l, const nx_target *t, char *reas
 	if (l->pool_stride > t->max_pool_stride)
 		NO("pool stride %lld > max_pool_stride %lld", (long long)l->pool_stride,
 		   (long long)t->max_pool_stride);
-	if (l->upsample > (double)t->max_upsample)
-		NO("resize by %gx > max_upsample %lld", l->upsample, (long long)t->max_upsample);
+	if ((double)l->upsample > (double)t->max_upsample)
+		NO("resize by %gx > max_upsample %lld", (double)l->upsample,
+		   (long long)t->max_upsample);
 #undef NO
 ok:
 	if (reason && n)

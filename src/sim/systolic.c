@@ -79,25 +79,63 @@ double nxs_array_cycles(const nx_target *t, int dtype, int64_t batch, int64_t n_
 			*mapping = 0;
 		return 0;
 	}
-	/* The cores share out the folds of every GEMM in the batch; when there
-	 * are fewer folds than cores, the output pixels are split p ways too
-	 * (each part is a GEMM with fewer pixels, so more fill per pixel). The
-	 * compiler is assumed to take the cheapest p. */
-	double best = -1, best_map = 0;
-	for (int64_t p = 1; p <= t->cores; p++) {
-		if (t->cores % p || (p > 1 && p > n_ofmap))
-			continue;
-		nxs_systolic s;
-		nxs_systolic_gemm((int)t->dataflow, rows, cols, cdiv(n_ofmap, p), window, filters, &s);
-		double units = (double)batch * (double)s.row_folds * (double)s.col_folds * (double)p;
-		double per_core = ceil(units / (double)t->cores);
-		double cyc = per_core * ((s.cycles + 1) / ((double)s.row_folds * (double)s.col_folds)) - 1;
+	/* The cores share out the folds of every GEMM in the batch; when that
+	 * leaves cores idle or unevenly loaded, the output pixels are split p
+	 * ways too (each part is a GEMM with fewer pixels, so more fill per
+	 * pixel). The compiler is assumed to take the cheapest p. The folds
+	 * and per-fold cycles are nxs_systolic_gemm's, inlined: this runs once
+	 * per MAC op on every re-cost. */
+	int64_t cores = t->cores, div[64], n_div = 0;
+	for (int64_t d = 1; d * d <= cores && n_div < 62; d++)
+		if (cores % d == 0) {
+			div[n_div++] = d;
+			if (d * d != cores)
+				div[n_div++] = cores / d;
+		}
+	/* ascending, small: insertion sort */
+	for (int64_t i = 1; i < n_div; i++)
+		for (int64_t j = i; j > 0 && div[j - 1] > div[j]; j--) {
+			int64_t x = div[j];
+			div[j] = div[j - 1];
+			div[j - 1] = x;
+		}
+	int df = (int)t->dataflow;
+	int64_t fill = df == NX_DF_OS ? rows + cols - 2 : 2 * rows + cols - 2;
+	/* WS folds do not depend on the pixel split: only T does. */
+	double ws_folds = (double)cdiv(window, rows) * (double)cdiv(filters, cols);
+	double best = -1;
+	int64_t best_p = 1;
+	for (int64_t k = 0; k < n_div; k++) {
+		int64_t p = div[k];
+		if (p > 1 && p > n_ofmap)
+			break;
+		int64_t px = cdiv(n_ofmap, p), tt;
+		double folds;
+		switch (df) {
+		case NX_DF_OS:
+			folds = (double)cdiv(px, rows) * (double)cdiv(filters, cols), tt = window;
+			break;
+		case NX_DF_IS:
+			folds = (double)cdiv(window, rows) * (double)cdiv(px, cols), tt = filters;
+			break;
+		default:
+			folds = ws_folds, tt = px;
+			break;
+		}
+		double units = (double)batch * folds * (double)p;
+		double cyc = ceil(units / (double)cores) * (double)(fill + tt) - 1;
 		if (best < 0 || cyc < best) {
 			best = cyc;
-			best_map = s.mapping_eff;
+			best_p = p;
 		}
+		if (units >= 64.0 * (double)cores || fmod(units, (double)cores) == 0)
+			break; /* balanced already: more splits only add fill */
 	}
-	if (mapping)
-		*mapping = best_map;
+	if (mapping) {
+		nxs_systolic s;
+		nxs_systolic_gemm((int)t->dataflow, rows, cols, cdiv(n_ofmap, best_p), window, filters,
+				  &s);
+		*mapping = s.mapping_eff;
+	}
 	return best;
 }

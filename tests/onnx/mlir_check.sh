@@ -57,7 +57,7 @@ while [ $# -gt 0 ]; do
 		mlir-opt-14 --arith-bufferize --linalg-bufferize --std-bufferize --tensor-bufferize \
 			--func-bufferize --finalizing-bufferize --convert-bufferization-to-memref |
 		mlir-opt-14 --convert-linalg-to-loops --lower-affine --convert-scf-to-std \
-			--arith-expand --convert-memref-to-llvm --convert-math-to-llvm \
+			--arith-expand --convert-memref-to-llvm --convert-math-to-llvm --convert-math-to-libm \
 			--convert-arith-to-llvm --convert-std-to-llvm --reconcile-unrealized-casts |
 		mlir-cpu-runner-14 -e entry -entry-point-result=f32 \
 			${NEX_MLIR_SHLIB:+-shared-libs=$NEX_MLIR_SHLIB} 2>&1); then

@@ -340,6 +340,23 @@ static ob *fixture(const char *name)
 		ob_output(b, "cc", OB_F32, NULL);
 		ob_output(b, "ex", OB_F32, NULL);
 		ob_output(b, "lr", OB_F32, NULL);
+	} else if (!strcmp(name, "unary")) {
+		ob_input(b, "x", OB_F32, "3,7");
+		ob_node(b, "Erf", "x", "er");
+		ob_node(b, "Sqrt", "er", "sq");           /* NaN for erf < 0: use |x| */
+		ob_node(b, "Abs", "x", "ab");
+		ob_node(b, "Sqrt", "ab", "sa");
+		ob_node(b, "Softplus", "x", "sp");
+		ob_node(b, "Tanh", "x", "th");
+		ob_node(b, "Sigmoid", "th", "sg");
+		ob_init_f32(b, "two", "", (float[]){2.0f}, 1);
+		ob_node(b, "Pow", "sg,two", "pw");
+		ob_f(b, ob_node(b, "HardSigmoid", "x", "hs"), "alpha", 0.3f);
+		ob_node(b, "Max", "x,pw,hs", "mx");
+		ob_output(b, "er", OB_F32, NULL);
+		ob_output(b, "sa", OB_F32, NULL);
+		ob_output(b, "sp", OB_F32, NULL);
+		ob_output(b, "mx", OB_F32, NULL);
 	} else {
 		ob_free(b);
 		return NULL;
@@ -348,7 +365,7 @@ static ob *fixture(const char *name)
 }
 
 static const char *const fixtures[] = {"conv", "depthwise", "conv_transpose", "pools", "resize",
-				       "norms", "matmul", "shapes", NULL};
+				       "norms", "matmul", "shapes", "unary", NULL};
 
 /* ---- MLIR ---- */
 

@@ -863,6 +863,8 @@ static void test_conv(void)
 	static const convp cases[] = {
 		/* 1x1 straight to GEMM, big enough to split over the pool */
 		{2, 1, 16, 24, 1, {40, 40}, {1, 1}, {1, 1}, {1, 1}, {0, 0, 0, 0}, NULL},
+		/* 1x1 on a small image with many channels: split by channels */
+		{2, 1, 64, 50, 1, {10, 10}, {1, 1}, {1, 1}, {1, 1}, {0, 0, 0, 0}, "relu"},
 		/* 3x3, pad 1: im2col */
 		{2, 2, 5, 7, 1, {9, 11}, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, "relu"},
 		/* groups, dilations, strides, asymmetric pads */
@@ -1091,6 +1093,87 @@ static void test_gemm(void)
 	expect(g, o, s, "f32[2,2]", W(11, 8, 0, 0), 0);
 	free_all(s, 3);
 	nx_graph_free(g);
+}
+
+/* ---- int8 weights (quantize-int8's w_scale) ------------------------------------------ */
+
+/* Each MAC kind with an i8 weight and w_scale must equal the same op on
+ * the f32 weight Wq * scale[channel], the channel laid out as
+ * quantize-int8 does. */
+static void test_quantized(void)
+{
+	static const struct {
+		int kind;
+		const char *x, *w;
+		int64_t nch, group;
+		bool transb;
+	} cases[] = {
+		{NX_OP_CONV, "f32[1,4,5,5]", "i8[6,2,3,3]", 6, 2, false},
+		{NX_OP_CONV_TRANSPOSE, "f32[1,4,3,3]", "i8[4,3,2,2]", 6, 2, false},
+		{NX_OP_GEMM, "f32[2,5]", "i8[3,5]", 3, 1, true},
+		{NX_OP_GEMM, "f32[2,5]", "i8[5,3]", 3, 1, false},
+		{NX_OP_MATMUL, "f32[2,3,5]", "i8[5,4]", 4, 1, false},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char wf[64];
+		snprintf(wf, sizeof wf, "f32%s", strchr(cases[i].w, '['));
+		nx_tensor x = mk_rand(cases[i].x), q = mk_rand(cases[i].w), f = mk_rand(wf);
+		float scale[8];
+		for (int c = 0; c < cases[i].nch; c++)
+			scale[c] = 0.01f * (float)(c + 1);
+		int64_t n = nx_tensor_numel(&q);
+		const nx_type *t = &q.type;
+		for (int64_t e = 0; e < n; e++) {
+			int8_t v = (int8_t)((e * 37) % 255 - 127);
+			((int8_t *)q.data)[e] = v;
+			int64_t c;
+			if (cases[i].kind == NX_OP_CONV) {
+				c = e / (n / t->dims[0]);
+			} else if (cases[i].kind == NX_OP_CONV_TRANSPOSE) {
+				int64_t per = n / (t->dims[0] * t->dims[1]);
+				int64_t ci = e / (t->dims[1] * per), j = (e / per) % t->dims[1];
+				c = ci / (t->dims[0] / cases[i].group) * t->dims[1] + j;
+			} else {
+				c = cases[i].transb ? e / t->dims[1] : e % t->dims[t->rank - 1];
+			}
+			((float *)f.data)[e] = v * scale[c];
+		}
+		nx_tensor outs[2];
+		for (int quant = 0; quant < 2; quant++) {
+			uint32_t o;
+			nx_graph *g = one_op(cases[i].kind, &o, 1, 1, cases[i].x);
+			nx_tensor *w = quant ? &q : &f;
+			uint32_t wc = nx_const_new(g, "w", nx_blob_new_copy(&w->type, w->data), NULL);
+			nx_op_set_operands(g, o, (uint32_t[]){g->inputs[0], wc}, 2);
+			if (cases[i].group > 1)
+				nx_attr_set_i(g, o, "group", cases[i].group);
+			if (cases[i].transb)
+				nx_attr_set_i(g, o, "transB", 1);
+			if (quant)
+				nx_attr_set_floats(g, o, "w_scale", scale, (uint32_t)cases[i].nch);
+			nx_run_result r;
+			nx_err e;
+			int rc = run(g, o, &x, &r, &e);
+			if (rc)
+				fprintf(stderr, "  case %zu (%s): %s\n", i, quant ? "i8" : "f32", e.msg);
+			CHECK_EQ_INT(rc, 0);
+			outs[quant] = rc ? nx_tensor_alloc(&(nx_type){.dtype = NX_F32}) : r.outputs[0];
+			if (!rc) {
+				r.outputs[0].data = NULL;
+				nx_run_result_free(&r);
+			}
+			nx_graph_free(g);
+		}
+		bool same = nx_tensor_numel(&outs[0]) == nx_tensor_numel(&outs[1]) &&
+			    maxdiff(&outs[1], outs[0].data) == 0;
+		if (!same)
+			fprintf(stderr, "  case %zu: i8 result differs\n", i);
+		CHECK(same);
+		free_all(outs, 2);
+		nx_tensor_free(&x);
+		nx_tensor_free(&q);
+		nx_tensor_free(&f);
+	}
 }
 
 /* ---- pooling ------------------------------------------------------------------------ */
@@ -1378,6 +1461,7 @@ static const check_case cases[] = {
 	{"conv_transpose", test_conv_transpose},
 	{"matmul", test_matmul},
 	{"gemm", test_gemm},
+	{"quantized", test_quantized},
 	{"pool", test_pool},
 	{"run_memory", test_run_memory},
 	{"run_errors", test_run_errors},

@@ -227,6 +227,44 @@ static void json_forms(void)
 	CHECK(nx_target_resolve("/nonexistent/t.json", &b, &e) == -1);
 }
 
+/* docs/ne-model.md has a row for every field ("| `name` |"). */
+static void docs_complete(void)
+{
+	char path[1024];
+	const char *src = getenv("NEX_SRC");
+	if (src && *src) {
+		snprintf(path, sizeof path, "%s/docs/ne-model.md", src);
+	} else {
+		/* this file is tests/unit/test_sim_target.c under the source root */
+		const char *f = __FILE__, *cut = strstr(f, "tests/unit/");
+		snprintf(path, sizeof path, "%.*sdocs/ne-model.md", cut ? (int)(cut - f) : 0, f);
+	}
+	nx_err e;
+	size_t len;
+	char *doc = nx_read_file(path, &len, &e);
+	CHECK(doc != NULL);
+	if (!doc) {
+		fprintf(stderr, "%s\n", e.msg);
+		return;
+	}
+	size_t nf;
+	const nx_target_field *f = nx_target_fields(&nf);
+	for (size_t i = 0; i < nf; i++) {
+		char row[64];
+		snprintf(row, sizeof row, "| `%s` |", f[i].name);
+		if (!strstr(doc, row))
+			fprintf(stderr, "docs/ne-model.md: no row for field %s\n", f[i].name);
+		CHECK(strstr(doc, row) != NULL);
+	}
+	for (size_t i = 0; i < nx_target_preset_count(); i++) {
+		char name[64];
+		snprintf(name, sizeof name, "`%s`", nx_target_preset_at(i)->name);
+		if (strncmp(nx_target_preset_at(i)->name, "scalesim", 8))
+			CHECK(strstr(doc, name) != NULL);
+	}
+	free(doc);
+}
+
 int main(int argc, char **argv)
 {
 	static const check_case cases[] = {
@@ -235,6 +273,7 @@ int main(int argc, char **argv)
 		{"set_errors", set_errors},
 		{"round_trips", round_trips},
 		{"json_forms", json_forms},
+		{"docs_complete", docs_complete},
 		{NULL, NULL},
 	};
 	return check_main(cases, argc, argv);
