@@ -37,24 +37,6 @@ static const char help[] =
 	"Prints per output: name, type, min/max/mean (and NaN/inf counts), then the\n"
 	"time of nx_run.\n";
 
-/* xorshift64*: the same inputs for the same seed on every machine. */
-static double next_unit(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return (double)((*s * 2685821657736338717ull) >> 11) / 9007199254740992.0;
-}
-
-static nx_tensor random_input(const nx_type *t, uint64_t *state, double lo, double hi)
-{
-	nx_tensor x = nx_tensor_alloc(t);
-	if (nx_dtype_is_float(t->dtype))
-		for (int64_t i = 0; i < nx_tensor_numel(&x); i++)
-			nx_tensor_set(&x, i, lo + (hi - lo) * next_unit(state));
-	return x;
-}
-
 static bool exists(const char *path)
 {
 	struct stat st;
@@ -315,7 +297,7 @@ int nxc_run(int argc, char **argv)
 			if (load_input(g, k, in_dir, &ins[k]))
 				goto out;
 		} else {
-			ins[k] = random_input(t, &state, lo, hi);
+			ins[k] = nx_tensor_random(t, &state, lo, hi);
 		}
 	}
 	if (save_dir) {

@@ -131,20 +131,6 @@ void nx_blob_unref(nx_blob *b)
 	free(b);
 }
 
-/* splitmix64: tiny, seedable, and the same on every machine. */
-static uint64_t next_u64(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static double next_unit(uint64_t *s) /* [0, 1) */
-{
-	return (double)(next_u64(s) >> 11) * (1.0 / 9007199254740992.0);
-}
-
 static void store(void *data, int dtype, int64_t i, double v)
 {
 	switch (dtype) {
@@ -188,9 +174,9 @@ static void generate(nx_blob *b)
 		else if (b->fill == NX_FILL_ONES)
 			v = 1;
 		else if (nx_dtype_is_float(b->type.dtype))
-			v = lo + (hi - lo) * next_unit(&s);
+			v = lo + (hi - lo) * nx_rand_unit(&s);
 		else
-			v = floor(lo + (hi - lo) * next_unit(&s));
+			v = floor(lo + (hi - lo) * nx_rand_unit(&s));
 		store(b->data, b->type.dtype, i, v);
 	}
 }

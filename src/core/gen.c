@@ -48,15 +48,6 @@ typedef struct gen {
 	uint32_t three, six; /* shared scalar constants, NX_NONE until needed */
 } gen;
 
-/* splitmix64, as blob.c fills use: small and the same everywhere. */
-static uint64_t next_u64(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 static void block(gen *s, const char *fmt, ...) NX_PRINTF(2, 3);
 static void block(gen *s, const char *fmt, ...)
 {
@@ -270,7 +261,7 @@ static uint32_t input(gen *s, const char *name, int rank, const int64_t *dims)
 
 static uint32_t chain_unit(gen *s, uint32_t x, int64_t c)
 {
-	uint64_t r = next_u64(&s->rng) % 4;
+	uint64_t r = nx_rand_u64(&s->rng) % 4;
 	if (r == 3) {  /* pointwise conv with a decomposed HardSwish */
 		x = conv(s, x, "conv", c, 1, 1, 1);
 		x = bn(s, x, "bn");

@@ -60,6 +60,10 @@ char *nx_read_file(const char *path, size_t *len, nx_err *err);
 int nx_write_file_atomic(const char *path, const void *data, size_t len, nx_err *err);
 /* Seconds from a monotonic clock, for timers and benchmarks. */
 double nx_now(void);
+/* splitmix64: the one seedable generator of nex (fills, generated graphs,
+ * seeded inputs): small, and the same sequence on every machine. */
+uint64_t nx_rand_u64(uint64_t *state);
+double nx_rand_unit(uint64_t *state);  /* uniform in [0, 1) */
 
 /* ---- type.c: element types and tensor types ----------------------------- */
 typedef enum nx_dtype {
@@ -594,6 +598,11 @@ typedef struct nx_tensor {
 	void *data;
 } nx_tensor;
 nx_tensor nx_tensor_alloc(const nx_type *t);  /* zero-filled */
+/* Seeded inputs: floats uniform in [lo, hi); integers and bools uniform
+ * over the whole numbers in [max(0, floor(lo)), floor(hi)), or that lower
+ * bound when the range holds none (so index tensors stay in range).
+ * Caller frees. */
+nx_tensor nx_tensor_random(const nx_type *t, uint64_t *state, double lo, double hi);
 void nx_tensor_free(nx_tensor *t);
 /* Element i as double / stored from double, whatever the dtype. */
 double nx_tensor_get(const nx_tensor *t, int64_t i);

@@ -59,14 +59,13 @@ static int operands(nx_onnx_imp *im, uint32_t n, uint32_t extra, uint32_t *in)
 	for (uint32_t i = 0; i < n; i++)
 		if (nx_onnx_operand(im, i, &in[i]))
 			return -1;
-	/* nex's optional operands are all at the tail (Conv's bias, Gemm's
-	 * C): an absent one before a present one has no meaning here */
-	for (uint32_t i = 0; i + 1 < n; i++)
+	/* Callers pass the inputs they need; nex's optional operands are all
+	 * at the tail (Conv's bias, Gemm's C), which tr_generic trims before
+	 * asking: an absent one here has no meaning. */
+	for (uint32_t i = 0; i < n; i++)
 		if (in[i] == NX_NONE)
-			for (uint32_t j = i + 1; j < n; j++)
-				if (in[j] != NX_NONE)
-					return nx_onnx_fail(im, "input %u is empty but input %u is not; "
-							    "nex has no optional operand there", i, j);
+			return nx_onnx_fail(im, "input %u is %s but nex's op needs it", i,
+					    i < nd->n_input ? "empty" : "missing");
 	for (size_t i = n + extra; i < nd->n_input; i++)
 		if (nd->input[i] && nd->input[i][0])
 			return nx_onnx_fail(im, "input %zu '%s' is not supported (nex reads %u)", i,
@@ -137,6 +136,9 @@ static int tr_generic(nx_onnx_imp *im, int kind)
 	if (max != NX_VARIADIC && n > max)
 		return nx_onnx_fail(im, "has %u inputs, nex's %s takes at most %u", n,
 				    nx_ops[kind].name, max);
+	if (n < nx_ops[kind].in_min)
+		return nx_onnx_fail(im, "has %u inputs, nex's %s takes at least %u", n,
+				    nx_ops[kind].name, nx_ops[kind].in_min);
 	uint32_t *in = nx_xmalloc((n ? n : 1) * sizeof *in);
 	int rc = -1;
 	if (operands(im, n, 0, in) == 0) {

@@ -20,6 +20,22 @@ nx_tensor nx_tensor_alloc(const nx_type *t)
 	return r;
 }
 
+nx_tensor nx_tensor_random(const nx_type *t, uint64_t *state, double lo, double hi)
+{
+	nx_tensor x = nx_tensor_alloc(t);
+	int64_t n = nx_tensor_numel(&x);
+	bool fl = nx_dtype_is_float(t->dtype);
+	double ilo = floor(lo) < 0 ? 0 : floor(lo), ihi = floor(hi);
+	for (int64_t i = 0; i < n; i++) {
+		double u = nx_rand_unit(state);
+		if (fl)
+			nx_tensor_set(&x, i, lo + (hi - lo) * u);
+		else
+			nx_tensor_set(&x, i, ihi > ilo ? floor(ilo + (ihi - ilo) * u) : ilo);
+	}
+	return x;
+}
+
 nx_tensor nx_tensor_empty(const nx_type *t)
 {
 	nx_tensor r;

@@ -143,3 +143,16 @@ double nx_now(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
+
+uint64_t nx_rand_u64(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+double nx_rand_unit(uint64_t *s)
+{
+	return (double)(nx_rand_u64(s) >> 11) * (1.0 / 9007199254740992.0);
+}

@@ -9,28 +9,6 @@
 
 #include "nxw.h"
 
-static uint64_t splitmix(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-/* Float inputs uniform in [-1, 1), integer inputs in [0, 4): images,
- * activations and small index tensors alike stay in range. */
-static nx_tensor seeded(const nx_type *t, uint64_t seed)
-{
-	nx_tensor x = nx_tensor_alloc(t);
-	int64_t n = nx_type_numel(t);
-	uint64_t s = seed;
-	for (int64_t i = 0; i < n; i++) {
-		double u = (double)(splitmix(&s) >> 11) * (1.0 / 9007199254740992.0);
-		nx_tensor_set(&x, i, nx_dtype_is_float(t->dtype) ? 2.0 * u - 1.0 : floor(4.0 * u));
-	}
-	return x;
-}
-
 static int reference(nxw_session *s, nx_err *err)
 {
 	if (s->ref_out)
@@ -38,8 +16,10 @@ static int reference(nxw_session *s, nx_err *err)
 	const nx_graph *g = s->steps[0].snap;
 	s->n_ref_in = g->n_inputs;
 	s->ref_in = nx_xcalloc(g->n_inputs + 1, sizeof *s->ref_in);
+	/* floats in [-1, 1); integers 0, which is in range for any index */
+	uint64_t state = s->seed;
 	for (uint32_t i = 0; i < g->n_inputs; i++)
-		s->ref_in[i] = seeded(nx_vtype(g, g->inputs[i]), s->seed + i);
+		s->ref_in[i] = nx_tensor_random(nx_vtype(g, g->inputs[i]), &state, -1.0, 1.0);
 	nx_run_result r;
 	nx_run_opts o = {0};
 	if (nx_run(s->steps[0].snap, s->ref_in, s->n_ref_in, &o, &r, err) != 0) {
@@ -71,12 +51,8 @@ int nxw_numeric_step(nxw_session *s, nxw_step *st, uint32_t k, nx_err *err)
 	}
 	/* A pass may change an input's dtype (to-fp16): convert the values. */
 	nx_tensor *in = nx_xcalloc(g->n_inputs + 1, sizeof *in);
-	for (uint32_t i = 0; i < g->n_inputs; i++) {
-		in[i] = nx_tensor_alloc(nx_vtype(g, g->inputs[i]));
-		int64_t n = nx_type_numel(&in[i].type);
-		for (int64_t e = 0; e < n; e++)
-			nx_tensor_set(&in[i], e, nx_tensor_get(&s->ref_in[i], e));
-	}
+	for (uint32_t i = 0; i < g->n_inputs; i++)
+		in[i] = nx_tensor_convert(&s->ref_in[i], nx_vtype(g, g->inputs[i])->dtype);
 	nx_run_result r;
 	nx_run_opts o = {0};
 	int rc = nx_run(st->snap, in, g->n_inputs, &o, &r, err);

@@ -964,6 +964,17 @@ static void test_import_empty_shape_pieces(void)
 		fprintf(stderr, "%s\n", err.msg);
 	nx_graph_free(g);
 	ob_free(b);
+	/* Reshape to a scalar: an empty shape tensor is an empty list */
+	b = ob_new(13);
+	ob_input(b, "x", OB_F32, "1,1");
+	ob_init(b, "s", OB_I64, "0", "", 0);
+	ob_node(b, "Reshape", "x,s", "y");
+	ob_output(b, "y", OB_F32, "");
+	g = imp(b, &err);
+	CHECK(g && vtype(g, "y")->rank == 0);
+	CHECK(g && nx_attr_get(g, producer(g, "y"), "shape")->n == 0);
+	nx_graph_free(g);
+	ob_free(b);
 }
 
 /* ---- export ---- */
