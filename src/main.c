@@ -41,9 +41,16 @@ int main(int argc, char **argv)
 		printf("nex %s\n", NX_VERSION);
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		if (strcmp(argv[1], commands[i].name))
+			continue;
+		for (int a = 2; a < argc; a++)
+			if (!strcmp(argv[a], "--version")) {
+				printf("nex %s\n", NX_VERSION);
+				return 0;
+			}
+		return commands[i].fn(argc - 1, argv + 1);
+	}
 	fprintf(stderr, "nex: unknown command '%s'\n\n", argv[1]);
 	usage(stderr);
 	return 1;

@@ -38,6 +38,18 @@ int nxc_opt(int argc, char **argv, int i, const char *name, const char **val);
 /* Parse a whole non-negative number; -1 on garbage. */
 long long nxc_num(const char *s);
 
+/* --set options a command takes (more is an error). */
+#define NXC_MAX_SETS 64
+/* The target of --target spec (NULL: m1) with the --set edits applied, into
+ * *t; prints the error (prefixed with "nex CMD: ", or "nex: " if cmd is
+ * NULL) and returns -1 on a bad one. */
+int nxc_target_args(const char *cmd, const char *spec, const char *const *sets, uint32_t n,
+		    nx_target *t);
+/* If argv[i] is --target or --set, records it in *spec / sets; slots used,
+ * 0 if neither, -1 on error (printed). */
+int nxc_target_opt(int argc, char **argv, int i, const char **spec, const char **sets,
+		   uint32_t *n);
+
 /* pipeline_run.c: the compiler half of `nex run`. */
 typedef struct nxc_pipeline_args {
 	const char *pipeline;       /* "default" or "a,b{k=v},c" */
@@ -48,6 +60,10 @@ typedef struct nxc_pipeline_args {
 	bool stats;                 /* per-step table on stderr */
 	bool numeric;               /* numeric check of every step vs step 0 */
 	const char *report;         /* JSON report path, or NULL */
+	/* --target T and --set FIELD=VALUE: the session's target (passes read
+	 * it; every step is costed on it: --stats gains peak and cycles) */
+	const char *target;         /* preset or .json, or NULL */
+	const char *sets[NXC_MAX_SETS]; uint32_t n_sets;
 } nxc_pipeline_args;
 /* Takes ownership of g. *out (if not NULL) receives the final graph on
  * success (caller frees). Returns an exit code. */

@@ -6,7 +6,8 @@
 #include "nxw.h"
 
 static const char help[] =
-	"usage: nex bisect MODEL --check CHECK [--pipeline P] [--shape NAME=d,..]...\n\n"
+	"usage: nex bisect MODEL --check CHECK [--pipeline P] [--shape NAME=d,..]...\n"
+	"                  [--target T] [--set FIELD=VALUE]...\n\n"
 	"Applies the pipeline (default: `default`) and finds the first step whose\n"
 	"snapshot fails CHECK, then bisects that pass's rewrite budget for the\n"
 	"first single rewrite that breaks it. CHECK is one of\n"
@@ -14,7 +15,10 @@ static const char help[] =
 	"  numeric:TOL          outputs match step 0 within relative error TOL\n"
 	"                       (normwise: max|a-b| / max|b|, seeded inputs)\n"
 	"  metric:NAME<=X       NAME is ops, weight_bytes, peak, cycles,\n"
-	"  metric:NAME>=X       latency_us or energy_uj\n"
+	"  metric:NAME>=X       latency_us or energy_uj (peak and the last three\n"
+	"                       need a target: every step is costed on the NE model)\n"
+	"  --target T           the target passes read and steps are costed on (a\n"
+	"                       preset or a .json file; --set F=V overrides a field)\n"
 	"Prints what it found; exit 0 whether or not something breaks the check.\n";
 
 int nxc_bisect(int argc, char **argv)
@@ -24,11 +28,15 @@ int nxc_bisect(int argc, char **argv)
 		return NXC_OK;
 	}
 	nxc_shapes shapes = {.n = 0};
-	const char *path = NULL, *pipeline = "default", *check_text = NULL;
+	const char *path = NULL, *pipeline = "default", *check_text = NULL, *target = NULL;
+	const char *sets[NXC_MAX_SETS];
+	uint32_t n_sets = 0;
 	int rc = NXC_USER;
 	for (int i = 1; i < argc; i++) {
 		const char *v;
 		int used = nxc_shape_opt(argc, argv, i, &shapes);
+		if (used == 0)
+			used = nxc_target_opt(argc, argv, i, &target, sets, &n_sets);
 		if (used == 0 && (used = nxc_opt(argc, argv, i, "--pipeline", &v)) > 0)
 			pipeline = v;
 		else if (used == 0 && (used = nxc_opt(argc, argv, i, "--check", &v)) > 0)
@@ -57,11 +65,16 @@ int nxc_bisect(int argc, char **argv)
 		fprintf(stderr, "nex bisect: %s\n", err.msg);
 		goto out;
 	}
+	nx_target t;
+	if ((target || n_sets) && nxc_target_args("bisect", target, sets, n_sets, &t))
+		goto out;
 	nx_onnx_opts oo = nxc_onnx_opts(&shapes);
 	nx_graph *g = nxc_load_opts(path, &oo);
 	if (!g)
 		goto out;
 	nxw_session *s = nxw_session_new(g);
+	if (target || n_sets)
+		nxw_set_target(s, &t);
 	nxw_bisect_result r;
 	if (nxw_set_pipeline(s, pipeline, &err) != 0 || nxw_bisect(s, &c, &r, &err) != 0) {
 		fprintf(stderr, "nex bisect: %s\n", err.msg);

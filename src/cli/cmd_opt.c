@@ -9,7 +9,8 @@
 static const char help[] =
 	"usage: nex opt MODEL [--pipeline P] [--until N] [--into] [-o OUT]\n"
 	"               [--print-after PASS|all] [--print-after-change] [--stats]\n"
-	"               [--numeric] [--report R.json] [--shape NAME=d,..]...\n\n"
+	"               [--numeric] [--report R.json] [--shape NAME=d,..]...\n"
+	"               [--target T] [--set FIELD=VALUE]...\n\n"
 	"Applies the pipeline P (default: `default`; see `nex passes`) to MODEL and\n"
 	"prints the result as .nex text (or saves it to OUT, by extension).\n"
 	"  --until N             stop after step N (step 0 = the model)\n"
@@ -19,6 +20,13 @@ static const char help[] =
 	"  --stats               per-step table: rewrites, time, ops, pass statistics\n"
 	"  --numeric             check every step's outputs against step 0's\n"
 	"  --report R.json       every step as JSON (remarks, metrics, checks)\n"
+	"  --target T            the target passes read (a preset or a .json file; see\n"
+	"                        `nex sim --targets`); every step is then costed on it\n"
+	"                        and --stats shows peak memory and cycles per step\n"
+	"  --set F=V             override one target field (sram=1MiB, ...; implies\n"
+	"                        --target m1 when no --target is given)\n"
+	"Target-aware passes (partition, layout-ne, tile, plan-memory) use m1 when\n"
+	"no target is given, and say so in a remark.\n"
 	"The verifier runs after every step; a failure stops at that step.\n";
 
 /* Shared by opt and run: pipeline options in argv[i]; slots used, 0 if not
@@ -49,6 +57,8 @@ int nxc_pipeline_opt(int argc, char **argv, int i, nxc_pipeline_args *a)
 			a->report = v;
 		return used;
 	}
+	if ((used = nxc_target_opt(argc, argv, i, &a->target, a->sets, &a->n_sets)) != 0)
+		return used;
 	if (!strcmp(argv[i], "--into"))
 		return a->into = true, 1;
 	if (!strcmp(argv[i], "--print-after-change"))

@@ -33,7 +33,8 @@ static const char help[] =
 	"  --repeat N         time N runs after a warm-up; print the median\n"
 	"  --profile          time per op kind and the slowest ops (last run)\n"
 	"  --pipeline P       apply pass pipeline P first (see `nex opt --help` for\n"
-	"                     --until, --into, --print-after, --stats, --report)\n"
+	"                     --until, --into, --print-after, --stats, --report,\n"
+	"                     --target, --set)\n"
 	"Prints per output: name, type, min/max/mean (and NaN/inf counts), then the\n"
 	"time of nx_run.\n";
 
@@ -278,7 +279,7 @@ int nxc_run(int argc, char **argv)
 	if (!g)
 		goto out;
 	if (pa.pipeline || pa.stats || pa.report || pa.print_after || pa.print_after_change ||
-	    pa.numeric || pa.until >= 0 || pa.into) {
+	    pa.numeric || pa.until >= 0 || pa.into || pa.target || pa.n_sets) {
 		if (!pa.pipeline)
 			pa.pipeline = "default";
 		nx_graph *after = NULL;

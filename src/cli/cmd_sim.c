@@ -137,9 +137,9 @@ static void summary(const nxs_sim *s, int top)
 	const nx_graph *g = nxs_sim_graph(s);
 	const nx_target *t = nxs_sim_target(s);
 	const nxs_timeline *tl = nxs_sim_timeline(s);
-	const nxs_memplan *mp = nxs_sim_memplan(s);
+	const nx_memplan *mp = nxs_sim_memplan(s);
 	const nxs_cost *c = nxs_sim_costs(s);
-	const nxs_live *l = nxs_sim_live(s);
+	const nx_live *l = nxs_sim_live(s);
 	char a[32], b[32], d[32], e[32];
 	uint32_t n = nxs_sim_count(s);
 	printf("model     @%s: %u ops\n", nx_cstr(g, g->name), n);
@@ -163,14 +163,17 @@ static void summary(const nxs_sim *s, int top)
 	       si_str(tl->macs, a, sizeof a), 100 * tl->util, bytes_str(tl->dram_bytes, b, sizeof b),
 	       bytes_str(tl->weight_bytes, d, sizeof d), bytes_str(tl->sram_bytes, e, sizeof e));
 	printf("memory    peak %s (%s; best fit %s, first fit ",
-	       bytes_str((double)mp->peak, a, sizeof a), nxs_algo_name(mp->algo),
-	       bytes_str((double)mp->peak_algo[NXS_ALGO_BESTFIT], b, sizeof b));
-	printf("%s), lower bound %s\n", bytes_str((double)mp->peak_algo[NXS_ALGO_FIRSTFIT], a,
+	       bytes_str((double)mp->peak, a, sizeof a), nx_algo_name(mp->algo),
+	       bytes_str((double)mp->peak_algo[NX_ALGO_BESTFIT], b, sizeof b));
+	printf("%s), lower bound %s\n", bytes_str((double)mp->peak_algo[NX_ALGO_FIRSTFIT], a,
 						   sizeof a),
 	       bytes_str((double)mp->lower_bound, b, sizeof b));
-	printf("placement SRAM %s of %s (%u buffers), DRAM arena %s (%u buffers, %u spilled)\n",
+	printf("placement SRAM %s of %s (%u buffers), DRAM arena %s (%u buffers, %u spilled)%s\n",
 	       bytes_str((double)mp->sram_peak, a, sizeof a), bytes_str((double)t->sram, b, sizeof b),
-	       mp->n_sram, bytes_str((double)mp->dram_peak, d, sizeof d), mp->n_dram, mp->n_spilled);
+	       mp->n_sram, bytes_str((double)mp->dram_peak, d, sizeof d), mp->n_dram, mp->n_spilled,
+	       mp->recorded ? "; as recorded by plan-memory" : "");
+	if (nxs_sim_plan_note(s)[0])
+		printf("plan      %s\n", nxs_sim_plan_note(s));
 	printf("bound    ");
 	for (int k = 0; k < NXS_BOUND_COUNT; k++)
 		printf(" %s %u", nxs_bound_name(k), tl->n_bound[k]);

@@ -25,14 +25,63 @@ static void print_step(nxw_session *s, uint32_t k)
 	fputs(nxw_text(s, k), stdout);
 }
 
+int nxc_target_opt(int argc, char **argv, int i, const char **spec, const char **sets,
+		   uint32_t *n)
+{
+	const char *v;
+	int used;
+	if ((used = nxc_opt(argc, argv, i, "--target", &v)) != 0) {
+		if (used > 0)
+			*spec = v;
+		return used;
+	}
+	if ((used = nxc_opt(argc, argv, i, "--set", &v)) != 0) {
+		if (used > 0) {
+			if (*n >= NXC_MAX_SETS) {
+				fprintf(stderr, "nex %s: more than %d --set options\n", argv[0],
+					NXC_MAX_SETS);
+				return -1;
+			}
+			sets[(*n)++] = v;
+		}
+		return used;
+	}
+	return 0;
+}
+
+int nxc_target_args(const char *cmd, const char *spec, const char *const *sets, uint32_t n,
+		    nx_target *t)
+{
+	nx_err err;
+	if (nx_target_resolve(spec ? spec : "m1", t, &err)) {
+		fprintf(stderr, "nex%s%s: --target: %s\n", cmd ? " " : "", cmd ? cmd : "", err.msg);
+		return -1;
+	}
+	for (uint32_t k = 0; k < n; k++)
+		if (nx_target_set_kv(t, sets[k], &err)) {
+			fprintf(stderr, "nex%s%s: --set %s: %s\n", cmd ? " " : "", cmd ? cmd : "",
+				sets[k], err.msg);
+			return -1;
+		}
+	return 0;
+}
+
 static void print_stats(const nxw_session *s)
 {
-	fprintf(stderr, "%-5s %-18s %9s %9s %10s  %s\n", "step", "pass", "rewrites", "ms",
-		"ops", "statistics");
+	bool sim = s->target != NULL;
+	fprintf(stderr, "%-5s %-18s %9s %9s %10s", "step", "pass", "rewrites", "ms", "ops");
+	if (sim)
+		fprintf(stderr, " %12s %14s", "peak", "cycles");
+	fprintf(stderr, "  %s\n", "statistics");
 	for (uint32_t k = 0; k < s->n_steps; k++) {
 		const nxw_step *st = &s->steps[k];
-		fprintf(stderr, "%-5u %-18s %9lld %9.3f %10u  ", k, st->pass,
+		fprintf(stderr, "%-5u %-18s %9lld %9.3f %10u", k, st->pass,
 			(long long)st->rewrites, st->seconds * 1e3, st->m.ops);
+		if (sim && st->m.have_sim)
+			fprintf(stderr, " %12lld %14.0f", (long long)st->m.peak_bytes, st->m.cycles);
+		else if (sim)
+			fprintf(stderr, " %12s %14s", "-", "-");
+		fprintf(stderr, "  ");
 		for (uint32_t i = 0; i < st->n_stats; i++)
 			fprintf(stderr, "%s%s=%lld", i ? ", " : "", st->stats[i].name,
 				(long long)st->stats[i].value);
@@ -44,8 +93,16 @@ int nxc_run_pipeline(nx_graph *g, const nxc_pipeline_args *a, nx_graph **out)
 {
 	nxw_session *s = nxw_session_new(g);
 	nx_err err;
+	nx_target t;
 	int rc = NXC_OK;
 	s->numeric_each = a->numeric;
+	if (a->target || a->n_sets) {
+		if (nxc_target_args(NULL, a->target, a->sets, a->n_sets, &t)) {
+			rc = NXC_USER;
+			goto done;
+		}
+		nxw_set_target(s, &t);
+	}
 	if (!s->steps[0].ok) {
 		fprintf(stderr, "nex: the model does not verify: %s\n", s->steps[0].error);
 		rc = NXC_USER;

@@ -1,5 +1,8 @@
 /* memplan.c — arena offsets for buffers with known live ranges, and the
- * SRAM/DRAM placement of the graph's tensors.
+ * SRAM/DRAM placement of the graph's tensors. In core because two layers
+ * plan: the sim plans every snapshot it costs, and the plan-memory pass
+ * records its plan in the graph (attrs arena, spill) for the sim to follow
+ * (nx_memplan_apply checks and applies such a plan).
  *
  * Three planners over the same input (intervals of schedule time, inclusive,
  * with sizes):
@@ -35,7 +38,9 @@
  * to DRAM; the rest are planned best-fit into an arena of `sram` bytes, and
  * whatever finds no room while it is live spills to DRAM. The DRAM arena is
  * planned the same way without a limit. The cost model then reads each
- * operand from the level its buffer got.
+ * operand from the level its buffer got. nx_memplan_place_search (the
+ * plan-memory pass's) first plans the on-chip candidates with search and
+ * keeps that plan when it fits the SRAM, so fewer buffers spill.
  *
  * Overlap queries use an interval tree over the buffers sorted by start
  * (static shape, built once; a node's subtree max end counts only placed
@@ -670,16 +675,18 @@ void nx_memplan_free(nx_memplan *mp)
 	memset(mp, 0, sizeof *mp);
 }
 
-/* Best fit over the subset sel[0..m) of l->bufs; offsets into out[]. */
+/* Best fit over the subset sel[0..m) of l->bufs; offsets into out[]:
+ * within capacity (-1: none), or with search (no capacity). */
 static int64_t plan_subset(const nx_live *l, const uint32_t *sel, uint32_t m, int64_t align,
-			   int64_t capacity, int64_t *out)
+			   int64_t capacity, bool search, int64_t *out)
 {
 	nx_interval *iv = nx_xmalloc((size_t)(m ? m : 1) * sizeof *iv);
 	for (uint32_t i = 0; i < m; i++) {
 		const nx_buf *b = &l->bufs[sel[i]];
 		iv[i] = (nx_interval){b->start, b->end, b->size};
 	}
-	int64_t heap = nx_plan_bestfit(iv, m, align, capacity, out);
+	int64_t heap = search ? nx_plan_bestfit_search(iv, m, align, -1, out, NULL)
+			      : nx_plan_bestfit(iv, m, align, capacity, out);
 	free(iv);
 	return heap;
 }
@@ -713,19 +720,47 @@ void nx_memplan_arena(nx_live *l, const nx_target *t, nx_memplan *mp)
 	free(off_bf);
 }
 
-void nx_memplan_place(nx_live *l, const nx_target *t, nx_memplan *mp)
+/* Arena sizes, counts and live bytes per position and level, from the
+ * buffers' levels and offsets. */
+static void tally(const nx_live *l, nx_memplan *mp)
 {
-	uint32_t n = l->n_bufs;
-	size_t nn = n ? n : 1;
 	free(mp->live_sram);
 	free(mp->live_dram);
 	mp->sram_peak = mp->dram_peak = mp->spilled_bytes = 0;
 	mp->n_sram = mp->n_dram = mp->n_spilled = 0;
-	/* SRAM first for what may go there, DRAM for the rest. */
-	uint32_t *sel = nx_xmalloc(nn * sizeof *sel);
-	int64_t *so = nx_xmalloc(nn * sizeof *so);
+	uint32_t np = l->n_pos ? l->n_pos : 1;
+	mp->live_sram = nx_xcalloc((size_t)np + 1, sizeof *mp->live_sram);
+	mp->live_dram = nx_xcalloc((size_t)np + 1, sizeof *mp->live_dram);
+	for (uint32_t i = 0; i < l->n_bufs; i++) {
+		const nx_buf *b = &l->bufs[i];
+		bool sram = b->level == NX_SRAM;
+		int64_t *peak = sram ? &mp->sram_peak : &mp->dram_peak;
+		if (b->offset + b->size > *peak)
+			*peak = b->offset + b->size;
+		if (sram)
+			mp->n_sram++;
+		else
+			mp->n_dram++;
+		if (b->why == NX_WHY_SPILL) {
+			mp->n_spilled++;
+			mp->spilled_bytes += b->size;
+		}
+		int64_t *a = sram ? mp->live_sram : mp->live_dram;
+		a[b->start] += b->size;
+		a[b->end + 1] -= b->size;
+	}
+	for (uint32_t p = 1; p <= np; p++) {
+		mp->live_sram[p] += mp->live_sram[p - 1];
+		mp->live_dram[p] += mp->live_dram[p - 1];
+	}
+}
+
+/* Resets the target-dependent reasons and selects the buffers that may go
+ * on chip into sel; returns their count. */
+static uint32_t eligible(nx_live *l, const nx_target *t, uint32_t *sel)
+{
 	uint32_t m = 0;
-	for (uint32_t i = 0; i < n; i++) {
+	for (uint32_t i = 0; i < l->n_bufs; i++) {
 		nx_buf *b = &l->bufs[i];
 		if (b->why == NX_WHY_SPILL || b->why == NX_WHY_BIG)
 			b->why = NX_WHY_FITS; /* decided afresh for this target */
@@ -734,47 +769,157 @@ void nx_memplan_place(nx_live *l, const nx_target *t, nx_memplan *mp)
 		if (b->why == NX_WHY_FITS)
 			sel[m++] = i;
 	}
-	mp->sram_peak = plan_subset(l, sel, m, t->align, t->sram, so);
-	for (uint32_t k = 0; k < m; k++) {
-		nx_buf *b = &l->bufs[sel[k]];
-		if (so[k] < 0) {
-			b->why = NX_WHY_SPILL;
-			mp->spilled_bytes += b->size;
-			mp->n_spilled++;
-		} else {
-			b->level = NX_SRAM;
-			b->offset = so[k];
-			mp->n_sram++;
-		}
-	}
-	m = 0;
-	for (uint32_t i = 0; i < n; i++)
+	return m;
+}
+
+/* Everything not on chip goes to the DRAM arena. */
+static void place_dram(nx_live *l, const nx_target *t, bool search, uint32_t *sel, int64_t *so)
+{
+	uint32_t m = 0;
+	for (uint32_t i = 0; i < l->n_bufs; i++)
 		if (l->bufs[i].why != NX_WHY_FITS)
 			sel[m++] = i;
-	mp->dram_peak = plan_subset(l, sel, m, t->align, -1, so);
+	plan_subset(l, sel, m, t->align, -1, search, so);
 	for (uint32_t k = 0; k < m; k++) {
 		nx_buf *b = &l->bufs[sel[k]];
 		b->level = NX_DRAM;
 		b->offset = so[k];
 	}
-	mp->n_dram = m;
+}
+
+static void place(nx_live *l, const nx_target *t, bool search, nx_memplan *mp)
+{
+	size_t nn = l->n_bufs ? l->n_bufs : 1;
+	uint32_t *sel = nx_xmalloc(nn * sizeof *sel);
+	int64_t *so = nx_xmalloc(nn * sizeof *so);
+	uint32_t m = eligible(l, t, sel);
+	/* With search, the eligible buffers are first planned without a limit:
+	 * if that heap fits the SRAM, nothing spills. Else (and without search)
+	 * best fit within `sram`, spilling what finds no room. */
+	bool fit = search && plan_subset(l, sel, m, t->align, -1, true, so) <= t->sram;
+	if (!fit)
+		plan_subset(l, sel, m, t->align, t->sram, false, so);
+	for (uint32_t k = 0; k < m; k++) {
+		nx_buf *b = &l->bufs[sel[k]];
+		if (so[k] < 0) {
+			b->why = NX_WHY_SPILL;
+		} else {
+			b->level = NX_SRAM;
+			b->offset = so[k];
+		}
+	}
+	place_dram(l, t, search, sel, so);
 	free(sel);
 	free(so);
+	mp->recorded = 0;
+	tally(l, mp);
+}
 
-	/* Live bytes per position and level, for the trace's counters. */
-	uint32_t np = l->n_pos ? l->n_pos : 1;
-	mp->live_sram = nx_xcalloc((size_t)np + 1, sizeof *mp->live_sram);
-	mp->live_dram = nx_xcalloc((size_t)np + 1, sizeof *mp->live_dram);
-	for (uint32_t i = 0; i < n; i++) {
-		const nx_buf *b = &l->bufs[i];
-		int64_t *a = b->level == NX_SRAM ? mp->live_sram : mp->live_dram;
-		a[b->start] += b->size;
-		a[b->end + 1] -= b->size;
+void nx_memplan_place(nx_live *l, const nx_target *t, nx_memplan *mp)
+{
+	place(l, t, false, mp);
+}
+
+void nx_memplan_place_search(nx_live *l, const nx_target *t, nx_memplan *mp)
+{
+	place(l, t, true, mp);
+}
+
+/* A recorded SRAM plan is sound if no two buffers live at the same time
+ * share a byte: sweep by start time, keeping the live buffers sorted by
+ * offset (pairwise disjoint so far, so only the neighbours of a new one can
+ * overlap it). sel[0..m) are buffers in start order. On a clash, *a and *b
+ * get the two buffers and false is returned. */
+static bool disjoint(const nx_live *l, const uint32_t *sel, uint32_t m, uint32_t *a, uint32_t *b)
+{
+	uint32_t *act = nx_xmalloc((size_t)(m ? m : 1) * sizeof *act), n = 0;
+	bool ok = true;
+	for (uint32_t k = 0; k < m && ok; k++) {
+		const nx_buf *x = &l->bufs[sel[k]];
+		uint32_t w = 0;
+		for (uint32_t i = 0; i < n; i++)
+			if (l->bufs[act[i]].end >= x->start)
+				act[w++] = act[i];
+		n = w;
+		uint32_t lo = 0, hi = n; /* first active buffer at or above x's offset */
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+			if (l->bufs[act[mid]].offset < x->offset)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo > 0) {
+			const nx_buf *p = &l->bufs[act[lo - 1]];
+			if (p->offset + p->size > x->offset)
+				ok = false, *a = act[lo - 1], *b = sel[k];
+		}
+		if (ok && lo < n && x->offset + x->size > l->bufs[act[lo]].offset)
+			ok = false, *a = act[lo], *b = sel[k];
+		memmove(act + lo + 1, act + lo, (size_t)(n - lo) * sizeof *act);
+		act[lo] = sel[k];
+		n++;
 	}
-	for (uint32_t p = 1; p <= np; p++) {
-		mp->live_sram[p] += mp->live_sram[p - 1];
-		mp->live_dram[p] += mp->live_dram[p - 1];
+	free(act);
+	return ok;
+}
+
+static const char *why_name(int why)
+{
+	return why == NX_WHY_IO ? "a graph input or output (the host hands it over in DRAM)"
+	       : why == NX_WHY_CPU ? "read or written by a CPU op" : "larger than the SRAM";
+}
+
+int nx_memplan_apply(const nx_graph *g, nx_live *l, const nx_target *t, const uint8_t *spill,
+		     const int64_t *offset, nx_memplan *mp, nx_err *err)
+{
+	size_t nn = l->n_bufs ? l->n_bufs : 1;
+	uint32_t *sel = nx_xmalloc(nn * sizeof *sel);
+	int64_t *so = nx_xmalloc(nn * sizeof *so);
+	eligible(l, t, sel);
+	uint32_t m = 0;
+	int rc = 0;
+	for (uint32_t i = 0; i < l->n_bufs && !rc; i++) {
+		nx_buf *b = &l->bufs[i];
+		const char *name = nx_vname(g, b->value);
+		if (spill[i]) {
+			if (b->why == NX_WHY_FITS)
+				b->why = NX_WHY_SPILL;
+			continue;
+		}
+		if (b->why != NX_WHY_FITS) {
+			nx_err_set(err, "value %%%s: the plan keeps it on chip, but it is %s", name,
+				   why_name(b->why));
+			rc = -1;
+		} else if (offset[i] < 0 || offset[i] > t->sram - b->size) {
+			nx_err_set(err, "value %%%s: on-chip offset %lld + %lld bytes is outside "
+				   "the %lld bytes of SRAM", name, (long long)offset[i],
+				   (long long)b->size, (long long)t->sram);
+			rc = -1;
+		} else {
+			b->level = NX_SRAM;
+			b->offset = offset[i];
+			sel[m++] = i;
+		}
 	}
+	/* sel is in buffer order, which is start order: inputs at 0, then
+	 * results by their producer's position. */
+	uint32_t x, y;
+	if (!rc && !disjoint(l, sel, m, &x, &y)) {
+		char a[256];
+		snprintf(a, sizeof a, "%s", nx_vname(g, l->bufs[x].value));
+		nx_err_set(err, "values %%%s and %%%s are live at the same time and share "
+			   "on-chip bytes", a, nx_vname(g, l->bufs[y].value));
+		rc = -1;
+	}
+	if (!rc) {
+		place_dram(l, t, true, sel, so);
+		mp->recorded = 1;
+		tally(l, mp);
+	}
+	free(sel);
+	free(so);
+	return rc;
 }
 
 void nx_memplan_run(nx_live *l, const nx_target *t, nx_memplan *mp)

@@ -182,7 +182,8 @@ static lv const_splat(emitter *e, int dtype, int rank, const int64_t *dims, doub
 	else if (dtype == NX_BOOL)
 		put(&e->out, "%s", v != 0 ? "true" : "false");
 	else
-		put(&e->out, "%lld", (long long)v);
+		put(&e->out, "%lld", v != v ? 0LL : v >= 9.2e18 ? (long long)INT64_MAX
+			 : v <= -9.2e18 ? (long long)INT64_MIN : (long long)v);
 	put(&e->out, "> : %s} : () -> %s", ts(&t).s, ts(&t).s);
 	end_op(e);
 	return r;
@@ -313,10 +314,14 @@ static lv clamp(emitter *e, lv x, double lo, double hi)
 {
 	lv r = fresh(e, &x.t);
 	char a[40], b[40];
-	double flo = lo < -3.40282347e38 ? -3.40282347e38 : lo;
-	double fhi = hi > 3.40282347e38 ? 3.40282347e38 : hi;
-	long long ilo = lo < -9e18 ? INT64_MIN : (long long)ceil(lo);
-	long long ihi = hi > 9e18 ? INT64_MAX : (long long)floor(hi);
+	if (lo != lo)
+		lo = -INFINITY;
+	if (hi != hi)
+		hi = INFINITY;
+	double flo = lo < -3.40282347e38 ? -3.40282347e38 : lo > 3.40282347e38 ? 3.40282347e38 : lo;
+	double fhi = hi > 3.40282347e38 ? 3.40282347e38 : hi < -3.40282347e38 ? -3.40282347e38 : hi;
+	long long ilo = lo < -9e18 ? INT64_MIN : lo > 9e18 ? INT64_MAX : (long long)ceil(lo);
+	long long ihi = hi > 9e18 ? INT64_MAX : hi < -9e18 ? INT64_MIN : (long long)floor(hi);
 	put(&e->out, "    %s = \"tosa.clamp\"(%s) {min_int = %lld : i64, max_int = %lld : i64, "
 	    "min_fp = %s : f32, max_fp = %s : f32} : (%s) -> %s", r.name, x.name, ilo, ihi,
 	    ff(flo, a, sizeof a), ff(fhi, b, sizeof b), ts(&x.t).s, ts(&x.t).s);

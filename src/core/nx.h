@@ -892,6 +892,173 @@ typedef struct nx_dot_opts {
 char *nx_dot_export_str(const nx_graph *g, const nx_dot_opts *o);
 int nx_dot_export(const nx_graph *g, const char *path, const nx_dot_opts *o, nx_err *err);
 
+/* ---- target_layout.c: bytes of a tensor as a target stores it ------------
+ * In core so that passes decide on the figures the sim costs with. */
+/* The (B,C,H,W) view the NE works on: rank < 4 gets leading ones, rank > 4
+ * folds the leading dims into B. */
+typedef struct nx_bchw {
+	int64_t b, c, h, w;
+} nx_bchw;
+nx_bchw nx_bchw_of(const nx_type *t);
+/* Bytes in memory: plain and nhwc packed; ne = B x C x plane stride with
+ * row stride = roundup(W x elem, align), plane = roundup(row x H, align)
+ * [RE anecc]. -1 if the type is unknown or overflows. */
+int64_t nx_target_type_bytes(const nx_type *t, const nx_target *tg);
+/* Bytes an arena buffer takes: ne tensors in buf_gran units, others rounded
+ * up to align. */
+int64_t nx_target_alloc_bytes(const nx_type *t, const nx_target *tg);
+/* True if op only relabels its operand's bytes (a view kind whose result is
+ * stored exactly as its operand is); such ops cost nothing and their result
+ * shares the operand's buffer. Reshapes that change the NE row structure
+ * are copies [Apple: reshape and transpose likely trigger memory copies]. */
+bool nx_target_op_is_view(const nx_graph *g, uint32_t op, const nx_target *tg);
+
+/* ---- target_support.c: what the NE can run -------------------------------- */
+/* What an op needs from the hardware, read once from the graph, so that the
+ * check against a target is arithmetic. */
+typedef struct nx_limits {
+	int32_t kernel, pad, groups;   /* conv-like: largest kernel dim, pad, groups */
+	int32_t pool_kernel, pool_stride;
+	int32_t hw, c;                 /* largest H/W and C over operands and results
+					* (clamped to INT32_MAX) */
+	int32_t rank;                  /* most non-unit dims over operands and results */
+	float upsample;                /* resize: largest scale factor */
+	uint8_t dilated, bcast_nd, dtype_bad;
+	uint8_t bad_dtype;             /* the offending nx_dtype when dtype_bad */
+} nx_limits;
+void nx_limits_of(const nx_graph *g, uint32_t op, nx_limits *l);
+/* kind's support on t given l; false + reason ("dilated conv", ...) if not. */
+bool nx_limits_ok(int kind, const nx_limits *l, const nx_target *t, char *reason, size_t n);
+/* The one place that decides NE vs CPU fallback by capability (the sim and
+ * the partition pass both ask it): false + a reason if the target cannot run
+ * op. The `device` attribute is a placement decision and is not read here. */
+bool nx_target_supports(const nx_graph *g, uint32_t op, const nx_target *t, char *reason,
+			size_t n);
+/* Where op runs: true if attr device = "cpu" or t cannot run it. */
+bool nx_target_on_cpu(const nx_graph *g, uint32_t op, const nx_target *t);
+
+/* ---- liveness.c: buffers and live ranges in schedule order ---------------- */
+enum { NX_SRAM = 0, NX_DRAM = 1 };
+enum { /* why a buffer is in DRAM */
+	NX_WHY_FITS = 0,   /* in SRAM */
+	NX_WHY_IO,         /* graph input or output: the host hands it over in DRAM */
+	NX_WHY_CPU,        /* read or written by a CPU fallback op */
+	NX_WHY_BIG,        /* larger than the SRAM */
+	NX_WHY_SPILL       /* no room left in the SRAM while it is live (or the
+			    * recorded plan put it in DRAM) */
+};
+typedef struct nx_buf {
+	uint32_t value;     /* the value that owns it (views share their source's) */
+	uint32_t start, end;/* positions, inclusive */
+	int64_t size;       /* allocation bytes */
+	int64_t offset;     /* in its level's arena */
+	int64_t arena_off;  /* in the single-arena plan (the plan-quality figure) */
+	uint8_t level;      /* NX_SRAM / NX_DRAM */
+	uint8_t why;        /* NX_WHY_* */
+} nx_buf;
+/* Buffers are in start order: graph inputs, then results by position. */
+typedef struct nx_live {
+	uint32_t n_pos;     /* live ops in the order */
+	uint32_t *op_at;    /* position -> op id */
+	uint32_t *pos_of;   /* op id -> position, UINT32_MAX if dead */
+	uint32_t *buf_of;   /* value id -> buffer index (views: their source's), or NX_NONE */
+	nx_buf *bufs;
+	uint32_t n_bufs;
+	uint32_t n_vals;
+} nx_live;
+/* Positions only (op_at, pos_of; bufs empty) of the schedule (order NULL)
+ * or of order[0..n) (every live op once, topological). */
+void nx_live_positions(const nx_graph *g, const uint32_t *order, uint32_t n, nx_live *l);
+enum { NX_LIVE_VIEW = 1, NX_LIVE_CPU = 2 }; /* flags per position */
+/* Buffers of every non-constant value after nx_live_positions: sizes from
+ * talloc (allocation bytes by type id), views and CPU ops from flags (by
+ * position; NULL = none). */
+void nx_live_build(const nx_graph *g, const uint8_t *flags, const int64_t *talloc, nx_live *l);
+/* Both for g on t: sizes by nx_target_alloc_bytes, views by
+ * nx_target_op_is_view, CPU ops by nx_target_on_cpu. t NULL: plain
+ * nx_type_bytes sizes, no views, no CPU ops. Free with nx_live_free. */
+void nx_live_graph(const nx_graph *g, const uint32_t *order, uint32_t n, const nx_target *t,
+		   nx_live *l);
+void nx_live_free(nx_live *l);
+/* The most bytes live at one position (the lower bound of any plan);
+ * *peak_pos (may be NULL) gets the first position that reaches it. */
+int64_t nx_live_peak(const nx_live *l, uint32_t *peak_pos);
+/* Bytes value v holds while live (as nx_live_graph sizes it); 0 for
+ * constants, dead values and values without a type. */
+int64_t nx_live_value_bytes(const nx_graph *g, uint32_t v, const nx_target *t);
+/* nx_live_peak of nx_live_graph(g, order, n, t); *peak_op (may be NULL)
+ * gets the op running at the peak, NX_NONE if there is none. */
+int64_t nx_peak_live_bytes(const nx_graph *g, const uint32_t *order, uint32_t n,
+			   const nx_target *t, uint32_t *peak_op);
+
+/* ---- memplan.c: arena offsets and SRAM/DRAM placement --------------------- */
+typedef struct nx_interval {
+	int64_t start, end; /* inclusive */
+	int64_t size;
+} nx_interval;
+/* Best fit by decreasing size, as XLA's GlobalDecreasingSizeBestFitHeap:
+ * buffers sorted by size (then longer live range, then index), each put in
+ * the smallest free gap among the buffers live at the same time that holds
+ * it, else above them. capacity >= 0 limits the heap: a buffer with no room
+ * below it gets offset -1. Returns the heap size. */
+int64_t nx_plan_bestfit(const nx_interval *iv, uint32_t n, int64_t align, int64_t capacity,
+			int64_t *offset);
+/* Best fit with search: plain best fit (its heap in *first), then, while
+ * above the lower bound lb (-1: computed here), best fit by decreasing live
+ * area, re-plans that put first the buffers that ended above it, and
+ * restarts in jittered size orders (fixed seed); the smallest heap is kept
+ * (offsets of that plan). */
+int64_t nx_plan_bestfit_search(const nx_interval *iv, uint32_t n, int64_t align, int64_t lb,
+			       int64_t *offset, int64_t *first);
+/* First fit in schedule order (start time): the lowest gap that holds it. */
+int64_t nx_plan_firstfit(const nx_interval *iv, uint32_t n, int64_t align, int64_t *offset);
+/* Max over time of the bytes live at once: no plan can use less. */
+int64_t nx_plan_lower_bound(const nx_interval *iv, uint32_t n);
+
+/* A heap simulator in XLA's style: Alloc/Free events, one time step each,
+ * then Finish plans every buffer. ids are the caller's (dense, small). */
+typedef enum nx_algo {
+	NX_ALGO_BESTFIT, NX_ALGO_FIRSTFIT, NX_ALGO_SEARCH, NX_ALGO_COUNT
+} nx_algo;
+const char *nx_algo_name(int a);
+typedef struct nx_heap nx_heap;
+nx_heap *nx_heap_new(int64_t alignment); /* caller frees with nx_heap_free */
+void nx_heap_alloc(nx_heap *h, uint32_t id, int64_t size);
+void nx_heap_free_buf(nx_heap *h, uint32_t id);
+/* Heap size; offsets[id] for id < n_offsets (-1 for ids never allocated). */
+int64_t nx_heap_finish(nx_heap *h, int algo, int64_t *offsets, uint32_t n_offsets);
+void nx_heap_free(nx_heap *h);
+
+typedef struct nx_memplan {
+	int64_t lower_bound;          /* max live bytes */
+	int64_t peak_algo[NX_ALGO_COUNT]; /* single-arena heap size per algorithm */
+	int64_t peak;                 /* the smallest: the plan taken */
+	uint8_t algo;                 /* which one */
+	uint8_t recorded;             /* placement from the graph's arena/spill attrs */
+	int64_t sram_peak, dram_peak; /* arena sizes after placement */
+	int64_t spilled_bytes;        /* SRAM-eligible buffers placed in DRAM */
+	uint32_t n_sram, n_dram, n_spilled;
+	int64_t *live_sram, *live_dram; /* live bytes per position, by level */
+} nx_memplan;
+/* Plans l->bufs (offsets, levels) for t; fills mp. The two halves: the
+ * single-arena plans and lower bound (depend on sizes and live ranges),
+ * and the SRAM/DRAM placement (depends on sram too). */
+void nx_memplan_run(nx_live *l, const nx_target *t, nx_memplan *mp);
+void nx_memplan_arena(nx_live *l, const nx_target *t, nx_memplan *mp);
+void nx_memplan_place(nx_live *l, const nx_target *t, nx_memplan *mp);
+/* Placement that first plans the on-chip candidates with best fit search
+ * and keeps that plan if it fits the SRAM (the plan-memory pass's). */
+void nx_memplan_place_search(nx_live *l, const nx_target *t, nx_memplan *mp);
+/* Placement as recorded: spill[b] (1 = DRAM) and offset[b] (the SRAM offset
+ * when spill[b] is 0), by buffer. Checks it on t: forced-DRAM buffers (io,
+ * cpu, larger than sram) must spill, on-chip ones fit the SRAM and no two
+ * live at once share a byte. The DRAM arena is planned here (best fit
+ * search). -1 + err naming the values if the plan does not hold (then l's
+ * levels are undefined: place again). */
+int nx_memplan_apply(const nx_graph *g, nx_live *l, const nx_target *t, const uint8_t *spill,
+		     const int64_t *offset, nx_memplan *mp, nx_err *err);
+void nx_memplan_free(nx_memplan *mp);
+
 /* ---- gen.c: synthetic graphs -------------------------------------------- */
 typedef enum nx_gen_kind { NX_GEN_CHAIN, NX_GEN_RESNET, NX_GEN_TRANSFORMER } nx_gen_kind;
 typedef struct nx_gen_opts {

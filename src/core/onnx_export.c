@@ -218,6 +218,12 @@ static char *init_ints(exporter *ex, const char *base, const char *what, const i
 	return name;
 }
 
+/* double -> int64, saturating (NaN -> 0): no undefined conversion. */
+static int64_t d2i(double v)
+{
+	return v != v ? 0 : v >= 9.2e18 ? INT64_MAX : v <= -9.2e18 ? INT64_MIN : (int64_t)v;
+}
+
 /* A made-up initializer of dtype holding values v (converted). */
 static char *init_typed(exporter *ex, const char *base, const char *what, int dtype,
 			const double *v, uint32_t n, int rank)
@@ -230,11 +236,11 @@ static char *init_typed(exporter *ex, const char *base, const char *what, int dt
 		case NX_F32: ((float *)data)[i] = (float)v[i]; break;
 		case NX_F16: ((uint16_t *)data)[i] = nx_f32_to_f16((float)v[i]); break;
 		case NX_BF16: ((uint16_t *)data)[i] = nx_f32_to_bf16((float)v[i]); break;
-		case NX_I8: ((int8_t *)data)[i] = (int8_t)v[i]; break;
-		case NX_U8: ((uint8_t *)data)[i] = (uint8_t)v[i]; break;
+		case NX_I8: ((int8_t *)data)[i] = (int8_t)d2i(v[i]); break;
+		case NX_U8: ((uint8_t *)data)[i] = (uint8_t)d2i(v[i]); break;
 		case NX_BOOL: ((uint8_t *)data)[i] = v[i] != 0; break;
-		case NX_I32: ((int32_t *)data)[i] = (int32_t)v[i]; break;
-		default: ((int64_t *)data)[i] = (int64_t)v[i]; break;
+		case NX_I32: ((int32_t *)data)[i] = (int32_t)d2i(v[i]); break;
+		default: ((int64_t *)data)[i] = d2i(v[i]); break;
 		}
 	}
 	int64_t dim = n;
@@ -534,7 +540,7 @@ static int export_op(exporter *ex, uint32_t o)
 	Onnx__NodeProto *n = node(ex, op_type, nm);
 	if (kind == NX_OP_OPAQUE) {
 		const char *d = nx_attr_s(g, o, "domain", "");
-		if (*d) {
+		if (*d && strcmp(d, "ai.onnx")) { /* ai.onnx is the default domain */
 			n->domain = ar_strdup(&ex->ar, d);
 			bool seen = false;
 			for (size_t i = 0; i < ex->domains.n && !seen; i++)

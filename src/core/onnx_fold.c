@@ -70,8 +70,7 @@ static void ft_set(ft *x, int64_t k, int64_t iv, double fv, bool from_float)
 	else if (x->t.dtype == NX_BOOL)
 		x->i[k] = from_float ? fv != 0 : iv != 0;
 	else
-		x->i[k] = from_float ? (fv != fv ? 0 : fv >= 9.2e18 ? INT64_MAX
-						     : fv <= -9.2e18 ? INT64_MIN : (int64_t)fv) : iv;
+		x->i[k] = from_float ? nx_onnx_f2i(fv) : iv;
 }
 
 /* Input i: 1 loaded, 0 not a constant (the node stays an op), -1 error. */

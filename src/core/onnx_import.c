@@ -104,6 +104,12 @@ int nx_onnx_attr_type(const Onnx__AttributeProto *a)
 	return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__UNDEFINED;
 }
 
+int64_t nx_onnx_f2i(double v)
+{
+	/* out-of-range float -> int conversion is undefined behaviour in C */
+	return v != v ? 0 : v >= 9.2e18 ? INT64_MAX : v <= -9.2e18 ? INT64_MIN : (int64_t)v;
+}
+
 int64_t nx_onnx_attr_i(const Onnx__NodeProto *n, const char *name, int64_t def)
 {
 	const Onnx__AttributeProto *a = nx_onnx_attr(n, name);
@@ -111,7 +117,7 @@ int64_t nx_onnx_attr_i(const Onnx__NodeProto *n, const char *name, int64_t def)
 		return def;
 	int t = nx_onnx_attr_type(a);
 	if (t == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT)
-		return (int64_t)a->f;
+		return nx_onnx_f2i(a->f);
 	return t == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT ? a->i : def;
 }
 
@@ -471,7 +477,7 @@ int nx_onnx_const_list(nx_onnx_imp *im, uint32_t i, const char *what, bool want_
 		case NX_I64: iv = ((const int64_t *)data)[k]; break;
 		}
 		if (nx_dtype_is_float(d))
-			iv = fv >= 9.2e18 ? INT64_MAX : fv <= -9.2e18 ? INT64_MIN : (int64_t)fv;
+			iv = nx_onnx_f2i(fv);
 		else
 			fv = (double)iv;
 		list->i[k] = iv;
@@ -644,7 +650,8 @@ static void move_attr_last(nx_graph *g, uint32_t op, uint32_t i)
 	}
 	case NX_ATTR_INTS: {
 		int64_t *v = nx_xmalloc(((size_t)a.n + 1) * sizeof *v);
-		memcpy(v, g->ints + a.u.off, (size_t)a.n * sizeof *v);
+		if (a.n) /* an empty list may sit on a NULL pool */
+			memcpy(v, g->ints + a.u.off, (size_t)a.n * sizeof *v);
 		nx_attr_del(g, op, name);
 		nx_attr_set_ints(g, op, name, v, a.n);
 		free(v);
@@ -652,7 +659,8 @@ static void move_attr_last(nx_graph *g, uint32_t op, uint32_t i)
 	}
 	case NX_ATTR_FLOATS: {
 		float *v = nx_xmalloc(((size_t)a.n + 1) * sizeof *v);
-		memcpy(v, g->floats + a.u.off, (size_t)a.n * sizeof *v);
+		if (a.n)
+			memcpy(v, g->floats + a.u.off, (size_t)a.n * sizeof *v);
 		nx_attr_del(g, op, name);
 		nx_attr_set_floats(g, op, name, v, a.n);
 		free(v);

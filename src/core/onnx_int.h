@@ -82,6 +82,8 @@ void nx_onnx_warn(nx_onnx_imp *im, const char *msg);
 /* Sets im->err to "node 'name' (OpType): <fmt>"; returns -1. */
 int nx_onnx_fail(nx_onnx_imp *im, const char *fmt, ...) NX_PRINTF(2, 3);
 const char *nx_onnx_s(const char *s);  /* NULL -> "" */
+/* double -> int64, saturating (NaN -> 0): no undefined conversion. */
+int64_t nx_onnx_f2i(double v);
 /* Node input i: *v = its value, NX_NONE if absent; *empty = true (and v
  * NX_NONE) for a zero-element constant. -1 + err if undefined. */
 int nx_onnx_input(nx_onnx_imp *im, uint32_t i, uint32_t *v, bool *empty);

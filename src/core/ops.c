@@ -88,8 +88,11 @@ const nx_attr_spec nx_common_attrs[] = {
 	{"act", S, OPT, NULL}, {"act_alpha", F, OPT, NULL}, {"act_beta", F, OPT, NULL},
 	/* placement: "ne" or "cpu", and why (partition) */
 	{"device", S, OPT, "\"ne\""}, {"device_reason", S, OPT, NULL},
-	/* tile sizes per result dim (tile) */
+	/* tile extents per dim of result 0 (tile) */
 	{"tile", IS, OPT, NULL},
+	/* memory plan per result: offset in its level's arena, 1 if in DRAM
+	 * (plan-memory) */
+	{"arena", IS, OPT, NULL}, {"spill", IS, OPT, NULL},
 	/* per-output-channel weight scales (quantize-int8) */
 	{"w_scale", FS, OPT, NULL},
 	END};

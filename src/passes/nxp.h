@@ -124,18 +124,10 @@ void nxp_erase_tree(nx_graph *g, uint32_t op);
 /* A new f32 constant with the given type and data (copied). */
 uint32_t nxp_const_f32(nx_graph *g, const char *hint, const nx_type *t, const float *data);
 
-/* ---- liveness.c: live bytes of a schedule -------------------------------- */
-/* Bytes value v occupies while live: its plain-layout size; 0 for constants,
- * dead values and values without a type. */
-int64_t nxp_live_bytes(const nx_graph *g, uint32_t v);
-/* Peak of the bytes live at once when g's ops run in `order` (n op ids, every
- * live op once, topological), or in schedule order if order is NULL. Inputs
- * are live from the start, outputs to the end, constants not counted; an
- * op's operands and results are live together while it runs. *peak_op (if
- * not NULL) gets the op during which the peak is reached, NX_NONE if it is
- * at the start (the inputs alone). */
-int64_t nxp_peak_live_bytes(const nx_graph *g, const uint32_t *order, uint32_t n,
-			    uint32_t *peak_op);
+/* ---- target.c: the target of target-aware passes ------------------------ */
+/* ctx->target, or the preset m1 copied into *buf (with a remark saying so)
+ * when the context has none. */
+const nx_target *nxp_target(nxp_ctx *ctx, nx_target *buf);
 
 /* ---- registry.c: the catalogue and pipelines ---------------------------- */
 extern const nxp_pass *const nxp_passes[];  /* NULL-terminated */

@@ -10,7 +10,8 @@
 #define PASSES(X) \
 	X(infer_shapes) X(verify) X(fold_constants) X(canonicalize) X(cse) X(dce) \
 	X(fold_batchnorm) X(fuse_patterns) X(fuse_activation) X(cancel_transposes) \
-	X(to_fp16) X(quantize_int8) X(schedule)
+	X(to_fp16) X(quantize_int8) X(partition) X(layout_ne) X(tile) X(schedule) \
+	X(plan_memory)
 
 #define DECL(n) extern const nxp_pass nxp_pass_##n;
 PASSES(DECL)
@@ -26,11 +27,15 @@ const nxp_pass *const nxp_passes[] = {
 /* The order a compiler engineer would pick: clean up and fold first, so the
  * fusions see canonical patterns; cancel transposes before fusing (a
  * transpose between a conv and its activation blocks the fusion); fuse;
- * clean up what fusion left; schedule last, on the final set of ops.
+ * clean up what fusion left. Then the target-level passes on the final set
+ * of ops: place (partition) before choosing layouts (CPU ops keep plain
+ * ones), layouts before tiling (padding counts in a working set), schedule
+ * on the final sizes, and plan memory last, on the final order.
  * Lossy passes (to-fp16, quantize-int8) are opt-in. */
 const char nxp_default_pipeline[] =
 	"infer-shapes,fold-constants,canonicalize,cse,cancel-transposes,fold-batchnorm,"
-	"fuse-patterns,fuse-activation,canonicalize,dce,schedule,verify";
+	"fuse-patterns,fuse-activation,canonicalize,dce,partition,layout-ne,tile,schedule,"
+	"plan-memory,verify";
 
 const nxp_pass *nxp_find(const char *name)
 {

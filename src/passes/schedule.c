@@ -1,6 +1,8 @@
 /* schedule.c — reorders the schedule for a lower peak of live memory
- * (liveness.c's model: activations only, inputs from the start, outputs to
- * the end). Memory-aware greedy list scheduling: among the ops whose
+ * (core liveness.c's model: activations only, inputs from the start,
+ * outputs to the end; sizes as the target stores them when the context has
+ * a target — NE padding, views sharing their source's buffer — and plain
+ * bytes otherwise). Memory-aware greedy list scheduling: among the ops whose
  * operands are all computed, take the one that frees the most bytes net of
  * what it allocates (operands it is the last reader of, minus its results),
  * ties by the original order. The new order is kept only if its peak is
@@ -19,6 +21,7 @@
 #include "nxp.h"
 
 typedef struct sched {
+	const nx_target *t;   /* sizes as stored on it; NULL: plain bytes */
 	uint32_t n;           /* live ops */
 	uint32_t *orig;       /* schedule order */
 	uint32_t *pos;        /* original position by op id */
@@ -48,10 +51,10 @@ static int64_t net_freed(const nx_graph *g, const sched *s, uint32_t o)
 			mine++;
 		}
 		if (first && mine == s->left[v])
-			freed += nxp_live_bytes(g, v);
+			freed += nx_live_value_bytes(g, v, s->t);
 	}
 	for (uint32_t r = 0; r < p->n_out; r++)
-		freed -= nxp_live_bytes(g, nx_result(g, o, r));
+		freed -= nx_live_value_bytes(g, nx_result(g, o, r), s->t);
 	return freed;
 }
 
@@ -159,6 +162,7 @@ static int run(nx_graph *g, nxp_ctx *ctx)
 {
 	sched s;
 	sched_init(g, &s);
+	s.t = ctx->target;
 	uint32_t *order = nx_xmalloc(((size_t)s.n + 1) * sizeof *order); /* freed below */
 	int rc = 0;
 	if (!greedy(g, &s, order)) {
@@ -167,8 +171,8 @@ static int run(nx_graph *g, nxp_ctx *ctx)
 		rc = -1;
 		goto out;
 	}
-	int64_t before = nxp_peak_live_bytes(g, NULL, 0, NULL);
-	int64_t after = nxp_peak_live_bytes(g, order, s.n, NULL);
+	int64_t before = nx_peak_live_bytes(g, NULL, 0, s.t, NULL);
+	int64_t after = nx_peak_live_bytes(g, order, s.n, s.t, NULL);
 	nxp_stat_add(ctx, "peak bytes before", before);
 	if (after >= before) {
 		nxp_remark(ctx, "kept the schedule: peak %lld bytes (the greedy order "
@@ -195,7 +199,7 @@ static int run(nx_graph *g, nxp_ctx *ctx)
 				   nx_vname(g, nx_result(g, prev, 0)), nx_op_name(g, prev));
 		moved++;
 	}
-	int64_t now = nxp_peak_live_bytes(g, NULL, 0, NULL);
+	int64_t now = nx_peak_live_bytes(g, NULL, 0, s.t, NULL);
 	nxp_stat_add(ctx, "ops moved", moved);
 	nxp_stat_add(ctx, "peak bytes after", now);
 	nxp_remark(ctx, "peak live memory %lld -> %lld bytes (%lld ops moved%s)",

@@ -65,8 +65,8 @@ static int metric_of(const nxw_step *st, const char *name, double *v, nx_err *er
 	else if (!strcmp(name, "weight_bytes"))
 		*v = (double)m->weight_bytes;
 	else if (!m->have_sim) {
-		nx_err_set(err, "metric %s needs the simulator (a target): not available here",
-			   name);
+		nx_err_set(err, "metric %s needs the simulator: give the session a target "
+			   "(nxw_set_target; --target on the command line)", name);
 		return -1;
 	} else if (!strcmp(name, "peak"))
 		*v = (double)m->peak_bytes;

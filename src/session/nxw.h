@@ -113,6 +113,18 @@ nx_diff *nxw_diff(nxw_session *s, uint32_t a, uint32_t b, char **unified);
 int nxw_run_inv(nxw_session *s, uint32_t prev, int32_t inv, int64_t budget, nxw_step *st);
 void nxw_step_free(nxw_step *st);
 
+/* ---- sim_metrics.c: per-step metrics from the NE model ------------------- */
+/* The metrics hook: costs g on the target ctx (a const nx_target *) and
+ * fills m's sim fields (peak_bytes of the memory plan, cycles, latency_us,
+ * energy_uj; have_sim true), or leaves have_sim false if the sim cannot
+ * read g. */
+void nxw_sim_metrics(void *ctx, const nx_graph *g, nxw_metrics *m);
+/* Gives the session a target (NULL: none): passes read it, and the hook
+ * above measures every step made from now on. t must outlive the session
+ * (or the next call). Drops the steps after step 0, whose passes read the
+ * old target (nxw_replay re-runs them), and re-measures step 0. */
+void nxw_set_target(nxw_session *s, const nx_target *t);
+
 /* ---- numeric.c: numeric check against step 0 ---------------------------- */
 /* Runs step k on the session's seeded inputs and compares every output with
  * step 0's (computed once). Fills steps[k].num. -1 + err if a run fails. */

@@ -75,7 +75,7 @@ void nxs_prep_op(const nx_graph *g, uint32_t op, const int64_t *plain, nxs_opinv
 	const char *dev = nx_attr_s(g, op, "device", "ne");
 	inv->device_cpu = !strcmp(dev, "cpu");
 	inv->nt_sp = inv->nt_c = inv->nt_pix = inv->halo = 1;
-	nxs_limits_of(g, op, &inv->lim);
+	nx_limits_of(g, op, &inv->lim);
 	switch (inv->family) {
 	case NXS_FAM_CONV: nxs_prep_conv(g, op, inv); break;
 	case NXS_FAM_MATMUL: nxs_prep_matmul(g, op, inv); break;

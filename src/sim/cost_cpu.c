@@ -1,6 +1,6 @@
 /* cost_cpu.c — ops that run on the CPU: kinds the target lists in cpu_ops,
- * ops over its field limits (support.c), and ops the partition pass placed
- * there (attr device = "cpu").
+ * ops over its field limits (core target_support.c), and ops the partition
+ * pass placed there (attr device = "cpu").
  *
  * time = FLOPs / cpu_flops + (operand + result + weight bytes) / cpu_bw
  *        + cpu_op_overhead

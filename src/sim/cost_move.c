@@ -3,10 +3,10 @@
  * by DMA: the bytes read plus the bytes written, at the bandwidth of where
  * they live; no arithmetic except resize's interpolation on the vector unit.
  * [Apple] reshape and transpose likely trigger memory copies: a full read and
- * write unless the change is only a view (layout.c decides that, and views
- * never get here). Slice and split read only what they keep; a smarter
- * compiler could make concat free by writing its inputs in place, which the
- * model does not assume.
+ * write unless the change is only a view (core target_layout.c decides
+ * that, and views never get here). Slice and split read only what they
+ * keep; a smarter compiler could make concat free by writing its inputs in
+ * place, which the model does not assume.
  */
 #include "nxs.h"
 

@@ -28,7 +28,7 @@ int nxs_export_csv(const nxs_sim *s, FILE *f)
 	const nx_graph *g = nxs_sim_graph(s);
 	const nxs_cost *c = nxs_sim_costs(s);
 	const nxs_timeline *tl = nxs_sim_timeline(s);
-	const nxs_live *l = nxs_sim_live(s);
+	const nx_live *l = nxs_sim_live(s);
 	fputs("pos,op,kind,result,device,bound,dtype,macs,elem_ops,sram_bytes,dram_bytes,"
 	      "weight_bytes,compute_cycles,memory_cycles,overhead_cycles,cycles,start,end,stall,"
 	      "util,mapping,energy_pj,e_mac,e_sram,e_dram,e_static,e_cpu\n", f);

@@ -40,19 +40,22 @@ static cJSON *totals(const nxs_sim *s)
 
 static cJSON *memory(const nxs_sim *s)
 {
-	const nxs_memplan *mp = nxs_sim_memplan(s);
+	const nx_memplan *mp = nxs_sim_memplan(s);
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "lower_bound", (double)mp->lower_bound);
 	cJSON_AddNumberToObject(o, "peak", (double)mp->peak);
-	cJSON_AddStringToObject(o, "algorithm", nxs_algo_name(mp->algo));
-	cJSON_AddNumberToObject(o, "peak_bestfit", (double)mp->peak_algo[NXS_ALGO_BESTFIT]);
-	cJSON_AddNumberToObject(o, "peak_firstfit", (double)mp->peak_algo[NXS_ALGO_FIRSTFIT]);
+	cJSON_AddStringToObject(o, "algorithm", nx_algo_name(mp->algo));
+	cJSON_AddNumberToObject(o, "peak_bestfit", (double)mp->peak_algo[NX_ALGO_BESTFIT]);
+	cJSON_AddNumberToObject(o, "peak_firstfit", (double)mp->peak_algo[NX_ALGO_FIRSTFIT]);
 	cJSON_AddNumberToObject(o, "sram_peak", (double)mp->sram_peak);
 	cJSON_AddNumberToObject(o, "dram_peak", (double)mp->dram_peak);
 	cJSON_AddNumberToObject(o, "buffers_sram", mp->n_sram);
 	cJSON_AddNumberToObject(o, "buffers_dram", mp->n_dram);
 	cJSON_AddNumberToObject(o, "spilled", mp->n_spilled);
 	cJSON_AddNumberToObject(o, "spilled_bytes", (double)mp->spilled_bytes);
+	cJSON_AddBoolToObject(o, "recorded", mp->recorded); /* plan-memory's placement */
+	if (nxs_sim_plan_note(s)[0])
+		cJSON_AddStringToObject(o, "plan_note", nxs_sim_plan_note(s));
 	return o;
 }
 
@@ -61,7 +64,7 @@ char *nxs_export_json(const nxs_sim *s)
 	const nx_graph *g = nxs_sim_graph(s);
 	const nxs_cost *c = nxs_sim_costs(s);
 	const nxs_timeline *tl = nxs_sim_timeline(s);
-	const nxs_live *l = nxs_sim_live(s);
+	const nx_live *l = nxs_sim_live(s);
 	cJSON *root = cJSON_CreateObject();
 	cJSON_AddStringToObject(root, "model", nx_cstr(g, g->name));
 	char *tj = nx_target_to_json(nxs_sim_target(s));

@@ -49,8 +49,8 @@ char *nxs_export_trace(const nxs_sim *s)
 	const nx_target *t = nxs_sim_target(s);
 	const nxs_cost *c = nxs_sim_costs(s);
 	const nxs_timeline *tl = nxs_sim_timeline(s);
-	const nxs_memplan *mp = nxs_sim_memplan(s);
-	const nxs_live *l = nxs_sim_live(s);
+	const nx_memplan *mp = nxs_sim_memplan(s);
+	const nx_live *l = nxs_sim_live(s);
 	double us = 1e6 / t->clock;
 	cJSON *root = cJSON_CreateObject();
 	cJSON *ev = cJSON_AddArrayToObject(root, "traceEvents");

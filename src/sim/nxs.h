@@ -1,7 +1,11 @@
 /* nxs.h — the NE model (src/sim): per-op cycles and energy, the timeline
- * over the schedule, liveness and the memory plan, and their exports. The
- * sim reads the graph only through nx.h and the target (nx_target, which
- * lives in core because passes read it too); it knows nothing above core.
+ * over the schedule, the memory plan of each snapshot, and their exports.
+ * The sim reads the graph only through nx.h and the target (nx_target,
+ * which lives in core because passes read it too); it knows nothing above
+ * core. What the passes decide with lives in core too, so that a pass and
+ * the sim agree: bytes per layout (target_layout.c), NE support
+ * (target_support.c), liveness and the memory planner (liveness.c,
+ * memplan.c).
  *
  * Use: s = nxs_sim_new(g) once per graph snapshot, nxs_sim_run(s, target)
  * as often as the target changes (it keeps what does not depend on the
@@ -17,26 +21,6 @@
 #define NXS_H
 
 #include "nx.h"
-
-/* ---- layout.c: bytes of a tensor as the target stores it ----------------- */
-/* The (B,C,H,W) view the NE works on: rank < 4 gets leading ones, rank > 4
- * folds the leading dims into B. */
-typedef struct nxs_bchw {
-	int64_t b, c, h, w;
-} nxs_bchw;
-nxs_bchw nxs_bchw_of(const nx_type *t);
-/* Bytes in memory: plain and nhwc packed; ne = B x C x plane stride with
- * row stride = roundup(W x elem, align), plane = roundup(row x H, align)
- * [RE anecc]. -1 if the type is unknown or overflows. */
-int64_t nxs_type_bytes(const nx_type *t, const nx_target *tg);
-/* Bytes an arena buffer takes: ne tensors in buf_gran units, others rounded
- * up to align. */
-int64_t nxs_alloc_bytes(const nx_type *t, const nx_target *tg);
-/* True if op only relabels its operand's bytes (a view kind whose result is
- * stored exactly as its operand is); such ops cost nothing and their result
- * shares the operand's buffer. Reshapes that change the NE row structure
- * are copies [Apple: reshape and transpose likely trigger memory copies]. */
-bool nxs_op_is_view(const nx_graph *g, uint32_t op, const nx_target *tg);
 
 /* ---- systolic.c: the MAC array (SCALE-Sim v2's compute model) ------------ */
 typedef struct nxs_systolic {
@@ -57,28 +41,6 @@ void nxs_systolic_gemm(int dataflow, int64_t rows, int64_t cols, int64_t n_ofmap
  * the busiest core; *mapping gets the mapping efficiency (may be NULL). */
 double nxs_array_cycles(const nx_target *t, int dtype, int64_t batch, int64_t n_ofmap,
 			int64_t window, int64_t filters, double *mapping);
-
-/* ---- support.c: what the NE can run ------------------------------------- */
-/* What an op needs from the hardware, read once from the graph, so that the
- * check against a target is arithmetic. */
-typedef struct nxs_limits {
-	int32_t kernel, pad, groups;   /* conv-like: largest kernel dim, pad, groups */
-	int32_t pool_kernel, pool_stride;
-	int32_t hw, c;                 /* largest H/W and C over operands and results
-					* (clamped to INT32_MAX) */
-	int32_t rank;                  /* most non-unit dims over operands and results */
-	float upsample;                /* resize: largest scale factor */
-	uint8_t dilated, bcast_nd, dtype_bad;
-	uint8_t bad_dtype;             /* the offending nx_dtype when dtype_bad */
-} nxs_limits;
-void nxs_limits_of(const nx_graph *g, uint32_t op, nxs_limits *l);
-/* kind's support on t given l; false + reason ("dilated conv", ...) if not. */
-bool nxs_limits_ok(int kind, const nxs_limits *l, const nx_target *t, char *reason, size_t n);
-/* The one place that decides NE vs CPU fallback by capability (the partition
- * pass calls it too): false + a reason if the target cannot run op. The
- * `device` attribute is a placement decision and is not read here. */
-bool nxs_ne_supports(const nx_graph *g, uint32_t op, const nx_target *t, char *reason,
-		     size_t n);
 
 /* ---- cost.c (+ cost_*.c): per-op cost ------------------------------------ */
 typedef enum nxs_bound {
@@ -114,7 +76,7 @@ typedef struct nxs_opinv {
 	double in_sram, in_dram;     /* activation operand bytes, by where the memory
 				      * plan put them */
 	double out_sram, out_dram;   /* result bytes, likewise */
-	nxs_limits lim;
+	nx_limits lim;               /* what it needs from the hardware */
 } nxs_opinv;
 
 typedef struct nxs_cost {
@@ -164,97 +126,6 @@ void nxs_mac_traffic(const nxs_opinv *inv, const nx_target *t, nxs_cost *c);
 void nxs_vec_traffic(const nxs_opinv *inv, const nx_target *t, double sram_passes,
 		     nxs_cost *c);
 
-/* ---- liveness.c: buffers and live ranges in schedule order -------------- */
-enum { NXS_SRAM = 0, NXS_DRAM = 1 };
-enum { /* why a buffer is in DRAM */
-	NXS_WHY_FITS = 0,   /* in SRAM */
-	NXS_WHY_IO,         /* graph input or output: the host hands it over in DRAM */
-	NXS_WHY_CPU,        /* read or written by a CPU fallback op */
-	NXS_WHY_BIG,        /* larger than the SRAM */
-	NXS_WHY_SPILL       /* no room left in the SRAM while it is live */
-};
-typedef struct nxs_buf {
-	uint32_t value;     /* the value that owns it (views share their source's) */
-	uint32_t start, end;/* schedule positions, inclusive */
-	int64_t size;       /* allocation bytes */
-	int64_t offset;     /* in its level's arena */
-	int64_t arena_off;  /* in the single-arena plan (the plan-quality figure) */
-	uint8_t level;      /* NXS_SRAM / NXS_DRAM */
-	uint8_t why;        /* NXS_WHY_* */
-} nxs_buf;
-typedef struct nxs_live {
-	uint32_t n_pos;     /* live ops in schedule order */
-	uint32_t *op_at;    /* position -> op id */
-	uint32_t *pos_of;   /* op id -> position, UINT32_MAX if dead */
-	uint32_t *buf_of;   /* value id -> buffer index (views: their source's), or NX_NONE */
-	nxs_buf *bufs;
-	uint32_t n_bufs;
-	uint32_t n_vals;
-} nxs_live;
-/* Positions only (op_at, pos_of); bufs empty. */
-void nxs_live_positions(const nx_graph *g, nxs_live *l);
-/* Buffers of every non-constant value: sizes from talloc (allocation bytes
- * by type id), views from inv[pos].view, forced DRAM from inv[pos].cpu. */
-void nxs_live_build(const nx_graph *g, const nxs_opinv *inv, const int64_t *talloc,
-		    nxs_live *l);
-void nxs_live_free(nxs_live *l);
-
-/* ---- memplan.c: arena offsets and SRAM/DRAM placement -------------------- */
-typedef struct nxs_interval {
-	int64_t start, end; /* inclusive */
-	int64_t size;
-} nxs_interval;
-/* Best fit by decreasing size, as XLA's GlobalDecreasingSizeBestFitHeap:
- * buffers sorted by size (then longer live range, then index), each put in
- * the smallest free gap among the buffers live at the same time that holds
- * it, else above them. capacity >= 0 limits the heap: a buffer with no room
- * below it gets offset -1. Returns the heap size. */
-int64_t nxs_plan_bestfit(const nxs_interval *iv, uint32_t n, int64_t align, int64_t capacity,
-			 int64_t *offset);
-/* Best fit with search: plain best fit (its heap in *first), then, while
- * above the lower bound lb (-1: computed here), best fit by decreasing live
- * area, re-plans that put first the buffers that ended above it, and
- * restarts in jittered size orders (fixed seed); the smallest heap is kept
- * (offsets of that plan). */
-int64_t nxs_plan_bestfit_search(const nxs_interval *iv, uint32_t n, int64_t align, int64_t lb,
-				int64_t *offset, int64_t *first);
-/* First fit in schedule order (start time): the lowest gap that holds it. */
-int64_t nxs_plan_firstfit(const nxs_interval *iv, uint32_t n, int64_t align, int64_t *offset);
-/* Max over time of the bytes live at once: no plan can use less. */
-int64_t nxs_plan_lower_bound(const nxs_interval *iv, uint32_t n);
-
-/* A heap simulator in XLA's style: Alloc/Free events, one time step each,
- * then Finish plans every buffer. ids are the caller's (dense, small). */
-typedef enum nxs_algo {
-	NXS_ALGO_BESTFIT, NXS_ALGO_FIRSTFIT, NXS_ALGO_SEARCH, NXS_ALGO_COUNT
-} nxs_algo;
-const char *nxs_algo_name(int a);
-typedef struct nxs_heap nxs_heap;
-nxs_heap *nxs_heap_new(int64_t alignment); /* caller frees with nxs_heap_free */
-void nxs_heap_alloc(nxs_heap *h, uint32_t id, int64_t size);
-void nxs_heap_free_buf(nxs_heap *h, uint32_t id);
-/* Heap size; offsets[id] for id < n_offsets (-1 for ids never allocated). */
-int64_t nxs_heap_finish(nxs_heap *h, int algo, int64_t *offsets, uint32_t n_offsets);
-void nxs_heap_free(nxs_heap *h);
-
-typedef struct nxs_memplan {
-	int64_t lower_bound;          /* max live bytes */
-	int64_t peak_algo[NXS_ALGO_COUNT]; /* single-arena heap size per algorithm */
-	int64_t peak;                 /* the smallest: the plan taken */
-	uint8_t algo;                 /* which one */
-	int64_t sram_peak, dram_peak; /* arena sizes after placement */
-	int64_t spilled_bytes;        /* SRAM-eligible buffers that found no room */
-	uint32_t n_sram, n_dram, n_spilled;
-	int64_t *live_sram, *live_dram; /* live bytes per position, by level */
-} nxs_memplan;
-/* Plans l->bufs (offsets, levels) for t; fills mp. The two halves: the
- * single-arena plans and lower bound (depend on sizes and live ranges),
- * and the SRAM/DRAM placement (depends on sram too). */
-void nxs_memplan_run(nxs_live *l, const nx_target *t, nxs_memplan *mp);
-void nxs_memplan_arena(nxs_live *l, const nx_target *t, nxs_memplan *mp);
-void nxs_memplan_place(nxs_live *l, const nx_target *t, nxs_memplan *mp);
-void nxs_memplan_free(nxs_memplan *mp);
-
 /* ---- timeline.c: the schedule on the NE, its DMA and the CPU -------------- */
 typedef struct nxs_slot {
 	double start, end;        /* cycles */
@@ -292,8 +163,13 @@ uint32_t nxs_sim_count(const nxs_sim *s);             /* ops in schedule order *
 const nxs_cost *nxs_sim_costs(const nxs_sim *s);      /* by schedule position */
 const nxs_opinv *nxs_sim_invariants(const nxs_sim *s);
 const nxs_timeline *nxs_sim_timeline(const nxs_sim *s);
-const nxs_memplan *nxs_sim_memplan(const nxs_sim *s);
-const nxs_live *nxs_sim_live(const nxs_sim *s);
+const nx_memplan *nxs_sim_memplan(const nxs_sim *s);
+const nx_live *nxs_sim_live(const nxs_sim *s);
+/* Where the placement came from: mp->recorded says the graph's recorded
+ * plan (plan-memory's attrs arena, spill) was followed. "" unless a recorded
+ * plan exists and was set aside; then why (it does not hold on this target,
+ * or some op lacks it). */
+const char *nxs_sim_plan_note(const nxs_sim *s);
 /* Why op runs on the CPU on the current target ("" if it does not). */
 void nxs_sim_cpu_reason(const nxs_sim *s, uint32_t op, char *buf, size_t n);
 /* What the last run redid, for tests and benchmarks: bits NXS_REDO_*. */

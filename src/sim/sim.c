@@ -11,6 +11,13 @@
  *               op's bytes per level. Redone when any of the above or sram
  *               changes.
  * Costs and the timeline are arithmetic over those and always redone.
+ *
+ * Liveness and the planner are core's (liveness.c, memplan.c), shared with
+ * the plan-memory pass. When every op carries a recorded plan (attrs arena
+ * and spill, one int per result: plan-memory's), the placement follows it,
+ * so that the sim costs what the pass decided; a recorded plan that does not
+ * hold on the target being costed (a smaller sram, other sizes, ops moved
+ * since) is set aside for the sim's own, and nxs_sim_plan_note says why.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,18 +29,61 @@ struct nxs_sim {
 	nx_target t;
 	bool have_t;
 	unsigned redo;
-	nxs_live live;
+	nx_live live;
 	nxs_opinv *inv;      /* by position */
+	uint8_t *flags;      /* by position: NX_LIVE_VIEW, NX_LIVE_CPU */
 	int64_t *tbytes;     /* by type id: bytes as stored */
 	int64_t *talloc;     /* by type id: bytes allocated */
 	nxs_cost *cost;      /* by position */
-	nxs_memplan mp;
+	nx_memplan mp;
 	nxs_timeline tl;
+	/* the graph's recorded plan, by value id (NULL if some op has none) */
+	int64_t *rec_off;
+	uint8_t *rec_spill;
+	char plan_note[512];
 };
 
 static int type_known(const nx_graph *g, uint32_t v)
 {
 	return g->vals[v].type != 0 && nx_vtype(g, v)->dtype < NX_DTYPE_COUNT;
+}
+
+/* The recorded plan: attrs arena and spill (one int per result) on every
+ * live op, else none (with a note if only some ops carry one). */
+static void read_recorded(nxs_sim *s)
+{
+	const nx_graph *g = s->g;
+	uint32_t with = 0, bad = NX_NONE;
+	for (uint32_t p = 0; p < s->live.n_pos; p++) {
+		uint32_t o = s->live.op_at[p], na, ns;
+		nx_attr_ints(g, o, "arena", &na);
+		nx_attr_ints(g, o, "spill", &ns);
+		if (na && ns == na && na == nx_opp(g, o)->n_out)
+			with++;
+		else if (bad == NX_NONE)
+			bad = o;
+	}
+	if (!with)
+		return;
+	if (bad != NX_NONE) {
+		snprintf(s->plan_note, sizeof s->plan_note, "recorded plan set aside: op %%%s (%s) "
+			 "has no arena/spill entry per result (changed after plan-memory?)",
+			 nx_opp(g, bad)->n_out ? nx_vname(g, nx_result(g, bad, 0)) : "?",
+			 nx_op_name(g, bad));
+		return;
+	}
+	size_t nv = g->n_vals ? g->n_vals : 1;
+	s->rec_off = nx_xmalloc(nv * sizeof *s->rec_off);
+	s->rec_spill = nx_xcalloc(nv, 1);
+	for (uint32_t p = 0; p < s->live.n_pos; p++) {
+		uint32_t o = s->live.op_at[p], n;
+		const int64_t *a = nx_attr_ints(g, o, "arena", &n);
+		for (uint32_t i = 0; i < n; i++)
+			s->rec_off[nx_result(g, o, i)] = a[i];
+		a = nx_attr_ints(g, o, "spill", &n);
+		for (uint32_t i = 0; i < n; i++)
+			s->rec_spill[nx_result(g, o, i)] = a[i] != 0;
+	}
 }
 
 nxs_sim *nxs_sim_new(const nx_graph *g, nx_err *err)
@@ -45,7 +95,7 @@ nxs_sim *nxs_sim_new(const nx_graph *g, nx_err *err)
 		}
 	nxs_sim *s = nx_xcalloc(1, sizeof *s);
 	s->g = g;
-	nxs_live_positions(g, &s->live);
+	nx_live_positions(g, NULL, 0, &s->live);
 	uint32_t n = s->live.n_pos;
 	/* Every entry is written before it is read (prep here, costs and sizes
 	 * in the first run): no need to zero 100k-op arrays. */
@@ -71,6 +121,8 @@ nxs_sim *nxs_sim_new(const nx_graph *g, nx_err *err)
 		nxs_prep_op(g, o, plain, &s->inv[p]);
 	}
 	free(plain);
+	read_recorded(s);
+	s->flags = nx_xmalloc((size_t)(n ? n : 1));
 	s->tbytes = nx_xmalloc((size_t)(g->n_types ? g->n_types : 1) * sizeof *s->tbytes);
 	s->talloc = nx_xmalloc((size_t)(g->n_types ? g->n_types : 1) * sizeof *s->talloc);
 	return s;
@@ -80,14 +132,46 @@ void nxs_sim_free(nxs_sim *s)
 {
 	if (!s)
 		return;
-	nxs_live_free(&s->live);
-	nxs_memplan_free(&s->mp);
+	nx_live_free(&s->live);
+	nx_memplan_free(&s->mp);
 	nxs_timeline_free(&s->tl);
 	free(s->inv);
+	free(s->flags);
+	free(s->rec_off);
+	free(s->rec_spill);
 	free(s->tbytes);
 	free(s->talloc);
 	free(s->cost);
 	free(s);
+}
+
+/* SRAM/DRAM placement: the recorded plan if there is one and it holds on t,
+ * else the sim's own. */
+static void do_place(nxs_sim *s, const nx_target *t)
+{
+	nx_live *l = &s->live;
+	if (s->rec_off) {
+		size_t nn = l->n_bufs ? l->n_bufs : 1;
+		uint8_t *spill = nx_xmalloc(nn);
+		int64_t *off = nx_xmalloc(nn * sizeof *off);
+		for (uint32_t b = 0; b < l->n_bufs; b++) {
+			uint32_t v = l->bufs[b].value;
+			bool rec = s->g->vals[v].producer != NX_NONE;
+			spill[b] = rec ? s->rec_spill[v] : 1; /* graph inputs: DRAM */
+			off[b] = rec ? s->rec_off[v] : -1;
+		}
+		nx_err err;
+		int rc = nx_memplan_apply(s->g, l, t, spill, off, &s->mp, &err);
+		free(spill);
+		free(off);
+		if (rc == 0) {
+			s->plan_note[0] = 0;
+			return;
+		}
+		snprintf(s->plan_note, sizeof s->plan_note, "recorded plan set aside on %s: %.440s",
+			 t->name, err.msg);
+	}
+	nx_memplan_place(l, t, &s->mp);
 }
 
 static bool same_sizes(const nx_target *a, const nx_target *b)
@@ -114,8 +198,8 @@ static int do_sizes(nxs_sim *s, const nx_target *t, nx_err *err)
 	for (uint32_t k = 0; k < g->n_types; k++) {
 		const nx_type *ty = nx_type_at(g, k);
 		bool known = k != 0 && ty->dtype < NX_DTYPE_COUNT;
-		s->tbytes[k] = known ? nxs_type_bytes(ty, t) : 0;
-		s->talloc[k] = known ? nxs_alloc_bytes(ty, t) : 0;
+		s->tbytes[k] = known ? nx_target_type_bytes(ty, t) : 0;
+		s->talloc[k] = known ? nx_target_alloc_bytes(ty, t) : 0;
 		bad |= s->tbytes[k] < 0 || s->talloc[k] < 0;
 	}
 	if (bad)
@@ -127,7 +211,7 @@ static int do_sizes(nxs_sim *s, const nx_target *t, nx_err *err)
 			}
 		}
 	for (uint32_t p = 0; p < s->live.n_pos; p++)
-		s->inv[p].view = (uint8_t)nxs_op_is_view(g, s->inv[p].op, t);
+		s->inv[p].view = (uint8_t)nx_target_op_is_view(g, s->inv[p].op, t);
 	return 0;
 }
 
@@ -136,7 +220,7 @@ static void do_support(nxs_sim *s, const nx_target *t)
 	for (uint32_t p = 0; p < s->live.n_pos; p++) {
 		nxs_opinv *iv = &s->inv[p];
 		int kind = nx_opp(s->g, iv->op)->kind;
-		iv->cpu = iv->device_cpu || !nxs_limits_ok(kind, &iv->lim, t, NULL, 0);
+		iv->cpu = iv->device_cpu || !nx_limits_ok(kind, &iv->lim, t, NULL, 0);
 	}
 }
 
@@ -144,7 +228,7 @@ static void do_support(nxs_sim *s, const nx_target *t)
 static void do_split(nxs_sim *s)
 {
 	const nx_graph *g = s->g;
-	const nxs_live *l = &s->live;
+	const nx_live *l = &s->live;
 	for (uint32_t p = 0; p < l->n_pos; p++) {
 		nxs_opinv *iv = &s->inv[p];
 		uint32_t o = iv->op;
@@ -156,7 +240,7 @@ static void do_split(nxs_sim *s)
 			if (v == NX_NONE || nx_is_const(g, v))
 				continue;
 			uint32_t b = l->buf_of[v];
-			bool dram = b == NX_NONE || l->bufs[b].level == NXS_DRAM;
+			bool dram = b == NX_NONE || l->bufs[b].level == NX_DRAM;
 			double bytes = (double)s->tbytes[g->vals[v].type];
 			if (in)
 				*(dram ? &iv->in_dram : &iv->in_sram) += bytes;
@@ -188,11 +272,14 @@ int nxs_sim_run(nxs_sim *s, const nx_target *t, nx_err *err)
 		s->redo |= NXS_REDO_SUPPORT;
 	}
 	if (plan) {
-		nxs_live_build(s->g, s->inv, s->talloc, &s->live);
-		nxs_memplan_arena(&s->live, t, &s->mp);
+		for (uint32_t p = 0; p < s->live.n_pos; p++)
+			s->flags[p] = (uint8_t)((s->inv[p].view ? NX_LIVE_VIEW : 0) |
+						(s->inv[p].cpu ? NX_LIVE_CPU : 0));
+		nx_live_build(s->g, s->flags, s->talloc, &s->live);
+		nx_memplan_arena(&s->live, t, &s->mp);
 	}
 	if (place) {
-		nxs_memplan_place(&s->live, t, &s->mp);
+		do_place(s, t);
 		do_split(s);
 		s->redo |= NXS_REDO_PLAN;
 	}
@@ -210,8 +297,9 @@ uint32_t nxs_sim_count(const nxs_sim *s) { return s->live.n_pos; }
 const nxs_cost *nxs_sim_costs(const nxs_sim *s) { return s->cost; }
 const nxs_opinv *nxs_sim_invariants(const nxs_sim *s) { return s->inv; }
 const nxs_timeline *nxs_sim_timeline(const nxs_sim *s) { return &s->tl; }
-const nxs_memplan *nxs_sim_memplan(const nxs_sim *s) { return &s->mp; }
-const nxs_live *nxs_sim_live(const nxs_sim *s) { return &s->live; }
+const nx_memplan *nxs_sim_memplan(const nxs_sim *s) { return &s->mp; }
+const nx_live *nxs_sim_live(const nxs_sim *s) { return &s->live; }
+const char *nxs_sim_plan_note(const nxs_sim *s) { return s->plan_note; }
 unsigned nxs_sim_last_redo(const nxs_sim *s) { return s->redo; }
 
 void nxs_sim_cpu_reason(const nxs_sim *s, uint32_t op, char *buf, size_t n)
@@ -229,5 +317,5 @@ void nxs_sim_cpu_reason(const nxs_sim *s, uint32_t op, char *buf, size_t n)
 		snprintf(buf, n, "placed on the CPU%s%s", why ? ": " : "", why ? why : "");
 		return;
 	}
-	nxs_limits_ok(nx_opp(s->g, op)->kind, &iv->lim, &s->t, buf, n);
+	nx_limits_ok(nx_opp(s->g, op)->kind, &iv->lim, &s->t, buf, n);
 }

@@ -125,10 +125,10 @@ int main(int argc, char **argv)
 		report(fields[k].what, median(t, runs), median(c, runs), fields[k].target);
 	}
 	const nxs_timeline *tl = nxs_sim_timeline(s);
-	const nxs_memplan *mp = nxs_sim_memplan(s);
+	const nx_memplan *mp = nxs_sim_memplan(s);
 	printf("model: latency %.3f ms, energy %.3f mJ, peak %.2f MiB (lower bound %.2f, %s)\n",
 	       tl->seconds * 1e3, tl->energy * 1e-9, mp->peak / 1048576.0,
-	       mp->lower_bound / 1048576.0, nxs_algo_name(mp->algo));
+	       mp->lower_bound / 1048576.0, nx_algo_name(mp->algo));
 	nxs_sim_free(s);
 	nx_graph_free(g);
 	free(t);

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Benchmark runner. Usage: run.sh BUILD_DIR
 # Runs every benchmark program the build made (BUILD_DIR/bench/bench_*, from
-# tests/bench/bench_*.c) at its default sizes and prints their figures.
+# tests/bench/bench_*.c) at its default sizes, then every tests/bench/bench_*.sh
+# (the comparisons with onnxruntime, python3-onnx and mlir-opt), and prints
+# their figures.
 # Figures from a Debug or sanitizer build are not the ones the targets are
 # about: the runner says so. Exit status 0 when every program ran, whatever
 # the figures.
@@ -27,6 +29,15 @@ for b in "$dir"/bench_*; do
 	found=1
 	echo "== $(basename "$b")"
 	"$b" || { echo "bench: $(basename "$b") failed (exit $?)"; status=1; }
+done
+# Scripts that compare with peers (onnxruntime, python3-onnx, mlir-opt)
+# take the build directory.
+here=$(cd "$(dirname "$0")" && pwd)
+for sc in "$here"/bench_*.sh; do
+	[ -f "$sc" ] || continue
+	found=1
+	echo "== $(basename "$sc")"
+	sh "$sc" "$build" || { echo "bench: $(basename "$sc") failed"; status=1; }
 done
 if [ "$found" -eq 0 ]; then
 	echo "bench: no benchmark programs in $dir" >&2

@@ -1147,15 +1147,15 @@ static void test_liveness(void)
 	/* x (256) lives to the end (read by %y); a, b, c (256 each) all live
 	 * when %ra runs (+4): 1028 at %ra */
 	uint32_t at;
-	CHECK_EQ_INT(nxp_peak_live_bytes(g, NULL, 0, &at), 1028);
+	CHECK_EQ_INT(nx_peak_live_bytes(g, NULL, 0, NULL, &at), 1028);
 	CHECK_STR(nx_vname(g, nx_result(g, at, 0)), "ra");
-	CHECK_EQ_INT(nxp_live_bytes(g, val(g, "a")), 256);
+	CHECK_EQ_INT(nx_live_value_bytes(g, val(g, "a"), NULL), 256);
 	/* an explicit order: depth first */
 	const char *names[] = {"a", "ra", "b", "rb", "s1", "c", "rc", "z", "y"};
 	uint32_t order[9];
 	for (int i = 0; i < 9; i++)
 		order[i] = g->vals[val(g, names[i])].producer;
-	CHECK_EQ_INT(nxp_peak_live_bytes(g, order, 9, NULL), 256 + 256 + 4 + 4);
+	CHECK_EQ_INT(nx_peak_live_bytes(g, order, 9, NULL, NULL), 256 + 256 + 4 + 4);
 	nx_graph_free(g);
 	/* constants are not counted; inputs are */
 	static const char t[] =
@@ -1168,7 +1168,7 @@ static void test_liveness(void)
 	g = parse(t);
 	if (!g)
 		return;
-	CHECK_EQ_INT(nxp_peak_live_bytes(g, NULL, 0, NULL), 32 + 4 + 32);
+	CHECK_EQ_INT(nx_peak_live_bytes(g, NULL, 0, NULL, NULL), 32 + 4 + 32);
 	nx_graph_free(g);
 }
 
@@ -1179,7 +1179,7 @@ static void test_schedule(void)
 	if (!g)
 		return;
 	CHECK(n >= 1);
-	CHECK_EQ_INT(nxp_peak_live_bytes(g, NULL, 0, NULL), 520);
+	CHECK_EQ_INT(nx_peak_live_bytes(g, NULL, 0, NULL, NULL), 520);
 	CHECK_EQ_INT(count_ops(g), 9);
 	/* a second run keeps the order */
 	CHECK_EQ_INT(run_pass(g, "schedule", NULL), 0);
@@ -1229,10 +1229,10 @@ static void test_schedule_opaque_order(void)
 	nx_graph *g = parse(t);
 	if (!g)
 		return;
-	int64_t before = nxp_peak_live_bytes(g, NULL, 0, NULL);
+	int64_t before = nx_peak_live_bytes(g, NULL, 0, NULL, NULL);
 	CHECK(run_pass(g, "schedule", NULL) > 0);
 	CHECK(verifies(g));
-	CHECK(nxp_peak_live_bytes(g, NULL, 0, NULL) < before);
+	CHECK(nx_peak_live_bytes(g, NULL, 0, NULL, NULL) < before);
 	uint32_t *pos = nx_schedule_positions(g);
 	CHECK(pos[g->vals[val(g, "b")].producer] < pos[g->vals[val(g, "c")].producer]);
 	free(pos);

@@ -15,7 +15,7 @@ static bool supports(nx_graph *g, uint32_t v, const char *preset, char *why, siz
 	nx_err e;
 	if (nx_target_preset(preset, &t, &e))
 		fx_die(preset, &e);
-	return nxs_ne_supports(g, nx_val(g, v)->producer, &t, why, n);
+	return nx_target_supports(g, nx_val(g, v)->producer, &t, why, n);
 }
 
 static uint32_t conv(nx_graph *g, uint32_t x, int64_t cout, int64_t k, const char *name)
@@ -50,7 +50,7 @@ static void fallback_reasons(void)
 	nx_err e;
 	CHECK(nx_target_preset("m1", &t, &e) == 0);
 	CHECK(nx_target_set(&t, "max_kernel", "63", &e) == 0);
-	CHECK(nxs_ne_supports(g, nx_val(g, big)->producer, &t, why, sizeof why));
+	CHECK(nx_target_supports(g, nx_val(g, big)->producer, &t, why, sizeof why));
 
 	o = conv(g, x, 8, 3, "pad");
 	nx_attr_set_ints(g, o, "pads", (int64_t[]){16, 16, 16, 16}, 4);

@@ -20,14 +20,14 @@
  * and in each level's arena; every buffer fits its arena. */
 static int plan_valid(const nxs_sim *s)
 {
-	const nxs_live *l = nxs_sim_live(s);
-	const nxs_memplan *mp = nxs_sim_memplan(s);
+	const nx_live *l = nxs_sim_live(s);
+	const nx_memplan *mp = nxs_sim_memplan(s);
 	/* sweep positions: buffers live at p, checked pairwise (small sets) */
 	for (uint32_t i = 0; i < l->n_bufs; i++) {
-		const nxs_buf *a = &l->bufs[i];
+		const nx_buf *a = &l->bufs[i];
 		if (a->arena_off < 0 || a->arena_off + a->size > mp->peak)
 			return 0;
-		int64_t cap = a->level == NXS_SRAM ? mp->sram_peak : mp->dram_peak;
+		int64_t cap = a->level == NX_SRAM ? mp->sram_peak : mp->dram_peak;
 		if (a->offset < 0 || a->offset + a->size > cap)
 			return 0;
 	}
@@ -35,7 +35,7 @@ static int plan_valid(const nxs_sim *s)
 		return 1; /* the pairwise check below is for the small graphs */
 	for (uint32_t i = 0; i < l->n_bufs; i++)
 		for (uint32_t j = i + 1; j < l->n_bufs; j++) {
-			const nxs_buf *a = &l->bufs[i], *b = &l->bufs[j];
+			const nx_buf *a = &l->bufs[i], *b = &l->bufs[j];
 			if (a->start > b->end || b->start > a->end)
 				continue;
 			if (a->arena_off < b->arena_off + b->size && b->arena_off < a->arena_off + a->size)
@@ -67,13 +67,13 @@ static void check_graph(const nx_graph *g, const char *what)
 		CHECK(nx_target_preset(presets[i], &t, &e) == 0);
 		CHECK(nxs_sim_run(s, &t, &e) == 0);
 		const nxs_timeline *tl = nxs_sim_timeline(s);
-		const nxs_memplan *mp = nxs_sim_memplan(s);
+		const nx_memplan *mp = nxs_sim_memplan(s);
 		CHECK(isfinite(tl->cycles) && tl->cycles > 0);
 		CHECK(isfinite(tl->energy) && tl->energy > 0);
 		CHECK(tl->util >= 0 && tl->util <= 1.0 + 1e-9);
 		CHECK(mp->peak >= mp->lower_bound);
-		CHECK(mp->peak <= mp->peak_algo[NXS_ALGO_FIRSTFIT]);
-		CHECK(mp->peak <= mp->peak_algo[NXS_ALGO_BESTFIT]);
+		CHECK(mp->peak <= mp->peak_algo[NX_ALGO_FIRSTFIT]);
+		CHECK(mp->peak <= mp->peak_algo[NX_ALGO_BESTFIT]);
 		if ((double)mp->peak > 1.05 * (double)mp->lower_bound) {
 			fprintf(stderr, "%s on %s: peak %lld > 1.05 x lower bound %lld\n", what,
 				presets[i], (long long)mp->peak, (long long)mp->lower_bound);
@@ -96,7 +96,7 @@ static void check_graph(const nx_graph *g, const char *what)
 			printf("%-28s m1: %8.3f ms  %8.3f mJ  peak %6.2f MiB (lb %6.2f, ff %6.2f)\n",
 			       what, tl->seconds * 1e3, tl->energy * 1e-9, mp->peak / 1048576.0,
 			       mp->lower_bound / 1048576.0,
-			       mp->peak_algo[NXS_ALGO_FIRSTFIT] / 1048576.0);
+			       mp->peak_algo[NX_ALGO_FIRSTFIT] / 1048576.0);
 	}
 	nxs_sim_free(s);
 }

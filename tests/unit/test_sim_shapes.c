@@ -21,34 +21,34 @@ static void padding_exact(void)
 	CHECK(nx_target_preset("m1", &t, &e) == 0);
 	nx_type a = fx_type(NX_F16, 4, (int64_t[]){1, 768, 1, 128}, NX_LAYOUT_NE);
 	nx_type b = fx_type(NX_F16, 4, (int64_t[]){1, 768, 128, 1}, NX_LAYOUT_NE);
-	CHECK_EQ_INT(nxs_type_bytes(&a, &t), 196608);
-	CHECK_EQ_INT(nxs_type_bytes(&b, &t), 6291456);
-	CHECK_EQ_INT(nxs_type_bytes(&b, &t), 32 * nxs_type_bytes(&a, &t));
+	CHECK_EQ_INT(nx_target_type_bytes(&a, &t), 196608);
+	CHECK_EQ_INT(nx_target_type_bytes(&b, &t), 6291456);
+	CHECK_EQ_INT(nx_target_type_bytes(&b, &t), 32 * nx_target_type_bytes(&a, &t));
 	a.dtype = b.dtype = NX_I8;
-	CHECK_EQ_INT(nxs_type_bytes(&b, &t), 64 * nxs_type_bytes(&a, &t));
-	CHECK_EQ_INT(nxs_type_bytes(&a, &t), 98304);
+	CHECK_EQ_INT(nx_target_type_bytes(&b, &t), 64 * nx_target_type_bytes(&a, &t));
+	CHECK_EQ_INT(nx_target_type_bytes(&a, &t), 98304);
 	/* plain and nhwc are packed */
 	b.layout = NX_LAYOUT_PLAIN;
-	CHECK_EQ_INT(nxs_type_bytes(&b, &t), 98304);
+	CHECK_EQ_INT(nx_target_type_bytes(&b, &t), 98304);
 	b.layout = NX_LAYOUT_NHWC;
-	CHECK_EQ_INT(nxs_type_bytes(&b, &t), 98304);
+	CHECK_EQ_INT(nx_target_type_bytes(&b, &t), 98304);
 	/* buffers in 16 KiB units */
 	nx_type c = fx_type(NX_F16, 4, (int64_t[]){1, 3, 5, 7}, NX_LAYOUT_NE);
-	CHECK_EQ_INT(nxs_type_bytes(&c, &t), 3 * 5 * 64);
-	CHECK_EQ_INT(nxs_alloc_bytes(&c, &t), 16384);
+	CHECK_EQ_INT(nx_target_type_bytes(&c, &t), 3 * 5 * 64);
+	CHECK_EQ_INT(nx_target_alloc_bytes(&c, &t), 16384);
 	/* rank < 4 reads as (1, .., H, W); rank > 4 folds into B */
 	nx_type d = fx_type(NX_F16, 2, (int64_t[]){10, 3}, NX_LAYOUT_NE);
-	CHECK_EQ_INT(nxs_type_bytes(&d, &t), 10 * 64);
+	CHECK_EQ_INT(nx_target_type_bytes(&d, &t), 10 * 64);
 	nx_type f = fx_type(NX_F16, 5, (int64_t[]){2, 3, 4, 5, 6}, NX_LAYOUT_NE);
-	nxs_bchw v = nxs_bchw_of(&f);
+	nx_bchw v = nx_bchw_of(&f);
 	CHECK(v.b == 6 && v.c == 4 && v.h == 5 && v.w == 6);
 	/* a changed alignment field is what the bytes follow */
 	CHECK(nx_target_set(&t, "align", "128", &e) == 0);
 	a.dtype = NX_F16;
-	CHECK_EQ_INT(nxs_type_bytes(&b, &t), 98304);
+	CHECK_EQ_INT(nx_target_type_bytes(&b, &t), 98304);
 	b.layout = NX_LAYOUT_NE;
 	b.dtype = NX_F16;
-	CHECK_EQ_INT(nxs_type_bytes(&b, &t), 768 * 128 * 128);
+	CHECK_EQ_INT(nx_target_type_bytes(&b, &t), 768 * 128 * 128);
 }
 
 /* The same relu on the two layouts: its traffic differs by exactly 32x. */

@@ -1,0 +1,398 @@
+/* tile.c — ops whose working set does not fit the on-chip memory get a
+ * `tile` attribute: the extent of one tile along each dim of result 0, so
+ * that one tile's working set fits `sram`.
+ *
+ * Working set: every operand and result of the op (weights included) in
+ * the bytes its layout takes on the target (nx_target_type_bytes: ne rows
+ * padded to `align`). For a tile, each tensor shrinks to the part the tile
+ * touches: result dims to the tile's extents; a conv's or pool's input to
+ * the rows its windows read, (t - 1) x stride + (k - 1) x dilation + 1 for an
+ * output tile of t rows (halo included); a conv's weights and bias to the
+ * tile's output channels; matmul's A to the tile's rows and B to its
+ * columns; broadcast operands in proportion along the dims they share with
+ * the result. That is how the sim reads the attribute (cost.c
+ * nxs_tiles_dim: ceil(dim / extent) tiles per dim; conv: dim 1 tiles output
+ * channels and the others pixels, with that halo; matmul: the last dim tiles
+ * N; everything else: tiles of the data), so a tiling chosen here is the one
+ * it costs: task overhead per tile, halo re-reads, weights per channel tile.
+ *
+ * Which axis: the result's H (dim rank-2), else C (rank-3), else the last
+ * axis, taking the first that can make a tile fit alone, with the largest
+ * extent that fits, then evened out (80 rows in 3 tiles are 27+27+26, not
+ * 30+30+20). If no single axis can, H and C are split together, with the
+ * fewest tiles. Axes the op reduces over (softmax, layer norm, reductions)
+ * or concatenates/splits/gathers along are never split. An op no tiling
+ * makes fit (its weights for one output channel exceed the SRAM, say) is
+ * left as it is, with a remark. Ops on the CPU, views and shape queries are
+ * not tiled, nor ops that have a tile attribute already.
+ *
+ * One op tiled = one rewrite. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nxp.h"
+
+typedef struct tiler {
+	const nx_graph *g;
+	uint32_t op;
+	const nx_target *t;
+	nx_type y;            /* result 0 */
+} tiler;
+
+static int64_t bytes(const nx_type *ty, const nx_target *t)
+{
+	int64_t b = nx_target_type_bytes(ty, t);
+	return b > 0 ? b : 0;
+}
+
+/* dim x e / full, rounded up: the part of a dim a tile of e (of full) covers. */
+static int64_t scale(int64_t dim, int64_t e, int64_t full)
+{
+	if (full <= 0 || e >= full)
+		return dim;
+	int64_t r = (int64_t)(((double)dim * (double)e + (double)full - 1) / (double)full);
+	return r < 1 ? 1 : r > dim ? dim : r;
+}
+
+/* Input rows an output tile of e rows reads through a window. */
+static int64_t window_rows(int64_t e, int64_t in, int64_t stride, int64_t k, int64_t dil)
+{
+	int64_t r = (e - 1) * stride + (k - 1) * dil + 1;
+	return r < in ? r : in;
+}
+
+static int64_t at(const int64_t *v, uint32_t n, int64_t i, int64_t def)
+{
+	return i >= 0 && (uint64_t)i < n ? v[i] : def;
+}
+
+/* numpy broadcasting: a aligned with y from the right; dims of 1 stay. */
+static void bcast_tile(nx_type *a, const nx_type *y, const int64_t *ext)
+{
+	int off = y->rank - a->rank;
+	for (int i = 0; i < a->rank; i++) {
+		int d = i + off;
+		if (d >= 0 && a->dims[i] != 1)
+			a->dims[i] = scale(a->dims[i], ext[d], y->dims[d]);
+	}
+}
+
+/* A conv's or pool's window input: batch, channels (only for grouped
+ * convs and pools, whose input channels follow the output's), rows. */
+static void window_tile(const tiler *tl, nx_type *a, const int64_t *ext, bool chans,
+			bool transpose)
+{
+	const nx_graph *g = tl->g;
+	const nx_type *y = &tl->y;
+	uint32_t nk, ns, nd;
+	const int64_t *k = nx_attr_ints(g, tl->op, "kernel_shape", &nk);
+	const int64_t *st = nx_attr_ints(g, tl->op, "strides", &ns);
+	const int64_t *dl = nx_attr_ints(g, tl->op, "dilations", &nd);
+	const nx_type *w = NULL;
+	if (nx_opp(g, tl->op)->n_in > 1 && nx_operand(g, tl->op, 1) != NX_NONE &&
+	    nx_ops[nx_opp(g, tl->op)->kind].flags & NX_F_MAC)
+		w = nx_vtype(g, nx_operand(g, tl->op, 1));
+	a->dims[0] = scale(a->dims[0], ext[0], y->dims[0]);
+	if (chans && a->rank > 1 && y->rank > 1)
+		a->dims[1] = scale(a->dims[1], ext[1], y->dims[1]);
+	for (int d = 2; d < a->rank && d < y->rank; d++) {
+		if (ext[d] >= y->dims[d])
+			continue;
+		int64_t kd = at(k, nk, d - 2, w && d < w->rank ? w->dims[d] : 1);
+		if (transpose)
+			a->dims[d] = scale(a->dims[d], ext[d], y->dims[d]) + kd - 1;
+		else
+			a->dims[d] = window_rows(ext[d], a->dims[d], at(st, ns, d - 2, 1), kd,
+						 at(dl, nd, d - 2, 1));
+		if (a->dims[d] > nx_vtype(g, nx_operand(g, tl->op, 0))->dims[d])
+			a->dims[d] = nx_vtype(g, nx_operand(g, tl->op, 0))->dims[d];
+	}
+}
+
+/* The part of operand i a tile with extents ext touches. */
+static nx_type operand_tile(const tiler *tl, uint32_t i, const int64_t *ext)
+{
+	const nx_graph *g = tl->g;
+	uint32_t o = tl->op;
+	const nx_type *y = &tl->y;
+	nx_type a = *nx_vtype(g, nx_operand(g, o, i));
+	int kind = nx_opp(g, o)->kind;
+	int R = y->rank, r = a.rank;
+	switch (kind) {
+	case NX_OP_CONV:
+	case NX_OP_CONV_TRANSPOSE: {
+		bool grouped = nx_attr_i(g, o, "group", 1) > 1;
+		if (i == 0)
+			window_tile(tl, &a, ext, grouped, kind == NX_OP_CONV_TRANSPOSE);
+		else if (i == 1 && kind == NX_OP_CONV && r >= 1)
+			a.dims[0] = scale(a.dims[0], ext[1], y->dims[1]);  /* [M, C/g, k..] */
+		else if (i == 1 && r >= 2)
+			a.dims[1] = scale(a.dims[1], ext[1], y->dims[1]);  /* [C, M/g, k..] */
+		else if (r >= 1)
+			a.dims[0] = scale(a.dims[0], ext[1], y->dims[1]);  /* bias [M] */
+		return a;
+	}
+	case NX_OP_MAX_POOL:
+	case NX_OP_AVG_POOL:
+		window_tile(tl, &a, ext, true, false);
+		return a;
+	case NX_OP_MATMUL:
+		if (r < 2 || R < 2) {
+			bcast_tile(&a, y, ext);
+			return a;
+		}
+		if (i == 0)
+			a.dims[r - 2] = scale(a.dims[r - 2], ext[R - 2], y->dims[R - 2]);
+		else
+			a.dims[r - 1] = scale(a.dims[r - 1], ext[R - 1], y->dims[R - 1]);
+		for (int j = 0; j < r - 2; j++) {   /* batch dims, broadcast */
+			int d = j + (R - r);
+			if (d >= 0 && a.dims[j] != 1)
+				a.dims[j] = scale(a.dims[j], ext[d], y->dims[d]);
+		}
+		return a;
+	case NX_OP_GEMM:
+		if (i == 0 && r == 2) {
+			int m = nx_attr_i(g, o, "transA", 0) ? 1 : 0;
+			a.dims[m] = scale(a.dims[m], ext[0], y->dims[0]);
+		} else if (i == 1 && r == 2) {
+			int n = nx_attr_i(g, o, "transB", 0) ? 0 : 1;
+			a.dims[n] = scale(a.dims[n], ext[1], y->dims[1]);
+		} else {
+			bcast_tile(&a, y, ext);
+		}
+		return a;
+	case NX_OP_TRANSPOSE: {
+		uint32_t np;
+		const int64_t *perm = nx_attr_ints(g, o, "perm", &np);
+		for (int d = 0; d < R && d < r; d++) {
+			int64_t s = perm && (uint32_t)d < np ? perm[d] : R - 1 - d;
+			if (s >= 0 && s < r)
+				a.dims[s] = scale(a.dims[s], ext[d], y->dims[d]);
+		}
+		return a;
+	}
+	case NX_OP_BATCH_NORM:
+		if (i == 0)
+			bcast_tile(&a, y, ext);
+		else if (r >= 1 && R >= 2)
+			a.dims[0] = scale(a.dims[0], ext[1], y->dims[1]); /* per channel */
+		return a;
+	default:
+		bcast_tile(&a, y, ext);
+		return a;
+	}
+}
+
+/* Bytes one tile with extents ext holds on chip: operands and results. */
+static int64_t working_set(const tiler *tl, const int64_t *ext)
+{
+	const nx_graph *g = tl->g;
+	const nx_op *p = nx_opp(g, tl->op);
+	int64_t ws = 0;
+	for (uint32_t i = 0; i < p->n_in; i++) {
+		if (nx_operand(g, tl->op, i) == NX_NONE)
+			continue;
+		nx_type a = operand_tile(tl, i, ext);
+		ws += bytes(&a, tl->t);
+	}
+	for (uint32_t i = 0; i < p->n_out; i++) {
+		nx_type r = *nx_vtype(g, nx_result(g, tl->op, i));
+		if (r.rank == tl->y.rank)
+			for (int d = 0; d < r.rank; d++)
+				r.dims[d] = scale(r.dims[d], ext[d], tl->y.dims[d]);
+		ws += bytes(&r, tl->t);
+	}
+	return ws;
+}
+
+/* Marks the axes of result 0 a tile must not split; false if the op is
+ * not tileable at all. */
+static bool split_ok(const nx_graph *g, uint32_t o, int R, bool *no)
+{
+	memset(no, 0, NX_MAX_RANK * sizeof *no);
+	int kind = nx_opp(g, o)->kind;
+	uint32_t n;
+	switch (kind) {
+	case NX_OP_SOFTMAX:
+	case NX_OP_LOG_SOFTMAX:
+	case NX_OP_CONCAT:
+	case NX_OP_SPLIT:
+	case NX_OP_GATHER: {
+		int64_t ax = nx_attr_i(g, o, "axis", kind == NX_OP_SOFTMAX ||
+				       kind == NX_OP_LOG_SOFTMAX ? -1 : 0);
+		if (ax < 0)
+			ax += R;
+		if (ax >= 0 && ax < R)
+			no[ax] = true;
+		return kind != NX_OP_GATHER || nx_opp(g, o)->n_in < 2 ||
+		       nx_vtype(g, nx_operand(g, o, 1))->rank == 1; /* rank kept */
+	}
+	case NX_OP_LAYER_NORM: {
+		int64_t ax = nx_attr_i(g, o, "axis", -1);
+		if (ax < 0)
+			ax += R;
+		for (int d = ax < 0 ? 0 : (int)ax; d < R; d++)
+			no[d] = true;
+		return true;
+	}
+	case NX_OP_REDUCE_MEAN:
+	case NX_OP_REDUCE_SUM:
+	case NX_OP_REDUCE_MAX: {
+		if (!nx_attr_i(g, o, "keepdims", 1))
+			return false; /* the result's dims no longer line up */
+		const int64_t *axes = nx_attr_ints(g, o, "axes", &n);
+		for (int d = 0; d < R; d++)
+			no[d] = !axes;
+		for (uint32_t i = 0; axes && i < n; i++) {
+			int64_t ax = axes[i] < 0 ? axes[i] + R : axes[i];
+			if (ax >= 0 && ax < R)
+				no[ax] = true;
+		}
+		return true;
+	}
+	case NX_OP_GLOBAL_AVG_POOL:
+	case NX_OP_GLOBAL_MAX_POOL:
+		for (int d = 2; d < R; d++)
+			no[d] = true;
+		return true;
+	case NX_OP_OPAQUE:
+		return false;
+	default:
+		return true;
+	}
+}
+
+/* The largest extent along d (others as in ext) whose tile fits; 0 if
+ * not even one fits. */
+static int64_t largest(const tiler *tl, int64_t *ext, int d)
+{
+	int64_t sram = tl->t->sram, keep = ext[d], lo = 1, hi = tl->y.dims[d];
+	ext[d] = 1;
+	bool any = working_set(tl, ext) <= sram;
+	while (any && lo < hi) {
+		int64_t mid = lo + (hi - lo + 1) / 2;
+		ext[d] = mid;
+		if (working_set(tl, ext) <= sram)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	ext[d] = keep;
+	if (!any)
+		return 0;
+	int64_t full = tl->y.dims[d], nt = (full + lo - 1) / lo;
+	return (full + nt - 1) / nt; /* the same tile count, evened out */
+}
+
+/* Chooses ext (extents per dim of result 0); false if no tiling fits. */
+static bool choose(const tiler *tl, const bool *no, int64_t *ext)
+{
+	int R = tl->y.rank, cand[3], nc = 0;
+	const int pref[3] = {R - 2, R - 3, R - 1}; /* H, C, the last axis */
+	for (int i = 0; i < 3; i++) {
+		int d = pref[i];
+		bool dup = false;
+		for (int j = 0; j < nc; j++)
+			dup |= cand[j] == d;
+		if (d >= 0 && !dup && !no[d] && tl->y.dims[d] > 1)
+			cand[nc++] = d;
+	}
+	for (int d = 0; d < R; d++)
+		ext[d] = tl->y.dims[d];
+	for (int i = 0; i < nc; i++) {
+		int64_t e = largest(tl, ext, cand[i]);
+		if (e > 0) {
+			ext[cand[i]] = e;
+			return true;
+		}
+	}
+	if (nc < 2)
+		return false;
+	/* Two axes: the fewest tiles over the splits of the second. */
+	int a = cand[0], b = cand[1];
+	int64_t Da = tl->y.dims[a], Db = tl->y.dims[b], best = INT64_MAX, best_a = 0, best_b = 0;
+	int64_t prev_eb = -1;
+	for (int64_t kb = 1; kb <= Db && kb < best; kb++) {
+		int64_t eb = (Db + kb - 1) / kb;
+		if (eb == prev_eb)
+			continue;
+		prev_eb = eb;
+		ext[b] = eb;
+		int64_t ea = largest(tl, ext, a);
+		if (ea <= 0)
+			continue;
+		int64_t tiles = ((Da + ea - 1) / ea) * ((Db + eb - 1) / eb);
+		if (tiles < best) {
+			best = tiles;
+			best_a = ea;
+			best_b = eb;
+		}
+	}
+	ext[b] = tl->y.dims[b];
+	if (best == INT64_MAX)
+		return false;
+	ext[a] = best_a;
+	ext[b] = best_b;
+	return true;
+}
+
+static int run(nx_graph *g, nxp_ctx *ctx)
+{
+	nx_target tb;
+	const nx_target *t = nxp_target(ctx, &tb);
+	NX_FOR_OPS(g, o) {
+		const nx_op *p = nx_opp(g, o);
+		if (!p->n_out || (nx_ops[p->kind].flags & NX_F_SHAPEOF) || nx_attr_get(g, o, "tile") ||
+		    nx_target_on_cpu(g, o, t) || nx_target_op_is_view(g, o, t))
+			continue;
+		tiler tl = {g, o, t, *nx_vtype(g, nx_result(g, o, 0))};
+		int R = tl.y.rank;
+		if (R < 1)
+			continue;
+		int64_t full[NX_MAX_RANK], ext[NX_MAX_RANK];
+		for (int d = 0; d < R; d++)
+			full[d] = tl.y.dims[d];
+		int64_t ws = working_set(&tl, full);
+		if (ws <= t->sram)
+			continue;
+		bool no[NX_MAX_RANK];
+		const char *res = nx_vname(g, nx_result(g, o, 0));
+		if (!split_ok(g, o, R, no) || !choose(&tl, no, ext)) {
+			nxp_remark(ctx, "%%%s (%s): working set %lld bytes > sram %lld, and no tile "
+				   "along a splittable axis fits: left untiled", res, nx_op_name(g, o),
+				   (long long)ws, (long long)t->sram);
+			nxp_stat_add(ctx, "ops too big to tile", 1);
+			continue;
+		}
+		if (!nxp_rewrite(ctx, o))
+			break;
+		int64_t tiles = 1;
+		char ts[256];
+		size_t len = 0;
+		for (int d = 0; d < R; d++) {
+			tiles *= (full[d] + ext[d] - 1) / ext[d];
+			len += (size_t)snprintf(ts + len, sizeof ts - len, "%s%lld", d ? "," : "",
+						(long long)ext[d]);
+			if (len >= sizeof ts)
+				len = sizeof ts - 1;
+		}
+		int64_t one = working_set(&tl, ext);
+		nx_attr_set_ints(g, o, "tile", ext, (uint32_t)R);
+		nxp_remark(ctx, "%%%s (%s): working set %lld bytes > sram %lld: tile [%s], %lld "
+			   "tiles of %lld bytes", nx_vname(g, nx_result(g, o, 0)), nx_op_name(g, o),
+			   (long long)ws, (long long)t->sram, ts, (long long)tiles, (long long)one);
+		nxp_stat_add(ctx, "ops tiled", 1);
+		nxp_stat_add(ctx, "tiles", tiles);
+	}
+	return 0;
+}
+
+const nxp_pass nxp_pass_tile = {
+	.name = "tile",
+	.summary = "tile ops whose working set (operands + results, weights included) exceeds "
+		   "the SRAM (attr tile)",
+	.requires = "types, layouts (layout-ne), placement (partition)",
+	.invalidates = "attrs (tiling)",
+	.run = run,
+};
