@@ -331,7 +331,7 @@ static int fold_range(nx_onnx_imp *im, ft *s, ft *l, ft *d, ft *r)
 			return nx_onnx_fail(im, "delta is 0");
 		cnt = ceil(((double)b - (double)a) / (double)c);
 	}
-	if (cnt < 0)
+	if (!(cnt >= 0)) /* negative, or NaN from infinite bounds */
 		cnt = 0;
 	if (cnt > NX_ONNX_FOLD_MAX)
 		return 0;
