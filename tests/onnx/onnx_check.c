@@ -91,13 +91,13 @@ static int roundtrip(const nx_graph *g, const char *what)
 	return rc;
 }
 
-static int parse_bind(const char *s, nx_shape_bind *b)
+/* NAME=d,d,...; name (which b->name points at) must outlive b. */
+static int parse_bind(const char *s, nx_shape_bind *b, char *name, size_t cap)
 {
 	const char *eq = strchr(s, '=');
 	if (!eq)
 		return -1;
-	static char name[256];
-	snprintf(name, sizeof name, "%.*s", (int)(eq - s), s);
+	snprintf(name, cap, "%.*s", (int)(eq - s), s);
 	b->name = name;
 	b->rank = 0;
 	for (const char *p = eq + 1; *p && b->rank < NX_MAX_RANK;) {
@@ -402,8 +402,9 @@ static int mlir(const char *model, const char *bind, const char *out)
 	nx_onnx_opts o = {0};
 	o.warn = quiet;
 	nx_shape_bind b;
+	char bname[256];
 	if (bind) {
-		if (parse_bind(bind, &b)) {
+		if (parse_bind(bind, &b, bname, sizeof bname)) {
 			printf("FAIL: bad bind %s\n", bind);
 			return 1;
 		}
@@ -552,9 +553,10 @@ int main(int argc, char **argv)
 			return 0;
 		}
 		nx_shape_bind b;
+		char bname[256];
 		nx_onnx_opts o = {0};
 		o.warn = quiet;
-		if (argc > 3 && !parse_bind(argv[3], &b)) {
+		if (argc > 3 && !parse_bind(argv[3], &b, bname, sizeof bname)) {
 			o.binds = &b;
 			o.n_binds = 1;
 		}
