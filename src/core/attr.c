@@ -57,7 +57,7 @@ const int64_t *nx_attr_ints(const nx_graph *g, uint32_t o, const char *name, uin
 		return NULL;
 	}
 	*n = a->n;
-	return g->ints + a->u.off;
+	return a->n ? g->ints + a->u.off : NULL;
 }
 
 const float *nx_attr_floats(const nx_graph *g, uint32_t o, const char *name, uint32_t *n)
@@ -68,7 +68,7 @@ const float *nx_attr_floats(const nx_graph *g, uint32_t o, const char *name, uin
 		return NULL;
 	}
 	*n = a->n;
-	return g->floats + a->u.off;
+	return a->n ? g->floats + a->u.off : NULL;
 }
 
 /* The slot for name on op o: the existing one, or a new one (the op's block

@@ -149,10 +149,15 @@ static int check_arity(const nx_graph *g, uint32_t o, nx_err *err)
 	for (uint32_t i = 0; i < p->n_in; i++) {
 		uint32_t v = nx_operand(g, o, i);
 		if (v == NX_NONE) {
-			/* Only the optional tail of the operand list may be absent. */
+			/* Only the optional tail of the operand list may be absent;
+			 * variadic lists (concat, max, min) have no optional tail, but
+			 * an opaque op keeps whatever its source had. */
 			if (i < k->in_min)
 				return nx_infer_fail(g, o, err, "operand %u is required but absent",
 						     i);
+			if (k->in_max == NX_VARIADIC && !(k->flags & NX_F_OPAQUE))
+				return nx_infer_fail(g, o, err, "operand %u is absent: every operand "
+						     "of %s must be given", i, k->name);
 			continue;
 		}
 		if (nx_val(g, v)->flags & NX_V_DEAD)
