@@ -29,6 +29,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	nx_process_init();
 	if (argc < 2) {
 		char *demo_argv[] = {"demo", NULL};
 		return nxc_demo(1, demo_argv);

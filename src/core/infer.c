@@ -73,7 +73,7 @@ int nx_infer_axes(const nx_graph *g, uint32_t o, nx_err *err, const int64_t *axe
 {
 	memset(mark, 0, NX_MAX_RANK * sizeof *mark);
 	for (uint32_t i = 0; i < n; i++) {
-		int a;
+		int a = 0;
 		if (nx_infer_axis(g, o, err, "axis", axes[i], rank, &a))
 			return -1;
 		if (mark[a])

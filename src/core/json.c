@@ -1275,7 +1275,7 @@ static int load_op(jload *c, const cJSON *e, int idx)
 		return fail(c, "attrs: expected an object, got %s", desc(ja, buf, sizeof buf));
 
 	uint32_t *in = NULL;
-	int n_in, rc = -1;
+	int n_in = 0, rc = -1;
 	jresults *r = nx_xmalloc(sizeof *r); /* ~20 KB: not on the stack */
 	if (load_operands(c, e, &nx_ops[kind], &in, &n_in))
 		goto out;
@@ -1299,7 +1299,7 @@ static int load_op(jload *c, const cJSON *e, int idx)
 	if (jo && load_origin(c, o, jo))
 		goto out;
 	if (jb) {
-		int64_t born;
+		int64_t born = 0;
 		if (get_range(c, jb, "born", 0, UINT32_MAX, &born))
 			goto out;
 		c->g->ops[o].born = (uint32_t)born;

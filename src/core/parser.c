@@ -657,7 +657,7 @@ static int parse_type(parser *P, decl_type *d, bool allow_unknown)
 		if (rank == NX_MAX_RANK)
 			return fail_at(P, P->t.pos, "rank exceeds %d (nex tensors have at most %d dims)",
 				       NX_MAX_RANK, NX_MAX_RANK);
-		int64_t v;
+		int64_t v = 0;
 		if (tok_i64(P, &P->t, &v))
 			return -1;
 		if (v <= 0)
@@ -807,7 +807,7 @@ static int dense_elem(parser *P, const tok *t, int dtype, void *data, int64_t i)
 			fail_at(P, t->pos, "%s data takes integers, got %.*s", nx_dtype_name(dtype),
 				(int)t->len, P->s + t->pos) :
 			unexpected(P, "an integer");
-	int64_t v, lo = INT64_MIN, hi = INT64_MAX;
+	int64_t v = 0, lo = INT64_MIN, hi = INT64_MAX;
 	if (tok_i64(P, t, &v))
 		return -1;
 	switch (dtype) {
@@ -922,7 +922,7 @@ static nx_blob *parse_file(parser *P, const decl_type *d)
 		return NULL;
 	}
 	tok path_tok = P->t;
-	uint64_t off;
+	uint64_t off = 0;
 	if (lex(P) || expect(P, ',', "',' and offset=N after the file name"))
 		return NULL;
 	if (!is_kw(P, "offset")) {
@@ -1058,7 +1058,7 @@ static int parse_attr(parser *P, uint32_t o, int kind)
 		bool isf = vt.kind != T_INT;
 		snprintf(got, sizeof got, "%.*s", (int)(vt.len < 60 ? vt.len : 60), P->s + vt.pos);
 		if (want == NX_ATTR_INT || (want < 0 && !isf)) {
-			int64_t v;
+			int64_t v = 0;
 			if (isf)
 				return attr_kind_error(P, vt.pos, P->buf + noff, kind, want, got);
 			if (tok_i64(P, &vt, &v))
@@ -1317,7 +1317,7 @@ static int parse_op(parser *P, uint32_t n_res)
 		nx_op_set_origin(g, o, P->sids, n);
 	}
 	if (is_kw(P, "born")) {
-		uint64_t b;
+		uint64_t b = 0;
 		if (lex(P) || expect(P, '(', "'(' after born") ||
 		    tok_u64(P, &P->t, &b, "born step"))
 			return -1;

@@ -2,6 +2,7 @@
  * atomic writes, and a monotonic clock. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <stdlib.h>
@@ -155,4 +156,10 @@ uint64_t nx_rand_u64(uint64_t *s)
 double nx_rand_unit(uint64_t *s)
 {
 	return (double)(nx_rand_u64(s) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+void nx_process_init(void)
+{
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
+	mallopt(M_TRIM_THRESHOLD, 512 << 20);
 }

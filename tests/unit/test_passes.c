@@ -729,7 +729,7 @@ static void test_to_fp16_keep(void)
 	nx_graph_free(g);
 
 	g = parse(fp16_graph);
-	char msg[512] = "";
+	char msg[2048] = "";
 	CHECK_EQ_INT(run_pass_ex(g, "to-fp16", "keep=relu|frob", -1, NULL, msg, sizeof msg), -1);
 	CHECK_CONTAINS(msg, "unknown op kind 'frob'");
 	nx_graph_free(g);
