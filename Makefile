@@ -6,6 +6,7 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE ?= cmake
+MAKEFLAGS += --no-print-directory
 
 .PHONY: all deps build run check test asan fuzz bench models clean
 

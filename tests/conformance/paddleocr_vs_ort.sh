@@ -6,7 +6,7 @@
 # the outputs must agree within rtol 1e-3, atol 1e-5 (`nex compare`). Models come from $NEX_MODELS (default ~/.cache/nex/models,
 # filled by scripts/fetch-models.sh); onnxruntime-node from NODE_PATH or
 # $NEX_ORT_DIR (default ~/.cache/nex/ort, where tests/bench/bench_interp.sh
-# installs it). Anything missing: prints "skipped: <why>" and exits 0.
+# installs it). Anything missing: prints "skipped: <why>" and exits 77 (ctest: skipped).
 set -u
 nex=$1
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,16 +17,16 @@ export NODE_PATH
 
 if ! command -v node >/dev/null 2>&1; then
 	echo "skipped: node is not installed"
-	exit 0
+	exit 77
 fi
 if ! node -e "require('onnxruntime-node')" >/dev/null 2>&1; then
 	echo "skipped: onnxruntime-node not found (NODE_PATH, $ort_dir; tests/bench/bench_interp.sh installs it)"
-	exit 0
+	exit 77
 fi
 for m in ch_PP-OCRv4_det_infer ch_PP-OCRv4_rec_infer ch_ppocr_mobile_v2.0_cls_infer; do
 	if [ ! -s "$models/$m.onnx" ]; then
 		echo "skipped: $models/$m.onnx is missing (scripts/fetch-models.sh fetches it)"
-		exit 0
+		exit 77
 	fi
 done
 
