@@ -70,6 +70,7 @@ static double python_median(const char *path, int runs)
 
 int main(int argc, char **argv)
 {
+	nx_process_init(); /* as nex's main does */
 	int runs = argc > 1 ? atoi(argv[1]) : 5;
 	if (runs < 1 || runs > 100)
 		runs = 5;

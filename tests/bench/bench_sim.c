@@ -48,6 +48,7 @@ static void report(const char *what, double ms, double cpu_ms, double target)
 
 int main(int argc, char **argv)
 {
+	nx_process_init(); /* as nex's main does */
 	long ops = argc > 1 ? strtol(argv[1], NULL, 10) : 100000;
 	int runs = argc > 2 ? atoi(argv[2]) : 7;
 	if (ops < 1 || ops > 10000000 || runs < 1 || runs > 1000) {
