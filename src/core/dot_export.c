@@ -15,30 +15,9 @@
 
 #include "nx.h"
 
-typedef struct dbuf {
-	char *s;
-	size_t n, cap;
-} dbuf;
-
-static void put(dbuf *b, const char *fmt, ...) NX_PRINTF(2, 3);
-static void put(dbuf *b, const char *fmt, ...)
-{
-	for (;;) {
-		va_list ap;
-		va_start(ap, fmt);
-		size_t room = b->cap - b->n;
-		int k = vsnprintf(b->s ? b->s + b->n : NULL, room, fmt, ap);
-		va_end(ap);
-		if (k < 0)
-			return;
-		if ((size_t)k < room) {
-			b->n += (size_t)k;
-			return;
-		}
-		b->cap = (b->cap + (size_t)k + 1) * 2;
-		b->s = nx_xrealloc(b->s, b->cap);
-	}
-}
+/* put: append printf-style; on nearly every line of this file */
+typedef nx_strbuf dbuf;
+#define put nx_strbuf_printf
 
 /* s inside a DOT "..." string: quotes and backslashes escaped, control
  * characters dropped. */

@@ -369,35 +369,6 @@ char *nx_json_print(const nx_graph *g, const nx_print_opts *o)
 
 /* ---- locating errors in the text ---------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid:
- * overlong forms, surrogates and code points past U+10FFFF included. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0];
-	if (c < 0x80)
-		return 1;
-	size_t k;
-	unsigned min, cp;
-	if (c >= 0xc2 && c <= 0xdf)
-		k = 2, min = 0x80, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		k = 3, min = 0x800, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		k = 4, min = 0x10000, cp = c & 0x07;
-	else
-		return 0;
-	if (n < k)
-		return 0;
-	for (size_t i = 1; i < k; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return k;
-}
-
 /* Sets err to "file:line:col: msg" and the source line with a caret under
  * byte pos (pos == len: the end of the text). Columns count characters;
  * long lines are cut to a window around the column. */
@@ -440,7 +411,7 @@ static void err_at(nx_err *err, const char *file, const char *text, size_t len, 
 		memcpy(caret, "   ", 3), c = 3;
 	}
 	for (size_t i = from; i < to && k + 8 < sizeof src;) {
-		size_t n = utf8_len(s + i, len - i);
+		size_t n = nx_utf8_len(s + i, len - i);
 		bool here = i < pos;
 		if (n == 0 || s[i] < 0x20 || s[i] == 0x7f) {
 			/* Control and invalid bytes would garble the message. */
@@ -1442,7 +1413,7 @@ nx_graph *nx_json_parse(const char *text, size_t len, const char *file, const ch
 	const unsigned char *s = (const unsigned char *)text;
 	/* cJSON takes any bytes; the IR's strings must be UTF-8. */
 	for (size_t i = 0; i < len;) {
-		size_t n = s[i] ? utf8_len(s + i, len - i) : 0;
+		size_t n = s[i] ? nx_utf8_len(s + i, len - i) : 0;
 		if (!n) {
 			char msg[64];
 			snprintf(msg, sizeof msg, s[i] ? "invalid UTF-8 (byte 0x%02x)" : "NUL byte",

@@ -108,32 +108,6 @@ void nx_act_apply(const nx_act *a, float *x, int64_t n)
 
 /* ---- integer element access (exact, wrapping on store) ------------------ */
 
-static int64_t iget(const nx_tensor *t, int64_t i)
-{
-	const void *d = t->data;
-	switch (t->type.dtype) {
-	case NX_I8: return ((const int8_t *)d)[i];
-	case NX_U8: return ((const uint8_t *)d)[i];
-	case NX_I32: return ((const int32_t *)d)[i];
-	case NX_I64: return ((const int64_t *)d)[i];
-	case NX_BOOL: return ((const uint8_t *)d)[i] != 0;
-	default: return 0;
-	}
-}
-
-static void iset(nx_tensor *t, int64_t i, int64_t v)
-{
-	void *d = t->data;
-	switch (t->type.dtype) {
-	case NX_I8: ((int8_t *)d)[i] = (int8_t)(uint8_t)(uint64_t)v; break;
-	case NX_U8: ((uint8_t *)d)[i] = (uint8_t)(uint64_t)v; break;
-	case NX_I32: ((int32_t *)d)[i] = (int32_t)(uint32_t)(uint64_t)v; break;
-	case NX_I64: ((int64_t *)d)[i] = v; break;
-	case NX_BOOL: ((uint8_t *)d)[i] = v != 0; break;
-	default: break;
-	}
-}
-
 static bool is_int(int dtype)
 {
 	return dtype == NX_I8 || dtype == NX_U8 || dtype == NX_I32 || dtype == NX_I64;
@@ -227,12 +201,12 @@ int nx_kern_unary(nx_kern *k)
 			return nx_kern_fail(k, "%s is not defined on %s", nx_op_name(k->g, k->op),
 					    nx_dtype_name(dt));
 		for (int64_t i = 0; i < n; i++) {
-			int64_t v = iget(x, i);
+			int64_t v = nx_tensor_get_int(x, i);
 			if (kind == NX_OP_NEG || (kind == NX_OP_ABS && v < 0))
 				v = (int64_t)(0 - (uint64_t)v);
 			else if (kind == NX_OP_RELU && v < 0)
 				v = 0;
-			iset(y, i, v);
+			nx_tensor_set_int(y, i, v);
 		}
 		return 0;
 	}
@@ -479,8 +453,8 @@ static void ibin_row(void *ctx, int64_t o, const int64_t *off, const int64_t *st
 {
 	ibin_job *j = ctx;
 	for (int64_t i = 0; i < n; i++) {
-		int64_t x = iget(j->a, off[0] + i * st[0]);
-		int64_t w = iget(j->b, off[1] + i * st[1]);
+		int64_t x = nx_tensor_get_int(j->a, off[0] + i * st[0]);
+		int64_t w = nx_tensor_get_int(j->b, off[1] + i * st[1]);
 		int64_t v = 0;
 		switch (j->kind) {
 		case NX_OP_ADD: v = (int64_t)((uint64_t)x + (uint64_t)w); break;
@@ -498,7 +472,7 @@ static void ibin_row(void *ctx, int64_t o, const int64_t *off, const int64_t *st
 		case NX_OP_MIN: v = x < w ? x : w; break;
 		default: break;
 		}
-		iset(j->y, o + i, v);
+		nx_tensor_set_int(j->y, o + i, v);
 	}
 }
 
@@ -523,7 +497,7 @@ static int bin_int(nx_kern *k, int kind, const nx_tensor *a, const nx_tensor *b,
 	if (kind == NX_OP_POW && !is_int(b->type.dtype)) {
 		int64_t n = nx_tensor_numel(y);
 		for (int64_t i = 0; i < n; i++) {
-			double x = (double)iget(a, bcast_index(&y->type, &a->type, i));
+			double x = (double)nx_tensor_get_int(a, bcast_index(&y->type, &a->type, i));
 			double w = nx_tensor_get(b, bcast_index(&y->type, &b->type, i));
 			nx_tensor_set(y, i, pow(x, w));
 		}
@@ -631,12 +605,12 @@ int nx_kern_clip(nx_kern *k)
 	if (!is_int(x->type.dtype))
 		return nx_kern_fail(k, "clip is not defined on %s", nx_dtype_name(x->type.dtype));
 	for (int64_t i = 0; i < n; i++) {
-		int64_t v = iget(x, i);
+		int64_t v = nx_tensor_get_int(x, i);
 		if ((double)v < mn)
 			v = (int64_t)ceil(mn);
 		if ((double)v > mx)
 			v = (int64_t)floor(mx);
-		iset(y, i, v);
+		nx_tensor_set_int(y, i, v);
 	}
 	return 0;
 }

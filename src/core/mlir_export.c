@@ -21,30 +21,9 @@
 
 #include "nx.h"
 
-typedef struct buf {
-	char *s;
-	size_t n, cap;
-} buf;
-
-static void put(buf *b, const char *fmt, ...) NX_PRINTF(2, 3);
-static void put(buf *b, const char *fmt, ...)
-{
-	for (;;) {
-		va_list ap;
-		va_start(ap, fmt);
-		size_t room = b->cap - b->n;
-		int k = vsnprintf(b->s ? b->s + b->n : NULL, room, fmt, ap);
-		va_end(ap);
-		if (k < 0)
-			return;
-		if ((size_t)k < room) {
-			b->n += (size_t)k;
-			return;
-		}
-		b->cap = (b->cap + (size_t)k + 1) * 2;
-		b->s = nx_xrealloc(b->s, b->cap);
-	}
-}
+/* put: append printf-style; on nearly every line of this file */
+typedef nx_strbuf buf;
+#define put nx_strbuf_printf
 
 /* A lowered value: its SSA name and type. */
 typedef struct lv {

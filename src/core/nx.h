@@ -58,6 +58,16 @@ char *nx_read_file(const char *path, size_t *len, nx_err *err);
 /* Write atomically: temp file in the same directory, fsync, rename. A file
  * on disk is never left half-written. */
 int nx_write_file_atomic(const char *path, const void *data, size_t len, nx_err *err);
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid:
+ * overlong forms, surrogates and code points past U+10FFFF included. */
+size_t nx_utf8_len(const unsigned char *s, size_t n);
+/* A growable text buffer for writers (exporters, reports): s is
+ * NUL-terminated after any append; the owner frees s. */
+typedef struct nx_strbuf {
+	char *s;
+	size_t n, cap;
+} nx_strbuf;
+void nx_strbuf_printf(nx_strbuf *b, const char *fmt, ...) NX_PRINTF(2, 3);
 /* Seconds from a monotonic clock, for timers and benchmarks. */
 double nx_now(void);
 /* Process-wide settings main applies first (and benchmarks, to measure what
@@ -610,6 +620,10 @@ nx_tensor nx_tensor_alloc(const nx_type *t);  /* zero-filled */
  * Caller frees. */
 nx_tensor nx_tensor_random(const nx_type *t, uint64_t *state, double lo, double hi);
 void nx_tensor_free(nx_tensor *t);
+/* Element i of an integer or bool tensor, exactly (no trip through double);
+ * stored wrapping to the dtype's width as a C cast does. */
+int64_t nx_tensor_get_int(const nx_tensor *t, int64_t i);
+void nx_tensor_set_int(nx_tensor *t, int64_t i, int64_t v);
 /* Element i as double / stored from double, whatever the dtype. */
 double nx_tensor_get(const nx_tensor *t, int64_t i);
 void nx_tensor_set(nx_tensor *t, int64_t i, double v);

@@ -124,38 +124,10 @@ static int hex_val(int c)
 	return -1;
 }
 
-/* Length of the valid UTF-8 sequence at p (1..4), 0 if the bytes are not one
- * (overlong forms, surrogates and code points past U+10FFFF included). */
-static size_t utf8_seq(const unsigned char *p, size_t avail)
-{
-	unsigned c = p[0], cp, min;
-	size_t n;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f, min = 0x80;
-	else if ((c & 0xf0) == 0xe0)
-		n = 3, cp = c & 0x0f, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07, min = 0x10000;
-	else
-		return 0;
-	if (avail < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /* One display unit at i: a UTF-8 character, or a single bad byte. */
 static size_t unit_len(const parser *P, size_t i)
 {
-	size_t k = utf8_seq((const unsigned char *)P->s + i, P->n - i);
+	size_t k = nx_utf8_len((const unsigned char *)P->s + i, P->n - i);
 	return k ? k : 1;
 }
 
@@ -315,7 +287,7 @@ static int lex_string(parser *P, size_t i, size_t *end)
 				       e >= 0x20 && e < 0x7f ? e : '?');
 		}
 		if (c >= 0x80) {
-			size_t k = utf8_seq((const unsigned char *)s + j, P->n - j);
+			size_t k = nx_utf8_len((const unsigned char *)s + j, P->n - j);
 			if (!k)
 				return fail_at(P, j, "invalid UTF-8 byte 0x%02x", c);
 			j += k;
@@ -377,7 +349,7 @@ static int lex(parser *P)
 		if (i + 1 < n && s[i] == '/' && s[i + 1] == '/') {
 			for (i += 2; i < n && s[i] != '\n';) {
 				unsigned char c = (unsigned char)s[i];
-				size_t k = c < 0x80 ? 1 : utf8_seq((const unsigned char *)s + i, n - i);
+				size_t k = c < 0x80 ? 1 : nx_utf8_len((const unsigned char *)s + i, n - i);
 				if (!k)
 					return fail_at(P, i, "invalid UTF-8 byte 0x%02x (in a comment)", c);
 				i += k;
@@ -436,7 +408,7 @@ static int lex(parser *P)
 	} else if (cclass[c] & C_PUNCT) {
 		t->kind = T_PUNCT;
 	} else if (c >= 0x80) {
-		size_t k = utf8_seq((const unsigned char *)s + i, n - i);
+		size_t k = nx_utf8_len((const unsigned char *)s + i, n - i);
 		if (!k)
 			return fail_at(P, i, "invalid UTF-8 byte 0x%02x", c);
 		return fail_at(P, i, "unexpected character '%.*s'", (int)k, s + i);

@@ -83,34 +83,6 @@ static void sb_float(sbuf *b, float f)
 	sb_put(b, tmp, (size_t)k);
 }
 
-/* Length of the valid UTF-8 sequence at p, 0 if invalid (parser.c has the
- * same function: what the printer writes raw, the parser must accept). */
-static size_t utf8_seq(const unsigned char *p, size_t avail)
-{
-	unsigned c = p[0], cp, min;
-	size_t n;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f, min = 0x80;
-	else if ((c & 0xf0) == 0xe0)
-		n = 3, cp = c & 0x0f, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07, min = 0x10000;
-	else
-		return 0;
-	if (avail < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /* "..." with C escapes; valid UTF-8 is written as is, stray bytes as \xHH,
  * so the file stays UTF-8 whatever the graph holds. */
 static void sb_quoted(sbuf *b, const char *s)
@@ -122,7 +94,7 @@ static void sb_quoted(sbuf *b, const char *s)
 	for (size_t i = 0; i < n;) {
 		unsigned char c = (unsigned char)s[i];
 		if (c >= 0x80) {
-			size_t k = utf8_seq((const unsigned char *)s + i, n - i);
+			size_t k = nx_utf8_len((const unsigned char *)s + i, n - i);
 			if (k) {
 				sb_put(b, s + i, k);
 				i += k;

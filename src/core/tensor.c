@@ -120,7 +120,7 @@ void nx_tensor_set(nx_tensor *t, int64_t i, double v)
 
 /* Integer element i of an integer or bool tensor, exactly (int64 values
  * beyond 2^53 do not survive a trip through double). */
-static int64_t get_int(const nx_tensor *t, int64_t i)
+int64_t nx_tensor_get_int(const nx_tensor *t, int64_t i)
 {
 	const void *d = t->data;
 	switch (t->type.dtype) {
@@ -133,7 +133,7 @@ static int64_t get_int(const nx_tensor *t, int64_t i)
 	}
 }
 
-static void set_int(nx_tensor *t, int64_t i, int64_t v)
+void nx_tensor_set_int(nx_tensor *t, int64_t i, int64_t v)
 {
 	void *d = t->data;
 	switch (t->type.dtype) {
@@ -157,7 +157,7 @@ nx_tensor nx_tensor_convert(const nx_tensor *t, int to)
 		memcpy(r.data, t->data, nx_tensor_nbytes(t));
 	} else if (!nx_dtype_is_float(from) && !nx_dtype_is_float(to)) {
 		for (int64_t i = 0; i < n; i++)
-			set_int(&r, i, get_int(t, i));
+			nx_tensor_set_int(&r, i, nx_tensor_get_int(t, i));
 	} else if (from == NX_F32 && to == NX_F16) {
 		const float *s = t->data;
 		uint16_t *d = r.data;
