@@ -1351,8 +1351,8 @@ static nx_graph *import_model(const Onnx__ModelProto *m, const char *dir,
 	int64_t opset = default_opset(m, &found);
 	/* A model with no default-domain opset can still hold only other
 	 * domains' nodes: the first default-domain node reports it. */
-	if (found && opset < 7) {
-		nx_err_set(err, "opset %lld is older than nex reads (7 to 20): convert the model "
+	if (found && opset < 6) {
+		nx_err_set(err, "opset %lld is older than nex reads (6 to 20): convert the model "
 			   "with onnx.version_converter first", (long long)opset);
 		return NULL;
 	}
@@ -1369,7 +1369,7 @@ static nx_graph *import_model(const Onnx__ModelProto *m, const char *dir,
 	im.opset = opset;
 	if (opset > 20) {
 		char msg[200];
-		snprintf(msg, sizeof msg, "opset %lld is newer than nex knows (7 to 20); its ops "
+		snprintf(msg, sizeof msg, "opset %lld is newer than nex knows (6 to 20); its ops "
 			 "are read with opset 20's rules", (long long)opset);
 		nx_onnx_warn(&im, msg);
 		im.opset = 20;

@@ -1,4 +1,4 @@
-/* onnx_opset.c — one ONNX node -> registry op(s), across opsets 7 to 20.
+/* onnx_opset.c — one ONNX node -> registry op(s), across opsets 6 to 20.
  *
  * Most ops map one to one: data inputs become operands and ONNX attributes
  * become nex attributes of the same name (checked against ops.c's schema).

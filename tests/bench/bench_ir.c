@@ -62,6 +62,29 @@ int main(int argc, char **argv)
 	nx_err err;
 	nx_gen_opts go = {.kind = NX_GEN_RESNET, .ops = (uint32_t)ops, .seed = 1};
 
+	/* Memory first, before any graph has been freed (nex keeps freed
+	 * memory for reuse, which would hide what a parse really takes): the
+	 * generated graph stays alive until the parse is measured. */
+	nx_graph *g0 = nx_gen(&go, &err);
+	if (!g0) {
+		fprintf(stderr, "bench_ir: %s\n", err.msg);
+		return 1;
+	}
+	size_t len;
+	char *text = nx_print_str(g0, &nx_print_defaults, &len);
+	if (!text) {
+		fprintf(stderr, "bench_ir: printing the generated graph failed\n");
+		return 1;
+	}
+
+	long long rss0 = rss_bytes();
+	nx_graph *g = nx_parse(text, len, "bench.nex", NULL, &err);
+	long long rss1 = rss_bytes();
+	nx_graph_free(g0);
+	if (!g) {
+		fprintf(stderr, "bench_ir: %s\n", err.msg);
+		return 1;
+	}
 	for (int r = 0; r < runs; r++) {
 		double t0 = nx_now();
 		nx_graph *tmp = nx_gen(&go, &err);
@@ -73,24 +96,6 @@ int main(int argc, char **argv)
 		nx_graph_free(tmp);
 	}
 	double gen_ms = median(t, runs) * 1e3;
-	nx_graph *g = nx_gen(&go, &err);
-	size_t len;
-	char *text = nx_print_str(g, &nx_print_defaults, &len);
-	nx_graph_free(g);
-	if (!text) {
-		fprintf(stderr, "bench_ir: printing the generated graph failed\n");
-		return 1;
-	}
-
-	/* Memory first, while the heap has no freed graph to recycle: RSS
-	 * around one parse counts what malloc really took for the graph. */
-	long long rss0 = rss_bytes();
-	g = nx_parse(text, len, "bench.nex", NULL, &err);
-	long long rss1 = rss_bytes();
-	if (!g) {
-		fprintf(stderr, "bench_ir: %s\n", err.msg);
-		return 1;
-	}
 	uint32_t n_ops = g->n_live_ops;
 	printf("bench_ir: resnet from nx_gen, %u ops, %u values, text %.1f MB, %d runs each\n",
 	       n_ops, g->n_vals, (double)len / 1e6, runs);
