@@ -75,6 +75,11 @@ static int run(nx_graph *g, nxp_ctx *ctx)
 							nx_vname(g, v), ts, f, (long long)before,
 							(long long)after);
 				nxp_stat_add(ctx, "values padded >= waste", 1);
+				/* said where the user sees it: the cure is not built */
+				if (len < sizeof note)
+					len += (size_t)snprintf(note + len, sizeof note - len,
+								" (layout-ne does not yet reshape such "
+								"values into the cheap (B,C,1,S) form)");
 			}
 		}
 		nxp_remark(ctx, "%%%s (%s): ne%s",
