@@ -22,6 +22,9 @@
  * (option `reshape`). Values with a short last axis outside such runs (conv
  * and pool operands, rank-3 activations) keep their form.
  *
+ * With option `linear` (off by default: see docs/passes.md), rank-3 linear
+ * layers first move to the channels-first (B,C,1,S) form (ne_linear.c).
+ *
  * One op (all its eligible results) tagged = one rewrite; one op moved to
  * the cheap form = one rewrite. */
 #include <stdlib.h>
@@ -34,6 +37,8 @@ static const nxp_option options[] = {
 				   "by this factor"},
 	{"reshape", NXP_BOOL, "true", "move runs of elementwise ops on such values into "
 				      "the cheap (B,C,1,H) form"},
+	{"linear", NXP_BOOL, "false", "run rank-3 linear layers as 1x1 convs on (B,C,1,S) "
+				     "between transposes that cancel"},
 	{NULL, 0, NULL, NULL},
 };
 
@@ -202,6 +207,10 @@ static int run(nx_graph *g, nxp_ctx *ctx)
 	const nx_target *t = nxp_target(ctx, &tb);
 	double waste = nxp_opt_float(ctx, "waste");
 	int64_t packed = 0, padded = 0;
+	if (nxp_opt_bool(ctx, "linear") && nxp_ne_linears(g, ctx, t) != 0)
+		return -1;
+	if (ctx->stopped)
+		return 0;
 	NX_FOR_OPS(g, o) {
 		const nx_op *p = nx_opp(g, o);
 		if (nx_ops[p->kind].flags & NX_F_SHAPEOF)

@@ -129,6 +129,11 @@ uint32_t nxp_const_f32(nx_graph *g, const char *hint, const nx_type *t, const fl
  * when the context has none. */
 const nx_target *nxp_target(nxp_ctx *ctx, nx_target *buf);
 
+/* ---- ne_linear.c: layout-ne's channels-first linear layers --------------- */
+/* Rank-3 matmuls by constant weights become 1x1 convs on (B,C,1,S) between
+ * transposes, and elementwise ops move behind them so that pairs cancel. */
+int nxp_ne_linears(nx_graph *g, nxp_ctx *ctx, const nx_target *t);
+
 /* ---- registry.c: the catalogue and pipelines ---------------------------- */
 extern const nxp_pass *const nxp_passes[];  /* NULL-terminated */
 const nxp_pass *nxp_find(const char *name);

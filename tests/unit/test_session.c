@@ -205,6 +205,46 @@ static void test_report(void)
 	nxw_session_free(s);
 }
 
+/* layout-ne{linear=true}, one rewrite at a time: every intermediate graph
+ * verifies and computes what the model does. */
+static void test_step_into_ne_linear(void)
+{
+	static const char mlp[] =
+		"graph @mlp(%x: f32[1,8,12]) -> (%y: f32[1,8,12]) {\n"
+		"  %w1 = const f32[12,24] fill(random, seed=1)\n"
+		"  %b1 = const f32[24] fill(random, seed=2)\n"
+		"  %w2 = const f32[24,12] fill(random, seed=3)\n"
+		"  %h = matmul(%x, %w1) : f32[1,8,24]\n"
+		"  %hb = add(%h, %b1) : f32[1,8,24]\n"
+		"  %g = gelu(%hb) : f32[1,8,24]\n"
+		"  %o = matmul(%g, %w2) : f32[1,8,12]\n"
+		"  %y = add(%o, %x) : f32[1,8,12]\n"
+		"  return %y\n"
+		"}\n";
+	nx_err err;
+	nx_graph *g = nx_parse(mlp, sizeof mlp - 1, "mlp.nex", NULL, &err);
+	CHECK(g != NULL);
+	if (!g)
+		return;
+	nxw_session *s = nxw_session_new(g);
+	s->numeric_each = true;
+	CHECK_EQ_INT(nxw_set_pipeline(s, "layout-ne{linear=true}", &err), 0);
+	int steps = 0, rc;
+	while ((rc = nxw_step_into(s, &err)) == 1 && steps < 100) {
+		steps++;
+		CHECK(nxw_cur(s)->ok);
+		CHECK(nxw_cur(s)->num.done && nxw_cur(s)->num.max_rel < 1e-5);
+	}
+	CHECK_EQ_INT(rc, 0);
+	CHECK(steps >= 6); /* 2 linears, add, gelu moved, then the tags */
+	/* the second linear reads the first's result without a transpose pair */
+	uint32_t transposes = 0;
+	NX_FOR_OPS(nxw_cur(s)->snap, o)
+		transposes += nxw_cur(s)->snap->ops[o].kind == NX_OP_TRANSPOSE;
+	CHECK_EQ_INT(transposes, 2);
+	nxw_session_free(s);
+}
+
 int main(int argc, char **argv)
 {
 	static const check_case cases[] = {
@@ -215,6 +255,7 @@ int main(int argc, char **argv)
 		{"diff", test_diff},
 		{"bisect_metric", test_bisect_metric},
 		{"report", test_report},
+		{"step_into_ne_linear", test_step_into_ne_linear},
 		{NULL, NULL},
 	};
 	return check_main(cases, argc, argv);
