@@ -694,7 +694,9 @@ static unsigned later_def_line(parser *P, const char *name, size_t from)
 		bool match = false;
 		for (;;) {
 			P->n_buf = save_buf;
-			match |= !strcmp(P->buf + scratch_tok(P, &P->t), want);
+			/* scratch_tok may move P->buf: take the offset first */
+			uint32_t off = scratch_tok(P, &P->t);
+			match |= !strcmp(P->buf + off, want);
 			if (lex(P) || !is_punct(P, ','))
 				break;
 			if (lex(P) || P->t.kind != T_VNAME)

@@ -130,14 +130,7 @@ static int rebuild(nx_graph *g, uint32_t op, uint32_t p, uint32_t x, bn *n, nxp_
 		return -1;
 	nx_attr_copy_all(g, f, g, p);
 	/* a batch_norm may carry a fused activation: the folded op takes it */
-	static const char *acts[] = {"act", "act_alpha", "act_beta"};
-	for (int i = 0; i < 3; i++) {
-		const nx_attr *a = nx_attr_get(g, op, acts[i]);
-		if (a && a->kind == NX_ATTR_STR)
-			nx_attr_set_s(g, f, acts[i], nx_attr_s(g, op, acts[i], ""));
-		else if (a)
-			nx_attr_set_f(g, f, acts[i], nx_attr_f(g, op, acts[i], 0));
-	}
+	nxp_copy_act(g, f, op);
 	if (nk == NX_OP_GEMM)
 		nx_attr_set_f(g, f, "beta", 1.0f);
 	if (nx_infer_op(g, f, &ctx->err) != 0)

@@ -102,14 +102,7 @@ static int linear(nx_graph *g, nxp_ctx *ctx, uint32_t o, uint32_t first_new)
 	uint32_t cv = nxp_op_new(g, ctx, NX_OP_CONV, ops, 2, 1, "ne_linear", o, &o, 1);
 	if (cv == NX_NONE)
 		return -1;
-	static const char *acts[] = {"act", "act_alpha", "act_beta"};
-	for (int i = 0; i < 3; i++) {
-		const nx_attr *a = nx_attr_get(g, o, acts[i]);
-		if (a && a->kind == NX_ATTR_STR)
-			nx_attr_set_s(g, cv, acts[i], nx_attr_s(g, o, acts[i], ""));
-		else if (a)
-			nx_attr_set_f(g, cv, acts[i], nx_attr_f(g, o, acts[i], 0));
-	}
+	nxp_copy_act(g, cv, o);
 	if (nx_infer_op(g, cv, &ctx->err) != 0)
 		return -1;
 	nxp_remark(ctx, "%%%s (matmul %lldx%lld) runs as a 1x1 conv on (%lld,%lld,1,%lld)",

@@ -119,6 +119,8 @@ void nxp_replace_op(nx_graph *g, uint32_t op, const uint32_t *vals);
 /* Replace op by new_op (same result count), which also takes over the
  * result names, so a graph output or a value the user follows keeps its name. */
 void nxp_replace_op_by(nx_graph *g, uint32_t op, uint32_t new_op);
+/* Copy src's fused activation (act, act_alpha, act_beta) onto dst. */
+void nxp_copy_act(nx_graph *g, uint32_t dst, uint32_t src);
 /* Erase op and, recursively, producers left without users. */
 void nxp_erase_tree(nx_graph *g, uint32_t op);
 /* A new f32 constant with the given type and data (copied). */

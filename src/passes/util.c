@@ -119,6 +119,21 @@ void nxp_replace_op_by(nx_graph *g, uint32_t op, uint32_t new_op)
 	}
 }
 
+void nxp_copy_act(nx_graph *g, uint32_t dst, uint32_t src)
+{
+	static const char *acts[] = {"act", "act_alpha", "act_beta"};
+	for (int i = 0; i < 3; i++) {
+		const nx_attr *a = nx_attr_get(g, src, acts[i]);
+		if (a && a->kind == NX_ATTR_STR) {
+			char *v = nx_xstrdup(nx_attr_s(g, src, acts[i], ""));
+			nx_attr_set_s(g, dst, acts[i], v);
+			free(v);
+		} else if (a) {
+			nx_attr_set_f(g, dst, acts[i], nx_attr_f(g, src, acts[i], 0));
+		}
+	}
+}
+
 void nxp_erase_tree(nx_graph *g, uint32_t op)
 {
 	if (op == NX_NONE || (g->ops[op].flags & NX_O_DEAD))
