@@ -222,6 +222,17 @@ static lv op1(emitter *e, const char *op, lv x, const nx_type *rt)
 	return r;
 }
 
+/* r = op(x, y) with no attributes and a result type the caller gives
+ * (op2 below is the broadcasting elementwise form). */
+static lv op2_as(emitter *e, const char *op, lv x, lv y, const nx_type *rt)
+{
+	lv r = fresh(e, rt);
+	put(&e->out, "    %s = \"%s\"(%s, %s) : (%s, %s) -> %s", r.name, op, x.name, y.name,
+	    ts(&x.t).s, ts(&y.t).s, ts(rt).s);
+	end_op(e);
+	return r;
+}
+
 static lv reshape(emitter *e, lv x, int rank, const int64_t *dims)
 {
 	nx_type t = x.t;
@@ -316,11 +327,7 @@ static lv transpose(emitter *e, lv x, const int64_t *perm)
 	nx_type t = x.t;
 	for (int i = 0; i < n; i++)
 		t.dims[i] = x.t.dims[perm[i]];
-	lv r = fresh(e, &t);
-	put(&e->out, "    %s = \"tosa.transpose\"(%s, %s) : (%s, %s) -> %s", r.name, x.name,
-	    p.name, ts(&x.t).s, ts(&p.t).s, ts(&t).s);
-	end_op(e);
-	return r;
+	return op2_as(e, "tosa.transpose", x, p, &t);
 }
 
 static const int64_t TO_NHWC[4] = {0, 2, 3, 1}, TO_NCHW[4] = {0, 3, 1, 2};
@@ -947,10 +954,7 @@ static int lower_matmul(emitter *e, lv a, lv b, const nx_type *rt, lv *out)
 	t3.dims[0] = a3.t.dims[0];
 	t3.dims[1] = a3.t.dims[1];
 	t3.dims[2] = nn;
-	lv r = fresh(e, &t3);
-	put(&e->out, "    %s = \"tosa.matmul\"(%s, %s) : (%s, %s) -> %s", r.name, a3.name, b3.name,
-	    ts(&a3.t).s, ts(&b3.t).s, ts(&t3).s);
-	end_op(e);
+	lv r = op2_as(e, "tosa.matmul", a3, b3, &t3);
 	*out = reshape(e, r, rt->rank, rt->dims);
 	return 0;
 }
@@ -1125,10 +1129,7 @@ static int lower_gather(emitter *e, lv *out)
 	}
 	nx_type t3 = x3.t;
 	t3.dims[1] = w;
-	lv r = fresh(e, &t3);
-	put(&e->out, "    %s = \"tosa.gather\"(%s, %s) : (%s, %s) -> %s", r.name, x3.name, idx.name,
-	    ts(&x3.t).s, ts(&idx.t).s, ts(&t3).s);
-	end_op(e);
+	lv r = op2_as(e, "tosa.gather", x3, idx, &t3);
 	*out = reshape(e, r, rt->rank, rt->dims);
 	return 0;
 }
