@@ -427,6 +427,18 @@ static bool is_punct(const parser *P, char c)
 	return P->t.kind == T_PUNCT && P->s[P->t.pos] == c;
 }
 
+/* After a list item: 1 if a ',' follows (and the token after it is read),
+ * 0 if the list ends here (the current token is what follows it), -1 on a
+ * lexing error. */
+static int list_next(parser *P)
+{
+	if (lex(P))
+		return -1;
+	if (!is_punct(P, ','))
+		return 0;
+	return lex(P) ? -1 : 1;
+}
+
 static bool tok_is(const parser *P, const tok *t, const char *w)
 {
 	size_t n = strlen(w);
@@ -636,12 +648,11 @@ static int parse_type(parser *P, decl_type *d, bool allow_unknown)
 			return fail_at(P, P->t.pos, "dim must be >= 1, got %lld (nex shapes are static)",
 				       (long long)v);
 		dims[rank++] = v;
-		if (lex(P))
+		int more = list_next(P);
+		if (more < 0)
 			return -1;
-		if (!is_punct(P, ','))
+		if (!more)
 			break;
-		if (lex(P))
-			return -1;
 	}
 	if (expect(P, ']', "',' or ']' after a dim"))
 		return -1;
@@ -1074,12 +1085,11 @@ static int parse_attr(parser *P, uint32_t o, int kind)
 				anyf = true;
 			}
 			cnt++;
-			if (lex(P))
+			int more = list_next(P);
+			if (more < 0)
 				return -1;
-			if (!is_punct(P, ','))
+			if (!more)
 				break;
-			if (lex(P))
-				return -1;
 		}
 		if (!is_punct(P, ']'))
 			return unexpected(P, "',' or ']' in the list");
@@ -1216,12 +1226,11 @@ static int parse_op(parser *P, uint32_t n_res)
 			return unexpected(P, "an operand (%name, or _ for an absent one)");
 		}
 		n_in++;
-		if (lex(P))
+		int more = list_next(P);
+		if (more < 0)
 			return -1;
-		if (!is_punct(P, ','))
+		if (!more)
 			break;
-		if (lex(P))
-			return -1;
 	}
 	if (!is_punct(P, ')'))
 		return unexpected(P, "',' or ')' after an operand");
@@ -1279,12 +1288,11 @@ static int parse_op(parser *P, uint32_t n_res)
 			uint32_t mark = P->n_buf, off = scratch_tok(P, &P->t);
 			P->sids[n++] = nx_str(g, P->buf + off);
 			P->n_buf = mark;
-			if (lex(P))
+			int more = list_next(P);
+			if (more < 0)
 				return -1;
-			if (!is_punct(P, ','))
+			if (!more)
 				break;
-			if (lex(P))
-				return -1;
 		}
 		if (expect(P, ')', "',' or ')' in loc(...)"))
 			return -1;
@@ -1321,12 +1329,11 @@ static int parse_stmt(parser *P)
 		P->res[n_res] = P->t;
 		P->res_off[n_res] = scratch_tok(P, &P->t);
 		n_res++;
-		if (lex(P))
+		int more = list_next(P);
+		if (more < 0)
 			return -1;
-		if (!is_punct(P, ','))
+		if (!more)
 			break;
-		if (lex(P))
-			return -1;
 	}
 	if (expect(P, '=', "'=' after the result names"))
 		return -1;
