@@ -117,3 +117,28 @@ void nxc_shapes_free(nxc_shapes *s)
 		free((char *)s->b[i].name);
 	s->n = 0;
 }
+
+int nxc_scan(int argc, char **argv, nxc_shapes *s, nxc_optfn opt, void *ctx,
+	     const char **paths, int max, const char *too_many, const char *help)
+{
+	int n = 0;
+	for (int i = 1; i < argc; i++) {
+		int used = nxc_shape_opt(argc, argv, i, s);
+		if (used == 0 && opt)
+			used = opt(ctx, argc, argv, i);
+		if (used < 0)
+			return -1;
+		if (used > 0) {
+			i += used - 1;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "nex %s: unknown option %s\n%s", argv[0], argv[i], help);
+			return -1;
+		} else if (n < max) {
+			paths[n++] = argv[i];
+		} else {
+			fprintf(stderr, "nex %s: %s\n%s", argv[0], too_many, help);
+			return -1;
+		}
+	}
+	return n;
+}

@@ -28,6 +28,17 @@ typedef struct nxc_shapes {
  * not --shape, -1 on a malformed value (error printed). */
 int nxc_shape_opt(int argc, char **argv, int i, nxc_shapes *s);
 void nxc_shapes_free(nxc_shapes *s);
+
+/* A command's own options: argv slots argv[i] uses (0: not one of them, -1:
+ * an error it printed). */
+typedef int (*nxc_optfn)(void *ctx, int argc, char **argv, int i);
+/* The argument loop every command runs: --shape into s, the command's options
+ * through opt (may be NULL), up to max positionals into paths. An unknown
+ * option or a positional too many prints the error (too_many says what the
+ * command takes, e.g. "one MODEL only") and help, and returns -1; else the
+ * number of positionals. */
+int nxc_scan(int argc, char **argv, nxc_shapes *s, nxc_optfn opt, void *ctx,
+	     const char **paths, int max, const char *too_many, const char *help);
 /* ONNX options holding s's bindings (s must outlive the result). */
 nx_onnx_opts nxc_onnx_opts(const nxc_shapes *s);
 /* True if argv[i] is --help or -h. */

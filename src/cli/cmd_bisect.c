@@ -21,6 +21,24 @@ static const char help[] =
 	"                       preset or a .json file; --set F=V overrides a field)\n"
 	"Prints what it found; exit 0 whether or not something breaks the check.\n";
 
+struct bisect_args {
+	const char **target;
+	const char **sets;
+	uint32_t *n_sets;
+	const char **pipeline, **check;
+};
+
+static int bisect_opt(void *p, int argc, char **argv, int i)
+{
+	struct bisect_args *b = p;
+	int used = nxc_target_opt(argc, argv, i, b->target, b->sets, b->n_sets);
+	if (used == 0)
+		used = nxc_opt(argc, argv, i, "--pipeline", b->pipeline);
+	if (used == 0)
+		used = nxc_opt(argc, argv, i, "--check", b->check);
+	return used;
+}
+
 int nxc_bisect(int argc, char **argv)
 {
 	if (nxc_wants_help(argc, argv)) {
@@ -32,29 +50,9 @@ int nxc_bisect(int argc, char **argv)
 	const char *sets[NXC_MAX_SETS];
 	uint32_t n_sets = 0;
 	int rc = NXC_USER;
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		int used = nxc_shape_opt(argc, argv, i, &shapes);
-		if (used == 0)
-			used = nxc_target_opt(argc, argv, i, &target, sets, &n_sets);
-		if (used == 0 && (used = nxc_opt(argc, argv, i, "--pipeline", &v)) > 0)
-			pipeline = v;
-		else if (used == 0 && (used = nxc_opt(argc, argv, i, "--check", &v)) > 0)
-			check_text = v;
-		if (used < 0)
-			goto out;
-		if (used > 0) {
-			i += used - 1;
-		} else if (argv[i][0] == '-') {
-			fprintf(stderr, "nex bisect: unknown option %s\n%s", argv[i], help);
-			goto out;
-		} else if (!path) {
-			path = argv[i];
-		} else {
-			fprintf(stderr, "nex bisect: one MODEL only\n");
-			goto out;
-		}
-	}
+	struct bisect_args ba = {&target, sets, &n_sets, &pipeline, &check_text};
+	if (nxc_scan(argc, argv, &shapes, bisect_opt, &ba, &path, 1, "one MODEL only", help) < 0)
+		goto out;
 	if (!path || !check_text) {
 		fputs(help, stderr);
 		goto out;

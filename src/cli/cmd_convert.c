@@ -20,23 +20,10 @@ int nxc_convert(int argc, char **argv)
 	}
 	nxc_shapes shapes = {.n = 0};
 	const char *paths[2] = {NULL, NULL};
-	int np = 0, rc = NXC_USER;
-	for (int i = 1; i < argc; i++) {
-		int used = nxc_shape_opt(argc, argv, i, &shapes);
-		if (used < 0)
-			goto out;
-		if (used > 0) {
-			i += used - 1;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "nex convert: unknown option %s\n%s", argv[i], help);
-			goto out;
-		} else if (np < 2) {
-			paths[np++] = argv[i];
-		} else {
-			fprintf(stderr, "nex convert: IN and OUT only\n%s", help);
-			goto out;
-		}
-	}
+	int rc = NXC_USER;
+	int np = nxc_scan(argc, argv, &shapes, NULL, NULL, paths, 2, "IN and OUT only", help);
+	if (np < 0)
+		goto out;
 	if (np != 2) {
 		fputs(help, stderr);
 		goto out;

@@ -114,6 +114,31 @@ static int print_json(const nx_graph *a, const nx_graph *b, const nx_diff *d, co
 	return NXC_OK;
 }
 
+struct diff_args {
+	bool *json;
+	long long *ctx;
+};
+
+static int diff_opt(void *p, int argc, char **argv, int i)
+{
+	struct diff_args *a = p;
+	const char *val;
+	int used = nxc_opt(argc, argv, i, "--context", &val);
+	if (used > 0) {
+		*a->ctx = nxc_num(val);
+		if (*a->ctx < 0 || *a->ctx > 1000000) {
+			fprintf(stderr, "nex diff: --context wants a whole number, not '%s'\n", val);
+			return -1;
+		}
+		return used;
+	}
+	if (used == 0 && !strcmp(argv[i], "--json")) {
+		*a->json = true;
+		return 1;
+	}
+	return used;
+}
+
 int nxc_diff(int argc, char **argv)
 {
 	if (nxc_wants_help(argc, argv)) {
@@ -126,37 +151,10 @@ int nxc_diff(int argc, char **argv)
 	bool json = false;
 	long long ctx = 3;
 	nx_graph *g[2] = {NULL, NULL};
-	for (int i = 1; i < argc; i++) {
-		const char *val;
-		int used = nxc_shape_opt(argc, argv, i, &shapes);
-		if (used < 0)
-			goto out;
-		if (used > 0) {
-			i += used - 1;
-			continue;
-		}
-		if ((used = nxc_opt(argc, argv, i, "--context", &val)) != 0) {
-			if (used < 0)
-				goto out;
-			ctx = nxc_num(val);
-			if (ctx < 0 || ctx > 1000000) {
-				fprintf(stderr, "nex diff: --context wants a whole number, not '%s'\n",
-					val);
-				goto out;
-			}
-			i += used - 1;
-		} else if (!strcmp(argv[i], "--json")) {
-			json = true;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "nex diff: unknown option %s\n%s", argv[i], help);
-			goto out;
-		} else if (npath < 2) {
-			path[npath++] = argv[i];
-		} else {
-			fprintf(stderr, "nex diff: two models only\n%s", help);
-			goto out;
-		}
-	}
+	struct diff_args da = {&json, &ctx};
+	npath = nxc_scan(argc, argv, &shapes, diff_opt, &da, path, 2, "two models only", help);
+	if (npath < 0)
+		goto out;
 	if (npath != 2) {
 		fputs(help, stderr);
 		goto out;

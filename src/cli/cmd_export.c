@@ -25,6 +25,17 @@ static int write_out(const char *path, const char *s, nx_err *err)
 	return nx_write_file_atomic(path, s, strlen(s), err);
 }
 
+struct targets {
+	const char **mlir, **dot;
+};
+
+static int targets_opt(void *ctx, int argc, char **argv, int i)
+{
+	struct targets *t = ctx;
+	int used = nxc_opt(argc, argv, i, "--mlir", t->mlir);
+	return used ? used : nxc_opt(argc, argv, i, "--dot", t->dot);
+}
+
 int nxc_export(int argc, char **argv)
 {
 	if (nxc_wants_help(argc, argv)) {
@@ -34,26 +45,9 @@ int nxc_export(int argc, char **argv)
 	nxc_shapes shapes = {.n = 0};
 	const char *model = NULL, *mlir = NULL, *dot = NULL;
 	int rc = NXC_USER;
-	for (int i = 1; i < argc; i++) {
-		int used = nxc_shape_opt(argc, argv, i, &shapes);
-		if (!used)
-			used = nxc_opt(argc, argv, i, "--mlir", &mlir);
-		if (!used)
-			used = nxc_opt(argc, argv, i, "--dot", &dot);
-		if (used < 0)
-			goto out;
-		if (used > 0) {
-			i += used - 1;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "nex export: unknown option %s\n%s", argv[i], help);
-			goto out;
-		} else if (!model) {
-			model = argv[i];
-		} else {
-			fprintf(stderr, "nex export: one MODEL only\n%s", help);
-			goto out;
-		}
-	}
+	struct targets t = {&mlir, &dot};
+	if (nxc_scan(argc, argv, &shapes, targets_opt, &t, &model, 1, "one MODEL only", help) < 0)
+		goto out;
 	if (!model || (!mlir && !dot)) {
 		fprintf(stderr, "nex export: needs MODEL and --mlir or --dot\n%s", help);
 		goto out;

@@ -70,6 +70,18 @@ int nxc_pipeline_opt(int argc, char **argv, int i, nxc_pipeline_args *a)
 	return 0;
 }
 
+struct opt_args {
+	nxc_pipeline_args *a;
+	const char **out;
+};
+
+static int opt_opt(void *p, int argc, char **argv, int i)
+{
+	struct opt_args *o = p;
+	int used = nxc_pipeline_opt(argc, argv, i, o->a);
+	return used ? used : nxc_opt(argc, argv, i, "-o", o->out);
+}
+
 int nxc_opt_cmd(int argc, char **argv)
 {
 	if (nxc_wants_help(argc, argv)) {
@@ -80,27 +92,9 @@ int nxc_opt_cmd(int argc, char **argv)
 	nxc_pipeline_args a = {.pipeline = "default", .until = -1};
 	const char *path = NULL, *out_path = NULL;
 	int rc = NXC_USER;
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		int used = nxc_shape_opt(argc, argv, i, &shapes);
-		if (used == 0)
-			used = nxc_pipeline_opt(argc, argv, i, &a);
-		if (used == 0 && (used = nxc_opt(argc, argv, i, "-o", &v)) > 0)
-			out_path = v;
-		if (used < 0)
-			goto out;
-		if (used > 0) {
-			i += used - 1;
-		} else if (argv[i][0] == '-') {
-			fprintf(stderr, "nex opt: unknown option %s\n%s", argv[i], help);
-			goto out;
-		} else if (!path) {
-			path = argv[i];
-		} else {
-			fprintf(stderr, "nex opt: one MODEL only\n");
-			goto out;
-		}
-	}
+	struct opt_args oa = {&a, &out_path};
+	if (nxc_scan(argc, argv, &shapes, opt_opt, &oa, &path, 1, "one MODEL only", help) < 0)
+		goto out;
 	if (!path) {
 		fputs(help, stderr);
 		goto out;

@@ -11,6 +11,15 @@ static const char help[] =
 	"Large weights print as blob(#k) references; use `nex convert` to save a\n"
 	"model with its weights. --ids appends each op's stable id.\n";
 
+static int ids_opt(void *ctx, int argc, char **argv, int i)
+{
+	nx_print_opts *po = ctx;
+	if (strcmp(argv[i], "--ids"))
+		return 0;
+	po->show_ids = true;
+	return 1;
+}
+
 int nxc_print(int argc, char **argv)
 {
 	if (nxc_wants_help(argc, argv)) {
@@ -21,24 +30,9 @@ int nxc_print(int argc, char **argv)
 	nx_print_opts po = nx_print_defaults;
 	const char *path = NULL;
 	int rc = NXC_USER;
-	for (int i = 1; i < argc; i++) {
-		int used = nxc_shape_opt(argc, argv, i, &shapes);
-		if (used < 0)
-			goto out;
-		if (used > 0) {
-			i += used - 1;
-		} else if (!strcmp(argv[i], "--ids")) {
-			po.show_ids = true;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "nex print: unknown option %s\n%s", argv[i], help);
-			goto out;
-		} else if (!path) {
-			path = argv[i];
-		} else {
-			fprintf(stderr, "nex print: one MODEL only\n%s", help);
-			goto out;
-		}
-	}
+	int n = nxc_scan(argc, argv, &shapes, ids_opt, &po, &path, 1, "one MODEL only", help);
+	if (n < 0)
+		goto out;
 	if (!path) {
 		fputs(help, stderr);
 		goto out;

@@ -25,22 +25,8 @@ int nxc_verify(int argc, char **argv)
 	nxc_shapes shapes = {.n = 0};
 	const char *path = NULL;
 	int rc = NXC_USER;
-	for (int i = 1; i < argc; i++) {
-		int used = nxc_shape_opt(argc, argv, i, &shapes);
-		if (used < 0)
-			goto out;
-		if (used > 0) {
-			i += used - 1;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "nex verify: unknown option %s\n%s", argv[i], help);
-			goto out;
-		} else if (!path) {
-			path = argv[i];
-		} else {
-			fprintf(stderr, "nex verify: one MODEL only\n%s", help);
-			goto out;
-		}
-	}
+	if (nxc_scan(argc, argv, &shapes, NULL, NULL, &path, 1, "one MODEL only", help) < 0)
+		goto out;
 	if (!path) {
 		fputs(help, stderr);
 		goto out;
