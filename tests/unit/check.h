@@ -22,6 +22,34 @@ static int check_failed_;
 	if (!h_ || !strstr(h_, n_)) { fprintf(stderr, "%s:%d: \"%s\" does not contain \"%s\"\n", \
 		__FILE__, __LINE__, h_ ? h_ : "(null)", n_); check_failed_ = 1; } } while (0)
 
+/* Runs the nex binary under test (ctest passes its path in NEX_BIN) with
+ * args (a shell word list), stderr folded into the output if stderr_too.
+ * Returns the output (caller frees), or NULL when NEX_BIN is unset or the
+ * command cannot start; *rc gets the exit status (-1 if it died). */
+static inline char *check_nex(const char *args, int stderr_too, int *rc)
+{
+	const char *bin = getenv("NEX_BIN");
+	*rc = -1;
+	if (!bin)
+		return NULL;
+	char cmd[2048];
+	snprintf(cmd, sizeof cmd, "'%s' %s%s", bin, args, stderr_too ? " 2>&1" : "");
+	FILE *f = popen(cmd, "r");
+	if (!f)
+		return NULL;
+	size_t cap = 1 << 16, n = 0, got;
+	char *out = malloc(cap);
+	while ((got = fread(out + n, 1, cap - n - 1, f)) > 0) {
+		n += got;
+		if (n + 1 == cap)
+			out = realloc(out, cap *= 2);
+	}
+	out[n] = 0;
+	int st = pclose(f);
+	*rc = st >= 0 && (st & 0x7f) == 0 ? (st >> 8) & 0xff : -1;
+	return out;
+}
+
 typedef struct check_case {
 	const char *name;
 	void (*fn)(void);

@@ -309,31 +309,6 @@ static void test_demo(void)
 	nx_graph_free(g);
 }
 
-/* Runs the nex binary (ctest passes its path in NEX_BIN); the output, or
- * NULL. *rc gets the exit status. */
-static char *run(const char *args, int *rc)
-{
-	const char *bin = getenv("NEX_BIN");
-	if (!bin)
-		return NULL;
-	char cmd[1024];
-	snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", bin, args);
-	FILE *f = popen(cmd, "r");
-	if (!f)
-		return NULL;
-	size_t cap = 1 << 16, n = 0, r;
-	char *out = malloc(cap);
-	while ((r = fread(out + n, 1, cap - n - 1, f)) > 0) {
-		n += r;
-		if (n + 1 == cap)
-			out = realloc(out, cap *= 2);
-	}
-	out[n] = 0;
-	int st = pclose(f);
-	*rc = st >= 0 && (st & 0x7f) == 0 ? (st >> 8) & 0xff : -1;
-	return out;
-}
-
 /* `nex gen` prints exactly what nx_gen + the printer give; `nex demo`
  * prints the demo and its summary; bad options are user errors (exit 1). */
 static void test_cli(void)
@@ -343,33 +318,33 @@ static void test_cli(void)
 		return;
 	}
 	int rc;
-	char *out = run("gen --kind chain --ops 40 --seed 3", &rc);
+	char *out = check_nex("gen --kind chain --ops 40 --seed 3", 1, &rc);
 	CHECK_EQ_INT(rc, 0);
 	nx_graph *g = gen(NX_GEN_CHAIN, 40, 3);
 	char *want = g ? print(g) : NULL;
 	CHECK(out && want && !strcmp(out, want));
 	free(out), free(want), nx_graph_free(g);
 
-	out = run("gen --kind=transformer --ops 1 --seq 8 --dmodel 48 --heads 6", &rc);
+	out = check_nex("gen --kind=transformer --ops 1 --seq 8 --dmodel 48 --heads 6", 1, &rc);
 	CHECK_EQ_INT(rc, 0);
 	CHECK_CONTAINS(out, "graph @transformer(%x: f32[1,8,48]) -> (%ln_f: f32[1,8,48])");
 	CHECK_CONTAINS(out, ": f32[1,6,8,8]  loc(\"l0.attn.scores\")");
 	free(out);
 
-	out = run("gen --kind vgg --ops 10", &rc);
+	out = check_nex("gen --kind vgg --ops 10", 1, &rc);
 	CHECK_EQ_INT(rc, 1);
 	CHECK_CONTAINS(out, "unknown kind 'vgg'");
 	free(out);
-	out = run("gen --kind resnet", &rc);
+	out = check_nex("gen --kind resnet", 1, &rc);
 	CHECK_EQ_INT(rc, 1);
 	CHECK_CONTAINS(out, "--kind and --ops are required");
 	free(out);
-	out = run("gen --kind resnet --ops 0", &rc);
+	out = check_nex("gen --kind resnet --ops 0", 1, &rc);
 	CHECK_EQ_INT(rc, 1);
 	CHECK_CONTAINS(out, "op count 0 is out of range");
 	free(out);
 
-	out = run("demo", &rc);
+	out = check_nex("demo", 1, &rc);
 	CHECK_EQ_INT(rc, 0);
 	CHECK_CONTAINS(out, "graph @demo(%x: f32[1,3,224,224])");
 	CHECK_CONTAINS(out, "ops        107, 21 kinds:");

@@ -534,29 +534,6 @@ static void test_plan_memory_budget(void)
 	nx_graph_free(g);
 }
 
-/* Runs the nex binary (ctest passes its path in NEX_BIN); stdout, or NULL. */
-static char *run_nex(const char *args)
-{
-	const char *bin = getenv("NEX_BIN");
-	if (!bin)
-		return NULL;
-	char cmd[1024];
-	snprintf(cmd, sizeof cmd, "'%s' %s", bin, args);
-	FILE *f = popen(cmd, "r");
-	if (!f)
-		return NULL;
-	size_t cap = 1 << 16, n = 0, r;
-	char *out = malloc(cap);
-	while ((r = fread(out + n, 1, cap - n - 1, f)) > 0) {
-		n += r;
-		if (n + 1 == cap)
-			out = realloc(out, cap *= 2);
-	}
-	out[n] = 0;
-	CHECK_EQ_INT(pclose(f), 0);
-	return out;
-}
-
 /* `nex sim --pipeline default` reports the peak plan-memory decided, and
  * follows its placement. */
 static void test_sim_cli_peak(void)
@@ -569,7 +546,10 @@ static void test_sim_cli_peak(void)
 	int64_t peak = -1, lb = -1;
 	nx_graph *g = planned_demo(&t, &peak, &lb);
 	nx_graph_free(g);
-	char *out = run_nex("sim demo --pipeline default --target m1 --set sram=1MiB --json -");
+	int rc = -1;
+	char *out = check_nex("sim demo --pipeline default --target m1 --set sram=1MiB --json -", 0,
+			      &rc);
+	CHECK_EQ_INT(rc, 0);
 	CHECK(out != NULL);
 	cJSON *j = out ? cJSON_Parse(out) : NULL;
 	CHECK(j != NULL);

@@ -136,30 +136,6 @@ static void test_bisect_cycles(void)
 	nxw_session_free(s);
 }
 
-/* Runs the nex binary with stderr folded in; the output, or NULL. */
-static char *run_nex(const char *args, int *rc)
-{
-	const char *bin = getenv("NEX_BIN");
-	if (!bin)
-		return NULL;
-	char cmd[2048];
-	snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", bin, args);
-	FILE *f = popen(cmd, "r");
-	if (!f)
-		return NULL;
-	size_t cap = 1 << 16, n = 0, got;
-	char *out = malloc(cap);
-	while ((got = fread(out + n, 1, cap - n - 1, f)) > 0) {
-		n += got;
-		if (n + 1 == cap)
-			out = realloc(out, cap *= 2);
-	}
-	out[n] = 0;
-	int st = pclose(f);
-	*rc = st >= 0 && (st & 0x7f) == 0 ? (st >> 8) & 0xff : -1;
-	return out;
-}
-
 static void test_cli(void)
 {
 	if (!getenv("NEX_BIN")) {
@@ -189,7 +165,7 @@ static void test_cli(void)
 	int rc;
 	snprintf(args, sizeof args, "bisect %s --pipeline 'infer-shapes,layout-ne{reshape=false}' --target m1 "
 		 "--check 'metric:cycles<=%.17g'", path, cyc[2]);
-	char *out = run_nex(args, &rc);
+	char *out = check_nex(args, 1, &rc);
 	CHECK_EQ_INT(rc, 0);
 	CHECK_CONTAINS(out, "first failing step: 2 (layout-ne)");
 	CHECK_CONTAINS(out, "first failing rewrite: 3 of 5 in layout-ne");
@@ -197,20 +173,20 @@ static void test_cli(void)
 	/* without --target the metric is refused, saying why */
 	snprintf(args, sizeof args, "bisect %s --pipeline 'infer-shapes,layout-ne{reshape=false}' "
 		 "--check 'metric:cycles<=1'", path);
-	out = run_nex(args, &rc);
+	out = check_nex(args, 1, &rc);
 	CHECK_EQ_INT(rc, 1);
 	CHECK_CONTAINS(out, "needs the simulator");
 	free(out);
 	/* --stats gains peak and cycles with a target; --set implies m1 */
 	snprintf(args, sizeof args, "opt %s --pipeline 'infer-shapes,layout-ne{reshape=false}' --set sram=1MiB "
 		 "--stats", path);
-	out = run_nex(args, &rc);
+	out = check_nex(args, 1, &rc);
 	CHECK_EQ_INT(rc, 0);
 	CHECK_CONTAINS(out, "peak         cycles  statistics");
 	CHECK_CONTAINS(out, "      524288 ");
 	free(out);
 	snprintf(args, sizeof args, "opt %s --target nosuch --stats", path);
-	out = run_nex(args, &rc);
+	out = check_nex(args, 1, &rc);
 	CHECK_EQ_INT(rc, 1);
 	CHECK_CONTAINS(out, "--target");
 	free(out);
