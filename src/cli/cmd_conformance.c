@@ -78,7 +78,6 @@ enum { T_PASS, T_FAIL, T_SKIP, T_FOLD, T_COUNT };
 /* The reason of every fold; the expected list tells folds from skips by it. */
 #define FOLD_REASON "folded at import"
 
-
 typedef struct result {
 	char *name;
 	int status;
