@@ -1,18 +1,26 @@
 /* cmd_conformance.c — `nex conformance [DIR...]`: the ONNX backend tests
  * (model.onnx + test_data_set_N/{input,output}_K.pb) through nex's importer
- * and reference interpreter. Each test passes, fails (wrong numbers, a run
- * error, a wrong result type) or is skipped (it needs something nex does not
- * have: an op outside the registry, a dtype, an empty dim, control flow,
- * training mode; the reason is the importer's message).
+ * and reference interpreter. Each test passes (its ops ran through the
+ * kernels and the numbers match), folds at import (the numbers match but no
+ * op was left to run: the importer computed everything, so no kernel was
+ * tested), fails (wrong numbers, a run error, a wrong result type) or is
+ * skipped (it needs something nex does not have: an op outside the
+ * registry, a dtype, an empty dim, control flow, training mode; the reason
+ * is the importer's message).
  *
  * nex keeps shape-like parameters as attributes, so an input that feeds an
- * attribute slot (Reshape's shape, Slice's starts, ...) must be constant at
- * import. When the plain import fails, the test is retried with every graph
- * input bound as a constant from the data set (re-imported per data set).
+ * attribute slot (Reshape's shape, Slice's starts, Clip's min, ...) must be
+ * constant at import. The importer names the graph inputs upstream of such
+ * a slot (nx_onnx_opts.need_const); only those are bound as constants from
+ * the data set, and the import is retried until it succeeds or names
+ * nothing new. Every other input stays live, so the op runs on its kernel.
+ * With bound inputs the model is re-imported per data set.
  *
- * The ctest runs it with --check-skips tests/conformance/expected-skips.txt:
- * any failure, any skip not listed, or a listed skip that now runs, fails the
- * test; --list-skips writes the file anew.
+ * The ctest runs it with --check-skips tests/conformance/expected-skips.txt,
+ * which lists every test that does not pass through the kernels: the skips
+ * and the folds (reason "folded at import ..."). Any failure, any skip or
+ * fold not listed, or a listed test whose status changed fails the test;
+ * --list-skips writes the file anew.
  */
 #include <dirent.h>
 #include <stdarg.h>
@@ -29,14 +37,19 @@ static const char help[] =
 	"Runs ONNX backend tests: each DIR is a test (model.onnx and\n"
 	"test_data_set_*) or a folder of tests. Default: the node, pytorch-converted,\n"
 	"pytorch-operator and simple folders of /usr/share/libonnx-testdata/data.\n"
-	"Prints `pass NAME`, `FAIL NAME: reason` or `skip NAME: reason` per test,\n"
-	"then the counts. Outputs must match within rtol 1e-3, atol 1e-5 (unless\n"
-	"the test is listed with its reason in the tolerance table).\n"
+	"Prints `pass NAME`, `fold NAME: reason`, `FAIL NAME: reason` or\n"
+	"`skip NAME: reason` per test, then the counts. A fold matched the outputs\n"
+	"but no op was left after import (nothing ran through a kernel); it is\n"
+	"not counted as passed. Graph inputs are bound as constants only where\n"
+	"the importer needs them (shape-like operands). Outputs must match within\n"
+	"rtol 1e-3, atol 1e-5 (unless the test is listed with its reason in the\n"
+	"tolerance table).\n"
 	"  --filter TEXT       only tests whose name contains TEXT\n"
-	"  --list-skips        print only `NAME<TAB>reason` of the skipped tests\n"
-	"  --check-skips FILE  fail also when the skips differ from FILE's list\n"
+	"  --list-skips        print only `NAME<TAB>reason` of the skipped and\n"
+	"                      folded tests\n"
+	"  --check-skips FILE  fail also when the skips or folds differ from FILE\n"
 	"  --verbose           importer warnings and per-data-set errors\n"
-	"Exit status 1 when a test fails (or the skips differ from FILE).\n";
+	"Exit status 1 when a test fails (or the skips or folds differ from FILE).\n";
 
 static const char *const default_dirs[] = {
 	"/usr/share/libonnx-testdata/data/node",
@@ -60,7 +73,10 @@ static const struct {
 	{NULL, 0, 0, NULL},
 };
 
-enum { T_PASS, T_FAIL, T_SKIP };
+enum { T_PASS, T_FAIL, T_SKIP, T_FOLD, T_COUNT };
+
+/* The reason of every fold; the expected list tells folds from skips by it. */
+#define FOLD_REASON "folded at import"
 
 typedef struct result {
 	char *name;
@@ -200,14 +216,6 @@ static void tset_free(tset *s)
 	memset(s, 0, sizeof *s);
 }
 
-static bool has_u16(const tset *s)
-{
-	for (uint32_t i = 0; i < s->n; i++)
-		if (s->u16[i])
-			return true;
-	return false;
-}
-
 static int tset_read(tset *s, const char *dir, const char *stem, nx_err *err)
 {
 	memset(s, 0, sizeof *s);
@@ -239,17 +247,83 @@ static const char *last_part(const char *path)
 	return s ? s + 1 : path;
 }
 
-static nx_graph *import(const char *model, run_ctx *c, char **names, const nx_tensor *vals,
-			uint32_t n, nx_err *err)
+/* The graph inputs bound as constants: those the importer named through
+ * need_const. added: the last import named one not bound yet. */
+typedef struct bound_set {
+	char **names;
+	uint32_t n;
+	bool added;
+} bound_set;
+
+static void on_need_const(void *ctx, const char *input)
 {
+	bound_set *b = ctx;
+	for (uint32_t i = 0; i < b->n; i++)
+		if (!strcmp(b->names[i], input))
+			return;
+	b->names = nx_xrealloc(b->names, (b->n + 1) * sizeof *b->names);
+	b->names[b->n++] = nx_xstrdup(input);
+	b->added = true;
+}
+
+/* The data set's tensor for graph input name: by the name in the .pb file,
+ * else by the input's position among the model's inputs. NULL if neither. */
+static const nx_tensor *find_input(const tset *in, char *const *in_names, size_t n_in,
+				   const char *name, bool *u16)
+{
+	for (uint32_t k = 0; k < in->n; k++)
+		if (in->names[k] && !strcmp(in->names[k], name)) {
+			*u16 = in->u16[k];
+			return &in->t[k];
+		}
+	for (size_t k = 0; in->n == n_in && k < n_in; k++)
+		if (!strcmp(in_names[k], name)) {
+			*u16 = in->u16[k];
+			return &in->t[k];
+		}
+	return NULL;
+}
+
+/* Imports model with b's inputs bound to their tensors in `in` (NULL: no
+ * data read yet, so nothing bound). Returns NULL + err on an import error,
+ * or with *why set (and err unset) when a bound input has no usable data. */
+static nx_graph *import(const char *model, run_ctx *c, bound_set *b, const tset *in,
+			char *const *in_names, size_t n_in, const char **why, nx_err *err)
+{
+	*why = NULL;
+	nx_tensor *vals = nx_xcalloc(b->n ? b->n : 1, sizeof *vals); /* freed below */
+	for (uint32_t i = 0; in && i < b->n; i++) {
+		bool u16 = false;
+		const nx_tensor *t = find_input(in, in_names, n_in, b->names[i], &u16);
+		if (!t || u16) {
+			*why = t ? "UINT16 data for an input nex needs constant has no nex dtype"
+				 : "no input_K.pb for an input nex needs constant";
+			free(vals);
+			return NULL;
+		}
+		vals[i] = *t;
+	}
 	nx_onnx_opts o;
 	memset(&o, 0, sizeof o);
 	o.warn = on_warn;
 	o.warn_ctx = c;
-	o.const_names = (const char *const *)names;
+	o.need_const = on_need_const;
+	o.need_const_ctx = b;
+	o.const_names = (const char *const *)b->names;
 	o.const_values = vals;
-	o.n_consts = n;
-	return nx_onnx_import(model, &o, err);
+	o.n_consts = in ? b->n : 0;
+	b->added = false;
+	nx_graph *g = nx_onnx_import(model, &o, err);
+	free(vals);
+	return g;
+}
+
+static uint32_t count_ops(const nx_graph *g)
+{
+	uint32_t n = 0;
+	NX_FOR_OPS(g, o)
+		n++;
+	return n;
 }
 
 /* Opaque ops' ONNX types, comma-separated, into buf; false if none. */
@@ -271,19 +345,20 @@ static bool opaque_ops(const nx_graph *g, char *buf, size_t n)
 }
 
 /* Checks one data set; fills r on failure (returns -1). */
-static int check_set(nx_graph *g, const tset *in, const tset *want, const char *ds, double rtol,
-		     double atol, run_ctx *c, result *r)
+static int check_set(nx_graph *g, const tset *in, char *const *in_names, size_t n_in,
+		     const tset *want, const char *ds, double rtol, double atol, run_ctx *c,
+		     result *r)
 {
 	nx_tensor *bound = nx_xcalloc(g->n_inputs ? g->n_inputs : 1, sizeof *bound);
 	int rc = -1;
 	for (uint32_t i = 0; i < g->n_inputs; i++) {
 		const char *name = nx_vname(g, g->inputs[i]);
-		const nx_tensor *t = NULL;
-		for (uint32_t k = 0; k < in->n && !t; k++)
-			if (in->names[k] && !strcmp(in->names[k], name))
-				t = &in->t[k];
-		if (!t && in->n == g->n_inputs)
+		bool u16 = false;
+		const nx_tensor *t = find_input(in, in_names, n_in, name, &u16);
+		if (!t && in->n == g->n_inputs) {
 			t = &in->t[i];
+			u16 = in->u16[i];
+		}
 		if (!t) {
 			set_reason(r, T_FAIL, "%s: no input_K.pb for graph input %%%s", ds, name);
 			goto out;
@@ -299,7 +374,7 @@ static int check_set(nx_graph *g, const tset *in, const tset *want, const char *
 				   "model declares %s", ds, name, a, b);
 			goto out;
 		}
-		if (in->u16[t - in->t] && decl->dtype != NX_BF16) {
+		if (u16 && decl->dtype != NX_BF16) {
 			set_reason(r, T_SKIP, "%s: input %%%s: data type UINT16 has no nex dtype", ds,
 				   name);
 			goto out;
@@ -364,6 +439,22 @@ static void strip_dir(char *s, const char *dir)
 	}
 }
 
+static void free_bound(bound_set *b)
+{
+	free_strs(b->names, b->n);
+	memset(b, 0, sizeof *b);
+}
+
+/* "name, name, ..." of the bound inputs, into buf. */
+static void bound_list(const bound_set *b, char *buf, size_t cap)
+{
+	buf[0] = 0;
+	for (uint32_t i = 0; i < b->n; i++) {
+		size_t len = strlen(buf);
+		snprintf(buf + len, cap - len, "%s%%%s", i ? ", " : "", b->names[i]);
+	}
+}
+
 static void run_test(const char *dir, run_ctx *c, result *r)
 {
 	char model[4096];
@@ -379,30 +470,31 @@ static void run_test(const char *dir, run_ctx *c, result *r)
 	char **in_names = model_inputs(model, &n_in);
 	nx_err err, err2;
 	c->warns[0] = 0;
-	nx_graph *g = import(model, c, NULL, NULL, 0, &err);
-	bool as_consts = false;
+	bound_set b = {0};
 	tset in = {0}, want = {0};
 	char ds[4096];
-	if (!g) {
-		/* Retry with the inputs as constants, if there is data to bind. */
-		if (!n_sets || !in_names) {
-			set_reason(r, T_SKIP, "%s", err.msg);
-			goto out;
-		}
+	const char *why;
+	nx_graph *g = import(model, c, &b, NULL, in_names, n_in, &why, &err);
+	if (!g && b.added && n_sets && in_names) {
+		/* Bind what the importer asked for, from the first data set,
+		 * until it imports or asks for nothing new (each round binds at
+		 * least one more input, so this ends). */
 		snprintf(ds, sizeof ds, "%s/%s", dir, sets[0]);
-		if (tset_read(&in, ds, "input", &err2) || in.n != n_in || has_u16(&in)) {
-			set_reason(r, T_SKIP, "%s", err.msg);
-			goto out;
+		if (!tset_read(&in, ds, "input", &err2)) {
+			while (!g && b.added && !why) {
+				g = import(model, c, &b, &in, in_names, n_in, &why, &err2);
+				if (!g && !why)
+					err = err2; /* it got further: this error matters */
+			}
 		}
-		g = import(model, c, in_names, in.t, in.n, &err2);
 		tset_free(&in);
-		if (!g) {
-			/* The retry got past the constant operands: its error
-			 * is the one that matters (often the same). */
-			set_reason(r, T_SKIP, "%s", err2.msg);
-			goto out;
-		}
-		as_consts = true;
+	}
+	if (!g) {
+		if (why)
+			set_reason(r, T_SKIP, "%s: %s", err.msg, why);
+		else
+			set_reason(r, T_SKIP, "%s", err.msg);
+		goto out;
 	}
 	char ops[512];
 	if (opaque_ops(g, ops, sizeof ops)) {
@@ -414,6 +506,7 @@ static void run_test(const char *dir, run_ctx *c, result *r)
 		set_reason(r, T_FAIL, "no test_data_set_* folder");
 		goto out;
 	}
+	uint32_t n_ops = count_ops(g);
 	for (size_t s = 0; s < n_sets; s++) {
 		snprintf(ds, sizeof ds, "%s/%s", dir, sets[s]);
 		if (tset_read(&in, ds, "input", &err) || tset_read(&want, ds, "output", &err)) {
@@ -421,26 +514,38 @@ static void run_test(const char *dir, run_ctx *c, result *r)
 			set_reason(r, T_SKIP, "%s", err.msg);
 			goto out;
 		}
-		if (as_consts && has_u16(&in)) {
-			set_reason(r, T_SKIP, "%s: UINT16 input data has no nex dtype", sets[s]);
-			goto out;
-		}
-		if (as_consts && s > 0) {
+		if (b.n && s > 0) {
 			nx_graph_free(g);
-			g = import(model, c, in_names, in.t, in.n, &err);
+			g = import(model, c, &b, &in, in_names, n_in, &why, &err);
+			if (!g && why) {
+				set_reason(r, T_SKIP, "%s: %s", sets[s], why);
+				goto out;
+			}
 			if (!g) {
 				set_reason(r, T_FAIL, "%s: import with inputs as constants: %s",
 					   sets[s], err.msg);
 				goto out;
 			}
+			uint32_t k = count_ops(g);
+			n_ops = k < n_ops ? k : n_ops;
 		}
-		if (check_set(g, &in, &want, sets[s], rtol, atol, c, r))
+		if (check_set(g, &in, in_names, n_in, &want, sets[s], rtol, atol, c, r))
 			goto out;
 		tset_free(&in);
 		tset_free(&want);
 	}
-	r->status = T_PASS;
-	r->reason[0] = 0;
+	if (!n_ops) {
+		char names[512];
+		bound_list(&b, names, sizeof names);
+		if (b.n)
+			set_reason(r, T_FOLD, FOLD_REASON ": no op left to run once %s %s bound as "
+				   "constant%s", names, b.n > 1 ? "are" : "is", b.n > 1 ? "s" : "");
+		else
+			set_reason(r, T_FOLD, FOLD_REASON ": no op left to run");
+	} else {
+		r->status = T_PASS;
+		bound_list(&b, r->reason, sizeof r->reason);
+	}
 out:
 	strip_dir(r->reason, dir);
 	if (c->verbose && c->warns[0])
@@ -448,6 +553,7 @@ out:
 	tset_free(&in);
 	tset_free(&want);
 	nx_graph_free(g);
+	free_bound(&b);
 	free_strs(sets, n_sets);
 	free_strs(in_names, n_in);
 }
@@ -497,7 +603,15 @@ static void collect(const char *path, char ***dirs, char ***names, size_t *n, si
 	free(tmp);
 }
 
-/* Compares the skips with FILE (NAME<TAB>reason lines, # comments).
+static const char *status_name(int status)
+{
+	static const char *const names[T_COUNT] = {"passes", "fails", "is skipped",
+						     "folds at import"};
+	return names[status];
+}
+
+/* Compares the skips and folds with FILE (NAME<TAB>reason lines, #
+ * comments; a reason starting FOLD_REASON lists a fold, any other a skip).
  * Returns the number of differences, printing each. */
 static int check_skips(const char *file, const result *res, size_t n)
 {
@@ -525,28 +639,31 @@ static int check_skips(const char *file, const result *res, size_t n)
 				r = &res[i];
 		if (!r)
 			continue; /* not run this time (--filter, other dirs) */
-		if (r->status != T_SKIP) {
-			printf("listed skip now %s: %s\n", r->status == T_PASS ? "passes" : "fails",
-			       line);
+		int want = tab && !strncmp(tab + 1, FOLD_REASON, strlen(FOLD_REASON)) ? T_FOLD
+										      : T_SKIP;
+		if (r->status != want) {
+			printf("listed %s now %s: %s\n", want == T_FOLD ? "fold" : "skip",
+			       status_name(r->status), line);
 			diffs++;
 		} else if (tab && strcmp(tab + 1, r->reason)) {
-			printf("note: skip reason of %s changed: now \"%s\"\n", line, r->reason);
+			printf("note: reason of %s changed: now \"%s\"\n", line, r->reason);
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (res[i].status != T_SKIP)
+		if (res[i].status != T_SKIP && res[i].status != T_FOLD)
 			continue;
 		bool found = false;
 		for (size_t j = 0; j < n_listed && !found; j++)
 			found = !strcmp(listed[j], res[i].name);
 		if (!found) {
-			printf("unlisted skip: %s: %s\n", res[i].name, res[i].reason);
+			printf("unlisted %s: %s: %s\n", res[i].status == T_FOLD ? "fold" : "skip",
+			       res[i].name, res[i].reason);
 			diffs++;
 		}
 	}
 	if (diffs)
-		printf("the skips differ from %s: if that is intended, update it with\n"
-		       "  nex conformance --list-skips > %s\n", file, file);
+		printf("the skips and folds differ from %s: if that is intended, update it "
+		       "with\n  nex conformance --list-skips > %s\n", file, file);
 	free(listed);
 	free(text);
 	return diffs;
@@ -624,7 +741,7 @@ int nxc_conformance(int argc, char **argv)
 	free(paths);
 	result *res = nx_xcalloc(n ? n : 1, sizeof *res);
 	size_t m = 0;
-	int counts[3] = {0};
+	int counts[T_COUNT] = {0};
 	for (size_t i = 0; i < n; i++) {
 		if (filter && !strstr(names[i], filter))
 			continue;
@@ -635,20 +752,24 @@ int nxc_conformance(int argc, char **argv)
 		counts[r->status]++;
 		if (list_skips)
 			continue;
-		if (r->status == T_PASS)
+		if (r->status == T_PASS && r->reason[0])
+			printf("pass %s (bound as constants: %s)\n", r->name, r->reason);
+		else if (r->status == T_PASS)
 			printf("pass %s\n", r->name);
 		else
-			printf("%s %s: %s\n", r->status == T_FAIL ? "FAIL" : "skip", r->name, r->reason);
+			printf("%s %s: %s\n", r->status == T_FAIL ? "FAIL" : r->status == T_FOLD ? "fold"
+				: "skip", r->name, r->reason);
 		fflush(stdout);
 	}
 	int rc = counts[T_FAIL] ? NXC_USER : NXC_OK;
 	if (list_skips) {
 		qsort(res, m, sizeof *res, cmp_result);
 		for (size_t i = 0; i < m; i++)
-			if (res[i].status == T_SKIP)
+			if (res[i].status == T_SKIP || res[i].status == T_FOLD)
 				printf("%s\t%s\n", res[i].name, res[i].reason);
 	} else {
-		printf("%d passed, %d failed, %d skipped\n", counts[T_PASS], counts[T_FAIL],
+		printf("%d passed (ran through the kernels), %d folded at import, %d failed, "
+		       "%d skipped\n", counts[T_PASS], counts[T_FOLD], counts[T_FAIL],
 		       counts[T_SKIP]);
 		if (skips_file && check_skips(skips_file, res, m))
 			rc = NXC_USER;

@@ -786,6 +786,12 @@ typedef struct nx_onnx_opts {
 	/* Non-fatal notes (opaque ops, ...): called once each; NULL = stderr. */
 	void (*warn)(void *ctx, const char *msg);
 	void *warn_ctx;
+	/* When an attribute-slot operand (Reshape's shape, Slice's starts, ...)
+	 * is not constant, called (before the import fails) with each graph
+	 * input upstream of it: the inputs that would have to be bound with
+	 * const_names. NULL = not told. */
+	void (*need_const)(void *ctx, const char *input);
+	void *need_const_ctx;
 } nx_onnx_opts;
 nx_graph *nx_onnx_import(const char *path, const nx_onnx_opts *o, nx_err *err);
 nx_graph *nx_onnx_import_mem(const void *buf, size_t len, const char *name, const char *dir,

@@ -432,6 +432,43 @@ static void why_not_const(nx_onnx_imp *im, uint32_t v, char *buf, size_t cap)
 		 op->n_origin ? nx_cstr(g, nx_op_origin(g, o)[0]) : "?");
 }
 
+/* Tells opts->need_const each graph input that value v is computed from
+ * (through constants-free paths of any op), so a caller that has data for
+ * them can bind just those and keep every other input live. */
+static void report_upstream_inputs(nx_onnx_imp *im, uint32_t v)
+{
+	const nx_onnx_opts *o = im->opts;
+	if (!o || !o->need_const)
+		return;
+	nx_graph *g = im->g;
+	/* each value is pushed at most once: the stack never outgrows n_vals */
+	bool *seen = nx_xcalloc(g->n_vals, sizeof *seen);  /* freed below */
+	uint32_t *stack = nx_xmalloc(g->n_vals * sizeof *stack); /* freed below */
+	uint32_t n = 0;
+	stack[n++] = v;
+	seen[v] = true;
+	while (n) {
+		uint32_t x = stack[--n];
+		const nx_value *p = nx_val(g, x);
+		if (p->flags & NX_V_INPUT) {
+			o->need_const(o->need_const_ctx, nx_vname(g, x));
+			continue;
+		}
+		if (p->producer == NX_NONE)
+			continue;
+		const nx_op *op = nx_opp(g, p->producer);
+		for (uint32_t i = 0; i < op->n_in; i++) {
+			uint32_t y = nx_operand(g, p->producer, i);
+			if (y != NX_NONE && !seen[y] && !nx_is_const(g, y)) {
+				seen[y] = true;
+				stack[n++] = y;
+			}
+		}
+	}
+	free(stack);
+	free(seen);
+}
+
 int nx_onnx_const_list(nx_onnx_imp *im, uint32_t i, const char *what, bool want_int,
 		       nx_onnx_list *list)
 {
@@ -451,6 +488,7 @@ int nx_onnx_const_list(nx_onnx_imp *im, uint32_t i, const char *what, bool want_
 	if (!nx_is_const(g, v)) {
 		char why[600];
 		why_not_const(im, v, why, sizeof why);
+		report_upstream_inputs(im, v);
 		return nx_onnx_fail(im, "input %u '%s' (%s) must be constant: nex keeps %s as an "
 				    "attribute; %s", i, im->node->input[i], what, what, why);
 	}

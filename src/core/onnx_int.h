@@ -1,10 +1,10 @@
 /* onnx_int.h — what the ONNX importer's files share, and nothing else
  * includes: onnx_import.c (the driver: model, types, node loop, folding),
  * onnx_tensor.c (TensorProto decoding), onnx_opset.c (registry ops and
- * their opset 7..20 differences) and onnx_fold.c (import-time evaluation of
- * ONNX's shape-only ops that are not in the registry). It is kept out of
- * nx.h because it needs the protobuf-c types generated from onnx.proto,
- * which the rest of core never sees.
+ * their differences across opsets 6 to 20) and onnx_fold.c (import-time
+ * evaluation of ONNX's shape-only ops that are not in the registry). It is
+ * kept out of nx.h because it needs the protobuf-c types generated from
+ * onnx.proto, which the rest of core never sees.
  */
 #ifndef NX_ONNX_INT_H
 #define NX_ONNX_INT_H

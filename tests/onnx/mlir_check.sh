@@ -9,8 +9,10 @@
 #      by mlir-cpu-runner-14; its checksum (sum of output * weights) must
 #      match nex's interpreter within 1e-4 of sum |output * weights|.
 # Usage: mlir_check.sh ONNX_CHECK WORKDIR [run] TARGET [BIND] [-- TARGET [BIND] ...]
-# Prints "skipped: ..." and passes when mlir-opt-14 is missing, or a model
-# file is. NEX_MLIR_SHLIB names a library providing memrefCopy (memref_copy.c).
+# Prints "skipped: ..." and exits 77 (ctest: skipped) when mlir-opt-14 is
+# missing, or (if nothing failed) when a model file is or "run" was asked
+# without mlir-cpu-runner-14: a check that did not happen is not a pass.
+# NEX_MLIR_SHLIB names a library providing memrefCopy (memref_copy.c).
 check=$1
 work=$2
 shift 2
@@ -18,11 +20,13 @@ run=0
 if [ "$1" = run ]; then run=1; shift; fi
 if ! command -v mlir-opt-14 >/dev/null 2>&1; then
 	echo "skipped: mlir-opt-14 not installed (Debian mlir-14-tools)"
-	exit 0
+	exit 77
 fi
+skipped=0
 if [ $run = 1 ] && ! command -v mlir-cpu-runner-14 >/dev/null 2>&1; then
 	echo "skipped running: mlir-cpu-runner-14 not installed"
 	run=0
+	skipped=1
 fi
 lower='builtin.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-standard)'
 status=0
@@ -34,7 +38,7 @@ while [ $# -gt 0 ]; do
 	[ "$1" = -- ] && shift
 	case $target in
 	fixture:*) ;;
-	*) if [ ! -f "$target" ]; then echo "skipped: $target is absent"; continue; fi ;;
+	*) if [ ! -f "$target" ]; then echo "skipped: $target is absent"; skipped=1; continue; fi ;;
 	esac
 	i=$((i + 1))
 	dir=$work/t$i
@@ -72,4 +76,5 @@ while [ $# -gt 0 ]; do
 		status=1
 	fi
 done
+if [ $status = 0 ] && [ $skipped = 1 ]; then exit 77; fi
 exit $status

@@ -122,7 +122,7 @@ static int nodes(const char *dir, int min_ok)
 	DIR *d = opendir(dir);
 	if (!d) {
 		printf("skipped: no ONNX node tests in %s\n", dir);
-		return 0;
+		return 77; /* ctest: skipped, not passed */
 	}
 	char **names = NULL;
 	size_t n = 0;
@@ -550,7 +550,7 @@ int main(int argc, char **argv)
 		struct stat st;
 		if (stat(argv[2], &st)) {
 			printf("skipped: %s is absent (scripts/fetch-models.sh)\n", argv[2]);
-			return 0;
+			return 77; /* ctest: skipped, not passed */
 		}
 		nx_shape_bind b;
 		char bname[256];
