@@ -75,6 +75,11 @@ typedef struct nxc_pipeline_args {
 	 * it; every step is costed on it: --stats gains peak and cycles) */
 	const char *target;         /* preset or .json, or NULL */
 	const char *sets[NXC_MAX_SETS]; uint32_t n_sets;
+	/* --save-session S.nex.json: the session (model, target, pipeline,
+	 * steps) as a session file; model and shapes say what was opened. */
+	const char *save_session;
+	const char *model;          /* MODEL as given on the command line */
+	const nxc_shapes *shapes;
 } nxc_pipeline_args;
 /* Takes ownership of g. *out (if not NULL) receives the final graph on
  * success (caller frees). Returns an exit code. */

@@ -9,7 +9,8 @@
 static const char help[] =
 	"usage: nex opt MODEL [--pipeline P] [--until N] [--into] [-o OUT]\n"
 	"               [--print-after PASS|all] [--print-after-change] [--stats]\n"
-	"               [--numeric] [--report R.json] [--shape NAME=d,..]...\n"
+	"               [--numeric] [--report R.json] [--save-session S.nex.json]\n"
+	"               [--shape NAME=d,..]...\n"
 	"               [--target T] [--set FIELD=VALUE]...\n\n"
 	"Applies the pipeline P (default: `default`; see `nex passes`) to MODEL and\n"
 	"prints the result as .nex text (or saves it to OUT, by extension).\n"
@@ -20,6 +21,8 @@ static const char help[] =
 	"  --stats               per-step table: rewrites, time, ops, pass statistics\n"
 	"  --numeric             check every step's outputs against step 0's\n"
 	"  --report R.json       every step as JSON (remarks, metrics, checks)\n"
+	"  --save-session S      save the session (model, target, pipeline, every\n"
+	"                        step) as S.nex.json; `nex replay S` re-runs it\n"
 	"  --target T            the target passes read (a preset or a .json file; see\n"
 	"                        `nex sim --targets`); every step is then costed on it\n"
 	"                        and --stats shows peak memory and cycles per step\n"
@@ -55,6 +58,11 @@ int nxc_pipeline_opt(int argc, char **argv, int i, nxc_pipeline_args *a)
 	if ((used = nxc_opt(argc, argv, i, "--report", &v)) != 0) {
 		if (used > 0)
 			a->report = v;
+		return used;
+	}
+	if ((used = nxc_opt(argc, argv, i, "--save-session", &v)) != 0) {
+		if (used > 0)
+			a->save_session = v;
 		return used;
 	}
 	if ((used = nxc_target_opt(argc, argv, i, &a->target, a->sets, &a->n_sets)) != 0)
@@ -99,6 +107,8 @@ int nxc_opt_cmd(int argc, char **argv)
 		fputs(help, stderr);
 		goto out;
 	}
+	a.model = path;
+	a.shapes = &shapes;
 	nx_onnx_opts oo = nxc_onnx_opts(&shapes);
 	nx_graph *g = nxc_load_opts(path, &oo);
 	if (!g)

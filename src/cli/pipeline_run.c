@@ -89,6 +89,26 @@ static void print_stats(const nxw_session *s)
 	}
 }
 
+/* Records what the command line opened in s->src, so that the session file
+ * can open it again. */
+static int describe_source(nxw_session *s, const nxc_pipeline_args *a, nx_err *err)
+{
+	nxw_source *src = &s->src;
+	src->model = nx_xstrdup(a->model ? a->model : "demo");
+	if (strcmp(src->model, "demo") && nxw_sha256_file(src->model, src->sha256, err))
+		return -1;
+	for (uint32_t i = 0; a->shapes && i < a->shapes->n; i++) {
+		src->binds = nx_xrealloc(src->binds, (src->n_binds + 1) * sizeof *src->binds);
+		src->binds[src->n_binds] = a->shapes->b[i];
+		src->binds[src->n_binds++].name = nx_xstrdup(a->shapes->b[i].name);
+	}
+	if (a->target || a->n_sets)
+		src->target = nx_xstrdup(a->target ? a->target : "m1");
+	for (uint32_t i = 0; i < a->n_sets; i++)
+		nxw_source_add_set(src, a->sets[i]);
+	return 0;
+}
+
 int nxc_run_pipeline(nx_graph *g, const nxc_pipeline_args *a, nx_graph **out)
 {
 	nxw_session *s = nxw_session_new(g);
@@ -134,6 +154,10 @@ int nxc_run_pipeline(nx_graph *g, const nxc_pipeline_args *a, nx_graph **out)
 	}
 	if (a->stats)
 		print_stats(s);
+	if (a->save_session && (describe_source(s, a, &err) || nxw_save(s, a->save_session, &err))) {
+		fprintf(stderr, "nex: --save-session: %s\n", err.msg);
+		rc = NXC_USER;
+	}
 	if (a->report) {
 		char *j = nxw_report_json(s);
 		if (nx_write_file_atomic(a->report, j, strlen(j), &err) != 0) {
