@@ -23,6 +23,8 @@ static const char help[] =
 	"  --report R.json       every step as JSON (remarks, metrics, checks)\n"
 	"  --save-session S      save the session (model, target, pipeline, every\n"
 	"                        step) as S.nex.json; `nex replay S` re-runs it\n"
+	"  --note VALUE=TEXT     with --save-session: a note on the op producing VALUE\n"
+	"  --pin K               with --save-session: the pinned baseline step\n"
 	"  --target T            the target passes read (a preset or a .json file; see\n"
 	"                        `nex sim --targets`); every step is then costed on it\n"
 	"                        and --stats shows peak memory and cycles per step\n"
@@ -65,6 +67,18 @@ int nxc_pipeline_opt(int argc, char **argv, int i, nxc_pipeline_args *a)
 			a->save_session = v;
 		return used;
 	}
+	if ((used = nxc_opt(argc, argv, i, "--note", &v)) != 0) {
+		if (used > 0 && a->n_notes < NXC_MAX_SETS)
+			a->notes[a->n_notes++] = v;
+		return used;
+	}
+	if ((used = nxc_opt(argc, argv, i, "--pin", &v)) != 0) {
+		if (used > 0 && (a->pin = (int32_t)nxc_num(v)) < 0) {
+			fprintf(stderr, "nex %s: --pin wants a step number\n", argv[0]);
+			return -1;
+		}
+		return used;
+	}
 	if ((used = nxc_target_opt(argc, argv, i, &a->target, a->sets, &a->n_sets)) != 0)
 		return used;
 	if (!strcmp(argv[i], "--into"))
@@ -97,7 +111,7 @@ int nxc_opt_cmd(int argc, char **argv)
 		return NXC_OK;
 	}
 	nxc_shapes shapes = {.n = 0};
-	nxc_pipeline_args a = {.pipeline = "default", .until = -1};
+	nxc_pipeline_args a = {.pipeline = "default", .until = -1, .pin = -1};
 	const char *path = NULL, *out_path = NULL;
 	int rc = NXC_USER;
 	struct opt_args oa = {&a, &out_path};

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "nxw.h"
@@ -425,10 +426,15 @@ static int read_source(reader *r, const cJSON *root, const char *session_path,
 		src->binds = nx_xrealloc(src->binds, (src->n_binds + 1) * sizeof *src->binds);
 		src->binds[src->n_binds++] = b;
 	}
-	if (strcmp(src->model, "demo") && access(src->model, R_OK) != 0) {
+	struct stat st;
+	if (strcmp(src->model, "demo") && (stat(src->model, &st) != 0 || access(src->model, R_OK))) {
 		nx_err_set(r->err, "%s: the model %s (saved as '%s') cannot be read: %s; if it "
 			   "moved, point at it with --model NEWPATH", r->file, src->model,
 			   p->valuestring, strerror(errno));
+		return -1;
+	}
+	if (strcmp(src->model, "demo") && !S_ISREG(st.st_mode)) {
+		nx_err_set(r->err, "%s: the model %s is not a regular file", r->file, src->model);
 		return -1;
 	}
 	(void)rep;
@@ -600,15 +606,17 @@ static void compare(nxw_session *s, const nxw_step_spec *sp, uint32_t n, bool ke
 	}
 }
 
-static nxw_session *load_text(const char *path, const char *text, const nxw_load_opts *o,
-			      nxw_load_report *rep, nx_err *err)
+nxw_session *nxw_load_mem(const char *path, const char *text, size_t len,
+			  const nxw_load_opts *o, nxw_load_report *rep, nx_err *err)
 {
 	reader r = {path, err, false};
-	cJSON *root = cJSON_Parse(text);
+	if (rep)
+		memset(rep, 0, sizeof *rep);
+	cJSON *root = cJSON_ParseWithLength(text, len);
 	if (!root) {
 		const char *at = cJSON_GetErrorPtr();
 		int line = 1;
-		for (const char *p = text; at && p < at; p++)
+		for (const char *p = text; at && p < at && p < text + len; p++)
 			line += *p == '\n';
 		nx_err_set(err, "%s:%d: not valid JSON", path, line);
 		return NULL;
@@ -740,7 +748,7 @@ nxw_session *nxw_load(const char *path, const nxw_load_opts *o, nxw_load_report 
 		if (!text)
 			return NULL;
 	}
-	nxw_session *s = load_text(path, text, o, rep, err);
+	nxw_session *s = nxw_load_mem(path, text, strlen(text), o, rep, err);
 	free(text);
 	return s;
 }

@@ -221,6 +221,10 @@ typedef struct nxw_load_report {
  * newer format version, a model that moved or changed). */
 nxw_session *nxw_load(const char *path, const nxw_load_opts *o, nxw_load_report *rep,
 		      nx_err *err);
+/* The same from a session file's text (len bytes; path names it in
+ * messages and relative model paths are resolved from its directory). */
+nxw_session *nxw_load_mem(const char *path, const char *text, size_t len,
+			  const nxw_load_opts *o, nxw_load_report *rep, nx_err *err);
 /* Runs the steps of specs[1..n) on s (which holds step 0 only). */
 int nxw_replay_specs(nxw_session *s, const nxw_step_spec *specs, uint32_t n, nx_err *err);
 /* The specs of s's history; caller frees with nxw_specs_free. */
