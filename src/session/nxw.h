@@ -235,6 +235,13 @@ void nxw_note_add(nxw_session *s, uint32_t op, bool bookmark, const char *text);
 int nxw_note_remove(nxw_session *s, uint32_t i);
 void nxw_set_view(nxw_session *s, const char *view_json);
 
+/* ---- report_doc.c: the session as a Markdown or HTML document ------------- */
+/* Per-step table, top ops by cycles, memory timeline and per-op cycles
+ * (inline SVG in HTML, text bars in Markdown), notes, and the diff from the
+ * pinned step to the cursor; costed on the session's target (m1 if none).
+ * Caller frees. */
+char *nxw_report_doc(nxw_session *s, bool html, nx_err *err);
+
 /* ---- journal.c: crash recovery --------------------------------------------- */
 /* The journal of a session file is PATH.journal: one line per state the
  * session went through since the last save (the session file's JSON without

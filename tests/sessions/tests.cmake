@@ -9,3 +9,6 @@ endforeach()
 add_test(NAME sessions/replay-cli
   COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/replay_cli.sh $<TARGET_FILE:nex> ${CMAKE_SOURCE_DIR})
 set_tests_properties(sessions/replay-cli PROPERTIES LABELS sessions)
+add_test(NAME sessions/report-cli
+  COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/report_cli.sh $<TARGET_FILE:nex> ${CMAKE_SOURCE_DIR})
+set_tests_properties(sessions/report-cli PROPERTIES LABELS sessions)
