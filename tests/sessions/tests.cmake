@@ -12,3 +12,6 @@ set_tests_properties(sessions/replay-cli PROPERTIES LABELS sessions)
 add_test(NAME sessions/report-cli
   COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/report_cli.sh $<TARGET_FILE:nex> ${CMAKE_SOURCE_DIR})
 set_tests_properties(sessions/report-cli PROPERTIES LABELS sessions)
+add_test(NAME sessions/save-faults
+  COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/save_faults.sh $<TARGET_FILE:nex>)
+set_tests_properties(sessions/save-faults PROPERTIES LABELS sessions SKIP_RETURN_CODE 77)
