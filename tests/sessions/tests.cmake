@@ -15,3 +15,12 @@ set_tests_properties(sessions/report-cli PROPERTIES LABELS sessions)
 add_test(NAME sessions/save-faults
   COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/save_faults.sh $<TARGET_FILE:nex>)
 set_tests_properties(sessions/save-faults PROPERTIES LABELS sessions SKIP_RETURN_CODE 77)
+# Valgrind over the demo pipeline with a session save and replay (memcheck:
+# no invalid access, no leak). Not under ASan (label slow: the ASan run
+# leaves it out); skipped where valgrind is missing.
+find_program(VALGRIND valgrind)
+if(VALGRIND AND NOT NEX_SANITIZE)
+  add_test(NAME sessions/valgrind-demo
+    COMMAND sh -c "d=$(mktemp -d) && ${VALGRIND} -q --error-exitcode=3 --leak-check=full --errors-for-leak-kinds=definite $<TARGET_FILE:nex> opt demo --target m1 --save-session $d/s.nex.json >/dev/null && ${VALGRIND} -q --error-exitcode=3 --leak-check=full --errors-for-leak-kinds=definite $<TARGET_FILE:nex> replay $d/s.nex.json; rc=$?; rm -rf $d; exit $rc")
+  set_tests_properties(sessions/valgrind-demo PROPERTIES LABELS "sessions;slow")
+endif()
