@@ -4,7 +4,8 @@
 set -e
 PKGS="cmake make gcc pkg-config libcjson-dev protobuf-c-compiler libprotobuf-c-dev
 libopenblas-dev libonnx-dev libonnx-testdata mlir-14-tools clang libclang-rt-14-dev
-python3-onnx liblua5.4-dev libncurses-dev libreadline-dev tmux"
+python3-onnx liblua5.4-dev libncurses-dev libreadline-dev tmux
+nettle-dev valgrind"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

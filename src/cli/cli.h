@@ -75,7 +75,19 @@ typedef struct nxc_pipeline_args {
 	 * it; every step is costed on it: --stats gains peak and cycles) */
 	const char *target;         /* preset or .json, or NULL */
 	const char *sets[NXC_MAX_SETS]; uint32_t n_sets;
+	/* --save-session S.nex.json: the session (model, target, pipeline,
+	 * steps) as a session file; model and shapes say what was opened. */
+	const char *save_session;
+	const char *model;          /* MODEL as given on the command line */
+	const nxc_shapes *shapes;
+	const char *notes[NXC_MAX_SETS]; uint32_t n_notes; /* --note VALUE=TEXT */
+	int32_t pin;                /* --pin K: the baseline step, or -1 */
 } nxc_pipeline_args;
+/* Records in s->src what the command line opened (model, shapes, target
+ * spec and --set edits), so a session file can open it again. */
+struct nxw_session;
+int nxc_session_source(struct nxw_session *s, const char *model, const nxc_shapes *shapes,
+		       const char *target, const char *const *sets, uint32_t n_sets, nx_err *err);
 /* Takes ownership of g. *out (if not NULL) receives the final graph on
  * success (caller frees). Returns an exit code. */
 int nxc_run_pipeline(nx_graph *g, const nxc_pipeline_args *a, nx_graph **out);

@@ -19,14 +19,36 @@ static const char help[] =
 	"                       need a target: every step is costed on the NE model)\n"
 	"  --target T           the target passes read and steps are costed on (a\n"
 	"                       preset or a .json file; --set F=V overrides a field)\n"
+	"  --save-session S     save the session stopped at the breaking rewrite,\n"
+	"                       with the result as a note on its op (`nex replay S`)\n"
 	"Prints what it found; exit 0 whether or not something breaks the check.\n";
 
 struct bisect_args {
 	const char **target;
 	const char **sets;
 	uint32_t *n_sets;
-	const char **pipeline, **check;
+	const char **pipeline, **check, **save;
 };
+
+/* The session at the breaking rewrite: the history up to the step before
+ * the failing pass, then that pass stepped rewrite by rewrite to the one
+ * that breaks the check, with the finding as a note on its op. */
+static int save_at(nxw_session *s, const nxw_bisect_result *r, const char *check,
+		   const char *path, nx_err *err)
+{
+	if (nxw_jump(s, r->step - 1))
+		return nx_err_set(err, "no step %u", r->step - 1), -1;
+	for (int64_t k = 0; k < r->rewrite; k++)
+		if (nxw_step_into(s, err) == 0)
+			break;
+	char note[1024];
+	snprintf(note, sizeof note, "bisect %s: the first failing step is %u (%s), rewrite %lld%s%s",
+		 check, r->step, r->pass, (long long)r->rewrite, r->remark[0] ? ": " : "",
+		 r->remark);
+	if (r->op != NX_NONE)
+		nxw_note_add(s, r->op, false, note);
+	return nxw_save(s, path, err);
+}
 
 static int bisect_opt(void *p, int argc, char **argv, int i)
 {
@@ -36,6 +58,8 @@ static int bisect_opt(void *p, int argc, char **argv, int i)
 		used = nxc_opt(argc, argv, i, "--pipeline", b->pipeline);
 	if (used == 0)
 		used = nxc_opt(argc, argv, i, "--check", b->check);
+	if (used == 0)
+		used = nxc_opt(argc, argv, i, "--save-session", b->save);
 	return used;
 }
 
@@ -47,10 +71,11 @@ int nxc_bisect(int argc, char **argv)
 	}
 	nxc_shapes shapes = {.n = 0};
 	const char *path = NULL, *pipeline = "default", *check_text = NULL, *target = NULL;
+	const char *save = NULL;
 	const char *sets[NXC_MAX_SETS];
 	uint32_t n_sets = 0;
 	int rc = NXC_USER;
-	struct bisect_args ba = {&target, sets, &n_sets, &pipeline, &check_text};
+	struct bisect_args ba = {&target, sets, &n_sets, &pipeline, &check_text, &save};
 	if (nxc_scan(argc, argv, &shapes, bisect_opt, &ba, &path, 1, "one MODEL only", help) < 0)
 		goto out;
 	if (!path || !check_text) {
@@ -101,6 +126,11 @@ int nxc_bisect(int argc, char **argv)
 			printf("numeric: max rel %.3g, max abs %.3g (worst output %%%s)\n",
 			       st->num.max_rel, st->num.max_abs, st->num.worst);
 		rc = NXC_OK;
+		if (save && (nxc_session_source(s, path, &shapes, target, sets, n_sets, &err) ||
+			     save_at(s, &r, check_text, save, &err))) {
+			fprintf(stderr, "nex bisect: --save-session: %s\n", err.msg);
+			rc = NXC_USER;
+		}
 	}
 	nxw_session_free(s);
 out:

@@ -9,7 +9,8 @@
 static const char help[] =
 	"usage: nex opt MODEL [--pipeline P] [--until N] [--into] [-o OUT]\n"
 	"               [--print-after PASS|all] [--print-after-change] [--stats]\n"
-	"               [--numeric] [--report R.json] [--shape NAME=d,..]...\n"
+	"               [--numeric] [--report R.json] [--save-session S.nex.json]\n"
+	"               [--shape NAME=d,..]...\n"
 	"               [--target T] [--set FIELD=VALUE]...\n\n"
 	"Applies the pipeline P (default: `default`; see `nex passes`) to MODEL and\n"
 	"prints the result as .nex text (or saves it to OUT, by extension).\n"
@@ -20,6 +21,10 @@ static const char help[] =
 	"  --stats               per-step table: rewrites, time, ops, pass statistics\n"
 	"  --numeric             check every step's outputs against step 0's\n"
 	"  --report R.json       every step as JSON (remarks, metrics, checks)\n"
+	"  --save-session S      save the session (model, target, pipeline, every\n"
+	"                        step) as S.nex.json; `nex replay S` re-runs it\n"
+	"  --note VALUE=TEXT     with --save-session: a note on the op producing VALUE\n"
+	"  --pin K               with --save-session: the pinned baseline step\n"
 	"  --target T            the target passes read (a preset or a .json file; see\n"
 	"                        `nex sim --targets`); every step is then costed on it\n"
 	"                        and --stats shows peak memory and cycles per step\n"
@@ -57,6 +62,23 @@ int nxc_pipeline_opt(int argc, char **argv, int i, nxc_pipeline_args *a)
 			a->report = v;
 		return used;
 	}
+	if ((used = nxc_opt(argc, argv, i, "--save-session", &v)) != 0) {
+		if (used > 0)
+			a->save_session = v;
+		return used;
+	}
+	if ((used = nxc_opt(argc, argv, i, "--note", &v)) != 0) {
+		if (used > 0 && a->n_notes < NXC_MAX_SETS)
+			a->notes[a->n_notes++] = v;
+		return used;
+	}
+	if ((used = nxc_opt(argc, argv, i, "--pin", &v)) != 0) {
+		if (used > 0 && (a->pin = (int32_t)nxc_num(v)) < 0) {
+			fprintf(stderr, "nex %s: --pin wants a step number\n", argv[0]);
+			return -1;
+		}
+		return used;
+	}
 	if ((used = nxc_target_opt(argc, argv, i, &a->target, a->sets, &a->n_sets)) != 0)
 		return used;
 	if (!strcmp(argv[i], "--into"))
@@ -89,7 +111,7 @@ int nxc_opt_cmd(int argc, char **argv)
 		return NXC_OK;
 	}
 	nxc_shapes shapes = {.n = 0};
-	nxc_pipeline_args a = {.pipeline = "default", .until = -1};
+	nxc_pipeline_args a = {.pipeline = "default", .until = -1, .pin = -1};
 	const char *path = NULL, *out_path = NULL;
 	int rc = NXC_USER;
 	struct opt_args oa = {&a, &out_path};
@@ -99,6 +121,8 @@ int nxc_opt_cmd(int argc, char **argv)
 		fputs(help, stderr);
 		goto out;
 	}
+	a.model = path;
+	a.shapes = &shapes;
 	nx_onnx_opts oo = nxc_onnx_opts(&shapes);
 	nx_graph *g = nxc_load_opts(path, &oo);
 	if (!g)

@@ -200,7 +200,7 @@ int nxc_run(int argc, char **argv)
 		return NXC_OK;
 	}
 	nxc_shapes shapes = {.n = 0};
-	nxc_pipeline_args pa = {.pipeline = NULL, .until = -1};
+	nxc_pipeline_args pa = {.pipeline = NULL, .until = -1, .pin = -1, .shapes = &shapes};
 	const char *path = NULL, *in_dir = NULL, *out_dir = NULL, *save_dir = NULL;
 	long long seed = 0, threads = 0, repeat = 0;
 	double lo = 0, hi = 1;
@@ -283,6 +283,7 @@ int nxc_run(int argc, char **argv)
 		if (!pa.pipeline)
 			pa.pipeline = "default";
 		nx_graph *after = NULL;
+		pa.model = path;
 		rc = nxc_run_pipeline(g, &pa, &after); /* takes g */
 		g = after;
 		if (rc != NXC_OK)

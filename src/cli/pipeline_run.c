@@ -89,6 +89,44 @@ static void print_stats(const nxw_session *s)
 	}
 }
 
+int nxc_session_source(nxw_session *s, const char *model, const nxc_shapes *shapes,
+		       const char *target, const char *const *sets, uint32_t n_sets, nx_err *err)
+{
+	nxw_source *src = &s->src;
+	nxw_source_free(src);
+	src->model = nx_xstrdup(model ? model : "demo");
+	if (strcmp(src->model, "demo") && nxw_sha256_file(src->model, src->sha256, err))
+		return -1;
+	for (uint32_t i = 0; shapes && i < shapes->n; i++) {
+		src->binds = nx_xrealloc(src->binds, (src->n_binds + 1) * sizeof *src->binds);
+		src->binds[src->n_binds] = shapes->b[i];
+		src->binds[src->n_binds++].name = nx_xstrdup(shapes->b[i].name);
+	}
+	if (target || n_sets)
+		src->target = nx_xstrdup(target ? target : "m1");
+	for (uint32_t i = 0; i < n_sets; i++)
+		nxw_source_add_set(src, sets[i]);
+	return 0;
+}
+
+/* --note VALUE=TEXT: a note on the op that produces VALUE in the cursor step. */
+static int add_notes(nxw_session *s, const nxc_pipeline_args *a, nx_err *err)
+{
+	const nx_graph *g = nxw_cur(s)->snap;
+	for (uint32_t i = 0; i < a->n_notes; i++) {
+		const char *eq = strchr(a->notes[i], '=');
+		const char *name = a->notes[i] + (a->notes[i][0] == '%');
+		uint32_t v = eq ? nx_value_by_name(g, name, (size_t)(eq - name)) : NX_NONE;
+		if (v == NX_NONE || g->vals[v].producer == NX_NONE) {
+			nx_err_set(err, "--note %s: wants VALUE=TEXT, VALUE the result of an op "
+				   "in step %u", a->notes[i], s->cursor);
+			return -1;
+		}
+		nxw_note_add(s, g->vals[v].producer, false, eq + 1);
+	}
+	return 0;
+}
+
 int nxc_run_pipeline(nx_graph *g, const nxc_pipeline_args *a, nx_graph **out)
 {
 	nxw_session *s = nxw_session_new(g);
@@ -134,6 +172,14 @@ int nxc_run_pipeline(nx_graph *g, const nxc_pipeline_args *a, nx_graph **out)
 	}
 	if (a->stats)
 		print_stats(s);
+	if (a->pin >= 0)
+		nxw_pin(s, (uint32_t)a->pin);
+	if (a->save_session &&
+	    (nxc_session_source(s, a->model, a->shapes, a->target, a->sets, a->n_sets, &err) ||
+	     add_notes(s, a, &err) || nxw_save(s, a->save_session, &err))) {
+		fprintf(stderr, "nex: --save-session: %s\n", err.msg);
+		rc = NXC_USER;
+	}
 	if (a->report) {
 		char *j = nxw_report_json(s);
 		if (nx_write_file_atomic(a->report, j, strlen(j), &err) != 0) {

@@ -51,6 +51,25 @@ typedef struct nxw_step {
 	char *text;              /* cached printed IR, or NULL (owned) */
 } nxw_step;
 
+/* What a session was opened from (source.c): enough to open it again. */
+typedef struct nxw_source {
+	char *model;             /* path as given, or "demo" (owned) */
+	char sha256[65];         /* of the model file's bytes, hex; "" for demo */
+	nx_shape_bind *binds; uint32_t n_binds; /* --shape bindings (names owned) */
+	char *target;            /* preset name or target .json, or NULL (owned) */
+	char **sets; uint32_t n_sets; /* FIELD=VALUE overrides in order (owned) */
+} nxw_source;
+
+/* A note or bookmark on an op, by stable id (file.c). */
+typedef struct nxw_note {
+	uint32_t op;             /* stable op id */
+	uint32_t step;           /* the step it was written at */
+	bool bookmark;           /* a bookmark (text is its name) or a note */
+	char *text;              /* owned */
+} nxw_note;
+
+typedef struct nxw_journal nxw_journal;
+
 typedef struct nxw_session {
 	nxp_pipeline pl;
 	nxw_step *steps; uint32_t n_steps, cap_steps;
@@ -66,6 +85,13 @@ typedef struct nxw_session {
 	/* metrics hook: fills m->have_sim etc. (the sim layer sets it). */
 	void (*metrics_hook)(void *ctx, const nx_graph *g, nxw_metrics *m);
 	void *metrics_ctx;
+	/* session files (source.c, file.c, journal.c) */
+	nxw_source src;          /* how it was opened (empty if built from a graph) */
+	nx_target own_target;    /* the target when the session owns it */
+	nxw_note *notes; uint32_t n_notes;
+	char *view_json;         /* the TUI's view state, a JSON object, or NULL (owned) */
+	char *path;              /* the session file it was saved to / loaded from, or NULL */
+	nxw_journal *journal;    /* append-only journal of the session's states, or NULL */
 } nxw_session;
 
 /* Takes ownership of g (the model, types inferred). Caller frees with
@@ -131,6 +157,105 @@ void nxw_set_target(nxw_session *s, const nx_target *t);
 int nxw_numeric(nxw_session *s, uint32_t k, nx_err *err);
 /* The same for a step outside the history (k only names it in messages). */
 int nxw_numeric_step(nxw_session *s, nxw_step *st, uint32_t k, nx_err *err);
+
+/* ---- source.c: what a session was opened from ---------------------------- */
+void nxw_source_free(nxw_source *src);
+void nxw_source_copy(nxw_source *dst, const nxw_source *src);
+/* Records FIELD=VALUE (replacing an earlier edit of the same field). */
+void nxw_source_add_set(nxw_source *src, const char *kv);
+/* Loads src->model ("demo", .onnx with src's bindings, .nex, .json) and
+ * fills src->sha256. Caller frees the graph. */
+nx_graph *nxw_source_load(nxw_source *src, nx_err *err);
+/* The target src names (m1 if none) with its overrides applied. */
+int nxw_source_target(const nxw_source *src, nx_target *t, nx_err *err);
+/* A session on src's model, with its target (if src names one or sets a
+ * field) owned by the session, and the pipeline (NULL: none yet). Caller
+ * frees with nxw_session_free. */
+nxw_session *nxw_open(const nxw_source *src, const char *pipeline, nx_err *err);
+/* Sets one target field (as `--set FIELD=VALUE`), records it in s->src and
+ * re-makes the history on the new target, keeping the cursor. */
+int nxw_set_target_field(nxw_session *s, const char *field, const char *value, nx_err *err);
+/* SHA-256 as 64 hex digits (nettle). */
+int nxw_sha256_file(const char *path, char hex[65], nx_err *err);
+void nxw_sha256_text(const char *text, size_t len, char hex[65]);
+
+/* ---- file.c: session files (docs/sessions.md) ------------------------------ */
+#define NXW_FILE_VERSION 1
+/* How each step was made, enough to make it again. */
+typedef struct nxw_step_spec {
+	int32_t inv;             /* pipeline index, -1 for step 0 */
+	int64_t budget;          /* -1 = to completion */
+	uint32_t base;           /* the step it was run from */
+	char pass[64];           /* for messages */
+	char ir_sha256[65];      /* of the printed IR, "" if unknown */
+	uint32_t *line_hash; uint32_t n_lines; /* per printed line, or NULL */
+} nxw_step_spec;
+/* The session as a session file's JSON text; caller frees. */
+char *nxw_session_json(nxw_session *s, bool with_hashes);
+/* Saves atomically (temp file, fsync, rename, fsync of the directory) and
+ * clears the journal. The model path is stored relative to the session
+ * file's directory when it can be. */
+int nxw_save(nxw_session *s, const char *path, nx_err *err);
+
+typedef struct nxw_load_opts {
+	const char *model;       /* use this model file instead of the saved path */
+	bool from_journal;       /* open the journal's last state instead */
+	bool keep_going;         /* replay every step even after a hash differs */
+} nxw_load_opts;
+/* One replayed step whose IR differs from the saved hash. */
+typedef struct nxw_mismatch {
+	uint32_t step;
+	char pass[64];
+	char first_line[256];    /* the first printed line that differs, or "" */
+	uint32_t line;           /* its 1-based line number, 0 if unknown */
+} nxw_mismatch;
+typedef struct nxw_load_report {
+	nxw_mismatch *m; uint32_t n;  /* owned: free(m) */
+	uint32_t steps;               /* steps replayed */
+	char warning[512];            /* e.g. the model changed and --model was given */
+} nxw_load_report;
+/* Opens a session file: loads the model (checking its sha256), the target
+ * and pipeline, replays every step exactly (pass, options, budget) and
+ * compares each step's IR with the saved hash (report may be NULL). Returns
+ * the session at the saved cursor, or NULL + err (a bad file, an older or
+ * newer format version, a model that moved or changed). */
+nxw_session *nxw_load(const char *path, const nxw_load_opts *o, nxw_load_report *rep,
+		      nx_err *err);
+/* The same from a session file's text (len bytes; path names it in
+ * messages and relative model paths are resolved from its directory). */
+nxw_session *nxw_load_mem(const char *path, const char *text, size_t len,
+			  const nxw_load_opts *o, nxw_load_report *rep, nx_err *err);
+/* Runs the steps of specs[1..n) on s (which holds step 0 only). */
+int nxw_replay_specs(nxw_session *s, const nxw_step_spec *specs, uint32_t n, nx_err *err);
+/* The specs of s's history; caller frees with nxw_specs_free. */
+nxw_step_spec *nxw_specs(nxw_session *s, bool with_hashes, uint32_t *n);
+void nxw_specs_free(nxw_step_spec *sp, uint32_t n);
+/* Notes and bookmarks on ops, by stable id. */
+void nxw_note_add(nxw_session *s, uint32_t op, bool bookmark, const char *text);
+int nxw_note_remove(nxw_session *s, uint32_t i);
+void nxw_set_view(nxw_session *s, const char *view_json);
+
+/* ---- report_doc.c: the session as a Markdown or HTML document ------------- */
+/* Per-step table, top ops by cycles, memory timeline and per-op cycles
+ * (inline SVG in HTML, text bars in Markdown), notes, and the diff from the
+ * pinned step to the cursor; costed on the session's target (m1 if none).
+ * Caller frees. */
+char *nxw_report_doc(nxw_session *s, bool html, nx_err *err);
+
+/* ---- journal.c: crash recovery --------------------------------------------- */
+/* The journal of a session file is PATH.journal: one line per state the
+ * session went through since the last save (the session file's JSON without
+ * the hashes), each written and fsync'd as the action happens. */
+int nxw_journal_open(nxw_session *s, const char *session_path, nx_err *err);
+/* Appends s's state if it changed since the last record; faces call it after
+ * every action. */
+int nxw_journal_record(nxw_session *s, nx_err *err);
+void nxw_journal_close(nxw_session *s);
+/* True if session_path has a journal holding a state newer than the file. */
+bool nxw_journal_pending(const char *session_path);
+/* The journal's last complete state (a torn last line is ignored); caller
+ * frees. NULL if none. */
+char *nxw_journal_last(const char *session_path);
 
 /* ---- bisect.c -------------------------------------------------------------- */
 typedef enum nxw_check_kind {

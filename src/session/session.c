@@ -92,6 +92,13 @@ void nxw_session_free(nxw_session *s)
 		nx_tensor_free(&s->ref_out[i]);
 	free(s->ref_in);
 	free(s->ref_out);
+	nxw_journal_close(s);
+	nxw_source_free(&s->src);
+	for (uint32_t i = 0; i < s->n_notes; i++)
+		free(s->notes[i].text);
+	free(s->notes);
+	free(s->view_json);
+	free(s->path);
 	free(s);
 }
 
