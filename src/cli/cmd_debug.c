@@ -181,9 +181,12 @@ static void print_table(nxw_session *s, const nxw_numdebug *d, const struct debu
 			continue;
 		}
 		const nxw_opnum *m = &d->ops[idx[i]];
-		printf("%s: %%%s (%s, op #%u), against step-%u %%%s; cosine %.7f, max abs %.3g, "
+		bool sh = i == 4; /* the shadow conclusion quotes shadow figures */
+		printf("%s: %%%s (%s, op #%u), against step-%u %%%s; %scosine %.7f, max abs %.3g, "
 		       "SNR %.1f dB%s\n", what[i], nx_vname(gk, m->value), nx_op_name(gk, m->op),
-		       m->op, d->against, vname(g0, m->ref_value), m->cosine, m->max_abs, m->snr_db,
+		       m->op, d->against, vname(g0, m->ref_value), sh ? "shadow " : "",
+		       sh ? m->shadow_cosine : m->cosine, sh ? m->shadow_max_abs : m->max_abs,
+		       sh ? m->shadow_snr_db : m->snr_db,
 		       m->nan + m->inf ? " (NaN/inf in its result)" : "");
 	}
 	printf("%u of %u values unmatched (no step-%u counterpart: listed, not compared)\n",

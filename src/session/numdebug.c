@@ -38,51 +38,62 @@ const char *nxw_match_name(int m)
 
 /* ---- metrics --------------------------------------------------------------- */
 
+/* Element i as a double: f32 read directly (the common case, and the hot
+ * loop over every value of a model), anything else through the accessor. */
+static inline double elem(const nx_tensor *t, const float *f, int64_t i)
+{
+	return f ? (double)f[i] : nx_tensor_get(t, i);
+}
+
 void nxw_num_metrics(const nx_tensor *a, const nx_tensor *b, double rel_floor, nxw_opnum *m)
 {
 	int64_t n = nx_tensor_numel(b);
-	double sab = 0, saa = 0, sbb = 0, se = 0, sae = 0, bmax = 0;
-	/* the relative-error floor scales with the tensor: rel_floor x max|b|,
-	 * so values near zero in a tensor of ones do not read as 100 % off */
-	for (int64_t i = 0; i < n; i++) {
-		double y = fabs(nx_tensor_get(b, i));
-		if (isfinite(y))
-			bmax = fmax(bmax, y);
-	}
-	double floor_abs = fmax(rel_floor * bmax, 1e-30);
-	m->max_abs = m->max_rel = 0;
-	m->nan = m->inf = m->overflow_f16 = m->flushed_f16 = 0;
-	int64_t w01 = 0, w05 = 0;
+	const float *fa = a->type.dtype == NX_F32 ? a->data : NULL;
+	const float *fb = b->type.dtype == NX_F32 ? b->data : NULL;
+	double sab = 0, saa = 0, sbb = 0, se = 0, sae = 0, bmax = 0, emax = 0;
+	int64_t nan = 0, inf = 0, ovf = 0, flush = 0;
 	bool nan_b = false;
 	for (int64_t i = 0; i < n; i++) {
-		double x = nx_tensor_get(a, i), y = nx_tensor_get(b, i);
-		if (isnan(x))
-			m->nan++;
-		else if (isinf(x))
-			m->inf++;
+		double x = elem(a, fa, i), y = elem(b, fb, i);
+		nan += isnan(x);
+		inf += isinf(x);
 		nan_b |= isnan(y);
 		double ay = fabs(y);
 		/* what step 0's values would do in fp16: overflow past the largest
 		 * half, or flush below its smallest subnormal */
-		if (ay > 65504.0)
-			m->overflow_f16++;
-		else if (ay > 0 && ay < 5.960464477539063e-08)
-			m->flushed_f16++;
+		ovf += ay > 65504.0 && isfinite(ay);
+		flush += ay > 0 && ay < 5.960464477539063e-08;
 		if (!isfinite(x) || !isfinite(y))
 			continue;
 		double e = fabs(x - y);
-		double rel = e / fmax(ay, floor_abs);
-		m->max_abs = fmax(m->max_abs, e);
-		m->max_rel = fmax(m->max_rel, rel);
-		w01 += rel <= 1e-3;
-		w05 += rel <= 5e-3;
+		emax = e > emax ? e : emax;
+		bmax = ay > bmax ? ay : bmax;
 		sab += x * y;
 		saa += x * x;
 		sbb += y * y;
 		se += e * e;
 		sae += e;
 	}
+	/* relative errors divide by max(|b|, rel_floor x max|b|): values near
+	 * zero in a tensor of ones do not read as 100 % off */
+	double floor_abs = rel_floor * bmax > 1e-30 ? rel_floor * bmax : 1e-30, rmax = 0;
+	int64_t w01 = 0, w05 = 0;
+	for (int64_t i = 0; i < n; i++) {
+		double x = elem(a, fa, i), y = elem(b, fb, i);
+		if (!isfinite(x) || !isfinite(y))
+			continue;
+		double ay = fabs(y), rel = fabs(x - y) / (ay > floor_abs ? ay : floor_abs);
+		rmax = rel > rmax ? rel : rmax;
+		w01 += rel <= 1e-3;
+		w05 += rel <= 5e-3;
+	}
 	m->n = n;
+	m->nan = nan;
+	m->inf = inf;
+	m->overflow_f16 = ovf;
+	m->flushed_f16 = flush;
+	m->max_abs = emax;
+	m->max_rel = rmax;
 	double na = sqrt(saa), nb = sqrt(sbb);
 	m->cosine = na == 0 && nb == 0 ? 1.0 : (na == 0 || nb == 0 ? 0.0 : sab / (na * nb));
 	m->mean_abs = n ? sae / (double)n : 0;
@@ -91,10 +102,8 @@ void nxw_num_metrics(const nx_tensor *a, const nx_tensor *b, double rel_floor, n
 	m->within_01 = n ? (double)w01 / (double)n : 1;
 	m->within_05 = n ? (double)w05 / (double)n : 1;
 	/* NaN or inf in step k where step 0 is finite: as bad as it gets */
-	if ((m->nan || m->inf) && !nan_b) {
-		m->cosine = isfinite(m->cosine) ? m->cosine : 0;
+	if ((nan || inf) && !nan_b)
 		m->max_abs = INFINITY;
-	}
 }
 
 bool nxw_num_fails(const nxw_opnum *m, const nxw_num_limits *l)
