@@ -61,6 +61,11 @@ int nxc_target_args(const char *cmd, const char *spec, const char *const *sets, 
 int nxc_target_opt(int argc, char **argv, int i, const char **spec, const char **sets,
 		   uint32_t *n);
 
+/* cmd_run.c: graph input k from dir (NAME.npy, NAME.pb, input_K.pb,
+ * input_K.npy), checked against its type; prints "nex CMD: ..." and returns
+ * -1 on failure. Caller frees *t. */
+int nxc_load_input(const char *cmd, const nx_graph *g, uint32_t k, const char *dir, nx_tensor *t);
+
 /* pipeline_run.c: the compiler half of `nex run`. */
 typedef struct nxc_pipeline_args {
 	const char *pipeline;       /* "default" or "a,b{k=v},c" */

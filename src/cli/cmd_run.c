@@ -44,8 +44,7 @@ static bool exists(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* Graph input k from dir: NAME.npy, NAME.pb, input_K.pb, input_K.npy. */
-static int load_input(const nx_graph *g, uint32_t k, const char *dir, nx_tensor *t)
+int nxc_load_input(const char *cmd, const nx_graph *g, uint32_t k, const char *dir, nx_tensor *t)
 {
 	const char *name = nx_vname(g, g->inputs[k]);
 	char path[4096];
@@ -59,13 +58,13 @@ static int load_input(const nx_graph *g, uint32_t k, const char *dir, nx_tensor 
 			path_found = path;
 	}
 	if (!path_found) {
-		fprintf(stderr, "nex run: no file for input %%%s in %s (tried %s.npy, %s.pb, "
-			"input_%u.pb, input_%u.npy)\n", name, dir, name, name, k, k);
+		fprintf(stderr, "nex %s: no file for input %%%s in %s (tried %s.npy, %s.pb, "
+			"input_%u.pb, input_%u.npy)\n", cmd, name, dir, name, name, k, k);
 		return -1;
 	}
 	nx_err err;
 	if (nx_tensor_read(path, t, NULL, &err)) {
-		fprintf(stderr, "nex run: %s\n", err.msg);
+		fprintf(stderr, "nex %s: %s\n", cmd, err.msg);
 		return -1;
 	}
 	const nx_type *want = nx_vtype(g, g->inputs[k]);
@@ -75,7 +74,7 @@ static int load_input(const nx_graph *g, uint32_t k, const char *dir, nx_tensor 
 		char a[128], b[128];
 		nx_type_str(want, a, sizeof a);
 		nx_type_str(&t->type, b, sizeof b);
-		fprintf(stderr, "nex run: %s holds %s, input %%%s is %s\n", path, b, name, a);
+		fprintf(stderr, "nex %s: %s holds %s, input %%%s is %s\n", cmd, path, b, name, a);
 		nx_tensor_free(t);
 		return -1;
 	}
@@ -296,7 +295,7 @@ int nxc_run(int argc, char **argv)
 	for (uint32_t k = 0; k < g->n_inputs; k++) {
 		const nx_type *t = nx_vtype(g, g->inputs[k]);
 		if (in_dir) {
-			if (load_input(g, k, in_dir, &ins[k]))
+			if (nxc_load_input("run", g, k, in_dir, &ins[k]))
 				goto out;
 		} else {
 			ins[k] = nx_tensor_random(t, &state, lo, hi);

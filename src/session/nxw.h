@@ -256,6 +256,67 @@ bool nxw_journal_pending(const char *session_path);
 /* The journal's last complete state (a torn last line is ignored); caller
  * frees. NULL if none. */
 char *nxw_journal_last(const char *session_path);
+/* ---- numdebug.c: per-op numeric debugging (docs/numeric-debugging.md) ---- */
+enum { NXW_MATCH_NONE, NXW_MATCH_NAME, NXW_MATCH_ORIGIN, NXW_MATCH_AROUND };
+const char *nxw_match_name(int m);  /* "none", "name", "origin", "around" */
+
+/* Pass/fail thresholds; the defaults are Ascend's published ones: fail when
+ * cosine < 0.99 and max abs > 1e-3, or cosine < 0.9, or max abs > 1. */
+typedef struct nxw_num_limits {
+	double cos_fail, abs_with_cos;  /* fail if cosine < cos_fail and max abs > abs_with_cos */
+	double cos_hard, abs_hard;      /* fail if cosine < cos_hard, or max abs > abs_hard */
+	double rel_floor;               /* relative errors divide by max(|b|, rel_floor x max|b|) */
+} nxw_num_limits;
+extern const nxw_num_limits nxw_num_defaults;
+
+/* One result of one op of step k against the step-0 value it stands for. */
+typedef struct nxw_opnum {
+	uint32_t op, value;       /* in step k */
+	uint32_t ref_value;       /* matched step-0 value, NX_NONE if unmatched */
+	uint32_t ref_op;          /* its producer in step 0 (NX_NONE for an input) */
+	uint8_t match;            /* NXW_MATCH_* */
+	bool fails;               /* propagated metrics break the limits */
+	/* propagated mode (step k on its own) */
+	int64_t n;
+	double cosine, max_abs, max_rel, mean_abs, rmse, snr_db;
+	double within_01, within_05;  /* fraction of elements within 0.1 % / 0.5 % */
+	int64_t overflow_f16;     /* step 0's |x| > 65504: would overflow fp16 */
+	int64_t flushed_f16;      /* step 0's 0 < |x| < 2^-24: would flush to zero */
+	int64_t nan, inf;         /* in step k's value */
+	double sqnr_db;           /* weight quantization SQNR (int8 weights), else NaN */
+	/* shadow mode (the op fed step 0's values): the error it adds alone */
+	double shadow_cosine, shadow_max_abs, shadow_snr_db;
+	bool shadow_fails;
+} nxw_opnum;
+
+typedef struct nxw_numdebug {
+	uint32_t step, against;
+	nxw_num_limits limits;
+	nxw_opnum *ops; uint32_t n, cap;   /* one per op result, schedule order */
+	uint32_t *match_of;       /* step-k value id -> step-0 value or NX_NONE */
+	/* indexes into ops, UINT32_MAX if none */
+	uint32_t root;            /* first op whose operands pass and result fails */
+	uint32_t first_fail, first_nan, worst, lowest_snr;
+	uint32_t worst_shadow;    /* lowest shadow cosine: the op adding most error alone */
+	uint32_t unmatched;
+} nxw_numdebug;
+
+typedef struct nxw_debug_opts {
+	const nx_tensor *inputs; uint32_t n_inputs; /* real inputs, or NULL: seeded */
+	const nxw_num_limits *limits;               /* NULL: nxw_num_defaults */
+	bool shadow;                                /* also run shadow mode */
+	int threads;
+} nxw_debug_opts;
+
+/* Runs step `against` (usually 0) and step k on the same inputs keeping every
+ * value, matches step k's values to step 0's and fills d (free with
+ * nxw_numdebug_free). o may be NULL (seeded inputs, defaults, shadow on). */
+int nxw_numdebug_run(nxw_session *s, uint32_t k, uint32_t against, const nxw_debug_opts *o,
+		     nxw_numdebug *d, nx_err *err);
+void nxw_numdebug_free(nxw_numdebug *d);
+/* The metrics of a against reference b (same element count). */
+void nxw_num_metrics(const nx_tensor *a, const nx_tensor *b, double rel_floor, nxw_opnum *m);
+bool nxw_num_fails(const nxw_opnum *m, const nxw_num_limits *l);
 
 /* ---- bisect.c -------------------------------------------------------------- */
 typedef enum nxw_check_kind {
