@@ -482,6 +482,8 @@ int nx_run(nx_graph *g, const nx_tensor *inputs, uint32_t n_inputs, const nx_run
 		}
 		if (rc)
 			break;
+		if (o && o->before && (rc = o->before(o->observer, g, op, in, err)) != 0)
+			break;
 		uint32_t taken;
 		double t0 = o && o->op_seconds ? nx_now() : 0;
 		if (exec_op(g, op, in, out, pool, steal, &taken, err)) {
@@ -502,6 +504,13 @@ int nx_run(nx_graph *g, const nx_tensor *inputs, uint32_t n_inputs, const nx_run
 			}
 			if (--s[v].left == 0 && s[v].own && !s[v].pinned && !keep)
 				nx_tensor_free(&s[v].t);
+		}
+		/* results are ours alone here (a stolen operand buffer now
+		 * belongs to its result), and not yet freed */
+		if (o && o->after && (rc = o->after(o->observer, g, op, out, err)) != 0) {
+			for (uint32_t i = 0; i < p->n_out; i++)
+				nx_tensor_free(&out[i]);
+			break;
 		}
 		for (uint32_t i = 0; i < p->n_out; i++) {
 			uint32_t v = nx_result(g, op, i);

@@ -676,6 +676,14 @@ typedef struct nx_run_opts {
 	/* If not NULL: wall seconds of each op, indexed by op id (g->n_ops
 	 * entries, caller-owned), for profiles. */
 	double *op_seconds;
+	/* Observers, for tools that look at every value as it is made without
+	 * keeping them all (the numeric debugger): before runs with the op's
+	 * operand values, after with its results, each before anything is
+	 * freed or overwritten in place. A non-zero return stops the run with
+	 * the observer's err. Either may be NULL. */
+	int (*before)(void *ctx, nx_graph *g, uint32_t op, const nx_tensor *in, nx_err *err);
+	int (*after)(void *ctx, nx_graph *g, uint32_t op, const nx_tensor *out, nx_err *err);
+	void *observer;
 } nx_run_opts;
 typedef struct nx_run_result {
 	nx_tensor *outputs; uint32_t n_outputs;  /* one per graph output */

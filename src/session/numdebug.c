@@ -329,12 +329,10 @@ static void free_tensors(nx_tensor *t, uint32_t n)
 	free(t);
 }
 
-/* v's value in step k's run as a tensor (constants read from the graph). */
-static nx_tensor value_of(nx_graph *g, const nx_run_result *r, uint32_t v)
+/* A constant's data as a tensor (a view of its blob: not to be freed). */
+static nx_tensor const_value(nx_graph *g, uint32_t v)
 {
-	if (nx_is_const(g, v))
-		return (nx_tensor){*nx_vtype(g, v), (void *)nx_blob_data(nx_const_blob(g, v))};
-	return r->values[v];
+	return (nx_tensor){*nx_vtype(g, v), (void *)nx_blob_data(nx_const_blob(g, v))};
 }
 
 /* Step 0's value v0 in the dtype and dims of step k's value v. Caller frees. */
@@ -345,57 +343,99 @@ static nx_tensor as_step_k(const nx_graph *gk, uint32_t v, const nx_tensor *ref)
 	return t;
 }
 
-static int shadow(nx_graph *gk, const nx_run_result *rk, const nx_run_result *r0,
-		  nxw_numdebug *d, const nxw_num_limits *lim, nx_err *err)
+/* The debugger streams: step 0 runs first keeping its values (the
+ * references); step k then runs with observers that compare each result as
+ * it is made (propagated mode) and, before each op, evaluate it once more
+ * on step 0's values for its matched operands (shadow mode). Only step 0's
+ * values are kept. */
+typedef struct stream {
+	nxw_numdebug *d;
+	const nx_run_result *r0;
+	nxw_num_limits lim;
+	uint32_t *first;   /* op id of step k -> index of its first result in d->ops */
+	bool shadow;
+} stream;
+
+static bool any_matched(const stream *st, uint32_t o, uint32_t n_out)
 {
-	uint32_t m = 0;
-	for (uint32_t o = gk->first; o != NX_NONE; o = gk->ops[o].next) {
-		const nx_op *p = &gk->ops[o];
-		uint32_t first = m;
-		m += p->n_out;
-		bool any = false;
-		for (uint32_t j = 0; j < p->n_out; j++)
-			any |= d->ops[first + j].match != NXW_MATCH_NONE;
-		if (!any)
+	for (uint32_t j = 0; j < n_out; j++)
+		if (st->d->ops[st->first[o] + j].match != NXW_MATCH_NONE)
+			return true;
+	return false;
+}
+
+static int shadow_op(void *ctx, nx_graph *gk, uint32_t o, const nx_tensor *in, nx_err *err)
+{
+	stream *st = ctx;
+	const nx_op *p = &gk->ops[o];
+	if (!st->shadow || st->first[o] == UINT32_MAX || !any_matched(st, o, p->n_out))
+		return 0;
+	nxw_numdebug *d = st->d;
+	const nx_run_result *r0 = st->r0;
+	nx_tensor *sin = nx_xcalloc(p->n_in + 1u, sizeof *sin);
+	bool *own = nx_xcalloc(p->n_in + 1u, sizeof *own);
+	for (uint32_t i = 0; i < p->n_in; i++) {
+		uint32_t v = nx_operand(gk, o, i);
+		uint32_t v0 = v == NX_NONE ? NX_NONE : d->match_of[v];
+		if (v != NX_NONE && !nx_is_const(gk, v) && v0 != NX_NONE && r0->values[v0].data) {
+			sin[i] = as_step_k(gk, v, &r0->values[v0]);
+			own[i] = true;
+		} else {
+			sin[i] = in[i];
+		}
+	}
+	nx_tensor *out = nx_xcalloc(p->n_out + 1u, sizeof *out);
+	int rc = nx_eval_op(gk, o, sin, out, err);
+	for (uint32_t i = 0; i < p->n_in; i++)
+		if (own[i])
+			nx_tensor_free(&sin[i]);
+	free(sin);
+	free(own);
+	if (rc) {
+		free(out);
+		nx_err_prefix(err, "shadow run: ");
+		return -1;
+	}
+	for (uint32_t j = 0; j < p->n_out; j++) {
+		nxw_opnum *x = &d->ops[st->first[o] + j];
+		if (x->match != NXW_MATCH_NONE && r0->values[x->ref_value].data) {
+			nxw_opnum sh = *x;
+			nxw_num_metrics(&out[j], &r0->values[x->ref_value], st->lim.rel_floor, &sh);
+			x->shadow_cosine = sh.cosine;
+			x->shadow_max_abs = sh.max_abs;
+			x->shadow_snr_db = sh.snr_db;
+			x->shadow_fails = nxw_num_fails(&sh, &st->lim);
+		}
+	}
+	free_tensors(out, p->n_out);
+	return 0;
+}
+
+static int compare_op(void *ctx, nx_graph *gk, uint32_t o, const nx_tensor *out, nx_err *err)
+{
+	stream *st = ctx;
+	(void)err;
+	if (st->first[o] == UINT32_MAX)
+		return 0;
+	for (uint32_t j = 0; j < gk->ops[o].n_out; j++) {
+		nxw_opnum *m = &st->d->ops[st->first[o] + j];
+		const nx_tensor *x = &out[j];
+		if (!x->data)
 			continue;
-		nx_tensor *in = nx_xcalloc(p->n_in + 1u, sizeof *in);
-		bool *own = nx_xcalloc(p->n_in + 1u, sizeof *own);
-		for (uint32_t i = 0; i < p->n_in; i++) {
-			uint32_t v = nx_operand(gk, o, i);
-			if (v == NX_NONE)
-				continue;
-			uint32_t v0 = d->match_of[v];
-			if (!nx_is_const(gk, v) && v0 != NX_NONE && r0->values[v0].data) {
-				in[i] = as_step_k(gk, v, &r0->values[v0]);
-				own[i] = true;
-			} else {
-				in[i] = value_of(gk, rk, v);
+		if (m->match == NXW_MATCH_NONE) {
+			/* not compared, but a NaN it makes is still the first NaN */
+			for (int64_t e = 0, n = nx_tensor_numel(x); e < n; e++) {
+				double y = nx_tensor_get(x, e);
+				m->nan += isnan(y);
+				m->inf += isinf(y);
 			}
+			continue;
 		}
-		nx_tensor *out = nx_xcalloc(p->n_out + 1u, sizeof *out);
-		int rc = nx_eval_op(gk, o, in, out, err);
-		for (uint32_t i = 0; i < p->n_in; i++)
-			if (own[i])
-				nx_tensor_free(&in[i]);
-		free(in);
-		free(own);
-		if (rc) {
-			free_tensors(out, p->n_out);
-			nx_err_prefix(err, "shadow run: ");
-			return -1;
-		}
-		for (uint32_t j = 0; j < p->n_out; j++) {
-			nxw_opnum *x = &d->ops[first + j];
-			if (x->match == NXW_MATCH_NONE || !r0->values[x->ref_value].data)
-				continue;
-			nxw_opnum s = *x;
-			nxw_num_metrics(&out[j], &r0->values[x->ref_value], lim->rel_floor, &s);
-			x->shadow_cosine = s.cosine;
-			x->shadow_max_abs = s.max_abs;
-			x->shadow_snr_db = s.snr_db;
-			x->shadow_fails = nxw_num_fails(&s, lim);
-		}
-		free_tensors(out, p->n_out);
+		const nx_tensor *ref = &st->r0->values[m->ref_value];
+		if (!ref->data)
+			continue;
+		nxw_num_metrics(x, ref, st->lim.rel_floor, m);
+		m->fails = nxw_num_fails(m, &st->lim);
 	}
 	return 0;
 }
@@ -423,7 +463,7 @@ static double weight_sqnr(nxw_session *s, uint32_t k, uint32_t o)
 		if (!nx_is_const(gj, w0) || numel(gj, w0) != numel(gk, wq) ||
 		    !(NX_DT_FLOAT & (1u << nx_vtype(gj, w0)->dtype)))
 			continue;
-		nx_tensor q = value_of(gk, NULL, wq), w = value_of(gj, NULL, w0);
+		nx_tensor q = const_value(gk, wq), w = const_value(gj, w0);
 		int64_t n = numel(gk, wq), per = n / ns;
 		double s2 = 0, e2 = 0;
 		for (int64_t i = 0; i < n; i++) {
@@ -532,39 +572,34 @@ int nxw_numdebug_run(nxw_session *s, uint32_t k, uint32_t against, const nxw_deb
 	nx_run_result r0 = {0}, rk = {0};
 	nx_tensor *ina = inputs_for(g0, in0, g0->n_inputs);
 	nx_tensor *ink = inputs_for(gk, in0, gk->n_inputs);
-	int rc = nx_run(g0, ina, g0->n_inputs, &ro, &r0, err);
-	if (rc)
-		nx_err_prefix(err, "running step %u: ", against);
-	else if ((rc = nx_run(gk, ink, gk->n_inputs, &ro, &rk, err)) != 0)
-		nx_err_prefix(err, "running step %u: ", k);
-	free_tensors(ina, g0->n_inputs);
-	free_tensors(ink, gk->n_inputs);
 	if (own_in0)
 		free_tensors(in0, g0->n_inputs);
-	if (rc)
+	stream st = {d, &r0, lim, NULL, !o || o->shadow};
+	int rc = nx_run(g0, ina, g0->n_inputs, &ro, &r0, err);
+	if (rc) {
+		nx_err_prefix(err, "running step %u: ", against);
 		goto done;
-	match_all(gk, g0, d);
-	for (uint32_t i = 0; i < d->n; i++) {
-		nxw_opnum *m = &d->ops[i];
-		const nx_tensor *x = &rk.values[m->value];
-		if (x->data && m->match == NXW_MATCH_NONE) {
-			/* not compared, but a NaN it makes is still the first NaN */
-			for (int64_t e = 0, n = nx_tensor_numel(x); e < n; e++) {
-				double y = nx_tensor_get(x, e);
-				m->nan += isnan(y);
-				m->inf += isinf(y);
-			}
-		}
-		if (m->match == NXW_MATCH_NONE || !x->data || !r0.values[m->ref_value].data)
-			continue;
-		nxw_num_metrics(&rk.values[m->value], &r0.values[m->ref_value], lim.rel_floor, m);
-		m->fails = nxw_num_fails(m, &lim);
-		m->sqnr_db = weight_sqnr(s, k, m->op);
 	}
-	if (!o || o->shadow)
-		rc = shadow(gk, &rk, &r0, d, &lim, err);
+	match_all(gk, g0, d);
+	st.first = nx_xmalloc((gk->n_ops + 1) * sizeof *st.first);
+	for (uint32_t i = 0; i < gk->n_ops; i++)
+		st.first[i] = UINT32_MAX;
+	for (uint32_t i = d->n; i-- > 0;)
+		st.first[d->ops[i].op] = i;
+	nx_run_opts rs = {.threads = ro.threads, .before = shadow_op, .after = compare_op,
+			  .observer = &st};
+	if ((rc = nx_run(gk, ink, gk->n_inputs, &rs, &rk, err)) != 0) {
+		nx_err_prefix(err, "running step %u: ", k);
+		goto done;
+	}
+	for (uint32_t i = 0; i < d->n; i++)
+		if (d->ops[i].match != NXW_MATCH_NONE)
+			d->ops[i].sqnr_db = weight_sqnr(s, k, d->ops[i].op);
 	conclude(gk, d);
 done:
+	free_tensors(ina, g0->n_inputs);
+	free_tensors(ink, gk->n_inputs);
+	free(st.first);
 	nx_run_result_free(&r0);
 	nx_run_result_free(&rk);
 	if (rc)
