@@ -63,6 +63,7 @@ int nxc_target_opt(int argc, char **argv, int i, const char **spec, const char *
 
 /* pipeline_run.c: the compiler half of `nex run`. */
 typedef struct nxc_pipeline_args {
+	const char *cmd;            /* "opt" or "run": messages say "nex CMD: ..." */
 	const char *pipeline;       /* "default" or "a,b{k=v},c" */
 	int32_t until;              /* stop when the cursor reaches this step; -1 = end */
 	bool into;                  /* step one rewrite at a time instead of whole passes */
