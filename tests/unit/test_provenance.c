@@ -143,9 +143,66 @@ static void test_onnx_export(void)
 	nxw_session_free(s);
 }
 
+/* An origin longer than 65535 names (the old 16-bit cap, where names were
+ * dropped without a word) is kept whole through a merge, the text form and
+ * the JSON form. */
+static void test_origin_no_cap(void)
+{
+	static const char text[] =
+		"graph @g(%x: f32[2]) -> (%y: f32[2]) {\n"
+		"  %a = relu(%x) : f32[2]\n"
+		"  %y = neg(%a) : f32[2]  loc(\"last\")\n"
+		"  return %y\n"
+		"}\n";
+	enum { N = 70000 };
+	nx_err err;
+	nx_graph *g = nx_parse(text, sizeof text - 1, "g.nex", NULL, &err);
+	CHECK(g != NULL);
+	if (!g)
+		return;
+	uint32_t a = g->first, y = g->ops[a].next;
+	uint32_t *sids = malloc(N * sizeof *sids);
+	for (uint32_t i = 0; i < N; i++) {
+		char nm[32];
+		snprintf(nm, sizeof nm, "n%u", i);
+		sids[i] = nx_str(g, nm);
+	}
+	nx_op_set_origin(g, a, sids, N);
+	free(sids);
+	nx_op_merge_origin(g, y, a);
+	CHECK_EQ_INT(g->ops[y].n_origin, N + 1);
+	CHECK_STR(nx_cstr(g, nx_op_origin(g, y)[0]), "last");
+	CHECK_STR(nx_cstr(g, nx_op_origin(g, y)[N]), "n69999");
+	char *t = nx_print_str(g, &nx_print_defaults, NULL);
+	nx_graph *back = nx_parse(t, strlen(t), "back.nex", NULL, &err);
+	CHECK(back != NULL);
+	if (back) {
+		uint32_t yb = back->ops[back->first].next;
+		CHECK_EQ_INT(back->ops[yb].n_origin, N + 1);
+		CHECK_STR(nx_cstr(back, nx_op_origin(back, yb)[N]), "n69999");
+	} else {
+		fprintf(stderr, "%s\n", err.msg);
+	}
+	nx_graph_free(back);
+	free(t);
+	char *j = nx_json_print(g, &nx_print_defaults);
+	back = j ? nx_json_parse(j, strlen(j), "g.json", NULL, &err) : NULL;
+	CHECK(back != NULL);
+	if (back) {
+		uint32_t yb = back->ops[back->first].next;
+		CHECK_EQ_INT(back->ops[yb].n_origin, N + 1);
+	} else {
+		fprintf(stderr, "%s\n", j ? err.msg : "json print failed");
+	}
+	nx_graph_free(back);
+	free(j);
+	nx_graph_free(g);
+}
+
 int main(int argc, char **argv)
 {
 	static const check_case cases[] = {
+		{"origin_no_cap", test_origin_no_cap},
 		{"onnx_export", test_onnx_export},
 		{"fixtures", test_fixtures},
 		{"demo", test_demo},
