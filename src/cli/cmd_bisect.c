@@ -55,26 +55,32 @@ static void print_method(const nxw_bisect_result *r)
 	long long c = (long long)r->candidate, f = (long long)r->rewrite;
 	if (r->candidate == 0)
 		return;
+	char pair[128]; /* "rewrite 3 passes, 4 fails" */
+	if (c - 1 > 0)
+		snprintf(pair, sizeof pair, "after rewrite %lld it passes, after %lld it fails",
+			 c - 1, c);
+	else
+		snprintf(pair, sizeof pair, "before the pass it passes, after rewrite %lld it fails",
+			 c);
 	if (!r->confirmed)
 		printf("method: binary search proposed rewrite %lld, but fresh runs did not "
 		       "confirm it (the pass or check is not deterministic); linear scan of "
 		       "rewrites %lld..%lld: %s\n", c, (long long)r->scan_from, c,
 		       r->earlier || f != c ? "found the rewrite above" : "none failed again");
 	else if (!r->scanned)
-		printf("method: binary search, confirmed (rewrite %lld passes, %lld fails); "
-		       "rewrites below not scanned (--assume-monotone)\n", c - 1, c);
+		printf("method: binary search, confirmed (%s); rewrites below not scanned "
+		       "(--assume-monotone)\n", pair);
 	else if (r->earlier)
-		printf("method: binary search proposed rewrite %lld (confirmed: %lld passes, "
-		       "%lld fails), but a linear scan of rewrites %lld..%lld found %lld failing "
-		       "first: the check is not monotone in this pass\n", c, c - 1, c,
-		       (long long)r->scan_from, c - 1, f);
+		printf("method: binary search proposed rewrite %lld (confirmed: %s), but a "
+		       "linear scan of rewrites %lld..%lld found %lld failing first: the check "
+		       "is not monotone in this pass\n", c, pair, (long long)r->scan_from, c - 1,
+		       f);
 	else if (r->scan_from <= c - 1)
-		printf("method: binary search, confirmed (rewrite %lld passes, %lld fails), "
-		       "and a linear scan of rewrites %lld..%lld found none failing earlier\n",
-		       c - 1, c, (long long)r->scan_from, c - 1);
+		printf("method: binary search, confirmed (%s), and a linear scan of rewrites "
+		       "%lld..%lld found none failing earlier\n", pair, (long long)r->scan_from,
+		       c - 1);
 	else
-		printf("method: binary search, confirmed (rewrite %lld passes, %lld fails); "
-		       "no rewrite below it\n", c - 1, c);
+		printf("method: binary search, confirmed (%s); no rewrite below it\n", pair);
 }
 
 int nxc_bisect(int argc, char **argv)

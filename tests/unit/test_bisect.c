@@ -4,7 +4,8 @@
  * they land; for a range of tolerances the first failing rewrite found by
  * brute force (every budget checked) must be what nxw_bisect reports, and at
  * least one tolerance must be one where binary search alone lands on a later
- * rewrite (so the scan below the candidate is what makes it right). */
+ * rewrite (so the scan below the candidate is what makes it right). The
+ * command line (nex bisect) is checked on one of them too. */
 #include "check.h"
 #include "nxw.h"
 
@@ -119,6 +120,29 @@ static void test_non_monotone(void)
 			fprintf(stderr, "tol %.3g: bisect says rewrite %lld, brute force %lld\n",
 				tol, (long long)r.rewrite, (long long)first);
 			bad++;
+		}
+		if (is_past && past == 1 && getenv("NEX_BIN")) {
+			/* the command says what it found and how */
+			char args[160], want[96];
+			int rc;
+			snprintf(args, sizeof args, "bisect demo --pipeline to-fp16 --check %s", text);
+			char *out = check_nex(args, 1, &rc);
+			CHECK_EQ_INT(rc, 0);
+			snprintf(want, sizeof want, "first failing rewrite: %lld of %lld in to-fp16",
+				 (long long)first, (long long)n);
+			CHECK_CONTAINS(out, want);
+			snprintf(want, sizeof want, "binary search proposed rewrite %lld", (long long)hi);
+			CHECK_CONTAINS(out, want);
+			CHECK_CONTAINS(out, "is not monotone in this pass");
+			free(out);
+			snprintf(args, sizeof args,
+				 "bisect demo --pipeline to-fp16 --check %s --assume-monotone", text);
+			out = check_nex(args, 1, &rc);
+			CHECK_EQ_INT(rc, 0);
+			snprintf(want, sizeof want, "a failing rewrite: %lld of", (long long)hi);
+			CHECK_CONTAINS(out, want);
+			CHECK_CONTAINS(out, "not scanned (--assume-monotone)");
+			free(out);
 		}
 		if (is_past && past == 1) {
 			/* binary search alone (--assume-monotone) gives a rewrite that
