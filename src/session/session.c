@@ -229,12 +229,15 @@ static void after_step(nxw_session *s, uint32_t k, nxw_step *st)
 	n_rem = n_rem < st->n_remarks ? n_rem : st->n_remarks;
 	for (uint32_t i = 0; i < n_rem; i++)
 		free(st->remarks[i]);
-	memmove(st->remarks, st->remarks + n_rem, (st->n_remarks - n_rem) * sizeof *st->remarks);
+	if (n_rem) /* remarks may be NULL when there are none */
+		memmove(st->remarks, st->remarks + n_rem,
+			(st->n_remarks - n_rem) * sizeof *st->remarks);
 	st->n_remarks -= n_rem;
 	n_drop = n_drop < st->n_drops ? n_drop : st->n_drops;
 	for (uint32_t i = 0; i < n_drop; i++)
 		free(st->drops[i].origin);
-	memmove(st->drops, st->drops + n_drop, (st->n_drops - n_drop) * sizeof *st->drops);
+	if (n_drop)
+		memmove(st->drops, st->drops + n_drop, (st->n_drops - n_drop) * sizeof *st->drops);
 	st->n_drops -= n_drop;
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < st->n_stats; i++) {

@@ -81,7 +81,8 @@ static inline void prov_check(const char *label, const nx_graph *g, const char *
 	const nx_graph *g0 = s->steps[0].snap;
 	prov_set want = {0}, have = {0};
 	prov_add_origins(&want, g0);
-	qsort((void *)want.s, want.n, sizeof *want.s, prov_cmp);
+	if (want.n)
+		qsort((void *)want.s, want.n, sizeof *want.s, prov_cmp);
 	t->names += want.n;
 	for (uint32_t k = 1; k < s->n_steps; k++) {
 		const nxw_step *st = &s->steps[k];
@@ -108,12 +109,13 @@ static inline void prov_check(const char *label, const nx_graph *g, const char *
 			for (uint32_t i = 0; i < s->steps[j].n_drops; i++)
 				prov_add(&have, s->steps[j].drops[i].origin);
 		prov_add_origins(&have, gk);
-		qsort((void *)have.s, have.n, sizeof *have.s, prov_cmp);
+		if (have.n)
+			qsort((void *)have.s, have.n, sizeof *have.s, prov_cmp);
 		uint32_t lost = 0;
 		for (uint32_t i = 0; i < want.n; i++) {
 			if (i && !strcmp(want.s[i], want.s[i - 1]))
 				continue;
-			if (bsearch(&want.s[i], have.s, have.n, sizeof *have.s, prov_cmp))
+			if (have.n && bsearch(&want.s[i], have.s, have.n, sizeof *have.s, prov_cmp))
 				continue;
 			if (lost++ < 5)
 				fprintf(stderr, "%s: %s: after step %u (%s%s) the name '%s' is in no op's "
