@@ -144,9 +144,12 @@ int nxc_bisect(int argc, char **argv)
 		}
 		if (st->error)
 			printf("error: %s\n", st->error);
+		if (r.num.done)
+			printf("numeric after that rewrite: max rel %.3g, max abs %.3g (worst output "
+			       "%%%s)\n", r.num.max_rel, r.num.max_abs, r.num.worst);
 		if (st->num.done)
-			printf("numeric: max rel %.3g, max abs %.3g (worst output %%%s)\n",
-			       st->num.max_rel, st->num.max_abs, st->num.worst);
+			printf("numeric after step %u: max rel %.3g, max abs %.3g (worst output %%%s)\n",
+			       r.step, st->num.max_rel, st->num.max_abs, st->num.worst);
 		rc = NXC_OK;
 	}
 	nxw_session_free(s);

@@ -129,6 +129,7 @@ static int probe(nxw_session *s, uint32_t k, int64_t b, const nxw_check *c,
 	int ok = check(s, &t, k, c, err);
 	if (keep && ok == 0) {
 		r->op = t.last_op;
+		r->num = t.num;
 		r->remark[0] = 0;
 		if (t.n_remarks)
 			snprintf(r->remark, sizeof r->remark, "%s", t.remarks[t.n_remarks - 1]);

@@ -173,6 +173,7 @@ typedef struct nxw_bisect_result {
 	int64_t rewrite;         /* 1-based index (in the pass) of the breaking rewrite */
 	uint32_t op;             /* its root op (in the failing snapshot) */
 	char remark[512];        /* the remark of that rewrite, if any */
+	nxw_numcheck num;        /* numeric check after that rewrite (numeric checks) */
 	uint32_t runs;           /* pass runs bisection needed */
 	/* how it was found: the binary search's candidate (budget candidate-1
 	 * passes, candidate fails), whether fresh runs confirmed that pair,

@@ -116,6 +116,7 @@ static void test_non_monotone(void)
 		CHECK(r.confirmed && r.scanned);
 		CHECK_EQ_INT(r.candidate, hi);
 		CHECK_EQ_INT(r.earlier, is_past);
+		CHECK(r.num.done && r.num.max_rel > tol); /* the reported rewrite's own error */
 		if (r.rewrite != first) {
 			fprintf(stderr, "tol %.3g: bisect says rewrite %lld, brute force %lld\n",
 				tol, (long long)r.rewrite, (long long)first);
