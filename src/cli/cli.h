@@ -68,6 +68,7 @@ int nxc_load_input(const char *cmd, const nx_graph *g, uint32_t k, const char *d
 
 /* pipeline_run.c: the compiler half of `nex run`. */
 typedef struct nxc_pipeline_args {
+	const char *cmd;            /* "opt" or "run": messages say "nex CMD: ..." */
 	const char *pipeline;       /* "default" or "a,b{k=v},c" */
 	int32_t until;              /* stop when the cursor reaches this step; -1 = end */
 	bool into;                  /* step one rewrite at a time instead of whole passes */

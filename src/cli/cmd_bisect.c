@@ -6,11 +6,17 @@
 #include "nxw.h"
 
 static const char help[] =
-	"usage: nex bisect MODEL --check CHECK [--pipeline P] [--shape NAME=d,..]...\n"
-	"                  [--target T] [--set FIELD=VALUE]...\n\n"
+	"usage: nex bisect MODEL --check CHECK [--pipeline P] [--assume-monotone]\n"
+	"                  [--shape NAME=d,..]... [--target T] [--set FIELD=VALUE]...\n\n"
 	"Applies the pipeline (default: `default`) and finds the first step whose\n"
-	"snapshot fails CHECK, then bisects that pass's rewrite budget for the\n"
-	"first single rewrite that breaks it. CHECK is one of\n"
+	"snapshot fails CHECK, then the first single rewrite of that pass that\n"
+	"fails it: a binary search over the rewrite budget proposes a candidate,\n"
+	"fresh runs confirm it and the rewrite before it, and the rewrites below it\n"
+	"are checked one by one, since a check need not be monotone (numeric error\n"
+	"can fall again after a later rewrite). The output says which it did.\n"
+	"  --assume-monotone    skip that scan: the answer is then a rewrite that\n"
+	"                       breaks the check, the first only if it is monotone\n"
+	"CHECK is one of\n"
 	"  verify               the verifier passes\n"
 	"  numeric:TOL          outputs match step 0 within relative error TOL\n"
 	"                       (normwise: max|a-b| / max|b|, seeded inputs)\n"
@@ -24,6 +30,7 @@ static const char help[] =
 	"Prints what it found; exit 0 whether or not something breaks the check.\n";
 
 struct bisect_args {
+	bool monotone;
 	const char **target;
 	const char **sets;
 	uint32_t *n_sets;
@@ -60,7 +67,44 @@ static int bisect_opt(void *p, int argc, char **argv, int i)
 		used = nxc_opt(argc, argv, i, "--check", b->check);
 	if (used == 0)
 		used = nxc_opt(argc, argv, i, "--save-session", b->save);
+	if (used == 0 && !strcmp(argv[i], "--assume-monotone"))
+		used = 1, b->monotone = true;
 	return used;
+}
+
+/* How the rewrite was found, in words: which of binary search,
+ * confirmation and linear scan ran, and what they saw. */
+static void print_method(const nxw_bisect_result *r)
+{
+	long long c = (long long)r->candidate, f = (long long)r->rewrite;
+	if (r->candidate == 0)
+		return;
+	char pair[128]; /* "rewrite 3 passes, 4 fails" */
+	if (c - 1 > 0)
+		snprintf(pair, sizeof pair, "after rewrite %lld it passes, after %lld it fails",
+			 c - 1, c);
+	else
+		snprintf(pair, sizeof pair, "before the pass it passes, after rewrite %lld it fails",
+			 c);
+	if (!r->confirmed)
+		printf("method: binary search proposed rewrite %lld, but fresh runs did not "
+		       "confirm it (the pass or check is not deterministic); linear scan of "
+		       "rewrites %lld..%lld: %s\n", c, (long long)r->scan_from, c,
+		       r->earlier || f != c ? "found the rewrite above" : "none failed again");
+	else if (!r->scanned)
+		printf("method: binary search, confirmed (%s); rewrites below not scanned "
+		       "(--assume-monotone)\n", pair);
+	else if (r->earlier)
+		printf("method: binary search proposed rewrite %lld (confirmed: %s), but a "
+		       "linear scan of rewrites %lld..%lld found %lld failing first: the check "
+		       "is not monotone in this pass\n", c, pair, (long long)r->scan_from, c - 1,
+		       f);
+	else if (r->scan_from <= c - 1)
+		printf("method: binary search, confirmed (%s), and a linear scan of rewrites "
+		       "%lld..%lld found none failing earlier\n", pair, (long long)r->scan_from,
+		       c - 1);
+	else
+		printf("method: binary search, confirmed (%s); no rewrite below it\n", pair);
 }
 
 int nxc_bisect(int argc, char **argv)
@@ -75,7 +119,7 @@ int nxc_bisect(int argc, char **argv)
 	const char *sets[NXC_MAX_SETS];
 	uint32_t n_sets = 0;
 	int rc = NXC_USER;
-	struct bisect_args ba = {&target, sets, &n_sets, &pipeline, &check_text, &save};
+	struct bisect_args ba = {false, &target, sets, &n_sets, &pipeline, &check_text, &save};
 	if (nxc_scan(argc, argv, &shapes, bisect_opt, &ba, &path, 1, "one MODEL only", help) < 0)
 		goto out;
 	if (!path || !check_text) {
@@ -99,7 +143,7 @@ int nxc_bisect(int argc, char **argv)
 	if (target || n_sets)
 		nxw_set_target(s, &t);
 	nxw_bisect_result r;
-	if (nxw_set_pipeline(s, pipeline, &err) != 0 || nxw_bisect(s, &c, &r, &err) != 0) {
+	if (nxw_set_pipeline(s, pipeline, &err) != 0 || nxw_bisect(s, &c, ba.monotone, &r, &err) != 0) {
 		fprintf(stderr, "nex bisect: %s\n", err.msg);
 	} else if (!r.found) {
 		printf("every step of %u passes %s\n", s->n_steps, check_text);
@@ -111,8 +155,11 @@ int nxc_bisect(int argc, char **argv)
 		const nxw_step *st = &s->steps[r.step];
 		printf("first failing step: %u (%s)\n", r.step, r.pass);
 		if (r.rewrite > 0) {
-			printf("first failing rewrite: %lld of %lld in %s (%u pass runs)\n",
-			       (long long)r.rewrite, (long long)st->rewrites, r.pass, r.runs);
+			long long n = (long long)(st->before + st->rewrites);
+			printf("%s failing rewrite: %lld of %lld in %s (%u pass runs)\n",
+			       r.scanned || !r.confirmed ? "first" : "a", (long long)r.rewrite, n,
+			       r.pass, r.runs);
+			print_method(&r);
 			if (r.op != NX_NONE)
 				printf("rooted at op #%u\n", r.op);
 			if (r.remark[0])
@@ -122,9 +169,12 @@ int nxc_bisect(int argc, char **argv)
 		}
 		if (st->error)
 			printf("error: %s\n", st->error);
+		if (r.num.done)
+			printf("numeric after that rewrite: max rel %.3g, max abs %.3g (worst output "
+			       "%%%s)\n", r.num.max_rel, r.num.max_abs, r.num.worst);
 		if (st->num.done)
-			printf("numeric: max rel %.3g, max abs %.3g (worst output %%%s)\n",
-			       st->num.max_rel, st->num.max_abs, st->num.worst);
+			printf("numeric after step %u: max rel %.3g, max abs %.3g (worst output %%%s)\n",
+			       r.step, st->num.max_rel, st->num.max_abs, st->num.worst);
 		rc = NXC_OK;
 		if (save && (nxc_session_source(s, path, &shapes, target, sets, n_sets, &err) ||
 			     save_at(s, &r, check_text, save, &err))) {

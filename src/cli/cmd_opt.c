@@ -111,7 +111,7 @@ int nxc_opt_cmd(int argc, char **argv)
 		return NXC_OK;
 	}
 	nxc_shapes shapes = {.n = 0};
-	nxc_pipeline_args a = {.pipeline = "default", .until = -1, .pin = -1};
+	nxc_pipeline_args a = {.cmd = "opt", .pipeline = "default", .until = -1, .pin = -1};
 	const char *path = NULL, *out_path = NULL;
 	int rc = NXC_USER;
 	struct opt_args oa = {&a, &out_path};
@@ -133,7 +133,7 @@ int nxc_opt_cmd(int argc, char **argv)
 		nx_err err;
 		if (out_path) {
 			if (nx_save(res, out_path, &err) != 0) {
-				fprintf(stderr, "nex: %s\n", err.msg);
+				fprintf(stderr, "nex opt: %s\n", err.msg);
 				rc = NXC_USER;
 			}
 		} else if (!a.print_after && !a.print_after_change) {

@@ -199,7 +199,8 @@ int nxc_run(int argc, char **argv)
 		return NXC_OK;
 	}
 	nxc_shapes shapes = {.n = 0};
-	nxc_pipeline_args pa = {.pipeline = NULL, .until = -1, .pin = -1, .shapes = &shapes};
+	nxc_pipeline_args pa = {.cmd = "run", .pipeline = NULL, .until = -1, .pin = -1,
+				.shapes = &shapes};
 	const char *path = NULL, *in_dir = NULL, *out_dir = NULL, *save_dir = NULL;
 	long long seed = 0, threads = 0, repeat = 0;
 	double lo = 0, hi = 1;

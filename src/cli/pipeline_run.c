@@ -75,7 +75,15 @@ static void print_stats(const nxw_session *s)
 	fprintf(stderr, "  %s\n", "statistics");
 	for (uint32_t k = 0; k < s->n_steps; k++) {
 		const nxw_step *st = &s->steps[k];
-		fprintf(stderr, "%-5u %-18s %9lld %9.3f %10u", k, st->pass,
+		/* a stepped step says which rewrite of its pass it holds: "dce#3" */
+		char pass[64];
+		if (st->budget >= 0 && st->rewrites == 1)
+			snprintf(pass, sizeof pass, "%s#%lld", st->pass, (long long)st->before + 1);
+		else if (st->before > 0)
+			snprintf(pass, sizeof pass, "%s#%lld-", st->pass, (long long)st->before + 1);
+		else
+			snprintf(pass, sizeof pass, "%s", st->pass);
+		fprintf(stderr, "%-5u %-18s %9lld %9.3f %10u", k, pass,
 			(long long)st->rewrites, st->seconds * 1e3, st->m.ops);
 		if (sim && st->m.have_sim)
 			fprintf(stderr, " %12lld %14.0f", (long long)st->m.peak_bytes, st->m.cycles);
@@ -133,39 +141,43 @@ int nxc_run_pipeline(nx_graph *g, const nxc_pipeline_args *a, nx_graph **out)
 	nx_err err;
 	nx_target t;
 	int rc = NXC_OK;
+	char cmd[32]; /* "nex opt", "nex run": who is speaking in messages */
+	snprintf(cmd, sizeof cmd, "nex%s%s", a->cmd ? " " : "", a->cmd ? a->cmd : "");
 	s->numeric_each = a->numeric;
 	if (a->target || a->n_sets) {
-		if (nxc_target_args(NULL, a->target, a->sets, a->n_sets, &t)) {
+		if (nxc_target_args(a->cmd, a->target, a->sets, a->n_sets, &t)) {
 			rc = NXC_USER;
 			goto done;
 		}
 		nxw_set_target(s, &t);
 	}
 	if (!s->steps[0].ok) {
-		fprintf(stderr, "nex: the model does not verify: %s\n", s->steps[0].error);
+		fprintf(stderr, "%s: the model does not verify: %s\n", cmd, s->steps[0].error);
 		rc = NXC_USER;
 		goto done;
 	}
 	if (nxw_set_pipeline(s, a->pipeline, &err) != 0) {
-		fprintf(stderr, "nex run: %s\n", err.msg);
+		fprintf(stderr, "%s: %s\n", cmd, err.msg);
 		rc = NXC_USER;
 		goto done;
 	}
 	if (a->print_after && strcmp(a->print_after, "all") && !nxp_find(a->print_after)) {
-		fprintf(stderr, "nex run: --print-after: no pass named '%s'\n", a->print_after);
+		fprintf(stderr, "%s: --print-after: no pass named '%s'\n", cmd, a->print_after);
 		rc = NXC_USER;
 		goto done;
 	}
 	for (;;) {
 		if (a->until >= 0 && s->cursor >= (uint32_t)a->until)
 			break;
-		int r = a->into ? nxw_step_into(s, &err) : nxw_apply(s, &err);
+		/* step into may pass over passes with nothing to do, each leaving
+		 * a step: it is told where to stop */
+		int r = a->into ? nxw_step_into_until(s, a->until, &err) : nxw_apply(s, &err);
 		if (r > 0 && wants_print(a, nxw_cur(s), s->cursor ? &s->steps[s->cursor - 1] : NULL))
 			print_step(s, s->cursor);
 		if (r == 0)
 			break;
 		if (r < 0) {
-			fprintf(stderr, "nex: %s\n", err.msg);
+			fprintf(stderr, "%s: %s\n", cmd, err.msg);
 			rc = NXC_USER;
 			break;
 		}
@@ -183,7 +195,7 @@ int nxc_run_pipeline(nx_graph *g, const nxc_pipeline_args *a, nx_graph **out)
 	if (a->report) {
 		char *j = nxw_report_json(s);
 		if (nx_write_file_atomic(a->report, j, strlen(j), &err) != 0) {
-			fprintf(stderr, "nex: %s\n", err.msg);
+			fprintf(stderr, "%s: %s\n", cmd, err.msg);
 			rc = NXC_USER;
 		}
 		free(j);

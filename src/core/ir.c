@@ -764,7 +764,7 @@ void nx_op_set_origin(nx_graph *g, uint32_t o, const uint32_t *sids, uint32_t n)
 	memmove(g->u32 + off, sids, (size_t)n * 4); /* sids may point into u32 */
 	g->n_u32 += n;
 	g->ops[o].origin = off;
-	g->ops[o].n_origin = (uint16_t)n;
+	g->ops[o].n_origin = n;
 }
 
 void nx_op_add_origin(nx_graph *g, uint32_t o, uint32_t sid)
@@ -773,8 +773,6 @@ void nx_op_add_origin(nx_graph *g, uint32_t o, uint32_t sid)
 	for (uint32_t i = 0; i < p->n_origin; i++)
 		if (g->u32[p->origin + i] == sid)
 			return;
-	if (p->n_origin == UINT16_MAX)
-		return;
 	uint32_t n = p->n_origin;
 	GROW(g, u32, n_u32, cap_u32, g->n_u32 + n + 1);
 	p = &g->ops[o];
@@ -783,11 +781,32 @@ void nx_op_add_origin(nx_graph *g, uint32_t o, uint32_t sid)
 	g->u32[off + n] = sid;
 	g->n_u32 += n + 1;
 	p->origin = off;
-	p->n_origin = (uint16_t)(n + 1);
+	p->n_origin = n + 1;
 }
 
+/* One new list for the union (not one per added name), so merging a long
+ * origin costs its length once instead of quadratically in the pool. */
 void nx_op_merge_origin(nx_graph *g, uint32_t dst, uint32_t src)
 {
-	for (uint32_t i = 0; i < g->ops[src].n_origin; i++)
-		nx_op_add_origin(g, dst, g->u32[g->ops[src].origin + i]);
+	if (dst == src)
+		return;
+	uint32_t nd = g->ops[dst].n_origin, ns = g->ops[src].n_origin;
+	if (ns == 0)
+		return;
+	GROW(g, u32, n_u32, cap_u32, g->n_u32 + nd + ns);
+	uint32_t off = g->n_u32, n = nd;
+	const uint32_t *d = g->u32 + g->ops[dst].origin, *sp = g->u32 + g->ops[src].origin;
+	memcpy(g->u32 + off, d, (size_t)nd * 4);
+	for (uint32_t i = 0; i < ns; i++) {
+		bool have = false;
+		for (uint32_t j = 0; j < n && !have; j++)
+			have = g->u32[off + j] == sp[i];
+		if (!have)
+			g->u32[off + n++] = sp[i];
+	}
+	if (n == nd)
+		return; /* nothing new: leave the scratch unclaimed */
+	g->n_u32 += n;
+	g->ops[dst].origin = off;
+	g->ops[dst].n_origin = n;
 }

@@ -1175,7 +1175,7 @@ static int load_results(jload *c, const cJSON *e, const nx_opinfo *info, jresult
 static int load_origin(jload *c, uint32_t o, const cJSON *jo)
 {
 	char buf[64];
-	if (!cJSON_IsArray(jo) || cJSON_GetArraySize(jo) > UINT16_MAX)
+	if (!cJSON_IsArray(jo)) /* any length: origins have no cap (nx_op.n_origin) */
 		return fail(c, "origin: expected an array of source node names, got %s",
 			    desc(jo, buf, sizeof buf));
 	uint32_t n = 0, *sids = nx_xmalloc((size_t)cJSON_GetArraySize(jo) * 4 + 4);

@@ -273,8 +273,8 @@ typedef struct nx_op {
 	uint8_t n_out;
 	uint16_t n_in;
 	uint16_t n_attr;
-	uint16_t n_origin;
-	uint16_t pad_;
+	/* origin is never capped: a fused op of a 100k-op subgraph names them all */
+	uint32_t n_origin;
 	uint32_t in;        /* operand i is use slot in + i */
 	uint32_t out;       /* results: value ids at g->u32[out .. out+n_out) */
 	uint32_t attr;      /* attributes at g->attrs[attr .. attr+n_attr) */

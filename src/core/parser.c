@@ -1282,9 +1282,7 @@ static int parse_op(parser *P, uint32_t n_res)
 		for (;;) {
 			if (P->t.kind != T_STRING)
 				return unexpected(P, "a source node name as a \"string\"");
-			if (n == UINT16_MAX)
-				return fail_at(P, P->t.pos, "too many loc names (at most %u)", UINT16_MAX);
-			GROW(P, sids, cap_sids, n + 1);
+			GROW(P, sids, cap_sids, n + 1); /* origins have no cap (nx_op.n_origin) */
 			uint32_t mark = P->n_buf, off = scratch_tok(P, &P->t);
 			P->sids[n++] = nx_str(g, P->buf + off);
 			P->n_buf = mark;

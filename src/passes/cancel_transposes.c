@@ -97,24 +97,15 @@ static int compose(nx_graph *g, uint32_t t1, uint32_t t2, nxp_ctx *ctx)
 	const char *a = nx_vname(g, nx_result(g, t1, 0)), *b = nx_vname(g, nx_result(g, t2, 0));
 	if (ident) {
 		nxp_remark(ctx, "cancelled transposes %%%s and %%%s", a, b);
-		/* a graph output keeps its name when x is an op's result that can
-		 * take it over */
-		uint32_t r = nx_result(g, t2, 0);
-		bool rename = nx_value_is_output(g, r) && g->vals[x].producer != NX_NONE &&
-			      !nx_value_is_output(g, x);
-		char name[256];
-		snprintf(name, sizeof name, "%s", b);
-		nxp_replace_op(g, t2, &x); /* erases t2, then t1 (now unused) */
-		if (rename)
-			nx_value_rename(g, x, name, NULL); /* free: t2's result is gone */
+		/* erases t2, then t1 (now unused); a graph output keeps its name */
+		nxp_replace_op(g, ctx, t2, &x, NX_NONE, "transposes cancel");
 		nxp_stat_add(ctx, "transposes cancelled", 2);
 		return 1;
 	}
 	nxp_remark(ctx, "composed transposes %%%s and %%%s into one", a, b);
 	nx_op_set_operand(g, t2, 0, x);
 	nx_attr_set_ints(g, t2, "perm", c, rank);
-	nx_op_merge_origin(g, t2, t1);
-	nxp_erase_tree(g, t1);
+	nxp_erase_tree(g, ctx, t1, t2, NULL); /* t2 inherits t1's origin */
 	if (nx_infer_op(g, t2, &ctx->err) != 0)
 		return -1;
 	nxp_stat_add(ctx, "transposes composed", 1);

@@ -18,11 +18,17 @@ static bool same_type(const nx_graph *g, uint32_t a, uint32_t b)
 /* Replace op (one result) by value v, admitting the rewrite first. */
 static int forward(nx_graph *g, uint32_t op, uint32_t v, nxp_ctx *ctx, const char *why)
 {
+	/* an identity that carries a graph output's name (its operand cannot
+	 * take it over) is as simple as it gets: removing it would only make
+	 * nxp_replace_op put it back */
+	if (g->ops[op].kind == NX_OP_IDENTITY && nx_value_is_output(g, nx_result(g, op, 0)) &&
+	    !nxp_can_take_name(g, v))
+		return 0;
 	if (!nxp_rewrite(ctx, op))
 		return 0;
 	nxp_remark(ctx, "removed %%%s (%s): %s", nx_vname(g, nx_result(g, op, 0)),
 		   nx_op_name(g, op), why);
-	nxp_replace_op(g, op, &v);
+	nxp_replace_op(g, ctx, op, &v, NX_NONE, why);
 	nxp_stat_add(ctx, "identities removed", 1);
 	return 1;
 }
@@ -143,7 +149,7 @@ static int transpose_pair(nx_graph *g, uint32_t op, nxp_ctx *ctx)
 			return 0;
 		nxp_remark(ctx, "cancelled transposes %%%s and %%%s", nx_vname(g, in),
 			   nx_vname(g, nx_result(g, op, 0)));
-		nxp_replace_op(g, op, &x);
+		nxp_replace_op(g, ctx, op, &x, NX_NONE, "transposes cancel");
 		nxp_stat_add(ctx, "transposes cancelled", 2);
 		return 1;
 	}

@@ -132,7 +132,8 @@ static int run(nx_graph *g, nxp_ctx *ctx)
 	table t;
 	table_init(&t, g->n_vals);
 	for (uint32_t v = 0; v < g->n_vals && !ctx->stopped; v++) {
-		if (!nx_is_const(g, v) || (g->vals[v].flags & NX_V_DEAD))
+		/* a constant that is a graph output keeps its name: not merged */
+		if (!nx_is_const(g, v) || (g->vals[v].flags & NX_V_DEAD) || nx_value_is_output(g, v))
 			continue;
 		uint32_t same = table_find_or_add(&t, const_hash(g, v), v, g, same_const);
 		if (same == NX_NONE || !nxp_rewrite(ctx, NX_NONE))
@@ -155,13 +156,14 @@ static int run(nx_graph *g, nxp_ctx *ctx)
 		nxp_remark(ctx, "replaced %%%s (%s) by the equal %%%s",
 			   nx_vname(g, nx_result(g, o, 0)), nx_op_name(g, o),
 			   nx_vname(g, nx_result(g, same, 0)));
-		nx_op_merge_origin(g, same, o);
+		uint32_t vals[NX_VARIADIC];
 		for (uint32_t i = 0; i < g->ops[o].n_out; i++)
-			nx_value_replace_uses(g, nx_result(g, o, i), nx_result(g, same, i));
+			vals[i] = nx_result(g, same, i);
 		/* NX_FOR_OPS reads o's next link after the body: erasing clears
 		 * it, so step back first by continuing from the predecessor. */
 		uint32_t prev = g->ops[o].prev;
-		nx_op_erase(g, o);
+		/* same inherits o's origin; a graph output of o keeps its name */
+		nxp_replace_op(g, ctx, o, vals, same, NULL);
 		nxp_stat_add(ctx, "ops merged", 1);
 		o = prev; /* prev exists: `same` precedes o */
 	}

@@ -18,6 +18,7 @@ static int run(nx_graph *g, nxp_ctx *ctx)
 				return 0;
 			nxp_remark(ctx, "erased dead %%%s (%s)", nx_vname(g, nx_result(g, o, 0)),
 				   nx_op_name(g, o));
+			nxp_drop_origin(ctx, g, o, "dead");
 			nx_op_erase(g, o);
 			nxp_stat_add(ctx, "ops erased", 1);
 		}

@@ -81,7 +81,7 @@ static int fold(nx_graph *g, uint32_t op, nxp_ctx *ctx)
 		g->vals[vals[i]].type = g->vals[r].type; /* keep the layout tag */
 	}
 	free(out);
-	nxp_replace_op(g, op, vals);
+	nxp_replace_op(g, ctx, op, vals, NX_NONE, "folded to a constant");
 	for (uint32_t i = 0; i < n_out; i++) {
 		nx_value_rename(g, vals[i], names[i], NULL);
 		free(names[i]);

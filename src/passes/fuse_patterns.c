@@ -34,29 +34,14 @@ static int emit_op(nx_graph *g, nxp_ctx *ctx, uint32_t root, int kind, const uin
 	uint32_t f = nxp_op_new(g, ctx, kind, in, n_in, 1, NULL, root, NULL, 0);
 	if (f == NX_NONE)
 		return -1;
-	/* origin: every op of the matched pattern, gathered by walking from the
-	 * root back to the pattern's inputs */
-	uint32_t stack[32], n = 0;
-	stack[n++] = root;
-	while (n) {
-		uint32_t o = stack[--n];
-		nx_op_merge_origin(g, f, o);
-		for (uint32_t i = 0; i < g->ops[o].n_in; i++) {
-			uint32_t v = nx_operand(g, o, i);
-			bool is_input = false;
-			for (uint32_t j = 0; j < n_in; j++)
-				is_input |= in[j] == v;
-			uint32_t p = is_input ? NX_NONE : nxp_producer_of(g, v, -1);
-			if (p != NX_NONE && n < 32 && nxp_single_user(g, v) != NX_NONE)
-				stack[n++] = p;
-		}
-	}
 	if (kind == NX_OP_LAYER_NORM)
 		nx_attr_set_i(g, f, "axis", -1);
 	if (nx_infer_op(g, f, &ctx->err) != 0)
 		return -1;
 	nxp_remark(ctx, "fused %s into %%%s (%s)", what, nx_vname(g, nx_result(g, root, 0)),
 		   nx_ops[kind].name);
+	/* f's origin: root's and that of every op the replacement leaves unused,
+	 * i.e. exactly the matched ops (LayerNorm's shared x - mean(x) included) */
 	nxp_replace_op_by(g, root, f);
 	nxp_stat_add(ctx, what, 1);
 	if (made)

@@ -26,6 +26,16 @@ typedef struct nxp_option {
 
 typedef struct nxp_ctx nxp_ctx;
 
+/* An origin name (source node) a rewrite removed from the graph without
+ * handing it to another op: dead code, a folded constant, an identity, a
+ * cancelled transpose pair. Blame never disappears silently: every step-0
+ * origin is in some op of a later step or in one of its steps' drops. */
+typedef struct nxp_drop {
+	char *origin;        /* the source node name (owned) */
+	uint32_t op;         /* the erased op's id (a tombstone in the new graph) */
+	const char *why;     /* static text: "dead", "identity", ... */
+} nxp_drop;
+
 /* A pass is data: one descriptor per file, listed in registry.c. */
 typedef struct nxp_pass {
 	const char *name;
@@ -57,6 +67,8 @@ struct nxp_ctx {
 	/* the op the last admitted rewrite was rooted at, and its remark; for
 	 * "stopped after rewrite N at op %x" */
 	uint32_t last_op;
+	/* origins removed without an heir (nxp_drop_origin); freed by nxp_ctx_free */
+	nxp_drop *drops; uint32_t n_drops, cap_drops;
 	double seconds;           /* filled by nxp_run */
 	nx_err err;
 };
@@ -74,6 +86,9 @@ const char *nxp_opt_str(const nxp_ctx *ctx, const char *name);
  * it after matching and before changing anything. */
 bool nxp_rewrite(nxp_ctx *ctx, uint32_t root_op);
 void nxp_stat_add(nxp_ctx *ctx, const char *name, int64_t n);
+/* Records every origin name of op (erased, or about to be) as dropped for
+ * the reason why (a static string). */
+void nxp_drop_origin(nxp_ctx *ctx, const nx_graph *g, uint32_t op, const char *why);
 /* One line naming ops, e.g. "folded %bn3 into %c3". */
 void nxp_remark(nxp_ctx *ctx, const char *fmt, ...) NX_PRINTF(2, 3);
 /* Runs the pass on g with ctx, timing it, with g->step as the born stamp of
@@ -114,15 +129,29 @@ bool nxp_const_scalar(const nx_graph *g, uint32_t v, double *x);
 uint32_t nxp_op_new(nx_graph *g, nxp_ctx *ctx, int kind, const uint32_t *in, uint32_t n_in,
 		    uint32_t n_out, const char *name_hint, uint32_t before,
 		    const uint32_t *from, uint32_t n_from);
-/* Replace the results of op with vals (one per result), then erase op. */
-void nxp_replace_op(nx_graph *g, uint32_t op, const uint32_t *vals);
-/* Replace op by new_op (same result count), which also takes over the
- * result names, so a graph output or a value the user follows keeps its name. */
+/* Replace the results of op with vals (one per result, none NX_NONE), then
+ * erase op and the producers left unused. Their origins go to heir (an op
+ * that now computes what they did, e.g. cse's equal op), or, with heir =
+ * NX_NONE, are recorded as dropped for why (an identity, a folded constant:
+ * nothing inherits them). A graph output keeps its name and position: the
+ * replacement value takes the name over, or, when it cannot (a graph input,
+ * or already another output), an identity op with op's origin carries it. */
+void nxp_replace_op(nx_graph *g, nxp_ctx *ctx, uint32_t op, const uint32_t *vals,
+		    uint32_t heir, const char *why);
+/* Replace op by new_op (same result count), which takes over the result
+ * names (a graph output or a value the user follows keeps its name) and the
+ * origin of op and of every producer the replacement left unused: a fused
+ * op's origin is the union of the ops it replaced. */
 void nxp_replace_op_by(nx_graph *g, uint32_t op, uint32_t new_op);
+/* True if v can take over a graph output's name: an op's result or a
+ * constant that is not already an output (graph inputs keep theirs). */
+bool nxp_can_take_name(const nx_graph *g, uint32_t v);
 /* Copy src's fused activation (act, act_alpha, act_beta) onto dst. */
 void nxp_copy_act(nx_graph *g, uint32_t dst, uint32_t src);
-/* Erase op and, recursively, producers left without users. */
-void nxp_erase_tree(nx_graph *g, uint32_t op);
+/* Erase op and, recursively, producers left without users; their origins
+ * go to heir, or (heir = NX_NONE) are recorded as dropped for why. Does
+ * nothing if op's results are still used. */
+void nxp_erase_tree(nx_graph *g, nxp_ctx *ctx, uint32_t op, uint32_t heir, const char *why);
 /* A new f32 constant with the given type and data (copied). */
 uint32_t nxp_const_f32(nx_graph *g, const char *hint, const nx_type *t, const float *data);
 

@@ -1,5 +1,5 @@
-/* pass.c — the pass context: options, statistics, remarks, the rewrite
- * budget, and running a pass with a timer. */
+/* pass.c — the pass context: options, statistics, remarks, origins dropped
+ * by rewrites, the rewrite budget, and running a pass with a timer. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +25,11 @@ void nxp_ctx_free(nxp_ctx *ctx)
 	for (uint32_t i = 0; i < ctx->n_remarks; i++)
 		free(ctx->remarks[i]);
 	free(ctx->remarks);
+	for (uint32_t i = 0; i < ctx->n_drops; i++)
+		free(ctx->drops[i].origin);
+	free(ctx->drops);
+	ctx->drops = NULL;
+	ctx->n_drops = ctx->cap_drops = 0;
 	ctx->opt_names = ctx->opt_values = ctx->remarks = NULL;
 	ctx->n_opts = ctx->n_remarks = ctx->cap_remarks = 0;
 }
@@ -156,6 +161,16 @@ void nxp_stat_add(nxp_ctx *ctx, const char *name, int64_t n)
 		}
 	if (ctx->n_stats < sizeof ctx->stats / sizeof ctx->stats[0])
 		ctx->stats[ctx->n_stats++] = (nxp_stat){name, n};
+}
+
+void nxp_drop_origin(nxp_ctx *ctx, const nx_graph *g, uint32_t op, const char *why)
+{
+	const nx_op *p = &g->ops[op];
+	nx_grow((void **)&ctx->drops, &ctx->cap_drops, ctx->n_drops + p->n_origin,
+		sizeof *ctx->drops);
+	for (uint32_t i = 0; i < p->n_origin; i++)
+		ctx->drops[ctx->n_drops++] = (nxp_drop){
+			nx_xstrdup(nx_cstr(g, nx_op_origin(g, op)[i])), op, why};
 }
 
 void nxp_remark(nxp_ctx *ctx, const char *fmt, ...)

@@ -257,7 +257,7 @@ static int convert(nx_graph *g, conv16 *c, uint32_t x, nxp_ctx *ctx)
 		if (nx_is_const(g, v) && !nx_value_nuses(g, v)) {
 			nx_value_erase(g, v);
 		} else if (p != NX_NONE && !nx_value_nuses(g, v)) {
-			nxp_erase_tree(g, p);
+			nxp_erase_tree(g, ctx, p, x, NULL); /* x computes what the cast did */
 			nxp_stat_add(ctx, "casts removed", 1);
 		}
 	}

@@ -1,5 +1,8 @@
 /* util.c — small graph helpers the passes share: single users, constant
- * tests, creating ops that inherit origin, replacing and erasing ops. */
+ * tests, creating ops that inherit origin, replacing and erasing ops. The
+ * replacing helpers keep the two promises the numeric debugger and the TUI
+ * stand on: graph outputs keep their names and order, and every erased op's
+ * origin either goes to an heir op or is recorded as dropped (nxp_drop). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,26 +99,96 @@ uint32_t nxp_op_new(nx_graph *g, nxp_ctx *ctx, int kind, const uint32_t *in, uin
 	return o;
 }
 
-void nxp_replace_op(nx_graph *g, uint32_t op, const uint32_t *vals)
+bool nxp_can_take_name(const nx_graph *g, uint32_t v)
 {
+	return v != NX_NONE && !(g->vals[v].flags & NX_V_INPUT) && !nx_value_is_output(g, v);
+}
+
+/* Erases op and the producers it leaves unused. Origins go to heir (for the
+ * producers too if heir_all, else they are dropped), or are dropped for why. */
+static void erase_rec(nx_graph *g, nxp_ctx *ctx, uint32_t op, uint32_t heir, bool heir_all,
+		      const char *why)
+{
+	if (op == NX_NONE || (g->ops[op].flags & NX_O_DEAD))
+		return;
 	for (uint32_t i = 0; i < g->ops[op].n_out; i++)
-		nx_value_replace_uses(g, nx_result(g, op, i), vals[i]);
-	nxp_erase_tree(g, op);
+		if (nx_value_nuses(g, nx_result(g, op, i)))
+			return;
+	if (heir != NX_NONE)
+		nx_op_merge_origin(g, heir, op);
+	else
+		nxp_drop_origin(ctx, g, op, why);
+	uint32_t n_in = g->ops[op].n_in;
+	uint32_t *in = nx_xmalloc((size_t)(n_in + 1) * sizeof *in);
+	for (uint32_t i = 0; i < n_in; i++)
+		in[i] = nx_operand(g, op, i);
+	nx_op_erase(g, op);
+	for (uint32_t i = 0; i < n_in; i++) {
+		uint32_t v = in[i];
+		if (v == NX_NONE || (g->vals[v].flags & NX_V_DEAD) || nx_value_nuses(g, v))
+			continue;
+		if (g->vals[v].producer != NX_NONE)
+			erase_rec(g, ctx, g->vals[v].producer, heir_all ? heir : NX_NONE, heir_all,
+				  why);
+		else if (g->vals[v].blob != NX_NONE)
+			nx_value_erase(g, v); /* an unused constant */
+	}
+	free(in);
+}
+
+void nxp_replace_op(nx_graph *g, nxp_ctx *ctx, uint32_t op, const uint32_t *vals,
+		    uint32_t heir, const char *why)
+{
+	uint32_t n = g->ops[op].n_out;
+	uint32_t keep[NX_VARIADIC];  /* value taking result i's output name, or NX_NONE */
+	char *names[NX_VARIADIC];
+	uint32_t carrier = NX_NONE;  /* an identity made to carry an output name */
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t r = nx_result(g, op, i), v = vals[i];
+		keep[i] = NX_NONE;
+		names[i] = NULL;
+		if (r != v && nx_value_is_output(g, r)) {
+			if (!nxp_can_take_name(g, v)) {
+				nx_err e;
+				uint32_t id = nx_op_new(g, NX_OP_IDENTITY, &v, 1, 1, NULL, op, &e);
+				if (id == NX_NONE) { /* defensive: a fresh name cannot clash */
+					fprintf(stderr, "nex: internal error: %s\n", e.msg);
+					abort();
+				}
+				nx_type t = *nx_vtype(g, v);
+				nx_value_set_type(g, nx_result(g, id, 0), &t);
+				nx_op_merge_origin(g, id, op);
+				carrier = carrier == NX_NONE ? id : carrier;
+				v = nx_result(g, id, 0);
+			}
+			keep[i] = v;
+			names[i] = nx_xstrdup(nx_vname(g, r));
+		}
+		nx_value_replace_uses(g, r, v);
+	}
+	if (heir != NX_NONE)
+		erase_rec(g, ctx, op, heir, true, why);
+	else
+		erase_rec(g, ctx, op, carrier, false, why);
+	for (uint32_t i = 0; i < n; i++)
+		if (names[i]) {
+			nx_value_rename(g, keep[i], names[i], NULL); /* free: op's result is gone */
+			free(names[i]);
+		}
 }
 
 void nxp_replace_op_by(nx_graph *g, uint32_t op, uint32_t new_op)
 {
 	uint32_t n = g->ops[op].n_out;
-	uint32_t names[NX_VARIADIC];
+	char *names[NX_VARIADIC];
 	for (uint32_t i = 0; i < n; i++) {
-		names[i] = g->vals[nx_result(g, op, i)].name;
+		names[i] = nx_xstrdup(nx_vname(g, nx_result(g, op, i)));
 		nx_value_replace_uses(g, nx_result(g, op, i), nx_result(g, new_op, i));
 	}
-	nxp_erase_tree(g, op);
+	erase_rec(g, NULL, op, new_op, true, NULL);
 	for (uint32_t i = 0; i < n; i++) {
-		char *nm = nx_xstrdup(nx_cstr(g, names[i]));
-		nx_value_rename(g, nx_result(g, new_op, i), nm, NULL); /* free once op is gone */
-		free(nm);
+		nx_value_rename(g, nx_result(g, new_op, i), names[i], NULL); /* free once op is gone */
+		free(names[i]);
 	}
 }
 
@@ -134,28 +207,9 @@ void nxp_copy_act(nx_graph *g, uint32_t dst, uint32_t src)
 	}
 }
 
-void nxp_erase_tree(nx_graph *g, uint32_t op)
+void nxp_erase_tree(nx_graph *g, nxp_ctx *ctx, uint32_t op, uint32_t heir, const char *why)
 {
-	if (op == NX_NONE || (g->ops[op].flags & NX_O_DEAD))
-		return;
-	for (uint32_t i = 0; i < g->ops[op].n_out; i++)
-		if (nx_value_nuses(g, nx_result(g, op, i)))
-			return;
-	uint32_t n_in = g->ops[op].n_in;
-	uint32_t *in = nx_xmalloc((size_t)(n_in + 1) * sizeof *in);
-	for (uint32_t i = 0; i < n_in; i++)
-		in[i] = nx_operand(g, op, i);
-	nx_op_erase(g, op);
-	for (uint32_t i = 0; i < n_in; i++) {
-		uint32_t v = in[i];
-		if (v == NX_NONE || (g->vals[v].flags & NX_V_DEAD) || nx_value_nuses(g, v))
-			continue;
-		if (g->vals[v].producer != NX_NONE)
-			nxp_erase_tree(g, g->vals[v].producer);
-		else if (g->vals[v].blob != NX_NONE)
-			nx_value_erase(g, v); /* an unused constant */
-	}
-	free(in);
+	erase_rec(g, ctx, op, heir, heir != NX_NONE, why);
 }
 
 uint32_t nxp_const_f32(nx_graph *g, const char *hint, const nx_type *t, const float *data)

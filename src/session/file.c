@@ -60,17 +60,6 @@ static uint32_t *line_hashes(const char *text, uint32_t *n)
 	return h;
 }
 
-/* The step a step was run from: the one before it, skipping partial steps
- * of the same invocation (a stepped pass re-runs from the step before the
- * pass with a larger budget). */
-static uint32_t base_of(const nxw_session *s, uint32_t k)
-{
-	uint32_t j = k - 1;
-	while (j > 0 && s->steps[j].inv == s->steps[k].inv && !s->steps[j].complete)
-		j--;
-	return j;
-}
-
 nxw_step_spec *nxw_specs(nxw_session *s, bool with_hashes, uint32_t *n)
 {
 	nxw_step_spec *sp = nx_xcalloc(s->n_steps, sizeof *sp);
@@ -78,7 +67,7 @@ nxw_step_spec *nxw_specs(nxw_session *s, bool with_hashes, uint32_t *n)
 		const nxw_step *st = &s->steps[k];
 		sp[k].inv = st->inv;
 		sp[k].budget = st->budget;
-		sp[k].base = k ? base_of(s, k) : 0;
+		sp[k].base = k ? st->base : 0;
 		snprintf(sp[k].pass, sizeof sp[k].pass, "%s", st->pass);
 		if (with_hashes) {
 			const char *t = nxw_text(s, k);
@@ -550,14 +539,10 @@ int nxw_replay_specs(nxw_session *s, const nxw_step_spec *specs, uint32_t n, nx_
 				   s->steps[sp->base].error);
 			return -1;
 		}
-		nxw_step st;
-		int rc = nxw_run_inv(s, sp->base, sp->inv, sp->budget, &st);
-		nx_grow((void **)&s->steps, &s->cap_steps, s->n_steps + 1, sizeof *s->steps);
-		s->steps[s->n_steps++] = st;
-		s->cursor = s->n_steps - 1;
+		nx_err e2;
+		int rc = nxw_push_step(s, sp->inv, sp->base, sp->budget, &e2);
 		if (rc && k + 1 < n) {
-			nx_err_set(err, "step %u (%s) failed on replay: %s", k, sp->pass,
-				   st.error ? st.error : "?");
+			nx_err_set(err, "step %u (%s) failed on replay: %s", k, sp->pass, e2.msg);
 			return -1;
 		}
 	}

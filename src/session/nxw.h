@@ -5,7 +5,12 @@
  *
  * History: steps[0] is the model as loaded; step i > 0 is the result of one
  * pipeline invocation (steps[i].inv) run on steps[i-1], either complete or
- * stopped after `budget` rewrites (a stepped, partial step). A snapshot is a
+ * stopped after `budget` rewrites (a stepped, partial step). Stepping into a
+ * pass makes one step per rewrite: step i then holds rewrite before+1 of
+ * the pass, computed by running the pass with budget before+1 on
+ * steps[base] (the step before the pass's first rewrite), so that each step
+ * is exactly what the pass makes after that many rewrites; its remarks,
+ * statistics and drops are those of its own rewrite. A snapshot is a
  * clone that shares weights with its neighbours. The cursor is the step the
  * user looks at; steps after it are the redo list until something new is
  * applied. Editing the pipeline drops the steps from the first changed
@@ -43,6 +48,11 @@ typedef struct nxw_step {
 	char **remarks; uint32_t n_remarks;
 	nxp_stat stats[32]; uint32_t n_stats;
 	uint32_t last_op;        /* root op of the last rewrite, or NX_NONE */
+	uint32_t base;           /* the step the pass ran on (i-1 unless stepped) */
+	int64_t before;          /* rewrites of this pass in the steps before (stepped) */
+	/* origins this step's rewrites removed without an heir (dce, folds,
+	 * identities): with the ops' origins, where every step-0 name went */
+	nxp_drop *drops; uint32_t n_drops;
 	nx_graph *snap;          /* owned */
 	bool ok;                 /* verifier passed */
 	char *error;             /* verifier or pass error (owned), or NULL */
@@ -111,8 +121,13 @@ int32_t nxw_next_inv(const nxw_session *s);
 int nxw_apply(nxw_session *s, nx_err *err);
 /* Applies everything left (or up to `until` steps in the history if >= 0). */
 int nxw_apply_all(nxw_session *s, int32_t until, nx_err *err);
-/* Step into: the next single rewrite. 1 made, 0 at the end, -1 failure. */
+/* Step into: the next single rewrite, as a new step. A pass with nothing to
+ * do still leaves its (complete) step. 1 made, 0 at the end, -1 failure. */
 int nxw_step_into(nxw_session *s, nx_err *err);
+/* The same, but makes no step past index until (>= 0): returns 0 when the
+ * cursor is already there, 1 if it made steps of passes with nothing to do
+ * and stopped there. */
+int nxw_step_into_until(nxw_session *s, int32_t until, nx_err *err);
 int nxw_undo(nxw_session *s);            /* 0, or -1 at step 0 */
 int nxw_redo(nxw_session *s);            /* 0, or -1 at the last step */
 int nxw_jump(nxw_session *s, uint32_t k); /* 0, or -1 out of range */
@@ -137,6 +152,11 @@ nx_diff *nxw_diff(nxw_session *s, uint32_t a, uint32_t b, char **unified);
  * steps[prev] with a budget into a fresh *st (not placed in the history),
  * and free such a step. */
 int nxw_run_inv(nxw_session *s, uint32_t prev, int32_t inv, int64_t budget, nxw_step *st);
+/* Makes step n_steps again from how it was made: invocation inv run on
+ * steps[base] with a rewrite budget (session files replay with it); a step
+ * of a stepped pass keeps only its own rewrites, as nxw_step_into does.
+ * 0, or -1 + err if the step fails (it is kept, with ok false). */
+int nxw_push_step(nxw_session *s, int32_t inv, uint32_t base, int64_t budget, nx_err *err);
 void nxw_step_free(nxw_step *st);
 
 /* ---- sim_metrics.c: per-step metrics from the NE model ------------------- */
@@ -341,15 +361,32 @@ typedef struct nxw_bisect_result {
 	bool found;              /* some step breaks the check */
 	uint32_t step;           /* first failing step */
 	char pass[64];
-	int64_t rewrite;         /* 1-based index of the breaking rewrite */
+	int64_t rewrite;         /* 1-based index (in the pass) of the breaking rewrite */
 	uint32_t op;             /* its root op (in the failing snapshot) */
 	char remark[512];        /* the remark of that rewrite, if any */
+	nxw_numcheck num;        /* numeric check after that rewrite (numeric checks) */
 	uint32_t runs;           /* pass runs bisection needed */
+	/* how it was found: the binary search's candidate (budget candidate-1
+	 * passes, candidate fails), whether fresh runs confirmed that pair,
+	 * whether the rewrites below it were then checked one by one (scanned
+	 * from..candidate-1) and whether one of them failed first (the check is
+	 * not monotone in this pass) */
+	int64_t candidate;
+	bool confirmed, scanned, earlier;
+	int64_t scan_from;
 } nxw_bisect_result;
 
-/* Applies the whole pipeline, finds the first failing step, then the first
- * failing rewrite inside it by running that pass with budgets. */
-int nxw_bisect(nxw_session *s, const nxw_check *c, nxw_bisect_result *r, nx_err *err);
+/* Applies the whole pipeline and finds the first failing step; inside it,
+ * the first failing rewrite: a binary search over the rewrite budget finds
+ * a candidate, fresh runs confirm it and its predecessor, then the rewrites
+ * below it are checked one by one (numeric error is not monotone in the
+ * budget: a later rewrite can bring it back under the limit). With
+ * assume_monotone that scan is skipped (the answer is then a rewrite that
+ * breaks the check, not necessarily the first); if the confirmation fails
+ * (a pass or check that is not deterministic) the search's last interval
+ * is scanned instead. */
+int nxw_bisect(nxw_session *s, const nxw_check *c, bool assume_monotone,
+	       nxw_bisect_result *r, nx_err *err);
 
 /* ---- report.c: the session as JSON --------------------------------------- */
 /* Every step (pass, budget, rewrites, time, remarks, stats, verifier, metrics,

@@ -1,6 +1,6 @@
 /* report.c — the session as one JSON document (cJSON): pipeline, cursor,
  * and per step the pass, options, budget, rewrites, time, remarks, stats,
- * verifier result, metrics and numeric check. What `nex run --report`
+ * origins dropped, verifier result, metrics and numeric check. What `nex run --report`
  * writes and what tools read. */
 #include <cjson/cJSON.h>
 #include <stdlib.h>
@@ -20,6 +20,12 @@ static cJSON *step_json(const nxw_step *st, uint32_t k)
 	if (st->budget >= 0)
 		cJSON_AddNumberToObject(o, "budget", (double)st->budget);
 	cJSON_AddNumberToObject(o, "rewrites", (double)st->rewrites);
+	if (st->inv >= 0) {
+		/* a stepped rewrite: rewrites_before of its pass came in the steps
+		 * since base */
+		cJSON_AddNumberToObject(o, "base", st->base);
+		cJSON_AddNumberToObject(o, "rewrites_before", (double)st->before);
+	}
 	cJSON_AddNumberToObject(o, "ms", st->seconds * 1e3);
 	cJSON_AddBoolToObject(o, "ok", st->ok);
 	if (st->error)
@@ -45,6 +51,14 @@ static cJSON *step_json(const nxw_step *st, uint32_t k)
 	cJSON *rem = cJSON_AddArrayToObject(o, "remarks");
 	for (uint32_t i = 0; i < st->n_remarks; i++)
 		cJSON_AddItemToArray(rem, cJSON_CreateString(st->remarks[i]));
+	cJSON *drops = cJSON_AddArrayToObject(o, "dropped");
+	for (uint32_t i = 0; i < st->n_drops; i++) {
+		cJSON *d = cJSON_CreateObject();
+		cJSON_AddStringToObject(d, "origin", st->drops[i].origin);
+		cJSON_AddNumberToObject(d, "op", st->drops[i].op);
+		cJSON_AddStringToObject(d, "why", st->drops[i].why);
+		cJSON_AddItemToArray(drops, d);
+	}
 	return o;
 }
 

@@ -13,6 +13,9 @@ void nxw_step_free(nxw_step *st)
 	for (uint32_t i = 0; i < st->n_remarks; i++)
 		free(st->remarks[i]);
 	free(st->remarks);
+	for (uint32_t i = 0; i < st->n_drops; i++)
+		free(st->drops[i].origin);
+	free(st->drops);
 	free(st->error);
 	free(st->text);
 	nx_graph_free(st->snap);
@@ -132,6 +135,7 @@ int nxw_run_inv(nxw_session *s, uint32_t prev, int32_t inv, int64_t budget, nxw_
 	st->pass = nx_xstrdup(v->pass->name);
 	st->options = v->options ? nx_xstrdup(v->options) : NULL;
 	st->budget = budget;
+	st->base = prev;
 	st->snap = nx_graph_clone(s->steps[prev].snap);
 	st->snap->step = prev + 1;
 	nxp_ctx ctx;
@@ -147,6 +151,10 @@ int nxw_run_inv(nxw_session *s, uint32_t prev, int32_t inv, int64_t budget, nxw_
 	st->n_remarks = ctx.n_remarks;
 	ctx.remarks = NULL;
 	ctx.n_remarks = 0;
+	st->drops = ctx.drops;
+	st->n_drops = ctx.n_drops;
+	ctx.drops = NULL;
+	ctx.n_drops = 0;
 	memcpy(st->stats, ctx.stats, sizeof st->stats);
 	st->n_stats = ctx.n_stats;
 	st->last_op = ctx.last_op;
@@ -199,6 +207,57 @@ static bool partial(const nxw_step *st)
 	return st->inv >= 0 && !st->complete;
 }
 
+/* st is the pass of stepped step k run again from steps[k].base with a
+ * larger budget: keep only what it did after step k (rewrites, remarks,
+ * drops, statistics), so that the steps of one pass add up to one run. */
+static void after_step(nxw_session *s, uint32_t k, nxw_step *st)
+{
+	const nxw_step *cur = &s->steps[k];
+	int64_t done = cur->before + cur->rewrites;
+	uint32_t n_rem = 0, n_drop = 0;
+	nxp_stat sum[32];
+	uint32_t n_sum = 0;
+	for (uint32_t j = cur->base + 1; j <= k; j++) {
+		const nxw_step *p = &s->steps[j];
+		n_rem += p->n_remarks;
+		n_drop += p->n_drops;
+		for (uint32_t i = 0; i < p->n_stats; i++) {
+			uint32_t m = 0;
+			while (m < n_sum && strcmp(sum[m].name, p->stats[i].name))
+				m++;
+			if (m == n_sum && n_sum < 32)
+				sum[n_sum++] = (nxp_stat){p->stats[i].name, 0};
+			if (m < n_sum)
+				sum[m].value += p->stats[i].value;
+		}
+	}
+	st->before = done;
+	st->rewrites -= done;
+	n_rem = n_rem < st->n_remarks ? n_rem : st->n_remarks;
+	for (uint32_t i = 0; i < n_rem; i++)
+		free(st->remarks[i]);
+	if (n_rem) /* remarks may be NULL when there are none */
+		memmove(st->remarks, st->remarks + n_rem,
+			(st->n_remarks - n_rem) * sizeof *st->remarks);
+	st->n_remarks -= n_rem;
+	n_drop = n_drop < st->n_drops ? n_drop : st->n_drops;
+	for (uint32_t i = 0; i < n_drop; i++)
+		free(st->drops[i].origin);
+	if (n_drop)
+		memmove(st->drops, st->drops + n_drop, (st->n_drops - n_drop) * sizeof *st->drops);
+	st->n_drops -= n_drop;
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < st->n_stats; i++) {
+		nxp_stat x = st->stats[i];
+		for (uint32_t m = 0; m < n_sum; m++)
+			if (!strcmp(sum[m].name, x.name))
+				x.value -= sum[m].value;
+		if (x.value)
+			st->stats[n++] = x;
+	}
+	st->n_stats = n;
+}
+
 int nxw_apply(nxw_session *s, nx_err *err)
 {
 	nxw_step *cur = nxw_cur(s);
@@ -208,10 +267,11 @@ int nxw_apply(nxw_session *s, nx_err *err)
 		return -1;
 	}
 	nxw_step st;
-	if (partial(cur)) {
+	if (partial(cur)) { /* the rest of a stepped pass, as one more step */
 		uint32_t k = s->cursor;
-		int rc = nxw_run_inv(s, k - 1, cur->inv, -1, &st);
-		place(s, k, &st);
+		int rc = nxw_run_inv(s, cur->base, cur->inv, -1, &st);
+		after_step(s, k, &st);
+		place(s, k + 1, &st);
 		return finish(s, rc, err);
 	}
 	int32_t inv = nxw_next_inv(s);
@@ -221,6 +281,22 @@ int nxw_apply(nxw_session *s, nx_err *err)
 	int rc = nxw_run_inv(s, s->cursor, inv, -1, &st);
 	place(s, k, &st);
 	return finish(s, rc, err);
+}
+
+int nxw_push_step(nxw_session *s, int32_t inv, uint32_t base, int64_t budget, nx_err *err)
+{
+	nxw_step st;
+	uint32_t k = s->n_steps;
+	int rc = nxw_run_inv(s, base, inv, budget, &st);
+	const nxw_step *prev = &s->steps[k - 1];
+	/* a later step of a stepped pass keeps only its own rewrites, as
+	 * nxw_step_into made it */
+	if (k - 1 > base && prev->inv == inv && prev->base == base)
+		after_step(s, k - 1, &st);
+	place(s, k, &st);
+	if (rc)
+		nx_err_set(err, "step %u: %s", k, st.error ? st.error : "failed");
+	return rc;
 }
 
 int nxw_apply_all(nxw_session *s, int32_t until, nx_err *err)
@@ -234,9 +310,12 @@ int nxw_apply_all(nxw_session *s, int32_t until, nx_err *err)
 	}
 }
 
-int nxw_step_into(nxw_session *s, nx_err *err)
+int nxw_step_into_until(nxw_session *s, int32_t until, nx_err *err)
 {
+	bool made = false; /* steps of passes with nothing to do */
 	for (;;) {
+		if (until >= 0 && s->cursor >= (uint32_t)until)
+			return made;
 		nxw_step *cur = nxw_cur(s);
 		if (!cur->ok) {
 			nx_err_set(err, "step %u failed: undo, or change the pipeline, first",
@@ -246,17 +325,22 @@ int nxw_step_into(nxw_session *s, nx_err *err)
 		nxw_step st;
 		if (partial(cur)) {
 			uint32_t k = s->cursor;
-			int64_t had = cur->rewrites;
-			int rc = nxw_run_inv(s, k - 1, cur->inv, had + 1, &st);
-			bool grew = st.rewrites > had;
-			place(s, k, &st);
-			if (rc != 0 || grew)
+			int64_t done = cur->before + cur->rewrites;
+			int rc = nxw_run_inv(s, cur->base, cur->inv, done + 1, &st);
+			if (rc != 0 || st.rewrites > done) {
+				after_step(s, k, &st);
+				place(s, k + 1, &st);
 				return finish(s, rc, err);
-			continue; /* the pass is done: go on to the next one */
+			}
+			/* defensive: the pass stopped on its budget but has no rewrite
+			 * left; the step was complete after all */
+			nxw_step_free(&st);
+			cur->complete = true;
+			continue;
 		}
 		int32_t inv = nxw_next_inv(s);
 		if (inv < 0)
-			return 0;
+			return made;
 		uint32_t k = s->cursor + 1;
 		int rc = nxw_run_inv(s, s->cursor, inv, 1, &st);
 		bool any = st.rewrites > 0;
@@ -264,7 +348,13 @@ int nxw_step_into(nxw_session *s, nx_err *err)
 		if (rc != 0 || any)
 			return finish(s, rc, err);
 		/* a pass with nothing to do stays in the history as a complete step */
+		made = true;
 	}
+}
+
+int nxw_step_into(nxw_session *s, nx_err *err)
+{
+	return nxw_step_into_until(s, -1, err);
 }
 
 int nxw_undo(nxw_session *s)

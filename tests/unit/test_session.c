@@ -72,21 +72,64 @@ static void test_step_into(void)
 	if (!s)
 		return;
 	nx_err err;
+	/* one step per rewrite: step i holds fold-batchnorm's rewrite i, with
+	 * its own remark, run from step 0 with budget i */
 	for (int i = 1; i <= 5; i++) {
 		CHECK_EQ_INT(nxw_step_into(s, &err), 1);
-		CHECK_EQ_INT(s->cursor, 1);
-		CHECK_EQ_INT(nxw_cur(s)->rewrites, i);
+		CHECK_EQ_INT(s->cursor, i);
+		CHECK_EQ_INT(s->n_steps, i + 1);
+		CHECK_EQ_INT(nxw_cur(s)->rewrites, 1);
+		CHECK_EQ_INT(nxw_cur(s)->before, i - 1);
+		CHECK_EQ_INT(nxw_cur(s)->base, 0);
 		CHECK_EQ_INT(nxw_cur(s)->m.ops, 11 - i);
+		CHECK_EQ_INT(nxw_cur(s)->n_remarks, 1);
 		CHECK(nxw_cur(s)->ok);
+		char want[32];
+		snprintf(want, sizeof want, "%%n%d (batch_norm)", i);
+		CHECK_CONTAINS(nxw_cur(s)->remarks[0], want);
+		CHECK_EQ_INT(nxw_cur(s)->n_stats, 1);
+		CHECK_EQ_INT(nxw_cur(s)->stats[0].value, 1);
 	}
-	CHECK(!nxw_cur(s)->complete || nxw_cur(s)->rewrites == 5);
-	/* the sixth step finds fold-batchnorm done and makes fuse-activation's
+	CHECK(nxw_cur(s)->complete); /* the fifth fold was the last */
+	/* the next step finds fold-batchnorm done and makes fuse-activation's
 	 * first rewrite */
 	CHECK_EQ_INT(nxw_step_into(s, &err), 1);
-	CHECK_EQ_INT(s->cursor, 2);
-	CHECK(s->steps[1].complete);
+	CHECK_EQ_INT(s->cursor, 6);
 	CHECK_EQ_INT(nxw_cur(s)->rewrites, 1);
+	CHECK_EQ_INT(nxw_cur(s)->base, 5);
 	CHECK_EQ_INT(nxw_step_into(s, &err), 0); /* nothing left */
+	/* undo walks back one rewrite at a time */
+	CHECK_EQ_INT(nxw_undo(s), 0);
+	CHECK_EQ_INT(nxw_cur(s)->m.ops, 6);
+	nxw_session_free(s);
+
+	/* stepping two rewrites, then applying: the rest of the pass is one
+	 * more step, and the pass's steps add up to the whole run */
+	s = open_session("fold-batchnorm,fuse-activation");
+	if (!s)
+		return;
+	CHECK_EQ_INT(nxw_step_into(s, &err), 1);
+	CHECK_EQ_INT(nxw_step_into(s, &err), 1);
+	CHECK_EQ_INT(nxw_apply(s, &err), 1);
+	CHECK_EQ_INT(s->cursor, 3);
+	CHECK(nxw_cur(s)->complete);
+	CHECK_EQ_INT(nxw_cur(s)->before, 2);
+	CHECK_EQ_INT(nxw_cur(s)->rewrites, 3);
+	CHECK_EQ_INT(nxw_cur(s)->n_remarks, 3);
+	CHECK_EQ_INT(nxw_cur(s)->m.ops, 6);
+	CHECK_EQ_INT(nxw_apply(s, &err), 1);
+	CHECK_EQ_INT(s->cursor, 4);
+	CHECK_STR(nxw_cur(s)->pass, "fuse-activation");
+	nxw_session_free(s);
+
+	/* step into stops where it is told, even across passes with nothing to do */
+	s = open_session("dce,cse,fold-batchnorm");
+	if (!s)
+		return;
+	CHECK_EQ_INT(nxw_step_into_until(s, 1, &err), 1); /* dce: nothing, a complete step */
+	CHECK_EQ_INT(s->cursor, 1);
+	CHECK_EQ_INT(nxw_step_into_until(s, 1, &err), 0);
+	CHECK_EQ_INT(s->n_steps, 2);
 	nxw_session_free(s);
 }
 
@@ -177,7 +220,7 @@ static void test_bisect_metric(void)
 	nxw_check c;
 	CHECK_EQ_INT(nxw_check_parse(&c, "metric:ops>=8", &err), 0);
 	nxw_bisect_result r;
-	CHECK_EQ_INT(nxw_bisect(s, &c, &r, &err), 0);
+	CHECK_EQ_INT(nxw_bisect(s, &c, false, &r, &err), 0);
 	CHECK(r.found);
 	CHECK_EQ_INT(r.step, 2);
 	CHECK_STR(r.pass, "fold-batchnorm");

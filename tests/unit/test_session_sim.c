@@ -113,17 +113,27 @@ static void test_bisect_cycles(void)
 	nxw_check c;
 	CHECK(nxw_check_parse(&c, text, &err) == 0);
 	nxw_bisect_result r;
-	CHECK(nxw_bisect(s, &c, &r, &err) == 0);
+	/* cycles grow with every rewrite: binary search and its confirmation
+	 * suffice when told the check is monotone */
+	CHECK(nxw_bisect(s, &c, true, &r, &err) == 0);
 	CHECK(r.found);
 	CHECK_EQ_INT(r.step, 2);
 	CHECK_STR(r.pass, "layout-ne");
 	CHECK_EQ_INT(r.rewrite, 3);
 	CHECK_CONTAINS(r.remark, "%c (exp): ne");
+	CHECK(r.confirmed && !r.scanned);
 	CHECK(r.runs > 0 && r.runs <= 4);
+	/* by default the rewrites below the candidate are checked too (one run:
+	 * the search already saw rewrite 2 pass) */
+	CHECK(nxw_bisect(s, &c, false, &r, &err) == 0);
+	CHECK_EQ_INT(r.rewrite, 3);
+	CHECK(r.confirmed && r.scanned && !r.earlier);
+	CHECK_CONTAINS(r.remark, "%c (exp): ne");
+	CHECK(r.runs > 0 && r.runs <= 5);
 	/* a bound every step meets */
 	snprintf(text, sizeof text, "metric:cycles<=%.17g", cyc[5]);
 	CHECK(nxw_check_parse(&c, text, &err) == 0);
-	CHECK(nxw_bisect(s, &c, &r, &err) == 0);
+	CHECK(nxw_bisect(s, &c, false, &r, &err) == 0);
 	CHECK(!r.found);
 	nxw_session_free(s);
 	/* without a target: an error naming the way out */
