@@ -98,7 +98,7 @@ void nxw_session_free(nxw_session *s)
 int nxw_set_pipeline(nxw_session *s, const char *text, nx_err *err)
 {
 	nxp_pipeline pl = {0};
-	if (nxp_pipeline_parse(&pl, text, err) != 0) {
+	if (nxp_pipeline_parse_in(&pl, text, s->catalog, err) != 0) {
 		nxp_pipeline_free(&pl);
 		return -1;
 	}
@@ -143,6 +143,7 @@ int nxw_run_inv(nxw_session *s, uint32_t prev, int32_t inv, int64_t budget, nxw_
 	memcpy(st->stats, ctx.stats, sizeof st->stats);
 	st->n_stats = ctx.n_stats;
 	st->last_op = ctx.last_op;
+	st->discard = ctx.discard;
 	st->ok = rc == 0;
 	char buf[sizeof ctx.err.msg + 256];
 	if (!st->ok) {
@@ -165,6 +166,17 @@ int nxw_run_inv(nxw_session *s, uint32_t prev, int32_t inv, int64_t budget, nxw_
 	nxp_ctx_free(&ctx);
 	metrics(s, st);
 	return st->ok ? 0 : -1;
+}
+
+/* A step whose pass asked to be discarded leaves the history untouched:
+ * true (and err) if st was such a step, which is then freed. */
+static bool dropped(nxw_step *st, nx_err *err)
+{
+	if (!st->discard)
+		return false;
+	nx_err_set(err, "%s", st->error ? st->error : "the pass was stopped");
+	nxw_step_free(st);
+	return true;
 }
 
 /* Puts a freshly run step at index k (replacing what is there and dropping
@@ -204,6 +216,8 @@ int nxw_apply(nxw_session *s, nx_err *err)
 	if (partial(cur)) {
 		uint32_t k = s->cursor;
 		int rc = nxw_run_inv(s, k - 1, cur->inv, -1, &st);
+		if (dropped(&st, err))
+			return -1;
 		place(s, k, &st);
 		return finish(s, rc, err);
 	}
@@ -212,6 +226,8 @@ int nxw_apply(nxw_session *s, nx_err *err)
 		return 0;
 	uint32_t k = s->cursor + 1;
 	int rc = nxw_run_inv(s, s->cursor, inv, -1, &st);
+	if (dropped(&st, err))
+		return -1;
 	place(s, k, &st);
 	return finish(s, rc, err);
 }
@@ -241,6 +257,8 @@ int nxw_step_into(nxw_session *s, nx_err *err)
 			uint32_t k = s->cursor;
 			int64_t had = cur->rewrites;
 			int rc = nxw_run_inv(s, k - 1, cur->inv, had + 1, &st);
+			if (dropped(&st, err))
+				return -1;
 			bool grew = st.rewrites > had;
 			place(s, k, &st);
 			if (rc != 0 || grew)
@@ -252,6 +270,8 @@ int nxw_step_into(nxw_session *s, nx_err *err)
 			return 0;
 		uint32_t k = s->cursor + 1;
 		int rc = nxw_run_inv(s, s->cursor, inv, 1, &st);
+		if (dropped(&st, err))
+			return -1;
 		bool any = st.rewrites > 0;
 		place(s, k, &st);
 		if (rc != 0 || any)
@@ -312,7 +332,7 @@ int nxw_insert(nxw_session *s, uint32_t at, const char *pass_with_opts, nx_err *
 	if (check_index(s, at, true, err))
 		return -1;
 	nxp_pipeline one = {0};
-	if (nxp_pipeline_parse(&one, pass_with_opts, err) != 0 || one.n != 1) {
+	if (nxp_pipeline_parse_in(&one, pass_with_opts, s->catalog, err) != 0 || one.n != 1) {
 		if (one.n > 1)
 			nx_err_set(err, "insert one pass at a time");
 		nxp_pipeline_free(&one);
