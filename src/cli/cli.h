@@ -61,6 +61,23 @@ int nxc_target_args(const char *cmd, const char *spec, const char *const *sets, 
 int nxc_target_opt(int argc, char **argv, int i, const char **spec, const char **sets,
 		   uint32_t *n);
 
+/* lua_load.c: --load FILE.lua (Lua passes join the catalogue) and --unsafe
+ * (no sandbox), for every command that takes a pipeline. */
+typedef struct nxc_lua_args {
+	const char *load[16]; uint32_t n;
+	bool unsafe;
+} nxc_lua_args;
+struct nxl_state;
+struct nxw_session;
+/* If argv[i] is --load or --unsafe: slots used, 0 if neither, -1 on error. */
+int nxc_lua_opt(int argc, char **argv, int i, nxc_lua_args *a);
+/* With --load files: a Lua state on s (may be NULL) with the files run, in
+ * *out (NULL when there is nothing to load). -1 after printing the error
+ * (prefixed "nex CMD: "). Close it with nxc_lua_close after the session. */
+int nxc_lua_load(const char *cmd, const nxc_lua_args *a, struct nxw_session *s,
+		 struct nxl_state **out);
+void nxc_lua_close(struct nxl_state *st);
+
 /* pipeline_run.c: the compiler half of `nex run`. */
 typedef struct nxc_pipeline_args {
 	const char *pipeline;       /* "default" or "a,b{k=v},c" */
@@ -75,6 +92,7 @@ typedef struct nxc_pipeline_args {
 	 * it; every step is costed on it: --stats gains peak and cycles) */
 	const char *target;         /* preset or .json, or NULL */
 	const char *sets[NXC_MAX_SETS]; uint32_t n_sets;
+	nxc_lua_args lua;           /* --load FILE.lua, --unsafe */
 } nxc_pipeline_args;
 /* Takes ownership of g. *out (if not NULL) receives the final graph on
  * success (caller frees). Returns an exit code. */

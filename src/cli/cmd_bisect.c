@@ -3,11 +3,12 @@
 #include <string.h>
 
 #include "cli.h"
+#include "nxl.h"
 #include "nxw.h"
 
 static const char help[] =
 	"usage: nex bisect MODEL --check CHECK [--pipeline P] [--shape NAME=d,..]...\n"
-	"                  [--target T] [--set FIELD=VALUE]...\n\n"
+	"                  [--target T] [--set FIELD=VALUE]... [--load F.lua]... [--unsafe]\n\n"
 	"Applies the pipeline (default: `default`) and finds the first step whose\n"
 	"snapshot fails CHECK, then bisects that pass's rewrite budget for the\n"
 	"first single rewrite that breaks it. CHECK is one of\n"
@@ -19,6 +20,7 @@ static const char help[] =
 	"                       need a target: every step is costed on the NE model)\n"
 	"  --target T           the target passes read and steps are costed on (a\n"
 	"                       preset or a .json file; --set F=V overrides a field)\n"
+	"  --load F.lua         run F.lua first: the passes it defines can be in P\n"
 	"Prints what it found; exit 0 whether or not something breaks the check.\n";
 
 struct bisect_args {
@@ -26,6 +28,7 @@ struct bisect_args {
 	const char **sets;
 	uint32_t *n_sets;
 	const char **pipeline, **check;
+	nxc_lua_args *lua;
 };
 
 static int bisect_opt(void *p, int argc, char **argv, int i)
@@ -36,6 +39,8 @@ static int bisect_opt(void *p, int argc, char **argv, int i)
 		used = nxc_opt(argc, argv, i, "--pipeline", b->pipeline);
 	if (used == 0)
 		used = nxc_opt(argc, argv, i, "--check", b->check);
+	if (used == 0)
+		used = nxc_lua_opt(argc, argv, i, b->lua);
 	return used;
 }
 
@@ -50,7 +55,8 @@ int nxc_bisect(int argc, char **argv)
 	const char *sets[NXC_MAX_SETS];
 	uint32_t n_sets = 0;
 	int rc = NXC_USER;
-	struct bisect_args ba = {&target, sets, &n_sets, &pipeline, &check_text};
+	nxc_lua_args lua = {.n = 0};
+	struct bisect_args ba = {&target, sets, &n_sets, &pipeline, &check_text, &lua};
 	if (nxc_scan(argc, argv, &shapes, bisect_opt, &ba, &path, 1, "one MODEL only", help) < 0)
 		goto out;
 	if (!path || !check_text) {
@@ -73,8 +79,11 @@ int nxc_bisect(int argc, char **argv)
 	nxw_session *s = nxw_session_new(g);
 	if (target || n_sets)
 		nxw_set_target(s, &t);
+	nxl_state *lst = NULL;
 	nxw_bisect_result r;
-	if (nxw_set_pipeline(s, pipeline, &err) != 0 || nxw_bisect(s, &c, &r, &err) != 0) {
+	if (nxc_lua_load("bisect", &lua, s, &lst) != 0) {
+		/* the error is printed */
+	} else if (nxw_set_pipeline(s, pipeline, &err) != 0 || nxw_bisect(s, &c, &r, &err) != 0) {
 		fprintf(stderr, "nex bisect: %s\n", err.msg);
 	} else if (!r.found) {
 		printf("every step of %u passes %s\n", s->n_steps, check_text);
@@ -103,6 +112,7 @@ int nxc_bisect(int argc, char **argv)
 		rc = NXC_OK;
 	}
 	nxw_session_free(s);
+	nxc_lua_close(lst);
 out:
 	nxc_shapes_free(&shapes);
 	return rc;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "nxl.h"
 #include "nxw.h"
 
 static bool wants_print(const nxc_pipeline_args *a, const nxw_step *st, const nxw_step *prev)
@@ -95,6 +96,11 @@ int nxc_run_pipeline(nx_graph *g, const nxc_pipeline_args *a, nx_graph **out)
 	nx_err err;
 	nx_target t;
 	int rc = NXC_OK;
+	nxl_state *lua = NULL;
+	if (nxc_lua_load("run", &a->lua, s, &lua) != 0) {
+		rc = NXC_USER;
+		goto done;
+	}
 	s->numeric_each = a->numeric;
 	if (a->target || a->n_sets) {
 		if (nxc_target_args(NULL, a->target, a->sets, a->n_sets, &t)) {
@@ -113,7 +119,7 @@ int nxc_run_pipeline(nx_graph *g, const nxc_pipeline_args *a, nx_graph **out)
 		rc = NXC_USER;
 		goto done;
 	}
-	if (a->print_after && strcmp(a->print_after, "all") && !nxp_find(a->print_after)) {
+	if (a->print_after && strcmp(a->print_after, "all") && !nxp_catalog_find(s->catalog, a->print_after)) {
 		fprintf(stderr, "nex run: --print-after: no pass named '%s'\n", a->print_after);
 		rc = NXC_USER;
 		goto done;
@@ -146,5 +152,6 @@ int nxc_run_pipeline(nx_graph *g, const nxc_pipeline_args *a, nx_graph **out)
 		*out = nx_graph_clone(nxw_cur(s)->snap);
 done:
 	nxw_session_free(s);
+	nxc_lua_close(lua);
 	return rc;
 }
