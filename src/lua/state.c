@@ -17,6 +17,8 @@ enum { HOOK_EVERY = 1000 };
  * little more than the cap. */
 enum { MEM_SLACK = 4 << 20 };
 
+static void stop_script(nxl_state *st, const char *what);
+
 static void *alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
 	nxl_state *st = ud;
@@ -29,8 +31,8 @@ static void *alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	if (st->lim.memory && nsize > old) {
 		size_t cap = st->lim.memory + (st->killed ? MEM_SLACK : 0);
 		if (st->mem + (nsize - old) > cap) {
-			if (!st->killed)
-				st->killed = "memory limit";
+			if (st->L)
+				stop_script(st, "memory limit");
 			return NULL;
 		}
 	}
@@ -40,24 +42,41 @@ static void *alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	return p;
 }
 
-static void raise_limit(lua_State *L, nxl_state *st)
+static void hook(lua_State *L, lua_Debug *ar);
+
+static const char *limit_msg(const nxl_state *st, char *buf, size_t n)
 {
 	if (!strcmp(st->killed, "memory limit"))
-		luaL_error(L, "memory limit reached: the script holds more than %d MiB "
-			   "(--max-memory raises it)", (int)(st->lim.memory >> 20));
-	luaL_error(L, "instruction limit reached: more than %lld instructions "
-		   "(--max-instructions raises it)", (long long)st->lim.instructions);
+		snprintf(buf, n, "memory limit reached: the script holds more than %.1f MiB "
+			 "(--max-memory raises it)", (double)st->lim.memory / (1 << 20));
+	else
+		snprintf(buf, n, "instruction limit reached: more than %lld instructions "
+			 "(--max-instructions raises it)", (long long)st->lim.instructions);
+	return buf;
 }
 
-/* Raises on every tick once a limit broke, so a pcall that caught the
- * first error is stopped at the next tick. */
+/* Once a limit broke, the hook fires on every instruction: the error a
+ * pcall caught is raised again at the first instruction after it. */
+static void stop_script(nxl_state *st, const char *what)
+{
+	if (!st->killed)
+		st->killed = what;
+	lua_sethook(st->L, hook, LUA_MASKCOUNT, 1);
+}
+
+static void raise_limit(lua_State *L, nxl_state *st)
+{
+	char buf[256];
+	luaL_error(L, "%s", limit_msg(st, buf, sizeof buf));
+}
+
 static void hook(lua_State *L, lua_Debug *ar)
 {
 	(void)ar;
 	nxl_state *st = nxl_st(L);
 	st->count += HOOK_EVERY;
 	if (!st->killed && st->lim.instructions && st->count > st->lim.instructions)
-		st->killed = "instruction limit";
+		stop_script(st, "instruction limit");
 	if (st->killed)
 		raise_limit(L, st);
 }
@@ -240,7 +259,6 @@ nxl_state *nxl_open(nxw_session *s, const nxl_limits *lim, nx_err *err)
 		nxl_close(st);
 		return NULL;
 	}
-	lua_sethook(st->L, hook, LUA_MASKCOUNT, HOOK_EVERY);
 	return st;
 }
 
@@ -274,6 +292,7 @@ int nxl_pcall(nxl_state *st, int nargs, int nres, nx_err *err)
 	if (st->depth++ == 0) {
 		st->count = 0;
 		st->killed = NULL;
+		lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_EVERY);
 	}
 	int base = lua_gettop(L) - nargs;
 	lua_pushcfunction(L, msgh);
@@ -283,6 +302,12 @@ int nxl_pcall(nxl_state *st, int nargs, int nres, nx_err *err)
 	if (rc != LUA_OK) {
 		nx_err_set(err, "%s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "lua error");
 		lua_pop(L, 1);
+	} else if (st->killed) {
+		/* the script swallowed the error and ended anyway: still a failure */
+		char buf[256];
+		nx_err_set(err, "%s", limit_msg(st, buf, sizeof buf));
+		lua_pop(L, nres);
+		rc = LUA_ERRRUN;
 	}
 	st->depth--;
 	return rc;
