@@ -48,15 +48,24 @@ nxl_graph *nxl_check_graph(lua_State *L, int idx)
 	return gr;
 }
 
+/* graph_idx holds the graph handle, or an op or value handle of it (whose
+ * user value is the graph handle). */
 static void push_ref(lua_State *L, int graph_idx, uint32_t id, const char *mt)
 {
 	graph_idx = lua_absindex(L, graph_idx);
+	bool via = !luaL_testudata(L, graph_idx, NXL_GRAPH);
+	if (via) {
+		lua_getiuservalue(L, graph_idx, 1);
+		graph_idx = lua_gettop(L);
+	}
 	nxl_ref *r = lua_newuserdatauv(L, sizeof *r, 1);
 	r->gr = lua_touserdata(L, graph_idx);
 	r->id = id;
 	lua_pushvalue(L, graph_idx);
 	lua_setiuservalue(L, -2, 1);
 	luaL_setmetatable(L, mt);
+	if (via)
+		lua_remove(L, graph_idx);
 }
 
 void nxl_push_op(lua_State *L, int graph_idx, uint32_t op)
@@ -93,7 +102,7 @@ nxl_ref *nxl_check_op(lua_State *L, int idx)
 		luaL_error(L, "stale op handle: its graph is gone (the pass returned or the "
 			   "session changed since)");
 	if (r->gr->g->ops[r->id].flags & NX_O_DEAD)
-		luaL_error(L, "op #%u was erased", r->id);
+		luaL_error(L, "op #%d was erased", (int)r->id);
 	return r;
 }
 
@@ -104,7 +113,7 @@ nxl_ref *nxl_check_value(lua_State *L, int idx)
 		luaL_error(L, "stale value handle: its graph is gone (the pass returned or the "
 			   "session changed since)");
 	if (r->gr->g->vals[r->id].flags & NX_V_DEAD)
-		luaL_error(L, "value #%u was erased", r->id);
+		luaL_error(L, "value #%d was erased", (int)r->id);
 	return r;
 }
 
@@ -565,13 +574,13 @@ static int g_const(lua_State *L)
 	const char *name = luaL_optstring(L, 5, NULL);
 	int64_t n = nx_type_numel(&t);
 	if (n < 0 || n > (1 << 24))
-		return luaL_error(L, "const: %lld elements: at most 16M from Lua", (long long)n);
+		return luaL_error(L, "const: %f elements: at most 16M from Lua", (double)n);
 	bool list = lua_istable(L, 4);
 	if (!list)
 		luaL_checknumber(L, 4);
 	if (list && luaL_len(L, 4) != n)
-		return luaL_error(L, "const: %d values for %lld elements", (int)luaL_len(L, 4),
-				  (long long)n);
+		return luaL_error(L, "const: %d values for %d elements", (int)luaL_len(L, 4),
+				  (int)n);
 	nx_tensor tt = nx_tensor_alloc(&t);
 	for (int64_t i = 0; i < n; i++) {
 		double x;
@@ -1036,8 +1045,8 @@ static int v_data(lua_State *L)
 	nx_blob *b = nx_const_blob(g, v);
 	int64_t n = nx_type_numel(&b->type);
 	if (n > (1 << 22))
-		return luaL_error(L, "value %%%s: %lld elements is more than Lua reads (4M)",
-				  nx_vname(g, v), (long long)n);
+		return luaL_error(L, "value %%%s: %f elements is more than Lua reads (4M)",
+				  nx_vname(g, v), (double)n);
 	nx_tensor t = {.type = b->type, .data = (void *)nx_blob_data(b)};
 	if (!t.data)
 		return luaL_error(L, "value %%%s: no data", nx_vname(g, v));
