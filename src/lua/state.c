@@ -353,9 +353,11 @@ out:
 int nxl_run_string(nxl_state *st, const char *chunk, const char *chunkname, nxl_out_fn out,
 		   void *out_ctx, nx_err *err)
 {
-	const char *name = chunkname ? chunkname : "=chunk";
-	return run_chunk(st, chunk, strlen(chunk), name, name[0] == '=' || name[0] == '@' ?
-			 name + 1 : name, 0, NULL, out, out_ctx, err);
+	/* "=name" makes Lua say "name:1:" rather than [string "name"]:1: */
+	char name[256];
+	snprintf(name, sizeof name, "%s%s", chunkname && (chunkname[0] == '=' ||
+		 chunkname[0] == '@') ? "" : "=", chunkname ? chunkname : "chunk");
+	return run_chunk(st, chunk, strlen(chunk), name, name + 1, 0, NULL, out, out_ctx, err);
 }
 
 int nxl_run_file(nxl_state *st, const char *path, int argc, char **argv, nxl_out_fn out,
