@@ -1,7 +1,8 @@
 #!/bin/sh
 # The scripts shipped in scripts/ run (sandboxed, from a scratch working
 # directory) and say what they should on the demo. Usage: shipped.sh NEX SRC
-nex=$1 src=$2
+nex=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+src=$(cd "$2" && pwd)
 sc=$src/scripts
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
