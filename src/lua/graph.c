@@ -179,13 +179,16 @@ static int g_name(lua_State *L)
 }
 
 /* The iterator keeps the op it returned and where the schedule went on
- * after it, so erasing or replacing the current op does not end the walk. */
+ * after it, so erasing or replacing the current op does not end the walk.
+ * Upvalues: graph, current op, the op after it, the kind filter (a
+ * userdata of NX_OP_COUNT flags, or nil). */
 static int ops_next(lua_State *L)
 {
 	nxl_graph *gr = nxl_check_graph(L, lua_upvalueindex(1));
 	const nx_graph *g = gr->g;
 	lua_Integer cur = lua_tointeger(L, lua_upvalueindex(2));
 	lua_Integer after = lua_tointeger(L, lua_upvalueindex(3));
+	const uint8_t *want = lua_touserdata(L, lua_upvalueindex(4));
 	uint32_t o;
 	if (cur < 0)
 		o = g->first;
@@ -197,6 +200,8 @@ static int ops_next(lua_State *L)
 		     guard < g->n_ops; guard++)
 			o = g->ops[o].next;
 	}
+	while (want && o != NX_NONE && !want[g->ops[o].kind])
+		o = g->ops[o].next;
 	if (o == NX_NONE)
 		return 0;
 	lua_pushinteger(L, o);
@@ -207,13 +212,29 @@ static int ops_next(lua_State *L)
 	return 1;
 }
 
+/* g:ops([kind, ...]): every op, or only those of the kinds named (cheaper
+ * than filtering in Lua: no handle is made for the others). */
 static int g_ops(lua_State *L)
 {
 	nxl_check_graph(L, 1);
+	int n = lua_gettop(L);
 	lua_pushvalue(L, 1);
 	lua_pushinteger(L, -1);
 	lua_pushinteger(L, -1);
-	lua_pushcclosure(L, ops_next, 3);
+	if (n > 1) {
+		uint8_t *want = lua_newuserdatauv(L, NX_OP_COUNT, 0);
+		memset(want, 0, NX_OP_COUNT);
+		for (int i = 2; i <= n; i++) {
+			size_t len;
+			const char *k = luaL_checklstring(L, i, &len);
+			int kind = nx_op_lookup(k, len);
+			if (kind < 0)
+				return luaL_error(L, "ops: unknown op kind '%s'", k);
+			want[kind] = 1;
+		}
+	} else
+		lua_pushnil(L);
+	lua_pushcclosure(L, ops_next, 4);
 	return 1;
 }
 

@@ -1,172 +1,296 @@
-/* match.c — nex.match(op, pattern): a small tree matcher for fusions.
- * A pattern is {kind, operand patterns..., attr=value...}: an operand
- * pattern is a name (binds the value; the same name must bind the same
- * value; "_" matches anything), a number (a constant whose every element is
- * within 1e-5 relative of it) or a nested pattern (the operand's producer,
- * which must feed only this op and carry no fused activation, as the C
- * fusions require). Operands of commutative kinds are tried in both orders.
- * Returns the bindings and the matched ops (root first, then operands
- * depth first: the order the C driver merges origins in), or nil. */
+/* match.c — nex.match(op, pattern) and nex.pattern(table): a small tree
+ * matcher for fusions. A pattern is {kind, operand patterns..., attr=value}:
+ * an operand pattern is a name (binds the value; the same name must bind the
+ * same value; "_" matches anything), a number (a constant whose every
+ * element is within 1e-5 relative of it) or a nested pattern (the operand's
+ * producer, which must feed only this op and carry no fused activation, as
+ * the C fusions require). Operands of commutative kinds are tried in both
+ * orders; an absent attribute reads as its schema default. A match returns
+ * the bindings and the matched ops (root first, then operands depth first:
+ * the order the C driver merges origins in), or nil.
+ * Patterns are compiled to a flat node array (nex.pattern does it once;
+ * nex.match compiles a table on each call), so matching is C only. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nxl_int.h"
 
+#define NXL_PATTERN "nex.pattern"
 #define TOL 1e-5
 #define MAX_BIND 32
 #define MAX_OPS 64
 
+enum { P_OP, P_NAME, P_ANY, P_NUM };
+
+typedef struct pnode {
+	uint8_t type;
+	int16_t kind;            /* P_OP: op kind, -1 = any ("*") */
+	uint16_t n_in;           /* P_OP: operand count */
+	uint32_t first;          /* P_OP: its operands are nodes first.. */
+	uint32_t attr0, n_attr;  /* P_OP: attrs[attr0 ..] */
+	int slot;                /* P_NAME: binding slot */
+	double num;              /* P_NUM */
+} pnode;
+
+typedef struct pattr {
+	char *name;
+	char *str;               /* a string value, or NULL for a number */
+	double num;
+} pattr;
+
+typedef struct pattern {
+	pnode *nodes; uint32_t n, cap;
+	pattr *attrs; uint32_t n_attr, cap_attr;
+	char *names[MAX_BIND]; int n_names;
+} pattern;
+
+static int pat_gc(lua_State *L)
+{
+	pattern *p = lua_touserdata(L, 1);
+	for (uint32_t i = 0; i < p->n_attr; i++) {
+		free(p->attrs[i].name);
+		free(p->attrs[i].str);
+	}
+	for (int i = 0; i < p->n_names; i++)
+		free(p->names[i]);
+	free(p->nodes);
+	free(p->attrs);
+	memset(p, 0, sizeof *p);
+	return 0;
+}
+
+static uint32_t new_nodes(pattern *p, uint32_t n)
+{
+	nx_grow((void **)&p->nodes, &p->cap, p->n + n, sizeof *p->nodes);
+	memset(p->nodes + p->n, 0, n * sizeof *p->nodes);
+	p->n += n;
+	return p->n - n;
+}
+
+static void compile_into(lua_State *L, pattern *p, int idx, uint32_t at, int depth);
+
+static void compile_op(lua_State *L, pattern *p, int idx, uint32_t at, int depth)
+{
+	idx = lua_absindex(L, idx);
+	if (depth > 32 || p->n > 4096)
+		luaL_error(L, "nex.pattern: pattern too deep or too large");
+	lua_geti(L, idx, 1);
+	size_t len;
+	const char *kind = lua_tolstring(L, -1, &len);
+	if (!kind)
+		luaL_error(L, "nex.pattern: a pattern starts with an op kind");
+	int k = -1;
+	if (strcmp(kind, "*") && (k = nx_op_lookup(kind, len)) < 0)
+		luaL_error(L, "nex.pattern: unknown op kind '%s'", kind);
+	lua_pop(L, 1);
+	lua_Integer n = luaL_len(L, idx) - 1;
+	if (n < 0 || n > 64)
+		luaL_error(L, "nex.pattern: %d operands", (int)n);
+	uint32_t first = new_nodes(p, (uint32_t)n);
+	pnode *nd = &p->nodes[at];
+	nd->type = P_OP;
+	nd->kind = (int16_t)k;
+	nd->n_in = (uint16_t)n;
+	nd->first = first;
+	nd->attr0 = p->n_attr;
+	lua_pushnil(L);
+	while (lua_next(L, idx)) {
+		if (lua_type(L, -2) == LUA_TSTRING) {
+			nx_grow((void **)&p->attrs, &p->cap_attr, p->n_attr + 1, sizeof *p->attrs);
+			pattr *a = &p->attrs[p->n_attr++];
+			memset(a, 0, sizeof *a);
+			a->name = nx_xstrdup(lua_tostring(L, -2));
+			if (lua_type(L, -1) == LUA_TSTRING)
+				a->str = nx_xstrdup(lua_tostring(L, -1));
+			else if (lua_type(L, -1) == LUA_TNUMBER)
+				a->num = lua_tonumber(L, -1);
+			else
+				luaL_error(L, "nex.pattern: attribute %s: a number or a string",
+					   a->name);
+			p->nodes[at].n_attr++;
+		}
+		lua_pop(L, 1);
+	}
+	for (lua_Integer i = 0; i < n; i++) {
+		lua_geti(L, idx, i + 2);
+		compile_into(L, p, lua_gettop(L), first + (uint32_t)i, depth + 1);
+		lua_pop(L, 1);
+	}
+}
+
+static void compile_into(lua_State *L, pattern *p, int idx, uint32_t at, int depth)
+{
+	switch (lua_type(L, idx)) {
+	case LUA_TSTRING: {
+		const char *name = lua_tostring(L, idx);
+		if (!strcmp(name, "_")) {
+			p->nodes[at].type = P_ANY;
+			return;
+		}
+		int slot = -1;
+		for (int i = 0; i < p->n_names; i++)
+			if (!strcmp(p->names[i], name))
+				slot = i;
+		if (slot < 0) {
+			if (p->n_names == MAX_BIND)
+				luaL_error(L, "nex.pattern: more than %d names", MAX_BIND);
+			slot = p->n_names;
+			p->names[p->n_names++] = nx_xstrdup(name);
+		}
+		p->nodes[at].type = P_NAME;
+		p->nodes[at].slot = slot;
+		return;
+	}
+	case LUA_TNUMBER:
+		p->nodes[at].type = P_NUM;
+		p->nodes[at].num = lua_tonumber(L, idx);
+		return;
+	case LUA_TTABLE:
+		compile_op(L, p, idx, at, depth);
+		return;
+	default:
+		luaL_error(L, "nex.pattern: an operand pattern is a name, a number or a table");
+	}
+}
+
+/* Pushes a compiled pattern of the table at idx. */
+static pattern *compile(lua_State *L, int idx)
+{
+	luaL_checktype(L, idx, LUA_TTABLE);
+	idx = lua_absindex(L, idx);
+	pattern *p = lua_newuserdatauv(L, sizeof *p, 0);
+	memset(p, 0, sizeof *p);
+	luaL_setmetatable(L, NXL_PATTERN);
+	new_nodes(p, 1);
+	compile_op(L, p, idx, 0, 0);
+	return p;
+}
+
+int nxl_pattern(lua_State *L)
+{
+	compile(L, 1);
+	return 1;
+}
+
+/* ---- matching ---------------------------------------------------------------- */
+
 typedef struct mstate {
-	lua_State *L;
+	const pattern *p;
 	const nx_graph *g;
-	const char *names[MAX_BIND];
 	uint32_t vals[MAX_BIND];
-	int n_bind;
 	uint32_t ops[MAX_OPS];
 	int n_ops;
 } mstate;
 
-static bool match_op(mstate *m, int pat, uint32_t op);
-
-/* Attribute a of op equals the pattern's value at idx (floats within TOL;
- * an absent attribute reads as the schema's default). */
-static bool attr_eq(mstate *m, uint32_t op, const char *name, int idx)
+static bool attr_eq(const nx_graph *g, uint32_t op, const pattr *pa)
 {
-	lua_State *L = m->L;
-	const nx_graph *g = m->g;
-	const nx_attr *a = nx_attr_get(g, op, name);
-	double want;
-	if (lua_type(L, idx) == LUA_TSTRING) {
+	const nx_attr *a = nx_attr_get(g, op, pa->name);
+	const nx_attr_spec *sp = a ? NULL : nx_attr_spec_find(g->ops[op].kind, pa->name);
+	if (pa->str) {
 		if (a)
-			return a->kind == NX_ATTR_STR && !strcmp(nx_cstr(g, a->u.s), lua_tostring(L, idx));
-		const nx_attr_spec *sp = nx_attr_spec_find(g->ops[op].kind, name);
-		return sp && sp->def && !strcmp(sp->def, lua_tostring(L, idx));
+			return a->kind == NX_ATTR_STR && !strcmp(nx_cstr(g, a->u.s), pa->str);
+		return sp && sp->def && !strcmp(sp->def, pa->str);
 	}
-	if (lua_type(L, idx) != LUA_TNUMBER)
-		luaL_error(L, "nex.match: attribute %s: give a number or a string", name);
-	want = lua_tonumber(L, idx);
 	double got;
 	if (a && a->kind == NX_ATTR_INT)
 		got = (double)a->u.i;
 	else if (a && a->kind == NX_ATTR_FLOAT)
 		got = a->u.f;
-	else if (a)
+	else if (a || !sp || !sp->def)
 		return false;
-	else {
-		const nx_attr_spec *sp = nx_attr_spec_find(g->ops[op].kind, name);
-		if (!sp || !sp->def)
-			return false;
+	else
 		got = strtod(sp->def, NULL);
-	}
-	return fabs(got - want) <= TOL * fmax(1.0, fabs(want));
+	return fabs(got - pa->num) <= TOL * fmax(1.0, fabs(pa->num));
 }
 
-static bool match_operand(mstate *m, int pat_idx, uint32_t v, uint32_t user)
+static bool m_op(mstate *m, uint32_t ni, uint32_t op);
+
+static bool m_operand(mstate *m, uint32_t ni, uint32_t v, uint32_t user)
 {
-	lua_State *L = m->L;
+	const pnode *nd = &m->p->nodes[ni];
 	const nx_graph *g = m->g;
-	int t = lua_type(L, pat_idx);
-	if (t == LUA_TSTRING) {
-		const char *name = lua_tostring(L, pat_idx);
-		if (!strcmp(name, "_"))
-			return true;
+	switch (nd->type) {
+	case P_ANY:
+		return true;
+	case P_NAME:
 		if (v == NX_NONE)
 			return false;
-		for (int i = 0; i < m->n_bind; i++)
-			if (!strcmp(m->names[i], name))
-				return m->vals[i] == v;
-		if (m->n_bind == MAX_BIND)
-			luaL_error(L, "nex.match: more than %d names", MAX_BIND);
-		m->names[m->n_bind] = name;
-		m->vals[m->n_bind++] = v;
-		return true;
-	}
-	if (v == NX_NONE)
-		return false;
-	if (t == LUA_TNUMBER)
-		return nxp_const_near(g, v, lua_tonumber(L, pat_idx), TOL);
-	if (t == LUA_TTABLE) {
+		if (m->vals[nd->slot] == NX_NONE) {
+			m->vals[nd->slot] = v;
+			return true;
+		}
+		return m->vals[nd->slot] == v;
+	case P_NUM:
+		return v != NX_NONE && nxp_const_near(g, v, nd->num, TOL);
+	default: {
+		if (v == NX_NONE)
+			return false;
 		uint32_t p = g->vals[v].producer;
 		if (p == NX_NONE || nxp_single_user(g, v) != user || nx_attr_get(g, p, "act"))
 			return false;
-		return match_op(m, pat_idx, p);
+		return m_op(m, ni, p);
 	}
-	luaL_error(L, "nex.match: an operand pattern is a name, a number or a table");
-	return false;
+	}
 }
 
-/* Operands in the order perm gives (perm NULL: as they are). */
-static bool match_operands(mstate *m, int pat, uint32_t op, const int *perm, int n)
+static bool m_operands(mstate *m, const pnode *nd, uint32_t op, bool swap)
 {
-	for (int i = 0; i < n; i++) {
-		lua_geti(m->L, pat, i + 2);
-		int k = perm ? perm[i] : i;
-		bool ok = match_operand(m, lua_gettop(m->L), nx_operand(m->g, op, (uint32_t)k), op);
-		lua_pop(m->L, 1);
-		if (!ok)
+	for (uint32_t i = 0; i < nd->n_in; i++) {
+		uint32_t k = swap ? 1 - i : i;
+		if (!m_operand(m, nd->first + i, nx_operand(m->g, op, k), op))
 			return false;
 	}
 	return true;
 }
 
-static bool match_op(mstate *m, int pat, uint32_t op)
+static bool m_op(mstate *m, uint32_t ni, uint32_t op)
 {
-	lua_State *L = m->L;
+	const pnode *nd = &m->p->nodes[ni];
 	const nx_graph *g = m->g;
-	pat = lua_absindex(L, pat);
-	lua_geti(L, pat, 1);
-	const char *kind = lua_tostring(L, -1);
-	lua_pop(L, 1);
-	if (!kind)
-		luaL_error(L, "nex.match: a pattern starts with an op kind");
-	if (strcmp(kind, "*") && strcmp(kind, nx_op_name(g, op)))
+	if ((nd->kind >= 0 && nd->kind != g->ops[op].kind) || nd->n_in != g->ops[op].n_in)
 		return false;
-	int n = (int)luaL_len(L, pat) - 1;
-	if (n != g->ops[op].n_in)
-		return false;
-	/* attributes: the string keys */
-	lua_pushnil(L);
-	while (lua_next(L, pat)) {
-		if (lua_type(L, -2) == LUA_TSTRING && !attr_eq(m, op, lua_tostring(L, -2), lua_gettop(L))) {
-			lua_pop(L, 2);
+	for (uint32_t i = 0; i < nd->n_attr; i++)
+		if (!attr_eq(g, op, &m->p->attrs[nd->attr0 + i]))
 			return false;
-		}
-		lua_pop(L, 1);
-	}
 	if (m->n_ops == MAX_OPS)
-		luaL_error(L, "nex.match: pattern larger than %d ops", MAX_OPS);
-	int save_b = m->n_bind, save_o = m->n_ops;
+		return false;
+	uint32_t saved[MAX_BIND];
+	int n_saved = m->n_ops;
+	memcpy(saved, m->vals, sizeof saved);
 	m->ops[m->n_ops++] = op;
-	if (match_operands(m, pat, op, NULL, n))
+	if (m_operands(m, nd, op, false))
 		return true;
-	m->n_bind = save_b;
-	m->n_ops = save_o + 1;
-	if (n == 2 && (nx_ops[g->ops[op].kind].flags & NX_F_COMMUTE)) {
-		static const int swap[2] = {1, 0};
-		if (match_operands(m, pat, op, swap, n))
+	if (nd->n_in == 2 && (nx_ops[g->ops[op].kind].flags & NX_F_COMMUTE)) {
+		memcpy(m->vals, saved, sizeof saved);
+		m->n_ops = n_saved + 1;
+		if (m_operands(m, nd, op, true))
 			return true;
 	}
-	m->n_bind = save_b;
-	m->n_ops = save_o;
+	memcpy(m->vals, saved, sizeof saved);
+	m->n_ops = n_saved;
 	return false;
 }
 
 int nxl_match(lua_State *L)
 {
 	nxl_ref *r = nxl_check_op(L, 1);
-	luaL_checktype(L, 2, LUA_TTABLE);
-	mstate m = {.L = L, .g = r->gr->g};
-	if (!match_op(&m, 2, r->id)) {
+	const pattern *p = luaL_testudata(L, 2, NXL_PATTERN);
+	if (!p)
+		p = compile(L, 2);
+	mstate m = {.p = p, .g = r->gr->g};
+	for (int i = 0; i < MAX_BIND; i++)
+		m.vals[i] = NX_NONE;
+	if (!m_op(&m, 0, r->id)) {
 		lua_pushnil(L);
 		return 1;
 	}
 	lua_getiuservalue(L, 1, 1);  /* the graph handle */
 	int gi = lua_gettop(L);
-	lua_createtable(L, 0, m.n_bind);
-	for (int i = 0; i < m.n_bind; i++) {
+	lua_createtable(L, 0, p->n_names);
+	for (int i = 0; i < p->n_names; i++) {
 		nxl_push_value(L, gi, m.vals[i]);
-		lua_setfield(L, -2, m.names[i]);
+		lua_setfield(L, -2, p->names[i]);
 	}
 	lua_createtable(L, m.n_ops, 0);
 	for (int i = 0; i < m.n_ops; i++) {
@@ -174,4 +298,21 @@ int nxl_match(lua_State *L)
 		lua_rawseti(L, -2, i + 1);
 	}
 	return 2;
+}
+
+static int pat_tostring(lua_State *L)
+{
+	pattern *p = luaL_checkudata(L, 1, NXL_PATTERN);
+	lua_pushfstring(L, "pattern (%d nodes, %d names)", (int)p->n, p->n_names);
+	return 1;
+}
+
+void nxl_open_match(lua_State *L)
+{
+	luaL_newmetatable(L, NXL_PATTERN);
+	lua_pushcfunction(L, pat_gc);
+	lua_setfield(L, -2, "__gc");
+	lua_pushcfunction(L, pat_tostring);
+	lua_setfield(L, -2, "__tostring");
+	lua_pop(L, 1);
 }

@@ -101,8 +101,10 @@ int nxl_pass_define(lua_State *L);
 void nxl_open_pass(lua_State *L);
 void nxl_pass_free(nxl_pass *p);
 
-/* ---- match.c: nex.match ------------------------------------------------- */
+/* ---- match.c: nex.match, nex.pattern ------------------------------------ */
 int nxl_match(lua_State *L);
+int nxl_pattern(lua_State *L);
+void nxl_open_match(lua_State *L);
 
 /* ---- session.c: sessions ------------------------------------------------ */
 void nxl_open_session(lua_State *L);

@@ -166,6 +166,7 @@ static const luaL_Reg nex_funcs[] = {
 	{"open", nxl_session_open},
 	{"pass", nxl_pass_define},
 	{"match", nxl_match},
+	{"pattern", nxl_pattern},
 	{"write", nxl_write},
 	{"version", l_version},
 	{NULL, NULL},
@@ -219,6 +220,7 @@ static int open_module(lua_State *L)
 	lua_setglobal(L, "print");
 	nxl_open_graph(L);
 	nxl_open_pass(L);
+	nxl_open_match(L);
 	nxl_open_session(L);
 	luaL_newlib(L, nex_funcs);
 	nxl_open_sim(L);  /* adds nex.target, nex.targets, nex.sim */
