@@ -7,7 +7,9 @@
  * the C fusions require). Operands of commutative kinds are tried in both
  * orders; an absent attribute reads as its schema default. A match returns
  * the bindings and the matched ops (root first, then operands depth first:
- * the order the C driver merges origins in), or nil.
+ * the order the C driver merges origins in), or nil. A list of patterns
+ * ({{...}, {...}}) is a set of alternatives tried in order; the third
+ * result says which matched.
  * Patterns are compiled to a flat node array (nex.pattern does it once;
  * nex.match compiles a table on each call), so matching is C only. */
 #include <math.h>
@@ -40,6 +42,7 @@ typedef struct pattr {
 } pattr;
 
 typedef struct pattern {
+	uint32_t roots[32]; int n_roots;   /* alternatives, tried in order */
 	pnode *nodes; uint32_t n, cap;
 	pattr *attrs; uint32_t n_attr, cap_attr;
 	char *names[MAX_BIND]; int n_names;
@@ -154,7 +157,8 @@ static void compile_into(lua_State *L, pattern *p, int idx, uint32_t at, int dep
 	}
 }
 
-/* Pushes a compiled pattern of the table at idx. */
+/* Pushes a compiled pattern of the table at idx: one pattern, or a list
+ * of alternatives (a table whose first element is a table). */
 static pattern *compile(lua_State *L, int idx)
 {
 	luaL_checktype(L, idx, LUA_TTABLE);
@@ -162,8 +166,25 @@ static pattern *compile(lua_State *L, int idx)
 	pattern *p = lua_newuserdatauv(L, sizeof *p, 0);
 	memset(p, 0, sizeof *p);
 	luaL_setmetatable(L, NXL_PATTERN);
-	new_nodes(p, 1);
-	compile_op(L, p, idx, 0, 0);
+	lua_geti(L, idx, 1);
+	bool alts = lua_istable(L, -1);
+	lua_pop(L, 1);
+	if (!alts) {
+		p->roots[p->n_roots++] = new_nodes(p, 1);
+		compile_op(L, p, idx, 0, 0);
+		return p;
+	}
+	lua_Integer n = luaL_len(L, idx);
+	if (n > 32)
+		luaL_error(L, "nex.pattern: more than 32 alternatives");
+	for (lua_Integer i = 1; i <= n; i++) {
+		lua_geti(L, idx, i);
+		luaL_checktype(L, -1, LUA_TTABLE);
+		uint32_t root = new_nodes(p, 1);
+		p->roots[p->n_roots++] = root;
+		compile_op(L, p, lua_gettop(L), root, 0);
+		lua_pop(L, 1);
+	}
 	return p;
 }
 
@@ -279,25 +300,33 @@ int nxl_match(lua_State *L)
 	if (!p)
 		p = compile(L, 2);
 	mstate m = {.p = p, .g = r->gr->g};
-	for (int i = 0; i < MAX_BIND; i++)
-		m.vals[i] = NX_NONE;
-	if (!m_op(&m, 0, r->id)) {
+	int alt = 0;
+	for (; alt < p->n_roots; alt++) {
+		for (int i = 0; i < MAX_BIND; i++)
+			m.vals[i] = NX_NONE;
+		m.n_ops = 0;
+		if (m_op(&m, p->roots[alt], r->id))
+			break;
+	}
+	if (alt == p->n_roots) {
 		lua_pushnil(L);
 		return 1;
 	}
 	lua_getiuservalue(L, 1, 1);  /* the graph handle */
 	int gi = lua_gettop(L);
 	lua_createtable(L, 0, p->n_names);
-	for (int i = 0; i < p->n_names; i++) {
-		nxl_push_value(L, gi, m.vals[i]);
-		lua_setfield(L, -2, p->names[i]);
-	}
+	for (int i = 0; i < p->n_names; i++)
+		if (m.vals[i] != NX_NONE) {  /* names of other alternatives stay unbound */
+			nxl_push_value(L, gi, m.vals[i]);
+			lua_setfield(L, -2, p->names[i]);
+		}
 	lua_createtable(L, m.n_ops, 0);
 	for (int i = 0; i < m.n_ops; i++) {
 		nxl_push_op(L, gi, m.ops[i]);
 		lua_rawseti(L, -2, i + 1);
 	}
-	return 2;
+	lua_pushinteger(L, alt + 1);
+	return 3;
 }
 
 static int pat_tostring(lua_State *L)

@@ -60,3 +60,15 @@ assert(found == 3, found)
 assert(nex.match(conv, {"conv", "_", "_"}) or nex.match(conv, {"conv", "_", "_", "_"}))
 assert(nex.match(conv, {"relu", "x"}) == nil)
 print("graph api ok")
+-- compiled alternatives: the third result says which one matched
+local alts = nex.pattern{{"relu", "x"}, {"div", {"mul", "x", {"clip", {"add", "x", 3}, min = 0, max = 6}}, 6}}
+local which = {}
+for op in g:ops("div", "relu") do
+  local b, ops, i = nex.match(op, alts)
+  if b then which[i] = (which[i] or 0) + 1; assert(b.x and ops[1] == op) end
+end
+assert(which[2] == 3, which[2])
+assert(tostring(alts):find("pattern"))
+local ok2, err2 = pcall(nex.pattern, {"nope", "x"})
+assert(not ok2 and err2:find("unknown op kind 'nope'"), err2)
+print("patterns ok")
