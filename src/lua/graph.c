@@ -940,6 +940,11 @@ static int op_graph(lua_State *L)
 
 static int ref_eq(lua_State *L)
 {
+	/* an op and a value may share an id: same class first */
+	if (!lua_getmetatable(L, 1) || !lua_getmetatable(L, 2) || !lua_rawequal(L, -1, -2)) {
+		lua_pushboolean(L, 0);
+		return 1;
+	}
 	nxl_ref *a = lua_touserdata(L, 1), *b = lua_touserdata(L, 2);
 	lua_pushboolean(L, a && b && a->gr->g == b->gr->g && a->id == b->id &&
 			     a->gr->g != NULL);

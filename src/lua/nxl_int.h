@@ -32,7 +32,7 @@ struct nxl_state {
 	nxp_catalog cat;
 	nxl_pass **passes; uint32_t n_passes, cap_passes;
 	char **strs; uint32_t n_strs, cap_strs;  /* interned stat names, sources */
-	const char *cur_file, *cur_source;       /* of the chunk being run */
+	const char *cur_file, *cur_source;       /* of the chunk being run (borrowed) */
 	nxl_out_fn out; void *out_ctx;
 };
 

@@ -251,8 +251,8 @@ int nxl_pass_define(lua_State *L)
 	lp->p.requires = "";
 	lp->p.invalidates = "ops";
 	lp->p.run = trampoline;
-	lp->p.file = st->cur_file ? st->cur_file : "(lua)";
-	lp->p.source = st->cur_source;
+	lp->p.file = nxl_intern(st, st->cur_file ? st->cur_file : "(lua)");
+	lp->p.source = st->cur_source ? nxl_intern(st, st->cur_source) : NULL;
 	lp->p.user = lp;
 	lua_getfield(L, 1, "run");
 	lp->fn_ref = luaL_ref(L, LUA_REGISTRYINDEX);

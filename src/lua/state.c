@@ -325,8 +325,9 @@ static int run_chunk(nxl_state *st, const char *text, size_t len, const char *na
 	const char *old_file = st->cur_file, *old_src = st->cur_source;
 	st->out = out;
 	st->out_ctx = out_ctx;
-	st->cur_file = nxl_intern(st, file);
-	st->cur_source = nxl_intern(st, text);
+	/* borrowed for the run; nex.pass interns them when a pass needs them */
+	st->cur_file = file;
+	st->cur_source = text;
 	int rc = -1;
 	if (luaL_loadbufferx(L, text, len, name, "t") != LUA_OK) {
 		nx_err_set(err, "%s", lua_tostring(L, -1));

@@ -72,3 +72,8 @@ assert(tostring(alts):find("pattern"))
 local ok2, err2 = pcall(nex.pattern, {"nope", "x"})
 assert(not ok2 and err2:find("unknown op kind 'nope'"), err2)
 print("patterns ok")
+-- an op and a value with the same id are not equal
+local op0 = g:op_list()[1]
+local v0 = g:value(op0:id())
+assert(v0 == nil or op0 ~= v0)
+print("eq ok")
