@@ -50,6 +50,11 @@ static int trampoline(nx_graph *g, nxp_ctx *ctx)
 	gr->g = NULL;
 	lua_settop(L, top);
 	if (rc != LUA_OK) {
+		/* the step's error is one line (file:line: op ...: why); the
+		 * traceback stays out of the history and reports */
+		char *tb = strstr(err.msg, "\nstack traceback:");
+		if (tb)
+			*tb = 0;
 		memcpy(ctx->err.msg, err.msg, sizeof ctx->err.msg);
 		if (st->killed)
 			ctx->discard = true;
