@@ -2,6 +2,7 @@
 -- first raised the simulated cycles above a threshold.
 --   nex script scripts/experiments/bisect_regression.lua [MODEL] [THRESHOLD]
 --              [PIPELINE] [TARGET]
+-- ONNX models with dynamic inputs: nex script --shape x=1,3,640,640 SCRIPT det.onnx
 -- MODEL: path or demo (default); PIPELINE: default (the default);
 -- TARGET: preset (default m1). THRESHOLD: cycles; without it, the cycles of
 -- the step before the first step that made cycles go up (so the answer is

@@ -2,6 +2,7 @@
 -- latency, energy, peak memory and op count each order gives on a target,
 -- and the Pareto front (orders no other order beats on all four).
 --   nex script scripts/experiments/phase_order.lua [MODEL] [PASSES] [TARGET] [OUT.csv]
+-- ONNX models with dynamic inputs: nex script --shape x=1,3,640,640 SCRIPT det.onnx
 -- MODEL: a model path or demo (default); PASSES: comma-separated (default
 -- fold-batchnorm,fuse-patterns,fuse-activation,cancel-transposes);
 -- TARGET: a preset (default m1). The orders run between a fixed prefix

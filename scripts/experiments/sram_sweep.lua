@@ -2,6 +2,7 @@
 -- sizes and across the target presets, printed as a table and written as
 -- CSV.
 --   nex script scripts/experiments/sram_sweep.lua [MODEL] [OUT.csv] [SIZES]
+-- ONNX models with dynamic inputs: nex script --shape x=1,3,640,640 SCRIPT det.onnx
 -- MODEL: a path or demo (default); OUT.csv (default sram_sweep.csv, under
 -- the working directory); SIZES: comma-separated (default
 -- 256KiB,512KiB,1MiB,2MiB,4MiB,8MiB,16MiB,32MiB).

@@ -57,6 +57,9 @@ int nxl_run_string(nxl_state *st, const char *chunk, const char *chunkname, nxl_
  * and its text are recorded with every pass it defines. */
 int nxl_run_file(nxl_state *st, const char *path, int argc, char **argv, nxl_out_fn out,
 		 void *out_ctx, nx_err *err);
+/* Shape bindings nex.open uses for ONNX inputs when its opts give none
+ * (`nex script --shape x=1,3,640,640`); copied, names included. */
+void nxl_set_shapes(nxl_state *st, const nx_shape_bind *b, uint32_t n);
 /* The passes the state's scripts defined (borrowed). */
 const nxp_catalog *nxl_catalog(const nxl_state *st);
 /* The session the state was opened with, or NULL. */

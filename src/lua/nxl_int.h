@@ -34,6 +34,7 @@ struct nxl_state {
 	char **strs; uint32_t n_strs, cap_strs;  /* interned stat names, sources */
 	const char *cur_file, *cur_source;       /* of the chunk being run (borrowed) */
 	nxl_out_fn out; void *out_ctx;
+	nx_shape_bind shapes[32]; uint32_t n_shapes;  /* nex.open's default */
 };
 
 /* The state of L (kept in the extra space of the main thread). */

@@ -92,7 +92,8 @@ static void read_shapes(lua_State *L, int t, nx_shape_bind *b, uint32_t *n, char
 	}
 }
 
-/* nex.open(path | "demo", {shapes={x={1,3,640,640}}, target=, pipeline=}) */
+/* nex.open(path | "demo", {shapes={x={1,3,640,640}}, target=, pipeline=});
+ * without shapes, ONNX inputs take those of `nex script --shape`. */
 int nxl_session_open(lua_State *L)
 {
 	const char *path = luaL_checkstring(L, 1);
@@ -111,7 +112,12 @@ int nxl_session_open(lua_State *L)
 	if (!strcmp(path, "demo"))
 		g = nx_demo(&err);
 	else if (len > 5 && !strcmp(path + len - 5, ".onnx")) {
+		nxl_state *st = nxl_st(L);
 		nx_onnx_opts o = {.binds = binds, .n_binds = n};
+		if (!n) {  /* nex script --shape */
+			o.binds = st->shapes;
+			o.n_binds = st->n_shapes;
+		}
 		g = nx_onnx_import(path, &o, &err);
 	} else
 		g = nx_load(path, &err);

@@ -273,6 +273,7 @@ void nxl_close(nxl_state *st)
 		nxl_pass_free(st->passes[i]);
 	free(st->passes);
 	nxp_catalog_free(&st->cat);
+	nxl_set_shapes(st, NULL, 0);
 	for (uint32_t i = 0; i < st->n_strs; i++)
 		free(st->strs[i]);
 	free(st->strs);
@@ -385,6 +386,18 @@ int nxl_run_file(nxl_state *st, const char *path, int argc, char **argv, nxl_out
 	free(name);
 	free(text);
 	return rc;
+}
+
+void nxl_set_shapes(nxl_state *st, const nx_shape_bind *b, uint32_t n)
+{
+	for (uint32_t i = 0; i < st->n_shapes; i++)
+		free((char *)st->shapes[i].name);
+	st->n_shapes = 0;
+	for (uint32_t i = 0; i < n && i < 32; i++) {
+		st->shapes[i] = b[i];
+		st->shapes[i].name = nx_xstrdup(b[i].name);
+		st->n_shapes++;
+	}
 }
 
 const nxp_catalog *nxl_catalog(const nxl_state *st)
