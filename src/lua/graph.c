@@ -517,8 +517,12 @@ static int g_add_op(lua_State *L)
 	uint32_t after = opt_op(L, 2, "after", gr);
 	if (after != NX_NONE)
 		before = g->ops[after].next;
-	else if (before == NX_NONE && gr->ctx && gr->ctx->ctx)
+	else if (before == NX_NONE && gr->ctx && gr->ctx->ctx) {
 		before = gr->ctx->ctx->last_op;  /* as the C driver: before the root */
+		if (before != NX_NONE && (g->ops[before].flags & NX_O_DEAD))
+			return luaL_error(L, "add_op %s: the rewrite's root op was erased: say "
+					  "where the op goes (before= or after=)", kname);
+	}
 	uint32_t from[64], n_from = 0;
 	lua_getfield(L, 2, "from");
 	if (lua_istable(L, -1)) {
@@ -630,6 +634,8 @@ static int g_set_output(lua_State *L)
 	nxl_check_mut(L, gr);
 	lua_Integer i = luaL_checkinteger(L, 2);
 	nxl_ref *v = nxl_check_value(L, 3);
+	if (v->gr->g != gr->g)
+		return luaL_error(L, "set_output: the value is in another graph");
 	if (i < 1 || i > gr->g->n_outputs)
 		return luaL_error(L, "set_output: the graph has %d outputs", (int)gr->g->n_outputs);
 	nx_graph_set_output(gr->g, (uint32_t)i - 1, v->id);
@@ -842,6 +848,8 @@ static int op_set_operand(lua_State *L)
 	nxl_ref *v = nxl_check_value(L, 3);
 	if (i < 1 || i > g->ops[o].n_in)
 		return op_error(L, g, o, "no such operand");
+	if (v->gr->g != g)
+		return op_error(L, g, o, "set_operand: the value is in another graph");
 	nx_op_set_operand(g, o, (uint32_t)i - 1, v->id);
 	return 0;
 }

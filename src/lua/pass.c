@@ -77,8 +77,12 @@ static int c_rewrite(lua_State *L)
 {
 	nxl_ctx *c = check_ctx(L);
 	uint32_t root = NX_NONE;
-	if (!lua_isnoneornil(L, 2))
-		root = nxl_check_op(L, 2)->id;
+	if (!lua_isnoneornil(L, 2)) {
+		nxl_ref *r = nxl_check_op(L, 2);
+		if (r->gr != c->gr)
+			return luaL_error(L, "ctx:rewrite: the op is not in the pass's graph");
+		root = r->id;
+	}
 	lua_pushboolean(L, nxp_rewrite(c->ctx, root));
 	return 1;
 }
