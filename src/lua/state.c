@@ -72,13 +72,18 @@ static void raise_limit(lua_State *L, nxl_state *st)
 
 static void hook(lua_State *L, lua_Debug *ar)
 {
-	(void)ar;
 	nxl_state *st = nxl_st(L);
 	st->count += HOOK_EVERY;
 	if (!st->killed && st->lim.instructions && st->count > st->lim.instructions)
 		stop_script(st, "instruction limit");
-	if (st->killed)
-		raise_limit(L, st);
+	if (!st->killed)
+		return;
+	char buf[256];
+	limit_msg(st, buf, sizeof buf);
+	/* name the line the script was on */
+	if (lua_getinfo(L, "Sl", ar) && ar->currentline > 0)
+		luaL_error(L, "%s:%d: %s", ar->short_src, ar->currentline, buf);
+	luaL_error(L, "%s", buf);
 }
 
 void nxl_check_killed(lua_State *L)
@@ -303,7 +308,11 @@ int nxl_pcall(nxl_state *st, int nargs, int nres, nx_err *err)
 	int rc = lua_pcall(L, nargs, nres, base);
 	lua_remove(L, base);
 	if (rc != LUA_OK) {
-		nx_err_set(err, "%s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "lua error");
+		const char *msg = lua_tostring(L, -1) ? lua_tostring(L, -1) : "lua error";
+		char buf[256];
+		if (st->killed && !strstr(msg, "limit reached"))  /* Lua's "not enough memory" */
+			msg = limit_msg(st, buf, sizeof buf);
+		nx_err_set(err, "%s", msg);
 		lua_pop(L, 1);
 	} else if (st->killed) {
 		/* the script swallowed the error and ended anyway: still a failure */
