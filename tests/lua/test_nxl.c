@@ -59,6 +59,14 @@ static void test_print_and_session(void)
 	CHECK_EQ_INT(nxl_run_string(st, "nex.session:pipeline('dce'); assert(nex.session:run())",
 				    "console", out, &l, &err), 0);
 	CHECK_EQ_INT(s->n_steps, 2);
+	/* the caller (the TUI) changes the history from C: a handle on a
+	 * dropped step is stale, one on step 0 still reads */
+	CHECK_EQ_INT(nxl_run_string(st, "g1 = nex.session:graph(1); g0 = nex.session:graph(0)",
+				    "console", out, &l, &err), 0);
+	CHECK_EQ_INT(nxw_set_pipeline(s, "cse", &err), 0);
+	CHECK_EQ_INT(nxl_run_string(st, "return g0:count()", "console", out, &l, &err), 0);
+	CHECK_EQ_INT(nxl_run_string(st, "return g1:count()", "console", out, &l, &err), -1);
+	CHECK_CONTAINS(err.msg, "stale graph handle");
 	nxw_session_free(s);
 	nxl_close(st);
 }
