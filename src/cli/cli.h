@@ -66,17 +66,23 @@ int nxc_target_opt(int argc, char **argv, int i, const char **spec, const char *
 typedef struct nxc_lua_args {
 	const char *load[16]; uint32_t n;
 	bool unsafe;
+	bool set_instructions, set_memory;  /* else nxl_default_limits' */
+	int64_t instructions;               /* --max-instructions N */
+	long long memory;                   /* --max-memory BYTES */
 } nxc_lua_args;
 struct nxl_state;
 struct nxw_session;
-/* If argv[i] is --load or --unsafe: slots used, 0 if neither, -1 on error. */
+/* If argv[i] is --load, --unsafe, --max-instructions or --max-memory:
+ * slots used, 0 if none of them, -1 on error (printed). */
 int nxc_lua_opt(int argc, char **argv, int i, nxc_lua_args *a);
 /* With --load files: a Lua state on s (may be NULL) with the files run, in
  * *out (NULL when there is nothing to load). -1 after printing the error
- * (prefixed "nex CMD: "). Close it with nxc_lua_close after the session. */
+ * (prefixed "nex CMD: ", or "nex: " if cmd is NULL). Close it with nxc_lua_close after the session. */
 int nxc_lua_load(const char *cmd, const nxc_lua_args *a, struct nxw_session *s,
 		 struct nxl_state **out);
 void nxc_lua_close(struct nxl_state *st);
+/* The limits the options give (nxl_default_limits otherwise). */
+struct nxl_limits nxc_lua_limits(const nxc_lua_args *a);
 
 /* pipeline_run.c: the compiler half of `nex run`. */
 typedef struct nxc_pipeline_args {

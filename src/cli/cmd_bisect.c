@@ -8,7 +8,8 @@
 
 static const char help[] =
 	"usage: nex bisect MODEL --check CHECK [--pipeline P] [--shape NAME=d,..]...\n"
-	"                  [--target T] [--set FIELD=VALUE]... [--load F.lua]... [--unsafe]\n\n"
+	"                  [--target T] [--set FIELD=VALUE]... [--load F.lua]... [--unsafe]\n"
+	"                  [--max-instructions N] [--max-memory BYTES]\n\n"
 	"Applies the pipeline (default: `default`) and finds the first step whose\n"
 	"snapshot fails CHECK, then bisects that pass's rewrite budget for the\n"
 	"first single rewrite that breaks it. CHECK is one of\n"
@@ -21,6 +22,7 @@ static const char help[] =
 	"  --target T           the target passes read and steps are costed on (a\n"
 	"                       preset or a .json file; --set F=V overrides a field)\n"
 	"  --load F.lua         run F.lua first: the passes it defines can be in P\n"
+	"                       (sandboxed unless --unsafe; limits as in nex script)\n"
 	"Prints what it found; exit 0 whether or not something breaks the check.\n";
 
 struct bisect_args {

@@ -97,7 +97,7 @@ int nxc_run_pipeline(nx_graph *g, const nxc_pipeline_args *a, nx_graph **out)
 	nx_target t;
 	int rc = NXC_OK;
 	nxl_state *lua = NULL;
-	if (nxc_lua_load("run", &a->lua, s, &lua) != 0) {
+	if (nxc_lua_load(NULL, &a->lua, s, &lua) != 0) {
 		rc = NXC_USER;
 		goto done;
 	}

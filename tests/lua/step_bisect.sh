@@ -35,4 +35,13 @@ check "$t/o" "unknown pass 'fuse-hardswish'"
 # nex passes lists it, marked as Lua with its file
 "$nex" passes --load "$lua" >"$t/l" || fail=1
 check "$t/l" "[lua: $lua]"
+# a Lua pass that loops is stopped by --max-instructions; no step is kept
+cat >"$t/spin.lua" <<'LUA'
+nex.pass{name = "spin", run = function(g, ctx) while true do end end}
+LUA
+if "$nex" opt demo --load "$t/spin.lua" --max-instructions 1e5 --pipeline spin --stats >"$t/o" 2>"$t/e"; then
+	echo "FAIL: the spinning pass was not stopped"; fail=1
+fi
+check "$t/e" "instruction limit reached: more than 100000 instructions"
+if grep -q "^1 .*spin" "$t/e"; then echo "FAIL: a step of the stopped pass was kept"; cat "$t/e"; fail=1; fi
 exit $fail
