@@ -1,6 +1,8 @@
 /* nxl_int.h — what the files of src/lua share: the state, the handle types
  * (graph, op, value, session, pass context, target, sim) and the helpers
- * that check them. One file per noun registers its methods (luaL_Reg). */
+ * that check them. One file per noun registers its methods (luaL_Reg):
+ * graph.c, op.c, value.c (over handle.c), pass.c, match.c, session.c,
+ * sim.c, write.c; state.c opens the state and the `nex` table. */
 #ifndef NXL_INT_H
 #define NXL_INT_H
 
@@ -46,7 +48,7 @@ static inline nxl_state *nxl_st(lua_State *L)
  * steps that keep them). */
 const char *nxl_intern(nxl_state *st, const char *s);
 
-/* ---- graph.c: graph, op and value handles ------------------------------ */
+/* ---- handle.c, graph.c, op.c, value.c: graph, op and value handles ------ */
 /* A graph handle. It is valid while *live == gen: the graph of a session
  * step lives until the session changes (live points to the session's
  * epoch), a pass's graph until the pass returns, an owned graph until it
@@ -92,6 +94,22 @@ void nxl_check_mut(lua_State *L, nxl_graph *gr);
 /* "op %name (kind)" for messages. */
 const char *nxl_op_label(const nx_graph *g, uint32_t op, char *buf, size_t n);
 void nxl_open_graph(lua_State *L);
+void nxl_open_op(lua_State *L);
+void nxl_open_value(lua_State *L);
+/* Shared by the three classes (handle.c). */
+bool nxl_graph_ok(const nxl_graph *gr);  /* the handle's graph is alive */
+int nxl_op_error(lua_State *L, const nx_graph *g, uint32_t op, const char *msg);
+void nxl_push_shape(lua_State *L, const nx_type *t);
+void nxl_push_type(lua_State *L, const nx_type *t);
+int nxl_push_vlist(lua_State *L, int gidx, const uint32_t *v, uint32_t n);
+/* The Lua value at idx as attribute name of op o, typed by the kind's
+ * schema when it names the attribute, else by the Lua type. */
+void nxl_set_attr(lua_State *L, nx_graph *g, uint32_t o, const char *name, int idx);
+/* dtype string at dt_idx, list of dims at shape_idx. */
+nx_type nxl_check_type(lua_State *L, int dt_idx, int shape_idx);
+int nxl_ref_eq(lua_State *L);  /* __eq of op and value handles */
+void nxl_new_class(lua_State *L, const char *name, const luaL_Reg *methods,
+		   lua_CFunction tostring, lua_CFunction gc, lua_CFunction eq);
 
 /* ---- pass.c: nex.pass and the trampoline ------------------------------- */
 typedef struct nxl_ctx {

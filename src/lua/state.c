@@ -224,6 +224,8 @@ static int open_module(lua_State *L)
 	lua_pushcfunction(L, l_print);
 	lua_setglobal(L, "print");
 	nxl_open_graph(L);
+	nxl_open_op(L);
+	nxl_open_value(L);
 	nxl_open_pass(L);
 	nxl_open_match(L);
 	nxl_open_session(L);
