@@ -65,6 +65,28 @@ int nxc_target_opt(int argc, char **argv, int i, const char **spec, const char *
  * input_K.npy), checked against its type; prints "nex CMD: ..." and returns
  * -1 on failure. Caller frees *t. */
 int nxc_load_input(const char *cmd, const nx_graph *g, uint32_t k, const char *dir, nx_tensor *t);
+/* lua_load.c: --load FILE.lua (Lua passes join the catalogue) and --unsafe
+ * (no sandbox), for every command that takes a pipeline. */
+typedef struct nxc_lua_args {
+	const char *load[16]; uint32_t n;
+	bool unsafe;
+	bool set_instructions, set_memory;  /* else nxl_default_limits' */
+	int64_t instructions;               /* --max-instructions N */
+	long long memory;                   /* --max-memory BYTES */
+} nxc_lua_args;
+struct nxl_state;
+struct nxw_session;
+/* If argv[i] is --load, --unsafe, --max-instructions or --max-memory:
+ * slots used, 0 if none of them, -1 on error (printed). */
+int nxc_lua_opt(int argc, char **argv, int i, nxc_lua_args *a);
+/* With --load files: a Lua state on s (may be NULL) with the files run, in
+ * *out (NULL when there is nothing to load). -1 after printing the error
+ * (prefixed "nex CMD: ", or "nex: " if cmd is NULL). Close it with nxc_lua_close after the session. */
+int nxc_lua_load(const char *cmd, const nxc_lua_args *a, struct nxw_session *s,
+		 struct nxl_state **out);
+void nxc_lua_close(struct nxl_state *st);
+/* The limits the options give (nxl_default_limits otherwise). */
+struct nxl_limits nxc_lua_limits(const nxc_lua_args *a);
 
 /* pipeline_run.c: the compiler half of `nex run`. */
 typedef struct nxc_pipeline_args {
@@ -88,6 +110,7 @@ typedef struct nxc_pipeline_args {
 	const nxc_shapes *shapes;
 	const char *notes[NXC_MAX_SETS]; uint32_t n_notes; /* --note VALUE=TEXT */
 	int32_t pin;                /* --pin K: the baseline step, or -1 */
+	nxc_lua_args lua;           /* --load FILE.lua, --unsafe */
 } nxc_pipeline_args;
 /* Records in s->src what the command line opened (model, shapes, target
  * spec and --set edits), so a session file can open it again. */

@@ -3,11 +3,14 @@
 #include <string.h>
 
 #include "cli.h"
+#include "nxl.h"
 #include "nxw.h"
 
 static const char help[] =
 	"usage: nex bisect MODEL --check CHECK [--pipeline P] [--assume-monotone]\n"
-	"                  [--shape NAME=d,..]... [--target T] [--set FIELD=VALUE]...\n\n"
+	"                  [--shape NAME=d,..]... [--target T] [--set FIELD=VALUE]...\n"
+	"                  [--save-session S] [--load F.lua]... [--unsafe]\n"
+	"                  [--max-instructions N] [--max-memory BYTES]\n\n"
 	"Applies the pipeline (default: `default`) and finds the first step whose\n"
 	"snapshot fails CHECK, then the first single rewrite of that pass that\n"
 	"fails it: a binary search over the rewrite budget proposes a candidate,\n"
@@ -27,6 +30,8 @@ static const char help[] =
 	"                       preset or a .json file; --set F=V overrides a field)\n"
 	"  --save-session S     save the session stopped at the breaking rewrite,\n"
 	"                       with the result as a note on its op (`nex replay S`)\n"
+	"  --load F.lua         run F.lua first: the passes it defines can be in P\n"
+	"                       (sandboxed unless --unsafe; limits as in nex script)\n"
 	"Prints what it found; exit 0 whether or not something breaks the check.\n";
 
 struct bisect_args {
@@ -35,6 +40,7 @@ struct bisect_args {
 	const char **sets;
 	uint32_t *n_sets;
 	const char **pipeline, **check, **save;
+	nxc_lua_args *lua;
 };
 
 /* The session at the breaking rewrite: the history up to the step before
@@ -69,6 +75,8 @@ static int bisect_opt(void *p, int argc, char **argv, int i)
 		used = nxc_opt(argc, argv, i, "--save-session", b->save);
 	if (used == 0 && !strcmp(argv[i], "--assume-monotone"))
 		used = 1, b->monotone = true;
+	if (used == 0)
+		used = nxc_lua_opt(argc, argv, i, b->lua);
 	return used;
 }
 
@@ -119,7 +127,8 @@ int nxc_bisect(int argc, char **argv)
 	const char *sets[NXC_MAX_SETS];
 	uint32_t n_sets = 0;
 	int rc = NXC_USER;
-	struct bisect_args ba = {false, &target, sets, &n_sets, &pipeline, &check_text, &save};
+	nxc_lua_args lua = {.n = 0};
+	struct bisect_args ba = {false, &target, sets, &n_sets, &pipeline, &check_text, &save, &lua};
 	if (nxc_scan(argc, argv, &shapes, bisect_opt, &ba, &path, 1, "one MODEL only", help) < 0)
 		goto out;
 	if (!path || !check_text) {
@@ -142,8 +151,12 @@ int nxc_bisect(int argc, char **argv)
 	nxw_session *s = nxw_session_new(g);
 	if (target || n_sets)
 		nxw_set_target(s, &t);
+	nxl_state *lst = NULL;
 	nxw_bisect_result r;
-	if (nxw_set_pipeline(s, pipeline, &err) != 0 || nxw_bisect(s, &c, ba.monotone, &r, &err) != 0) {
+	if (nxc_lua_load("bisect", &lua, s, &lst) != 0) {
+		/* the error is printed */
+	} else if (nxw_set_pipeline(s, pipeline, &err) != 0 ||
+		   nxw_bisect(s, &c, ba.monotone, &r, &err) != 0) {
 		fprintf(stderr, "nex bisect: %s\n", err.msg);
 	} else if (!r.found) {
 		printf("every step of %u passes %s\n", s->n_steps, check_text);
@@ -183,6 +196,7 @@ int nxc_bisect(int argc, char **argv)
 		}
 	}
 	nxw_session_free(s);
+	nxc_lua_close(lst);
 out:
 	nxc_shapes_free(&shapes);
 	return rc;

@@ -10,8 +10,9 @@ static const char help[] =
 	"usage: nex opt MODEL [--pipeline P] [--until N] [--into] [-o OUT]\n"
 	"               [--print-after PASS|all] [--print-after-change] [--stats]\n"
 	"               [--numeric] [--report R.json] [--save-session S.nex.json]\n"
-	"               [--shape NAME=d,..]...\n"
-	"               [--target T] [--set FIELD=VALUE]...\n\n"
+	"               [--shape NAME=d,..]... [--target T] [--set FIELD=VALUE]...\n"
+	"               [--load F.lua]... [--unsafe] [--max-instructions N]\n"
+	"               [--max-memory BYTES]\n\n"
 	"Applies the pipeline P (default: `default`; see `nex passes`) to MODEL and\n"
 	"prints the result as .nex text (or saves it to OUT, by extension).\n"
 	"  --until N             stop after step N (step 0 = the model)\n"
@@ -30,6 +31,10 @@ static const char help[] =
 	"                        and --stats shows peak memory and cycles per step\n"
 	"  --set F=V             override one target field (sram=1MiB, ...; implies\n"
 	"                        --target m1 when no --target is given)\n"
+	"  --load F.lua          run F.lua first: the passes it defines (nex.pass) can\n"
+	"                        be named in P (docs/lua-api.md); sandboxed unless\n"
+	"                        --unsafe; --max-instructions and --max-memory set its\n"
+	"                        limits (defaults 1e9 and 512MiB)\n"
 	"Target-aware passes (partition, layout-ne, tile, plan-memory) use m1 when\n"
 	"no target is given, and say so in a remark.\n"
 	"The verifier runs after every step; a failure stops at that step.\n";
@@ -80,6 +85,8 @@ int nxc_pipeline_opt(int argc, char **argv, int i, nxc_pipeline_args *a)
 		return used;
 	}
 	if ((used = nxc_target_opt(argc, argv, i, &a->target, a->sets, &a->n_sets)) != 0)
+		return used;
+	if ((used = nxc_lua_opt(argc, argv, i, &a->lua)) != 0)
 		return used;
 	if (!strcmp(argv[i], "--into"))
 		return a->into = true, 1;

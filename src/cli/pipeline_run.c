@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "nxl.h"
 #include "nxw.h"
 
 static bool wants_print(const nxc_pipeline_args *a, const nxw_step *st, const nxw_step *prev)
@@ -143,6 +144,11 @@ int nxc_run_pipeline(nx_graph *g, const nxc_pipeline_args *a, nx_graph **out)
 	int rc = NXC_OK;
 	char cmd[32]; /* "nex opt", "nex run": who is speaking in messages */
 	snprintf(cmd, sizeof cmd, "nex%s%s", a->cmd ? " " : "", a->cmd ? a->cmd : "");
+	nxl_state *lua = NULL;
+	if (nxc_lua_load(NULL, &a->lua, s, &lua) != 0) {
+		rc = NXC_USER;
+		goto done;
+	}
 	s->numeric_each = a->numeric;
 	if (a->target || a->n_sets) {
 		if (nxc_target_args(a->cmd, a->target, a->sets, a->n_sets, &t)) {
@@ -161,7 +167,8 @@ int nxc_run_pipeline(nx_graph *g, const nxc_pipeline_args *a, nx_graph **out)
 		rc = NXC_USER;
 		goto done;
 	}
-	if (a->print_after && strcmp(a->print_after, "all") && !nxp_find(a->print_after)) {
+	if (a->print_after && strcmp(a->print_after, "all") &&
+	    !nxp_catalog_find(s->catalog, a->print_after)) {
 		fprintf(stderr, "%s: --print-after: no pass named '%s'\n", cmd, a->print_after);
 		rc = NXC_USER;
 		goto done;
@@ -204,5 +211,6 @@ int nxc_run_pipeline(nx_graph *g, const nxc_pipeline_args *a, nx_graph **out)
 		*out = nx_graph_clone(nxw_cur(s)->snap);
 done:
 	nxw_session_free(s);
+	nxc_lua_close(lua);
 	return rc;
 }

@@ -45,6 +45,12 @@ typedef struct nxp_pass {
 	const char *invalidates;    /* what it changes, for docs and caches */
 	/* 0 ok, -1 error (message in ctx->err). Stopping on the budget is ok. */
 	int (*run)(nx_graph *g, nxp_ctx *ctx);
+	/* Script-defined passes (src/lua) only, NULL for built-ins: the file it
+	 * came from and its whole source text (so a session can save it), and
+	 * the defining layer's own data for the trampoline in run. */
+	const char *file;
+	const char *source;
+	void *user;
 } nxp_pass;
 
 typedef struct nxp_stat {
@@ -70,6 +76,9 @@ struct nxp_ctx {
 	/* origins removed without an heir (nxp_drop_origin); freed by nxp_ctx_free */
 	nxp_drop *drops; uint32_t n_drops, cap_drops;
 	double seconds;           /* filled by nxp_run */
+	/* Set by a pass that was stopped from outside (a script broke a sandbox
+	 * limit): the session must not keep the step, not even as a failure. */
+	bool discard;
 	nx_err err;
 };
 
@@ -88,6 +97,7 @@ bool nxp_rewrite(nxp_ctx *ctx, uint32_t root_op);
 void nxp_stat_add(nxp_ctx *ctx, const char *name, int64_t n);
 /* Records every origin name of op (erased, or about to be) as dropped for
  * the reason why (a static string). */
+/* ctx NULL (an edit outside any pass): nothing is recorded. */
 void nxp_drop_origin(nxp_ctx *ctx, const nx_graph *g, uint32_t op, const char *why);
 /* One line naming ops, e.g. "folded %bn3 into %c3". */
 void nxp_remark(nxp_ctx *ctx, const char *fmt, ...) NX_PRINTF(2, 3);
@@ -182,6 +192,23 @@ typedef struct nxp_pipeline {
 /* "default", or "a,b{k=v,k2=v2},c" (a leading - disables an entry): -1 +
  * err naming an unknown pass or option. */
 int nxp_pipeline_parse(nxp_pipeline *pl, const char *text, nx_err *err);
+
+/* ---- catalog.c: passes beyond the built-in table (Lua passes) ------------ */
+/* The built-in table is static and read-only; passes defined at run time
+ * live in a catalog owned by whoever defined them (a Lua state), handed to
+ * pipeline parsing and to the session. Entries are borrowed: they must
+ * outlive every pipeline parsed with the catalog. */
+typedef struct nxp_catalog {
+	const nxp_pass **extra; uint32_t n, cap;
+} nxp_catalog;
+/* Built-ins first, then c's passes (c may be NULL); NULL if unknown. */
+const nxp_pass *nxp_catalog_find(const nxp_catalog *c, const char *name);
+/* -1 + err if the name is taken (built-ins cannot be redefined). */
+int nxp_catalog_add(nxp_catalog *c, const nxp_pass *p, nx_err *err);
+void nxp_catalog_free(nxp_catalog *c);  /* the array, not the passes */
+/* nxp_pipeline_parse that also knows c's passes. */
+int nxp_pipeline_parse_in(nxp_pipeline *pl, const char *text, const nxp_catalog *c,
+			  nx_err *err);
 /* "a,b{k=v},c" (disabled entries prefixed with '-'); caller frees. */
 char *nxp_pipeline_str(const nxp_pipeline *pl);
 void nxp_pipeline_free(nxp_pipeline *pl);

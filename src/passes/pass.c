@@ -165,6 +165,8 @@ void nxp_stat_add(nxp_ctx *ctx, const char *name, int64_t n)
 
 void nxp_drop_origin(nxp_ctx *ctx, const nx_graph *g, uint32_t op, const char *why)
 {
+	if (!ctx) /* an edit outside any pass (a Lua script on a clone): no step to tell */
+		return;
 	const nx_op *p = &g->ops[op];
 	nx_grow((void **)&ctx->drops, &ctx->cap_drops, ctx->n_drops + p->n_origin,
 		sizeof *ctx->drops);

@@ -1,6 +1,6 @@
 /* registry.c — the pass catalogue (one descriptor per file, listed here) and
  * pipelines: parsing "a,b{k=v},-c" into invocations and printing them back.
- * Lua passes will join the same table through a trampoline. */
+ * Lua passes join through a catalog (catalog.c) and a trampoline. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +53,8 @@ void nxp_pipeline_free(nxp_pipeline *pl)
 	memset(pl, 0, sizeof *pl);
 }
 
-static int add(nxp_pipeline *pl, const char *s, size_t len, nx_err *err)
+static int add(nxp_pipeline *pl, const char *s, size_t len, const nxp_catalog *cat,
+	       nx_err *err)
 {
 	while (len && isspace((unsigned char)*s))
 		s++, len--;
@@ -75,12 +76,15 @@ static int add(nxp_pipeline *pl, const char *s, size_t len, nx_err *err)
 	}
 	memcpy(name, s, nl);
 	name[nl] = 0;
-	const nxp_pass *p = nxp_find(name);
+	const nxp_pass *p = nxp_catalog_find(cat, name);
 	if (!p) {
 		char known[1024] = "";
 		for (int i = 0; nxp_passes[i]; i++)
 			snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s",
 				 i ? ", " : "", nxp_passes[i]->name);
+		for (uint32_t i = 0; cat && i < cat->n; i++)
+			snprintf(known + strlen(known), sizeof known - strlen(known), ", %s",
+				 cat->extra[i]->name);
 		nx_err_set(err, "pipeline: unknown pass '%s' (passes: %s)", name, known);
 		return -1;
 	}
@@ -112,6 +116,12 @@ static int add(nxp_pipeline *pl, const char *s, size_t len, nx_err *err)
 
 int nxp_pipeline_parse(nxp_pipeline *pl, const char *text, nx_err *err)
 {
+	return nxp_pipeline_parse_in(pl, text, NULL, err);
+}
+
+int nxp_pipeline_parse_in(nxp_pipeline *pl, const char *text, const nxp_catalog *cat,
+			  nx_err *err)
+{
 	if (!strcmp(text, "default"))
 		text = nxp_default_pipeline;
 	const char *start = text;
@@ -122,7 +132,7 @@ int nxp_pipeline_parse(nxp_pipeline *pl, const char *text, nx_err *err)
 		else if (*p == '}')
 			depth--;
 		if ((*p == ',' && depth == 0) || *p == 0) {
-			if (add(pl, start, (size_t)(p - start), err) != 0)
+			if (add(pl, start, (size_t)(p - start), cat, err) != 0)
 				return -1;
 			if (!*p)
 				break;

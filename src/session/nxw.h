@@ -59,6 +59,8 @@ typedef struct nxw_step {
 	nxw_metrics m;
 	nxw_numcheck num;
 	char *text;              /* cached printed IR, or NULL (owned) */
+	bool discard;            /* the pass asked for the step to be dropped
+				  * (nxp_ctx.discard): never placed in the history */
 } nxw_step;
 
 /* What a session was opened from (source.c): enough to open it again. */
@@ -102,6 +104,9 @@ typedef struct nxw_session {
 	char *view_json;         /* the TUI's view state, a JSON object, or NULL (owned) */
 	char *path;              /* the session file it was saved to / loaded from, or NULL */
 	nxw_journal *journal;    /* append-only journal of the session's states, or NULL */
+	/* passes beyond the built-ins (Lua) that pipelines may name; borrowed,
+	 * NULL = built-ins only. Set it before nxw_set_pipeline. */
+	const nxp_catalog *catalog;
 } nxw_session;
 
 /* Takes ownership of g (the model, types inferred). Caller frees with
@@ -117,7 +122,9 @@ int32_t nxw_next_inv(const nxw_session *s);
 /* Applies the next enabled invocation to the cursor step (completing it
  * first if it is a partial step). Returns 1 if a step was made, 0 at the end
  * of the pipeline, -1 on a pass or verifier failure (the failed step is kept
- * in the history with ok = false and its error, so it can be inspected). */
+ * in the history with ok = false and its error, so it can be inspected,
+ * unless the pass set ctx->discard: then the history is left exactly as it
+ * was and err says why). The same holds for nxw_step_into. */
 int nxw_apply(nxw_session *s, nx_err *err);
 /* Applies everything left (or up to `until` steps in the history if >= 0). */
 int nxw_apply_all(nxw_session *s, int32_t until, nx_err *err);

@@ -108,7 +108,7 @@ void nxw_session_free(nxw_session *s)
 int nxw_set_pipeline(nxw_session *s, const char *text, nx_err *err)
 {
 	nxp_pipeline pl = {0};
-	if (nxp_pipeline_parse(&pl, text, err) != 0) {
+	if (nxp_pipeline_parse_in(&pl, text, s->catalog, err) != 0) {
 		nxp_pipeline_free(&pl);
 		return -1;
 	}
@@ -158,6 +158,7 @@ int nxw_run_inv(nxw_session *s, uint32_t prev, int32_t inv, int64_t budget, nxw_
 	memcpy(st->stats, ctx.stats, sizeof st->stats);
 	st->n_stats = ctx.n_stats;
 	st->last_op = ctx.last_op;
+	st->discard = ctx.discard;
 	st->ok = rc == 0;
 	char buf[sizeof ctx.err.msg + 256];
 	if (!st->ok) {
@@ -180,6 +181,17 @@ int nxw_run_inv(nxw_session *s, uint32_t prev, int32_t inv, int64_t budget, nxw_
 	nxp_ctx_free(&ctx);
 	metrics(s, st);
 	return st->ok ? 0 : -1;
+}
+
+/* A step whose pass asked to be discarded leaves the history untouched:
+ * true (and err) if st was such a step, which is then freed. */
+static bool dropped(nxw_step *st, nx_err *err)
+{
+	if (!st->discard)
+		return false;
+	nx_err_set(err, "%s", st->error ? st->error : "the pass was stopped");
+	nxw_step_free(st);
+	return true;
 }
 
 /* Puts a freshly run step at index k (replacing what is there and dropping
@@ -270,6 +282,8 @@ int nxw_apply(nxw_session *s, nx_err *err)
 	if (partial(cur)) { /* the rest of a stepped pass, as one more step */
 		uint32_t k = s->cursor;
 		int rc = nxw_run_inv(s, cur->base, cur->inv, -1, &st);
+		if (dropped(&st, err))
+			return -1;
 		after_step(s, k, &st);
 		place(s, k + 1, &st);
 		return finish(s, rc, err);
@@ -279,6 +293,8 @@ int nxw_apply(nxw_session *s, nx_err *err)
 		return 0;
 	uint32_t k = s->cursor + 1;
 	int rc = nxw_run_inv(s, s->cursor, inv, -1, &st);
+	if (dropped(&st, err))
+		return -1;
 	place(s, k, &st);
 	return finish(s, rc, err);
 }
@@ -327,6 +343,8 @@ int nxw_step_into_until(nxw_session *s, int32_t until, nx_err *err)
 			uint32_t k = s->cursor;
 			int64_t done = cur->before + cur->rewrites;
 			int rc = nxw_run_inv(s, cur->base, cur->inv, done + 1, &st);
+			if (dropped(&st, err))
+				return -1;
 			if (rc != 0 || st.rewrites > done) {
 				after_step(s, k, &st);
 				place(s, k + 1, &st);
@@ -343,6 +361,8 @@ int nxw_step_into_until(nxw_session *s, int32_t until, nx_err *err)
 			return made;
 		uint32_t k = s->cursor + 1;
 		int rc = nxw_run_inv(s, s->cursor, inv, 1, &st);
+		if (dropped(&st, err))
+			return -1;
 		bool any = st.rewrites > 0;
 		place(s, k, &st);
 		if (rc != 0 || any)
@@ -409,7 +429,7 @@ int nxw_insert(nxw_session *s, uint32_t at, const char *pass_with_opts, nx_err *
 	if (check_index(s, at, true, err))
 		return -1;
 	nxp_pipeline one = {0};
-	if (nxp_pipeline_parse(&one, pass_with_opts, err) != 0 || one.n != 1) {
+	if (nxp_pipeline_parse_in(&one, pass_with_opts, s->catalog, err) != 0 || one.n != 1) {
 		if (one.n > 1)
 			nx_err_set(err, "insert one pass at a time");
 		nxp_pipeline_free(&one);

@@ -1,0 +1,106 @@
+/* lua_load.c — --load FILE.lua, --unsafe and the limits for the commands
+ * that take a pipeline (opt, run, bisect, passes) and for script: a Lua
+ * state whose scripts define passes into the session's catalogue. The state must be closed after the
+ * session (nxc_lua_close after nxw_session_free). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "nxl.h"
+
+/* "512M", "64K", "1G" or plain bytes; -1 on garbage. */
+static long long size_arg(const char *s)
+{
+	char *end;
+	double x = strtod(s, &end);
+	if (end == s || x < 0)
+		return -1;
+	if (*end == 'K' || *end == 'k')
+		x *= 1024, end++;
+	else if (*end == 'M' || *end == 'm')
+		x *= 1024 * 1024, end++;
+	else if (*end == 'G' || *end == 'g')
+		x *= 1024.0 * 1024 * 1024, end++;
+	if (!strcmp(end, "iB") || !strcmp(end, "B"))
+		end += strlen(end);
+	return *end ? -1 : (long long)x;
+}
+
+int nxc_lua_opt(int argc, char **argv, int i, nxc_lua_args *a)
+{
+	const char *v;
+	int used = nxc_opt(argc, argv, i, "--max-instructions", &v);
+	if (used > 0) {
+		char *end;
+		double x = strtod(v, &end);
+		if (end == v || *end || x < 0) {
+			fprintf(stderr, "nex %s: --max-instructions wants a count (1e9)\n", argv[0]);
+			return -1;
+		}
+		a->instructions = (int64_t)x;
+		a->set_instructions = true;
+	}
+	if (used)
+		return used;
+	if ((used = nxc_opt(argc, argv, i, "--max-memory", &v)) > 0) {
+		if ((a->memory = size_arg(v)) < 0) {
+			fprintf(stderr, "nex %s: --max-memory wants bytes (64M, 1G)\n", argv[0]);
+			return -1;
+		}
+		a->set_memory = true;
+	}
+	if (used)
+		return used;
+	used = nxc_opt(argc, argv, i, "--load", &v);
+	if (used > 0) {
+		if (a->n >= sizeof a->load / sizeof a->load[0]) {
+			fprintf(stderr, "nex %s: more than 16 --load options\n", argv[0]);
+			return -1;
+		}
+		a->load[a->n++] = v;
+	}
+	if (used)
+		return used;
+	if (!strcmp(argv[i], "--unsafe"))
+		return a->unsafe = true, 1;
+	return 0;
+}
+
+nxl_limits nxc_lua_limits(const nxc_lua_args *a)
+{
+	nxl_limits lim = nxl_default_limits;
+	lim.unsafe = a->unsafe;
+	if (a->set_instructions)
+		lim.instructions = a->instructions;
+	if (a->set_memory)
+		lim.memory = (size_t)a->memory;
+	return lim;
+}
+
+int nxc_lua_load(const char *cmd, const nxc_lua_args *a, nxw_session *s, nxl_state **out)
+{
+	*out = NULL;
+	if (!a->n)
+		return 0;
+	nxl_limits lim = nxc_lua_limits(a);
+	nx_err err;
+	nxl_state *st = nxl_open(s, &lim, &err);
+	if (!st) {
+		fprintf(stderr, "nex%s%s: %s\n", cmd ? " " : "", cmd ? cmd : "", err.msg);
+		return -1;
+	}
+	for (uint32_t i = 0; i < a->n; i++)
+		if (nxl_run_file(st, a->load[i], 0, NULL, NULL, NULL, &err) != 0) {
+			fprintf(stderr, "nex%s%s: --load %s: %s\n", cmd ? " " : "", cmd ? cmd : "",
+				a->load[i], err.msg);
+			nxl_close(st);
+			return -1;
+		}
+	*out = st;
+	return 0;
+}
+
+void nxc_lua_close(nxl_state *st)
+{
+	nxl_close(st);
+}
