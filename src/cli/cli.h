@@ -85,6 +85,10 @@ int nxc_lua_opt(int argc, char **argv, int i, nxc_lua_args *a);
 int nxc_lua_load(const char *cmd, const nxc_lua_args *a, struct nxw_session *s,
 		 struct nxl_state **out);
 void nxc_lua_close(struct nxl_state *st);
+/* The Lua passes a session file carries (lua_passes), run sandboxed into a
+ * state whose catalogue nxw_load then takes (*out NULL when there are none).
+ * -1 after printing the error. Close it after the session. */
+int nxc_lua_for_session(const char *cmd, const char *path, struct nxl_state **out);
 /* The limits the options give (nxl_default_limits otherwise). */
 struct nxl_limits nxc_lua_limits(const nxc_lua_args *a);
 

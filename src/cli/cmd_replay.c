@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "nxl.h"
 #include "nxw.h"
 
 static const char help[] =
@@ -61,9 +62,14 @@ int nxc_replay(int argc, char **argv)
 			"(a crash?): `nex replay %s --recover` replays them\n", path, path);
 	nx_err err;
 	nxw_load_report rep;
+	nxl_state *lua = NULL;
+	if (nxc_lua_for_session("replay", path, &lua))
+		goto out;
+	r.o.catalog = lua ? nxl_catalog(lua) : NULL;
 	nxw_session *s = nxw_load(path, &r.o, &rep, &err);
 	if (!s) {
 		fprintf(stderr, "nex replay: %s\n", err.msg);
+		nxc_lua_close(lua);
 		goto out;
 	}
 	if (rep.warning[0])
@@ -82,6 +88,7 @@ int nxc_replay(int argc, char **argv)
 	rc = rep.n ? NXC_USER : NXC_OK;
 	free(rep.m);
 	nxw_session_free(s);
+	nxc_lua_close(lua);
 out:
 	nxc_shapes_free(&shapes);
 	return rc;

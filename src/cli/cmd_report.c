@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "nxl.h"
 #include "nxw.h"
 
 static const char help[] =
@@ -51,6 +52,7 @@ int nxc_report(int argc, char **argv)
 	const char *path = NULL;
 	int rc = NXC_USER;
 	nxw_session *s = NULL;
+	nxl_state *lua = NULL;
 	nx_err err;
 	if (nxc_scan(argc, argv, &shapes, report_opt, &r, &path, 1, "one SESSION or MODEL only",
 		     help) < 0)
@@ -72,7 +74,10 @@ int nxc_report(int argc, char **argv)
 			goto out;
 		}
 		nxw_load_report rep;
-		s = nxw_load(path, NULL, &rep, &err);
+		if (nxc_lua_for_session("report", path, &lua))
+			goto out;
+		nxw_load_opts lo = {.catalog = lua ? nxl_catalog(lua) : NULL};
+		s = nxw_load(path, &lo, &rep, &err);
 		if (s && rep.n)
 			fprintf(stderr, "nex report: warning: %u steps differ from the saved session "
 				"(`nex replay %s` names them)\n", rep.n, path);
@@ -104,6 +109,7 @@ int nxc_report(int argc, char **argv)
 	free(doc);
 out:
 	nxw_session_free(s);
+	nxc_lua_close(lua);
 	nxc_shapes_free(&shapes);
 	return rc;
 }

@@ -104,3 +104,39 @@ void nxc_lua_close(nxl_state *st)
 {
 	nxl_close(st);
 }
+
+int nxc_lua_for_session(const char *cmd, const char *path, nxl_state **out)
+{
+	*out = NULL;
+	nx_err err;
+	size_t len;
+	char *text = nx_read_file(path, &len, &err);
+	if (!text)
+		return 0; /* nxw_load reports it */
+	nxw_lua_source *src;
+	uint32_t n;
+	nxw_file_lua_passes(text, len, &src, &n);
+	free(text);
+	if (!n)
+		return 0;
+	/* The sources run sandboxed, as any script: a session file from a
+	 * colleague is input, not trusted code. */
+	nxl_state *st = nxl_open(NULL, &nxl_default_limits, &err);
+	int rc = st ? 0 : -1;
+	for (uint32_t i = 0; st && i < n && !rc; i++) {
+		char name[512];
+		snprintf(name, sizeof name, "%s", *src[i].file ? src[i].file : src[i].name);
+		if (nxl_run_string(st, src[i].source, name, NULL, NULL, &err)) {
+			nx_err_prefix(&err, "%s: lua_passes[%u] (%s): ", path, i, src[i].name);
+			rc = -1;
+		}
+	}
+	nxw_lua_sources_free(src, n);
+	if (rc) {
+		fprintf(stderr, "nex %s: %s\n", cmd, err.msg);
+		nxl_close(st);
+		return -1;
+	}
+	*out = st;
+	return 0;
+}

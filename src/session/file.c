@@ -241,6 +241,22 @@ static char *session_json_at(nxw_session *s, bool with_hashes, const char *sessi
 	char *pl = nxp_pipeline_str(&s->pl);
 	must(cJSON_AddStringToObject(root, "pipeline", pl));
 	free(pl);
+	/* Passes defined at run time (Lua) travel with their source, so that a
+	 * colleague without the file can replay the session. */
+	cJSON *lua = must(cJSON_AddArrayToObject(root, "lua_passes"));
+	for (uint32_t i = 0; i < s->pl.n; i++) {
+		const nxp_pass *p = s->pl.inv[i].pass;
+		bool seen = false;
+		for (uint32_t j = 0; j < i; j++)
+			seen |= s->pl.inv[j].pass == p;
+		if (seen || !p->source)
+			continue;
+		cJSON *o = must(cJSON_CreateObject());
+		must(cJSON_AddStringToObject(o, "name", p->name));
+		must(cJSON_AddStringToObject(o, "file", p->file ? p->file : ""));
+		must(cJSON_AddStringToObject(o, "source", p->source));
+		cJSON_AddItemToArray(lua, o);
+	}
 	must(cJSON_AddNumberToObject(root, "seed", (double)s->seed));
 	cJSON_AddItemToObject(root, "verify_each", must(cJSON_CreateBool(s->verify_each)));
 	uint32_t n;
@@ -653,6 +669,7 @@ nxw_session *nxw_load_mem(const char *path, const char *text, size_t len,
 	}
 	s = nxw_session_new(g);
 	s->src = src;
+	s->catalog = o ? o->catalog : NULL;
 	memset(&src, 0, sizeof src);
 	if (has_target) {
 		s->own_target = t;
@@ -713,6 +730,36 @@ fail:
 	nxw_session_free(s);
 	cJSON_Delete(root);
 	return NULL;
+}
+
+int nxw_file_lua_passes(const char *text, size_t len, nxw_lua_source **out, uint32_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	cJSON *root = cJSON_ParseWithLength(text, len);
+	cJSON *arr = root ? cJSON_GetObjectItemCaseSensitive(root, "lua_passes") : NULL, *it;
+	cJSON_ArrayForEach(it, arr) {
+		cJSON *nm = cJSON_GetObjectItemCaseSensitive(it, "name");
+		cJSON *fl = cJSON_GetObjectItemCaseSensitive(it, "file");
+		cJSON *src = cJSON_GetObjectItemCaseSensitive(it, "source");
+		if (!cJSON_IsString(nm) || !cJSON_IsString(src))
+			continue;
+		*out = nx_xrealloc(*out, (*n + 1) * sizeof **out);
+		(*out)[(*n)++] = (nxw_lua_source){nx_xstrdup(nm->valuestring),
+			nx_xstrdup(cJSON_IsString(fl) ? fl->valuestring : ""), nx_xstrdup(src->valuestring)};
+	}
+	cJSON_Delete(root);
+	return 0;
+}
+
+void nxw_lua_sources_free(nxw_lua_source *l, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		free(l[i].name);
+		free(l[i].file);
+		free(l[i].source);
+	}
+	free(l);
 }
 
 nxw_session *nxw_load(const char *path, const nxw_load_opts *o, nxw_load_report *rep,

@@ -228,7 +228,19 @@ typedef struct nxw_load_opts {
 	const char *model;       /* use this model file instead of the saved path */
 	bool from_journal;       /* open the journal's last state instead */
 	bool keep_going;         /* replay every step even after a hash differs */
+	/* passes beyond the built-ins the pipeline may name (Lua passes, made
+	 * from the file's lua_passes by a face that embeds Lua); borrowed */
+	const nxp_catalog *catalog;
 } nxw_load_opts;
+/* A Lua pass a session file carries (its name, the file it came from and
+ * its source text). */
+typedef struct nxw_lua_source {
+	char *name, *file, *source;
+} nxw_lua_source;
+/* The lua_passes of a session file's text; free with nxw_lua_sources_free.
+ * A text that does not parse gives none (nxw_load says why). */
+int nxw_file_lua_passes(const char *text, size_t len, nxw_lua_source **out, uint32_t *n);
+void nxw_lua_sources_free(nxw_lua_source *l, uint32_t n);
 /* One replayed step whose IR differs from the saved hash. */
 typedef struct nxw_mismatch {
 	uint32_t step;
