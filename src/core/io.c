@@ -50,18 +50,24 @@ static char *dir_of(const char *path)
 
 nx_graph *nx_load(const char *path, nx_err *err)
 {
+	return nx_load_with(path, NULL, err);
+}
+
+nx_graph *nx_load_with(const char *path, const nx_onnx_opts *o, nx_err *err)
+{
 	int fmt = format_of(path, err);
 	if (fmt < 0)
 		return NULL;
 	if (fmt == FMT_ONNX)
-		return nx_onnx_import(path, NULL, err);
+		return nx_onnx_import(path, o, err);
 	size_t len;
 	char *text = nx_read_file(path, &len, err);
 	if (!text)
 		return NULL;
 	char *dir = dir_of(path);
-	nx_graph *g = fmt == FMT_NEX ? nx_parse(text, len, path, dir, err)
-				     : nx_json_parse(text, len, path, dir, err);
+	nx_fileroot root = {dir, o && o->allow_outside};
+	nx_graph *g = fmt == FMT_NEX ? nx_parse_in(text, len, path, &root, err)
+				     : nx_json_parse_in(text, len, path, &root, err);
 	free(dir);
 	free(text);
 	return g;

@@ -58,6 +58,24 @@ char *nx_read_file(const char *path, size_t *len, nx_err *err);
 /* Write atomically: temp file in the same directory, fsync, rename. A file
  * on disk is never left half-written. */
 int nx_write_file_atomic(const char *path, const void *data, size_t len, nx_err *err);
+
+/* ---- confine.c: files a model names (weights files, ONNX external data) -- */
+/* Where a model's file references resolve: dir (NULL = the current
+ * directory); only regular files inside it unless allow_outside. */
+typedef struct nx_fileroot {
+	const char *dir;
+	bool allow_outside;  /* --allow-outside: any regular file */
+} nx_fileroot;
+/* Opens the regular file name refers to under root (root NULL = cwd,
+ * confined); *size = its length. what names the value in messages ("" if
+ * the caller's message names it already). An fd
+ * the caller closes, or -1 + err naming what, name and the real path. */
+int nx_open_ref(const nx_fileroot *root, const char *name, const char *what, uint64_t *size,
+		nx_err *err);
+/* n bytes at offset of that file, its length checked before allocating.
+ * Caller frees; NULL + err. */
+void *nx_read_ref(const nx_fileroot *root, const char *name, uint64_t offset, size_t n,
+		  const char *what, nx_err *err);
 /* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid:
  * overlong forms, surrogates and code points past U+10FFFF included. */
 size_t nx_utf8_len(const unsigned char *s, size_t n);
@@ -164,9 +182,10 @@ typedef struct nx_blob {
 nx_blob *nx_blob_new_data(const nx_type *t, void *data); /* takes data (malloc'd) */
 nx_blob *nx_blob_new_copy(const nx_type *t, const void *data);
 nx_blob *nx_blob_new_fill(const nx_type *t, int fill, uint64_t seed);
-/* Reads nbytes of t from dir/path at offset; keeps path for printing back. */
-nx_blob *nx_blob_new_file(const nx_type *t, const char *dir, const char *path,
-			  uint64_t offset, nx_err *err);
+/* Reads nbytes of t from path (under root, see confine.c) at offset; keeps
+ * path for printing back. what names the constant in messages. */
+nx_blob *nx_blob_new_file(const nx_type *t, const nx_fileroot *root, const char *path,
+			  uint64_t offset, const char *what, nx_err *err);
 /* base (f32) with element i multiplied by its channel's scale, computed when
  * first read: folding a batch norm into a 100k-op model's weights costs the
  * scales, not the weights. Takes a new reference to base; copies scale. */
@@ -556,6 +575,9 @@ char *nx_print_op(const nx_graph *g, uint32_t o);
  * Caller frees the graph. */
 nx_graph *nx_parse(const char *text, size_t len, const char *file, const char *dir,
 		   nx_err *err);
+/* The same with file(...) confined to root (see confine.c). */
+nx_graph *nx_parse_in(const char *text, size_t len, const char *file, const nx_fileroot *root,
+		      nx_err *err);
 
 /* ---- json.c: the JSON form (docs/ir-json.md) ----------------------------- */
 /* As nx_parse: file names the source in messages, dir resolves "file"
@@ -563,12 +585,18 @@ nx_graph *nx_parse(const char *text, size_t len, const char *file, const char *d
  * inferred and must match the declared ones. Caller frees the graph. */
 nx_graph *nx_json_parse(const char *text, size_t len, const char *file, const char *dir,
 			nx_err *err);
+nx_graph *nx_json_parse_in(const char *text, size_t len, const char *file,
+			   const nx_fileroot *where, nx_err *err);
 /* Caller frees. Blob data as in nx_print_opts (o NULL = nx_print_defaults);
  * NULL if store_blob fails. */
 char *nx_json_print(const nx_graph *g, const nx_print_opts *o);
 
 /* ---- io.c: load and save by file extension (.nex, .json, .onnx) ---------- */
 nx_graph *nx_load(const char *path, nx_err *err);
+struct nx_onnx_opts;
+/* The same with options: o->allow_outside for every format, the rest for
+ * ONNX (o NULL = defaults). */
+nx_graph *nx_load_with(const char *path, const struct nx_onnx_opts *o, nx_err *err);
 /* Writes path atomically; for .nex and .json, the bytes of data blobs of
  * more than 16 elements and of blobs read from files go first to path.bin
  * (64-byte aligned, named by its base name). */
@@ -786,6 +814,9 @@ typedef struct nx_onnx_opts {
 	/* Non-fatal notes (opaque ops, ...): called once each; NULL = stderr. */
 	void (*warn)(void *ctx, const char *msg);
 	void *warn_ctx;
+	/* --allow-outside: file references may leave the model's directory
+	 * (confine.c); nx_load_with applies it to .nex and .json too. */
+	bool allow_outside;
 } nx_onnx_opts;
 nx_graph *nx_onnx_import(const char *path, const nx_onnx_opts *o, nx_err *err);
 nx_graph *nx_onnx_import_mem(const void *buf, size_t len, const char *name, const char *dir,
