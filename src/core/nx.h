@@ -18,6 +18,7 @@
 #ifndef NX_H
 #define NX_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -58,6 +59,26 @@ char *nx_read_file(const char *path, size_t *len, nx_err *err);
 /* Write atomically: temp file in the same directory, fsync, rename. A file
  * on disk is never left half-written. */
 int nx_write_file_atomic(const char *path, const void *data, size_t len, nx_err *err);
+
+/* ---- atomic.c: files replaced together, or not at all ------------------- */
+#define NX_ATOMIC_MAX 4
+typedef struct nx_atomic {
+	struct { char *path, *tmp; } f[NX_ATOMIC_MAX];
+	int n;
+	sigset_t old_mask;  /* restored by commit and abort */
+} nx_atomic;
+/* Opens a set: blocks SIGINT/SIGTERM/SIGHUP until commit or abort, which
+ * then deliver a pending one. */
+void nx_atomic_begin(nx_atomic *a);
+/* Writes data to a temporary next to path (mode 0666 less the umask) and
+ * fsyncs it. -1 + err on failure or a pending signal: then call
+ * nx_atomic_abort. */
+int nx_atomic_add(nx_atomic *a, const char *path, const void *data, size_t len, nx_err *err);
+/* Renames every temporary into place, in the order added, fsyncing each
+ * directory; closes the set either way. */
+int nx_atomic_commit(nx_atomic *a, nx_err *err);
+/* Removes the temporaries; closes the set. */
+void nx_atomic_abort(nx_atomic *a);
 
 /* ---- confine.c: files a model names (weights files, ONNX external data) -- */
 /* Where a model's file references resolve: dir (NULL = the current

@@ -15,7 +15,6 @@
  *
  * ONNX value names become nex value names; node names become op origins.
  */
-#define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>

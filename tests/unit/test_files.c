@@ -8,7 +8,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <dirent.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -215,6 +219,169 @@ static void test_cli(void)
 	free(out);
 }
 
+
+/* ---- saving ---- */
+
+/* A model whose one weight is n floats equal to v, read from a file blob
+ * (file blobs, like data blobs, go to the side file when saved), followed
+ * by a chain of `chain` relus to make its text long. */
+static nx_graph *weights_model(int64_t n, float v, int chain)
+{
+	char p[512];
+	snprintf(p, sizeof p, "%s/m/src.w", tmp);
+	FILE *f = fopen(p, "wb");
+	for (int64_t i = 0; i < n; i++)
+		fwrite(&v, 4, 1, f);
+	fclose(f);
+	snprintf(p, sizeof p, "%s/m/src.nex", tmp);
+	f = fopen(p, "w");
+	fprintf(f, "graph @g(%%x: f32[%lld]) -> (%%r%d: f32[%lld]) {\n"
+		"  %%w = const f32[%lld] file(\"src.w\", offset=0)\n"
+		"  %%r0 = add(%%x, %%w) : f32[%lld]\n",
+		(long long)n, chain, (long long)n, (long long)n, (long long)n);
+	for (int i = 1; i <= chain; i++)
+		fprintf(f, "  %%r%d = relu(%%r%d) : f32[%lld]\n", i, i - 1, (long long)n);
+	fprintf(f, "  return %%r%d\n}\n", chain);
+	fclose(f);
+	nx_err err;
+	nx_graph *g = nx_load(p, &err);
+	if (!g)
+		fprintf(stderr, "%s\n", err.msg);
+	return g;
+}
+
+/* The first weight value and count of the model saved at m/name, or -1. */
+static float saved_weight(const char *name, int64_t *n)
+{
+	char p[512];
+	snprintf(p, sizeof p, "%s/m/%s", tmp, name);
+	nx_err err;
+	nx_graph *g = nx_load(p, &err);
+	*n = -1;
+	if (!g) {
+		fprintf(stderr, "  %s\n", err.msg);
+		return -1;
+	}
+	uint32_t w = nx_value_by_name(g, "w", 1);
+	const float *d = nx_blob_data(nx_const_blob(g, w));
+	*n = nx_type_numel(&nx_const_blob(g, w)->type);
+	float v = d[*n - 1];
+	nx_graph_free(g);
+	return v;
+}
+
+static bool exists(const char *name)
+{
+	char p[512];
+	snprintf(p, sizeof p, "%s/m/%s", tmp, name);
+	return access(p, F_OK) == 0;
+}
+
+/* Temporaries left in m/ (".tmp" in the name). */
+static int temporaries(void)
+{
+	char p[512];
+	snprintf(p, sizeof p, "%s/m", tmp);
+	DIR *d = opendir(p);
+	int k = 0;
+	for (struct dirent *e; d && (e = readdir(d));)
+		if (strstr(e->d_name, ".tmp"))
+			k++;
+	if (d)
+		closedir(d);
+	return k;
+}
+
+/* Runs nx_save(g, m/name) in a child after setup(kind): 1 = a file size
+ * limit of 128 KiB (EFBIG: what a full disk does to write(2)),
+ * 2 = SIGINT pending, 3 = umask 027. The child's exit status: 0 if the save
+ * failed with want in the message (or, want NULL, succeeded). */
+static int save_in_child(nx_graph *g, const char *name, int kind, const char *want)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (kind == 1) {
+			struct rlimit r = {128 << 10, 128 << 10};
+			signal(SIGXFSZ, SIG_IGN);
+			setrlimit(RLIMIT_FSIZE, &r);
+		} else if (kind == 2) {
+			sigset_t s;
+			sigemptyset(&s);
+			sigaddset(&s, SIGINT);
+			sigprocmask(SIG_BLOCK, &s, NULL);
+			raise(SIGINT);
+		} else if (kind == 3) {
+			umask(027);
+		}
+		char p[512];
+		snprintf(p, sizeof p, "%s/m/%s", tmp, name);
+		nx_err err;
+		int rc = nx_save(g, p, &err);
+		if (rc && want && !strstr(err.msg, want))
+			fprintf(stderr, "  child: %s\n", err.msg);
+		_exit(want ? !(rc == -1 && strstr(err.msg, want)) : rc != 0);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_save_failure_keeps_old_pair(void)
+{
+	/* g2's side file (64 KiB) fits under the limit and its text (about
+	 * 200 KiB) does not: the case where the old nx_save had already put the
+	 * new weights under the old model. g3's side file does not fit. */
+	nx_graph *g1 = weights_model(16384, 1.0f, 0), *g2 = weights_model(16384, 2.0f, 5000);
+	nx_graph *g3 = weights_model(262144, 3.0f, 0);
+	CHECK(g1 && g2 && g3);
+	if (!g1 || !g2 || !g3)
+		goto out;
+	char p[512];
+	nx_err err;
+	snprintf(p, sizeof p, "%s/m/s.nex", tmp);
+	CHECK_EQ_INT(nx_save(g1, p, &err), 0);
+	CHECK(exists("s.nex.bin"));
+	int64_t n;
+	CHECK_EQ_INT(save_in_child(g2, "s.nex", 1, "write failed"), 0);
+	CHECK(saved_weight("s.nex", &n) == 1.0f);
+	CHECK_EQ_INT(n, 16384);
+	CHECK_EQ_INT(temporaries(), 0);
+	CHECK_EQ_INT(save_in_child(g3, "s.nex", 1, "write failed"), 0);
+	CHECK(saved_weight("s.nex", &n) == 1.0f);
+	CHECK_EQ_INT(temporaries(), 0);
+	/* Ctrl-C during the save */
+	CHECK_EQ_INT(save_in_child(g3, "s.nex", 2, "interrupted (SIGINT)"), 0);
+	CHECK(saved_weight("s.nex", &n) == 1.0f);
+	CHECK_EQ_INT(temporaries(), 0);
+	/* a save over a save writes the other side file, then drops the old */
+	CHECK_EQ_INT(nx_save(g3, p, &err), 0);
+	CHECK(saved_weight("s.nex", &n) == 3.0f);
+	CHECK_EQ_INT(n, 262144);
+	CHECK(exists("s.nex.2.bin") && !exists("s.nex.bin"));
+	CHECK_EQ_INT(nx_save(g1, p, &err), 0);
+	CHECK(saved_weight("s.nex", &n) == 1.0f);
+	CHECK(exists("s.nex.bin") && !exists("s.nex.2.bin"));
+	/* the same for JSON */
+	snprintf(p, sizeof p, "%s/m/s.json", tmp);
+	CHECK_EQ_INT(nx_save(g1, p, &err), 0);
+	CHECK_EQ_INT(save_in_child(g2, "s.json", 1, "write failed"), 0);
+	CHECK(saved_weight("s.json", &n) == 1.0f);
+	CHECK_EQ_INT(save_in_child(g3, "s.json", 1, "write failed"), 0);
+	CHECK(saved_weight("s.json", &n) == 1.0f);
+	CHECK_EQ_INT(temporaries(), 0);
+	/* the umask is honoured (mkstemp alone gives 0600) */
+	CHECK_EQ_INT(save_in_child(g1, "u.nex", 3, NULL), 0);
+	struct stat st;
+	snprintf(p, sizeof p, "%s/m/u.nex", tmp);
+	CHECK(stat(p, &st) == 0 && (st.st_mode & 0777) == 0640);
+	snprintf(p, sizeof p, "%s/m/u.nex.bin", tmp);
+	CHECK(stat(p, &st) == 0 && (st.st_mode & 0777) == 0640);
+out:
+	nx_graph_free(g1);
+	nx_graph_free(g2);
+	nx_graph_free(g3);
+}
+
 int main(int argc, char **argv)
 {
 	static const check_case cases[] = {
@@ -223,6 +390,7 @@ int main(int argc, char **argv)
 		{"json_escapes", test_json_escapes},
 		{"onnx_escapes", test_onnx_escapes},
 		{"cli", test_cli},
+		{"save_failure_keeps_old_pair", test_save_failure_keeps_old_pair},
 		{NULL, NULL},
 	};
 	setup();
