@@ -151,6 +151,18 @@ int nx_save(const nx_graph *g, const char *path, nx_err *err)
 	if (fmt == FMT_ONNX)
 		return nx_onnx_export(g, path, err);
 
+	/* Every weight goes through memory (generated or read, then copied
+	 * into the side file's buffer): refuse now what cannot fit. */
+	nx_mem_estimate m;
+	nx_mem_need(g, false, &m);
+	char detail[160];
+	snprintf(detail, sizeof detail, "%.2f GiB of weights to generate or read, %.2f GiB "
+		 "for the side file", (double)m.lazy_weights / (1 << 30),
+		 (double)m.weights / (1 << 30));
+	if (nx_mem_fits("saving the model", m.lazy_weights + m.weights, detail, err)) {
+		nx_err_prefix(err, "%s: ", path);
+		return -1;
+	}
 	char *side_a, *side_b;
 	side_names(path, &side_a, &side_b);
 	bool old_a = names_side(path, side_a), old_b = !old_a && names_side(path, side_b);

@@ -623,6 +623,21 @@ nx_graph *nx_load_with(const char *path, const struct nx_onnx_opts *o, nx_err *e
  * (64-byte aligned, named by its base name). */
 int nx_save(const nx_graph *g, const char *path, nx_err *err);
 
+/* ---- memneed.c: memory a model needs, checked before heavy work --------- */
+typedef struct nx_mem_estimate {
+	uint64_t weights;       /* bytes of every distinct blob */
+	uint64_t lazy_weights;  /* of those, not yet in memory (fills, scaled) */
+	uint64_t run_peak;      /* interpreter: most activation bytes alive at once */
+} nx_mem_estimate;
+/* keep: the interpreter keeps every intermediate (nx_run_opts.keep). */
+void nx_mem_need(const nx_graph *g, bool keep, nx_mem_estimate *m);
+/* Bytes this process may still use (limits, MemAvailable + SwapFree);
+ * *source (may be NULL) says which figure won. */
+uint64_t nx_mem_available(const char **source);
+/* 0 if need fits in what is available (less a tenth kept for the rest), else
+ * -1 + err "WHAT needs about X GiB (DETAIL), more than the Y GiB of ...". */
+int nx_mem_fits(const char *what, uint64_t need, const char *detail, nx_err *err);
+
 /* ---- diff.c: IR diff by stable id ---------------------------------------- */
 typedef enum nx_change {
 	NX_DIFF_ADDED, NX_DIFF_REMOVED, NX_DIFF_CHANGED
