@@ -1332,6 +1332,9 @@ static int load_graph(jload *c, const cJSON *root)
 			return fail(c, "outputs[%d]: undefined value \"%s\"", i, e->valuestring);
 		nx_graph_add_output(c->g, v);
 	}
+	if (i == 0)
+		return fail(c, "outputs: empty; a graph needs at least one output (nothing else "
+			    "would be computed)");
 	return 0;
 }
 
@@ -1408,7 +1411,23 @@ nx_graph *nx_json_parse_in(const char *text, size_t len, const char *file,
 		}
 		i += n;
 	}
-	size_t start = len >= 3 && !memcmp(s, "\xef\xbb\xbf", 3) ? 3 : 0; /* byte-order mark */
+	/* cJSON turns \u0000 into a NUL that would cut the string short
+	 * (a name "a\u0000b" would read as "a"): refused. An escape is a
+	 * backslash preceded by an even number of backslashes. */
+	for (size_t i = 0; i + 6 <= len; i++) {
+		if (s[i] != '\\' || (s[i + 1] != 'u' && s[i + 1] != 'U') ||
+		    memcmp(s + i + 2, "0000", 4))
+			continue;
+		size_t k = 0;
+		while (k < i && s[i - 1 - k] == '\\')
+			k++;
+		if (k % 2 == 0) {
+			err_at(err, c.file, text, len, i, "\\u0000 (a NUL character) in a string: "
+			       "names and strings in nex cannot hold NUL");
+			return NULL;
+		}
+	}
+	size_t start = nx_bom_len(text, len); /* one rule for .nex and JSON */
 	size_t k = start;
 	while (k < len && is_ws(s[k]))
 		k++;

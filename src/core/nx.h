@@ -59,6 +59,9 @@ char *nx_read_file(const char *path, size_t *len, nx_err *err);
 /* Write atomically: temp file in the same directory, fsync, rename. A file
  * on disk is never left half-written. */
 int nx_write_file_atomic(const char *path, const void *data, size_t len, nx_err *err);
+/* 3 if text starts with a UTF-8 byte-order mark (skipped by the .nex and
+ * JSON readers alike), else 0. */
+size_t nx_bom_len(const char *text, size_t len);
 
 /* ---- atomic.c: files replaced together, or not at all ------------------- */
 #define NX_ATOMIC_MAX 4

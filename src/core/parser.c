@@ -1499,8 +1499,11 @@ nx_graph *nx_parse_in(const char *text, size_t len, const char *file, const nx_f
 	nx_err dummy;
 	parser P;
 	memset(&P, 0, sizeof P);
-	P.s = text ? text : "";
-	P.n = text ? len : 0;
+	/* A UTF-8 byte-order mark is skipped, as JSON's loader does: editors on
+	 * some systems write one. */
+	size_t bom = text ? nx_bom_len(text, len) : 0;
+	P.s = text ? text + bom : "";
+	P.n = text ? len - bom : 0;
 	P.file = file ? file : "<input>";
 	if (root)
 		P.root = *root;

@@ -177,3 +177,8 @@ void nx_strbuf_printf(nx_strbuf *b, const char *fmt, ...)
 		b->s = nx_xrealloc(b->s, b->cap);
 	}
 }
+
+size_t nx_bom_len(const char *text, size_t len)
+{
+	return len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0;
+}
