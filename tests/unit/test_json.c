@@ -225,12 +225,13 @@ static void test_lenient_input(void)
 	nx_graph_free(g);
 }
 
-/* A graph with one constant of n elements, data given. */
+/* A graph whose one output is a constant of n elements, data given (JSON
+ * refuses a graph with no outputs). */
 static nx_graph *one_const(int dtype, int64_t n, void *data)
 {
 	nx_graph *g = nx_graph_new("c");
 	nx_type t = nx_type_make(dtype, 1, &n);
-	nx_const_new(g, "k", nx_blob_new_data(&t, data), NULL);
+	nx_graph_add_output(g, nx_const_new(g, "k", nx_blob_new_data(&t, data), NULL));
 	return g;
 }
 
