@@ -86,7 +86,7 @@ int nx_atomic_add(nx_atomic *a, const char *path, const void *data, size_t len, 
 	while (left) {
 		int sig = pending_stop();
 		if (sig) {
-			nx_err_set(err, "%s: interrupted (%s) while writing; the old file is kept",
+			nx_err_set(err, "%s: interrupted (%s) while writing; nothing was replaced",
 				   path, sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP");
 			close(fd);
 			return -1;
@@ -95,7 +95,7 @@ int nx_atomic_add(nx_atomic *a, const char *path, const void *data, size_t len, 
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			nx_err_set(err, "%s: write failed: %s; the old file is kept", path,
+			nx_err_set(err, "%s: write failed: %s; nothing was replaced", path,
 				   w < 0 ? strerror(errno) : "no progress");
 			close(fd);
 			return -1;
@@ -104,12 +104,12 @@ int nx_atomic_add(nx_atomic *a, const char *path, const void *data, size_t len, 
 		left -= (size_t)w;
 	}
 	if (fchmod(fd, file_mode()) != 0 || fsync(fd) != 0) {
-		nx_err_set(err, "%s: write failed: %s; the old file is kept", path, strerror(errno));
+		nx_err_set(err, "%s: write failed: %s; nothing was replaced", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	if (close(fd) != 0) {
-		nx_err_set(err, "%s: write failed: %s; the old file is kept", path, strerror(errno));
+		nx_err_set(err, "%s: write failed: %s; nothing was replaced", path, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -149,7 +149,7 @@ int nx_atomic_commit(nx_atomic *a, nx_err *err)
 {
 	int sig = pending_stop();
 	if (sig) {
-		nx_err_set(err, "%s: interrupted before it was replaced; the old file is kept",
+		nx_err_set(err, "%s: interrupted before the rename; nothing was replaced",
 			   a->n ? a->f[0].path : "(nothing)");
 		release(a);
 		return -1;
@@ -157,7 +157,7 @@ int nx_atomic_commit(nx_atomic *a, nx_err *err)
 	for (int i = 0; i < a->n; i++) {
 		if (rename(a->f[i].tmp, a->f[i].path) != 0) {
 			nx_err_set(err, "%s: cannot replace it: %s%s", a->f[i].path, strerror(errno),
-				   i ? "" : "; the old file is kept");
+				   i ? "" : "; nothing was replaced");
 			release(a);
 			return -1;
 		}
