@@ -92,8 +92,8 @@ typedef struct nx_fileroot {
 } nx_fileroot;
 /* Opens the regular file name refers to under root (root NULL = cwd,
  * confined); *size = its length. what names the value in messages ("" if
- * the caller's message names it already). An fd
- * the caller closes, or -1 + err naming what, name and the real path. */
+ * the caller's message names it already). An fd the caller closes, or -1 +
+ * err naming what, name and the real path. */
 int nx_open_ref(const nx_fileroot *root, const char *name, const char *what, uint64_t *size,
 		nx_err *err);
 /* n bytes at offset of that file, its length checked before allocating.
@@ -621,9 +621,12 @@ struct nx_onnx_opts;
 /* The same with options: o->allow_outside for every format, the rest for
  * ONNX (o NULL = defaults). */
 nx_graph *nx_load_with(const char *path, const struct nx_onnx_opts *o, nx_err *err);
-/* Writes path atomically; for .nex and .json, the bytes of data blobs of
- * more than 16 elements and of blobs read from files go first to path.bin
- * (64-byte aligned, named by its base name). */
+/* For .nex and .json, the bytes of data blobs of more than 16 elements and
+ * of blobs read from files go to a side file, path.bin or path.2.bin
+ * (whichever the model on disk does not name; 64-byte aligned, named by its
+ * base name); model and side file replace the old pair as one (atomic.c),
+ * and a failure leaves the old pair. Refuses early (memneed.c) a save whose
+ * weights cannot fit in memory. */
 int nx_save(const nx_graph *g, const char *path, nx_err *err);
 
 /* ---- memneed.c: memory a model needs, checked before heavy work --------- */
