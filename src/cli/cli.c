@@ -4,22 +4,14 @@
 
 #include "cli.h"
 
-static bool ends_with(const char *s, const char *suf)
-{
-	size_t n = strlen(s), k = strlen(suf);
-	return n >= k && !strcmp(s + n - k, suf);
-}
-
 nx_graph *nxc_load_opts(const char *path, const nx_onnx_opts *o)
 {
 	nx_err err;
 	nx_graph *g;
 	if (!strcmp(path, "demo"))
 		g = nx_demo(&err);
-	else if (o && ends_with(path, ".onnx"))
-		g = nx_onnx_import(path, o, &err);
 	else
-		g = nx_load(path, &err);
+		g = nx_load_with(path, o, &err);
 	if (!g)
 		fprintf(stderr, "nex: %s\n", err.msg);
 	return g;
@@ -32,6 +24,10 @@ nx_graph *nxc_load(const char *path)
 
 int nxc_shape_opt(int argc, char **argv, int i, nxc_shapes *s)
 {
+	if (!strcmp(argv[i], "--allow-outside")) {
+		s->allow_outside = true;
+		return 1;
+	}
 	const char *v;
 	int used = nxc_opt(argc, argv, i, "--shape", &v);
 	if (used <= 0)
@@ -72,6 +68,7 @@ nx_onnx_opts nxc_onnx_opts(const nxc_shapes *s)
 	memset(&o, 0, sizeof o);
 	o.binds = s->b;
 	o.n_binds = s->n;
+	o.allow_outside = s->allow_outside;
 	return o;
 }
 

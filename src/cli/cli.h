@@ -23,9 +23,10 @@ nx_graph *nxc_load_opts(const char *path, const nx_onnx_opts *o);
 typedef struct nxc_shapes {
 	nx_shape_bind b[32];
 	uint32_t n;
+	bool allow_outside;  /* --allow-outside (rides along: every loader takes it) */
 } nxc_shapes;
-/* If argv[i] is --shape, records it: returns argv slots used (1 or 2), 0 if
- * not --shape, -1 on a malformed value (error printed). */
+/* If argv[i] is --shape (or --allow-outside), records it: returns argv slots
+ * used (1 or 2), 0 if neither, -1 on a malformed value (error printed). */
 int nxc_shape_opt(int argc, char **argv, int i, nxc_shapes *s);
 void nxc_shapes_free(nxc_shapes *s);
 

@@ -7,6 +7,7 @@
  * beyond atol + rtol * |b|, as numpy's allclose.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,6 +165,17 @@ int nxc_compare(int argc, char **argv)
 	if (!pa || !pb) {
 		fputs(help, stderr);
 		return NXC_USER;
+	}
+	/* A missing side is named before the kinds are compared: "must both be
+	 * files or both directories" said nothing about the path not there. */
+	struct stat st;
+	for (int k = 0; k < 2; k++) {
+		const char *p = k ? pb : pa;
+		if (stat(p, &st) != 0) {
+			fprintf(stderr, "nex compare: %s (%s): %s\n", p, k ? "B, the reference"
+				: "A, the tensors to check", strerror(errno));
+			return NXC_USER;
+		}
 	}
 	if (is_dir(pa) != is_dir(pb)) {
 		fprintf(stderr, "nex compare: %s and %s must both be files or both directories\n",

@@ -64,41 +64,22 @@ nx_blob *nx_blob_new_fill(const nx_type *t, int fill, uint64_t seed)
 	return b;
 }
 
-nx_blob *nx_blob_new_file(const nx_type *t, const char *dir, const char *path,
-			  uint64_t offset, nx_err *err)
+nx_blob *nx_blob_new_file(const nx_type *t, const nx_fileroot *root, const char *path,
+			  uint64_t offset, const char *what, nx_err *err)
 {
+	int64_t n = nx_type_bytes(t);
+	if (n < 0) {
+		nx_err_set(err, "%s: its type's size overflows", what);
+		return NULL;
+	}
+	void *data = nx_read_ref(root, path, offset, (size_t)n, what, err);
+	if (!data)
+		return NULL;
 	nx_blob *b = blob_alloc(t, NX_BLOB_FILE);
-	size_t n = nx_blob_nbytes(b);
-	char *full;
-	if (dir && *dir && path[0] != '/') {
-		size_t k = strlen(dir) + strlen(path) + 2;
-		full = nx_xmalloc(k);
-		snprintf(full, k, "%s/%s", dir, path);
-	} else {
-		full = nx_xstrdup(path);
-	}
-	FILE *f = fopen(full, "rb");
-	if (!f) {
-		nx_err_set(err, "weights file %s: %s", full, strerror(errno));
-		goto fail;
-	}
-	b->data = nx_xmalloc(n);
-	if (fseek(f, (long)offset, SEEK_SET) != 0 || fread(b->data, 1, n, f) != n) {
-		nx_err_set(err, "weights file %s: cannot read %zu bytes at offset %llu "
-			   "(file too short?)", full, n, (unsigned long long)offset);
-		fclose(f);
-		goto fail;
-	}
-	fclose(f);
-	free(full);
+	b->data = data;
 	b->path = nx_xstrdup(path);
 	b->offset = offset;
 	return b;
-fail:
-	free(full);
-	free(b->data);
-	free(b);
-	return NULL;
 }
 
 nx_blob *nx_blob_new_scaled(nx_blob *base, const float *scale, int64_t n_scale, int mode,

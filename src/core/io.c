@@ -4,13 +4,14 @@
  * The text and JSON forms keep large weights out of the model file: nx_save
  * hands the printer a writer (store_blob) that appends each blob's bytes to
  * one side file, `<model>.bin`, at 64-byte aligned offsets, and the model
- * names it by its base name only, so the pair can be moved together. Both
- * files are written atomically, the side file first, so the model on disk
- * never names bytes that are not there yet.
+ * names it by its base name only, so the pair can be moved together. The
+ * pair is replaced as one (atomic.c, side_names below): a failed save
+ * leaves the old pair as it was.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "nx.h"
 
@@ -50,18 +51,24 @@ static char *dir_of(const char *path)
 
 nx_graph *nx_load(const char *path, nx_err *err)
 {
+	return nx_load_with(path, NULL, err);
+}
+
+nx_graph *nx_load_with(const char *path, const nx_onnx_opts *o, nx_err *err)
+{
 	int fmt = format_of(path, err);
 	if (fmt < 0)
 		return NULL;
 	if (fmt == FMT_ONNX)
-		return nx_onnx_import(path, NULL, err);
+		return nx_onnx_import(path, o, err);
 	size_t len;
 	char *text = nx_read_file(path, &len, err);
 	if (!text)
 		return NULL;
 	char *dir = dir_of(path);
-	nx_graph *g = fmt == FMT_NEX ? nx_parse(text, len, path, dir, err)
-				     : nx_json_parse(text, len, path, dir, err);
+	nx_fileroot root = {dir, o && o->allow_outside};
+	nx_graph *g = fmt == FMT_NEX ? nx_parse_in(text, len, path, &root, err)
+				     : nx_json_parse_in(text, len, path, &root, err);
 	free(dir);
 	free(text);
 	return g;
@@ -101,6 +108,41 @@ static int side_store(void *ctx, nx_blob *b, const char **file, uint64_t *offset
 	return 0;
 }
 
+/* The side file names: <model>.bin and, for the save after a save,
+ * <model>.2.bin. A save writes the one the model on disk does not name, so
+ * the old pair stays whole until the new model replaces the old in one
+ * rename; then the old side file goes. A reader sees the old pair or the
+ * new pair (or, reading the old model late, a missing file), never the old
+ * model over new weights. Caller frees both. */
+static void side_names(const char *path, char **a, char **b)
+{
+	size_t pl = strlen(path);
+	*a = nx_xmalloc(pl + 5);
+	snprintf(*a, pl + 5, "%s.bin", path);
+	*b = nx_xmalloc(pl + 7);
+	snprintf(*b, pl + 7, "%s.2.bin", path);
+}
+
+/* True if the model file at path names side (by base name, quoted, as the
+ * printer writes it in both forms). */
+static bool names_side(const char *path, const char *side)
+{
+	nx_err e;
+	size_t len;
+	char *text = nx_read_file(path, &len, &e);
+	if (!text)
+		return false;
+	const char *base = strrchr(side, '/');
+	base = base ? base + 1 : side;
+	size_t n = strlen(base);
+	char *q = nx_xmalloc(n + 3);
+	snprintf(q, n + 3, "\"%s\"", base);
+	bool found = strstr(text, q) != NULL; /* text is NUL-terminated */
+	free(q);
+	free(text);
+	return found;
+}
+
 int nx_save(const nx_graph *g, const char *path, nx_err *err)
 {
 	int fmt = format_of(path, err);
@@ -109,10 +151,22 @@ int nx_save(const nx_graph *g, const char *path, nx_err *err)
 	if (fmt == FMT_ONNX)
 		return nx_onnx_export(g, path, err);
 
-	size_t pl = strlen(path);
-	char *side_path = nx_xmalloc(pl + 5);
-	memcpy(side_path, path, pl);
-	memcpy(side_path + pl, ".bin", 5);
+	/* Every weight goes through memory (generated or read, then copied
+	 * into the side file's buffer): refuse now what cannot fit. */
+	nx_mem_estimate m;
+	nx_mem_need(g, false, &m);
+	char detail[160];
+	snprintf(detail, sizeof detail, "%.2f GiB of weights to generate or read, %.2f GiB "
+		 "for the side file", (double)m.lazy_weights / (1 << 30),
+		 (double)m.weights / (1 << 30));
+	if (nx_mem_fits("saving the model", m.lazy_weights + m.weights, detail, err)) {
+		nx_err_prefix(err, "%s: ", path);
+		return -1;
+	}
+	char *side_a, *side_b;
+	side_names(path, &side_a, &side_b);
+	bool old_a = names_side(path, side_a), old_b = !old_a && names_side(path, side_b);
+	char *side_path = old_a ? side_b : side_a, *old_side = old_a ? side_a : old_b ? side_b : NULL;
 	const char *slash = strrchr(side_path, '/');
 	sidefile sf = {NULL, 0, 0, slash ? slash + 1 : side_path};
 
@@ -130,12 +184,23 @@ int nx_save(const nx_graph *g, const char *path, nx_err *err)
 	}
 	if (fmt == FMT_JSON)
 		len = strlen(text);
-	if (sf.len && nx_write_file_atomic(side_path, sf.buf, sf.len, err))
+	/* The side file first: the model that names it goes in last. */
+	nx_atomic a;
+	nx_atomic_begin(&a);
+	if ((sf.len && nx_atomic_add(&a, side_path, sf.buf, sf.len, err)) ||
+	    nx_atomic_add(&a, path, text, len, err)) {
+		nx_atomic_abort(&a);
 		goto out;
-	rc = nx_write_file_atomic(path, text, len, err);
+	}
+	if (nx_atomic_commit(&a, err))
+		goto out;
+	if (old_side)
+		unlink(old_side); /* no model names it any more */
+	rc = 0;
 out:
 	free(text);
 	free(sf.buf);
-	free(side_path);
+	free(side_a);
+	free(side_b);
 	return rc;
 }

@@ -436,7 +436,8 @@ static void err_at(nx_err *err, const char *file, const char *text, size_t len, 
 /* ---- loading ----------------------------------------------------------- */
 
 typedef struct jload {
-	const char *file, *dir;
+	const char *file;
+	nx_fileroot root; /* where "file" references resolve */
 	nx_err *err;
 	nx_graph *g;
 	char where[384]; /* the element being read, "ops[12] (conv, result "c3")" */
@@ -848,30 +849,6 @@ out:
 	return b;
 }
 
-/* The weights file must hold the bytes the type asks for before they are
- * allocated: a corrupt shape or offset is an error, not an out-of-memory
- * exit. A file that cannot be opened is left to nx_blob_new_file to say. */
-static int check_file_size(jload *c, const char *path, uint64_t off, const nx_type *t)
-{
-	char full[4096];
-	if (c->dir && *c->dir && path[0] != '/')
-		snprintf(full, sizeof full, "%s/%s", c->dir, path);
-	else
-		snprintf(full, sizeof full, "%s", path);
-	struct stat st;
-	if (stat(full, &st) != 0 || !S_ISREG(st.st_mode))
-		return 0;
-	uint64_t size = (uint64_t)st.st_size, need = (uint64_t)nx_type_bytes(t);
-	if (off > size || need > size - off) {
-		char ts[160];
-		nx_type_str(t, ts, sizeof ts);
-		return fail(c, "weights file %s holds %llu bytes: %s needs %llu at offset %llu", full,
-			    (unsigned long long)size, ts, (unsigned long long)need,
-			    (unsigned long long)off);
-	}
-	return 0;
-}
-
 static int load_const(jload *c, const cJSON *e)
 {
 	static const char *const keys[] = {"name", "type", "fill", "data", "file", "offset",
@@ -911,9 +888,8 @@ static int load_const(jload *c, const cJSON *e)
 			return fail(c, "file: expected a file name, got %s", desc(file, buf, sizeof buf));
 		if (off && get_u64(c, off, "offset", &o))
 			return -1;
-		if (check_file_size(c, file->valuestring, o, &t))
-			return -1;
-		b = nx_blob_new_file(&t, c->dir, file->valuestring, o, c->err);
+		/* fail() names the constant already */
+		b = nx_blob_new_file(&t, &c->root, file->valuestring, o, "", c->err);
 		if (!b)
 			return fail(c, "%s", c->err->msg);
 	}
@@ -1356,6 +1332,9 @@ static int load_graph(jload *c, const cJSON *root)
 			return fail(c, "outputs[%d]: undefined value \"%s\"", i, e->valuestring);
 		nx_graph_add_output(c->g, v);
 	}
+	if (i == 0)
+		return fail(c, "outputs: empty; a graph needs at least one output (nothing else "
+			    "would be computed)");
 	return 0;
 }
 
@@ -1409,7 +1388,16 @@ static void syntax_error(nx_err *err, const char *file, const char *text, size_t
 nx_graph *nx_json_parse(const char *text, size_t len, const char *file, const char *dir,
 			nx_err *err)
 {
-	jload c = {.file = file ? file : "<json>", .dir = dir, .err = err};
+	nx_fileroot root = {dir, false};
+	return nx_json_parse_in(text, len, file, &root, err);
+}
+
+nx_graph *nx_json_parse_in(const char *text, size_t len, const char *file,
+			   const nx_fileroot *where, nx_err *err)
+{
+	jload c = {.file = file ? file : "<json>", .root = {NULL, false}, .err = err};
+	if (where)
+		c.root = *where;
 	const unsigned char *s = (const unsigned char *)text;
 	/* cJSON takes any bytes; the IR's strings must be UTF-8. */
 	for (size_t i = 0; i < len;) {
@@ -1423,7 +1411,23 @@ nx_graph *nx_json_parse(const char *text, size_t len, const char *file, const ch
 		}
 		i += n;
 	}
-	size_t start = len >= 3 && !memcmp(s, "\xef\xbb\xbf", 3) ? 3 : 0; /* byte-order mark */
+	/* cJSON turns \u0000 into a NUL that would cut the string short
+	 * (a name "a\u0000b" would read as "a"): refused. An escape is a
+	 * backslash preceded by an even number of backslashes. */
+	for (size_t i = 0; i + 6 <= len; i++) {
+		if (s[i] != '\\' || (s[i + 1] != 'u' && s[i + 1] != 'U') ||
+		    memcmp(s + i + 2, "0000", 4))
+			continue;
+		size_t k = 0;
+		while (k < i && s[i - 1 - k] == '\\')
+			k++;
+		if (k % 2 == 0) {
+			err_at(err, c.file, text, len, i, "\\u0000 (a NUL character) in a string: "
+			       "names and strings in nex cannot hold NUL");
+			return NULL;
+		}
+	}
+	size_t start = nx_bom_len(text, len); /* one rule for .nex and JSON */
 	size_t k = start;
 	while (k < len && is_ws(s[k]))
 		k++;

@@ -391,8 +391,8 @@ static int by_rkey(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-int64_t nx_plan_bestfit_search(const nx_interval *iv, uint32_t n, int64_t align, int64_t lb,
-				int64_t *offset, int64_t *first)
+static int64_t search_raw(const nx_interval *iv, uint32_t n, int64_t align, int64_t lb,
+			  int64_t *offset, int64_t *first)
 {
 	if (lb < 0)
 		lb = nx_plan_lower_bound(iv, n);
@@ -476,8 +476,8 @@ int64_t nx_plan_bestfit_search(const nx_interval *iv, uint32_t n, int64_t align,
 	return best;
 }
 
-int64_t nx_plan_bestfit(const nx_interval *iv, uint32_t n, int64_t align, int64_t capacity,
-			 int64_t *offset)
+static int64_t bestfit_raw(const nx_interval *iv, uint32_t n, int64_t align, int64_t capacity,
+			   int64_t *offset)
 {
 	return bestfit(iv, n, align, capacity, BY_SIZE_DESC, offset);
 }
@@ -488,7 +488,7 @@ typedef struct active {
 	int64_t off, size, end;
 } active;
 
-int64_t nx_plan_firstfit(const nx_interval *iv, uint32_t n, int64_t align, int64_t *offset)
+static int64_t firstfit_raw(const nx_interval *iv, uint32_t n, int64_t align, int64_t *offset)
 {
 	uint32_t *order = nx_xmalloc((size_t)(n ? n : 1) * sizeof *order);
 	order_by(order, n, iv, BY_START);
@@ -528,6 +528,145 @@ int64_t nx_plan_firstfit(const nx_interval *iv, uint32_t n, int64_t align, int64
 }
 
 /* ---- lower bound ---- */
+
+/* ---- buffers sharing one live range, planned as one ---- */
+
+/* A placement looks at every placed buffer whose live range meets its own,
+ * so k buffers live at the same time cost O(k^2 log k) (each sorts the
+ * others by offset): 20,000 unused graph inputs, all live at position 0,
+ * took 24 s in `nex sim`. Buffers with the same live range are live
+ * together from start to end, so nothing else can use a gap between them:
+ * a run of at least GROUP_MIN of them is planned as one buffer of their
+ * aligned sizes, side by side, and the planners see one interval instead
+ * of k. Smaller runs are left alone, so ordinary graphs plan exactly as
+ * before. */
+enum { GROUP_MIN = 16 };
+
+typedef struct grouping {
+	nx_interval *iv;  /* the reduced set, in the order of first members */
+	uint32_t n;
+	uint32_t *rep;    /* buffer -> reduced index */
+	int64_t *rel;     /* buffer -> offset inside its group */
+} grouping;
+
+/* Fills gr (caller frees with ungroup) and returns true when some run is
+ * long enough to group; else false and nothing allocated. */
+static bool group(const nx_interval *iv, uint32_t n, int64_t align, grouping *gr)
+{
+	if (n < GROUP_MIN)
+		return false;
+	/* by start, then end, then index: two stable radix sorts */
+	kv *ks = nx_xmalloc((size_t)n * sizeof *ks), *tmp = nx_xmalloc((size_t)n * sizeof *tmp);
+	for (uint32_t i = 0; i < n; i++)
+		ks[i] = (kv){(uint64_t)iv[i].end, i};
+	radix_sort(ks, tmp, n);
+	for (uint32_t i = 0; i < n; i++)
+		ks[i].k = (uint64_t)iv[ks[i].idx].start;
+	radix_sort(ks, tmp, n);
+	uint32_t *idx = nx_xmalloc((size_t)n * sizeof *idx); /* freed below */
+	for (uint32_t i = 0; i < n; i++)
+		idx[i] = ks[i].idx;
+	free(ks);
+	free(tmp);
+	uint32_t *gid = NULL; /* buffer -> group number + 1 (0: alone) */
+	int64_t *gsize = NULL;
+	uint32_t n_groups = 0;
+	for (uint32_t a = 0, b; a < n; a = b) {
+		for (b = a + 1; b < n && iv[idx[b]].start == iv[idx[a]].start &&
+				iv[idx[b]].end == iv[idx[a]].end; b++)
+			;
+		if (b - a < GROUP_MIN)
+			continue;
+		if (!gid) {
+			gid = nx_xcalloc(n, sizeof *gid);
+			gr->rel = nx_xmalloc((size_t)n * sizeof *gr->rel);
+		}
+		gsize = nx_xrealloc(gsize, (size_t)(n_groups + 1) * sizeof *gsize);
+		int64_t at = 0;
+		for (uint32_t k = a; k < b; k++) {
+			at = align_up(at, align);
+			gid[idx[k]] = n_groups + 1;
+			gr->rel[idx[k]] = at;
+			at += iv[idx[k]].size;
+		}
+		gsize[n_groups++] = at;
+	}
+	free(idx);
+	if (!gid)
+		return false;
+	gr->iv = nx_xmalloc((size_t)n * sizeof *gr->iv);
+	gr->rep = nx_xmalloc((size_t)n * sizeof *gr->rep);
+	uint32_t *where = nx_xmalloc((size_t)n_groups * sizeof *where);
+	memset(where, 0xff, (size_t)n_groups * sizeof *where);
+	gr->n = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		if (!gid[i]) {
+			gr->rel[i] = 0;
+			gr->rep[i] = gr->n;
+			gr->iv[gr->n++] = iv[i];
+			continue;
+		}
+		uint32_t g = gid[i] - 1;
+		if (where[g] == UINT32_MAX) {
+			where[g] = gr->n;
+			gr->iv[gr->n++] = (nx_interval){iv[i].start, iv[i].end, gsize[g]};
+		}
+		gr->rep[i] = where[g];
+	}
+	free(where);
+	free(gsize);
+	free(gid);
+	return true;
+}
+
+/* Member offsets from the reduced plan goff (-1 stays -1); frees gr. */
+static void ungroup(grouping *gr, uint32_t n, const int64_t *goff, int64_t *offset)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		int64_t o = goff[gr->rep[i]];
+		offset[i] = o < 0 ? -1 : o + gr->rel[i];
+	}
+	free(gr->iv);
+	free(gr->rep);
+	free(gr->rel);
+}
+
+enum { PLAN_BESTFIT, PLAN_SEARCH, PLAN_FIRSTFIT };
+
+static int64_t plan_grouped(int how, const nx_interval *iv, uint32_t n, int64_t align,
+			    int64_t capacity, int64_t lb, int64_t *offset, int64_t *first)
+{
+	grouping gr;
+	bool grouped = group(iv, n, align, &gr);
+	const nx_interval *use = grouped ? gr.iv : iv;
+	uint32_t m = grouped ? gr.n : n;
+	int64_t *off = grouped ? nx_xmalloc((size_t)m * sizeof *off) : offset;
+	int64_t heap = how == PLAN_BESTFIT ? bestfit_raw(use, m, align, capacity, off)
+		     : how == PLAN_SEARCH ? search_raw(use, m, align, lb, off, first)
+		     : firstfit_raw(use, m, align, off);
+	if (grouped) {
+		ungroup(&gr, n, off, offset);
+		free(off);
+	}
+	return heap;
+}
+
+int64_t nx_plan_bestfit(const nx_interval *iv, uint32_t n, int64_t align, int64_t capacity,
+			 int64_t *offset)
+{
+	return plan_grouped(PLAN_BESTFIT, iv, n, align, capacity, -1, offset, NULL);
+}
+
+int64_t nx_plan_bestfit_search(const nx_interval *iv, uint32_t n, int64_t align, int64_t lb,
+				int64_t *offset, int64_t *first)
+{
+	return plan_grouped(PLAN_SEARCH, iv, n, align, -1, lb, offset, first);
+}
+
+int64_t nx_plan_firstfit(const nx_interval *iv, uint32_t n, int64_t align, int64_t *offset)
+{
+	return plan_grouped(PLAN_FIRSTFIT, iv, n, align, -1, -1, offset, NULL);
+}
 
 int64_t nx_plan_lower_bound(const nx_interval *iv, uint32_t n)
 {

@@ -18,6 +18,7 @@
 #ifndef NX_H
 #define NX_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -58,6 +59,47 @@ char *nx_read_file(const char *path, size_t *len, nx_err *err);
 /* Write atomically: temp file in the same directory, fsync, rename. A file
  * on disk is never left half-written. */
 int nx_write_file_atomic(const char *path, const void *data, size_t len, nx_err *err);
+/* 3 if text starts with a UTF-8 byte-order mark (skipped by the .nex and
+ * JSON readers alike), else 0. */
+size_t nx_bom_len(const char *text, size_t len);
+
+/* ---- atomic.c: files replaced together, or not at all ------------------- */
+#define NX_ATOMIC_MAX 4
+typedef struct nx_atomic {
+	struct { char *path, *tmp; } f[NX_ATOMIC_MAX];
+	int n;
+	sigset_t old_mask;  /* restored by commit and abort */
+} nx_atomic;
+/* Opens a set: blocks SIGINT/SIGTERM/SIGHUP until commit or abort, which
+ * then deliver a pending one. */
+void nx_atomic_begin(nx_atomic *a);
+/* Writes data to a temporary next to path (mode 0666 less the umask) and
+ * fsyncs it. -1 + err on failure or a pending signal: then call
+ * nx_atomic_abort. */
+int nx_atomic_add(nx_atomic *a, const char *path, const void *data, size_t len, nx_err *err);
+/* Renames every temporary into place, in the order added, fsyncing each
+ * directory; closes the set either way. */
+int nx_atomic_commit(nx_atomic *a, nx_err *err);
+/* Removes the temporaries; closes the set. */
+void nx_atomic_abort(nx_atomic *a);
+
+/* ---- confine.c: files a model names (weights files, ONNX external data) -- */
+/* Where a model's file references resolve: dir (NULL = the current
+ * directory); only regular files inside it unless allow_outside. */
+typedef struct nx_fileroot {
+	const char *dir;
+	bool allow_outside;  /* --allow-outside: any regular file */
+} nx_fileroot;
+/* Opens the regular file name refers to under root (root NULL = cwd,
+ * confined); *size = its length. what names the value in messages ("" if
+ * the caller's message names it already). An fd the caller closes, or -1 +
+ * err naming what, name and the real path. */
+int nx_open_ref(const nx_fileroot *root, const char *name, const char *what, uint64_t *size,
+		nx_err *err);
+/* n bytes at offset of that file, its length checked before allocating.
+ * Caller frees; NULL + err. */
+void *nx_read_ref(const nx_fileroot *root, const char *name, uint64_t offset, size_t n,
+		  const char *what, nx_err *err);
 /* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid:
  * overlong forms, surrogates and code points past U+10FFFF included. */
 size_t nx_utf8_len(const unsigned char *s, size_t n);
@@ -164,9 +206,10 @@ typedef struct nx_blob {
 nx_blob *nx_blob_new_data(const nx_type *t, void *data); /* takes data (malloc'd) */
 nx_blob *nx_blob_new_copy(const nx_type *t, const void *data);
 nx_blob *nx_blob_new_fill(const nx_type *t, int fill, uint64_t seed);
-/* Reads nbytes of t from dir/path at offset; keeps path for printing back. */
-nx_blob *nx_blob_new_file(const nx_type *t, const char *dir, const char *path,
-			  uint64_t offset, nx_err *err);
+/* Reads nbytes of t from path (under root, see confine.c) at offset; keeps
+ * path for printing back. what names the constant in messages. */
+nx_blob *nx_blob_new_file(const nx_type *t, const nx_fileroot *root, const char *path,
+			  uint64_t offset, const char *what, nx_err *err);
 /* base (f32) with element i multiplied by its channel's scale, computed when
  * first read: folding a batch norm into a 100k-op model's weights costs the
  * scales, not the weights. Takes a new reference to base; copies scale. */
@@ -556,6 +599,9 @@ char *nx_print_op(const nx_graph *g, uint32_t o);
  * Caller frees the graph. */
 nx_graph *nx_parse(const char *text, size_t len, const char *file, const char *dir,
 		   nx_err *err);
+/* The same with file(...) confined to root (see confine.c). */
+nx_graph *nx_parse_in(const char *text, size_t len, const char *file, const nx_fileroot *root,
+		      nx_err *err);
 
 /* ---- json.c: the JSON form (docs/ir-json.md) ----------------------------- */
 /* As nx_parse: file names the source in messages, dir resolves "file"
@@ -563,16 +609,40 @@ nx_graph *nx_parse(const char *text, size_t len, const char *file, const char *d
  * inferred and must match the declared ones. Caller frees the graph. */
 nx_graph *nx_json_parse(const char *text, size_t len, const char *file, const char *dir,
 			nx_err *err);
+nx_graph *nx_json_parse_in(const char *text, size_t len, const char *file,
+			   const nx_fileroot *where, nx_err *err);
 /* Caller frees. Blob data as in nx_print_opts (o NULL = nx_print_defaults);
  * NULL if store_blob fails. */
 char *nx_json_print(const nx_graph *g, const nx_print_opts *o);
 
 /* ---- io.c: load and save by file extension (.nex, .json, .onnx) ---------- */
 nx_graph *nx_load(const char *path, nx_err *err);
-/* Writes path atomically; for .nex and .json, the bytes of data blobs of
- * more than 16 elements and of blobs read from files go first to path.bin
- * (64-byte aligned, named by its base name). */
+struct nx_onnx_opts;
+/* The same with options: o->allow_outside for every format, the rest for
+ * ONNX (o NULL = defaults). */
+nx_graph *nx_load_with(const char *path, const struct nx_onnx_opts *o, nx_err *err);
+/* For .nex and .json, the bytes of data blobs of more than 16 elements and
+ * of blobs read from files go to a side file, path.bin or path.2.bin
+ * (whichever the model on disk does not name; 64-byte aligned, named by its
+ * base name); model and side file replace the old pair as one (atomic.c),
+ * and a failure leaves the old pair. Refuses early (memneed.c) a save whose
+ * weights cannot fit in memory. */
 int nx_save(const nx_graph *g, const char *path, nx_err *err);
+
+/* ---- memneed.c: memory a model needs, checked before heavy work --------- */
+typedef struct nx_mem_estimate {
+	uint64_t weights;       /* bytes of every distinct blob */
+	uint64_t lazy_weights;  /* of those, not yet in memory (fills, scaled) */
+	uint64_t run_peak;      /* interpreter: most activation bytes alive at once */
+} nx_mem_estimate;
+/* keep: the interpreter keeps every intermediate (nx_run_opts.keep). */
+void nx_mem_need(const nx_graph *g, bool keep, nx_mem_estimate *m);
+/* Bytes this process may still use (limits, MemAvailable + SwapFree);
+ * *source (may be NULL) says which figure won. */
+uint64_t nx_mem_available(const char **source);
+/* 0 if need fits in what is available (less a tenth kept for the rest), else
+ * -1 + err "WHAT needs about X GiB (DETAIL), more than the Y GiB of ...". */
+int nx_mem_fits(const char *what, uint64_t need, const char *detail, nx_err *err);
 
 /* ---- diff.c: IR diff by stable id ---------------------------------------- */
 typedef enum nx_change {
@@ -800,6 +870,9 @@ typedef struct nx_onnx_opts {
 	 * const_names. NULL = not told. */
 	void (*need_const)(void *ctx, const char *input);
 	void *need_const_ctx;
+	/* --allow-outside: file references may leave the model's directory
+	 * (confine.c); nx_load_with applies it to .nex and .json too. */
+	bool allow_outside;
 } nx_onnx_opts;
 nx_graph *nx_onnx_import(const char *path, const nx_onnx_opts *o, nx_err *err);
 nx_graph *nx_onnx_import_mem(const void *buf, size_t len, const char *name, const char *dir,

@@ -15,9 +15,14 @@
  *
  * ONNX value names become nex value names; node names become op origins.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "onnx_int.h"
 
@@ -1402,7 +1407,8 @@ static nx_graph *import_model(const Onnx__ModelProto *m, const char *dir,
 	im.g = g;
 	im.opts = opts;
 	im.err = err;
-	im.dir = dir;
+	im.root.dir = dir;
+	im.root.allow_outside = opts && opts->allow_outside;
 	im.gp = gp;
 	im.opset = opset;
 	if (opset > 20) {
@@ -1443,16 +1449,20 @@ fail:
 	return NULL;
 }
 
-nx_graph *nx_onnx_import_mem(const void *buf, size_t len, const char *name, const char *dir,
-			     const nx_onnx_opts *o, nx_err *err)
+/* The decoded model, or NULL + err naming nm. Caller frees with
+ * onnx__model_proto__free_unpacked. */
+static Onnx__ModelProto *unpack(const void *buf, size_t len, const char *nm, nx_err *err)
 {
-	const char *nm = name ? name : "model.onnx";
 	Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, len, buf);
-	if (!m) {
+	if (!m)
 		nx_err_set(err, "%s: not an ONNX model (the protobuf does not decode: truncated "
 			   "or corrupt file)", nm);
-		return NULL;
-	}
+	return m;
+}
+
+static nx_graph *import_unpacked(Onnx__ModelProto *m, const char *nm, const char *dir,
+				 const nx_onnx_opts *o, nx_err *err)
+{
 	nx_graph *g = import_model(m, dir, o, err);
 	if (!g)
 		nx_err_prefix(err, "%s: ", nm);
@@ -1460,20 +1470,54 @@ nx_graph *nx_onnx_import_mem(const void *buf, size_t len, const char *name, cons
 	return g;
 }
 
+nx_graph *nx_onnx_import_mem(const void *buf, size_t len, const char *name, const char *dir,
+			     const nx_onnx_opts *o, nx_err *err)
+{
+	const char *nm = name ? name : "model.onnx";
+	Onnx__ModelProto *m = unpack(buf, len, nm, err);
+	return m ? import_unpacked(m, nm, dir, o, err) : NULL;
+}
+
+/* The file is mapped rather than read, and unmapped as soon as protobuf-c
+ * has copied what it holds: the import then peaks near twice the file's
+ * size (the mapping plus the decoded message) instead of four times (a
+ * read buffer grown by doubling, the message, the blobs). */
 nx_graph *nx_onnx_import(const char *path, const nx_onnx_opts *o, nx_err *err)
 {
-	size_t len;
-	char *buf = nx_read_file(path, &len, err);
-	if (!buf)
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		nx_err_set(err, "%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		nx_err_set(err, "%s: not a regular file", path);
+		close(fd);
+		return NULL;
+	}
+	size_t len = (size_t)st.st_size;
+	void *map = len ? mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
+	close(fd);
+	if (map == MAP_FAILED) {
+		nx_err_set(err, "%s: cannot map the file: %s", path, strerror(errno));
+		return NULL;
+	}
+	Onnx__ModelProto *m = unpack(map ? map : "", len, path, err);
+	if (map)
+		munmap(map, len);
+	if (!m)
 		return NULL;
 	char *dir = nx_xstrdup(path);
 	char *slash = strrchr(dir, '/');
-	if (slash)
+	if (slash == dir)
+		dir[1] = 0; /* "/m.onnx": the root directory */
+	else if (slash)
 		*slash = 0;
 	else
 		strcpy(dir, ".");
-	nx_graph *g = nx_onnx_import_mem(buf, len, path, dir, o, err);
+	nx_graph *g = import_unpacked(m, path, dir, o, err);
 	free(dir);
-	free(buf);
 	return g;
 }

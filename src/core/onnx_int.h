@@ -39,7 +39,7 @@ typedef struct nx_onnx_imp {
 	nx_graph *g;
 	const nx_onnx_opts *opts;
 	nx_err *err;
-	const char *dir;              /* for external data; NULL = cwd */
+	nx_fileroot root;             /* where external data resolves */
 	const Onnx__GraphProto *gp;
 	int64_t opset;                /* of the default domain */
 

@@ -128,48 +128,14 @@ static void *read_external(nx_onnx_imp *im, const Onnx__TensorProto *t, const ch
 		nx_err_set(err, "%s: external data has no location", what);
 		return NULL;
 	}
-	/* ONNX resolves location against the model's directory and forbids
-	 * escaping it; so does nex, so a model cannot read arbitrary files. */
-	if (loc[0] == '/' || !strncmp(loc, "../", 3) || strstr(loc, "/../") ||
-	    !strcmp(loc, "..")) {
-		nx_err_set(err, "%s: external data location '%s' leaves the model's directory",
-			   what, loc);
-		return NULL;
-	}
 	if (len != UINT64_MAX && len != want) {
 		nx_err_set(err, "%s: external data length %llu does not match its dims and type "
 			   "(%zu bytes)", what, (unsigned long long)len, want);
 		return NULL;
 	}
-	const char *dir = im->dir && *im->dir ? im->dir : ".";
-	size_t k = strlen(dir) + strlen(loc) + 2;
-	char *path = nx_xmalloc(k);
-	snprintf(path, k, "%s/%s", dir, loc);
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		nx_err_set(err, "%s: external data file %s: %s", what, path, strerror(errno));
-		free(path);
-		return NULL;
-	}
-	void *buf = NULL;
-	long size = -1;
-	if (fseek(f, 0, SEEK_END) == 0)
-		size = ftell(f);
-	if (size < 0 || off > (uint64_t)size || want > (uint64_t)size - off) {
-		nx_err_set(err, "%s: external data file %s is too short for %zu bytes at offset %llu",
-			   what, path, want, (unsigned long long)off);
-		goto out;
-	}
-	buf = nx_xmalloc(want);
-	if (fseek(f, (long)off, SEEK_SET) != 0 || fread(buf, 1, want, f) != want) {
-		nx_err_set(err, "%s: cannot read external data file %s", what, path);
-		free(buf);
-		buf = NULL;
-	}
-out:
-	fclose(f);
-	free(path);
-	return buf;
+	/* ONNX resolves location against the model's directory and forbids
+	 * leaving it; nx_read_ref holds nex to the same, symlinks included. */
+	return nx_read_ref(&im->root, loc, off, want, what, err);
 }
 
 /* Element k of a source that is either raw bytes of ONNX type t or one of

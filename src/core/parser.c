@@ -43,7 +43,8 @@ typedef struct header_out {
 typedef struct parser {
 	const char *s;
 	size_t n, pos;        /* the text and the lexer's cursor */
-	const char *file, *dir;
+	const char *file;
+	nx_fileroot root;      /* where file(...) references resolve */
 	nx_err *err;
 	tok t;                /* the current token */
 	nx_graph *g;
@@ -925,7 +926,9 @@ static nx_blob *parse_file(parser *P, const decl_type *d)
 	nx_type bt = d->t;
 	bt.layout = NX_LAYOUT_PLAIN;
 	nx_err e;
-	nx_blob *b = nx_blob_new_file(&bt, P->dir, P->buf + poff, off, &e);
+	char what[160];
+	snprintf(what, sizeof what, "%%%.*s", 120, P->buf + P->res_off[0]);
+	nx_blob *b = nx_blob_new_file(&bt, &P->root, P->buf + poff, off, what, &e);
 	if (!b)
 		fail_at(P, path_tok.pos, "%s", e.msg);
 	return b;
@@ -1484,13 +1487,24 @@ static int parse_graph(parser *P)
 nx_graph *nx_parse(const char *text, size_t len, const char *file, const char *dir,
 		   nx_err *err)
 {
+	nx_fileroot root = {dir, false};
+	return nx_parse_in(text, len, file, &root, err);
+}
+
+nx_graph *nx_parse_in(const char *text, size_t len, const char *file, const nx_fileroot *root,
+		      nx_err *err)
+{
 	nx_err dummy;
 	parser P;
 	memset(&P, 0, sizeof P);
-	P.s = text ? text : "";
-	P.n = text ? len : 0;
+	/* A UTF-8 byte-order mark is skipped, as JSON's loader does: editors on
+	 * some systems write one. */
+	size_t bom = text ? nx_bom_len(text, len) : 0;
+	P.s = text ? text + bom : "";
+	P.n = text ? len - bom : 0;
 	P.file = file ? file : "<input>";
-	P.dir = dir;
+	if (root)
+		P.root = *root;
 	P.err = err ? err : &dummy;
 	/* Scratch arrays start non-NULL: zero-length copies from them are
 	 * then well defined. */

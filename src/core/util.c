@@ -98,45 +98,13 @@ char *nx_read_file(const char *path, size_t *len, nx_err *err)
 
 int nx_write_file_atomic(const char *path, const void *data, size_t len, nx_err *err)
 {
-	size_t pl = strlen(path);
-	char *tmp = nx_xmalloc(pl + 16);
-	snprintf(tmp, pl + 16, "%s.tmpXXXXXX", path);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		nx_err_set(err, "%s: cannot create temporary file: %s", path, strerror(errno));
-		free(tmp);
+	nx_atomic a;
+	nx_atomic_begin(&a);
+	if (nx_atomic_add(&a, path, data, len, err)) {
+		nx_atomic_abort(&a);
 		return -1;
 	}
-	const char *p = data;
-	size_t left = len;
-	while (left) {
-		ssize_t w = write(fd, p, left);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		p += w;
-		left -= (size_t)w;
-	}
-	if (fsync(fd) != 0 || fchmod(fd, 0644) != 0)
-		goto fail;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0)
-		goto fail;
-	free(tmp);
-	return 0;
-fail:
-	nx_err_set(err, "%s: write failed: %s", path, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	free(tmp);
-	return -1;
+	return nx_atomic_commit(&a, err);
 }
 
 double nx_now(void)
@@ -208,4 +176,9 @@ void nx_strbuf_printf(nx_strbuf *b, const char *fmt, ...)
 		b->cap = (b->cap + (size_t)k + 1) * 2;
 		b->s = nx_xrealloc(b->s, b->cap);
 	}
+}
+
+size_t nx_bom_len(const char *text, size_t len)
+{
+	return len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0;
 }

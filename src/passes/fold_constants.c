@@ -2,9 +2,10 @@
  * reference interpreter and replaces their results by constants; `shape`
  * folds whenever its operand's type is known (every shape in nex is static),
  * which turns shape-computing subgraphs (shape -> gather -> concat ->
- * reshape) into constants. Opaque ops are never evaluated. Results larger
- * than the max-elements option stay unfolded, so a broadcast of a constant
- * does not become a giant weight. One folded op = one rewrite. */
+ * reshape) into constants. Opaque ops are never evaluated. Results and
+ * operands larger than the max-elements option stay unfolded, so a
+ * broadcast of a constant does not become a giant weight, and a huge lazy
+ * fill is not generated to be reduced. One folded op = one rewrite. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,10 @@ static bool foldable(const nx_graph *g, uint32_t op, int64_t max_elems)
 			if (v == NX_NONE)
 				continue;
 			if (!nx_is_const(g, v))
+				return false;
+			/* nor an operand: reading it would generate a lazy fill */
+			int64_t n = nx_type_numel(nx_vtype(g, v));
+			if (n < 0 || n > max_elems)
 				return false;
 			any = true;
 		}

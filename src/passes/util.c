@@ -27,18 +27,41 @@ uint32_t nxp_producer_of(const nx_graph *g, uint32_t v, int kind)
 	return p;
 }
 
+/* A lazy constant (a fill, or weights times scales) bigger than this is
+ * never generated just to look at its values: a 200-byte model naming
+ * f32[65536,65536] fill(ones) would otherwise cost 16 GiB in canonicalize.
+ * zeros and ones fills are answered from the fill itself. */
+#define LAZY_LOOK_MAX ((int64_t)1 << 20) /* elements */
+
 static bool const_tensor(const nx_graph *g, uint32_t v, nx_tensor *t)
 {
 	if (!nx_is_const(g, v))
 		return false;
 	nx_blob *b = nx_const_blob(g, v);
+	if (!b->data && b->src != NX_BLOB_DATA && nx_type_numel(&b->type) > LAZY_LOOK_MAX)
+		return false;
 	t->type = b->type;
 	t->data = (void *)nx_blob_data(b);
 	return t->data != NULL;
 }
 
+/* For a zeros or ones fill not yet generated: its value in *x. */
+static bool fill_splat(const nx_graph *g, uint32_t v, double *x)
+{
+	if (!nx_is_const(g, v))
+		return false;
+	const nx_blob *b = nx_const_blob(g, v);
+	if (b->data || b->src != NX_BLOB_FILL || b->fill == NX_FILL_RANDOM)
+		return false;
+	*x = b->fill == NX_FILL_ONES ? 1.0 : 0.0;
+	return true;
+}
+
 bool nxp_const_is_splat(const nx_graph *g, uint32_t v, double x)
 {
+	double f;
+	if (fill_splat(g, v, &f))
+		return f == x;
 	nx_tensor t;
 	if (!const_tensor(g, v, &t))
 		return false;
@@ -51,6 +74,9 @@ bool nxp_const_is_splat(const nx_graph *g, uint32_t v, double x)
 
 bool nxp_const_near(const nx_graph *g, uint32_t v, double x, double rel)
 {
+	double f;
+	if (fill_splat(g, v, &f))
+		return fabs(f - x) <= rel * fmax(1.0, fabs(x));
 	nx_tensor t;
 	if (!const_tensor(g, v, &t))
 		return false;

@@ -10,7 +10,7 @@ for bin in "$build"/tests/fuzz_*; do
 	name=$(basename "$bin")
 	corpus=$(mktemp -d)
 	case $name in
-	fuzz_text) cp "$src"/examples/*.nex "$src"/tests/golden/*/*.nex "$corpus" 2>/dev/null ;;
+	fuzz_text|fuzz_pipeline) cp "$src"/examples/*.nex "$src"/tests/golden/*/*.nex "$corpus" 2>/dev/null ;;
 	fuzz_json) cp "$src"/tests/golden/*/*.json "$corpus" 2>/dev/null ;;
 	fuzz_session) cp "$src"/sessions/*.nex.json "$corpus" 2>/dev/null ;;
 	fuzz_target) cp "$src"/tests/fuzz/seeds/target-*.json "$corpus" ;;

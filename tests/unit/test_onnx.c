@@ -755,13 +755,13 @@ static void test_import_external_data(void)
 	t->external_data[1]->value = ob_str(b, "8");
 	buf = ob_pack(b, &len);
 	CHECK(!nx_onnx_import_mem(buf, len, "m.onnx", dir, NULL, &err));
-	CHECK_CONTAINS(err.msg, "initializer 'w': external data file");
-	CHECK_CONTAINS(err.msg, "too short for 48 bytes at offset 8");
+	CHECK_CONTAINS(err.msg, "initializer 'w': file \"w.bin\" is too short");
+	CHECK_CONTAINS(err.msg, "48 are needed at offset 8");
 	free(buf);
-	t->external_data[0]->value = ob_str(b, "../etc/passwd");
+	t->external_data[0]->value = ob_str(b, "../../../../../../etc/passwd");
 	buf = ob_pack(b, &len);
 	CHECK(!nx_onnx_import_mem(buf, len, "m.onnx", dir, NULL, &err));
-	CHECK_CONTAINS(err.msg, "leaves the model's directory");
+	CHECK_CONTAINS(err.msg, "outside the model's directory");
 	free(buf);
 	ob_free(b);
 	unlink(path);

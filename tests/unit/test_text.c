@@ -540,7 +540,7 @@ static const err_case err_cases[] = {
 	{HDR "  %c = const f32[1] fill(rand, seed=1)\n  return %y\n}\n",
 	 "t.nex:2:26: expected a fill kind (random, zeros, ones), got 'rand'"},
 	{HDR "  %c = const f32[1] file(\"/nonexistent/w.bin\", offset=0)\n  return %y\n}\n",
-	 "t.nex:2:26: weights file /nonexistent/w.bin: No such file or directory"},
+	 "t.nex:2:26: %c: file \"/nonexistent/w.bin\": No such file or directory"},
 	{HDR "  %y = relu(%x) {stride=1} : f32[1,4]\n  return %y\n}\n",
 	 "t.nex:2:18: unknown attribute 'stride' for relu (it has none of its own; the common "
 	 "attributes are listed in docs/ir.md)"},

@@ -1,0 +1,131 @@
+/* memneed.c — what a model will need in memory, estimated before the heavy
+ * work starts, so that work that cannot fit is refused at once with the
+ * figure (exit 1) instead of dying minutes later with "out of memory"
+ * (exit 2). The figures are the ones the work allocates: every weight
+ * (blobs are generated or read into memory when first used), and for the
+ * interpreter the most activation bytes alive at once in schedule order (it
+ * frees a tensor after its last use), or all of them when it keeps every
+ * intermediate. What is available is the smallest of the address-space and
+ * data limits (ulimit -v, -d) and MemAvailable plus free swap.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "nx.h"
+
+/* Bytes of every distinct blob the graph's constants hold (counted once
+ * however many constants share one) and, of those, the ones not yet in
+ * memory. */
+static void weights(const nx_graph *g, uint64_t *all, uint64_t *lazy)
+{
+	*all = *lazy = 0;
+	for (uint32_t i = 0; i < g->n_blobs; i++) {
+		const nx_blob *b = g->blobs[i];
+		if (!b)
+			continue;
+		uint64_t n = nx_blob_nbytes(b);
+		*all += n;
+		if (!b->data)
+			*lazy += n;
+	}
+}
+
+static uint64_t vbytes(const nx_graph *g, uint32_t v)
+{
+	int64_t n = nx_type_bytes(nx_vtype(g, v));
+	return n < 0 ? UINT64_MAX / 4 : (uint64_t)n;
+}
+
+void nx_mem_need(const nx_graph *g, bool keep, nx_mem_estimate *m)
+{
+	memset(m, 0, sizeof *m);
+	weights(g, &m->weights, &m->lazy_weights);
+	/* uses left per value, as the interpreter counts them */
+	uint32_t *left = nx_xcalloc(g->n_vals ? g->n_vals : 1, sizeof *left); /* freed below */
+	NX_FOR_OPS(g, op) {
+		const nx_op *p = nx_opp(g, op);
+		for (uint32_t i = 0; i < p->n_in; i++) {
+			uint32_t v = nx_operand(g, op, i);
+			if (v != NX_NONE)
+				left[v]++;
+		}
+	}
+	for (uint32_t i = 0; i < g->n_outputs; i++)
+		left[g->outputs[i]] = UINT32_MAX; /* pinned: never freed */
+	uint64_t live = 0;
+	for (uint32_t i = 0; i < g->n_inputs; i++)
+		live += vbytes(g, g->inputs[i]);
+	uint64_t peak = live;
+	NX_FOR_OPS(g, op) {
+		const nx_op *p = nx_opp(g, op);
+		for (uint32_t i = 0; i < p->n_out; i++)
+			live += vbytes(g, nx_result(g, op, i));
+		if (live > peak)
+			peak = live;
+		if (keep)
+			continue;
+		for (uint32_t i = 0; i < p->n_in; i++) {
+			uint32_t v = nx_operand(g, op, i);
+			if (v == NX_NONE || nx_is_const(g, v) || left[v] == UINT32_MAX)
+				continue;
+			if (--left[v] == 0)
+				live -= vbytes(g, v);
+		}
+	}
+	free(left);
+	m->run_peak = peak;
+}
+
+uint64_t nx_mem_available(const char **source)
+{
+	uint64_t best = UINT64_MAX;
+	const char *src = "no limit found";
+	struct rlimit r;
+	if (getrlimit(RLIMIT_AS, &r) == 0 && r.rlim_cur != RLIM_INFINITY && r.rlim_cur < best) {
+		best = r.rlim_cur;
+		src = "the address-space limit (ulimit -v)";
+	}
+	if (getrlimit(RLIMIT_DATA, &r) == 0 && r.rlim_cur != RLIM_INFINITY && r.rlim_cur < best) {
+		best = r.rlim_cur;
+		src = "the data limit (ulimit -d)";
+	}
+	FILE *f = fopen("/proc/meminfo", "r");
+	if (f) {
+		char line[256];
+		unsigned long long kb, avail = 0, swap = 0;
+		bool found = false;
+		while (fgets(line, sizeof line, f)) {
+			if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+				avail = kb, found = true;
+			else if (sscanf(line, "SwapFree: %llu kB", &kb) == 1)
+				swap = kb;
+		}
+		fclose(f);
+		if (found && (avail + swap) * 1024 < best) {
+			best = (avail + swap) * 1024;
+			src = "available memory (MemAvailable + SwapFree)";
+		}
+	}
+	if (source)
+		*source = src;
+	return best;
+}
+
+static double gib(uint64_t n)
+{
+	return (double)n / (1024.0 * 1024.0 * 1024.0);
+}
+
+int nx_mem_fits(const char *what, uint64_t need, const char *detail, nx_err *err)
+{
+	const char *src;
+	uint64_t have = nx_mem_available(&src);
+	/* The process itself, the graph and the kernels' scratch need room
+	 * too; a tenth of what is available is kept for them. */
+	if (need <= have - have / 10)
+		return 0;
+	nx_err_set(err, "%s needs about %.2f GiB (%s), more than the %.2f GiB of %s; refused "
+		   "before starting", what, gib(need), detail, gib(have), src);
+	return -1;
+}
