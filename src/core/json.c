@@ -62,10 +62,8 @@ static void jb_str(jbuf *b, const char *s)
  * with silently missing items. */
 static void *jchk(void *p)
 {
-	if (!p) {
-		fprintf(stderr, "nex: out of memory (cJSON)\n");
-		exit(2);
-	}
+	if (!p)
+		nx_die("out of memory (cJSON)");
 	return p;
 }
 

@@ -46,8 +46,18 @@ void nx_err_set(nx_err *e, const char *fmt, ...) NX_PRINTF(2, 3);
 /* Prefix what is already in e with more context ("loading x.onnx: ..."). */
 void nx_err_prefix(nx_err *e, const char *fmt, ...) NX_PRINTF(2, 3);
 
+/* ---- die.c: internal errors ----------------------------------------------
+ * Out of memory or a broken invariant: print "nex: <message>", run the hook,
+ * exit(2). Never for bad input (that is an nx_err). The hook (e.g. the TUI's
+ * terminal restore) is set once from main or the TUI root; nx_die_set_hook
+ * returns the previous one. The hook runs before the message is printed, so
+ * the message lands on a restored terminal. */
+typedef void (*nx_die_hook)(void);
+nx_die_hook nx_die_set_hook(nx_die_hook hook);
+_Noreturn void nx_die(const char *fmt, ...) NX_PRINTF(1, 2);
+
 /* ---- util.c: memory and files -------------------------------------------- */
-void *nx_xmalloc(size_t n);        /* aborts on OOM (internal error, exit 2) */
+void *nx_xmalloc(size_t n);        /* nx_die on OOM (internal error, exit 2) */
 void *nx_xcalloc(size_t n, size_t m);
 void *nx_xrealloc(void *p, size_t n);
 char *nx_xstrdup(const char *s);

@@ -13,10 +13,9 @@
 
 #include "nx.h"
 
-static void oom(size_t n)
+static _Noreturn void oom(size_t n)
 {
-	fprintf(stderr, "nex: out of memory (%zu bytes)\n", n);
-	exit(2);
+	nx_die("out of memory (%zu bytes)", n);
 }
 
 void *nx_xmalloc(size_t n)
