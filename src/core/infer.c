@@ -12,7 +12,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "nx.h"
+#include "nx_int.h"
 
 int nx_infer_fail(const nx_graph *g, uint32_t o, nx_err *err, const char *fmt, ...)
 {
