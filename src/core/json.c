@@ -21,7 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "nx.h"
+#include "nx_int.h"
 
 #define JSON_VERSION 1
 /* Doubles hold every integer up to 2^53; past it JSON numbers lose digits. */
@@ -1034,24 +1034,6 @@ static bool defined_later(const cJSON *op, const char *name)
 	return false;
 }
 
-static const char *count_str(char *buf, size_t n, unsigned lo, unsigned hi)
-{
-	if (hi == NX_VARIADIC)
-		snprintf(buf, n, "at least %u", lo);
-	else if (lo == hi)
-		snprintf(buf, n, "%u", lo);
-	else
-		snprintf(buf, n, "%u to %u", lo, hi);
-	return buf;
-}
-
-static bool same_shape(const nx_type *a, const nx_type *b)
-{
-	nx_type x = *a, y = *b;
-	x.layout = y.layout = NX_LAYOUT_PLAIN;
-	return nx_type_eq(&x, &y);
-}
-
 /* Names the op as the text form would, by kind and first result, for every
  * message about it: "ops[12] (conv, result "c3")". */
 static void where_op(jload *c, const cJSON *e, int idx)
@@ -1083,21 +1065,21 @@ static int load_operands(jload *c, const cJSON *e, const nx_opinfo *info, uint32
 		return fail(c, "operands: expected an array of value names, got %s",
 			    desc(jin, buf, sizeof buf));
 	int n = cJSON_GetArraySize(jin);
-	if (n < info->in_min || (info->in_max != NX_VARIADIC && n > info->in_max) ||
-	    n > UINT16_MAX)
-		return fail(c, "%s takes %s operand%s, got %d", info->name,
-			    count_str(buf, sizeof buf, info->in_min, info->in_max),
-			    info->in_max == 1 ? "" : "s", n);
+	nx_err ce;
+	if (n > UINT16_MAX) /* what an op's 16-bit operand count holds */
+		return fail(c, "%d operands: an op takes at most %d", n, UINT16_MAX);
+	if (nx_check_count((int)(info - nx_ops), false, (uint32_t)n, &ce))
+		return fail(c, "%s", ce.msg);
 	uint32_t *v = nx_xmalloc((size_t)n * sizeof *v + 1);
 	int i = 0;
 	for (const cJSON *x = jin->child; x; x = x->next, i++) {
 		snprintf(sub, sizeof sub, "operands[%d]", i);
-		if (cJSON_IsNull(x) && i >= info->in_min) {
-			v[i] = NX_NONE;
-			continue;
-		}
 		if (cJSON_IsNull(x)) {
-			fail(c, "%s: operand %d of %s is required (null given)", sub, i, info->name);
+			if (!nx_check_absent((int)(info - nx_ops), (uint32_t)i, &ce)) {
+				v[i] = NX_NONE;
+				continue;
+			}
+			fail(c, "%s: %s", sub, ce.msg);
 			goto bad;
 		}
 		if (!cJSON_IsString(x)) {
@@ -1142,10 +1124,9 @@ static int load_results(jload *c, const cJSON *e, const nx_opinfo *info, jresult
 	r->n = cJSON_GetArraySize(jr);
 	if (r->n > NX_VARIADIC) /* what an op's 8-bit result count holds */
 		return fail(c, "%d results: an op gives at most %d", r->n, NX_VARIADIC);
-	if (r->n < info->out_min || r->n > info->out_max)
-		return fail(c, "%s gives %s result%s, got %d", info->name,
-			    count_str(buf, sizeof buf, info->out_min, info->out_max),
-			    info->out_max == 1 ? "" : "s", r->n);
+	nx_err ce;
+	if (nx_check_count((int)(info - nx_ops), true, (uint32_t)r->n, &ce))
+		return fail(c, "%s", ce.msg);
 	int i = 0;
 	for (const cJSON *x = jr->child; x; x = x->next, i++) {
 		snprintf(sub, sizeof sub, "results[%d]", i);
@@ -1209,12 +1190,9 @@ static int infer_types(jload *c, uint32_t o, const jresults *r)
 			return fail(c, "result \"%s\" has no type and none was inferred", r->names[i]);
 		if (!r->typed[i])
 			continue;
-		if (!same_shape(got, &r->types[i])) {
-			char a[160], b[160];
-			nx_type_str(&r->types[i], a, sizeof a);
-			nx_type_str(got, b, sizeof b);
-			return fail(c, "result \"%s\": declared %s, inferred %s", r->names[i], a, b);
-		}
+		nx_err e;
+		if (nx_check_declared(r->names[i], &r->types[i], got, &e))
+			return fail(c, "%s", e.msg);
 		nx_value_set_type(g, v, &r->types[i]);
 	}
 	return 0;

@@ -11,6 +11,23 @@
 
 #include "nx.h"
 
+/* ---- opcheck.c: the registry checks every reader of ops shares -----------
+ * The parser, the JSON reader, inference and the verifier word a fault the
+ * same way through these; the caller puts its location in front. */
+/* n operands (results if results) against kind's range: 0, or -1 + err
+ * "conv takes 2 to 3 operands, got 4". */
+int nx_check_count(int kind, bool results, uint32_t n, nx_err *err);
+/* Operand i of kind is absent: 0 if it may be (the optional tail of a fixed
+ * list, or any operand of an opaque op), else -1 + err. */
+int nx_check_absent(int kind, uint32_t i, nx_err *err);
+/* Same dtype, rank and dims; the layout tag is a pass's decision, not
+ * something inference derives, so it is not compared. */
+bool nx_type_same_shape(const nx_type *a, const nx_type *b);
+/* A result's declared (or stored) type against the inferred one: 0, or -1 +
+ * err "result %name: declared f32[1,2], inferred f32[2,1]". */
+int nx_check_declared(const char *name, const nx_type *declared, const nx_type *inferred,
+		      nx_err *err);
+
 /* ---- infer_*.c: one function per infer column of ops.def ---------------- */
 #define X(e, text, onnx, i0, i1, o0, o1, fl, inf, at) \
 	int nx_infer_##inf(nx_graph *g, uint32_t op, nx_err *err);
