@@ -33,30 +33,6 @@
 
 /* ---- printing ---------------------------------------------------------- */
 
-typedef struct jbuf {
-	char *p;
-	size_t n, cap;
-} jbuf;
-
-static void jb_add(jbuf *b, const char *s, size_t n)
-{
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		b->p = nx_xrealloc(b->p, cap);
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = 0;
-}
-
-static void jb_str(jbuf *b, const char *s)
-{
-	jb_add(b, s, strlen(s));
-}
-
 /* cJSON reports a failed allocation by returning NULL (or false); treat it
  * as nx_xmalloc does, as an internal error, rather than print a JSON file
  * with silently missing items. */
@@ -81,10 +57,10 @@ static void jput(cJSON *parent, const char *key, cJSON *item)
 }
 
 /* Appends item printed on one line, and frees it. */
-static void jb_item(jbuf *b, cJSON *item)
+static void jb_item(nx_strbuf *b, cJSON *item)
 {
 	char *s = jchk(cJSON_PrintUnformatted(item));
-	jb_str(b, s);
+	nx_strbuf_puts(b, s);
 	cJSON_free(s);
 	cJSON_Delete(item);
 }
@@ -295,37 +271,37 @@ static cJSON *jconst(const nx_graph *g, uint32_t v, const nx_print_opts *o)
 	return j;
 }
 
-static void jb_key(jbuf *b, const char *key, bool first)
+static void jb_key(nx_strbuf *b, const char *key, bool first)
 {
-	jb_str(b, first ? "\n  \"" : ",\n  \"");
-	jb_str(b, key);
-	jb_str(b, "\": ");
+	nx_strbuf_puts(b, first ? "\n  \"" : ",\n  \"");
+	nx_strbuf_puts(b, key);
+	nx_strbuf_puts(b, "\": ");
 }
 
 char *nx_json_print(const nx_graph *g, const nx_print_opts *o)
 {
 	if (!o)
 		o = &nx_print_defaults;
-	jbuf b = {NULL, 0, 0};
-	jb_str(&b, "{");
+	nx_strbuf b = {0};
+	nx_strbuf_puts(&b, "{");
 	jb_key(&b, "format", true);
-	jb_str(&b, "\"nex-ir\"");
+	nx_strbuf_puts(&b, "\"nex-ir\"");
 	jb_key(&b, "version", false);
 	jb_item(&b, jint(JSON_VERSION));
 	jb_key(&b, "name", false);
 	jb_item(&b, jstr(nx_cstr(g, g->name)));
 
 	jb_key(&b, "inputs", false);
-	jb_str(&b, "[");
+	nx_strbuf_puts(&b, "[");
 	for (uint32_t i = 0; i < g->n_inputs; i++) {
 		uint32_t v = g->inputs[i];
 		cJSON *j = jobj();
 		jput(j, "name", jstr(nx_vname(g, v)));
 		jput(j, "type", jtype(nx_vtype(g, v)));
-		jb_str(&b, i ? ",\n    " : "\n    ");
+		nx_strbuf_puts(&b, i ? ",\n    " : "\n    ");
 		jb_item(&b, j);
 	}
-	jb_str(&b, g->n_inputs ? "\n  ]" : "]");
+	nx_strbuf_puts(&b, g->n_inputs ? "\n  ]" : "]");
 
 	jb_key(&b, "outputs", false);
 	cJSON *outs = jarr();
@@ -336,33 +312,33 @@ char *nx_json_print(const nx_graph *g, const nx_print_opts *o)
 	/* Constants in value order: the order they were created in, which a
 	 * reload keeps. */
 	jb_key(&b, "consts", false);
-	jb_str(&b, "[");
+	nx_strbuf_puts(&b, "[");
 	bool any = false;
 	for (uint32_t v = 0; v < g->n_vals; v++) {
 		if ((g->vals[v].flags & NX_V_DEAD) || !nx_is_const(g, v) || !nx_const_blob(g, v))
 			continue;
 		cJSON *j = jconst(g, v, o);
 		if (!j) {
-			free(b.p);
+			free(b.s);
 			return NULL;
 		}
-		jb_str(&b, any ? ",\n    " : "\n    ");
+		nx_strbuf_puts(&b, any ? ",\n    " : "\n    ");
 		jb_item(&b, j);
 		any = true;
 	}
-	jb_str(&b, any ? "\n  ]" : "]");
+	nx_strbuf_puts(&b, any ? "\n  ]" : "]");
 
 	jb_key(&b, "ops", false);
-	jb_str(&b, "[");
+	nx_strbuf_puts(&b, "[");
 	any = false;
 	NX_FOR_OPS(g, op) {
-		jb_str(&b, any ? ",\n    " : "\n    ");
+		nx_strbuf_puts(&b, any ? ",\n    " : "\n    ");
 		jb_item(&b, jop(g, op, o->show_ids));
 		any = true;
 	}
-	jb_str(&b, any ? "\n  ]" : "]");
-	jb_str(&b, "\n}\n");
-	return b.p;
+	nx_strbuf_puts(&b, any ? "\n  ]" : "]");
+	nx_strbuf_puts(&b, "\n}\n");
+	return b.s;
 }
 
 /* ---- locating errors in the text ---------------------------------------- */

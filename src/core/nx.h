@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #define NX_VERSION "0.1.0"
 #define NX_NONE UINT32_MAX
@@ -74,13 +75,6 @@ int nx_write_file_atomic(const char *path, const void *data, size_t len, nx_err 
 /* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid:
  * overlong forms, surrogates and code points past U+10FFFF included. */
 size_t nx_utf8_len(const unsigned char *s, size_t n);
-/* A growable text buffer for writers (exporters, reports): s is
- * NUL-terminated after any append; the owner frees s. */
-typedef struct nx_strbuf {
-	char *s;
-	size_t n, cap;
-} nx_strbuf;
-void nx_strbuf_printf(nx_strbuf *b, const char *fmt, ...) NX_PRINTF(2, 3);
 /* Seconds from a monotonic clock, for timers and benchmarks. */
 double nx_now(void);
 /* Process-wide settings main applies first (and benchmarks, to measure what
@@ -93,6 +87,44 @@ void nx_process_init(void);
  * seeded inputs): small, and the same sequence on every machine. */
 uint64_t nx_rand_u64(uint64_t *state);
 double nx_rand_unit(uint64_t *state);  /* uniform in [0, 1) */
+
+/* ---- strbuf.c: the growable text buffer ----------------------------------
+ * The one buffer every writer builds text in (printer, JSON, line diff,
+ * exporters, reports). Start from {0}; s is NUL-terminated after any append
+ * (a writer that fills reserved room by hand terminates it itself); the owner
+ * frees s. Appends are inline: the printer makes one per token. */
+typedef struct nx_strbuf {
+	char *s;
+	size_t n, cap;
+} nx_strbuf;
+/* Room for extra more bytes and the NUL: doubles the capacity, so appends
+ * cost amortized O(1). */
+void nx_strbuf_reserve(nx_strbuf *b, size_t extra);
+static inline void nx_strbuf_put(nx_strbuf *b, const char *s, size_t n)
+{
+	if (b->n + n + 1 > b->cap)
+		nx_strbuf_reserve(b, n);
+	memcpy(b->s + b->n, s, n);
+	b->n += n;
+	b->s[b->n] = 0;
+}
+static inline void nx_strbuf_puts(nx_strbuf *b, const char *s)
+{
+	nx_strbuf_put(b, s, strlen(s));
+}
+static inline void nx_strbuf_putc(nx_strbuf *b, char c)
+{
+	if (b->n + 2 > b->cap)
+		nx_strbuf_reserve(b, 1);
+	b->s[b->n++] = c;
+	b->s[b->n] = 0;
+}
+void nx_strbuf_printf(nx_strbuf *b, const char *fmt, ...) NX_PRINTF(2, 3);
+
+/* ---- hash.c: the one hash for hash tables --------------------------------
+ * FNV-1a 64 with a finalizer (why: hash.c); take the low bits for a table
+ * index. Stable across machines and runs. */
+uint64_t nx_hash(const void *p, size_t n);
 
 /* ---- type.c: element types and tensor types ----------------------------- */
 typedef enum nx_dtype {
