@@ -141,8 +141,9 @@ int nxc_parse(const nxc_command *c, int argc, char **argv, void *opts, const cha
 		const char *a = argv[i], *val = NULL;
 		if (a[0] != '-' || !a[1]) {
 			if (n == c->max_args) {
-				fprintf(stderr, "nex %s: wants %s (see nex %s --help)\n", c->name,
-					c->args, c->name);
+				fprintf(stderr, "nex %s: %s%s: one argument too many (see nex %s "
+					"--help)\n", c->name, c->args ? "wants " : "takes no arguments",
+					c->args ? c->args : "", c->name);
 				return -1;
 			}
 			args[n++] = a;
