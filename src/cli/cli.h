@@ -68,6 +68,7 @@ typedef enum nxc_optkind {
 	NXC_FLAG,  /* bool: set to true */
 	NXC_STR,   /* const char *: the value as given */
 	NXC_NUM,   /* long long: a whole number in [0, max] */
+	NXC_LIST,  /* nxc_list: one more value each time (--set F=V ...) */
 	NXC_CALL,  /* call(field, cmd, value): the command's own parsing; 0 or -1
 		    * after printing "nex CMD: ..." */
 } nxc_optkind;
@@ -88,7 +89,13 @@ typedef struct nxc_command {
 	const nxc_option *opts;  /* ends with a row of zeros */
 	const char *about;       /* between the usage line and the options */
 	const char *notes;       /* after the options, or NULL */
+	const char *also;        /* more usage lines ("nex sim --targets\n"), or NULL */
 } nxc_command;
+/* The values of a repeatable option, in order. */
+typedef struct nxc_list {
+	const char *v[NXC_MAX_SETS];
+	uint32_t n;
+} nxc_list;
 /* Table rows every model-loading command shares: --shape into an nxc_shapes
  * field named f of struct type T. */
 #define NXC_OPT_SHAPE(T, f) \

@@ -27,14 +27,18 @@ static const nxc_option options[] = {
 };
 
 static const nxc_command command = {
-	"compare", "A B", 2, 2, options,
-	"A and B are tensor files (.pb TensorProto, .npy) or directories of them;\n"
-	"B is the reference. In directories, files pair by stem (output_0.pb with\n"
-	"output_0.pb or output_0.npy). For each pair: max abs error, max rel error\n"
-	"(|a-b|/|b|) and where the worst is. With --rtol or --atol (default 0 for\n"
-	"the other), exit 1 if an element has |a-b| > atol + rtol*|b| or a NaN on\n"
-	"one side only, or if shapes differ.\n",
-	NULL,
+	.name = "compare",
+	.args = "A B",
+	.min_args = 2,
+	.max_args = 2,
+	.opts = options,
+	.about =
+		"A and B are tensor files (.pb TensorProto, .npy) or directories of them;\n"
+		"B is the reference. In directories, files pair by stem (output_0.pb with\n"
+		"output_0.pb or output_0.npy). For each pair: max abs error, max rel error\n"
+		"(|a-b|/|b|) and where the worst is. With --rtol or --atol (default 0 for\n"
+		"the other), exit 1 if an element has |a-b| > atol + rtol*|b| or a NaN on\n"
+		"one side only, or if shapes differ.\n",
 };
 
 static bool is_dir(const char *p)

@@ -15,11 +15,15 @@ static const nxc_option options[] = {
 };
 
 static const nxc_command command = {
-	"convert", "IN OUT", 2, 2, options,
-	"Converts IN to OUT; the forms are picked by extension (.nex, .json,\n"
-	".onnx). For .nex and .json, weights larger than 16 elements go to a side\n"
-	"file OUT.bin that OUT references by name.\n",
-	NULL,
+	.name = "convert",
+	.args = "IN OUT",
+	.min_args = 2,
+	.max_args = 2,
+	.opts = options,
+	.about =
+		"Converts IN to OUT; the forms are picked by extension (.nex, .json,\n"
+		".onnx). For .nex and .json, weights larger than 16 elements go to a side\n"
+		"file OUT.bin that OUT references by name.\n",
 };
 
 int nxc_convert(int argc, char **argv)

@@ -27,23 +27,29 @@ static const nxc_option options[] = {
 };
 
 static const nxc_command command = {
-	"diff", "A B", 2, 2, options,
-	"Compares two models (.nex, .json, .onnx, or `demo`). Prints a summary line,\n"
-	"then one line per op that differs, in B's schedule order, removed ops last:\n"
-	"  + %c7 = relu(%c6) : f32[1,16]      added (B's line)\n"
-	"  - %c2 = add(%x, %w) : f32[1,16]    removed (A's line)\n"
-	"  ~ %c3 (conv): attrs, types         changed, and what: kind, operands,\n"
-	"                                     attrs, types, names, order\n"
-	"then a unified diff of the two models' .nex text (like diff -u).\n\n"
-	"Ops are matched by id. Ids are stable across the steps of a session, but\n"
-	"for two files loaded separately an op's id comes from load order: its\n"
-	"position in a .nex or .json file (an ONNX import also counts the nodes it\n"
-	"folded away). Ops edited in place or appended at the end read right; an op\n"
-	"inserted or erased in the middle of B shifts every later one. Use the op\n"
-	"lines when B was derived from A keeping its op order; the text diff is\n"
-	"meaningful for any two models.\n",
-	"Exits 0 whether or not the models differ (unlike diff(1)), 1 if a model\n"
-	"cannot be loaded or an option is wrong.\n",
+	.name = "diff",
+	.args = "A B",
+	.min_args = 2,
+	.max_args = 2,
+	.opts = options,
+	.about =
+		"Compares two models (.nex, .json, .onnx, or `demo`). Prints a summary line,\n"
+		"then one line per op that differs, in B's schedule order, removed ops last:\n"
+		"  + %c7 = relu(%c6) : f32[1,16]      added (B's line)\n"
+		"  - %c2 = add(%x, %w) : f32[1,16]    removed (A's line)\n"
+		"  ~ %c3 (conv): attrs, types         changed, and what: kind, operands,\n"
+		"                                     attrs, types, names, order\n"
+		"then a unified diff of the two models' .nex text (like diff -u).\n\n"
+		"Ops are matched by id. Ids are stable across the steps of a session, but\n"
+		"for two files loaded separately an op's id comes from load order: its\n"
+		"position in a .nex or .json file (an ONNX import also counts the nodes it\n"
+		"folded away). Ops edited in place or appended at the end read right; an op\n"
+		"inserted or erased in the middle of B shifts every later one. Use the op\n"
+		"lines when B was derived from A keeping its op order; the text diff is\n"
+		"meaningful for any two models.\n",
+	.notes =
+		"Exits 0 whether or not the models differ (unlike diff(1)), 1 if a model\n"
+		"cannot be loaded or an option is wrong.\n",
 };
 
 /* "attrs, types" into buf. */

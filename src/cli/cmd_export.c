@@ -26,10 +26,14 @@ static const nxc_option options[] = {
 };
 
 static const nxc_command command = {
-	"export", "MODEL", 1, 1, options,
-	"Writes MODEL (.nex, .json, .onnx, or \"demo\") as MLIR (--mlir), DOT (--dot)\n"
-	"or both. FILE \"-\" is stdout.\n",
-	NULL,
+	.name = "export",
+	.args = "MODEL",
+	.min_args = 1,
+	.max_args = 1,
+	.opts = options,
+	.about =
+		"Writes MODEL (.nex, .json, .onnx, or \"demo\") as MLIR (--mlir), DOT (--dot)\n"
+		"or both. FILE \"-\" is stdout.\n",
 };
 
 static int write_out(const char *path, const char *s, nx_err *err)

@@ -33,11 +33,15 @@ static const nxc_option options[] = {
 };
 
 static const nxc_command command = {
-	"gen", NULL, 0, 0, options,
-	"Generates a synthetic graph of about N ops (constants are not ops; whole\n"
-	"blocks are added, so the count may exceed N by less than one block).\n"
-	"The same options always give the same graph.\n",
-	NULL,
+	.name = "gen",
+	.args = NULL,
+	.min_args = 0,
+	.max_args = 0,
+	.opts = options,
+	.about =
+		"Generates a synthetic graph of about N ops (constants are not ops; whole\n"
+		"blocks are added, so the count may exceed N by less than one block).\n"
+		"The same options always give the same graph.\n",
 };
 
 int nxc_gen(int argc, char **argv)

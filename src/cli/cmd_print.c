@@ -16,11 +16,15 @@ static const nxc_option options[] = {
 };
 
 static const nxc_command command = {
-	"print", "MODEL", 1, 1, options,
-	"Prints MODEL (.nex, .json, .onnx, or `demo`) in the .nex text form.\n"
-	"Large weights print as blob(#k) references; use `nex convert` to save a\n"
-	"model with its weights.\n",
-	NULL,
+	.name = "print",
+	.args = "MODEL",
+	.min_args = 1,
+	.max_args = 1,
+	.opts = options,
+	.about =
+		"Prints MODEL (.nex, .json, .onnx, or `demo`) in the .nex text form.\n"
+		"Large weights print as blob(#k) references; use `nex convert` to save a\n"
+		"model with its weights.\n",
 };
 
 int nxc_print(int argc, char **argv)

@@ -15,16 +15,20 @@ static const nxc_option options[] = {
 };
 
 static const nxc_command command = {
-	"verify", "MODEL", 1, 1, options,
-	"Loads MODEL (.nex, .json, .onnx, or `demo`) and checks it against the IR\n"
-	"rules: the schedule holds every live op once, in an order where each value\n"
-	"is defined before it is used; use lists, result links and names are\n"
-	"consistent; operand counts and attributes fit the op registry; every type\n"
-	"is known and equal to what shape inference gives; constants match their\n"
-	"data.\n\n"
-	"Prints \"MODEL: ok (N ops, M values)\" and exits 0, or prints the first\n"
-	"broken rule, naming the op, and exits 1.\n",
-	NULL,
+	.name = "verify",
+	.args = "MODEL",
+	.min_args = 1,
+	.max_args = 1,
+	.opts = options,
+	.about =
+		"Loads MODEL (.nex, .json, .onnx, or `demo`) and checks it against the IR\n"
+		"rules: the schedule holds every live op once, in an order where each value\n"
+		"is defined before it is used; use lists, result links and names are\n"
+		"consistent; operand counts and attributes fit the op registry; every type\n"
+		"is known and equal to what shape inference gives; constants match their\n"
+		"data.\n\n"
+		"Prints \"MODEL: ok (N ops, M values)\" and exits 0, or prints the first\n"
+		"broken rule, naming the op, and exits 1.\n",
 };
 
 int nxc_verify(int argc, char **argv)

@@ -20,8 +20,14 @@ static void opt_words(const nxc_option *o, char *buf, size_t n)
 
 void nxc_help(const nxc_command *c, FILE *f)
 {
-	fprintf(f, "usage: nex %s%s%s%s\n\n", c->name, c->args ? " " : "", c->args ? c->args : "",
+	fprintf(f, "usage: nex %s%s%s%s\n", c->name, c->args ? " " : "", c->args ? c->args : "",
 		c->opts && c->opts->name ? " [OPTIONS]" : "");
+	for (const char *l = c->also; l && *l;) {
+		size_t len = strcspn(l, "\n");
+		fprintf(f, "       %.*s\n", (int)len, l);
+		l += len + (l[len] == '\n');
+	}
+	fputc('\n', f);
 	if (c->about)
 		fprintf(f, "%s\n", c->about);
 	if (c->opts && c->opts->name)
@@ -121,6 +127,16 @@ static int set(const nxc_command *c, const nxc_option *o, void *opts, const char
 			return -1;
 		}
 		*(long long *)field = v;
+		return 0;
+	}
+	case NXC_LIST: {
+		nxc_list *l = field;
+		if (l->n == sizeof l->v / sizeof l->v[0]) {
+			fprintf(stderr, "nex %s: %s given more than %zu times\n", c->name, o->name,
+				sizeof l->v / sizeof l->v[0]);
+			return -1;
+		}
+		l->v[l->n++] = val;
 		return 0;
 	}
 	case NXC_CALL:

@@ -5,8 +5,10 @@
  * binary (NEX_BIN). */
 #include "check.h"
 
+#define NOWHERE "/nonexistent-nex-test/x"
+
 static const char *const commands[] = {"print", "verify", "convert", "export",
-				       "diff", "gen", "compare"};
+				       "diff", "gen", "compare", "sim"};
 
 /* Runs `nex CMD ARGS`; output (stderr folded in) and exit code. */
 static char *run(const char *cmd, const char *args, int *rc)
@@ -52,18 +54,20 @@ static int try_listed(const char *cmd)
 		for (int s = 0; s < 2; s++) {
 			if (!name[s][0])
 				continue;
-			/* value "1": a valid number, a bad shape; either way the
-			 * option must be known */
+			/* The value is a path in no directory: a bad number, shape
+			 * or target, a file that cannot be written, so the run
+			 * leaves nothing behind; either way the option must be
+			 * known. */
 			char args[256];
 			snprintf(args, sizeof args, "%s%s%s", name[s], arg[0] ? " " : "",
-				 arg[0] ? "1" : "");
+				 arg[0] ? NOWHERE : "");
 			char *out = run(cmd, args, &rc);
 			if (out && strstr(out, "unknown option"))
 				fprintf(stderr, "nex %s %s: %s", cmd, args, out);
 			CHECK(out && !strstr(out, "unknown option"));
 			free(out);
 			if (arg[0] && name[s][1] == '-') {
-				snprintf(args, sizeof args, "%s=1", name[s]);
+				snprintf(args, sizeof args, "%s=" NOWHERE, name[s]);
 				out = run(cmd, args, &rc);
 				CHECK(out && !strstr(out, "unknown option"));
 				free(out);
