@@ -8,7 +8,7 @@
 #define NOWHERE "/nonexistent-nex-test/x"
 
 static const char *const commands[] = {"print", "verify", "convert", "export",
-				       "diff", "gen", "compare", "sim"};
+				       "diff", "gen", "compare", "sim", "demo", "passes"};
 
 /* Runs `nex CMD ARGS`; output (stderr folded in) and exit code. */
 static char *run(const char *cmd, const char *args, int *rc)
