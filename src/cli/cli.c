@@ -32,34 +32,7 @@ int nxc_shape_opt(int argc, char **argv, int i, nxc_shapes *s)
 	int used = nxc_opt(argc, argv, i, "--shape", &v);
 	if (used <= 0)
 		return used;
-	const char *eq = strchr(v, '=');
-	if (!eq || eq == v || s->n >= sizeof s->b / sizeof s->b[0]) {
-		fprintf(stderr, "nex %s: --shape wants NAME=d,d,...: '%s'\n", argv[0], v);
-		return -1;
-	}
-	nx_shape_bind *b = &s->b[s->n];
-	memset(b, 0, sizeof *b);
-	/* The name is the text before '=': a copy that ends there, freed by
-	 * nxc_shapes_free. */
-	char *name = nx_xmalloc((size_t)(eq - v) + 1);
-	memcpy(name, v, (size_t)(eq - v));
-	name[eq - v] = 0;
-	b->name = name;
-	const char *p = eq + 1;
-	while (*p) {
-		char *end;
-		long long d = strtoll(p, &end, 10);
-		if (end == p || d <= 0 || b->rank >= NX_MAX_RANK || (*end && *end != ',')) {
-			fprintf(stderr, "nex %s: --shape %s: dims must be positive integers "
-				"separated by commas (at most %d)\n", argv[0], v, NX_MAX_RANK);
-			free(name);
-			return -1;
-		}
-		b->dims[b->rank++] = d;
-		p = *end ? end + 1 : end;
-	}
-	s->n++;
-	return used;
+	return nxc_shapes_add(s, argv[0], v) ? -1 : used;
 }
 
 nx_onnx_opts nxc_onnx_opts(const nxc_shapes *s)

@@ -4,6 +4,7 @@
 #ifndef NXC_CLI_H
 #define NXC_CLI_H
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "nx.h"
 
@@ -92,6 +93,58 @@ void nxc_lua_close(struct nxl_state *st);
 int nxc_lua_for_session(const char *cmd, const char *path, struct nxl_state **out);
 /* The limits the options give (nxl_default_limits otherwise). */
 struct nxl_limits nxc_lua_limits(const nxc_lua_args *a);
+/* options.c: a command's options as one table that drives both parsing and
+ * --help (docs/hacking.md, "A command"). A row: */
+typedef enum nxc_optkind {
+	NXC_FLAG,  /* bool: set to true */
+	NXC_STR,   /* const char *: the value as given */
+	NXC_NUM,   /* long long: a whole number in [0, max] */
+	NXC_LIST,  /* nxc_list: one more value each time (--set F=V ...) */
+	NXC_CALL,  /* call(field, cmd, value): the command's own parsing; 0 or -1
+		    * after printing "nex CMD: ..." */
+} nxc_optkind;
+typedef struct nxc_option {
+	const char *name;   /* "--context", "-o" */
+	const char *alias;  /* a second spelling ("--output"), or NULL */
+	const char *arg;    /* the value's name in help ("N"); NULL for a flag */
+	nxc_optkind kind;
+	size_t off;         /* offsetof(the command's options struct, field) */
+	long long max;      /* NXC_NUM: the largest value taken */
+	int (*call)(void *field, const char *cmd, const char *val);
+	const char *help;   /* '\n' starts a continuation line */
+} nxc_option;
+typedef struct nxc_command {
+	const char *name;        /* "diff" */
+	const char *args;        /* the positionals, for usage: "A B" */
+	int min_args, max_args;
+	const nxc_option *opts;  /* ends with a row of zeros */
+	const char *about;       /* between the usage line and the options */
+	const char *notes;       /* after the options, or NULL */
+	const char *also;        /* more usage lines ("nex sim --targets\n"), or NULL */
+} nxc_command;
+/* The values of a repeatable option, in order. */
+typedef struct nxc_list {
+	const char *v[NXC_MAX_SETS];
+	uint32_t n;
+} nxc_list;
+/* Table rows every model-loading command shares: --shape and --allow-outside
+ * into an nxc_shapes field named f of struct type T. */
+#define NXC_OPT_SHAPE(T, f) \
+	{"--shape", NULL, "NAME=d,d,...", NXC_CALL, offsetof(T, f), 0, nxc_shapes_add, \
+	 "bind the dims of an ONNX input (repeatable)"}, \
+	{"--allow-outside", NULL, NULL, NXC_FLAG, offsetof(T, f.allow_outside), 0, NULL, \
+	 "let files the model names (weights, external data) leave its folder"}
+/* NXC_CALL parser for --shape: adds one binding to the nxc_shapes at field. */
+int nxc_shapes_add(void *field, const char *cmd, const char *val);
+/* What nxc_parse returns after printing --help (the command exits 0). */
+#define NXC_PARSE_HELP (-2)
+/* Parses argv[1..] by c's table into opts (fields at each row's off) and
+ * the positionals into args (max_args slots): the number of positionals,
+ * NXC_PARSE_HELP, or -1 after printing the error (unknown option, missing
+ * value, bad number, too many or too few positionals). */
+int nxc_parse(const nxc_command *c, int argc, char **argv, void *opts, const char **args);
+/* The help text, from the table: usage, about, one line per option, notes. */
+void nxc_help(const nxc_command *c, FILE *f);
 
 /* pipeline_run.c: the compiler half of `nex run`. */
 typedef struct nxc_pipeline_args {

@@ -15,14 +15,32 @@
 
 #include "cli.h"
 
-static const char help[] =
-	"usage: nex compare A B [--rtol R] [--atol A]\n\n"
-	"A and B are tensor files (.pb TensorProto, .npy) or directories of them;\n"
-	"B is the reference. In directories, files pair by stem (output_0.pb with\n"
-	"output_0.pb or output_0.npy). For each pair: max abs error, max rel error\n"
-	"(|a-b|/|b|) and where the worst is. With --rtol or --atol (default 0 for\n"
-	"the other), exit 1 if an element has |a-b| > atol + rtol*|b| or a NaN on\n"
-	"one side only, or if shapes differ.\n";
+typedef struct compare_opts {
+	const char *rtol, *atol;
+} compare_opts;
+
+static const nxc_option options[] = {
+	{"--rtol", NULL, "R", NXC_STR, offsetof(compare_opts, rtol), 0, NULL,
+	 "relative tolerance: fail beyond atol + R*|b|"},
+	{"--atol", NULL, "A", NXC_STR, offsetof(compare_opts, atol), 0, NULL,
+	 "absolute tolerance: fail beyond A + rtol*|b|"},
+	{0},
+};
+
+static const nxc_command command = {
+	.name = "compare",
+	.args = "A B",
+	.min_args = 2,
+	.max_args = 2,
+	.opts = options,
+	.about =
+		"A and B are tensor files (.pb TensorProto, .npy) or directories of them;\n"
+		"B is the reference. In directories, files pair by stem (output_0.pb with\n"
+		"output_0.pb or output_0.npy). For each pair: max abs error, max rel error\n"
+		"(|a-b|/|b|) and where the worst is. With --rtol or --atol (default 0 for\n"
+		"the other), exit 1 if an element has |a-b| > atol + rtol*|b| or a NaN on\n"
+		"one side only, or if shapes differ.\n",
+};
 
 static bool is_dir(const char *p)
 {
@@ -129,43 +147,16 @@ static int parse_tol(const char *v, double *out)
 
 int nxc_compare(int argc, char **argv)
 {
-	if (nxc_wants_help(argc, argv)) {
-		fputs(help, stdout);
-		return NXC_OK;
-	}
-	const char *pa = NULL, *pb = NULL;
+	compare_opts o = {.rtol = NULL, .atol = NULL};
+	const char *paths[2] = {NULL, NULL};
+	int n = nxc_parse(&command, argc, argv, &o, paths);
+	if (n < 0)
+		return n == NXC_PARSE_HELP ? NXC_OK : NXC_USER;
+	const char *pa = paths[0], *pb = paths[1];
 	double rtol = 0, atol = 0;
-	bool check = false;
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		int used;
-		if ((used = nxc_opt(argc, argv, i, "--rtol", &v)) != 0) {
-			if (used < 0 || parse_tol(v, &rtol))
-				return NXC_USER;
-			check = true;
-		} else if ((used = nxc_opt(argc, argv, i, "--atol", &v)) != 0) {
-			if (used < 0 || parse_tol(v, &atol))
-				return NXC_USER;
-			check = true;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "nex compare: unknown option %s\n%s", argv[i], help);
-			return NXC_USER;
-		} else if (!pa) {
-			pa = argv[i];
-			used = 1;
-		} else if (!pb) {
-			pb = argv[i];
-			used = 1;
-		} else {
-			fprintf(stderr, "nex compare: two paths only\n%s", help);
-			return NXC_USER;
-		}
-		i += used - 1;
-	}
-	if (!pa || !pb) {
-		fputs(help, stderr);
+	bool check = o.rtol || o.atol;
+	if ((o.rtol && parse_tol(o.rtol, &rtol)) || (o.atol && parse_tol(o.atol, &atol)))
 		return NXC_USER;
-	}
 	/* A missing side is named before the kinds are compared: "must both be
 	 * files or both directories" said nothing about the path not there. */
 	struct stat st;

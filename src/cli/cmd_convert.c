@@ -5,30 +5,38 @@
 
 #include "cli.h"
 
-static const char help[] =
-	"usage: nex convert IN OUT [--shape NAME=d,d,...]...\n\n"
-	"Converts IN to OUT; the forms are picked by extension (.nex, .json,\n"
-	".onnx). For .nex and .json, weights larger than 16 elements go to a side\n"
-	"file OUT.bin that OUT references by name. --shape binds dynamic dims of\n"
-	"an ONNX input.\n";
+typedef struct convert_opts {
+	nxc_shapes shapes;
+} convert_opts;
+
+static const nxc_option options[] = {
+	NXC_OPT_SHAPE(convert_opts, shapes),
+	{0},
+};
+
+static const nxc_command command = {
+	.name = "convert",
+	.args = "IN OUT",
+	.min_args = 2,
+	.max_args = 2,
+	.opts = options,
+	.about =
+		"Converts IN to OUT; the forms are picked by extension (.nex, .json,\n"
+		".onnx). For .nex and .json, weights larger than 16 elements go to a side\n"
+		"file OUT.bin that OUT references by name.\n",
+};
 
 int nxc_convert(int argc, char **argv)
 {
-	if (nxc_wants_help(argc, argv)) {
-		fputs(help, stdout);
-		return NXC_OK;
-	}
-	nxc_shapes shapes = {.n = 0};
+	convert_opts o = {.shapes.n = 0};
 	const char *paths[2] = {NULL, NULL};
 	int rc = NXC_USER;
-	int np = nxc_scan(argc, argv, &shapes, NULL, NULL, paths, 2, "IN and OUT only", help);
-	if (np < 0)
-		goto out;
-	if (np != 2) {
-		fputs(help, stderr);
+	int np = nxc_parse(&command, argc, argv, &o, paths);
+	if (np < 0) {
+		rc = np == NXC_PARSE_HELP ? NXC_OK : NXC_USER;
 		goto out;
 	}
-	nx_onnx_opts oo = nxc_onnx_opts(&shapes);
+	nx_onnx_opts oo = nxc_onnx_opts(&o.shapes);
 	nx_graph *g = nxc_load_opts(paths[0], &oo);
 	if (!g)
 		goto out;
@@ -39,6 +47,6 @@ int nxc_convert(int argc, char **argv)
 		rc = NXC_OK;
 	nx_graph_free(g);
 out:
-	nxc_shapes_free(&shapes);
+	nxc_shapes_free(&o.shapes);
 	return rc;
 }

@@ -8,13 +8,13 @@
 
 #include "cli.h"
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: nex demo\n\n"
-		   "Prints the built-in demo model (a MobileNetV2-like CNN, the text of\n"
-		   "examples/demo.nex) as .nex text, then a summary of it. Other commands take\n"
-		   "\"demo\" as a model name, e.g. `nex print demo`.\n");
-}
+static const nxc_command command = {
+	.name = "demo",
+	.about =
+		"Prints the built-in demo model (a MobileNetV2-like CNN, the text of\n"
+		"examples/demo.nex) as .nex text, then a summary of it. Other commands take\n"
+		"\"demo\" as a model name, e.g. `nex print demo`.\n",
+};
 
 /* Multiply-accumulates of one op from its operand and result types; 0 for
  * kinds without a MAC loop. */
@@ -149,15 +149,9 @@ static void summary(const nx_graph *g)
 
 int nxc_demo(int argc, char **argv)
 {
-	if (nxc_wants_help(argc, argv)) {
-		usage(stdout);
-		return NXC_OK;
-	}
-	if (argc > 1) {
-		fprintf(stderr, "nex demo: unexpected argument '%s' (see nex demo --help)\n",
-			argv[1]);
-		return NXC_USER;
-	}
+	int n = nxc_parse(&command, argc, argv, NULL, NULL);
+	if (n < 0)
+		return n == NXC_PARSE_HELP ? NXC_OK : NXC_USER;
 	nx_graph *g = nxc_load("demo");
 	if (!g)
 		return NXC_INTERNAL; /* the demo is part of the binary: a bug, not user error */

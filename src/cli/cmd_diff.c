@@ -9,29 +9,48 @@
 
 #include "cli.h"
 
-static const char help[] =
-	"usage: nex diff A B [--json] [--context N] [--shape NAME=d,d,...]...\n\n"
-	"Compares two models (.nex, .json, .onnx, or `demo`). Prints a summary line,\n"
-	"then one line per op that differs, in B's schedule order, removed ops last:\n"
-	"  + %c7 = relu(%c6) : f32[1,16]      added (B's line)\n"
-	"  - %c2 = add(%x, %w) : f32[1,16]    removed (A's line)\n"
-	"  ~ %c3 (conv): attrs, types         changed, and what: kind, operands,\n"
-	"                                     attrs, types, names, order\n"
-	"then a unified diff of the two models' .nex text (like diff -u).\n\n"
-	"Ops are matched by id. Ids are stable across the steps of a session, but\n"
-	"for two files loaded separately an op's id comes from load order: its\n"
-	"position in a .nex or .json file (an ONNX import also counts the nodes it\n"
-	"folded away). Ops edited in place or appended at the end read right; an op\n"
-	"inserted or erased in the middle of B shifts every later one. Use the op\n"
-	"lines when B was derived from A keeping its op order; the text diff is\n"
-	"meaningful for any two models.\n\n"
-	"  --json        print {\"added\":N,\"removed\":N,\"changed\":N,\"ops\":[{\"op\":ID,\n"
-	"                \"change\":\"changed\",\"what\":[\"attrs\"],\"line\":\"...\"}],\n"
-	"                \"unified\":\"...\"}\n"
-	"  --context N   lines of context in the text diff (default 3)\n"
-	"  --shape       bind a dynamic ONNX input dim (for both models)\n\n"
-	"Exits 0 whether or not the models differ (unlike diff(1)), 1 if a model\n"
-	"cannot be loaded or an option is wrong.\n";
+typedef struct diff_opts {
+	nxc_shapes shapes;
+	bool json;
+	long long context;
+} diff_opts;
+
+static const nxc_option options[] = {
+	{"--json", NULL, NULL, NXC_FLAG, offsetof(diff_opts, json), 0, NULL,
+	 "print {\"added\":N,\"removed\":N,\"changed\":N,\"ops\":[{\"op\":ID,\n"
+	 "\"change\":\"changed\",\"what\":[\"attrs\"],\"line\":\"...\"}],\n"
+	 "\"unified\":\"...\"}"},
+	{"--context", NULL, "N", NXC_NUM, offsetof(diff_opts, context), 1000000, NULL,
+	 "lines of context in the text diff (default 3)"},
+	NXC_OPT_SHAPE(diff_opts, shapes),
+	{0},
+};
+
+static const nxc_command command = {
+	.name = "diff",
+	.args = "A B",
+	.min_args = 2,
+	.max_args = 2,
+	.opts = options,
+	.about =
+		"Compares two models (.nex, .json, .onnx, or `demo`). Prints a summary line,\n"
+		"then one line per op that differs, in B's schedule order, removed ops last:\n"
+		"  + %c7 = relu(%c6) : f32[1,16]      added (B's line)\n"
+		"  - %c2 = add(%x, %w) : f32[1,16]    removed (A's line)\n"
+		"  ~ %c3 (conv): attrs, types         changed, and what: kind, operands,\n"
+		"                                     attrs, types, names, order\n"
+		"then a unified diff of the two models' .nex text (like diff -u).\n\n"
+		"Ops are matched by id. Ids are stable across the steps of a session, but\n"
+		"for two files loaded separately an op's id comes from load order: its\n"
+		"position in a .nex or .json file (an ONNX import also counts the nodes it\n"
+		"folded away). Ops edited in place or appended at the end read right; an op\n"
+		"inserted or erased in the middle of B shifts every later one. Use the op\n"
+		"lines when B was derived from A keeping its op order; the text diff is\n"
+		"meaningful for any two models.\n",
+	.notes =
+		"Exits 0 whether or not the models differ (unlike diff(1)), 1 if a model\n"
+		"cannot be loaded or an option is wrong.\n",
+};
 
 /* "attrs, types" into buf. */
 static void what_str(uint32_t what, char *buf, size_t n)
@@ -114,52 +133,20 @@ static int print_json(const nx_graph *a, const nx_graph *b, const nx_diff *d, co
 	return NXC_OK;
 }
 
-struct diff_args {
-	bool *json;
-	long long *ctx;
-};
-
-static int diff_opt(void *p, int argc, char **argv, int i)
-{
-	struct diff_args *a = p;
-	const char *val;
-	int used = nxc_opt(argc, argv, i, "--context", &val);
-	if (used > 0) {
-		*a->ctx = nxc_num(val);
-		if (*a->ctx < 0 || *a->ctx > 1000000) {
-			fprintf(stderr, "nex diff: --context wants a whole number, not '%s'\n", val);
-			return -1;
-		}
-		return used;
-	}
-	if (used == 0 && !strcmp(argv[i], "--json")) {
-		*a->json = true;
-		return 1;
-	}
-	return used;
-}
-
 int nxc_diff(int argc, char **argv)
 {
-	if (nxc_wants_help(argc, argv)) {
-		fputs(help, stdout);
-		return NXC_OK;
-	}
-	nxc_shapes shapes = {.n = 0};
+	diff_opts o = {.json = false, .context = 3};
 	const char *path[2] = {NULL, NULL};
-	int npath = 0, rc = NXC_USER;
-	bool json = false;
-	long long ctx = 3;
+	int rc = NXC_USER;
 	nx_graph *g[2] = {NULL, NULL};
-	struct diff_args da = {&json, &ctx};
-	npath = nxc_scan(argc, argv, &shapes, diff_opt, &da, path, 2, "two models only", help);
-	if (npath < 0)
-		goto out;
-	if (npath != 2) {
-		fputs(help, stderr);
+	int npath = nxc_parse(&command, argc, argv, &o, path);
+	if (npath < 0) {
+		rc = npath == NXC_PARSE_HELP ? NXC_OK : NXC_USER;
 		goto out;
 	}
-	nx_onnx_opts oo = nxc_onnx_opts(&shapes);
+	bool json = o.json;
+	long long ctx = o.context;
+	nx_onnx_opts oo = nxc_onnx_opts(&o.shapes);
 	for (int k = 0; k < 2; k++)
 		if (!(g[k] = nxc_load_opts(path[k], &oo)))
 			goto out;
@@ -183,6 +170,6 @@ int nxc_diff(int argc, char **argv)
 out:
 	nx_graph_free(g[0]);
 	nx_graph_free(g[1]);
-	nxc_shapes_free(&shapes);
+	nxc_shapes_free(&o.shapes);
 	return rc;
 }

@@ -7,16 +7,34 @@
 
 #include "cli.h"
 
-static const char help[] =
-	"usage: nex export MODEL [--mlir FILE] [--dot FILE] [--shape NAME=d,d,...]...\n\n"
-	"Writes MODEL (.nex, .json, .onnx, or \"demo\") as:\n"
-	"  --mlir FILE   MLIR text in the TOSA dialect, as mlir-opt-14 parses it\n"
-	"                (convolutions and pools in NHWC between transposes,\n"
-	"                weights as tosa.const); an op with no TOSA form is an\n"
-	"                error naming it\n"
-	"  --dot FILE    a Graphviz digraph: one box per op (kind, result type,\n"
-	"                fused activation, weights), edges labelled with types\n"
-	"--shape binds dynamic dims of an ONNX input. FILE \"-\" is stdout.\n";
+typedef struct export_opts {
+	nxc_shapes shapes;
+	const char *mlir, *dot;
+} export_opts;
+
+static const nxc_option options[] = {
+	{"--mlir", NULL, "FILE", NXC_STR, offsetof(export_opts, mlir), 0, NULL,
+	 "MLIR text in the TOSA dialect, as mlir-opt-14 parses it\n"
+	 "(convolutions and pools in NHWC between transposes,\n"
+	 "weights as tosa.const); an op with no TOSA form is an\n"
+	 "error naming it"},
+	{"--dot", NULL, "FILE", NXC_STR, offsetof(export_opts, dot), 0, NULL,
+	 "a Graphviz digraph: one box per op (kind, result type,\n"
+	 "fused activation, weights), edges labelled with types"},
+	NXC_OPT_SHAPE(export_opts, shapes),
+	{0},
+};
+
+static const nxc_command command = {
+	.name = "export",
+	.args = "MODEL",
+	.min_args = 1,
+	.max_args = 1,
+	.opts = options,
+	.about =
+		"Writes MODEL (.nex, .json, .onnx, or \"demo\") as MLIR (--mlir), DOT (--dot)\n"
+		"or both. FILE \"-\" is stdout.\n",
+};
 
 static int write_out(const char *path, const char *s, nx_err *err)
 {
@@ -25,34 +43,22 @@ static int write_out(const char *path, const char *s, nx_err *err)
 	return nx_write_file_atomic(path, s, strlen(s), err);
 }
 
-struct targets {
-	const char **mlir, **dot;
-};
-
-static int targets_opt(void *ctx, int argc, char **argv, int i)
-{
-	struct targets *t = ctx;
-	int used = nxc_opt(argc, argv, i, "--mlir", t->mlir);
-	return used ? used : nxc_opt(argc, argv, i, "--dot", t->dot);
-}
-
 int nxc_export(int argc, char **argv)
 {
-	if (nxc_wants_help(argc, argv)) {
-		fputs(help, stdout);
-		return NXC_OK;
-	}
-	nxc_shapes shapes = {.n = 0};
-	const char *model = NULL, *mlir = NULL, *dot = NULL;
+	export_opts o = {.mlir = NULL, .dot = NULL};
+	const char *model = NULL;
 	int rc = NXC_USER;
-	struct targets t = {&mlir, &dot};
-	if (nxc_scan(argc, argv, &shapes, targets_opt, &t, &model, 1, "one MODEL only", help) < 0)
-		goto out;
-	if (!model || (!mlir && !dot)) {
-		fprintf(stderr, "nex export: needs MODEL and --mlir or --dot\n%s", help);
+	int n = nxc_parse(&command, argc, argv, &o, &model);
+	if (n < 0) {
+		rc = n == NXC_PARSE_HELP ? NXC_OK : NXC_USER;
 		goto out;
 	}
-	nx_onnx_opts oo = nxc_onnx_opts(&shapes);
+	const char *mlir = o.mlir, *dot = o.dot;
+	if (!mlir && !dot) {
+		fprintf(stderr, "nex export: needs --mlir or --dot (see nex export --help)\n");
+		goto out;
+	}
+	nx_onnx_opts oo = nxc_onnx_opts(&o.shapes);
 	nx_graph *g = nxc_load_opts(model, &oo);
 	if (!g)
 		goto out;
@@ -76,6 +82,6 @@ int nxc_export(int argc, char **argv)
 	}
 	nx_graph_free(g);
 out:
-	nxc_shapes_free(&shapes);
+	nxc_shapes_free(&o.shapes);
 	return rc;
 }

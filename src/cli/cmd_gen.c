@@ -6,104 +6,69 @@
 
 #include "cli.h"
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: nex gen --kind chain|resnet|transformer --ops N [--seed S] [-o FILE]\n"
-		"               [--seq L] [--dmodel D] [--heads H]\n\n"
+typedef struct gen_opts {
+	const char *kind, *out;
+	long long ops, seed, seq, dmodel, heads;
+} gen_opts;
+
+static const nxc_option options[] = {
+	{"--kind", NULL, "K", NXC_STR, offsetof(gen_opts, kind), 0, NULL,
+	 "chain: conv/bn/relu units in a line (some depthwise, some\n"
+	 "with a decomposed HardSwish); resnet: bottleneck residual\n"
+	 "blocks with a gemm head; transformer: pre-norm encoder layers\n"
+	 "(required)"},
+	{"--ops", NULL, "N", NXC_NUM, offsetof(gen_opts, ops), UINT32_MAX, NULL,
+	 "op count to reach (required)"},
+	{"--seed", NULL, "S", NXC_NUM, offsetof(gen_opts, seed), INT64_MAX, NULL,
+	 "seed of weights and structural choices (default 1)"},
+	{"--seq", NULL, "L", NXC_NUM, offsetof(gen_opts, seq), UINT32_MAX, NULL,
+	 "transformer sequence length (default 128)"},
+	{"--dmodel", NULL, "D", NXC_NUM, offsetof(gen_opts, dmodel), UINT32_MAX, NULL,
+	 "transformer width (default 768)"},
+	{"--heads", NULL, "H", NXC_NUM, offsetof(gen_opts, heads), UINT32_MAX, NULL,
+	 "transformer attention heads, dividing D (default 12)"},
+	{"-o", "--output", "FILE", NXC_STR, offsetof(gen_opts, out), 0, NULL,
+	 "save to FILE (.nex, .json or .onnx) instead of printing"},
+	{0},
+};
+
+static const nxc_command command = {
+	.name = "gen",
+	.args = NULL,
+	.min_args = 0,
+	.max_args = 0,
+	.opts = options,
+	.about =
 		"Generates a synthetic graph of about N ops (constants are not ops; whole\n"
 		"blocks are added, so the count may exceed N by less than one block).\n"
-		"The same options always give the same graph.\n\n"
-		"  --kind K      chain: conv/bn/relu units in a line (some depthwise, some\n"
-		"                with a decomposed HardSwish); resnet: bottleneck residual\n"
-		"                blocks with a gemm head; transformer: pre-norm encoder layers\n"
-		"  --ops N       op count to reach (required)\n"
-		"  --seed S      seed of weights and structural choices (default 1)\n"
-		"  --seq L       transformer sequence length (default 128)\n"
-		"  --dmodel D    transformer width (default 768)\n"
-		"  --heads H     transformer attention heads, dividing D (default 12)\n"
-		"  -o FILE       save to FILE (.nex, .json or .onnx) instead of printing\n");
-}
-
-/* Parses a number option into *out; 0 ok, -1 after printing the error. */
-static int num_opt(const char *name, const char *val, unsigned long long max,
-		   unsigned long long *out)
-{
-	long long v = nxc_num(val);
-	if (v < 0 || (unsigned long long)v > max) {
-		fprintf(stderr, "nex gen: %s wants a whole number up to %llu, not '%s'\n", name,
-			max, val);
-		return -1;
-	}
-	*out = (unsigned long long)v;
-	return 0;
-}
+		"The same options always give the same graph.\n",
+};
 
 int nxc_gen(int argc, char **argv)
 {
-	if (nxc_wants_help(argc, argv)) {
-		usage(stdout);
-		return NXC_OK;
-	}
-	nx_gen_opts o;
-	memset(&o, 0, sizeof o);
-	o.kind = -1;
-	o.seed = 1;
-	const char *out = NULL;
-	bool have_ops = false;
-	for (int i = 1; i < argc;) {
-		static const struct {
-			const char *name;
-			unsigned long long max;
-		} nums[] = {{"--ops", UINT32_MAX}, {"--seed", INT64_MAX}, {"--seq", UINT32_MAX},
-			    {"--dmodel", UINT32_MAX}, {"--heads", UINT32_MAX}};
-		const char *val = NULL;
-		int used;
-		if ((used = nxc_opt(argc, argv, i, "--kind", &val)) != 0) {
-			if (used < 0)
-				return NXC_USER;
-			o.kind = nx_gen_kind_parse(val);
-			if (o.kind < 0) {
-				fprintf(stderr, "nex gen: unknown kind '%s' (chain, resnet or "
-					"transformer)\n", val);
-				return NXC_USER;
-			}
-			i += used;
-			continue;
-		}
-		if ((used = nxc_opt(argc, argv, i, "-o", &val)) != 0 ||
-		    (used = nxc_opt(argc, argv, i, "--output", &val)) != 0) {
-			if (used < 0)
-				return NXC_USER;
-			out = val;
-			i += used;
-			continue;
-		}
-		size_t k;
-		for (k = 0; k < sizeof nums / sizeof nums[0]; k++)
-			if ((used = nxc_opt(argc, argv, i, nums[k].name, &val)) != 0)
-				break;
-		if (k == sizeof nums / sizeof nums[0]) {
-			fprintf(stderr, "nex gen: unknown argument '%s' (see nex gen --help)\n",
-				argv[i]);
-			return NXC_USER;
-		}
-		unsigned long long v;
-		if (used < 0 || num_opt(nums[k].name, val, nums[k].max, &v) < 0)
-			return NXC_USER;
-		switch (k) {
-		case 0: o.ops = (uint32_t)v; have_ops = true; break;
-		case 1: o.seed = v; break;
-		case 2: o.seq = (uint32_t)v; break;
-		case 3: o.dmodel = (uint32_t)v; break;
-		case 4: o.heads = (uint32_t)v; break;
-		}
-		i += used;
-	}
-	if (o.kind < 0 || !have_ops) {
+	/* -1: not given (0 is a valid seed; seq, dmodel, heads 0 = nx_gen's default) */
+	gen_opts go = {.kind = NULL, .out = NULL, .ops = -1, .seed = 1};
+	int n = nxc_parse(&command, argc, argv, &go, NULL);
+	if (n < 0)
+		return n == NXC_PARSE_HELP ? NXC_OK : NXC_USER;
+	if (!go.kind || go.ops < 0) {
 		fprintf(stderr, "nex gen: --kind and --ops are required (see nex gen --help)\n");
 		return NXC_USER;
 	}
+	nx_gen_opts o;
+	memset(&o, 0, sizeof o);
+	o.kind = nx_gen_kind_parse(go.kind);
+	if (o.kind < 0) {
+		fprintf(stderr, "nex gen: unknown kind '%s' (chain, resnet or transformer)\n",
+			go.kind);
+		return NXC_USER;
+	}
+	o.ops = (uint32_t)go.ops;
+	o.seed = (uint64_t)go.seed;
+	o.seq = (uint32_t)go.seq;
+	o.dmodel = (uint32_t)go.dmodel;
+	o.heads = (uint32_t)go.heads;
+	const char *out = go.out;
 	nx_err err;
 	nx_graph *g = nx_gen(&o, &err);
 	if (!g) {

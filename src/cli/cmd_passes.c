@@ -1,7 +1,5 @@
 /* cmd_passes.c — `nex passes`: the pass catalogue with summaries and
  * options, and the default pipeline. */
-#include <string.h>
-
 #include "cli.h"
 #include "nxl.h"
 #include "nxp.h"

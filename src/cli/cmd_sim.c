@@ -12,31 +12,54 @@
 #include "nxs.h"
 #include "nxw.h"
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: nex sim MODEL [--target T] [--set FIELD=VALUE]... [--pipeline P]\n"
-		"               [--shape NAME=DIMS]... [--csv FILE] [--json FILE] [--trace FILE]\n"
-		"               [--top N]\n"
-		"       nex sim --targets\n"
-		"       nex sim --fields [--target T] [--set FIELD=VALUE]...\n"
-		"       nex sim --save-target FILE [--target T] [--set FIELD=VALUE]...\n\n"
+typedef struct sim_opts {
+	nxc_shapes shapes;
+	const char *target, *pipeline, *csv, *json, *trace, *save_target;
+	nxc_list sets;
+	long long top;
+	bool targets, fields;
+} sim_opts;
+
+static const nxc_option options[] = {
+	{"--target", NULL, "T", NXC_STR, offsetof(sim_opts, target), 0, NULL,
+	 "a preset (see --targets) or a target .json file\n(default m1)"},
+	{"--set", NULL, "F=V", NXC_LIST, offsetof(sim_opts, sets), 0, NULL,
+	 "override one target field: sram=4MiB, dram_share=0.5,\n"
+	 "clock=1.5GHz, dram_bw=68GB/s, cpu_ops=+resize (see --fields)"},
+	{"--pipeline", NULL, "P", NXC_STR, offsetof(sim_opts, pipeline), 0, NULL,
+	 "run passes first (\"default\" or \"a,b{k=v},c\")"},
+	NXC_OPT_SHAPE(sim_opts, shapes),
+	{"--csv", NULL, "FILE", NXC_STR, offsetof(sim_opts, csv), 0, NULL,
+	 "per-op table as CSV (\"-\" = stdout)"},
+	{"--json", NULL, "FILE", NXC_STR, offsetof(sim_opts, json), 0, NULL,
+	 "totals, memory plan, target and per-op costs as JSON"},
+	{"--trace", NULL, "FILE", NXC_STR, offsetof(sim_opts, trace), 0, NULL,
+	 "Chrome trace-event JSON of the timeline (Perfetto opens it)"},
+	{"--top", NULL, "N", NXC_NUM, offsetof(sim_opts, top), INT64_MAX, NULL,
+	 "ops listed in the summary, by cycles (default 10)"},
+	{"--targets", NULL, NULL, NXC_FLAG, offsetof(sim_opts, targets), 0, NULL,
+	 "list the presets"},
+	{"--fields", NULL, NULL, NXC_FLAG, offsetof(sim_opts, fields), 0, NULL,
+	 "list the target's fields with values and units"},
+	{"--save-target", NULL, "F", NXC_STR, offsetof(sim_opts, save_target), 0, NULL,
+	 "write the target (after --set) as JSON"},
+	{0},
+};
+
+static const nxc_command command = {
+	.name = "sim",
+	.args = "[MODEL]",
+	.min_args = 0,
+	.max_args = 1,
+	.opts = options,
+	.about =
 		"Costs MODEL (.nex, .json, .onnx, or \"demo\") on the NE model: per-op cycles\n"
-		"and energy, the timeline with weight prefetch, and the memory plan.\n\n"
-		"  --target T        a preset (see --targets) or a target .json file\n"
-		"                    (default m1)\n"
-		"  --set F=V         override one target field: sram=4MiB, dram_share=0.5,\n"
-		"                    clock=1.5GHz, dram_bw=68GB/s, cpu_ops=+resize (see --fields)\n"
-		"  --pipeline P      run passes first (\"default\" or \"a,b{k=v},c\")\n"
-		"  --shape N=D       bind a dynamic ONNX input dim: x=1,3,640,640\n"
-		"  --csv FILE        per-op table as CSV (\"-\" = stdout)\n"
-		"  --json FILE       totals, memory plan, target and per-op costs as JSON\n"
-		"  --trace FILE      Chrome trace-event JSON of the timeline (Perfetto opens it)\n"
-		"  --top N           ops listed in the summary, by cycles (default 10)\n"
-		"  --targets         list the presets\n"
-		"  --fields          list the target's fields with values and units\n"
-		"  --save-target F   write the target (after --set) as JSON\n");
-}
+		"and energy, the timeline with weight prefetch, and the memory plan.\n",
+	.also =
+		"nex sim --targets\n"
+		"nex sim --fields [--target T] [--set FIELD=VALUE]...\n"
+		"nex sim --save-target FILE [--target T] [--set FIELD=VALUE]...\n",
+};
 
 static const char *bytes_str(double b, char *buf, size_t n)
 {
@@ -236,72 +259,22 @@ static nx_graph *run_pipeline(nx_graph *g, const char *pipeline, const nx_target
 
 int nxc_sim(int argc, char **argv)
 {
-	if (nxc_wants_help(argc, argv)) {
-		usage(stdout);
-		return NXC_OK;
-	}
-	const char *path = NULL, *target = "m1", *pipeline = NULL;
-	const char *csv = NULL, *json = NULL, *trace = NULL, *save_target = NULL;
-	const char **sets = nx_xcalloc((size_t)argc, sizeof *sets);
-	uint32_t n_sets = 0;
-	long long top = 10;
-	bool targets = false, fields = false;
+	sim_opts o = {.target = "m1", .top = 10};
+	const char *path = NULL;
 	int rc = NXC_USER;
-	nxc_shapes shapes;
-	memset(&shapes, 0, sizeof shapes);
 	nx_graph *g = NULL;
 	nxs_sim *s = NULL;
-	for (int i = 1; i < argc;) {
-		const char *v;
-		int used;
-		if ((used = nxc_shape_opt(argc, argv, i, &shapes)) != 0) {
-			if (used < 0)
-				goto out;
-			i += used;
-			continue;
-		}
-		static const char *names[] = {"--target", "--set", "--pipeline", "--csv", "--json",
-					      "--trace", "--top", "--save-target"};
-		int which = -1;
-		for (int k = 0; k < 8 && which < 0; k++)
-			if ((used = nxc_opt(argc, argv, i, names[k], &v)) != 0)
-				which = k;
-		if (which >= 0) {
-			if (used < 0)
-				goto out;
-			switch (which) {
-			case 0: target = v; break;
-			case 1: sets[n_sets++] = v; break;
-			case 2: pipeline = v; break;
-			case 3: csv = v; break;
-			case 4: json = v; break;
-			case 5: trace = v; break;
-			case 6:
-				if ((top = nxc_num(v)) < 0) {
-					fprintf(stderr, "nex sim: --top wants a count, not '%s'\n", v);
-					goto out;
-				}
-				break;
-			case 7: save_target = v; break;
-			}
-			i += used;
-			continue;
-		}
-		if (!strcmp(argv[i], "--targets")) {
-			targets = true;
-		} else if (!strcmp(argv[i], "--fields")) {
-			fields = true;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "nex sim: unknown option %s (see nex sim --help)\n", argv[i]);
-			goto out;
-		} else if (!path) {
-			path = argv[i];
-		} else {
-			fprintf(stderr, "nex sim: one MODEL only (got '%s' and '%s')\n", path, argv[i]);
-			goto out;
-		}
-		i++;
+	int n = nxc_parse(&command, argc, argv, &o, &path);
+	if (n < 0) {
+		rc = n == NXC_PARSE_HELP ? NXC_OK : NXC_USER;
+		goto out;
 	}
+	const char *target = o.target, *pipeline = o.pipeline, *csv = o.csv, *json = o.json;
+	const char *trace = o.trace, *save_target = o.save_target;
+	const char *const *sets = o.sets.v;
+	uint32_t n_sets = o.sets.n;
+	long long top = o.top;
+	bool targets = o.targets, fields = o.fields;
 	if (targets) {
 		list_targets();
 		rc = NXC_OK;
@@ -331,11 +304,11 @@ int nxc_sim(int argc, char **argv)
 		}
 	}
 	if (!path) {
-		fprintf(stderr, "nex sim: no MODEL (a .nex, .json or .onnx file, or demo)\n");
-		usage(stderr);
+		fprintf(stderr, "nex sim: no MODEL (a .nex, .json or .onnx file, or demo; see "
+			"nex sim --help)\n");
 		goto out;
 	}
-	nx_onnx_opts oo = nxc_onnx_opts(&shapes);
+	nx_onnx_opts oo = nxc_onnx_opts(&o.shapes);
 	g = nxc_load_opts(path, &oo);
 	if (!g)
 		goto out;
@@ -373,7 +346,6 @@ int nxc_sim(int argc, char **argv)
 out:
 	nxs_sim_free(s);
 	nx_graph_free(g);
-	nxc_shapes_free(&shapes);
-	free(sets);
+	nxc_shapes_free(&o.shapes);
 	return rc;
 }

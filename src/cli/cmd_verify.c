@@ -5,33 +5,43 @@
 
 #include "cli.h"
 
-static const char help[] =
-	"usage: nex verify MODEL [--shape NAME=d,d,...]...\n\n"
-	"Loads MODEL (.nex, .json, .onnx, or `demo`) and checks it against the IR\n"
-	"rules: the schedule holds every live op once, in an order where each value\n"
-	"is defined before it is used; use lists, result links and names are\n"
-	"consistent; operand counts and attributes fit the op registry; every type\n"
-	"is known and equal to what shape inference gives; constants match their\n"
-	"data.\n\n"
-	"Prints \"MODEL: ok (N ops, M values)\" and exits 0, or prints the first\n"
-	"broken rule, naming the op, and exits 1.\n";
+typedef struct verify_opts {
+	nxc_shapes shapes;
+} verify_opts;
+
+static const nxc_option options[] = {
+	NXC_OPT_SHAPE(verify_opts, shapes),
+	{0},
+};
+
+static const nxc_command command = {
+	.name = "verify",
+	.args = "MODEL",
+	.min_args = 1,
+	.max_args = 1,
+	.opts = options,
+	.about =
+		"Loads MODEL (.nex, .json, .onnx, or `demo`) and checks it against the IR\n"
+		"rules: the schedule holds every live op once, in an order where each value\n"
+		"is defined before it is used; use lists, result links and names are\n"
+		"consistent; operand counts and attributes fit the op registry; every type\n"
+		"is known and equal to what shape inference gives; constants match their\n"
+		"data.\n\n"
+		"Prints \"MODEL: ok (N ops, M values)\" and exits 0, or prints the first\n"
+		"broken rule, naming the op, and exits 1.\n",
+};
 
 int nxc_verify(int argc, char **argv)
 {
-	if (nxc_wants_help(argc, argv)) {
-		fputs(help, stdout);
-		return NXC_OK;
-	}
-	nxc_shapes shapes = {.n = 0};
+	verify_opts o = {.shapes.n = 0};
 	const char *path = NULL;
 	int rc = NXC_USER;
-	if (nxc_scan(argc, argv, &shapes, NULL, NULL, &path, 1, "one MODEL only", help) < 0)
-		goto out;
-	if (!path) {
-		fputs(help, stderr);
+	int n = nxc_parse(&command, argc, argv, &o, &path);
+	if (n < 0) {
+		rc = n == NXC_PARSE_HELP ? NXC_OK : NXC_USER;
 		goto out;
 	}
-	nx_onnx_opts oo = nxc_onnx_opts(&shapes);
+	nx_onnx_opts oo = nxc_onnx_opts(&o.shapes);
 	nx_graph *g = nxc_load_opts(path, &oo);
 	if (!g)
 		goto out;
@@ -47,6 +57,6 @@ int nxc_verify(int argc, char **argv)
 	}
 	nx_graph_free(g);
 out:
-	nxc_shapes_free(&shapes);
+	nxc_shapes_free(&o.shapes);
 	return rc;
 }

@@ -12,7 +12,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "nx.h"
+#include "nx_int.h"
 
 int nx_infer_fail(const nx_graph *g, uint32_t o, nx_err *err, const char *fmt, ...)
 {
@@ -116,48 +116,18 @@ int nx_infer_dtype_in(const nx_graph *g, uint32_t o, uint32_t i, unsigned mask, 
 			     nx_dtype_name(dt), nx_op_name(g, o), list);
 }
 
-static const char *count_range(char *buf, size_t n, unsigned lo, unsigned hi)
-{
-	if (hi == NX_VARIADIC)
-		snprintf(buf, n, "at least %u", lo);
-	else if (lo == hi)
-		snprintf(buf, n, "%u", lo);
-	else
-		snprintf(buf, n, "%u to %u", lo, hi);
-	return buf;
-}
-
-/* "1 operand", "at least 1 operand", but "2 operands", "1 to 3 operands". */
-static const char *plural(unsigned lo, unsigned hi)
-{
-	return lo == 1 && (hi == 1 || hi == NX_VARIADIC) ? "" : "s";
-}
-
 static int check_arity(const nx_graph *g, uint32_t o, nx_err *err)
 {
 	const nx_op *p = nx_opp(g, o);
-	const nx_opinfo *k = &nx_ops[p->kind];
-	char buf[48];
-	if (p->n_in < k->in_min || (k->in_max != NX_VARIADIC && p->n_in > k->in_max))
-		return nx_infer_fail(g, o, err, "takes %s operand%s, has %u",
-				     count_range(buf, sizeof buf, k->in_min, k->in_max),
-				     plural(k->in_min, k->in_max), p->n_in);
-	if (p->n_out < k->out_min || (k->out_max != NX_VARIADIC && p->n_out > k->out_max))
-		return nx_infer_fail(g, o, err, "gives %s result%s, has %u",
-				     count_range(buf, sizeof buf, k->out_min, k->out_max),
-				     plural(k->out_min, k->out_max), p->n_out);
+	nx_err e;
+	if (nx_check_count(p->kind, false, p->n_in, &e) ||
+	    nx_check_count(p->kind, true, p->n_out, &e))
+		return nx_infer_fail(g, o, err, "%s", e.msg);
 	for (uint32_t i = 0; i < p->n_in; i++) {
 		uint32_t v = nx_operand(g, o, i);
 		if (v == NX_NONE) {
-			/* Only the optional tail of the operand list may be absent;
-			 * variadic lists (concat, max, min) have no optional tail, but
-			 * an opaque op keeps whatever its source had. */
-			if (i < k->in_min)
-				return nx_infer_fail(g, o, err, "operand %u is required but absent",
-						     i);
-			if (k->in_max == NX_VARIADIC && !(k->flags & NX_F_OPAQUE))
-				return nx_infer_fail(g, o, err, "operand %u is absent: every operand "
-						     "of %s must be given", i, k->name);
+			if (nx_check_absent(p->kind, i, &e))
+				return nx_infer_fail(g, o, err, "%s", e.msg);
 			continue;
 		}
 		if (nx_val(g, v)->flags & NX_V_DEAD)

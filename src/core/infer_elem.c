@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "nx.h"
+#include "nx_int.h"
 
 int nx_broadcast(const nx_type *a, const nx_type *b, nx_type *out, nx_err *err)
 {

@@ -10,7 +10,7 @@
  */
 #include <string.h>
 
-#include "nx.h"
+#include "nx_int.h"
 
 /* ---- reductions and norms ---- */
 

@@ -9,7 +9,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "nx.h"
+#include "nx_int.h"
 
 /* "[1,2,3]" into buf (truncated if long), for messages. */
 static const char *fmt_ints(const int64_t *v, uint32_t n, char *buf, size_t cap)

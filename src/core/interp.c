@@ -30,7 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nx.h"
+#include "nx_int.h"
 
 enum {
 	K_HALF = 1,    /* f16/bf16 operands and results handled in f32 */

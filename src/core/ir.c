@@ -8,13 +8,10 @@
 
 #define GROW(g, arr, n, cap, need) nx_grow((void **)&(g)->arr, &(g)->cap, (need), sizeof *(g)->arr)
 
+/* The tables keep 32 bits of nx_hash: enough with the full-key compare. */
 static uint32_t hash_bytes(const void *p, size_t n)
 {
-	const unsigned char *s = p;
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ s[i]) * 16777619u;
-	return h;
+	return (uint32_t)nx_hash(p, n);
 }
 
 /* ---- strings ---- */

@@ -21,7 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "nx.h"
+#include "nx_int.h"
 
 #define JSON_VERSION 1
 /* Doubles hold every integer up to 2^53; past it JSON numbers lose digits. */
@@ -33,39 +33,13 @@
 
 /* ---- printing ---------------------------------------------------------- */
 
-typedef struct jbuf {
-	char *p;
-	size_t n, cap;
-} jbuf;
-
-static void jb_add(jbuf *b, const char *s, size_t n)
-{
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		b->p = nx_xrealloc(b->p, cap);
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = 0;
-}
-
-static void jb_str(jbuf *b, const char *s)
-{
-	jb_add(b, s, strlen(s));
-}
-
 /* cJSON reports a failed allocation by returning NULL (or false); treat it
  * as nx_xmalloc does, as an internal error, rather than print a JSON file
  * with silently missing items. */
 static void *jchk(void *p)
 {
-	if (!p) {
-		fprintf(stderr, "nex: out of memory (cJSON)\n");
-		exit(2);
-	}
+	if (!p)
+		nx_die("out of memory (cJSON)");
 	return p;
 }
 
@@ -83,10 +57,10 @@ static void jput(cJSON *parent, const char *key, cJSON *item)
 }
 
 /* Appends item printed on one line, and frees it. */
-static void jb_item(jbuf *b, cJSON *item)
+static void jb_item(nx_strbuf *b, cJSON *item)
 {
 	char *s = jchk(cJSON_PrintUnformatted(item));
-	jb_str(b, s);
+	nx_strbuf_puts(b, s);
 	cJSON_free(s);
 	cJSON_Delete(item);
 }
@@ -297,37 +271,37 @@ static cJSON *jconst(const nx_graph *g, uint32_t v, const nx_print_opts *o)
 	return j;
 }
 
-static void jb_key(jbuf *b, const char *key, bool first)
+static void jb_key(nx_strbuf *b, const char *key, bool first)
 {
-	jb_str(b, first ? "\n  \"" : ",\n  \"");
-	jb_str(b, key);
-	jb_str(b, "\": ");
+	nx_strbuf_puts(b, first ? "\n  \"" : ",\n  \"");
+	nx_strbuf_puts(b, key);
+	nx_strbuf_puts(b, "\": ");
 }
 
 char *nx_json_print(const nx_graph *g, const nx_print_opts *o)
 {
 	if (!o)
 		o = &nx_print_defaults;
-	jbuf b = {NULL, 0, 0};
-	jb_str(&b, "{");
+	nx_strbuf b = {0};
+	nx_strbuf_puts(&b, "{");
 	jb_key(&b, "format", true);
-	jb_str(&b, "\"nex-ir\"");
+	nx_strbuf_puts(&b, "\"nex-ir\"");
 	jb_key(&b, "version", false);
 	jb_item(&b, jint(JSON_VERSION));
 	jb_key(&b, "name", false);
 	jb_item(&b, jstr(nx_cstr(g, g->name)));
 
 	jb_key(&b, "inputs", false);
-	jb_str(&b, "[");
+	nx_strbuf_puts(&b, "[");
 	for (uint32_t i = 0; i < g->n_inputs; i++) {
 		uint32_t v = g->inputs[i];
 		cJSON *j = jobj();
 		jput(j, "name", jstr(nx_vname(g, v)));
 		jput(j, "type", jtype(nx_vtype(g, v)));
-		jb_str(&b, i ? ",\n    " : "\n    ");
+		nx_strbuf_puts(&b, i ? ",\n    " : "\n    ");
 		jb_item(&b, j);
 	}
-	jb_str(&b, g->n_inputs ? "\n  ]" : "]");
+	nx_strbuf_puts(&b, g->n_inputs ? "\n  ]" : "]");
 
 	jb_key(&b, "outputs", false);
 	cJSON *outs = jarr();
@@ -338,33 +312,33 @@ char *nx_json_print(const nx_graph *g, const nx_print_opts *o)
 	/* Constants in value order: the order they were created in, which a
 	 * reload keeps. */
 	jb_key(&b, "consts", false);
-	jb_str(&b, "[");
+	nx_strbuf_puts(&b, "[");
 	bool any = false;
 	for (uint32_t v = 0; v < g->n_vals; v++) {
 		if ((g->vals[v].flags & NX_V_DEAD) || !nx_is_const(g, v) || !nx_const_blob(g, v))
 			continue;
 		cJSON *j = jconst(g, v, o);
 		if (!j) {
-			free(b.p);
+			free(b.s);
 			return NULL;
 		}
-		jb_str(&b, any ? ",\n    " : "\n    ");
+		nx_strbuf_puts(&b, any ? ",\n    " : "\n    ");
 		jb_item(&b, j);
 		any = true;
 	}
-	jb_str(&b, any ? "\n  ]" : "]");
+	nx_strbuf_puts(&b, any ? "\n  ]" : "]");
 
 	jb_key(&b, "ops", false);
-	jb_str(&b, "[");
+	nx_strbuf_puts(&b, "[");
 	any = false;
 	NX_FOR_OPS(g, op) {
-		jb_str(&b, any ? ",\n    " : "\n    ");
+		nx_strbuf_puts(&b, any ? ",\n    " : "\n    ");
 		jb_item(&b, jop(g, op, o->show_ids));
 		any = true;
 	}
-	jb_str(&b, any ? "\n  ]" : "]");
-	jb_str(&b, "\n}\n");
-	return b.p;
+	nx_strbuf_puts(&b, any ? "\n  ]" : "]");
+	nx_strbuf_puts(&b, "\n}\n");
+	return b.s;
 }
 
 /* ---- locating errors in the text ---------------------------------------- */
@@ -1012,24 +986,6 @@ static bool defined_later(const cJSON *op, const char *name)
 	return false;
 }
 
-static const char *count_str(char *buf, size_t n, unsigned lo, unsigned hi)
-{
-	if (hi == NX_VARIADIC)
-		snprintf(buf, n, "at least %u", lo);
-	else if (lo == hi)
-		snprintf(buf, n, "%u", lo);
-	else
-		snprintf(buf, n, "%u to %u", lo, hi);
-	return buf;
-}
-
-static bool same_shape(const nx_type *a, const nx_type *b)
-{
-	nx_type x = *a, y = *b;
-	x.layout = y.layout = NX_LAYOUT_PLAIN;
-	return nx_type_eq(&x, &y);
-}
-
 /* Names the op as the text form would, by kind and first result, for every
  * message about it: "ops[12] (conv, result "c3")". */
 static void where_op(jload *c, const cJSON *e, int idx)
@@ -1061,21 +1017,21 @@ static int load_operands(jload *c, const cJSON *e, const nx_opinfo *info, uint32
 		return fail(c, "operands: expected an array of value names, got %s",
 			    desc(jin, buf, sizeof buf));
 	int n = cJSON_GetArraySize(jin);
-	if (n < info->in_min || (info->in_max != NX_VARIADIC && n > info->in_max) ||
-	    n > UINT16_MAX)
-		return fail(c, "%s takes %s operand%s, got %d", info->name,
-			    count_str(buf, sizeof buf, info->in_min, info->in_max),
-			    info->in_max == 1 ? "" : "s", n);
+	nx_err ce;
+	if (n > UINT16_MAX) /* what an op's 16-bit operand count holds */
+		return fail(c, "%d operands: an op takes at most %d", n, UINT16_MAX);
+	if (nx_check_count((int)(info - nx_ops), false, (uint32_t)n, &ce))
+		return fail(c, "%s", ce.msg);
 	uint32_t *v = nx_xmalloc((size_t)n * sizeof *v + 1);
 	int i = 0;
 	for (const cJSON *x = jin->child; x; x = x->next, i++) {
 		snprintf(sub, sizeof sub, "operands[%d]", i);
-		if (cJSON_IsNull(x) && i >= info->in_min) {
-			v[i] = NX_NONE;
-			continue;
-		}
 		if (cJSON_IsNull(x)) {
-			fail(c, "%s: operand %d of %s is required (null given)", sub, i, info->name);
+			if (!nx_check_absent((int)(info - nx_ops), (uint32_t)i, &ce)) {
+				v[i] = NX_NONE;
+				continue;
+			}
+			fail(c, "%s: %s", sub, ce.msg);
 			goto bad;
 		}
 		if (!cJSON_IsString(x)) {
@@ -1120,10 +1076,9 @@ static int load_results(jload *c, const cJSON *e, const nx_opinfo *info, jresult
 	r->n = cJSON_GetArraySize(jr);
 	if (r->n > NX_VARIADIC) /* what an op's 8-bit result count holds */
 		return fail(c, "%d results: an op gives at most %d", r->n, NX_VARIADIC);
-	if (r->n < info->out_min || r->n > info->out_max)
-		return fail(c, "%s gives %s result%s, got %d", info->name,
-			    count_str(buf, sizeof buf, info->out_min, info->out_max),
-			    info->out_max == 1 ? "" : "s", r->n);
+	nx_err ce;
+	if (nx_check_count((int)(info - nx_ops), true, (uint32_t)r->n, &ce))
+		return fail(c, "%s", ce.msg);
 	int i = 0;
 	for (const cJSON *x = jr->child; x; x = x->next, i++) {
 		snprintf(sub, sizeof sub, "results[%d]", i);
@@ -1187,12 +1142,9 @@ static int infer_types(jload *c, uint32_t o, const jresults *r)
 			return fail(c, "result \"%s\" has no type and none was inferred", r->names[i]);
 		if (!r->typed[i])
 			continue;
-		if (!same_shape(got, &r->types[i])) {
-			char a[160], b[160];
-			nx_type_str(&r->types[i], a, sizeof a);
-			nx_type_str(got, b, sizeof b);
-			return fail(c, "result \"%s\": declared %s, inferred %s", r->names[i], a, b);
-		}
+		nx_err e;
+		if (nx_check_declared(r->names[i], &r->types[i], got, &e))
+			return fail(c, "%s", e.msg);
 		nx_value_set_type(g, v, &r->types[i]);
 	}
 	return 0;

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nx.h"
+#include "nx_int.h"
 
 /* Floats of im2col buffer per tile (1 MB, about an L2): bigger tiles mean
  * fewer sgemm calls, each of which repacks the weights. */

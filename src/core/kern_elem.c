@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nx.h"
+#include "nx_int.h"
 
 /* Below this many elements the pool's wake-up costs more than it saves. */
 #define PAR_MIN (1 << 15)

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nx.h"
+#include "nx_int.h"
 
 typedef struct mm_job {
 	const float *a, *b;

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nx.h"
+#include "nx_int.h"
 
 double nx_sum_f32(const float *x, int64_t n)
 {

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nx.h"
+#include "nx_int.h"
 
 enum { M_NEAREST, M_LINEAR, M_CUBIC };
 enum { C_HALF, C_PYTORCH, C_ALIGN, C_ASYM, C_TFNN, C_SYM };

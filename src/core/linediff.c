@@ -63,14 +63,6 @@ static void free_text(text *t)
 	free(t->chg);
 }
 
-static uint64_t hash_line(const char *s, uint32_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (uint32_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-	return h;
-}
-
 /* Gives every distinct line one id (equal lines, equal ids) and counts how
  * often each id occurs in a and in b. */
 typedef struct interner {
@@ -86,7 +78,7 @@ typedef struct interner {
 static void intern_text(interner *in, text *t, uint32_t from, uint32_t to, bool is_a)
 {
 	for (uint32_t i = from; i < to; i++) {
-		uint64_t h = hash_line(t->p[i], t->len[i]);
+		uint64_t h = nx_hash(t->p[i], t->len[i]);
 		uint32_t s = (uint32_t)(h ^ h >> 32) & in->mask;
 		uint32_t id;
 		for (;; s = (s + 1) & in->mask) {
@@ -315,41 +307,17 @@ static void edit_script(text *ta, text *tb)
 
 /* ---- output ---- */
 
-typedef struct buf {
-	char *s;
-	size_t n, cap;
-} buf;
-
-static void put(buf *b, const char *s, size_t n)
+static void put_line(nx_strbuf *b, char tag, const text *t, uint32_t i)
 {
-	if (b->n + n + 1 > b->cap) {
-		size_t c = b->cap ? b->cap : 256;
-		while (c < b->n + n + 1)
-			c *= 2;
-		b->s = nx_xrealloc(b->s, c);
-		b->cap = c;
-	}
-	memcpy(b->s + b->n, s, n);
-	b->n += n;
-	b->s[b->n] = 0;
-}
-
-static void puts_(buf *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
-
-static void put_line(buf *b, char tag, const text *t, uint32_t i)
-{
-	put(b, &tag, 1);
-	put(b, t->p[i], t->len[i]);
+	nx_strbuf_put(b, &tag, 1);
+	nx_strbuf_put(b, t->p[i], t->len[i]);
 	if (!t->len[i] || t->p[i][t->len[i] - 1] != '\n')
-		puts_(b, "\n\\ No newline at end of file\n");
+		nx_strbuf_puts(b, "\n\\ No newline at end of file\n");
 }
 
 /* diff's range: "start,count", "start" alone for one line, and for no lines
  * the line before the gap with count 0. */
-static void put_range(buf *b, uint32_t start, uint32_t count)
+static void put_range(nx_strbuf *b, uint32_t start, uint32_t count)
 {
 	char r[48];
 	if (count == 1)
@@ -358,7 +326,7 @@ static void put_range(buf *b, uint32_t start, uint32_t count)
 		snprintf(r, sizeof r, "%u,0", start);
 	else
 		snprintf(r, sizeof r, "%u,%u", start + 1, count);
-	puts_(b, r);
+	nx_strbuf_puts(b, r);
 }
 
 /* One run of changed lines: a[i..i+na) became b[j..j+nb). */
@@ -397,14 +365,14 @@ char *nx_unified_diff(const char *a, size_t na, const char *b, size_t nb,
 		}
 	}
 
-	buf out = {0};
-	puts_(&out, ""); /* "" when equal: still an allocated string */
+	nx_strbuf out = {0};
+	nx_strbuf_puts(&out, ""); /* "" when equal: still an allocated string */
 	if (nch) {
-		puts_(&out, "--- ");
-		puts_(&out, name_a ? name_a : "a");
-		puts_(&out, "\n+++ ");
-		puts_(&out, name_b ? name_b : "b");
-		puts_(&out, "\n");
+		nx_strbuf_puts(&out, "--- ");
+		nx_strbuf_puts(&out, name_a ? name_a : "a");
+		nx_strbuf_puts(&out, "\n+++ ");
+		nx_strbuf_puts(&out, name_b ? name_b : "b");
+		nx_strbuf_puts(&out, "\n");
 	}
 	uint32_t c = (uint32_t)ctx;
 	for (uint32_t h = 0; h < nch;) {
@@ -419,11 +387,11 @@ char *nx_unified_diff(const char *a, size_t na, const char *b, size_t nb,
 		uint32_t tail = ta.n - aend < c ? ta.n - aend : c;
 		aend += tail;
 		bend += tail;
-		puts_(&out, "@@ -");
+		nx_strbuf_puts(&out, "@@ -");
 		put_range(&out, a0, aend - a0);
-		puts_(&out, " +");
+		nx_strbuf_puts(&out, " +");
 		put_range(&out, b0, bend - b0);
-		puts_(&out, " @@\n");
+		nx_strbuf_puts(&out, " @@\n");
 		uint32_t i = a0;
 		for (uint32_t k = h; k <= e; k++) {
 			for (; i < ch[k].i; i++)

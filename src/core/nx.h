@@ -1,5 +1,8 @@
-/* nx.h — the core of nex: IR, types, blobs, op registry, and the prototypes of
- * every core file, grouped by file (QBE's all.h is the model).
+/* nx.h — the core of nex: IR, types, blobs, op registry, and the public
+ * prototypes of every core file, grouped by file (QBE's all.h is the model).
+ * What only src/core uses (kernel interface, thread pool, per-kind shape
+ * inference and its helpers) is in nx_int.h, which nothing outside src/core
+ * includes.
  *
  * The IR is index-based: values, ops and use slots live in flat arrays inside
  * the graph and refer to each other by 32-bit ids. An id is the index and never
@@ -23,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #define NX_VERSION "0.1.0"
 #define NX_NONE UINT32_MAX
@@ -47,8 +51,18 @@ void nx_err_set(nx_err *e, const char *fmt, ...) NX_PRINTF(2, 3);
 /* Prefix what is already in e with more context ("loading x.onnx: ..."). */
 void nx_err_prefix(nx_err *e, const char *fmt, ...) NX_PRINTF(2, 3);
 
+/* ---- die.c: internal errors ----------------------------------------------
+ * Out of memory or a broken invariant: print "nex: <message>", run the hook,
+ * exit(2). Never for bad input (that is an nx_err). The hook (e.g. the TUI's
+ * terminal restore) is set once from main or the TUI root; nx_die_set_hook
+ * returns the previous one. The hook runs before the message is printed, so
+ * the message lands on a restored terminal. */
+typedef void (*nx_die_hook)(void);
+nx_die_hook nx_die_set_hook(nx_die_hook hook);
+_Noreturn void nx_die(const char *fmt, ...) NX_PRINTF(1, 2);
+
 /* ---- util.c: memory and files -------------------------------------------- */
-void *nx_xmalloc(size_t n);        /* aborts on OOM (internal error, exit 2) */
+void *nx_xmalloc(size_t n);        /* nx_die on OOM (internal error, exit 2) */
 void *nx_xcalloc(size_t n, size_t m);
 void *nx_xrealloc(void *p, size_t n);
 char *nx_xstrdup(const char *s);
@@ -103,13 +117,6 @@ void *nx_read_ref(const nx_fileroot *root, const char *name, uint64_t offset, si
 /* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid:
  * overlong forms, surrogates and code points past U+10FFFF included. */
 size_t nx_utf8_len(const unsigned char *s, size_t n);
-/* A growable text buffer for writers (exporters, reports): s is
- * NUL-terminated after any append; the owner frees s. */
-typedef struct nx_strbuf {
-	char *s;
-	size_t n, cap;
-} nx_strbuf;
-void nx_strbuf_printf(nx_strbuf *b, const char *fmt, ...) NX_PRINTF(2, 3);
 /* Seconds from a monotonic clock, for timers and benchmarks. */
 double nx_now(void);
 /* Process-wide settings main applies first (and benchmarks, to measure what
@@ -122,6 +129,44 @@ void nx_process_init(void);
  * seeded inputs): small, and the same sequence on every machine. */
 uint64_t nx_rand_u64(uint64_t *state);
 double nx_rand_unit(uint64_t *state);  /* uniform in [0, 1) */
+
+/* ---- strbuf.c: the growable text buffer ----------------------------------
+ * The one buffer every writer builds text in (printer, JSON, line diff,
+ * exporters, reports). Start from {0}; s is NUL-terminated after any append
+ * (a writer that fills reserved room by hand terminates it itself); the owner
+ * frees s. Appends are inline: the printer makes one per token. */
+typedef struct nx_strbuf {
+	char *s;
+	size_t n, cap;
+} nx_strbuf;
+/* Room for extra more bytes and the NUL: doubles the capacity, so appends
+ * cost amortized O(1). */
+void nx_strbuf_reserve(nx_strbuf *b, size_t extra);
+static inline void nx_strbuf_put(nx_strbuf *b, const char *s, size_t n)
+{
+	if (b->n + n + 1 > b->cap)
+		nx_strbuf_reserve(b, n);
+	memcpy(b->s + b->n, s, n);
+	b->n += n;
+	b->s[b->n] = 0;
+}
+static inline void nx_strbuf_puts(nx_strbuf *b, const char *s)
+{
+	nx_strbuf_put(b, s, strlen(s));
+}
+static inline void nx_strbuf_putc(nx_strbuf *b, char c)
+{
+	if (b->n + 2 > b->cap)
+		nx_strbuf_reserve(b, 1);
+	b->s[b->n++] = c;
+	b->s[b->n] = 0;
+}
+void nx_strbuf_printf(nx_strbuf *b, const char *fmt, ...) NX_PRINTF(2, 3);
+
+/* ---- hash.c: the one hash for hash tables --------------------------------
+ * FNV-1a 64 with a finalizer (why: hash.c); take the low bits for a table
+ * index. Stable across machines and runs. */
+uint64_t nx_hash(const void *p, size_t n);
 
 /* ---- type.c: element types and tensor types ----------------------------- */
 typedef enum nx_dtype {
@@ -517,46 +562,14 @@ bool nx_attr_eq(const nx_graph *ga, const nx_attr *a, const nx_graph *gb, const 
 /* Shortest text that reads back to the same float ("1e-05", "0.5", "3.0"). */
 int nx_fmt_float(char *buf, size_t n, float f);
 
-/* ---- infer_*.c: shape inference (one function per infer column) ---------- */
-#define X(e, text, onnx, i0, i1, o0, o1, fl, inf, at) \
-	int nx_infer_##inf(nx_graph *g, uint32_t op, nx_err *err);
-#include "ops.def"
-#undef X
+/* ---- infer_*.c: shape inference (the per-kind functions and their helpers
+ * are core-internal: nx_int.h) ------------------------------------------- */
 /* Infer (and set) the result types of one op from its operands and attrs. */
 int nx_infer_op(nx_graph *g, uint32_t o, nx_err *err);
 /* Every op in schedule order. */
 int nx_infer_graph(nx_graph *g, nx_err *err);
 /* numpy broadcast of two shapes; -1 + err if incompatible. */
 int nx_broadcast(const nx_type *a, const nx_type *b, nx_type *out, nx_err *err);
-/* Helpers for the nx_infer_<kind> functions, which expect nx_infer_op's
- * checks (arity, attribute schema, operand types known) to have passed: call
- * them through nx_infer_op, not directly.
- * nx_infer_fail: err = "op %<first result> (<kind>): <reason>"; returns -1. */
-int nx_infer_fail(const nx_graph *g, uint32_t o, nx_err *err, const char *fmt, ...)
-	NX_PRINTF(4, 5);
-nx_type nx_infer_in(const nx_graph *g, uint32_t o, uint32_t i); /* operand i's type */
-/* Sets result i to t (dtype, rank, dims), keeping the result's layout tag;
- * -1 + err if rank > NX_MAX_RANK, a dim < 1 or the element count overflows. */
-int nx_infer_set(nx_graph *g, uint32_t o, uint32_t i, const nx_type *t, nx_err *err);
-/* axis in [-rank, rank) -> *out in [0, rank); what names it in the error. */
-int nx_infer_axis(const nx_graph *g, uint32_t o, nx_err *err, const char *what, int64_t axis,
-		  int rank, int *out);
-/* axes (negative ones count from the end) -> mark[0..NX_MAX_RANK): true for
- * each listed axis; -1 + err if one is out of range or listed twice. */
-int nx_infer_axes(const nx_graph *g, uint32_t o, nx_err *err, const int64_t *axes, uint32_t n,
-		  int rank, bool *mark);
-/* -1 + err naming both operands unless operands i and j share a dtype. */
-int nx_infer_same_dtype(const nx_graph *g, uint32_t o, uint32_t i, uint32_t j, nx_err *err);
-/* nx_type_str into buf, returning buf (for messages). */
-char *nx_infer_tstr(const nx_type *t, char *buf, size_t n);
-/* Dtype sets for nx_infer_dtype_in: bit (1u << nx_dtype). */
-#define NX_DT_FLOAT ((1u << NX_F32) | (1u << NX_F16) | (1u << NX_BF16))
-#define NX_DT_SINT ((1u << NX_I8) | (1u << NX_I32) | (1u << NX_I64))
-#define NX_DT_NUM (NX_DT_FLOAT | NX_DT_SINT | (1u << NX_U8))
-#define NX_DT_ALL (NX_DT_NUM | (1u << NX_BOOL))
-/* -1 + err naming the operand and the accepted dtypes unless operand i's
- * dtype is in mask. */
-int nx_infer_dtype_in(const nx_graph *g, uint32_t o, uint32_t i, unsigned mask, nx_err *err);
 
 /* ---- verify.c ------------------------------------------------------------ */
 /* Checks the IR rules (verify.c): schedule list consistent and
@@ -775,80 +788,6 @@ int nx_eval_op(nx_graph *g, uint32_t op, const nx_tensor *in, nx_tensor *out, nx
  * weights with attr w_scale are dequantized per output channel. nx_run sets
  * OpenBLAS to one thread (process-wide): kernels split work over their own
  * threads instead. */
-
-/* ---- pool.c: worker threads for the interpreter's kernels ---------------- */
-typedef struct nx_pool nx_pool;
-/* threads <= 1: no workers, nx_pool_for runs inline. Caller frees with
- * nx_pool_free. */
-nx_pool *nx_pool_new(int threads);
-void nx_pool_free(nx_pool *p);
-int nx_pool_threads(const nx_pool *p);  /* 1 for NULL */
-/* Splits [0, n) into contiguous chunks, one per thread (the caller's thread
- * takes one), calls fn(ctx, lo, hi) on each and returns when all are done.
- * p may be NULL (inline). Not reentrant: fn must not call nx_pool_for. */
-void nx_pool_for(nx_pool *p, int64_t n, void (*fn)(void *ctx, int64_t lo, int64_t hi),
-		 void *ctx);
-
-/* ---- kern_*.c: interpreter kernels, one per op kind (table in interp.c) --
- * A kernel reads its operands and attributes and fills out[], which the
- * driver allocated with the result types. Half-float operands and results
- * arrive as f32 for kinds the table marks so (the driver converts and rounds
- * back); other dtypes arrive as they are. */
-typedef struct nx_kern {
-	nx_graph *g;
-	uint32_t op;
-	const nx_tensor *in; uint32_t n_in;  /* data NULL = absent optional operand */
-	nx_tensor *out; uint32_t n_out;
-	nx_pool *pool;                       /* NULL = single thread */
-	nx_err *err;
-} nx_kern;
-typedef int (*nx_kern_fn)(nx_kern *k);
-/* err = "op %<result> (<kind>): <reason>"; returns -1. */
-int nx_kern_fail(nx_kern *k, const char *fmt, ...) NX_PRINTF(2, 3);
-/* The fused activation of op (attr act), applied in place to n floats;
- * returns -1 + err for an unknown name. */
-typedef struct nx_act {
-	int kind;            /* 0 = none */
-	float alpha, beta;
-} nx_act;
-int nx_act_get(const nx_graph *g, uint32_t op, nx_act *a, nx_err *err);
-void nx_act_apply(const nx_act *a, float *x, int64_t n);
-/* kern_elem.c */
-int nx_kern_unary(nx_kern *k);      /* sqrt exp log neg abs reciprocal erf softplus and
-				       the activations */
-int nx_kern_binary(nx_kern *k);     /* add sub mul div pow prelu, numpy broadcast */
-int nx_kern_minmax(nx_kern *k);     /* variadic max, min */
-int nx_kern_clip(nx_kern *k);
-int nx_kern_cast(nx_kern *k);
-/* kern_shape.c */
-int nx_kern_copy(nx_kern *k);       /* identity reshape flatten squeeze unsqueeze */
-int nx_kern_transpose(nx_kern *k);
-int nx_kern_concat(nx_kern *k);
-int nx_kern_split(nx_kern *k);
-int nx_kern_slice(nx_kern *k);
-int nx_kern_gather(nx_kern *k);
-int nx_kern_pad(nx_kern *k);
-int nx_kern_shape(nx_kern *k);
-int nx_kern_expand(nx_kern *k);
-/* kern_resize.c */
-int nx_kern_resize(nx_kern *k);
-/* kern_reduce.c */
-int nx_kern_reduce(nx_kern *k);     /* reduce_mean reduce_sum reduce_max */
-/* Sum of n floats: blocks in float lanes (vectorizable), blocks in double. */
-double nx_sum_f32(const float *x, int64_t n);
-/* kern_norm.c */
-int nx_kern_softmax(nx_kern *k);    /* softmax log_softmax */
-int nx_kern_layer_norm(nx_kern *k);
-int nx_kern_batch_norm(nx_kern *k);
-/* kern_conv.c */
-int nx_kern_conv(nx_kern *k);
-int nx_kern_conv_transpose(nx_kern *k);
-/* kern_matmul.c */
-int nx_kern_matmul(nx_kern *k);
-int nx_kern_gemm(nx_kern *k);
-/* kern_pool.c */
-int nx_kern_pool(nx_kern *k);       /* max_pool avg_pool */
-int nx_kern_global_pool(nx_kern *k);
 
 /* ---- onnx_import.c, onnx_export.c ---------------------------------------- */
 typedef struct nx_shape_bind {

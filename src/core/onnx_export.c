@@ -84,10 +84,7 @@ typedef struct exporter {
 
 static uint32_t hash_str(const char *s)
 {
-	uint32_t h = 2166136261u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
+	return (uint32_t)nx_hash(s, strlen(s));
 }
 
 static bool name_taken(const exporter *ex, const char *s)

@@ -2,7 +2,7 @@
  * schema of every kind (what the parser, verifier and importer check). */
 #include <string.h>
 
-#include "nx.h"
+#include "nx_int.h"
 
 #define I NX_ATTR_INT
 #define F NX_ATTR_FLOAT

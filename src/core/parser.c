@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nx.h"
+#include "nx_int.h"
 
 enum {
 	T_EOF, T_WORD, T_VNAME, T_GNAME, T_INT, T_FLOAT, T_STRING, T_ARROW, T_PUNCT
@@ -1107,17 +1107,6 @@ static int parse_attr(parser *P, uint32_t o, int kind)
 	return lex(P);
 }
 
-static const char *count_text(char *buf, size_t n, unsigned lo, unsigned hi)
-{
-	if (hi == NX_VARIADIC)
-		snprintf(buf, n, "at least %u", lo);
-	else if (lo == hi)
-		snprintf(buf, n, "%u", lo);
-	else
-		snprintf(buf, n, "%u to %u", lo, hi);
-	return buf;
-}
-
 static int unknown_op(parser *P, const tok *t)
 {
 	const char *s = P->s + t->pos;
@@ -1173,15 +1162,8 @@ static int check_types(parser *P, uint32_t o, const tok *kind_tok, uint32_t n_ou
 			continue;
 		if (opaque)
 			continue;
-		nx_type a = d->t, b = *nx_vtype(g, v);
-		a.layout = b.layout = NX_LAYOUT_PLAIN;
-		if (!nx_type_eq(&a, &b)) {
-			char da[160], db[160];
-			nx_type_str(&a, da, sizeof da);
-			nx_type_str(&b, db, sizeof db);
-			return fail_at(P, d->pos, "result %%%s of %s: declared %s, inferred %s",
-				       nx_vname(g, v), nx_op_name(g, o), da, db);
-		}
+		if (nx_check_declared(nx_vname(g, v), &d->t, nx_vtype(g, v), &e))
+			return fail_at(P, d->pos, "%s", e.msg);
 		if (d->t.layout != nx_vtype(g, v)->layout)
 			nx_value_set_type(g, v, &d->t);
 	}
@@ -1201,12 +1183,10 @@ static int parse_op(parser *P, uint32_t n_res)
 	if (kind < 0)
 		return unknown_op(P, &kt);
 	const nx_opinfo *info = &nx_ops[kind];
-	char cnt[48];
-	if (n_res < info->out_min || (info->out_max != NX_VARIADIC && n_res > info->out_max))
-		return fail_at(P, n_res > info->out_max ? P->res[info->out_max].pos : kt.pos,
-			       "%s gives %s result%s, got %u", info->name,
-			       count_text(cnt, sizeof cnt, info->out_min, info->out_max),
-			       info->out_max == 1 ? "" : "s", n_res);
+	nx_err e;
+	if (nx_check_count(kind, true, n_res, &e))
+		return fail_at(P, n_res > info->out_max ? P->res[info->out_max].pos : kt.pos, "%s",
+			       e.msg);
 	if (lex(P) || expect(P, '(', "'(' and the operands"))
 		return -1;
 	uint32_t n_in = 0;
@@ -1218,9 +1198,8 @@ static int parse_op(parser *P, uint32_t n_res)
 		if (n_in == UINT16_MAX)
 			return fail_at(P, P->t.pos, "too many operands (at most %u)", UINT16_MAX);
 		if (is_kw(P, "_")) {
-			if (n_in < info->in_min)
-				return fail_at(P, P->t.pos, "operand %u of %s is required ('_' marks an "
-					       "absent optional operand)", n_in, info->name);
+			if (nx_check_absent(kind, n_in, &e))
+				return fail_at(P, P->t.pos, "%s", e.msg);
 			P->in[n_in] = NX_NONE;
 		} else if (P->t.kind == T_VNAME) {
 			if (resolve(P, &P->t, &P->in[n_in]))
@@ -1237,18 +1216,14 @@ static int parse_op(parser *P, uint32_t n_res)
 	}
 	if (!is_punct(P, ')'))
 		return unexpected(P, "',' or ')' after an operand");
-	if (n_in < info->in_min || (info->in_max != NX_VARIADIC && n_in > info->in_max))
-		return fail_at(P, n_in < info->in_min ? P->t.pos : extra_pos,
-			       "%s takes %s operand%s, got %u", info->name,
-			       count_text(cnt, sizeof cnt, info->in_min, info->in_max),
-			       info->in_max == 1 ? "" : "s", n_in);
+	if (nx_check_count(kind, false, n_in, &e))
+		return fail_at(P, n_in < info->in_min ? P->t.pos : extra_pos, "%s", e.msg);
 	if (lex(P))
 		return -1;
 
 	GROW(P, res_name, cap_res_name, n_res);
 	for (uint32_t i = 0; i < n_res; i++)
 		P->res_name[i] = P->buf + P->res_off[i];
-	nx_err e;
 	uint32_t o = nx_op_new(g, kind, P->in, n_in, n_res, P->res_name, NX_NONE, &e);
 	if (o == NX_NONE)
 		return name_taken(P, n_res, e.msg);

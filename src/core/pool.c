@@ -10,7 +10,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "nx.h"
+#include "nx_int.h"
 
 struct nx_pool {
 	int n;                    /* threads, the caller's included */

@@ -21,41 +21,7 @@ const nx_print_opts nx_print_defaults = {
 	.show_ids = false,
 };
 
-typedef struct sbuf {
-	char *p;
-	size_t n, cap;
-} sbuf;
-
-static void sb_reserve(sbuf *b, size_t extra)
-{
-	if (b->n + extra + 1 <= b->cap)
-		return;
-	size_t cap = b->cap ? b->cap : 4096;
-	while (cap < b->n + extra + 1)
-		cap *= 2;
-	b->p = nx_xrealloc(b->p, cap);
-	b->cap = cap;
-}
-
-static void sb_put(sbuf *b, const char *s, size_t n)
-{
-	sb_reserve(b, n);
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-}
-
-static void sb_puts(sbuf *b, const char *s)
-{
-	sb_put(b, s, strlen(s));
-}
-
-static void sb_putc(sbuf *b, char c)
-{
-	sb_reserve(b, 1);
-	b->p[b->n++] = c;
-}
-
-static void sb_u64(sbuf *b, uint64_t v)
+static void sb_u64(nx_strbuf *b, uint64_t v)
 {
 	char tmp[24];
 	int k = sizeof tmp;
@@ -63,61 +29,61 @@ static void sb_u64(sbuf *b, uint64_t v)
 		tmp[--k] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	sb_put(b, tmp + k, sizeof tmp - (size_t)k);
+	nx_strbuf_put(b, tmp + k, sizeof tmp - (size_t)k);
 }
 
-static void sb_i64(sbuf *b, int64_t v)
+static void sb_i64(nx_strbuf *b, int64_t v)
 {
 	if (v < 0) {
-		sb_putc(b, '-');
+		nx_strbuf_putc(b, '-');
 		sb_u64(b, 0 - (uint64_t)v);
 	} else {
 		sb_u64(b, (uint64_t)v);
 	}
 }
 
-static void sb_float(sbuf *b, float f)
+static void sb_float(nx_strbuf *b, float f)
 {
 	char tmp[48];
 	int k = nx_fmt_float(tmp, sizeof tmp, f);
-	sb_put(b, tmp, (size_t)k);
+	nx_strbuf_put(b, tmp, (size_t)k);
 }
 
 /* "..." with C escapes; valid UTF-8 is written as is, stray bytes as \xHH,
  * so the file stays UTF-8 whatever the graph holds. */
-static void sb_quoted(sbuf *b, const char *s)
+static void sb_quoted(nx_strbuf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t n = strlen(s);
-	sb_reserve(b, n + 2);
-	sb_putc(b, '"');
+	nx_strbuf_reserve(b, n + 2);
+	nx_strbuf_putc(b, '"');
 	for (size_t i = 0; i < n;) {
 		unsigned char c = (unsigned char)s[i];
 		if (c >= 0x80) {
 			size_t k = nx_utf8_len((const unsigned char *)s + i, n - i);
 			if (k) {
-				sb_put(b, s + i, k);
+				nx_strbuf_put(b, s + i, k);
 				i += k;
 				continue;
 			}
 		}
 		i++;
 		switch (c) {
-		case '"': sb_put(b, "\\\"", 2); break;
-		case '\\': sb_put(b, "\\\\", 2); break;
-		case '\n': sb_put(b, "\\n", 2); break;
-		case '\t': sb_put(b, "\\t", 2); break;
-		case '\r': sb_put(b, "\\r", 2); break;
+		case '"': nx_strbuf_put(b, "\\\"", 2); break;
+		case '\\': nx_strbuf_put(b, "\\\\", 2); break;
+		case '\n': nx_strbuf_put(b, "\\n", 2); break;
+		case '\t': nx_strbuf_put(b, "\\t", 2); break;
+		case '\r': nx_strbuf_put(b, "\\r", 2); break;
 		default:
 			if (c < 0x20 || c >= 0x7f) {
 				char e[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
-				sb_put(b, e, 4);
+				nx_strbuf_put(b, e, 4);
 			} else {
-				sb_putc(b, (char)c);
+				nx_strbuf_putc(b, (char)c);
 			}
 		}
 	}
-	sb_putc(b, '"');
+	nx_strbuf_putc(b, '"');
 }
 
 /* The lexer's rule for bare names (parser.c, lex): [A-Za-z0-9_.$:/-]+, no
@@ -148,11 +114,11 @@ static bool ident(const char *s)
 	return true;
 }
 
-static void sb_name(sbuf *b, char sigil, const char *s)
+static void sb_name(nx_strbuf *b, char sigil, const char *s)
 {
-	sb_putc(b, sigil);
+	nx_strbuf_putc(b, sigil);
 	if (bare_name(s))
-		sb_puts(b, s);
+		nx_strbuf_puts(b, s);
 	else
 		sb_quoted(b, s);
 }
@@ -162,8 +128,8 @@ static void sb_name(sbuf *b, char sigil, const char *s)
 typedef struct printer {
 	const nx_graph *g;
 	const nx_print_opts *o;
-	sbuf out;
-	sbuf tt;          /* type texts, back to back */
+	nx_strbuf out;
+	nx_strbuf tt;          /* type texts, back to back */
 	uint32_t *t_off;  /* by type id: offset in tt, UINT32_MAX = not built yet */
 	uint32_t *t_len;
 } printer;
@@ -175,24 +141,24 @@ static void put_type(printer *P, uint32_t id)
 		int k = nx_type_str(nx_type_at(P->g, id), tmp, sizeof tmp);
 		P->t_off[id] = (uint32_t)P->tt.n;
 		P->t_len[id] = (uint32_t)k;
-		sb_put(&P->tt, tmp, (size_t)k);
+		nx_strbuf_put(&P->tt, tmp, (size_t)k);
 	}
-	sb_put(&P->out, P->tt.p + P->t_off[id], P->t_len[id]);
+	nx_strbuf_put(&P->out, P->tt.s + P->t_off[id], P->t_len[id]);
 }
 
-static void put_vname(sbuf *b, const nx_graph *g, uint32_t v)
+static void put_vname(nx_strbuf *b, const nx_graph *g, uint32_t v)
 {
 	sb_name(b, '%', nx_vname(g, v));
 }
 
-static void put_attr(sbuf *b, const nx_graph *g, const nx_attr *a)
+static void put_attr(nx_strbuf *b, const nx_graph *g, const nx_attr *a)
 {
 	const char *name = nx_cstr(g, a->name);
 	if (ident(name))
-		sb_puts(b, name);
+		nx_strbuf_puts(b, name);
 	else
 		sb_quoted(b, name);
-	sb_putc(b, '=');
+	nx_strbuf_putc(b, '=');
 	switch (a->kind) {
 	case NX_ATTR_INT:
 		sb_i64(b, a->u.i);
@@ -204,22 +170,22 @@ static void put_attr(sbuf *b, const nx_graph *g, const nx_attr *a)
 		sb_quoted(b, nx_cstr(g, a->u.s));
 		break;
 	case NX_ATTR_INTS:
-		sb_putc(b, '[');
+		nx_strbuf_putc(b, '[');
 		for (uint32_t i = 0; i < a->n; i++) {
 			if (i)
-				sb_putc(b, ',');
+				nx_strbuf_putc(b, ',');
 			sb_i64(b, g->ints[a->u.off + i]);
 		}
-		sb_putc(b, ']');
+		nx_strbuf_putc(b, ']');
 		break;
 	case NX_ATTR_FLOATS:
-		sb_putc(b, '[');
+		nx_strbuf_putc(b, '[');
 		for (uint32_t i = 0; i < a->n; i++) {
 			if (i)
-				sb_put(b, ", ", 2);
+				nx_strbuf_put(b, ", ", 2);
 			sb_float(b, g->floats[a->u.off + i]);
 		}
-		sb_putc(b, ']');
+		nx_strbuf_putc(b, ']');
 		break;
 	}
 }
@@ -229,59 +195,59 @@ static void put_op(printer *P, uint32_t o)
 {
 	const nx_graph *g = P->g;
 	const nx_op *p = nx_opp(g, o);
-	sbuf *b = &P->out;
+	nx_strbuf *b = &P->out;
 	for (uint32_t i = 0; i < p->n_out; i++) {
 		if (i)
-			sb_put(b, ", ", 2);
+			nx_strbuf_put(b, ", ", 2);
 		put_vname(b, g, nx_result(g, o, i));
 	}
-	sb_put(b, " = ", 3);
-	sb_puts(b, nx_op_name(g, o));
-	sb_putc(b, '(');
+	nx_strbuf_put(b, " = ", 3);
+	nx_strbuf_puts(b, nx_op_name(g, o));
+	nx_strbuf_putc(b, '(');
 	for (uint32_t i = 0; i < p->n_in; i++) {
 		uint32_t v = nx_operand(g, o, i);
 		if (i)
-			sb_put(b, ", ", 2);
+			nx_strbuf_put(b, ", ", 2);
 		if (v == NX_NONE)
-			sb_putc(b, '_');
+			nx_strbuf_putc(b, '_');
 		else
 			put_vname(b, g, v);
 	}
-	sb_putc(b, ')');
+	nx_strbuf_putc(b, ')');
 	if (p->n_attr) {
-		sb_put(b, " {", 2);
+		nx_strbuf_put(b, " {", 2);
 		for (uint32_t i = 0; i < p->n_attr; i++) {
 			if (i)
-				sb_put(b, ", ", 2);
+				nx_strbuf_put(b, ", ", 2);
 			put_attr(b, g, &g->attrs[p->attr + i]);
 		}
-		sb_putc(b, '}');
+		nx_strbuf_putc(b, '}');
 	}
-	sb_put(b, " : ", 3);
+	nx_strbuf_put(b, " : ", 3);
 	for (uint32_t i = 0; i < p->n_out; i++) {
 		if (i)
-			sb_put(b, ", ", 2);
+			nx_strbuf_put(b, ", ", 2);
 		put_type(P, nx_val(g, nx_result(g, o, i))->type);
 	}
 	if (p->n_origin) {
-		sb_put(b, "  loc(", 6);
+		nx_strbuf_put(b, "  loc(", 6);
 		for (uint32_t i = 0; i < p->n_origin; i++) {
 			if (i)
-				sb_put(b, ", ", 2);
+				nx_strbuf_put(b, ", ", 2);
 			sb_quoted(b, nx_cstr(g, nx_op_origin(g, o)[i]));
 		}
-		sb_putc(b, ')');
+		nx_strbuf_putc(b, ')');
 	}
 	if (p->born) {
-		sb_puts(b, p->n_origin ? " born(" : "  born(");
+		nx_strbuf_puts(b, p->n_origin ? " born(" : "  born(");
 		sb_u64(b, p->born);
-		sb_putc(b, ')');
+		nx_strbuf_putc(b, ')');
 	}
 }
 
 /* One element of blob data as the text reads it back: floats through f32,
  * f16 and bf16 bits converted. */
-static void put_elem(sbuf *b, int dtype, const void *data, int64_t i)
+static void put_elem(nx_strbuf *b, int dtype, const void *data, int64_t i)
 {
 	switch (dtype) {
 	case NX_F32: sb_float(b, ((const float *)data)[i]); break;
@@ -295,44 +261,44 @@ static void put_elem(sbuf *b, int dtype, const void *data, int64_t i)
 	}
 }
 
-static void put_file(sbuf *b, const char *path, uint64_t off)
+static void put_file(nx_strbuf *b, const char *path, uint64_t off)
 {
-	sb_put(b, "file(", 5);
+	nx_strbuf_put(b, "file(", 5);
 	sb_quoted(b, path);
-	sb_put(b, ", offset=", 9);
+	nx_strbuf_put(b, ", offset=", 9);
 	sb_u64(b, off);
-	sb_putc(b, ')');
+	nx_strbuf_putc(b, ')');
 }
 
 /* %name = const TYPE SOURCE. -1 if the blob store failed. */
 static int put_const(printer *P, uint32_t v)
 {
 	const nx_graph *g = P->g;
-	sbuf *b = &P->out;
+	nx_strbuf *b = &P->out;
 	nx_blob *bl = nx_const_blob(g, v);
-	sb_put(b, "  ", 2);
+	nx_strbuf_put(b, "  ", 2);
 	put_vname(b, g, v);
-	sb_put(b, " = const ", 9);
+	nx_strbuf_put(b, " = const ", 9);
 	put_type(P, nx_val(g, v)->type);
-	sb_putc(b, ' ');
+	nx_strbuf_putc(b, ' ');
 	int64_t numel = nx_type_numel(&bl->type);
 	if (bl->src == NX_BLOB_FILL) {
-		sb_put(b, "fill(", 5);
-		sb_puts(b, nx_fill_name(bl->fill));
+		nx_strbuf_put(b, "fill(", 5);
+		nx_strbuf_puts(b, nx_fill_name(bl->fill));
 		if (bl->fill == NX_FILL_RANDOM || bl->seed) {
-			sb_put(b, ", seed=", 7);
+			nx_strbuf_put(b, ", seed=", 7);
 			sb_u64(b, bl->seed);
 		}
-		sb_putc(b, ')');
+		nx_strbuf_putc(b, ')');
 	} else if ((bl->src == NX_BLOB_DATA || bl->src == NX_BLOB_SCALED) && numel >= 0 &&
 		   (uint64_t)numel <= P->o->inline_max && nx_blob_data(bl)) {
-		sb_put(b, "dense[", 6);
+		nx_strbuf_put(b, "dense[", 6);
 		for (int64_t i = 0; i < numel; i++) {
 			if (i)
-				sb_put(b, ", ", 2);
+				nx_strbuf_put(b, ", ", 2);
 			put_elem(b, bl->type.dtype, bl->data, i);
 		}
-		sb_putc(b, ']');
+		nx_strbuf_putc(b, ']');
 	} else if (P->o->store_blob) {
 		const char *file = NULL;
 		uint64_t off = 0;
@@ -342,26 +308,26 @@ static int put_const(printer *P, uint32_t v)
 	} else if (bl->src == NX_BLOB_FILE) {
 		put_file(b, bl->path, bl->offset);
 	} else {
-		sb_put(b, "blob(#", 6);
+		nx_strbuf_put(b, "blob(#", 6);
 		sb_u64(b, nx_val(g, v)->blob);
-		sb_putc(b, ')');
+		nx_strbuf_putc(b, ')');
 	}
-	sb_putc(b, '\n');
+	nx_strbuf_putc(b, '\n');
 	return 0;
 }
 
 static void put_params(printer *P, const uint32_t *vs, uint32_t n)
 {
-	sbuf *b = &P->out;
-	sb_putc(b, '(');
+	nx_strbuf *b = &P->out;
+	nx_strbuf_putc(b, '(');
 	for (uint32_t i = 0; i < n; i++) {
 		if (i)
-			sb_put(b, ", ", 2);
+			nx_strbuf_put(b, ", ", 2);
 		put_vname(b, P->g, vs[i]);
-		sb_put(b, ": ", 2);
+		nx_strbuf_put(b, ": ", 2);
 		put_type(P, nx_val(P->g, vs[i])->type);
 	}
-	sb_putc(b, ')');
+	nx_strbuf_putc(b, ')');
 }
 
 static void printer_init(printer *P, const nx_graph *g, const nx_print_opts *o)
@@ -377,7 +343,7 @@ static void printer_init(printer *P, const nx_graph *g, const nx_print_opts *o)
 
 static void printer_done(printer *P)
 {
-	free(P->tt.p);
+	free(P->tt.s);
 	free(P->t_off);
 	free(P->t_len);
 }
@@ -386,45 +352,45 @@ char *nx_print_str(const nx_graph *g, const nx_print_opts *o, size_t *len)
 {
 	printer P;
 	printer_init(&P, g, o);
-	sbuf *b = &P.out;
+	nx_strbuf *b = &P.out;
 	/* A rough size up front saves most of the doublings. */
-	sb_reserve(b, (size_t)g->n_live_ops * 96 + 256);
-	sb_put(b, "graph ", 6);
+	nx_strbuf_reserve(b, (size_t)g->n_live_ops * 96 + 256);
+	nx_strbuf_put(b, "graph ", 6);
 	sb_name(b, '@', nx_cstr(g, g->name));
 	put_params(&P, g->inputs, g->n_inputs);
-	sb_put(b, " -> ", 4);
+	nx_strbuf_put(b, " -> ", 4);
 	put_params(&P, g->outputs, g->n_outputs);
-	sb_put(b, " {\n", 3);
+	nx_strbuf_put(b, " {\n", 3);
 	for (uint32_t v = 0; v < g->n_vals; v++) {
 		const nx_value *val = nx_val(g, v);
 		if ((val->flags & NX_V_DEAD) || val->blob == NX_NONE || !g->blobs[val->blob])
 			continue;
 		if (put_const(&P, v)) {
-			free(b->p);
+			free(b->s);
 			printer_done(&P);
 			return NULL;
 		}
 	}
 	NX_FOR_OPS(g, op) {
-		sb_put(b, "  ", 2);
+		nx_strbuf_put(b, "  ", 2);
 		put_op(&P, op);
 		if (P.o->show_ids) {
-			sb_put(b, "  // #", 6);
+			nx_strbuf_put(b, "  // #", 6);
 			sb_u64(b, op);
 		}
-		sb_putc(b, '\n');
+		nx_strbuf_putc(b, '\n');
 	}
-	sb_put(b, "  return", 8);
+	nx_strbuf_put(b, "  return", 8);
 	for (uint32_t i = 0; i < g->n_outputs; i++) {
-		sb_put(b, i ? ", " : " ", i ? 2 : 1);
+		nx_strbuf_put(b, i ? ", " : " ", i ? 2 : 1);
 		put_vname(b, g, g->outputs[i]);
 	}
-	sb_put(b, "\n}\n", 3);
+	nx_strbuf_put(b, "\n}\n", 3);
 	printer_done(&P);
-	b->p[b->n] = 0;
+	b->s[b->n] = 0;
 	if (len)
 		*len = b->n;
-	return b->p;
+	return b->s;
 }
 
 int nx_print(const nx_graph *g, FILE *f, const nx_print_opts *o)
@@ -444,7 +410,7 @@ char *nx_print_op(const nx_graph *g, uint32_t o)
 	printer_init(&P, g, NULL);
 	put_op(&P, o);
 	printer_done(&P);
-	sb_reserve(&P.out, 0);
-	P.out.p[P.out.n] = 0;
-	return P.out.p;
+	nx_strbuf_reserve(&P.out, 0);
+	P.out.s[P.out.n] = 0;
+	return P.out.s;
 }

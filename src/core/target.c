@@ -505,10 +505,8 @@ char *nx_target_to_json(const nx_target *t)
 	}
 	char *s = cJSON_Print(o);
 	cJSON_Delete(o);
-	if (!s) {
-		fprintf(stderr, "nex: out of memory printing a target\n");
-		exit(2);
-	}
+	if (!s)
+		nx_die("out of memory printing a target");
 	/* cJSON's allocator is malloc: the caller's free() matches. */
 	return s;
 }

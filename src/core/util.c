@@ -2,7 +2,6 @@
  * atomic writes, and a monotonic clock. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
-#include <stdarg.h>
 #include <malloc.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -13,10 +12,9 @@
 
 #include "nx.h"
 
-static void oom(size_t n)
+static _Noreturn void oom(size_t n)
 {
-	fprintf(stderr, "nex: out of memory (%zu bytes)\n", n);
-	exit(2);
+	nx_die("out of memory (%zu bytes)", n);
 }
 
 void *nx_xmalloc(size_t n)
@@ -157,25 +155,6 @@ size_t nx_utf8_len(const unsigned char *s, size_t n)
 	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
 	return k;
-}
-
-void nx_strbuf_printf(nx_strbuf *b, const char *fmt, ...)
-{
-	for (;;) {
-		va_list ap;
-		va_start(ap, fmt);
-		size_t room = b->cap - b->n;
-		int k = vsnprintf(b->s ? b->s + b->n : NULL, room, fmt, ap);
-		va_end(ap);
-		if (k < 0)
-			return;
-		if ((size_t)k < room) {
-			b->n += (size_t)k;
-			return;
-		}
-		b->cap = (b->cap + (size_t)k + 1) * 2;
-		b->s = nx_xrealloc(b->s, b->cap);
-	}
 }
 
 size_t nx_bom_len(const char *text, size_t len)

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nx.h"
+#include "nx_int.h"
 
 typedef struct vctx {
 	nx_graph *g;
@@ -198,24 +198,12 @@ static int check_op_ranges(vctx *c, uint32_t o)
 	return 0;
 }
 
-static const char *count_range(char *buf, size_t n, unsigned lo, unsigned hi)
-{
-	if (hi == NX_VARIADIC)
-		snprintf(buf, n, "at least %u", lo);
-	else if (lo == hi)
-		snprintf(buf, n, "%u", lo);
-	else
-		snprintf(buf, n, "%u to %u", lo, hi);
-	return buf;
-}
-
 /* Counts against the registry, operands defined and live, results pointing
  * back here. */
 static int check_op(vctx *c, uint32_t o)
 {
 	const nx_graph *g = c->g;
 	const nx_op *p = &g->ops[o];
-	const nx_opinfo *k = &nx_ops[p->kind];
 	for (uint32_t i = 0; i < p->n_out; i++) {
 		uint32_t v = g->u32[p->out + i];
 		if (v >= g->n_vals)
@@ -235,25 +223,17 @@ static int check_op(vctx *c, uint32_t o)
 			return fail_op(c, o, "result %u (%%%s) has no type (shape inference has "
 				       "not run)", i, vname(g, v));
 	}
-	char range[48];
-	if (p->n_out < k->out_min || (k->out_max != NX_VARIADIC && p->n_out > k->out_max))
-		return fail_op(c, o, "has %u result%s; %s gives %s", p->n_out,
-			       p->n_out == 1 ? "" : "s", k->name,
-			       count_range(range, sizeof range, k->out_min, k->out_max));
-	if (p->n_in < k->in_min || (k->in_max != NX_VARIADIC && p->n_in > k->in_max))
-		return fail_op(c, o, "has %u operand%s; %s takes %s", p->n_in,
-			       p->n_in == 1 ? "" : "s", k->name,
-			       count_range(range, sizeof range, k->in_min, k->in_max));
+	nx_err e;
+	if (nx_check_count(p->kind, true, p->n_out, &e) ||
+	    nx_check_count(p->kind, false, p->n_in, &e))
+		return fail_op(c, o, "%s", e.msg);
 	for (uint32_t i = 0; i < p->n_in; i++) {
 		const nx_use *u = &g->uses[p->in + i];
 		if (u->op != o)
 			return fail_op(c, o, "operand slot %u belongs to op #%u", i, u->op);
 		if (u->value == NX_NONE) {
-			/* The registry has counts only: absent operands are the
-			 * optional tail beyond in_min. */
-			if (i < k->in_min)
-				return fail_op(c, o, "operand %u is absent but required (%s needs "
-					       "at least %u)", i, k->name, k->in_min);
+			if (nx_check_absent(p->kind, i, &e))
+				return fail_op(c, o, "%s", e.msg);
 			continue;
 		}
 		if (u->value >= g->n_vals)
@@ -444,12 +424,6 @@ static int check_order(vctx *c)
 	return 0;
 }
 
-static bool same_shape(const nx_type *a, const nx_type *b)
-{
-	return a->dtype == b->dtype && a->rank == b->rank &&
-	       !memcmp(a->dims, b->dims, (size_t)a->rank * sizeof a->dims[0]);
-}
-
 /* Result types against shape inference (which also checks attributes), on
  * a clone so that g is not touched. Ops are visited in schedule order and the
  * first mismatch stops the walk, so every op sees its operands' stored types;
@@ -468,14 +442,9 @@ static int check_types(vctx *c)
 		const nx_op *p = &g->ops[o];
 		for (uint32_t i = 0; i < p->n_out && !rc; i++) {
 			uint32_t v = g->u32[p->out + i];
-			const nx_type *want = nx_vtype(s, v), *have = nx_vtype(g, v);
-			if (!same_shape(want, have)) {
-				char sw[128], sh[128];
-				nx_type_str(want, sw, sizeof sw);
-				nx_type_str(have, sh, sizeof sh);
-				rc = fail_op(c, o, "result %u (%%%s) has type %s but shape inference "
-					     "gives %s", i, vname(g, v), sh, sw);
-			}
+			nx_err e;
+			if (nx_check_declared(vname(g, v), nx_vtype(g, v), nx_vtype(s, v), &e))
+				rc = fail_op(c, o, "%s", e.msg);
 			s->vals[v].type = g->vals[v].type;
 		}
 		if (rc)

@@ -14,15 +14,6 @@ static uint64_t mix(uint64_t h, uint64_t x)
 	return h;
 }
 
-static uint64_t hash_bytes(const void *p, size_t n)
-{
-	const unsigned char *s = p;
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ s[i]) * 1099511628211ull;
-	return h;
-}
-
 static bool same_attrs(const nx_graph *g, uint32_t a, uint32_t b)
 {
 	const nx_op *pa = &g->ops[a], *pb = &g->ops[b];
@@ -59,7 +50,7 @@ static uint64_t op_hash(const nx_graph *g, uint32_t o)
 		h = mix(h, nx_operand(g, o, i));
 	/* attribute names only: order-insensitive, values compared on a hit */
 	for (uint32_t i = 0; i < p->n_attr; i++)
-		h ^= hash_bytes(nx_cstr(g, g->attrs[p->attr + i].name),
+		h ^= nx_hash(nx_cstr(g, g->attrs[p->attr + i].name),
 				strlen(nx_cstr(g, g->attrs[p->attr + i].name)));
 	return h;
 }
@@ -90,7 +81,7 @@ static uint64_t const_hash(const nx_graph *g, uint32_t v)
 	if (b->src == NX_BLOB_SCALED)
 		return mix(h, (uint64_t)(uintptr_t)b);
 	const void *d = nx_blob_data(b);
-	return mix(h, d ? hash_bytes(d, nx_blob_nbytes(b)) : 0);
+	return mix(h, d ? nx_hash(d, nx_blob_nbytes(b)) : 0);
 }
 
 /* Open-addressing table of ids keyed by a 64-bit hash. */

@@ -112,11 +112,8 @@ static const char *opt_text(const nxp_ctx *ctx, const char *name)
 		if (!strcmp(ctx->opt_names[i], name))
 			return ctx->opt_values[i];
 	const nxp_option *o = find_option(ctx->pass, name, strlen(name));
-	if (!o) {
-		fprintf(stderr, "nex: internal error: pass %s reads undeclared option %s\n",
-			ctx->pass->name, name);
-		abort();
-	}
+	if (!o)
+		nx_die("internal error: pass %s reads undeclared option %s", ctx->pass->name, name);
 	return o->def;
 }
 

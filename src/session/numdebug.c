@@ -461,7 +461,7 @@ static double weight_sqnr(nxw_session *s, uint32_t k, uint32_t o)
 			continue;
 		uint32_t w0 = nx_operand(gj, o, 1);
 		if (!nx_is_const(gj, w0) || numel(gj, w0) != numel(gk, wq) ||
-		    !(NX_DT_FLOAT & (1u << nx_vtype(gj, w0)->dtype)))
+		    !nx_dtype_is_float(nx_vtype(gj, w0)->dtype))
 			continue;
 		nx_tensor q = const_value(gk, wq), w = const_value(gj, w0);
 		int64_t n = numel(gk, wq), per = n / ns;

@@ -112,9 +112,7 @@ char *nxs_export_json(const nxs_sim *s)
 	}
 	char *out = cJSON_Print(root);
 	cJSON_Delete(root);
-	if (!out) {
-		fprintf(stderr, "nex: out of memory writing the sim report\n");
-		exit(2);
-	}
+	if (!out)
+		nx_die("out of memory writing the sim report");
 	return out; /* malloc'd by cJSON: the caller frees */
 }

@@ -105,9 +105,7 @@ char *nxs_export_trace(const nxs_sim *s)
 	}
 	char *out = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
-	if (!out) {
-		fprintf(stderr, "nex: out of memory writing the trace\n");
-		exit(2);
-	}
+	if (!out)
+		nx_die("out of memory writing the trace");
 	return out; /* malloc'd by cJSON: the caller frees */
 }

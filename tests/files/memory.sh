@@ -29,7 +29,8 @@ ulimit -v 2097152 || { echo "SKIP: cannot set ulimit -v"; exit 77; }
 for p in canonicalize default; do
 	out=$("$nex" opt lazy.nex --pipeline $p 2>&1)
 	rc=$?
-	if [ $rc -ne 0 ] || ! echo "$out" | grep -q 'return %x'; then
+	# x * ones(...) is x: the mul is gone, the output keeps its name %y
+	if [ $rc -ne 0 ] || echo "$out" | grep -q 'mul(' || ! echo "$out" | grep -q 'return %y'; then
 		echo "FAIL: opt --pipeline $p on a lazy 16 GiB fill: rc=$rc: $out"; fail=1
 	fi
 done

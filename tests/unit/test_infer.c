@@ -89,20 +89,20 @@ static void test_arity(void)
 	nx_graph *g = nx_graph_new("t");
 	uint32_t x = in(g, "x", "f32[2,3]");
 	uint32_t o = op1(g, NX_OP_ADD, "y", &x, 1);
-	FAILS(g, o, "op %y (add): takes 2 operands, has 1");
+	FAILS(g, o, "op %y (add): add takes 2 operands, got 1");
 	uint32_t three[3] = {x, x, x};
 	o = op1(g, NX_OP_RELU, "r", three, 3);
-	FAILS(g, o, "op %r (relu): takes 1 operand, has 3");
+	FAILS(g, o, "op %r (relu): relu takes 1 operand, got 3");
 	o = op1(g, NX_OP_CONV, "c", three, 1);
-	FAILS(g, o, "takes 2 to 3 operands, has 1");
+	FAILS(g, o, "conv takes 2 to 3 operands, got 1");
 	o = nx_op_new(g, NX_OP_SPLIT, &x, 1, 0, NULL, NX_NONE, NULL);
-	FAILS(g, o, "(split): gives at least 1 result, has 0");
+	FAILS(g, o, "(split): split gives at least 1 result, got 0");
 	uint32_t two_out = nx_op_new(g, NX_OP_RELU, &x, 1, 2, NULL, NX_NONE, NULL);
-	FAILS(g, two_out, "gives 1 result, has 2");
+	FAILS(g, two_out, "relu gives 1 result, got 2");
 	/* a required operand left absent */
 	uint32_t xw[2] = {x, NX_NONE};
 	o = op1(g, NX_OP_MATMUL, "m", xw, 2);
-	FAILS(g, o, "op %m (matmul): operand 1 is required but absent");
+	FAILS(g, o, "op %m (matmul): operand 1 of matmul is required, but absent");
 	/* operand without a type */
 	uint32_t u = nx_value_new(g, "u", 0, NULL);
 	o = op1(g, NX_OP_RELU, "ru", &u, 1);

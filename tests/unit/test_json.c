@@ -688,7 +688,7 @@ static const struct {
 	{OPS("{\"kind\":\"conv\",\"operands\":[\"x\"],\"results\":[{\"name\":\"y\"}]}"),
 	 "m.json: ops[0] (conv, result \"y\"): conv takes 2 to 3 operands, got 1"},
 	{OPS("{\"kind\":\"add\",\"operands\":[\"x\",null],\"results\":[{\"name\":\"y\"}]}"),
-	 "m.json: ops[0] (add, result \"y\"): operands[1]: operand 1 of add is required (null given)"},
+	 "m.json: ops[0] (add, result \"y\"): operands[1]: operand 1 of add is required, but absent"},
 	{OPS("{\"kind\":\"relu\",\"operands\":[\"x\"],\"results\":[]}"),
 	 "m.json: ops[0] (relu): relu gives 1 result, got 0"},
 	{OPS("{\"kind\":\"relu\",\"operands\":[\"x\"],\"results\":[{\"name\":\"y\"}],\"attr\":{}}"),
@@ -703,7 +703,7 @@ static const struct {
 	 "m.json: ops[0] (opaque, result \"y\"): attribute \"v\": an object must be {\"<kind>\": value} "
 	 "with kind one of int, float, string, ints, floats"},
 	{OPS("{\"kind\":\"relu\",\"operands\":[\"x\"],\"results\":[{\"name\":\"y\",\"type\":{\"dtype\":\"f32\",\"shape\":[1,5]}}]}"),
-	 "m.json: ops[0] (relu, result \"y\"): result \"y\": declared f32[1,5], inferred f32[1,4]"},
+	 "m.json: ops[0] (relu, result \"y\"): result %y: declared f32[1,5], inferred f32[1,4]"},
 	{OPS("{\"kind\":\"relu\",\"operands\":[\"x\"],\"results\":[{\"name\":\"y\"}],\"born\":-1}"),
 	 "m.json: ops[0] (relu, result \"y\"): born: -1 is out of range (0 to 4294967295)"},
 	{OPS("{\"kind\":\"opaque\",\"operands\":[\"x\"],\"results\":[{\"name\":\"y\"}],\"attrs\":{\"op_type\":\"K\"}}"),

@@ -477,7 +477,7 @@ static const err_case err_cases[] = {
 	{HDR "  %y, %z = relu(%x) : f32[1,4], f32[1,4]\n  return %y\n}\n",
 	 "t.nex:2:7: relu gives 1 result, got 2"},
 	{HDR "  %y = layer_norm(%x, _) : f32[1,4]\n  return %y\n}\n",
-	 "t.nex:2:23: operand 1 of layer_norm is required ('_' marks an absent optional operand)"},
+	 "t.nex:2:23: operand 1 of layer_norm is required, but absent"},
 	{HDR "  %y = relu(%z) : f32[1,4]\n  return %y\n}\n",
 	 "t.nex:2:13: use of undefined value %z"},
 	{HDR "  %y = relu(%z) : f32[1,4]\n  %z = relu(%x) : f32[1,4]\n  return %y\n}\n",
@@ -562,9 +562,9 @@ static const err_case err_cases[] = {
 	{HDR "  %y = reduce_sum(%x) {axes=[1, 2.0]} : f32[1]\n  return %y\n}\n",
 	 "t.nex:2:33: attribute 'axes' of reduce_sum is a list of ints, got a list holding 2.0"},
 	{HDR "  %y = relu(%x) : f32[1,5]\n  return %y\n}\n",
-	 "t.nex:2:19: result %y of relu: declared f32[1,5], inferred f32[1,4]"},
+	 "t.nex:2:19: result %y: declared f32[1,5], inferred f32[1,4]"},
 	{HDR "  %y = relu(%x) : f16[1,4]\n  return %y\n}\n",
-	 "t.nex:2:19: result %y of relu: declared f16[1,4], inferred f32[1,4]"},
+	 "t.nex:2:19: result %y: declared f16[1,4], inferred f32[1,4]"},
 	{HDR "  %y = reshape(%x) : f32[4]\n  return %y\n}\n",
 	 "t.nex:2:8: op %y (reshape): missing required attribute 'shape'"},
 	{HDR "  %y = opaque(%x) {op_type=\"Foo\"} : ?\n  return %y\n}\n",
@@ -618,14 +618,14 @@ static void t_error_format(void)
 	parse_error("graph @g(%x: f32[1,3,8,8], %w: f32[4,3,3,3]) -> (%y: f32[1,4,6,6]) {\n"
 		    "\t%y = conv(%x, %w) {strides=[1,1]} : f32[1,4,7,6]\n"
 		    "  return %y\n}\n", &e);
-	CHECK_STR(e.msg, "t.nex:2:38: result %y of conv: declared f32[1,4,7,6], inferred "
+	CHECK_STR(e.msg, "t.nex:2:38: result %y: declared f32[1,4,7,6], inferred "
 		  "f32[1,4,6,6]\n"
 		  "\t%y = conv(%x, %w) {strides=[1,1]} : f32[1,4,7,6]\n"
 		  "\t                                    ^");
 	/* columns count characters, not bytes */
 	parse_error("graph @g(%\"\xc3\xa9\xc3\xa9\": f32[1]) -> () {\n  %z = relu(%\"\xc3\xa9\xc3\xa9\") "
 		    ": f32[2]\n", &e);
-	CHECK_STR(e.msg, "t.nex:2:22: result %z of relu: declared f32[2], inferred f32[1]\n"
+	CHECK_STR(e.msg, "t.nex:2:22: result %z: declared f32[2], inferred f32[1]\n"
 		  "  %z = relu(%\"\xc3\xa9\xc3\xa9\") : f32[2]\n"
 		  "                     ^");
 	/* a truncated file points just past the last token */

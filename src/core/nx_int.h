@@ -1,0 +1,140 @@
+/* nx_int.h — what only the files of src/core share: the per-kind shape
+ * inference functions and their helpers (infer_*.c), the interpreter's
+ * worker pool (pool.c) and the kernel interface (kern_*.c, the table in
+ * interp.c). Layers above core see the IR through nx.h alone: they infer an
+ * op with nx_infer_op and evaluate one with nx_eval_op, never a kernel or an
+ * infer function directly, so these can change shape freely.
+ * test_headers checks that no file outside src/core includes this header.
+ */
+#ifndef NX_INT_H
+#define NX_INT_H
+
+#include "nx.h"
+
+/* ---- opcheck.c: the registry checks every reader of ops shares -----------
+ * The parser, the JSON reader, inference and the verifier word a fault the
+ * same way through these; the caller puts its location in front. */
+/* n operands (results if results) against kind's range: 0, or -1 + err
+ * "conv takes 2 to 3 operands, got 4". */
+int nx_check_count(int kind, bool results, uint32_t n, nx_err *err);
+/* Operand i of kind is absent: 0 if it may be (the optional tail of a fixed
+ * list, or any operand of an opaque op), else -1 + err. */
+int nx_check_absent(int kind, uint32_t i, nx_err *err);
+/* Same dtype, rank and dims; the layout tag is a pass's decision, not
+ * something inference derives, so it is not compared. */
+bool nx_type_same_shape(const nx_type *a, const nx_type *b);
+/* A result's declared (or stored) type against the inferred one: 0, or -1 +
+ * err "result %name: declared f32[1,2], inferred f32[2,1]". */
+int nx_check_declared(const char *name, const nx_type *declared, const nx_type *inferred,
+		      nx_err *err);
+
+/* ---- infer_*.c: one function per infer column of ops.def ---------------- */
+#define X(e, text, onnx, i0, i1, o0, o1, fl, inf, at) \
+	int nx_infer_##inf(nx_graph *g, uint32_t op, nx_err *err);
+#include "ops.def"
+#undef X
+/* Helpers for the nx_infer_<kind> functions, which expect nx_infer_op's
+ * checks (arity, attribute schema, operand types known) to have passed: call
+ * them through nx_infer_op, not directly.
+ * nx_infer_fail: err = "op %<first result> (<kind>): <reason>"; returns -1. */
+int nx_infer_fail(const nx_graph *g, uint32_t o, nx_err *err, const char *fmt, ...)
+	NX_PRINTF(4, 5);
+nx_type nx_infer_in(const nx_graph *g, uint32_t o, uint32_t i); /* operand i's type */
+/* Sets result i to t (dtype, rank, dims), keeping the result's layout tag;
+ * -1 + err if rank > NX_MAX_RANK, a dim < 1 or the element count overflows. */
+int nx_infer_set(nx_graph *g, uint32_t o, uint32_t i, const nx_type *t, nx_err *err);
+/* axis in [-rank, rank) -> *out in [0, rank); what names it in the error. */
+int nx_infer_axis(const nx_graph *g, uint32_t o, nx_err *err, const char *what, int64_t axis,
+		  int rank, int *out);
+/* axes (negative ones count from the end) -> mark[0..NX_MAX_RANK): true for
+ * each listed axis; -1 + err if one is out of range or listed twice. */
+int nx_infer_axes(const nx_graph *g, uint32_t o, nx_err *err, const int64_t *axes, uint32_t n,
+		  int rank, bool *mark);
+/* -1 + err naming both operands unless operands i and j share a dtype. */
+int nx_infer_same_dtype(const nx_graph *g, uint32_t o, uint32_t i, uint32_t j, nx_err *err);
+/* nx_type_str into buf, returning buf (for messages). */
+char *nx_infer_tstr(const nx_type *t, char *buf, size_t n);
+/* Dtype sets for nx_infer_dtype_in: bit (1u << nx_dtype). */
+#define NX_DT_FLOAT ((1u << NX_F32) | (1u << NX_F16) | (1u << NX_BF16))
+#define NX_DT_SINT ((1u << NX_I8) | (1u << NX_I32) | (1u << NX_I64))
+#define NX_DT_NUM (NX_DT_FLOAT | NX_DT_SINT | (1u << NX_U8))
+#define NX_DT_ALL (NX_DT_NUM | (1u << NX_BOOL))
+/* -1 + err naming the operand and the accepted dtypes unless operand i's
+ * dtype is in mask. */
+int nx_infer_dtype_in(const nx_graph *g, uint32_t o, uint32_t i, unsigned mask, nx_err *err);
+
+/* ---- pool.c: worker threads for the interpreter's kernels ---------------- */
+typedef struct nx_pool nx_pool;
+/* threads <= 1: no workers, nx_pool_for runs inline. Caller frees with
+ * nx_pool_free. */
+nx_pool *nx_pool_new(int threads);
+void nx_pool_free(nx_pool *p);
+int nx_pool_threads(const nx_pool *p);  /* 1 for NULL */
+/* Splits [0, n) into contiguous chunks, one per thread (the caller's thread
+ * takes one), calls fn(ctx, lo, hi) on each and returns when all are done.
+ * p may be NULL (inline). Not reentrant: fn must not call nx_pool_for. */
+void nx_pool_for(nx_pool *p, int64_t n, void (*fn)(void *ctx, int64_t lo, int64_t hi),
+		 void *ctx);
+
+/* ---- kern_*.c: interpreter kernels, one per op kind (table in interp.c) --
+ * A kernel reads its operands and attributes and fills out[], which the
+ * driver allocated with the result types. Half-float operands and results
+ * arrive as f32 for kinds the table marks so (the driver converts and rounds
+ * back); other dtypes arrive as they are. */
+typedef struct nx_kern {
+	nx_graph *g;
+	uint32_t op;
+	const nx_tensor *in; uint32_t n_in;  /* data NULL = absent optional operand */
+	nx_tensor *out; uint32_t n_out;
+	nx_pool *pool;                       /* NULL = single thread */
+	nx_err *err;
+} nx_kern;
+typedef int (*nx_kern_fn)(nx_kern *k);
+/* err = "op %<result> (<kind>): <reason>"; returns -1. */
+int nx_kern_fail(nx_kern *k, const char *fmt, ...) NX_PRINTF(2, 3);
+/* The fused activation of op (attr act), applied in place to n floats;
+ * returns -1 + err for an unknown name. */
+typedef struct nx_act {
+	int kind;            /* 0 = none */
+	float alpha, beta;
+} nx_act;
+int nx_act_get(const nx_graph *g, uint32_t op, nx_act *a, nx_err *err);
+void nx_act_apply(const nx_act *a, float *x, int64_t n);
+/* kern_elem.c */
+int nx_kern_unary(nx_kern *k);      /* sqrt exp log neg abs reciprocal erf softplus and
+				       the activations */
+int nx_kern_binary(nx_kern *k);     /* add sub mul div pow prelu, numpy broadcast */
+int nx_kern_minmax(nx_kern *k);     /* variadic max, min */
+int nx_kern_clip(nx_kern *k);
+int nx_kern_cast(nx_kern *k);
+/* kern_shape.c */
+int nx_kern_copy(nx_kern *k);       /* identity reshape flatten squeeze unsqueeze */
+int nx_kern_transpose(nx_kern *k);
+int nx_kern_concat(nx_kern *k);
+int nx_kern_split(nx_kern *k);
+int nx_kern_slice(nx_kern *k);
+int nx_kern_gather(nx_kern *k);
+int nx_kern_pad(nx_kern *k);
+int nx_kern_shape(nx_kern *k);
+int nx_kern_expand(nx_kern *k);
+/* kern_resize.c */
+int nx_kern_resize(nx_kern *k);
+/* kern_reduce.c */
+int nx_kern_reduce(nx_kern *k);     /* reduce_mean reduce_sum reduce_max */
+/* Sum of n floats: blocks in float lanes (vectorizable), blocks in double. */
+double nx_sum_f32(const float *x, int64_t n);
+/* kern_norm.c */
+int nx_kern_softmax(nx_kern *k);    /* softmax log_softmax */
+int nx_kern_layer_norm(nx_kern *k);
+int nx_kern_batch_norm(nx_kern *k);
+/* kern_conv.c */
+int nx_kern_conv(nx_kern *k);
+int nx_kern_conv_transpose(nx_kern *k);
+/* kern_matmul.c */
+int nx_kern_matmul(nx_kern *k);
+int nx_kern_gemm(nx_kern *k);
+/* kern_pool.c */
+int nx_kern_pool(nx_kern *k);       /* max_pool avg_pool */
+int nx_kern_global_pool(nx_kern *k);
+
+#endif
