@@ -690,6 +690,12 @@ void nx_run_result_free(nx_run_result *r);
  * operand); out[0..n_out) are allocated by the call with the result types
  * (which must be inferred). Used by constant folding. */
 int nx_eval_op(nx_graph *g, uint32_t op, const nx_tensor *in, nx_tensor *out, nx_err *err);
+/* nx_eval_op with the kernels' work split over pool (NULL: inline), as
+ * nx_run splits it: kernels that split sums (sgemm blocks) give nx_run's
+ * bits only under the same thread count. */
+typedef struct nx_pool nx_pool;
+int nx_eval_op_pool(nx_graph *g, uint32_t op, const nx_tensor *in, nx_tensor *out,
+		    nx_pool *pool, nx_err *err);
 /* What keep gives: values[v] for every op result and graph input; constants
  * and dead values have data NULL (read constants from the graph). Every
  * registry kind has a kernel; opaque ops are refused, naming their op_type.

@@ -1,0 +1,118 @@
+/* cmd_codegen.c — `nex codegen MODEL`: the model through the pipeline on a
+ * target, lowered to an NE program (src/codegen); prints the .neasm listing
+ * or writes it (-o), and with --stats the counts: tasks by engine and kind,
+ * DMA bytes by purpose, descriptors, events, SRAM high water. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "codegen_cli.h"
+
+static const char help[] =
+	"usage: nex codegen MODEL [--shape NAME=d,..]... [--pipeline P] [--target T]\n"
+	"                   [--set F=V]... [--alloc A] [-o PROG.neasm] [--stats]\n\n"
+	"Lowers MODEL, after pipeline P (default `default`) on target T (default m1),\n"
+	"to a program of NE, DMA and CPU tasks and prints it as .neasm text (see\n"
+	"docs/backend.md and docs/ne-isa.md; the format is nex's own, not Apple's).\n"
+	"  --alloc A    SRAM allocator: recorded (plan-memory's attrs, the default),\n"
+	"               bestfit, search\n"
+	"  -o FILE      write the listing to FILE instead of stdout\n"
+	"  --stats      print counts (tasks, DMA bytes, events, SRAM) instead of the\n"
+	"               listing (with -o: as well as writing it)\n"
+	"  --split-conv one task per tile for tiled convs too (outputs then equal the\n"
+	"               interpreter's within rounding, not bit for bit)\n"
+	"  --test-overlap-bug  test hook: the allocator puts two live buffers on the\n"
+	"               same bytes (the checker of `nex exec` must catch it)\n"
+	"The binary form (--bin) is not built yet.\n";
+
+struct cg_ctx {
+	nxc_cg_args a;
+	const char *out;
+	bool stats;
+};
+
+static int opt(void *ctx, int argc, char **argv, int i)
+{
+	struct cg_ctx *c = ctx;
+	int used = nxc_cg_opt(&c->a, argc, argv, i);
+	if (used)
+		return used;
+	if ((used = nxc_opt(argc, argv, i, "-o", &c->out)) != 0)
+		return used;
+	if (!strcmp(argv[i], "--stats"))
+		return c->stats = true, 1;
+	if (!strcmp(argv[i], "--bin")) {
+		fprintf(stderr, "nex codegen: --bin: the binary form is not built yet (only the "
+			".neasm text)\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void print_stats(const nxg_prog *p)
+{
+	nxg_stats s;
+	nxg_stats_of(p, &s);
+	printf("tasks %u: ne %u, dma %u, cpu %u\n", p->n_tasks, s.by_engine[NXG_NE],
+	       s.by_engine[NXG_DMA], s.by_engine[NXG_CPU]);
+	printf("by kind:");
+	for (int k = 0; k < NXG_KIND_COUNT; k++)
+		if (s.by_kind[k])
+			printf(" %s %u", nxg_kind_name(k), s.by_kind[k]);
+	printf("\n");
+	printf("dma bytes: weights %lld, spill %lld, fill %lld\n",
+	       (long long)s.dma_bytes[NXG_K_WEIGHTS], (long long)s.dma_bytes[NXG_K_SPILL],
+	       (long long)s.dma_bytes[NXG_K_FILL]);
+	printf("descriptors %u, events %u, waits %u, constants %u\n", s.descs, s.events, s.waits,
+	       p->n_consts);
+	printf("sram high water %lld of %lld bytes (lower bound of all live bytes %lld), "
+	       "dram %lld bytes, allocator %s\n", (long long)p->sram_peak,
+	       (long long)p->space[NXG_SRAM], (long long)p->lower_bound,
+	       (long long)p->space[NXG_DRAM], p->alloc);
+}
+
+int nxc_codegen(int argc, char **argv)
+{
+	if (nxc_wants_help(argc, argv)) {
+		fputs(help, stdout);
+		return NXC_OK;
+	}
+	struct cg_ctx c = {.out = NULL};
+	nxc_cg_init(&c.a);
+	const char *model = NULL;
+	int rc = NXC_USER;
+	nx_graph *g = NULL;
+	nxg_prog *p = NULL;
+	int n = nxc_scan(argc, argv, &c.a.shapes, opt, &c, &model, 1, "one MODEL only", help);
+	if (n < 0)
+		goto out;
+	if (n == 0) {
+		fputs(help, stderr);
+		goto out;
+	}
+	nx_target t;
+	if ((rc = nxc_cg_graph("codegen", model, &c.a, &g, &t)) != NXC_OK)
+		goto out;
+	if ((rc = nxc_cg_lower("codegen", model, &c.a, g, &t, &p)) != NXC_OK)
+		goto out;
+	if (c.out || !c.stats) {
+		char *text = nxg_print(p, g);
+		nx_err err;
+		if (c.out && nx_write_file_atomic(c.out, text, strlen(text), &err)) {
+			fprintf(stderr, "nex codegen: %s\n", err.msg);
+			free(text);
+			rc = NXC_USER;
+			goto out;
+		}
+		if (!c.out)
+			fputs(text, stdout);
+		free(text);
+	}
+	if (c.stats)
+		print_stats(p);
+	rc = NXC_OK;
+out:
+	nxg_prog_free(p);
+	nx_graph_free(g);
+	nxc_cg_free(&c.a);
+	return rc;
+}
