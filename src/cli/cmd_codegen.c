@@ -9,7 +9,8 @@
 
 static const char help[] =
 	"usage: nex codegen MODEL [--shape NAME=d,..]... [--pipeline P] [--target T]\n"
-	"                   [--set F=V]... [--alloc A] [-o PROG.neasm] [--stats]\n\n"
+	"                   [--set F=V]... [--alloc A] [-o PROG.neasm] [--stats]\n"
+	"       nex codegen PROG.neasm [-o PROG2.neasm] [--stats]\n\n"
 	"Lowers MODEL, after pipeline P (default `default`) on target T (default m1),\n"
 	"to a program of NE, DMA and CPU tasks and prints it as .neasm text (see\n"
 	"docs/backend.md and docs/ne-isa.md; the format is nex's own, not Apple's).\n"
@@ -22,6 +23,8 @@ static const char help[] =
 	"               interpreter's within rounding, not bit for bit)\n"
 	"  --test-overlap-bug  test hook: the allocator puts two live buffers on the\n"
 	"               same bytes (the checker of `nex exec` must catch it)\n"
+	"Given a .neasm file, reads it back (against the graph its directives\n"
+	"rebuild) and prints it again: the round trip.\n"
 	"The binary form (--bin) is not built yet.\n";
 
 struct cg_ctx {
@@ -90,10 +93,21 @@ int nxc_codegen(int argc, char **argv)
 		goto out;
 	}
 	nx_target t;
-	if ((rc = nxc_cg_graph("codegen", model, &c.a, &g, &t)) != NXC_OK)
-		goto out;
-	if ((rc = nxc_cg_lower("codegen", model, &c.a, g, &t, &p)) != NXC_OK)
-		goto out;
+	if (nxc_cg_is_program(model)) {
+		/* a listing read back and printed again (the round trip) */
+		if (c.a.pa.pipeline || c.a.pa.target || c.a.pa.n_sets || c.a.shapes.n) {
+			fprintf(stderr, "nex codegen: a .neasm program names its model, pipeline "
+				"and target itself; drop the model options\n");
+			goto out;
+		}
+		if ((rc = nxc_cg_load_program("codegen", model, &g, &t, &p)) != NXC_OK)
+			goto out;
+	} else {
+		if ((rc = nxc_cg_graph("codegen", model, &c.a, &g, &t)) != NXC_OK)
+			goto out;
+		if ((rc = nxc_cg_lower("codegen", model, &c.a, g, &t, &p)) != NXC_OK)
+			goto out;
+	}
 	if (c.out || !c.stats) {
 		char *text = nxg_print(p, g);
 		nx_err err;

@@ -1,0 +1,24 @@
+#!/bin/sh
+# The .neasm listing prints, parses and prints again to the same bytes, and
+# the listing read back runs to the interpreter's outputs.
+nex=$1
+dir=$(mktemp -d) || exit 2
+trap 'rm -rf "$dir"' EXIT
+fail=0
+for args in "demo" "demo --alloc bestfit --set sram=128KiB" "demo --split-conv"; do
+	# shellcheck disable=SC2086
+	"$nex" codegen $args -o "$dir/a.neasm" || { echo "FAIL codegen $args"; fail=1; continue; }
+	"$nex" codegen "$dir/a.neasm" >"$dir/b.neasm" || { echo "FAIL reading back ($args)"; fail=1; continue; }
+	cmp -s "$dir/a.neasm" "$dir/b.neasm" || { echo "FAIL round trip ($args)"; diff "$dir/a.neasm" "$dir/b.neasm" | head; fail=1; }
+done
+"$nex" codegen demo -o "$dir/c.neasm" && "$nex" exec "$dir/c.neasm" --compare | grep -q "bit for bit" ||
+	{ echo "FAIL exec of a listing"; fail=1; }
+# an edited listing runs as edited: %b1_dw_relu6 moved from SRAM to new
+# DRAM bytes (writer and reader lines alike) keeps the outputs
+sed -e 's/^\.space dram 0x4f2200$/.space dram 0x600000/' \
+    -e 's/sram 0x000c4000 f32 \[1,16,112,112\] row 448 plane 50176 %b1_dw_relu6$/dram 0x00500000 f32 [1,16,112,112] row 448 plane 50176 %b1_dw_relu6/' \
+	"$dir/c.neasm" >"$dir/d.neasm"
+[ "$(diff "$dir/c.neasm" "$dir/d.neasm" | grep -c '^>')" -eq 3 ] || { echo "FAIL: the edit did not apply to 3 lines"; fail=1; }
+"$nex" exec "$dir/d.neasm" --compare | grep -q "bit for bit" || { echo "FAIL exec of an edited listing"; fail=1; }
+[ $fail -eq 0 ] && echo "round trip ok"
+exit $fail
