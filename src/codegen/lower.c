@@ -35,7 +35,8 @@
 
 #include "nxg.h"
 
-static const char *const alloc_names[NXG_ALLOC_COUNT] = {"recorded", "bestfit", "search"};
+static const char *const alloc_names[NXG_ALLOC_COUNT] = {
+	"recorded", "bestfit", "search", "firstfit", "hillclimb", "belady", "sxd"};
 
 const char *nxg_alloc_name(int a)
 {
@@ -124,12 +125,16 @@ static int place(lowering *L, const nxg_opts *o)
 		free(off);
 		free(roff);
 		free(rsp);
-	} else {
+	} else if (o->alloc == NXG_ALLOC_SEARCH) {
+		/* plan-memory's own placement: search first, best fit if it
+		 * does not fit */
 		nx_memplan_arena(l, L->t, &mp);
-		if (o->alloc == NXG_ALLOC_SEARCH)
-			nx_memplan_place_search(l, L->t, &mp);
-		else
-			nx_memplan_place(l, L->t, &mp);
+		nx_memplan_place_search(l, L->t, &mp);
+	} else if (o->alloc > NXG_ALLOC_RECORDED && o->alloc < NXG_ALLOC_COUNT) {
+		nxg_place(l, L->t, o->alloc, &mp.sram_peak);
+	} else {
+		nx_err_set(L->err, "unknown allocator %d", o->alloc);
+		rc = -1;
 	}
 	L->p->lower_bound = nx_live_peak(l, NULL);
 	L->p->sram_peak = mp.sram_peak;

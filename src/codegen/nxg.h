@@ -122,8 +122,12 @@ nxg_desc nxg_desc_make(int space, int64_t addr, uint32_t owner, uint32_t type_of
 /* ---- lower.c: planned graph -> program ----------------------------------- */
 typedef enum nxg_alloc {
 	NXG_ALLOC_RECORDED, /* the plan-memory pass's attrs arena/spill */
-	NXG_ALLOC_BESTFIT,  /* core's best fit within the SRAM */
+	NXG_ALLOC_BESTFIT,  /* core's best fit (XLA's), within the SRAM */
 	NXG_ALLOC_SEARCH,   /* core's best fit with search */
+	NXG_ALLOC_FIRSTFIT, /* core's first fit in start order */
+	NXG_ALLOC_HILLCLIMB,/* Vela-style hill climbing (alloc.c) */
+	NXG_ALLOC_BELADY,   /* linear scan, spill the furthest next use */
+	NXG_ALLOC_SXD,      /* linear scan, spill the largest size x distance */
 	NXG_ALLOC_COUNT
 } nxg_alloc;
 const char *nxg_alloc_name(int a);
@@ -142,6 +146,18 @@ typedef struct nxg_opts {
  * -1 + err (naming the op) if something cannot be lowered. */
 int nxg_lower(const nx_graph *g, const nx_target *t, const nxg_opts *o, nxg_prog **out,
 	      nx_err *err);
+
+/* ---- alloc.c: allocators over live intervals ----------------------------- */
+/* Plans iv[0..n) (any nxg_alloc but RECORDED) into offsets, aligned, below
+ * cap (cap < 0: no limit; then nothing spills); off[i] = -1 for a spilled
+ * range. Returns the heap size (highest end of a placed range), -1 for an
+ * unknown algorithm. */
+int64_t nxg_alloc_intervals(int algo, const nx_interval *iv, uint32_t n, int64_t align,
+			    int64_t cap, int64_t *off);
+/* Places l's buffers on t with algo: on-chip candidates (why FITS) in the
+ * SRAM where the allocator finds room, the rest (and what it spills) in
+ * DRAM, planned best fit. *sram_peak gets the SRAM high water. */
+void nxg_place(nx_live *l, const nx_target *t, int algo, int64_t *sram_peak);
 
 /* ---- check.c: static checks before execution ------------------------------ */
 /* Every descriptor inside its space and aligned; every wait names an event

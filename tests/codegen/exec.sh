@@ -14,7 +14,7 @@ check() { # label, args...
 		echo "FAIL $label: $(echo "$out" | tail -n 3)"; fail=$((fail+1))
 	fi
 }
-for a in recorded bestfit search; do
+for a in recorded bestfit search firstfit hillclimb belady sxd; do
 	for s in 2MiB 256KiB 64KiB; do
 		check "demo $a sram=$s" demo --alloc $a --set sram=$s
 	done

@@ -12,3 +12,9 @@ add_test(NAME golden/codegen-errors
   COMMAND sh ${CMAKE_SOURCE_DIR}/tests/golden/run.sh $<TARGET_FILE:nex>
           ${CMAKE_CURRENT_LIST_DIR}/errors)
 set_tests_properties(golden/codegen-errors PROPERTIES LABELS "codegen;golden")
+# `nex alloc --intervals` on XLA's heap-simulator vectors (NE-MODEL.md §6.2)
+# and a capacity that forces spills.
+add_test(NAME golden/codegen-alloc
+  COMMAND sh ${CMAKE_SOURCE_DIR}/tests/golden/run.sh $<TARGET_FILE:nex>
+          ${CMAKE_CURRENT_LIST_DIR}/alloc)
+set_tests_properties(golden/codegen-alloc PROPERTIES LABELS "codegen;golden")
