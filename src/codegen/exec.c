@@ -69,6 +69,17 @@ static void move(exec *x, const nxg_desc *d, void *dense, bool to_mem)
 		}
 }
 
+/* True if d's window is the whole tensor with no padding: its bytes are
+ * the dense tensor as they lie. */
+static bool packed(const nxg_desc *d)
+{
+	int64_t elem = (int64_t)nx_dtype_size(d->dtype);
+	for (int k = 0; k < 4; k++)
+		if (d->w0[k] || d->wn[k] != d->dims[k])
+			return false;
+	return d->row == d->dims[3] * elem && d->plane == d->row * d->dims[2];
+}
+
 static int64_t win_bytes(const nxg_desc *d)
 {
 	return d->wn[0] * d->wn[1] * d->wn[2] * d->wn[3] * (int64_t)nx_dtype_size(d->dtype);
@@ -160,11 +171,20 @@ static int run_task(exec *x, uint32_t k, nxg_exec_stats *st)
 	}
 	uint32_t n_in = t->n_in, n_out = t->n_out;
 	nx_tensor *in = nx_xcalloc(n_in + 1, sizeof *in), *out = nx_xcalloc(n_out + 1, sizeof *out);
+	bool *alias = nx_xcalloc(n_in + 1, sizeof *alias);
 	for (uint32_t i = 0; i < n_in; i++) {
 		const nxg_desc *d = nxg_task_desc(p, t, i);
 		if (d->space >= NXG_SPACE_COUNT)
 			continue;
 		nx_type ty = win_type(x, d);
+		if (packed(d)) {
+			/* the bytes already are the dense tensor: the kernel reads
+			 * them in place (operands are const to it) */
+			in[i].type = ty;
+			in[i].data = x->mem[d->space] + d->addr;
+			alias[i] = true;
+			continue;
+		}
 		in[i] = nx_tensor_empty(&ty);
 		move(x, d, in[i].data, false);
 	}
@@ -189,7 +209,9 @@ static int run_task(exec *x, uint32_t k, nxg_exec_stats *st)
 	for (uint32_t i = 0; i < n_out; i++)
 		nx_tensor_free(&out[i]); /* NULL after a failed kernel: free(NULL) */
 	for (uint32_t i = 0; i < n_in; i++)
-		nx_tensor_free(&in[i]);
+		if (!alias[i])
+			nx_tensor_free(&in[i]);
+	free(alias);
 	free(in);
 	free(out);
 	return rc;
