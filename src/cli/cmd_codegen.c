@@ -9,8 +9,9 @@
 
 static const char help[] =
 	"usage: nex codegen MODEL [--shape NAME=d,..]... [--pipeline P] [--target T]\n"
-	"                   [--set F=V]... [--alloc A] [-o PROG.neasm] [--stats]\n"
-	"       nex codegen PROG.neasm [-o PROG2.neasm] [--stats]\n\n"
+	"                   [--set F=V]... [--alloc A] [-o PROG.neasm] [--bin PROG.bin]\n"
+	"                   [--stats]\n"
+	"       nex codegen PROG.neasm|PROG.bin [-o P.neasm] [--bin P.bin] [--stats]\n\n"
 	"Lowers MODEL, after pipeline P (default `default`) on target T (default m1),\n"
 	"to a program of NE, DMA and CPU tasks and prints it as .neasm text (see\n"
 	"docs/backend.md and docs/ne-isa.md; the format is nex's own, not Apple's).\n"
@@ -19,19 +20,20 @@ static const char help[] =
 	"               sxd (linear scan spilling the furthest next use, or the\n"
 	"               largest size x distance); see `nex alloc`\n"
 	"  -o FILE      write the listing to FILE instead of stdout\n"
+	"  --bin FILE   write the binary form (docs/ne-isa.md) to FILE (and print\n"
+	"               no listing unless -o is given)\n"
 	"  --stats      print counts (tasks, DMA bytes, events, SRAM) instead of the\n"
 	"               listing (with -o: as well as writing it)\n"
 	"  --split-conv one task per tile for tiled convs too (outputs then equal the\n"
 	"               interpreter's within rounding, not bit for bit)\n"
 	"  --test-overlap-bug  test hook: the allocator puts two live buffers on the\n"
 	"               same bytes (the checker of `nex exec` must catch it)\n"
-	"Given a .neasm file, reads it back (against the graph its directives\n"
-	"rebuild) and prints it again: the round trip.\n"
-	"The binary form (--bin) is not built yet.\n";
+	"Given a program (.neasm, or the binary form), reads it back against the\n"
+	"graph its directives rebuild and prints it again: the round trip.\n";
 
 struct cg_ctx {
 	nxc_cg_args a;
-	const char *out;
+	const char *out, *bin;
 	bool stats;
 };
 
@@ -45,11 +47,8 @@ static int opt(void *ctx, int argc, char **argv, int i)
 		return used;
 	if (!strcmp(argv[i], "--stats"))
 		return c->stats = true, 1;
-	if (!strcmp(argv[i], "--bin")) {
-		fprintf(stderr, "nex codegen: --bin: the binary form is not built yet (only the "
-			".neasm text)\n");
-		return -1;
-	}
+	if ((used = nxc_opt(argc, argv, i, "--bin", &c->bin)) != 0)
+		return used;
 	return 0;
 }
 
@@ -110,7 +109,19 @@ int nxc_codegen(int argc, char **argv)
 		if ((rc = nxc_cg_lower("codegen", model, &c.a, g, &t, &p)) != NXC_OK)
 			goto out;
 	}
-	if (c.out || !c.stats) {
+	if (c.bin) {
+		size_t len;
+		void *bin = nxg_bin_write(p, g, &len);
+		nx_err err;
+		int wrc = nx_write_file_atomic(c.bin, bin, len, &err);
+		free(bin);
+		if (wrc) {
+			fprintf(stderr, "nex codegen: %s\n", err.msg);
+			rc = NXC_USER;
+			goto out;
+		}
+	}
+	if (c.out || (!c.stats && !c.bin)) {
 		char *text = nxg_print(p, g);
 		nx_err err;
 		if (c.out && nx_write_file_atomic(c.out, text, strlen(text), &err)) {

@@ -11,7 +11,7 @@
 #include "codegen_cli.h"
 
 static const char help[] =
-	"usage: nex exec PROGRAM.neasm|MODEL [model options of `nex codegen`]\n"
+	"usage: nex exec PROGRAM.neasm|PROGRAM.bin|MODEL [model options of `nex codegen`]\n"
 	"                [--inputs DIR | --seed N] [--outputs DIR] [--compare]\n"
 	"                [--no-check]\n\n"
 	"Runs an NE program (a .neasm listing, or MODEL lowered as `nex codegen`\n"

@@ -104,7 +104,14 @@ int nxc_cg_lower(const char *cmd, const char *model, const nxc_cg_args *a, const
 bool nxc_cg_is_program(const char *path)
 {
 	size_t n = strlen(path);
-	return n > 6 && !strcmp(path + n - 6, ".neasm");
+	if (n > 6 && !strcmp(path + n - 6, ".neasm"))
+		return true;
+	FILE *f = fopen(path, "rb");
+	char m[8] = {0};
+	bool bin = f && fread(m, 1, 8, f) == 8 && !memcmp(m, "NEXPROG", 8);
+	if (f)
+		fclose(f);
+	return bin;
 }
 
 /* Splits "a;b;c" into options `flag a flag b ...` for the scanners. */
@@ -144,7 +151,9 @@ int nxc_cg_load_program(const char *cmd, const char *path, nx_graph **g, nx_targ
 	int rc = NXC_USER;
 	nxc_cg_args a;
 	nxc_cg_init(&a);
-	if (nxg_parse_header(text, len, path, h, &err)) {
+	bool bin = len >= 8 && !memcmp(text, "NEXPROG", 8);
+	if (bin ? nxg_bin_header(text, len, path, h, &err)
+		: nxg_parse_header(text, len, path, h, &err)) {
 		fprintf(stderr, "nex %s: %s\n", cmd, err.msg);
 		goto out;
 	}
@@ -163,7 +172,7 @@ int nxc_cg_load_program(const char *cmd, const char *path, nx_graph **g, nx_targ
 	if (rc != NXC_OK)
 		goto out;
 	rc = NXC_USER;
-	*p = nxg_parse(text, len, path, *g, &err);
+	*p = bin ? nxg_bin_read(text, len, path, *g, &err) : nxg_parse(text, len, path, *g, &err);
 	if (!*p) {
 		fprintf(stderr, "nex %s: %s\n", cmd, err.msg);
 		nx_graph_free(*g);

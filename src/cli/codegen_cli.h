@@ -23,9 +23,10 @@ int nxc_cg_graph(const char *cmd, const char *model, nxc_cg_args *a, nx_graph **
 /* Lowers g and records where it came from in the program's directives. */
 int nxc_cg_lower(const char *cmd, const char *model, const nxc_cg_args *a, const nx_graph *g,
 		 const nx_target *t, nxg_prog **p);
-/* True if path names a .neasm program. */
+/* True if path names a program: a .neasm file, or the binary form (by its
+ * magic). */
 bool nxc_cg_is_program(const char *path);
-/* A .neasm file: its directives rebuild the graph (and target), then the
+/* A .neasm or binary program: its directives rebuild the graph (and target), then the
  * tasks are read against it. Caller frees *g and *p. */
 int nxc_cg_load_program(const char *cmd, const char *path, nx_graph **g, nx_target *t,
 			nxg_prog **p);

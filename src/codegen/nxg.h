@@ -222,6 +222,14 @@ int nxg_parse_header(const char *text, size_t len, const char *file, nxg_prog *p
 nxg_prog *nxg_parse(const char *text, size_t len, const char *file, const nx_graph *g,
 		    nx_err *err);
 
+/* ---- binary.c: the binary form (docs/ne-isa.md) ------------------------- */
+void *nxg_bin_write(const nxg_prog *p, const nx_graph *g, size_t *len); /* caller frees */
+/* Header fields only (directives), as nxg_parse_header. */
+int nxg_bin_header(const void *buf, size_t len, const char *file, nxg_prog *p, nx_err *err);
+/* The whole program against g; caller frees. */
+nxg_prog *nxg_bin_read(const void *buf, size_t len, const char *file, const nx_graph *g,
+		       nx_err *err);
+
 /* ---- stats.c ------------------------------------------------------------- */
 typedef struct nxg_stats {
 	uint32_t by_kind[NXG_KIND_COUNT], by_engine[NXG_ENGINE_COUNT];

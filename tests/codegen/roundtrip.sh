@@ -11,6 +11,17 @@ for args in "demo" "demo --alloc bestfit --set sram=128KiB" "demo --split-conv";
 	"$nex" codegen "$dir/a.neasm" >"$dir/b.neasm" || { echo "FAIL reading back ($args)"; fail=1; continue; }
 	cmp -s "$dir/a.neasm" "$dir/b.neasm" || { echo "FAIL round trip ($args)"; diff "$dir/a.neasm" "$dir/b.neasm" | head; fail=1; }
 done
+# binary: text and binary written together; the binary read back prints the
+# same listing, and runs
+for args in "demo" "demo --alloc belady --set sram=128KiB --split-conv"; do
+	# shellcheck disable=SC2086
+	"$nex" codegen $args -o "$dir/t.neasm" --bin "$dir/t.bin" &&
+		"$nex" codegen "$dir/t.bin" >"$dir/u.neasm" && cmp -s "$dir/t.neasm" "$dir/u.neasm" ||
+		{ echo "FAIL binary round trip ($args)"; fail=1; }
+done
+"$nex" exec "$dir/t.bin" | grep -q "executed" || { echo "FAIL exec of a binary"; fail=1; }
+head -c 200 "$dir/t.bin" >"$dir/cut.bin"
+"$nex" exec "$dir/cut.bin" 2>&1 | grep -q "the header's counts give" || { echo "FAIL truncated binary not refused"; fail=1; }
 "$nex" codegen demo -o "$dir/c.neasm" && "$nex" exec "$dir/c.neasm" --compare | grep -q "bit for bit" ||
 	{ echo "FAIL exec of a listing"; fail=1; }
 # an edited listing runs as edited: %b1_dw_relu6 moved from SRAM to new
