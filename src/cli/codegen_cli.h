@@ -30,4 +30,6 @@ bool nxc_cg_is_program(const char *path);
  * tasks are read against it. Caller frees *g and *p. */
 int nxc_cg_load_program(const char *cmd, const char *path, nx_graph **g, nx_target *t,
 			nxg_prog **p);
+/* `nex diff A B` on two programs (codegen_diff.c): an exit code. */
+int nxc_cg_diff(const char *a, const char *b, int ctx);
 #endif

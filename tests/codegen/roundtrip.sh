@@ -31,5 +31,11 @@ sed -e 's/^\.space dram 0x4f2200$/.space dram 0x600000/' \
 	"$dir/c.neasm" >"$dir/d.neasm"
 [ "$(diff "$dir/c.neasm" "$dir/d.neasm" | grep -c '^>')" -eq 3 ] || { echo "FAIL: the edit did not apply to 3 lines"; fail=1; }
 "$nex" exec "$dir/d.neasm" --compare | grep -q "bit for bit" || { echo "FAIL exec of an edited listing"; fail=1; }
+# nex diff of programs: none against itself; conv tiles show as tasks added
+"$nex" diff "$dir/c.neasm" "$dir/c.neasm" | grep -q "; 0 added, 0 removed, 0 changed" ||
+	{ echo "FAIL diff of a program with itself"; fail=1; }
+"$nex" codegen demo --split-conv -o "$dir/s.neasm"
+"$nex" diff "$dir/c.neasm" "$dir/s.neasm" | grep -q "^  + t[0-9]* (ne conv %b2_exp_relu6) tile 1/2$" ||
+	{ echo "FAIL diff shows the conv tile added"; fail=1; }
 [ $fail -eq 0 ] && echo "round trip ok"
 exit $fail
