@@ -191,7 +191,8 @@ static int compare(struct al_ctx *c, const char *model)
 		       ns, (long long)sb, (long long)traffic, ms);
 		nxg_prog_free(p);
 	}
-	printf("simulated cycles per allocator: not built (the sim costs graphs, not programs)\n");
+	printf("simulated cycles per allocator: not built here (`nex codegen --alloc A --stats` "
+	       "gives one program's)\n");
 	nx_graph_free(g);
 	return NXC_OK;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "codegen_cli.h"
+#include "nxs.h"
 
 static const char help[] =
 	"usage: nex codegen MODEL [--shape NAME=d,..]... [--pipeline P] [--target T]\n"
@@ -22,8 +23,12 @@ static const char help[] =
 	"  -o FILE      write the listing to FILE instead of stdout\n"
 	"  --bin FILE   write the binary form (docs/ne-isa.md) to FILE (and print\n"
 	"               no listing unless -o is given)\n"
-	"  --stats      print counts (tasks, DMA bytes, events, SRAM) instead of the\n"
+	"  --stats      print counts (tasks, DMA bytes, events, SRAM) and the NE\n"
+	"               model's latency of the program (engines concurrent under\n"
+	"               its events) beside the graph-level estimate, instead of the\n"
 	"               listing (with -o: as well as writing it)\n"
+	"  --trace FILE the program on the NE model as Chrome trace-event JSON\n"
+	"               (Perfetto): one track per engine\n"
 	"  --split-conv one task per tile for tiled convs too (outputs then equal the\n"
 	"               interpreter's within rounding, not bit for bit)\n"
 	"  --test-overlap-bug  test hook: the allocator puts two live buffers on the\n"
@@ -33,7 +38,7 @@ static const char help[] =
 
 struct cg_ctx {
 	nxc_cg_args a;
-	const char *out, *bin;
+	const char *out, *bin, *trace;
 	bool stats;
 };
 
@@ -49,7 +54,42 @@ static int opt(void *ctx, int argc, char **argv, int i)
 		return c->stats = true, 1;
 	if ((used = nxc_opt(argc, argv, i, "--bin", &c->bin)) != 0)
 		return used;
+	if ((used = nxc_opt(argc, argv, i, "--trace", &c->trace)) != 0)
+		return used;
 	return 0;
+}
+
+/* The program on the NE model, beside the graph's own timeline. */
+static int cost(const nxg_prog *p, const nx_graph *g, const nx_target *t, bool print,
+		const char *trace)
+{
+	nx_err err;
+	nxs_sim *s = nxs_sim_new(g, &err);
+	nxs_prog_time pt;
+	memset(&pt, 0, sizeof pt);
+	int rc = !s || nxs_sim_run(s, t, &err) || nxs_prog_cost(s, p, &pt, &err) ? -1 : 0;
+	if (rc) {
+		fprintf(stderr, "nex codegen: costing the program: %s\n", err.msg);
+	} else {
+		const nxs_timeline *tl = nxs_sim_timeline(s);
+		if (print)
+			printf("ne model: program %.0f cycles (%.1f us; busy: ne %.0f, dma %.0f, cpu %.0f); "
+			       "graph timeline %.0f cycles, of which %.0f program dispatch (the program "
+			       "figure leaves dispatch out and follows its own events)\n", pt.cycles,
+			       pt.cycles / t->clock * 1e6, pt.busy[NXG_NE], pt.busy[NXG_DMA],
+			       pt.busy[NXG_CPU], tl->cycles, tl->launch_cycles);
+		if (trace) {
+			char *j = nxs_prog_trace(s, p, &pt);
+			if (nx_write_file_atomic(trace, j, strlen(j), &err)) {
+				fprintf(stderr, "nex codegen: %s\n", err.msg);
+				rc = -1;
+			}
+			free(j);
+		}
+	}
+	nxs_prog_time_free(&pt);
+	nxs_sim_free(s);
+	return rc;
 }
 
 static void print_stats(const nxg_prog *p)
@@ -136,6 +176,10 @@ int nxc_codegen(int argc, char **argv)
 	}
 	if (c.stats)
 		print_stats(p);
+	if ((c.stats || c.trace) && cost(p, g, &t, c.stats, c.trace)) {
+		rc = NXC_USER;
+		goto out;
+	}
 	rc = NXC_OK;
 out:
 	nxg_prog_free(p);

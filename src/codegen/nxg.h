@@ -80,7 +80,8 @@ typedef struct nxg_const {
 	int64_t addr, bytes;
 } nxg_const;
 
-typedef struct nxg_prog {
+typedef struct nxg_prog nxg_prog;
+struct nxg_prog {
 	nxg_task *tasks; uint32_t n_tasks, cap_tasks;
 	nxg_desc *descs; uint32_t n_descs, cap_descs;
 	uint32_t *waits; uint32_t n_waits, cap_waits;
@@ -93,7 +94,7 @@ typedef struct nxg_prog {
 	char *sets; char *shapes;             /* "k=v;k=v", owned, may be NULL */
 	/* what the lowering decided, for --stats */
 	int64_t sram_peak, lower_bound;
-} nxg_prog;
+};
 
 nxg_prog *nxg_prog_new(void);           /* caller frees with nxg_prog_free */
 void nxg_prog_free(nxg_prog *p);

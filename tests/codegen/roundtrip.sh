@@ -37,5 +37,9 @@ sed -e 's/^\.space dram 0x4f2200$/.space dram 0x600000/' \
 "$nex" codegen demo --split-conv -o "$dir/s.neasm"
 "$nex" diff "$dir/c.neasm" "$dir/s.neasm" | grep -q "^  + t[0-9]* (ne conv %b2_exp_relu6) tile 1/2$" ||
 	{ echo "FAIL diff shows the conv tile added"; fail=1; }
+# the program on the NE model: a latency, and a trace with a track per engine
+"$nex" codegen demo --stats --trace "$dir/tr.json" | grep -q "^ne model: program [0-9]* cycles" ||
+	{ echo "FAIL program latency"; fail=1; }
+grep -q '"args":{"name":"dma"}' "$dir/tr.json" || { echo "FAIL trace tracks"; fail=1; }
 [ $fail -eq 0 ] && echo "round trip ok"
 exit $fail
