@@ -19,20 +19,29 @@ expect "overlap caught by the checker" "share bytes" "$nex" exec demo --test-ove
 expect "overlap gives wrong outputs without it" "differs from the interpreter" \
 	"$nex" exec demo --test-overlap-bug --no-check --compare
 "$nex" codegen demo -o "$dir/p.neasm" || exit 1
-# t5 (the fetch into the first half of the kernel window for the third
-# conv) waits on e2, the first conv's end; without that wait the DMA engine
-# overwrites the stem's weights before the stem conv reads them
-grep -q '^t5 dma weights op=%b1_proj_bn wait=e2 ' "$dir/p.neasm" || { echo "FAIL: listing changed, t5 not as expected"; exit 1; }
-sed 's/^t5 dma weights op=%b1_proj_bn wait=e2 /t5 dma weights op=%b1_proj_bn /' "$dir/p.neasm" >"$dir/nowait.neasm"
-expect "missing wait caught (tasks named)" "t4 (ne conv %stem_hs) reads %stem_bn.w.*written by t5 (dma weights" \
+# The first weight fetch that waits (on the NE task that last read its half
+# of the kernel window): without that wait the DMA engine overwrites
+# weights an NE task has not read yet.
+line=$(grep -m1 -E '^t[0-9]+ dma weights op=%[^ ]+ wait=e[0-9]+ ' "$dir/p.neasm")
+[ -n "$line" ] || { echo "FAIL: no weight fetch with a wait in the demo's listing"; exit 1; }
+t=$(echo "$line" | sed -E 's/^t([0-9]+) .*/\1/')
+sed -E "s/^(t$t dma weights op=%[^ ]+) wait=e[0-9]+ /\1 /" "$dir/p.neasm" >"$dir/nowait.neasm"
+expect "missing wait caught (both tasks named)" "reads %.*written by t$t (dma weights" \
 	"$nex" exec "$dir/nowait.neasm"
 expect "missing wait gives wrong outputs without the checks" "differs from the interpreter" \
 	"$nex" exec "$dir/nowait.neasm" --no-check --compare
-# t4 made to wait on e4, which t7 (later on the NE) signals
-sed 's/^t4 ne conv op=%stem_hs wait=e0 /t4 ne conv op=%stem_hs wait=e0,e4 /' "$dir/p.neasm" >"$dir/stuck.neasm"
-expect "impossible wait caught before execution" "t4 (ne conv %stem_hs) waits on e4, signalled by t7 (ne conv %b1_dw_relu6) after it" \
+# The first NE task that waits is made to wait also on the event of a later
+# NE task: it can never run (named before execution, and by the executor).
+a=$(grep -m1 -E '^t[0-9]+ ne [a-z]+ op=%[^ ]+ wait=' "$dir/p.neasm" | sed -E 's/^t([0-9]+) .*/\1/')
+b=$(grep -E '^t[0-9]+ ne [a-z]+ op=%[^ ]+ .*signal=e[0-9]+' "$dir/p.neasm" |
+	awk -v a="$a" '{ n = substr($1, 2) + 0; if (n > a) { print; exit } }')
+bt=$(echo "$b" | sed -E 's/^t([0-9]+) .*/\1/')
+be=$(echo "$b" | sed -E 's/.*signal=e([0-9]+).*/\1/')
+[ -n "$a" ] && [ -n "$bt" ] || { echo "FAIL: no NE tasks to make wait"; exit 1; }
+sed -E "s/^(t$a ne [a-z]+ op=%[^ ]+ wait=[e0-9,]+)/\1,e$be/" "$dir/p.neasm" >"$dir/stuck.neasm"
+expect "impossible wait caught before execution" "t$a (ne .*) waits on e$be, signalled by t$bt (ne .*) after it" \
 	"$nex" exec "$dir/stuck.neasm"
-expect "impossible wait caught by the executor" "t4 (ne conv %stem_hs) waits on e4, but t7 (ne conv %b1_dw_relu6)" \
+expect "impossible wait caught by the executor" "t$a (ne .*) waits on e$be, but t$bt (ne .*), which signals it, cannot run" \
 	"$nex" exec "$dir/stuck.neasm" --no-check
 [ $fail -eq 0 ] && echo "faults caught"
 exit $fail
