@@ -13,8 +13,8 @@ static const char help[] =
 	"usage: nex alloc --intervals FILE.json [--alloc A]\n"
 	"       nex alloc MODEL [model options of `nex codegen`] --compare\n\n"
 	"Runs the SRAM allocators (bestfit, search, firstfit, hillclimb, belady,\n"
-	"sxd; `nex codegen --help` says what each is; docs/backend.md has their\n"
-	"sources).\n"
+	"sxd, split; `nex codegen --help` says what each is; docs/backend.md has\n"
+	"their sources).\n"
 	"  --intervals FILE  {\"alignment\": A, \"capacity\": C, \"buffers\": [{\"name\":\n"
 	"                    \"a\", \"start\": S, \"end\": E, \"size\": N}, ...]}: live\n"
 	"                    ranges [S, E] (inclusive); alignment (default 1) and\n"
@@ -23,7 +23,8 @@ static const char help[] =
 	"  --alloc A         one allocator only\n"
 	"  --compare         on MODEL: per allocator the SRAM high water, values\n"
 	"                    and bytes spilled to DRAM, the DRAM traffic that adds\n"
-	"                    (each spilled value written once and read by each use)\n"
+	"                    (each value produced into DRAM written once and read\n"
+	"                    by each use), the spill and fill DMA bytes (split)\n"
 	"                    and the lower bound (most on-chip candidate bytes live\n"
 	"                    at once)\n";
 
@@ -118,6 +119,10 @@ static int intervals(struct al_ctx *c)
 	for (int a = NXG_ALLOC_BESTFIT; a < NXG_ALLOC_COUNT; a++) {
 		if (c->one && a != c->a.alloc)
 			continue;
+		if (a == NXG_ALLOC_SPLIT) { /* pieces are cut at uses, which intervals lack */
+			printf("%-9s needs a model (uses), not intervals\n", nxg_alloc_name(a));
+			continue;
+		}
 		int64_t h = nxg_alloc_intervals(a, iv, n, align, cap, off);
 		printf("%-9s heap %lld:", nxg_alloc_name(a), (long long)h);
 		for (uint32_t k = 0; k < n; k++)
@@ -153,8 +158,8 @@ static int compare(struct al_ctx *c, const char *model)
 	nx_live_free(&l);
 	printf("%s on %s (sram %lld bytes): %u on-chip candidates, lower bound %lld bytes\n", model,
 	       t.name, (long long)t.sram, m, (long long)lb);
-	printf("%-10s %12s %8s %14s %16s %9s\n", "allocator", "sram high", "spilled",
-	       "spilled bytes", "added dram B", "ms");
+	printf("%-10s %12s %8s %14s %16s %12s %12s %9s\n", "allocator", "sram high", "spilled",
+	       "spilled bytes", "added dram B", "spill dma B", "fill dma B", "ms");
 	for (int a = 0; a < NXG_ALLOC_COUNT; a++) {
 		nxg_opts o = {.alloc = a};
 		nxg_prog *p = NULL;
@@ -187,8 +192,11 @@ static int compare(struct al_ctx *c, const char *model)
 		}
 		free(in_dram);
 		nx_live_free(&l);
-		printf("%-10s %12lld %8u %14lld %16lld %9.2f\n", nxg_alloc_name(a), (long long)p->sram_peak,
-		       ns, (long long)sb, (long long)traffic, ms);
+		nxg_stats st;
+		nxg_stats_of(p, &st);
+		printf("%-10s %12lld %8u %14lld %16lld %12lld %12lld %9.2f\n", nxg_alloc_name(a),
+		       (long long)p->sram_peak, ns, (long long)sb, (long long)traffic,
+		       (long long)st.dma_bytes[NXG_K_SPILL], (long long)st.dma_bytes[NXG_K_FILL], ms);
 		nxg_prog_free(p);
 	}
 	printf("simulated cycles per allocator: not built here (`nex codegen --alloc A --stats` "

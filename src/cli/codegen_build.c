@@ -35,7 +35,7 @@ int nxc_cg_opt(void *ctx, int argc, char **argv, int i)
 	if ((used = nxc_opt(argc, argv, i, "--alloc", &v)) != 0) {
 		if (used > 0 && (a->alloc = nxg_alloc_parse(v)) < 0) {
 			fprintf(stderr, "nex %s: --alloc: unknown allocator '%s' (recorded, bestfit, "
-				"search, firstfit, hillclimb, belady, sxd)\n", argv[0], v);
+				"search, firstfit, hillclimb, belady, sxd, split)\n", argv[0], v);
 			return -1;
 		}
 		return used;

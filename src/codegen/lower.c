@@ -36,7 +36,7 @@
 #include "nxg.h"
 
 static const char *const alloc_names[NXG_ALLOC_COUNT] = {
-	"recorded", "bestfit", "search", "firstfit", "hillclimb", "belady", "sxd"};
+	"recorded", "bestfit", "search", "firstfit", "hillclimb", "belady", "sxd", "split"};
 
 const char *nxg_alloc_name(int a)
 {
@@ -66,6 +66,7 @@ typedef struct lowering {
 	uint8_t *flags;       /* by position: NX_LIVE_VIEW / NX_LIVE_CPU */
 	int64_t *kslot;       /* by position: KMEM base of its fetched constants, -1 */
 	uint32_t n_fetch;
+	nxg_split sp;         /* live-range pieces (allocator split) */
 	bool split_conv;
 	nx_err *err;
 } lowering;
@@ -130,6 +131,8 @@ static int place(lowering *L, const nxg_opts *o)
 		 * does not fit */
 		nx_memplan_arena(l, L->t, &mp);
 		nx_memplan_place_search(l, L->t, &mp);
+	} else if (o->alloc == NXG_ALLOC_SPLIT) {
+		nxg_split_place(g, l, L->t, L->flags, &L->sp, &mp.sram_peak);
 	} else if (o->alloc > NXG_ALLOC_RECORDED && o->alloc < NXG_ALLOC_COUNT) {
 		nxg_place(l, L->t, o->alloc, &mp.sram_peak);
 	} else {
@@ -375,6 +378,66 @@ static void conv_tile(const nx_graph *g, uint32_t o, const int64_t *r0, const in
 		f->groups = (int32_t)rn[1];
 }
 
+/* The whole tensor of buffer b at its DRAM home, and a copy at SRAM off. */
+static void piece_descs(lowering *L, uint32_t b, int64_t off, nxg_desc *home, nxg_desc *sram)
+{
+	const nx_buf *x = &L->l.bufs[b];
+	*home = nxg_desc_make(NXG_DRAM, x->offset, x->value, x->value, nx_vtype(L->g, x->value),
+			      L->t);
+	*sram = *home;
+	sram->space = NXG_SRAM;
+	sram->addr = off;
+}
+
+static void dma(lowering *L, int kind, uint32_t op, const nxg_desc *src, const nxg_desc *dst)
+{
+	uint32_t k = nxg_task_add(L->p, NXG_DMA, kind, op, 1, 1);
+	*nxg_task_desc(L->p, &L->p->tasks[k], 0) = *src;
+	*nxg_task_desc(L->p, &L->p->tasks[k], 1) = *dst;
+}
+
+/* Fill DMA for every use piece at position u (the consumer at u reads it). */
+static void fills(lowering *L, uint32_t u)
+{
+	if (u >= L->l.n_pos)
+		return;
+	const nx_graph *g = L->g;
+	uint32_t o = L->l.op_at[u];
+	for (uint32_t i = 0; i < nx_opp(g, o)->n_in; i++) {
+		uint32_t v = nx_operand(g, o, i);
+		if (v == NX_NONE || L->l.buf_of[v] == NX_NONE)
+			continue;
+		uint32_t b = L->l.buf_of[v];
+		bool dup = false; /* the same buffer read twice by this op */
+		for (uint32_t j = 0; j < i && !dup; j++) {
+			uint32_t w = nx_operand(g, o, j);
+			dup = w != NX_NONE && L->l.buf_of[w] == b;
+		}
+		const nxg_piece *pc = dup ? NULL : nxg_split_find(&L->sp, b, u, false);
+		if (!pc)
+			continue;
+		nxg_desc home, sram;
+		piece_descs(L, b, pc->off, &home, &sram);
+		dma(L, NXG_K_FILL, o, &home, &sram);
+	}
+}
+
+/* Spill DMA home for every def piece at p that a later use reads from home. */
+static void spills(lowering *L, uint32_t p)
+{
+	const nx_graph *g = L->g;
+	uint32_t o = L->l.op_at[p];
+	for (uint32_t i = 0; i < nx_opp(g, o)->n_out; i++) {
+		uint32_t b = L->l.buf_of[nx_result(g, o, i)];
+		const nxg_piece *pc = b == NX_NONE ? NULL : nxg_split_find(&L->sp, b, p, true);
+		if (!pc || L->l.bufs[b].end <= p + 1)
+			continue; /* nobody reads it after the def piece */
+		nxg_desc home, sram;
+		piece_descs(L, b, pc->off, &home, &sram);
+		dma(L, NXG_K_SPILL, o, &sram, &home);
+	}
+}
+
 static int compute(lowering *L, uint32_t p)
 {
 	const nx_graph *g = L->g;
@@ -389,6 +452,16 @@ static int compute(lowering *L, uint32_t p)
 	for (uint32_t i = 0; i < n_out; i++)
 		if (desc_of(L, o, nx_result(g, o, i), &d[n_in + i]))
 			goto fail;
+	/* live-range pieces: this position's accesses go to their SRAM copy */
+	for (uint32_t i = 0; i < n_in + n_out && L->sp.n; i++) {
+		if (d[i].space != NXG_DRAM || nx_is_const(g, d[i].value))
+			continue;
+		const nxg_piece *pc = nxg_split_find(&L->sp, L->l.buf_of[d[i].value], p, i >= n_in);
+		if (!pc && i < n_in && p > 0) /* the op right after the def reads the def piece */
+			pc = nxg_split_find(&L->sp, L->l.buf_of[d[i].value], p - 1, true);
+		if (pc)
+			d[i].space = NXG_SRAM, d[i].addr = pc->off;
+	}
 	nxg_fields f;
 	memset(&f, 0, sizeof f);
 	f.act = NX_NONE;
@@ -586,7 +659,6 @@ int nxg_lower(const nx_graph *g, const nx_target *t, const nxg_opts *o, nxg_prog
 	snprintf(L.p->alloc, sizeof L.p->alloc, "%s", nxg_alloc_name(o->alloc));
 	snprintf(L.p->target, sizeof L.p->target, "%s", t->name);
 	nx_live_graph(g, NULL, 0, t, &L.l);
-	int rc = place(&L, o);
 	uint32_t np = L.l.n_pos;
 	L.flags = nx_xcalloc(np ? np : 1, 1);
 	L.kslot = nx_xmalloc((np ? np : 1) * sizeof *L.kslot);
@@ -600,6 +672,7 @@ int nxg_lower(const nx_graph *g, const nx_target *t, const nxg_opts *o, nxg_prog
 		if (nx_target_op_is_view(g, op, t))
 			L.flags[p] |= NX_LIVE_VIEW;
 	}
+	int rc = place(&L, o);
 	if (!rc && o->overlap_bug)
 		overlap_bug(&L);
 	for (uint32_t b = 0; b < L.l.n_bufs && !rc; b++)
@@ -615,6 +688,8 @@ int nxg_lower(const nx_graph *g, const nx_target *t, const nxg_opts *o, nxg_prog
 			nf = p;
 	}
 	for (uint32_t p = 0; p < np && !rc; p++) {
+		if (L.sp.n)
+			fills(&L, p + 1); /* the next op's values, while this one computes */
 		if (!makes_task(&L, p))
 			continue;
 		if (fetches(&L, p))
@@ -622,6 +697,8 @@ int nxg_lower(const nx_graph *g, const nx_target *t, const nxg_opts *o, nxg_prog
 		if (!(L.flags[p] & NX_LIVE_CPU) && next[p] != NX_NONE)
 			fetch(&L, next[p]); /* the next op's weights while this one computes */
 		rc = compute(&L, p);
+		if (!rc && L.sp.n)
+			spills(&L, p);
 	}
 	free(next);
 	nxg_prog *p = L.p;
@@ -640,6 +717,7 @@ int nxg_lower(const nx_graph *g, const nx_target *t, const nxg_opts *o, nxg_prog
 	p->space[NXG_DRAM] = L.dram_top > 0 ? L.dram_top : t->align;
 	if (!rc)
 		events(p);
+	nxg_split_free(&L.sp);
 	free(L.flags);
 	free(L.kslot);
 	free(L.caddr);

@@ -129,6 +129,7 @@ typedef enum nxg_alloc {
 	NXG_ALLOC_HILLCLIMB,/* Vela-style hill climbing (alloc.c) */
 	NXG_ALLOC_BELADY,   /* linear scan, spill the furthest next use */
 	NXG_ALLOC_SXD,      /* linear scan, spill the largest size x distance */
+	NXG_ALLOC_SPLIT,    /* belady, then live-range splitting (split.c) */
 	NXG_ALLOC_COUNT
 } nxg_alloc;
 const char *nxg_alloc_name(int a);
@@ -159,6 +160,27 @@ int64_t nxg_alloc_intervals(int algo, const nx_interval *iv, uint32_t n, int64_t
  * SRAM where the allocator finds room, the rest (and what it spills) in
  * DRAM, planned best fit. *sram_peak gets the SRAM high water. */
 void nxg_place(nx_live *l, const nx_target *t, int algo, int64_t *sram_peak);
+
+/* ---- split.c: live-range splitting -------------------------------------- */
+/* A short stay in SRAM of a buffer whose home is DRAM: written there by
+ * its producer (def, then spilled home) or filled from home for a use. */
+typedef struct nxg_piece {
+	uint32_t buf;         /* buffer index in the nx_live */
+	uint32_t pos;         /* the def or use position */
+	uint8_t def;
+	int64_t off;          /* SRAM offset */
+} nxg_piece;
+typedef struct nxg_split {
+	nxg_piece *p; uint32_t n, cap;
+	uint32_t *first, *count;  /* by buffer: its pieces p[first .. first+count) */
+} nxg_split;
+/* Places l (Belady linear scan) and the pieces of what it spilled; flags
+ * per position as nx_live_build's (views, CPU ops). Free with
+ * nxg_split_free. */
+void nxg_split_place(const nx_graph *g, nx_live *l, const nx_target *t, const uint8_t *flags,
+		     nxg_split *sp, int64_t *sram_peak);
+const nxg_piece *nxg_split_find(const nxg_split *sp, uint32_t buf, uint32_t pos, bool def);
+void nxg_split_free(nxg_split *sp);
 
 /* ---- check.c: static checks before execution ------------------------------ */
 /* Every descriptor inside its space and aligned; every wait names an event

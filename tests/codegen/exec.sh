@@ -14,7 +14,7 @@ check() { # label, args...
 		echo "FAIL $label: $(echo "$out" | tail -n 3)"; fail=$((fail+1))
 	fi
 }
-for a in recorded bestfit search firstfit hillclimb belady sxd; do
+for a in recorded bestfit search firstfit hillclimb belady sxd split; do
 	for s in 2MiB 256KiB 64KiB; do
 		check "demo $a sram=$s" demo --alloc $a --set sram=$s
 	done
@@ -28,6 +28,7 @@ for f in "$src"/tests/golden/*/*.nex "$src"/tests/golden/*/*.json; do
 	fi
 	check "$f" "$f"
 	check "$f (bestfit, 16KiB)" "$f" --alloc bestfit --set sram=16KiB
+	check "$f (split, 16KiB)" "$f" --alloc split --set sram=16KiB
 done
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 20 ]

@@ -19,6 +19,7 @@ run() {
 }
 run det "$det" --shape x=1,3,640,640
 run "det sram=512KiB bestfit" "$det" --shape x=1,3,640,640 --set sram=512KiB --alloc bestfit
+run "det sram=512KiB split" "$det" --shape x=1,3,640,640 --set sram=512KiB --alloc split
 run rec "$rec" --shape x=1,3,48,320
 run "rec sram=256KiB search" "$rec" --shape x=1,3,48,320 --set sram=256KiB --alloc search
 run cls "$cls" --shape x=1,3,48,192

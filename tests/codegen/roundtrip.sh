@@ -5,7 +5,7 @@ nex=$1
 dir=$(mktemp -d) || exit 2
 trap 'rm -rf "$dir"' EXIT
 fail=0
-for args in "demo" "demo --alloc bestfit --set sram=128KiB" "demo --split-conv"; do
+for args in "demo" "demo --alloc bestfit --set sram=128KiB" "demo --split-conv" "demo --alloc split"; do
 	# shellcheck disable=SC2086
 	"$nex" codegen $args -o "$dir/a.neasm" || { echo "FAIL codegen $args"; fail=1; continue; }
 	"$nex" codegen "$dir/a.neasm" >"$dir/b.neasm" || { echo "FAIL reading back ($args)"; fail=1; continue; }
