@@ -72,7 +72,8 @@ void nxg_split_place(const nx_graph *g, nx_live *l, const nx_target *t, const ui
 			use[nu++] = (uint64_t)l->buf_of[v] << 32 | p;
 		}
 	}
-	qsort(use, nu, sizeof *use, cmp_u64);
+	if (nu)
+		qsort(use, nu, sizeof *use, cmp_u64);
 	/* placed: every on-chip buffer, then the pieces as they are placed */
 	uint32_t room = nb + nu + nb + 1;
 	nx_interval *iv = nx_xmalloc(room * sizeof *iv);
