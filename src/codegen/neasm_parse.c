@@ -119,20 +119,56 @@ static int str(rd *r, char *out, size_t cap)
 	return 0;
 }
 
+/* %name or %"name" (C escapes \\ \" \xHH \n \t \r). */
 static int value(rd *r, uint32_t *v)
 {
 	blank(r);
 	const char *a = r->s;
 	if (!lit(r, "%"))
 		return fail(r, a, "expected a %%value");
-	const char *b = r->s;
-	size_t n = word(r, ",");
-	*v = nx_value_by_name(r->g, b, n);
-	if (*v == NX_NONE) {
-		char m[256];
-		snprintf(m, sizeof m, "%.*s", (int)(n < 200 ? n : 200), b);
-		return fail(r, a, "no value %%%s in the graph", m);
+	char name[1024];
+	size_t n = 0;
+	if (r->s < r->end && *r->s == '"') {
+		r->s++;
+		while (r->s < r->end && *r->s != '"' && *r->s != '\n') {
+			char c = *r->s++;
+			if (c == '\\' && r->s < r->end) {
+				char e = *r->s++;
+				if (e == 'n')
+					c = '\n';
+				else if (e == 't')
+					c = '\t';
+				else if (e == 'r')
+					c = '\r';
+				else if (e == 'x' && r->end - r->s >= 2 && isxdigit((unsigned char)r->s[0]) &&
+					 isxdigit((unsigned char)r->s[1])) {
+					char hx[3] = {r->s[0], r->s[1], 0};
+					c = (char)strtol(hx, NULL, 16);
+					r->s += 2;
+				} else if (e == '"' || e == '\\')
+					c = e;
+				else
+					return fail(r, r->s - 2, "unknown escape in a name");
+			}
+			if (n + 1 >= sizeof name)
+				return fail(r, a, "name too long");
+			name[n++] = c;
+		}
+		if (r->s >= r->end || *r->s != '"')
+			return fail(r, a, "unterminated name");
+		r->s++;
+	} else {
+		const char *b = r->s;
+		size_t k = word(r, ",");
+		if (k + 1 >= sizeof name)
+			return fail(r, a, "name too long");
+		memcpy(name, b, k);
+		n = k;
 	}
+	name[n] = 0;
+	*v = nx_value_by_name(r->g, name, n);
+	if (*v == NX_NONE)
+		return fail(r, a, "no value %%%.200s in the graph", name);
 	return 0;
 }
 

@@ -10,6 +10,30 @@
 
 #include "nxg.h"
 
+/* %name, or %"name" with C escapes when it holds anything but
+ * [A-Za-z0-9_.$:/-] (the reader's bare names). */
+static void vname(nx_strbuf *b, const char *s)
+{
+	bool bare = *s != 0;
+	for (const char *p = s; *p && bare; p++)
+		bare = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		       (*p >= '0' && *p <= '9') || strchr("_.$:/-", *p);
+	if (bare) {
+		nx_strbuf_printf(b, "%%%s", s);
+		return;
+	}
+	nx_strbuf_printf(b, "%%\"");
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			nx_strbuf_printf(b, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			nx_strbuf_printf(b, "\\x%02x", *p);
+		else
+			nx_strbuf_printf(b, "%c", *p);
+	}
+	nx_strbuf_printf(b, "\"");
+}
+
 static void desc(nx_strbuf *b, const nx_graph *g, const char *tag, const nxg_desc *d)
 {
 	if (d->space >= NXG_SPACE_COUNT) {
@@ -29,9 +53,12 @@ static void desc(nx_strbuf *b, const nx_graph *g, const char *tag, const nxg_des
 				 (long long)d->w0[0], (long long)d->wn[0], (long long)d->w0[1],
 				 (long long)d->wn[1], (long long)d->w0[2], (long long)d->wn[2],
 				 (long long)d->w0[3], (long long)d->wn[3]);
-	nx_strbuf_printf(b, " %%%s", nx_vname(g, d->value));
-	if (d->type_of != d->value)
-		nx_strbuf_printf(b, " as %%%s", nx_vname(g, d->type_of));
+	nx_strbuf_printf(b, " ");
+	vname(b, nx_vname(g, d->value));
+	if (d->type_of != d->value) {
+		nx_strbuf_printf(b, " as ");
+		vname(b, nx_vname(g, d->type_of));
+	}
 	nx_strbuf_printf(b, "\n");
 }
 
@@ -61,16 +88,20 @@ char *nxg_print(const nxg_prog *p, const nx_graph *g)
 				 (unsigned long long)p->space[s]);
 	nx_strbuf_printf(&b, ".events %u\n", p->n_events);
 	for (uint32_t c = 0; c < p->n_consts; c++)
-		nx_strbuf_printf(&b, ".const %%%s dram 0x%08llx %lld\n",
-				 nx_vname(g, p->consts[c].value), (unsigned long long)p->consts[c].addr,
+	{
+		nx_strbuf_printf(&b, ".const ");
+		vname(&b, nx_vname(g, p->consts[c].value));
+		nx_strbuf_printf(&b, " dram 0x%08llx %lld\n", (unsigned long long)p->consts[c].addr,
 				 (long long)p->consts[c].bytes);
+	}
 	for (uint32_t i = 0; i < p->n_in + p->n_out; i++)
 		desc(&b, g, i < p->n_in ? ".input" : ".output", &p->io[i]);
 	for (uint32_t k = 0; k < p->n_tasks; k++) {
 		const nxg_task *t = &p->tasks[k];
 		const nx_op *op = nx_opp(g, t->op);
-		nx_strbuf_printf(&b, "t%u %s %s op=%%%s", k, nxg_engine_name(t->engine),
-				 nxg_kind_name(t->kind), nx_vname(g, nx_result(g, t->op, 0)));
+		nx_strbuf_printf(&b, "t%u %s %s op=", k, nxg_engine_name(t->engine),
+				 nxg_kind_name(t->kind));
+		vname(&b, nx_vname(g, nx_result(g, t->op, 0)));
 		if (t->n_tiles > 1)
 			nx_strbuf_printf(&b, " tile=%u/%u", t->tile, t->n_tiles);
 		for (uint32_t i = 0; i < t->n_wait; i++)

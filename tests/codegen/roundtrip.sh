@@ -1,11 +1,12 @@
 #!/bin/sh
 # The .neasm listing prints, parses and prints again to the same bytes, and
 # the listing read back runs to the interpreter's outputs.
-nex=$1
+nex=$1 src=${2:-.}
 dir=$(mktemp -d) || exit 2
 trap 'rm -rf "$dir"' EXIT
 fail=0
-for args in "demo" "demo --alloc bestfit --set sram=128KiB" "demo --split-conv" "demo --alloc split"; do
+for args in "demo" "demo --alloc bestfit --set sram=128KiB" "demo --split-conv" "demo --alloc split" \
+	"$src/tests/codegen/names.nex"; do
 	# shellcheck disable=SC2086
 	"$nex" codegen $args -o "$dir/a.neasm" || { echo "FAIL codegen $args"; fail=1; continue; }
 	"$nex" codegen "$dir/a.neasm" >"$dir/b.neasm" || { echo "FAIL reading back ($args)"; fail=1; continue; }
@@ -24,6 +25,9 @@ head -c 200 "$dir/t.bin" >"$dir/cut.bin"
 "$nex" exec "$dir/cut.bin" 2>&1 | grep -q "the header's counts give" || { echo "FAIL truncated binary not refused"; fail=1; }
 "$nex" codegen demo -o "$dir/c.neasm" && "$nex" exec "$dir/c.neasm" --compare | grep -q "bit for bit" ||
 	{ echo "FAIL exec of a listing"; fail=1; }
+# names that need quoting (spaces, commas, ';', quotes) survive and run
+"$nex" codegen "$src/tests/codegen/names.nex" -o "$dir/n.neasm" &&
+	"$nex" exec "$dir/n.neasm" --compare | grep -q "bit for bit" || { echo "FAIL quoted names"; fail=1; }
 # an edited listing runs as edited: the first value written to SRAM moved
 # to new DRAM bytes past the end (every descriptor of it alike) keeps the
 # outputs
