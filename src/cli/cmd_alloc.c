@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "codegen_cli.h"
+#include "nxs.h"
 
 static const char help[] =
 	"usage: nex alloc --intervals FILE.json [--alloc A]\n"
@@ -24,7 +25,8 @@ static const char help[] =
 	"  --compare         on MODEL: per allocator the SRAM high water, values\n"
 	"                    and bytes spilled to DRAM, the DRAM traffic that adds\n"
 	"                    (each value produced into DRAM written once and read\n"
-	"                    by each use), the spill and fill DMA bytes (split)\n"
+	"                    by each use), the spill and fill DMA bytes (split), the\n"
+	"                    program's cycles on the NE model\n"
 	"                    and the lower bound (most on-chip candidate bytes live\n"
 	"                    at once)\n";
 
@@ -158,8 +160,16 @@ static int compare(struct al_ctx *c, const char *model)
 	nx_live_free(&l);
 	printf("%s on %s (sram %lld bytes): %u on-chip candidates, lower bound %lld bytes\n", model,
 	       t.name, (long long)t.sram, m, (long long)lb);
-	printf("%-10s %12s %8s %14s %16s %12s %12s %9s\n", "allocator", "sram high", "spilled",
-	       "spilled bytes", "added dram B", "spill dma B", "fill dma B", "ms");
+	nx_err serr;
+	nxs_sim *sim = nxs_sim_new(g, &serr);
+	if (!sim || nxs_sim_run(sim, &t, &serr)) {
+		fprintf(stderr, "nex alloc: the NE model: %s\n", serr.msg);
+		nxs_sim_free(sim);
+		nx_graph_free(g);
+		return NXC_USER;
+	}
+	printf("%-10s %12s %8s %14s %16s %12s %12s %12s %9s\n", "allocator", "sram high", "spilled",
+	       "spilled bytes", "added dram B", "spill dma B", "fill dma B", "cycles", "ms");
 	for (int a = 0; a < NXG_ALLOC_COUNT; a++) {
 		nxg_opts o = {.alloc = a};
 		nxg_prog *p = NULL;
@@ -194,13 +204,17 @@ static int compare(struct al_ctx *c, const char *model)
 		nx_live_free(&l);
 		nxg_stats st;
 		nxg_stats_of(p, &st);
-		printf("%-10s %12lld %8u %14lld %16lld %12lld %12lld %9.2f\n", nxg_alloc_name(a),
+		nxs_prog_time pt;
+		double cyc = nxs_prog_cost(sim, p, &pt, &serr) ? -1 : pt.cycles;
+		nxs_prog_time_free(&pt);
+		printf("%-10s %12lld %8u %14lld %16lld %12lld %12lld %12.0f %9.2f\n", nxg_alloc_name(a),
 		       (long long)p->sram_peak, ns, (long long)sb, (long long)traffic,
-		       (long long)st.dma_bytes[NXG_K_SPILL], (long long)st.dma_bytes[NXG_K_FILL], ms);
+		       (long long)st.dma_bytes[NXG_K_SPILL], (long long)st.dma_bytes[NXG_K_FILL], cyc, ms);
 		nxg_prog_free(p);
 	}
-	printf("simulated cycles per allocator: not built here (`nex codegen --alloc A --stats` "
-	       "gives one program's)\n");
+	printf("cycles: the program on the NE model (src/sim/program_cost.c; engines concurrent "
+	       "under the events, memory time from each task's descriptors)\n");
+	nxs_sim_free(sim);
 	nx_graph_free(g);
 	return NXC_OK;
 }

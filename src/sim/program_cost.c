@@ -4,10 +4,12 @@
  * order; a task starts when its engine is free and every event it waits on
  * has been signalled (the end of the signalling task). Durations come from
  * the sim's per-op costs on the same target:
- *  - an NE task: the op's max(compute, DRAM time, on-chip time) + overhead,
- *    where the DRAM time leaves out the weight bytes the program fetches by
- *    DMA into the kernel window (those are DMA tasks of their own); a tile
- *    task takes its share (1 / tiles) of the op;
+ *  - an NE task: max(compute, memory) + overhead, compute and overhead the
+ *    sim's for its op (a tile task takes its share, 1 / tiles), memory from
+ *    the task's own descriptors: the bytes of its windows in DRAM at the
+ *    NE's DRAM bandwidth, or in SRAM at sram_bw, whichever is longer (the
+ *    kernel window is fed by the weight DMA tasks, costed on their own);
+ *    so where an allocator puts a tensor shows in the time;
  *  - a CPU task: the op's CPU-fallback cycles;
  *  - a DMA task: its bytes at the NE's DRAM bandwidth.
  * The graph-level timeline (timeline.c) overlaps each op's weight fetch
@@ -58,20 +60,23 @@ int nxs_prog_cost(nxs_sim *s, const nxg_prog *p, nxs_prog_time *pt, nx_err *err)
 			if (ci->cpu || x->engine == NXG_CPU) {
 				dur = ci->cycles;
 			} else {
-				bool fetched = false;
-				for (uint32_t i = 0; i < x->n_in; i++)
-					fetched |= nxg_task_desc(p, x, i)->space == NXG_KMEM;
-				double dram = ci->dram_cycles;
-				if (fetched) {
-					dram -= ci->weight_bytes / bw;
-					if (dram < 0)
-						dram = 0;
+				/* memory time from the task's own descriptors: where this
+				 * program put each tensor, not where the graph's plan did */
+				double dram = 0, sram = 0;
+				for (uint32_t i = 0; i < (uint32_t)x->n_in + x->n_out; i++) {
+					const nxg_desc *d = nxg_task_desc(p, x, i);
+					double b = (double)(d->wn[0] * d->wn[1] * d->wn[2] * d->wn[3]) *
+						   (double)nx_dtype_size(d->dtype);
+					if (d->space == NXG_DRAM)
+						dram += b;
+					else if (d->space == NXG_SRAM)
+						sram += b;
 				}
-				double on_chip = ci->memory_cycles > ci->dram_cycles ? ci->memory_cycles : 0;
-				double body = ci->compute_cycles;
-				body = dram > body ? dram : body;
-				body = on_chip > body ? on_chip : body;
-				dur = (body + ci->overhead_cycles) / (double)(x->n_tiles ? x->n_tiles : 1);
+				double share = (double)(x->n_tiles ? x->n_tiles : 1);
+				double body = ci->compute_cycles / share, mem = dram / bw;
+				if (sram / t->sram_bw > mem)
+					mem = sram / t->sram_bw;
+				dur = (body > mem ? body : mem) + ci->overhead_cycles / share;
 			}
 		}
 		double at = free_at[x->engine];
