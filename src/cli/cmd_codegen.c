@@ -108,8 +108,10 @@ static void print_stats(const nxg_prog *p)
 	printf("dma bytes: weights %lld, spill %lld, fill %lld\n",
 	       (long long)s.dma_bytes[NXG_K_WEIGHTS], (long long)s.dma_bytes[NXG_K_SPILL],
 	       (long long)s.dma_bytes[NXG_K_FILL]);
-	printf("descriptors %u, events %u, waits %u, constants %u\n", s.descs, s.events, s.waits,
-	       p->n_consts);
+	/* record sizes of the binary form (docs/ne-isa.md): task 80, descriptor 136 */
+	long long rec = 80LL * p->n_tasks + 136LL * (s.descs + p->n_in + p->n_out);
+	printf("descriptors %u (%lld bytes of task and descriptor records in the binary form), "
+	       "events %u, waits %u, constants %u\n", s.descs, rec, s.events, s.waits, p->n_consts);
 	printf("sram high water %lld of %lld bytes (lower bound of all live bytes %lld), "
 	       "dram %lld bytes, allocator %s\n", (long long)p->sram_peak,
 	       (long long)p->space[NXG_SRAM], (long long)p->lower_bound,
