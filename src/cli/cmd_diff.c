@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "codegen_cli.h"
 
 typedef struct diff_opts {
 	nxc_shapes shapes;
@@ -39,7 +40,10 @@ static const nxc_command command = {
 		"  - %c2 = add(%x, %w) : f32[1,16]    removed (A's line)\n"
 		"  ~ %c3 (conv): attrs, types         changed, and what: kind, operands,\n"
 		"                                     attrs, types, names, order\n"
-		"then a unified diff of the two models' .nex text (like diff -u).\n\n"
+		"then a unified diff of the two models' .nex text (like diff -u).\n"
+		"Two NE programs (.neasm or binary, `nex codegen`) are compared task by\n"
+		"task (added, removed, changed: descriptors, fields, events), then as a\n"
+		"unified diff of their listings.\n\n"
 		"Ops are matched by id. Ids are stable across the steps of a session, but\n"
 		"for two files loaded separately an op's id comes from load order: its\n"
 		"position in a .nex or .json file (an ONNX import also counts the nodes it\n"
@@ -146,6 +150,10 @@ int nxc_diff(int argc, char **argv)
 	}
 	bool json = o.json;
 	long long ctx = o.context;
+	if (nxc_cg_is_program(path[0]) && nxc_cg_is_program(path[1])) {
+		rc = nxc_cg_diff(path[0], path[1], (int)ctx); /* NE programs, task by task */
+		goto out;
+	}
 	nx_onnx_opts oo = nxc_onnx_opts(&o.shapes);
 	for (int k = 0; k < 2; k++)
 		if (!(g[k] = nxc_load_opts(path[k], &oo)))

@@ -345,6 +345,13 @@ int nx_eval_op(nx_graph *g, uint32_t op, const nx_tensor *in, nx_tensor *out, nx
 	return exec_op(g, op, in, out, NULL, 0, &taken, err);
 }
 
+int nx_eval_op_pool(nx_graph *g, uint32_t op, const nx_tensor *in, nx_tensor *out,
+		    nx_pool *pool, nx_err *err)
+{
+	uint32_t taken;
+	return exec_op(g, op, in, out, pool, 0, &taken, err);
+}
+
 void nx_run_result_free(nx_run_result *r)
 {
 	if (!r)

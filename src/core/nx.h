@@ -752,6 +752,20 @@ int nx_tensor_read_ex(const char *path, int u16_as, nx_tensor *t, char **name, n
  * error. */
 int nx_tensor_write(const char *path, const nx_tensor *t, const char *name, nx_err *err);
 
+/* ---- pool.c: worker threads for the interpreter's kernels (and the
+ * back end's executor, which runs them) ---------------- */
+typedef struct nx_pool nx_pool;
+/* threads <= 1: no workers, nx_pool_for runs inline. Caller frees with
+ * nx_pool_free. */
+nx_pool *nx_pool_new(int threads);
+void nx_pool_free(nx_pool *p);
+int nx_pool_threads(const nx_pool *p);  /* 1 for NULL */
+/* Splits [0, n) into contiguous chunks, one per thread (the caller's thread
+ * takes one), calls fn(ctx, lo, hi) on each and returns when all are done.
+ * p may be NULL (inline). Not reentrant: fn must not call nx_pool_for. */
+void nx_pool_for(nx_pool *p, int64_t n, void (*fn)(void *ctx, int64_t lo, int64_t hi),
+		 void *ctx);
+
 /* ---- interp.c (+ kern_*.c): the reference interpreter --------------------- */
 typedef struct nx_run_opts {
 	int threads;   /* worker threads for kernels; 0 = one per core */
@@ -781,6 +795,11 @@ void nx_run_result_free(nx_run_result *r);
  * operand); out[0..n_out) are allocated by the call with the result types
  * (which must be inferred). Used by constant folding. */
 int nx_eval_op(nx_graph *g, uint32_t op, const nx_tensor *in, nx_tensor *out, nx_err *err);
+/* nx_eval_op with the kernels' work split over pool (NULL: inline), as
+ * nx_run splits it: kernels that split sums (sgemm blocks) give nx_run's
+ * bits only under the same thread count. The back end's executor uses it. */
+int nx_eval_op_pool(nx_graph *g, uint32_t op, const nx_tensor *in, nx_tensor *out,
+		    nx_pool *pool, nx_err *err);
 /* What keep gives: values[v] for every op result and graph input; constants
  * and dead values have data NULL (read constants from the graph). Every
  * registry kind has a kernel; opaque ops are refused, naming their op_type.

@@ -1,8 +1,7 @@
 /* nx_int.h — what only the files of src/core share: the per-kind shape
- * inference functions and their helpers (infer_*.c), the interpreter's
- * worker pool (pool.c) and the kernel interface (kern_*.c, the table in
- * interp.c). Layers above core see the IR through nx.h alone: they infer an
- * op with nx_infer_op and evaluate one with nx_eval_op, never a kernel or an
+ * inference functions and their helpers (infer_*.c) and the interpreter's
+ * kernel interface (kern_*.c, the table in interp.c). Layers above core
+ * see the IR through nx.h alone: they infer an op with nx_infer_op and evaluate one with nx_eval_op, never a kernel or an
  * infer function directly, so these can change shape freely.
  * test_headers checks that no file outside src/core includes this header.
  */
@@ -62,19 +61,6 @@ char *nx_infer_tstr(const nx_type *t, char *buf, size_t n);
 /* -1 + err naming the operand and the accepted dtypes unless operand i's
  * dtype is in mask. */
 int nx_infer_dtype_in(const nx_graph *g, uint32_t o, uint32_t i, unsigned mask, nx_err *err);
-
-/* ---- pool.c: worker threads for the interpreter's kernels ---------------- */
-typedef struct nx_pool nx_pool;
-/* threads <= 1: no workers, nx_pool_for runs inline. Caller frees with
- * nx_pool_free. */
-nx_pool *nx_pool_new(int threads);
-void nx_pool_free(nx_pool *p);
-int nx_pool_threads(const nx_pool *p);  /* 1 for NULL */
-/* Splits [0, n) into contiguous chunks, one per thread (the caller's thread
- * takes one), calls fn(ctx, lo, hi) on each and returns when all are done.
- * p may be NULL (inline). Not reentrant: fn must not call nx_pool_for. */
-void nx_pool_for(nx_pool *p, int64_t n, void (*fn)(void *ctx, int64_t lo, int64_t hi),
-		 void *ctx);
 
 /* ---- kern_*.c: interpreter kernels, one per op kind (table in interp.c) --
  * A kernel reads its operands and attributes and fills out[], which the

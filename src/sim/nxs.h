@@ -185,4 +185,20 @@ char *nxs_export_json(const nxs_sim *s);
  * counters of live SRAM and DRAM bytes; caller frees. */
 char *nxs_export_trace(const nxs_sim *s);
 
+/* ---- program_cost.c: a back-end program on the NE model ----------------- */
+/* NE, DMA and CPU as engines running concurrently under the program's
+ * events, each task timed from s's per-op costs (s has run on the target the
+ * program was lowered for). */
+struct nxg_prog;
+typedef struct nxs_prog_time {
+	double *start, *end;      /* cycles, by task */
+	uint32_t n;
+	double cycles;            /* the program's latency */
+	double busy[3];           /* cycles each engine works: ne, dma, cpu */
+} nxs_prog_time;
+int nxs_prog_cost(nxs_sim *s, const struct nxg_prog *p, nxs_prog_time *pt, nx_err *err);
+void nxs_prog_time_free(nxs_prog_time *pt);
+/* Chrome trace-event JSON, one track per engine; caller frees. */
+char *nxs_prog_trace(const nxs_sim *s, const struct nxg_prog *p, const nxs_prog_time *pt);
+
 #endif

@@ -1,0 +1,203 @@
+/* cmd_exec.c — `nex exec PROGRAM.neasm|MODEL`: run an NE program on the
+ * executor (src/codegen/exec.c) with seeded inputs (the same as `nex run
+ * --seed N`) or inputs from a directory; write the outputs; with
+ * --compare, run the reference interpreter on the same graph and inputs and
+ * require the outputs to be equal bit for bit. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "codegen_cli.h"
+
+static const char help[] =
+	"usage: nex exec PROGRAM.neasm|PROGRAM.bin|MODEL [model options of `nex codegen`]\n"
+	"                [--inputs DIR | --seed N] [--outputs DIR] [--compare]\n"
+	"                [--no-check]\n\n"
+	"Runs an NE program (a .neasm listing, or MODEL lowered as `nex codegen`\n"
+	"does) on nex's executor: byte arrays for SRAM, DRAM and the kernel window,\n"
+	"the reference kernels for NE and CPU tasks, DMA as byte copies, engines\n"
+	"ordered only by the program's events.\n"
+	"  --seed N      seeded inputs, the same as `nex run --seed N` (default 0)\n"
+	"  --inputs DIR  input K from DIR/NAME.npy, DIR/NAME.pb or DIR/input_K.pb\n"
+	"  --outputs DIR write output_K.pb\n"
+	"  --compare     also run the interpreter (`nex run`) and require equal\n"
+	"                outputs, bit for bit (exit 1 if not)\n"
+	"  --no-check    skip the checker (bytes ownership, events) before and\n"
+	"                during execution (for testing that a bad program gives\n"
+	"                wrong outputs)\n";
+
+struct ex_ctx {
+	nxc_cg_args a;
+	const char *in_dir, *out_dir;
+	long long seed;
+	bool compare, no_check;
+};
+
+static int opt(void *ctx, int argc, char **argv, int i)
+{
+	struct ex_ctx *c = ctx;
+	int used = nxc_cg_opt(&c->a, argc, argv, i);
+	const char *v;
+	if (used)
+		return used;
+	if ((used = nxc_opt(argc, argv, i, "--inputs", &c->in_dir)) != 0)
+		return used;
+	if ((used = nxc_opt(argc, argv, i, "--outputs", &c->out_dir)) != 0)
+		return used;
+	if ((used = nxc_opt(argc, argv, i, "--seed", &v)) != 0) {
+		if (used > 0 && (c->seed = nxc_num(v)) < 0) {
+			fprintf(stderr, "nex exec: --seed wants a number\n");
+			return -1;
+		}
+		return used;
+	}
+	if (!strcmp(argv[i], "--compare"))
+		return c->compare = true, 1;
+	if (!strcmp(argv[i], "--no-check"))
+		return c->no_check = true, 1;
+	return 0;
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static int load_input(const nx_graph *g, uint32_t k, const char *dir, nx_tensor *t)
+{
+	const char *name = nx_vname(g, g->inputs[k]);
+	char path[4096];
+	for (int i = 0; i < 3; i++) {
+		if (i < 2)
+			snprintf(path, sizeof path, "%s/%s.%s", dir, name, i ? "pb" : "npy");
+		else
+			snprintf(path, sizeof path, "%s/input_%u.pb", dir, k);
+		if (!exists(path))
+			continue;
+		nx_err err;
+		if (nx_tensor_read(path, t, NULL, &err)) {
+			fprintf(stderr, "nex exec: %s\n", err.msg);
+			return -1;
+		}
+		return 0;
+	}
+	fprintf(stderr, "nex exec: no file for input %%%s in %s (tried %s.npy, %s.pb, "
+		"input_%u.pb)\n", name, dir, name, name, k);
+	return -1;
+}
+
+int nxc_exec(int argc, char **argv)
+{
+	if (nxc_wants_help(argc, argv)) {
+		fputs(help, stdout);
+		return NXC_OK;
+	}
+	struct ex_ctx c = {.seed = 0};
+	nxc_cg_init(&c.a);
+	const char *path = NULL;
+	int rc = NXC_USER;
+	nx_graph *g = NULL;
+	nxg_prog *p = NULL;
+	nx_tensor *ins = NULL, *outs = NULL;
+	nx_run_result ref = {0};
+	nx_target t;
+	int n = nxc_scan(argc, argv, &c.a.shapes, opt, &c, &path, 1, "one PROGRAM or MODEL only",
+			 help);
+	if (n < 0)
+		goto out;
+	if (n == 0) {
+		fputs(help, stderr);
+		goto out;
+	}
+	if (nxc_cg_is_program(path)) {
+		if (c.a.pa.pipeline || c.a.pa.target || c.a.pa.n_sets || c.a.shapes.n) {
+			fprintf(stderr, "nex exec: a .neasm program names its model, pipeline and "
+				"target itself (its directives); drop the model options\n");
+			goto out;
+		}
+		rc = nxc_cg_load_program("exec", path, &g, &t, &p);
+	} else {
+		rc = nxc_cg_graph("exec", path, &c.a, &g, &t);
+		if (rc == NXC_OK)
+			rc = nxc_cg_lower("exec", path, &c.a, g, &t, &p);
+	}
+	if (rc != NXC_OK)
+		goto out;
+	rc = NXC_USER;
+	ins = nx_xcalloc(g->n_inputs + 1, sizeof *ins);
+	uint64_t state = 0x9e3779b97f4a7c15ull ^ (uint64_t)c.seed; /* as `nex run` seeds */
+	for (uint32_t k = 0; k < g->n_inputs; k++) {
+		if (c.in_dir) {
+			if (load_input(g, k, c.in_dir, &ins[k]))
+				goto out;
+		} else {
+			ins[k] = nx_tensor_random(nx_vtype(g, g->inputs[k]), &state, 0, 1);
+		}
+	}
+	nx_err err;
+	nxg_exec_opts eo = {.no_check = c.no_check};
+	nxg_exec_stats st;
+	if (nxg_exec(p, g, &t, ins, g->n_inputs, &eo, &outs, &st, &err)) {
+		fprintf(stderr, "nex exec: %s\n", err.msg);
+		goto out;
+	}
+	printf("executed %u tasks (ne %u, dma %u, cpu %u), %lld DMA bytes, %.3f ms\n",
+	       p->n_tasks, st.tasks[NXG_NE], st.tasks[NXG_DMA], st.tasks[NXG_CPU],
+	       (long long)st.dma_bytes, st.seconds * 1e3);
+	for (uint32_t k = 0; k < p->n_out; k++) {
+		char ty[128];
+		nx_type_str(&outs[k].type, ty, sizeof ty);
+		double sum = 0;
+		int64_t m = nx_tensor_numel(&outs[k]);
+		for (int64_t i = 0; i < m; i++)
+			sum += nx_tensor_get(&outs[k], i);
+		printf("%%%s: %s  mean %.6g\n", nx_vname(g, g->outputs[k]), ty, m ? sum / (double)m : NAN);
+	}
+	if (c.out_dir)
+		for (uint32_t k = 0; k < p->n_out; k++) {
+			char f[4096];
+			snprintf(f, sizeof f, "%s/output_%u.pb", c.out_dir, k);
+			if (nx_tensor_write(f, &outs[k], nx_vname(g, g->outputs[k]), &err)) {
+				fprintf(stderr, "nex exec: %s\n", err.msg);
+				goto out;
+			}
+		}
+	if (c.compare) {
+		if (nx_run(g, ins, g->n_inputs, NULL, &ref, &err)) {
+			fprintf(stderr, "nex exec: the interpreter: %s\n", err.msg);
+			goto out;
+		}
+		uint32_t bad = 0;
+		for (uint32_t k = 0; k < p->n_out; k++) {
+			size_t nb = nx_tensor_nbytes(&outs[k]);
+			bool same = nb == nx_tensor_nbytes(&ref.outputs[k]) &&
+				    !memcmp(outs[k].data, ref.outputs[k].data, nb);
+			if (!same) {
+				nx_tensor_diff d;
+				memset(&d, 0, sizeof d);
+				nx_tensor_compare(&outs[k], &ref.outputs[k], 0, 0, &d, &err);
+				printf("%%%s: differs from the interpreter: %lld elements, max abs %g\n",
+				       nx_vname(g, g->outputs[k]), (long long)d.n_bad, d.max_abs);
+				bad++;
+			}
+		}
+		if (bad)
+			goto out;
+		printf("outputs equal the interpreter's bit for bit\n");
+	}
+	rc = NXC_OK;
+out:
+	for (uint32_t k = 0; outs && k < p->n_out; k++)
+		nx_tensor_free(&outs[k]);
+	free(outs);
+	for (uint32_t k = 0; ins && k < g->n_inputs; k++)
+		nx_tensor_free(&ins[k]);
+	free(ins);
+	nx_run_result_free(&ref);
+	nxg_prog_free(p);
+	nx_graph_free(g);
+	nxc_cg_free(&c.a);
+	return rc;
+}

@@ -1,0 +1,35 @@
+/* codegen_cli.h — what `nex codegen`, `nex exec` and `nex alloc` share
+ * (codegen_build.c): their model and back-end options, the graph a program
+ * is lowered from, and reading a .neasm program back with its graph. */
+#ifndef NXC_CODEGEN_CLI_H
+#define NXC_CODEGEN_CLI_H
+#include "cli.h"
+#include "nxg.h"
+
+typedef struct nxc_cg_args {
+	nxc_shapes shapes;
+	nxc_pipeline_args pa;   /* pipeline, target, sets */
+	int alloc;              /* nxg_alloc */
+	bool overlap_bug;       /* --test-overlap-bug: the allocator test hook */
+	bool split_conv;        /* --split-conv */
+} nxc_cg_args;
+void nxc_cg_init(nxc_cg_args *a);
+void nxc_cg_free(nxc_cg_args *a);
+/* An option of a (nxc_optfn for nxc_scan; ctx = nxc_cg_args). */
+int nxc_cg_opt(void *ctx, int argc, char **argv, int i);
+/* The model through the pipeline (default: `default`) on the target
+ * (default m1): *g (caller frees), *t. Prints errors; returns an exit code. */
+int nxc_cg_graph(const char *cmd, const char *model, nxc_cg_args *a, nx_graph **g, nx_target *t);
+/* Lowers g and records where it came from in the program's directives. */
+int nxc_cg_lower(const char *cmd, const char *model, const nxc_cg_args *a, const nx_graph *g,
+		 const nx_target *t, nxg_prog **p);
+/* True if path names a program: a .neasm file, or the binary form (by its
+ * magic). */
+bool nxc_cg_is_program(const char *path);
+/* A .neasm or binary program: its directives rebuild the graph (and target), then the
+ * tasks are read against it. Caller frees *g and *p. */
+int nxc_cg_load_program(const char *cmd, const char *path, nx_graph **g, nx_target *t,
+			nxg_prog **p);
+/* `nex diff A B` on two programs (codegen_diff.c): an exit code. */
+int nxc_cg_diff(const char *a, const char *b, int ctx);
+#endif

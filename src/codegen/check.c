@@ -1,0 +1,216 @@
+/* check.c — what can be known about a program before running it, and the
+ * byte-ownership tags that the executor keeps while running it.
+ *
+ * Tags: every granule (`align` bytes) of every space records the value whose
+ * bytes it holds and the task that wrote them. A write tags the writer's
+ * whole buffer; a read checks the reader's whole buffer. So if an allocator
+ * puts two buffers that are live at the same time on the same bytes, the
+ * first read of the one that was overwritten fails, naming the value, the
+ * reader and the task that clobbered it. nxg_check runs the tags in issue
+ * order (before anything executes); the executor runs them again in the
+ * order engines actually run tasks, which is how a missing wait (a DMA
+ * overwriting weights an NE task has not yet read) is caught by name.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nxg.h"
+
+const char *nxg_task_str(const nxg_prog *p, const nx_graph *g, uint32_t task, char *buf,
+			 size_t n)
+{
+	const nxg_task *t = &p->tasks[task];
+	const char *v = "?";
+	if (t->op < g->n_ops && nx_opp(g, t->op)->n_out)
+		v = nx_vname(g, nx_result(g, t->op, 0));
+	if (t->engine == NXG_DMA && t->n_in)
+		v = nx_vname(g, nxg_task_desc(p, t, 0)->value);
+	snprintf(buf, n, "t%u (%s %s %%%s)", task, nxg_engine_name(t->engine),
+		 nxg_kind_name(t->kind), v);
+	return buf;
+}
+
+void nxg_tags_init(nxg_tags *tg, const nxg_prog *p, int64_t gran)
+{
+	memset(tg, 0, sizeof *tg);
+	tg->gran = gran < 1 ? 1 : gran;
+	for (int s = 0; s < NXG_SPACE_COUNT; s++) {
+		tg->n[s] = (p->space[s] + tg->gran - 1) / tg->gran;
+		size_t n = (size_t)(tg->n[s] ? tg->n[s] : 1);
+		tg->val[s] = nx_xmalloc(n * sizeof *tg->val[s]);
+		tg->by[s] = nx_xmalloc(n * sizeof *tg->by[s]);
+		memset(tg->val[s], 0xff, n * sizeof *tg->val[s]);
+		memset(tg->by[s], 0xff, n * sizeof *tg->by[s]);
+	}
+}
+
+void nxg_tags_free(nxg_tags *tg)
+{
+	for (int s = 0; s < NXG_SPACE_COUNT; s++) {
+		free(tg->val[s]);
+		free(tg->by[s]);
+	}
+	memset(tg, 0, sizeof *tg);
+}
+
+/* Granules [*a, *b) of d's buffer (d checked to lie inside its space). */
+static void span(const nxg_tags *tg, const nxg_desc *d, int64_t *a, int64_t *b)
+{
+	*a = d->addr / tg->gran;
+	*b = (d->addr + nxg_desc_extent(d) + tg->gran - 1) / tg->gran;
+	if (*b > tg->n[d->space])
+		*b = tg->n[d->space];
+}
+
+void nxg_tags_write(nxg_tags *tg, const nxg_desc *d, uint32_t task)
+{
+	int64_t a, b;
+	span(tg, d, &a, &b);
+	for (int64_t i = a; i < b; i++) {
+		tg->val[d->space][i] = d->value;
+		tg->by[d->space][i] = task;
+	}
+}
+
+int nxg_tags_read(const nxg_tags *tg, const nxg_prog *p, const nx_graph *g, const nxg_desc *d,
+		  uint32_t task, nx_err *err)
+{
+	int64_t a, b;
+	span(tg, d, &a, &b);
+	for (int64_t i = a; i < b; i++) {
+		uint32_t v = tg->val[d->space][i];
+		if (v == d->value)
+			continue;
+		char r[160], w[160];
+		if (task == NX_NONE)
+			snprintf(r, sizeof r, "the graph output");
+		else
+			nxg_task_str(p, g, task, r, sizeof r);
+		uint32_t by = tg->by[d->space][i];
+		if (v == NX_NONE) {
+			nx_err_set(err, "%s reads %%%s at %s 0x%llx, but nothing wrote byte 0x%llx "
+				   "before", r, nx_vname(g, d->value), nxg_space_name(d->space),
+				   (unsigned long long)d->addr, (unsigned long long)(i * tg->gran));
+			return -1;
+		}
+		if (by == NX_NONE)
+			snprintf(w, sizeof w, "the loader");
+		else
+			nxg_task_str(p, g, by, w, sizeof w);
+		nx_err_set(err, "%s reads %%%s at %s 0x%llx, but byte 0x%llx holds %%%s, written "
+			   "by %s: two buffers live at once share bytes, or a wait is missing", r,
+			   nx_vname(g, d->value), nxg_space_name(d->space),
+			   (unsigned long long)d->addr, (unsigned long long)(i * tg->gran),
+			   nx_vname(g, v), w);
+		return -1;
+	}
+	return 0;
+}
+
+int nxg_desc_check(const nxg_prog *p, const nx_graph *g, const nxg_desc *d, uint32_t task,
+		   int64_t gran, nx_err *err)
+{
+	char r[160];
+	int64_t ext = nxg_desc_extent(d);
+	const char *bad = NULL;
+	if (d->value >= g->n_vals || d->type_of >= g->n_vals)
+		bad = "names no value of the graph";
+	else if (d->dtype >= NX_DTYPE_COUNT)
+		bad = "has no dtype";
+	else if (d->row < d->dims[3] * (int64_t)nx_dtype_size(d->dtype) || d->plane < d->row * d->dims[2])
+		bad = "has strides smaller than its rows";
+	else if (d->addr < 0 || ext < 0 || d->addr > p->space[d->space] - ext)
+		bad = "lies outside its memory space";
+	else if (gran > 1 && d->addr % gran)
+		bad = "is not aligned";
+	for (int k = 0; k < 4 && !bad; k++)
+		if (d->dims[k] < 1 || d->w0[k] < 0 || d->wn[k] < 1 || d->w0[k] + d->wn[k] > d->dims[k])
+			bad = "has a window outside its dims";
+	if (!bad)
+		return 0;
+	if (task == NX_NONE)
+		snprintf(r, sizeof r, "an input/output descriptor");
+	else
+		nxg_task_str(p, g, task, r, sizeof r);
+	nx_err_set(err, "%s: descriptor at %s 0x%llx (%lld bytes) %s (space %lld bytes)", r,
+		   nxg_space_name(d->space), (unsigned long long)d->addr, (long long)ext, bad,
+		   (long long)p->space[d->space < NXG_SPACE_COUNT ? d->space : 0]);
+	return -1;
+}
+
+int nxg_check(const nxg_prog *p, const nx_graph *g, const nx_target *t, nx_err *err)
+{
+	/* events: signalled once; waited ones signalled by some task, which is
+	 * not later on the waiter's own engine (that could never run first) */
+	uint32_t *sig = nx_xmalloc((size_t)(p->n_events ? p->n_events : 1) * sizeof *sig);
+	memset(sig, 0xff, (size_t)p->n_events * sizeof *sig);
+	int rc = 0;
+	char a[160], b[160];
+	for (uint32_t k = 0; k < p->n_tasks && !rc; k++) {
+		uint32_t e = p->tasks[k].signal;
+		if (e == NX_NONE)
+			continue;
+		if (e >= p->n_events || sig[e] != NX_NONE) {
+			nx_err_set(err, "%s signals e%u, %s", nxg_task_str(p, g, k, a, sizeof a), e,
+				   e >= p->n_events ? "beyond the program's events" : "signalled twice");
+			rc = -1;
+		} else {
+			sig[e] = k;
+		}
+	}
+	for (uint32_t k = 0; k < p->n_tasks && !rc; k++) {
+		const nxg_task *x = &p->tasks[k];
+		for (uint32_t i = 0; i < x->n_wait && !rc; i++) {
+			uint32_t e = p->waits[x->w0 + i], s = e < p->n_events ? sig[e] : NX_NONE;
+			if (s == NX_NONE) {
+				nx_err_set(err, "%s waits on e%u, which no task signals",
+					   nxg_task_str(p, g, k, a, sizeof a), e);
+				rc = -1;
+			} else if (s >= k && p->tasks[s].engine == x->engine) {
+				nx_err_set(err, "%s waits on e%u, signalled by %s after it on the same "
+					   "engine: it would wait forever", nxg_task_str(p, g, k, a, sizeof a),
+					   e, nxg_task_str(p, g, s, b, sizeof b));
+				rc = -1;
+			}
+		}
+	}
+	free(sig);
+	if (rc)
+		return -1;
+	for (uint32_t i = 0; i < p->n_in + p->n_out; i++)
+		if (nxg_desc_check(p, g, &p->io[i], NX_NONE, t->align, err))
+			return -1;
+	for (uint32_t k = 0; k < p->n_tasks; k++) {
+		const nxg_task *x = &p->tasks[k];
+		for (uint32_t i = 0; i < (uint32_t)x->n_in + x->n_out; i++) {
+			const nxg_desc *d = nxg_task_desc(p, x, i);
+			if (d->space < NXG_SPACE_COUNT && nxg_desc_check(p, g, d, k, t->align, err))
+				return -1;
+		}
+	}
+	/* ownership in issue order */
+	nxg_tags tg;
+	nxg_tags_init(&tg, p, t->align);
+	for (uint32_t c = 0; c < p->n_consts; c++) {
+		nxg_desc d = {.space = NXG_DRAM, .value = p->consts[c].value, .addr = p->consts[c].addr,
+			      .dims = {1, 1, 1, 1}, .row = p->consts[c].bytes, .plane = p->consts[c].bytes};
+		nxg_tags_write(&tg, &d, NX_NONE);
+	}
+	for (uint32_t i = 0; i < p->n_in; i++)
+		nxg_tags_write(&tg, &p->io[i], NX_NONE);
+	for (uint32_t k = 0; k < p->n_tasks && !rc; k++) {
+		const nxg_task *x = &p->tasks[k];
+		for (uint32_t i = 0; i < x->n_in && !rc; i++) {
+			const nxg_desc *d = nxg_task_desc(p, x, i);
+			if (d->space < NXG_SPACE_COUNT)
+				rc = nxg_tags_read(&tg, p, g, d, k, err);
+		}
+		for (uint32_t i = x->n_in; i < (uint32_t)x->n_in + x->n_out && !rc; i++)
+			nxg_tags_write(&tg, nxg_task_desc(p, x, i), k);
+	}
+	for (uint32_t i = p->n_in; i < p->n_in + p->n_out && !rc; i++)
+		if (nxg_tags_read(&tg, p, g, &p->io[i], NX_NONE, err))
+			rc = -1;
+	nxg_tags_free(&tg);
+	return rc;
+}

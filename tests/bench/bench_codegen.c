@@ -1,0 +1,161 @@
+/* bench_codegen.c — the back end's speed (issue 17's targets): nxg_lower
+ * (allocation from the recorded plan, tasks, weight DMA, events) on
+ * generated ResNets of 1k, 10k and 100k ops after the default pipeline on
+ * m1 (target <= 500 ms at 100k; the figures show how it grows), and on
+ * PaddleOCR det at 1x3x640x640 (target <= 20 ms); then the executor
+ * against the interpreter on det, same inputs and thread count (target:
+ * within 1.5x of nx_run). Medians; det is skipped, and says so, when the
+ * model is missing. Fails only if something errs.
+ *
+ * usage: bench_codegen [RUNS]   (default 5)
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nxg.h"
+#include "nxp.h"
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *t, int n)
+{
+	qsort(t, (size_t)n, sizeof *t, cmp_double);
+	return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+}
+
+static int pipeline(nx_graph *g, const nx_target *t, nx_err *err)
+{
+	nxp_pipeline pl = {0};
+	if (nxp_pipeline_parse(&pl, "default", err))
+		return -1;
+	int rc = 0;
+	for (uint32_t i = 0; i < pl.n && !rc; i++) {
+		nxp_ctx ctx;
+		nxp_ctx_init(&ctx, pl.inv[i].pass, -1);
+		ctx.target = t;
+		if (pl.inv[i].options && nxp_ctx_set_options(&ctx, pl.inv[i].options))
+			rc = -1;
+		if (!rc && nxp_run(pl.inv[i].pass, g, &ctx)) {
+			*err = ctx.err;
+			rc = -1;
+		}
+		nxp_ctx_free(&ctx);
+	}
+	nxp_pipeline_free(&pl);
+	return rc;
+}
+
+/* Median ms of nxg_lower on g; tasks into *n_tasks. */
+static double lower_ms(const nx_graph *g, const nx_target *t, int runs, uint32_t *n_tasks)
+{
+	double *ts = calloc((size_t)runs, sizeof *ts);
+	for (int r = 0; r < runs; r++) {
+		nxg_prog *p;
+		nx_err err;
+		double t0 = nx_now();
+		if (nxg_lower(g, t, NULL, &p, &err)) {
+			fprintf(stderr, "bench_codegen: %s\n", err.msg);
+			exit(1);
+		}
+		ts[r] = (nx_now() - t0) * 1e3;
+		*n_tasks = p->n_tasks;
+		nxg_prog_free(p);
+	}
+	double m = median(ts, runs);
+	free(ts);
+	return m;
+}
+
+int main(int argc, char **argv)
+{
+	nx_process_init();
+	int runs = argc > 1 ? atoi(argv[1]) : 5;
+	if (runs < 1 || runs > 1000) {
+		fprintf(stderr, "usage: bench_codegen [RUNS]\n");
+		return 2;
+	}
+	nx_err err;
+	nx_target t;
+	if (nx_target_preset("m1", &t, &err)) {
+		fprintf(stderr, "bench_codegen: %s\n", err.msg);
+		return 1;
+	}
+	for (uint32_t ops = 1000; ops <= 100000; ops *= 10) {
+		nx_gen_opts o = {.kind = NX_GEN_RESNET, .ops = ops, .seed = 1};
+		nx_graph *g = nx_gen(&o, &err);
+		if (!g || pipeline(g, &t, &err)) {
+			fprintf(stderr, "bench_codegen: %s\n", err.msg);
+			return 1;
+		}
+		uint32_t n;
+		double ms = lower_ms(g, &t, runs, &n);
+		printf("codegen resnet %6u ops: median %8.2f ms, %u tasks", ops, ms, n);
+		if (ops == 100000)
+			printf("  (target <= 500 ms)  %s", ms <= 500 ? "ok" : "OVER");
+		printf("\n");
+		nx_graph_free(g);
+	}
+	const char *home = getenv("HOME");
+	char path[4096];
+	snprintf(path, sizeof path, "%s/.cache/nex/models/ch_PP-OCRv4_det_infer.onnx",
+		 home ? home : "");
+	nx_shape_bind b = {.name = "x", .rank = 4, .dims = {1, 3, 640, 640}};
+	nx_onnx_opts oo = {.binds = &b, .n_binds = 1};
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		printf("det: skipped (%s missing)\n", path);
+		return 0;
+	}
+	fclose(f);
+	nx_graph *g = nx_onnx_import(path, &oo, &err);
+	if (!g || pipeline(g, &t, &err)) {
+		fprintf(stderr, "bench_codegen: %s\n", err.msg);
+		return 1;
+	}
+	uint32_t n;
+	double ms = lower_ms(g, &t, runs, &n);
+	printf("codegen det: median %.2f ms, %u tasks  (target <= 20 ms)  %s\n", ms, n,
+	       ms <= 20 ? "ok" : "OVER");
+	nxg_prog *p;
+	if (nxg_lower(g, &t, NULL, &p, &err)) {
+		fprintf(stderr, "bench_codegen: %s\n", err.msg);
+		return 1;
+	}
+	uint64_t state = 0x9e3779b97f4a7c15ull;
+	nx_tensor in = nx_tensor_random(nx_vtype(g, g->inputs[0]), &state, 0, 1);
+	int xr = runs < 3 ? 3 : runs;
+	double *te = calloc((size_t)xr, sizeof *te), *ti = calloc((size_t)xr, sizeof *ti);
+	for (int r = 0; r < xr; r++) {
+		nx_tensor *outs;
+		double t0 = nx_now();
+		if (nxg_exec(p, g, &t, &in, 1, NULL, &outs, NULL, &err)) {
+			fprintf(stderr, "bench_codegen: %s\n", err.msg);
+			return 1;
+		}
+		te[r] = (nx_now() - t0) * 1e3;
+		for (uint32_t k = 0; k < p->n_out; k++)
+			nx_tensor_free(&outs[k]);
+		free(outs);
+		nx_run_result res;
+		t0 = nx_now();
+		if (nx_run(g, &in, 1, NULL, &res, &err)) {
+			fprintf(stderr, "bench_codegen: %s\n", err.msg);
+			return 1;
+		}
+		ti[r] = (nx_now() - t0) * 1e3;
+		nx_run_result_free(&res);
+	}
+	double e = median(te, xr), i = median(ti, xr);
+	printf("exec det: median %.1f ms (checks on), nx_run %.1f ms: %.2fx  (target <= 1.5x)  %s\n",
+	       e, i, e / i, e <= 1.5 * i ? "ok" : "OVER");
+	nx_tensor_free(&in);
+	free(te);
+	free(ti);
+	nxg_prog_free(p);
+	nx_graph_free(g);
+	return 0;
+}

@@ -1,0 +1,26 @@
+#!/bin/sh
+# The PaddleOCR models (det, rec, cls) through codegen and the executor,
+# bit for bit against the interpreter, with the recorded plan and with a
+# small SRAM. Exits 77 (skip) if the models are missing.
+nex=$1
+m=${NEX_MODELS:-$HOME/.cache/nex/models}
+det=$m/ch_PP-OCRv4_det_infer.onnx rec=$m/ch_PP-OCRv4_rec_infer.onnx cls=$m/ch_ppocr_mobile_v2.0_cls_infer.onnx
+for f in "$det" "$rec" "$cls"; do
+	[ -f "$f" ] || { echo "missing $f: skipped (make models fetches them)"; exit 77; }
+done
+fail=0
+run() {
+	label=$1; shift
+	if out=$("$nex" exec "$@" --compare 2>&1) && echo "$out" | grep -q "bit for bit"; then
+		echo "ok $label"
+	else
+		echo "FAIL $label: $(echo "$out" | tail -n 3)"; fail=1
+	fi
+}
+run det "$det" --shape x=1,3,640,640
+run "det sram=512KiB bestfit" "$det" --shape x=1,3,640,640 --set sram=512KiB --alloc bestfit
+run "det sram=512KiB split" "$det" --shape x=1,3,640,640 --set sram=512KiB --alloc split
+run rec "$rec" --shape x=1,3,48,320
+run "rec sram=256KiB search" "$rec" --shape x=1,3,48,320 --set sram=256KiB --alloc search
+run cls "$cls" --shape x=1,3,48,192
+exit $fail
