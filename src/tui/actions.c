@@ -25,6 +25,10 @@ void nxt_status(nxt_app *a, int color, const char *fmt, ...)
 	a->status_color = color;
 	if (color == NXT_C_ERROR)
 		a->n_errors++;
+	/* what happened (not where the cursor went) stays readable in the
+	 * console */
+	if (color == NXT_C_OK || color == NXT_C_WARN || color == NXT_C_ERROR)
+		nxt_log(a, color, "%s", a->status);
 }
 
 void nxt_log(nxt_app *a, int color, const char *fmt, ...)
@@ -101,7 +105,6 @@ static int after_step(nxt_app *a, int r, nx_err *err, const char *verb)
 	nxt_session_changed(a);
 	if (r < 0) {
 		nxt_status(a, NXT_C_ERROR, "%s", err->msg);
-		nxt_log(a, NXT_C_ERROR, "%s", err->msg);
 	} else if (r == 0) {
 		nxt_status(a, NXT_C_WARN, "end of the pipeline: nothing left to %s (u undoes)", verb);
 	} else {
@@ -391,7 +394,6 @@ static int act_bisect(nxt_app *a, const char *arg)
 		nxt_status(a, NXT_C_WARN, "bisect: step %u (%s) breaks %s at rewrite %lld%s%s", r.step,
 			   r.pass, arg, (long long)r.rewrite, *r.remark ? ": " : "", r.remark);
 	}
-	nxt_log(a, a->status_color, "%s", a->status);
 	return NXT_REDRAW;
 }
 
@@ -518,6 +520,9 @@ static int act_view(nxt_app *a, const char *arg)
 				a->prev_view = a->view;
 			a->view = i;
 			a->focus = NXT_FOCUS_VIEW;
+			/* the view's cursor and the selected op agree from the start */
+			if (i == NXT_V_COST)
+				nxt_view(i)->go(a, 0);
 			if (i == NXT_V_CONSOLE && !a->script)
 				nxt_prompt_open(a, NXT_PROMPT_CONSOLE, "> ", "");
 			return NXT_REDRAW;
@@ -886,8 +891,7 @@ int nxt_console_eval(nxt_app *a, const char *line)
 		return nxt_command(a, line + 1);
 	/* The Lua module is built in parallel; until the console is wired to
 	 * it, say so rather than pretend. */
-	nxt_status(a, NXT_C_ERROR, "Lua is not built into this console yet: use :commands");
-	nxt_log(a, NXT_C_ERROR, "Lua is not built into this console yet: use :commands "
-		"(:help lists them)");
+	nxt_status(a, NXT_C_ERROR, "Lua is not built into this console yet: use :commands "
+		   "(:help lists them)");
 	return NXT_REDRAW;
 }

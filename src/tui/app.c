@@ -167,6 +167,7 @@ int nxt_open(nx_graph *g, const nxt_open_opts *o)
 	nxw_set_target(a->s, &a->target);
 	a->script = o->script != NULL;
 	a->ir_fold = true;
+	a->focus = NXT_FOCUS_VIEW;
 	snprintf(a->model, sizeof a->model, "%s", o->model_name);
 	if (nxw_set_pipeline(a->s, o->pipeline ? o->pipeline : "default", &err)) {
 		fprintf(stderr, "nex: --pipeline: %s\n", err.msg);

@@ -72,7 +72,10 @@ static void footer(nxt_app *a)
 		{"Tab", "pane"}, {"/", "search"}, {"t", "target"}, {":", "command"}, {"q", "quit"},
 	};
 	int x = 0;
-	for (size_t i = 0; i < sizeof hints / sizeof hints[0] && x < c->w; i++) {
+	for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++) {
+		/* a hint shows whole or not at all */
+		if (x + (int)(strlen(hints[i].k) + strlen(hints[i].what)) + 2 > c->w)
+			break;
 		x += nxt_put(c, yc, x, c->w - x, NXT_C_KEY, hints[i].k);
 		x += nxt_putf(c, yc, x, c->w - x, NXT_C_DIM, " %s  ", hints[i].what);
 	}
@@ -100,27 +103,38 @@ void nxt_draw(nxt_app *a)
 	}
 	header(a);
 	int body_y = 1, body_h = c->h - 3;
-	int left_w = c->w >= WIDE ? 30 : 22;
 	bool wide = c->w >= WIDE;
+	/* on a narrow terminal help takes the whole width: its lines are long */
+	int left_w = wide ? 30 : a->view == NXT_V_HELP ? 0 : 22;
 	int right_w = wide ? (c->w >= 180 ? 48 : 40) : 0;
 	int centre_x = left_w, centre_w = c->w - left_w - right_w;
-	int detail_h = wide ? 0 : 8;
+	/* help and console read better tall: the op pane makes room */
+	bool tall = a->view == NXT_V_HELP || a->view == NXT_V_CONSOLE;
+	int detail_h = wide || tall ? 0 : 8;
 	int view_h = body_h - detail_h;
 
-	nxt_box(c, body_y, 0, body_h, left_w,
-		a->focus == NXT_FOCUS_PIPELINE ? NXT_C_FOCUS : NXT_C_BORDER, "Pipeline");
-	nxt_pane_pipeline(a, (nxt_rect){body_y + 1, 1, body_h - 2, left_w - 2});
+	if (left_w) {
+		nxt_box(c, body_y, 0, body_h, left_w,
+			a->focus == NXT_FOCUS_PIPELINE ? NXT_C_FOCUS : NXT_C_BORDER, "Pipeline");
+		nxt_pane_pipeline(a, (nxt_rect){body_y + 1, 1, body_h - 2, left_w - 2});
+	}
 
 	const nxt_view_ops *v = nxt_view(a->view);
 	nxt_box(c, body_y, centre_x, view_h, centre_w,
 		a->focus == NXT_FOCUS_VIEW ? NXT_C_FOCUS : NXT_C_BORDER, NULL);
-	tabs(a, body_y, centre_x + 1, centre_w - 2);
 	if (a->view == NXT_V_HELP)
-		nxt_put(c, body_y, centre_x + centre_w - 8, 6, NXT_C_FOCUS, " Help ");
+		nxt_put(c, body_y, centre_x + 2, centre_w - 4, NXT_C_FOCUS,
+			" Help: every key and :command (q or ? returns) ");
+	else
+		tabs(a, body_y, centre_x + 1, centre_w - 2);
 	a->r_view = (nxt_rect){body_y + 1, centre_x + 1, view_h - 2, centre_w - 2};
 	v->draw(a, a->r_view);
 
 	nxt_rect dr;
+	if (!wide && tall) {
+		footer(a);
+		return;
+	}
 	if (wide) {
 		nxt_box(c, body_y, c->w - right_w, body_h, right_w, NXT_C_BORDER, "Op");
 		dr = (nxt_rect){body_y + 1, c->w - right_w + 1, body_h - 2, right_w - 2};

@@ -19,6 +19,13 @@ static bool wrap(nxt_app *a, nxt_rect r, int *y, int color, const char *s)
 		if (*y >= r.y + r.h)
 			return false;
 		size_t n = len - off < (size_t)r.w ? len - off : (size_t)r.w;
+		/* break at the last space or comma that fits, not inside a word */
+		if (off + n < len)
+			for (size_t k = n; k > (size_t)r.w / 2; k--)
+				if (s[off + k - 1] == ' ' || s[off + k - 1] == ',') {
+					n = k;
+					break;
+				}
 		char line[512];
 		snprintf(line, sizeof line, "%.*s", (int)n, s + off);
 		nxt_put(&a->cv, (*y)++, r.x, r.w, color, line);
@@ -46,8 +53,7 @@ void nxt_pane_detail(nxt_app *a, nxt_rect r)
 	for (uint32_t i = 0; i < p->n_out; i++) {
 		uint32_t v = nx_result(g, o, i);
 		nx_type_str(nx_vtype(g, v), t, sizeof t);
-		snprintf(line, sizeof line, "-> %%%s: %s %s", nx_vname(g, v), t,
-			 nx_layout_name(nx_vtype(g, v)->layout));
+		snprintf(line, sizeof line, "-> %%%s: %s", nx_vname(g, v), t);
 		if (!wrap(a, r, &y, NXT_C_TYPE, line))
 			return;
 	}

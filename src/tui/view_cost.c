@@ -179,15 +179,16 @@ static void draw(nxt_app *a, nxt_rect r)
 	static const char *const sort_title[NXT_SORT_COUNT] = {
 		"cycles", "energy", "DRAM", "util", "bound", "schedule"
 	};
-	int namew = wide ? 24 : 14, barw = wide ? 20 : r.w - namew - 10 - 7 - 9 - 4;
+	/* name, kind, cycles, %, bar, bound: the bar takes what is left */
+	int namew = wide ? 20 : 12, barw = r.w - namew - 11 - 10 - 7 - 10 - (wide ? 44 : 0);
 	if (barw < 4)
 		barw = 4;
 	int x = r.x;
-	x += nxt_putf(&a->cv, y, x, r.w, NXT_C_HEADER, "%-*s %-10s %9s %6s %-*s %-8s", namew, "op",
+	x += nxt_putf(&a->cv, y, x, r.w, NXT_C_HEADER, "%-*s %-10s %9s %6s %-*s %-8s ", namew, "op",
 		      "kind", "cycles", "%", barw, "", "bound");
 	if (wide)
 		nxt_putf(&a->cv, y, x, r.x + r.w - x, NXT_C_HEADER, " %9s %10s %5s %-6s %9s",
-			 "energy", "DRAM", "util", "place", pin ? "d pinned" : "");
+			 "energy uJ", "DRAM", "util", "place", pin ? "d cycles" : "");
 	nxt_recolor(&a->cv, y, r.x, r.w, NXT_C_HEADER);
 	nxt_putf(&a->cv, r.y + r.h - 1, r.x, r.w, NXT_C_DIM, "sorted by %s (S: next column, w: group "
 		 "by kind, Enter: show in IR)%s", sort_title[a->cost_sort],

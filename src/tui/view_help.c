@@ -15,8 +15,7 @@ static void draw(nxt_app *a, nxt_rect r)
 	int y = r.y;
 	for (uint32_t l = (uint32_t)a->help_top; l < n_lines() && y < r.y + r.h; l++, y++) {
 		if (l == 0) {
-			nxt_put(&a->cv, y, r.x, r.w, NXT_C_TITLE, "key       command               what "
-				"it does  (q or ? returns; j/k scroll)");
+			nxt_put(&a->cv, y, r.x, r.w, NXT_C_TITLE, "key      command           what it does");
 			continue;
 		}
 		if (l == n_lines() - 2) {
@@ -33,9 +32,9 @@ static void draw(nxt_app *a, nxt_rect r)
 			snprintf(cmd, sizeof cmd, ":%s %s", ac->name, ac->args + 1);
 		else
 			snprintf(cmd, sizeof cmd, ":%s%s%s", ac->name, *ac->args ? " " : "", ac->args);
-		nxt_putf(&a->cv, y, r.x, 10, NXT_C_MARK, "%-10s", ac->keys);
-		nxt_putf(&a->cv, y, r.x + 10, 22, NXT_C_VALUE, "%-22s", cmd);
-		nxt_put(&a->cv, y, r.x + 32, r.w - 32, NXT_C_TEXT, ac->help);
+		nxt_putf(&a->cv, y, r.x, 9, NXT_C_MARK, "%-9s", ac->keys);
+		nxt_putf(&a->cv, y, r.x + 9, 18, NXT_C_VALUE, "%-18s", cmd);
+		nxt_put(&a->cv, y, r.x + 27, r.w - 27, NXT_C_TEXT, ac->help);
 	}
 }
 

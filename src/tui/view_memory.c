@@ -42,15 +42,15 @@ static void draw(nxt_app *a, nxt_rect r)
 		 nxt_bytes((double)mp->lower_bound, b1, sizeof b1), nx_algo_name(mp->algo),
 		 nxt_bytes((double)a->target.sram, b2, sizeof b2));
 	int x = r.x;
-	x += nxt_putf(&a->cv, r.y + 1, x, r.w, NXT_C_SRAM, "\u2588 SRAM %u bufs, peak %s  ",
-		      mp->n_sram, nxt_bytes((double)mp->sram_peak, b0, sizeof b0));
-	x += nxt_putf(&a->cv, r.y + 1, x, r.x + r.w - x, NXT_C_DRAM, "\u2588 DRAM %u, peak %s  ",
+	x += nxt_putf(&a->cv, r.y + 1, x, r.w, NXT_C_SRAM, "\u2588SRAM %u (%s) ", mp->n_sram,
+		      nxt_bytes((double)mp->sram_peak, b0, sizeof b0));
+	x += nxt_putf(&a->cv, r.y + 1, x, r.x + r.w - x, NXT_C_DRAM, "\u2588DRAM %u (%s) ",
 		      mp->n_dram, nxt_bytes((double)mp->dram_peak, b1, sizeof b1));
-	x += nxt_putf(&a->cv, r.y + 1, x, r.x + r.w - x, NXT_C_SPILL, "\u2588 spilled %u (%s)  ",
+	x += nxt_putf(&a->cv, r.y + 1, x, r.x + r.w - x, NXT_C_SPILL, "\u2588spilled %u (%s) ",
 		      mp->n_spilled, nxt_bytes((double)mp->spilled_bytes, b3, sizeof b3));
-	nxt_put(&a->cv, r.y + 1, x, r.x + r.w - x, NXT_C_MARK, "\u2588 selected op");
+	nxt_put(&a->cv, r.y + 1, x, r.x + r.w - x, NXT_C_MARK, "\u2588selected op");
 
-	int axis = 9, cw = r.w - axis, ch = r.h - 4;
+	int axis = 10, cw = r.w - axis, ch = r.h - 4;
 	int top = r.y + 2;
 	if (cw < 8 || ch < 3 || !l->n_pos) {
 		nxt_put(&a->cv, top, r.x, r.w, NXT_C_DIM, "too small to draw the plan");
@@ -97,6 +97,7 @@ static void draw(nxt_app *a, nxt_rect r)
 				if (cell->ch == ' ')
 					nxt_cell_set(&a->cv, top + y, r.x + axis + xx, 0x2500, NXT_C_PEAK);
 			}
+			nxt_fill(&a->cv, top + y, r.x, axis - 1, ' ', NXT_C_TEXT);
 			nxt_put(&a->cv, top + y, r.x, axis - 1, NXT_C_PEAK, "SRAM");
 		}
 	} else {
@@ -106,8 +107,8 @@ static void draw(nxt_app *a, nxt_rect r)
 	uint32_t peak_pos = 0;
 	nx_live_peak(l, &peak_pos);
 	int px = (int)((double)peak_pos * cw / l->n_pos);
-	nxt_put(&a->cv, top - 1 + 0, r.x + axis + (px < cw - 5 ? px : cw - 5), 5, NXT_C_PEAK,
-		"\u25BCpeak");
+	/* the peak's position, on the top row of the chart */
+	nxt_put(&a->cv, top, r.x + axis + (px < cw ? px : cw - 1), 1, NXT_C_PEAK, "\u25BC");
 	if (sel_pos != UINT32_MAX) {
 		int sx = (int)((double)sel_pos * cw / l->n_pos);
 		for (int i = 0; i < ch; i++) {
