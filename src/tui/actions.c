@@ -93,7 +93,7 @@ static void step_status(nxt_app *a, const char *verb)
 		nxt_status(a, NXT_C_ERROR, "step %u %s FAILED: %s", k, st->pass,
 			   st->error ? st->error : "");
 	else
-		nxt_status(a, NXT_C_OK, "%s step %u/%u: %s%s, %lld rewrite%s%s%s%s%s%s%s", verb, k,
+		nxt_status(a, NXT_C_OK, "%s: step %u/%u %s%s, %lld rewrite%s%s%s%s%s%s%s", verb, k,
 			   a->s->n_steps - 1, st->pass, st->complete ? "" : " (partial)",
 			   (long long)st->rewrites, st->rewrites == 1 ? "" : "s",
 			   *c0 ? ", cycles " : "", c0, *c0 ? " -> " : "", c1,
@@ -717,7 +717,21 @@ static int act_save_screen(nxt_app *a, const char *arg)
 	}
 	nxt_draw(a);
 	char *text = nxt_canvas_text(&a->cv);
-	int rc = nx_write_file_atomic(arg, text, strlen(text), &err);
+	int rc;
+	if (!strcmp(arg, "-")) {
+		/* stdout belongs to curses outside the script mode */
+		if (!a->script) {
+			free(text);
+			nxt_status(a, NXT_C_ERROR, "save-screen: '-' (stdout) only in the script mode");
+			return NXT_REDRAW;
+		}
+		rc = fputs(text, stdout) < 0 || fputs("\f\n", stdout) < 0;
+		free(text);
+		if (rc)
+			nxt_status(a, NXT_C_ERROR, "save-screen: cannot write to stdout");
+		return NXT_REDRAW;
+	}
+	rc = nx_write_file_atomic(arg, text, strlen(text), &err);
 	free(text);
 	if (rc)
 		nxt_status(a, NXT_C_ERROR, "save-screen: %s", err.msg);
@@ -839,7 +853,8 @@ const nxt_action nxt_actions[] = {
 	{"bisect", 'b', 0, "b", "CHECK", "find the pass and rewrite that break CHECK", act_bisect},
 	{"save", 0, 0, "", "FILE", "write this step's model (.nex, .json, .onnx)", act_save},
 	{"export", 0, 0, "", "FILE", "export this step as .mlir (TOSA), .dot or .onnx", act_export},
-	{"save-screen", 0, 0, "", "FILE", "write the screen as text", act_save_screen},
+	{"save-screen", 0, 0, "", "FILE", "write the screen as text (- : stdout, script mode)",
+	 act_save_screen},
 	{"resize", 0, 0, "", "WxH", "script mode: set the screen size", act_resize},
 };
 const uint32_t nxt_n_actions = sizeof nxt_actions / sizeof nxt_actions[0];

@@ -228,7 +228,11 @@ int nxt_prompt_key(nxt_app *a, int key)
 	/* Esc alone leaves the prompt (readline would wait for a sequence);
 	 * Ctrl-c too, like a shell */
 	if (key == 27 || key == 3) {
+		bool console = a->prompt == NXT_PROMPT_CONSOLE;
 		nxt_prompt_close(a);
+		/* Esc in the console leaves the console too */
+		if (console)
+			return nxt_command(a, "back");
 		nxt_status(a, NXT_C_DIM, "cancelled");
 		return NXT_REDRAW;
 	}
