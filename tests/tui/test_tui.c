@@ -59,8 +59,9 @@ static void canvas(void)
 {
 	nxt_canvas c = {0};
 	nxt_canvas_resize(&c, 6, 2);
-	CHECK_EQ_INT(nxt_put(&c, 0, 1, 10, NXT_C_TEXT, "ab\xe2\x94\x80xyz"), 5);
-	CHECK_EQ_INT(nxt_put(&c, 1, 4, 10, NXT_C_TEXT, "long"), 2);
+	/* the width is the text's (to advance x), the canvas clips */
+	CHECK_EQ_INT(nxt_put(&c, 0, 1, 10, NXT_C_TEXT, "ab\xe2\x94\x80xyz"), 6);
+	CHECK_EQ_INT(nxt_put(&c, 1, 4, 3, NXT_C_TEXT, "long"), 3);
 	nxt_put(&c, 5, 0, 3, NXT_C_TEXT, "off the canvas"); /* clipped, no write */
 	char *t = nxt_canvas_text(&c);
 	CHECK_STR(t, " ab\xe2\x94\x80xy\n    lo\n");
