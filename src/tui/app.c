@@ -156,12 +156,10 @@ static int interactive(nxt_app *a)
 	return 0;
 }
 
-int nxt_open(nx_graph *g, const nxt_open_opts *o)
+nxt_app *nxt_app_new(nx_graph *g, const nxt_open_opts *o, nx_err *err)
 {
-	/* the TUI root: owned here, freed by app_free */
+	/* the TUI root: caller frees with nxt_app_free */
 	nxt_app *a = nx_xcalloc(1, sizeof *a);
-	nx_err err;
-	int rc = 0;
 	a->s = nxw_session_new(g);
 	a->target = *o->target;
 	nxw_set_target(a->s, &a->target);
@@ -169,23 +167,37 @@ int nxt_open(nx_graph *g, const nxt_open_opts *o)
 	a->ir_fold = true;
 	a->focus = NXT_FOCUS_VIEW;
 	snprintf(a->model, sizeof a->model, "%s", o->model_name);
-	if (nxw_set_pipeline(a->s, o->pipeline ? o->pipeline : "default", &err)) {
-		fprintf(stderr, "nex: --pipeline: %s\n", err.msg);
+	if (nxw_set_pipeline(a->s, o->pipeline ? o->pipeline : "default", err)) {
+		nx_err_prefix(err, "--pipeline: ");
 		app_free(a);
-		return 1;
+		return NULL;
 	}
 	if (!a->s->steps[0].ok)
 		nxt_status(a, NXT_C_ERROR, "the model does not verify: %s", a->s->steps[0].error);
 	else
 		nxt_status(a, NXT_C_TEXT, "%u ops. a applies the next pass, s steps one rewrite, "
 			   "? shows every key", g->n_live_ops);
+	a->n_errors = 0;
+	nxt_canvas_resize(&a->cv, 80, 24);
 	nxt_session_changed(a);
-	if (a->script) {
-		nxt_canvas_resize(&a->cv, 80, 24);
-		rc = nxt_script_run(a, o->script);
-	} else {
-		rc = interactive(a);
+	return a;
+}
+
+void nxt_app_free(nxt_app *a)
+{
+	if (a)
+		app_free(a);
+}
+
+int nxt_open(nx_graph *g, const nxt_open_opts *o)
+{
+	nx_err err;
+	nxt_app *a = nxt_app_new(g, o, &err);
+	if (!a) {
+		fprintf(stderr, "nex: %s\n", err.msg);
+		return 1;
 	}
+	int rc = a->script ? nxt_script_run(a, o->script) : interactive(a);
 	app_free(a);
 	return rc;
 }

@@ -30,6 +30,13 @@ typedef struct nxt_open_opts {
  * with o->script, headless. Returns an exit code (0, 1 user error, 2). */
 int nxt_open(nx_graph *g, const nxt_open_opts *o);
 
+typedef struct nxt_app nxt_app;
+/* The app without a terminal (for nxt_open, tests and benchmarks): takes
+ * ownership of g; NULL + err on a bad pipeline. The canvas is 80x24. Caller
+ * frees with nxt_app_free. */
+nxt_app *nxt_app_new(nx_graph *g, const nxt_open_opts *o, nx_err *err);
+void nxt_app_free(nxt_app *a);
+
 /* ---- theme.c: semantic colours --------------------------------------------- */
 typedef enum nxt_color {
 	NXT_C_TEXT, NXT_C_DIM, NXT_C_TITLE, NXT_C_HEADER, NXT_C_SEL, NXT_C_BORDER,
@@ -109,7 +116,7 @@ typedef struct nxt_irrows {
 #define NXT_ROW_RETURN 0xFFFFFFF2u
 #define NXT_ROW_CLOSE  0xFFFFFFF3u
 
-typedef struct nxt_app {
+struct nxt_app {
 	nxw_session *s;
 	nx_target target;         /* s->target points here; `t` edits it in place */
 	char model[256];
@@ -157,7 +164,7 @@ typedef struct nxt_app {
 	char prompt_line[1024];
 	int prompt_point;
 	bool quit;
-} nxt_app;
+};
 
 /* ---- view_*.c: one view_ops each ------------------------------------------- */
 typedef struct nxt_view_ops {
