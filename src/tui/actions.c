@@ -628,6 +628,27 @@ static int act_uses(nxt_app *a, const char *arg)
 	return NXT_REDRAW;
 }
 
+static int act_overlay(nxt_app *a, const char *arg)
+{
+	if (arg && *arg) {
+		int i = 0;
+		while (i < NXT_OVL_COUNT && strcmp(arg, nxt_overlay_name(i)))
+			i++;
+		if (i == NXT_OVL_COUNT) {
+			nxt_status(a, NXT_C_ERROR, "overlay: no overlay '%s' (none, cycles, energy, "
+				   "bound, placement)", arg);
+			return NXT_REDRAW;
+		}
+		a->overlay = i;
+	} else {
+		a->overlay = (a->overlay + 1) % NXT_OVL_COUNT;
+	}
+	if (a->view != NXT_V_IR)
+		act_view(a, "ir");
+	nxt_status(a, NXT_C_TEXT, "IR overlay: %s", nxt_overlay_name(a->overlay));
+	return NXT_REDRAW;
+}
+
 static int act_fold(nxt_app *a, const char *arg)
 {
 	a->ir_fold = !a->ir_fold;
@@ -829,6 +850,8 @@ const nxt_action nxt_actions[] = {
 	 act_def},
 	{"uses", 'r', 0, "r", "", "go to the next op using the selected op's result", act_uses},
 	{"fold", 'f', 0, "f", "", "fold or show the constants in the IR", act_fold},
+	{"overlay", 'o', 0, "o", "[NAME]", "colour the IR's ops by cycles, energy, bound, placement",
+	 act_overlay},
 	{"move-down", 'J', 0, "J", "", "move the selected pass down and replay", act_move_down},
 	{"move-up", 'K', 0, "K", "", "move the selected pass up and replay", act_move_up},
 	{"toggle", ' ', 0, "Space", "[AT]", "disable or enable the selected pass and replay",

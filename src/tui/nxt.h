@@ -45,6 +45,7 @@ typedef enum nxt_color {
 	NXT_C_OK, NXT_C_WARN, NXT_C_ERROR,
 	NXT_C_BAR, NXT_C_SRAM, NXT_C_DRAM, NXT_C_SPILL, NXT_C_CPU, NXT_C_PEAK,
 	NXT_C_STATUS, NXT_C_KEY, NXT_C_MARK, NXT_C_FOCUS,
+	NXT_C_HEAT0, NXT_C_HEAT1, NXT_C_HEAT2, NXT_C_HEAT3, NXT_C_HEAT4, /* cool .. hot */
 	NXT_C_COUNT
 } nxt_color;
 /* Sets up colour pairs for the terminal: 256, 8 or none (NO_COLOR set, or
@@ -91,6 +92,8 @@ enum { /* what the prompt line is reading */
 	NXT_PROMPT_NONE, NXT_PROMPT_COMMAND, NXT_PROMPT_SEARCH, NXT_PROMPT_TARGET,
 	NXT_PROMPT_CONSOLE
 };
+enum { NXT_OVL_NONE, NXT_OVL_CYCLES, NXT_OVL_ENERGY, NXT_OVL_BOUND, NXT_OVL_PLACE,
+       NXT_OVL_COUNT };
 enum { NXT_SORT_CYCLES, NXT_SORT_ENERGY, NXT_SORT_DRAM, NXT_SORT_UTIL, NXT_SORT_BOUND,
        NXT_SORT_SCHEDULE, NXT_SORT_COUNT };
 
@@ -134,6 +137,7 @@ struct nxt_app {
 	nxt_irrows ir;
 	int ir_top;
 	bool ir_fold;
+	int overlay;              /* nxt_overlay: what colours the ops */
 	char search[256];
 	uint32_t use_i;           /* which use `r` jumped to last */
 	/* Diff view */
@@ -192,6 +196,14 @@ int nxt_ir_search(nxt_app *a, const char *text, int dir);
 /* view_diff.c, view_cost.c: drop cached data */
 void nxt_diff_reset(nxt_app *a);
 void nxt_cost_reset(nxt_app *a);
+
+/* ---- overlay.c ------------------------------------------------------------- */
+const char *nxt_overlay_name(int ovl);
+/* The largest value the overlay scales by (cycles or energy). */
+int nxt_overlay_max(nxt_app *a, const nxs_sim *sim, double *max);
+/* The colour of op under the current overlay, -1 if it has none. */
+int nxt_overlay_color(nxt_app *a, const nxs_sim *sim, uint32_t op, double max);
+void nxt_overlay_legend(nxt_app *a, int y, int x, int w);
 
 /* ---- layout.c: the frame ---------------------------------------------------- */
 /* Draws the whole screen into a->cv. */

@@ -44,6 +44,12 @@ static const struct {
 	[NXT_C_KEY]     = {229, COLOR_YELLOW, 236, A_BOLD, A_REVERSE | A_BOLD},
 	[NXT_C_MARK]    = {221, COLOR_YELLOW, -1, A_BOLD, A_BOLD},
 	[NXT_C_FOCUS]   = {75, COLOR_CYAN, -1, A_BOLD, A_BOLD | A_UNDERLINE},
+	/* the overlay heat scale; monochrome keeps an order: dim .. reverse */
+	[NXT_C_HEAT0]   = {28, COLOR_GREEN, -1, 0, A_DIM},
+	[NXT_C_HEAT1]   = {106, COLOR_GREEN, -1, A_BOLD, 0},
+	[NXT_C_HEAT2]   = {178, COLOR_YELLOW, -1, 0, A_BOLD},
+	[NXT_C_HEAT3]   = {208, COLOR_RED, -1, 0, A_UNDERLINE | A_BOLD},
+	[NXT_C_HEAT4]   = {196, COLOR_RED, -1, A_BOLD, A_REVERSE},
 };
 
 /* The theme chosen at init; the TUI root's only colour state. */

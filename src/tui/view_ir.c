@@ -209,6 +209,20 @@ static void draw(nxt_app *a, nxt_rect r)
 	if (a->ir_top > (int)ir->n - 1)
 		a->ir_top = ir->n ? (int)ir->n - 1 : 0;
 	uint32_t sel = sel_row(a);
+	/* an overlay takes a second gutter column and the last row (legend) */
+	nx_err err;
+	const nxs_sim *sim = a->overlay ? nxw_sim(a->s, a->s->cursor, &err) : NULL;
+	double omax = 0;
+	int gut = 1;
+	if (a->overlay && !sim) {
+		nxt_putf(&a->cv, r.y + r.h - 1, r.x, r.w, NXT_C_ERROR, "no overlay: %s", err.msg);
+		r.h--;
+	} else if (sim) {
+		nxt_overlay_max(a, sim, &omax);
+		nxt_overlay_legend(a, r.y + r.h - 1, r.x, r.w);
+		r.h--;
+		gut = 2;
+	}
 	for (int i = 0; i < r.h; i++) {
 		uint32_t row = (uint32_t)a->ir_top + (uint32_t)i;
 		if (row >= ir->n)
@@ -219,7 +233,12 @@ static void draw(nxt_app *a, nxt_rect r)
 		if (is_op && what < ir->n_changed && ir->changed[what])
 			nxt_put(&a->cv, r.y + i, r.x, 1, ir->changed[what] == 1 ? NXT_C_ADDED
 				: NXT_C_CHANGED, ir->changed[what] == 1 ? "+" : "~");
-		draw_highlighted(&a->cv, r.y + i, r.x + 1, r.w - 1, text, row == sel && is_op);
+		if (sim && is_op) {
+			int oc = nxt_overlay_color(a, sim, what, omax);
+			if (oc >= 0)
+				nxt_cell_set(&a->cv, r.y + i, r.x + 1, 0x2588, oc);
+		}
+		draw_highlighted(&a->cv, r.y + i, r.x + gut, r.w - gut, text, row == sel && is_op);
 		free(text);
 	}
 }
