@@ -528,7 +528,7 @@ static int act_view(nxt_app *a, const char *arg)
 			return NXT_REDRAW;
 		}
 	nxt_status(a, NXT_C_ERROR, "view: no view '%s' (ir, diff, cost, memory, remarks, console, "
-		   "help)", arg ? arg : "");
+		   "graph, help)", arg ? arg : "");
 	return NXT_REDRAW;
 }
 
@@ -643,9 +643,9 @@ static int act_overlay(nxt_app *a, const char *arg)
 	} else {
 		a->overlay = (a->overlay + 1) % NXT_OVL_COUNT;
 	}
-	if (a->view != NXT_V_IR)
+	if (a->view != NXT_V_IR && a->view != NXT_V_GRAPH)
 		act_view(a, "ir");
-	nxt_status(a, NXT_C_TEXT, "IR overlay: %s", nxt_overlay_name(a->overlay));
+	nxt_status(a, NXT_C_TEXT, "overlay: %s", nxt_overlay_name(a->overlay));
 	return NXT_REDRAW;
 }
 
@@ -843,6 +843,7 @@ const nxt_action nxt_actions[] = {
 	{"view", '4', 0, "4", "=memory", "Memory view", act_view},
 	{"view", '5', 0, "5", "=remarks", "Remarks view", act_view},
 	{"view", '6', 0, "6", "=console", "Console view (command history and output)", act_view},
+	{"view", '7', 0, "7", "=graph", "Graph view (operands and uses of the op)", act_view},
 	{"search", '/', 0, "/", "TEXT", "search the IR", act_search},
 	{"search-next", 'n', 0, "n", "", "next match", act_search_next},
 	{"search-prev", 'N', 0, "N", "", "previous match", act_search_prev},

@@ -12,7 +12,8 @@ enum { MIN_W = 80, MIN_H = 24, WIDE = 120 };
 static const nxt_view_ops *const views[NXT_V_COUNT] = {
 	[NXT_V_IR] = &nxt_view_ir, [NXT_V_DIFF] = &nxt_view_diff, [NXT_V_COST] = &nxt_view_cost,
 	[NXT_V_MEMORY] = &nxt_view_memory, [NXT_V_REMARKS] = &nxt_view_remarks,
-	[NXT_V_CONSOLE] = &nxt_view_console, [NXT_V_HELP] = &nxt_view_help,
+	[NXT_V_CONSOLE] = &nxt_view_console, [NXT_V_GRAPH] = &nxt_view_graph,
+	[NXT_V_HELP] = &nxt_view_help,
 };
 
 const nxt_view_ops *nxt_view(int id)
@@ -68,7 +69,7 @@ static void footer(nxt_app *a)
 		return;
 	}
 	static const struct { const char *k, *what; } hints[] = {
-		{"?", "help"}, {"a", "apply"}, {"s", "step"}, {"u", "undo"}, {"1-6", "views"},
+		{"?", "help"}, {"a", "apply"}, {"s", "step"}, {"u", "undo"}, {"1-7", "views"},
 		{"Tab", "pane"}, {"/", "search"}, {"t", "target"}, {":", "command"}, {"q", "quit"},
 	};
 	int x = 0;
@@ -83,12 +84,13 @@ static void footer(nxt_app *a)
 
 static void tabs(nxt_app *a, int y, int x, int w)
 {
-	static const char *const keys = "123456";
+	static const char *const keys = "1234567";
 	int cx = x;
-	for (int i = 0; i < NXT_V_CONSOLE + 1 && cx < x + w; i++) {
+	bool narrow = w < 64;
+	for (int i = 0; i < NXT_V_HELP && cx < x + w; i++) {
 		bool on = a->view == i;
-		cx += nxt_putf(&a->cv, y, cx, x + w - cx, on ? NXT_C_FOCUS : NXT_C_DIM, " %c:%s ",
-			       keys[i], nxt_view(i)->title);
+		cx += nxt_putf(&a->cv, y, cx, x + w - cx, on ? NXT_C_FOCUS : NXT_C_DIM,
+			       narrow ? " %c:%s" : " %c:%s ", keys[i], nxt_view(i)->title);
 	}
 }
 

@@ -85,7 +85,7 @@ enum { /* what a handler asks the loop to do */
 };
 typedef enum nxt_view_id {
 	NXT_V_IR, NXT_V_DIFF, NXT_V_COST, NXT_V_MEMORY, NXT_V_REMARKS, NXT_V_CONSOLE,
-	NXT_V_HELP, NXT_V_COUNT
+	NXT_V_GRAPH, NXT_V_HELP, NXT_V_COUNT
 } nxt_view_id;
 enum { NXT_FOCUS_PIPELINE, NXT_FOCUS_VIEW };
 enum { /* what the prompt line is reading */
@@ -154,6 +154,7 @@ struct nxt_app {
 	uint64_t cost_gen; int cost_gen_sort; uint32_t cost_step;
 	nx_target cost_target;
 	/* Memory, remarks, help, console */
+	int graph_cur;            /* Graph view: neighbour under the cursor */
 	int mem_top, remarks_top, remarks_cur, help_top, console_top;
 
 	/* status line and console log */
@@ -183,7 +184,7 @@ typedef struct nxt_view_ops {
 	int (*enter)(nxt_app *a);
 } nxt_view_ops;
 extern const nxt_view_ops nxt_view_ir, nxt_view_diff, nxt_view_cost, nxt_view_memory,
-	nxt_view_remarks, nxt_view_console, nxt_view_help;
+	nxt_view_remarks, nxt_view_console, nxt_view_graph, nxt_view_help;
 const nxt_view_ops *nxt_view(int id);
 
 /* view_ir.c: rows for the cursor step (rebuilt only when stale) */
