@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <curses.h>
+#include <term.h>
 
 #include "nxt.h"
 
@@ -102,6 +103,17 @@ static int interactive(nxt_app *a)
 	SCREEN *scr = newterm(NULL, stdout, stdin);
 	if (!scr) {
 		fprintf(stderr, "nex: cannot open the terminal '%s' for the TUI; headless commands "
+			"work anywhere (nex --help)\n", term ? term : "(TERM unset)");
+		return 1;
+	}
+	/* a terminal that cannot address the cursor (TERM=dumb) cannot hold a
+	 * full-screen UI: say so instead of drawing garbage */
+	const char *cup = tigetstr("cup");
+	if (!cup || cup == (const char *)-1) {
+		endwin();
+		delscreen(scr);
+		fprintf(stderr, "nex: the terminal '%s' cannot move the cursor, which the TUI needs "
+			"(try TERM=xterm-256color, or NO_COLOR=1 for no colours); headless commands "
 			"work anywhere (nex --help)\n", term ? term : "(TERM unset)");
 		return 1;
 	}
