@@ -3,7 +3,8 @@
 # layer's own checks (docs/tui.md against the actions table, the canvas).
 add_test(NAME tui/tmux-demo COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/tmux.sh $<TARGET_FILE:nex> demo)
 add_test(NAME tui/tmux-det COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/tmux.sh $<TARGET_FILE:nex> det)
-set_tests_properties(tui/tmux-demo tui/tmux-det PROPERTIES LABELS tui SKIP_RETURN_CODE 77
+add_test(NAME tui/tmux-sigterm COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/tmux.sh $<TARGET_FILE:nex> sigterm)
+set_tests_properties(tui/tmux-demo tui/tmux-det tui/tmux-sigterm PROPERTIES LABELS tui SKIP_RETURN_CODE 77
   TIMEOUT 600)
 
 add_executable(test_tui ${CMAKE_CURRENT_LIST_DIR}/test_tui.c)

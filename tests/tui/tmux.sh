@@ -6,6 +6,7 @@
 # the cost table, run a `:` command, resize to 60x20 (too small), 80x24 and
 # back, quit: exit status 0 and the terminal back on its main screen.
 # CASE det: the same core on PaddleOCR det (exit 77 if the model is absent).
+# CASE sigterm: nex killed by SIGTERM restores the terminal and dies of it.
 nex=$1
 case_name=$2
 command -v tmux >/dev/null 2>&1 || { echo "skipped: tmux is not installed"; exit 77; }
@@ -46,6 +47,19 @@ keys() { tmux -S "$sock" send-keys "$@"; }
 
 wait_for "model as loaded" 120
 wait_for "? help"
+if [ "$case_name" = sigterm ]; then
+	shell=$(tmux -S "$sock" display-message -p '#{pane_pid}')
+	pid=$(pgrep -P "$shell" | head -n 1)
+	[ -n "$pid" ] || fail "cannot find the nex process"
+	kill -TERM "$pid"
+	deadline=$(( $(date +%s) + 20 ))
+	while [ ! -s "$dir/rc" ] && [ "$(date +%s)" -le $deadline ]; do sleep 0.05; done
+	[ "$(cat "$dir/rc" 2>/dev/null)" = 143 ] || fail "nex did not die of SIGTERM (status $(cat "$dir/rc" 2>/dev/null))"
+	[ "$(tmux -S "$sock" display-message -p '#{alternate_on}')" = 0 ] ||
+		fail "the terminal is still on the alternate screen after SIGTERM"
+	echo "ok: sigterm"
+	exit 0
+fi
 keys a
 wait_for "apply: step 1/1 infer-shapes" 120
 keys s
