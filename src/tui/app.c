@@ -123,6 +123,8 @@ static int interactive(nxt_app *a)
 	noecho();
 	keypad(stdscr, TRUE);
 	set_escdelay(25);
+	mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+	mouseinterval(0);
 	a->colors = nxt_theme_init();
 	nxt_prompt_history_load();
 	nxt_canvas_resize(&a->cv, COLS, LINES);
@@ -143,6 +145,20 @@ static int interactive(nxt_app *a)
 			continue;
 		if (key == KEY_RESIZE) {
 			flags = NXT_RELAYOUT | NXT_REDRAW;
+			continue;
+		}
+		if (key == KEY_MOUSE) {
+			MEVENT ev;
+			flags = NXT_UNHANDLED;
+			if (getmouse(&ev) == OK && a->prompt == NXT_PROMPT_NONE) {
+				if (ev.bstate & BUTTON4_PRESSED)
+					flags = nxt_wheel(a, ev.y, ev.x, -3);
+				else if (ev.bstate & BUTTON5_PRESSED)
+					flags = nxt_wheel(a, ev.y, ev.x, 3);
+				else if (ev.bstate & BUTTON1_PRESSED)
+					flags = nxt_click(a, ev.y, ev.x);
+			}
+			flags |= NXT_REDRAW;
 			continue;
 		}
 		if (a->prompt != NXT_PROMPT_NONE) {

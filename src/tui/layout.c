@@ -87,8 +87,13 @@ static void tabs(nxt_app *a, int y, int x, int w)
 	static const char *const keys = "1234567";
 	int cx = x;
 	bool narrow = w < 64;
+	a->tab_y = y;
+	for (int i = 0; i <= NXT_V_HELP; i++)
+		a->tab_x[i] = -1;
 	for (int i = 0; i < NXT_V_HELP && cx < x + w; i++) {
 		bool on = a->view == i;
+		a->tab_x[i] = cx;
+		a->tab_x[i + 1] = x + w; /* until the next tab says otherwise */
 		cx += nxt_putf(&a->cv, y, cx, x + w - cx, on ? NXT_C_FOCUS : NXT_C_DIM,
 			       narrow ? " %c:%s" : " %c:%s ", keys[i], nxt_view(i)->title);
 	}
@@ -115,6 +120,7 @@ void nxt_draw(nxt_app *a)
 	int detail_h = wide || tall ? 0 : 8;
 	int view_h = body_h - detail_h;
 
+	a->r_pipe = (nxt_rect){body_y + 1, 1, body_h - 2, left_w ? left_w - 2 : 0};
 	if (left_w) {
 		nxt_box(c, body_y, 0, body_h, left_w,
 			a->focus == NXT_FOCUS_PIPELINE ? NXT_C_FOCUS : NXT_C_BORDER, "Pipeline");
@@ -124,6 +130,7 @@ void nxt_draw(nxt_app *a)
 	const nxt_view_ops *v = nxt_view(a->view);
 	nxt_box(c, body_y, centre_x, view_h, centre_w,
 		a->focus == NXT_FOCUS_VIEW ? NXT_C_FOCUS : NXT_C_BORDER, NULL);
+	a->tab_y = -1;
 	if (a->view == NXT_V_HELP)
 		nxt_put(c, body_y, centre_x + 2, centre_w - 4, NXT_C_FOCUS,
 			" Help: every key and :command (q or ? returns) ");

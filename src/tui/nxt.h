@@ -132,6 +132,9 @@ struct nxt_app {
 	uint32_t sel_inv;         /* selected row of the pipeline pane */
 	uint32_t sel_op;          /* selected op id, followed across steps */
 	nxt_rect r_view;          /* the centre view's box interior, as laid out */
+	nxt_rect r_pipe;          /* the pipeline pane's interior (w 0: hidden) */
+	int pipe_first;           /* first pipeline entry shown */
+	int tab_x[NXT_V_COUNT + 1]; int tab_y; /* view tabs: [tab_x[i], tab_x[i+1]) */
 
 	/* IR view */
 	nxt_irrows ir;
@@ -242,6 +245,13 @@ int nxt_console_eval(nxt_app *a, const char *line);
 /* The sim of the cursor step on the current target, or NULL (status says
  * why). */
 const nxs_sim *nxt_sim(nxt_app *a, uint32_t k);
+
+/* ---- mouse.c: clicks and the wheel --------------------------------------- */
+/* A click at screen cell (y, x): selects the pane, the pass, the op or the
+ * view under it. */
+int nxt_click(nxt_app *a, int y, int x);
+/* The wheel: rows to scroll (negative: up) at (y, x). */
+int nxt_wheel(nxt_app *a, int y, int x, int rows);
 
 /* ---- prompt.c: readline's callback interface under curses ------------------ */
 void nxt_prompt_open(nxt_app *a, int kind, const char *prompt, const char *prefill);

@@ -44,6 +44,7 @@ void nxt_pane_pipeline(nxt_app *a, nxt_rect r)
 	int first = 0;
 	if ((int)a->sel_inv >= room)
 		first = (int)a->sel_inv - room + 1;
+	a->pipe_first = first;
 	for (uint32_t i = (uint32_t)first; i < n && y < r.y + list_h; i++, y++) {
 		int st = inv_state(a, i);
 		const nxp_invocation *v = &a->s->pl.inv[i];

@@ -42,6 +42,20 @@ int nxt_script_line(nxt_app *a, const char *line, nx_err *err)
 				return -1;
 			}
 			size_t n = (size_t)(end - p - 1);
+			int cy, cx, wr;
+			/* mouse: <click Y X> and <wheel Y X ROWS>, screen cells */
+			if (sscanf(p + 1, "click %d %d", &cy, &cx) == 2) {
+				nxt_draw(a); /* the layout the click lands on */
+				nxt_click(a, cy, cx);
+				p = end;
+				continue;
+			}
+			if (sscanf(p + 1, "wheel %d %d %d", &cy, &cx, &wr) == 3) {
+				nxt_draw(a);
+				nxt_wheel(a, cy, cx, wr);
+				p = end;
+				continue;
+			}
 			key = -1;
 			if (n == 3 && p[1] == 'C' && p[2] == '-')
 				key = p[3] & 0x1f;
@@ -50,7 +64,8 @@ int nxt_script_line(nxt_app *a, const char *line, nx_err *err)
 					key = names[i].key;
 			if (key < 0) {
 				nx_err_set(err, "unknown key <%.*s> (Tab Enter Esc Space BS Up Down Left "
-					   "Right PgDn PgUp Home End lt C-x)", (int)n, p + 1);
+					   "Right PgDn PgUp Home End lt C-x, click Y X, wheel Y X ROWS)",
+					   (int)n, p + 1);
 				return -1;
 			}
 			p = end;
