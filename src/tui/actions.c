@@ -728,6 +728,14 @@ static int act_group(nxt_app *a, const char *arg)
 	return NXT_REDRAW;
 }
 
+static int act_roofline(nxt_app *a, const char *arg)
+{
+	a->cost_roof = !a->cost_roof;
+	if (a->view != NXT_V_COST)
+		act_view(a, "cost");
+	return NXT_REDRAW;
+}
+
 /* ---- files ---------------------------------------------------------------------- */
 static int act_save_screen(nxt_app *a, const char *arg)
 {
@@ -870,6 +878,7 @@ const nxt_action nxt_actions[] = {
 	{"sort", 'S', 0, "S", "[COL]", "cost: sort by cycles, energy, dram, util, bound, schedule",
 	 act_sort},
 	{"group", 'w', 0, "w", "", "cost: group the ops by kind", act_group},
+	{"roofline", 'R', 0, "R", "", "cost: the roofline chart or the table", act_roofline},
 	{"target-set", 't', 0, "t", "[F=V]", "edit a target field (sram=4MiB ...); costs update",
 	 act_target_set},
 	{"target", 0, 0, "", "NAME", "use target preset NAME or a .json file", act_target},

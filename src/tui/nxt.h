@@ -152,7 +152,7 @@ struct nxt_app {
 	nx_diff *diff;            /* owned */
 	/* Cost view */
 	int cost_top, cost_cur, cost_sort;
-	bool cost_group;
+	bool cost_group, cost_roof;
 	uint32_t *cost_rows; uint32_t n_cost_rows; /* positions in display order */
 	uint64_t cost_gen; int cost_gen_sort; uint32_t cost_step;
 	nx_target cost_target;
@@ -208,6 +208,9 @@ int nxt_overlay_max(nxt_app *a, const nxs_sim *sim, double *max);
 /* The colour of op under the current overlay, -1 if it has none. */
 int nxt_overlay_color(nxt_app *a, const nxs_sim *sim, uint32_t op, double max);
 void nxt_overlay_legend(nxt_app *a, int y, int x, int w);
+
+/* ---- roofline.c: the Cost view's chart ------------------------------------ */
+void nxt_roofline(nxt_app *a, nxt_rect r, const nxs_sim *sim);
 
 /* ---- layout.c: the frame ---------------------------------------------------- */
 /* Draws the whole screen into a->cv. */

@@ -129,6 +129,10 @@ static void draw(nxt_app *a, nxt_rect r)
 		nxt_putf(&a->cv, r.y, r.x, r.w, NXT_C_ERROR, "no costs: %s", err.msg);
 		return;
 	}
+	if (a->cost_roof) {
+		nxt_roofline(a, r, sim);
+		return;
+	}
 	const nxs_timeline *tl = nxs_sim_timeline(sim);
 	const nxs_cost *c = nxs_sim_costs(sim);
 	const nx_graph *g = nxs_sim_graph(sim);
@@ -191,7 +195,7 @@ static void draw(nxt_app *a, nxt_rect r)
 			 "energy uJ", "DRAM", "util", "place", pin ? "d cycles" : "");
 	nxt_recolor(&a->cv, y, r.x, r.w, NXT_C_HEADER);
 	nxt_putf(&a->cv, r.y + r.h - 1, r.x, r.w, NXT_C_DIM, "sorted by %s (S: next column, w: group "
-		 "by kind, Enter: show in IR)%s", sort_title[a->cost_sort],
+		 "by kind, R: roofline, Enter: IR)%s", sort_title[a->cost_sort],
 		 pin ? "" : "; p pins a step for deltas");
 	y++;
 	h = r.h - 3;
