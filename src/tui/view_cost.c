@@ -208,9 +208,8 @@ static void draw(nxt_app *a, nxt_rect r)
 		a->cost_top = a->cost_cur;
 	if (a->cost_cur >= a->cost_top + h)
 		a->cost_top = a->cost_cur - h + 1;
-	double maxc = 1;
-	for (int i = 0; i < n && i < 1; i++)
-		maxc = c[a->cost_rows[0]].cycles;
+	/* bars scale to the costliest op: the first row when sorted by cycles */
+	double maxc = n ? c[a->cost_rows[0]].cycles : 1;
 	if (a->cost_sort != NXT_SORT_CYCLES) {
 		maxc = 0;
 		for (uint32_t i = 0; i < nxs_sim_count(sim) && i < 1u << 20; i++)

@@ -21,9 +21,10 @@ fi
 dir=$(mktemp -d)
 sock=$dir/sock
 trap 'tmux -S "$sock" kill-server 2>/dev/null; rm -rf "$dir"' EXIT INT TERM
-# the pane runs nex, then records its exit status where we can read it
+# the pane runs nex (HOME in the temp dir: its readline history goes there),
+# then records its exit status where we can read it
 tmux -S "$sock" -f /dev/null new-session -d -x 100 -y 30 \
-	"TERM=xterm-256color '$nex' $model $extra; echo \$? > '$dir/rc'; sleep 600"
+	"HOME='$dir' TERM=xterm-256color '$nex' $model $extra; echo \$? > '$dir/rc'; sleep 600"
 tmux -S "$sock" set-option -g window-size manual >/dev/null 2>&1
 
 fail() {
