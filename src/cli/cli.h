@@ -14,6 +14,9 @@ enum { NXC_OK = 0, NXC_USER = 1, NXC_INTERNAL = 2 };
 #include "commands.def"
 #undef X
 
+/* cmd_tui.c: `nex [MODEL] [options]`, the terminal UI (not a subcommand). */
+int nxc_tui(int argc, char **argv);
+
 /* Loads MODEL: a file path (.nex, .json, .onnx) or "demo" for the built-in
  * model. Prints the error and returns NULL on failure. Caller frees. */
 nx_graph *nxc_load(const char *path);

@@ -1,4 +1,5 @@
-/* cmd_demo.c — `nex demo` (and `nex` with no argument until the TUI lands):
+/* cmd_demo.c — `nex demo` (and `nex` with no argument when stdout or stdin
+ * is not a terminal, where the TUI cannot run):
  * prints the built-in demo model's IR and a one-screen summary of it: ops by
  * kind, values, constants and weight bytes, input and output types, and the
  * multiply-accumulates of its conv, gemm and matmul ops. The MAC count is
@@ -139,8 +140,8 @@ static void summary(const nx_graph *g)
 			sep = ", ";
 		}
 	printf("%s\n\n", *sep == ',' ? ")" : "");
-	printf("The TUI is not built yet: `nex` prints this demo instead of opening it.\n"
-	       "Headless commands:");
+	printf("`nex` in a terminal opens the TUI on this model (here stdin or stdout is\n"
+	       "not a terminal, so it printed the demo). Headless commands:");
 #define X(name, fn, sum) printf(" %s", name);
 #include "commands.def"
 #undef X

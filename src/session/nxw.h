@@ -61,6 +61,7 @@ typedef struct nxw_step {
 	char *text;              /* cached printed IR, or NULL (owned) */
 	bool discard;            /* the pass asked for the step to be dropped
 				  * (nxp_ctx.discard): never placed in the history */
+	struct nxw_analysis *an; /* analysis.c's cache for this snapshot, or NULL (owned) */
 } nxw_step;
 
 /* What a session was opened from (source.c): enough to open it again. */
@@ -177,6 +178,20 @@ void nxw_sim_metrics(void *ctx, const nx_graph *g, nxw_metrics *m);
  * (or the next call). Drops the steps after step 0, whose passes read the
  * old target (nxw_replay re-runs them), and re-measures step 0. */
 void nxw_set_target(nxw_session *s, const nx_target *t);
+
+/* ---- analysis.c: per-step NE model analyses, cached ------------------- */
+/* The sim of step k's snapshot on the session's current target (per-op
+ * costs by schedule position, timeline, memory plan; read them with the
+ * nxs_sim_* calls). Computed on first request and kept in the step; when
+ * the target differs from the one it was costed on (a field edited in
+ * place), it is re-costed incrementally (nxs_sim_run redoes only what the
+ * changed fields affect). The step owns it: it lives until the step is
+ * dropped or the next call re-costs it. NULL + err if the session has no
+ * target or the snapshot cannot be costed. */
+struct nxs_sim;
+const struct nxs_sim *nxw_sim(nxw_session *s, uint32_t k, nx_err *err);
+/* Frees a step's cache (nxw_step_free calls it). */
+void nxw_analysis_free(struct nxw_analysis *an);
 
 /* ---- numeric.c: numeric check against step 0 ---------------------------- */
 /* Runs step k on the session's seeded inputs and compares every output with

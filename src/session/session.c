@@ -18,6 +18,7 @@ void nxw_step_free(nxw_step *st)
 	free(st->drops);
 	free(st->error);
 	free(st->text);
+	nxw_analysis_free(st->an);
 	nx_graph_free(st->snap);
 	memset(st, 0, sizeof *st);
 }

@@ -351,7 +351,7 @@ static void test_cli(void)
 	CHECK_CONTAINS(out, "conv             24");
 	CHECK_CONTAINS(out, "inputs     %x: f32[1,3,224,224]");
 	CHECK_CONTAINS(out, "outputs    %probs: f32[1,1000], %embedding: f32[1,128]");
-	CHECK_CONTAINS(out, "The TUI is not built yet");
+	CHECK_CONTAINS(out, "opens the TUI on this model");
 	free(out);
 }
 

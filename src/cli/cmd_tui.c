@@ -1,0 +1,88 @@
+/* cmd_tui.c — `nex [MODEL] [options]`: opens the terminal UI (src/tui) on
+ * MODEL, or on the built-in demo without one. The CLI side only parses the
+ * arguments, loads the model and resolves the target; the TUI does the
+ * rest. When stdin or stdout is not a terminal (pipes, CI) and no --script
+ * is given, nex does not wait for keys that never come: without a MODEL it
+ * prints the demo summary as `nex demo` does, with one it says a terminal
+ * is needed. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "nxt.h"
+
+static const char help[] =
+	"usage: nex [MODEL] [--shape NAME=DIMS]... [--target T] [--set FIELD=VALUE]...\n"
+	"           [--pipeline P] [--script ACTIONS]\n\n"
+	"Opens the terminal UI on MODEL (.nex, .json, .onnx; default: the built-in demo):\n"
+	"the IR after every pass or rewrite, the diff, the memory plan and the simulated\n"
+	"per-op cost. Press ? inside for every key; docs/tui.md has the tour.\n\n"
+	"  --shape N=D       bind a dynamic ONNX input dim: x=1,3,640,640\n"
+	"  --target T        a target preset or .json file (default m1)\n"
+	"  --set F=V         override one target field (sram=4MiB, clock=1.5GHz, ...)\n"
+	"  --pipeline P      the pipeline to step through (default: \"default\")\n"
+	"  --script FILE     no display: run the actions in FILE (lines of :commands or\n"
+	"                    keys) and write screens with :save-screen, for tests\n";
+
+typedef struct tui_args {
+	const char *pipeline, *script, *target;
+	const char *sets[NXC_MAX_SETS];
+	uint32_t n_sets;
+} tui_args;
+
+static int opt(void *ctx, int argc, char **argv, int i)
+{
+	tui_args *t = ctx;
+	int used;
+	if ((used = nxc_opt(argc, argv, i, "--pipeline", &t->pipeline)) != 0)
+		return used;
+	if ((used = nxc_opt(argc, argv, i, "--script", &t->script)) != 0)
+		return used;
+	return nxc_target_opt(argc, argv, i, &t->target, t->sets, &t->n_sets);
+}
+
+int nxc_tui(int argc, char **argv)
+{
+	if (nxc_wants_help(argc, argv)) {
+		fputs(help, stdout);
+		return NXC_OK;
+	}
+	tui_args t = {0};
+	nxc_shapes shapes = {0};
+	const char *paths[1] = {NULL};
+	int np = nxc_scan(argc, argv, &shapes, opt, &t, paths, 1, "one MODEL only", help);
+	if (np < 0) {
+		nxc_shapes_free(&shapes);
+		return NXC_USER;
+	}
+	if (!t.script && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+		nxc_shapes_free(&shapes);
+		if (!np) {
+			char *demo_argv[] = {"demo", NULL};
+			return nxc_demo(1, demo_argv);
+		}
+		fprintf(stderr, "nex: the TUI needs a terminal (stdin and stdout); for headless "
+			"work use nex print, sim, run or opt, or nex --script ACTIONS %s\n", paths[0]);
+		return NXC_USER;
+	}
+	nx_target target;
+	if (nxc_target_args(NULL, t.target, t.sets, t.n_sets, &target)) {
+		nxc_shapes_free(&shapes);
+		return NXC_USER;
+	}
+	const char *model = np ? paths[0] : "demo";
+	nx_onnx_opts oo = nxc_onnx_opts(&shapes);
+	nx_graph *g = nxc_load_opts(model, &oo);
+	nxc_shapes_free(&shapes);
+	if (!g)
+		return NXC_USER;
+	const char *base = strrchr(model, '/');
+	nxt_open_opts o = {
+		.model_name = base ? base + 1 : model,
+		.pipeline = t.pipeline,
+		.target = &target,
+		.script = t.script,
+	};
+	return nxt_open(g, &o);
+}

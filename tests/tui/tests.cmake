@@ -1,0 +1,15 @@
+# TUI tests (ctest label tui): the real binary in tmux (tests/tui/tmux.sh,
+# skipped with 77 when tmux or the det model is missing), and test_tui, the
+# layer's own checks (docs/tui.md against the actions table, the canvas).
+add_test(NAME tui/tmux-demo COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/tmux.sh $<TARGET_FILE:nex> demo)
+add_test(NAME tui/tmux-det COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/tmux.sh $<TARGET_FILE:nex> det)
+add_test(NAME tui/tmux-sigterm COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/tmux.sh $<TARGET_FILE:nex> sigterm)
+set_tests_properties(tui/tmux-demo tui/tmux-det tui/tmux-sigterm PROPERTIES LABELS tui SKIP_RETURN_CODE 77
+  TIMEOUT 600)
+
+add_executable(test_tui ${CMAKE_CURRENT_LIST_DIR}/test_tui.c)
+target_include_directories(test_tui PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/unit)
+target_link_libraries(test_tui PRIVATE nex_tui ${NEX_LIBS})
+add_test(NAME tui/test_tui COMMAND test_tui)
+set_tests_properties(tui/test_tui PROPERTIES LABELS "tui;unit"
+  ENVIRONMENT "NEX_SRC=${CMAKE_SOURCE_DIR};NEX_BIN=$<TARGET_FILE:nex>")
