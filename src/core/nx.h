@@ -742,6 +742,38 @@ int nx_kern_binary(nx_kern *k);     /* add sub mul div pow prelu, numpy broadcas
 int nx_kern_minmax(nx_kern *k);     /* variadic max, min */
 int nx_kern_clip(nx_kern *k);
 int nx_kern_cast(nx_kern *k);
+/* kern_logic.c */
+int nx_kern_compare(nx_kern *k);    /* equal less less_equal greater greater_equal */
+int nx_kern_logic(nx_kern *k);      /* and or xor not */
+int nx_kern_where(nx_kern *k);
+int nx_kern_classify(nx_kern *k);   /* is_nan is_inf */
+int nx_kern_sign(nx_kern *k);
+/* kern_math.c */
+int nx_kern_math(nx_kern *k);       /* sin ... atanh, floor ceil round */
+int nx_kern_mod(nx_kern *k);
+int nx_kern_bit_shift(nx_kern *k);
+int nx_kern_sum(nx_kern *k);        /* variadic sum, mean */
+int nx_kern_cum_sum(nx_kern *k);
+/* kern_act.c */
+int nx_kern_act(nx_kern *k);        /* elu selu celu thresholded_relu shrink softsign mish */
+int nx_kern_hardmax(nx_kern *k);
+/* bcast_iter.c: the element of each of n <= NX_BC_MAX operands that numpy
+ * broadcasting pairs with result element i, walked in result order: after
+ * nx_bc_init, off[k] is operand k's flat index for element 0; each
+ * nx_bc_next moves to the next element. */
+#define NX_BC_MAX 3
+typedef struct nx_bc_iter {
+	int rank, n;
+	int64_t dims[NX_MAX_RANK];
+	int64_t st[NX_BC_MAX][NX_MAX_RANK];
+	int64_t idx[NX_MAX_RANK];
+	int64_t off[NX_BC_MAX];
+} nx_bc_iter;
+void nx_bc_init(nx_bc_iter *it, const nx_type *out, const nx_type *const *ops, int n);
+void nx_bc_next(nx_bc_iter *it);
+/* 0 if t broadcasts to out (right-aligned, each dim 1 or out's), else -1:
+ * kernels check it so that a wrong result type cannot read out of bounds. */
+int nx_bc_check(const nx_type *out, const nx_type *t);
 /* kern_shape.c */
 int nx_kern_copy(nx_kern *k);       /* identity reshape flatten squeeze unsqueeze */
 int nx_kern_transpose(nx_kern *k);

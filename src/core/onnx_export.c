@@ -369,6 +369,8 @@ static bool attr_is_input(int kind, const char *name)
 		return !strcmp(name, "scales") || !strcmp(name, "sizes");
 	case NX_OP_CAST:
 		return !strcmp(name, "to");
+	case NX_OP_CUM_SUM:
+		return !strcmp(name, "axis");
 	case NX_OP_OPAQUE:
 		return !strcmp(name, "op_type") || !strcmp(name, "domain");
 	default:
@@ -460,6 +462,11 @@ static int slot_inputs(exporter *ex, uint32_t o, Onnx__NodeProto *n, const char 
 			add_in(ex, n, "");
 			add_in(ex, n, init_ints(ex, base, "sizes", v, k, 1));
 		}
+		break;
+	}
+	case NX_OP_CUM_SUM: {
+		int64_t ax = nx_attr_i(g, o, "axis", 0);
+		add_in(ex, n, init_ints(ex, base, "axis", &ax, 1, 0));
 		break;
 	}
 	case NX_OP_CAST: {

@@ -18,12 +18,16 @@
  *   Resize                    10: scales input, asymmetric coordinates;
  *                             11+: roi/scales/sizes inputs; 18: axes
  *   Upsample (7..9)           resize, asymmetric, nearest_mode floor
- *   Softmax, LogSoftmax       < 13: coerced to 2-D at axis; unless axis is
+ *   Softmax, LogSoftmax,
+ *   Hardmax                   < 13: coerced to 2-D at axis; unless axis is
  *                             the last one, flatten -> softmax -> reshape
  *   BatchNormalization        training mode (extra outputs,
  *                             training_mode=1) refused
  *   Dropout                   identity (inference); mask output refused
  *   Cast                      to = ONNX type number -> nex dtype name
+ *   CumSum                    axis input -> attr axis
+ *   PRelu (6)                 a [C] slope is per channel: unsqueezed to
+ *                             [C, 1, ...] so opset 7's broadcast agrees
  */
 #include <stdlib.h>
 #include <string.h>
@@ -609,6 +613,49 @@ static int tr_resize(nx_onnx_imp *im)
 	return nx_onnx_op_done(im, op, NULL);
 }
 
+/* Before opset 7 PRelu's slope was per channel: a [C] slope on an
+ * [N, C, ...] input meant channel c's slope, which 7's unidirectional
+ * broadcast would align with the last axis instead. The slope gets the
+ * trailing unit dims that make both rules agree. */
+static int tr_prelu(nx_onnx_imp *im)
+{
+	uint32_t in[2];
+	if (operands(im, 2, 0, in))
+		return -1;
+	const nx_type x = *nx_vtype(im->g, in[0]), sl = *nx_vtype(im->g, in[1]);
+	if (im->opset < 7 && x.rank > 2 && sl.rank == 1 && sl.dims[0] > 1 &&
+	    sl.dims[0] == x.dims[1]) {
+		int64_t axes[NX_MAX_RANK];
+		for (int i = 0; i < x.rank - 2; i++)
+			axes[i] = i + 1;
+		uint32_t op = nx_onnx_op_new(im, NX_OP_UNSQUEEZE, &in[1], 1, 1,
+					     (const char *const[]){NULL});
+		if (op == NX_NONE)
+			return -1;
+		nx_attr_set_ints(im->g, op, "axes", axes, (uint32_t)(x.rank - 2));
+		if (nx_onnx_op_done(im, op, &in[1]))
+			return -1;
+	}
+	uint32_t op = start(im, NX_OP_PRELU, in, 2, NULL, NULL);
+	return op == NX_NONE ? -1 : nx_onnx_op_done(im, op, NULL);
+}
+
+/* CumSum's axis is a (scalar) input; nex keeps it as attribute axis. */
+static int tr_cum_sum(nx_onnx_imp *im)
+{
+	uint32_t in[1];
+	nx_onnx_list ax;
+	if (operands(im, 1, 1, in) || nx_onnx_const_list(im, 1, "axis", true, &ax))
+		return -1;
+	if (!ax.present || ax.n != 1)
+		return nx_onnx_fail(im, "needs input 1 (axis) with one element");
+	uint32_t op = start(im, NX_OP_CUM_SUM, in, 1, NULL, NULL);
+	if (op == NX_NONE)
+		return -1;
+	nx_attr_set_i(im->g, op, "axis", ax.i[0]);
+	return nx_onnx_op_done(im, op, NULL);
+}
+
 int nx_onnx_translate(nx_onnx_imp *im, int kind)
 {
 	const char *t = im->node->op_type;
@@ -640,6 +687,7 @@ int nx_onnx_translate(nx_onnx_imp *im, int kind)
 		return tr_reduce(im, kind);
 	case NX_OP_SOFTMAX:
 	case NX_OP_LOG_SOFTMAX:
+	case NX_OP_HARDMAX:
 		return tr_softmax(im, kind);
 	case NX_OP_BATCH_NORM:
 		return tr_batch_norm(im);
@@ -647,6 +695,10 @@ int nx_onnx_translate(nx_onnx_imp *im, int kind)
 		return tr_layer_norm(im);
 	case NX_OP_MAX_POOL:
 		return tr_max_pool(im);
+	case NX_OP_CUM_SUM:
+		return tr_cum_sum(im);
+	case NX_OP_PRELU:
+		return tr_prelu(im);
 	case NX_OP_RESIZE:
 		return !strcmp(t, "Upsample") ? tr_resize_old(im, true) : tr_resize(im);
 	case NX_OP_IDENTITY:

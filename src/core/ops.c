@@ -77,6 +77,17 @@ static const nx_attr_spec nx_attrs_avg_pool[] = {
 	{"count_include_pad", I, OPT, "0"}, {"dilations", IS, OPT, "ones"},
 	{"kernel_shape", IS, REQ, NULL}, {"pads", IS, OPT, "zeros"},
 	{"strides", IS, OPT, "ones"}, END};
+static const nx_attr_spec nx_attrs_is_inf[] = {
+	{"detect_negative", I, OPT, "1"}, {"detect_positive", I, OPT, "1"}, END};
+static const nx_attr_spec nx_attrs_mod[] = {{"fmod", I, OPT, "0"}, END};
+static const nx_attr_spec nx_attrs_bit_shift[] = {{"direction", S, REQ, NULL}, END};
+static const nx_attr_spec nx_attrs_cum_sum[] = {
+	{"axis", I, REQ, NULL}, {"exclusive", I, OPT, "0"}, {"reverse", I, OPT, "0"}, END};
+static const nx_attr_spec nx_attrs_elu[] = {{"alpha", F, OPT, "1.0"}, END};
+static const nx_attr_spec nx_attrs_selu[] = {
+	{"alpha", F, OPT, "1.6732632"}, {"gamma", F, OPT, "1.050701"}, END};
+static const nx_attr_spec nx_attrs_shrink[] = {
+	{"bias", F, OPT, "0.0"}, {"lambd", F, OPT, "0.5"}, END};
 /* Opaque ops keep whatever attributes the source had, unchecked. */
 static const nx_attr_spec nx_attrs_opaque[] = {
 	{"op_type", S, REQ, NULL}, {"domain", S, OPT, "\"\""}, END};

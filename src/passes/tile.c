@@ -216,11 +216,13 @@ static bool split_ok(const nx_graph *g, uint32_t o, int R, bool *no)
 	switch (kind) {
 	case NX_OP_SOFTMAX:
 	case NX_OP_LOG_SOFTMAX:
+	case NX_OP_HARDMAX:
+	case NX_OP_CUM_SUM:
 	case NX_OP_CONCAT:
 	case NX_OP_SPLIT:
 	case NX_OP_GATHER: {
 		int64_t ax = nx_attr_i(g, o, "axis", kind == NX_OP_SOFTMAX ||
-				       kind == NX_OP_LOG_SOFTMAX ? -1 : 0);
+				       kind == NX_OP_LOG_SOFTMAX || kind == NX_OP_HARDMAX ? -1 : 0);
 		if (ax < 0)
 			ax += R;
 		if (ax >= 0 && ax < R)

@@ -1400,6 +1400,16 @@ static void test_every_kind(void)
 			g = one_op(kind, &o, 1, 2, "f32[2,2]", "f32[2,2]");
 		else if (kind == NX_OP_CONV || kind == NX_OP_CONV_TRANSPOSE)
 			g = one_op(kind, &o, 1, 2, "f32[1,2,2,2]", "f32[2,2,1,1]");
+		else if (kind == NX_OP_AND || kind == NX_OP_OR || kind == NX_OP_XOR)
+			g = one_op(kind, &o, 1, 2, "bool[1,2,2,2]", "bool[2,1]");
+		else if (kind == NX_OP_NOT)
+			g = one_op(kind, &o, 1, 1, "bool[1,2,2,2]");
+		else if (kind == NX_OP_WHERE)
+			g = one_op(kind, &o, 1, 3, "bool[2,1]", "f32[1,2,2,2]", "f32[2]");
+		else if (kind == NX_OP_BIT_SHIFT)
+			g = one_op(kind, &o, 1, 2, "u8[1,2,2,2]", "u8[1,2,2,2]");
+		else if (kind == NX_OP_MOD)
+			g = one_op(kind, &o, 1, 2, "i32[1,2,2,2]", "i32[1,2,2,2]");
 		else if (info->in_min == 2)
 			g = one_op(kind, &o, 1, 2, "f32[1,2,2,2]", "f32[1,2,2,2]");
 		else
@@ -1417,6 +1427,8 @@ static void test_every_kind(void)
 		case NX_OP_CAST: nx_attr_set_s(g, o, "to", "f16"); break;
 		case NX_OP_EXPAND: nx_attr_set_ints(g, o, "shape", I64(2, 1, 1, 1, 1)); break;
 		case NX_OP_RESIZE: nx_attr_set_floats(g, o, "scales", F32(1, 1, 2, 2)); break;
+		case NX_OP_BIT_SHIFT: nx_attr_set_s(g, o, "direction", "LEFT"); break;
+		case NX_OP_CUM_SUM: nx_attr_set_i(g, o, "axis", 1); break;
 		default: break;
 		}
 		if (mac && info->flags & NX_F_POOL && kind != NX_OP_GLOBAL_AVG_POOL &&
@@ -1426,7 +1438,9 @@ static void test_every_kind(void)
 		for (uint32_t i = 0; i < g->n_inputs; i++) {
 			in[i] = nx_tensor_alloc(nx_vtype(g, g->inputs[i]));
 			for (int64_t q = 0; q < nx_tensor_numel(&in[i]); q++)
-				nx_tensor_set(&in[i], q, in[i].type.dtype == NX_I64 ? 0 : 0.5 + q);
+				nx_tensor_set(&in[i], q, in[i].type.dtype == NX_I64 ? 0
+							 : in[i].type.dtype == NX_F32 ? 0.5 + q
+							 : 1 + q % 3);
 		}
 		nx_run_result r;
 		nx_err e;
