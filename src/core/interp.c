@@ -139,6 +139,16 @@ static const struct {
 	[NX_OP_SOFTSIGN] = {nx_kern_act, K_HALF | K_INPLACE},
 	[NX_OP_MISH] = {nx_kern_act, K_HALF | K_INPLACE},
 	[NX_OP_HARDMAX] = {nx_kern_hardmax, K_HALF},
+	[NX_OP_REDUCE_MIN] = {nx_kern_reduce, K_HALF},
+	[NX_OP_REDUCE_PROD] = {nx_kern_reduce, K_HALF},
+	[NX_OP_REDUCE_L1] = {nx_kern_reduce, K_HALF},
+	[NX_OP_REDUCE_L2] = {nx_kern_reduce, K_HALF},
+	[NX_OP_REDUCE_LOG_SUM] = {nx_kern_reduce, K_HALF},
+	[NX_OP_REDUCE_LOG_SUM_EXP] = {nx_kern_reduce, K_HALF},
+	[NX_OP_REDUCE_SUM_SQUARE] = {nx_kern_reduce, K_HALF},
+	[NX_OP_ARG_MAX] = {nx_kern_arg, K_HALF},
+	[NX_OP_ARG_MIN] = {nx_kern_arg, K_HALF},
+	[NX_OP_TOP_K] = {nx_kern_top_k, K_HALF},
 	[NX_OP_OPAQUE] = {kern_opaque, 0},
 };
 

@@ -787,7 +787,11 @@ int nx_kern_expand(nx_kern *k);
 /* kern_resize.c */
 int nx_kern_resize(nx_kern *k);
 /* kern_reduce.c */
-int nx_kern_reduce(nx_kern *k);     /* reduce_mean reduce_sum reduce_max */
+int nx_kern_reduce(nx_kern *k);     /* reduce_mean reduce_sum reduce_max reduce_min
+				       reduce_prod reduce_l1 reduce_l2 reduce_log_sum
+				       reduce_log_sum_exp reduce_sum_square */
+int nx_kern_arg(nx_kern *k);        /* arg_max arg_min */
+int nx_kern_top_k(nx_kern *k);
 /* Sum of n floats: blocks in float lanes (vectorizable), blocks in double. */
 double nx_sum_f32(const float *x, int64_t n);
 /* kern_norm.c */

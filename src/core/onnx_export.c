@@ -355,6 +355,13 @@ static bool attr_is_input(int kind, const char *name)
 	case NX_OP_REDUCE_MEAN:
 	case NX_OP_REDUCE_SUM:
 	case NX_OP_REDUCE_MAX:
+	case NX_OP_REDUCE_MIN:
+	case NX_OP_REDUCE_PROD:
+	case NX_OP_REDUCE_L1:
+	case NX_OP_REDUCE_L2:
+	case NX_OP_REDUCE_LOG_SUM:
+	case NX_OP_REDUCE_LOG_SUM_EXP:
+	case NX_OP_REDUCE_SUM_SQUARE:
 		return !strcmp(name, "axes");
 	case NX_OP_SPLIT:
 		return !strcmp(name, "split");
@@ -371,6 +378,8 @@ static bool attr_is_input(int kind, const char *name)
 		return !strcmp(name, "to");
 	case NX_OP_CUM_SUM:
 		return !strcmp(name, "axis");
+	case NX_OP_TOP_K:
+		return !strcmp(name, "k");
 	case NX_OP_OPAQUE:
 		return !strcmp(name, "op_type") || !strcmp(name, "domain");
 	default:
@@ -404,6 +413,13 @@ static int slot_inputs(exporter *ex, uint32_t o, Onnx__NodeProto *n, const char 
 	case NX_OP_REDUCE_MEAN:
 	case NX_OP_REDUCE_SUM:
 	case NX_OP_REDUCE_MAX:
+	case NX_OP_REDUCE_MIN:
+	case NX_OP_REDUCE_PROD:
+	case NX_OP_REDUCE_L1:
+	case NX_OP_REDUCE_L2:
+	case NX_OP_REDUCE_LOG_SUM:
+	case NX_OP_REDUCE_LOG_SUM_EXP:
+	case NX_OP_REDUCE_SUM_SQUARE:
 		v = nx_attr_ints(g, o, "axes", &k);
 		if (v)
 			add_in(ex, n, init_ints(ex, base, "axes", v, k, 1));
@@ -462,6 +478,11 @@ static int slot_inputs(exporter *ex, uint32_t o, Onnx__NodeProto *n, const char 
 			add_in(ex, n, "");
 			add_in(ex, n, init_ints(ex, base, "sizes", v, k, 1));
 		}
+		break;
+	}
+	case NX_OP_TOP_K: {
+		int64_t kk = nx_attr_i(g, o, "k", 1);
+		add_in(ex, n, init_ints(ex, base, "k", &kk, 1, 1));
 		break;
 	}
 	case NX_OP_CUM_SUM: {

@@ -14,7 +14,7 @@
  *   Pad                       pads/value attrs (< 11) or inputs; axes input (18)
  *   Clip                      min/max attrs (< 11) or inputs (>= 11)
  *   ReduceSum                 axes attr (< 13) or input (>= 13)
- *   ReduceMean, ReduceMax     axes attr (< 18) or input (>= 18)
+ *   the other Reduce*         axes attr (< 18) or input (>= 18)
  *   Resize                    10: scales input, asymmetric coordinates;
  *                             11+: roi/scales/sizes inputs; 18: axes
  *   Upsample (7..9)           resize, asymmetric, nearest_mode floor
@@ -26,6 +26,7 @@
  *   Dropout                   identity (inference); mask output refused
  *   Cast                      to = ONNX type number -> nex dtype name
  *   CumSum                    axis input -> attr axis
+ *   TopK                      k attr (< 10) or input (>= 10) -> attr k
  *   PRelu (6)                 a [C] slope is per channel: unsqueezed to
  *                             [C, 1, ...] so opset 7's broadcast agrees
  */
@@ -640,6 +641,30 @@ static int tr_prelu(nx_onnx_imp *im)
 	return op == NX_NONE ? -1 : nx_onnx_op_done(im, op, NULL);
 }
 
+/* TopK's k: attribute before 10, a one-element input from 10. */
+static int tr_top_k(nx_onnx_imp *im)
+{
+	static const char *const skip[] = {"k", NULL};
+	uint32_t in[1];
+	nx_onnx_list kl;
+	kl.present = false;
+	if (operands(im, 1, im->opset >= 10, in))
+		return -1;
+	if (im->opset >= 10 && nx_onnx_const_list(im, 1, "k", true, &kl))
+		return -1;
+	int64_t k = nx_onnx_attr_i(im->node, "k", -1);
+	if (im->opset >= 10) {
+		if (!kl.present || kl.n != 1)
+			return nx_onnx_fail(im, "needs input 1 (k) with one element");
+		k = kl.i[0];
+	}
+	uint32_t op = start(im, NX_OP_TOP_K, in, 1, skip, NULL);
+	if (op == NX_NONE)
+		return -1;
+	nx_attr_set_i(im->g, op, "k", k);
+	return nx_onnx_op_done(im, op, NULL);
+}
+
 /* CumSum's axis is a (scalar) input; nex keeps it as attribute axis. */
 static int tr_cum_sum(nx_onnx_imp *im)
 {
@@ -684,6 +709,13 @@ int nx_onnx_translate(nx_onnx_imp *im, int kind)
 	case NX_OP_REDUCE_MEAN:
 	case NX_OP_REDUCE_SUM:
 	case NX_OP_REDUCE_MAX:
+	case NX_OP_REDUCE_MIN:
+	case NX_OP_REDUCE_PROD:
+	case NX_OP_REDUCE_L1:
+	case NX_OP_REDUCE_L2:
+	case NX_OP_REDUCE_LOG_SUM:
+	case NX_OP_REDUCE_LOG_SUM_EXP:
+	case NX_OP_REDUCE_SUM_SQUARE:
 		return tr_reduce(im, kind);
 	case NX_OP_SOFTMAX:
 	case NX_OP_LOG_SOFTMAX:
@@ -697,6 +729,8 @@ int nx_onnx_translate(nx_onnx_imp *im, int kind)
 		return tr_max_pool(im);
 	case NX_OP_CUM_SUM:
 		return tr_cum_sum(im);
+	case NX_OP_TOP_K:
+		return tr_top_k(im);
 	case NX_OP_PRELU:
 		return tr_prelu(im);
 	case NX_OP_RESIZE:

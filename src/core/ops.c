@@ -88,6 +88,12 @@ static const nx_attr_spec nx_attrs_selu[] = {
 	{"alpha", F, OPT, "1.6732632"}, {"gamma", F, OPT, "1.050701"}, END};
 static const nx_attr_spec nx_attrs_shrink[] = {
 	{"bias", F, OPT, "0.0"}, {"lambd", F, OPT, "0.5"}, END};
+static const nx_attr_spec nx_attrs_arg[] = {
+	{"axis", I, OPT, "0"}, {"keepdims", I, OPT, "1"}, {"select_last_index", I, OPT, "0"},
+	END};
+static const nx_attr_spec nx_attrs_top_k[] = {
+	{"k", I, REQ, NULL}, {"axis", I, OPT, "-1"}, {"largest", I, OPT, "1"},
+	{"sorted", I, OPT, "1"}, END};
 /* Opaque ops keep whatever attributes the source had, unchecked. */
 static const nx_attr_spec nx_attrs_opaque[] = {
 	{"op_type", S, REQ, NULL}, {"domain", S, OPT, "\"\""}, END};

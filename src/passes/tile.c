@@ -240,7 +240,14 @@ static bool split_ok(const nx_graph *g, uint32_t o, int R, bool *no)
 	}
 	case NX_OP_REDUCE_MEAN:
 	case NX_OP_REDUCE_SUM:
-	case NX_OP_REDUCE_MAX: {
+	case NX_OP_REDUCE_MAX:
+	case NX_OP_REDUCE_MIN:
+	case NX_OP_REDUCE_PROD:
+	case NX_OP_REDUCE_L1:
+	case NX_OP_REDUCE_L2:
+	case NX_OP_REDUCE_LOG_SUM:
+	case NX_OP_REDUCE_LOG_SUM_EXP:
+	case NX_OP_REDUCE_SUM_SQUARE: {
 		if (!nx_attr_i(g, o, "keepdims", 1))
 			return false; /* the result's dims no longer line up */
 		const int64_t *axes = nx_attr_ints(g, o, "axes", &n);
@@ -251,6 +258,18 @@ static bool split_ok(const nx_graph *g, uint32_t o, int R, bool *no)
 			if (ax >= 0 && ax < R)
 				no[ax] = true;
 		}
+		return true;
+	}
+	case NX_OP_ARG_MAX:
+	case NX_OP_ARG_MIN:
+	case NX_OP_TOP_K: {
+		if (!nx_attr_i(g, o, "keepdims", 1))
+			return false;
+		int64_t ax = nx_attr_i(g, o, "axis", kind == NX_OP_TOP_K ? -1 : 0);
+		if (ax < 0)
+			ax += R;
+		if (ax >= 0 && ax < R)
+			no[ax] = true;
 		return true;
 	}
 	case NX_OP_GLOBAL_AVG_POOL:

@@ -1413,7 +1413,8 @@ static void test_every_kind(void)
 		else if (info->in_min == 2)
 			g = one_op(kind, &o, 1, 2, "f32[1,2,2,2]", "f32[1,2,2,2]");
 		else
-			g = one_op(kind, &o, kind == NX_OP_SPLIT ? 2 : 1, 1, "f32[1,2,2,2]");
+			g = one_op(kind, &o, kind == NX_OP_SPLIT || kind == NX_OP_TOP_K ? 2 : 1, 1,
+				   "f32[1,2,2,2]");
 		switch (kind) {
 		case NX_OP_RESHAPE: nx_attr_set_ints(g, o, "shape", I64(8)); break;
 		case NX_OP_UNSQUEEZE: nx_attr_set_ints(g, o, "axes", I64(0)); break;
@@ -1429,6 +1430,7 @@ static void test_every_kind(void)
 		case NX_OP_RESIZE: nx_attr_set_floats(g, o, "scales", F32(1, 1, 2, 2)); break;
 		case NX_OP_BIT_SHIFT: nx_attr_set_s(g, o, "direction", "LEFT"); break;
 		case NX_OP_CUM_SUM: nx_attr_set_i(g, o, "axis", 1); break;
+		case NX_OP_TOP_K: nx_attr_set_i(g, o, "k", 2); break;
 		default: break;
 		}
 		if (mac && info->flags & NX_F_POOL && kind != NX_OP_GLOBAL_AVG_POOL &&

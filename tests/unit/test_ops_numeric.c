@@ -1,5 +1,5 @@
 /* test_ops_numeric.c — the ops of issue 18 (comparison and logic, maths,
- * activations): each family as a small graph through the default pipeline
+ * activations, reductions and indices): each family as a small graph through the default pipeline
  * with the numeric check after every step (outputs within 1e-6 relative of
  * step 0's on seeded inputs, every step verifying), and the values the
  * kernels must give where the ONNX backend tests cannot say (CumSum's tests
@@ -156,6 +156,36 @@ static void test_act_pipeline(void)
 	through_default(t, kinds, (int)(sizeof kinds / sizeof kinds[0]));
 }
 
+static void test_reduce_pipeline(void)
+{
+	/* Reductions after a conv (so tile and layout-ne see them), and the
+	 * index ops on its result. */
+	static const char t[] =
+		"graph @red(%x: f32[1,3,4,5]) -> (%a: f32[1,3,1,1], %b: f32[1,1,4,5], %c: f32[3,5], "
+		"%d: f32[1,3,4,1], %e: f32[1,3,1,5], %f: f32[1,3,4,1], %g: f32[1,1,1,1], "
+		"%i: i64[1,3,5], %j: i64[1,3,4,1], %v: f32[1,3,4,2], %k: i64[1,3,4,2]) {\n"
+		"  %w = const f32[3,3,1,1] dense[0.5, -1.0, 2.0, 0.25, 1.0, -0.5, 1.5, 0.5, -2.0]\n"
+		"  %y = conv(%x, %w) : f32[1,3,4,5]\n"
+		"  %a = reduce_min(%y) {axes=[2,3]} : f32[1,3,1,1]\n"
+		"  %b = reduce_prod(%y) {axes=[1]} : f32[1,1,4,5]\n"
+		"  %c = reduce_l1(%y) {axes=[0,2], keepdims=0} : f32[3,5]\n"
+		"  %d = reduce_l2(%y) {axes=[-1]} : f32[1,3,4,1]\n"
+		"  %sq = reduce_sum_square(%y) {axes=[2]} : f32[1,3,1,5]\n"
+		"  %e = reduce_log_sum(%sq) {axes=[0]} : f32[1,3,1,5]\n"
+		"  %f = reduce_log_sum_exp(%y) {axes=[3]} : f32[1,3,4,1]\n"
+		"  %g = reduce_min(%y) : f32[1,1,1,1]\n"
+		"  %i = arg_max(%y) {axis=2, keepdims=0} : i64[1,3,5]\n"
+		"  %j = arg_min(%y) {axis=-1, select_last_index=1} : i64[1,3,4,1]\n"
+		"  %v, %k = top_k(%y) {k=2} : f32[1,3,4,2], i64[1,3,4,2]\n"
+		"  return %a, %b, %c, %d, %e, %f, %g, %i, %j, %v, %k\n"
+		"}\n";
+	static const int kinds[] = {NX_OP_REDUCE_MIN, NX_OP_REDUCE_PROD, NX_OP_REDUCE_L1,
+				    NX_OP_REDUCE_L2, NX_OP_REDUCE_LOG_SUM,
+				    NX_OP_REDUCE_LOG_SUM_EXP, NX_OP_REDUCE_SUM_SQUARE,
+				    NX_OP_ARG_MAX, NX_OP_ARG_MIN, NX_OP_TOP_K};
+	through_default(t, kinds, (int)(sizeof kinds / sizeof kinds[0]));
+}
+
 /* Parses text (no graph inputs), runs it, returns output i's elements as
  * doubles in out[0..n). */
 static void values(const char *text, uint32_t i, double *out, int64_t n)
@@ -275,6 +305,56 @@ static void test_values(void)
 	check_values(got, (const double[]){10, 20, 30, -5, -5, -5}, 6);
 	values(hw, 2, got, 2);
 	check_values(got, (const double[]){0, 1}, 2);
+	/* Index ops: ties go to the first index (the last with
+	 * select_last_index); TopK orders equal values by index. */
+	static const char ix[] =
+		"graph @i() -> (%a: i64[2], %b: i64[2], %v: f32[2,2], %k: i64[2,2], %s: f32[2,2]) {\n"
+		"  %x = const f32[2,4] dense[1, 7, 7, 3, 5, 2, 2, 5]\n"
+		"  %a = arg_max(%x) {axis=1, keepdims=0} : i64[2]\n"
+		"  %b = arg_min(%x) {axis=1, keepdims=0, select_last_index=1} : i64[2]\n"
+		"  %v, %k = top_k(%x) {k=2} : f32[2,2], i64[2,2]\n"
+		"  %s, %t = top_k(%x) {k=2, largest=0} : f32[2,2], i64[2,2]\n"
+		"  return %a, %b, %v, %k, %s\n"
+		"}\n";
+	values(ix, 0, got, 2);
+	check_values(got, (const double[]){1, 0}, 2);
+	values(ix, 1, got, 2);
+	check_values(got, (const double[]){0, 2}, 2);
+	values(ix, 2, got, 4);
+	check_values(got, (const double[]){7, 7, 5, 5}, 4);
+	values(ix, 3, got, 4);
+	check_values(got, (const double[]){1, 2, 0, 3}, 4);
+	values(ix, 4, got, 4);
+	check_values(got, (const double[]){1, 3, 2, 2}, 4);
+	/* Reductions of [[1, -2], [3, 4]] over axis 1. */
+	static const char rd[] =
+		"graph @r() -> (%a: f32[2], %b: f32[2], %c: f32[2], %d: f32[2], %e: f32[2], "
+		"%f: f32[2], %g: f32[2]) {\n"
+		"  %x = const f32[2,2] dense[1, -2, 3, 4]\n"
+		"  %a = reduce_min(%x) {axes=[1], keepdims=0} : f32[2]\n"
+		"  %b = reduce_prod(%x) {axes=[1], keepdims=0} : f32[2]\n"
+		"  %c = reduce_l1(%x) {axes=[1], keepdims=0} : f32[2]\n"
+		"  %d = reduce_l2(%x) {axes=[1], keepdims=0} : f32[2]\n"
+		"  %e = reduce_sum_square(%x) {axes=[1], keepdims=0} : f32[2]\n"
+		"  %f = reduce_log_sum_exp(%x) {axes=[1], keepdims=0} : f32[2]\n"
+		"  %p = abs(%x) : f32[2,2]\n"
+		"  %g = reduce_log_sum(%p) {axes=[1], keepdims=0} : f32[2]\n"
+		"  return %a, %b, %c, %d, %e, %f, %g\n"
+		"}\n";
+	values(rd, 0, got, 2);
+	check_values(got, (const double[]){-2, 3}, 2);
+	values(rd, 1, got, 2);
+	check_values(got, (const double[]){-2, 12}, 2);
+	values(rd, 2, got, 2);
+	check_values(got, (const double[]){3, 7}, 2);
+	values(rd, 3, got, 2);
+	check_values(got, (const double[]){sqrt(5.0), 5}, 2);
+	values(rd, 4, got, 2);
+	check_values(got, (const double[]){5, 25}, 2);
+	values(rd, 5, got, 2);
+	check_values(got, (const double[]){log(exp(1.0) + exp(-2.0)), log(exp(3.0) + exp(4.0))}, 2);
+	values(rd, 6, got, 2);
+	check_values(got, (const double[]){log(3.0), log(7.0)}, 2);
 	/* Activations at a few points (ONNX formulas). */
 	static const char act[] =
 		"graph @a() -> (%e: f32[3], %s: f32[3], %t: f32[3], %k: f32[3], %m: f32[3]) {\n"
@@ -352,6 +432,7 @@ int main(int argc, char **argv)
 		{"logic_pipeline", test_logic_pipeline},
 		{"math_pipeline", test_math_pipeline},
 		{"act_pipeline", test_act_pipeline},
+		{"reduce_pipeline", test_reduce_pipeline},
 		{"values", test_values},
 		{"refusals", test_refusals},
 		{NULL, NULL},
