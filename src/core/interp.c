@@ -149,6 +149,16 @@ static const struct {
 	[NX_OP_ARG_MAX] = {nx_kern_arg, K_HALF},
 	[NX_OP_ARG_MIN] = {nx_kern_arg, K_HALF},
 	[NX_OP_TOP_K] = {nx_kern_top_k, K_HALF},
+	[NX_OP_TRILU] = {nx_kern_trilu, K_INPLACE},
+	[NX_OP_TILE] = {nx_kern_tile, 0},
+	[NX_OP_DEPTH_TO_SPACE] = {nx_kern_depth_space, 0},
+	[NX_OP_SPACE_TO_DEPTH] = {nx_kern_depth_space, 0},
+	[NX_OP_GATHER_ELEMENTS] = {nx_kern_gather_elements, 0},
+	[NX_OP_GATHER_ND] = {nx_kern_gather_nd, 0},
+	[NX_OP_SCATTER_ELEMENTS] = {nx_kern_scatter_elements, 0},
+	[NX_OP_SCATTER_ND] = {nx_kern_scatter_nd, 0},
+	[NX_OP_ONE_HOT] = {nx_kern_one_hot, 0},
+	[NX_OP_EYE_LIKE] = {nx_kern_eye_like, 0},
 	[NX_OP_OPAQUE] = {kern_opaque, 0},
 };
 

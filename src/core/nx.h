@@ -757,6 +757,17 @@ int nx_kern_cum_sum(nx_kern *k);
 /* kern_act.c */
 int nx_kern_act(nx_kern *k);        /* elu selu celu thresholded_relu shrink softsign mish */
 int nx_kern_hardmax(nx_kern *k);
+/* kern_tensor.c */
+int nx_kern_trilu(nx_kern *k);
+int nx_kern_tile(nx_kern *k);
+int nx_kern_depth_space(nx_kern *k); /* depth_to_space space_to_depth */
+int nx_kern_one_hot(nx_kern *k);
+int nx_kern_eye_like(nx_kern *k);
+/* kern_scatter.c */
+int nx_kern_gather_elements(nx_kern *k);
+int nx_kern_gather_nd(nx_kern *k);
+int nx_kern_scatter_elements(nx_kern *k);
+int nx_kern_scatter_nd(nx_kern *k);
 /* bcast_iter.c: the element of each of n <= NX_BC_MAX operands that numpy
  * broadcasting pairs with result element i, walked in result order: after
  * nx_bc_init, off[k] is operand k's flat index for element 0; each

@@ -380,6 +380,14 @@ static bool attr_is_input(int kind, const char *name)
 		return !strcmp(name, "axis");
 	case NX_OP_TOP_K:
 		return !strcmp(name, "k");
+	case NX_OP_TRILU:
+		return !strcmp(name, "k");
+	case NX_OP_TILE:
+		return !strcmp(name, "repeats");
+	case NX_OP_ONE_HOT:
+		return !strcmp(name, "depth");
+	case NX_OP_EYE_LIKE:
+		return !strcmp(name, "dtype");
 	case NX_OP_OPAQUE:
 		return !strcmp(name, "op_type") || !strcmp(name, "domain");
 	default:
@@ -477,6 +485,33 @@ static int slot_inputs(exporter *ex, uint32_t o, Onnx__NodeProto *n, const char 
 		} else {
 			add_in(ex, n, "");
 			add_in(ex, n, init_ints(ex, base, "sizes", v, k, 1));
+		}
+		break;
+	}
+	case NX_OP_TRILU:
+		if (nx_attr_get(g, o, "k")) {
+			int64_t kk = nx_attr_i(g, o, "k", 0);
+			add_in(ex, n, init_ints(ex, base, "k", &kk, 1, 0));
+		}
+		break;
+	case NX_OP_TILE:
+		v = nx_attr_ints(g, o, "repeats", &k);
+		add_in(ex, n, init_ints(ex, base, "repeats", v, k, 1));
+		break;
+	case NX_OP_ONE_HOT: {
+		/* ONNX's order is (indices, depth, values): depth goes between */
+		int64_t d = nx_attr_i(g, o, "depth", 1);
+		add_in(ex, n, init_ints(ex, base, "depth", &d, 1, 0));
+		char *tmp = n->input[1];
+		n->input[1] = n->input[2];
+		n->input[2] = tmp;
+		break;
+	}
+	case NX_OP_EYE_LIKE: {
+		const char *dt = nx_attr_s(g, o, "dtype", NULL);
+		if (dt) {
+			int d = nx_dtype_parse(dt, strlen(dt));
+			attr_i(ex, n, "dtype", onnx_type_of(d < 0 ? NX_F32 : d));
 		}
 		break;
 	}

@@ -1087,6 +1087,10 @@ static int import_node(nx_onnx_imp *im, const Onnx__ModelProto *m)
 			kind = NX_OP_RESIZE;
 		else if (!strcmp(t, "Dropout"))
 			kind = NX_OP_IDENTITY;
+		else if (!strcmp(t, "CastLike"))
+			kind = NX_OP_CAST;
+		else if (!strcmp(t, "Scatter"))
+			kind = NX_OP_SCATTER_ELEMENTS;
 		/* Shape arithmetic folds first, even for ops the registry has
 		 * (Equal, Where, Floor, ...): onnx_fold.c keeps int64 exact and
 		 * handles zero-element values, which registry ops cannot take. */

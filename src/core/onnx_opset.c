@@ -27,6 +27,11 @@
  *   Cast                      to = ONNX type number -> nex dtype name
  *   CumSum                    axis input -> attr axis
  *   TopK                      k attr (< 10) or input (>= 10) -> attr k
+ *   Trilu, Tile               k, repeats inputs -> attrs
+ *   OneHot                    depth input -> attr depth
+ *   EyeLike                   dtype (type number) -> nex dtype name
+ *   CastLike                  cast to the second input's dtype
+ *   Scatter (9, 10)           scatter_elements
  *   PRelu (6)                 a [C] slope is per channel: unsqueezed to
  *                             [C, 1, ...] so opset 7's broadcast agrees
  */
@@ -665,6 +670,77 @@ static int tr_top_k(nx_onnx_imp *im)
 	return nx_onnx_op_done(im, op, NULL);
 }
 
+/* Trilu's optional k input -> attr k. */
+static int tr_trilu(nx_onnx_imp *im)
+{
+	uint32_t in[1];
+	nx_onnx_list kl;
+	if (operands(im, 1, 1, in) || nx_onnx_const_list(im, 1, "k", true, &kl))
+		return -1;
+	if (kl.present && kl.n != 1)
+		return nx_onnx_fail(im, "k has %u elements, expected one", kl.n);
+	uint32_t op = start(im, NX_OP_TRILU, in, 1, NULL, NULL);
+	if (op == NX_NONE)
+		return -1;
+	if (kl.present)
+		nx_attr_set_i(im->g, op, "k", kl.i[0]);
+	return nx_onnx_op_done(im, op, NULL);
+}
+
+/* OneHot(indices, depth, values): depth (one element, any numeric type)
+ * -> attr depth; the operands are indices and values. */
+static int tr_one_hot(nx_onnx_imp *im)
+{
+	uint32_t in[3];
+	nx_onnx_list dl;
+	if (operands(im, 1, 2, in) || nx_onnx_const_list(im, 1, "depth", false, &dl) ||
+	    nx_onnx_operand(im, 2, &in[1]))
+		return -1;
+	if (!dl.present || dl.n != 1 || in[1] == NX_NONE)
+		return nx_onnx_fail(im, "needs inputs 1 (depth, one element) and 2 (values)");
+	uint32_t op = start(im, NX_OP_ONE_HOT, in, 2, NULL, NULL);
+	if (op == NX_NONE)
+		return -1;
+	nx_attr_set_i(im->g, op, "depth", nx_onnx_f2i(dl.f[0]));
+	return nx_onnx_op_done(im, op, NULL);
+}
+
+/* EyeLike's dtype (an ONNX type number) -> the nex dtype name. */
+static int tr_eye_like(nx_onnx_imp *im)
+{
+	static const char *const skip[] = {"dtype", NULL};
+	uint32_t in[1];
+	if (operands(im, 1, 0, in))
+		return -1;
+	uint32_t op = start(im, NX_OP_EYE_LIKE, in, 1, skip, NULL);
+	if (op == NX_NONE)
+		return -1;
+	if (nx_onnx_attr(im->node, "dtype")) {
+		int64_t to = nx_onnx_attr_i(im->node, "dtype", -1);
+		int d = to >= 0 && to < 64 ? nx_onnx_dtype((int)to) : -1;
+		if (d < 0)
+			return nx_onnx_fail(im, "dtype %s is not a nex dtype",
+					    nx_onnx_type_name((int)to));
+		nx_attr_set_s(im->g, op, "dtype", nx_dtype_name(d));
+	}
+	return nx_onnx_op_done(im, op, NULL);
+}
+
+/* CastLike(x, like) is a cast to like's dtype; like's values are unused. */
+static int tr_cast_like(nx_onnx_imp *im)
+{
+	static const char *const skip[] = {"saturate", NULL};
+	uint32_t in[2];
+	if (operands(im, 2, 0, in))
+		return -1;
+	int d = nx_vtype(im->g, in[1])->dtype;
+	uint32_t op = start(im, NX_OP_CAST, in, 1, skip, NULL);
+	if (op == NX_NONE)
+		return -1;
+	nx_attr_set_s(im->g, op, "to", nx_dtype_name(d));
+	return nx_onnx_op_done(im, op, NULL);
+}
+
 /* CumSum's axis is a (scalar) input; nex keeps it as attribute axis. */
 static int tr_cum_sum(nx_onnx_imp *im)
 {
@@ -703,7 +779,7 @@ int nx_onnx_translate(nx_onnx_imp *im, int kind)
 	case NX_OP_CLIP:
 		return tr_clip(im);
 	case NX_OP_CAST:
-		return tr_cast(im);
+		return !strcmp(t, "CastLike") ? tr_cast_like(im) : tr_cast(im);
 	case NX_OP_CONCAT:
 		return tr_concat(im);
 	case NX_OP_REDUCE_MEAN:
@@ -731,6 +807,14 @@ int nx_onnx_translate(nx_onnx_imp *im, int kind)
 		return tr_cum_sum(im);
 	case NX_OP_TOP_K:
 		return tr_top_k(im);
+	case NX_OP_TRILU:
+		return tr_trilu(im);
+	case NX_OP_TILE:
+		return one_slot(im, kind, 1, "repeats", true, NULL);
+	case NX_OP_ONE_HOT:
+		return tr_one_hot(im);
+	case NX_OP_EYE_LIKE:
+		return tr_eye_like(im);
 	case NX_OP_PRELU:
 		return tr_prelu(im);
 	case NX_OP_RESIZE:

@@ -94,6 +94,18 @@ static const nx_attr_spec nx_attrs_arg[] = {
 static const nx_attr_spec nx_attrs_top_k[] = {
 	{"k", I, REQ, NULL}, {"axis", I, OPT, "-1"}, {"largest", I, OPT, "1"},
 	{"sorted", I, OPT, "1"}, END};
+static const nx_attr_spec nx_attrs_trilu[] = {{"upper", I, OPT, "1"}, {"k", I, OPT, "0"}, END};
+static const nx_attr_spec nx_attrs_tile[] = {{"repeats", IS, REQ, NULL}, END};
+static const nx_attr_spec nx_attrs_depth_to_space[] = {
+	{"blocksize", I, REQ, NULL}, {"mode", S, OPT, "\"DCR\""}, END};
+static const nx_attr_spec nx_attrs_space_to_depth[] = {{"blocksize", I, REQ, NULL}, END};
+static const nx_attr_spec nx_attrs_gather_nd[] = {{"batch_dims", I, OPT, "0"}, END};
+static const nx_attr_spec nx_attrs_scatter_elements[] = {
+	{"axis", I, OPT, "0"}, {"reduction", S, OPT, "\"none\""}, END};
+static const nx_attr_spec nx_attrs_scatter_nd[] = {{"reduction", S, OPT, "\"none\""}, END};
+static const nx_attr_spec nx_attrs_one_hot[] = {{"depth", I, REQ, NULL}, {"axis", I, OPT, "-1"}, END};
+static const nx_attr_spec nx_attrs_eye_like[] = {
+	{"dtype", S, OPT, "the operand's"}, {"k", I, OPT, "0"}, END};
 /* Opaque ops keep whatever attributes the source had, unchecked. */
 static const nx_attr_spec nx_attrs_opaque[] = {
 	{"op_type", S, REQ, NULL}, {"domain", S, OPT, "\"\""}, END};

@@ -1410,6 +1410,18 @@ static void test_every_kind(void)
 			g = one_op(kind, &o, 1, 2, "u8[1,2,2,2]", "u8[1,2,2,2]");
 		else if (kind == NX_OP_MOD)
 			g = one_op(kind, &o, 1, 2, "i32[1,2,2,2]", "i32[1,2,2,2]");
+		else if (kind == NX_OP_GATHER_ELEMENTS)
+			g = one_op(kind, &o, 1, 2, "f32[1,2,2,2]", "i64[1,2,2,2]");
+		else if (kind == NX_OP_GATHER_ND)
+			g = one_op(kind, &o, 1, 2, "f32[1,2,2,2]", "i64[3,2]");
+		else if (kind == NX_OP_SCATTER_ELEMENTS)
+			g = one_op(kind, &o, 1, 3, "f32[1,2,2,2]", "i64[1,2,2,2]", "f32[1,2,2,2]");
+		else if (kind == NX_OP_SCATTER_ND)
+			g = one_op(kind, &o, 1, 3, "f32[1,2,2,2]", "i64[3,2]", "f32[3,2,2]");
+		else if (kind == NX_OP_ONE_HOT)
+			g = one_op(kind, &o, 1, 2, "i64[1,2,2,2]", "f32[2]");
+		else if (kind == NX_OP_EYE_LIKE)
+			g = one_op(kind, &o, 1, 1, "f32[3,4]");
 		else if (info->in_min == 2)
 			g = one_op(kind, &o, 1, 2, "f32[1,2,2,2]", "f32[1,2,2,2]");
 		else
@@ -1431,6 +1443,10 @@ static void test_every_kind(void)
 		case NX_OP_BIT_SHIFT: nx_attr_set_s(g, o, "direction", "LEFT"); break;
 		case NX_OP_CUM_SUM: nx_attr_set_i(g, o, "axis", 1); break;
 		case NX_OP_TOP_K: nx_attr_set_i(g, o, "k", 2); break;
+		case NX_OP_TILE: nx_attr_set_ints(g, o, "repeats", I64(1, 2, 1, 3)); break;
+		case NX_OP_DEPTH_TO_SPACE:
+		case NX_OP_SPACE_TO_DEPTH: nx_attr_set_i(g, o, "blocksize", 1); break;
+		case NX_OP_ONE_HOT: nx_attr_set_i(g, o, "depth", 3); break;
 		default: break;
 		}
 		if (mac && info->flags & NX_F_POOL && kind != NX_OP_GLOBAL_AVG_POOL &&

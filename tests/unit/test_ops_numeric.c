@@ -1,5 +1,5 @@
 /* test_ops_numeric.c — the ops of issue 18 (comparison and logic, maths,
- * activations, reductions and indices): each family as a small graph through the default pipeline
+ * activations, reductions and indices, tensor ops): each family as a small graph through the default pipeline
  * with the numeric check after every step (outputs within 1e-6 relative of
  * step 0's on seeded inputs, every step verifying), and the values the
  * kernels must give where the ONNX backend tests cannot say (CumSum's tests
@@ -186,6 +186,47 @@ static void test_reduce_pipeline(void)
 	through_default(t, kinds, (int)(sizeof kinds / sizeof kinds[0]));
 }
 
+static void test_tensor_pipeline(void)
+{
+	/* The index inputs are seeded 0 by the session: constant indices
+	 * next to them make the gathers and scatters pick real positions. */
+	static const char t[] =
+		"graph @ten(%x: f32[1,8,2,3], %i: i64[2,3]) -> (%a: f32[1,8,2,3], %b: f32[1,2,4,6], "
+		"%c: f32[1,8,2,3], %d: f32[2,2,3], %e: f32[1,8,2,3], %f: f32[2,3,4], %g: f32[4,6], "
+		"%h: f32[1,8,4,9]) {\n"
+		"  %w = const f32[8,8,1,1] fill(random, seed=3)\n"
+		"  %y = conv(%x, %w) : f32[1,8,2,3]\n"
+		"  %a = trilu(%y) {upper=0, k=1} : f32[1,8,2,3]\n"
+		"  %b = depth_to_space(%y) {blocksize=2, mode=\"CRD\"} : f32[1,2,4,6]\n"
+		"  %s = space_to_depth(%b) {blocksize=2} : f32[1,8,2,3]\n"
+		"  %gi = const i64[1,8,2,3] dense[0, 1, 1, 0, 1, 0, 1, 1, 0, 0, 1, 1, 0, 1, 0, 1, 0, "
+		"1, 1, 1, 0, 0, 0, 1, 0, 1, 1, 0, 1, 0, 1, 1, 0, 0, 1, 1, 0, 1, 0, 1, 0, 1, 1, 1, 0, 0, "
+		"0, 1]\n"
+		"  %c = gather_elements(%s, %gi) {axis=2} : f32[1,8,2,3]\n"
+		"  %ni = const i64[2,2] dense[0, 3, 0, 5]\n"
+		"  %d = gather_nd(%y, %ni) : f32[2,2,3]\n"
+		"  %u = const f32[2,2,3] dense[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]\n"
+		"  %e0 = scatter_nd(%y, %ni, %u) {reduction=\"add\"} : f32[1,8,2,3]\n"
+		"  %e = scatter_elements(%e0, %gi, %c) {axis=2, reduction=\"max\"} : f32[1,8,2,3]\n"
+		"  %ii = add(%i, %i) : i64[2,3]\n"
+		"  %oh = const i64[2,3] dense[0, 3, -1, 2, 7, 1]\n"
+		"  %hot = add(%ii, %oh) : i64[2,3]\n"
+		"  %vals = const f32[2] dense[-1.0, 2.0]\n"
+		"  %f = one_hot(%hot, %vals) {depth=4} : f32[2,3,4]\n"
+		"  %g0 = squeeze(%b) {axes=[0]} : f32[2,4,6]\n"
+		"  %g1 = reduce_sum(%g0) {axes=[0], keepdims=0} : f32[4,6]\n"
+		"  %ey = eye_like(%g1) {k=1} : f32[4,6]\n"
+		"  %g = mul(%g1, %ey) : f32[4,6]\n"
+		"  %h = tile(%y) {repeats=[1,1,2,3]} : f32[1,8,4,9]\n"
+		"  return %a, %b, %c, %d, %e, %f, %g, %h\n"
+		"}\n";
+	static const int kinds[] = {NX_OP_TRILU, NX_OP_DEPTH_TO_SPACE, NX_OP_SPACE_TO_DEPTH,
+				    NX_OP_GATHER_ELEMENTS, NX_OP_GATHER_ND, NX_OP_SCATTER_ND,
+				    NX_OP_SCATTER_ELEMENTS, NX_OP_ONE_HOT, NX_OP_EYE_LIKE,
+				    NX_OP_TILE};
+	through_default(t, kinds, (int)(sizeof kinds / sizeof kinds[0]));
+}
+
 /* Parses text (no graph inputs), runs it, returns output i's elements as
  * doubles in out[0..n). */
 static void values(const char *text, uint32_t i, double *out, int64_t n)
@@ -355,6 +396,21 @@ static void test_values(void)
 	check_values(got, (const double[]){log(exp(1.0) + exp(-2.0)), log(exp(3.0) + exp(4.0))}, 2);
 	values(rd, 6, got, 2);
 	check_values(got, (const double[]){log(3.0), log(7.0)}, 2);
+	/* OneHot: negative indices count from depth, out-of-range ones give
+	 * no hot element; EyeLike's k shifts the diagonal. */
+	static const char oh[] =
+		"graph @o() -> (%y: i32[4,3], %e: f32[2,3]) {\n"
+		"  %i = const i64[4] dense[0, -1, 5, 1]\n"
+		"  %v = const i32[2] dense[7, 9]\n"
+		"  %y = one_hot(%i, %v) {depth=3} : i32[4,3]\n"
+		"  %z = const f32[2,3] fill(zeros)\n"
+		"  %e = eye_like(%z) {k=-1} : f32[2,3]\n"
+		"  return %y, %e\n"
+		"}\n";
+	values(oh, 0, got, 12);
+	check_values(got, (const double[]){9, 7, 7, 7, 7, 9, 7, 7, 7, 7, 9, 7}, 12);
+	values(oh, 1, got, 6);
+	check_values(got, (const double[]){0, 0, 0, 1, 0, 0}, 6);
 	/* Activations at a few points (ONNX formulas). */
 	static const char act[] =
 		"graph @a() -> (%e: f32[3], %s: f32[3], %t: f32[3], %k: f32[3], %m: f32[3]) {\n"
@@ -433,6 +489,7 @@ int main(int argc, char **argv)
 		{"math_pipeline", test_math_pipeline},
 		{"act_pipeline", test_act_pipeline},
 		{"reduce_pipeline", test_reduce_pipeline},
+		{"tensor_pipeline", test_tensor_pipeline},
 		{"values", test_values},
 		{"refusals", test_refusals},
 		{NULL, NULL},
