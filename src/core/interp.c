@@ -159,6 +159,9 @@ static const struct {
 	[NX_OP_SCATTER_ND] = {nx_kern_scatter_nd, 0},
 	[NX_OP_ONE_HOT] = {nx_kern_one_hot, 0},
 	[NX_OP_EYE_LIKE] = {nx_kern_eye_like, 0},
+	[NX_OP_INSTANCE_NORM] = {nx_kern_instance_norm, K_HALF},
+	[NX_OP_LRN] = {nx_kern_lrn, K_HALF},
+	[NX_OP_MVN] = {nx_kern_mvn, K_HALF},
 	[NX_OP_OPAQUE] = {kern_opaque, 0},
 };
 

@@ -473,9 +473,7 @@ static int tr_layer_norm(nx_onnx_imp *im)
 	uint32_t n = nd->n_input >= 3 && nd->input[2] && nd->input[2][0] ? 3 : 2;
 	if (operands(im, n, 0, in))
 		return -1;
-	uint32_t op = start(im, NX_OP_LAYER_NORM, in, n, skip,
-			    "the Mean and InvStdDev outputs serve training; nex's layer_norm "
-			    "gives Y only");
+	uint32_t op = start(im, NX_OP_LAYER_NORM, in, n, skip, NULL);
 	return op == NX_NONE ? -1 : nx_onnx_op_done(im, op, NULL);
 }
 

@@ -106,6 +106,11 @@ static const nx_attr_spec nx_attrs_scatter_nd[] = {{"reduction", S, OPT, "\"none
 static const nx_attr_spec nx_attrs_one_hot[] = {{"depth", I, REQ, NULL}, {"axis", I, OPT, "-1"}, END};
 static const nx_attr_spec nx_attrs_eye_like[] = {
 	{"dtype", S, OPT, "the operand's"}, {"k", I, OPT, "0"}, END};
+static const nx_attr_spec nx_attrs_instance_norm[] = {{"epsilon", F, OPT, "1e-05"}, END};
+static const nx_attr_spec nx_attrs_lrn[] = {
+	{"alpha", F, OPT, "0.0001"}, {"beta", F, OPT, "0.75"}, {"bias", F, OPT, "1.0"},
+	{"size", I, REQ, NULL}, END};
+static const nx_attr_spec nx_attrs_mvn[] = {{"axes", IS, OPT, "[0,2,3]"}, END};
 /* Opaque ops keep whatever attributes the source had, unchecked. */
 static const nx_attr_spec nx_attrs_opaque[] = {
 	{"op_type", S, REQ, NULL}, {"domain", S, OPT, "\"\""}, END};

@@ -1422,6 +1422,8 @@ static void test_every_kind(void)
 			g = one_op(kind, &o, 1, 2, "i64[1,2,2,2]", "f32[2]");
 		else if (kind == NX_OP_EYE_LIKE)
 			g = one_op(kind, &o, 1, 1, "f32[3,4]");
+		else if (kind == NX_OP_INSTANCE_NORM)
+			g = one_op(kind, &o, 1, 3, "f32[1,2,2,2]", "f32[2]", "f32[2]");
 		else if (info->in_min == 2)
 			g = one_op(kind, &o, 1, 2, "f32[1,2,2,2]", "f32[1,2,2,2]");
 		else
@@ -1447,6 +1449,7 @@ static void test_every_kind(void)
 		case NX_OP_DEPTH_TO_SPACE:
 		case NX_OP_SPACE_TO_DEPTH: nx_attr_set_i(g, o, "blocksize", 1); break;
 		case NX_OP_ONE_HOT: nx_attr_set_i(g, o, "depth", 3); break;
+		case NX_OP_LRN: nx_attr_set_i(g, o, "size", 3); break;
 		default: break;
 		}
 		if (mac && info->flags & NX_F_POOL && kind != NX_OP_GLOBAL_AVG_POOL &&

@@ -1,5 +1,5 @@
 /* test_ops_numeric.c — the ops of issue 18 (comparison and logic, maths,
- * activations, reductions and indices, tensor ops): each family as a small graph through the default pipeline
+ * activations, reductions and indices, tensor ops, normalisation): each family as a small graph through the default pipeline
  * with the numeric check after every step (outputs within 1e-6 relative of
  * step 0's on seeded inputs, every step verifying), and the values the
  * kernels must give where the ONNX backend tests cannot say (CumSum's tests
@@ -227,6 +227,26 @@ static void test_tensor_pipeline(void)
 	through_default(t, kinds, (int)(sizeof kinds / sizeof kinds[0]));
 }
 
+static void test_norm_pipeline(void)
+{
+	static const char t[] =
+		"graph @norm(%x: f32[2,4,3,3]) -> (%a: f32[2,4,3,3], %b: f32[2,4,3,3], %c: f32[2,4,3,3], "
+		"%y: f32[2,4,3,3], %m: f32[2,4,1,1], %s: f32[2,4,1,1]) {\n"
+		"  %w = const f32[4,4,1,1] fill(random, seed=5)\n"
+		"  %h = conv(%x, %w) : f32[2,4,3,3]\n"
+		"  %sc = const f32[4] dense[1.0, 0.5, 2.0, -1.0]\n"
+		"  %bi = const f32[4] dense[0.0, 0.1, -0.2, 0.3]\n"
+		"  %a = instance_norm(%h, %sc, %bi) {epsilon=0.001} : f32[2,4,3,3]\n"
+		"  %b = lrn(%h) {size=3, alpha=0.01} : f32[2,4,3,3]\n"
+		"  %c = mvn(%h) : f32[2,4,3,3]\n"
+		"  %g = const f32[3,3] fill(ones)\n"
+		"  %y, %m, %s = layer_norm(%h, %g) {axis=2} : f32[2,4,3,3], f32[2,4,1,1], f32[2,4,1,1]\n"
+		"  return %a, %b, %c, %y, %m, %s\n"
+		"}\n";
+	static const int kinds[] = {NX_OP_INSTANCE_NORM, NX_OP_LRN, NX_OP_MVN, NX_OP_LAYER_NORM};
+	through_default(t, kinds, (int)(sizeof kinds / sizeof kinds[0]));
+}
+
 /* Parses text (no graph inputs), runs it, returns output i's elements as
  * doubles in out[0..n). */
 static void values(const char *text, uint32_t i, double *out, int64_t n)
@@ -411,6 +431,18 @@ static void test_values(void)
 	check_values(got, (const double[]){9, 7, 7, 7, 7, 9, 7, 7, 7, 7, 9, 7}, 12);
 	values(oh, 1, got, 6);
 	check_values(got, (const double[]){0, 0, 0, 1, 0, 0}, 6);
+	/* LayerNorm's Mean and InvStdDev of the rows [1, 3] and [2, 2]. */
+	static const char ln[] =
+		"graph @l() -> (%m: f32[2,1], %s: f32[2,1]) {\n"
+		"  %x = const f32[2,2] dense[1, 3, 2, 2]\n"
+		"  %g = const f32[2] fill(ones)\n"
+		"  %y, %m, %s = layer_norm(%x, %g) {epsilon=0.0} : f32[2,2], f32[2,1], f32[2,1]\n"
+		"  return %m, %s\n"
+		"}\n";
+	values(ln, 0, got, 2);
+	check_values(got, (const double[]){2, 2}, 2);
+	values(ln, 1, got, 2);
+	CHECK(fabs(got[0] - 1.0) < 1e-6 && isinf(got[1]));
 	/* Activations at a few points (ONNX formulas). */
 	static const char act[] =
 		"graph @a() -> (%e: f32[3], %s: f32[3], %t: f32[3], %k: f32[3], %m: f32[3]) {\n"
@@ -490,6 +522,7 @@ int main(int argc, char **argv)
 		{"act_pipeline", test_act_pipeline},
 		{"reduce_pipeline", test_reduce_pipeline},
 		{"tensor_pipeline", test_tensor_pipeline},
+		{"norm_pipeline", test_norm_pipeline},
 		{"values", test_values},
 		{"refusals", test_refusals},
 		{NULL, NULL},
