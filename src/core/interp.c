@@ -162,6 +162,8 @@ static const struct {
 	[NX_OP_INSTANCE_NORM] = {nx_kern_instance_norm, K_HALF},
 	[NX_OP_LRN] = {nx_kern_lrn, K_HALF},
 	[NX_OP_MVN] = {nx_kern_mvn, K_HALF},
+	[NX_OP_QUANTIZE_LINEAR] = {nx_kern_quantize, 0},
+	[NX_OP_DEQUANTIZE_LINEAR] = {nx_kern_quantize, 0},
 	[NX_OP_OPAQUE] = {kern_opaque, 0},
 };
 

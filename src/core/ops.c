@@ -111,6 +111,9 @@ static const nx_attr_spec nx_attrs_lrn[] = {
 	{"alpha", F, OPT, "0.0001"}, {"beta", F, OPT, "0.75"}, {"bias", F, OPT, "1.0"},
 	{"size", I, REQ, NULL}, END};
 static const nx_attr_spec nx_attrs_mvn[] = {{"axes", IS, OPT, "[0,2,3]"}, END};
+static const nx_attr_spec nx_attrs_quantize[] = {
+	{"axis", I, OPT, "1"}, {"saturate", I, OPT, "1"}, END};
+static const nx_attr_spec nx_attrs_dequantize[] = {{"axis", I, OPT, "1"}, END};
 /* Opaque ops keep whatever attributes the source had, unchecked. */
 static const nx_attr_spec nx_attrs_opaque[] = {
 	{"op_type", S, REQ, NULL}, {"domain", S, OPT, "\"\""}, END};

@@ -1422,6 +1422,10 @@ static void test_every_kind(void)
 			g = one_op(kind, &o, 1, 2, "i64[1,2,2,2]", "f32[2]");
 		else if (kind == NX_OP_EYE_LIKE)
 			g = one_op(kind, &o, 1, 1, "f32[3,4]");
+		else if (kind == NX_OP_QUANTIZE_LINEAR)
+			g = one_op(kind, &o, 1, 2, "f32[1,2,2,2]", "f32[2]");
+		else if (kind == NX_OP_DEQUANTIZE_LINEAR)
+			g = one_op(kind, &o, 1, 3, "u8[1,2,2,2]", "f32[1]", "u8[1]");
 		else if (kind == NX_OP_INSTANCE_NORM)
 			g = one_op(kind, &o, 1, 3, "f32[1,2,2,2]", "f32[2]", "f32[2]");
 		else if (info->in_min == 2)

@@ -1,5 +1,6 @@
 /* test_ops_numeric.c — the ops of issue 18 (comparison and logic, maths,
- * activations, reductions and indices, tensor ops, normalisation): each family as a small graph through the default pipeline
+ * activations, reductions and indices, tensor ops, normalisation,
+ * QuantizeLinear/DequantizeLinear): each family as a small graph through the default pipeline
  * with the numeric check after every step (outputs within 1e-6 relative of
  * step 0's on seeded inputs, every step verifying), and the values the
  * kernels must give where the ONNX backend tests cannot say (CumSum's tests
@@ -231,7 +232,7 @@ static void test_norm_pipeline(void)
 {
 	static const char t[] =
 		"graph @norm(%x: f32[2,4,3,3]) -> (%a: f32[2,4,3,3], %b: f32[2,4,3,3], %c: f32[2,4,3,3], "
-		"%y: f32[2,4,3,3], %m: f32[2,4,1,1], %s: f32[2,4,1,1]) {\n"
+		"%q2: f32[2,4,3,3], %m: f32[2,4,1,1], %s: f32[2,4,1,1]) {\n"
 		"  %w = const f32[4,4,1,1] fill(random, seed=5)\n"
 		"  %h = conv(%x, %w) : f32[2,4,3,3]\n"
 		"  %sc = const f32[4] dense[1.0, 0.5, 2.0, -1.0]\n"
@@ -241,9 +242,17 @@ static void test_norm_pipeline(void)
 		"  %c = mvn(%h) : f32[2,4,3,3]\n"
 		"  %g = const f32[3,3] fill(ones)\n"
 		"  %y, %m, %s = layer_norm(%h, %g) {axis=2} : f32[2,4,3,3], f32[2,4,1,1], f32[2,4,1,1]\n"
-		"  return %a, %b, %c, %y, %m, %s\n"
+		"  %qs = const f32[4] dense[0.01, 0.02, 0.05, 0.1]\n"
+		"  %qz = const i8[4] dense[0, 3, -5, 10]\n"
+		"  %q = quantize_linear(%y, %qs, %qz) : i8[2,4,3,3]\n"
+		"  %d = dequantize_linear(%q, %qs, %qz) : f32[2,4,3,3]\n"
+		"  %ts = const f32[1] dense[0.05]\n"
+		"  %tq = quantize_linear(%d, %ts) : u8[2,4,3,3]\n"
+		"  %q2 = dequantize_linear(%tq, %ts) : f32[2,4,3,3]\n"
+		"  return %a, %b, %c, %q2, %m, %s\n"
 		"}\n";
-	static const int kinds[] = {NX_OP_INSTANCE_NORM, NX_OP_LRN, NX_OP_MVN, NX_OP_LAYER_NORM};
+	static const int kinds[] = {NX_OP_INSTANCE_NORM, NX_OP_LRN, NX_OP_MVN, NX_OP_LAYER_NORM,
+				    NX_OP_QUANTIZE_LINEAR, NX_OP_DEQUANTIZE_LINEAR};
 	through_default(t, kinds, (int)(sizeof kinds / sizeof kinds[0]));
 }
 
@@ -443,6 +452,20 @@ static void test_values(void)
 	check_values(got, (const double[]){2, 2}, 2);
 	values(ln, 1, got, 2);
 	CHECK(fabs(got[0] - 1.0) < 1e-6 && isinf(got[1]));
+	/* Quantize: halves to even, saturation; per axis 0. */
+	static const char qt[] =
+		"graph @q() -> (%q: u8[2,3], %d: f32[2,3]) {\n"
+		"  %x = const f32[2,3] dense[0.5, 1.5, 300.0, 2.5, -1.0, 3.4]\n"
+		"  %s = const f32[2] dense[1.0, 0.5]\n"
+		"  %z = const u8[2] dense[0, 10]\n"
+		"  %q = quantize_linear(%x, %s, %z) {axis=0} : u8[2,3]\n"
+		"  %d = dequantize_linear(%q, %s, %z) {axis=0} : f32[2,3]\n"
+		"  return %q, %d\n"
+		"}\n";
+	values(qt, 0, got, 6);
+	check_values(got, (const double[]){0, 2, 255, 15, 8, 17}, 6);
+	values(qt, 1, got, 6);
+	check_values(got, (const double[]){0, 2, 255, 2.5, -1, 3.5}, 6);
 	/* Activations at a few points (ONNX formulas). */
 	static const char act[] =
 		"graph @a() -> (%e: f32[3], %s: f32[3], %t: f32[3], %k: f32[3], %m: f32[3]) {\n"
