@@ -59,3 +59,17 @@ int nx_infer_dequantize(nx_graph *g, uint32_t o, nx_err *err)
 	x.dtype = nx_infer_in(g, o, 1).dtype;
 	return nx_infer_set(g, o, 0, &x, err);
 }
+
+/* DynamicQuantizeLinear: y u8 with X's dims, scale f32 and zero point u8
+ * as scalars. */
+int nx_infer_dynamic_quantize(nx_graph *g, uint32_t o, nx_err *err)
+{
+	if (nx_infer_dtype_in(g, o, 0, 1u << NX_F32, err))
+		return -1;
+	nx_type x = nx_infer_in(g, o, 0);
+	x.dtype = NX_U8;
+	nx_type s = nx_type_make(NX_F32, 0, NULL), z = nx_type_make(NX_U8, 0, NULL);
+	if (nx_infer_set(g, o, 0, &x, err) || nx_infer_set(g, o, 1, &s, err))
+		return -1;
+	return nx_infer_set(g, o, 2, &z, err);
+}

@@ -219,3 +219,19 @@ int nx_infer_eye_like(nx_graph *g, uint32_t o, nx_err *err)
 	}
 	return nx_infer_set(g, o, 0, &x, err);
 }
+
+/* ReverseSequence: the result is the input; sequence_lens is [batch]. */
+int nx_infer_reverse_sequence(nx_graph *g, uint32_t o, nx_err *err)
+{
+	if (nx_infer_dtype_in(g, o, 0, NX_DT_ALL, err) || nx_infer_dtype_in(g, o, 1, DT_IDX, err))
+		return -1;
+	nx_type x = nx_infer_in(g, o, 0), l = nx_infer_in(g, o, 1);
+	int64_t ba = nx_attr_i(g, o, "batch_axis", 1), ta = nx_attr_i(g, o, "time_axis", 0);
+	if (x.rank < 2 || (ba != 0 && ba != 1) || (ta != 0 && ta != 1) || ba == ta)
+		return nx_infer_fail(g, o, err, "batch_axis=%lld and time_axis=%lld must be 0 and 1 "
+				     "in some order, on rank >= 2", (long long)ba, (long long)ta);
+	if (l.rank != 1 || l.dims[0] != x.dims[ba])
+		return nx_infer_fail(g, o, err, "sequence_lens must be [%lld]",
+				     (long long)x.dims[ba]);
+	return nx_infer_set(g, o, 0, &x, err);
+}

@@ -45,3 +45,31 @@ int nx_kern_quantize(nx_kern *k)
 	}
 	return 0;
 }
+
+/* DynamicQuantizeLinear: the u8 range over [min(0, min x), max(0, max x)]:
+ * scale = range / 255, zero point = saturate(round(-min / scale)), then
+ * QuantizeLinear with them (the ONNX definition). */
+int nx_kern_dynamic_quantize(nx_kern *k)
+{
+	const nx_tensor *x = &k->in[0];
+	int64_t n = nx_tensor_numel(x);
+	if (x->type.dtype != NX_F32 || k->n_out != 3 || nx_tensor_numel(&k->out[0]) != n)
+		return nx_kern_fail(k, "operand does not match the result types");
+	const float *px = x->data;
+	float lo = 0, hi = 0;
+	for (int64_t i = 0; i < n; i++) {
+		lo = px[i] < lo ? px[i] : lo;
+		hi = px[i] > hi ? px[i] : hi;
+	}
+	float scale = (hi - lo) / 255.0f;
+	float zpf = scale != 0 ? rintf(-lo / scale) : 0;
+	zpf = zpf < 0 ? 0 : zpf > 255 ? 255 : zpf;
+	uint8_t *y = k->out[0].data;
+	for (int64_t i = 0; i < n; i++) {
+		float q = scale != 0 ? rintf(px[i] / scale) + zpf : zpf;
+		y[i] = (uint8_t)(q < 0 ? 0 : q > 255 ? 255 : q);
+	}
+	*(float *)k->out[1].data = scale;
+	*(uint8_t *)k->out[2].data = (uint8_t)zpf;
+	return 0;
+}

@@ -198,3 +198,35 @@ int nx_kern_scatter_nd(nx_kern *k)
 	}
 	return 0;
 }
+
+/* ReverseSequence: in batch b the first sequence_lens[b] steps along
+ * time_axis are reversed, the rest copied. */
+int nx_kern_reverse_sequence(nx_kern *k)
+{
+	const nx_tensor *x = &k->in[0], *l = &k->in[1];
+	nx_tensor *y = &k->out[0];
+	const nx_type *t = &x->type;
+	int64_t ba = nx_attr_i(k->g, k->op, "batch_axis", 1);
+	int64_t ta = nx_attr_i(k->g, k->op, "time_axis", 0);
+	if (t->rank < 2 || ba == ta || ba < 0 || ba > 1 || ta < 0 || ta > 1 ||
+	    nx_tensor_numel(l) != t->dims[ba])
+		return nx_kern_fail(k, "operands do not match the result type");
+	int64_t T = t->dims[ta], B = t->dims[ba], inner = nx_tensor_numel(x) / (T * B);
+	size_t es = nx_dtype_size(t->dtype);
+	for (int64_t b = 0; b < B; b++) {
+		int64_t len = nx_tensor_get_int(l, b);
+		if (len < 0 || len > T)
+			return nx_kern_fail(k, "sequence_lens[%lld] = %lld is out of range 0..%lld",
+					    (long long)b, (long long)len, (long long)T);
+		for (int64_t s = 0; s < T; s++) {
+			int64_t from = s < len ? len - 1 - s : s;
+			/* dims 0 and 1 are time and batch in some order */
+			int64_t to_at = ta == 0 ? s * B + b : b * T + s;
+			int64_t from_at = ta == 0 ? from * B + b : b * T + from;
+			memcpy((char *)y->data + to_at * inner * (int64_t)es,
+			       (const char *)x->data + from_at * inner * (int64_t)es,
+			       (size_t)inner * es);
+		}
+	}
+	return 0;
+}

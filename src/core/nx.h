@@ -768,12 +768,14 @@ int nx_kern_gather_elements(nx_kern *k);
 int nx_kern_gather_nd(nx_kern *k);
 int nx_kern_scatter_elements(nx_kern *k);
 int nx_kern_scatter_nd(nx_kern *k);
+int nx_kern_reverse_sequence(nx_kern *k);
 /* kern_normalize.c */
 int nx_kern_instance_norm(nx_kern *k);
 int nx_kern_lrn(nx_kern *k);
 int nx_kern_mvn(nx_kern *k);
 /* kern_quant.c */
 int nx_kern_quantize(nx_kern *k);   /* quantize_linear dequantize_linear */
+int nx_kern_dynamic_quantize(nx_kern *k);
 /* bcast_iter.c: the element of each of n <= NX_BC_MAX operands that numpy
  * broadcasting pairs with result element i, walked in result order: after
  * nx_bc_init, off[k] is operand k's flat index for element 0; each

@@ -1426,12 +1426,15 @@ static void test_every_kind(void)
 			g = one_op(kind, &o, 1, 2, "f32[1,2,2,2]", "f32[2]");
 		else if (kind == NX_OP_DEQUANTIZE_LINEAR)
 			g = one_op(kind, &o, 1, 3, "u8[1,2,2,2]", "f32[1]", "u8[1]");
+		else if (kind == NX_OP_REVERSE_SEQUENCE)
+			g = one_op(kind, &o, 1, 2, "f32[2,2,2]", "i64[2]");
 		else if (kind == NX_OP_INSTANCE_NORM)
 			g = one_op(kind, &o, 1, 3, "f32[1,2,2,2]", "f32[2]", "f32[2]");
 		else if (info->in_min == 2)
 			g = one_op(kind, &o, 1, 2, "f32[1,2,2,2]", "f32[1,2,2,2]");
 		else
-			g = one_op(kind, &o, kind == NX_OP_SPLIT || kind == NX_OP_TOP_K ? 2 : 1, 1,
+			g = one_op(kind, &o, kind == NX_OP_SPLIT || kind == NX_OP_TOP_K ? 2
+					     : kind == NX_OP_DYNAMIC_QUANTIZE_LINEAR ? 3 : 1, 1,
 				   "f32[1,2,2,2]");
 		switch (kind) {
 		case NX_OP_RESHAPE: nx_attr_set_ints(g, o, "shape", I64(8)); break;

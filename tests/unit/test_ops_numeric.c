@@ -218,13 +218,17 @@ static void test_tensor_pipeline(void)
 		"  %g1 = reduce_sum(%g0) {axes=[0], keepdims=0} : f32[4,6]\n"
 		"  %ey = eye_like(%g1) {k=1} : f32[4,6]\n"
 		"  %g = mul(%g1, %ey) : f32[4,6]\n"
-		"  %h = tile(%y) {repeats=[1,1,2,3]} : f32[1,8,4,9]\n"
+		"  %rl = const i64[8] dense[1, 2, 1, 2, 2, 1, 2, 2]\n"
+		"  %r0 = squeeze(%y) {axes=[0]} : f32[8,2,3]\n"
+		"  %r1 = reverse_sequence(%r0, %rl) {batch_axis=0, time_axis=1} : f32[8,2,3]\n"
+		"  %r2 = unsqueeze(%r1) {axes=[0]} : f32[1,8,2,3]\n"
+		"  %h = tile(%r2) {repeats=[1,1,2,3]} : f32[1,8,4,9]\n"
 		"  return %a, %b, %c, %d, %e, %f, %g, %h\n"
 		"}\n";
 	static const int kinds[] = {NX_OP_TRILU, NX_OP_DEPTH_TO_SPACE, NX_OP_SPACE_TO_DEPTH,
 				    NX_OP_GATHER_ELEMENTS, NX_OP_GATHER_ND, NX_OP_SCATTER_ND,
 				    NX_OP_SCATTER_ELEMENTS, NX_OP_ONE_HOT, NX_OP_EYE_LIKE,
-				    NX_OP_TILE};
+				    NX_OP_TILE, NX_OP_REVERSE_SEQUENCE};
 	through_default(t, kinds, (int)(sizeof kinds / sizeof kinds[0]));
 }
 
@@ -248,11 +252,14 @@ static void test_norm_pipeline(void)
 		"  %d = dequantize_linear(%q, %qs, %qz) : f32[2,4,3,3]\n"
 		"  %ts = const f32[1] dense[0.05]\n"
 		"  %tq = quantize_linear(%d, %ts) : u8[2,4,3,3]\n"
-		"  %q2 = dequantize_linear(%tq, %ts) : f32[2,4,3,3]\n"
+		"  %q1 = dequantize_linear(%tq, %ts) : f32[2,4,3,3]\n"
+		"  %dq, %dqs, %dqz = dynamic_quantize_linear(%q1) : u8[2,4,3,3], f32[], u8[]\n"
+		"  %q2 = dequantize_linear(%dq, %dqs, %dqz) : f32[2,4,3,3]\n"
 		"  return %a, %b, %c, %q2, %m, %s\n"
 		"}\n";
 	static const int kinds[] = {NX_OP_INSTANCE_NORM, NX_OP_LRN, NX_OP_MVN, NX_OP_LAYER_NORM,
-				    NX_OP_QUANTIZE_LINEAR, NX_OP_DEQUANTIZE_LINEAR};
+				    NX_OP_QUANTIZE_LINEAR, NX_OP_DEQUANTIZE_LINEAR,
+				    NX_OP_DYNAMIC_QUANTIZE_LINEAR};
 	through_default(t, kinds, (int)(sizeof kinds / sizeof kinds[0]));
 }
 
