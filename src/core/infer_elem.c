@@ -65,7 +65,7 @@ int nx_infer_same(nx_graph *g, uint32_t o, nx_err *err)
 	if (nx_infer_dtype_in(g, o, 0, same_dtypes(kind), err))
 		return -1;
 	nx_type t = nx_infer_in(g, o, 0);
-	if (kind == NX_OP_SOFTMAX || kind == NX_OP_LOG_SOFTMAX) {
+	if (kind == NX_OP_SOFTMAX || kind == NX_OP_LOG_SOFTMAX || kind == NX_OP_HARDMAX) {
 		int axis;
 		if (nx_infer_axis(g, o, err, "axis", nx_attr_i(g, o, "axis", -1), t.rank, &axis))
 			return -1;

@@ -79,6 +79,15 @@ int nx_infer_layer_norm(nx_graph *g, uint32_t o, nx_err *err)
 		    check_unidir(g, o, err, i, what[i], x.dims + axis, x.rank - axis))
 			return -1;
 	}
+	/* Mean and InvStdDev (ONNX's optional outputs): X's dims with the
+	 * normalized ones 1, in X's dtype (nex computes them in f32 and
+	 * rounds, as it does Y). */
+	nx_type st = x;
+	for (int d = axis; d < x.rank; d++)
+		st.dims[d] = 1;
+	for (uint32_t i = 1; i < nx_opp(g, o)->n_out; i++)
+		if (nx_infer_set(g, o, i, &st, err))
+			return -1;
 	return nx_infer_set(g, o, 0, &x, err);
 }
 

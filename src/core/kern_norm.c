@@ -110,6 +110,7 @@ typedef struct ln_job {
 	float *y;
 	int64_t n;
 	float eps;
+	float *mean, *inv; /* per row, or NULL when the op has no such result */
 } ln_job;
 
 static void ln_part(void *ctx, int64_t lo, int64_t hi)
@@ -126,6 +127,10 @@ static void ln_part(void *ctx, int64_t lo, int64_t hi)
 		}
 		var /= (double)n;
 		float inv = (float)(1 / sqrt(var + j->eps)), m = (float)mean;
+		if (j->mean)
+			j->mean[row] = m;
+		if (j->inv)
+			j->inv[row] = inv;
 		for (int64_t i = 0; i < n; i++) {
 			float v = (x[i] - m) * inv * j->scale[i];
 			y[i] = j->bias ? v + j->bias[i] : v;
@@ -171,7 +176,20 @@ int nx_kern_layer_norm(nx_kern *k)
 	}
 	float *scale = expand_param(&k->in[1], nd, nr, n); /* freed below */
 	float *bias = k->n_in > 2 && k->in[2].data ? expand_param(&k->in[2], nd, nr, n) : NULL;
-	ln_job j = {x->data, scale, bias, y->data, n, nx_attr_f(k->g, k->op, "epsilon", 1e-5f)};
+	ln_job j = {x->data, scale, bias, y->data, n, nx_attr_f(k->g, k->op, "epsilon", 1e-5f),
+		    NULL, NULL};
+	for (uint32_t i = 1; i < k->n_out && i < 3; i++) {
+		if (k->out[i].type.dtype != NX_F32 || nx_tensor_numel(&k->out[i]) != outer) {
+			free(scale);
+			free(bias);
+			return nx_kern_fail(k, "result %u does not hold %lld f32 row statistics", i,
+					    (long long)outer);
+		}
+		if (i == 1)
+			j.mean = k->out[1].data;
+		else
+			j.inv = k->out[2].data;
+	}
 	nx_pool_for(nx_tensor_numel(x) >= (1 << 14) ? k->pool : NULL, outer, ln_part, &j);
 	free(scale);
 	free(bias);

@@ -1,12 +1,15 @@
-/* kern_reduce.c — reduce_mean, reduce_sum, reduce_max over the axes
- * attribute (keepdims and noop_with_empty_axes as in ONNX 13+).
+/* kern_reduce.c — the Reduce* kinds (mean, sum, max, min, prod, l1, l2,
+ * log_sum, log_sum_exp, sum_square) over the axes attribute (keepdims and
+ * noop_with_empty_axes as in ONNX 13+).
  *
  * The input is walked once in memory order after merging neighbouring axes
  * that are both reduced or both kept; each run of the innermost group either
  * folds into one accumulator (reduced) or adds element-wise onto a row of
- * accumulators (kept). Accumulators are double, so a mean over a million
- * f32 values does not drift; integer inputs (sum, max) go through double
- * too, exact below 2^53.
+ * accumulators (kept). Each kind is a map of the element (|v|, v*v, exp v
+ * or v itself), a combine (+, *, max, min) and a finish (divide, sqrt,
+ * log). Accumulators are double, so a mean over a million f32 values does
+ * not drift; integer inputs go through double too, exact below 2^53.
+ * log_sum_exp exponentiates in double: inputs above ~709 give inf.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -30,6 +33,30 @@ double nx_sum_f32(const float *x, int64_t n)
 	for (; i < n; i++)
 		total += x[i];
 	return total;
+}
+
+enum { C_ADD, C_MUL, C_MAX, C_MIN };
+enum { M_ID, M_ABS, M_SQ, M_EXP };
+
+static double mapped(int map, double v)
+{
+	switch (map) {
+	case M_ABS: return fabs(v);
+	case M_SQ: return v * v;
+	case M_EXP: return exp(v);
+	default: return v;
+	}
+}
+
+/* NaN sticks in max and min, as in numpy and onnxruntime. */
+static double combine(int comb, double a, double v)
+{
+	switch (comb) {
+	case C_MUL: return a * v;
+	case C_MAX: return v > a || v != v ? v : a;
+	case C_MIN: return v < a || v != v ? v : a;
+	default: return a + v;
+	}
 }
 
 typedef struct rd_plan {
@@ -92,10 +119,15 @@ int nx_kern_reduce(nx_kern *k)
 		return nx_kern_fail(k, "the result type holds %lld elements, the reduction gives %lld",
 				    (long long)n_out, (long long)kept);
 
-	bool is_max = kind == NX_OP_REDUCE_MAX;
+	int comb = kind == NX_OP_REDUCE_MAX ? C_MAX : kind == NX_OP_REDUCE_MIN ? C_MIN
+		   : kind == NX_OP_REDUCE_PROD ? C_MUL : C_ADD;
+	int map = kind == NX_OP_REDUCE_L1 ? M_ABS
+		  : kind == NX_OP_REDUCE_L2 || kind == NX_OP_REDUCE_SUM_SQUARE ? M_SQ
+		  : kind == NX_OP_REDUCE_LOG_SUM_EXP ? M_EXP : M_ID;
+	double init = comb == C_MAX ? -INFINITY : comb == C_MIN ? INFINITY : comb == C_MUL ? 1 : 0;
 	double *acc = nx_xmalloc((size_t)n_out * sizeof *acc); /* freed below */
 	for (int64_t i = 0; i < n_out; i++)
-		acc[i] = is_max ? -INFINITY : 0;
+		acc[i] = init;
 	const float *xf = x->type.dtype == NX_F32 ? x->data : NULL;
 	int64_t n = p.dims[p.rank - 1], rows = n_in / n;
 	bool inner_red = p.red[p.rank - 1];
@@ -105,27 +137,19 @@ int nx_kern_reduce(nx_kern *k)
 		for (int d = 0; d < p.rank - 1; d++)
 			o += idx[d] * p.ost[d];
 		int64_t base = row * n;
-		if (inner_red && xf && !is_max) {
+		if (inner_red && xf && comb == C_ADD && map == M_ID) {
 			acc[o] += nx_sum_f32(xf + base, n);
 		} else if (inner_red) {
 			double a = acc[o];
-			for (int64_t i = 0; i < n; i++) {
-				double v = xf ? xf[base + i] : nx_tensor_get(x, base + i);
-				if (is_max)
-					a = v > a || v != v ? v : a; /* NaN sticks */
-				else
-					a += v;
-			}
+			for (int64_t i = 0; i < n; i++)
+				a = combine(comb, a, mapped(map, xf ? xf[base + i]
+								   : nx_tensor_get(x, base + i)));
 			acc[o] = a;
 		} else {
 			double *ap = acc + o;
-			for (int64_t i = 0; i < n; i++) {
-				double v = xf ? xf[base + i] : nx_tensor_get(x, base + i);
-				if (is_max)
-					ap[i] = v > ap[i] || v != v ? v : ap[i];
-				else
-					ap[i] += v;
-			}
+			for (int64_t i = 0; i < n; i++)
+				ap[i] = combine(comb, ap[i], mapped(map, xf ? xf[base + i]
+									  : nx_tensor_get(x, base + i)));
 		}
 		for (int d = p.rank - 2; d >= 0; d--) {
 			if (++idx[d] < p.dims[d])
@@ -138,6 +162,10 @@ int nx_kern_reduce(nx_kern *k)
 		double v = acc[i];
 		if (kind == NX_OP_REDUCE_MEAN)
 			v /= cnt;
+		else if (kind == NX_OP_REDUCE_L2)
+			v = sqrt(v);
+		else if (kind == NX_OP_REDUCE_LOG_SUM || kind == NX_OP_REDUCE_LOG_SUM_EXP)
+			v = log(v);
 		nx_tensor_set(y, i, v);
 	}
 	free(acc);

@@ -1385,6 +1385,8 @@ static int lower_op(emitter *e, lv *out)
 	case NX_OP_LOG_SOFTMAX:
 		return lower_softmax(e, true, out);
 	case NX_OP_LAYER_NORM:
+		if (nx_opp(e->g, e->op)->n_out > 1)
+			return fail(e, "layer_norm's Mean and InvStdDev results are not lowered");
 		return lower_layer_norm(e, out);
 	case NX_OP_BATCH_NORM:
 		return lower_batch_norm(e, out);

@@ -93,6 +93,57 @@ int nx_kern_binary(nx_kern *k);     /* add sub mul div pow prelu, numpy broadcas
 int nx_kern_minmax(nx_kern *k);     /* variadic max, min */
 int nx_kern_clip(nx_kern *k);
 int nx_kern_cast(nx_kern *k);
+/* kern_logic.c */
+int nx_kern_compare(nx_kern *k);    /* equal less less_equal greater greater_equal */
+int nx_kern_logic(nx_kern *k);      /* and or xor not */
+int nx_kern_where(nx_kern *k);
+int nx_kern_classify(nx_kern *k);   /* is_nan is_inf */
+int nx_kern_sign(nx_kern *k);
+/* kern_math.c */
+int nx_kern_math(nx_kern *k);       /* sin ... atanh, floor ceil round */
+int nx_kern_mod(nx_kern *k);
+int nx_kern_bit_shift(nx_kern *k);
+int nx_kern_sum(nx_kern *k);        /* variadic sum, mean */
+int nx_kern_cum_sum(nx_kern *k);
+/* kern_act.c */
+int nx_kern_act(nx_kern *k);        /* elu selu celu thresholded_relu shrink softsign mish */
+int nx_kern_hardmax(nx_kern *k);
+/* kern_tensor.c */
+int nx_kern_trilu(nx_kern *k);
+int nx_kern_tile(nx_kern *k);
+int nx_kern_depth_space(nx_kern *k); /* depth_to_space space_to_depth */
+int nx_kern_one_hot(nx_kern *k);
+int nx_kern_eye_like(nx_kern *k);
+/* kern_scatter.c */
+int nx_kern_gather_elements(nx_kern *k);
+int nx_kern_gather_nd(nx_kern *k);
+int nx_kern_scatter_elements(nx_kern *k);
+int nx_kern_scatter_nd(nx_kern *k);
+int nx_kern_reverse_sequence(nx_kern *k);
+/* kern_normalize.c */
+int nx_kern_instance_norm(nx_kern *k);
+int nx_kern_lrn(nx_kern *k);
+int nx_kern_mvn(nx_kern *k);
+/* kern_quant.c */
+int nx_kern_quantize(nx_kern *k);   /* quantize_linear dequantize_linear */
+int nx_kern_dynamic_quantize(nx_kern *k);
+/* bcast_iter.c: the element of each of n <= NX_BC_MAX operands that numpy
+ * broadcasting pairs with result element i, walked in result order: after
+ * nx_bc_init, off[k] is operand k's flat index for element 0; each
+ * nx_bc_next moves to the next element. */
+#define NX_BC_MAX 3
+typedef struct nx_bc_iter {
+	int rank, n;
+	int64_t dims[NX_MAX_RANK];
+	int64_t st[NX_BC_MAX][NX_MAX_RANK];
+	int64_t idx[NX_MAX_RANK];
+	int64_t off[NX_BC_MAX];
+} nx_bc_iter;
+void nx_bc_init(nx_bc_iter *it, const nx_type *out, const nx_type *const *ops, int n);
+void nx_bc_next(nx_bc_iter *it);
+/* 0 if t broadcasts to out (right-aligned, each dim 1 or out's), else -1:
+ * kernels check it so that a wrong result type cannot read out of bounds. */
+int nx_bc_check(const nx_type *out, const nx_type *t);
 /* kern_shape.c */
 int nx_kern_copy(nx_kern *k);       /* identity reshape flatten squeeze unsqueeze */
 int nx_kern_transpose(nx_kern *k);
@@ -106,7 +157,11 @@ int nx_kern_expand(nx_kern *k);
 /* kern_resize.c */
 int nx_kern_resize(nx_kern *k);
 /* kern_reduce.c */
-int nx_kern_reduce(nx_kern *k);     /* reduce_mean reduce_sum reduce_max */
+int nx_kern_reduce(nx_kern *k);     /* reduce_mean reduce_sum reduce_max reduce_min
+				       reduce_prod reduce_l1 reduce_l2 reduce_log_sum
+				       reduce_log_sum_exp reduce_sum_square */
+int nx_kern_arg(nx_kern *k);        /* arg_max arg_min */
+int nx_kern_top_k(nx_kern *k);
 /* Sum of n floats: blocks in float lanes (vectorizable), blocks in double. */
 double nx_sum_f32(const float *x, int64_t n);
 /* kern_norm.c */

@@ -352,6 +352,13 @@ static bool attr_is_input(int kind, const char *name)
 	case NX_OP_REDUCE_MEAN:
 	case NX_OP_REDUCE_SUM:
 	case NX_OP_REDUCE_MAX:
+	case NX_OP_REDUCE_MIN:
+	case NX_OP_REDUCE_PROD:
+	case NX_OP_REDUCE_L1:
+	case NX_OP_REDUCE_L2:
+	case NX_OP_REDUCE_LOG_SUM:
+	case NX_OP_REDUCE_LOG_SUM_EXP:
+	case NX_OP_REDUCE_SUM_SQUARE:
 		return !strcmp(name, "axes");
 	case NX_OP_SPLIT:
 		return !strcmp(name, "split");
@@ -366,6 +373,18 @@ static bool attr_is_input(int kind, const char *name)
 		return !strcmp(name, "scales") || !strcmp(name, "sizes");
 	case NX_OP_CAST:
 		return !strcmp(name, "to");
+	case NX_OP_CUM_SUM:
+		return !strcmp(name, "axis");
+	case NX_OP_TOP_K:
+		return !strcmp(name, "k");
+	case NX_OP_TRILU:
+		return !strcmp(name, "k");
+	case NX_OP_TILE:
+		return !strcmp(name, "repeats");
+	case NX_OP_ONE_HOT:
+		return !strcmp(name, "depth");
+	case NX_OP_EYE_LIKE:
+		return !strcmp(name, "dtype");
 	case NX_OP_OPAQUE:
 		return !strcmp(name, "op_type") || !strcmp(name, "domain");
 	default:
@@ -399,6 +418,13 @@ static int slot_inputs(exporter *ex, uint32_t o, Onnx__NodeProto *n, const char 
 	case NX_OP_REDUCE_MEAN:
 	case NX_OP_REDUCE_SUM:
 	case NX_OP_REDUCE_MAX:
+	case NX_OP_REDUCE_MIN:
+	case NX_OP_REDUCE_PROD:
+	case NX_OP_REDUCE_L1:
+	case NX_OP_REDUCE_L2:
+	case NX_OP_REDUCE_LOG_SUM:
+	case NX_OP_REDUCE_LOG_SUM_EXP:
+	case NX_OP_REDUCE_SUM_SQUARE:
 		v = nx_attr_ints(g, o, "axes", &k);
 		if (v)
 			add_in(ex, n, init_ints(ex, base, "axes", v, k, 1));
@@ -457,6 +483,43 @@ static int slot_inputs(exporter *ex, uint32_t o, Onnx__NodeProto *n, const char 
 			add_in(ex, n, "");
 			add_in(ex, n, init_ints(ex, base, "sizes", v, k, 1));
 		}
+		break;
+	}
+	case NX_OP_TRILU:
+		if (nx_attr_get(g, o, "k")) {
+			int64_t kk = nx_attr_i(g, o, "k", 0);
+			add_in(ex, n, init_ints(ex, base, "k", &kk, 1, 0));
+		}
+		break;
+	case NX_OP_TILE:
+		v = nx_attr_ints(g, o, "repeats", &k);
+		add_in(ex, n, init_ints(ex, base, "repeats", v, k, 1));
+		break;
+	case NX_OP_ONE_HOT: {
+		/* ONNX's order is (indices, depth, values): depth goes between */
+		int64_t d = nx_attr_i(g, o, "depth", 1);
+		add_in(ex, n, init_ints(ex, base, "depth", &d, 1, 0));
+		char *tmp = n->input[1];
+		n->input[1] = n->input[2];
+		n->input[2] = tmp;
+		break;
+	}
+	case NX_OP_EYE_LIKE: {
+		const char *dt = nx_attr_s(g, o, "dtype", NULL);
+		if (dt) {
+			int d = nx_dtype_parse(dt, strlen(dt));
+			attr_i(ex, n, "dtype", onnx_type_of(d < 0 ? NX_F32 : d));
+		}
+		break;
+	}
+	case NX_OP_TOP_K: {
+		int64_t kk = nx_attr_i(g, o, "k", 1);
+		add_in(ex, n, init_ints(ex, base, "k", &kk, 1, 1));
+		break;
+	}
+	case NX_OP_CUM_SUM: {
+		int64_t ax = nx_attr_i(g, o, "axis", 0);
+		add_in(ex, n, init_ints(ex, base, "axis", &ax, 1, 0));
 		break;
 	}
 	case NX_OP_CAST: {

@@ -1130,11 +1130,18 @@ static int import_node(nx_onnx_imp *im, const Onnx__ModelProto *m)
 			kind = NX_OP_RESIZE;
 		else if (!strcmp(t, "Dropout"))
 			kind = NX_OP_IDENTITY;
-		if (kind >= 0 && kind != NX_OP_OPAQUE)
-			return nx_onnx_translate(im, kind);
+		else if (!strcmp(t, "CastLike"))
+			kind = NX_OP_CAST;
+		else if (!strcmp(t, "Scatter"))
+			kind = NX_OP_SCATTER_ELEMENTS;
+		/* Shape arithmetic folds first, even for ops the registry has
+		 * (Equal, Where, Floor, ...): onnx_fold.c keeps int64 exact and
+		 * handles zero-element values, which registry ops cannot take. */
 		int f = nx_onnx_fold_extra(im);
 		if (f)
 			return f < 0 ? -1 : 0;
+		if (kind >= 0 && kind != NX_OP_OPAQUE)
+			return nx_onnx_translate(im, kind);
 	}
 	return import_opaque(im);
 }

@@ -14,16 +14,26 @@
  *   Pad                       pads/value attrs (< 11) or inputs; axes input (18)
  *   Clip                      min/max attrs (< 11) or inputs (>= 11)
  *   ReduceSum                 axes attr (< 13) or input (>= 13)
- *   ReduceMean, ReduceMax     axes attr (< 18) or input (>= 18)
+ *   the other Reduce*         axes attr (< 18) or input (>= 18)
  *   Resize                    10: scales input, asymmetric coordinates;
  *                             11+: roi/scales/sizes inputs; 18: axes
  *   Upsample (7..9)           resize, asymmetric, nearest_mode floor
- *   Softmax, LogSoftmax       < 13: coerced to 2-D at axis; unless axis is
+ *   Softmax, LogSoftmax,
+ *   Hardmax                   < 13: coerced to 2-D at axis; unless axis is
  *                             the last one, flatten -> softmax -> reshape
  *   BatchNormalization        training mode (extra outputs,
  *                             training_mode=1) refused
  *   Dropout                   identity (inference); mask output refused
  *   Cast                      to = ONNX type number -> nex dtype name
+ *   CumSum                    axis input -> attr axis
+ *   TopK                      k attr (< 10) or input (>= 10) -> attr k
+ *   Trilu, Tile               k, repeats inputs -> attrs
+ *   OneHot                    depth input -> attr depth
+ *   EyeLike                   dtype (type number) -> nex dtype name
+ *   CastLike                  cast to the second input's dtype
+ *   Scatter (9, 10)           scatter_elements
+ *   PRelu (6)                 a [C] slope is per channel: unsqueezed to
+ *                             [C, 1, ...] so opset 7's broadcast agrees
  */
 #include <stdlib.h>
 #include <string.h>
@@ -463,9 +473,7 @@ static int tr_layer_norm(nx_onnx_imp *im)
 	uint32_t n = nd->n_input >= 3 && nd->input[2] && nd->input[2][0] ? 3 : 2;
 	if (operands(im, n, 0, in))
 		return -1;
-	uint32_t op = start(im, NX_OP_LAYER_NORM, in, n, skip,
-			    "the Mean and InvStdDev outputs serve training; nex's layer_norm "
-			    "gives Y only");
+	uint32_t op = start(im, NX_OP_LAYER_NORM, in, n, skip, NULL);
 	return op == NX_NONE ? -1 : nx_onnx_op_done(im, op, NULL);
 }
 
@@ -609,6 +617,144 @@ static int tr_resize(nx_onnx_imp *im)
 	return nx_onnx_op_done(im, op, NULL);
 }
 
+/* Before opset 7 PRelu's slope was per channel: a [C] slope on an
+ * [N, C, ...] input meant channel c's slope, which 7's unidirectional
+ * broadcast would align with the last axis instead. The slope gets the
+ * trailing unit dims that make both rules agree. */
+static int tr_prelu(nx_onnx_imp *im)
+{
+	uint32_t in[2];
+	if (operands(im, 2, 0, in))
+		return -1;
+	const nx_type x = *nx_vtype(im->g, in[0]), sl = *nx_vtype(im->g, in[1]);
+	if (im->opset < 7 && x.rank > 2 && sl.rank == 1 && sl.dims[0] > 1 &&
+	    sl.dims[0] == x.dims[1]) {
+		int64_t axes[NX_MAX_RANK];
+		for (int i = 0; i < x.rank - 2; i++)
+			axes[i] = i + 1;
+		uint32_t op = nx_onnx_op_new(im, NX_OP_UNSQUEEZE, &in[1], 1, 1,
+					     (const char *const[]){NULL});
+		if (op == NX_NONE)
+			return -1;
+		nx_attr_set_ints(im->g, op, "axes", axes, (uint32_t)(x.rank - 2));
+		if (nx_onnx_op_done(im, op, &in[1]))
+			return -1;
+	}
+	uint32_t op = start(im, NX_OP_PRELU, in, 2, NULL, NULL);
+	return op == NX_NONE ? -1 : nx_onnx_op_done(im, op, NULL);
+}
+
+/* TopK's k: attribute before 10, a one-element input from 10. */
+static int tr_top_k(nx_onnx_imp *im)
+{
+	static const char *const skip[] = {"k", NULL};
+	uint32_t in[1];
+	nx_onnx_list kl;
+	kl.present = false;
+	if (operands(im, 1, im->opset >= 10, in))
+		return -1;
+	if (im->opset >= 10 && nx_onnx_const_list(im, 1, "k", true, &kl))
+		return -1;
+	int64_t k = nx_onnx_attr_i(im->node, "k", -1);
+	if (im->opset >= 10) {
+		if (!kl.present || kl.n != 1)
+			return nx_onnx_fail(im, "needs input 1 (k) with one element");
+		k = kl.i[0];
+	}
+	uint32_t op = start(im, NX_OP_TOP_K, in, 1, skip, NULL);
+	if (op == NX_NONE)
+		return -1;
+	nx_attr_set_i(im->g, op, "k", k);
+	return nx_onnx_op_done(im, op, NULL);
+}
+
+/* Trilu's optional k input -> attr k. */
+static int tr_trilu(nx_onnx_imp *im)
+{
+	uint32_t in[1];
+	nx_onnx_list kl;
+	if (operands(im, 1, 1, in) || nx_onnx_const_list(im, 1, "k", true, &kl))
+		return -1;
+	if (kl.present && kl.n != 1)
+		return nx_onnx_fail(im, "k has %u elements, expected one", kl.n);
+	uint32_t op = start(im, NX_OP_TRILU, in, 1, NULL, NULL);
+	if (op == NX_NONE)
+		return -1;
+	if (kl.present)
+		nx_attr_set_i(im->g, op, "k", kl.i[0]);
+	return nx_onnx_op_done(im, op, NULL);
+}
+
+/* OneHot(indices, depth, values): depth (one element, any numeric type)
+ * -> attr depth; the operands are indices and values. */
+static int tr_one_hot(nx_onnx_imp *im)
+{
+	uint32_t in[3];
+	nx_onnx_list dl;
+	if (operands(im, 1, 2, in) || nx_onnx_const_list(im, 1, "depth", false, &dl) ||
+	    nx_onnx_operand(im, 2, &in[1]))
+		return -1;
+	if (!dl.present || dl.n != 1 || in[1] == NX_NONE)
+		return nx_onnx_fail(im, "needs inputs 1 (depth, one element) and 2 (values)");
+	uint32_t op = start(im, NX_OP_ONE_HOT, in, 2, NULL, NULL);
+	if (op == NX_NONE)
+		return -1;
+	nx_attr_set_i(im->g, op, "depth", nx_onnx_f2i(dl.f[0]));
+	return nx_onnx_op_done(im, op, NULL);
+}
+
+/* EyeLike's dtype (an ONNX type number) -> the nex dtype name. */
+static int tr_eye_like(nx_onnx_imp *im)
+{
+	static const char *const skip[] = {"dtype", NULL};
+	uint32_t in[1];
+	if (operands(im, 1, 0, in))
+		return -1;
+	uint32_t op = start(im, NX_OP_EYE_LIKE, in, 1, skip, NULL);
+	if (op == NX_NONE)
+		return -1;
+	if (nx_onnx_attr(im->node, "dtype")) {
+		int64_t to = nx_onnx_attr_i(im->node, "dtype", -1);
+		int d = to >= 0 && to < 64 ? nx_onnx_dtype((int)to) : -1;
+		if (d < 0)
+			return nx_onnx_fail(im, "dtype %s is not a nex dtype",
+					    nx_onnx_type_name((int)to));
+		nx_attr_set_s(im->g, op, "dtype", nx_dtype_name(d));
+	}
+	return nx_onnx_op_done(im, op, NULL);
+}
+
+/* CastLike(x, like) is a cast to like's dtype; like's values are unused. */
+static int tr_cast_like(nx_onnx_imp *im)
+{
+	static const char *const skip[] = {"saturate", NULL};
+	uint32_t in[2];
+	if (operands(im, 2, 0, in))
+		return -1;
+	int d = nx_vtype(im->g, in[1])->dtype;
+	uint32_t op = start(im, NX_OP_CAST, in, 1, skip, NULL);
+	if (op == NX_NONE)
+		return -1;
+	nx_attr_set_s(im->g, op, "to", nx_dtype_name(d));
+	return nx_onnx_op_done(im, op, NULL);
+}
+
+/* CumSum's axis is a (scalar) input; nex keeps it as attribute axis. */
+static int tr_cum_sum(nx_onnx_imp *im)
+{
+	uint32_t in[1];
+	nx_onnx_list ax;
+	if (operands(im, 1, 1, in) || nx_onnx_const_list(im, 1, "axis", true, &ax))
+		return -1;
+	if (!ax.present || ax.n != 1)
+		return nx_onnx_fail(im, "needs input 1 (axis) with one element");
+	uint32_t op = start(im, NX_OP_CUM_SUM, in, 1, NULL, NULL);
+	if (op == NX_NONE)
+		return -1;
+	nx_attr_set_i(im->g, op, "axis", ax.i[0]);
+	return nx_onnx_op_done(im, op, NULL);
+}
+
 int nx_onnx_translate(nx_onnx_imp *im, int kind)
 {
 	const char *t = im->node->op_type;
@@ -631,15 +777,23 @@ int nx_onnx_translate(nx_onnx_imp *im, int kind)
 	case NX_OP_CLIP:
 		return tr_clip(im);
 	case NX_OP_CAST:
-		return tr_cast(im);
+		return !strcmp(t, "CastLike") ? tr_cast_like(im) : tr_cast(im);
 	case NX_OP_CONCAT:
 		return tr_concat(im);
 	case NX_OP_REDUCE_MEAN:
 	case NX_OP_REDUCE_SUM:
 	case NX_OP_REDUCE_MAX:
+	case NX_OP_REDUCE_MIN:
+	case NX_OP_REDUCE_PROD:
+	case NX_OP_REDUCE_L1:
+	case NX_OP_REDUCE_L2:
+	case NX_OP_REDUCE_LOG_SUM:
+	case NX_OP_REDUCE_LOG_SUM_EXP:
+	case NX_OP_REDUCE_SUM_SQUARE:
 		return tr_reduce(im, kind);
 	case NX_OP_SOFTMAX:
 	case NX_OP_LOG_SOFTMAX:
+	case NX_OP_HARDMAX:
 		return tr_softmax(im, kind);
 	case NX_OP_BATCH_NORM:
 		return tr_batch_norm(im);
@@ -647,6 +801,20 @@ int nx_onnx_translate(nx_onnx_imp *im, int kind)
 		return tr_layer_norm(im);
 	case NX_OP_MAX_POOL:
 		return tr_max_pool(im);
+	case NX_OP_CUM_SUM:
+		return tr_cum_sum(im);
+	case NX_OP_TOP_K:
+		return tr_top_k(im);
+	case NX_OP_TRILU:
+		return tr_trilu(im);
+	case NX_OP_TILE:
+		return one_slot(im, kind, 1, "repeats", true, NULL);
+	case NX_OP_ONE_HOT:
+		return tr_one_hot(im);
+	case NX_OP_EYE_LIKE:
+		return tr_eye_like(im);
+	case NX_OP_PRELU:
+		return tr_prelu(im);
 	case NX_OP_RESIZE:
 		return !strcmp(t, "Upsample") ? tr_resize_old(im, true) : tr_resize(im);
 	case NX_OP_IDENTITY:

@@ -77,6 +77,45 @@ static const nx_attr_spec nx_attrs_avg_pool[] = {
 	{"count_include_pad", I, OPT, "0"}, {"dilations", IS, OPT, "ones"},
 	{"kernel_shape", IS, REQ, NULL}, {"pads", IS, OPT, "zeros"},
 	{"strides", IS, OPT, "ones"}, END};
+static const nx_attr_spec nx_attrs_is_inf[] = {
+	{"detect_negative", I, OPT, "1"}, {"detect_positive", I, OPT, "1"}, END};
+static const nx_attr_spec nx_attrs_mod[] = {{"fmod", I, OPT, "0"}, END};
+static const nx_attr_spec nx_attrs_bit_shift[] = {{"direction", S, REQ, NULL}, END};
+static const nx_attr_spec nx_attrs_cum_sum[] = {
+	{"axis", I, REQ, NULL}, {"exclusive", I, OPT, "0"}, {"reverse", I, OPT, "0"}, END};
+static const nx_attr_spec nx_attrs_elu[] = {{"alpha", F, OPT, "1.0"}, END};
+static const nx_attr_spec nx_attrs_selu[] = {
+	{"alpha", F, OPT, "1.6732632"}, {"gamma", F, OPT, "1.050701"}, END};
+static const nx_attr_spec nx_attrs_shrink[] = {
+	{"bias", F, OPT, "0.0"}, {"lambd", F, OPT, "0.5"}, END};
+static const nx_attr_spec nx_attrs_arg[] = {
+	{"axis", I, OPT, "0"}, {"keepdims", I, OPT, "1"}, {"select_last_index", I, OPT, "0"},
+	END};
+static const nx_attr_spec nx_attrs_top_k[] = {
+	{"k", I, REQ, NULL}, {"axis", I, OPT, "-1"}, {"largest", I, OPT, "1"},
+	{"sorted", I, OPT, "1"}, END};
+static const nx_attr_spec nx_attrs_trilu[] = {{"upper", I, OPT, "1"}, {"k", I, OPT, "0"}, END};
+static const nx_attr_spec nx_attrs_tile[] = {{"repeats", IS, REQ, NULL}, END};
+static const nx_attr_spec nx_attrs_depth_to_space[] = {
+	{"blocksize", I, REQ, NULL}, {"mode", S, OPT, "\"DCR\""}, END};
+static const nx_attr_spec nx_attrs_space_to_depth[] = {{"blocksize", I, REQ, NULL}, END};
+static const nx_attr_spec nx_attrs_gather_nd[] = {{"batch_dims", I, OPT, "0"}, END};
+static const nx_attr_spec nx_attrs_scatter_elements[] = {
+	{"axis", I, OPT, "0"}, {"reduction", S, OPT, "\"none\""}, END};
+static const nx_attr_spec nx_attrs_scatter_nd[] = {{"reduction", S, OPT, "\"none\""}, END};
+static const nx_attr_spec nx_attrs_one_hot[] = {{"depth", I, REQ, NULL}, {"axis", I, OPT, "-1"}, END};
+static const nx_attr_spec nx_attrs_eye_like[] = {
+	{"dtype", S, OPT, "the operand's"}, {"k", I, OPT, "0"}, END};
+static const nx_attr_spec nx_attrs_instance_norm[] = {{"epsilon", F, OPT, "1e-05"}, END};
+static const nx_attr_spec nx_attrs_lrn[] = {
+	{"alpha", F, OPT, "0.0001"}, {"beta", F, OPT, "0.75"}, {"bias", F, OPT, "1.0"},
+	{"size", I, REQ, NULL}, END};
+static const nx_attr_spec nx_attrs_mvn[] = {{"axes", IS, OPT, "[0,2,3]"}, END};
+static const nx_attr_spec nx_attrs_quantize[] = {
+	{"axis", I, OPT, "1"}, {"saturate", I, OPT, "1"}, END};
+static const nx_attr_spec nx_attrs_dequantize[] = {{"axis", I, OPT, "1"}, END};
+static const nx_attr_spec nx_attrs_reverse_sequence[] = {
+	{"batch_axis", I, OPT, "1"}, {"time_axis", I, OPT, "0"}, END};
 /* Opaque ops keep whatever attributes the source had, unchecked. */
 static const nx_attr_spec nx_attrs_opaque[] = {
 	{"op_type", S, REQ, NULL}, {"domain", S, OPT, "\"\""}, END};

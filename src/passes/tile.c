@@ -216,11 +216,13 @@ static bool split_ok(const nx_graph *g, uint32_t o, int R, bool *no)
 	switch (kind) {
 	case NX_OP_SOFTMAX:
 	case NX_OP_LOG_SOFTMAX:
+	case NX_OP_HARDMAX:
+	case NX_OP_CUM_SUM:
 	case NX_OP_CONCAT:
 	case NX_OP_SPLIT:
 	case NX_OP_GATHER: {
 		int64_t ax = nx_attr_i(g, o, "axis", kind == NX_OP_SOFTMAX ||
-				       kind == NX_OP_LOG_SOFTMAX ? -1 : 0);
+				       kind == NX_OP_LOG_SOFTMAX || kind == NX_OP_HARDMAX ? -1 : 0);
 		if (ax < 0)
 			ax += R;
 		if (ax >= 0 && ax < R)
@@ -238,7 +240,14 @@ static bool split_ok(const nx_graph *g, uint32_t o, int R, bool *no)
 	}
 	case NX_OP_REDUCE_MEAN:
 	case NX_OP_REDUCE_SUM:
-	case NX_OP_REDUCE_MAX: {
+	case NX_OP_REDUCE_MAX:
+	case NX_OP_REDUCE_MIN:
+	case NX_OP_REDUCE_PROD:
+	case NX_OP_REDUCE_L1:
+	case NX_OP_REDUCE_L2:
+	case NX_OP_REDUCE_LOG_SUM:
+	case NX_OP_REDUCE_LOG_SUM_EXP:
+	case NX_OP_REDUCE_SUM_SQUARE: {
 		if (!nx_attr_i(g, o, "keepdims", 1))
 			return false; /* the result's dims no longer line up */
 		const int64_t *axes = nx_attr_ints(g, o, "axes", &n);
@@ -249,6 +258,18 @@ static bool split_ok(const nx_graph *g, uint32_t o, int R, bool *no)
 			if (ax >= 0 && ax < R)
 				no[ax] = true;
 		}
+		return true;
+	}
+	case NX_OP_ARG_MAX:
+	case NX_OP_ARG_MIN:
+	case NX_OP_TOP_K: {
+		if (!nx_attr_i(g, o, "keepdims", 1))
+			return false;
+		int64_t ax = nx_attr_i(g, o, "axis", kind == NX_OP_TOP_K ? -1 : 0);
+		if (ax < 0)
+			ax += R;
+		if (ax >= 0 && ax < R)
+			no[ax] = true;
 		return true;
 	}
 	case NX_OP_GLOBAL_AVG_POOL:

@@ -1400,10 +1400,42 @@ static void test_every_kind(void)
 			g = one_op(kind, &o, 1, 2, "f32[2,2]", "f32[2,2]");
 		else if (kind == NX_OP_CONV || kind == NX_OP_CONV_TRANSPOSE)
 			g = one_op(kind, &o, 1, 2, "f32[1,2,2,2]", "f32[2,2,1,1]");
+		else if (kind == NX_OP_AND || kind == NX_OP_OR || kind == NX_OP_XOR)
+			g = one_op(kind, &o, 1, 2, "bool[1,2,2,2]", "bool[2,1]");
+		else if (kind == NX_OP_NOT)
+			g = one_op(kind, &o, 1, 1, "bool[1,2,2,2]");
+		else if (kind == NX_OP_WHERE)
+			g = one_op(kind, &o, 1, 3, "bool[2,1]", "f32[1,2,2,2]", "f32[2]");
+		else if (kind == NX_OP_BIT_SHIFT)
+			g = one_op(kind, &o, 1, 2, "u8[1,2,2,2]", "u8[1,2,2,2]");
+		else if (kind == NX_OP_MOD)
+			g = one_op(kind, &o, 1, 2, "i32[1,2,2,2]", "i32[1,2,2,2]");
+		else if (kind == NX_OP_GATHER_ELEMENTS)
+			g = one_op(kind, &o, 1, 2, "f32[1,2,2,2]", "i64[1,2,2,2]");
+		else if (kind == NX_OP_GATHER_ND)
+			g = one_op(kind, &o, 1, 2, "f32[1,2,2,2]", "i64[3,2]");
+		else if (kind == NX_OP_SCATTER_ELEMENTS)
+			g = one_op(kind, &o, 1, 3, "f32[1,2,2,2]", "i64[1,2,2,2]", "f32[1,2,2,2]");
+		else if (kind == NX_OP_SCATTER_ND)
+			g = one_op(kind, &o, 1, 3, "f32[1,2,2,2]", "i64[3,2]", "f32[3,2,2]");
+		else if (kind == NX_OP_ONE_HOT)
+			g = one_op(kind, &o, 1, 2, "i64[1,2,2,2]", "f32[2]");
+		else if (kind == NX_OP_EYE_LIKE)
+			g = one_op(kind, &o, 1, 1, "f32[3,4]");
+		else if (kind == NX_OP_QUANTIZE_LINEAR)
+			g = one_op(kind, &o, 1, 2, "f32[1,2,2,2]", "f32[2]");
+		else if (kind == NX_OP_DEQUANTIZE_LINEAR)
+			g = one_op(kind, &o, 1, 3, "u8[1,2,2,2]", "f32[1]", "u8[1]");
+		else if (kind == NX_OP_REVERSE_SEQUENCE)
+			g = one_op(kind, &o, 1, 2, "f32[2,2,2]", "i64[2]");
+		else if (kind == NX_OP_INSTANCE_NORM)
+			g = one_op(kind, &o, 1, 3, "f32[1,2,2,2]", "f32[2]", "f32[2]");
 		else if (info->in_min == 2)
 			g = one_op(kind, &o, 1, 2, "f32[1,2,2,2]", "f32[1,2,2,2]");
 		else
-			g = one_op(kind, &o, kind == NX_OP_SPLIT ? 2 : 1, 1, "f32[1,2,2,2]");
+			g = one_op(kind, &o, kind == NX_OP_SPLIT || kind == NX_OP_TOP_K ? 2
+					     : kind == NX_OP_DYNAMIC_QUANTIZE_LINEAR ? 3 : 1, 1,
+				   "f32[1,2,2,2]");
 		switch (kind) {
 		case NX_OP_RESHAPE: nx_attr_set_ints(g, o, "shape", I64(8)); break;
 		case NX_OP_UNSQUEEZE: nx_attr_set_ints(g, o, "axes", I64(0)); break;
@@ -1417,6 +1449,14 @@ static void test_every_kind(void)
 		case NX_OP_CAST: nx_attr_set_s(g, o, "to", "f16"); break;
 		case NX_OP_EXPAND: nx_attr_set_ints(g, o, "shape", I64(2, 1, 1, 1, 1)); break;
 		case NX_OP_RESIZE: nx_attr_set_floats(g, o, "scales", F32(1, 1, 2, 2)); break;
+		case NX_OP_BIT_SHIFT: nx_attr_set_s(g, o, "direction", "LEFT"); break;
+		case NX_OP_CUM_SUM: nx_attr_set_i(g, o, "axis", 1); break;
+		case NX_OP_TOP_K: nx_attr_set_i(g, o, "k", 2); break;
+		case NX_OP_TILE: nx_attr_set_ints(g, o, "repeats", I64(1, 2, 1, 3)); break;
+		case NX_OP_DEPTH_TO_SPACE:
+		case NX_OP_SPACE_TO_DEPTH: nx_attr_set_i(g, o, "blocksize", 1); break;
+		case NX_OP_ONE_HOT: nx_attr_set_i(g, o, "depth", 3); break;
+		case NX_OP_LRN: nx_attr_set_i(g, o, "size", 3); break;
 		default: break;
 		}
 		if (mac && info->flags & NX_F_POOL && kind != NX_OP_GLOBAL_AVG_POOL &&
@@ -1426,7 +1466,9 @@ static void test_every_kind(void)
 		for (uint32_t i = 0; i < g->n_inputs; i++) {
 			in[i] = nx_tensor_alloc(nx_vtype(g, g->inputs[i]));
 			for (int64_t q = 0; q < nx_tensor_numel(&in[i]); q++)
-				nx_tensor_set(&in[i], q, in[i].type.dtype == NX_I64 ? 0 : 0.5 + q);
+				nx_tensor_set(&in[i], q, in[i].type.dtype == NX_I64 ? 0
+							 : in[i].type.dtype == NX_F32 ? 0.5 + q
+							 : 1 + q % 3);
 		}
 		nx_run_result r;
 		nx_err e;
