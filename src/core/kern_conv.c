@@ -28,6 +28,11 @@
  * fewer sgemm calls, each of which repacks the weights. */
 #define COL_BUDGET (1 << 18)
 
+/* Below this many multiply-adds (about 50-100 us on one core) a conv runs
+ * on the calling thread: splitting it costs a wake-up and a join per op
+ * and gains less than that (cls has ~50 convs this small). */
+#define PAR_MACS (1 << 19)
+
 typedef struct geom {
 	int ns;                           /* spatial rank */
 	int64_t batch, cin, cout, group, cg, mg;
@@ -409,7 +414,7 @@ int nx_kern_conv(nx_kern *k)
 		k->act_done = true;
 	}
 	int threads = nx_pool_threads(k->pool);
-	nx_pool *pool = g.batch * g.cout * g.out_sp * g.cg * g.ker_sp >= (1 << 16) ? k->pool : NULL;
+	nx_pool *pool = g.batch * g.cout * g.out_sp * g.cg * g.ker_sp >= PAR_MACS ? k->pool : NULL;
 	if (g.cg == 1 && g.ns == 2 && g.ker_sp > 1 && g.ker[1] <= 16) {
 		nx_pool_for(pool, g.batch * g.cout, dw_part, &j);
 		return 0;
