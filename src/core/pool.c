@@ -4,8 +4,8 @@
  * waits for the rest. Kernels hand it loops over rows, channels or output
  * tiles; contiguous chunks keep each thread on its own cache lines.
  *
- * Between jobs a worker first spins for a short while (about 20 us of
- * polling the job generation) and only then sleeps on a condition
+ * Between jobs a worker first spins for a short while (1024 pauses, some
+ * tens of microseconds, polling the job generation) and only then sleeps on a condition
  * variable; the caller likewise spins briefly before sleeping while it waits
  * for the workers. A model is hundreds of ops of a few hundred microseconds
  * or less each, and a futex wake plus the sleeper's reschedule cost tens of
@@ -14,7 +14,6 @@
  * threads) lose little when the interpreter is idle.
  */
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -47,18 +46,17 @@ static void chunk(int64_t total, int parts, int i, int64_t *lo, int64_t *hi)
 	*hi = *lo + q + (i < r);
 }
 
-/* Polls of the spin before sleeping; each is a pause instruction (tens of
- * cycles), with a yield every 64 so that a worker never holds a core a
- * runnable thread is waiting for. */
-#define SPIN 2048
+/* Polls of the spin before sleeping; each is a pause instruction (tens to
+ * a hundred cycles). No sched_yield: on a loaded machine a yield hands the
+ * core away for a whole time slice (milliseconds), far worse than the
+ * futex wake it was meant to save. */
+#define SPIN 1024
 
-static void relax(int i)
+static void relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
 	__builtin_ia32_pause();
 #endif
-	if ((i & 63) == 63)
-		sched_yield();
 }
 
 static void *worker(void *arg)
@@ -69,7 +67,7 @@ static void *worker(void *arg)
 	uint64_t seen = 0;
 	for (;;) {
 		for (int i = 0; i < SPIN && atomic_load(&p->gen) == seen; i++)
-			relax(i);
+			relax();
 		pthread_mutex_lock(&p->mu);
 		while (!p->quit && atomic_load(&p->gen) == seen)
 			pthread_cond_wait(&p->wake, &p->mu);
@@ -161,7 +159,7 @@ void nx_pool_for(nx_pool *p, int64_t n, void (*fn)(void *ctx, int64_t lo, int64_
 	if (lo < hi)
 		fn(ctx, lo, hi);
 	for (int i = 0; i < SPIN && atomic_load(&p->pending); i++)
-		relax(i);
+		relax();
 	pthread_mutex_lock(&p->mu);
 	while (atomic_load(&p->pending))
 		pthread_cond_wait(&p->done, &p->mu);
