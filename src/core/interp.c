@@ -373,10 +373,11 @@ static int exec_op(nx_graph *g, uint32_t o, const nx_tensor *in, nx_tensor *out,
 						   nx_dtype_name(out[i].type.dtype),
 						   nx_dtype_name(cin[0].type.dtype));
 
-	nx_kern k = {g, o, cin, n_in, out, n_out, pool, err};
+	nx_kern k = {g, o, cin, n_in, out, n_out, pool, err, false};
 	if (!rc)
 		rc = kernels[kind].fn(&k);
-	if (!rc && (nx_ops[kind].flags & NX_F_ACT) && out[0].type.dtype == NX_F32) {
+	if (!rc && !k.act_done && (nx_ops[kind].flags & NX_F_ACT) &&
+	    out[0].type.dtype == NX_F32) {
 		nx_act a;
 		rc = nx_act_get(g, o, &a, err);
 		if (!rc && a.kind)

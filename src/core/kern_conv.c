@@ -22,10 +22,16 @@
 #include <string.h>
 
 #include "nx_int.h"
+#include "simd.h"
 
 /* Floats of im2col buffer per tile (1 MB, about an L2): bigger tiles mean
  * fewer sgemm calls, each of which repacks the weights. */
 #define COL_BUDGET (1 << 18)
+
+/* Below this many multiply-adds (about 50-100 us on one core) a conv runs
+ * on the calling thread: splitting it costs a wake-up and a join per op
+ * and gains less than that (cls has ~50 convs this small). */
+#define PAR_MACS (1 << 19)
 
 typedef struct geom {
 	int ns;                           /* spatial rank */
@@ -235,17 +241,24 @@ typedef struct conv_job {
 	int64_t tile, ntiles; /* output positions per task, tiles per (image, group) */
 	int64_t mblock, nmblk; /* output channels per task, blocks per group */
 	bool direct;          /* 1x1 / stride 1 / no pad: no im2col */
+	nx_act act;           /* fused activation, applied per tile (kind 0: none) */
 } conv_job;
 
-static void add_bias(float *y, int64_t rows, int64_t ld, int64_t n, const float *b)
+/* The epilogue of a tile: bias, then the fused activation, while the tile
+ * is still in cache (a separate pass over Y afterwards reads it all back
+ * from memory). */
+NX_CLONES static void epilogue(float *y, int64_t rows, int64_t ld, int64_t n, const float *b,
+			       const nx_act *a)
 {
-	if (!b)
-		return;
 	for (int64_t m = 0; m < rows; m++) {
-		float v = b[m];
 		float *r = y + m * ld;
-		for (int64_t i = 0; i < n; i++)
-			r[i] += v;
+		if (b) {
+			float v = b[m];
+			for (int64_t i = 0; i < n; i++)
+				r[i] += v;
+		}
+		if (a->kind)
+			nx_act_apply(a, r, n);
 	}
 }
 
@@ -278,7 +291,7 @@ static void conv_part(void *ctx, int64_t lo, int64_t hi)
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)t,
 				    (int)K, 1.0f, w, (int)K, col, (int)t, 0.0f, y, (int)g->out_sp);
 		}
-		add_bias(y, rows, g->out_sp, t, b);
+		epilogue(y, rows, g->out_sp, t, b, &j->act);
 	}
 	free(col);
 }
@@ -381,6 +394,8 @@ static void dw_part(void *ctx, int64_t lo, int64_t hi)
 					continue;
 				dw_row(yr, x + iy * W, w + ky * KW, &cols, KW, sx, dx, px);
 			}
+			if (j->act.kind)
+				nx_act_apply(&j->act, yr, OW);
 		}
 	}
 }
@@ -392,9 +407,14 @@ int nx_kern_conv(nx_kern *k)
 		return -1;
 	const nx_tensor *b = k->n_in > 2 && k->in[2].data ? &k->in[2] : NULL;
 	conv_job j = {&g, k->in[0].data, k->in[1].data, b ? b->data : NULL, k->out[0].data, 0, 0,
-		      0, 1, false};
+		      0, 1, false, {0}};
+	if (k->out[0].type.dtype == NX_F32 && (nx_ops[nx_opp(k->g, k->op)->kind].flags & NX_F_ACT)) {
+		if (nx_act_get(k->g, k->op, &j.act, k->err))
+			return -1;
+		k->act_done = true;
+	}
 	int threads = nx_pool_threads(k->pool);
-	nx_pool *pool = g.batch * g.cout * g.out_sp * g.cg * g.ker_sp >= (1 << 16) ? k->pool : NULL;
+	nx_pool *pool = g.batch * g.cout * g.out_sp * g.cg * g.ker_sp >= PAR_MACS ? k->pool : NULL;
 	if (g.cg == 1 && g.ns == 2 && g.ker_sp > 1 && g.ker[1] <= 16) {
 		nx_pool_for(pool, g.batch * g.cout, dw_part, &j);
 		return 0;

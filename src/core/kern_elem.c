@@ -20,6 +20,15 @@
 #include <string.h>
 
 #include "nx_int.h"
+#include "simd.h"
+
+/* nex never reads the floating-point exception flags, and with them
+ * "observable" (GCC's default -ftrapping-math) GCC refuses to if-convert a
+ * clamp that feeds a multiply (hard_swish, leaky_relu), leaving those loops
+ * scalar. Results are unchanged: only the flags could differ. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math")
+#endif
 
 /* Below this many elements the pool's wake-up costs more than it saves. */
 #define PAR_MIN (1 << 15)
@@ -55,7 +64,11 @@ int nx_act_get(const nx_graph *g, uint32_t op, nx_act *a, nx_err *err)
 	return nx_infer_fail(g, op, err, "unknown fused activation act=\"%s\"", name);
 }
 
-void nx_act_apply(const nx_act *a, float *x, int64_t n)
+/* Each case is written so that the compiler vectorizes it (one clamp per
+ * statement: a nested ?: on floats defeats GCC's if-conversion), and
+ * NX_CLONES builds an AVX2 copy picked at run time. The transcendental
+ * cases stay scalar libm calls. */
+NX_CLONES void nx_act_apply(const nx_act *a, float *x, int64_t n)
 {
 	float al = a->alpha, be = a->beta;
 	switch (a->kind) {
@@ -64,23 +77,30 @@ void nx_act_apply(const nx_act *a, float *x, int64_t n)
 			x[i] = x[i] > 0 ? x[i] : 0;
 		break;
 	case A_CLIP:
-		for (int64_t i = 0; i < n; i++)
-			x[i] = x[i] < al ? al : x[i] > be ? be : x[i];
+		for (int64_t i = 0; i < n; i++) {
+			float v = x[i] < al ? al : x[i];
+			x[i] = v > be ? be : v;
+		}
 		break;
 	case A_LEAKY:
-		for (int64_t i = 0; i < n; i++)
-			x[i] = x[i] < 0 ? al * x[i] : x[i];
+		for (int64_t i = 0; i < n; i++) {
+			float v = x[i], s = al * v;
+			x[i] = v < 0 ? s : v;
+		}
 		break;
 	case A_HSIG:
 		for (int64_t i = 0; i < n; i++) {
 			float y = al * x[i] + be;
-			x[i] = y < 0 ? 0 : y > 1 ? 1 : y;
+			y = y < 0 ? 0 : y;
+			x[i] = y > 1 ? 1 : y;
 		}
 		break;
 	case A_HSWISH:
 		for (int64_t i = 0; i < n; i++) {
 			float y = x[i] * (1.0f / 6) + 0.5f;
-			x[i] *= y < 0 ? 0 : y > 1 ? 1 : y;
+			y = y < 0 ? 0 : y;
+			y = y > 1 ? 1 : y;
+			x[i] *= y;
 		}
 		break;
 	case A_SIGMOID:

@@ -51,7 +51,7 @@ static void mm_part(void *ctx, int64_t lo, int64_t hi)
 static void mm_run(mm_job *j, int64_t nbatch, nx_pool *pool)
 {
 	int threads = nx_pool_threads(pool);
-	if (j->m * j->n * j->k * nbatch < (1 << 16))
+	if (j->m * j->n * j->k * nbatch < (1 << 19)) /* as PAR_MACS in kern_conv.c */
 		pool = NULL, threads = 1;
 	j->mblock = j->m;
 	if (nbatch < threads && j->m >= 2 * threads) {

@@ -244,6 +244,8 @@ typedef struct nx_blob {
 	struct nx_blob *base;
 	float *scale; int64_t n_scale; int64_t group;
 	uint8_t mode;     /* nx_scale_mode */
+	bool hashed;      /* hash below is valid (computed once: data is immutable) */
+	uint64_t hash;    /* of the bytes, for nx_blob_hash */
 } nx_blob;
 
 /* Constructors return a blob with one reference, owned by the caller (drop it
@@ -267,6 +269,9 @@ void nx_blob_unref(nx_blob *b);
  * only for a scaled blob whose base has no data. */
 const void *nx_blob_data(nx_blob *b);
 size_t nx_blob_nbytes(const nx_blob *b);
+/* A 64-bit hash of the data's bytes (materializing it), computed once and
+ * cached on the blob; equal bytes give equal hashes. 0 when there is no data. */
+uint64_t nx_blob_hash(nx_blob *b);
 const char *nx_fill_name(int fill);
 int nx_fill_parse(const char *s, size_t len);
 

@@ -74,6 +74,7 @@ typedef struct nx_kern {
 	nx_tensor *out; uint32_t n_out;
 	nx_pool *pool;                       /* NULL = single thread */
 	nx_err *err;
+	bool act_done;  /* set by a kernel that applied the fused act itself */
 } nx_kern;
 typedef int (*nx_kern_fn)(nx_kern *k);
 /* err = "op %<result> (<kind>): <reason>"; returns -1. */

@@ -4,10 +4,17 @@
  * waits for the rest. Kernels hand it loops over rows, channels or output
  * tiles; contiguous chunks keep each thread on its own cache lines.
  *
- * Workers sleep on a condition variable between jobs (no spinning: the
- * machine is shared, and OpenBLAS has threads of its own).
+ * Between jobs a worker first spins for a short while (1024 pauses, some
+ * tens of microseconds, polling the job generation) and only then sleeps on a condition
+ * variable; the caller likewise spins briefly before sleeping while it waits
+ * for the workers. A model is hundreds of ops of a few hundred microseconds
+ * or less each, and a futex wake plus the sleeper's reschedule cost tens of
+ * microseconds per op (cls at 2 threads was slower than at 1 because of
+ * it). The spin is short so that a shared machine (and OpenBLAS's own
+ * threads) lose little when the interpreter is idle.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "nx_int.h"
@@ -17,8 +24,9 @@ struct nx_pool {
 	pthread_t *tid;           /* n - 1 workers */
 	pthread_mutex_t mu;
 	pthread_cond_t wake, done;
-	uint64_t gen;             /* job generation; workers run each once */
-	int pending;              /* workers still on the current job */
+	/* Written under mu; read without it while spinning. */
+	_Atomic uint64_t gen;     /* job generation; workers run each once */
+	_Atomic int pending;      /* workers still on the current job */
 	bool quit;
 	/* the current job */
 	int64_t total;
@@ -38,19 +46,35 @@ static void chunk(int64_t total, int parts, int i, int64_t *lo, int64_t *hi)
 	*hi = *lo + q + (i < r);
 }
 
+/* Polls of the spin before sleeping; each is a pause instruction (tens to
+ * a hundred cycles). No sched_yield: on a loaded machine a yield hands the
+ * core away for a whole time slice (milliseconds), far worse than the
+ * futex wake it was meant to save. */
+#define SPIN 1024
+
+static void relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
 static void *worker(void *arg)
 {
 	worker_arg a = *(worker_arg *)arg;
 	free(arg);
 	nx_pool *p = a.p;
 	uint64_t seen = 0;
-	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		while (!p->quit && p->gen == seen)
+		for (int i = 0; i < SPIN && atomic_load(&p->gen) == seen; i++)
+			relax();
+		pthread_mutex_lock(&p->mu);
+		while (!p->quit && atomic_load(&p->gen) == seen)
 			pthread_cond_wait(&p->wake, &p->mu);
 		if (p->quit)
 			break;
-		seen = p->gen;
+		/* gen, total, fn and ctx change together under mu */
+		seen = atomic_load(&p->gen);
 		int64_t lo, hi;
 		chunk(p->total, p->n, a.index, &lo, &hi);
 		void (*fn)(void *, int64_t, int64_t) = p->fn;
@@ -58,9 +82,12 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&p->mu);
 		if (lo < hi)
 			fn(ctx, lo, hi);
-		pthread_mutex_lock(&p->mu);
-		if (--p->pending == 0)
+		if (atomic_fetch_sub(&p->pending, 1) == 1) {
+			/* under mu: the caller checks pending under it before sleeping */
+			pthread_mutex_lock(&p->mu);
 			pthread_cond_signal(&p->done);
+			pthread_mutex_unlock(&p->mu);
+		}
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
@@ -123,16 +150,18 @@ void nx_pool_for(nx_pool *p, int64_t n, void (*fn)(void *ctx, int64_t lo, int64_
 	p->total = n;
 	p->fn = fn;
 	p->ctx = ctx;
-	p->pending = p->n - 1;
-	p->gen++;
+	atomic_store(&p->pending, p->n - 1);
+	atomic_fetch_add(&p->gen, 1); /* after the job's fields: a spinning worker reads them next */
 	pthread_cond_broadcast(&p->wake);
 	pthread_mutex_unlock(&p->mu);
 	int64_t lo, hi;
 	chunk(n, p->n, 0, &lo, &hi);
 	if (lo < hi)
 		fn(ctx, lo, hi);
+	for (int i = 0; i < SPIN && atomic_load(&p->pending); i++)
+		relax();
 	pthread_mutex_lock(&p->mu);
-	while (p->pending)
+	while (atomic_load(&p->pending))
 		pthread_cond_wait(&p->done, &p->mu);
 	pthread_mutex_unlock(&p->mu);
 }

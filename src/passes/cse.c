@@ -80,8 +80,9 @@ static uint64_t const_hash(const nx_graph *g, uint32_t v)
 		return mix(mix(h, b->fill), b->fill == NX_FILL_RANDOM ? b->seed : 0);
 	if (b->src == NX_BLOB_SCALED)
 		return mix(h, (uint64_t)(uintptr_t)b);
-	const void *d = nx_blob_data(b);
-	return mix(h, d ? nx_hash(d, nx_blob_nbytes(b)) : 0);
+	/* cached on the blob: the second cse of a pipeline, and every later
+	 * snapshot sharing the blob, hashes no weight byte again */
+	return mix(h, nx_blob_hash(b));
 }
 
 /* Open-addressing table of ids keyed by a 64-bit hash. */

@@ -1,15 +1,28 @@
 #!/bin/sh
 # bench_interp.sh BUILD_DIR — nex's reference interpreter against
-# onnxruntime-node (CPU execution provider) on PaddleOCR PP-OCRv4 det at
-# 1x3x640x640, the same input for both (a synthetic page of text,
-# synth_text.js). Each side is timed inside its own process around the run
-# call alone: median of 5 runs after a warm-up (`nex run --repeat 5`,
-# ort_run.js --repeat 5), both with their default thread count (one per
-# core). Prints both medians and the ratio; the goal is nex within 3x.
+# onnxruntime-node (CPU execution provider, its default graph optimization
+# level) on PaddleOCR PP-OCRv4 det (1x3x640x640), rec (1x3x48x320) and the
+# mobile v2.0 cls (1x3x48x192), the same input for both (a synthetic page of
+# text, synth_text.js), at 1 and 2 threads.
+#
+# The machine is shared, so the runs are interleaved: each round runs every
+# contestant once per (model, threads), the order alternating from round to
+# round, so that load drifting over the minutes hits all alike. Each
+# contestant is timed in its own process around the run call alone (median
+# of $NEX_BENCH_REPEAT runs after a warm-up: `nex run --repeat`,
+# ort_run.js --repeat); the figure printed is the median over
+# $NEX_BENCH_ROUNDS rounds (default 5) of those medians. Contestants:
+#   nex            the model as imported
+#   nex+default    after `--pipeline default` (batch norms folded,
+#                  activations fused into conv), the fair peer of
+#                  onnxruntime's own default graph optimizations
+#   ort            onnxruntime-node
+# Prints one line per model and thread count with the three medians and
+# the ratio of the better nex to ort (below 1: nex ahead).
 #
 # Needs node and npm: onnxruntime-node is installed on first use into
 # $NEX_ORT_DIR (default ~/.cache/nex/ort) with npm install --ignore-scripts.
-# The model comes from $NEX_MODELS (scripts/fetch-models.sh fetches it).
+# The models come from $NEX_MODELS (scripts/fetch-models.sh fetches them).
 # Build nex with -DCMAKE_BUILD_TYPE=Release for figures worth quoting.
 set -eu
 if [ $# -ne 1 ]; then
@@ -19,16 +32,18 @@ fi
 nex=$1/nex
 here=$(cd "$(dirname "$0")" && pwd)
 models=${NEX_MODELS:-$HOME/.cache/nex/models}
-model=$models/ch_PP-OCRv4_det_infer.onnx
 ort_dir=${NEX_ORT_DIR:-$HOME/.cache/nex/ort}
-shape=1,3,640,640
+rounds=${NEX_BENCH_ROUNDS:-5}
+repeat=${NEX_BENCH_REPEAT:-3}
 
 [ -x "$nex" ] || { echo "bench_interp: $nex is not built" >&2; exit 1; }
 command -v node >/dev/null 2>&1 || { echo "bench_interp: node is not installed" >&2; exit 1; }
-if [ ! -s "$model" ]; then
-	sh "$here/../../scripts/fetch-models.sh"
-	[ -s "$model" ] || { echo "bench_interp: no $model" >&2; exit 1; }
-fi
+for m in ch_PP-OCRv4_det_infer ch_PP-OCRv4_rec_infer ch_ppocr_mobile_v2.0_cls_infer; do
+	if [ ! -s "$models/$m.onnx" ]; then
+		sh "$here/../../scripts/fetch-models.sh"
+		[ -s "$models/$m.onnx" ] || { echo "bench_interp: no $models/$m.onnx" >&2; exit 1; }
+	fi
+done
 NODE_PATH=${NODE_PATH:+$NODE_PATH:}$ort_dir/node_modules
 export NODE_PATH
 if ! node -e "require('onnxruntime-node')" >/dev/null 2>&1; then
@@ -43,24 +58,77 @@ fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
-mkdir -p "$tmp/in"
-node "$here/synth_text.js" "$tmp/in/input_0.npy" "$shape" 7
 
-"$nex" run "$model" --shape "x=$shape" --inputs "$tmp/in" --repeat 5 >"$tmp/nex.txt"
-nex_ms=$(sed -n 's/^time: median \([0-9.]*\) ms.*/\1/p' "$tmp/nex.txt")
-node "$here/ort_run.js" "$model" --input "x=$tmp/in/input_0.npy" --repeat 5 >"$tmp/ort.txt"
-ort_ms=$(sed -n 's/^ort median_ms=\([0-9.]*\).*/\1/p' "$tmp/ort.txt")
-if [ -z "$nex_ms" ] || [ -z "$ort_ms" ]; then
-	echo "bench_interp: could not read the timings:" >&2
-	cat "$tmp/nex.txt" "$tmp/ort.txt" >&2
-	exit 1
-fi
+# name model-file shape
+set -- det ch_PP-OCRv4_det_infer 1,3,640,640 \
+       rec ch_PP-OCRv4_rec_infer 1,3,48,320 \
+       cls ch_ppocr_mobile_v2.0_cls_infer 1,3,48,192
+cases=""
+while [ $# -ge 3 ]; do
+	mkdir -p "$tmp/$1"
+	node "$here/synth_text.js" "$tmp/$1/x.npy" "$3" 7
+	cases="$cases $1:$2:$3"
+	shift 3
+done
+
+# run WHO NAME MODEL SHAPE THREADS: appends one median (ms) to $tmp/WHO-NAME-THREADS
+run() {
+	out=$tmp/out.txt
+	case $1 in
+	ort)
+		node "$here/ort_run.js" "$models/$3.onnx" --input "x=$tmp/$2/x.npy" \
+			--repeat "$repeat" --threads "$5" >"$out" 2>&1 || true
+		ms=$(sed -n 's/^ort median_ms=\([0-9.]*\).*/\1/p' "$out") ;;
+	nex|nex+default)
+		pl=""
+		[ "$1" = nex+default ] && pl="--pipeline default"
+		# shellcheck disable=SC2086
+		"$nex" run "$models/$3.onnx" --shape "x=$4" --inputs "$tmp/$2" \
+			--repeat "$repeat" --threads "$5" $pl >"$out" 2>&1 || true
+		ms=$(sed -n 's/^time: median \([0-9.]*\) ms.*/\1/p' "$out") ;;
+	esac
+	if [ -z "$ms" ]; then
+		echo "bench_interp: $1 on $2 gave no timing:" >&2
+		cat "$out" >&2
+		exit 1
+	fi
+	echo "$ms" >>"$tmp/$1-$2-$5"
+}
+
+median() {
+	sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
+r=0
+while [ "$r" -lt "$rounds" ]; do
+	for c in $cases; do
+		name=${c%%:*}; rest=${c#*:}; model=${rest%%:*}; shape=${rest#*:}
+		for t in 1 2; do
+			if [ $((r % 2)) -eq 0 ]; then order="nex nex+default ort"
+			else order="ort nex+default nex"; fi
+			for who in $order; do
+				run "$who" "$name" "$model" "$shape" "$t"
+			done
+		done
+	done
+	r=$((r + 1))
+done
 
 cores=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo "?")
-echo "PaddleOCR PP-OCRv4 det, x=$shape, $cores cores, median of 5 runs after a warm-up"
-echo "nex interpreter:        $nex_ms ms"
-echo "onnxruntime-node (cpu): $ort_ms ms"
-awk -v a="$nex_ms" -v b="$ort_ms" 'BEGIN {
-	r = a / b
-	printf "ratio nex/ort:          %.2fx (goal: within 3x: %s)\n", r, r <= 3 ? "met" : "missed"
-}'
+load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
+echo "nex interpreter vs onnxruntime-node (cpu, default optimization level), $cores cores, load $load"
+echo "median over $rounds interleaved rounds of each process's median of $repeat runs after a warm-up, ms"
+printf '%-4s %7s %10s %12s %10s %9s\n' model threads nex nex+default ort "best/ort"
+for c in $cases; do
+	name=${c%%:*}
+	for t in 1 2; do
+		a=$(median "$tmp/nex-$name-$t")
+		b=$(median "$tmp/nex+default-$name-$t")
+		o=$(median "$tmp/ort-$name-$t")
+		awk -v n="$name" -v t="$t" -v a="$a" -v b="$b" -v o="$o" 'BEGIN {
+			best = a < b ? a : b
+			printf "%-4s %7d %10.2f %12.2f %10.2f %8.2fx %s\n", n, t, a, b, o,
+				best / o, best < o ? "(nex ahead)" : "(ort ahead)"
+		}'
+	done
+done
