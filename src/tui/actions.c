@@ -12,6 +12,7 @@
 
 #include <curses.h>
 
+#include "nxl.h"
 #include "nxt.h"
 
 #define CTRL(c) ((c) & 0x1f)
@@ -61,6 +62,11 @@ static bool op_alive(const nx_graph *g, uint32_t o)
 void nxt_session_changed(nxt_app *a)
 {
 	a->gen++;
+	/* the journal keeps every state the session goes through (a no-op
+	 * when the state is the one recorded last, or without a journal) */
+	nx_err jerr;
+	if (nxw_journal_record(a->s, &jerr))
+		nxt_status(a, NXT_C_ERROR, "%s", jerr.msg);
 	nxt_diff_reset(a);
 	nxt_cost_reset(a);
 	const nxw_step *st = nxw_cur(a->s);
@@ -435,6 +441,11 @@ static int act_target(nxt_app *a, const char *arg)
 	}
 	double before = cur_seconds(a);
 	a->target = t;
+	free(a->s->src.target);
+	a->s->src.target = nx_xstrdup(arg);
+	for (uint32_t i = 0; i < a->s->src.n_sets; i++)
+		free(a->s->src.sets[i]);
+	a->s->src.n_sets = 0;
 	char what[96];
 	snprintf(what, sizeof what, "target %s", t.name);
 	return recosted(a, before, what);
@@ -456,6 +467,7 @@ static int act_target_set(nxt_app *a, const char *arg)
 	}
 	double before = cur_seconds(a);
 	a->target = t;
+	nxw_source_add_set(&a->s->src, arg); /* a saved session keeps the edit */
 	return recosted(a, before, arg);
 }
 
@@ -783,6 +795,37 @@ static int act_save(nxt_app *a, const char *arg)
 	return NXT_REDRAW;
 }
 
+static int act_lua(nxt_app *a, const char *arg)
+{
+	if (!arg || !*arg) {
+		nxt_status(a, NXT_C_ERROR, "lua: usage :lua CODE (or type Lua in the console, 6)");
+		return NXT_REDRAW;
+	}
+	return nxt_console_eval(a, arg);
+}
+
+static int act_save_session(nxt_app *a, const char *arg)
+{
+	nx_err err;
+	const char *path = arg && *arg ? arg : a->s->path;
+	if (!path) {
+		nxt_status(a, NXT_C_ERROR, "save-session: needs a FILE (NAME.nex.json) the first time");
+		return NXT_REDRAW;
+	}
+	char *p = nx_xstrdup(path); /* s->path may be replaced by the save */
+	if (nxw_save(a->s, p, &err)) {
+		nxt_status(a, NXT_C_ERROR, "save-session: %s", err.msg);
+	} else {
+		if (!a->s->journal && nxw_journal_open(a->s, p, &err))
+			nxt_status(a, NXT_C_WARN, "session saved to %s, but %s", p, err.msg);
+		else
+			nxt_status(a, NXT_C_OK, "session saved to %s (nex %s reopens it at step %u)",
+				   p, p, a->s->cursor);
+	}
+	free(p);
+	return NXT_REDRAW;
+}
+
 static int act_export(nxt_app *a, const char *arg)
 {
 	nx_err err;
@@ -885,6 +928,10 @@ const nxt_action nxt_actions[] = {
 	{"rerun", 0, 0, "", "", "re-run the passes on the current target", act_rerun},
 	{"bisect", 'b', 0, "b", "CHECK", "find the pass and rewrite that break CHECK", act_bisect},
 	{"save", 0, 0, "", "FILE", "write this step's model (.nex, .json, .onnx)", act_save},
+	{"lua", 0, 0, "", "CODE", "run a line of Lua in this session (print goes to the console)",
+	 act_lua},
+	{"save-session", 0, 0, "", "[FILE]", "save the session (NAME.nex.json; docs/sessions.md): "
+	 "model, target, pipeline, every step, cursor; journaled from then on", act_save_session},
 	{"export", 0, 0, "", "FILE", "export this step as .mlir (TOSA), .dot or .onnx", act_export},
 	{"save-screen", 0, 0, "", "FILE", "write the screen as text (- : stdout, script mode)",
 	 act_save_screen},
@@ -933,13 +980,31 @@ int nxt_command(nxt_app *a, const char *line)
 	return NXT_REDRAW;
 }
 
+static void console_out(void *ctx, const char *line)
+{
+	nxt_log(ctx, NXT_C_TEXT, "%s", line);
+}
+
 int nxt_console_eval(nxt_app *a, const char *line)
 {
 	if (line[0] == ':')
 		return nxt_command(a, line + 1);
-	/* The Lua module is built in parallel; until the console is wired to
-	 * it, say so rather than pretend. */
-	nxt_status(a, NXT_C_ERROR, "Lua is not built into this console yet: use :commands "
-		   "(:help lists them)");
+	nx_err err;
+	if (!a->lua) {
+		/* sandboxed, as nex script; the session is the one on screen
+		 * (nex.session), and passes it defines join its catalogue */
+		a->lua = nxl_open(a->s, &nxl_default_limits, &err);
+		if (!a->lua) {
+			nxt_status(a, NXT_C_ERROR, "lua: %s", err.msg);
+			return NXT_REDRAW;
+		}
+		a->s->catalog = nxl_catalog(a->lua);
+	}
+	nxt_log(a, NXT_C_DIM, "> %s", line);
+	int rc = nxl_run_string(a->lua, line, "console", console_out, a, &err);
+	if (rc)
+		nxt_log(a, NXT_C_ERROR, "%s", err.msg);
+	/* a line may have stepped, undone or edited the session */
+	nxt_session_changed(a);
 	return NXT_REDRAW;
 }

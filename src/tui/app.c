@@ -15,6 +15,7 @@
 #include <curses.h>
 #include <term.h>
 
+#include "nxl.h"
 #include "nxt.h"
 
 /* The terminal this process took over, for the signal handlers: the TUI
@@ -92,6 +93,8 @@ static void app_free(nxt_app *a)
 	free(a->log);
 	nxt_canvas_free(&a->cv);
 	nxw_session_free(a->s);
+	/* after the session: its catalogue may hold passes of this state */
+	nxl_close(a->lua);
 	free(a);
 }
 
@@ -184,17 +187,53 @@ static int interactive(nxt_app *a)
 	return 0;
 }
 
+/* The journal next to a session file records every action from now on;
+ * one left by a crash is not overwritten but pointed at. */
+static void open_journal(nxt_app *a, const char *path)
+{
+	nx_err err;
+	if (nxw_journal_pending(path)) {
+		nxt_status(a, NXT_C_WARN, "unsaved actions in %s.journal (a crash?): reopen with "
+			   "--recover", path);
+		return;
+	}
+	if (nxw_journal_open(a->s, path, &err))
+		nxt_status(a, NXT_C_WARN, "%s", err.msg);
+	else
+		nxt_status(a, NXT_C_TEXT, "session %s at step %u; every action is journaled",
+			   path, a->s->cursor);
+}
+
 nxt_app *nxt_app_new(nx_graph *g, const nxt_open_opts *o, nx_err *err)
 {
 	/* the TUI root: caller frees with nxt_app_free */
 	nxt_app *a = nx_xcalloc(1, sizeof *a);
-	a->s = nxw_session_new(g);
-	a->target = *o->target;
-	nxw_set_target(a->s, &a->target);
 	a->script = o->script != NULL;
 	a->ir_fold = true;
 	a->focus = NXT_FOCUS_VIEW;
 	snprintf(a->model, sizeof a->model, "%s", o->model_name);
+	a->lua = o->lua;
+	if (o->session) {
+		/* the saved history stays as it is: the app's target takes the
+		 * session's place without re-running anything */
+		a->s = o->session;
+		a->target = a->s->target ? *(const nx_target *)a->s->target : *o->target;
+		a->s->target = &a->target;
+		a->s->metrics_hook = nxw_sim_metrics;
+		a->s->metrics_ctx = &a->target;
+		if (a->lua)
+			a->s->catalog = nxl_catalog(a->lua);
+		if (o->session_path)
+			open_journal(a, o->session_path);
+		nxt_canvas_resize(&a->cv, 80, 24);
+		nxt_session_changed(a);
+		return a;
+	}
+	a->s = nxw_session_new(g);
+	if (o->source)
+		nxw_source_copy(&a->s->src, o->source);
+	a->target = *o->target;
+	nxw_set_target(a->s, &a->target);
 	if (nxw_set_pipeline(a->s, o->pipeline ? o->pipeline : "default", err)) {
 		nx_err_prefix(err, "--pipeline: ");
 		app_free(a);

@@ -25,6 +25,15 @@ typedef struct nxt_open_opts {
 	const char *pipeline;     /* "default" or "a,b{k=v}" */
 	const nx_target *target;  /* copied */
 	const char *script;       /* ACTIONS file: no-display mode, or NULL */
+	/* A session opened from a session file (nxw_load): used instead of g
+	 * (then NULL), at its saved cursor; the app takes ownership. */
+	nxw_session *session;
+	const char *session_path; /* its file: :save-session writes it, the journal
+				   * records every action next to it */
+	struct nxl_state *lua;    /* the Lua state the session's passes live in,
+				   * or NULL; the app takes ownership */
+	const nxw_source *source; /* what g was loaded from (copied), so that
+				   * :save-session can write it; or NULL */
 } nxt_open_opts;
 /* Takes ownership of g. Interactive (needs a terminal on stdin/stdout) or,
  * with o->script, headless. Returns an exit code (0, 1 user error, 2). */
@@ -165,6 +174,7 @@ struct nxt_app {
 	int status_color;
 	uint32_t n_errors;        /* statuses shown in the error colour, for scripts */
 	char **log; uint32_t n_log, cap_log;
+	struct nxl_state *lua;    /* the console's Lua, opened on the first Lua line */
 
 	/* prompt (readline's line, mirrored for drawing) */
 	int prompt;

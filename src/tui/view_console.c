@@ -1,7 +1,7 @@
 /* view_console.c — the Console view: the log of commands typed and what
  * they answered, newest at the bottom, with the prompt open on the last
- * line. `:` lines run commands; other lines go to nxt_console_eval (Lua,
- * once it is built in). Esc leaves. */
+ * line. `:` lines run commands; other lines are Lua (nxt_console_eval), run
+ * in the session on screen with print going to this log. Esc leaves. */
 #include "nxt.h"
 
 static void draw(nxt_app *a, nxt_rect r)
@@ -12,7 +12,7 @@ static void draw(nxt_app *a, nxt_rect r)
 		first = 0;
 	if (!a->n_log)
 		nxt_put(&a->cv, r.y, r.x, r.w, NXT_C_DIM, "type :commands (Tab completes, Up recalls, "
-			"Esc leaves); other lines are Lua, which is not built in yet");
+			"Esc leaves); other lines are Lua (nex.session is this session)");
 	for (int i = 0; i < h && first + i < (int)a->n_log; i++) {
 		const char *l = a->log[first + i];
 		nxt_put(&a->cv, r.y + i, r.x, r.w, l[0] - 1, l + 1);

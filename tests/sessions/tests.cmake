@@ -24,3 +24,6 @@ if(VALGRIND AND NOT NEX_SANITIZE)
     COMMAND sh -c "d=$(mktemp -d) && ${VALGRIND} -q --error-exitcode=3 --leak-check=full --errors-for-leak-kinds=definite $<TARGET_FILE:nex> opt demo --target m1 --save-session $d/s.nex.json >/dev/null && ${VALGRIND} -q --error-exitcode=3 --leak-check=full --errors-for-leak-kinds=definite $<TARGET_FILE:nex> replay $d/s.nex.json; rc=$?; rm -rf $d; exit $rc")
   set_tests_properties(sessions/valgrind-demo PROPERTIES LABELS "sessions;slow")
 endif()
+add_test(NAME sessions/tui-session
+  COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/tui_session.sh $<TARGET_FILE:nex>)
+set_tests_properties(sessions/tui-session PROPERTIES LABELS "sessions;tui")
