@@ -44,9 +44,9 @@ static void draw(nxt_app *a, nxt_rect r)
 	int x = r.x;
 	x += nxt_putf(&a->cv, r.y + 1, x, r.w, NXT_C_SRAM, "\u2588SRAM %u (%s) ", mp->n_sram,
 		      nxt_bytes((double)mp->sram_peak, b0, sizeof b0));
-	x += nxt_putf(&a->cv, r.y + 1, x, r.x + r.w - x, NXT_C_DRAM, "\u2588DRAM %u (%s) ",
+	x += nxt_putf(&a->cv, r.y + 1, x, r.x + r.w - x, NXT_C_DRAM, "\u2593DRAM %u (%s) ",
 		      mp->n_dram, nxt_bytes((double)mp->dram_peak, b1, sizeof b1));
-	x += nxt_putf(&a->cv, r.y + 1, x, r.x + r.w - x, NXT_C_SPILL, "\u2588spilled %u (%s) ",
+	x += nxt_putf(&a->cv, r.y + 1, x, r.x + r.w - x, NXT_C_SPILL, "\u2592spilled %u (%s) ",
 		      mp->n_spilled, nxt_bytes((double)mp->spilled_bytes, b3, sizeof b3));
 	nxt_put(&a->cv, r.y + 1, x, r.x + r.w - x, NXT_C_MARK, "\u2588selected op");
 
@@ -80,12 +80,15 @@ static void draw(nxt_app *a, nxt_rect r)
 		int y0 = ch - 1 - (int)((double)(bf->arena_off + bf->size - 1) * ch / scale);
 		int color = bf->level == NX_SRAM ? NXT_C_SRAM : bf->why == NX_WHY_SPILL ? NXT_C_SPILL
 			: NXT_C_DRAM;
+		/* the shade tells the place apart without colour (NO_COLOR, 8
+		 * colours on a dim terminal): solid SRAM, dense DRAM, light spilled */
+		uint32_t fill = color == NXT_C_SRAM ? 0x2588 : color == NXT_C_DRAM ? 0x2593 : 0x2592;
 		if (touches(g, a->sel_op, bf->value))
 			color = NXT_C_MARK;
 		for (int yy = y0 < 0 ? 0 : y0; yy <= y1 && yy < ch; yy++)
 			for (int xx = x0; xx < x1 && xx < cw; xx++) {
-				/* a buffer's first column reads as its edge */
-				uint32_t glyph = xx == x0 && x1 - x0 > 2 ? 0x258C : 0x2588;
+				/* an SRAM buffer's first column reads as its edge */
+				uint32_t glyph = fill == 0x2588 && xx == x0 && x1 - x0 > 2 ? 0x258C : fill;
 				nxt_cell_set(&a->cv, top + yy, r.x + axis + xx, glyph, color);
 			}
 	}
