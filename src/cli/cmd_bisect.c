@@ -26,6 +26,11 @@ static const char help[] =
 	"  metric:NAME<=X       NAME is ops, weight_bytes, peak, cycles,\n"
 	"  metric:NAME>=X       latency_us or energy_uj (peak and the last three\n"
 	"                       need a target: every step is costed on the NE model)\n"
+	"  op:cosine>=X         every op's values stay within cosine X of the step-0\n"
+	"                       values they stand for (nex debug's matching)\n"
+	"  op:nan               no op makes a NaN or inf that step 0 does not\n"
+	"  op:fp16-overflow     no f16 op result holds a value past 65504\n"
+	"                       (op checks name the op that breaks them)\n"
 	"  --target T           the target passes read and steps are costed on (a\n"
 	"                       preset or a .json file; --set F=V overrides a field)\n"
 	"  --save-session S     save the session stopped at the breaking rewrite,\n"
@@ -177,6 +182,8 @@ int nxc_bisect(int argc, char **argv)
 				printf("rooted at op #%u\n", r.op);
 			if (r.remark[0])
 				printf("remark: %s\n", r.remark);
+			if (r.detail[0])
+				printf("op: %s\n", r.detail);
 		} else {
 			printf("the pass fails without any rewrite\n");
 		}

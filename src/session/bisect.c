@@ -58,7 +58,26 @@ int nxw_check_parse(nxw_check *c, const char *text, nx_err *err)
 		}
 		return 0;
 	}
-	nx_err_set(err, "check '%s': use verify, numeric:TOL or metric:NAME<=X", text);
+	if (!strcmp(text, "op:nan")) {
+		c->kind = NXW_CHECK_OP_NAN;
+		return 0;
+	}
+	if (!strcmp(text, "op:fp16-overflow")) {
+		c->kind = NXW_CHECK_OP_F16;
+		return 0;
+	}
+	if (!strncmp(text, "op:cosine>=", 11)) {
+		char *end;
+		c->kind = NXW_CHECK_OP_COSINE;
+		c->limit = strtod(text + 11, &end);
+		if (end == text + 11 || *end || !(c->limit >= -1 && c->limit <= 1)) {
+			nx_err_set(err, "check '%s': op:cosine>=X wants X in [-1, 1]", text);
+			return -1;
+		}
+		return 0;
+	}
+	nx_err_set(err, "check '%s': use verify, numeric:TOL, metric:NAME<=X, op:cosine>=X, "
+		   "op:nan or op:fp16-overflow", text);
 	return -1;
 }
 
@@ -84,9 +103,50 @@ static int metric_of(const nxw_step *st, const char *name, double *v, nx_err *er
 	return 0;
 }
 
+/* Per-op checks (numdebug.c) against step 0: 1 pass, 0 fail (the op named
+ * in s->check_detail), -1 error. */
+static int check_ops(nxw_session *s, nxw_step *st, uint32_t k, const nxw_check *c,
+		     nx_err *err)
+{
+	nxw_debug_opts o = {.shadow = false};
+	nxw_numdebug d;
+	if (nxw_numdebug_graph(s, st->snap, k, 0, &o, &d, err))
+		return -1;
+	int ok = 1;
+	for (uint32_t i = 0; i < d.n && ok; i++) {
+		const nxw_opnum *m = &d.ops[i];
+		bool bad = false;
+		const char *why = "";
+		if (c->kind == NXW_CHECK_OP_COSINE) {
+			bad = m->match != NXW_MATCH_NONE && m->cosine < c->limit;
+			why = "cosine";
+		} else if (c->kind == NXW_CHECK_OP_NAN) {
+			bad = (m->nan || m->inf) && (m->match == NXW_MATCH_NONE ||
+						     m->max_abs == INFINITY);
+			why = "NaN/inf";
+		} else {
+			bool f16 = nx_vtype(st->snap, m->value)->dtype == NX_F16;
+			bad = f16 && (m->overflow_f16 > 0 || (m->inf && m->max_abs == INFINITY));
+			why = "fp16 overflow";
+		}
+		if (!bad)
+			continue;
+		ok = 0;
+		snprintf(s->check_detail, sizeof s->check_detail,
+			 "%s at %%%s (%s, op #%u): cosine %.7f, max abs %.3g, %lld over 65504, "
+			 "%lld NaN/inf", why, nx_vname(st->snap, m->value),
+			 nx_op_name(st->snap, m->op), m->op, m->cosine, m->max_abs,
+			 (long long)m->overflow_f16, (long long)(m->nan + m->inf));
+	}
+	nxw_numdebug_free(&d);
+	return ok;
+}
+
 /* 1 pass, 0 fail, -1 error. */
 static int check(nxw_session *s, nxw_step *st, uint32_t k, const nxw_check *c, nx_err *err)
 {
+	if (c->kind >= NXW_CHECK_OP_COSINE)
+		return st->ok && st->snap ? check_ops(s, st, k, c, err) : 0;
 	if (!st->ok && (c->kind == NXW_CHECK_VERIFY || !st->snap))
 		return 0;
 	switch (c->kind) {
@@ -128,6 +188,8 @@ static int probe(nxw_session *s, uint32_t k, int64_t b, const nxw_check *c,
 	r->runs++;
 	int ok = check(s, &t, k, c, err);
 	if (keep && ok == 0) {
+		snprintf(r->detail, sizeof r->detail, "%s",
+			 c->kind >= NXW_CHECK_OP_COSINE ? s->check_detail : "");
 		r->op = t.last_op;
 		r->num = t.num;
 		r->remark[0] = 0;
@@ -155,6 +217,9 @@ int nxw_bisect(nxw_session *s, const nxw_check *c, bool assume_monotone,
 		r->found = true;
 		r->step = k;
 		snprintf(r->pass, sizeof r->pass, "%s", s->steps[k].pass);
+		if (c->kind >= NXW_CHECK_OP_COSINE) /* the op that breaks it, until a
+						     * rewrite narrows it down */
+			snprintf(r->detail, sizeof r->detail, "%s", s->check_detail);
 		if (k == 0) /* the model itself fails: nothing to bisect */
 			return 0;
 		/* Budgets count from the pass's start (steps[k].base): `before`

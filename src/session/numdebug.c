@@ -542,11 +542,21 @@ int nxw_numdebug_run(nxw_session *s, uint32_t k, uint32_t against, const nxw_deb
 			   s->n_steps);
 		return -1;
 	}
+	return nxw_numdebug_graph(s, s->steps[k].snap, k, against, o, d, err);
+}
+
+int nxw_numdebug_graph(nxw_session *s, nx_graph *gk, uint32_t k, uint32_t against,
+		       const nxw_debug_opts *o, nxw_numdebug *d, nx_err *err)
+{
+	memset(d, 0, sizeof *d);
 	nxw_num_limits lim = o && o->limits ? *o->limits : nxw_num_defaults;
 	d->limits = lim;
 	d->step = k;
 	d->against = against;
-	nx_graph *gk = s->steps[k].snap, *g0 = s->steps[against].snap;
+	nx_graph *g0 = s->steps[against].snap;
+	/* weight SQNR looks back through the history from step k: only when gk
+	 * is that step's snapshot */
+	bool in_history = k < s->n_steps && s->steps[k].snap == gk;
 	if (gk->n_inputs != g0->n_inputs) {
 		nx_err_set(err, "step %u has %u inputs, step %u has %u", k, gk->n_inputs, against,
 			   g0->n_inputs);
@@ -592,7 +602,7 @@ int nxw_numdebug_run(nxw_session *s, uint32_t k, uint32_t against, const nxw_deb
 		nx_err_prefix(err, "running step %u: ", k);
 		goto done;
 	}
-	for (uint32_t i = 0; i < d->n; i++)
+	for (uint32_t i = 0; in_history && i < d->n; i++)
 		if (d->ops[i].match != NXW_MATCH_NONE)
 			d->ops[i].sqnr_db = weight_sqnr(s, k, d->ops[i].op);
 	conclude(gk, d);

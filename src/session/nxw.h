@@ -105,6 +105,7 @@ typedef struct nxw_session {
 	char *view_json;         /* the TUI's view state, a JSON object, or NULL (owned) */
 	char *path;              /* the session file it was saved to / loaded from, or NULL */
 	nxw_journal *journal;    /* append-only journal of the session's states, or NULL */
+	char check_detail[256];  /* the op the last failing op check named */
 	/* passes beyond the built-ins (Lua) that pipelines may name; borrowed,
 	 * NULL = built-ins only. Set it before nxw_set_pipeline. */
 	const nxp_catalog *catalog;
@@ -368,6 +369,11 @@ typedef struct nxw_debug_opts {
 int nxw_numdebug_run(nxw_session *s, uint32_t k, uint32_t against, const nxw_debug_opts *o,
 		     nxw_numdebug *d, nx_err *err);
 void nxw_numdebug_free(nxw_numdebug *d);
+/* The same for a graph outside the history (a bisection's partial run): gk
+ * stands for step k (k only names it, and weight SQNR is left out unless
+ * gk is steps[k].snap). */
+int nxw_numdebug_graph(nxw_session *s, nx_graph *gk, uint32_t k, uint32_t against,
+		       const nxw_debug_opts *o, nxw_numdebug *d, nx_err *err);
 /* The metrics of a against reference b (same element count). */
 void nxw_num_metrics(const nx_tensor *a, const nx_tensor *b, double rel_floor, nxw_opnum *m);
 bool nxw_num_fails(const nxw_opnum *m, const nxw_num_limits *l);
@@ -376,7 +382,10 @@ bool nxw_num_fails(const nxw_opnum *m, const nxw_num_limits *l);
 typedef enum nxw_check_kind {
 	NXW_CHECK_VERIFY,        /* the verifier passes */
 	NXW_CHECK_NUMERIC,       /* max relative error vs step 0 <= limit */
-	NXW_CHECK_METRIC         /* metric <= or >= limit */
+	NXW_CHECK_METRIC,        /* metric <= or >= limit */
+	NXW_CHECK_OP_COSINE,     /* every matched op's cosine vs step 0 >= limit */
+	NXW_CHECK_OP_NAN,        /* no op makes a NaN or inf that step 0 does not */
+	NXW_CHECK_OP_F16         /* no f16 op result holds a value past fp16's range */
 } nxw_check_kind;
 
 typedef struct nxw_check {
@@ -386,7 +395,10 @@ typedef struct nxw_check {
 	double limit;
 } nxw_check;
 
-/* "verify", "numeric:1e-3", "metric:cycles<=1e6", "metric:peak>=..." */
+/* "verify", "numeric:1e-3", "metric:cycles<=1e6", "metric:peak>=...", and
+ * per op (numdebug.c, against step 0): "op:cosine>=0.9999", "op:nan",
+ * "op:fp16-overflow". An op check that fails names the op in
+ * s->check_detail. */
 int nxw_check_parse(nxw_check *c, const char *text, nx_err *err);
 /* True if step k passes c (computes what it needs). -1 on error. */
 int nxw_check_step(nxw_session *s, uint32_t k, const nxw_check *c, nx_err *err);
@@ -408,6 +420,7 @@ typedef struct nxw_bisect_result {
 	int64_t candidate;
 	bool confirmed, scanned, earlier;
 	int64_t scan_from;
+	char detail[256];        /* op checks: the op that breaks the bound there */
 } nxw_bisect_result;
 
 /* Applies the whole pipeline and finds the first failing step; inside it,

@@ -113,6 +113,49 @@ static void fp16_matches(void)
 	nxw_session_free(s);
 }
 
+static const char big_model[] =
+	"graph @big(%x: f32[64]) -> (%y: f32[64]) {\n"
+	"  %k = const f32[1] dense[100000.0]\n"
+	"  %a = mul(%x, %k) : f32[64]\n"
+	"  %y = relu(%a) : f32[64]\n"
+	"  return %y\n"
+	"}\n";
+
+/* bisect's op checks: to-fp16 on values past 65504 overflows; the check
+ * names the op, and cosine names the first op under the bound. */
+static void op_checks(void)
+{
+	nx_err err;
+	nxw_check c;
+	CHECK(nxw_check_parse(&c, "op:cosine>=0.99", &err) == 0 && c.kind == NXW_CHECK_OP_COSINE);
+	CHECK(nxw_check_parse(&c, "op:cosine>=2", &err) == -1);
+	CHECK(nxw_check_parse(&c, "op:nan", &err) == 0 && c.kind == NXW_CHECK_OP_NAN);
+	CHECK(nxw_check_parse(&c, "op:fp16-overflow", &err) == 0);
+	nx_graph *g = nx_parse(big_model, sizeof big_model - 1, "big.nex", NULL, &err);
+	CHECK(g != NULL);
+	if (!g)
+		return;
+	nxw_session *s = nxw_session_new(g);
+	CHECK(nxw_set_pipeline(s, "canonicalize,to-fp16", &err) == 0);
+	nxw_bisect_result r;
+	CHECK(nxw_bisect(s, &c, false, &r, &err) == 0);
+	CHECK(r.found && !strcmp(r.pass, "to-fp16"));
+	CHECK_CONTAINS(r.detail, "fp16 overflow at %a");
+	nxw_check_parse(&c, "op:nan", &err);
+	CHECK(nxw_bisect(s, &c, false, &r, &err) == 0);
+	CHECK(r.found && !strcmp(r.pass, "to-fp16"));
+	CHECK_CONTAINS(r.detail, "NaN/inf at %a");
+	nxw_session_free(s);
+	/* cosine on the demo: the rewrite and op under the bound are named */
+	s = nxw_session_new(nx_demo(&err));
+	CHECK(nxw_set_pipeline(s, "infer-shapes,fold-batchnorm,fuse-activation,to-fp16", &err) == 0);
+	nxw_check_parse(&c, "op:cosine>=0.9999999", &err);
+	CHECK(nxw_bisect(s, &c, false, &r, &err) == 0);
+	CHECK(r.found && r.rewrite > 0);
+	CHECK_CONTAINS(r.detail, "cosine at %");
+	nxw_session_free(s);
+}
+
 int main(int argc, char **argv)
 {
 	static const check_case cases[] = {
@@ -120,6 +163,7 @@ int main(int argc, char **argv)
 		{"sabotage_demo", sabotage_demo},
 		{"first_nan", first_nan},
 		{"fp16_matches", fp16_matches},
+		{"op_checks", op_checks},
 		{NULL, NULL},
 	};
 	return check_main(cases, argc, argv);
