@@ -528,7 +528,11 @@ static int act_view(nxt_app *a, const char *arg)
 {
 	for (int i = 0; i < NXT_V_COUNT; i++)
 		if (arg && !strcmp(arg, nxt_view(i)->name)) {
-			if (a->view != i)
+			/* leaving help does not make help the view to go back to:
+			 * back from the view help was opened over then returns
+			 * further, never into a help <-> console loop (found by the
+			 * tmux monkey test: q and Esc bounced between the two) */
+			if (a->view != i && a->view != NXT_V_HELP)
 				a->prev_view = a->view;
 			a->view = i;
 			a->focus = NXT_FOCUS_VIEW;

@@ -20,6 +20,7 @@
 static nxt_app *cur_app;     /* the app whose prompt is open (TUI root state) */
 static int pending[8], n_pending; /* bytes readline's getc hands out next */
 static char history_path[1024];
+static int hist_pos;         /* our place in the history while a prompt is open */
 
 static int getc_fn(FILE *f)
 {
@@ -173,15 +174,30 @@ void nxt_prompt_history_save(void)
 	write_history(history_path);
 }
 
+/* Leaves a line that was not accepted (Esc, a prompt replaced by another).
+ * readline keeps the line being edited aside while the user walks the
+ * history (Up), with that line's undo list; dropping the line must first
+ * put it back, or the next rl_initialize frees that undo list a second
+ * time (found by the tmux monkey test: Up, Esc, then `:`). */
+static void abandon_line(void)
+{
+	rl_maybe_unsave_line();
+	rl_free_line_state();
+	rl_callback_sigcleanup();
+	rl_callback_handler_remove();
+	history_set_pos(history_length);
+}
+
 void nxt_prompt_open(nxt_app *a, int kind, const char *prompt, const char *prefill)
 {
 	setup();
 	if (cur_app)
-		rl_callback_handler_remove();
+		abandon_line();
 	cur_app = a;
 	a->prompt = kind;
 	snprintf(a->prompt_text, sizeof a->prompt_text, "%s", prompt);
 	n_pending = 0;
+	hist_pos = history_length;
 	rl_callback_handler_install(prompt, line_fn);
 	if (prefill && *prefill)
 		rl_insert_text(prefill);
@@ -191,7 +207,7 @@ void nxt_prompt_open(nxt_app *a, int kind, const char *prompt, const char *prefi
 void nxt_prompt_close(nxt_app *a)
 {
 	if (cur_app == a) {
-		rl_callback_handler_remove();
+		abandon_line();
 		cur_app = NULL;
 	}
 	a->prompt = NXT_PROMPT_NONE;
@@ -240,6 +256,22 @@ int nxt_prompt_key(nxt_app *a, int key)
 		return NXT_RELAYOUT | NXT_REDRAW;
 	if (key == KEY_BACKSPACE && a->prompt_line[0] == 0) {
 		nxt_prompt_close(a);
+		return NXT_REDRAW;
+	}
+	/* Up/Down (and Ctrl-p/Ctrl-n) walk the history here, replacing the
+	 * line with its undo list cleared: readline's own walk keeps the edited
+	 * line aside with an undo list that its callback mode frees twice when
+	 * a line is abandoned or accepted mid-walk (the tmux monkey test found
+	 * both crashes). */
+	if (key == KEY_UP || key == KEY_DOWN || key == 16 || key == 14) {
+		int to = hist_pos + (key == KEY_UP || key == 16 ? -1 : 1);
+		if (to >= 0 && to <= history_length) {
+			HIST_ENTRY *e = to < history_length ? history_get(history_base + to) : NULL;
+			hist_pos = to;
+			rl_replace_line(e ? e->line : "", 1);
+			rl_point = rl_end;
+			mirror();
+		}
 		return NXT_REDRAW;
 	}
 	push_key(key == '\r' ? '\n' : key);
