@@ -15,4 +15,5 @@ set_tests_properties(tui/test_tui PROPERTIES LABELS "tui;unit"
   ENVIRONMENT "NEX_SRC=${CMAKE_SOURCE_DIR};NEX_BIN=$<TARGET_FILE:nex>")
 # The monkey: 2000 seeded random keys and resizes (issue 15's hardening).
 add_test(NAME tui/monkey COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/monkey.sh $<TARGET_FILE:nex> 2000)
-set_tests_properties(tui/monkey PROPERTIES LABELS tui SKIP_RETURN_CODE 77 TIMEOUT 900)
+set_tests_properties(tui/monkey PROPERTIES LABELS tui SKIP_RETURN_CODE 77 TIMEOUT 900
+  ENVIRONMENT "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_LIST_DIR}/readline.supp")
