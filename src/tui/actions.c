@@ -1004,7 +1004,8 @@ int nxt_console_eval(nxt_app *a, const char *line)
 		}
 		a->s->catalog = nxl_catalog(a->lua);
 	}
-	nxt_log(a, NXT_C_DIM, "> %s", line);
+	/* the line itself is logged where it was typed (prompt.c), or as the
+	 * :lua command */
 	int rc = nxl_run_string(a->lua, line, "console", console_out, a, &err);
 	if (rc)
 		nxt_log(a, NXT_C_ERROR, "%s", err.msg);
