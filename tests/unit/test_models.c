@@ -12,21 +12,11 @@
 #include <string.h>
 
 #include "check.h"
+#include "paddleocr.h"
 #include "nxw.h"
 
-typedef struct model {
-	const char *file;
-	int64_t h, w;
-	uint32_t ort_extended_ops;
-} model;
-
-static const model models[] = {
-	{"ch_PP-OCRv4_det_infer.onnx", 640, 640, 307},
-	{"ch_PP-OCRv4_rec_infer.onnx", 48, 320, 353},
-	{"ch_ppocr_mobile_v2.0_cls_infer.onnx", 48, 192, 155},
-};
-
-static char dir[1024];
+/* onnxruntime's "extended" op counts, indexed like paddle_models. */
+static const uint32_t ort_extended_ops[PADDLE_N] = {307, 353, 155};
 
 static uint32_t count(const nx_graph *g, int kind)
 {
@@ -36,14 +26,11 @@ static uint32_t count(const nx_graph *g, int kind)
 	return n;
 }
 
-static void run_model(const model *m)
+static void run_model(int which)
 {
-	char path[1200];
-	snprintf(path, sizeof path, "%s/%s", dir, m->file);
-	nx_shape_bind b = {.name = "x", .rank = 4, .dims = {1, 3, m->h, m->w}};
-	nx_onnx_opts o = {.binds = &b, .n_binds = 1};
+	const paddle_model *m = &paddle_models[which];
 	nx_err err;
-	nx_graph *g = nx_onnx_import(path, &o, &err);
+	nx_graph *g = paddle_import(m, &err);
 	CHECK(g != NULL);
 	if (!g) {
 		fprintf(stderr, "%s\n", err.msg);
@@ -72,33 +59,21 @@ static void run_model(const model *m)
 	CHECK_EQ_INT(count(f, NX_OP_DIV), 0);
 	CHECK_EQ_INT(count(f, NX_OP_REDUCE_MEAN), 0);
 	CHECK_EQ_INT(count(f, NX_OP_OPAQUE), 0);
-	CHECK(f->n_live_ops < m->ort_extended_ops);
+	CHECK(f->n_live_ops < ort_extended_ops[which]);
 	printf("%s: %u -> %u ops (onnxruntime extended: %u), worst step error %.3g\n", m->file,
-	       s->steps[0].m.ops, f->n_live_ops, m->ort_extended_ops, s->steps[s->n_steps - 1].num.max_rel);
+	       s->steps[0].m.ops, f->n_live_ops, ort_extended_ops[which], s->steps[s->n_steps - 1].num.max_rel);
 	nxw_session_free(s);
 }
 
-static void test_det(void) { run_model(&models[0]); }
-static void test_rec(void) { run_model(&models[1]); }
-static void test_cls(void) { run_model(&models[2]); }
+static void test_det(void) { run_model(PADDLE_DET); }
+static void test_rec(void) { run_model(PADDLE_REC); }
+static void test_cls(void) { run_model(PADDLE_CLS); }
 
 int main(int argc, char **argv)
 {
-	const char *env = getenv("NEX_MODELS"), *home = getenv("HOME");
-	if (env)
-		snprintf(dir, sizeof dir, "%s", env);
-	else
-		snprintf(dir, sizeof dir, "%s/.cache/nex/models", home ? home : ".");
-	for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
-		char path[1200];
-		snprintf(path, sizeof path, "%s/%s", dir, models[i].file);
-		FILE *fp = fopen(path, "rb");
-		if (!fp) {
-			printf("skipped: %s not found (scripts/fetch-models.sh fetches it)\n", path);
-			return 77;
-		}
-		fclose(fp);
-	}
+	int skip = paddle_require_all();
+	if (skip)
+		return skip;
 	static const check_case cases[] = {
 		{"det", test_det},
 		{"rec", test_rec},

@@ -18,6 +18,7 @@
 
 #include "check.h"
 #include "nxw.h"
+#include "paddleocr.h"
 #include "sim_fixture.h"
 
 /* No two buffers live at the same time share a byte, in the single arena
@@ -186,52 +187,17 @@ static void fixtures(void)
 	check_both(g, "fixture se");
 }
 
-static const char *models_dir(char *buf, size_t n)
-{
-	const char *d = getenv("NEX_MODELS");
-	if (d && *d)
-		return d;
-	const char *home = getenv("HOME");
-	if (!home)
-		return NULL;
-	snprintf(buf, n, "%s/.cache/nex/models", home);
-	return buf;
-}
-
-static const struct {
-	const char *file;
-	int64_t h, w;
-} models[] = {
-	{"ch_PP-OCRv4_det_infer.onnx", 640, 640},
-	{"ch_PP-OCRv4_rec_infer.onnx", 48, 320},
-	{"ch_ppocr_mobile_v2.0_cls_infer.onnx", 48, 192},
-};
-
-static void model_path(size_t i, char *path, size_t n)
-{
-	char buf[512];
-	const char *dir = models_dir(buf, sizeof buf);
-	snprintf(path, n, "%s/%s", dir ? dir : ".", models[i].file);
-}
-
 static void paddleocr(void)
 {
-	char path[1024];
-	for (size_t i = 0; i < 3; i++) {
-		model_path(i, path, sizeof path);
-		nx_shape_bind b = {"x", 4, {1, 3, models[i].h, models[i].w}};
-		nx_onnx_opts o;
-		memset(&o, 0, sizeof o);
-		o.binds = &b;
-		o.n_binds = 1;
+	for (int i = 0; i < PADDLE_N; i++) {
 		nx_err e;
-		nx_graph *g = nx_onnx_import(path, &o, &e);
+		nx_graph *g = paddle_import(&paddle_models[i], &e);
 		if (!g)
-			fprintf(stderr, "%s: %s\n", path, e.msg);
+			fprintf(stderr, "%s: %s\n", paddle_models[i].file, e.msg);
 		CHECK(g != NULL);
 		if (!g)
 			continue;
-		check_both(g, models[i].file);
+		check_both(g, paddle_models[i].file);
 	}
 }
 
@@ -248,14 +214,9 @@ int main(int argc, char **argv)
 		{NULL, NULL},
 	};
 	if (argc > 1 && !strcmp(argv[1], "paddleocr")) {
-		char path[1024];
-		for (size_t i = 0; i < 3; i++) {
-			model_path(i, path, sizeof path);
-			if (access(path, R_OK)) {
-				printf("skipped: %s is absent (make models fetches it)\n", path);
-				return 77;
-			}
-		}
+		int skip = paddle_require_all();
+		if (skip)
+			return skip;
 		return check_main(model_cases, argc, argv);
 	}
 	return check_main(cases, argc, argv);
