@@ -27,7 +27,7 @@ bool nx_treap_floor(const nx_treap *t, int64_t a, int64_t b, int64_t *ra, int64_
 
 /* ---- memplan_sweep.c ---- */
 
-/* Pairs of intervals whose live ranges meet, O(n log n). */
+/* Pairs of intervals whose live ranges meet: a radix sort, then O(n). */
 uint64_t nx_plan_overlap_pairs(const nx_interval *iv, uint32_t n);
 /* Best fit in schedule order: one sweep over start and end events with the
  * free blocks in two treaps, O(n log n). capacity < 0: none; a buffer that

@@ -11,7 +11,8 @@
  * (size, offset) for the best fit and by (offset, size) for the merges, so
  * a plan costs O(n log n) whatever the overlaps.
  *
- * nx_plan_overlap_pairs counts the overlaps in O(n log n) so that memplan.c
+ * nx_plan_overlap_pairs counts the overlaps in O(n) after a radix sort so
+ * that memplan.c
  * can choose before planning: the greedy planners while their cost is
  * bounded, this sweep beyond.
  */
@@ -44,32 +45,58 @@ static tk *sorted(const nx_interval *iv, uint32_t n, bool by_end)
 	return a;
 }
 
-/* The number of entries of a[0..n) with t < x (t <= x when incl). */
-static uint32_t count_below(const tk *a, uint32_t n, int64_t x, bool incl)
+/* Sorts a[0..n) (keys less lo, so unsigned) by LSD radix, a byte per
+ * pass and only as many passes as the largest key needs; tmp holds n. */
+static void radix(uint64_t *a, uint64_t *tmp, uint32_t n)
 {
-	uint32_t lo = 0, hi = n;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (a[mid].t < x || (incl && a[mid].t == x))
-			lo = mid + 1;
-		else
-			hi = mid;
+	uint64_t max = 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (a[i] > max)
+			max = a[i];
+	for (int shift = 0; shift < 64 && (max >> shift); shift += 8) {
+		uint32_t count[257] = {0};
+		for (uint32_t i = 0; i < n; i++)
+			count[((a[i] >> shift) & 0xff) + 1]++;
+		for (int d = 0; d < 256; d++)
+			count[d + 1] += count[d];
+		for (uint32_t i = 0; i < n; i++)
+			tmp[count[(a[i] >> shift) & 0xff]++] = a[i];
+		memcpy(a, tmp, (size_t)n * sizeof *a);
 	}
-	return lo;
 }
 
 uint64_t nx_plan_overlap_pairs(const nx_interval *iv, uint32_t n)
 {
-	/* Buffer i meets every j with start_j <= end_i except those that ended
-	 * before it started (end_j < start_i, which implies start_j <= end_i),
-	 * and itself; summed over i that counts each pair twice. */
-	tk *s = sorted(iv, n, false), *e = sorted(iv, n, true);
-	uint64_t sum = 0;
+	if (n < 2)
+		return 0;
+	/* Sweep the starts and the ends (end + 1: the first time a buffer is
+	 * free) in time order, frees first at equal times: each start meets
+	 * the buffers live at that moment, which counts every pair once. */
+	int64_t lo = INT64_MAX;
 	for (uint32_t i = 0; i < n; i++)
-		sum += count_below(s, n, iv[i].end, true) - count_below(e, n, iv[i].start, false) - 1;
+		if (iv[i].start < lo)
+			lo = iv[i].start;
+	uint64_t *s = nx_xmalloc((size_t)n * sizeof *s), *e = nx_xmalloc((size_t)n * sizeof *e);
+	uint64_t *tmp = nx_xmalloc((size_t)n * sizeof *tmp);
+	for (uint32_t i = 0; i < n; i++) {
+		s[i] = (uint64_t)(iv[i].start - lo);
+		e[i] = (uint64_t)(iv[i].end - lo) + 1;
+	}
+	radix(s, tmp, n);
+	radix(e, tmp, n);
+	uint64_t pairs = 0, live = 0;
+	for (uint32_t i = 0, j = 0; i < n;) {
+		if (j < n && e[j] <= s[i]) {
+			live--, j++;
+		} else {
+			pairs += live++;
+			i++;
+		}
+	}
 	free(s);
 	free(e);
-	return sum / 2;
+	free(tmp);
+	return pairs;
 }
 
 static int64_t align_up(int64_t x, int64_t a)
