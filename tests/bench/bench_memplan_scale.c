@@ -136,14 +136,16 @@ int main(int argc, char **argv)
 		if (r + 1 < runs)
 			nx_live_free(&l);
 	}
-	printf("  %-28s %-18s %9.3f s wall %9.3f s cpu   %u buffers\n", "1M-op chain", "liveness",
+	char chain[64];
+	snprintf(chain, sizeof chain, "%ld-op chain", ops);
+	printf("  %-28s %-18s %9.3f s wall %9.3f s cpu   %u buffers\n", chain, "liveness",
 	       median(w, runs), median(c, runs), l.n_bufs);
 	uint32_t n = l.n_bufs;
 	for (uint32_t i = 0; i < n; i++)
 		iv[i] = (nx_interval){l.bufs[i].start, l.bufs[i].end, l.bufs[i].size};
 	nx_live_free(&l);
 	nx_graph_free(g);
-	rc |= run_planners("1M-op chain", iv, n, runs);
+	rc |= run_planners(chain, iv, n, runs);
 	free(iv);
 	return rc ? 1 : 0;
 }
