@@ -77,7 +77,7 @@ uint64_t nx_plan_overlap_pairs(const nx_interval *iv, uint32_t n)
 		if (iv[i].start < lo)
 			lo = iv[i].start;
 	uint64_t *s = nx_xmalloc((size_t)n * sizeof *s), *e = nx_xmalloc((size_t)n * sizeof *e);
-	uint64_t *tmp = nx_xmalloc((size_t)n * sizeof *tmp);
+	uint64_t *tmp = nx_xmalloc((size_t)n * sizeof *tmp); /* the three freed below */
 	for (uint32_t i = 0; i < n; i++) {
 		s[i] = (uint64_t)(iv[i].start - lo);
 		e[i] = (uint64_t)(iv[i].end - lo) + 1;
@@ -143,7 +143,7 @@ static void fl_release(freelist *f, int64_t off, int64_t len)
 int64_t nx_plan_sweep(const nx_interval *iv, uint32_t n, int64_t align, int64_t capacity,
 		      int64_t *offset)
 {
-	tk *s = sorted(iv, n, false), *e = sorted(iv, n, true);
+	tk *s = sorted(iv, n, false), *e = sorted(iv, n, true); /* freed below */
 	freelist f = {.top = 0};
 	nx_treap_init(&f.by_size);
 	nx_treap_init(&f.by_off);
