@@ -12,6 +12,7 @@
  * nx_process_init (main, benchmarks, tests) and only counted after that.
  * Without the variable it costs one predictable branch per allocation.
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include <cJSON.h>
@@ -20,11 +21,12 @@
 #include "onnx.pb-c.h"
 
 static uint64_t fail_at;   /* 0: never */
-static uint64_t n_allocs;  /* allocations counted so far */
+/* allocations counted so far; atomic: the interpreter's threads allocate */
+static _Atomic uint64_t n_allocs;
 
 bool nx_alloc_fails(void)
 {
-	return fail_at && ++n_allocs == fail_at;
+	return fail_at && atomic_fetch_add(&n_allocs, 1) + 1 == fail_at;
 }
 
 /* cJSON's allocations die as nex's do (cJSON would otherwise report a
