@@ -10,9 +10,9 @@
 #    and the journal recovers (`--recover` reopens at step 4 or 5);
 #  - nex convert of an ONNX model to .nex: a run that fails leaves the .nex
 #    and .bin pair already there byte-identical, and nothing else.
-# Usage: alloc_faults.sh NEX [SAMPLES]  (SAMPLES per run, default 30)
+# Usage: alloc_faults.sh NEX [SAMPLES]  (SAMPLES per run, default 20)
 nex=$1
-samples=${2:-30}
+samples=${2:-20}
 work=$(mktemp -d) || exit 2
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 2
@@ -42,12 +42,12 @@ count() {
 	echo $n
 }
 
-# Ns: 1..20, then `samples` values spread up to the count.
+# Ns: 1..12, then `samples` values spread up to the count.
 ns() {
 	i=1
-	while [ $i -le 20 ]; do echo $i; i=$((i + 1)); done
+	while [ $i -le 12 ]; do echo $i; i=$((i + 1)); done
 	step=$(($1 / $samples + 1))
-	i=21
+	i=13
 	while [ $i -le $1 ]; do echo $i; i=$((i + step)); done
 }
 
