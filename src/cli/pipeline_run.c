@@ -173,6 +173,11 @@ int nxc_run_pipeline(nx_graph *g, const nxc_pipeline_args *a, nx_graph **out)
 		rc = NXC_USER;
 		goto done;
 	}
+	if (nxw_mem_check_run(s, a->until, &err)) {
+		fprintf(stderr, "%s: %s\n", cmd, err.msg);
+		rc = NXC_USER;
+		goto done;
+	}
 	for (;;) {
 		if (a->until >= 0 && s->cursor >= (uint32_t)a->until)
 			break;

@@ -6,11 +6,13 @@
  * interpreter the most activation bytes alive at once in schedule order (it
  * frees a tensor after its last use), or all of them when it keeps every
  * intermediate. What is available is the smallest of the address-space and
- * data limits (ulimit -v, -d) and MemAvailable plus free swap.
+ * data limits (ulimit -v, -d), less what the process holds already, and
+ * MemAvailable plus free swap.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "nx.h"
 
@@ -81,14 +83,30 @@ uint64_t nx_mem_available(const char **source)
 {
 	uint64_t best = UINT64_MAX;
 	const char *src = "no limit found";
+	bool by_as = false;
 	struct rlimit r;
 	if (getrlimit(RLIMIT_AS, &r) == 0 && r.rlim_cur != RLIM_INFINITY && r.rlim_cur < best) {
 		best = r.rlim_cur;
-		src = "the address-space limit (ulimit -v)";
+		src = "what is left under the address-space limit (ulimit -v)";
+		by_as = true;
 	}
 	if (getrlimit(RLIMIT_DATA, &r) == 0 && r.rlim_cur != RLIM_INFINITY && r.rlim_cur < best) {
 		best = r.rlim_cur;
-		src = "the data limit (ulimit -d)";
+		src = "what is left under the data limit (ulimit -d)";
+		by_as = false;
+	}
+	/* The limits bound the whole process: what it already holds is not
+	 * available (MemAvailable below is net of it already). */
+	if (best != UINT64_MAX) {
+		FILE *sf = fopen("/proc/self/statm", "r");
+		unsigned long long vm = 0, rss = 0, shared = 0, text = 0, lib = 0, data = 0;
+		if (sf && fscanf(sf, "%llu %llu %llu %llu %llu %llu", &vm, &rss, &shared, &text,
+				 &lib, &data) == 6) {
+			uint64_t used = (by_as ? vm : data) * (uint64_t)sysconf(_SC_PAGESIZE);
+			best = used < best ? best - used : 0;
+		}
+		if (sf)
+			fclose(sf);
 	}
 	FILE *f = fopen("/proc/meminfo", "r");
 	if (f) {

@@ -50,7 +50,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nx.h"
+#include "memplan_int.h"
 
 /* Re-plans best fit search tries after the first (each costs one plan;
  * they run only while the heap is above the lower bound). */
@@ -447,6 +447,11 @@ static int64_t search_raw(const nx_interval *iv, uint32_t n, int64_t align, int6
 	if (best > lb) {
 		uint64_t st = 0x6e65782d706c616eull ^ (uint64_t)n ^ (uint64_t)lb;
 		uint32_t tries = n ? 1000000u / n : 0;
+		/* and about 20M overlaps visited, which only graphs near
+		 * PAIR_BUDGET reach */
+		uint64_t pairs = nx_plan_overlap_pairs(iv, n);
+		if (pairs && 20000000u / pairs < tries)
+			tries = (uint32_t)(20000000u / pairs);
 		if (tries > SEARCH_TRIES)
 			tries = SEARCH_TRIES;
 		if (tries < 2)
@@ -633,6 +638,14 @@ static void ungroup(grouping *gr, uint32_t n, const int64_t *goff, int64_t *offs
 
 enum { PLAN_BESTFIT, PLAN_SEARCH, PLAN_FIRSTFIT };
 
+/* The greedy planners cost O(n log n + overlaps) per plan, where overlaps
+ * is the number of pairs of buffers live at the same time (and first fit
+ * O(n x live buffers)). Past this many pairs (about a tenth of a second per
+ * greedy plan) every planner hands over to the sweep (memplan_sweep.c),
+ * O(n log n) whatever the overlaps: ordinary graphs, far below it, plan
+ * exactly as before, and no input makes planning quadratic. */
+#define PAIR_BUDGET 2000000u
+
 static int64_t plan_grouped(int how, const nx_interval *iv, uint32_t n, int64_t align,
 			    int64_t capacity, int64_t lb, int64_t *offset, int64_t *first)
 {
@@ -641,9 +654,14 @@ static int64_t plan_grouped(int how, const nx_interval *iv, uint32_t n, int64_t 
 	const nx_interval *use = grouped ? gr.iv : iv;
 	uint32_t m = grouped ? gr.n : n;
 	int64_t *off = grouped ? nx_xmalloc((size_t)m * sizeof *off) : offset;
-	int64_t heap = how == PLAN_BESTFIT ? bestfit_raw(use, m, align, capacity, off)
+	bool sweep = nx_plan_overlap_pairs(use, m) > PAIR_BUDGET;
+	int64_t heap = sweep ? nx_plan_sweep(use, m, align, how == PLAN_BESTFIT ? capacity : -1,
+					     off)
+		     : how == PLAN_BESTFIT ? bestfit_raw(use, m, align, capacity, off)
 		     : how == PLAN_SEARCH ? search_raw(use, m, align, lb, off, first)
 		     : firstfit_raw(use, m, align, off);
+	if (sweep && first)
+		*first = heap;
 	if (grouped) {
 		ungroup(&gr, n, off, offset);
 		free(off);

@@ -125,6 +125,11 @@ double nx_now(void);
  * time and fresh pages cost a fault each (a 100k-op clone: ~9 ms on fresh
  * pages, ~1.5 ms on reused ones). */
 void nx_process_init(void);
+/* alloc_fault.c (tests only): NEX_FAIL_ALLOC=N fails the Nth allocation.
+ * nx_alloc_init reads it (nx_process_init calls it) and routes cJSON's
+ * allocations through nx_xmalloc; nx_alloc_fails counts one allocation. */
+void nx_alloc_init(void);
+bool nx_alloc_fails(void);
 /* splitmix64: the one seedable generator of nex (fills, generated graphs,
  * seeded inputs): small, and the same sequence on every machine. */
 uint64_t nx_rand_u64(uint64_t *state);

@@ -1460,7 +1460,7 @@ fail:
  * onnx__model_proto__free_unpacked. */
 static Onnx__ModelProto *unpack(const void *buf, size_t len, const char *nm, nx_err *err)
 {
-	Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, len, buf);
+	Onnx__ModelProto *m = onnx__model_proto__unpack(&nx_pb_allocator, len, buf);
 	if (!m)
 		nx_err_set(err, "%s: not an ONNX model (the protobuf does not decode: truncated "
 			   "or corrupt file)", nm);

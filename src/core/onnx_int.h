@@ -12,6 +12,9 @@
 #include "nx.h"
 #include "onnx.pb-c.h"
 
+/* protobuf-c's allocations through nx_xmalloc (alloc_fault.c). */
+extern ProtobufCAllocator nx_pb_allocator;
+
 /* Attribute-slot lists (Reshape's shape, Slice's starts, ...) longer than
  * this are refused: no real model has them, and a fixed buffer keeps every
  * translation free of allocation. */

@@ -15,6 +15,8 @@
 #include "nx.h"
 #include "onnx.pb-c.h"
 
+extern ProtobufCAllocator nx_pb_allocator; /* alloc_fault.c */
+
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "tensor data is read and written as little-endian host memory"
 #endif
@@ -87,7 +89,7 @@ static int from_pb(const void *buf, size_t len, int u16_as, nx_tensor *t, char *
 	memset(t, 0, sizeof *t);
 	if (name)
 		*name = NULL;
-	Onnx__TensorProto *p = onnx__tensor_proto__unpack(NULL, len, buf);
+	Onnx__TensorProto *p = onnx__tensor_proto__unpack(&nx_pb_allocator, len, buf);
 	if (!p) {
 		nx_err_set(err, "not a serialized ONNX TensorProto");
 		return -1;

@@ -19,7 +19,7 @@ static _Noreturn void oom(size_t n)
 
 void *nx_xmalloc(size_t n)
 {
-	void *p = malloc(n ? n : 1);
+	void *p = nx_alloc_fails() ? NULL : malloc(n ? n : 1);
 	if (!p)
 		oom(n);
 	return p;
@@ -27,7 +27,7 @@ void *nx_xmalloc(size_t n)
 
 void *nx_xcalloc(size_t n, size_t m)
 {
-	void *p = calloc(n ? n : 1, m ? m : 1);
+	void *p = nx_alloc_fails() ? NULL : calloc(n ? n : 1, m ? m : 1);
 	if (!p)
 		oom(n * m);
 	return p;
@@ -35,7 +35,7 @@ void *nx_xcalloc(size_t n, size_t m)
 
 void *nx_xrealloc(void *p, size_t n)
 {
-	void *q = realloc(p, n ? n : 1);
+	void *q = nx_alloc_fails() ? NULL : realloc(p, n ? n : 1);
 	if (!q)
 		oom(n);
 	return q;
@@ -129,6 +129,7 @@ void nx_process_init(void)
 {
 	mallopt(M_MMAP_THRESHOLD, 64 << 20);
 	mallopt(M_TRIM_THRESHOLD, 512 << 20);
+	nx_alloc_init();
 }
 
 size_t nx_utf8_len(const unsigned char *s, size_t n)

@@ -128,8 +128,22 @@ int32_t nxw_next_inv(const nxw_session *s);
  * unless the pass set ctx->discard: then the history is left exactly as it
  * was and err says why). The same holds for nxw_step_into. */
 int nxw_apply(nxw_session *s, nx_err *err);
-/* Applies everything left (or up to `until` steps in the history if >= 0). */
+/* Applies everything left (or up to `until` steps in the history if >= 0).
+ * Refuses (-1, nothing applied) a run whose history cannot fit in memory
+ * (nxw_mem_check_run). */
 int nxw_apply_all(nxw_session *s, int32_t until, nx_err *err);
+
+/* memcheck.c: what the history will hold after applying the rest of the
+ * pipeline (up to `until` as above), estimated before running it. */
+typedef struct nxw_mem_run {
+	uint64_t weights;      /* bytes of the current step's weights in memory */
+	uint64_t snapshot;     /* one snapshot's structure (the current one) */
+	uint32_t steps, weight_steps;  /* steps to come; of them, writing weights */
+	uint64_t total;        /* the estimate of what the run adds */
+} nxw_mem_run;
+void nxw_mem_need_run(const nxw_session *s, int32_t until, nxw_mem_run *m);
+/* 0 if it fits (nx_mem_fits), else -1 + err with the figures. */
+int nxw_mem_check_run(const nxw_session *s, int32_t until, nx_err *err);
 /* Step into: the next single rewrite, as a new step. A pass with nothing to
  * do still leaves its (complete) step. 1 made, 0 at the end, -1 failure. */
 int nxw_step_into(nxw_session *s, nx_err *err);

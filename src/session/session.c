@@ -318,6 +318,8 @@ int nxw_push_step(nxw_session *s, int32_t inv, uint32_t base, int64_t budget, nx
 
 int nxw_apply_all(nxw_session *s, int32_t until, nx_err *err)
 {
+	if (nxw_cur(s)->ok && nxw_mem_check_run(s, until, err))
+		return -1;
 	for (;;) {
 		if (until >= 0 && s->n_steps >= (uint32_t)until + 1 && s->cursor + 1 >= s->n_steps)
 			return 0;

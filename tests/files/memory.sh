@@ -5,7 +5,11 @@
 #    16.8 GB);
 #  - nex run and nex convert of a model with 16 GiB of weights are refused
 #    at once, exit 1, with the figure (was "out of memory", exit 2, after
-#    the allocation failed).
+#    the allocation failed);
+#  - under 500 MB, the default pipeline on a 100k-op chain is refused before
+#    its first step, exit 1, naming the snapshots its 16 steps would keep
+#    (it died with "out of memory" after 5 s), while a two-step pipeline
+#    runs.
 nex=$1
 if [ -n "$NEX_SANITIZED" ]; then
 	echo "skipped: ASan needs more address space than the ulimit -v this test sets"
@@ -51,5 +55,16 @@ case $rc:$out in
 *) echo "FAIL: convert: rc=$rc: $out"; fail=1 ;;
 esac
 [ -e out.nex ] && { echo "FAIL: convert left out.nex"; fail=1; }
+"$nex" gen --kind chain --ops 100000 -o chain.nex || { echo "FAIL: gen"; exit 1; }
+ulimit -v 500000 || { echo "SKIP: cannot lower ulimit -v"; exit 77; }
+out=$("$nex" opt chain.nex --pipeline default 2>&1 >/dev/null)
+rc=$?
+case $rc:$out in
+1:*"running the pipeline needs about"*"16 steps to come keeping a"*"snapshot each"*"refused before starting"*) ;;
+*) echo "FAIL: opt under 500 MB: rc=$rc: $out"; fail=1 ;;
+esac
+out=$("$nex" opt chain.nex --pipeline infer-shapes,verify 2>&1 >/dev/null)
+rc=$?
+[ $rc -eq 0 ] || { echo "FAIL: a two-step pipeline under 500 MB: rc=$rc: $out"; fail=1; }
 [ $fail -eq 0 ] && echo ok
 exit $fail

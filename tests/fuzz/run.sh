@@ -11,10 +11,11 @@ for bin in "$build"/tests/fuzz_*; do
 	corpus=$(mktemp -d)
 	case $name in
 	fuzz_text|fuzz_pipeline) cp "$src"/examples/*.nex "$src"/tests/golden/*/*.nex "$corpus" 2>/dev/null ;;
-	fuzz_json) cp "$src"/tests/golden/*/*.json "$corpus" 2>/dev/null ;;
+	fuzz_json|fuzz_json_run) cp "$src"/tests/golden/*/*.json "$src"/tests/fuzz/seeds/json-*.json \
+			"$corpus" 2>/dev/null ;;
 	fuzz_session) cp "$src"/sessions/*.nex.json "$corpus" 2>/dev/null ;;
 	fuzz_target) cp "$src"/tests/fuzz/seeds/target-*.json "$corpus" ;;
-	fuzz_onnx) i=0; for m in /usr/share/libonnx-testdata/data/node/test_[a-c]*/model.onnx; do
+	fuzz_onnx|fuzz_onnx_run) i=0; for m in /usr/share/libonnx-testdata/data/node/test_[a-c]*/model.onnx; do
 			[ -f "$m" ] && cp "$m" "$corpus/m$i.onnx"; i=$((i+1)); done ;;
 	esac
 	echo "fuzz: $name for ${secs}s"
