@@ -11,6 +11,12 @@
 #include "nxl.h"
 #include "nxt.h"
 
+static const char *base_name(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	return b ? b + 1 : path;
+}
+
 /* The journal next to a session file records every action from now on;
  * one holding a state newer than the file (a crash) is not overwritten:
  * the user is asked first. */
@@ -20,8 +26,8 @@ static void open_journal(nxt_app *a, const char *path, bool recovered)
 	if (!recovered && nxw_journal_pending(path)) {
 		a->ask = NXT_ASK_RECOVER;
 		snprintf(a->ask_path, sizeof a->ask_path, "%s", path);
-		nxt_status(a, NXT_C_WARN, "%s.journal has unsaved actions (a crash?): y recovers "
-			   "them, n opens the saved state", path);
+		nxt_status(a, NXT_C_WARN, "unsaved actions in %s.journal (a crash?): y recovers "
+			   "them, n opens the saved state", base_name(path));
 		return;
 	}
 	if (nxw_journal_open(a->s, path, &err))
@@ -90,12 +96,6 @@ static int lua_for_file(const char *path, nxl_state **out, nx_err *err)
 	}
 	*out = st;
 	return 0;
-}
-
-static const char *base_name(const char *path)
-{
-	const char *b = strrchr(path, '/');
-	return b ? b + 1 : path;
 }
 
 /* The Lua state of the new session replaces the old one's, after the old
@@ -257,8 +257,8 @@ int nxt_ask_key(nxt_app *a, int key)
 			   ":save-session, which replaces it", path, path);
 		return NXT_REDRAW;
 	}
-	nxt_status(a, NXT_C_WARN, "%s.journal has unsaved actions: y recovers them, n opens the "
-		   "saved state", path);
+	nxt_status(a, NXT_C_WARN, "unsaved actions in %s.journal: y recovers them, n opens the "
+		   "saved state", base_name(path));
 	return NXT_REDRAW;
 }
 
