@@ -280,6 +280,12 @@ int nxt_prompt_key(nxt_app *a, int key);
 void nxt_prompt_close(nxt_app *a);
 void nxt_prompt_history_load(void);
 void nxt_prompt_history_save(void);
+/* ---- complete.c: what Tab offers ------------------------------------------- */
+/* The words starting with text, sorted, as a NULL-terminated array of
+ * malloc'd strings (caller frees each and the array), or NULL if none:
+ * %values of the step on screen, else commands, passes, target fields and
+ * views, and in the console Lua globals and global tables' fields. */
+char **nxt_complete(nxt_app *a, const char *text, bool console);
 
 /* ---- open.c: another model or session, recovery -------------------------- */
 /* Puts s (taking ownership) in place of the app's session, which is freed:

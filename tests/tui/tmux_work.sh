@@ -8,6 +8,8 @@
 #   by SIGKILL after an action) asks y/n on opening: n keeps the saved
 #   state, y recovers the journaled step.
 # CASE open: :open another model, then a session file, inside the TUI.
+# CASE complete: Tab completes pass names, %values and, in the console, Lua
+#   names; a second Tab lists the candidates on the status line.
 nex=$1
 case_name=$2
 . "$(dirname "$0")/tmux_lib.sh"
@@ -80,6 +82,24 @@ open)
 	wait_for "apply: step 1/1" 60
 	keys : "open $dir/s.nex.json" Enter
 	wait_for "opened session $dir/s.nex.json" 60
+	quit_ok
+	;;
+complete)
+	start_nex
+	wait_for "? help" 60
+	keys : "insert 0 fold-b" Tab
+	wait_for ":insert 0 fold-batchnorm"
+	keys Escape
+	keys : "search %stem_bn_m" Tab
+	wait_for ":search %stem_bn_mean"
+	keys Escape
+	keys : "sa" Tab Tab
+	wait_for "3 matches: save save-screen save-session"
+	keys Escape 6
+	wait_for "6:Console"
+	keys Enter "nex.ses" Tab
+	wait_for "> nex.session"
+	keys Escape
 	quit_ok
 	;;
 *)
