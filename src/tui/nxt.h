@@ -200,6 +200,8 @@ typedef struct nxt_view_ops {
 	int (*go)(nxt_app *a, int delta);
 	/* Enter on the view's line; may be NULL */
 	int (*enter)(nxt_app *a);
+	/* a click at screen cell (y, x) inside the view's box; may be NULL */
+	int (*click)(nxt_app *a, int y, int x);
 } nxt_view_ops;
 extern const nxt_view_ops nxt_view_ir, nxt_view_diff, nxt_view_cost, nxt_view_memory,
 	nxt_view_remarks, nxt_view_console, nxt_view_graph, nxt_view_help;
