@@ -403,6 +403,8 @@ int nxw_step_into_until(nxw_session *s, int32_t until, nx_err *err)
 			return -1;
 		bool any = st.rewrites > 0;
 		place(s, k, &st);
+		if (runs) /* the step of a pass with nothing to do that went by */
+			drop_passed(s, k - 1);
 		if (rc != 0 || any)
 			return finish(s, rc, err);
 		/* a pass with nothing to do stays in the history as a complete step */
