@@ -15,6 +15,8 @@ static bool inside(nxt_rect r, int y, int x)
 
 int nxt_click(nxt_app *a, int y, int x)
 {
+	if (a->ask) /* a question is up: only its keys answer */
+		return NXT_REDRAW;
 	if (y == a->tab_y)
 		for (int i = 0; i < NXT_V_HELP; i++)
 			if (a->tab_x[i] >= 0 && x >= a->tab_x[i] && x < a->tab_x[i + 1]) {
@@ -65,6 +67,8 @@ int nxt_click(nxt_app *a, int y, int x)
 
 int nxt_wheel(nxt_app *a, int y, int x, int rows)
 {
+	if (a->ask)
+		return NXT_REDRAW;
 	if (a->r_pipe.w && inside(a->r_pipe, y, x))
 		a->focus = NXT_FOCUS_PIPELINE;
 	else if (inside(a->r_view, y, x))

@@ -197,7 +197,10 @@ static int open_model(nxt_app *a, const char *path, char *binds)
 		nxw_source_free(&src);
 		return NXT_REDRAW;
 	}
-	src.target = nx_xstrdup(a->target.name);
+	/* the target on screen comes along, with the fields edited on it */
+	src.target = nx_xstrdup(a->s->src.target ? a->s->src.target : a->target.name);
+	for (uint32_t i = 0; i < a->s->src.n_sets; i++)
+		nxw_source_add_set(&src, a->s->src.sets[i]);
 	nxw_session *s = nxw_session_new(g);
 	s->src = src; /* the session owns it now */
 	s->target = &a->target;
