@@ -268,6 +268,10 @@ typedef struct nxw_load_opts {
 	/* passes beyond the built-ins the pipeline may name (Lua passes, made
 	 * from the file's lua_passes by a face that embeds Lua); borrowed */
 	const nxp_catalog *catalog;
+	/* progress while the steps replay (progress.c), or NULL; a cancel
+	 * makes the load fail and nothing is opened */
+	nxw_progress_fn progress;
+	void *progress_ctx;
 } nxw_load_opts;
 /* A Lua pass a session file carries (its name, the file it came from and
  * its source text). */
@@ -313,9 +317,9 @@ void nxw_set_view(nxw_session *s, const char *view_json);
 
 /* ---- progress.c: progress and cancel for long work ------------------------ */
 /* Returned by work the progress hook cancelled (apply all, replay, bisect,
- * step into until, replaying a session file): the steps made before the
- * cancel stay in the history, the cursor on the last of them, and err says
- * how far it got. */
+ * step into until): the steps made before the cancel stay in the history,
+ * the cursor on the last of them, and err says how far it got. A session
+ * file's load (nxw_load_opts.progress) cancelled opens nothing. */
 #define NXW_CANCELLED (-2)
 void nxw_set_progress(nxw_session *s, nxw_progress_fn fn, void *ctx);
 /* Reports progress to s's hook: 0 to go on, NXW_CANCELLED + err if the hook

@@ -3,7 +3,10 @@
  * ask the session's progress hook before each pass run; a face draws the
  * progress and answers whether the user cancelled. Cancelling happens only
  * between pass runs, so the history always holds whole steps: what was made
- * before the cancel stays, and nothing half-made is kept. */
+ * before the cancel stays, and nothing half-made is kept. Loading a
+ * session file is the exception: cancelled, it opens nothing. */
+#include <string.h>
+
 #include "nxw.h"
 
 void nxw_set_progress(nxw_session *s, nxw_progress_fn fn, void *ctx)
@@ -20,7 +23,9 @@ int nxw_progress_tick(nxw_session *s, const char *what, uint32_t done, uint32_t 
 	nxw_progress p = {what, done, total, pass};
 	if (!s->progress(s->progress_ctx, &p))
 		return 0;
-	if (total)
+	if (!strcmp(what, "load")) /* the half-replayed session is not kept */
+		nx_err_set(err, "loading cancelled after %u of %u steps replayed", done, total);
+	else if (total)
 		nx_err_set(err, "%s cancelled after %u of %u; the history is kept, at step %u", what,
 			   done, total, s->cursor);
 	else

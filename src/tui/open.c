@@ -122,7 +122,8 @@ static int open_session_file(nxt_app *a, const char *path, bool from_journal)
 		nxt_status(a, NXT_C_ERROR, "open: %s", err.msg);
 		return NXT_REDRAW;
 	}
-	nxw_load_opts lo = {.from_journal = from_journal, .catalog = lua ? nxl_catalog(lua) : NULL};
+	nxw_load_opts lo = {.from_journal = from_journal, .catalog = lua ? nxl_catalog(lua) : NULL,
+			    .progress = a->s->progress, .progress_ctx = a->s->progress_ctx};
 	nxw_load_report rep;
 	nxw_session *s = nxw_load(path, &lo, &rep, &err);
 	if (!s) {

@@ -1,6 +1,6 @@
 #!/bin/sh
 # tmux_work.sh NEX CASE — long work and other sessions in a real terminal.
-# CASE cancel: on a generated 40k-op resnet, A (apply all) shows progress on
+# CASE cancel: on a generated 25k-op resnet, A (apply all) shows progress on
 #   the status line; Ctrl-c cancels it with the steps made so far kept (the
 #   header's step count is short of the pipeline's, u still undoes), and so
 #   does SIGINT sent while busy (nex goes on); q then exits 0.
@@ -20,7 +20,7 @@ header_step() { # the k of "step k/n" in the header
 
 case "$case_name" in
 cancel)
-	"$nex" gen --kind resnet --ops 40000 -o "$dir/big.nex" || fail "nex gen failed"
+	"$nex" gen --kind resnet --ops 25000 -o "$dir/big.nex" || fail "nex gen failed"
 	start_nex "'$dir/big.nex'"
 	wait_for "? help" 120
 	keys A

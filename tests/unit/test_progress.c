@@ -2,7 +2,8 @@
  * hook sees every pass run of apply all, replay and bisection with how far
  * the work is, and a cancel stops cleanly: NXW_CANCELLED, the steps made
  * before it kept whole and verified, the cursor on the last of them, and
- * the work can be resumed to the same result as an uncancelled run. */
+ * the work can be resumed to the same result as an uncancelled run; a
+ * session file's load cancelled opens nothing. */
 #include "check.h"
 #include "nxw.h"
 
@@ -200,6 +201,40 @@ static void test_bisect_cancel(void)
 	}
 }
 
+/* Loading a session file replays its steps with progress; cancelled, the
+ * load opens nothing and says so. */
+static void load_cancel(void)
+{
+	nx_err err;
+	nxw_source src = {.model = "demo"};
+	nxw_session *s = nxw_open(&src, "fold-batchnorm,fuse-activation,dce", &err);
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	CHECK_EQ_INT(nxw_apply_all(s, -1, &err), 0);
+	uint32_t n = s->n_steps;
+	char *text = nxw_session_json(s, true);
+	nxw_session_free(s);
+	seen sn = {0};
+	nxw_load_opts lo = {.progress = hook, .progress_ctx = &sn};
+	nxw_session *b = nxw_load_mem("mem.nex.json", text, strlen(text), &lo, NULL, &err);
+	CHECK(b != NULL);
+	CHECK_EQ_INT(sn.calls, n - 1);
+	CHECK_STR(sn.what[0], "load");
+	CHECK_EQ_INT(sn.total[0], n - 1);
+	CHECK_STR(sn.pass[0], "fold-batchnorm");
+	if (b)
+		CHECK_EQ_INT(b->n_steps, n);
+	nxw_session_free(b);
+	seen c2 = {.cancel_at = 2};
+	lo.progress_ctx = &c2;
+	b = nxw_load_mem("mem.nex.json", text, strlen(text), &lo, NULL, &err);
+	CHECK(b == NULL);
+	CHECK_CONTAINS(err.msg, "loading cancelled after 1 of");
+	nxw_session_free(b);
+	free(text);
+}
+
 int main(int argc, char **argv)
 {
 	static const check_case cases[] = {
@@ -207,6 +242,7 @@ int main(int argc, char **argv)
 		{"apply_all_cancel", test_apply_all_cancel},
 		{"replay_cancel", test_replay_cancel},
 		{"bisect_cancel", test_bisect_cancel},
+		{"load_cancel", load_cancel},
 		{NULL, NULL},
 	};
 	return check_main(cases, argc, argv);
