@@ -20,5 +20,6 @@ set_tests_properties(tui/monkey PROPERTIES LABELS tui SKIP_RETURN_CODE 77 TIMEOU
 # Long work with progress and Ctrl-c, the recovery question, :open.
 foreach(case cancel recover open complete)
   add_test(NAME tui/tmux-${case} COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/tmux_work.sh $<TARGET_FILE:nex> ${case})
-  set_tests_properties(tui/tmux-${case} PROPERTIES LABELS tui SKIP_RETURN_CODE 77 TIMEOUT 300)
+  set_tests_properties(tui/tmux-${case} PROPERTIES LABELS tui SKIP_RETURN_CODE 77 TIMEOUT 300
+    ENVIRONMENT "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_LIST_DIR}/readline.supp")
 endforeach()
