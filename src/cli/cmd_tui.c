@@ -89,6 +89,7 @@ static int open_session(const char *path, const tui_args *t)
 		.session = s,
 		.session_path = path,
 		.lua = lua,
+		.recovered = t->recover,
 	};
 	return nxt_open(NULL, &o);
 }

@@ -32,12 +32,24 @@ const struct nxs_sim *nxw_sim(nxw_session *s, uint32_t k, nx_err *err)
 		nx_err_set(err, "no step %u (the history has %u)", k, s->n_steps);
 		return NULL;
 	}
+	return nxw_step_sim(s, &s->steps[k], err);
+}
+
+void nxw_analysis_drop(nxw_session *s, uint32_t k)
+{
+	if (k < s->n_steps) {
+		nxw_analysis_free(s->steps[k].an);
+		s->steps[k].an = NULL;
+	}
+}
+
+const struct nxs_sim *nxw_step_sim(nxw_session *s, nxw_step *st, nx_err *err)
+{
 	if (!s->target) {
 		nx_err_set(err, "the session has no target: set one to cost the model");
 		return NULL;
 	}
 	const nx_target *t = s->target;
-	nxw_step *st = &s->steps[k];
 	if (!st->an) {
 		/* owned by the step; freed by nxw_step_free */
 		st->an = nx_xcalloc(1, sizeof *st->an);

@@ -183,6 +183,9 @@ static int probe(nxw_session *s, uint32_t k, int64_t b, const nxw_check *c,
 		 nxw_bisect_result *r, bool keep, nx_err *err)
 {
 	const nxw_step *st = &s->steps[k];
+	int cancel = nxw_progress_tick(s, "bisect", r->runs, 0, st->pass, err);
+	if (cancel)
+		return cancel;
 	nxw_step t;
 	nxw_run_inv(s, st->base, st->inv, b, &t);
 	r->runs++;
@@ -206,9 +209,15 @@ int nxw_bisect(nxw_session *s, const nxw_check *c, bool assume_monotone,
 	memset(r, 0, sizeof *r);
 	r->op = NX_NONE;
 	s->cursor = s->n_steps - 1;
-	if (nxw_apply_all(s, -1, err) < 0 && nxw_cur(s)->ok)
+	int rc = nxw_apply_all(s, -1, err);
+	if (rc == NXW_CANCELLED)
+		return rc;
+	if (rc < 0 && nxw_cur(s)->ok)
 		return -1;
 	for (uint32_t k = 0; k < s->n_steps; k++) {
+		rc = nxw_progress_tick(s, "check", k, s->n_steps, s->steps[k].pass, err);
+		if (rc)
+			return rc;
 		int ok = check(s, &s->steps[k], k, c, err);
 		if (ok < 0)
 			return -1;
@@ -235,8 +244,10 @@ int nxw_bisect(nxw_session *s, const nxw_check *c, bool assume_monotone,
 		while (hi - lo > 1) {
 			int64_t mid = lo + (hi - lo) / 2;
 			int tok = probe(s, k, mid, c, r, false, err);
-			if (tok < 0)
+			if (tok < 0) {
+				rc = tok;
 				goto fail;
+			}
 			if (tok) {
 				lo = mid;
 				seen[n_seen++] = mid;
@@ -248,8 +259,10 @@ int nxw_bisect(nxw_session *s, const nxw_check *c, bool assume_monotone,
 		/* confirm the pair with fresh runs rather than trust the search */
 		int before_ok = probe(s, k, hi - 1, c, r, false, err);
 		int at_ok = before_ok < 0 ? -1 : probe(s, k, hi, c, r, true, err);
-		if (before_ok < 0 || at_ok < 0)
+		if (before_ok < 0 || at_ok < 0) {
+			rc = before_ok < 0 ? before_ok : at_ok;
 			goto fail;
+		}
 		r->confirmed = before_ok == 1 && at_ok == 0;
 		r->rewrite = hi;
 		int64_t from = first, to = hi - 1;
@@ -270,8 +283,10 @@ int nxw_bisect(nxw_session *s, const nxw_check *c, bool assume_monotone,
 			if (known)
 				continue;
 			int bok = probe(s, k, b, c, r, true, err);
-			if (bok < 0)
+			if (bok < 0) {
+				rc = bok;
 				goto fail;
+			}
 			if (!bok)
 				f = b;
 		}
@@ -285,7 +300,7 @@ int nxw_bisect(nxw_session *s, const nxw_check *c, bool assume_monotone,
 		return 0;
 	fail:
 		free(seen);
-		return -1;
+		return rc == NXW_CANCELLED ? rc : -1;
 	}
 	return 0;
 }

@@ -555,6 +555,8 @@ int nxw_replay_specs(nxw_session *s, const nxw_step_spec *specs, uint32_t n, nx_
 				   s->steps[sp->base].error);
 			return -1;
 		}
+		if (nxw_progress_tick(s, "load", k - 1, n - 1, sp->pass, err))
+			return NXW_CANCELLED;
 		nx_err e2;
 		int rc = nxw_push_step(s, sp->inv, sp->base, sp->budget, &e2);
 		if (rc && k + 1 < n) {
@@ -670,6 +672,8 @@ nxw_session *nxw_load_mem(const char *path, const char *text, size_t len,
 	s = nxw_session_new(g);
 	s->src = src;
 	s->catalog = o ? o->catalog : NULL;
+	if (o)
+		nxw_set_progress(s, o->progress, o->progress_ctx);
 	memset(&src, 0, sizeof src);
 	if (has_target) {
 		s->own_target = t;

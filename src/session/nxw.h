@@ -83,6 +83,15 @@ typedef struct nxw_note {
 
 typedef struct nxw_journal nxw_journal;
 
+/* Progress of long work (progress.c): what runs, how far it is, and the
+ * pass about to run. The hook returns true to cancel. */
+typedef struct nxw_progress {
+	const char *what;        /* "apply", "replay", "bisect", "load" */
+	uint32_t done, total;    /* units done and expected; total 0 = unknown */
+	const char *pass;        /* the pass about to run, or NULL */
+} nxw_progress;
+typedef bool (*nxw_progress_fn)(void *ctx, const nxw_progress *p);
+
 typedef struct nxw_session {
 	nxp_pipeline pl;
 	nxw_step *steps; uint32_t n_steps, cap_steps;
@@ -109,6 +118,10 @@ typedef struct nxw_session {
 	/* passes beyond the built-ins (Lua) that pipelines may name; borrowed,
 	 * NULL = built-ins only. Set it before nxw_set_pipeline. */
 	const nxp_catalog *catalog;
+	/* long work asks it between pass runs whether to go on (progress.c);
+	 * NULL = never cancelled */
+	nxw_progress_fn progress;
+	void *progress_ctx;
 } nxw_session;
 
 /* Takes ownership of g (the model, types inferred). Caller frees with
@@ -188,6 +201,10 @@ void nxw_step_free(nxw_step *st);
  * energy_uj; have_sim true), or leaves have_sim false if the sim cannot
  * read g. */
 void nxw_sim_metrics(void *ctx, const nx_graph *g, nxw_metrics *m);
+/* The same for step st of s when the hook's target is the session's: the
+ * sim it runs becomes the step's analysis cache (nxw_sim), so a step is
+ * costed once however many faces read it. */
+void nxw_sim_metrics_step(nxw_session *s, nxw_step *st);
 /* Gives the session a target (NULL: none): passes read it, and the hook
  * above measures every step made from now on. t must outlive the session
  * (or the next call). Drops the steps after step 0, whose passes read the
@@ -207,6 +224,10 @@ struct nxs_sim;
 const struct nxs_sim *nxw_sim(nxw_session *s, uint32_t k, nx_err *err);
 /* Frees a step's cache (nxw_step_free calls it). */
 void nxw_analysis_free(struct nxw_analysis *an);
+/* The same cache for a step not (yet) in the history: it lives in st. */
+const struct nxs_sim *nxw_step_sim(nxw_session *s, nxw_step *st, nx_err *err);
+/* Drops step k's cache (long work keeps only the steps a face shows). */
+void nxw_analysis_drop(nxw_session *s, uint32_t k);
 
 /* ---- numeric.c: numeric check against step 0 ---------------------------- */
 /* Runs step k on the session's seeded inputs and compares every output with
@@ -261,6 +282,10 @@ typedef struct nxw_load_opts {
 	/* passes beyond the built-ins the pipeline may name (Lua passes, made
 	 * from the file's lua_passes by a face that embeds Lua); borrowed */
 	const nxp_catalog *catalog;
+	/* progress while the steps replay (progress.c), or NULL; a cancel
+	 * makes the load fail and nothing is opened */
+	nxw_progress_fn progress;
+	void *progress_ctx;
 } nxw_load_opts;
 /* A Lua pass a session file carries (its name, the file it came from and
  * its source text). */
@@ -303,6 +328,20 @@ void nxw_specs_free(nxw_step_spec *sp, uint32_t n);
 void nxw_note_add(nxw_session *s, uint32_t op, bool bookmark, const char *text);
 int nxw_note_remove(nxw_session *s, uint32_t i);
 void nxw_set_view(nxw_session *s, const char *view_json);
+
+/* ---- progress.c: progress and cancel for long work ------------------------ */
+/* Returned by work the progress hook cancelled (apply all, replay, bisect,
+ * step into until): the steps made before the cancel stay in the history,
+ * the cursor on the last of them, and err says how far it got. A session
+ * file's load (nxw_load_opts.progress) cancelled opens nothing. */
+#define NXW_CANCELLED (-2)
+void nxw_set_progress(nxw_session *s, nxw_progress_fn fn, void *ctx);
+/* Reports progress to s's hook: 0 to go on, NXW_CANCELLED + err if the hook
+ * cancelled. The session's loops call it before each pass run. */
+int nxw_progress_tick(nxw_session *s, const char *what, uint32_t done, uint32_t total,
+		      const char *pass, nx_err *err);
+/* Enabled invocations left after the cursor step (a total for apply all). */
+uint32_t nxw_invs_left(const nxw_session *s);
 
 /* ---- report_doc.c: the session as a Markdown or HTML document ------------- */
 /* Per-step table, top ops by cycles, memory timeline and per-op cycles

@@ -56,7 +56,11 @@ static void metrics(nxw_session *s, nxw_step *st)
 		if (i == 0 || live[i] != live[i - 1])
 			st->m.weight_bytes += nx_blob_nbytes(live[i]);
 	free(live);
-	if (s->metrics_hook)
+	/* the sim hook on the session's own target costs through the step's
+	 * analysis cache: the face that shows the step next reads it as is */
+	if (s->metrics_hook == nxw_sim_metrics && s->target && s->metrics_ctx == s->target)
+		nxw_sim_metrics_step(s, st);
+	else if (s->metrics_hook)
 		s->metrics_hook(s->metrics_ctx, g, &st->m);
 }
 
@@ -316,14 +320,42 @@ int nxw_push_step(nxw_session *s, int32_t inv, uint32_t base, int64_t budget, nx
 	return rc;
 }
 
+/* Long work goes through steps nobody looks at: their sims (kept by the
+ * metrics, one per snapshot) go, except step 0's and the pinned step's,
+ * which the faces compare with. */
+static void drop_passed(nxw_session *s, uint32_t k)
+{
+	if (k != 0 && k != s->baseline && k != s->cursor)
+		nxw_analysis_drop(s, k);
+}
+
+/* The pass the next nxw_apply runs, for progress lines. */
+static const char *next_pass(const nxw_session *s)
+{
+	const nxw_step *cur = &s->steps[s->cursor];
+	if (partial(cur))
+		return cur->pass;
+	int32_t inv = nxw_next_inv(s);
+	return inv >= 0 ? s->pl.inv[inv].pass->name : NULL;
+}
+
 int nxw_apply_all(nxw_session *s, int32_t until, nx_err *err)
 {
 	if (nxw_cur(s)->ok && nxw_mem_check_run(s, until, err))
 		return -1;
-	for (;;) {
+	uint32_t done = 0, total = nxw_invs_left(s);
+	for (;; done++) {
 		if (until >= 0 && s->n_steps >= (uint32_t)until + 1 && s->cursor + 1 >= s->n_steps)
 			return 0;
+		if (nxw_next_inv(s) >= 0 || partial(nxw_cur(s))) {
+			int c = nxw_progress_tick(s, "apply", done, total, next_pass(s), err);
+			if (c)
+				return c;
+		}
+		uint32_t was = s->cursor;
 		int rc = nxw_apply(s, err);
+		if (rc > 0)
+			drop_passed(s, was);
 		if (rc <= 0)
 			return rc;
 	}
@@ -332,9 +364,14 @@ int nxw_apply_all(nxw_session *s, int32_t until, nx_err *err)
 int nxw_step_into_until(nxw_session *s, int32_t until, nx_err *err)
 {
 	bool made = false; /* steps of passes with nothing to do */
-	for (;;) {
+	for (uint32_t runs = 0;; runs++) {
 		if (until >= 0 && s->cursor >= (uint32_t)until)
 			return made;
+		if (runs) { /* a pass with nothing to do went by: long on a big model */
+			int c = nxw_progress_tick(s, "step", runs, 0, next_pass(s), err);
+			if (c)
+				return c;
+		}
 		nxw_step *cur = nxw_cur(s);
 		if (!cur->ok) {
 			nx_err_set(err, "step %u failed: undo, or change the pipeline, first",
@@ -368,6 +405,8 @@ int nxw_step_into_until(nxw_session *s, int32_t until, nx_err *err)
 			return -1;
 		bool any = st.rewrites > 0;
 		place(s, k, &st);
+		if (runs) /* the step of a pass with nothing to do that went by */
+			drop_passed(s, k - 1);
 		if (rc != 0 || any)
 			return finish(s, rc, err);
 		/* a pass with nothing to do stays in the history as a complete step */
@@ -504,8 +543,16 @@ int nxw_set_option(nxw_session *s, uint32_t at, const char *options, nx_err *err
 int nxw_replay(nxw_session *s, uint32_t steps, nx_err *err)
 {
 	s->cursor = s->n_steps - 1;
+	uint32_t from = s->n_steps;
 	while (s->n_steps < steps) {
+		int c = nxw_progress_tick(s, "replay", s->n_steps - from, steps - from,
+					  next_pass(s), err);
+		if (c)
+			return c;
+		uint32_t was = s->cursor;
 		int rc = nxw_apply(s, err);
+		if (rc > 0)
+			drop_passed(s, was);
 		if (rc <= 0)
 			return rc;
 	}

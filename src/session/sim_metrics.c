@@ -5,9 +5,21 @@
  * memory plan (plan-memory's when the snapshot records one), cycles,
  * latency and energy of the timeline. One nxs_sim_new + nxs_sim_run per
  * snapshot; a snapshot the sim cannot read (types not inferred) gets no sim
- * metrics (have_sim stays false), which the metric check reports. */
+ * metrics (have_sim stays false), which the metric check reports. The sim
+ * of a session's own target is kept as the step's analysis cache
+ * (analysis.c), which the faces read next. */
 #include "nxs.h"
 #include "nxw.h"
+
+static void fill(const nxs_sim *s, nxw_metrics *m)
+{
+	const nxs_timeline *tl = nxs_sim_timeline(s);
+	m->have_sim = true;
+	m->peak_bytes = nxs_sim_memplan(s)->peak;
+	m->cycles = tl->cycles;
+	m->latency_us = tl->seconds * 1e6;
+	m->energy_uj = tl->energy * 1e-6; /* pJ -> uJ */
+}
 
 void nxw_sim_metrics(void *ctx, const nx_graph *g, nxw_metrics *m)
 {
@@ -17,15 +29,18 @@ void nxw_sim_metrics(void *ctx, const nx_graph *g, nxw_metrics *m)
 	nxs_sim *s = nxs_sim_new(g, &err);
 	if (!s)
 		return;
-	if (nxs_sim_run(s, t, &err) == 0) {
-		const nxs_timeline *tl = nxs_sim_timeline(s);
-		m->have_sim = true;
-		m->peak_bytes = nxs_sim_memplan(s)->peak;
-		m->cycles = tl->cycles;
-		m->latency_us = tl->seconds * 1e6;
-		m->energy_uj = tl->energy * 1e-6; /* pJ -> uJ */
-	}
+	if (nxs_sim_run(s, t, &err) == 0)
+		fill(s, m);
 	nxs_sim_free(s);
+}
+
+void nxw_sim_metrics_step(nxw_session *s, nxw_step *st)
+{
+	nx_err err;
+	st->m.have_sim = false;
+	const nxs_sim *sim = nxw_step_sim(s, st, &err);
+	if (sim)
+		fill(sim, &st->m);
 }
 
 void nxw_set_target(nxw_session *s, const nx_target *t)
@@ -44,5 +59,5 @@ void nxw_set_target(nxw_session *s, const nx_target *t)
 	m->peak_bytes = 0;
 	m->cycles = m->latency_us = m->energy_uj = 0;
 	if (t)
-		nxw_sim_metrics(s->metrics_ctx, s->steps[0].snap, m);
+		nxw_sim_metrics_step(s, &s->steps[0]);
 }

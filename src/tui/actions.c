@@ -110,7 +110,7 @@ static int after_step(nxt_app *a, int r, nx_err *err, const char *verb)
 {
 	nxt_session_changed(a);
 	if (r < 0) {
-		nxt_status(a, NXT_C_ERROR, "%s", err->msg);
+		nxt_status(a, r == NXW_CANCELLED ? NXT_C_WARN : NXT_C_ERROR, "%s", err->msg);
 	} else if (r == 0) {
 		nxt_status(a, NXT_C_WARN, "end of the pipeline: nothing left to %s (u undoes)", verb);
 	} else {
@@ -218,8 +218,11 @@ static int run_to(nxt_app *a, uint32_t inv)
 	}
 	nx_err err;
 	int r = 1;
-	while (r > 0 && nxw_cur(a->s)->inv < (int32_t)inv)
-		r = nxw_apply(a->s, &err);
+	for (uint32_t done = 0; r > 0 && nxw_cur(a->s)->inv < (int32_t)inv; done++) {
+		r = nxw_progress_tick(a->s, "apply", done, 0, NULL, &err);
+		if (r == 0)
+			r = nxw_apply(a->s, &err);
+	}
 	return after_step(a, r, &err, "apply");
 }
 
@@ -231,7 +234,9 @@ static int replay_after_edit(nxt_app *a, uint32_t had, const char *what)
 	nx_err err;
 	int r = nxw_replay(a->s, had, &err);
 	nxt_session_changed(a);
-	if (r < 0)
+	if (r == NXW_CANCELLED)
+		nxt_status(a, NXT_C_WARN, "%s; %s", what, err.msg);
+	else if (r < 0)
 		nxt_status(a, NXT_C_ERROR, "%s; replay failed: %s", what, err.msg);
 	else
 		nxt_status(a, NXT_C_OK, "%s; replayed to step %u", what, a->s->cursor);
@@ -384,9 +389,10 @@ static int act_bisect(nxt_app *a, const char *arg)
 		nxt_status(a, NXT_C_ERROR, "bisect: %s", err.msg);
 		return NXT_REDRAW;
 	}
-	if (nxw_bisect(a->s, &c, false, &r, &err)) {
+	int rc = nxw_bisect(a->s, &c, false, &r, &err);
+	if (rc) {
 		nxt_session_changed(a);
-		nxt_status(a, NXT_C_ERROR, "bisect: %s", err.msg);
+		nxt_status(a, rc == NXW_CANCELLED ? NXT_C_WARN : NXT_C_ERROR, "bisect: %s", err.msg);
 		return NXT_REDRAW;
 	}
 	if (r.found && r.step < a->s->n_steps)
@@ -518,6 +524,8 @@ static int act_focus(nxt_app *a, const char *arg)
 
 static int act_open(nxt_app *a, const char *arg)
 {
+	if (arg && *arg)
+		return nxt_open_file(a, arg);
 	if (a->focus == NXT_FOCUS_PIPELINE)
 		return a->s->pl.n ? run_to(a, a->sel_inv) : NXT_REDRAW;
 	const nxt_view_ops *v = nxt_view(a->view);
@@ -890,8 +898,8 @@ const nxt_action nxt_actions[] = {
 	{"top", 'g', KEY_HOME, "g Home", "", "first line", act_top},
 	{"bottom", 'G', KEY_END, "G End", "", "last line", act_bottom},
 	{"focus", '\t', 0, "Tab", "", "switch between the pipeline pane and the view", act_focus},
-	{"open", '\n', KEY_ENTER, "Enter", "", "pipeline: run to the pass; cost/remarks: show the "
-	 "op in the IR", act_open},
+	{"open", '\n', KEY_ENTER, "Enter", "[FILE]", "pipeline: run to the pass; cost/remarks: show "
+	 "the op in the IR; :open FILE opens a model or session", act_open},
 	{"view", '1', 0, "1", "=ir", "IR view", act_view},
 	{"view", '2', 0, "2", "=diff", "Diff view", act_view},
 	{"view", '3', 0, "3", "=cost", "Cost view", act_view},
@@ -957,6 +965,8 @@ static int run_action(nxt_app *a, const nxt_action *ac, const char *arg)
 
 int nxt_key(nxt_app *a, int key)
 {
+	if (a->ask)
+		return nxt_ask_key(a, key);
 	if (key == '\r')
 		key = '\n';
 	for (uint32_t i = 0; i < nxt_n_actions; i++)

@@ -21,6 +21,11 @@
 /* The terminal this process took over, for the signal handlers: the TUI
  * root's state, set while curses owns the screen. */
 static volatile sig_atomic_t screen_up;
+/* Long work (apply all, replay, bisect) is running: SIGINT cancels it
+ * instead of ending nex, and Ctrl-c typed meanwhile asks the same. Set by
+ * the progress hook, cleared when the main loop gets control back. */
+static volatile sig_atomic_t busy, cancel_asked;
+static double busy_since, busy_drawn;
 
 static void restore_terminal(void)
 {
@@ -42,9 +47,23 @@ static void on_fatal(int sig)
 	raise(sig);
 }
 
+static void on_sigint(int sig)
+{
+	if (busy) {
+		cancel_asked = 1;
+		return;
+	}
+	on_fatal(sig);
+}
+
 static void install_signals(void)
 {
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGABRT, SIGBUS,
+	struct sigaction si;
+	memset(&si, 0, sizeof si);
+	si.sa_handler = on_sigint; /* stays installed: it cancels, many times */
+	sigemptyset(&si.sa_mask);
+	sigaction(SIGINT, &si, NULL);
+	static const int sigs[] = {SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGABRT, SIGBUS,
 				   SIGFPE};
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
 		struct sigaction sa;
@@ -80,6 +99,44 @@ static void flush_canvas(nxt_app *a)
 		curs_set(0);
 	}
 	refresh();
+}
+
+/* The session's progress hook: between two pass runs of long work, show
+ * how far it is on the status line and read what was typed meanwhile
+ * (Ctrl-c cancels; other keys typed while busy are dropped, as the screen
+ * they were meant for is gone). Returns true to cancel. */
+static bool on_progress(void *ctx, const nxw_progress *p)
+{
+	nxt_app *a = ctx;
+	if (!screen_up)
+		return false;
+	double now = nx_now();
+	if (!busy) {
+		busy = 1;
+		busy_since = now;
+		busy_drawn = 0;
+	}
+	nodelay(stdscr, TRUE);
+	for (int key; (key = getch()) != ERR;)
+		if (key == 3)
+			cancel_asked = 1;
+	nodelay(stdscr, FALSE);
+	if (cancel_asked) {
+		cancel_asked = 0;
+		return true;
+	}
+	/* a frame every 50 ms at most: many short runs (bisect) stay fast */
+	if (now - busy_drawn < 0.05)
+		return false;
+	busy_drawn = now;
+	char of[24] = "";
+	if (p->total)
+		snprintf(of, sizeof of, "/%u", p->total);
+	nxt_status(a, NXT_C_WARN, "%s: %u%s done, running %s (%.1f s) ... Ctrl-c cancels", p->what,
+		   p->done, of, p->pass ? p->pass : "...", now - busy_since);
+	nxt_draw_footer(a);
+	flush_canvas(a);
+	return false;
 }
 
 static void app_free(nxt_app *a)
@@ -131,8 +188,14 @@ static int interactive(nxt_app *a)
 	a->colors = nxt_theme_init();
 	nxt_prompt_history_load();
 	nxt_canvas_resize(&a->cv, COLS, LINES);
+	nxw_set_progress(a->s, on_progress, a);
 	int flags = NXT_REDRAW;
 	for (;;) {
+		busy = 0;
+		cancel_asked = 0;
+		/* a resize while busy was read (and dropped) by the progress hook */
+		if (a->cv.w != COLS || a->cv.h != LINES)
+			flags |= NXT_RELAYOUT;
 		if (flags & NXT_RELAYOUT) {
 			nxt_canvas_resize(&a->cv, COLS, LINES);
 			clear();
@@ -168,8 +231,8 @@ static int interactive(nxt_app *a)
 			flags = nxt_prompt_key(a, key);
 			continue;
 		}
-		if (key == 3) { /* Ctrl-c: nothing long runs yet that it could cancel */
-			nxt_status(a, NXT_C_TEXT, "Ctrl-c: nothing to cancel (q quits)");
+		if (key == 3) { /* Ctrl-c: cancels long work while it runs */
+			nxt_status(a, NXT_C_TEXT, "Ctrl-c: nothing runs now to cancel (q quits)");
 			flags = NXT_REDRAW;
 			continue;
 		}
@@ -187,23 +250,6 @@ static int interactive(nxt_app *a)
 	return 0;
 }
 
-/* The journal next to a session file records every action from now on;
- * one left by a crash is not overwritten but pointed at. */
-static void open_journal(nxt_app *a, const char *path)
-{
-	nx_err err;
-	if (nxw_journal_pending(path)) {
-		nxt_status(a, NXT_C_WARN, "unsaved actions in %s.journal (a crash?): reopen with "
-			   "--recover", path);
-		return;
-	}
-	if (nxw_journal_open(a->s, path, &err))
-		nxt_status(a, NXT_C_WARN, "%s", err.msg);
-	else
-		nxt_status(a, NXT_C_TEXT, "session %s at step %u; every action is journaled",
-			   path, a->s->cursor);
-}
-
 nxt_app *nxt_app_new(nx_graph *g, const nxt_open_opts *o, nx_err *err)
 {
 	/* the TUI root: caller frees with nxt_app_free */
@@ -214,19 +260,9 @@ nxt_app *nxt_app_new(nx_graph *g, const nxt_open_opts *o, nx_err *err)
 	snprintf(a->model, sizeof a->model, "%s", o->model_name);
 	a->lua = o->lua;
 	if (o->session) {
-		/* the saved history stays as it is: the app's target takes the
-		 * session's place without re-running anything */
-		a->s = o->session;
-		a->target = a->s->target ? *(const nx_target *)a->s->target : *o->target;
-		a->s->target = &a->target;
-		a->s->metrics_hook = nxw_sim_metrics;
-		a->s->metrics_ctx = &a->target;
-		if (a->lua)
-			a->s->catalog = nxl_catalog(a->lua);
-		if (o->session_path)
-			open_journal(a, o->session_path);
+		a->target = *o->target;
 		nxt_canvas_resize(&a->cv, 80, 24);
-		nxt_session_changed(a);
+		nxt_adopt_session(a, o->session, o->session_path, o->recovered);
 		return a;
 	}
 	a->s = nxw_session_new(g);

@@ -48,9 +48,11 @@ static void header(nxt_app *a)
 
 /* The bottom two rows: status (or what the view's keys are) and the prompt
  * or the key reminder. */
-static void footer(nxt_app *a)
+void nxt_draw_footer(nxt_app *a)
 {
 	nxt_canvas *c = &a->cv;
+	if (c->w < MIN_W || c->h < MIN_H)
+		return;
 	int ys = c->h - 2, yc = c->h - 1;
 	nxt_fill(c, ys, 0, c->w, ' ', NXT_C_STATUS);
 	if (a->status[0])
@@ -141,7 +143,8 @@ void nxt_draw(nxt_app *a)
 
 	nxt_rect dr;
 	if (!wide && tall) {
-		footer(a);
+		nxt_draw_footer(a);
+		nxt_draw_ask(a);
 		return;
 	}
 	if (wide) {
@@ -152,5 +155,6 @@ void nxt_draw(nxt_app *a)
 		dr = (nxt_rect){body_y + view_h + 1, centre_x + 1, detail_h - 2, centre_w - 2};
 	}
 	nxt_pane_detail(a, dr);
-	footer(a);
+	nxt_draw_footer(a);
+	nxt_draw_ask(a);
 }

@@ -1,7 +1,8 @@
 /* mouse.c — the mouse where it helps: a click on a pipeline entry selects
  * it (on the "model" line: step 0), a click on a view tab opens the view, a
- * click on an IR line selects that op, on a cost row that row, on a graph
- * box that neighbour; the wheel scrolls the pane under it. Positions come
+ * click on an IR line selects that op, on a cost row that row; the Graph,
+ * Memory and Diff views take their own clicks (view_ops.click: a box, a
+ * buffer, a hunk); the wheel scrolls the pane under it. Positions come
  * from the last frame's layout (app.r_pipe, r_view, tab_x). */
 #include <stdio.h>
 
@@ -14,6 +15,8 @@ static bool inside(nxt_rect r, int y, int x)
 
 int nxt_click(nxt_app *a, int y, int x)
 {
+	if (a->ask) /* a question is up: only its keys answer */
+		return NXT_REDRAW;
 	if (y == a->tab_y)
 		for (int i = 0; i < NXT_V_HELP; i++)
 			if (a->tab_x[i] >= 0 && x >= a->tab_x[i] && x < a->tab_x[i + 1]) {
@@ -55,13 +58,17 @@ int nxt_click(nxt_app *a, int y, int x)
 		return NXT_REDRAW;
 	case NXT_V_REMARKS:
 		return nxt_view(NXT_V_REMARKS)->go(a, a->remarks_top + row - a->remarks_cur);
-	default:
-		return NXT_REDRAW;
+	default: {
+		const nxt_view_ops *v = nxt_view(a->view);
+		return v->click ? v->click(a, y, x) : NXT_REDRAW;
+	}
 	}
 }
 
 int nxt_wheel(nxt_app *a, int y, int x, int rows)
 {
+	if (a->ask)
+		return NXT_REDRAW;
 	if (a->r_pipe.w && inside(a->r_pipe, y, x))
 		a->focus = NXT_FOCUS_PIPELINE;
 	else if (inside(a->r_view, y, x))

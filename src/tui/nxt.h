@@ -34,6 +34,8 @@ typedef struct nxt_open_opts {
 				   * or NULL; the app takes ownership */
 	const nxw_source *source; /* what g was loaded from (copied), so that
 				   * :save-session can write it; or NULL */
+	bool recovered;           /* session is the journal's state (--recover):
+				   * no recovery question */
 } nxt_open_opts;
 /* Takes ownership of g. Interactive (needs a terminal on stdin/stdout) or,
  * with o->script, headless. Returns an exit code (0, 1 user error, 2). */
@@ -182,7 +184,10 @@ struct nxt_app {
 	char prompt_line[1024];
 	int prompt_point;
 	bool quit;
+	int ask;                  /* a yes/no question keys answer first (open.c) */
+	char ask_path[1024];      /* the session file it is about */
 };
+enum { NXT_ASK_NONE, NXT_ASK_RECOVER };
 
 /* ---- view_*.c: one view_ops each ------------------------------------------- */
 typedef struct nxt_view_ops {
@@ -195,6 +200,8 @@ typedef struct nxt_view_ops {
 	int (*go)(nxt_app *a, int delta);
 	/* Enter on the view's line; may be NULL */
 	int (*enter)(nxt_app *a);
+	/* a click at screen cell (y, x) inside the view's box; may be NULL */
+	int (*click)(nxt_app *a, int y, int x);
 } nxt_view_ops;
 extern const nxt_view_ops nxt_view_ir, nxt_view_diff, nxt_view_cost, nxt_view_memory,
 	nxt_view_remarks, nxt_view_console, nxt_view_graph, nxt_view_help;
@@ -225,6 +232,8 @@ void nxt_roofline(nxt_app *a, nxt_rect r, const nxs_sim *sim);
 /* ---- layout.c: the frame ---------------------------------------------------- */
 /* Draws the whole screen into a->cv. */
 void nxt_draw(nxt_app *a);
+/* Redraws only the status and command lines (progress while busy). */
+void nxt_draw_footer(nxt_app *a);
 /* ---- pane_pipeline.c, pane_detail.c --------------------------------------- */
 void nxt_pane_pipeline(nxt_app *a, nxt_rect r);
 void nxt_pane_detail(nxt_app *a, nxt_rect r);
@@ -273,6 +282,25 @@ int nxt_prompt_key(nxt_app *a, int key);
 void nxt_prompt_close(nxt_app *a);
 void nxt_prompt_history_load(void);
 void nxt_prompt_history_save(void);
+/* ---- complete.c: what Tab offers ------------------------------------------- */
+/* The words starting with text, sorted, as a NULL-terminated array of
+ * malloc'd strings (caller frees each and the array), or NULL if none:
+ * %values of the step on screen, else commands, passes, target fields and
+ * views, and in the console Lua globals and global tables' fields. */
+char **nxt_complete(nxt_app *a, const char *text, bool console);
+
+/* ---- open.c: another model or session, recovery -------------------------- */
+/* Puts s (taking ownership) in place of the app's session, which is freed:
+ * the app's target, hooks and catalogue; caches and selection reset. With
+ * session_path its journal opens, or the recovery question is asked if the
+ * journal is newer than the file and the session is not recovered already. */
+void nxt_adopt_session(nxt_app *a, nxw_session *s, const char *session_path, bool recovered);
+/* `:open FILE [NAME=DIMS...]`: a model or a session file; loop flags. */
+int nxt_open_file(nxt_app *a, const char *arg);
+/* A key while a question is asked: the answer (y/n), or a reminder. */
+int nxt_ask_key(nxt_app *a, int key);
+/* The question's box over the frame, if one is asked. */
+void nxt_draw_ask(nxt_app *a);
 
 /* ---- script.c: no-display mode -------------------------------------------- */
 /* Runs an ACTIONS file; 0, or 1 with the error on stderr. */

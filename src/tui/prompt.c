@@ -2,7 +2,8 @@
  * fed one key at a time from the curses loop (readline never reads the
  * terminal itself, never writes to it, and never touches signals or the
  * terminal mode; curses owns all three). readline keeps the line, history
- * and completion (commands, pass names, target fields, views); we mirror its
+ * and completion (complete.c: commands, pass names, target fields, views,
+ * %values, Lua globals in the console); we mirror its
  * buffer into the app and layout.c draws it on the bottom row.
  *
  * readline is a process-wide singleton: its callbacks reach the app through
@@ -82,46 +83,21 @@ static void line_fn(char *line)
 	free(line); /* readline's allocation */
 }
 
-/* ---- completion ---------------------------------------------------------- */
+/* ---- completion (the words: complete.c) ----------------------------------- */
 static char *gen_words(const char *text, int state)
 {
-	static uint32_t i; /* readline's generator protocol keeps state here */
-	static int phase;
-	size_t n = strlen(text);
+	static char **list; /* readline's generator protocol keeps state here */
+	static uint32_t i;
 	if (!state) {
+		free(list); /* the words themselves went to readline */
+		list = cur_app ? nxt_complete(cur_app, text, cur_app->prompt == NXT_PROMPT_CONSOLE)
+			: NULL;
 		i = 0;
-		phase = 0;
 	}
-	for (; phase < 4; phase++, i = 0) {
-		for (;;) {
-			const char *w = NULL;
-			if (phase == 0) {
-				if (i >= nxt_n_actions)
-					break;
-				w = nxt_actions[i].name;
-				/* the view rows repeat their name: offer it once */
-				if (i && !strcmp(w, nxt_actions[i - 1].name))
-					w = NULL;
-			} else if (phase == 1) {
-				if (!nxp_passes[i])
-					break;
-				w = nxp_passes[i]->name;
-			} else if (phase == 2) {
-				size_t nf;
-				const nx_target_field *f = nx_target_fields(&nf);
-				if (i >= nf)
-					break;
-				w = f[i].name;
-			} else {
-				if (i >= NXT_V_COUNT)
-					break;
-				w = nxt_view((int)i)->name;
-			}
-			i++;
-			if (w && !strncmp(w, text, n))
-				return strdup(w); /* readline frees */
-		}
-	}
+	if (list && list[i])
+		return list[i++]; /* readline frees it */
+	free(list);
+	list = NULL;
 	return NULL;
 }
 
@@ -131,6 +107,20 @@ static char **complete_fn(const char *text, int start, int end)
 	(void)end;
 	rl_attempted_completion_over = 1; /* never fall back to file names */
 	return rl_completion_matches(text, gen_words);
+}
+
+/* A second Tab lists the candidates: on the status line, as many as fit
+ * (readline's own listing would go to its /dev/null stream). */
+static void show_matches(char **m, int n, int longest)
+{
+	(void)longest;
+	if (!cur_app)
+		return;
+	char buf[sizeof cur_app->status];
+	int len = snprintf(buf, sizeof buf, "%d matches:", n);
+	for (int i = 1; i <= n && len < (int)sizeof buf - 1; i++)
+		len += snprintf(buf + len, sizeof buf - (size_t)len, " %s", m[i]);
+	nxt_status(cur_app, NXT_C_TEXT, "%s", buf);
 }
 
 static void setup(void)
@@ -148,6 +138,9 @@ static void setup(void)
 	rl_input_available_hook = avail_fn;
 	rl_redisplay_function = redisplay_fn;
 	rl_attempted_completion_function = complete_fn;
+	rl_completion_display_matches_hook = show_matches;
+	rl_completion_query_items = 0; /* never ask "display all?": it would eat a key */
+	rl_variable_bind("show-all-if-ambiguous", "on"); /* list on the first Tab */
 	/* readline must not write to the curses screen */
 	rl_outstream = fopen("/dev/null", "w");
 	rl_instream = NULL;

@@ -20,7 +20,7 @@ static const struct {
 	[NXT_C_TITLE]   = {75, COLOR_CYAN, -1, A_BOLD, A_BOLD},
 	[NXT_C_HEADER]  = {255, COLOR_WHITE, 24, A_BOLD, A_REVERSE},
 	[NXT_C_SEL]     = {255, COLOR_WHITE, 238, A_BOLD, A_REVERSE},
-	[NXT_C_BORDER]  = {240, COLOR_WHITE, -1, 0, 0},
+	[NXT_C_BORDER]  = {240, COLOR_WHITE, -1, 0, A_DIM},
 	[NXT_C_OPKIND]  = {214, COLOR_YELLOW, -1, A_BOLD, A_BOLD},
 	[NXT_C_VALUE]   = {117, COLOR_CYAN, -1, 0, 0},
 	[NXT_C_TYPE]    = {150, COLOR_GREEN, -1, 0, 0},
@@ -43,7 +43,7 @@ static const struct {
 	[NXT_C_STATUS]  = {252, COLOR_WHITE, 236, 0, A_REVERSE},
 	[NXT_C_KEY]     = {229, COLOR_YELLOW, 236, A_BOLD, A_REVERSE | A_BOLD},
 	[NXT_C_MARK]    = {221, COLOR_YELLOW, -1, A_BOLD, A_BOLD},
-	[NXT_C_FOCUS]   = {75, COLOR_CYAN, -1, A_BOLD, A_BOLD | A_UNDERLINE},
+	[NXT_C_FOCUS]   = {75, COLOR_CYAN, -1, A_BOLD, A_BOLD},
 	/* the overlay heat scale; monochrome keeps an order: dim .. reverse */
 	[NXT_C_HEAT0]   = {28, COLOR_GREEN, -1, 0, A_DIM},
 	[NXT_C_HEAT1]   = {106, COLOR_GREEN, -1, A_BOLD, 0},

@@ -33,4 +33,4 @@ static int enter(nxt_app *a)
 	return NXT_REDRAW;
 }
 
-const nxt_view_ops nxt_view_console = {"console", "Console", draw, move, enter};
+const nxt_view_ops nxt_view_console = {"console", "Console", draw, move, enter, NULL};

@@ -303,4 +303,4 @@ static int enter(nxt_app *a)
 	return NXT_REDRAW;
 }
 
-const nxt_view_ops nxt_view_cost = {"cost", "Cost", draw, move, enter};
+const nxt_view_ops nxt_view_cost = {"cost", "Cost", draw, move, enter, NULL};

@@ -2,6 +2,7 @@
  * or the pinned step (P), from nxw_diff: an op-level summary (added,
  * removed, changed and what changed, by stable id) over the unified text
  * diff, which shows unified or side by side (v), hunk by hunk (] and [).
+ * A click selects a summary entry's op, or scrolls to the hunk clicked.
  * The diff is computed once per (step, base) and kept until the session
  * changes. */
 #include <stdlib.h>
@@ -67,6 +68,19 @@ static int line_color(const char *l)
 	return NXT_C_TEXT;
 }
 
+/* Entries the summary lists under its counts. */
+static int summary_room(nxt_rect r)
+{
+	return r.h >= 14 ? 4 : 2;
+}
+
+/* The summary's rows: counts, entries, "more", the rule. */
+static int summary_rows(const nxt_app *a, nxt_rect r)
+{
+	int room = summary_room(r), shown = (int)a->diff->n < room ? (int)a->diff->n : room;
+	return 1 + shown + (a->diff->n > (uint32_t)shown) + 1;
+}
+
 /* One line of the op-level summary: counts and the kinds of change. */
 static int summary(nxt_app *a, nxt_rect r)
 {
@@ -81,7 +95,7 @@ static int summary(nxt_app *a, nxt_rect r)
 	nxt_putf(&a->cv, y, x, r.x + r.w - x, NXT_C_CHANGED, "~%u changed", d->changed);
 	y++;
 	/* the first entries by id, with what changed: enough to read the step */
-	int shown = 0, room = r.h >= 14 ? 4 : 2;
+	int shown = 0, room = summary_room(r);
 	for (uint32_t i = 0; i < d->n && shown < room; i++, shown++) {
 		const nx_diff_entry *e = &d->e[i];
 		const nx_graph *g = e->change == NX_DIFF_REMOVED ? ga : gb;
@@ -184,4 +198,57 @@ static int move(nxt_app *a, int d)
 	return NXT_REDRAW;
 }
 
-const nxt_view_ops nxt_view_diff = {"diff", "Diff", draw, move, NULL};
+/* A click on a summary entry selects its op (if this step has it); on the
+ * text (unified), the hunk under the pointer scrolls to the top. */
+static int click(nxt_app *a, int y, int x)
+{
+	(void)x;
+	ensure(a);
+	nxt_rect r = a->r_view;
+	if (a->diff_a == a->diff_b || !a->diff)
+		return NXT_REDRAW;
+	int row = y - r.y, top = summary_rows(a, r);
+	if (row >= 1 && row < top - 1) {
+		uint32_t i = (uint32_t)row - 1;
+		int room = summary_room(r);
+		if ((int)i >= room || i >= a->diff->n)
+			return NXT_REDRAW; /* the "more" line */
+		const nx_diff_entry *e = &a->diff->e[i];
+		if (e->change == NX_DIFF_REMOVED) {
+			nxt_status(a, NXT_C_WARN, "op #%u was removed by this step: nothing to select",
+				   e->op);
+			return NXT_REDRAW;
+		}
+		nxt_select_op(a, e->op);
+		nxt_status(a, NXT_C_TEXT, "op #%u (%s) selected", e->op,
+			   nx_diff_change_name(e->change));
+		return NXT_REDRAW;
+	}
+	if (row < top || a->diff_side) {
+		if (a->diff_side && row >= top)
+			nxt_status(a, NXT_C_TEXT, "side by side: ] and [ move by hunk (v: unified, "
+				   "where a click picks the hunk)");
+		return NXT_REDRAW;
+	}
+	long line = (long)a->diff_top + row - top;
+	if (line >= (long)a->n_diff_lines)
+		return NXT_REDRAW;
+	/* the hunk holding the line: its @@ header at or above it */
+	long h = line;
+	while (h > 0 && strncmp(a->diff_lines[h], "@@", 2))
+		h--;
+	if (strncmp(a->diff_lines[h], "@@", 2))
+		return NXT_REDRAW; /* the file header lines */
+	uint32_t k = 0, n = 0;
+	for (uint32_t i = 0; i < a->n_diff_lines; i++)
+		if (!strncmp(a->diff_lines[i], "@@", 2)) {
+			n++;
+			if ((long)i <= h)
+				k = n;
+		}
+	a->diff_top = (int)h;
+	nxt_status(a, NXT_C_TEXT, "hunk %u of %u", k, n);
+	return NXT_REDRAW;
+}
+
+const nxt_view_ops nxt_view_diff = {"diff", "Diff", draw, move, NULL, click};

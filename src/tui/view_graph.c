@@ -2,7 +2,8 @@
  * it on the left (producer ops, constants, graph inputs; one box per
  * operand) and what reads it on the right (one box per use), joined by line
  * characters. j/k move a cursor over the neighbours, Enter makes the
- * neighbour under it the selected op and the neighbourhood follows. Boxes
+ * neighbour under it the selected op and the neighbourhood follows (a click
+ * on a box puts the cursor there, a second click goes there). Boxes
  * carry the op kind on the top edge, the value name inside, the type on the
  * bottom edge; under an overlay (o) the kind is drawn in its colour. Only
  * the selected op's operands and uses are read: a frame costs the same on
@@ -81,6 +82,36 @@ static void box(nxt_app *a, int y, int x, int w, const nx_graph *g, uint32_t op,
 	nxt_putf(c, y + 2, x + 1, w - 2, NXT_C_TYPE, " %s ", type);
 }
 
+/* Where the boxes go in r: draw and mouse clicks share it. */
+typedef struct geom {
+	int h, gap, bw, lx, cx, rx, rows, mid;
+	int first[2], n[2], top[2];  /* per side (0 operands, 1 uses): window */
+} geom;
+
+static void place(const nxt_app *a, nxt_rect r, const side *in, const side *out, geom *q)
+{
+	q->h = r.h - 1; /* the last row: help or legend */
+	q->gap = 4;
+	q->bw = (r.w - 2 * q->gap) / 3;
+	q->lx = r.x;
+	q->cx = r.x + q->bw + q->gap;
+	q->rx = r.x + 2 * (q->bw + q->gap);
+	q->rows = q->h / 4 > 0 ? q->h / 4 : 1; /* boxes per column */
+	/* the window of neighbours per side keeps the cursor visible */
+	q->first[0] = q->first[1] = 0;
+	if (a->graph_cur < (int)in->n && a->graph_cur >= q->rows)
+		q->first[0] = a->graph_cur - q->rows + 1;
+	if (a->graph_cur >= (int)in->n && a->graph_cur - (int)in->n >= q->rows)
+		q->first[1] = a->graph_cur - (int)in->n - q->rows + 1;
+	q->mid = r.y + (q->h - 3) / 2;
+	for (int s = 0; s < 2; s++) {
+		const side *sd = s ? out : in;
+		int left = (int)sd->n - q->first[s];
+		q->n[s] = left < q->rows ? left : q->rows;
+		q->top[s] = r.y + (q->h - q->n[s] * 4 + 1) / 2;
+	}
+}
+
 static void draw(nxt_app *a, nxt_rect r)
 {
 	const nx_graph *g = nxw_cur(a->s)->snap;
@@ -98,17 +129,9 @@ static void draw(nxt_app *a, nxt_rect r)
 	double omax = 0;
 	if (sim)
 		nxt_overlay_max(a, sim, &omax);
-	int h = r.h - 1; /* the last row: help or legend */
-	int gap = 4, bw = (r.w - 2 * gap) / 3;
-	int lx = r.x, cx = r.x + bw + gap, rx = r.x + 2 * (bw + gap);
-	int rows = h / 4 > 0 ? h / 4 : 1; /* boxes per column */
-	/* the window of neighbours per side keeps the cursor visible */
-	int in_first = 0, out_first = 0;
-	if (a->graph_cur < (int)in.n && a->graph_cur >= rows)
-		in_first = a->graph_cur - rows + 1;
-	if (a->graph_cur >= (int)in.n && a->graph_cur - (int)in.n >= rows)
-		out_first = a->graph_cur - (int)in.n - rows + 1;
-	int mid = r.y + (h - 3) / 2;
+	geom q;
+	place(a, r, &in, &out, &q);
+	int h = q.h, gap = q.gap, bw = q.bw, lx = q.lx, cx = q.cx, rx = q.rx, mid = q.mid;
 	int kc = NXT_C_OPKIND;
 	if (sim) {
 		int oc = nxt_overlay_color(a, sim, a->sel_op, omax);
@@ -117,9 +140,7 @@ static void draw(nxt_app *a, nxt_rect r)
 	box(a, mid, cx, bw, g, a->sel_op, nx_result(g, a->sel_op, 0), false, NXT_C_FOCUS, kc);
 	for (int s = 0; s < 2; s++) {
 		const side *sd = s ? &out : &in;
-		int first = s ? out_first : in_first;
-		int n = (int)sd->n - first < rows ? (int)sd->n - first : rows;
-		int top = r.y + (h - n * 4 + 1) / 2;
+		int first = q.first[s], n = q.n[s], top = q.top[s];
 		int bx = s ? rx : lx;
 		int join = s ? cx + bw + gap / 2 : cx - gap / 2 - 1; /* the vertical bus */
 		for (int i = 0; i < n; i++) {
@@ -207,4 +228,31 @@ static int enter(nxt_app *a)
 	return NXT_REDRAW;
 }
 
-const nxt_view_ops nxt_view_graph = {"graph", "Graph", draw, go, enter};
+/* A click on a neighbour's box puts the cursor there; on the box under
+ * the cursor it goes there, as Enter does. */
+static int click(nxt_app *a, int y, int x)
+{
+	const nx_graph *g = nxw_cur(a->s)->snap;
+	if (!alive(g, a->sel_op))
+		return NXT_REDRAW;
+	side in, out;
+	neighbours(g, a->sel_op, &in, &out);
+	geom q;
+	place(a, a->r_view, &in, &out, &q);
+	for (int s = 0; s < 2; s++) {
+		int bx = s ? q.rx : q.lx;
+		if (x < bx || x >= bx + q.bw || y < q.top[s])
+			continue;
+		int i = (y - q.top[s]) / 4;
+		if (i >= q.n[s] || (y - q.top[s]) % 4 == 3) /* the gap between boxes */
+			continue;
+		int k = (s ? (int)in.n : 0) + q.first[s] + i;
+		if (k == a->graph_cur)
+			return enter(a);
+		a->graph_cur = k;
+		return NXT_REDRAW;
+	}
+	return NXT_REDRAW;
+}
+
+const nxt_view_ops nxt_view_graph = {"graph", "Graph", draw, go, enter, click};

@@ -45,4 +45,4 @@ static int move(nxt_app *a, int d)
 	return NXT_REDRAW;
 }
 
-const nxt_view_ops nxt_view_help = {"help", "Help", draw, move, NULL};
+const nxt_view_ops nxt_view_help = {"help", "Help", draw, move, NULL, NULL};

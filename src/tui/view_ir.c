@@ -308,4 +308,4 @@ static int enter(nxt_app *a)
 	return NXT_REDRAW;
 }
 
-const nxt_view_ops nxt_view_ir = {"ir", "IR", draw, move, enter};
+const nxt_view_ops nxt_view_ir = {"ir", "IR", draw, move, enter, NULL};

@@ -5,7 +5,8 @@
  * CPU, too big) or spilled; the selected op's operands and results stand
  * out, with a column at its position. A line marks the on-chip capacity, a
  * mark the peak, and the bottom row is the live-bytes curve. j/k move the
- * selection along the schedule. */
+ * selection along the schedule; a click selects the op making the buffer
+ * under the pointer. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -167,4 +168,60 @@ static int move(nxt_app *a, int d)
 	return NXT_REDRAW;
 }
 
-const nxt_view_ops nxt_view_memory = {"memory", "Memory", draw, move, NULL};
+/* A click on the chart selects the op making the buffer under it (the op
+ * at that schedule position when the buffer is a graph input or constant,
+ * or there is none), with the same geometry as draw. */
+static int click(nxt_app *a, int y, int x)
+{
+	nx_err err;
+	const nxs_sim *sim = nxw_sim(a->s, a->s->cursor, &err);
+	if (!sim)
+		return NXT_REDRAW;
+	const nx_memplan *mp = nxs_sim_memplan(sim);
+	const nx_live *l = nxs_sim_live(sim);
+	const nx_graph *g = nxs_sim_graph(sim);
+	nxt_rect r = a->r_view;
+	int axis = 10, cw = r.w - axis, ch = r.h - 4, top = r.y + 2;
+	int xx = x - r.x - axis, yy = y - top;
+	if (cw < 8 || ch < 3 || !l->n_pos || xx < 0 || xx >= cw || yy < 0 || yy > ch)
+		return NXT_REDRAW;
+	uint32_t pos = (uint32_t)((double)xx * l->n_pos / cw);
+	if (pos >= l->n_pos)
+		pos = l->n_pos - 1;
+	uint32_t op = l->op_at[pos];
+	double scale = (double)mp->peak * 1.05;
+	if (scale <= 0)
+		scale = 1;
+	const char *what = "the op at schedule position";
+	for (uint32_t b = 0; yy < ch && b < l->n_bufs; b++) {
+		const nx_buf *bf = &l->bufs[b];
+		if (bf->size <= 0)
+			continue;
+		/* the cells draw gave this buffer */
+		int x0 = (int)((double)bf->start * cw / l->n_pos);
+		int x1 = (int)((double)(bf->end + 1) * cw / l->n_pos);
+		if (x1 <= x0)
+			x1 = x0 + 1;
+		int y1 = ch - 1 - (int)((double)bf->arena_off * ch / scale);
+		int y0 = ch - 1 - (int)((double)(bf->arena_off + bf->size - 1) * ch / scale);
+		if (xx < x0 || xx >= x1 || yy < y0 || yy > y1)
+			continue;
+		uint32_t p = nx_val(g, bf->value)->producer;
+		if (p != NX_NONE && p < g->n_ops && !(g->ops[p].flags & NX_O_DEAD)) {
+			op = p;
+			what = "the op making the buffer at position";
+		}
+		char b0[32], b1[32];
+		nxt_select_op(a, op);
+		nxt_status(a, NXT_C_TEXT, "buffer %%%s: %s at +%s, positions %u..%u; %s %u "
+			   "selected", nx_vname(g, bf->value), nxt_bytes((double)bf->size, b0,
+			   sizeof b0), nxt_bytes((double)bf->arena_off, b1, sizeof b1), bf->start,
+			   bf->end, what, pos);
+		return NXT_REDRAW;
+	}
+	nxt_select_op(a, op);
+	nxt_status(a, NXT_C_TEXT, "%s %u selected", what, pos);
+	return NXT_REDRAW;
+}
+
+const nxt_view_ops nxt_view_memory = {"memory", "Memory", draw, move, NULL, click};

@@ -99,4 +99,4 @@ static int enter(nxt_app *a)
 	return NXT_REDRAW;
 }
 
-const nxt_view_ops nxt_view_remarks = {"remarks", "Remarks", draw, move, enter};
+const nxt_view_ops nxt_view_remarks = {"remarks", "Remarks", draw, move, enter, NULL};

@@ -6,13 +6,15 @@
  * keystroke to a drawn frame (<= 16 ms); on PaddleOCR det one rewrite
  * stepped and redrawn (<= 50 ms; skipped if the model is absent). The views
  * are timed after one rewrite on the big graph, so Diff and Remarks have
- * content. Medians;
+ * content. The first frame is also given in process CPU time, which a
+ * loaded machine does not inflate. Medians;
  * the canvas is 200x50. Figures only: it fails only if something errs.
  *
  * usage: bench_tui [OPS [RUNS]]   (defaults 100000 and 11)
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "nxt.h"
 
@@ -26,6 +28,15 @@ static double median(double *t, int n)
 {
 	qsort(t, (size_t)n, sizeof *t, cmp_double);
 	return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+}
+
+/* Process CPU time: on a shared machine the wall clock also counts the
+ * time other processes had the cores. */
+static double cpu_now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
 static nxt_app *open_app(nx_graph *g, const char *name, const nx_target *t)
@@ -57,6 +68,7 @@ int main(int argc, char **argv)
 
 	/* first frame: a fresh app on a fresh graph each run */
 	uint32_t n_ops = 0;
+	double tc[5];
 	for (int r = 0; r < runs && r < 5; r++) {
 		nx_gen_opts go = {.kind = NX_GEN_RESNET, .ops = ops, .seed = 1};
 		nx_graph *g = nx_gen(&go, &err);
@@ -65,14 +77,16 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		n_ops = g->n_live_ops;
-		double t0 = nx_now();
+		double t0 = nx_now(), c0 = cpu_now();
 		nxt_app *a = open_app(g, "gen", &t);
 		nxt_draw(a);
 		tm[r] = nx_now() - t0;
+		tc[r] = cpu_now() - c0;
 		nxt_app_free(a);
 	}
-	printf("tui first frame, %u-op resnet, 200x50: %.1f ms (target <= 300 ms)\n", n_ops,
-	       median(tm, runs < 5 ? runs : 5) * 1e3);
+	printf("tui first frame, %u-op resnet, 200x50: %.1f ms wall, %.1f ms cpu (target <= 300 "
+	       "ms)\n", n_ops, median(tm, runs < 5 ? runs : 5) * 1e3,
+	       median(tc, runs < 5 ? runs : 5) * 1e3);
 
 	nx_gen_opts go = {.kind = NX_GEN_RESNET, .ops = ops, .seed = 1};
 	nxt_app *a = open_app(nx_gen(&go, &err), "gen", &t);

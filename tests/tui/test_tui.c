@@ -91,6 +91,72 @@ static void script_run(void)
 	unlink(path);
 }
 
+static bool has_word(char **w, const char *want)
+{
+	bool found = false;
+	for (uint32_t i = 0; w && w[i]; i++)
+		found |= !strcmp(w[i], want);
+	return found;
+}
+
+static void free_words(char **w)
+{
+	for (uint32_t i = 0; w && w[i]; i++)
+		free(w[i]);
+	free(w);
+}
+
+/* Tab's words: commands and passes everywhere, %values of the step on
+ * screen, Lua globals and a global table's fields in the console. */
+static void completion(void)
+{
+	nx_err err;
+	nx_target t;
+	CHECK(nx_target_preset("m1", &t, &err) == 0);
+	nxt_open_opts o = {.model_name = "demo", .target = &t, .script = "(test)"};
+	nxt_app *a = nxt_app_new(nx_demo(&err), &o, &err);
+	CHECK(a != NULL);
+	if (!a)
+		return;
+	char **w = nxt_complete(a, "fold-b", false);
+	CHECK(has_word(w, "fold-batchnorm"));
+	free_words(w);
+	w = nxt_complete(a, "sa", false);
+	CHECK(has_word(w, "save") && has_word(w, "save-session") && has_word(w, "save-screen"));
+	for (uint32_t i = 1; w && w[i]; i++) /* sorted */
+		CHECK(strcmp(w[i - 1], w[i]) < 0);
+	free_words(w);
+	w = nxt_complete(a, "%stem_b", false);
+	CHECK(has_word(w, "%stem_bn"));
+	CHECK(!has_word(w, "%stem_conv"));
+	free_words(w);
+	/* the step on screen: after fold-batchnorm the folded statistics are
+	 * gone and the folded weights are new */
+	w = nxt_complete(a, "%stem_bn_m", false);
+	CHECK(has_word(w, "%stem_bn_mean"));
+	free_words(w);
+	CHECK(nxt_command(a, "insert 0 fold-batchnorm") != 0);
+	CHECK(nxt_command(a, "apply") != 0);
+	w = nxt_complete(a, "%stem_bn", false);
+	CHECK(!has_word(w, "%stem_bn_mean"));
+	CHECK(has_word(w, "%stem_bn.w"));
+	free_words(w);
+	CHECK(nxt_complete(a, "zzz-nothing", false) == NULL);
+	/* Lua only in the console */
+	w = nxt_complete(a, "pri", false);
+	CHECK(!has_word(w, "print"));
+	free_words(w);
+	w = nxt_complete(a, "pri", true);
+	CHECK(has_word(w, "print"));
+	free_words(w);
+	w = nxt_complete(a, "nex.ses", true);
+	CHECK(has_word(w, "nex.session"));
+	free_words(w);
+	w = nxt_complete(a, "x'..os.exit()..'", true); /* not a name: nothing runs */
+	CHECK(w == NULL);
+	nxt_app_free(a);
+}
+
 /* Without a terminal nex must not wait for keys: the demo summary, or an
  * error naming what is needed. */
 static void no_terminal(void)
@@ -115,6 +181,7 @@ int main(int argc, char **argv)
 		{"canvas", canvas},
 		{"script_run", script_run},
 		{"no_terminal", no_terminal},
+		{"completion", completion},
 		{0, 0},
 	};
 	return check_main(cases, argc, argv);

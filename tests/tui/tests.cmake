@@ -17,3 +17,9 @@ set_tests_properties(tui/test_tui PROPERTIES LABELS "tui;unit"
 add_test(NAME tui/monkey COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/monkey.sh $<TARGET_FILE:nex> 2000)
 set_tests_properties(tui/monkey PROPERTIES LABELS tui SKIP_RETURN_CODE 77 TIMEOUT 900
   ENVIRONMENT "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_LIST_DIR}/readline.supp")
+# Long work with progress and Ctrl-c, the recovery question, :open.
+foreach(case cancel recover open complete)
+  add_test(NAME tui/tmux-${case} COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/tmux_work.sh $<TARGET_FILE:nex> ${case})
+  set_tests_properties(tui/tmux-${case} PROPERTIES LABELS tui SKIP_RETURN_CODE 77 TIMEOUT 300
+    ENVIRONMENT "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_LIST_DIR}/readline.supp")
+endforeach()
