@@ -95,6 +95,8 @@ export NODE_PATH
 have_ort=0
 command -v node >/dev/null 2>&1 && node -e "require('onnxruntime-node')" >/dev/null 2>&1 && have_ort=1
 have_valgrind=0; command -v valgrind >/dev/null 2>&1 && have_valgrind=1
+sanitized=0
+grep -q '^NEX_SANITIZE:[A-Z]*=ON' "$build/CMakeCache.txt" 2>/dev/null && sanitized=1
 model_file() { # det|rec|cls -> path
 	case $1 in
 	det) echo "$models/ch_PP-OCRv4_det_infer.onnx" ;;
@@ -118,9 +120,10 @@ gen() { # KIND OPS FILE
 	"$nex" gen --kind "$1" --ops "$2" -o "$3" >/dev/null 2>"$tmp/gen.err" ||
 		{ log "nex gen --kind $1 --ops $2 failed: $(cat "$tmp/gen.err")"; exit 1; }
 }
-for n in $sizes $big $cg_size; do
-	[ -s "$tmp/resnet$n.nex" ] || gen resnet "$n" "$tmp/resnet$n.nex"
-done
+# The in-process figures take graphs nx_gen makes in process (suite_op
+# gen:resnet:N): saved to a file, a 1M-op ResNet's constants are generated,
+# tens of GB. The whole commands read the same graph from a file.
+gen resnet "$big" "$tmp/resnet$big.nex"
 # A chain of elementwise ops without constants, as .nex and as TOSA MLIR:
 # mlir-opt and nex read the same ops and no weight payloads.
 awk -v n=$((chain / 4)) 'BEGIN {
@@ -256,7 +259,7 @@ emit M commit "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')"
 emit M big "$big"
 started=$(date +%s)
 
-r=$tmp/resnet$big.nex
+r=gen:resnet:$big
 # ---- IR parse and print ---------------------------------------------------------
 inproc ir "parse, resnet $big ops" "ms<=150" "<= 150 ms at 100k (issue 2)" parse "$r"
 inproc ir "print, resnet $big ops" "ms<=100" "<= 100 ms at 100k (issue 2)" print "$r"
@@ -336,7 +339,7 @@ fi
 # ---- pipeline ---------------------------------------------------------------------
 inproc pipeline "default pipeline's passes, resnet $big ops" "ms<=1000" "<= 1 s at 100k (issue 4)" pipeline "$r"
 compare pipeline "nex opt --pipeline default (verify after each step), resnet $big ops (whole command)" - - \
-	nex wall "'$nex' opt '$r' --pipeline default -o '$tmp/opt.nex'"
+	nex wall "'$nex' opt '$tmp/resnet$big.nex' --pipeline default -o '$tmp/opt.nex'"
 if [ "$have_mlir" -eq 1 ]; then
 	compare pipeline "canonicalize + cse, elementwise chain $chain ops (whole command)" "ratio<=1" \
 		"faster than mlir-opt (issue 20)" \
@@ -461,7 +464,7 @@ fi
 for n in $sizes; do
 	for what in parse print clone pipeline sim codegen frame; do
 		log "scale: $what at $n ops"
-		if "$op" "$what" "$tmp/resnet$n.nex" "$runs" >"$tmp/out" 2>&1; then
+		if "$op" "$what" "gen:resnet:$n" "$runs" >"$tmp/out" 2>&1; then
 			emit X "$what" "$n" $(grep '^BENCH ' "$tmp/out" | head -n 1 | awk '{
 				for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 				print f["median_ms"], f["min_ms"], f["max_ms"], f["rss_kb"] }')
@@ -474,11 +477,15 @@ for n in $sizes; do
 done
 
 # ---- callgrind ---------------------------------------------------------------------------
-if [ "$have_valgrind" -eq 1 ]; then
+if [ "$sanitized" -eq 1 ]; then
+	# not a missing peer: valgrind cannot run ASan binaries at all
+	emit S callgrind "a sanitizer build (NEX_SANITIZE=ON): valgrind cannot run ASan binaries"
+	log "callgrind: not run on a sanitizer build"
+elif [ "$have_valgrind" -eq 1 ]; then
 	for what in parse print clone pipeline sim; do
 		log "callgrind: $what at $cg_size ops"
 		if valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" \
-			--toggle-collect=suite_measured "$op" "$what" "$tmp/resnet$cg_size.nex" 0 \
+			--toggle-collect=suite_measured "$op" "$what" "gen:resnet:$cg_size" 0 \
 			>"$tmp/out" 2>&1; then
 			ir=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$tmp/cg.out")
 			[ -n "$ir" ] || ir=$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$tmp/cg.out")

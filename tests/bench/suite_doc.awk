@@ -46,7 +46,7 @@ BEGIN {
 	title["tui"] = "TUI frames"
 	title["codegen"] = "Codegen and executor"
 	title["debug"] = "Numeric debugger"
-	blurb["ir"] = "In-process figures are one operation inside `suite_op` (the model loaded beforehand, not timed); the whole-command row times `nex print` against `mlir-opt-14` reading and printing the same graph (a chain of elementwise ops without constants, exported by `nex export --mlir` as TOSA)."
+	blurb["ir"] = "In-process figures are one operation inside `suite_op` on a generated ResNet (`nx_gen` in process; parse reads its printed text; nothing before the operation is timed); the whole-command row times `nex print` against `mlir-opt-14` reading and printing the same graph (a chain of elementwise ops without constants, exported by `nex export --mlir` as TOSA)."
 	blurb["import"] = "nex: `nx_load_with` of the .onnx with `--shape` bound (read, decode, infer every op, fold shape arithmetic), in process. python3-onnx: `onnx.load` + `onnx.checker.check_model` + `onnx.shape_inference.infer_shapes`, in process (`onnx_check.py`: start-up and `import onnx` not counted). Each sample is one process with a warm-up and one timed run; processes interleaved."
 	blurb["interp"] = "One synthetic page of text as input (`synth_text.js`), the same for both. Each sample is one process timing one run after a warm-up (`nex run --repeat 1`, `ort_run.js --repeat 1`); processes interleaved. nex after `--pipeline default` is the fair peer of onnxruntime's default optimizations; nex as imported is the peer of onnxruntime with its optimizer off."
 	blurb["pipeline"] = "The passes row runs the default pipeline's passes alone on a clone (no verifier, no session) inside `suite_op`; the `nex opt` rows are whole commands as a user runs them."
@@ -152,7 +152,7 @@ END {
 	print ""
 	print "## Scaling"
 	print ""
-	print "Generated ResNets (`nex gen --kind resnet --ops N`), one operation inside `suite_op`: median time (min–max) and the process's peak RSS (model and text included). The exponent is the least-squares slope of log time against log ops over all sizes, and between the two largest sizes; n log n from 100k to 1M has slope 1.08, so anything above 1.15 is flagged. A TUI frame draws only what is visible, so its slope should be near 0."
+	print "Generated ResNets (`nx_gen` in process, the graph of `nex gen --kind resnet --ops N` with its constants left as fill() placeholders; parse reads its printed text), one operation inside `suite_op`: median time (min–max) and the process's peak RSS (model and text included). The exponent is the least-squares slope of log time against log ops over all sizes, and between the two largest sizes; n log n from 100k to 1M has slope 1.08, so anything above 1.15 is flagged. A TUI frame draws only what is visible, so its slope should be near 0."
 	print ""
 	hdr = "| operation |"; sep = "| --- |"
 	for (j = 1; j <= n_sizes; j++) { hdr = hdr " " sizes[j] " ops |"; sep = sep " --- |" }

@@ -13,6 +13,8 @@
  * operation errs, never on a slow figure.
  *
  * usage: suite_op OP MODEL [RUNS] [--shape NAME=D,D,...]
+ *   MODEL a model file, or gen:KIND:OPS for a graph nx_gen makes in process
+ *   (parse then parses its printed text);
  *   RUNS measured runs after one warm-up (default 5); 0 = one run without
  *   warm-up (what callgrind counts).
  */
@@ -177,10 +179,42 @@ static int parse_shape(const char *arg, nx_shape_bind *b, char *name)
 	return b->rank ? 0 : -1;
 }
 
+/* MODEL gen:KIND:OPS (KIND chain, resnet or transformer): nx_gen in
+ * process, seed 1, as `nex gen` makes it but with its constants left as
+ * fill() placeholders, which a 1M-op graph needs: saved to a file they are
+ * generated, tens of GB. Sets s->g; 0 or -1 with the reason printed. */
+static int gen_model(state *s)
+{
+	char kind[32];
+	unsigned long ops;
+	if (sscanf(s->path, "gen:%31[a-z]:%lu", kind, &ops) != 2 || ops < 1 || ops > 10000000) {
+		fprintf(stderr, "suite_op: %s: want gen:KIND:OPS (chain, resnet, transformer)\n",
+			s->path);
+		return -1;
+	}
+	nx_gen_opts go = {.ops = (uint32_t)ops, .seed = 1};
+	if (!strcmp(kind, "chain"))
+		go.kind = NX_GEN_CHAIN;
+	else if (!strcmp(kind, "resnet"))
+		go.kind = NX_GEN_RESNET;
+	else if (!strcmp(kind, "transformer"))
+		go.kind = NX_GEN_TRANSFORMER;
+	else {
+		fprintf(stderr, "suite_op: %s: no generator %s\n", s->path, kind);
+		return -1;
+	}
+	s->g = nx_gen(&go, &s->err);
+	if (!s->g) {
+		fprintf(stderr, "suite_op: %s\n", s->err.msg);
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	nx_process_init(); /* as nex's main does */
-	const char *usage = "usage: suite_op OP MODEL [RUNS] [--shape NAME=D,D,...]\n"
+	const char *usage = "usage: suite_op OP MODEL|gen:KIND:OPS [RUNS] [--shape NAME=D,D,...]\n"
 			    "  OP: parse print clone verify pipeline sim codegen import frame "
 			    "first-frame\n";
 	state s = {0};
@@ -218,13 +252,29 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* Every operation but import starts from the loaded model; parse
-	 * also wants its text, which must be .nex. */
-	s.g = nx_load_with(s.path, &s.oo, &s.err);
+	 * also wants its text, which must be .nex (or generated). */
+	bool generated = !strncmp(s.path, "gen:", 4);
+	if (generated) {
+		if (s.op == OP_IMPORT) {
+			fprintf(stderr, "suite_op: import needs a model file, not %s\n", s.path);
+			return 1;
+		}
+		if (gen_model(&s))
+			return 1;
+	} else {
+		s.g = nx_load_with(s.path, &s.oo, &s.err);
+	}
 	if (!s.g) {
 		fprintf(stderr, "suite_op: %s\n", s.err.msg);
 		return 1;
 	}
-	if (s.op == OP_PARSE) {
+	if (s.op == OP_PARSE && generated) {
+		s.text = nx_print_str(s.g, &nx_print_defaults, &s.len);
+		if (!s.text) {
+			fprintf(stderr, "suite_op: printing the generated graph failed\n");
+			return 1;
+		}
+	} else if (s.op == OP_PARSE) {
 		size_t n = strlen(s.path);
 		if (n < 4 || strcmp(s.path + n - 4, ".nex")) {
 			fprintf(stderr, "suite_op: parse needs a .nex file, not %s\n", s.path);

@@ -21,4 +21,4 @@ set_target_properties(suite_op PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINAR
 add_test(NAME bench/smoke
   COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/suite.sh --smoke ${CMAKE_BINARY_DIR}
           ${CMAKE_BINARY_DIR}/bench-smoke.md)
-set_tests_properties(bench/smoke PROPERTIES LABELS bench-smoke SKIP_RETURN_CODE 77 TIMEOUT 300)
+set_tests_properties(bench/smoke PROPERTIES LABELS bench-smoke SKIP_RETURN_CODE 77 TIMEOUT 900)
