@@ -338,8 +338,10 @@ fi
 
 # ---- pipeline ---------------------------------------------------------------------
 inproc pipeline "default pipeline's passes, resnet $big ops" "ms<=1000" "<= 1 s at 100k (issue 4)" pipeline "$r"
+# printed to stdout: `-o FILE` would write the generated weights (the fill()
+# placeholders the folds touch), gigabytes at 100k ops
 compare pipeline "nex opt --pipeline default (verify after each step), resnet $big ops (whole command)" - - \
-	nex wall "'$nex' opt '$tmp/resnet$big.nex' --pipeline default -o '$tmp/opt.nex'"
+	nex wall "'$nex' opt '$tmp/resnet$big.nex' --pipeline default >'$tmp/opt.nex'"
 if [ "$have_mlir" -eq 1 ]; then
 	compare pipeline "canonicalize + cse, elementwise chain $chain ops (whole command)" "ratio<=1" \
 		"faster than mlir-opt (issue 20)" \
@@ -511,17 +513,16 @@ awk -F "$T" -v notes="$notes" -f "$here/suite_doc.awk" "$res" >"$tmp/doc.md" ||
 cp "$tmp/doc.md" "$out"
 log "wrote $out"
 
-# Every area has its table (or says why it has none).
+# Every area has its section, and in it a table or the reason it has none.
 status=0
 for h in "IR parse and print" "ONNX import" "Interpreter" "Pipeline" "Simulator" "Lua" \
 	"TUI frames" "Codegen and executor" "Numeric debugger" "Scaling" "Instruction counts"; do
-	if ! grep -q "^## $h" "$out"; then
-		log "the document has no section \"$h\""
+	if ! awk -v h="## $h" '$0 == h { on = 1; next } /^## / { on = 0 }
+		on && (/^\| ---/ || /^Skipped: /) { found = 1 } END { exit !found }' "$out"; then
+		log "the document has no section \"$h\" with a table or a reason for none"
 		status=1
 	fi
 done
-n_tables=$(grep -c '^| ---' "$out")
-[ "$n_tables" -ge 10 ] || { log "the document has $n_tables tables, expected at least 10"; status=1; }
 [ "$failed" -eq 0 ] || { log "some nex figures failed (see above and the document)"; status=1; }
 [ "$status" -eq 0 ] || exit 1
 if [ "$missing" -eq 1 ] && [ "$smoke" -eq 1 ]; then
