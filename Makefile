@@ -46,8 +46,10 @@ models:
 # the fuzzers.
 check: deps models test asan fuzz
 
+# The benchmark suite (about 25 min): installs the peers, writes
+# docs/benchmarks.md. Not part of check (its smoke run is: ctest bench/smoke).
 bench: build
-	@sh tests/bench/run.sh $(BUILD)
+	@sh tests/bench/suite.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -94,6 +94,12 @@ static int bench(const char *name, nx_graph *g, int runs, double target_ms, doub
 		if (target_ms > 0)
 			printf(" (target <= %.0f ms) %s", target_ms, d <= target_ms ? "ok" : "OVER");
 		printf(" | with shadow %8.1f ms = %.2fx\n", sh, sh / p);
+		/* the suite's line format (tests/bench/suite.sh); median sorted
+		 * the arrays, so their ends are min and max */
+		printf("BENCH name=debug-%s runs=%d median_ms=%.4f min_ms=%.4f max_ms=%.4f\n", name,
+		       runs, d, td[0], td[runs - 1]);
+		printf("BENCH name=plain-%s runs=%d median_ms=%.4f min_ms=%.4f max_ms=%.4f\n", name,
+		       runs, p, tp[0], tp[runs - 1]);
 	}
 	free(tp);
 	free(td);

@@ -156,6 +156,9 @@ int main(void)
 	printf("lua visit of %u ops (kind + shape): %.1f ms CPU median of 5 (wall %.1f ms; "
 	       "target <= 150 ms); C: %.2f ms CPU (wall %.2f ms)%s\n", g->n_live_ops, tl * 1e3,
 	       wl * 1e3, tc * 1e3, wc * 1e3, sl == sc ? "" : "  [MISMATCH: the visits disagree]");
+	/* the suite's line format (tests/bench/suite.sh): CPU medians */
+	printf("BENCH name=lua-visit median_ms=%.4f\nBENCH name=c-visit median_ms=%.4f\n",
+	       tl * 1e3, tc * 1e3);
 	nx_graph_free(g);
 
 	const char *dir = getenv("NEX_MODELS");
@@ -187,6 +190,8 @@ int main(void)
 	       "C fuse-patterns: %.3f ms CPU (wall %.3f), %lld fusions: %.1fx CPU "
 	       "(target <= 5x)\n", hl * 1e3, whl * 1e3, (long long)nl, hc * 1e3, whc * 1e3,
 	       (long long)nc, hl / hc);
+	printf("BENCH name=lua-hardswish median_ms=%.4f\nBENCH name=c-fuse-patterns median_ms=%.4f\n",
+	       hl * 1e3, hc * 1e3);
 	int kl, kc;
 	double wsl, wsc;
 	double sl1 = step_median(det, cat, "fuse-hardswish", &kl, &wsl);
@@ -194,6 +199,8 @@ int main(void)
 	printf("lua step one rewrite on det: %.2f ms CPU median of %d steps (wall %.2f ms; "
 	       "target <= 20 ms); C fuse-patterns: %.2f ms CPU (wall %.2f ms) median of %d\n",
 	       sl1 * 1e3, kl, wsl * 1e3, sc1 * 1e3, wsc * 1e3, kc);
+	printf("BENCH name=lua-step median_ms=%.4f\nBENCH name=c-step median_ms=%.4f\n",
+	       sl1 * 1e3, sc1 * 1e3);
 	nx_graph_free(det);
 	nxl_close(st);
 	return 0;

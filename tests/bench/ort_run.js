@@ -3,8 +3,10 @@
 // interpreter is measured and checked against it.
 //
 //   node ort_run.js MODEL [--input NAME=FILE.npy]... [--outputs DIR]
-//                   [--repeat N] [--threads N]
+//                   [--repeat N] [--threads N] [--opt LEVEL]
 //
+// --opt sets onnxruntime's graphOptimizationLevel (disabled, basic,
+// extended, all; default all).
 // Inputs are .npy files (float32, int32, int64 or uint8, C order) as `nex run
 // --save-inputs` writes them. Outputs go to DIR/output_K.npy in the model's
 // output order. With --repeat N it runs once to warm up, then N timed runs,
@@ -69,7 +71,7 @@ function writeNpy(file, tensor) {
 
 async function main() {
 	const argv = process.argv.slice(2);
-	let model = null, outdir = null, repeat = 0, threads = 0;
+	let model = null, outdir = null, repeat = 0, threads = 0, level = null;
 	const inputs = {};
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i];
@@ -82,6 +84,8 @@ async function main() {
 			repeat = Number(argv[++i]);
 		} else if (a === '--threads') {
 			threads = Number(argv[++i]);
+		} else if (a === '--opt') {
+			level = argv[++i]; // disabled, basic, extended, all
 		} else if (!model) {
 			model = a;
 		} else {
@@ -90,10 +94,12 @@ async function main() {
 	}
 	if (!model)
 		throw new Error('usage: node ort_run.js MODEL [--input NAME=FILE.npy]... ' +
-				'[--outputs DIR] [--repeat N] [--threads N]');
+				'[--outputs DIR] [--repeat N] [--threads N] [--opt LEVEL]');
 	const opts = { executionProviders: ['cpu'] };
 	if (threads > 0)
 		opts.intraOpNumThreads = threads;
+	if (level)
+		opts.graphOptimizationLevel = level;
 	const session = await ort.InferenceSession.create(model, opts);
 	for (const name of session.inputNames)
 		if (!inputs[name])

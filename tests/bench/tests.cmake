@@ -12,3 +12,13 @@ foreach(src ${BENCH_SRC})
   endif()
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bench)
 endforeach()
+
+# The suite (suite.sh, `make bench`): its one-operation timer, and a smoke
+# run of the whole suite at tiny sizes that make check runs.
+add_executable(suite_op ${CMAKE_CURRENT_LIST_DIR}/suite_op.c)
+target_link_libraries(suite_op PRIVATE ${NEX_LIBS} nex_tui)
+set_target_properties(suite_op PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bench)
+add_test(NAME bench/smoke
+  COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/suite.sh --smoke ${CMAKE_BINARY_DIR}
+          ${CMAKE_BINARY_DIR}/bench-smoke.md)
+set_tests_properties(bench/smoke PROPERTIES LABELS bench-smoke SKIP_RETURN_CODE 77 TIMEOUT 900)
