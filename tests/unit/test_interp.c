@@ -1430,6 +1430,8 @@ static void test_every_kind(void)
 			g = one_op(kind, &o, 1, 2, "f32[2,2,2]", "i64[2]");
 		else if (kind == NX_OP_INSTANCE_NORM)
 			g = one_op(kind, &o, 1, 3, "f32[1,2,2,2]", "f32[2]", "f32[2]");
+		else if (kind == NX_OP_NLL_LOSS || kind == NX_OP_SCE_LOSS)
+			g = one_op(kind, &o, 1, 3, "f32[2,3,2]", "i64[2,2]", "f32[3]");
 		else if (info->in_min == 2)
 			g = one_op(kind, &o, 1, 2, "f32[1,2,2,2]", "f32[1,2,2,2]");
 		else
