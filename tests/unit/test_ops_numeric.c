@@ -1,6 +1,7 @@
 /* test_ops_numeric.c — the ops of issue 18 (comparison and logic, maths,
  * activations, reductions and indices, tensor ops, normalisation,
- * QuantizeLinear/DequantizeLinear, the loss ops): each family as a small graph through the default pipeline
+ * QuantizeLinear/DequantizeLinear, the loss ops, MatMulInteger and
+ * QLinearMatMul): each family as a small graph through the default pipeline
  * with the numeric check after every step (outputs within 1e-6 relative of
  * step 0's on seeded inputs, every step verifying), and the values the
  * kernels must give where the ONNX backend tests cannot say (CumSum's tests
@@ -578,6 +579,59 @@ static void test_loss(void)
 	nx_graph_free(g);
 }
 
+/* MatMulInteger and QLinearMatMul: through the default pipeline, then
+ * values worked by hand (zero points per tensor and per row/column, the
+ * rounding half to even and the saturation of QLinearMatMul). */
+static void test_qmatmul(void)
+{
+	static const char t[] =
+		"graph @qmm(%a: u8[2,3,4], %b: u8[4,5]) -> (%y: i32[2,3,5], %q: u8[2,3,5]) {\n"
+		"  %az = const u8[] dense[3]\n"
+		"  %bz = const u8[5] dense[1, 2, 3, 4, 5]\n"
+		"  %y = matmul_integer(%a, %b, %az, %bz) : i32[2,3,5]\n"
+		"  %as = const f32[] dense[0.02]\n"
+		"  %bs = const f32[] dense[0.5]\n"
+		"  %ys = const f32[] dense[0.25]\n"
+		"  %yz = const u8[] dense[10]\n"
+		"  %q = qlinear_matmul(%a, %as, %az, %b, %bs, %bz, %ys, %yz) : u8[2,3,5]\n"
+		"  return %y, %q\n"
+		"}\n";
+	static const int kinds[] = {NX_OP_MATMUL_INTEGER, NX_OP_QLINEAR_MATMUL};
+	through_default(t, kinds, (int)(sizeof kinds / sizeof kinds[0]));
+
+	/* A = [[1,2],[3,4]] - per-row zp [1,2] = [[0,1],[1,2]];
+	 * B = [[5,6],[7,8]] - per-column zp [5,0] = [[0,6],[2,8]];
+	 * A'B' = [[2,8],[4,22]]. QLinearMatMul with scale 1*1/4: [0.5, 2, 1, 5.5]
+	 * rounds half to even to [0, 2, 1, 6], + 126 saturates i8 at 127. */
+	static const char v[] =
+		"graph @v() -> (%y: i32[2,2], %q: i8[2,2]) {\n"
+		"  %a = const u8[2,2] dense[1, 2, 3, 4]\n"
+		"  %b = const u8[2,2] dense[5, 6, 7, 8]\n"
+		"  %az = const u8[2] dense[1, 2]\n"
+		"  %bz = const u8[2] dense[5, 0]\n"
+		"  %y = matmul_integer(%a, %b, %az, %bz) : i32[2,2]\n"
+		"  %one = const f32[] dense[1.0]\n"
+		"  %ys = const f32[] dense[4.0]\n"
+		"  %yz = const i8[] dense[126]\n"
+		"  %q = qlinear_matmul(%a, %one, %az, %b, %one, %bz, %ys, %yz) : i8[2,2]\n"
+		"  return %y, %q\n"
+		"}\n";
+	double got[4];
+	values(v, 0, got, 4);
+	check_values(got, (const double[]){2, 8, 4, 22}, 4);
+	values(v, 1, got, 4);
+	check_values(got, (const double[]){126, 127, 127, 127}, 4);
+	static const char bad[] =
+		"graph @b(%a: u8[2,3], %b: u8[3,2], %z: u8[3]) -> (%y: i32[2,2]) {\n"
+		"  %y = matmul_integer(%a, %b, %z) : i32[2,2]\n  return %y\n}\n";
+	nx_err e;
+	nx_graph *g = nx_parse(bad, strlen(bad), "t.nex", NULL, &e);
+	CHECK(g == NULL);
+	if (!g)
+		CHECK_CONTAINS(e.msg, "op %y (matmul_integer): a_zero_point has 3 elements");
+	nx_graph_free(g);
+}
+
 /* What inference refuses, by name. */
 static void test_refusals(void)
 {
@@ -633,6 +687,7 @@ int main(int argc, char **argv)
 		{"norm_pipeline", test_norm_pipeline},
 		{"values", test_values},
 		{"loss", test_loss},
+		{"qmatmul", test_qmatmul},
 		{"refusals", test_refusals},
 		{NULL, NULL},
 	};
