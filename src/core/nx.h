@@ -287,6 +287,9 @@ typedef enum nx_opkind {
 #undef X
 	NX_OP_COUNT
 } nx_opkind;
+/* 64-bit words of a bit set over every op kind (nx_target.cpu_ops): sized by
+ * the registry, so adding rows to ops.def never meets a cap. */
+#define NX_OP_WORDS ((NX_OP_COUNT + 63) / 64)
 
 enum {
 	NX_F_ELEMWISE   = 1u << 0,  /* same-shape (after broadcast) pointwise */
@@ -882,7 +885,7 @@ typedef struct nx_target {
 	/* hardware field limits */
 	int64_t max_kernel, max_pad, max_groups, max_hw, max_c;
 	int64_t max_pool_kernel, max_pool_stride, max_upsample, max_rank;
-	uint64_t cpu_ops[2];      /* op kinds that always fall back: bit k of nx_opkind */
+	uint64_t cpu_ops[NX_OP_WORDS]; /* op kinds that always fall back: bit k of nx_opkind */
 	/* CPU fallback */
 	double cpu_flops;         /* FLOP/s (one MAC = 2) */
 	double cpu_bw;            /* bytes/s */

@@ -128,6 +128,10 @@ int nx_kern_mvn(nx_kern *k);
 /* kern_quant.c */
 int nx_kern_quantize(nx_kern *k);   /* quantize_linear dequantize_linear */
 int nx_kern_dynamic_quantize(nx_kern *k);
+/* kern_loss.c */
+int nx_kern_loss(nx_kern *k);       /* nll_loss sce_loss */
+/* kern_qmatmul.c */
+int nx_kern_qmatmul(nx_kern *k);    /* matmul_integer qlinear_matmul */
 /* bcast_iter.c: the element of each of n <= NX_BC_MAX operands that numpy
  * broadcasting pairs with result element i, walked in result order: after
  * nx_bc_init, off[k] is operand k's flat index for element 0; each

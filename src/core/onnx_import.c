@@ -1087,8 +1087,7 @@ static const char *refusal(const Onnx__NodeProto *n)
 	    !strcmp(t, "ConcatFromSequence") || !strncmp(t, "Optional", 8))
 		return "sequence and optional values have no nex form (nex values are tensors)";
 	if (!strcmp(t, "Gradient") || !strcmp(t, "Momentum") || !strcmp(t, "Adagrad") ||
-	    !strcmp(t, "Adam") || !strcmp(t, "SoftmaxCrossEntropyLoss") ||
-	    !strcmp(t, "NegativeLogLikelihoodLoss"))
+	    !strcmp(t, "Adam"))
 		return "training ops have no nex form (nex compiles inference graphs)";
 	return NULL;
 }

@@ -23,7 +23,8 @@
  *                             the last one, flatten -> softmax -> reshape
  *   BatchNormalization        training mode (extra outputs,
  *                             training_mode=1) refused
- *   Dropout                   identity (inference); mask output refused
+ *   Dropout                   identity (inference, or training with ratio 0);
+ *                             the mask output an all-true constant
  *   Cast                      to = ONNX type number -> nex dtype name
  *   CumSum                    axis input -> attr axis
  *   TopK                      k attr (< 10) or input (>= 10) -> attr k
@@ -490,17 +491,42 @@ static int tr_max_pool(nx_onnx_imp *im)
 static int tr_dropout(nx_onnx_imp *im)
 {
 	static const char *const skip[] = {"ratio", "seed", "is_test", NULL};
+	const Onnx__NodeProto *nd = im->node;
 	uint32_t in[1];
 	nx_onnx_list ratio, training;
 	if (operands(im, 1, 2, in) || nx_onnx_const_list(im, 1, "ratio", false, &ratio))
 		return -1;
 	if (nx_onnx_const_list(im, 2, "training_mode", false, &training))
 		return -1;
-	if (training.present && training.n && training.f[0] != 0)
-		return nx_onnx_fail(im, "training_mode is true; nex imports inference graphs");
-	uint32_t op = start(im, NX_OP_IDENTITY, in, 1, skip,
-			    "Dropout's mask output is a training artefact");
-	return op == NX_NONE ? -1 : nx_onnx_op_done(im, op, NULL);
+	/* Training mode drops at random unless the ratio is 0 (then it is
+	 * the identity, as in inference); the default ratio is 0.5. */
+	double r = ratio.present && ratio.n ? ratio.f[0] : 0.5;
+	if (training.present && training.n && training.f[0] != 0 && r != 0)
+		return nx_onnx_fail(im, "training_mode is true with ratio %g: it drops at random; "
+				    "nex imports inference graphs", r);
+	/* The mask (output 1) is then all true: a constant of X's shape. */
+	const char *mask = nd->n_output > 1 && nd->output[1] && nd->output[1][0] ? nd->output[1]
+										   : NULL;
+	if (!nd->n_output || !nd->output[0] || !nd->output[0][0] || nd->n_output > 2)
+		return nx_onnx_fail(im, "has %zu outputs: Dropout has output and an optional mask",
+				    nd->n_output);
+	const char *names[1] = {nd->output[0]};
+	uint32_t op = nx_onnx_op_new(im, NX_OP_IDENTITY, in, 1, 1, names);
+	if (op == NX_NONE || nx_onnx_copy_attrs(im, op, skip))
+		return -1;
+	if (mask) {
+		nx_type t = *nx_vtype(im->g, in[0]);
+		t.dtype = NX_BOOL;
+		size_t n = (size_t)nx_type_numel(&t);
+		unsigned char *ones = nx_xmalloc(n ? n : 1); /* freed below; def_const copies */
+		memset(ones, 1, n);
+		bool ok = true;
+		nx_onnx_def_const(im, mask, &t, ones, &ok);
+		free(ones);
+		if (!ok)
+			return -1;
+	}
+	return nx_onnx_op_done(im, op, NULL);
 }
 
 /* Resize 10 and Upsample: the "asymmetric" coordinates ONNX's own version

@@ -116,6 +116,8 @@ static const nx_attr_spec nx_attrs_quantize[] = {
 static const nx_attr_spec nx_attrs_dequantize[] = {{"axis", I, OPT, "1"}, END};
 static const nx_attr_spec nx_attrs_reverse_sequence[] = {
 	{"batch_axis", I, OPT, "1"}, {"time_axis", I, OPT, "0"}, END};
+static const nx_attr_spec nx_attrs_loss[] = {
+	{"reduction", S, OPT, "\"mean\""}, {"ignore_index", I, OPT, "none"}, END};
 /* Opaque ops keep whatever attributes the source had, unchecked. */
 static const nx_attr_spec nx_attrs_opaque[] = {
 	{"op_type", S, REQ, NULL}, {"domain", S, OPT, "\"\""}, END};

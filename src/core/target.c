@@ -19,8 +19,6 @@
 
 #include "nx.h"
 
-_Static_assert(NX_OP_COUNT <= 128, "nx_target.cpu_ops holds 128 op kinds");
-
 #define F(nm, kind, member, unit, doc) {nm, kind, offsetof(nx_target, member), unit, doc}
 static const nx_target_field fields[] = {
 	F("name", NX_TF_STR, name, "", "preset or file the target came from"),
@@ -306,7 +304,7 @@ static int parse_ops(nx_target *t, const char *s, nx_err *err)
 {
 	bool edit = *s == '+' || *s == '-';
 	if (!edit)
-		t->cpu_ops[0] = t->cpu_ops[1] = 0;
+		memset(t->cpu_ops, 0, sizeof t->cpu_ops);
 	while (*s) {
 		while (*s == ',' || *s == ' ')
 			s++;
@@ -546,7 +544,7 @@ static int json_field(nx_target *t, const cJSON *it, const char *file, nx_err *e
 		return 0;
 	}
 	if (cJSON_IsArray(it) && f->kind == NX_TF_OPS) {
-		t->cpu_ops[0] = t->cpu_ops[1] = 0;
+		memset(t->cpu_ops, 0, sizeof t->cpu_ops);
 		const cJSON *e;
 		cJSON_ArrayForEach(e, it) {
 			int k = cJSON_IsString(e) ? nx_op_lookup(e->valuestring, strlen(e->valuestring)) : -1;

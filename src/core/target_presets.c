@@ -22,11 +22,16 @@
 #define CLOCK_FOR(peak_flops, cores, macs) ((peak_flops) / (2.0 * (cores) * (macs)))
 
 /* The bits of cpu_ops for gather and opaque [hollance: gather and custom
- * layers run on the CPU]. NX_OP_COUNT <= 128 is checked in target.c. */
-#define BIT(k) ((k) / 64 == 0 ? 1ull << ((k) % 64) : 0)
-#define BIT_HI(k) ((k) / 64 == 1 ? 1ull << ((k) % 64) : 0)
-#define NE_CPU_OPS {BIT(NX_OP_GATHER) | BIT(NX_OP_OPAQUE), \
-		    BIT_HI(NX_OP_GATHER) | BIT_HI(NX_OP_OPAQUE)}
+ * layers run on the CPU]. The array is NX_OP_WORDS long (nx.h); a designator
+ * per word keeps the initializer valid however many kinds the registry has.
+ * The two kinds lie in different words today; should they ever share one,
+ * the assert says to merge the designators (a repeated one would override). */
+#define OPBIT(k, w) ((k) / 64 == (w) ? 1ull << ((k) % 64) : 0)
+#define CPU_WORD(w) (OPBIT(NX_OP_GATHER, w) | OPBIT(NX_OP_OPAQUE, w))
+_Static_assert(NX_OP_GATHER / 64 != NX_OP_OPAQUE / 64,
+	       "gather and opaque share a cpu_ops word: write one designator for it");
+#define NE_CPU_OPS {[NX_OP_GATHER / 64] = CPU_WORD(NX_OP_GATHER / 64), \
+		    [NX_OP_OPAQUE / 64] = CPU_WORD(NX_OP_OPAQUE / 64)}
 
 #define KIB 1024LL
 #define MIB (1024LL * 1024LL)

@@ -1430,6 +1430,13 @@ static void test_every_kind(void)
 			g = one_op(kind, &o, 1, 2, "f32[2,2,2]", "i64[2]");
 		else if (kind == NX_OP_INSTANCE_NORM)
 			g = one_op(kind, &o, 1, 3, "f32[1,2,2,2]", "f32[2]", "f32[2]");
+		else if (kind == NX_OP_NLL_LOSS || kind == NX_OP_SCE_LOSS)
+			g = one_op(kind, &o, 1, 3, "f32[2,3,2]", "i64[2,2]", "f32[3]");
+		else if (kind == NX_OP_MATMUL_INTEGER)
+			g = one_op(kind, &o, 1, 4, "u8[2,2,3]", "u8[3,2]", "u8[1]", "u8[1]");
+		else if (kind == NX_OP_QLINEAR_MATMUL)
+			g = one_op(kind, &o, 1, 8, "i8[2,3]", "f32[1]", "i8[1]", "u8[2,3,2]", "f32[1]",
+				   "u8[1]", "f32[1]", "u8[1]");
 		else if (info->in_min == 2)
 			g = one_op(kind, &o, 1, 2, "f32[1,2,2,2]", "f32[1,2,2,2]");
 		else
@@ -1462,7 +1469,7 @@ static void test_every_kind(void)
 		if (mac && info->flags & NX_F_POOL && kind != NX_OP_GLOBAL_AVG_POOL &&
 		    kind != NX_OP_GLOBAL_MAX_POOL)
 			nx_attr_set_ints(g, o, "kernel_shape", I64(2, 2));
-		nx_tensor in[5];
+		nx_tensor in[8];
 		for (uint32_t i = 0; i < g->n_inputs; i++) {
 			in[i] = nx_tensor_alloc(nx_vtype(g, g->inputs[i]));
 			for (int64_t q = 0; q < nx_tensor_numel(&in[i]); q++)

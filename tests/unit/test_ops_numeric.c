@@ -1,6 +1,7 @@
 /* test_ops_numeric.c — the ops of issue 18 (comparison and logic, maths,
  * activations, reductions and indices, tensor ops, normalisation,
- * QuantizeLinear/DequantizeLinear): each family as a small graph through the default pipeline
+ * QuantizeLinear/DequantizeLinear, the loss ops, MatMulInteger and
+ * QLinearMatMul): each family as a small graph through the default pipeline
  * with the numeric check after every step (outputs within 1e-6 relative of
  * step 0's on seeded inputs, every step verifying), and the values the
  * kernels must give where the ONNX backend tests cannot say (CumSum's tests
@@ -500,6 +501,137 @@ static void test_values(void)
 		     3);
 }
 
+/* NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss: through the
+ * default pipeline, then values worked by hand: weights and ignore_index
+ * enter "mean" as ONNX's reference does (sum of w * loss over sum of w),
+ * an all-ignored mean is 0/0 = NaN, a label out of range is a run-time
+ * error and labels of the wrong shape are refused by inference. */
+static void test_loss(void)
+{
+	static const char t[] =
+		"graph @loss(%x: f32[2,3,4]) -> (%a: f32[], %b: f32[2,4], %c: f32[], %lp: f32[2,3,4]) {\n"
+		"  %h = add(%x, %x) : f32[2,3,4]\n"
+		"  %t = const i64[2,4] dense[0, 1, 2, -1, 2, 2, 0, 1]\n"
+		"  %w = const f32[3] dense[1.0, 0.5, 2.0]\n"
+		"  %a = nll_loss(%h, %t, %w) {ignore_index=-1} : f32[]\n"
+		"  %b = nll_loss(%h, %t) {reduction=\"none\", ignore_index=-1} : f32[2,4]\n"
+		"  %c, %lp = sce_loss(%h, %t, %w) {reduction=\"sum\", ignore_index=-1} : f32[], f32[2,3,4]\n"
+		"  return %a, %b, %c, %lp\n"
+		"}\n";
+	static const int kinds[] = {NX_OP_NLL_LOSS, NX_OP_SCE_LOSS};
+	through_default(t, kinds, (int)(sizeof kinds / sizeof kinds[0]));
+
+	double got[4];
+	/* scores [[1,2],[3,4]], labels [1,0]: -(2+3)/2; weights [1,3]:
+	 * -(3*2 + 1*3)/(3+1); ignore_index=0: only the first, -2/1. */
+	static const char v[] =
+		"graph @v() -> (%m: f32[], %w: f32[], %i: f32[], %s: f32[], %n: f32[], %e: f32[2]) {\n"
+		"  %x = const f32[2,2] dense[1, 2, 3, 4]\n"
+		"  %t = const i32[2] dense[1, 0]\n"
+		"  %k = const f32[2] dense[1, 3]\n"
+		"  %m = nll_loss(%x, %t) : f32[]\n"
+		"  %w = nll_loss(%x, %t, %k) : f32[]\n"
+		"  %i = nll_loss(%x, %t) {ignore_index=0} : f32[]\n"
+		"  %s = sce_loss(%x, %t) {reduction=\"sum\"} : f32[]\n"
+		"  %z = const i32[2] dense[7, 7]\n"
+		"  %n = nll_loss(%x, %z) {ignore_index=7} : f32[]\n"
+		"  %e = sce_loss(%x, %t) {reduction=\"none\"} : f32[2]\n"
+		"  return %m, %w, %i, %s, %n, %e\n"
+		"}\n";
+	values(v, 0, got, 1);
+	check_values(got, (const double[]){-2.5}, 1);
+	values(v, 1, got, 1);
+	check_values(got, (const double[]){-2.25}, 1);
+	values(v, 2, got, 1);
+	check_values(got, (const double[]){-2}, 1);
+	/* log-softmax of [1,2] at 1 and of [3,4] at 0: both rows differ by 1 */
+	double l1 = log1p(exp(-1.0)), l0 = 1 + log1p(exp(-1.0));
+	values(v, 3, got, 1);
+	check_values(got, (const double[]){l1 + l0}, 1);
+	values(v, 4, got, 1);
+	CHECK(isnan(got[0]));
+	values(v, 5, got, 2);
+	check_values(got, (const double[]){l1, l0}, 2);
+
+	static const char bad[] =
+		"graph @b() -> (%y: f32[]) {\n"
+		"  %x = const f32[1,2] dense[1, 2]\n"
+		"  %t = const i64[1] dense[2]\n"
+		"  %y = nll_loss(%x, %t) : f32[]\n"
+		"  return %y\n"
+		"}\n";
+	nx_err e;
+	nx_graph *g = nx_parse(bad, strlen(bad), "t.nex", NULL, &e);
+	CHECK(g != NULL);
+	if (g) {
+		nx_run_result r;
+		CHECK_EQ_INT(nx_run(g, NULL, 0, NULL, &r, &e), -1);
+		CHECK_CONTAINS(e.msg, "op %y (nll_loss): label 2 at position 0 is outside [0, 2)");
+		nx_graph_free(g);
+	}
+	static const char shape[] =
+		"graph @s(%x: f32[2,3,4], %t: i64[2,3]) -> (%y: f32[]) {\n"
+		"  %y = nll_loss(%x, %t) : f32[]\n  return %y\n}\n";
+	g = nx_parse(shape, strlen(shape), "t.nex", NULL, &e);
+	CHECK(g == NULL);
+	if (!g)
+		CHECK_CONTAINS(e.msg, "op %y (nll_loss): labels i64[2,3] do not match scores f32[2,3,4]");
+	nx_graph_free(g);
+}
+
+/* MatMulInteger and QLinearMatMul: through the default pipeline, then
+ * values worked by hand (zero points per tensor and per row/column, the
+ * rounding half to even and the saturation of QLinearMatMul). */
+static void test_qmatmul(void)
+{
+	static const char t[] =
+		"graph @qmm(%a: u8[2,3,4], %b: u8[4,5]) -> (%y: i32[2,3,5], %q: u8[2,3,5]) {\n"
+		"  %az = const u8[] dense[3]\n"
+		"  %bz = const u8[5] dense[1, 2, 3, 4, 5]\n"
+		"  %y = matmul_integer(%a, %b, %az, %bz) : i32[2,3,5]\n"
+		"  %as = const f32[] dense[0.02]\n"
+		"  %bs = const f32[] dense[0.5]\n"
+		"  %ys = const f32[] dense[0.25]\n"
+		"  %yz = const u8[] dense[10]\n"
+		"  %q = qlinear_matmul(%a, %as, %az, %b, %bs, %bz, %ys, %yz) : u8[2,3,5]\n"
+		"  return %y, %q\n"
+		"}\n";
+	static const int kinds[] = {NX_OP_MATMUL_INTEGER, NX_OP_QLINEAR_MATMUL};
+	through_default(t, kinds, (int)(sizeof kinds / sizeof kinds[0]));
+
+	/* A = [[1,2],[3,4]] - per-row zp [1,2] = [[0,1],[1,2]];
+	 * B = [[5,6],[7,8]] - per-column zp [5,0] = [[0,6],[2,8]];
+	 * A'B' = [[2,8],[4,22]]. QLinearMatMul with scale 1*1/4: [0.5, 2, 1, 5.5]
+	 * rounds half to even to [0, 2, 1, 6], + 126 saturates i8 at 127. */
+	static const char v[] =
+		"graph @v() -> (%y: i32[2,2], %q: i8[2,2]) {\n"
+		"  %a = const u8[2,2] dense[1, 2, 3, 4]\n"
+		"  %b = const u8[2,2] dense[5, 6, 7, 8]\n"
+		"  %az = const u8[2] dense[1, 2]\n"
+		"  %bz = const u8[2] dense[5, 0]\n"
+		"  %y = matmul_integer(%a, %b, %az, %bz) : i32[2,2]\n"
+		"  %one = const f32[] dense[1.0]\n"
+		"  %ys = const f32[] dense[4.0]\n"
+		"  %yz = const i8[] dense[126]\n"
+		"  %q = qlinear_matmul(%a, %one, %az, %b, %one, %bz, %ys, %yz) : i8[2,2]\n"
+		"  return %y, %q\n"
+		"}\n";
+	double got[4];
+	values(v, 0, got, 4);
+	check_values(got, (const double[]){2, 8, 4, 22}, 4);
+	values(v, 1, got, 4);
+	check_values(got, (const double[]){126, 127, 127, 127}, 4);
+	static const char bad[] =
+		"graph @b(%a: u8[2,3], %b: u8[3,2], %z: u8[3]) -> (%y: i32[2,2]) {\n"
+		"  %y = matmul_integer(%a, %b, %z) : i32[2,2]\n  return %y\n}\n";
+	nx_err e;
+	nx_graph *g = nx_parse(bad, strlen(bad), "t.nex", NULL, &e);
+	CHECK(g == NULL);
+	if (!g)
+		CHECK_CONTAINS(e.msg, "op %y (matmul_integer): a_zero_point has 3 elements");
+	nx_graph_free(g);
+}
+
 /* What inference refuses, by name. */
 static void test_refusals(void)
 {
@@ -554,6 +686,8 @@ int main(int argc, char **argv)
 		{"tensor_pipeline", test_tensor_pipeline},
 		{"norm_pipeline", test_norm_pipeline},
 		{"values", test_values},
+		{"loss", test_loss},
+		{"qmatmul", test_qmatmul},
 		{"refusals", test_refusals},
 		{NULL, NULL},
 	};

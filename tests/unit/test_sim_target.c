@@ -227,6 +227,42 @@ static void json_forms(void)
 	CHECK(nx_target_resolve("/nonexistent/t.json", &b, &e) == -1);
 }
 
+/* cpu_ops is sized by the registry (NX_OP_WORDS): every kind, the last one
+ * included, can be listed, read back as text and JSON, and cleared, and no
+ * bit leaks into its neighbours. */
+static void cpu_ops_every_kind(void)
+{
+	nx_target t, u;
+	nx_err e;
+	CHECK(nx_target_preset("m1", &t, &e) == 0);
+	CHECK_EQ_INT(sizeof t.cpu_ops * 8 >= (size_t)NX_OP_COUNT, 1);
+	for (int k = 0; k < NX_OP_COUNT; k++) {
+		CHECK(nx_target_set(&t, "cpu_ops", nx_ops[k].name, &e) == 0);
+		for (int j = 0; j < NX_OP_COUNT; j++)
+			if (nx_target_cpu_op(&t, j) != (j == k)) {
+				fprintf(stderr, "cpu_ops=%s: kind %s is %d\n", nx_ops[k].name,
+					nx_ops[j].name, nx_target_cpu_op(&t, j));
+				CHECK(0);
+			}
+		char buf[64];
+		CHECK(nx_target_get(&t, "cpu_ops", buf, sizeof buf) == 0);
+		CHECK_STR(buf, nx_ops[k].name);
+	}
+	CHECK(!nx_target_cpu_op(&t, NX_OP_COUNT));
+	CHECK(!nx_target_cpu_op(&t, -1));
+	/* all kinds at once survive the JSON round trip */
+	for (int k = 0; k < NX_OP_COUNT; k++)
+		nx_target_set_cpu_op(&t, k, true);
+	char *js = nx_target_to_json(&t);
+	CHECK(js && nx_target_from_json(js, strlen(js), "all.json", &u, &e) == 0);
+	free(js);
+	for (int k = 0; k < NX_OP_COUNT; k++)
+		CHECK(nx_target_cpu_op(&u, k));
+	CHECK(nx_target_set(&u, "cpu_ops", "", &e) == 0);
+	for (int k = 0; k < NX_OP_COUNT; k++)
+		CHECK(!nx_target_cpu_op(&u, k));
+}
+
 /* docs/ne-model.md has a row for every field ("| `name` |"). */
 static void docs_complete(void)
 {
@@ -273,6 +309,7 @@ int main(int argc, char **argv)
 		{"set_errors", set_errors},
 		{"round_trips", round_trips},
 		{"json_forms", json_forms},
+		{"cpu_ops_every_kind", cpu_ops_every_kind},
 		{"docs_complete", docs_complete},
 		{NULL, NULL},
 	};
