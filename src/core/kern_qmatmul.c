@@ -53,7 +53,7 @@ int nx_kern_qmatmul(nx_kern *k)
 {
 	bool ql = nx_opp(k->g, k->op)->kind == NX_OP_QLINEAR_MATMUL;
 	const nx_tensor *A = &k->in[0], *B = &k->in[ql ? 3 : 1];
-	qparam azp = param(k, ql ? 2 : 2), bzp = param(k, ql ? 5 : 3);
+	qparam azp = param(k, 2), bzp = param(k, ql ? 5 : 3); /* a_zero_point is 2 in both */
 	qparam as = {0}, bs = {0}, ys = {0}, yzp = {0};
 	if (ql) {
 		as = param(k, 1);
