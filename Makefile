@@ -46,7 +46,7 @@ models:
 # the fuzzers.
 check: deps models test asan fuzz
 
-# The benchmark suite (about 25 min): installs the peers, writes
+# The benchmark suite (50 min on the loaded 2-core machine): installs the peers, writes
 # docs/benchmarks.md. Not part of check (its smoke run is: ctest bench/smoke).
 bench: build
 	@sh tests/bench/suite.sh $(BUILD)
