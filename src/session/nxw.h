@@ -354,6 +354,7 @@ typedef struct nxw_numdebug {
 	uint32_t first_fail, first_nan, worst, lowest_snr;
 	uint32_t worst_shadow;    /* lowest shadow cosine: the op adding most error alone */
 	uint32_t unmatched;
+	size_t ref_peak_bytes;    /* step-0 values held at once, at the most */
 } nxw_numdebug;
 
 typedef struct nxw_debug_opts {
@@ -363,8 +364,10 @@ typedef struct nxw_debug_opts {
 	int threads;
 } nxw_debug_opts;
 
-/* Runs step `against` (usually 0) and step k on the same inputs keeping every
- * value, matches step k's values to step 0's and fills d (free with
+/* Runs step `against` (usually 0) and step k side by side on the same
+ * inputs (two threads; o->threads each, 0 = the cores split between them),
+ * compares each value of step k with the step-0 value it matches as soon as
+ * both exist, and fills d (free with
  * nxw_numdebug_free). o may be NULL (seeded inputs, defaults, shadow on). */
 int nxw_numdebug_run(nxw_session *s, uint32_t k, uint32_t against, const nxw_debug_opts *o,
 		     nxw_numdebug *d, nx_err *err);
