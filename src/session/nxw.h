@@ -62,6 +62,7 @@ typedef struct nxw_step {
 	bool discard;            /* the pass asked for the step to be dropped
 				  * (nxp_ctx.discard): never placed in the history */
 	struct nxw_analysis *an; /* analysis.c's cache for this snapshot, or NULL (owned) */
+	struct nxw_numcache *numc; /* numcache.c's numeric debugger result, or NULL (owned) */
 } nxw_step;
 
 /* What a session was opened from (source.c): enough to open it again. */
@@ -377,6 +378,16 @@ void nxw_numdebug_free(nxw_numdebug *d);
  * gk is steps[k].snap). */
 int nxw_numdebug_graph(nxw_session *s, nx_graph *gk, uint32_t k, uint32_t against,
 		       const nxw_debug_opts *o, nxw_numdebug *d, nx_err *err);
+/* numcache.c: the same per step, cached in the step (for the faces): step
+ * k against step `against` on o's inputs (NULL: the session's seeded ones),
+ * computed again when the snapshots, inputs, seed, limits, mode or the
+ * session's target changed since. The step owns the result: valid until
+ * the step is dropped or the next call on step k. NULL + err on failure. */
+const nxw_numdebug *nxw_step_numeric(nxw_session *s, uint32_t k, uint32_t against,
+				     const nxw_debug_opts *o, nx_err *err);
+/* How many times step k's cached result was computed (0 if never). */
+uint32_t nxw_step_numeric_runs(const nxw_session *s, uint32_t k);
+void nxw_numcache_free(struct nxw_numcache *c);  /* nxw_step_free calls it */
 /* The metrics of a against reference b (same element count). */
 void nxw_num_metrics(const nx_tensor *a, const nx_tensor *b, double rel_floor, nxw_opnum *m);
 bool nxw_num_fails(const nxw_opnum *m, const nxw_num_limits *l);
