@@ -230,3 +230,20 @@ bool nxw_num_fails(const nxw_opnum *m, const nxw_num_limits *l)
 	return (m->cosine < l->cos_fail && m->max_abs > l->abs_with_cos) || m->cosine < l->cos_hard ||
 	       m->max_abs > l->abs_hard || isnan(m->cosine);
 }
+
+int nxw_num_verdict(const nxw_opnum *m, const nxw_num_limits *l)
+{
+	if (m->match == NXW_MATCH_NONE)
+		return NXW_VERDICT_UNMATCHED;
+	if (m->fails)
+		return NXW_VERDICT_FAIL;
+	if (m->cosine < l->cos_warn || m->overflow_f16 || m->nan || m->inf)
+		return NXW_VERDICT_WARN;
+	return NXW_VERDICT_PASS;
+}
+
+const char *nxw_verdict_name(int v)
+{
+	static const char *const n[] = {"pass", "warn", "fail", "unmatched"};
+	return v >= 0 && v < 4 ? n[v] : "?";
+}

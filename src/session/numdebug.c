@@ -28,7 +28,7 @@
 
 const nxw_num_limits nxw_num_defaults = {
 	.cos_fail = 0.99, .abs_with_cos = 1e-3, .cos_hard = 0.9, .abs_hard = 1.0,
-	.rel_floor = 1e-3,
+	.rel_floor = 1e-3, .cos_warn = 0.9999,
 };
 
 const char *nxw_match_name(int m)

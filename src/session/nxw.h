@@ -322,6 +322,7 @@ typedef struct nxw_num_limits {
 	double cos_fail, abs_with_cos;  /* fail if cosine < cos_fail and max abs > abs_with_cos */
 	double cos_hard, abs_hard;      /* fail if cosine < cos_hard, or max abs > abs_hard */
 	double rel_floor;               /* relative errors divide by max(|b|, rel_floor x max|b|) */
+	double cos_warn;                /* passes, but cosine below this: "warn" (0.9999) */
 } nxw_num_limits;
 extern const nxw_num_limits nxw_num_defaults;
 
@@ -391,6 +392,12 @@ void nxw_numcache_free(struct nxw_numcache *c);  /* nxw_step_free calls it */
 /* The metrics of a against reference b (same element count). */
 void nxw_num_metrics(const nx_tensor *a, const nx_tensor *b, double rel_floor, nxw_opnum *m);
 bool nxw_num_fails(const nxw_opnum *m, const nxw_num_limits *l);
+/* The verdict the faces colour by: "fail" (nxw_num_fails), "warn" (passes
+ * but cosine < l->cos_warn, or step 0's value would overflow fp16, or the
+ * value holds a NaN/inf), "pass", or "unmatched" (not compared). */
+enum { NXW_VERDICT_PASS, NXW_VERDICT_WARN, NXW_VERDICT_FAIL, NXW_VERDICT_UNMATCHED };
+int nxw_num_verdict(const nxw_opnum *m, const nxw_num_limits *l);
+const char *nxw_verdict_name(int v);
 
 /* ---- bisect.c -------------------------------------------------------------- */
 typedef enum nxw_check_kind {
