@@ -27,7 +27,7 @@ static const struct {
 	int color;
 	const char *label;
 } look[] = {
-	[NXW_VERDICT_PASS] = {'.', NXT_C_OK, "pass"},
+	[NXW_VERDICT_PASS] = {'=', NXT_C_OK, "pass"},
 	[NXW_VERDICT_WARN] = {'!', NXT_C_WARN, "warn"},
 	[NXW_VERDICT_FAIL] = {'X', NXT_C_ERROR, "fail"},
 	[NXW_VERDICT_UNMATCHED] = {'?', NXT_C_DIM, "unmatched"},
