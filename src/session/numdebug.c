@@ -363,7 +363,8 @@ static int shadow_op(void *ctx, nx_graph *gk, uint32_t o, const nx_tensor *in, n
 		const nx_tensor *ref = nd_refs_wait(st->refs, x->ref_value);
 		if (ref) {
 			nxw_opnum sh = *x;
-			nxw_num_metrics(&out[j], ref, st->lim.rel_floor, &sh);
+			nxw_num_metrics_hint(&out[j], ref, st->lim.rel_floor,
+					     nd_refs_absmax(st->refs, x->ref_value), &sh);
 			x->shadow_cosine = sh.cosine;
 			x->shadow_max_abs = sh.max_abs;
 			x->shadow_snr_db = sh.snr_db;
@@ -397,7 +398,8 @@ static int compare_op(void *ctx, nx_graph *gk, uint32_t o, const nx_tensor *out,
 		}
 		const nx_tensor *ref = nd_refs_wait(st->refs, m->ref_value);
 		if (ref && x->data) {
-			nxw_num_metrics(x, ref, st->lim.rel_floor, m);
+			nxw_num_metrics_hint(x, ref, st->lim.rel_floor,
+					     nd_refs_absmax(st->refs, m->ref_value), m);
 			m->fails = nxw_num_fails(m, &st->lim);
 		}
 		nd_refs_release(st->refs, m->ref_value);

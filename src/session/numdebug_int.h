@@ -19,6 +19,7 @@ typedef struct nd_refs {
 	nx_tensor *val;         /* data NULL until published, or once released */
 	uint32_t *need;         /* uses not yet released */
 	uint8_t *ready;         /* published (and perhaps released since) */
+	double *absmax;         /* max |x| of a published f32 value, -1 if not known */
 	bool done;              /* the step-0 run has ended */
 	bool cancel;            /* the step-k run has stopped: publish nothing more */
 	struct nd_buf { void *p; size_t cap; } *pool;
@@ -39,7 +40,13 @@ void nd_refs_finish(nd_refs *r);
  * without it. Valid until the matching nd_refs_release. */
 const nx_tensor *nd_refs_wait(nd_refs *r, uint32_t v);
 void nd_refs_release(nd_refs *r, uint32_t v);
+/* Step-k side, after nd_refs_wait: max |x| of value v, -1 if not known. */
+double nd_refs_absmax(nd_refs *r, uint32_t v);
 /* Step-k side: stop the step-0 run early (step k failed). */
 void nd_refs_cancel(nd_refs *r);
 bool nd_refs_cancelled(nd_refs *r);
+/* nxw_num_metrics with max|b| known beforehand (b_absmax >= 0; -1: not
+ * known): then one pass over the two tensors instead of two. */
+void nxw_num_metrics_hint(const nx_tensor *a, const nx_tensor *b, double rel_floor,
+			  double b_absmax, nxw_opnum *m);
 #endif

@@ -22,6 +22,7 @@ void nd_refs_init(nd_refs *r, uint32_t n_vals)
 	r->val = nx_xcalloc(n_vals + 1u, sizeof *r->val);  /* freed by nd_refs_destroy */
 	r->need = nx_xcalloc(n_vals + 1u, sizeof *r->need);
 	r->ready = nx_xcalloc(n_vals + 1u, sizeof *r->ready);
+	r->absmax = nx_xcalloc(n_vals + 1u, sizeof *r->absmax);
 	r->pool = nx_xcalloc(POOL_MAX, sizeof *r->pool);
 }
 
@@ -34,6 +35,7 @@ void nd_refs_destroy(nd_refs *r)
 	free(r->val);
 	free(r->need);
 	free(r->ready);
+	free(r->absmax);
 	free(r->pool);
 	pthread_mutex_destroy(&r->mu);
 	pthread_cond_destroy(&r->cv);
@@ -89,6 +91,32 @@ static void pool_put(nd_refs *r, void *p, size_t cap)
 	}
 }
 
+/* Copies t's data to p; for f32, the largest |x| on the way (the metrics
+ * then need one pass, not two): on the bits, as the largest magnitude of
+ * finite floats is the largest of their bits without the sign. -1 when
+ * not f32 or not all finite. */
+static double copy_absmax(void *p, const nx_tensor *t)
+{
+	size_t n = nx_tensor_nbytes(t);
+	if (t->type.dtype != NX_F32) {
+		memcpy(p, t->data, n);
+		return -1;
+	}
+	const uint32_t *src = t->data;
+	uint32_t *dst = p, mx = 0;
+	for (size_t i = 0; i < n / 4; i++) {
+		uint32_t u = src[i];
+		dst[i] = u;
+		u &= 0x7fffffffu;
+		mx = u > mx ? u : mx;
+	}
+	if (mx >= 0x7f800000u)
+		return -1;
+	float f;
+	memcpy(&f, &mx, sizeof f);
+	return f;
+}
+
 void nd_refs_publish(nd_refs *r, uint32_t v, const nx_tensor *t)
 {
 	if (v >= r->n || !t->data)
@@ -106,8 +134,9 @@ void nd_refs_publish(nd_refs *r, uint32_t v, const nx_tensor *t)
 	size_t cap = n ? n : 1;
 	if (!p)
 		p = nx_xmalloc(cap);
-	memcpy(p, t->data, n);
+	double mx = copy_absmax(p, t);
 	pthread_mutex_lock(&r->mu);
+	r->absmax[v] = mx;
 	r->val[v].type = t->type;
 	r->val[v].data = p;
 	r->ready[v] = 1;
@@ -150,6 +179,16 @@ void nd_refs_release(nd_refs *r, uint32_t v)
 		r->val[v].data = NULL;
 	}
 	pthread_mutex_unlock(&r->mu);
+}
+
+double nd_refs_absmax(nd_refs *r, uint32_t v)
+{
+	if (v >= r->n)
+		return -1;
+	pthread_mutex_lock(&r->mu);
+	double m = r->ready[v] ? r->absmax[v] : -1;
+	pthread_mutex_unlock(&r->mu);
+	return m;
 }
 
 void nd_refs_cancel(nd_refs *r)
