@@ -144,6 +144,11 @@ void nxl_push_target(lua_State *L, const nx_target *t);
 void nxl_check_write_path(lua_State *L, const char *path);
 int nxl_write(lua_State *L);
 
+/* ---- numdebug.c: s:op_numeric ------------------------------------------ */
+/* Pushes step k's per-op numeric table (opts: the Lua stack index of the
+ * options table, or none). Raises on error. */
+int nxl_op_numeric(lua_State *L, nxw_session *s, uint32_t k, int opts);
+
 /* ---- state.c ------------------------------------------------------------ */
 /* Calls the function below nargs arguments on the stack with the traceback
  * handler, counting a top-level entry (limits reset at depth 0). 0 or the

@@ -509,6 +509,12 @@ static int s_numeric(lua_State *L)
 	return 1;
 }
 
+static int s_op_numeric(lua_State *L)
+{
+	lsession *ls = check_s(L);
+	return nxl_op_numeric(L, ls->s, check_step(L, ls, 2), 3);
+}
+
 static int s_set_target(lua_State *L)
 {
 	lsession *ls = check_s_mut(L);
@@ -562,7 +568,7 @@ static const luaL_Reg session_m[] = {
 	{"move", s_move}, {"toggle", s_toggle}, {"set_option", s_set_option},
 	{"replay", s_replay}, {"info", s_info}, {"steps", s_steps}, {"graph", s_graph},
 	{"text", s_text}, {"diff", s_diff}, {"bisect", s_bisect}, {"check", s_check},
-	{"numeric", s_numeric}, {"set_target", s_set_target}, {"target", s_target},
+	{"numeric", s_numeric}, {"op_numeric", s_op_numeric}, {"set_target", s_set_target}, {"target", s_target},
 	{"report", s_report}, {NULL, NULL}};
 
 void nxl_open_session(lua_State *L)

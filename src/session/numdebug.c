@@ -22,96 +22,19 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "nxw.h"
+#include "numdebug_int.h"
 
 const nxw_num_limits nxw_num_defaults = {
 	.cos_fail = 0.99, .abs_with_cos = 1e-3, .cos_hard = 0.9, .abs_hard = 1.0,
-	.rel_floor = 1e-3,
+	.rel_floor = 1e-3, .cos_warn = 0.9999,
 };
 
 const char *nxw_match_name(int m)
 {
 	static const char *const n[] = {"none", "name", "origin", "around", "input"};
 	return m >= 0 && m < (int)(sizeof n / sizeof n[0]) ? n[m] : "?";
-}
-
-/* ---- metrics --------------------------------------------------------------- */
-
-/* Element i as a double: f32 read directly (the common case, and the hot
- * loop over every value of a model), anything else through the accessor. */
-static inline double elem(const nx_tensor *t, const float *f, int64_t i)
-{
-	return f ? (double)f[i] : nx_tensor_get(t, i);
-}
-
-void nxw_num_metrics(const nx_tensor *a, const nx_tensor *b, double rel_floor, nxw_opnum *m)
-{
-	int64_t n = nx_tensor_numel(b);
-	const float *fa = a->type.dtype == NX_F32 ? a->data : NULL;
-	const float *fb = b->type.dtype == NX_F32 ? b->data : NULL;
-	double sab = 0, saa = 0, sbb = 0, se = 0, sae = 0, bmax = 0, emax = 0;
-	int64_t nan = 0, inf = 0, ovf = 0, flush = 0;
-	bool nan_b = false;
-	for (int64_t i = 0; i < n; i++) {
-		double x = elem(a, fa, i), y = elem(b, fb, i);
-		nan += isnan(x);
-		inf += isinf(x);
-		nan_b |= isnan(y);
-		double ay = fabs(y);
-		/* what step 0's values would do in fp16: overflow past the largest
-		 * half, or flush below its smallest subnormal */
-		ovf += ay > 65504.0 && isfinite(ay);
-		flush += ay > 0 && ay < 5.960464477539063e-08;
-		if (!isfinite(x) || !isfinite(y))
-			continue;
-		double e = fabs(x - y);
-		emax = e > emax ? e : emax;
-		bmax = ay > bmax ? ay : bmax;
-		sab += x * y;
-		saa += x * x;
-		sbb += y * y;
-		se += e * e;
-		sae += e;
-	}
-	/* relative errors divide by max(|b|, rel_floor x max|b|): values near
-	 * zero in a tensor of ones do not read as 100 % off */
-	double floor_abs = rel_floor * bmax > 1e-30 ? rel_floor * bmax : 1e-30, rmax = 0;
-	int64_t w01 = 0, w05 = 0;
-	for (int64_t i = 0; i < n; i++) {
-		double x = elem(a, fa, i), y = elem(b, fb, i);
-		if (!isfinite(x) || !isfinite(y))
-			continue;
-		double ay = fabs(y), rel = fabs(x - y) / (ay > floor_abs ? ay : floor_abs);
-		rmax = rel > rmax ? rel : rmax;
-		w01 += rel <= 1e-3;
-		w05 += rel <= 5e-3;
-	}
-	m->n = n;
-	m->nan = nan;
-	m->inf = inf;
-	m->overflow_f16 = ovf;
-	m->flushed_f16 = flush;
-	m->max_abs = emax;
-	m->max_rel = rmax;
-	double na = sqrt(saa), nb = sqrt(sbb);
-	m->cosine = na == 0 && nb == 0 ? 1.0 : (na == 0 || nb == 0 ? 0.0 : sab / (na * nb));
-	m->mean_abs = n ? sae / (double)n : 0;
-	m->rmse = n ? sqrt(se / (double)n) : 0;
-	m->snr_db = se == 0 ? INFINITY : (sbb == 0 ? -INFINITY : 10 * log10(sbb / se));
-	m->within_01 = n ? (double)w01 / (double)n : 1;
-	m->within_05 = n ? (double)w05 / (double)n : 1;
-	/* NaN or inf in step k where step 0 is finite: as bad as it gets */
-	if ((nan || inf) && !nan_b)
-		m->max_abs = INFINITY;
-}
-
-bool nxw_num_fails(const nxw_opnum *m, const nxw_num_limits *l)
-{
-	if (m->match == NXW_MATCH_NONE)
-		return false;
-	return (m->cosine < l->cos_fail && m->max_abs > l->abs_with_cos) || m->cosine < l->cos_hard ||
-	       m->max_abs > l->abs_hard || isnan(m->cosine);
 }
 
 /* ---- matching -------------------------------------------------------------- */
@@ -335,22 +258,16 @@ static nx_tensor const_value(nx_graph *g, uint32_t v)
 	return (nx_tensor){*nx_vtype(g, v), (void *)nx_blob_data(nx_const_blob(g, v))};
 }
 
-/* Step 0's value v0 in the dtype and dims of step k's value v. Caller frees. */
-static nx_tensor as_step_k(const nx_graph *gk, uint32_t v, const nx_tensor *ref)
-{
-	nx_tensor t = nx_tensor_convert(ref, nx_vtype(gk, v)->dtype);
-	t.type = *nx_vtype(gk, v);
-	return t;
-}
-
-/* The debugger streams: step 0 runs first keeping its values (the
- * references); step k then runs with observers that compare each result as
- * it is made (propagated mode) and, before each op, evaluate it once more
- * on step 0's values for its matched operands (shadow mode). Only step 0's
- * values are kept. */
+/* The debugger streams: step 0 and step k run side by side, step 0 on a
+ * thread of its own. Step 0's run publishes a copy of each value step k
+ * compares with (numdebug_refs.c); step k's observers compare each result
+ * as it is made (propagated mode) and, before each op, evaluate it once more
+ * on step 0's values for its matched operands (shadow mode), waiting for
+ * those values and releasing each use, so a reference lives only from the
+ * op that makes it in step 0 to its last comparison in step k. */
 typedef struct stream {
 	nxw_numdebug *d;
-	const nx_run_result *r0;
+	nd_refs *refs;
 	nxw_num_limits lim;
 	uint32_t *first;   /* op id of step k -> index of its first result in d->ops */
 	bool shadow;
@@ -364,25 +281,68 @@ static bool any_matched(const stream *st, uint32_t o, uint32_t n_out)
 	return false;
 }
 
+/* Does op o of step k get a shadow run? (also what counts the uses) */
+static bool shadowed(const stream *st, const nx_graph *gk, uint32_t o)
+{
+	return st->shadow && st->first[o] != UINT32_MAX && any_matched(st, o, gk->ops[o].n_out);
+}
+
+/* The step-0 value operand i of op o is fed in shadow mode, or NX_NONE. */
+static uint32_t shadow_operand(const stream *st, const nx_graph *gk, uint32_t o, uint32_t i)
+{
+	uint32_t v = nx_operand(gk, o, i);
+	if (v == NX_NONE || nx_is_const(gk, v))
+		return NX_NONE;
+	return st->d->match_of[v];
+}
+
+/* Every use step k will make of a step-0 value, counted before the runs
+ * start: each matched result is compared once per mode, each matched
+ * operand of a shadowed op is read once. */
+static void count_uses(const stream *st, const nx_graph *gk)
+{
+	const nxw_numdebug *d = st->d;
+	for (uint32_t i = 0; i < d->n; i++) {
+		const nxw_opnum *m = &d->ops[i];
+		if (m->match == NXW_MATCH_NONE)
+			continue;
+		nd_refs_want(st->refs, m->ref_value);
+		if (shadowed(st, gk, m->op))
+			nd_refs_want(st->refs, m->ref_value);
+	}
+	for (uint32_t o = gk->first; o != NX_NONE; o = gk->ops[o].next) {
+		if (!shadowed(st, gk, o))
+			continue;
+		for (uint32_t i = 0; i < gk->ops[o].n_in; i++) {
+			uint32_t v0 = shadow_operand(st, gk, o, i);
+			if (v0 != NX_NONE)
+				nd_refs_want(st->refs, v0);
+		}
+	}
+}
+
 static int shadow_op(void *ctx, nx_graph *gk, uint32_t o, const nx_tensor *in, nx_err *err)
 {
 	stream *st = ctx;
 	const nx_op *p = &gk->ops[o];
-	if (!st->shadow || st->first[o] == UINT32_MAX || !any_matched(st, o, p->n_out))
+	if (!shadowed(st, gk, o))
 		return 0;
 	nxw_numdebug *d = st->d;
-	const nx_run_result *r0 = st->r0;
-	nx_tensor *sin = nx_xcalloc(p->n_in + 1u, sizeof *sin);
+	nx_tensor *sin = nx_xcalloc(p->n_in + 1u, sizeof *sin);   /* freed below */
 	bool *own = nx_xcalloc(p->n_in + 1u, sizeof *own);
 	for (uint32_t i = 0; i < p->n_in; i++) {
-		uint32_t v = nx_operand(gk, o, i);
-		uint32_t v0 = v == NX_NONE ? NX_NONE : d->match_of[v];
-		if (v != NX_NONE && !nx_is_const(gk, v) && v0 != NX_NONE && r0->values[v0].data) {
-			sin[i] = as_step_k(gk, v, &r0->values[v0]);
+		uint32_t v0 = shadow_operand(st, gk, o, i);
+		const nx_tensor *ref = v0 != NX_NONE ? nd_refs_wait(st->refs, v0) : NULL;
+		if (ref) {
+			/* step 0's value in the dtype and dims of step k's operand */
+			sin[i] = nx_tensor_convert(ref, nx_vtype(gk, nx_operand(gk, o, i))->dtype);
+			sin[i].type = *nx_vtype(gk, nx_operand(gk, o, i));
 			own[i] = true;
 		} else {
 			sin[i] = in[i];
 		}
+		if (v0 != NX_NONE)
+			nd_refs_release(st->refs, v0);
 	}
 	nx_tensor *out = nx_xcalloc(p->n_out + 1u, sizeof *out);
 	int rc = nx_eval_op(gk, o, sin, out, err);
@@ -398,16 +358,23 @@ static int shadow_op(void *ctx, nx_graph *gk, uint32_t o, const nx_tensor *in, n
 	}
 	for (uint32_t j = 0; j < p->n_out; j++) {
 		nxw_opnum *x = &d->ops[st->first[o] + j];
-		if (x->match != NXW_MATCH_NONE && r0->values[x->ref_value].data) {
+		if (x->match == NXW_MATCH_NONE)
+			continue;
+		const nx_tensor *ref = nd_refs_wait(st->refs, x->ref_value);
+		if (ref) {
 			nxw_opnum sh = *x;
-			nxw_num_metrics(&out[j], &r0->values[x->ref_value], st->lim.rel_floor, &sh);
+			nxw_num_metrics_hint(&out[j], ref, st->lim.rel_floor,
+					     nd_refs_absmax(st->refs, x->ref_value), &sh);
 			x->shadow_cosine = sh.cosine;
 			x->shadow_max_abs = sh.max_abs;
 			x->shadow_snr_db = sh.snr_db;
 			x->shadow_fails = nxw_num_fails(&sh, &st->lim);
 		}
+		nd_refs_release(st->refs, x->ref_value);
 	}
-	free_tensors(out, p->n_out);
+	for (uint32_t j = 0; j < p->n_out; j++)
+		nx_tensor_free(&out[j]);
+	free(out);
 	return 0;
 }
 
@@ -420,24 +387,76 @@ static int compare_op(void *ctx, nx_graph *gk, uint32_t o, const nx_tensor *out,
 	for (uint32_t j = 0; j < gk->ops[o].n_out; j++) {
 		nxw_opnum *m = &st->d->ops[st->first[o] + j];
 		const nx_tensor *x = &out[j];
-		if (!x->data)
-			continue;
 		if (m->match == NXW_MATCH_NONE) {
 			/* not compared, but a NaN it makes is still the first NaN */
-			for (int64_t e = 0, n = nx_tensor_numel(x); e < n; e++) {
+			for (int64_t e = 0, n = x->data ? nx_tensor_numel(x) : 0; e < n; e++) {
 				double y = nx_tensor_get(x, e);
 				m->nan += isnan(y);
 				m->inf += isinf(y);
 			}
 			continue;
 		}
-		const nx_tensor *ref = &st->r0->values[m->ref_value];
-		if (!ref->data)
-			continue;
-		nxw_num_metrics(x, ref, st->lim.rel_floor, m);
-		m->fails = nxw_num_fails(m, &st->lim);
+		const nx_tensor *ref = nd_refs_wait(st->refs, m->ref_value);
+		if (ref && x->data) {
+			nxw_num_metrics_hint(x, ref, st->lim.rel_floor,
+					     nd_refs_absmax(st->refs, m->ref_value), m);
+			m->fails = nxw_num_fails(m, &st->lim);
+		}
+		nd_refs_release(st->refs, m->ref_value);
 	}
 	return 0;
+}
+
+/* ---- the step-0 side ------------------------------------------------------- */
+
+typedef struct side0 {
+	nx_graph *g0;
+	nx_tensor *in;
+	nx_run_opts ro;
+	nd_refs *refs;
+	int rc;
+	nx_err err;
+} side0;
+
+static int publish_op(void *ctx, nx_graph *g0, uint32_t o, const nx_tensor *out, nx_err *err)
+{
+	side0 *z = ctx;
+	if (nd_refs_cancelled(z->refs)) {
+		nx_err_set(err, "stopped: the other run failed");
+		return -1;
+	}
+	for (uint32_t j = 0; j < g0->ops[o].n_out; j++)
+		nd_refs_publish(z->refs, nx_result(g0, o, j), &out[j]);
+	return 0;
+}
+
+static void *run_side0(void *arg)
+{
+	side0 *z = arg;
+	nx_run_result r = {0};
+	z->rc = nx_run(z->g0, z->in, z->g0->n_inputs, &z->ro, &r, &z->err);
+	nx_run_result_free(&r);
+	nd_refs_finish(z->refs);
+	return NULL;
+}
+
+/* Materializes the lazily made weights (generated or rescaled blobs) of g
+ * here, before two runs that may share them start on two threads. */
+static void touch_constants(nx_graph *g)
+{
+	for (uint32_t v = 0; v < g->n_vals; v++)
+		if (nx_is_const(g, v) && !(g->vals[v].flags & NX_V_DEAD))
+			(void)nx_blob_data(nx_const_blob(g, v));
+}
+
+/* Threads of each run: the caller's figure each, else the cores split
+ * between the two runs, which go side by side. */
+static int side_threads(int asked)
+{
+	if (asked > 0)
+		return asked;
+	long c = sysconf(_SC_NPROCESSORS_ONLN);
+	return c >= 4 ? (int)(c / 2) : 1;
 }
 
 /* Weight quantization SQNR of an op whose weight (operand 1) is int8 with a
@@ -578,30 +597,53 @@ int nxw_numdebug_graph(nxw_session *s, nx_graph *gk, uint32_t k, uint32_t agains
 			in0[i] = nx_tensor_random(nx_vtype(g0, g0->inputs[i]), &state, -1.0, 1.0);
 		own_in0 = true;
 	}
-	nx_run_opts ro = {.keep = true, .threads = o ? o->threads : 0};
-	nx_run_result r0 = {0}, rk = {0};
+	int threads = side_threads(o ? o->threads : 0);
 	nx_tensor *ina = inputs_for(g0, in0, g0->n_inputs);
 	nx_tensor *ink = inputs_for(gk, in0, gk->n_inputs);
 	if (own_in0)
 		free_tensors(in0, g0->n_inputs);
-	stream st = {d, &r0, lim, NULL, !o || o->shadow};
-	int rc = nx_run(g0, ina, g0->n_inputs, &ro, &r0, err);
-	if (rc) {
-		nx_err_prefix(err, "running step %u: ", against);
-		goto done;
-	}
+	nd_refs refs;
+	nd_refs_init(&refs, g0->n_vals);
+	stream st = {d, &refs, lim, NULL, !o || o->shadow};
 	match_all(gk, g0, d);
-	st.first = nx_xmalloc((gk->n_ops + 1) * sizeof *st.first);
+	st.first = nx_xmalloc((gk->n_ops + 1) * sizeof *st.first);  /* freed at done */
 	for (uint32_t i = 0; i < gk->n_ops; i++)
 		st.first[i] = UINT32_MAX;
 	for (uint32_t i = d->n; i-- > 0;)
 		st.first[d->ops[i].op] = i;
-	nx_run_opts rs = {.threads = ro.threads, .before = shadow_op, .after = compare_op,
+	count_uses(&st, gk);
+	for (uint32_t i = 0; i < g0->n_inputs; i++)
+		nd_refs_publish(&refs, g0->inputs[i], &ina[i]);
+	touch_constants(g0);
+	touch_constants(gk);
+	side0 z = {.g0 = g0, .in = ina, .refs = &refs,
+		   .ro = {.threads = threads, .after = publish_op}};
+	z.ro.observer = &z;
+	nx_run_result rk = {0};
+	nx_run_opts rs = {.threads = threads, .before = shadow_op, .after = compare_op,
 			  .observer = &st};
-	if ((rc = nx_run(gk, ink, gk->n_inputs, &rs, &rk, err)) != 0) {
+	pthread_t th;
+	int rc = 0;
+	if (pthread_create(&th, NULL, run_side0, &z)) {
+		nx_err_set(err, "cannot start a thread for step %u's run", against);
+		rc = -1;
+		goto done;
+	}
+	rc = nx_run(gk, ink, gk->n_inputs, &rs, &rk, err);
+	if (rc)
+		nd_refs_cancel(&refs);
+	pthread_join(th, NULL);
+	if (rc) {
 		nx_err_prefix(err, "running step %u: ", k);
 		goto done;
 	}
+	if (z.rc) {
+		*err = z.err;
+		nx_err_prefix(err, "running step %u: ", against);
+		rc = -1;
+		goto done;
+	}
+	d->ref_peak_bytes = refs.peak;
 	for (uint32_t i = 0; in_history && i < d->n; i++)
 		if (d->ops[i].match != NXW_MATCH_NONE)
 			d->ops[i].sqnr_db = weight_sqnr(s, k, d->ops[i].op);
@@ -610,7 +652,7 @@ done:
 	free_tensors(ina, g0->n_inputs);
 	free_tensors(ink, gk->n_inputs);
 	free(st.first);
-	nx_run_result_free(&r0);
+	nd_refs_destroy(&refs);
 	nx_run_result_free(&rk);
 	if (rc)
 		nxw_numdebug_free(d);

@@ -62,6 +62,7 @@ typedef struct nxw_step {
 	bool discard;            /* the pass asked for the step to be dropped
 				  * (nxp_ctx.discard): never placed in the history */
 	struct nxw_analysis *an; /* analysis.c's cache for this snapshot, or NULL (owned) */
+	struct nxw_numcache *numc; /* numcache.c's numeric debugger result, or NULL (owned) */
 } nxw_step;
 
 /* What a session was opened from (source.c): enough to open it again. */
@@ -374,6 +375,7 @@ typedef struct nxw_num_limits {
 	double cos_fail, abs_with_cos;  /* fail if cosine < cos_fail and max abs > abs_with_cos */
 	double cos_hard, abs_hard;      /* fail if cosine < cos_hard, or max abs > abs_hard */
 	double rel_floor;               /* relative errors divide by max(|b|, rel_floor x max|b|) */
+	double cos_warn;                /* passes, but cosine below this: "warn" (0.9999) */
 } nxw_num_limits;
 extern const nxw_num_limits nxw_num_defaults;
 
@@ -407,6 +409,7 @@ typedef struct nxw_numdebug {
 	uint32_t first_fail, first_nan, worst, lowest_snr;
 	uint32_t worst_shadow;    /* lowest shadow cosine: the op adding most error alone */
 	uint32_t unmatched;
+	size_t ref_peak_bytes;    /* step-0 values held at once, at the most */
 } nxw_numdebug;
 
 typedef struct nxw_debug_opts {
@@ -416,8 +419,10 @@ typedef struct nxw_debug_opts {
 	int threads;
 } nxw_debug_opts;
 
-/* Runs step `against` (usually 0) and step k on the same inputs keeping every
- * value, matches step k's values to step 0's and fills d (free with
+/* Runs step `against` (usually 0) and step k side by side on the same
+ * inputs (two threads; o->threads each, 0 = the cores split between them),
+ * compares each value of step k with the step-0 value it matches as soon as
+ * both exist, and fills d (free with
  * nxw_numdebug_free). o may be NULL (seeded inputs, defaults, shadow on). */
 int nxw_numdebug_run(nxw_session *s, uint32_t k, uint32_t against, const nxw_debug_opts *o,
 		     nxw_numdebug *d, nx_err *err);
@@ -427,9 +432,25 @@ void nxw_numdebug_free(nxw_numdebug *d);
  * gk is steps[k].snap). */
 int nxw_numdebug_graph(nxw_session *s, nx_graph *gk, uint32_t k, uint32_t against,
 		       const nxw_debug_opts *o, nxw_numdebug *d, nx_err *err);
+/* numcache.c: the same per step, cached in the step (for the faces): step
+ * k against step `against` on o's inputs (NULL: the session's seeded ones),
+ * computed again when the snapshots, inputs, seed, limits, mode or the
+ * session's target changed since. The step owns the result: valid until
+ * the step is dropped or the next call on step k. NULL + err on failure. */
+const nxw_numdebug *nxw_step_numeric(nxw_session *s, uint32_t k, uint32_t against,
+				     const nxw_debug_opts *o, nx_err *err);
+/* How many times step k's cached result was computed (0 if never). */
+uint32_t nxw_step_numeric_runs(const nxw_session *s, uint32_t k);
+void nxw_numcache_free(struct nxw_numcache *c);  /* nxw_step_free calls it */
 /* The metrics of a against reference b (same element count). */
 void nxw_num_metrics(const nx_tensor *a, const nx_tensor *b, double rel_floor, nxw_opnum *m);
 bool nxw_num_fails(const nxw_opnum *m, const nxw_num_limits *l);
+/* The verdict the faces colour by: "fail" (nxw_num_fails), "warn" (passes
+ * but cosine < l->cos_warn, or step 0's value would overflow fp16, or the
+ * value holds a NaN/inf), "pass", or "unmatched" (not compared). */
+enum { NXW_VERDICT_PASS, NXW_VERDICT_WARN, NXW_VERDICT_FAIL, NXW_VERDICT_UNMATCHED };
+int nxw_num_verdict(const nxw_opnum *m, const nxw_num_limits *l);
+const char *nxw_verdict_name(int v);
 
 /* ---- bisect.c -------------------------------------------------------------- */
 typedef enum nxw_check_kind {

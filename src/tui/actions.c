@@ -660,7 +660,7 @@ static int act_overlay(nxt_app *a, const char *arg)
 			i++;
 		if (i == NXT_OVL_COUNT) {
 			nxt_status(a, NXT_C_ERROR, "overlay: no overlay '%s' (none, cycles, energy, "
-				   "bound, placement)", arg);
+				   "bound, placement, numeric)", arg);
 			return NXT_REDRAW;
 		}
 		a->overlay = i;
@@ -914,7 +914,7 @@ const nxt_action nxt_actions[] = {
 	 act_def},
 	{"uses", 'r', 0, "r", "", "go to the next op using the selected op's result", act_uses},
 	{"fold", 'f', 0, "f", "", "fold or show the constants in the IR", act_fold},
-	{"overlay", 'o', 0, "o", "[NAME]", "colour the IR's ops by cycles, energy, bound, placement",
+	{"overlay", 'o', 0, "o", "[NAME]", "colour the IR's ops by cycles, energy, bound, placement, numeric",
 	 act_overlay},
 	{"move-down", 'J', 0, "J", "", "move the selected pass down and replay", act_move_down},
 	{"move-up", 'K', 0, "K", "", "move the selected pass up and replay", act_move_up},

@@ -104,7 +104,7 @@ enum { /* what the prompt line is reading */
 	NXT_PROMPT_CONSOLE
 };
 enum { NXT_OVL_NONE, NXT_OVL_CYCLES, NXT_OVL_ENERGY, NXT_OVL_BOUND, NXT_OVL_PLACE,
-       NXT_OVL_COUNT };
+       NXT_OVL_NUMERIC, NXT_OVL_COUNT };
 enum { NXT_SORT_CYCLES, NXT_SORT_ENERGY, NXT_SORT_DRAM, NXT_SORT_UTIL, NXT_SORT_BOUND,
        NXT_SORT_SCHEDULE, NXT_SORT_COUNT };
 
@@ -225,6 +225,14 @@ int nxt_overlay_max(nxt_app *a, const nxs_sim *sim, double *max);
 /* The colour of op under the current overlay, -1 if it has none. */
 int nxt_overlay_color(nxt_app *a, const nxs_sim *sim, uint32_t op, double max);
 void nxt_overlay_legend(nxt_app *a, int y, int x, int w);
+/* ---- overlay_numeric.c: the numeric overlay (NXT_OVL_NUMERIC) ------------ */
+/* The cursor step against step 0 (cached in the step); NULL + err. */
+const nxw_numdebug *nxt_numeric(nxt_app *a, nx_err *err);
+/* The colour and gutter glyph of op's verdict, -1 if it has none. */
+int nxt_numeric_color(const nxw_numdebug *d, uint32_t op, uint32_t *glyph);
+void nxt_numeric_legend(nxt_app *a, const nxw_numdebug *d, int y, int x, int w);
+/* The selected op's figures in the Op pane from line y; the next line. */
+int nxt_numeric_detail(nxt_app *a, nxt_rect r, int y, uint32_t op);
 
 /* ---- roofline.c: the Cost view's chart ------------------------------------ */
 void nxt_roofline(nxt_app *a, nxt_rect r, const nxs_sim *sim);

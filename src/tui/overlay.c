@@ -3,14 +3,14 @@
  * five-step heat scale (share of the costliest op), the bound (compute,
  * memory, overhead, CPU fallback), or where the op's result lives (SRAM,
  * DRAM, CPU). The data is the cursor step's NE model (nxw_sim); the view
- * draws one heat cell per op and a legend line. Numeric error is not an
- * overlay yet: the session computes it per output, not per op. */
+ * draws one heat cell per op and a legend line. The numeric overlay (error
+ * per op against step 0) has its own file, overlay_numeric.c. */
 #include <string.h>
 
 #include "nxt.h"
 
 static const char *const names[NXT_OVL_COUNT] = {
-	"none", "cycles", "energy", "bound", "placement"
+	"none", "cycles", "energy", "bound", "placement", "numeric"
 };
 
 const char *nxt_overlay_name(int ovl)

@@ -1,7 +1,8 @@
 /* pane_detail.c — the Op pane: the selected op of the cursor step: kind,
  * id, results with type and layout, operands, attributes, its cost on the
  * current target (cycles, share, bound, utilisation, MACs, traffic, where
- * it runs and why a CPU op falls back), origin and born step, and the
+ * it runs and why a CPU op falls back), under the numeric overlay its
+ * error against step 0 (overlay_numeric.c), origin and born step, and the
  * cursor step's remarks that name it. */
 #include <ctype.h>
 #include <stdlib.h>
@@ -78,6 +79,9 @@ void nxt_pane_detail(nxt_app *a, nxt_rect r)
 		}
 	}
 	free(text);
+	/* under the numeric overlay its figures come before the cost */
+	if (a->overlay == NXT_OVL_NUMERIC)
+		y = nxt_numeric_detail(a, r, y, o);
 	nx_err err;
 	const nxs_sim *sim = nxw_sim(a->s, a->s->cursor, &err);
 	if (sim) {

@@ -125,7 +125,10 @@ static void draw(nxt_app *a, nxt_rect r)
 	if (a->graph_cur >= (int)total)
 		a->graph_cur = total ? (int)total - 1 : 0;
 	nx_err err;
-	const nxs_sim *sim = a->overlay ? nxw_sim(a->s, a->s->cursor, &err) : NULL;
+	bool numeric = a->overlay == NXT_OVL_NUMERIC;
+	const nxs_sim *sim = a->overlay && !numeric ? nxw_sim(a->s, a->s->cursor, &err) : NULL;
+	const nxw_numdebug *nd = numeric ? nxt_numeric(a, &err) : NULL;
+	uint32_t glyph;
 	double omax = 0;
 	if (sim)
 		nxt_overlay_max(a, sim, &omax);
@@ -135,6 +138,9 @@ static void draw(nxt_app *a, nxt_rect r)
 	int kc = NXT_C_OPKIND;
 	if (sim) {
 		int oc = nxt_overlay_color(a, sim, a->sel_op, omax);
+		kc = oc >= 0 ? oc : kc;
+	} else if (nd) {
+		int oc = nxt_numeric_color(nd, a->sel_op, &glyph);
 		kc = oc >= 0 ? oc : kc;
 	}
 	box(a, mid, cx, bw, g, a->sel_op, nx_result(g, a->sel_op, 0), false, NXT_C_FOCUS, kc);
@@ -149,6 +155,9 @@ static void draw(nxt_app *a, nxt_rect r)
 			int kcol = NXT_C_OPKIND;
 			if (sim && sd->op[k] != NX_NONE) {
 				int oc = nxt_overlay_color(a, sim, sd->op[k], omax);
+				kcol = oc >= 0 ? oc : kcol;
+			} else if (nd && sd->op[k] != NX_NONE) {
+				int oc = nxt_numeric_color(nd, sd->op[k], &glyph);
 				kcol = oc >= 0 ? oc : kcol;
 			}
 			box(a, y, bx, bw, g, sd->op[k], sd->val[k], s == 1, cur ? NXT_C_SEL
@@ -183,6 +192,10 @@ static void draw(nxt_app *a, nxt_rect r)
 		nxt_put(&a->cv, mid + 1, rx, bw, NXT_C_DIM, "(no uses)");
 	if (sim)
 		nxt_overlay_legend(a, r.y + r.h - 1, r.x, r.w);
+	else if (nd)
+		nxt_numeric_legend(a, nd, r.y + r.h - 1, r.x, r.w);
+	else if (numeric)
+		nxt_putf(&a->cv, r.y + r.h - 1, r.x, r.w, NXT_C_ERROR, "no overlay: %s", err.msg);
 	else
 		nxt_put(&a->cv, r.y + r.h - 1, r.x, r.w, NXT_C_DIM, "operands on the left, uses on "
 			"the right; j/k pick one, Enter goes there, o colours by cost");

@@ -211,10 +211,16 @@ static void draw(nxt_app *a, nxt_rect r)
 	uint32_t sel = sel_row(a);
 	/* an overlay takes a second gutter column and the last row (legend) */
 	nx_err err;
-	const nxs_sim *sim = a->overlay ? nxw_sim(a->s, a->s->cursor, &err) : NULL;
+	bool numeric = a->overlay == NXT_OVL_NUMERIC;
+	const nxs_sim *sim = a->overlay && !numeric ? nxw_sim(a->s, a->s->cursor, &err) : NULL;
+	const nxw_numdebug *nd = numeric ? nxt_numeric(a, &err) : NULL;
 	double omax = 0;
 	int gut = 1;
-	if (a->overlay && !sim) {
+	if (nd) {
+		nxt_numeric_legend(a, nd, r.y + r.h - 1, r.x, r.w);
+		r.h--;
+		gut = 2;
+	} else if (a->overlay && !sim) {
 		nxt_putf(&a->cv, r.y + r.h - 1, r.x, r.w, NXT_C_ERROR, "no overlay: %s", err.msg);
 		r.h--;
 	} else if (sim) {
@@ -238,6 +244,10 @@ static void draw(nxt_app *a, nxt_rect r)
 			if (oc >= 0)
 				nxt_cell_set(&a->cv, r.y + i, r.x + 1, 0x2588, oc);
 		}
+		uint32_t glyph;
+		int nc = nd && is_op ? nxt_numeric_color(nd, what, &glyph) : -1;
+		if (nc >= 0)
+			nxt_cell_set(&a->cv, r.y + i, r.x + 1, glyph, nc);
 		draw_highlighted(&a->cv, r.y + i, r.x + gut, r.w - gut, text, row == sel && is_op);
 		free(text);
 	}

@@ -3,8 +3,10 @@
  * every value, matching, metrics; with and without shadow mode) next to two
  * plain runs of the same two graphs, on the demo (target: <= 50 ms) and on
  * PaddleOCR det 1x3x640x640 (target: <= 2.5x the two plain runs) when the
- * models are fetched. Medians; the peak RSS of the process is printed (the
- * kept values are the debugger's memory). Fails only on an error.
+ * models are fetched. Medians; the most step-0 bytes the debugger held at
+ * once and the peak RSS of the process are printed. The plain runs use the
+ * default threads (one per core) each; the debugger runs its two graphs
+ * side by side with the cores split between them. Fails only on an error.
  *
  * usage: bench_debug [RUNS]   (default 5)
  */
@@ -65,6 +67,7 @@ static int bench(const char *name, nx_graph *g, int runs, double target_ms, doub
 	double *tp = calloc((size_t)runs, sizeof *tp), *td = calloc((size_t)runs, sizeof *td),
 	       *ts = calloc((size_t)runs, sizeof *ts);
 	int rc = 0;
+	size_t held = 0;
 	for (int r = 0; r < runs && !rc; r++) {
 		double t0 = nx_now();
 		rc = plain_runs(s, k);
@@ -73,8 +76,10 @@ static int bench(const char *name, nx_graph *g, int runs, double target_ms, doub
 		nxw_debug_opts o = {.shadow = false};
 		rc = rc ? rc : nxw_numdebug_run(s, k, 0, &o, &d, &err);
 		double t2 = nx_now();
-		if (!rc)
+		if (!rc) {
+			held = d.ref_peak_bytes;
 			nxw_numdebug_free(&d);
+		}
 		o.shadow = true;
 		rc = rc ? rc : nxw_numdebug_run(s, k, 0, &o, &d, &err);
 		double t3 = nx_now();
@@ -93,7 +98,8 @@ static int bench(const char *name, nx_graph *g, int runs, double target_ms, doub
 			printf(" (target <= %.1fx) %s", target_x, d / p <= target_x ? "ok" : "OVER");
 		if (target_ms > 0)
 			printf(" (target <= %.0f ms) %s", target_ms, d <= target_ms ? "ok" : "OVER");
-		printf(" | with shadow %8.1f ms = %.2fx\n", sh, sh / p);
+		printf(" | with shadow %8.1f ms = %.2fx | step-0 values held at most %.1f MiB\n", sh,
+		       sh / p, held / 1048576.0);
 		/* the suite's line format (tests/bench/suite.sh); median sorted
 		 * the arrays, so their ends are min and max */
 		printf("BENCH name=debug-%s runs=%d median_ms=%.4f min_ms=%.4f max_ms=%.4f\n", name,

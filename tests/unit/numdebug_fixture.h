@@ -7,7 +7,7 @@
 
 /* Scales the weight (operand 1) of the op producing `result` in step k's
  * snapshot by f: the deliberate error the debugger must find. */
-static uint32_t sabotage(nxw_session *s, uint32_t k, const char *result, float f)
+static inline uint32_t sabotage(nxw_session *s, uint32_t k, const char *result, float f)
 {
 	nx_graph *g = s->steps[k].snap;
 	uint32_t v = nx_value_by_name(g, result, strlen(result));
@@ -28,7 +28,7 @@ static uint32_t sabotage(nxw_session *s, uint32_t k, const char *result, float f
 	return op;
 }
 
-static nxw_session *session_on(nx_graph *g, const char *pipeline)
+static inline nxw_session *session_on(nx_graph *g, const char *pipeline)
 {
 	nx_err err;
 	nxw_session *s = nxw_session_new(g);
@@ -40,7 +40,7 @@ static nxw_session *session_on(nx_graph *g, const char *pipeline)
 	return s;
 }
 
-static void finds_sabotage(nx_graph *g, const char *pipeline, const char *victim)
+static inline void finds_sabotage(nx_graph *g, const char *pipeline, const char *victim)
 {
 	nxw_session *s = session_on(g, pipeline);
 	CHECK(s != NULL);

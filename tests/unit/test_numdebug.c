@@ -8,6 +8,7 @@
 
 #include "check.h"
 #include "numdebug_fixture.h"
+#include "numdebug_int.h"
 
 static nx_tensor vec(const float *x, int64_t n)
 {
@@ -40,6 +41,18 @@ static void metrics(void)
 	CHECK(fabs(m.within_05 - 0.75) < 1e-12);
 	double dot = 1.1 * 1 + 4 + 9 + 16, na = sqrt(1.21 + 4 + 9 + 16), nb = sqrt(30);
 	CHECK(fabs(m.cosine - dot / (na * nb)) < 1e-7);
+	/* the one-pass path (max|b| known, as the debugger's runs know it)
+	 * gives the same figures as the two-pass one, odd length included */
+	nxw_opnum h = {0};
+	nxw_num_metrics_hint(&tc, &tb, 1e-3, 4.0, &h);
+	CHECK(h.cosine == m.cosine && h.max_abs == m.max_abs && h.max_rel == m.max_rel);
+	CHECK(h.snr_db == m.snr_db && h.within_01 == m.within_01 && h.within_05 == m.within_05);
+	nx_tensor t3 = vec(c, 3), b3 = vec(b, 3);
+	nxw_num_metrics(&t3, &b3, 1e-3, &m);
+	nxw_num_metrics_hint(&t3, &b3, 1e-3, 3.0, &h);
+	CHECK(h.cosine == m.cosine && h.max_rel == m.max_rel && h.rmse == m.rmse);
+	nx_tensor_free(&t3);
+	nx_tensor_free(&b3);
 	nxw_num_metrics(&tg, &tg, 1e-3, &m);
 	CHECK_EQ_INT(m.overflow_f16, 1); /* 1e5 > 65504 */
 	nxw_num_metrics(&tt, &tt, 1e-3, &m);
