@@ -139,9 +139,6 @@ typedef struct nxg_opts {
 	/* Test hook: after allocation, move one on-chip buffer onto another
 	 * that is live at the same time (the bug the checker must catch). */
 	bool overlap_bug;
-	/* Split tiled convs into one task per tile (outputs then equal the
-	 * interpreter's within rounding, not bit for bit: see lower.c). */
-	bool split_conv;
 } nxg_opts;
 /* Lowers g (types inferred; a target-aware pipeline ran: layouts, tiles,
  * partition, plan-memory) for t. Caller frees *out with nxg_prog_free.
