@@ -31,6 +31,9 @@ typedef enum nxg_kind {
 /* Memory spaces: on-chip activation SRAM, DRAM (activation arena, then the
  * constants), the kernel (weight) window the weight DMA fills. */
 typedef enum nxg_space { NXG_SRAM, NXG_DRAM, NXG_KMEM, NXG_SPACE_COUNT } nxg_space;
+/* The largest memory space a program may declare: the executor allocates
+ * each space whole, so a listing's size is bounded before it is believed. */
+#define NXG_SPACE_MAX ((int64_t)1 << 32)
 
 /* A tensor in memory: element (b,c,h,w) of the whole tensor is at
  * addr + (b*C + c)*plane + h*row + w*elem. win picks the part a task
