@@ -19,6 +19,7 @@ void nxw_step_free(nxw_step *st)
 	free(st->error);
 	free(st->text);
 	nxw_analysis_free(st->an);
+	nxw_program_free(st->prog);
 	nx_graph_free(st->snap);
 	memset(st, 0, sizeof *st);
 }
