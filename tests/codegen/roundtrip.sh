@@ -53,5 +53,11 @@ sed -e "s/^\.space dram 0x$dram\$/.space dram $big/" \
 "$nex" codegen demo --stats --trace "$dir/tr.json" | grep -q "^ne model: program [0-9]* cycles" ||
 	{ echo "FAIL program latency"; fail=1; }
 grep -q '"args":{"name":"dma"}' "$dir/tr.json" || { echo "FAIL trace tracks"; fail=1; }
+# nex sim --program: the program's latency in the summary and its engine
+# tracks as process 2 of the sim's trace
+"$nex" sim demo --pipeline default --program --trace "$dir/st.json" |
+	grep -q "^program: [0-9]* tasks (alloc recorded), [0-9]* cycles" || { echo "FAIL sim --program"; fail=1; }
+grep -q '"name":"process_name","ph":"M","pid":2' "$dir/st.json" &&
+	grep -q '"pid":2,"tid":1,"ts"' "$dir/st.json" || { echo "FAIL sim --program trace tracks"; fail=1; }
 [ $fail -eq 0 ] && echo "round trip ok"
 exit $fail
