@@ -2,9 +2,9 @@
  * session's nxw_program, the .neasm listing `nex codegen` prints), scrolled
  * so the selected op's first task is in sight, that op's tasks (its weight
  * fetch, its tiles, their descriptors) marked. j/k move the selection to
- * the op of the next or previous task, so the selection walks the program
- * in issue order and the other views follow it. Without a target, or on a
- * snapshot the back end cannot lower, the view says why. */
+ * the op of the next or previous compute task, so the selection walks the
+ * program in issue order and the other views follow it. Without a target,
+ * or on a snapshot the back end cannot lower, the view says why. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,28 +71,41 @@ static void draw(nxt_app *a, nxt_rect r)
 		 "j/k next/previous op   marked: the selected op's tasks   docs/ne-isa.md");
 }
 
+/* The compute (NE or CPU) task at or after k going dir, or -1. */
+static long compute_task(const nxg_prog *p, long k, int dir)
+{
+	for (; k >= 0 && k < (long)p->n_tasks; k += dir)
+		if (p->tasks[k].engine != NXG_DMA)
+			return k;
+	return -1;
+}
+
+/* Moves by ops in the order their compute tasks issue: weight fetches run
+ * ahead of the op before theirs, so walking all tasks would bounce. */
 static int go(nxt_app *a, int d)
 {
 	nx_err err;
 	const nxg_prog *p = nxw_program(a->s, a->s->cursor, &err);
-	if (!p || !p->n_tasks)
+	if (!p || compute_task(p, 0, 1) < 0)
 		return NXT_REDRAW;
-	uint32_t k = nxw_program_task_of(p, a->sel_op, 0);
-	long pos = k == NX_NONE ? 0 : (long)k;
-	if (d == INT32_MIN || d == INT32_MAX) {
-		pos = d == INT32_MIN ? 0 : (long)p->n_tasks - 1;
+	long pos = -1;
+	for (long k = 0; k < (long)p->n_tasks && pos < 0; k++)
+		if (p->tasks[k].engine != NXG_DMA && p->tasks[k].op == a->sel_op)
+			pos = k;
+	if (d == INT32_MIN || d == INT32_MAX || pos < 0) {
+		pos = d == INT32_MAX || (d < 0 && d != INT32_MIN) ? compute_task(p, p->n_tasks - 1, -1)
+								   : compute_task(p, 0, 1);
 	} else {
-		/* step over the op's other tasks (tiles, fetches) to the next op */
 		int dir = d < 0 ? -1 : 1;
 		for (int m = d < 0 ? -d : d; m > 0; m--) {
 			uint32_t op = p->tasks[pos].op;
-			while (pos + dir >= 0 && pos + dir < (long)p->n_tasks &&
-			       p->tasks[pos].op == op)
-				pos += dir;
+			long k = pos;
+			while ((k = compute_task(p, k + dir, dir)) >= 0 && p->tasks[k].op == op)
+				;
+			if (k < 0)
+				break;
+			pos = k;
 		}
-		/* backwards: land on that op's first task */
-		while (dir < 0 && pos > 0 && p->tasks[pos - 1].op == p->tasks[pos].op)
-			pos--;
 	}
 	nxt_select_op(a, p->tasks[pos].op);
 	return NXT_REDRAW;
