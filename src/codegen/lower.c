@@ -12,7 +12,8 @@
  *  - an op the target cannot run (nx_target_on_cpu) is one CPU host task;
  *  - an NE op is one task, or one per tile when it carries attr `tile` and
  *    its kind can be split here: element-wise kinds (any axis, broadcast
- *    operands windowed along the axes they share) and 2-d conv by output
+ *    operands windowed along the axes they share), pools by channels,
+ *    concat along the axes other than its own, and 2-d conv by output
  *    channels (group 1 or depthwise) and output rows, the halo and each
  *    tile's pads worked out by core (conv_tile.c), whose interpreter
  *    computes a tiled conv by the same tiles, so the outputs stay equal bit
@@ -335,6 +336,30 @@ static const char *no_split(const nx_graph *g, uint32_t o)
 		return "not built for this kind";
 	if (nx_ops[op->kind].flags & NX_F_ELEMWISE)
 		return NULL;
+	uint32_t ne;
+	const int64_t *ext = nx_attr_ints(g, o, "tile", &ne);
+	if (!ext || ne != (uint32_t)y->rank)
+		return "not built for this kind";
+	/* whole along dim k: the tile's extent covers it */
+#define WHOLE(k) (ext[k] < 1 || ext[k] >= y->dims[k])
+	if ((nx_ops[op->kind].flags & NX_F_POOL) && y->rank == 4) {
+		/* by channels only: each channel pools on its own, so a tile's
+		 * channels are the whole op's bits; rows would need a halo */
+		if (!WHOLE(0) || !WHOLE(2) || !WHOLE(3))
+			return "pool tiles other than by channels are not built";
+		return NULL;
+	}
+	if (op->kind == NX_OP_CONCAT) {
+		/* along any axis but the concat axis: each operand's window is
+		 * the same rows of it (a copy, so bit-exact) */
+		int64_t ax = nx_attr_i(g, o, "axis", 0);
+		if (ax < 0)
+			ax += y->rank;
+		if (ax < 0 || ax >= y->rank || !WHOLE(ax))
+			return "concat tiles along the concat axis are not built";
+		return NULL;
+	}
+#undef WHOLE
 	return "not built for this kind";
 }
 
