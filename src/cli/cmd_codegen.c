@@ -31,8 +31,6 @@ static const char help[] =
 	"               listing (with -o: as well as writing it)\n"
 	"  --trace FILE the program on the NE model as Chrome trace-event JSON\n"
 	"               (Perfetto): one track per engine\n"
-	"  --split-conv one task per tile for tiled convs too (outputs then equal the\n"
-	"               interpreter's within rounding, not bit for bit)\n"
 	"  --test-overlap-bug  test hook: the allocator puts two live buffers on the\n"
 	"               same bytes (the checker of `nex exec` must catch it)\n"
 	"Given a program (.neasm, or the binary form), reads it back against the\n"

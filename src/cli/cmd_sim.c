@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "nxg.h"
 #include "nxs.h"
 #include "nxw.h"
 
@@ -17,7 +18,7 @@ typedef struct sim_opts {
 	const char *target, *pipeline, *csv, *json, *trace, *save_target;
 	nxc_list sets;
 	long long top;
-	bool targets, fields;
+	bool targets, fields, program;
 } sim_opts;
 
 static const nxc_option options[] = {
@@ -35,6 +36,10 @@ static const nxc_option options[] = {
 	 "totals, memory plan, target and per-op costs as JSON"},
 	{"--trace", NULL, "FILE", NXC_STR, offsetof(sim_opts, trace), 0, NULL,
 	 "Chrome trace-event JSON of the timeline (Perfetto opens it)"},
+	{"--program", NULL, NULL, NXC_FLAG, offsetof(sim_opts, program), 0, NULL,
+	 "also lower the model with the NE back end (plan-memory's\n"
+	 "recorded plan, else best fit) and cost the program: its\n"
+	 "latency in the summary, its NE/DMA/CPU tracks in --trace"},
 	{"--top", NULL, "N", NXC_NUM, offsetof(sim_opts, top), INT64_MAX, NULL,
 	 "ops listed in the summary, by cycles (default 10)"},
 	{"--targets", NULL, NULL, NXC_FLAG, offsetof(sim_opts, targets), 0, NULL,
@@ -155,6 +160,37 @@ static int write_csv(const nxs_sim *s, const char *path)
 	return rc;
 }
 
+/* --program: the graph lowered by the back end and costed on the NE model
+ * (program_cost.c); its latency printed to f (NULL: not printed) beside the
+ * graph-level timeline's. *prog (caller frees with nxg_prog_free) and *pt
+ * (nxs_prog_time_free) are the caller's even on failure. */
+static int program_cost(nxs_sim *s, const nx_target *t, FILE *f, nxg_prog **prog,
+			nxs_prog_time *pt)
+{
+	const nx_graph *g = nxs_sim_graph(s);
+	nx_err err;
+	bool planned = false;
+	for (uint32_t o = g->first; o != NX_NONE && !planned; o = g->ops[o].next)
+		planned = nx_attr_get(g, o, "arena") != NULL;
+	nxg_opts lo = {.alloc = planned ? NXG_ALLOC_RECORDED : NXG_ALLOC_BESTFIT};
+	if (nxg_lower(g, t, &lo, prog, &err)) {
+		fprintf(stderr, "nex sim: --program: %s\n", err.msg);
+		return -1;
+	}
+	if (nxs_prog_cost(s, *prog, pt, &err)) {
+		fprintf(stderr, "nex sim: --program: costing the program: %s\n", err.msg);
+		return -1;
+	}
+	const nxs_timeline *tl = nxs_sim_timeline(s);
+	if (f)
+		fprintf(f, "program: %u tasks (alloc %s), %.0f cycles (%.1f us; busy: ne %.0f, dma "
+			"%.0f, cpu %.0f) against the timeline's %.0f, of which %.0f dispatch "
+			"(docs/backend.md)\n", (*prog)->n_tasks, (*prog)->alloc, pt->cycles,
+			pt->cycles / t->clock * 1e6, pt->busy[NXG_NE], pt->busy[NXG_DMA],
+			pt->busy[NXG_CPU], tl->cycles, tl->launch_cycles);
+	return 0;
+}
+
 static void summary(const nxs_sim *s, int top)
 {
 	const nx_graph *g = nxs_sim_graph(s);
@@ -264,6 +300,9 @@ int nxc_sim(int argc, char **argv)
 	int rc = NXC_USER;
 	nx_graph *g = NULL;
 	nxs_sim *s = NULL;
+	nxg_prog *prog = NULL;
+	nxs_prog_time pt;
+	memset(&pt, 0, sizeof pt);
 	int n = nxc_parse(&command, argc, argv, &o, &path);
 	if (n < 0) {
 		rc = n == NXC_PARSE_HELP ? NXC_OK : NXC_USER;
@@ -335,8 +374,10 @@ int nxc_sim(int argc, char **argv)
 		if (r)
 			goto out;
 	}
+	if (o.program && program_cost(s, &t, to_stdout ? NULL : stdout, &prog, &pt))
+		goto out;
 	if (trace) {
-		char *j = nxs_export_trace(s);
+		char *j = prog ? nxs_export_trace_prog(s, prog, &pt) : nxs_export_trace(s);
 		int r = write_out(trace, j, "--trace");
 		free(j);
 		if (r)
@@ -344,6 +385,8 @@ int nxc_sim(int argc, char **argv)
 	}
 	rc = NXC_OK;
 out:
+	nxs_prog_time_free(&pt);
+	nxg_prog_free(prog);
 	nxs_sim_free(s);
 	nx_graph_free(g);
 	nxc_shapes_free(&o.shapes);

@@ -42,8 +42,6 @@ int nxc_cg_opt(void *ctx, int argc, char **argv, int i)
 	}
 	if (!strcmp(argv[i], "--test-overlap-bug"))
 		return a->overlap_bug = true, 1;
-	if (!strcmp(argv[i], "--split-conv"))
-		return a->split_conv = true, 1;
 	return 0;
 }
 
@@ -67,8 +65,7 @@ int nxc_cg_graph(const char *cmd, const char *model, nxc_cg_args *a, nx_graph **
 int nxc_cg_lower(const char *cmd, const char *model, const nxc_cg_args *a, const nx_graph *g,
 		 const nx_target *t, nxg_prog **p)
 {
-	nxg_opts o = {.alloc = a->alloc, .overlap_bug = a->overlap_bug,
-		      .split_conv = a->split_conv};
+	nxg_opts o = {.alloc = a->alloc, .overlap_bug = a->overlap_bug};
 	nx_err err;
 	if (nxg_lower(g, t, &o, p, &err)) {
 		fprintf(stderr, "nex %s: %s\n", cmd, err.msg);

@@ -11,7 +11,6 @@ typedef struct nxc_cg_args {
 	nxc_pipeline_args pa;   /* pipeline, target, sets */
 	int alloc;              /* nxg_alloc */
 	bool overlap_bug;       /* --test-overlap-bug: the allocator test hook */
-	bool split_conv;        /* --split-conv */
 } nxc_cg_args;
 void nxc_cg_init(nxc_cg_args *a);
 void nxc_cg_free(nxc_cg_args *a);

@@ -188,8 +188,15 @@ static int header(rbin *r, nxg_prog *p)
 	r->strtab = need;
 	r->strlen_ = (uint32_t)sl;
 	p->n_events = (uint32_t)get(h + 36, 4);
-	for (int i = 0; i < NXG_SPACE_COUNT; i++)
-		p->space[i] = (int64_t)get(h + 40 + 8 * i, 8);
+	for (int i = 0; i < NXG_SPACE_COUNT; i++) {
+		uint64_t sz = get(h + 40 + 8 * i, 8);
+		if (sz > (uint64_t)NXG_SPACE_MAX) {
+			nx_err_set(r->err, "%s: space %s of %llu bytes: at most %lld (4 GiB)", r->file,
+				   nxg_space_name(i), (unsigned long long)sz, (long long)NXG_SPACE_MAX);
+			return -1;
+		}
+		p->space[i] = (int64_t)sz;
+	}
 	const char *z[6];
 	for (int i = 0; i < 6; i++)
 		if (!(z[i] = rstr(r, get(h + 64 + 4 * i, 4))))
@@ -233,6 +240,10 @@ static int get_desc(rbin *r, const nx_graph *g, const uint8_t *q, nxg_desc *d, u
 		d->value = d->type_of = NX_NONE;
 		return 0;
 	}
+	if (d->dtype >= NX_DTYPE_COUNT) {
+		nx_err_set(r->err, "%s: descriptor %u has an unknown dtype (%u)", r->file, i, d->dtype);
+		return -1;
+	}
 	if ((d->value = rvalue(r, g, get(q + 4, 4), "descriptor", i)) == NX_NONE ||
 	    (d->type_of = rvalue(r, g, get(q + 8, 4), "descriptor", i)) == NX_NONE)
 		return -1;
@@ -244,6 +255,17 @@ static int get_desc(rbin *r, const nx_graph *g, const uint8_t *q, nxg_desc *d, u
 	}
 	d->row = (int64_t)get(q + 56, 8);
 	d->plane = (int64_t)get(q + 64, 8);
+	/* as the text form: no number past the largest space (unsigned: a
+	 * negative one is a huge one) */
+	const int64_t *f[] = {&d->addr, &d->row, &d->plane, &d->dims[0], &d->dims[1], &d->dims[2],
+			      &d->dims[3], &d->w0[0], &d->w0[1], &d->w0[2], &d->w0[3], &d->wn[0],
+			      &d->wn[1], &d->wn[2], &d->wn[3]};
+	for (size_t k = 0; k < sizeof f / sizeof *f; k++)
+		if ((uint64_t)*f[k] > (uint64_t)NXG_SPACE_MAX) {
+			nx_err_set(r->err, "%s: descriptor %u has a number above the largest memory "
+				   "space (4 GiB)", r->file, i);
+			return -1;
+		}
 	return 0;
 }
 
@@ -327,6 +349,9 @@ nxg_prog *nxg_bin_read(const void *buf, size_t len, const char *file, const nx_g
 			bad = "waits outside the table";
 		else if (t->signal != NX_NONE && t->signal >= p->n_events)
 			bad = "a signal beyond the events";
+		else if (f[0] < 0 || f[1] < 0 || f[2] < 0 || f[3] < 0 || f[4] < 0 || f[5] < 0 ||
+			 f[6] < 0 || f[7] < 0 || f[8] < 0)
+			bad = "a negative op field";
 		else if ((t->engine == NXG_DMA) != (t->kind >= NXG_K_WEIGHTS) ||
 			 (t->engine == NXG_DMA ? (t->n_in != 1 || t->n_out != 1)
 			  : (t->n_in != nx_opp(g, t->op)->n_in || t->n_out != nx_opp(g, t->op)->n_out)))

@@ -117,7 +117,8 @@ int nxg_desc_check(const nxg_prog *p, const nx_graph *g, const nxg_desc *d, uint
 		bad = "names no value of the graph";
 	else if (d->dtype >= NX_DTYPE_COUNT)
 		bad = "has no dtype";
-	else if (d->row < d->dims[3] * (int64_t)nx_dtype_size(d->dtype) || d->plane < d->row * d->dims[2])
+	else if (d->row < d->dims[3] * (int64_t)nx_dtype_size(d->dtype) ||
+		 d->plane / (d->dims[2] > 0 ? d->dims[2] : 1) < d->row)
 		bad = "has strides smaller than its rows";
 	else if (d->addr < 0 || ext < 0 || d->addr > p->space[d->space] - ext)
 		bad = "lies outside its memory space";

@@ -12,13 +12,13 @@
  *  - an op the target cannot run (nx_target_on_cpu) is one CPU host task;
  *  - an NE op is one task, or one per tile when it carries attr `tile` and
  *    its kind can be split here: element-wise kinds (any axis, broadcast
- *    operands windowed along the axes they share); with split_conv also 2-d
- *    conv by output channels (group 1 or depthwise) and by output rows, the
- *    halo and each tile's pads worked out. Conv tiles are off by default:
- *    each tile is a smaller sgemm, and OpenBLAS sums a different-sized
- *    product in a different order, so the outputs would equal the
- *    interpreter's only within rounding. A tiled op of another kind stays
- *    one task and the listing says so;
+ *    operands windowed along the axes they share), pools by channels,
+ *    concat along the axes other than its own, and 2-d conv by output
+ *    channels (group 1 or depthwise) and output rows, the halo and each
+ *    tile's pads worked out by core (conv_tile.c), whose interpreter
+ *    computes a tiled conv by the same tiles, so the outputs stay equal bit
+ *    for bit. A tiled op of another kind stays one task and the listing
+ *    says so;
  *  - weight fetch: an NE op's constants go by DMA into the kernel window
  *    when together they fit half of it (`kmem`/2): the two halves alternate
  *    (double buffering), and each fetch is issued before the previous NE
@@ -67,7 +67,6 @@ typedef struct lowering {
 	int64_t *kslot;       /* by position: KMEM base of its fetched constants, -1 */
 	uint32_t n_fetch;
 	nxg_split sp;         /* live-range pieces (allocator split) */
-	bool split_conv;
 	nx_err *err;
 } lowering;
 
@@ -323,59 +322,63 @@ static void conv_fields(const nx_graph *g, uint32_t o, nxg_fields *f)
 	f->groups = (int32_t)nx_attr_i(g, o, "group", 1);
 }
 
-/* Why op o's tiles cannot be split here (NULL if they can). */
-static const char *no_split(const nx_graph *g, uint32_t o, bool split_conv)
+/* Why op o's tiles cannot be split here (NULL if they can). Convs split as
+ * core's nx_conv_tiling says, which the interpreter follows too. */
+static const char *no_split(const nx_graph *g, uint32_t o)
 {
 	const nx_op *op = nx_opp(g, o);
-	if (op->kind == NX_OP_CONV && !split_conv)
-		return "conv tiles are split only with split_conv (--split-conv): they give "
-		       "the interpreter's values within rounding, not its bits";
+	if (op->kind == NX_OP_CONV) {
+		int64_t nt[4], te[4];
+		return nx_conv_tiling(g, o, nt, te);
+	}
 	const nx_type *y = nx_vtype(g, nx_result(g, o, 0));
 	if (op->n_out != 1 || y->rank > 4)
 		return "not built for this kind";
 	if (nx_ops[op->kind].flags & NX_F_ELEMWISE)
 		return NULL;
-	if (op->kind != NX_OP_CONV || y->rank != 4)
+	uint32_t ne;
+	const int64_t *ext = nx_attr_ints(g, o, "tile", &ne);
+	if (!ext || ne != (uint32_t)y->rank)
 		return "not built for this kind";
-	const char *ap = nx_attr_s(g, o, "auto_pad", "NOTSET");
-	uint32_t n;
-	nx_attr_ints(g, o, "pads", &n);
-	if (strcmp(ap, "NOTSET") || (n && n != 4))
-		return "not built for auto_pad";
-	const nx_type *x = nx_vtype(g, nx_operand(g, o, 0));
-	int64_t grp = nx_attr_i(g, o, "group", 1);
-	if (grp != 1 && !(grp == x->dims[1] && grp == y->dims[1]))
-		return "not built for grouped (not depthwise) conv";
-	if (nx_attr_get(g, o, "w_scale"))
-		return "not built for int8 weights";
-	const int64_t *dl = nx_attr_ints(g, o, "dilations", &n);
-	if (dl && n == 2 && (dl[0] != 1 || dl[1] != 1))
-		return "not built for dilated conv";
-	return NULL;
+	/* whole along dim k: the tile's extent covers it */
+#define WHOLE(k) (ext[k] < 1 || ext[k] >= y->dims[k])
+	if ((nx_ops[op->kind].flags & NX_F_POOL) && y->rank == 4) {
+		/* by channels only: each channel pools on its own, so a tile's
+		 * channels are the whole op's bits; rows would need a halo */
+		if (!WHOLE(0) || !WHOLE(2) || !WHOLE(3))
+			return "pool tiles other than by channels are not built";
+		return NULL;
+	}
+	if (op->kind == NX_OP_CONCAT) {
+		/* along any axis but the concat axis: each operand's window is
+		 * the same rows of it (a copy, so bit-exact) */
+		int64_t ax = nx_attr_i(g, o, "axis", 0);
+		if (ax < 0)
+			ax += y->rank;
+		if (ax < 0 || ax >= y->rank || !WHOLE(ax))
+			return "concat tiles along the concat axis are not built";
+		return NULL;
+	}
+#undef WHOLE
+	return "not built for this kind";
 }
 
 /* Windows of one conv tile: result window r (bchw); operand windows into
- * d[0..2] and the tile's pads into f. */
+ * d[0..2] and the tile's pads into f (core's nx_conv_tile_geom). */
 static void conv_tile(const nx_graph *g, uint32_t o, const int64_t *r0, const int64_t *rn,
 		      nxg_desc *d, uint32_t n_in, nxg_fields *f)
 {
-	const nx_type *x = nx_vtype(g, nx_operand(g, o, 0));
-	int64_t H = x->dims[2];
-	bool dw = f->groups != 1;
-	/* input rows the output rows [r0, r0+rn) read */
-	int64_t lo = r0[2] * f->sh - f->pt, hi = (r0[2] + rn[2] - 1) * f->sh - f->pt + f->kh;
-	int64_t clo = lo < 0 ? 0 : lo, chi = hi > H ? H : hi;
-	int32_t pt = (int32_t)(clo - lo), pb = (int32_t)(hi - chi);
-	d[0].w0[2] = clo, d[0].wn[2] = chi - clo;
-	if (dw)
-		d[0].w0[1] = r0[1], d[0].wn[1] = rn[1];
+	int64_t in0[4], inn[4], pads[4], grp;
+	nx_conv_tile_geom(g, o, r0, rn, in0, inn, pads, &grp);
+	for (int k = 0; k < 4; k++)
+		d[0].w0[k] = in0[k], d[0].wn[k] = inn[k];
 	/* weights: [Cout, Cin/g, kh, kw] = (b,c,h,w); bias [Cout] = w */
 	d[1].w0[0] = r0[1], d[1].wn[0] = rn[1];
 	if (n_in > 2 && d[2].space != NXG_SPACE_COUNT)
 		d[2].w0[3] = r0[1], d[2].wn[3] = rn[1];
-	f->pt = pt, f->pb = pb;
-	if (dw)
-		f->groups = (int32_t)rn[1];
+	f->pt = (int32_t)pads[0], f->pl = (int32_t)pads[1];
+	f->pb = (int32_t)pads[2], f->pr = (int32_t)pads[3];
+	f->groups = (int32_t)grp;
 }
 
 /* The whole tensor of buffer b at its DRAM home, and a copy at SRAM off. */
@@ -474,21 +477,18 @@ static int compute(lowering *L, uint32_t p)
 	uint32_t ne;
 	const int64_t *ext = nx_attr_ints(g, o, "tile", &ne);
 	const nx_type *y = nx_vtype(g, nx_result(g, o, 0));
-	bool split = !cpu && ext && ne == y->rank && !no_split(g, o, L->split_conv);
+	bool split = !cpu && ext && ne == y->rank && !no_split(g, o);
 	int64_t nt[4] = {1, 1, 1, 1}, te[4], yd[4];
 	for (int k = 0; k < 4; k++)
 		te[k] = yd[k] = d[n_in].dims[k];
-	if (split)
+	if (split && op->kind == NX_OP_CONV)
+		nx_conv_tiling(g, o, nt, te);
+	else if (split)
 		for (int k = 0; k < y->rank; k++) {
 			int bk = 4 - y->rank + k; /* bchw index of dim k */
 			te[bk] = ext[k] < 1 ? yd[bk] : ext[k] > yd[bk] ? yd[bk] : ext[k];
 			nt[bk] = (yd[bk] + te[bk] - 1) / te[bk];
 		}
-	if (op->kind == NX_OP_CONV && split && (nt[0] > 1 || nt[3] > 1)) {
-		split = false; /* batch or column tiles of conv: not built */
-		for (int k = 0; k < 4; k++)
-			nt[k] = 1, te[k] = yd[k];
-	}
 	uint32_t total = (uint32_t)(nt[0] * nt[1] * nt[2] * nt[3]), idx = 0;
 	for (int64_t a = 0; a < nt[0]; a++)
 		for (int64_t b = 0; b < nt[1]; b++)
@@ -654,7 +654,6 @@ int nxg_lower(const nx_graph *g, const nx_target *t, const nxg_opts *o, nxg_prog
 	L.g = g;
 	L.t = t;
 	L.err = err;
-	L.split_conv = o->split_conv;
 	L.p = nxg_prog_new();
 	snprintf(L.p->alloc, sizeof L.p->alloc, "%s", nxg_alloc_name(o->alloc));
 	snprintf(L.p->target, sizeof L.p->target, "%s", t->name);

@@ -191,6 +191,19 @@ static int dtype_parse(const char *s, size_t n)
 	return nx_dtype_parse(s, n);
 }
 
+/* A descriptor's number: no address, size or stride can pass the largest
+ * space, and the bound keeps the checker's products from overflowing. */
+static int dnum(rd *r, int64_t *v)
+{
+	blank(r);
+	const char *a = r->s;
+	if (num(r, v))
+		return -1;
+	if (*v > NXG_SPACE_MAX)
+		return fail(r, a, "number above the largest memory space (4 GiB)");
+	return 0;
+}
+
 /* SPACE ADDR DTYPE [b,c,h,w] row R plane P [win ...] %owner [as %v] | none */
 static int desc(rd *r, nxg_desc *d)
 {
@@ -201,23 +214,23 @@ static int desc(rd *r, nxg_desc *d)
 		return 0;
 	}
 	int sp, dt;
-	if (enum_word(r, nxg_space_parse, "memory space", &sp) || num(r, &d->addr) ||
+	if (enum_word(r, nxg_space_parse, "memory space", &sp) || dnum(r, &d->addr) ||
 	    enum_word(r, dtype_parse, "dtype", &dt) || expect(r, "["))
 		return -1;
 	d->space = (uint8_t)sp;
 	d->dtype = (uint8_t)dt;
 	for (int k = 0; k < 4; k++)
-		if ((k && expect(r, ",")) || num(r, &d->dims[k]))
+		if ((k && expect(r, ",")) || dnum(r, &d->dims[k]))
 			return -1;
-	if (expect(r, "]") || expect(r, "row") || num(r, &d->row) || expect(r, "plane") ||
-	    num(r, &d->plane))
+	if (expect(r, "]") || expect(r, "row") || dnum(r, &d->row) || expect(r, "plane") ||
+	    dnum(r, &d->plane))
 		return -1;
 	for (int k = 0; k < 4; k++)
 		d->wn[k] = d->dims[k];
 	if (lit(r, "win"))
 		for (int k = 0; k < 4; k++)
-			if ((k && expect(r, ",")) || num(r, &d->w0[k]) || expect(r, "+") ||
-			    num(r, &d->wn[k]))
+			if ((k && expect(r, ",")) || dnum(r, &d->w0[k]) || expect(r, "+") ||
+			    dnum(r, &d->wn[k]))
 				return -1;
 	if (value(r, &d->value))
 		return -1;
@@ -276,7 +289,15 @@ static int directive(rd *r, bool header_only, bool *stop)
 	}
 	if (IS(".space")) {
 		int s;
-		return enum_word(r, nxg_space_parse, "memory space", &s) || num(r, &p->space[s]);
+		if (enum_word(r, nxg_space_parse, "memory space", &s))
+			return -1;
+		const char *at = r->s;
+		if (num(r, &p->space[s]))
+			return -1;
+		if (p->space[s] > NXG_SPACE_MAX)
+			return fail(r, at, "space %s of %lld bytes: at most %lld (4 GiB)",
+				    nxg_space_name(s), (long long)p->space[s], (long long)NXG_SPACE_MAX);
+		return 0;
 	}
 	if (IS(".events")) {
 		int64_t e;
@@ -327,13 +348,19 @@ static int event(rd *r, uint32_t *e)
 	return 0;
 }
 
+/* Decimal only: op fields print as "k=0x3", which must not read as hex. */
 static int i32(rd *r, int32_t *v)
 {
-	int64_t x;
-	if (num(r, &x))
-		return -1;
-	if (x > INT32_MAX)
-		return fail(r, r->s, "number too large");
+	blank(r);
+	const char *a = r->s;
+	int64_t x = 0;
+	while (r->s < r->end && isdigit((unsigned char)*r->s)) {
+		x = x * 10 + (*r->s++ - '0');
+		if (x > INT32_MAX)
+			return fail(r, a, "number too large");
+	}
+	if (r->s == a)
+		return fail(r, a, "expected a number");
 	*v = (int32_t)x;
 	return 0;
 }

@@ -31,6 +31,9 @@ typedef enum nxg_kind {
 /* Memory spaces: on-chip activation SRAM, DRAM (activation arena, then the
  * constants), the kernel (weight) window the weight DMA fills. */
 typedef enum nxg_space { NXG_SRAM, NXG_DRAM, NXG_KMEM, NXG_SPACE_COUNT } nxg_space;
+/* The largest memory space a program may declare: the executor allocates
+ * each space whole, so a listing's size is bounded before it is believed. */
+#define NXG_SPACE_MAX ((int64_t)1 << 32)
 
 /* A tensor in memory: element (b,c,h,w) of the whole tensor is at
  * addr + (b*C + c)*plane + h*row + w*elem. win picks the part a task
@@ -139,9 +142,6 @@ typedef struct nxg_opts {
 	/* Test hook: after allocation, move one on-chip buffer onto another
 	 * that is live at the same time (the bug the checker must catch). */
 	bool overlap_bug;
-	/* Split tiled convs into one task per tile (outputs then equal the
-	 * interpreter's within rounding, not bit for bit: see lower.c). */
-	bool split_conv;
 } nxg_opts;
 /* Lowers g (types inferred; a target-aware pipeline ran: layouts, tiles,
  * partition, plan-memory) for t. Caller frees *out with nxg_prog_free.

@@ -109,7 +109,13 @@ int nxg_space_parse(const char *s, size_t n)
 
 int64_t nxg_desc_extent(const nxg_desc *d)
 {
-	return d->dims[0] * d->dims[1] * d->plane;
+	/* saturates: a read-back descriptor's numbers are each below 4 GiB,
+	 * their product need not be (the checker then finds it too large) */
+	int64_t a, b;
+	if (__builtin_mul_overflow(d->dims[0], d->dims[1], &a) ||
+	    __builtin_mul_overflow(a, d->plane, &b))
+		return INT64_MAX;
+	return b;
 }
 
 static int64_t roundup(int64_t x, int64_t a)

@@ -402,6 +402,11 @@ static void dw_part(void *ctx, int64_t lo, int64_t hi)
 
 int nx_kern_conv(nx_kern *k)
 {
+	/* a tiled conv as the NE back end computes it (conv_tile.c) */
+	int64_t nt[4], te[4];
+	if (nx_attr_get(k->g, k->op, "tile") && !nx_conv_tiling(k->g, k->op, nt, te) &&
+	    nt[1] * nt[2] > 1)
+		return nx_kern_conv_tiles(k, nt, te);
 	geom g;
 	if (geom_init(k, &g, false))
 		return -1;

@@ -1015,6 +1015,16 @@ bool nx_target_supports(const nx_graph *g, uint32_t op, const nx_target *t, char
 /* Where op runs: true if attr device = "cpu" or t cannot run it. */
 bool nx_target_on_cpu(const nx_graph *g, uint32_t op, const nx_target *t);
 
+/* ---- conv_tile.c: a conv with attr `tile`, computed tile by tile --------- */
+/* How conv o splits: tile counts nt and extents te per (b,c,h,w) of its
+ * result; NULL if it splits so (the interpreter and the NE back end both
+ * compute it tile by tile), else why it is computed whole (nt all 1). */
+const char *nx_conv_tiling(const nx_graph *g, uint32_t o, int64_t nt[4], int64_t te[4]);
+/* The tile of conv o at result window (r0, rn): the window of operand 0 it
+ * reads (in0, inn per bchw), its own pads (t, l, b, r) and group. */
+void nx_conv_tile_geom(const nx_graph *g, uint32_t o, const int64_t r0[4], const int64_t rn[4],
+		       int64_t in0[4], int64_t inn[4], int64_t pads[4], int64_t *group);
+
 /* ---- liveness.c: buffers and live ranges in schedule order ---------------- */
 enum { NX_SRAM = 0, NX_DRAM = 1 };
 enum { /* why a buffer is in DRAM */

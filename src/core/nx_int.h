@@ -176,6 +176,8 @@ int nx_kern_batch_norm(nx_kern *k);
 /* kern_conv.c */
 int nx_kern_conv(nx_kern *k);
 int nx_kern_conv_transpose(nx_kern *k);
+/* conv_tile.c: conv k by the tiles nx_conv_tiling gave */
+int nx_kern_conv_tiles(nx_kern *k, const int64_t nt[4], const int64_t te[4]);
 /* kern_matmul.c */
 int nx_kern_matmul(nx_kern *k);
 int nx_kern_gemm(nx_kern *k);

@@ -63,6 +63,7 @@ typedef struct nxw_step {
 				  * (nxp_ctx.discard): never placed in the history */
 	struct nxw_analysis *an; /* analysis.c's cache for this snapshot, or NULL (owned) */
 	struct nxw_numcache *numc; /* numcache.c's numeric debugger result, or NULL (owned) */
+	struct nxw_program *prog; /* program.c's cache (the NE program), or NULL (owned) */
 } nxw_step;
 
 /* What a session was opened from (source.c): enough to open it again. */
@@ -229,6 +230,21 @@ void nxw_analysis_free(struct nxw_analysis *an);
 const struct nxs_sim *nxw_step_sim(nxw_session *s, nxw_step *st, nx_err *err);
 /* Drops step k's cache (long work keeps only the steps a face shows). */
 void nxw_analysis_drop(nxw_session *s, uint32_t k);
+
+/* ---- program.c: the NE program of a step, cached ------------------------ */
+/* Step k's snapshot lowered by the back end (nxg_lower) on the session's
+ * current target: with plan-memory's recorded plan when the snapshot has
+ * one, else core's best fit (p->alloc says which). Made on first request,
+ * kept in the step, lowered again when the target has changed. The step
+ * owns it (valid until the step is dropped or the next call re-lowers).
+ * NULL + err if the session has no target or the snapshot cannot be
+ * lowered (the back end's reason). */
+struct nxg_prog;
+const struct nxg_prog *nxw_program(nxw_session *s, uint32_t k, nx_err *err);
+/* The first task of p from index `from` on that computes (or fetches
+ * weights for) op, or NX_NONE. */
+uint32_t nxw_program_task_of(const struct nxg_prog *p, uint32_t op, uint32_t from);
+void nxw_program_free(struct nxw_program *pc);  /* nxw_step_free calls it */
 
 /* ---- numeric.c: numeric check against step 0 ---------------------------- */
 /* Runs step k on the session's seeded inputs and compares every output with

@@ -20,6 +20,7 @@ void nxw_step_free(nxw_step *st)
 	free(st->text);
 	nxw_analysis_free(st->an);
 	nxw_numcache_free(st->numc);
+	nxw_program_free(st->prog);
 	nx_graph_free(st->snap);
 	memset(st, 0, sizeof *st);
 }

@@ -200,5 +200,9 @@ int nxs_prog_cost(nxs_sim *s, const struct nxg_prog *p, nxs_prog_time *pt, nx_er
 void nxs_prog_time_free(nxs_prog_time *pt);
 /* Chrome trace-event JSON, one track per engine; caller frees. */
 char *nxs_prog_trace(const nxs_sim *s, const struct nxg_prog *p, const nxs_prog_time *pt);
+/* export_trace_prog.c: nxs_export_trace's timeline (process 1) and the
+ * program's engine tracks (process 2) in one trace; caller frees. */
+char *nxs_export_trace_prog(const nxs_sim *s, const struct nxg_prog *p,
+			    const nxs_prog_time *pt);
 
 #endif

@@ -552,7 +552,7 @@ static int act_view(nxt_app *a, const char *arg)
 			return NXT_REDRAW;
 		}
 	nxt_status(a, NXT_C_ERROR, "view: no view '%s' (ir, diff, cost, memory, remarks, console, "
-		   "graph, help)", arg ? arg : "");
+		   "graph, help, code)", arg ? arg : "");
 	return NXT_REDRAW;
 }
 
@@ -907,6 +907,7 @@ const nxt_action nxt_actions[] = {
 	{"view", '5', 0, "5", "=remarks", "Remarks view", act_view},
 	{"view", '6', 0, "6", "=console", "Console view (command history and output)", act_view},
 	{"view", '7', 0, "7", "=graph", "Graph view (operands and uses of the op)", act_view},
+	{"view", '8', 0, "8", "=code", "Code view (the step's NE program, .neasm)", act_view},
 	{"search", '/', 0, "/", "TEXT", "search the IR", act_search},
 	{"search-next", 'n', 0, "n", "", "next match", act_search_next},
 	{"search-prev", 'N', 0, "N", "", "previous match", act_search_prev},

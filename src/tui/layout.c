@@ -14,6 +14,7 @@ static const nxt_view_ops *const views[NXT_V_COUNT] = {
 	[NXT_V_MEMORY] = &nxt_view_memory, [NXT_V_REMARKS] = &nxt_view_remarks,
 	[NXT_V_CONSOLE] = &nxt_view_console, [NXT_V_GRAPH] = &nxt_view_graph,
 	[NXT_V_HELP] = &nxt_view_help,
+	[NXT_V_CODE] = &nxt_view_code,
 };
 
 const nxt_view_ops *nxt_view(int id)

@@ -96,7 +96,7 @@ enum { /* what a handler asks the loop to do */
 };
 typedef enum nxt_view_id {
 	NXT_V_IR, NXT_V_DIFF, NXT_V_COST, NXT_V_MEMORY, NXT_V_REMARKS, NXT_V_CONSOLE,
-	NXT_V_GRAPH, NXT_V_HELP, NXT_V_COUNT
+	NXT_V_GRAPH, NXT_V_HELP, NXT_V_CODE, NXT_V_COUNT
 } nxt_view_id;
 enum { NXT_FOCUS_PIPELINE, NXT_FOCUS_VIEW };
 enum { /* what the prompt line is reading */
@@ -204,7 +204,7 @@ typedef struct nxt_view_ops {
 	int (*click)(nxt_app *a, int y, int x);
 } nxt_view_ops;
 extern const nxt_view_ops nxt_view_ir, nxt_view_diff, nxt_view_cost, nxt_view_memory,
-	nxt_view_remarks, nxt_view_console, nxt_view_graph, nxt_view_help;
+	nxt_view_remarks, nxt_view_console, nxt_view_graph, nxt_view_help, nxt_view_code;
 const nxt_view_ops *nxt_view(int id);
 
 /* view_ir.c: rows for the cursor step (rebuilt only when stale) */

@@ -5,7 +5,7 @@ nex=$1 src=${2:-.}
 dir=$(mktemp -d) || exit 2
 trap 'rm -rf "$dir"' EXIT
 fail=0
-for args in "demo" "demo --alloc bestfit --set sram=128KiB" "demo --split-conv" "demo --alloc split" \
+for args in "demo" "demo --alloc bestfit --set sram=128KiB" "demo --alloc hillclimb --set sram=256KiB" "demo --alloc split" \
 	"$src/tests/codegen/names.nex"; do
 	# shellcheck disable=SC2086
 	"$nex" codegen $args -o "$dir/a.neasm" || { echo "FAIL codegen $args"; fail=1; continue; }
@@ -14,7 +14,7 @@ for args in "demo" "demo --alloc bestfit --set sram=128KiB" "demo --split-conv" 
 done
 # binary: text and binary written together; the binary read back prints the
 # same listing, and runs
-for args in "demo" "demo --alloc belady --set sram=128KiB --split-conv"; do
+for args in "demo" "demo --alloc belady --set sram=128KiB"; do
 	# shellcheck disable=SC2086
 	"$nex" codegen $args -o "$dir/t.neasm" --bin "$dir/t.bin" &&
 		"$nex" codegen "$dir/t.bin" >"$dir/u.neasm" && cmp -s "$dir/t.neasm" "$dir/u.neasm" ||
@@ -41,15 +41,23 @@ sed -e "s/^\.space dram 0x$dram\$/.space dram $big/" \
     -e "s/ sram $addr \(.* %$v\)\$/ dram $new \1/" "$dir/c.neasm" >"$dir/d.neasm"
 [ "$(diff "$dir/c.neasm" "$dir/d.neasm" | grep -c '^>')" -ge 3 ] || { echo "FAIL: the edit did not apply (value %$v)"; fail=1; }
 "$nex" exec "$dir/d.neasm" --compare | grep -q "bit for bit" || { echo "FAIL exec of an edited listing"; fail=1; }
-# nex diff of programs: none against itself; conv tiles show as tasks added
+# nex diff of programs: none against itself; conv tiles (the default
+# pipeline's tile pass) show as tasks added to a program lowered without it
 "$nex" diff "$dir/c.neasm" "$dir/c.neasm" | grep -q "; 0 added, 0 removed, 0 changed" ||
 	{ echo "FAIL diff of a program with itself"; fail=1; }
-"$nex" codegen demo --split-conv -o "$dir/s.neasm"
-"$nex" diff "$dir/c.neasm" "$dir/s.neasm" | grep -q "^  + t[0-9]* (ne conv %[^ ]*) tile 1/[0-9]*$" ||
+"$nex" codegen demo -o "$dir/s.neasm" --pipeline \
+	infer-shapes,fold-constants,canonicalize,cse,fold-batchnorm,fuse-activation,partition,layout-ne,schedule,plan-memory
+"$nex" diff "$dir/s.neasm" "$dir/c.neasm" | grep -q "^  + t[0-9]* (ne conv %[^ ]*) tile 1/[0-9]*$" ||
 	{ echo "FAIL diff shows the conv tile added"; fail=1; }
 # the program on the NE model: a latency, and a trace with a track per engine
 "$nex" codegen demo --stats --trace "$dir/tr.json" | grep -q "^ne model: program [0-9]* cycles" ||
 	{ echo "FAIL program latency"; fail=1; }
 grep -q '"args":{"name":"dma"}' "$dir/tr.json" || { echo "FAIL trace tracks"; fail=1; }
+# nex sim --program: the program's latency in the summary and its engine
+# tracks as process 2 of the sim's trace
+"$nex" sim demo --pipeline default --program --trace "$dir/st.json" |
+	grep -q "^program: [0-9]* tasks (alloc recorded), [0-9]* cycles" || { echo "FAIL sim --program"; fail=1; }
+grep -q '"name":"process_name","ph":"M","pid":2' "$dir/st.json" &&
+	grep -q '"pid":2,"tid":1,"ts"' "$dir/st.json" || { echo "FAIL sim --program trace tracks"; fail=1; }
 [ $fail -eq 0 ] && echo "round trip ok"
 exit $fail

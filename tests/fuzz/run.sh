@@ -15,6 +15,7 @@ for bin in "$build"/tests/fuzz_*; do
 			"$corpus" 2>/dev/null ;;
 	fuzz_session) cp "$src"/sessions/*.nex.json "$corpus" 2>/dev/null ;;
 	fuzz_target) cp "$src"/tests/fuzz/seeds/target-*.json "$corpus" ;;
+	fuzz_neasm) cp "$src"/tests/fuzz/seeds/prog-* "$corpus" ;;
 	fuzz_onnx|fuzz_onnx_run) i=0; for m in /usr/share/libonnx-testdata/data/node/test_[a-c]*/model.onnx; do
 			[ -f "$m" ] && cp "$m" "$corpus/m$i.onnx"; i=$((i+1)); done ;;
 	esac

@@ -1,0 +1,184 @@
+/* conv_tile.c — a conv that carries attr `tile` is computed tile by tile,
+ * by the interpreter here and by the NE back end (one task per tile), so
+ * the two agree bit for bit.
+ *
+ * Why the interpreter follows the tiles: OpenBLAS's sgemm does not give an
+ * element of C the same bits when C is computed in smaller blocks; on the
+ * build machine (OpenBLAS 0.3.21, AMD EPYC) a row or column block of C
+ * differed from the same block of the whole product in about half of the
+ * cases tried, even at K = 9. So a tile cannot be checked against the whole
+ * conv; both sides instead compute each tile as a conv of its own: the
+ * input window the tile reads (the halo rows, and for a depthwise conv its
+ * channels), with the tile's own pads, the weights and bias of its output
+ * channels. The kernel then sees the same operands and attributes on
+ * both sides, and its work split depends only on them and the thread
+ * count, which nx_run and nxg_exec share.
+ *
+ * Which convs split (nx_conv_tiling) is decided here once for both: 2-d,
+ * explicit pads, group 1 or depthwise, not dilated, float weights, tiles by
+ * output channels and rows only. Any other conv with a tile attr is
+ * computed whole by both.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nx_int.h"
+
+const char *nx_conv_tiling(const nx_graph *g, uint32_t o, int64_t nt[4], int64_t te[4])
+{
+	const nx_op *op = nx_opp(g, o);
+	for (int k = 0; k < 4; k++)
+		nt[k] = 1, te[k] = 0;
+	if (op->kind != NX_OP_CONV || op->n_out != 1 || op->n_in < 2)
+		return "not a conv";
+	const nx_type *y = nx_vtype(g, nx_result(g, o, 0));
+	const nx_type *x = nx_vtype(g, nx_operand(g, o, 0));
+	const nx_type *w = nx_vtype(g, nx_operand(g, o, 1));
+	for (int k = 0; k < 4 && y->rank == 4; k++)
+		te[k] = y->dims[k];
+	uint32_t n;
+	const int64_t *ext = nx_attr_ints(g, o, "tile", &n);
+	if (!ext)
+		return "no tile attribute";
+	if (y->rank != 4 || x->rank != 4 || w->rank != 4 || n != 4)
+		return "not a 2-d conv";
+	uint32_t np;
+	nx_attr_ints(g, o, "pads", &np);
+	if (strcmp(nx_attr_s(g, o, "auto_pad", "NOTSET"), "NOTSET") || (np && np != 4))
+		return "not built for auto_pad";
+	int64_t grp = nx_attr_i(g, o, "group", 1);
+	if (grp != 1 && !(grp == x->dims[1] && grp == y->dims[1]))
+		return "not built for grouped (not depthwise) conv";
+	if (nx_attr_get(g, o, "w_scale") || w->dtype != NX_F32)
+		return "not built for int8 weights";
+	const int64_t *dl = nx_attr_ints(g, o, "dilations", &np);
+	if (dl && np == 2 && (dl[0] != 1 || dl[1] != 1))
+		return "not built for dilated conv";
+	int64_t cnt[4], ex[4];
+	for (int k = 0; k < 4; k++) {
+		ex[k] = ext[k] < 1 || ext[k] > y->dims[k] ? y->dims[k] : ext[k];
+		cnt[k] = ex[k] ? (y->dims[k] + ex[k] - 1) / ex[k] : 1;
+	}
+	if (cnt[0] > 1 || cnt[3] > 1)
+		return "batch or column tiles of conv are not built";
+	for (int k = 0; k < 4; k++)
+		nt[k] = cnt[k], te[k] = ex[k];
+	return NULL;
+}
+
+void nx_conv_tile_geom(const nx_graph *g, uint32_t o, const int64_t r0[4], const int64_t rn[4],
+		       int64_t in0[4], int64_t inn[4], int64_t pads[4], int64_t *group)
+{
+	const nx_type *x = nx_vtype(g, nx_operand(g, o, 0));
+	uint32_t n;
+	const int64_t *st = nx_attr_ints(g, o, "strides", &n);
+	int64_t sh = st && n == 2 ? st[0] : 1;
+	const int64_t *pd = nx_attr_ints(g, o, "pads", &n);
+	int64_t pt = pd && n == 4 ? pd[0] : 0, pl = pd && n == 4 ? pd[1] : 0;
+	int64_t pr = pd && n == 4 ? pd[3] : 0;
+	int64_t kh = nx_vtype(g, nx_operand(g, o, 1))->dims[2];
+	int64_t grp = nx_attr_i(g, o, "group", 1), H = x->dims[2];
+	/* input rows the output rows [r0, r0+rn) read, clipped to the image;
+	 * what is clipped becomes the tile's own pad */
+	int64_t lo = r0[2] * sh - pt, hi = (r0[2] + rn[2] - 1) * sh - pt + kh;
+	int64_t clo = lo < 0 ? 0 : lo, chi = hi > H ? H : hi;
+	for (int k = 0; k < 4; k++)
+		in0[k] = 0, inn[k] = x->dims[k];
+	in0[2] = clo, inn[2] = chi - clo;
+	*group = 1;
+	if (grp != 1) {
+		in0[1] = r0[1], inn[1] = rn[1];
+		*group = rn[1];
+	}
+	pads[0] = clo - lo, pads[1] = pl, pads[2] = hi - chi, pads[3] = pr;
+}
+
+/* Copies the window (w0, wn) of dense float tensor [d0,d1,d2,d3] at src to
+ * dense dst (to_win) or back (!to_win). */
+static void window(float *full, const int64_t *dims, const int64_t *w0, const int64_t *wn,
+		   float *dense, bool to_win)
+{
+	size_t row = (size_t)wn[3] * sizeof(float);
+	for (int64_t b = 0; b < wn[0]; b++)
+		for (int64_t c = 0; c < wn[1]; c++)
+			for (int64_t h = 0; h < wn[2]; h++) {
+				float *f = full + (((w0[0] + b) * dims[1] + w0[1] + c) * dims[2] +
+						   w0[2] + h) * dims[3] + w0[3];
+				float *d = dense + ((b * wn[1] + c) * wn[2] + h) * wn[3];
+				if (to_win)
+					memcpy(d, f, row);
+				else
+					memcpy(f, d, row);
+			}
+}
+
+int nx_kern_conv_tiles(nx_kern *k, const int64_t nt[4], const int64_t te[4])
+{
+	const nx_graph *g = k->g;
+	const nx_tensor *x = &k->in[0], *w = &k->in[1];
+	const nx_tensor *bias = k->n_in > 2 && k->in[2].data ? &k->in[2] : NULL;
+	nx_tensor *y = &k->out[0];
+	if (x->type.rank != 4 || w->type.rank != 4 || y->type.rank != 4 ||
+	    x->type.dtype != NX_F32 || w->type.dtype != NX_F32 || y->type.dtype != NX_F32)
+		return nx_kern_fail(k, "a tiled conv needs float 2-d operands");
+	/* The scratch op the tiles run as: the op's attributes without the
+	 * tile, pads and group set per tile (as the executor's tile tasks). */
+	nx_graph *s = nx_graph_new("tile"); /* freed below */
+	uint32_t in[3] = {NX_NONE, NX_NONE, NX_NONE};
+	for (uint32_t i = 0; i < k->n_in && i < 3; i++) {
+		if (!k->in[i].data)
+			continue;
+		in[i] = nx_value_new(s, NULL, nx_type_intern(s, &k->in[i].type), k->err);
+		nx_graph_add_input(s, in[i]);
+	}
+	uint32_t so = nx_op_new(s, NX_OP_CONV, in, k->n_in < 3 ? k->n_in : 3, 1, NULL, NX_NONE,
+				k->err);
+	nx_attr_copy_all(s, so, g, k->op);
+	nx_attr_del(s, so, "tile");
+	const int64_t *yd = y->type.dims, *xd = x->type.dims;
+	int64_t K = w->type.dims[1] * w->type.dims[2] * w->type.dims[3];
+	int rc = 0;
+	for (int64_t tc = 0; tc < nt[1] && !rc; tc++)
+		for (int64_t th = 0; th < nt[2] && !rc; th++) {
+			int64_t r0[4] = {0, tc * te[1], th * te[2], 0}, rn[4];
+			for (int q = 0; q < 4; q++)
+				rn[q] = q == 0 || q == 3 ? yd[q]
+				      : r0[q] + te[q] > yd[q] ? yd[q] - r0[q] : te[q];
+			int64_t in0[4], inn[4], pads[4], grp;
+			nx_conv_tile_geom(g, k->op, r0, rn, in0, inn, pads, &grp);
+			nx_attr_set_ints(s, so, "pads", pads, 4);
+			nx_attr_set_i(s, so, "group", grp);
+			nx_tensor tin[3], tout;
+			memset(tin, 0, sizeof tin);
+			tin[0].type = x->type;
+			memcpy(tin[0].type.dims, inn, sizeof inn);
+			tin[0].type.layout = NX_LAYOUT_PLAIN;
+			tin[0].data = nx_xmalloc((size_t)(inn[0] * inn[1] * inn[2] * inn[3]) *
+						 sizeof(float)); /* freed below */
+			window(x->data, xd, in0, inn, tin[0].data, true);
+			tin[1].type = w->type;
+			tin[1].type.dims[0] = rn[1];
+			tin[1].data = (float *)w->data + r0[1] * K;
+			if (bias) {
+				tin[2].type = bias->type;
+				tin[2].type.dims[0] = rn[1];
+				tin[2].data = (float *)bias->data + r0[1];
+			}
+			tout.type = y->type;
+			memcpy(tout.type.dims, rn, sizeof rn);
+			tout.type.layout = NX_LAYOUT_PLAIN;
+			tout.data = nx_xmalloc((size_t)(rn[0] * rn[1] * rn[2] * rn[3]) *
+					       sizeof(float)); /* freed below */
+			nx_kern sub = {s, so, tin, k->n_in < 3 ? k->n_in : 3, &tout, 1, k->pool,
+				       k->err, false};
+			rc = nx_kern_conv(&sub);
+			if (!rc) {
+				window(y->data, yd, r0, rn, tout.data, false);
+				k->act_done = sub.act_done;
+			}
+			free(tin[0].data);
+			free(tout.data);
+		}
+	nx_graph_free(s);
+	return rc;
+}
