@@ -111,4 +111,4 @@ static int go(nxt_app *a, int d)
 	return NXT_REDRAW;
 }
 
-const nxt_view_ops nxt_view_code = {"code", "Code", draw, go, NULL};
+const nxt_view_ops nxt_view_code = {"code", "Code", draw, go, NULL, NULL};
