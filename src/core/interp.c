@@ -166,6 +166,7 @@ static const struct {
 	[NX_OP_DEQUANTIZE_LINEAR] = {nx_kern_quantize, 0},
 	[NX_OP_DYNAMIC_QUANTIZE_LINEAR] = {nx_kern_dynamic_quantize, K_HALF},
 	[NX_OP_REVERSE_SEQUENCE] = {nx_kern_reverse_sequence, 0},
+	[NX_OP_RANGE] = {nx_kern_range, 0},
 	[NX_OP_OPAQUE] = {kern_opaque, 0},
 };
 
