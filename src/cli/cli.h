@@ -149,6 +149,61 @@ int nxc_parse(const nxc_command *c, int argc, char **argv, void *opts, const cha
 /* The help text, from the table: usage, about, one line per option, notes. */
 void nxc_help(const nxc_command *c, FILE *f);
 
+/* option_rows.c: rows several commands share (opt, run, bisect, ...),
+ * with the NXC_CALL parsers behind them. Each parser's field is named in
+ * its comment. */
+int nxc_arg_set(void *field, const char *cmd, const char *val);   /* nxc_pipeline_args: --set */
+int nxc_arg_note(void *field, const char *cmd, const char *val);  /* nxc_pipeline_args: --note */
+int nxc_arg_until(void *field, const char *cmd, const char *val); /* int32_t step: --until */
+int nxc_arg_pin(void *field, const char *cmd, const char *val);   /* int32_t step: --pin */
+int nxc_arg_load(void *field, const char *cmd, const char *val);  /* nxc_lua_args: --load */
+int nxc_arg_max_instructions(void *field, const char *cmd, const char *val); /* nxc_lua_args */
+int nxc_arg_max_memory(void *field, const char *cmd, const char *val);       /* nxc_lua_args */
+/* --target and --set into the nxc_pipeline_args field pa of T. */
+#define NXC_OPT_TARGET(T, pa) \
+	{"--target", NULL, "T", NXC_STR, offsetof(T, pa.target), 0, NULL, \
+	 "the target passes read (a preset or a .json file; see\n`nex sim --targets`)"}, \
+	{"--set", NULL, "F=V", NXC_CALL, offsetof(T, pa), 0, nxc_arg_set, \
+	 "override one target field (sram=1MiB, ...; implies\n--target m1 when no --target is given)"}
+/* --load, --unsafe, --max-instructions, --max-memory into the nxc_lua_args
+ * field f of T. */
+#define NXC_OPT_LUA(T, f) \
+	{"--load", NULL, "F.lua", NXC_CALL, offsetof(T, f), 0, nxc_arg_load, \
+	 "run F.lua first: the passes it defines (nex.pass) can\nbe named in P (docs/lua-api.md)"}, \
+	{"--unsafe", NULL, NULL, NXC_FLAG, offsetof(T, f.unsafe), 0, NULL, \
+	 "run --load files without the sandbox"}, \
+	{"--max-instructions", NULL, "N", NXC_CALL, offsetof(T, f), 0, nxc_arg_max_instructions, \
+	 "Lua instruction budget (default 1e9)"}, \
+	{"--max-memory", NULL, "BYTES", NXC_CALL, offsetof(T, f), 0, nxc_arg_max_memory, \
+	 "Lua memory cap (default 512MiB; 64M, 1G)"}
+/* The pipeline options of opt and run into the nxc_pipeline_args field pa
+ * of T (with --target/--set and the Lua rows). */
+#define NXC_OPT_PIPELINE(T, pa) \
+	{"--pipeline", NULL, "P", NXC_STR, offsetof(T, pa.pipeline), 0, NULL, \
+	 "the passes (\"default\" or \"a,b{k=v},c\"; see `nex passes`)"}, \
+	{"--until", NULL, "N", NXC_CALL, offsetof(T, pa.until), 0, nxc_arg_until, \
+	 "stop after step N (step 0 = the model)"}, \
+	{"--into", NULL, NULL, NXC_FLAG, offsetof(T, pa.into), 0, NULL, \
+	 "one rewrite per step instead of one pass per step"}, \
+	{"--print-after", NULL, "PASS|all", NXC_STR, offsetof(T, pa.print_after), 0, NULL, \
+	 "print the IR after each step of PASS (or all)"}, \
+	{"--print-after-change", NULL, NULL, NXC_FLAG, offsetof(T, pa.print_after_change), 0, \
+	 NULL, "print the IR after every step that rewrote something"}, \
+	{"--stats", NULL, NULL, NXC_FLAG, offsetof(T, pa.stats), 0, NULL, \
+	 "per-step table: rewrites, time, ops, pass statistics"}, \
+	{"--numeric", NULL, NULL, NXC_FLAG, offsetof(T, pa.numeric), 0, NULL, \
+	 "check every step's outputs against step 0's"}, \
+	{"--report", NULL, "R.json", NXC_STR, offsetof(T, pa.report), 0, NULL, \
+	 "every step as JSON (remarks, metrics, checks)"}, \
+	{"--save-session", NULL, "S", NXC_STR, offsetof(T, pa.save_session), 0, NULL, \
+	 "save the session (model, target, pipeline, every\nstep) as S.nex.json; `nex replay S` re-runs it"}, \
+	{"--note", NULL, "VALUE=TEXT", NXC_CALL, offsetof(T, pa), 0, nxc_arg_note, \
+	 "with --save-session: a note on the op producing VALUE"}, \
+	{"--pin", NULL, "K", NXC_CALL, offsetof(T, pa.pin), 0, nxc_arg_pin, \
+	 "with --save-session: the pinned baseline step"}, \
+	NXC_OPT_TARGET(T, pa), \
+	NXC_OPT_LUA(T, pa.lua)
+
 /* pipeline_run.c: the compiler half of `nex run`. */
 typedef struct nxc_pipeline_args {
 	const char *cmd;            /* "opt" or "run": messages say "nex CMD: ..." */

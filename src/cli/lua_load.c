@@ -26,6 +26,42 @@ static long long size_arg(const char *s)
 	return *end ? -1 : (long long)x;
 }
 
+int nxc_arg_load(void *field, const char *cmd, const char *val)
+{
+	nxc_lua_args *a = field;
+	if (a->n >= sizeof a->load / sizeof a->load[0]) {
+		fprintf(stderr, "nex %s: more than 16 --load options\n", cmd);
+		return -1;
+	}
+	a->load[a->n++] = val;
+	return 0;
+}
+
+int nxc_arg_max_instructions(void *field, const char *cmd, const char *val)
+{
+	nxc_lua_args *a = field;
+	char *end;
+	double x = strtod(val, &end);
+	if (end == val || *end || x < 0) {
+		fprintf(stderr, "nex %s: --max-instructions wants a count (1e9)\n", cmd);
+		return -1;
+	}
+	a->instructions = (int64_t)x;
+	a->set_instructions = true;
+	return 0;
+}
+
+int nxc_arg_max_memory(void *field, const char *cmd, const char *val)
+{
+	nxc_lua_args *a = field;
+	if ((a->memory = size_arg(val)) < 0) {
+		fprintf(stderr, "nex %s: --max-memory wants bytes (64M, 1G)\n", cmd);
+		return -1;
+	}
+	a->set_memory = true;
+	return 0;
+}
+
 int nxc_lua_opt(int argc, char **argv, int i, nxc_lua_args *a)
 {
 	const char *v;
