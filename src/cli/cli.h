@@ -124,6 +124,8 @@ typedef struct nxc_command {
 	const char *about;       /* between the usage line and the options */
 	const char *notes;       /* after the options, or NULL */
 	const char *also;        /* more usage lines ("nex sim --targets\n"), or NULL */
+	bool stop_at_arg;        /* options end at the first positional: the words
+				  * after it are its own (nex script FILE args...) */
 } nxc_command;
 /* The values of a repeatable option, in order. */
 typedef struct nxc_list {
@@ -139,6 +141,9 @@ typedef struct nxc_list {
 	 "let files the model names (weights, external data) leave its folder"}
 /* NXC_CALL parser for --shape: adds one binding to the nxc_shapes at field. */
 int nxc_shapes_add(void *field, const char *cmd, const char *val);
+/* The two printf arguments of "nex%s%s: ...": " CMD", or nothing for the
+ * TUI's own command line (name ""), whose messages say "nex: ...". */
+#define NXC_WHO(cmd) ((cmd)[0] ? " " : ""), (cmd)
 /* What nxc_parse returns after printing --help (the command exits 0). */
 #define NXC_PARSE_HELP (-2)
 /* Parses argv[1..] by c's table into opts (fields at each row's off) and

@@ -30,7 +30,7 @@ int nxc_arg_load(void *field, const char *cmd, const char *val)
 {
 	nxc_lua_args *a = field;
 	if (a->n >= sizeof a->load / sizeof a->load[0]) {
-		fprintf(stderr, "nex %s: more than 16 --load options\n", cmd);
+		fprintf(stderr, "nex%s%s: more than 16 --load options\n", NXC_WHO(cmd));
 		return -1;
 	}
 	a->load[a->n++] = val;
@@ -43,7 +43,7 @@ int nxc_arg_max_instructions(void *field, const char *cmd, const char *val)
 	char *end;
 	double x = strtod(val, &end);
 	if (end == val || *end || x < 0) {
-		fprintf(stderr, "nex %s: --max-instructions wants a count (1e9)\n", cmd);
+		fprintf(stderr, "nex%s%s: --max-instructions wants a count (1e9)\n", NXC_WHO(cmd));
 		return -1;
 	}
 	a->instructions = (int64_t)x;
@@ -55,7 +55,7 @@ int nxc_arg_max_memory(void *field, const char *cmd, const char *val)
 {
 	nxc_lua_args *a = field;
 	if ((a->memory = size_arg(val)) < 0) {
-		fprintf(stderr, "nex %s: --max-memory wants bytes (64M, 1G)\n", cmd);
+		fprintf(stderr, "nex%s%s: --max-memory wants bytes (64M, 1G)\n", NXC_WHO(cmd));
 		return -1;
 	}
 	a->set_memory = true;
@@ -169,7 +169,7 @@ int nxc_lua_for_session(const char *cmd, const char *path, nxl_state **out)
 	}
 	nxw_lua_sources_free(src, n);
 	if (rc) {
-		fprintf(stderr, "nex %s: %s\n", cmd, err.msg);
+		fprintf(stderr, "nex%s%s: %s\n", NXC_WHO(cmd), err.msg);
 		nxl_close(st);
 		return -1;
 	}

@@ -12,7 +12,7 @@
 static int push(const char **v, uint32_t *n, const char *cmd, const char *opt, const char *val)
 {
 	if (*n >= NXC_MAX_SETS) {
-		fprintf(stderr, "nex %s: more than %d %s options\n", cmd, NXC_MAX_SETS, opt);
+		fprintf(stderr, "nex%s%s: more than %d %s options\n", NXC_WHO(cmd), NXC_MAX_SETS, opt);
 		return -1;
 	}
 	v[(*n)++] = val;
@@ -35,7 +35,7 @@ static int step(int32_t *field, const char *cmd, const char *opt, const char *va
 {
 	long long v = nxc_num(val);
 	if (v < 0 || v > INT32_MAX) {
-		fprintf(stderr, "nex %s: %s wants a step number\n", cmd, opt);
+		fprintf(stderr, "nex%s%s: %s wants a step number\n", NXC_WHO(cmd), opt);
 		return -1;
 	}
 	*field = (int32_t)v;
