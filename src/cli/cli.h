@@ -81,9 +81,6 @@ typedef struct nxc_lua_args {
 } nxc_lua_args;
 struct nxl_state;
 struct nxw_session;
-/* If argv[i] is --load, --unsafe, --max-instructions or --max-memory:
- * slots used, 0 if none of them, -1 on error (printed). */
-int nxc_lua_opt(int argc, char **argv, int i, nxc_lua_args *a);
 /* With --load files: a Lua state on s (may be NULL) with the files run, in
  * *out (NULL when there is nothing to load). -1 after printing the error
  * (prefixed "nex CMD: ", or "nex: " if cmd is NULL). Close it with nxc_lua_close after the session. */
@@ -241,7 +238,4 @@ int nxc_session_source(struct nxw_session *s, const char *model, const nxc_shape
 /* Takes ownership of g. *out (if not NULL) receives the final graph on
  * success (caller frees). Returns an exit code. */
 int nxc_run_pipeline(nx_graph *g, const nxc_pipeline_args *a, nx_graph **out);
-/* cmd_opt.c: if argv[i] is a pipeline option, records it in a; returns argv
- * slots used, 0 if not one, -1 on error (printed). */
-int nxc_pipeline_opt(int argc, char **argv, int i, nxc_pipeline_args *a);
 #endif

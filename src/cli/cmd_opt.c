@@ -38,66 +38,6 @@ static const nxc_command command = {
 		"The verifier runs after every step; a failure stops at that step.\n",
 };
 
-/* For the commands not yet on the option table (debug): the pipeline
- * options in argv[i]; slots used, 0 if not one, -1 on error. */
-int nxc_pipeline_opt(int argc, char **argv, int i, nxc_pipeline_args *a)
-{
-	const char *v;
-	int used;
-	if ((used = nxc_opt(argc, argv, i, "--pipeline", &v)) != 0) {
-		if (used > 0)
-			a->pipeline = v;
-		return used;
-	}
-	if ((used = nxc_opt(argc, argv, i, "--until", &v)) != 0) {
-		if (used > 0 && (a->until = (int32_t)nxc_num(v)) < 0) {
-			fprintf(stderr, "nex %s: --until wants a step number\n", argv[0]);
-			return -1;
-		}
-		return used;
-	}
-	if ((used = nxc_opt(argc, argv, i, "--print-after", &v)) != 0) {
-		if (used > 0)
-			a->print_after = v;
-		return used;
-	}
-	if ((used = nxc_opt(argc, argv, i, "--report", &v)) != 0) {
-		if (used > 0)
-			a->report = v;
-		return used;
-	}
-	if ((used = nxc_opt(argc, argv, i, "--save-session", &v)) != 0) {
-		if (used > 0)
-			a->save_session = v;
-		return used;
-	}
-	if ((used = nxc_opt(argc, argv, i, "--note", &v)) != 0) {
-		if (used > 0 && a->n_notes < NXC_MAX_SETS)
-			a->notes[a->n_notes++] = v;
-		return used;
-	}
-	if ((used = nxc_opt(argc, argv, i, "--pin", &v)) != 0) {
-		if (used > 0 && (a->pin = (int32_t)nxc_num(v)) < 0) {
-			fprintf(stderr, "nex %s: --pin wants a step number\n", argv[0]);
-			return -1;
-		}
-		return used;
-	}
-	if ((used = nxc_target_opt(argc, argv, i, &a->target, a->sets, &a->n_sets)) != 0)
-		return used;
-	if ((used = nxc_lua_opt(argc, argv, i, &a->lua)) != 0)
-		return used;
-	if (!strcmp(argv[i], "--into"))
-		return a->into = true, 1;
-	if (!strcmp(argv[i], "--print-after-change"))
-		return a->print_after_change = true, 1;
-	if (!strcmp(argv[i], "--stats"))
-		return a->stats = true, 1;
-	if (!strcmp(argv[i], "--numeric"))
-		return a->numeric = true, 1;
-	return 0;
-}
-
 int nxc_opt_cmd(int argc, char **argv)
 {
 	opt_opts o;

@@ -1,5 +1,6 @@
-/* lua_load.c — --load FILE.lua, --unsafe and the limits for the commands
- * that take a pipeline (opt, run, bisect, passes) and for script: a Lua
+/* lua_load.c — --load FILE.lua, --unsafe and the limits (the NXC_OPT_LUA
+ * rows' parsers) for the commands that take a pipeline (opt, run, bisect,
+ * passes) and for script: a Lua
  * state whose scripts define passes into the session's catalogue. The state must be closed after the
  * session (nxc_lua_close after nxw_session_free). */
 #include <stdlib.h>
@@ -59,46 +60,6 @@ int nxc_arg_max_memory(void *field, const char *cmd, const char *val)
 		return -1;
 	}
 	a->set_memory = true;
-	return 0;
-}
-
-int nxc_lua_opt(int argc, char **argv, int i, nxc_lua_args *a)
-{
-	const char *v;
-	int used = nxc_opt(argc, argv, i, "--max-instructions", &v);
-	if (used > 0) {
-		char *end;
-		double x = strtod(v, &end);
-		if (end == v || *end || x < 0) {
-			fprintf(stderr, "nex %s: --max-instructions wants a count (1e9)\n", argv[0]);
-			return -1;
-		}
-		a->instructions = (int64_t)x;
-		a->set_instructions = true;
-	}
-	if (used)
-		return used;
-	if ((used = nxc_opt(argc, argv, i, "--max-memory", &v)) > 0) {
-		if ((a->memory = size_arg(v)) < 0) {
-			fprintf(stderr, "nex %s: --max-memory wants bytes (64M, 1G)\n", argv[0]);
-			return -1;
-		}
-		a->set_memory = true;
-	}
-	if (used)
-		return used;
-	used = nxc_opt(argc, argv, i, "--load", &v);
-	if (used > 0) {
-		if (a->n >= sizeof a->load / sizeof a->load[0]) {
-			fprintf(stderr, "nex %s: more than 16 --load options\n", argv[0]);
-			return -1;
-		}
-		a->load[a->n++] = v;
-	}
-	if (used)
-		return used;
-	if (!strcmp(argv[i], "--unsafe"))
-		return a->unsafe = true, 1;
 	return 0;
 }
 
