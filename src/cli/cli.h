@@ -23,34 +23,16 @@ nx_graph *nxc_load(const char *path);
 /* The same with ONNX options (--shape bindings); o may be NULL. */
 nx_graph *nxc_load_opts(const char *path, const nx_onnx_opts *o);
 
-/* --shape NAME=1,3,640,640 options, collected while scanning argv. */
+/* --shape NAME=1,3,640,640 options (NXC_OPT_SHAPE rows). */
 typedef struct nxc_shapes {
 	nx_shape_bind b[32];
 	uint32_t n;
 	bool allow_outside;  /* --allow-outside (rides along: every loader takes it) */
 } nxc_shapes;
-/* If argv[i] is --shape (or --allow-outside), records it: returns argv slots
- * used (1 or 2), 0 if neither, -1 on a malformed value (error printed). */
-int nxc_shape_opt(int argc, char **argv, int i, nxc_shapes *s);
 void nxc_shapes_free(nxc_shapes *s);
 
-/* A command's own options: argv slots argv[i] uses (0: not one of them, -1:
- * an error it printed). */
-typedef int (*nxc_optfn)(void *ctx, int argc, char **argv, int i);
-/* The argument loop every command runs: --shape into s, the command's options
- * through opt (may be NULL), up to max positionals into paths. An unknown
- * option or a positional too many prints the error (too_many says what the
- * command takes, e.g. "one MODEL only") and help, and returns -1; else the
- * number of positionals. */
-int nxc_scan(int argc, char **argv, nxc_shapes *s, nxc_optfn opt, void *ctx,
-	     const char **paths, int max, const char *too_many, const char *help);
 /* ONNX options holding s's bindings (s must outlive the result). */
 nx_onnx_opts nxc_onnx_opts(const nxc_shapes *s);
-/* True if argv[i] is --help or -h. */
-int nxc_wants_help(int argc, char **argv);
-/* "--name=value" or "--name value": value and how many argv slots it used, 0
- * if argv[i] is not that option. Missing value -> prints an error, returns -1. */
-int nxc_opt(int argc, char **argv, int i, const char *name, const char **val);
 /* Parse a whole non-negative number; -1 on garbage. */
 long long nxc_num(const char *s);
 
@@ -61,10 +43,6 @@ long long nxc_num(const char *s);
  * NULL) and returns -1 on a bad one. */
 int nxc_target_args(const char *cmd, const char *spec, const char *const *sets, uint32_t n,
 		    nx_target *t);
-/* If argv[i] is --target or --set, records it in *spec / sets; slots used,
- * 0 if neither, -1 on error (printed). */
-int nxc_target_opt(int argc, char **argv, int i, const char **spec, const char **sets,
-		   uint32_t *n);
 
 /* cmd_run.c: graph input k from dir (NAME.npy, NAME.pb, input_K.pb,
  * input_K.npy), checked against its type; prints "nex CMD: ..." and returns

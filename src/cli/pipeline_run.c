@@ -26,30 +26,6 @@ static void print_step(nxw_session *s, uint32_t k)
 	fputs(nxw_text(s, k), stdout);
 }
 
-int nxc_target_opt(int argc, char **argv, int i, const char **spec, const char **sets,
-		   uint32_t *n)
-{
-	const char *v;
-	int used;
-	if ((used = nxc_opt(argc, argv, i, "--target", &v)) != 0) {
-		if (used > 0)
-			*spec = v;
-		return used;
-	}
-	if ((used = nxc_opt(argc, argv, i, "--set", &v)) != 0) {
-		if (used > 0) {
-			if (*n >= NXC_MAX_SETS) {
-				fprintf(stderr, "nex %s: more than %d --set options\n", argv[0],
-					NXC_MAX_SETS);
-				return -1;
-			}
-			sets[(*n)++] = v;
-		}
-		return used;
-	}
-	return 0;
-}
-
 int nxc_target_args(const char *cmd, const char *spec, const char *const *sets, uint32_t n,
 		    nx_target *t)
 {
