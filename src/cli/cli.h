@@ -136,6 +136,7 @@ int nxc_arg_set(void *field, const char *cmd, const char *val);   /* nxc_pipelin
 int nxc_arg_note(void *field, const char *cmd, const char *val);  /* nxc_pipeline_args: --note */
 int nxc_arg_until(void *field, const char *cmd, const char *val); /* int32_t step: --until */
 int nxc_arg_pin(void *field, const char *cmd, const char *val);   /* int32_t step: --pin */
+int nxc_arg_verify_each(void *field, const char *cmd, const char *val); /* bool: --verify-each */
 int nxc_arg_load(void *field, const char *cmd, const char *val);  /* nxc_lua_args: --load */
 int nxc_arg_max_instructions(void *field, const char *cmd, const char *val); /* nxc_lua_args */
 int nxc_arg_max_memory(void *field, const char *cmd, const char *val);       /* nxc_lua_args */
@@ -173,6 +174,9 @@ int nxc_arg_max_memory(void *field, const char *cmd, const char *val);       /* 
 	 "per-step table: rewrites, time, ops, pass statistics"}, \
 	{"--numeric", NULL, NULL, NXC_FLAG, offsetof(T, pa.numeric), 0, NULL, \
 	 "check every step's outputs against step 0's"}, \
+	{"--verify-each", NULL, "incremental|full", NXC_CALL, offsetof(T, pa.verify_full), 0, \
+	 nxc_arg_verify_each, "the verifier after each step: on the ops the step\n" \
+	 "changed (default; in full where the steps stop), or in full"}, \
 	{"--report", NULL, "R.json", NXC_STR, offsetof(T, pa.report), 0, NULL, \
 	 "every step as JSON (remarks, metrics, checks)"}, \
 	{"--save-session", NULL, "S", NXC_STR, offsetof(T, pa.save_session), 0, NULL, \
@@ -207,6 +211,7 @@ typedef struct nxc_pipeline_args {
 	const char *notes[NXC_MAX_SETS]; uint32_t n_notes; /* --note VALUE=TEXT */
 	int32_t pin;                /* --pin K: the baseline step, or -1 */
 	nxc_lua_args lua;           /* --load FILE.lua, --unsafe */
+	bool verify_full;           /* --verify-each=full */
 } nxc_pipeline_args;
 /* Records in s->src what the command line opened (model, shapes, target
  * spec and --set edits), so a session file can open it again. */

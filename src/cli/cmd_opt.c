@@ -35,7 +35,9 @@ static const nxc_command command = {
 		"plan-memory) use m1 when no target is given, and say so in a remark.\n"
 		"--load files run sandboxed unless --unsafe; --max-instructions and\n"
 		"--max-memory set their limits.\n"
-		"The verifier runs after every step; a failure stops at that step.\n",
+		"The verifier runs after every step (on what the step changed, unless\n"
+		"--verify-each=full) and in full where the steps stop; a failure stops at\n"
+		"that step.\n",
 };
 
 int nxc_opt_cmd(int argc, char **argv)

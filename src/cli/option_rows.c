@@ -51,3 +51,15 @@ int nxc_arg_pin(void *field, const char *cmd, const char *val)
 {
 	return step(field, cmd, "--pin", val);
 }
+
+int nxc_arg_verify_each(void *field, const char *cmd, const char *val)
+{
+	bool *full = field;
+	if (strcmp(val, "full") && strcmp(val, "incremental")) {
+		fprintf(stderr, "nex%s%s: --verify-each wants incremental or full, not '%s'\n",
+			NXC_WHO(cmd), val);
+		return -1;
+	}
+	*full = !strcmp(val, "full");
+	return 0;
+}

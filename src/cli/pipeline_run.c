@@ -115,6 +115,7 @@ static int add_notes(nxw_session *s, const nxc_pipeline_args *a, nx_err *err)
 int nxc_run_pipeline(nx_graph *g, const nxc_pipeline_args *a, nx_graph **out)
 {
 	nxw_session *s = nxw_session_new(g);
+	s->verify_full = a->verify_full;
 	nx_err err;
 	nx_target t;
 	int rc = NXC_OK;
@@ -164,6 +165,12 @@ int nxc_run_pipeline(nx_graph *g, const nxc_pipeline_args *a, nx_graph **out)
 			rc = NXC_USER;
 			break;
 		}
+	}
+	/* the full verifier where the steps stopped (each step was verified
+	 * on what it changed) */
+	if (rc == NXC_OK && nxw_verify_cursor(s, &err)) {
+		fprintf(stderr, "%s: %s\n", cmd, err.msg);
+		rc = NXC_USER;
 	}
 	if (a->stats)
 		print_stats(s);
