@@ -23,34 +23,16 @@ nx_graph *nxc_load(const char *path);
 /* The same with ONNX options (--shape bindings); o may be NULL. */
 nx_graph *nxc_load_opts(const char *path, const nx_onnx_opts *o);
 
-/* --shape NAME=1,3,640,640 options, collected while scanning argv. */
+/* --shape NAME=1,3,640,640 options (NXC_OPT_SHAPE rows). */
 typedef struct nxc_shapes {
 	nx_shape_bind b[32];
 	uint32_t n;
 	bool allow_outside;  /* --allow-outside (rides along: every loader takes it) */
 } nxc_shapes;
-/* If argv[i] is --shape (or --allow-outside), records it: returns argv slots
- * used (1 or 2), 0 if neither, -1 on a malformed value (error printed). */
-int nxc_shape_opt(int argc, char **argv, int i, nxc_shapes *s);
 void nxc_shapes_free(nxc_shapes *s);
 
-/* A command's own options: argv slots argv[i] uses (0: not one of them, -1:
- * an error it printed). */
-typedef int (*nxc_optfn)(void *ctx, int argc, char **argv, int i);
-/* The argument loop every command runs: --shape into s, the command's options
- * through opt (may be NULL), up to max positionals into paths. An unknown
- * option or a positional too many prints the error (too_many says what the
- * command takes, e.g. "one MODEL only") and help, and returns -1; else the
- * number of positionals. */
-int nxc_scan(int argc, char **argv, nxc_shapes *s, nxc_optfn opt, void *ctx,
-	     const char **paths, int max, const char *too_many, const char *help);
 /* ONNX options holding s's bindings (s must outlive the result). */
 nx_onnx_opts nxc_onnx_opts(const nxc_shapes *s);
-/* True if argv[i] is --help or -h. */
-int nxc_wants_help(int argc, char **argv);
-/* "--name=value" or "--name value": value and how many argv slots it used, 0
- * if argv[i] is not that option. Missing value -> prints an error, returns -1. */
-int nxc_opt(int argc, char **argv, int i, const char *name, const char **val);
 /* Parse a whole non-negative number; -1 on garbage. */
 long long nxc_num(const char *s);
 
@@ -61,10 +43,6 @@ long long nxc_num(const char *s);
  * NULL) and returns -1 on a bad one. */
 int nxc_target_args(const char *cmd, const char *spec, const char *const *sets, uint32_t n,
 		    nx_target *t);
-/* If argv[i] is --target or --set, records it in *spec / sets; slots used,
- * 0 if neither, -1 on error (printed). */
-int nxc_target_opt(int argc, char **argv, int i, const char **spec, const char **sets,
-		   uint32_t *n);
 
 /* cmd_run.c: graph input k from dir (NAME.npy, NAME.pb, input_K.pb,
  * input_K.npy), checked against its type; prints "nex CMD: ..." and returns
@@ -81,9 +59,6 @@ typedef struct nxc_lua_args {
 } nxc_lua_args;
 struct nxl_state;
 struct nxw_session;
-/* If argv[i] is --load, --unsafe, --max-instructions or --max-memory:
- * slots used, 0 if none of them, -1 on error (printed). */
-int nxc_lua_opt(int argc, char **argv, int i, nxc_lua_args *a);
 /* With --load files: a Lua state on s (may be NULL) with the files run, in
  * *out (NULL when there is nothing to load). -1 after printing the error
  * (prefixed "nex CMD: ", or "nex: " if cmd is NULL). Close it with nxc_lua_close after the session. */
@@ -124,6 +99,8 @@ typedef struct nxc_command {
 	const char *about;       /* between the usage line and the options */
 	const char *notes;       /* after the options, or NULL */
 	const char *also;        /* more usage lines ("nex sim --targets\n"), or NULL */
+	bool stop_at_arg;        /* options end at the first positional: the words
+				  * after it are its own (nex script FILE args...) */
 } nxc_command;
 /* The values of a repeatable option, in order. */
 typedef struct nxc_list {
@@ -139,6 +116,9 @@ typedef struct nxc_list {
 	 "let files the model names (weights, external data) leave its folder"}
 /* NXC_CALL parser for --shape: adds one binding to the nxc_shapes at field. */
 int nxc_shapes_add(void *field, const char *cmd, const char *val);
+/* The two printf arguments of "nex%s%s: ...": " CMD", or nothing for the
+ * TUI's own command line (name ""), whose messages say "nex: ...". */
+#define NXC_WHO(cmd) ((cmd)[0] ? " " : ""), (cmd)
 /* What nxc_parse returns after printing --help (the command exits 0). */
 #define NXC_PARSE_HELP (-2)
 /* Parses argv[1..] by c's table into opts (fields at each row's off) and
@@ -148,6 +128,65 @@ int nxc_shapes_add(void *field, const char *cmd, const char *val);
 int nxc_parse(const nxc_command *c, int argc, char **argv, void *opts, const char **args);
 /* The help text, from the table: usage, about, one line per option, notes. */
 void nxc_help(const nxc_command *c, FILE *f);
+
+/* option_rows.c: rows several commands share (opt, run, bisect, ...),
+ * with the NXC_CALL parsers behind them. Each parser's field is named in
+ * its comment. */
+int nxc_arg_set(void *field, const char *cmd, const char *val);   /* nxc_pipeline_args: --set */
+int nxc_arg_note(void *field, const char *cmd, const char *val);  /* nxc_pipeline_args: --note */
+int nxc_arg_until(void *field, const char *cmd, const char *val); /* int32_t step: --until */
+int nxc_arg_pin(void *field, const char *cmd, const char *val);   /* int32_t step: --pin */
+int nxc_arg_verify_each(void *field, const char *cmd, const char *val); /* bool: --verify-each */
+int nxc_arg_load(void *field, const char *cmd, const char *val);  /* nxc_lua_args: --load */
+int nxc_arg_max_instructions(void *field, const char *cmd, const char *val); /* nxc_lua_args */
+int nxc_arg_max_memory(void *field, const char *cmd, const char *val);       /* nxc_lua_args */
+/* --target and --set into the nxc_pipeline_args field pa of T. */
+#define NXC_OPT_TARGET(T, pa) \
+	{"--target", NULL, "T", NXC_STR, offsetof(T, pa.target), 0, NULL, \
+	 "the target passes read (a preset or a .json file; see\n`nex sim --targets`)"}, \
+	{"--set", NULL, "F=V", NXC_CALL, offsetof(T, pa), 0, nxc_arg_set, \
+	 "override one target field (sram=1MiB, ...; implies\n--target m1 when no --target is given)"}
+/* --load, --unsafe, --max-instructions, --max-memory into the nxc_lua_args
+ * field f of T. */
+#define NXC_OPT_LUA(T, f) \
+	{"--load", NULL, "F.lua", NXC_CALL, offsetof(T, f), 0, nxc_arg_load, \
+	 "run F.lua first: the passes it defines (nex.pass) can\nbe named in P (docs/lua-api.md)"}, \
+	{"--unsafe", NULL, NULL, NXC_FLAG, offsetof(T, f.unsafe), 0, NULL, \
+	 "run --load files without the sandbox"}, \
+	{"--max-instructions", NULL, "N", NXC_CALL, offsetof(T, f), 0, nxc_arg_max_instructions, \
+	 "Lua instruction budget (default 1e9)"}, \
+	{"--max-memory", NULL, "BYTES", NXC_CALL, offsetof(T, f), 0, nxc_arg_max_memory, \
+	 "Lua memory cap (default 512MiB; 64M, 1G)"}
+/* The pipeline options of opt and run into the nxc_pipeline_args field pa
+ * of T (with --target/--set and the Lua rows). */
+#define NXC_OPT_PIPELINE(T, pa) \
+	{"--pipeline", NULL, "P", NXC_STR, offsetof(T, pa.pipeline), 0, NULL, \
+	 "the passes (\"default\" or \"a,b{k=v},c\"; see `nex passes`)"}, \
+	{"--until", NULL, "N", NXC_CALL, offsetof(T, pa.until), 0, nxc_arg_until, \
+	 "stop after step N (step 0 = the model)"}, \
+	{"--into", NULL, NULL, NXC_FLAG, offsetof(T, pa.into), 0, NULL, \
+	 "one rewrite per step instead of one pass per step"}, \
+	{"--print-after", NULL, "PASS|all", NXC_STR, offsetof(T, pa.print_after), 0, NULL, \
+	 "print the IR after each step of PASS (or all)"}, \
+	{"--print-after-change", NULL, NULL, NXC_FLAG, offsetof(T, pa.print_after_change), 0, \
+	 NULL, "print the IR after every step that rewrote something"}, \
+	{"--stats", NULL, NULL, NXC_FLAG, offsetof(T, pa.stats), 0, NULL, \
+	 "per-step table: rewrites, time, ops, pass statistics"}, \
+	{"--numeric", NULL, NULL, NXC_FLAG, offsetof(T, pa.numeric), 0, NULL, \
+	 "check every step's outputs against step 0's"}, \
+	{"--verify-each", NULL, "incremental|full", NXC_CALL, offsetof(T, pa.verify_full), 0, \
+	 nxc_arg_verify_each, "the verifier after each step: on the ops the step\n" \
+	 "changed (default; in full where the steps stop), or in full"}, \
+	{"--report", NULL, "R.json", NXC_STR, offsetof(T, pa.report), 0, NULL, \
+	 "every step as JSON (remarks, metrics, checks)"}, \
+	{"--save-session", NULL, "S", NXC_STR, offsetof(T, pa.save_session), 0, NULL, \
+	 "save the session (model, target, pipeline, every\nstep) as S.nex.json; `nex replay S` re-runs it"}, \
+	{"--note", NULL, "VALUE=TEXT", NXC_CALL, offsetof(T, pa), 0, nxc_arg_note, \
+	 "with --save-session: a note on the op producing VALUE"}, \
+	{"--pin", NULL, "K", NXC_CALL, offsetof(T, pa.pin), 0, nxc_arg_pin, \
+	 "with --save-session: the pinned baseline step"}, \
+	NXC_OPT_TARGET(T, pa), \
+	NXC_OPT_LUA(T, pa.lua)
 
 /* pipeline_run.c: the compiler half of `nex run`. */
 typedef struct nxc_pipeline_args {
@@ -172,6 +211,7 @@ typedef struct nxc_pipeline_args {
 	const char *notes[NXC_MAX_SETS]; uint32_t n_notes; /* --note VALUE=TEXT */
 	int32_t pin;                /* --pin K: the baseline step, or -1 */
 	nxc_lua_args lua;           /* --load FILE.lua, --unsafe */
+	bool verify_full;           /* --verify-each=full */
 } nxc_pipeline_args;
 /* Records in s->src what the command line opened (model, shapes, target
  * spec and --set edits), so a session file can open it again. */
@@ -181,7 +221,4 @@ int nxc_session_source(struct nxw_session *s, const char *model, const nxc_shape
 /* Takes ownership of g. *out (if not NULL) receives the final graph on
  * success (caller frees). Returns an exit code. */
 int nxc_run_pipeline(nx_graph *g, const nxc_pipeline_args *a, nx_graph **out);
-/* cmd_opt.c: if argv[i] is a pipeline option, records it in a; returns argv
- * slots used, 0 if not one, -1 on error (printed). */
-int nxc_pipeline_opt(int argc, char **argv, int i, nxc_pipeline_args *a);
 #endif

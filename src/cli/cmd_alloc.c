@@ -10,46 +10,47 @@
 #include "codegen_cli.h"
 #include "nxs.h"
 
-static const char help[] =
-	"usage: nex alloc --intervals FILE.json [--alloc A]\n"
-	"       nex alloc MODEL [model options of `nex codegen`] --compare\n\n"
-	"Runs the SRAM allocators (bestfit, search, firstfit, hillclimb, belady,\n"
-	"sxd, split; `nex codegen --help` says what each is; docs/backend.md has\n"
-	"their sources).\n"
-	"  --intervals FILE  {\"alignment\": A, \"capacity\": C, \"buffers\": [{\"name\":\n"
-	"                    \"a\", \"start\": S, \"end\": E, \"size\": N}, ...]}: live\n"
-	"                    ranges [S, E] (inclusive); alignment (default 1) and\n"
-	"                    capacity (default none: nothing spills) optional.\n"
-	"                    Prints each allocator's heap and offsets (-1: spilled)\n"
-	"  --alloc A         one allocator only\n"
-	"  --compare         on MODEL: per allocator the SRAM high water, values\n"
-	"                    and bytes spilled to DRAM, the DRAM traffic that adds\n"
-	"                    (each value produced into DRAM written once and read\n"
-	"                    by each use), the spill and fill DMA bytes (split), the\n"
-	"                    program's cycles on the NE model\n"
-	"                    and the lower bound (most on-chip candidate bytes live\n"
-	"                    at once)\n";
-
 struct al_ctx {
 	nxc_cg_args a;
 	const char *intervals;
 	bool compare, one;
 };
 
-static int opt(void *ctx, int argc, char **argv, int i)
-{
-	struct al_ctx *c = ctx;
-	if (!strcmp(argv[i], "--alloc") || !strncmp(argv[i], "--alloc=", 8))
-		c->one = true;
-	int used = nxc_cg_opt(&c->a, argc, argv, i);
-	if (used)
-		return used;
-	if ((used = nxc_opt(argc, argv, i, "--intervals", &c->intervals)) != 0)
-		return used;
-	if (!strcmp(argv[i], "--compare"))
-		return c->compare = true, 1;
-	return 0;
-}
+static const nxc_option options[] = {
+	{"--intervals", NULL, "FILE", NXC_STR, offsetof(struct al_ctx, intervals), 0, NULL,
+	 "{\"alignment\": A, \"capacity\": C, \"buffers\": [{\"name\":\n"
+	 "\"a\", \"start\": S, \"end\": E, \"size\": N}, ...]}: live\n"
+	 "ranges [S, E] (inclusive); alignment (default 1) and\n"
+	 "capacity (default none: nothing spills) optional.\n"
+	 "Prints each allocator's heap and offsets (-1: spilled);\n"
+	 "with --alloc A, that allocator only"},
+	{"--compare", NULL, NULL, NXC_FLAG, offsetof(struct al_ctx, compare), 0, NULL,
+	 "on MODEL: per allocator the SRAM high water, values\n"
+	 "and bytes spilled to DRAM, the DRAM traffic that adds\n"
+	 "(each value produced into DRAM written once and read\n"
+	 "by each use), the spill and fill DMA bytes (split), the\n"
+	 "program's cycles on the NE model\n"
+	 "and the lower bound (most on-chip candidate bytes live\n"
+	 "at once)"},
+	NXC_OPT_CG(struct al_ctx, a),
+	{0},
+};
+
+static const nxc_command command = {
+	.name = "alloc",
+	.args = "[MODEL]",
+	.min_args = 0,
+	.max_args = 1,
+	.opts = options,
+	.about =
+		"Runs the SRAM allocators (bestfit, search, firstfit, hillclimb, belady,\n"
+		"sxd, split; docs/backend.md has their sources) on live intervals\n"
+		"(--intervals) or on MODEL through the pipeline (--compare, with the model\n"
+		"options of `nex codegen`).\n",
+	.also =
+		"nex alloc --intervals FILE.json [--alloc A]\n"
+		"nex alloc MODEL [model options] --compare\n",
+};
 
 static bool whole(const cJSON *x, int64_t *v)
 {
@@ -221,17 +222,20 @@ static int compare(struct al_ctx *c, const char *model)
 
 int nxc_alloc(int argc, char **argv)
 {
-	if (nxc_wants_help(argc, argv)) {
-		fputs(help, stdout);
-		return NXC_OK;
-	}
-	struct al_ctx c = {.intervals = NULL};
+	struct al_ctx c;
+	memset(&c, 0, sizeof c);
 	nxc_cg_init(&c.a);
+	c.a.alloc = -1; /* to tell whether --alloc was given */
 	const char *model = NULL;
 	int rc = NXC_USER;
-	int n = nxc_scan(argc, argv, &c.a.shapes, opt, &c, &model, 1, "one MODEL only", help);
-	if (n < 0)
+	int n = nxc_parse(&command, argc, argv, &c, &model);
+	if (n < 0) {
+		rc = n == NXC_PARSE_HELP ? NXC_OK : NXC_USER;
 		goto out;
+	}
+	c.one = c.a.alloc >= 0;
+	if (!c.one)
+		c.a.alloc = NXG_ALLOC_RECORDED;
 	if (c.intervals && n == 0 && !c.compare) {
 		if (c.one && c.a.alloc == NXG_ALLOC_RECORDED) {
 			fprintf(stderr, "nex alloc: --alloc recorded needs a model (plan-memory's "
@@ -242,7 +246,8 @@ int nxc_alloc(int argc, char **argv)
 	} else if (!c.intervals && n == 1 && c.compare) {
 		rc = compare(&c, model);
 	} else {
-		fputs(help, stderr);
+		fprintf(stderr, "nex alloc: wants --intervals FILE.json, or MODEL with --compare "
+			"(see nex alloc --help)\n");
 	}
 out:
 	nxc_cg_free(&c.a);

@@ -6,46 +6,57 @@
 #include "nxl.h"
 #include "nxw.h"
 
-static const char help[] =
-	"usage: nex bisect MODEL --check CHECK [--pipeline P] [--assume-monotone]\n"
-	"                  [--shape NAME=d,..]... [--target T] [--set FIELD=VALUE]...\n"
-	"                  [--save-session S] [--load F.lua]... [--unsafe]\n"
-	"                  [--max-instructions N] [--max-memory BYTES]\n\n"
-	"Applies the pipeline (default: `default`) and finds the first step whose\n"
-	"snapshot fails CHECK, then the first single rewrite of that pass that\n"
-	"fails it: a binary search over the rewrite budget proposes a candidate,\n"
-	"fresh runs confirm it and the rewrite before it, and the rewrites below it\n"
-	"are checked one by one, since a check need not be monotone (numeric error\n"
-	"can fall again after a later rewrite). The output says which it did.\n"
-	"  --assume-monotone    skip that scan: the answer is then a rewrite that\n"
-	"                       breaks the check, the first only if it is monotone\n"
-	"CHECK is one of\n"
-	"  verify               the verifier passes\n"
-	"  numeric:TOL          outputs match step 0 within relative error TOL\n"
-	"                       (normwise: max|a-b| / max|b|, seeded inputs)\n"
-	"  metric:NAME<=X       NAME is ops, weight_bytes, peak, cycles,\n"
-	"  metric:NAME>=X       latency_us or energy_uj (peak and the last three\n"
-	"                       need a target: every step is costed on the NE model)\n"
-	"  op:cosine>=X         every op's values stay within cosine X of the step-0\n"
-	"                       values they stand for (nex debug's matching)\n"
-	"  op:nan               no op makes a NaN or inf that step 0 does not\n"
-	"  op:fp16-overflow     no f16 op result holds a value past 65504\n"
-	"                       (op checks name the op that breaks them)\n"
-	"  --target T           the target passes read and steps are costed on (a\n"
-	"                       preset or a .json file; --set F=V overrides a field)\n"
-	"  --save-session S     save the session stopped at the breaking rewrite,\n"
-	"                       with the result as a note on its op (`nex replay S`)\n"
-	"  --load F.lua         run F.lua first: the passes it defines can be in P\n"
-	"                       (sandboxed unless --unsafe; limits as in nex script)\n"
-	"Prints what it found; exit 0 whether or not something breaks the check.\n";
-
-struct bisect_args {
+typedef struct bisect_opts {
+	nxc_shapes shapes;
+	nxc_pipeline_args pa;  /* pipeline, save_session, target, sets, lua */
+	const char *check;
 	bool monotone;
-	const char **target;
-	const char **sets;
-	uint32_t *n_sets;
-	const char **pipeline, **check, **save;
-	nxc_lua_args *lua;
+} bisect_opts;
+
+static const nxc_option options[] = {
+	{"--check", NULL, "CHECK", NXC_STR, offsetof(bisect_opts, check), 0, NULL,
+	 "what must hold (below); required"},
+	{"--pipeline", NULL, "P", NXC_STR, offsetof(bisect_opts, pa.pipeline), 0, NULL,
+	 "the passes (default: `default`)"},
+	{"--assume-monotone", NULL, NULL, NXC_FLAG, offsetof(bisect_opts, monotone), 0, NULL,
+	 "skip the linear scan: the answer is then a rewrite that\n"
+	 "breaks the check, the first only if it is monotone"},
+	{"--save-session", NULL, "S", NXC_STR, offsetof(bisect_opts, pa.save_session), 0, NULL,
+	 "save the session stopped at the breaking rewrite,\n"
+	 "with the result as a note on its op (`nex replay S`)"},
+	NXC_OPT_TARGET(bisect_opts, pa),
+	NXC_OPT_LUA(bisect_opts, pa.lua),
+	NXC_OPT_SHAPE(bisect_opts, shapes),
+	{0},
+};
+
+static const nxc_command command = {
+	.name = "bisect",
+	.args = "MODEL",
+	.min_args = 1,
+	.max_args = 1,
+	.opts = options,
+	.about =
+		"Applies the pipeline (default: `default`) and finds the first step whose\n"
+		"snapshot fails CHECK, then the first single rewrite of that pass that\n"
+		"fails it: a binary search over the rewrite budget proposes a candidate,\n"
+		"fresh runs confirm it and the rewrite before it, and the rewrites below it\n"
+		"are checked one by one, since a check need not be monotone (numeric error\n"
+		"can fall again after a later rewrite). The output says which it did.\n",
+	.notes =
+		"CHECK is one of\n"
+		"  verify               the verifier passes\n"
+		"  numeric:TOL          outputs match step 0 within relative error TOL\n"
+		"                       (normwise: max|a-b| / max|b|, seeded inputs)\n"
+		"  metric:NAME<=X       NAME is ops, weight_bytes, peak, cycles,\n"
+		"  metric:NAME>=X       latency_us or energy_uj (peak and the last three\n"
+		"                       need a target: every step is costed on the NE model)\n"
+		"  op:cosine>=X         every op's values stay within cosine X of the step-0\n"
+		"                       values they stand for (nex debug's matching)\n"
+		"  op:nan               no op makes a NaN or inf that step 0 does not\n"
+		"  op:fp16-overflow     no f16 op result holds a value past 65504\n"
+		"                       (op checks name the op that breaks them)\n"
+		"Prints what it found; exit 0 whether or not something breaks the check.\n",
 };
 
 /* The session at the breaking rewrite: the history up to the step before
@@ -66,23 +77,6 @@ static int save_at(nxw_session *s, const nxw_bisect_result *r, const char *check
 	if (r->op != NX_NONE)
 		nxw_note_add(s, r->op, false, note);
 	return nxw_save(s, path, err);
-}
-
-static int bisect_opt(void *p, int argc, char **argv, int i)
-{
-	struct bisect_args *b = p;
-	int used = nxc_target_opt(argc, argv, i, b->target, b->sets, b->n_sets);
-	if (used == 0)
-		used = nxc_opt(argc, argv, i, "--pipeline", b->pipeline);
-	if (used == 0)
-		used = nxc_opt(argc, argv, i, "--check", b->check);
-	if (used == 0)
-		used = nxc_opt(argc, argv, i, "--save-session", b->save);
-	if (used == 0 && !strcmp(argv[i], "--assume-monotone"))
-		used = 1, b->monotone = true;
-	if (used == 0)
-		used = nxc_lua_opt(argc, argv, i, b->lua);
-	return used;
 }
 
 /* How the rewrite was found, in words: which of binary search,
@@ -122,22 +116,24 @@ static void print_method(const nxw_bisect_result *r)
 
 int nxc_bisect(int argc, char **argv)
 {
-	if (nxc_wants_help(argc, argv)) {
-		fputs(help, stdout);
-		return NXC_OK;
+	bisect_opts o;
+	memset(&o, 0, sizeof o);
+	o.pa.pipeline = "default";
+	const char *path = NULL;
+	int np = nxc_parse(&command, argc, argv, &o, &path);
+	if (np < 0) {
+		nxc_shapes_free(&o.shapes);
+		return np == NXC_PARSE_HELP ? NXC_OK : NXC_USER;
 	}
-	nxc_shapes shapes = {.n = 0};
-	const char *path = NULL, *pipeline = "default", *check_text = NULL, *target = NULL;
-	const char *save = NULL;
-	const char *sets[NXC_MAX_SETS];
-	uint32_t n_sets = 0;
+	nxc_shapes shapes = o.shapes; /* freed at out */
+	const char *pipeline = o.pa.pipeline, *check_text = o.check, *target = o.pa.target;
+	const char *save = o.pa.save_session;
+	const char *const *sets = o.pa.sets;
+	uint32_t n_sets = o.pa.n_sets;
+	nxc_lua_args lua = o.pa.lua;
 	int rc = NXC_USER;
-	nxc_lua_args lua = {.n = 0};
-	struct bisect_args ba = {false, &target, sets, &n_sets, &pipeline, &check_text, &save, &lua};
-	if (nxc_scan(argc, argv, &shapes, bisect_opt, &ba, &path, 1, "one MODEL only", help) < 0)
-		goto out;
-	if (!path || !check_text) {
-		fputs(help, stderr);
+	if (!check_text) {
+		fprintf(stderr, "nex bisect: wants --check CHECK (see nex bisect --help)\n");
 		goto out;
 	}
 	nx_err err;
@@ -161,7 +157,7 @@ int nxc_bisect(int argc, char **argv)
 	if (nxc_lua_load("bisect", &lua, s, &lst) != 0) {
 		/* the error is printed */
 	} else if (nxw_set_pipeline(s, pipeline, &err) != 0 ||
-		   nxw_bisect(s, &c, ba.monotone, &r, &err) != 0) {
+		   nxw_bisect(s, &c, o.monotone, &r, &err) != 0) {
 		fprintf(stderr, "nex bisect: %s\n", err.msg);
 	} else if (!r.found) {
 		printf("every step of %u passes %s\n", s->n_steps, check_text);

@@ -8,56 +8,44 @@
 #include "codegen_cli.h"
 #include "nxs.h"
 
-static const char help[] =
-	"usage: nex codegen MODEL [--shape NAME=d,..]... [--pipeline P] [--target T]\n"
-	"                   [--set F=V]... [--alloc A] [-o PROG.neasm] [--bin PROG.bin]\n"
-	"                   [--stats]\n"
-	"       nex codegen PROG.neasm|PROG.bin [-o P.neasm] [--bin P.bin] [--stats]\n\n"
-	"Lowers MODEL, after pipeline P (default `default`) on target T (default m1),\n"
-	"to a program of NE, DMA and CPU tasks and prints it as .neasm text (see\n"
-	"docs/backend.md and docs/ne-isa.md; the format is nex's own, not Apple's).\n"
-	"  --alloc A    SRAM allocator: recorded (plan-memory's attrs, the default),\n"
-	"               bestfit, search, firstfit, hillclimb (Vela-style), belady or\n"
-	"               sxd (linear scan spilling the furthest next use, or the\n"
-	"               largest size x distance), split (belady, then live-range\n"
-	"               splitting: spill and fill DMA around short SRAM stays);\n"
-	"               see `nex alloc`\n"
-	"  -o FILE      write the listing to FILE instead of stdout\n"
-	"  --bin FILE   write the binary form (docs/ne-isa.md) to FILE (and print\n"
-	"               no listing unless -o is given)\n"
-	"  --stats      print counts (tasks, DMA bytes, events, SRAM) and the NE\n"
-	"               model's latency of the program (engines concurrent under\n"
-	"               its events) beside the graph-level estimate, instead of the\n"
-	"               listing (with -o: as well as writing it)\n"
-	"  --trace FILE the program on the NE model as Chrome trace-event JSON\n"
-	"               (Perfetto): one track per engine\n"
-	"  --test-overlap-bug  test hook: the allocator puts two live buffers on the\n"
-	"               same bytes (the checker of `nex exec` must catch it)\n"
-	"Given a program (.neasm, or the binary form), reads it back against the\n"
-	"graph its directives rebuild and prints it again: the round trip.\n";
-
 struct cg_ctx {
 	nxc_cg_args a;
 	const char *out, *bin, *trace;
 	bool stats;
 };
 
-static int opt(void *ctx, int argc, char **argv, int i)
-{
-	struct cg_ctx *c = ctx;
-	int used = nxc_cg_opt(&c->a, argc, argv, i);
-	if (used)
-		return used;
-	if ((used = nxc_opt(argc, argv, i, "-o", &c->out)) != 0)
-		return used;
-	if (!strcmp(argv[i], "--stats"))
-		return c->stats = true, 1;
-	if ((used = nxc_opt(argc, argv, i, "--bin", &c->bin)) != 0)
-		return used;
-	if ((used = nxc_opt(argc, argv, i, "--trace", &c->trace)) != 0)
-		return used;
-	return 0;
-}
+static const nxc_option options[] = {
+	NXC_OPT_CG(struct cg_ctx, a),
+	{"-o", NULL, "FILE", NXC_STR, offsetof(struct cg_ctx, out), 0, NULL,
+	 "write the listing to FILE instead of stdout"},
+	{"--bin", NULL, "FILE", NXC_STR, offsetof(struct cg_ctx, bin), 0, NULL,
+	 "write the binary form (docs/ne-isa.md) to FILE (and print\n"
+	 "no listing unless -o is given)"},
+	{"--stats", NULL, NULL, NXC_FLAG, offsetof(struct cg_ctx, stats), 0, NULL,
+	 "print counts (tasks, DMA bytes, events, SRAM) and the NE\n"
+	 "model's latency of the program (engines concurrent under\n"
+	 "its events) beside the graph-level estimate, instead of the\n"
+	 "listing (with -o: as well as writing it)"},
+	{"--trace", NULL, "FILE", NXC_STR, offsetof(struct cg_ctx, trace), 0, NULL,
+	 "the program on the NE model as Chrome trace-event JSON\n"
+	 "(Perfetto): one track per engine"},
+	{0},
+};
+
+static const nxc_command command = {
+	.name = "codegen",
+	.args = "MODEL|PROG.neasm|PROG.bin",
+	.min_args = 1,
+	.max_args = 1,
+	.opts = options,
+	.about =
+		"Lowers MODEL, after pipeline P (default `default`) on target T (default m1),\n"
+		"to a program of NE, DMA and CPU tasks and prints it as .neasm text (see\n"
+		"docs/backend.md and docs/ne-isa.md; the format is nex's own, not Apple's).\n"
+		"Given a program (.neasm, or the binary form), reads it back against the\n"
+		"graph its directives rebuild and prints it again: the round trip (then\n"
+		"only -o, --bin and --stats apply).\n",
+};
 
 /* The program on the NE model, beside the graph's own timeline. */
 static int cost(const nxg_prog *p, const nx_graph *g, const nx_target *t, bool print,
@@ -118,21 +106,16 @@ static void print_stats(const nxg_prog *p)
 
 int nxc_codegen(int argc, char **argv)
 {
-	if (nxc_wants_help(argc, argv)) {
-		fputs(help, stdout);
-		return NXC_OK;
-	}
-	struct cg_ctx c = {.out = NULL};
+	struct cg_ctx c;
+	memset(&c, 0, sizeof c);
 	nxc_cg_init(&c.a);
 	const char *model = NULL;
 	int rc = NXC_USER;
 	nx_graph *g = NULL;
 	nxg_prog *p = NULL;
-	int n = nxc_scan(argc, argv, &c.a.shapes, opt, &c, &model, 1, "one MODEL only", help);
-	if (n < 0)
-		goto out;
-	if (n == 0) {
-		fputs(help, stderr);
+	int n = nxc_parse(&command, argc, argv, &c, &model);
+	if (n < 0) {
+		rc = n == NXC_PARSE_HELP ? NXC_OK : NXC_USER;
 		goto out;
 	}
 	nx_target t;

@@ -31,25 +31,45 @@
 #include "cli.h"
 #include "onnx.pb-c.h"
 
-static const char help[] =
-	"usage: nex conformance [DIR...] [--filter TEXT] [--list-skips]\n"
-	"                       [--check-skips FILE] [--verbose] [--threads N]\n\n"
-	"Runs ONNX backend tests: each DIR is a test (model.onnx and\n"
-	"test_data_set_*) or a folder of tests. Default: the node, pytorch-converted,\n"
-	"pytorch-operator and simple folders of /usr/share/libonnx-testdata/data.\n"
-	"Prints `pass NAME`, `fold NAME: reason`, `FAIL NAME: reason` or\n"
-	"`skip NAME: reason` per test, then the counts. A fold matched the outputs\n"
-	"but no op was left after import (nothing ran through a kernel); it is\n"
-	"not counted as passed. Graph inputs are bound as constants only where\n"
-	"the importer needs them (shape-like operands). Outputs must match within\n"
-	"rtol 1e-3, atol 1e-5 (unless the test is listed with its reason in the\n"
-	"tolerance table).\n"
-	"  --filter TEXT       only tests whose name contains TEXT\n"
-	"  --list-skips        print only `NAME<TAB>reason` of the skipped and\n"
-	"                      folded tests\n"
-	"  --check-skips FILE  fail also when the skips or folds differ from FILE\n"
-	"  --verbose           importer warnings and per-data-set errors\n"
-	"Exit status 1 when a test fails (or the skips or folds differ from FILE).\n";
+typedef struct conf_opts {
+	const char *filter, *skips_file;
+	long long threads;  /* -1: not given */
+	bool list_skips, verbose;
+} conf_opts;
+
+static const nxc_option options[] = {
+	{"--filter", NULL, "TEXT", NXC_STR, offsetof(conf_opts, filter), 0, NULL,
+	 "only tests whose name contains TEXT"},
+	{"--list-skips", NULL, NULL, NXC_FLAG, offsetof(conf_opts, list_skips), 0, NULL,
+	 "print only `NAME<TAB>reason` of the skipped and\nfolded tests"},
+	{"--check-skips", NULL, "FILE", NXC_STR, offsetof(conf_opts, skips_file), 0, NULL,
+	 "fail also when the skips or folds differ from FILE"},
+	{"--verbose", NULL, NULL, NXC_FLAG, offsetof(conf_opts, verbose), 0, NULL,
+	 "importer warnings and per-data-set errors"},
+	{"--threads", NULL, "N", NXC_NUM, offsetof(conf_opts, threads), 256, NULL,
+	 "interpreter threads per test, 1..256 (default 1)"},
+	{0},
+};
+
+static const nxc_command command = {
+	.name = "conformance",
+	.args = "[DIR...]",
+	.min_args = 0,
+	.max_args = 0, /* any number: set from argc at the call */
+	.opts = options,
+	.about =
+		"Runs ONNX backend tests: each DIR is a test (model.onnx and\n"
+		"test_data_set_*) or a folder of tests. Default: the node, pytorch-converted,\n"
+		"pytorch-operator and simple folders of /usr/share/libonnx-testdata/data.\n"
+		"Prints `pass NAME`, `fold NAME: reason`, `FAIL NAME: reason` or\n"
+		"`skip NAME: reason` per test, then the counts. A fold matched the outputs\n"
+		"but no op was left after import (nothing ran through a kernel); it is\n"
+		"not counted as passed. Graph inputs are bound as constants only where\n"
+		"the importer needs them (shape-like operands). Outputs must match within\n"
+		"rtol 1e-3, atol 1e-5 (unless the test is listed with its reason in the\n"
+		"tolerance table).\n",
+	.notes = "Exit status 1 when a test fails (or the skips or folds differ from FILE).\n",
+};
 
 static const char *const default_dirs[] = {
 	"/usr/share/libonnx-testdata/data/node",
@@ -676,50 +696,21 @@ static int cmp_result(const void *a, const void *b)
 
 int nxc_conformance(int argc, char **argv)
 {
-	if (nxc_wants_help(argc, argv)) {
-		fputs(help, stdout);
-		return NXC_OK;
-	}
-	run_ctx c = {false, 1, ""};
-	const char *filter = NULL, *skips_file = NULL;
-	bool list_skips = false;
+	conf_opts o = {.threads = -1};
+	nxc_command cmd = command;
+	cmd.max_args = argc;
 	const char **paths = nx_xcalloc((size_t)argc + 4, sizeof *paths); /* freed below */
-	size_t n_paths = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		int used;
-		if ((used = nxc_opt(argc, argv, i, "--filter", &v)) > 0) {
-			filter = v;
-		} else if (used == 0 && (used = nxc_opt(argc, argv, i, "--check-skips", &v)) > 0) {
-			skips_file = v;
-		} else if (used == 0 && (used = nxc_opt(argc, argv, i, "--threads", &v)) > 0) {
-			long long t = nxc_num(v);
-			if (t < 1 || t > 256) {
-				fprintf(stderr, "nex conformance: --threads wants 1..256\n");
-				free(paths);
-				return NXC_USER;
-			}
-			c.threads = (int)t;
-		} else if (used == 0 && !strcmp(argv[i], "--list-skips")) {
-			list_skips = true;
-			used = 1;
-		} else if (used == 0 && !strcmp(argv[i], "--verbose")) {
-			c.verbose = true;
-			used = 1;
-		} else if (used == 0 && argv[i][0] == '-') {
-			fprintf(stderr, "nex conformance: unknown option %s\n%s", argv[i], help);
-			free(paths);
-			return NXC_USER;
-		} else if (used == 0) {
-			paths[n_paths++] = argv[i];
-			used = 1;
-		}
-		if (used < 0) {
-			free(paths);
-			return NXC_USER;
-		}
-		i += used - 1;
+	int np = nxc_parse(&cmd, argc, argv, &o, paths);
+	if (np < 0 || o.threads == 0) {
+		if (o.threads == 0)
+			fprintf(stderr, "nex conformance: --threads wants 1..256\n");
+		free(paths);
+		return np == NXC_PARSE_HELP ? NXC_OK : NXC_USER;
 	}
+	size_t n_paths = (size_t)np;
+	run_ctx c = {o.verbose, o.threads < 0 ? 1 : (int)o.threads, ""};
+	const char *filter = o.filter, *skips_file = o.skips_file;
+	bool list_skips = o.list_skips;
 	if (!n_paths)
 		for (size_t i = 0; i < sizeof default_dirs / sizeof default_dirs[0]; i++)
 			paths[n_paths++] = default_dirs[i];

@@ -9,92 +9,91 @@
 #include "cli.h"
 #include "nxw.h"
 
-static const char help[] =
-	"usage: nex debug MODEL [--pipeline P] [--step K | --into --until K] [--against J]\n"
-	"                 [--inputs DIR | --seed N] [--sort order|worst] [--top N]\n"
-	"                 [--json F] [--csv F] [--no-shadow] [--shape NAME=d,..]...\n"
-	"                 [--target T] [--set F=V]... [--cos-fail X] [--abs-with-cos X]\n"
-	"                 [--cos-hard X] [--abs-hard X]\n\n"
-	"Runs step J (default 0, the model) and step K (default: the last) on the same\n"
-	"inputs, keeping every value, and compares each op's result in step K with the\n"
-	"step-J value it stands for (same name, else origin, else the value a cast or\n"
-	"reshape was inserted around; others are listed as unmatched).\n"
-	"  --step K        the step to debug (after the pipeline; default: last)\n"
-	"  --into          steps are single rewrites (with --until K: step K)\n"
-	"  --inputs DIR    real inputs (NAME.npy/.pb or input_K.pb), else seeded\n"
-	"  --sort worst    lowest cosine first (default: schedule order)\n"
-	"  --top N         rows shown (default: all)\n"
-	"  --json F, --csv F   every row and the conclusions as data\n"
-	"  --no-shadow     skip shadow mode (each op fed step J's values for its\n"
-	"                  operands, which shows the error the op adds alone)\n"
-	"  --cos-fail X --abs-with-cos Y --cos-hard Z --abs-hard W\n"
-	"                  fail when cosine < X and max abs > Y, or cosine < Z, or\n"
-	"                  max abs > W (defaults 0.99, 1e-3, 0.9, 1: Ascend's)\n"
-	"The root cause is the first op whose operands pass and whose result fails.\n"
-	"Exit 0 whether or not an op fails; 1 on bad input.\n";
-
-struct debug_args {
-	nxc_pipeline_args pa;
+typedef struct debug_opts {
+	nxc_shapes shapes;
+	nxc_pipeline_args pa;  /* pipeline, until, into, target, sets */
 	const char *inputs, *json, *csv, *sort;
-	long long step, against, top, seed;
-	bool shadow, seeded;
+	long long step, against, top, seed;  /* step, seed: -1 = not given */
+	bool no_shadow;
 	nxw_num_limits lim;
-};
+} debug_opts;
 
-static int num_opt(int argc, char **argv, int i, const char *name, double *x)
+/* --cos-fail X ...: a number into one of the limits. */
+static int real(double *x, const char *cmd, const char *opt, const char *val)
 {
-	const char *v;
-	int used = nxc_opt(argc, argv, i, name, &v);
-	if (used > 0) {
-		char *end;
-		*x = strtod(v, &end);
-		if (end == v || *end) {
-			fprintf(stderr, "nex debug: %s wants a number: '%s'\n", name, v);
-			return -1;
-		}
-	}
-	return used;
-}
-
-static int count_opt(int argc, char **argv, int i, const char *name, long long *x)
-{
-	const char *v;
-	int used = nxc_opt(argc, argv, i, name, &v);
-	if (used > 0 && (*x = nxc_num(v)) < 0) {
-		fprintf(stderr, "nex debug: %s wants a whole number: '%s'\n", name, v);
+	char *end;
+	*x = strtod(val, &end);
+	if (end == val || *end) {
+		fprintf(stderr, "nex %s: %s wants a number: '%s'\n", cmd, opt, val);
 		return -1;
 	}
-	return used;
-}
-
-static int debug_opt(void *p, int argc, char **argv, int i)
-{
-	struct debug_args *a = p;
-	int used;
-	if ((used = nxc_pipeline_opt(argc, argv, i, &a->pa)) != 0)
-		return used;
-	if ((used = nxc_opt(argc, argv, i, "--inputs", &a->inputs)) != 0 ||
-	    (used = nxc_opt(argc, argv, i, "--json", &a->json)) != 0 ||
-	    (used = nxc_opt(argc, argv, i, "--csv", &a->csv)) != 0 ||
-	    (used = nxc_opt(argc, argv, i, "--sort", &a->sort)) != 0)
-		return used;
-	if ((used = count_opt(argc, argv, i, "--step", &a->step)) != 0 ||
-	    (used = count_opt(argc, argv, i, "--against", &a->against)) != 0 ||
-	    (used = count_opt(argc, argv, i, "--top", &a->top)) != 0)
-		return used;
-	if ((used = count_opt(argc, argv, i, "--seed", &a->seed)) != 0) {
-		a->seeded = true;
-		return used;
-	}
-	if ((used = num_opt(argc, argv, i, "--cos-fail", &a->lim.cos_fail)) != 0 ||
-	    (used = num_opt(argc, argv, i, "--abs-with-cos", &a->lim.abs_with_cos)) != 0 ||
-	    (used = num_opt(argc, argv, i, "--cos-hard", &a->lim.cos_hard)) != 0 ||
-	    (used = num_opt(argc, argv, i, "--abs-hard", &a->lim.abs_hard)) != 0)
-		return used;
-	if (!strcmp(argv[i], "--no-shadow"))
-		return a->shadow = false, 1;
 	return 0;
 }
+#define LIMIT(field, opt) \
+	static int arg_##field(void *f, const char *cmd, const char *val) \
+	{ \
+		return real(f, cmd, opt, val); \
+	}
+LIMIT(cos_fail, "--cos-fail")
+LIMIT(abs_with_cos, "--abs-with-cos")
+LIMIT(cos_hard, "--cos-hard")
+LIMIT(abs_hard, "--abs-hard")
+#undef LIMIT
+
+static const nxc_option options[] = {
+	{"--pipeline", NULL, "P", NXC_STR, offsetof(debug_opts, pa.pipeline), 0, NULL,
+	 "the passes (default `default`)"},
+	{"--step", NULL, "K", NXC_NUM, offsetof(debug_opts, step), INT32_MAX, NULL,
+	 "the step to debug (after the pipeline; default: last)"},
+	{"--into", NULL, NULL, NXC_FLAG, offsetof(debug_opts, pa.into), 0, NULL,
+	 "steps are single rewrites (with --until K: step K)"},
+	{"--until", NULL, "K", NXC_CALL, offsetof(debug_opts, pa.until), 0, nxc_arg_until,
+	 "stop the pipeline at step K"},
+	{"--against", NULL, "J", NXC_NUM, offsetof(debug_opts, against), INT32_MAX, NULL,
+	 "the reference step (default 0, the model)"},
+	{"--inputs", NULL, "DIR", NXC_STR, offsetof(debug_opts, inputs), 0, NULL,
+	 "real inputs (NAME.npy/.pb or input_K.pb), else seeded"},
+	{"--seed", NULL, "N", NXC_NUM, offsetof(debug_opts, seed), INT64_MAX, NULL,
+	 "the seed of the random inputs"},
+	{"--sort", NULL, "order|worst", NXC_STR, offsetof(debug_opts, sort), 0, NULL,
+	 "worst: lowest cosine first (default: schedule order)"},
+	{"--top", NULL, "N", NXC_NUM, offsetof(debug_opts, top), INT64_MAX, NULL,
+	 "rows shown (default: all)"},
+	{"--json", NULL, "F", NXC_STR, offsetof(debug_opts, json), 0, NULL,
+	 "every row and the conclusions as JSON"},
+	{"--csv", NULL, "F", NXC_STR, offsetof(debug_opts, csv), 0, NULL,
+	 "every row as CSV"},
+	{"--no-shadow", NULL, NULL, NXC_FLAG, offsetof(debug_opts, no_shadow), 0, NULL,
+	 "skip shadow mode (each op fed step J's values for its\n"
+	 "operands, which shows the error the op adds alone)"},
+	{"--cos-fail", NULL, "X", NXC_CALL, offsetof(debug_opts, lim.cos_fail), 0, arg_cos_fail,
+	 "fail when cosine < X and max abs > --abs-with-cos (0.99)"},
+	{"--abs-with-cos", NULL, "Y", NXC_CALL, offsetof(debug_opts, lim.abs_with_cos), 0,
+	 arg_abs_with_cos, "(1e-3)"},
+	{"--cos-hard", NULL, "Z", NXC_CALL, offsetof(debug_opts, lim.cos_hard), 0, arg_cos_hard,
+	 "fail when cosine < Z (0.9)"},
+	{"--abs-hard", NULL, "W", NXC_CALL, offsetof(debug_opts, lim.abs_hard), 0, arg_abs_hard,
+	 "fail when max abs > W (1; the defaults are Ascend's)"},
+	NXC_OPT_TARGET(debug_opts, pa),
+	NXC_OPT_SHAPE(debug_opts, shapes),
+	{0},
+};
+
+static const nxc_command command = {
+	.name = "debug",
+	.args = "MODEL",
+	.min_args = 1,
+	.max_args = 1,
+	.opts = options,
+	.about =
+		"Runs step J (default 0, the model) and step K (default: the last) on the same\n"
+		"inputs, keeping every value, and compares each op's result in step K with the\n"
+		"step-J value it stands for (same name, else origin, else the value a cast or\n"
+		"reshape was inserted around; others are listed as unmatched).\n",
+	.notes =
+		"The root cause is the first op whose operands pass and whose result fails.\n"
+		"Exit 0 whether or not an op fails; 1 on bad input.\n",
+};
 
 static const char *vname(const nx_graph *g, uint32_t v)
 {
@@ -126,7 +125,7 @@ static int by_cosine(const void *a, const void *b, void *ctx)
 	return (x > y) - (x < y);
 }
 
-static void print_table(nxw_session *s, const nxw_numdebug *d, const struct debug_args *a)
+static void print_table(nxw_session *s, const nxw_numdebug *d, const debug_opts *a)
 {
 	const nx_graph *gk = s->steps[d->step].snap, *g0 = s->steps[d->against].snap;
 	bool colour = isatty(1) && !getenv("NO_COLOR");
@@ -281,26 +280,24 @@ static int write_json(const char *path, nxw_session *s, const nxw_numdebug *d)
 
 int nxc_debug(int argc, char **argv)
 {
-	if (nxc_wants_help(argc, argv)) {
-		fputs(help, stdout);
-		return NXC_OK;
-	}
-	nxc_shapes shapes = {.n = 0};
-	struct debug_args a = {.pa = {.pipeline = "default", .until = -1},
-			       .step = -1, .shadow = true, .lim = nxw_num_defaults};
+	debug_opts a;
+	memset(&a, 0, sizeof a);
+	a.pa = (nxc_pipeline_args){.pipeline = "default", .until = -1};
+	a.step = a.seed = -1;
+	a.lim = nxw_num_defaults;
 	const char *path = NULL;
-	int rc = NXC_USER;
+	int np = nxc_parse(&command, argc, argv, &a, &path);
+	nxc_shapes shapes = a.shapes; /* freed at out */
+	int rc = np == NXC_PARSE_HELP ? NXC_OK : NXC_USER;
 	nxw_session *s = NULL;
 	nx_tensor *ins = NULL;
 	uint32_t n_in = 0;
 	nx_graph *g = NULL;
-	if (nxc_scan(argc, argv, &shapes, debug_opt, &a, &path, 1, "one MODEL only", help) < 0)
+	bool seeded = a.seed >= 0, shadow = !a.no_shadow;
+	if (np < 0)
 		goto out;
-	if (!path) {
-		fputs(help, stderr);
-		goto out;
-	}
-	if (a.inputs && a.seeded) {
+	rc = NXC_USER;
+	if (a.inputs && seeded) {
 		fprintf(stderr, "nex debug: --inputs and --seed exclude each other\n");
 		goto out;
 	}
@@ -322,7 +319,7 @@ int nxc_debug(int argc, char **argv)
 	}
 	s = nxw_session_new(g);
 	g = NULL;
-	if (a.seeded)
+	if (seeded)
 		s->seed = (uint64_t)a.seed;
 	if (a.pa.target || a.pa.n_sets)
 		nxw_set_target(s, &t);
@@ -353,7 +350,7 @@ int nxc_debug(int argc, char **argv)
 		goto out;
 	}
 	nxw_debug_opts o = {.inputs = ins, .n_inputs = ins ? n_in : 0, .limits = &a.lim,
-			    .shadow = a.shadow};
+			    .shadow = shadow};
 	nxw_numdebug d;
 	if (nxw_numdebug_run(s, s->cursor, (uint32_t)a.against, &o, &d, &err)) {
 		fprintf(stderr, "nex debug: %s\n", err.msg);

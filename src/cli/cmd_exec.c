@@ -10,23 +10,6 @@
 
 #include "codegen_cli.h"
 
-static const char help[] =
-	"usage: nex exec PROGRAM.neasm|PROGRAM.bin|MODEL [model options of `nex codegen`]\n"
-	"                [--inputs DIR | --seed N] [--outputs DIR] [--compare]\n"
-	"                [--no-check]\n\n"
-	"Runs an NE program (a .neasm listing, or MODEL lowered as `nex codegen`\n"
-	"does) on nex's executor: byte arrays for SRAM, DRAM and the kernel window,\n"
-	"the reference kernels for NE and CPU tasks, DMA as byte copies, engines\n"
-	"ordered only by the program's events.\n"
-	"  --seed N      seeded inputs, the same as `nex run --seed N` (default 0)\n"
-	"  --inputs DIR  input K from DIR/NAME.npy, DIR/NAME.pb or DIR/input_K.pb\n"
-	"  --outputs DIR write output_K.pb\n"
-	"  --compare     also run the interpreter (`nex run`) and require equal\n"
-	"                outputs, bit for bit (exit 1 if not)\n"
-	"  --no-check    skip the checker (bytes ownership, events) before and\n"
-	"                during execution (for testing that a bad program gives\n"
-	"                wrong outputs)\n";
-
 struct ex_ctx {
 	nxc_cg_args a;
 	const char *in_dir, *out_dir;
@@ -34,30 +17,36 @@ struct ex_ctx {
 	bool compare, no_check;
 };
 
-static int opt(void *ctx, int argc, char **argv, int i)
-{
-	struct ex_ctx *c = ctx;
-	int used = nxc_cg_opt(&c->a, argc, argv, i);
-	const char *v;
-	if (used)
-		return used;
-	if ((used = nxc_opt(argc, argv, i, "--inputs", &c->in_dir)) != 0)
-		return used;
-	if ((used = nxc_opt(argc, argv, i, "--outputs", &c->out_dir)) != 0)
-		return used;
-	if ((used = nxc_opt(argc, argv, i, "--seed", &v)) != 0) {
-		if (used > 0 && (c->seed = nxc_num(v)) < 0) {
-			fprintf(stderr, "nex exec: --seed wants a number\n");
-			return -1;
-		}
-		return used;
-	}
-	if (!strcmp(argv[i], "--compare"))
-		return c->compare = true, 1;
-	if (!strcmp(argv[i], "--no-check"))
-		return c->no_check = true, 1;
-	return 0;
-}
+static const nxc_option options[] = {
+	{"--seed", NULL, "N", NXC_NUM, offsetof(struct ex_ctx, seed), INT64_MAX, NULL,
+	 "seeded inputs, the same as `nex run --seed N` (default 0)"},
+	{"--inputs", NULL, "DIR", NXC_STR, offsetof(struct ex_ctx, in_dir), 0, NULL,
+	 "input K from DIR/NAME.npy, DIR/NAME.pb or DIR/input_K.pb"},
+	{"--outputs", NULL, "DIR", NXC_STR, offsetof(struct ex_ctx, out_dir), 0, NULL,
+	 "write output_K.pb"},
+	{"--compare", NULL, NULL, NXC_FLAG, offsetof(struct ex_ctx, compare), 0, NULL,
+	 "also run the interpreter (`nex run`) and require equal\n"
+	 "outputs, bit for bit (exit 1 if not)"},
+	{"--no-check", NULL, NULL, NXC_FLAG, offsetof(struct ex_ctx, no_check), 0, NULL,
+	 "skip the checker (bytes ownership, events) before and\n"
+	 "during execution (for testing that a bad program gives\n"
+	 "wrong outputs)"},
+	NXC_OPT_CG(struct ex_ctx, a),
+	{0},
+};
+
+static const nxc_command command = {
+	.name = "exec",
+	.args = "PROGRAM.neasm|PROGRAM.bin|MODEL",
+	.min_args = 1,
+	.max_args = 1,
+	.opts = options,
+	.about =
+		"Runs an NE program (a .neasm listing, or MODEL lowered as `nex codegen`\n"
+		"does, with its model options) on nex's executor: byte arrays for SRAM,\n"
+		"DRAM and the kernel window, the reference kernels for NE and CPU tasks, DMA\n"
+		"as byte copies, engines ordered only by the program's events.\n",
+};
 
 static bool exists(const char *path)
 {
@@ -90,11 +79,8 @@ static int load_input(const nx_graph *g, uint32_t k, const char *dir, nx_tensor 
 
 int nxc_exec(int argc, char **argv)
 {
-	if (nxc_wants_help(argc, argv)) {
-		fputs(help, stdout);
-		return NXC_OK;
-	}
-	struct ex_ctx c = {.seed = 0};
+	struct ex_ctx c;
+	memset(&c, 0, sizeof c);
 	nxc_cg_init(&c.a);
 	const char *path = NULL;
 	int rc = NXC_USER;
@@ -103,12 +89,9 @@ int nxc_exec(int argc, char **argv)
 	nx_tensor *ins = NULL, *outs = NULL;
 	nx_run_result ref = {0};
 	nx_target t;
-	int n = nxc_scan(argc, argv, &c.a.shapes, opt, &c, &path, 1, "one PROGRAM or MODEL only",
-			 help);
-	if (n < 0)
-		goto out;
-	if (n == 0) {
-		fputs(help, stderr);
+	int n = nxc_parse(&command, argc, argv, &c, &path);
+	if (n < 0) {
+		rc = n == NXC_PARSE_HELP ? NXC_OK : NXC_USER;
 		goto out;
 	}
 	if (nxc_cg_is_program(path)) {

@@ -1,5 +1,7 @@
 /* cmd_passes.c — `nex passes`: the pass catalogue with summaries and
  * options, and the default pipeline. */
+#include <string.h>
+
 #include "cli.h"
 #include "nxl.h"
 #include "nxp.h"
@@ -14,28 +16,35 @@ static void list(const nxp_pass *p)
 		printf("%-18s   %s=%s  %s\n", "", o->name, o->def, o->help);
 }
 
-static int passes_opt(void *ctx, int argc, char **argv, int i)
-{
-	return nxc_lua_opt(argc, argv, i, ctx);
-}
+typedef struct passes_opts {
+	nxc_lua_args lua;
+} passes_opts;
+
+static const nxc_option options[] = {
+	NXC_OPT_LUA(passes_opts, lua),
+	{0},
+};
+
+static const nxc_command command = {
+	.name = "passes",
+	.args = NULL,
+	.min_args = 0,
+	.max_args = 0,
+	.opts = options,
+	.about =
+		"Lists every pass with its summary and options, and the default pipeline\n"
+		"(with --load, also the Lua passes the file defines, marked [lua: F.lua]).\n"
+		"A pipeline is a comma-separated list: a,b{opt=v,opt2=w},-c (- disables).\n",
+};
 
 int nxc_passes(int argc, char **argv)
 {
-	static const char help[] =
-		"usage: nex passes [--load F.lua]... [--unsafe]\n\nLists every pass with its "
-		"summary and options, and the default pipeline.\nA pipeline is a "
-		"comma-separated list: a,b{opt=v,opt2=w},-c (- disables).\n"
-		"  --load F.lua  also the Lua passes F.lua defines, marked [lua: F.lua]\n";
-	if (nxc_wants_help(argc, argv)) {
-		fputs(help, stdout);
-		return NXC_OK;
-	}
-	nxc_lua_args lua = {.n = 0};
-	nxc_shapes shapes = {.n = 0};
-	int n = nxc_scan(argc, argv, &shapes, passes_opt, &lua, NULL, 0, "no MODEL", help);
-	nxc_shapes_free(&shapes);
+	passes_opts o;
+	memset(&o, 0, sizeof o);
+	int n = nxc_parse(&command, argc, argv, &o, NULL);
 	if (n < 0)
-		return NXC_USER;
+		return n == NXC_PARSE_HELP ? NXC_OK : NXC_USER;
+	nxc_lua_args lua = o.lua;
 	nxl_state *st;
 	if (nxc_lua_load("passes", &lua, NULL, &st) != 0)
 		return NXC_USER;

@@ -9,49 +9,47 @@
 #include "nxl.h"
 #include "nxw.h"
 
-static const char help[] =
-	"usage: nex replay SESSION.nex.json [--model PATH] [--recover] [--keep-going]\n\n"
-	"Re-runs every step of a saved session (pass, options, rewrite budget) on its\n"
-	"model and target and compares each step's IR with the hash saved with it.\n"
-	"Exit 0 when every step matches, 1 when one differs (named with its pass and\n"
-	"the first line that differs) or the session cannot be opened.\n"
-	"  --model PATH   the model moved or changed: use PATH instead of the saved one\n"
-	"  --recover      replay the journal's last state (after a crash) instead\n"
-	"  --keep-going   report every differing step, not only the first\n";
-
-struct replay_args {
+typedef struct replay_opts {
+	nxc_shapes shapes;  /* only to refuse --shape with a reason */
 	nxw_load_opts o;
+} replay_opts;
+
+static const nxc_option options[] = {
+	{"--model", NULL, "PATH", NXC_STR, offsetof(replay_opts, o.model), 0, NULL,
+	 "the model moved or changed: use PATH instead of the saved one"},
+	{"--recover", NULL, NULL, NXC_FLAG, offsetof(replay_opts, o.from_journal), 0, NULL,
+	 "replay the journal's last state (after a crash) instead"},
+	{"--keep-going", NULL, NULL, NXC_FLAG, offsetof(replay_opts, o.keep_going), 0, NULL,
+	 "report every differing step, not only the first"},
+	{"--shape", NULL, "NAME=d,d,...", NXC_CALL, offsetof(replay_opts, shapes), 0,
+	 nxc_shapes_add, "refused: the session saved its shapes"},
+	{0},
 };
 
-static int replay_opt(void *p, int argc, char **argv, int i)
-{
-	struct replay_args *r = p;
-	int used = nxc_opt(argc, argv, i, "--model", &r->o.model);
-	if (used)
-		return used;
-	if (!strcmp(argv[i], "--recover"))
-		return r->o.from_journal = true, 1;
-	if (!strcmp(argv[i], "--keep-going"))
-		return r->o.keep_going = true, 1;
-	return 0;
-}
+static const nxc_command command = {
+	.name = "replay",
+	.args = "SESSION.nex.json",
+	.min_args = 1,
+	.max_args = 1,
+	.opts = options,
+	.about =
+		"Re-runs every step of a saved session (pass, options, rewrite budget) on its\n"
+		"model and target and compares each step's IR with the hash saved with it.\n"
+		"Exit 0 when every step matches, 1 when one differs (named with its pass and\n"
+		"the first line that differs) or the session cannot be opened.\n",
+};
 
 int nxc_replay(int argc, char **argv)
 {
-	if (nxc_wants_help(argc, argv)) {
-		fputs(help, stdout);
-		return NXC_OK;
-	}
-	nxc_shapes shapes = {.n = 0};
-	struct replay_args r = {{0}};
+	replay_opts r;
+	memset(&r, 0, sizeof r);
 	const char *path = NULL;
-	int rc = NXC_USER;
-	if (nxc_scan(argc, argv, &shapes, replay_opt, &r, &path, 1, "one SESSION only", help) < 0)
+	int np = nxc_parse(&command, argc, argv, &r, &path);
+	nxc_shapes shapes = r.shapes; /* freed at out */
+	int rc = np == NXC_PARSE_HELP ? NXC_OK : NXC_USER;
+	if (np < 0)
 		goto out;
-	if (!path) {
-		fputs(help, stderr);
-		goto out;
-	}
+	rc = NXC_USER;
 	if (shapes.n) {
 		fprintf(stderr, "nex replay: --shape is saved in the session; it cannot be "
 			"changed on replay\n");

@@ -7,33 +7,37 @@
 #include "nxl.h"
 #include "nxw.h"
 
-static const char help[] =
-	"usage: nex report SESSION.nex.json -o OUT.md|OUT.html\n"
-	"       nex report MODEL [--pipeline P] [--target T] [--set F=V]... [--shape N=D]...\n"
-	"                  -o OUT.md|OUT.html\n\n"
-	"Writes a report: per-step table (ops, peak memory, latency, energy, time),\n"
-	"the top ops by cycles, the memory timeline and per-op cycles (inline SVG\n"
-	"charts in HTML, text in Markdown), notes, and the diff from the pinned step\n"
-	"to the cursor. The HTML is one self-contained file. A SESSION is replayed\n"
-	"first (as `nex replay`); a MODEL runs the pipeline (default `default`) on\n"
-	"the target (default m1).\n";
+typedef struct report_opts {
+	nxc_shapes shapes;
+	nxc_pipeline_args pa;  /* pipeline, target, sets */
+	const char *out;
+} report_opts;
 
-struct report_args {
-	const char *out, *pipeline, *target;
-	const char *sets[NXC_MAX_SETS];
-	uint32_t n_sets;
+static const nxc_option options[] = {
+	{"-o", NULL, "OUT", NXC_STR, offsetof(report_opts, out), 0, NULL,
+	 "the report: OUT.md (Markdown) or OUT.html; required"},
+	{"--pipeline", NULL, "P", NXC_STR, offsetof(report_opts, pa.pipeline), 0, NULL,
+	 "for a MODEL: the passes (default `default`)"},
+	NXC_OPT_TARGET(report_opts, pa),
+	NXC_OPT_SHAPE(report_opts, shapes),
+	{0},
 };
 
-static int report_opt(void *p, int argc, char **argv, int i)
-{
-	struct report_args *r = p;
-	int used = nxc_opt(argc, argv, i, "-o", &r->out);
-	if (used == 0)
-		used = nxc_opt(argc, argv, i, "--pipeline", &r->pipeline);
-	if (used == 0)
-		used = nxc_target_opt(argc, argv, i, &r->target, r->sets, &r->n_sets);
-	return used;
-}
+static const nxc_command command = {
+	.name = "report",
+	.args = "SESSION.nex.json|MODEL",
+	.min_args = 1,
+	.max_args = 1,
+	.opts = options,
+	.about =
+		"Writes a report: per-step table (ops, peak memory, latency, energy, time),\n"
+		"the top ops by cycles, the memory timeline and per-op cycles (inline SVG\n"
+		"charts in HTML, text in Markdown), notes, and the diff from the pinned step\n"
+		"to the cursor. The HTML is one self-contained file. A SESSION is replayed\n"
+		"first (as `nex replay`); a MODEL runs the pipeline (default `default`) on\n"
+		"the target (default m1); --pipeline, --target, --set and --shape are for a\n"
+		"MODEL only.\n",
+};
 
 static bool ends_with(const char *s, const char *suf)
 {
@@ -43,22 +47,26 @@ static bool ends_with(const char *s, const char *suf)
 
 int nxc_report(int argc, char **argv)
 {
-	if (nxc_wants_help(argc, argv)) {
-		fputs(help, stdout);
-		return NXC_OK;
-	}
-	nxc_shapes shapes = {.n = 0};
-	struct report_args r = {.pipeline = NULL};
+	report_opts o;
+	memset(&o, 0, sizeof o);
 	const char *path = NULL;
-	int rc = NXC_USER;
+	int np = nxc_parse(&command, argc, argv, &o, &path);
+	nxc_shapes shapes = o.shapes; /* freed at out */
+	struct {
+		const char *out, *pipeline, *target;
+		const char *const *sets;
+		uint32_t n_sets;
+	} r = {o.out, o.pa.pipeline, o.pa.target, o.pa.sets, o.pa.n_sets};
+	int rc = np == NXC_PARSE_HELP ? NXC_OK : NXC_USER;
 	nxw_session *s = NULL;
 	nxl_state *lua = NULL;
 	nx_err err;
-	if (nxc_scan(argc, argv, &shapes, report_opt, &r, &path, 1, "one SESSION or MODEL only",
-		     help) < 0)
+	if (np < 0)
 		goto out;
-	if (!path || !r.out) {
-		fputs(help, stderr);
+	rc = NXC_USER;
+	if (!r.out) {
+		fprintf(stderr, "nex report: wants -o OUT.md or -o OUT.html (see nex report "
+			"--help)\n");
 		goto out;
 	}
 	bool html = ends_with(r.out, ".html") || ends_with(r.out, ".htm");

@@ -16,27 +16,53 @@
 
 #include "cli.h"
 
-static const char help[] =
-	"usage: nex run MODEL [--shape NAME=d,d,..]... [--inputs DIR | --seed N]\n"
-	"               [--range LO,HI] [--outputs DIR] [--npy] [--save-inputs DIR]\n"
-	"               [--threads N] [--repeat N] [--profile]\n"
-	"               [--pipeline P [pipeline options]]\n\n"
-	"Runs MODEL (.onnx, .nex, .json or `demo`) with nex's reference interpreter.\n"
-	"  --inputs DIR       graph input K from DIR/NAME.npy, DIR/NAME.pb or\n"
-	"                     DIR/input_K.pb (the ONNX test layout)\n"
-	"  --seed N           random inputs instead (the default, seed 0): floats\n"
-	"                     uniform in [LO, HI) (--range, default 0,1), integers\n"
-	"                     and bools 0\n"
-	"  --outputs DIR      write output_K.pb (and output_K.npy with --npy)\n"
-	"  --save-inputs DIR  write the inputs used as input_K.pb (.npy with --npy)\n"
-	"  --threads N        interpreter threads (default: one per core)\n"
-	"  --repeat N         time N runs after a warm-up; print the median\n"
-	"  --profile          time per op kind and the slowest ops (last run)\n"
-	"  --pipeline P       apply pass pipeline P first (see `nex opt --help` for\n"
-	"                     --until, --into, --print-after, --stats, --report,\n"
-	"                     --target, --set)\n"
-	"Prints per output: name, type, min/max/mean (and NaN/inf counts), then the\n"
-	"time of nx_run.\n";
+typedef struct run_opts {
+	nxc_shapes shapes;
+	nxc_pipeline_args pa;
+	const char *in_dir, *out_dir, *save_dir, *range;
+	long long seed, threads, repeat;  /* -1: not given */
+	bool npy, profile;
+} run_opts;
+
+static const nxc_option options[] = {
+	{"--inputs", NULL, "DIR", NXC_STR, offsetof(run_opts, in_dir), 0, NULL,
+	 "graph input K from DIR/NAME.npy, DIR/NAME.pb or\nDIR/input_K.pb (the ONNX test layout)"},
+	{"--seed", NULL, "N", NXC_NUM, offsetof(run_opts, seed), INT64_MAX, NULL,
+	 "random inputs instead (the default, seed 0): floats\nuniform in [LO, HI) (--range), "
+	 "integers and bools 0"},
+	{"--range", NULL, "LO,HI", NXC_STR, offsetof(run_opts, range), 0, NULL,
+	 "the random floats' range (default 0,1)"},
+	{"--outputs", NULL, "DIR", NXC_STR, offsetof(run_opts, out_dir), 0, NULL,
+	 "write output_K.pb (and output_K.npy with --npy)"},
+	{"--npy", NULL, NULL, NXC_FLAG, offsetof(run_opts, npy), 0, NULL,
+	 "also write .npy files"},
+	{"--save-inputs", NULL, "DIR", NXC_STR, offsetof(run_opts, save_dir), 0, NULL,
+	 "write the inputs used as input_K.pb (.npy with --npy)"},
+	{"--threads", NULL, "N", NXC_NUM, offsetof(run_opts, threads), 256, NULL,
+	 "interpreter threads, 1..256 (default: one per core)"},
+	{"--repeat", NULL, "N", NXC_NUM, offsetof(run_opts, repeat), 100000, NULL,
+	 "time N runs after a warm-up; print the median"},
+	{"--profile", NULL, NULL, NXC_FLAG, offsetof(run_opts, profile), 0, NULL,
+	 "time per op kind and the slowest ops (last run)"},
+	NXC_OPT_SHAPE(run_opts, shapes),
+	NXC_OPT_PIPELINE(run_opts, pa),
+	{0},
+};
+
+static const nxc_command command = {
+	.name = "run",
+	.args = "MODEL",
+	.min_args = 1,
+	.max_args = 1,
+	.opts = options,
+	.about =
+		"Runs MODEL (.onnx, .nex, .json or `demo`) with nex's reference interpreter,\n"
+		"after the pass pipeline P when --pipeline (or another pipeline option) is\n"
+		"given (the pipeline options are those of `nex opt`).\n",
+	.notes =
+		"Prints per output: name, type, min/max/mean (and NaN/inf counts), then the\n"
+		"time of nx_run.\n",
+};
 
 static bool exists(const char *path)
 {
@@ -194,81 +220,48 @@ static int cmp_double(const void *a, const void *b)
 
 int nxc_run(int argc, char **argv)
 {
-	if (nxc_wants_help(argc, argv)) {
-		fputs(help, stdout);
-		return NXC_OK;
-	}
-	nxc_shapes shapes = {.n = 0};
-	nxc_pipeline_args pa = {.cmd = "run", .pipeline = NULL, .until = -1, .pin = -1,
-				.shapes = &shapes};
-	const char *path = NULL, *in_dir = NULL, *out_dir = NULL, *save_dir = NULL;
-	long long seed = 0, threads = 0, repeat = 0;
+	run_opts o;
+	memset(&o, 0, sizeof o);
+	o.seed = o.threads = o.repeat = -1;
+	o.pa = (nxc_pipeline_args){.cmd = "run", .pipeline = NULL, .until = -1, .pin = -1};
+	nxc_pipeline_args pa;
+	const char *path = NULL;
 	double lo = 0, hi = 1;
-	bool npy = false, seeded = false, profile = false;
 	int rc = NXC_USER;
 	nx_graph *g = NULL;
 	nx_tensor *ins = NULL;
 	nx_run_result res = {0};
 	double *times = NULL, *op_sec = NULL;
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		int used = nxc_shape_opt(argc, argv, i, &shapes);
-		if (used == 0)
-			used = nxc_pipeline_opt(argc, argv, i, &pa);
-		if (used == 0 && (used = nxc_opt(argc, argv, i, "--inputs", &v)) > 0)
-			in_dir = v;
-		if (used == 0 && (used = nxc_opt(argc, argv, i, "--outputs", &v)) > 0)
-			out_dir = v;
-		if (used == 0 && (used = nxc_opt(argc, argv, i, "--save-inputs", &v)) > 0)
-			save_dir = v;
-		if (used == 0 && (used = nxc_opt(argc, argv, i, "--seed", &v)) > 0) {
-			seeded = true;
-			if ((seed = nxc_num(v)) < 0) {
-				fprintf(stderr, "nex run: --seed wants a number\n");
-				goto out;
-			}
-		}
-		if (used == 0 && (used = nxc_opt(argc, argv, i, "--threads", &v)) > 0 &&
-		    ((threads = nxc_num(v)) < 1 || threads > 256)) {
-			fprintf(stderr, "nex run: --threads wants 1..256\n");
-			goto out;
-		}
-		if (used == 0 && (used = nxc_opt(argc, argv, i, "--repeat", &v)) > 0 &&
-		    ((repeat = nxc_num(v)) < 1 || repeat > 100000)) {
-			fprintf(stderr, "nex run: --repeat wants a positive count\n");
-			goto out;
-		}
-		if (used == 0 && (used = nxc_opt(argc, argv, i, "--range", &v)) > 0) {
-			char *end;
-			lo = strtod(v, &end);
-			if (*end == ',')
-				hi = strtod(end + 1, &end);
-			if (*end || !(lo < hi)) {
-				fprintf(stderr, "nex run: --range wants LO,HI with LO < HI\n");
-				goto out;
-			}
-		}
-		if (used == 0 && !strcmp(argv[i], "--npy"))
-			npy = true, used = 1;
-		if (used == 0 && !strcmp(argv[i], "--profile"))
-			profile = true, used = 1;
-		if (used < 0)
-			goto out;
-		if (used > 0) {
-			i += used - 1;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "nex run: unknown option %s\n%s", argv[i], help);
-			goto out;
-		} else if (!path) {
-			path = argv[i];
-		} else {
-			fprintf(stderr, "nex run: one MODEL only\n");
-			goto out;
-		}
+	int n = nxc_parse(&command, argc, argv, &o, &path);
+	if (n < 0) {
+		rc = n == NXC_PARSE_HELP ? NXC_OK : NXC_USER;
+		nxc_shapes_free(&o.shapes);
+		return rc;
 	}
-	if (!path) {
-		fputs(help, stderr);
+	nxc_shapes shapes = o.shapes; /* freed at out */
+	pa = o.pa;
+	pa.shapes = &shapes;
+	const char *in_dir = o.in_dir, *out_dir = o.out_dir, *save_dir = o.save_dir;
+	bool npy = o.npy, profile = o.profile, seeded = o.seed >= 0;
+	long long seed = seeded ? o.seed : 0, threads = o.threads < 0 ? 0 : o.threads;
+	long long repeat = o.repeat < 0 ? 0 : o.repeat;
+	if (o.threads == 0) {
+		fprintf(stderr, "nex run: --threads wants 1..256\n");
 		goto out;
+	}
+	if (o.repeat == 0) {
+		fprintf(stderr, "nex run: --repeat wants a positive count\n");
+		goto out;
+	}
+	if (o.range) {
+		char *end;
+		lo = strtod(o.range, &end);
+		if (*end == ',')
+			hi = strtod(end + 1, &end);
+		if (*end || !(lo < hi)) {
+			fprintf(stderr, "nex run: --range wants LO,HI with LO < HI\n");
+			goto out;
+		}
 	}
 	if (in_dir && seeded) {
 		fprintf(stderr, "nex run: --inputs and --seed exclude each other\n");

@@ -6,48 +6,58 @@
 #include "cli.h"
 #include "nxl.h"
 
-static const char help[] =
-	"usage: nex script [--unsafe] [--max-instructions N] [--max-memory BYTES]\n"
-	"                  [--shape NAME=d,d,..]... [--load F.lua]... FILE.lua [args...]\n\n"
-	"Runs FILE.lua with the `nex` module (docs/lua-api.md); arg[1..] are the\n"
-	"arguments after FILE.lua, arg[0] the file. Options go before FILE.lua.\n"
-	"  --unsafe              every standard library (io, os, package, ...) and\n"
-	"                        writes anywhere; by default the script is sandboxed:\n"
-	"                        no io, os cut to clock/time/date, no binary chunks,\n"
-	"                        files written only under the working directory\n"
-	"  --max-instructions N  VM instructions before the script is stopped\n"
-	"                        (default 1e9; 0 = no limit)\n"
-	"  --max-memory BYTES    Lua heap cap (default 512MiB; K/M/G suffixes; 0 = none)\n"
-	"  --load F.lua          run F.lua first (its passes are then known)\n"
-	"  --shape NAME=d,..     bind a dynamic ONNX input for nex.open calls that give\n"
-	"                        no shapes (e.g. the experiments on det.onnx)\n"
-	"Exit 0, or 1 with the error (file:line) on stderr.\n";
+typedef struct script_opts {
+	nxc_shapes shapes;
+	nxc_lua_args lua;
+} script_opts;
+
+static const nxc_option options[] = {
+	{"--unsafe", NULL, NULL, NXC_FLAG, offsetof(script_opts, lua.unsafe), 0, NULL,
+	 "every standard library (io, os, package, ...) and\n"
+	 "writes anywhere; by default the script is sandboxed:\n"
+	 "no io, os cut to clock/time/date, no binary chunks,\n"
+	 "files written only under the working directory"},
+	{"--max-instructions", NULL, "N", NXC_CALL, offsetof(script_opts, lua), 0,
+	 nxc_arg_max_instructions, "VM instructions before the script is stopped\n"
+	 "(default 1e9; 0 = no limit)"},
+	{"--max-memory", NULL, "BYTES", NXC_CALL, offsetof(script_opts, lua), 0,
+	 nxc_arg_max_memory, "Lua heap cap (default 512MiB; K/M/G suffixes; 0 = none)"},
+	{"--load", NULL, "F.lua", NXC_CALL, offsetof(script_opts, lua), 0, nxc_arg_load,
+	 "run F.lua first (its passes are then known)"},
+	{"--shape", NULL, "NAME=d,d,...", NXC_CALL, offsetof(script_opts, shapes), 0,
+	 nxc_shapes_add, "bind a dynamic ONNX input for nex.open calls that give\n"
+	 "no shapes (e.g. the experiments on det.onnx)"},
+	{0},
+};
+
+static const nxc_command command = {
+	.name = "script",
+	.args = "FILE.lua [args...]",
+	.min_args = 1,
+	.max_args = 1,
+	.opts = options,
+	.stop_at_arg = true,
+	.about =
+		"Runs FILE.lua with the `nex` module (docs/lua-api.md); arg[1..] are the\n"
+		"arguments after FILE.lua, arg[0] the file. Options go before FILE.lua.\n",
+	.notes = "Exit 0, or 1 with the error (file:line) on stderr.\n",
+};
 
 int nxc_script(int argc, char **argv)
 {
-	if (nxc_wants_help(argc, argv) && (argc < 2 || argv[1][0] == '-')) {
-		fputs(help, stdout);
-		return NXC_OK;
-	}
-	nxc_shapes shapes = {.n = 0};
-	nxc_lua_args lua = {.n = 0};
-	int i = 1, rc = NXC_USER;
-	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-		int used = nxc_shape_opt(argc, argv, i, &shapes);
-		if (used == 0)
-			used = nxc_lua_opt(argc, argv, i, &lua);
-		if (used < 0)
-			goto out;
-		if (used == 0) {
-			fprintf(stderr, "nex script: unknown option %s\n%s", argv[i], help);
-			goto out;
-		}
-		i += used - 1;
-	}
-	if (i >= argc) {
-		fputs(help, stderr);
+	script_opts o;
+	memset(&o, 0, sizeof o);
+	const char *file = NULL;
+	int np = nxc_parse(&command, argc, argv, &o, &file);
+	nxc_shapes shapes = o.shapes; /* freed at out */
+	nxc_lua_args lua = o.lua;
+	int rc = np == NXC_PARSE_HELP ? NXC_OK : NXC_USER;
+	if (np < 0)
 		goto out;
-	}
+	rc = NXC_USER;
+	int i = 1;
+	while (argv[i] != file) /* FILE.lua's slot: its arguments follow it */
+		i++;
 	nx_err err;
 	nxl_state *st;
 	if (nxc_lua_load("script", &lua, NULL, &st) != 0)

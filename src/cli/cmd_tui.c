@@ -14,45 +14,42 @@
 #include "nxt.h"
 #include "nxw.h"
 
-static const char help[] =
-	"usage: nex [MODEL] [--shape NAME=DIMS]... [--target T] [--set FIELD=VALUE]...\n"
-	"           [--pipeline P] [--script ACTIONS]\n"
-	"       nex SESSION.nex.json [--recover] [--model PATH] [--script ACTIONS]\n\n"
-	"Opens the terminal UI on MODEL (.nex, .json, .onnx; default: the built-in demo):\n"
-	"the IR after every pass or rewrite, the diff, the memory plan and the simulated\n"
-	"per-op cost. Press ? inside for every key; docs/tui.md has the tour.\n\n"
-	"  --shape N=D       bind a dynamic ONNX input dim: x=1,3,640,640\n"
-	"  --target T        a target preset or .json file (default m1)\n"
-	"  --set F=V         override one target field (sram=4MiB, clock=1.5GHz, ...)\n"
-	"  --pipeline P      the pipeline to step through (default: \"default\")\n"
-	"  --script FILE     no display: run the actions in FILE (lines of :commands or\n"
-	"                    keys) and write screens with :save-screen, for tests\n"
-	"A session file (:save-session, nex opt --save-session; docs/sessions.md) reopens\n"
-	"at its saved cursor, every step replayed:\n"
-	"  --recover         open the journal's last state (after a crash) instead\n"
-	"  --model PATH      the model moved or changed: use PATH\n";
-
 typedef struct tui_args {
-	const char *pipeline, *script, *target, *model;
+	nxc_shapes shapes;
+	nxc_pipeline_args pa;  /* pipeline, target, sets */
+	const char *script, *model;
 	bool recover;
-	const char *sets[NXC_MAX_SETS];
-	uint32_t n_sets;
 } tui_args;
 
-static int opt(void *ctx, int argc, char **argv, int i)
-{
-	tui_args *t = ctx;
-	int used;
-	if ((used = nxc_opt(argc, argv, i, "--pipeline", &t->pipeline)) != 0)
-		return used;
-	if ((used = nxc_opt(argc, argv, i, "--script", &t->script)) != 0)
-		return used;
-	if ((used = nxc_opt(argc, argv, i, "--model", &t->model)) != 0)
-		return used;
-	if (!strcmp(argv[i], "--recover"))
-		return t->recover = true, 1;
-	return nxc_target_opt(argc, argv, i, &t->target, t->sets, &t->n_sets);
-}
+static const nxc_option options[] = {
+	NXC_OPT_SHAPE(tui_args, shapes),
+	NXC_OPT_TARGET(tui_args, pa),
+	{"--pipeline", NULL, "P", NXC_STR, offsetof(tui_args, pa.pipeline), 0, NULL,
+	 "the pipeline to step through (default: \"default\")"},
+	{"--script", NULL, "FILE", NXC_STR, offsetof(tui_args, script), 0, NULL,
+	 "no display: run the actions in FILE (lines of :commands or\n"
+	 "keys) and write screens with :save-screen, for tests"},
+	{"--recover", NULL, NULL, NXC_FLAG, offsetof(tui_args, recover), 0, NULL,
+	 "a SESSION: open the journal's last state (after a crash)"},
+	{"--model", NULL, "PATH", NXC_STR, offsetof(tui_args, model), 0, NULL,
+	 "a SESSION whose model moved or changed: use PATH"},
+	{0},
+};
+
+/* Named "" so that messages say "nex: ..." and usage "nex [MODEL]". */
+static const nxc_command command = {
+	.name = "",
+	.args = "[MODEL | SESSION.nex.json]",
+	.min_args = 0,
+	.max_args = 1,
+	.opts = options,
+	.about =
+		"Opens the terminal UI on MODEL (.nex, .json, .onnx; default: the built-in demo):\n"
+		"the IR after every pass or rewrite, the diff, the memory plan and the simulated\n"
+		"per-op cost. Press ? inside for every key; docs/tui.md has the tour.\n"
+		"A session file (:save-session, nex opt --save-session; docs/sessions.md)\n"
+		"reopens at its saved cursor, every step replayed.\n",
+};
 
 /* A session file: its Lua passes run (sandboxed) first, then every step is
  * replayed; differences from the saved hashes are reported before the
@@ -96,17 +93,14 @@ static int open_session(const char *path, const tui_args *t)
 
 int nxc_tui(int argc, char **argv)
 {
-	if (nxc_wants_help(argc, argv)) {
-		fputs(help, stdout);
-		return NXC_OK;
-	}
-	tui_args t = {0};
-	nxc_shapes shapes = {0};
+	tui_args t;
+	memset(&t, 0, sizeof t);
 	const char *paths[1] = {NULL};
-	int np = nxc_scan(argc, argv, &shapes, opt, &t, paths, 1, "one MODEL only", help);
+	int np = nxc_parse(&command, argc, argv, &t, paths);
+	nxc_shapes shapes = t.shapes; /* freed on every return below */
 	if (np < 0) {
 		nxc_shapes_free(&shapes);
-		return NXC_USER;
+		return np == NXC_PARSE_HELP ? NXC_OK : NXC_USER;
 	}
 	if (!t.script && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
 		nxc_shapes_free(&shapes);
@@ -130,7 +124,7 @@ int nxc_tui(int argc, char **argv)
 		return NXC_USER;
 	}
 	nx_target target;
-	if (nxc_target_args(NULL, t.target, t.sets, t.n_sets, &target)) {
+	if (nxc_target_args(NULL, t.pa.target, t.pa.sets, t.pa.n_sets, &target)) {
 		nxc_shapes_free(&shapes);
 		return NXC_USER;
 	}
@@ -138,15 +132,15 @@ int nxc_tui(int argc, char **argv)
 	nx_graph *g = nxc_load_opts(model, &oo);
 	/* what was opened, for :save-session */
 	nxw_source src = {.model = (char *)model, .binds = shapes.b, .n_binds = shapes.n,
-			  .target = (char *)(t.target ? t.target : "m1"),
-			  .sets = (char **)t.sets, .n_sets = t.n_sets};
+			  .target = (char *)(t.pa.target ? t.pa.target : "m1"),
+			  .sets = (char **)t.pa.sets, .n_sets = t.pa.n_sets};
 	nx_err err;
 	if (g && strcmp(model, "demo") && nxw_sha256_file(model, src.sha256, &err))
 		src.sha256[0] = 0;
 	const char *base = strrchr(model, '/');
 	nxt_open_opts o = {
 		.model_name = base ? base + 1 : model,
-		.pipeline = t.pipeline,
+		.pipeline = t.pa.pipeline,
 		.target = &target,
 		.script = t.script,
 		.source = &src,

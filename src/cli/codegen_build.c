@@ -20,28 +20,14 @@ void nxc_cg_free(nxc_cg_args *a)
 	nxc_shapes_free(&a->shapes);
 }
 
-int nxc_cg_opt(void *ctx, int argc, char **argv, int i)
+int nxc_arg_alloc(void *field, const char *cmd, const char *val)
 {
-	nxc_cg_args *a = ctx;
-	const char *v;
-	int used;
-	if ((used = nxc_opt(argc, argv, i, "--pipeline", &v)) != 0) {
-		if (used > 0)
-			a->pa.pipeline = v;
-		return used;
+	int *alloc = field;
+	if ((*alloc = nxg_alloc_parse(val)) < 0) {
+		fprintf(stderr, "nex %s: --alloc: unknown allocator '%s' (recorded, bestfit, "
+			"search, firstfit, hillclimb, belady, sxd, split)\n", cmd, val);
+		return -1;
 	}
-	if ((used = nxc_target_opt(argc, argv, i, &a->pa.target, a->pa.sets, &a->pa.n_sets)) != 0)
-		return used;
-	if ((used = nxc_opt(argc, argv, i, "--alloc", &v)) != 0) {
-		if (used > 0 && (a->alloc = nxg_alloc_parse(v)) < 0) {
-			fprintf(stderr, "nex %s: --alloc: unknown allocator '%s' (recorded, bestfit, "
-				"search, firstfit, hillclimb, belady, sxd, split)\n", argv[0], v);
-			return -1;
-		}
-		return used;
-	}
-	if (!strcmp(argv[i], "--test-overlap-bug"))
-		return a->overlap_bug = true, 1;
 	return 0;
 }
 
@@ -111,22 +97,22 @@ bool nxc_cg_is_program(const char *path)
 	return bin;
 }
 
-/* Splits "a;b;c" into options `flag a flag b ...` for the scanners. */
+/* Splits "a;b;c" into one --shape or --set each, as the options would
+ * give them. */
 static int replay(const char *cmd, const char *flag, const char *list, nxc_cg_args *a)
 {
 	if (!list)
 		return 0;
-	char *copy = nx_xstrdup(list), *save = NULL; /* freed below; argv points into it */
+	char *copy = nx_xstrdup(list), *save = NULL; /* freed below */
 	int rc = 0;
 	for (char *s = strtok_r(copy, ";", &save); s && !rc; s = strtok_r(NULL, ";", &save)) {
-		char *argv[3] = {(char *)cmd, (char *)flag, s};
-		int used = !strcmp(flag, "--shape") ? nxc_shape_opt(3, argv, 1, &a->shapes)
-						    : nxc_cg_opt(a, 3, argv, 1);
-		if (used != 2)
-			rc = -1;
-		else if (!strcmp(flag, "--set"))
-			a->pa.sets[a->pa.n_sets - 1] = nx_xstrdup(s); /* s dies with copy; the
-								       * caller frees these */
+		if (!strcmp(flag, "--shape")) {
+			rc = nxc_shapes_add(&a->shapes, cmd, s);
+		} else {
+			char *keep = nx_xstrdup(s); /* s dies with copy; the caller frees these */
+			if ((rc = nxc_arg_set(&a->pa, cmd, keep)) != 0)
+				free(keep);
+		}
 	}
 	free(copy);
 	return rc;

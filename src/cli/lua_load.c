@@ -1,5 +1,6 @@
-/* lua_load.c — --load FILE.lua, --unsafe and the limits for the commands
- * that take a pipeline (opt, run, bisect, passes) and for script: a Lua
+/* lua_load.c — --load FILE.lua, --unsafe and the limits (the NXC_OPT_LUA
+ * rows' parsers) for the commands that take a pipeline (opt, run, bisect,
+ * passes) and for script: a Lua
  * state whose scripts define passes into the session's catalogue. The state must be closed after the
  * session (nxc_lua_close after nxw_session_free). */
 #include <stdlib.h>
@@ -26,43 +27,39 @@ static long long size_arg(const char *s)
 	return *end ? -1 : (long long)x;
 }
 
-int nxc_lua_opt(int argc, char **argv, int i, nxc_lua_args *a)
+int nxc_arg_load(void *field, const char *cmd, const char *val)
 {
-	const char *v;
-	int used = nxc_opt(argc, argv, i, "--max-instructions", &v);
-	if (used > 0) {
-		char *end;
-		double x = strtod(v, &end);
-		if (end == v || *end || x < 0) {
-			fprintf(stderr, "nex %s: --max-instructions wants a count (1e9)\n", argv[0]);
-			return -1;
-		}
-		a->instructions = (int64_t)x;
-		a->set_instructions = true;
+	nxc_lua_args *a = field;
+	if (a->n >= sizeof a->load / sizeof a->load[0]) {
+		fprintf(stderr, "nex%s%s: more than 16 --load options\n", NXC_WHO(cmd));
+		return -1;
 	}
-	if (used)
-		return used;
-	if ((used = nxc_opt(argc, argv, i, "--max-memory", &v)) > 0) {
-		if ((a->memory = size_arg(v)) < 0) {
-			fprintf(stderr, "nex %s: --max-memory wants bytes (64M, 1G)\n", argv[0]);
-			return -1;
-		}
-		a->set_memory = true;
+	a->load[a->n++] = val;
+	return 0;
+}
+
+int nxc_arg_max_instructions(void *field, const char *cmd, const char *val)
+{
+	nxc_lua_args *a = field;
+	char *end;
+	double x = strtod(val, &end);
+	if (end == val || *end || x < 0) {
+		fprintf(stderr, "nex%s%s: --max-instructions wants a count (1e9)\n", NXC_WHO(cmd));
+		return -1;
 	}
-	if (used)
-		return used;
-	used = nxc_opt(argc, argv, i, "--load", &v);
-	if (used > 0) {
-		if (a->n >= sizeof a->load / sizeof a->load[0]) {
-			fprintf(stderr, "nex %s: more than 16 --load options\n", argv[0]);
-			return -1;
-		}
-		a->load[a->n++] = v;
+	a->instructions = (int64_t)x;
+	a->set_instructions = true;
+	return 0;
+}
+
+int nxc_arg_max_memory(void *field, const char *cmd, const char *val)
+{
+	nxc_lua_args *a = field;
+	if ((a->memory = size_arg(val)) < 0) {
+		fprintf(stderr, "nex%s%s: --max-memory wants bytes (64M, 1G)\n", NXC_WHO(cmd));
+		return -1;
 	}
-	if (used)
-		return used;
-	if (!strcmp(argv[i], "--unsafe"))
-		return a->unsafe = true, 1;
+	a->set_memory = true;
 	return 0;
 }
 
@@ -133,7 +130,7 @@ int nxc_lua_for_session(const char *cmd, const char *path, nxl_state **out)
 	}
 	nxw_lua_sources_free(src, n);
 	if (rc) {
-		fprintf(stderr, "nex %s: %s\n", cmd, err.msg);
+		fprintf(stderr, "nex%s%s: %s\n", NXC_WHO(cmd), err.msg);
 		nxl_close(st);
 		return -1;
 	}

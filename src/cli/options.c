@@ -20,7 +20,8 @@ static void opt_words(const nxc_option *o, char *buf, size_t n)
 
 void nxc_help(const nxc_command *c, FILE *f)
 {
-	fprintf(f, "usage: nex %s%s%s%s\n", c->name, c->args ? " " : "", c->args ? c->args : "",
+	fprintf(f, "usage: nex%s%s%s%s%s\n", NXC_WHO(c->name), c->args ? " " : "",
+		c->args ? c->args : "",
 		c->opts && c->opts->name ? " [OPTIONS]" : "");
 	for (const char *l = c->also; l && *l;) {
 		size_t len = strcspn(l, "\n");
@@ -58,7 +59,7 @@ int nxc_shapes_add(void *field, const char *cmd, const char *v)
 	nxc_shapes *s = field;
 	const char *eq = strchr(v, '=');
 	if (!eq || eq == v || s->n >= sizeof s->b / sizeof s->b[0]) {
-		fprintf(stderr, "nex %s: --shape wants NAME=d,d,...: '%s'\n", cmd, v);
+		fprintf(stderr, "nex%s%s: --shape wants NAME=d,d,...: '%s'\n", NXC_WHO(cmd), v);
 		return -1;
 	}
 	nx_shape_bind *b = &s->b[s->n];
@@ -74,8 +75,8 @@ int nxc_shapes_add(void *field, const char *cmd, const char *v)
 		char *end;
 		long long d = strtoll(p, &end, 10);
 		if (end == p || d <= 0 || b->rank >= NX_MAX_RANK || (*end && *end != ',')) {
-			fprintf(stderr, "nex %s: --shape %s: dims must be positive integers "
-				"separated by commas (at most %d)\n", cmd, v, NX_MAX_RANK);
+			fprintf(stderr, "nex%s%s: --shape %s: dims must be positive integers "
+				"separated by commas (at most %d)\n", NXC_WHO(cmd), v, NX_MAX_RANK);
 			free(name);
 			return -1;
 		}
@@ -122,8 +123,8 @@ static int set(const nxc_command *c, const nxc_option *o, void *opts, const char
 	case NXC_NUM: {
 		long long v = nxc_num(val);
 		if (v < 0 || v > o->max) {
-			fprintf(stderr, "nex %s: %s wants a whole number up to %lld, not '%s'\n",
-				c->name, o->name, o->max, val);
+			fprintf(stderr, "nex%s%s: %s wants a whole number up to %lld, not '%s'\n",
+				NXC_WHO(c->name), o->name, o->max, val);
 			return -1;
 		}
 		*(long long *)field = v;
@@ -132,7 +133,7 @@ static int set(const nxc_command *c, const nxc_option *o, void *opts, const char
 	case NXC_LIST: {
 		nxc_list *l = field;
 		if (l->n == sizeof l->v / sizeof l->v[0]) {
-			fprintf(stderr, "nex %s: %s given more than %zu times\n", c->name, o->name,
+			fprintf(stderr, "nex%s%s: %s given more than %zu times\n", NXC_WHO(c->name), o->name,
 				sizeof l->v / sizeof l->v[0]);
 			return -1;
 		}
@@ -147,33 +148,42 @@ static int set(const nxc_command *c, const nxc_option *o, void *opts, const char
 
 int nxc_parse(const nxc_command *c, int argc, char **argv, void *opts, const char **args)
 {
-	for (int i = 1; i < argc; i++)
+	for (int i = 1; i < argc; i++) {
+		if (c->stop_at_arg && (argv[i][0] != '-' || !argv[i][1]))
+			break; /* the words from here on are the positional's */
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			nxc_help(c, stdout);
 			return NXC_PARSE_HELP;
 		}
+	}
 	int n = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = NULL;
 		if (a[0] != '-' || !a[1]) {
 			if (n == c->max_args) {
-				fprintf(stderr, "nex %s: %s%s: one argument too many (see nex %s "
-					"--help)\n", c->name, c->args ? "wants " : "takes no arguments",
-					c->args ? c->args : "", c->name);
+				fprintf(stderr, "nex%s%s: %s%s: one argument too many (see nex%s%s "
+					"--help)\n", NXC_WHO(c->name), c->args ? "wants " : "takes no arguments",
+					c->args ? c->args : "", NXC_WHO(c->name));
 				return -1;
 			}
 			args[n++] = a;
+			if (c->stop_at_arg)
+				break;
 			continue;
+		}
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) { /* after a stop_at_arg value */
+			nxc_help(c, stdout);
+			return NXC_PARSE_HELP;
 		}
 		const nxc_option *o = find(c, a, &val);
 		if (!o) {
-			fprintf(stderr, "nex %s: unknown option %s (see nex %s --help)\n", c->name, a,
-				c->name);
+			fprintf(stderr, "nex%s%s: unknown option %s (see nex%s%s --help)\n", NXC_WHO(c->name), a,
+				NXC_WHO(c->name));
 			return -1;
 		}
 		if (o->arg && !val) {
 			if (i + 1 >= argc) {
-				fprintf(stderr, "nex %s: %s needs a value (%s)\n", c->name, o->name,
+				fprintf(stderr, "nex%s%s: %s needs a value (%s)\n", NXC_WHO(c->name), o->name,
 					o->arg);
 				return -1;
 			}
@@ -183,8 +193,8 @@ int nxc_parse(const nxc_command *c, int argc, char **argv, void *opts, const cha
 			return -1;
 	}
 	if (n < c->min_args) {
-		fprintf(stderr, "nex %s: wants %s (see nex %s --help)\n", c->name, c->args,
-			c->name);
+		fprintf(stderr, "nex%s%s: wants %s (see nex%s%s --help)\n", NXC_WHO(c->name), c->args,
+			NXC_WHO(c->name));
 		return -1;
 	}
 	return n;

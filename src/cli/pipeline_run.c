@@ -26,30 +26,6 @@ static void print_step(nxw_session *s, uint32_t k)
 	fputs(nxw_text(s, k), stdout);
 }
 
-int nxc_target_opt(int argc, char **argv, int i, const char **spec, const char **sets,
-		   uint32_t *n)
-{
-	const char *v;
-	int used;
-	if ((used = nxc_opt(argc, argv, i, "--target", &v)) != 0) {
-		if (used > 0)
-			*spec = v;
-		return used;
-	}
-	if ((used = nxc_opt(argc, argv, i, "--set", &v)) != 0) {
-		if (used > 0) {
-			if (*n >= NXC_MAX_SETS) {
-				fprintf(stderr, "nex %s: more than %d --set options\n", argv[0],
-					NXC_MAX_SETS);
-				return -1;
-			}
-			sets[(*n)++] = v;
-		}
-		return used;
-	}
-	return 0;
-}
-
 int nxc_target_args(const char *cmd, const char *spec, const char *const *sets, uint32_t n,
 		    nx_target *t)
 {
@@ -139,6 +115,7 @@ static int add_notes(nxw_session *s, const nxc_pipeline_args *a, nx_err *err)
 int nxc_run_pipeline(nx_graph *g, const nxc_pipeline_args *a, nx_graph **out)
 {
 	nxw_session *s = nxw_session_new(g);
+	s->verify_full = a->verify_full;
 	nx_err err;
 	nx_target t;
 	int rc = NXC_OK;
@@ -193,6 +170,12 @@ int nxc_run_pipeline(nx_graph *g, const nxc_pipeline_args *a, nx_graph **out)
 			rc = NXC_USER;
 			break;
 		}
+	}
+	/* the full verifier where the steps stopped (each step was verified
+	 * on what it changed) */
+	if (rc == NXC_OK && nxw_verify_cursor(s, &err)) {
+		fprintf(stderr, "%s: %s\n", cmd, err.msg);
+		rc = NXC_USER;
 	}
 	if (a->stats)
 		print_stats(s);

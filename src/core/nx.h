@@ -596,6 +596,13 @@ int nx_broadcast(const nx_type *a, const nx_type *b, nx_type *out, nx_err *err);
  * rule in err ("op %c3 (conv): ..."). g is left unchanged: inference runs
  * on a scratch clone. */
 int nx_verify(nx_graph *g, nx_err *err);
+/* The same after a step from prev (a verified snapshot g was cloned from):
+ * every structural rule in full, but types are inferred again only for the
+ * ops whose kind, operands (ids, types, constant blobs), results or
+ * attributes differ from prev's op of the same id; an untouched op reads
+ * what it read when prev was verified. For verify-after-every-step; verify
+ * in full where it matters (the end of a pipeline). */
+int nx_verify_since(nx_graph *g, const nx_graph *prev, nx_err *err);
 
 /* ---- printer.c: the .nex text form ---------------------------------------- */
 typedef struct nx_print_opts {

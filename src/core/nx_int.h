@@ -115,6 +115,12 @@ int nx_kern_tile(nx_kern *k);
 int nx_kern_depth_space(nx_kern *k); /* depth_to_space space_to_depth */
 int nx_kern_one_hot(nx_kern *k);
 int nx_kern_eye_like(nx_kern *k);
+/* kern_range.c: the length rule shared by inference, kernel and importer:
+ * *n = max(ceil((limit - start) / delta), 0), exact for integers; -1 + err
+ * (bare reason) for delta 0 or a length past int64. */
+int nx_range_count(const nx_tensor *start, const nx_tensor *limit, const nx_tensor *delta,
+		   int64_t *n, nx_err *err);
+int nx_kern_range(nx_kern *k);
 /* kern_scatter.c */
 int nx_kern_gather_elements(nx_kern *k);
 int nx_kern_gather_nd(nx_kern *k);

@@ -3,7 +3,7 @@
  * walks it: initializers and Constant nodes become blobs, graph inputs get
  * their dynamic dims bound (--shape), and each node becomes a registry op
  * (onnx_opset.c translates the opset differences), a folded constant
- * (shape arithmetic, onnx_fold.c and nx_eval_op), an opaque op, or a refusal
+ * (shape arithmetic through nx_eval_op; onnx_fold.c), an opaque op, or a refusal
  * naming the node (control flow, sequences, training, functions).
  *
  * Every op is inferred as soon as it is made, so a bad model fails at the
@@ -858,9 +858,8 @@ static int static_type(nx_onnx_imp *im, const Onnx__TypeProto *tp, const char *w
 	return 0;
 }
 
-/* The declared type of value name (value_info, then graph outputs), for
- * opaque ops' results. -1 + err naming the node if absent or dynamic. */
-static int declared_type(nx_onnx_imp *im, const char *name, nx_type *out)
+/* onnx_int.h */
+int nx_onnx_declared_type(nx_onnx_imp *im, const char *name, nx_type *out)
 {
 	const Onnx__GraphProto *gp = im->gp;
 	const Onnx__ValueInfoProto *vi = NULL;
@@ -1009,7 +1008,7 @@ static int import_opaque(nx_onnx_imp *im)
 				     "its position in an opaque op", i);
 			goto out;
 		}
-		if (declared_type(im, n->output[i], &types[i]))
+		if (nx_onnx_declared_type(im, n->output[i], &types[i]))
 			goto out;
 	}
 	/* Attributes first, so that a bad one leaves no half-made op. */
@@ -1133,9 +1132,8 @@ static int import_node(nx_onnx_imp *im, const Onnx__ModelProto *m)
 			kind = NX_OP_CAST;
 		else if (!strcmp(t, "Scatter"))
 			kind = NX_OP_SCATTER_ELEMENTS;
-		/* Shape arithmetic folds first, even for ops the registry has
-		 * (Equal, Where, Floor, ...): onnx_fold.c keeps int64 exact and
-		 * handles zero-element values, which registry ops cannot take. */
+		/* Cases a translation cannot take first (onnx_fold.c):
+		 * ConstantOfShape, a run-time Range, zero-element values. */
 		int f = nx_onnx_fold_extra(im);
 		if (f)
 			return f < 0 ? -1 : 0;

@@ -128,6 +128,9 @@ uint32_t nx_onnx_helper_name(nx_onnx_imp *im, const char *hint);
 /* Copies the node's attributes onto op, checking each against kind's schema;
  * names in skip (NULL-terminated) are left to the caller. */
 int nx_onnx_copy_attrs(nx_onnx_imp *im, uint32_t op, const char *const *skip);
+/* The declared type of value name (value_info, then graph outputs), for
+ * results nex cannot infer. -1 + err naming the node if absent or dynamic. */
+int nx_onnx_declared_type(nx_onnx_imp *im, const char *name, nx_type *out);
 
 /* ---- onnx_opset.c ---- */
 /* Imports the current node as registry kind (nx_op_lookup_onnx(op_type), or
@@ -135,9 +138,11 @@ int nx_onnx_copy_attrs(nx_onnx_imp *im, uint32_t op, const char *const *skip);
 int nx_onnx_translate(nx_onnx_imp *im, int kind);
 
 /* ---- onnx_fold.c ---- */
-/* The current node is an ONNX op outside the registry: 1 if it is a
- * shape-only op whose inputs are constant (or static shapes) and it was
- * folded into constants, 0 if it must stay an op, -1 + err on bad input. */
+/* The current node's cases that a plain translation cannot take
+ * (ConstantOfShape as expand, a run-time Range, zero-element results of
+ * shape ops): 1 if it defined the node's outputs, 0 if the node goes on to
+ * nx_onnx_translate (or opaque), -1 + err on bad input. No element values
+ * are computed there: folding goes through the kernels. */
 int nx_onnx_fold_extra(nx_onnx_imp *im);
 
 #endif

@@ -429,8 +429,42 @@ static int check_order(vctx *c)
  * first mismatch stops the walk, so every op sees its operands' stored types;
  * the layout tag is a pass decision, not inferred, so only dtype and dims
  * are compared. */
-static int check_types(vctx *c)
+/* Incremental form: the few touched ops are inferred on g itself, each
+ * result's type id put back at once, so no clone of a large graph is paid
+ * per step (inference may intern a type: the table grows, the IR does not
+ * change). */
+static int check_touched(vctx *c, const uint8_t *touched)
 {
+	nx_graph *g = c->g;
+	NX_FOR_OPS(g, o) {
+		if (!touched[o])
+			continue;
+		const nx_op *p = &g->ops[o];
+		uint32_t keep[256];
+		for (uint32_t i = 0; i < p->n_out; i++)
+			keep[i] = g->vals[g->u32[p->out + i]].type;
+		int rc = nx_infer_op(g, o, c->err);
+		for (uint32_t i = 0; i < p->n_out && !rc; i++) {
+			uint32_t v = g->u32[p->out + i];
+			nx_err e;
+			const nx_type *want = keep[i] ? nx_type_at(g, keep[i]) : NULL;
+			nx_type unknown;
+			memset(&unknown, 0, sizeof unknown);
+			if (nx_check_declared(vname(g, v), want ? want : &unknown, nx_vtype(g, v), &e))
+				rc = fail_op(c, o, "%s", e.msg);
+		}
+		for (uint32_t i = 0; i < p->n_out; i++)
+			g->vals[g->u32[p->out + i]].type = keep[i];
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+static int check_types(vctx *c, const uint8_t *touched)
+{
+	if (touched)
+		return check_touched(c, touched);
 	const nx_graph *g = c->g;
 	nx_graph *s = nx_graph_clone(g); /* freed below */
 	int rc = 0;
@@ -454,7 +488,76 @@ static int check_types(vctx *c)
 	return rc;
 }
 
-int nx_verify(nx_graph *g, nx_err *err)
+/* ---- incremental: only what a step changed is inferred again ----------- */
+
+static bool same_type(const nx_graph *g, const nx_graph *prev, uint32_t v)
+{
+	uint32_t a = g->vals[v].type, b = prev->vals[v].type;
+	if (!a || !b || a >= g->n_types || b >= prev->n_types)
+		return a == b;
+	return nx_type_eq(nx_type_at(g, a), nx_type_at(prev, b));
+}
+
+/* Value v means to inference what it meant in prev: same type, and for a
+ * constant the same blob (range reads constant operands). */
+static bool same_value(const nx_graph *g, const nx_graph *prev, uint32_t v)
+{
+	if (v >= prev->n_vals || (prev->vals[v].flags & NX_V_DEAD) || !same_type(g, prev, v))
+		return false;
+	uint32_t a = g->vals[v].blob, b = prev->vals[v].blob;
+	if (a == NX_NONE || b == NX_NONE)
+		return a == b;
+	return a < g->n_blobs && b < prev->n_blobs && g->blobs[a] == prev->blobs[b];
+}
+
+static bool same_attr(const nx_graph *g, const nx_attr *a, const nx_graph *prev,
+		      const nx_attr *b)
+{
+	if (a->name != b->name || a->kind != b->kind || a->n != b->n)
+		return false;
+	switch (a->kind) {
+	case NX_ATTR_INT: return a->u.i == b->u.i;
+	case NX_ATTR_FLOAT: return !memcmp(&a->u.f, &b->u.f, sizeof a->u.f);
+	case NX_ATTR_STR: return a->u.s == b->u.s;
+	case NX_ATTR_INTS:
+		return !a->n || !memcmp(g->ints + a->u.off, prev->ints + b->u.off,
+					a->n * sizeof *g->ints);
+	case NX_ATTR_FLOATS:
+		return !a->n || !memcmp(g->floats + a->u.off, prev->floats + b->u.off,
+					a->n * sizeof *g->floats);
+	}
+	return false;
+}
+
+/* Op o of g reads, for inference, what op o of prev read: kind, operands
+ * (ids, types, blobs), results (ids, stored types) and attributes. Ids are
+ * stable across steps (DESIGN.md §2), so a step's untouched op compares
+ * equal; strings are shared by clones, so their ids compare too. */
+static bool op_same(const nx_graph *g, const nx_graph *prev, uint32_t o)
+{
+	if (o >= prev->n_ops || (prev->ops[o].flags & NX_O_DEAD))
+		return false;
+	const nx_op *p = &g->ops[o], *q = &prev->ops[o];
+	if (p->kind != q->kind || p->n_in != q->n_in || p->n_out != q->n_out ||
+	    p->n_attr != q->n_attr)
+		return false;
+	for (uint32_t i = 0; i < p->n_in; i++) {
+		uint32_t v = g->uses[p->in + i].value;
+		if (v != prev->uses[q->in + i].value || (v != NX_NONE && !same_value(g, prev, v)))
+			return false;
+	}
+	for (uint32_t i = 0; i < p->n_out; i++) {
+		uint32_t v = g->u32[p->out + i];
+		if (v != prev->u32[q->out + i] || !same_value(g, prev, v))
+			return false;
+	}
+	for (uint32_t i = 0; i < p->n_attr; i++)
+		if (!same_attr(g, &g->attrs[p->attr + i], prev, &prev->attrs[q->attr + i]))
+			return false;
+	return true;
+}
+
+static int verify(nx_graph *g, const nx_graph *prev, nx_err *err)
 {
 	vctx c = {
 		.g = g,
@@ -463,6 +566,7 @@ int nx_verify(nx_graph *g, nx_err *err)
 		.val_mark = nx_xcalloc(g->n_vals + 1, 1),
 		.use_seen = nx_xcalloc(g->n_uses + 1, 1),
 	};
+	uint8_t *touched = NULL;
 	int rc = check_schedule(&c);
 	for (uint32_t o = 0; !rc && o < g->n_ops; o++)
 		if (!(g->ops[o].flags & NX_O_DEAD))
@@ -476,10 +580,27 @@ int nx_verify(nx_graph *g, nx_err *err)
 		rc = check_uses(&c);
 	if (!rc)
 		rc = check_order(&c);
+	if (!rc && prev) {
+		/* the structure is sound now: op_same may read every id of g */
+		touched = nx_xcalloc(g->n_ops + 1, 1);
+		NX_FOR_OPS(g, o)
+			touched[o] = !op_same(g, prev, o);
+	}
 	if (!rc)
-		rc = check_types(&c);
+		rc = check_types(&c, touched);
+	free(touched);
 	free(c.op_seen);
 	free(c.val_mark);
 	free(c.use_seen);
 	return rc;
+}
+
+int nx_verify(nx_graph *g, nx_err *err)
+{
+	return verify(g, NULL, err);
+}
+
+int nx_verify_since(nx_graph *g, const nx_graph *prev, nx_err *err)
+{
+	return verify(g, prev, err);
 }

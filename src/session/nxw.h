@@ -106,6 +106,10 @@ typedef struct nxw_session {
 	nx_tensor *ref_out; uint32_t n_ref_out;
 	/* after every step: verify (on by default), numeric check (off) */
 	bool verify_each, numeric_each;
+	/* verify_each in full after every step; else incrementally (only the
+	 * ops a step changed are inferred again, nx_verify_since) and in full
+	 * where the steps stop (nxw_apply_all, nxw_verify_cursor) */
+	bool verify_full;
 	/* metrics hook: fills m->have_sim etc. (the sim layer sets it). */
 	void (*metrics_hook)(void *ctx, const nx_graph *g, nxw_metrics *m);
 	void *metrics_ctx;
@@ -143,10 +147,15 @@ int32_t nxw_next_inv(const nxw_session *s);
  * unless the pass set ctx->discard: then the history is left exactly as it
  * was and err says why). The same holds for nxw_step_into. */
 int nxw_apply(nxw_session *s, nx_err *err);
-/* Applies everything left (or up to `until` steps in the history if >= 0).
- * Refuses (-1, nothing applied) a run whose history cannot fit in memory
+/* Applies everything left (or up to `until` steps in the history if >= 0),
+ * then verifies the cursor step in full (nxw_verify_cursor). Refuses (-1,
+ * nothing applied) a run whose history cannot fit in memory
  * (nxw_mem_check_run). */
 int nxw_apply_all(nxw_session *s, int32_t until, nx_err *err);
+/* With verify_each and not verify_full: the full verifier on the cursor
+ * step, which incremental per-step verification does not replace. A failure
+ * marks the step failed (ok = false, error) and returns -1 + err. */
+int nxw_verify_cursor(nxw_session *s, nx_err *err);
 
 /* memcheck.c: what the history will hold after applying the rest of the
  * pipeline (up to `until` as above), estimated before running it. */

@@ -173,7 +173,10 @@ int nxw_run_inv(nxw_session *s, uint32_t prev, int32_t inv, int64_t budget, nxw_
 		st->error = nx_xstrdup(buf);
 	} else if (s->verify_each) {
 		nx_err verr;
-		if (nx_verify(st->snap, &verr) != 0) {
+		/* only what the step changed is inferred again (nx_verify_since),
+		 * unless verify_full; nxw_verify_cursor checks in full at the end */
+		if ((s->verify_full ? nx_verify(st->snap, &verr)
+				    : nx_verify_since(st->snap, s->steps[prev].snap, &verr)) != 0) {
 			st->ok = false;
 			if (st->last_op != NX_NONE)
 				snprintf(buf, sizeof buf, "verifier failed after pass %s (rewrite %lld, "
@@ -341,6 +344,24 @@ static const char *next_pass(const nxw_session *s)
 	return inv >= 0 ? s->pl.inv[inv].pass->name : NULL;
 }
 
+int nxw_verify_cursor(nxw_session *s, nx_err *err)
+{
+	nxw_step *st = nxw_cur(s);
+	if (!s->verify_each || s->verify_full || !st->ok || s->cursor == 0)
+		return 0;
+	nx_err verr;
+	if (nx_verify(st->snap, &verr) == 0)
+		return 0;
+	char buf[sizeof verr.msg + 256];
+	snprintf(buf, sizeof buf, "verifier (in full, where the steps stop) failed after pass "
+		 "%s: %s", st->pass, verr.msg);
+	st->ok = false;
+	free(st->error);
+	st->error = nx_xstrdup(buf);
+	nx_err_set(err, "%s", buf);
+	return -1;
+}
+
 int nxw_apply_all(nxw_session *s, int32_t until, nx_err *err)
 {
 	if (nxw_cur(s)->ok && nxw_mem_check_run(s, until, err))
@@ -348,7 +369,7 @@ int nxw_apply_all(nxw_session *s, int32_t until, nx_err *err)
 	uint32_t done = 0, total = nxw_invs_left(s);
 	for (;; done++) {
 		if (until >= 0 && s->n_steps >= (uint32_t)until + 1 && s->cursor + 1 >= s->n_steps)
-			return 0;
+			return nxw_verify_cursor(s, err);
 		if (nxw_next_inv(s) >= 0 || partial(nxw_cur(s))) {
 			int c = nxw_progress_tick(s, "apply", done, total, next_pass(s), err);
 			if (c)
@@ -356,10 +377,11 @@ int nxw_apply_all(nxw_session *s, int32_t until, nx_err *err)
 		}
 		uint32_t was = s->cursor;
 		int rc = nxw_apply(s, err);
-		if (rc > 0)
-			drop_passed(s, was);
-		if (rc <= 0)
+		if (rc < 0)
 			return rc;
+		if (rc == 0)
+			return nxw_verify_cursor(s, err);
+		drop_passed(s, was);
 	}
 }
 

@@ -8,7 +8,13 @@
 #define NOWHERE "/nonexistent-nex-test/x"
 
 static const char *const commands[] = {"print", "verify", "convert", "export",
-				       "diff", "gen", "compare", "sim", "demo", "passes"};
+				       "diff", "gen", "compare", "sim", "demo", "passes",
+				       "opt", "run", "bisect", "replay", "report", "debug",
+				       "script", "codegen", "exec", "alloc"};
+/* On the table too, refused unknown options, but not walked option by option:
+ * conformance with no DIR runs the whole ONNX test suite, and nex with no
+ * command opens the TUI. */
+static const char *const refuse_only[] = {"conformance"};
 
 /* Runs `nex CMD ARGS`; output (stderr folded in) and exit code. */
 static char *run(const char *cmd, const char *args, int *rc)
@@ -90,18 +96,30 @@ static void test_listed_options_parse(void)
 	CHECK(total >= 16); /* the walk found the option lines */
 }
 
+static void refused(const char *cmd)
+{
+	int rc;
+	char *out = run(cmd, "--no-such-option", &rc);
+	CHECK_EQ_INT(rc, 1);
+	char want[128];
+	snprintf(want, sizeof want, "nex %s: unknown option --no-such-option", cmd);
+	CHECK_CONTAINS(out, want);
+	free(out);
+	if (!strcmp(cmd, "demo"))
+		return; /* it has no options */
+	/* and --help lists options from the table */
+	out = run(cmd, "--help", &rc);
+	CHECK_EQ_INT(rc, 0);
+	CHECK_CONTAINS(out, "\noptions:\n  -");
+	free(out);
+}
+
 static void test_unlisted_option_refused(void)
 {
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-		int rc;
-		char *out = run(commands[i], "--no-such-option", &rc);
-		CHECK_EQ_INT(rc, 1);
-		char want[128];
-		snprintf(want, sizeof want, "nex %s: unknown option --no-such-option",
-			 commands[i]);
-		CHECK_CONTAINS(out, want);
-		free(out);
-	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		refused(commands[i]);
+	for (size_t i = 0; i < sizeof refuse_only / sizeof refuse_only[0]; i++)
+		refused(refuse_only[i]);
 }
 
 static void test_values_land(void)
@@ -127,6 +145,23 @@ static void test_values_land(void)
 	out = run("diff", "demo", &rc);
 	CHECK_EQ_INT(rc, 1);
 	CHECK_CONTAINS(out, "nex diff: wants A B");
+	free(out);
+	/* the pipeline rows reach nex opt; errors say `nex opt:` */
+	out = run("opt", "demo --until=1 --stats --pipeline canonicalize,dce", &rc);
+	CHECK_EQ_INT(rc, 0);
+	CHECK_CONTAINS(out, "canonicalize");
+	free(out);
+	out = run("opt", "demo --until x", &rc);
+	CHECK_EQ_INT(rc, 1);
+	CHECK_CONTAINS(out, "nex opt: --until wants a step number");
+	free(out);
+	out = run("run", "demo --threads 0", &rc);
+	CHECK_EQ_INT(rc, 1);
+	CHECK_CONTAINS(out, "nex run: --threads wants 1..256");
+	free(out);
+	out = run("bisect", "demo", &rc);
+	CHECK_EQ_INT(rc, 1);
+	CHECK_CONTAINS(out, "nex bisect: wants --check CHECK");
 	free(out);
 	out = run("print", "demo --shape", &rc);
 	CHECK_EQ_INT(rc, 1);

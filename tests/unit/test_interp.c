@@ -1428,6 +1428,8 @@ static void test_every_kind(void)
 			g = one_op(kind, &o, 1, 3, "u8[1,2,2,2]", "f32[1]", "u8[1]");
 		else if (kind == NX_OP_REVERSE_SEQUENCE)
 			g = one_op(kind, &o, 1, 2, "f32[2,2,2]", "i64[2]");
+		else if (kind == NX_OP_RANGE)
+			g = one_op(kind, &o, 1, 3, "f32[]", "f32[]", "f32[]");
 		else if (kind == NX_OP_INSTANCE_NORM)
 			g = one_op(kind, &o, 1, 3, "f32[1,2,2,2]", "f32[2]", "f32[2]");
 		else if (kind == NX_OP_NLL_LOSS || kind == NX_OP_SCE_LOSS)
@@ -1476,6 +1478,12 @@ static void test_every_kind(void)
 				nx_tensor_set(&in[i], q, in[i].type.dtype == NX_I64 ? 0
 							 : in[i].type.dtype == NX_F32 ? 0.5 + q
 							 : 1 + q % 3);
+		}
+		if (kind == NX_OP_RANGE) {
+			/* 0.5 to 2.5 by 0.5: a run-time length, declared */
+			nx_tensor_set(&in[1], 0, 2.5);
+			nx_type t = nx_type_make(NX_F32, 1, (int64_t[]){4});
+			nx_value_set_type(g, nx_result(g, o, 0), &t);
 		}
 		nx_run_result r;
 		nx_err e;
