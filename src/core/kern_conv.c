@@ -247,8 +247,8 @@ typedef struct conv_job {
 /* The epilogue of a tile: bias, then the fused activation, while the tile
  * is still in cache (a separate pass over Y afterwards reads it all back
  * from memory). */
-NX_CLONES static void epilogue(float *y, int64_t rows, int64_t ld, int64_t n, const float *b,
-			       const nx_act *a)
+NX_BODY void epilogue_body(float *y, int64_t rows, int64_t ld, int64_t n, const float *b,
+			   const nx_act *a)
 {
 	for (int64_t m = 0; m < rows; m++) {
 		float *r = y + m * ld;
@@ -261,6 +261,10 @@ NX_CLONES static void epilogue(float *y, int64_t rows, int64_t ld, int64_t n, co
 			nx_act_apply(a, r, n);
 	}
 }
+
+NX_SIMD_FN(static, epilogue,
+	   (float *y, int64_t rows, int64_t ld, int64_t n, const float *b, const nx_act *a),
+	   (y, rows, ld, n, b, a))
 
 static void conv_part(void *ctx, int64_t lo, int64_t hi)
 {
@@ -324,7 +328,7 @@ static void dw_cols_init(dw_cols *c, int64_t W, int64_t OW, int64_t KW, int64_t 
  * yr. In the interior the taps are summed in registers in one pass,
  * unrolled for the common 3 and 5 wide kernels; at the edges each tap adds
  * on its own. */
-static void dw_row(float *yr, const float *xr, const float *wr, const dw_cols *c, int64_t KW,
+NX_BODY void dw_row(float *yr, const float *xr, const float *wr, const dw_cols *c, int64_t KW,
 		   int64_t sx, int64_t dx, int64_t px)
 {
 	const int64_t *olo = c->olo, *ohi = c->ohi;
@@ -367,7 +371,7 @@ static void dw_row(float *yr, const float *xr, const float *wr, const dw_cols *c
 
 /* Depthwise 2-d: each output channel m reads input channel m / mg, one
  * output row at a time (it stays in L1 while the kernel rows add in). */
-static void dw_part(void *ctx, int64_t lo, int64_t hi)
+NX_BODY void dw_part_body(void *ctx, int64_t lo, int64_t hi)
 {
 	conv_job *j = ctx;
 	const geom *g = j->g;
@@ -399,6 +403,8 @@ static void dw_part(void *ctx, int64_t lo, int64_t hi)
 		}
 	}
 }
+
+NX_SIMD_FN(static, dw_part, (void *ctx, int64_t lo, int64_t hi), (ctx, lo, hi))
 
 int nx_kern_conv(nx_kern *k)
 {
