@@ -7,6 +7,9 @@
  *  - depthwise (one input channel per group), 2-d: a direct kernel over
  *    output rows (im2col would copy each input nine times to do nine
  *    multiply-adds per output);
+ *  - 2-d, stride 1, wider than 1x1, at least 16 channels per group: one
+ *    sgemm per kernel tap over a padded copy of the input
+ *    (kern_conv_shift.c);
  *  - everything else: im2col by tiles of output positions, each tile small
  *    enough to stay in cache, then cblas_sgemm into that slice of Y.
  * The work is split over the pool by (image, group, tile of output
@@ -21,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kern_conv.h"
 #include "nx_int.h"
 #include "simd.h"
 
@@ -33,13 +37,7 @@
  * and gains less than that (cls has ~50 convs this small). */
 #define PAR_MACS (1 << 19)
 
-typedef struct geom {
-	int ns;                           /* spatial rank */
-	int64_t batch, cin, cout, group, cg, mg;
-	int64_t in[NX_MAX_RANK], out[NX_MAX_RANK], ker[NX_MAX_RANK];
-	int64_t stride[NX_MAX_RANK], dil[NX_MAX_RANK], pad[NX_MAX_RANK]; /* pad: begin */
-	int64_t in_sp, out_sp, ker_sp;
-} geom;
+typedef conv_geom geom;
 
 static int64_t floor_div(int64_t a, int64_t b)
 {
@@ -423,6 +421,10 @@ int nx_kern_conv(nx_kern *k)
 	nx_pool *pool = g.batch * g.cout * g.out_sp * g.cg * g.ker_sp >= PAR_MACS ? k->pool : NULL;
 	if (g.cg == 1 && g.ns == 2 && g.ker_sp > 1 && g.ker[1] <= 16) {
 		nx_pool_for(pool, g.batch * g.cout, dw_part, &j);
+		return 0;
+	}
+	if (nx_conv_shift_fits(&g)) {
+		nx_conv_shift(&g, j.x, j.w, j.b, &j.act, j.y, pool);
 		return 0;
 	}
 	bool unit = true;
