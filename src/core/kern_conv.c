@@ -6,7 +6,8 @@
  *    Y_g = W_g x X_g goes straight to cblas_sgemm;
  *  - depthwise (one input channel per group), 2-d: a direct kernel over
  *    output rows (im2col would copy each input nine times to do nine
- *    multiply-adds per output);
+ *    multiply-adds per output); with stride 1 over a padded copy of each
+ *    plane (kern_conv_dw.c);
  *  - 2-d, stride 1, wider than 1x1, at least 16 channels per group: one
  *    sgemm per kernel tap over a padded copy of the input
  *    (kern_conv_shift.c);
@@ -419,6 +420,10 @@ int nx_kern_conv(nx_kern *k)
 	}
 	int threads = nx_pool_threads(k->pool);
 	nx_pool *pool = g.batch * g.cout * g.out_sp * g.cg * g.ker_sp >= PAR_MACS ? k->pool : NULL;
+	if (nx_conv_dw_fits(&g)) {
+		nx_conv_dw(&g, j.x, j.w, j.b, &j.act, j.y, pool);
+		return 0;
+	}
 	if (g.cg == 1 && g.ns == 2 && g.ker_sp > 1 && g.ker[1] <= 16) {
 		nx_pool_for(pool, g.batch * g.cout, dw_part, &j);
 		return 0;

@@ -1,6 +1,7 @@
 /* kern_conv.h — what the conv kernels share (core-internal): the geometry
  * of one conv read from its operands and attributes (kern_conv.c fills it)
- * and the roads kern_conv.c hands a conv to (kern_conv_shift.c). */
+ * and the roads kern_conv.c hands a conv to (kern_conv_shift.c,
+ * kern_conv_dw.c). */
 #ifndef NX_KERN_CONV_H
 #define NX_KERN_CONV_H
 
@@ -21,5 +22,10 @@ bool nx_conv_shift_fits(const conv_geom *g);
  * nx_conv_shift_fits accepts; b may be NULL. */
 void nx_conv_shift(const conv_geom *g, const float *x, const float *w, const float *b,
 		   const nx_act *act, float *y, nx_pool *pool);
+
+/* kern_conv_dw.c: 2-d depthwise (one input channel per group), stride 1. */
+bool nx_conv_dw_fits(const conv_geom *g);
+void nx_conv_dw(const conv_geom *g, const float *x, const float *w, const float *b,
+		const nx_act *act, float *y, nx_pool *pool);
 
 #endif

@@ -7,7 +7,8 @@
  * formula, element for element, at 1 and 2 threads; the shifted-GEMM
  * conv road (kern_conv_shift.c: stride 1, 16+ channels per group) against
  * a direct loop in double, over pads (asymmetric too), dilations, groups,
- * batch and kernel shapes; and the pool's chunk claiming, every index run
+ * batch and kernel shapes, and the stride-1 depthwise road
+ * (kern_conv_dw.c) likewise; and the pool's chunk claiming, every index run
  * exactly once whatever the thread count. */
 #include <math.h>
 #include <stdatomic.h>
@@ -196,6 +197,11 @@ static void test_conv_shift(void)
 		{1, 16, 15, 14, 5, 1, 3, 3, 2, 2, {2, 2, 2, 2}},
 		{1, 20, 8, 30, 7, 1, 5, 3, 1, 1, {2, 1, 2, 1}},
 		{1, 16, 1, 40, 9, 1, 1, 3, 1, 1, {0, 1, 0, 1}},
+		/* depthwise, stride 1 (kern_conv_dw.c), multiplier 1 and 2 */
+		{1, 8, 13, 37, 8, 8, 3, 3, 1, 1, {1, 1, 1, 1}},
+		{2, 6, 6, 19, 12, 6, 5, 5, 1, 1, {2, 2, 2, 2}},
+		{1, 4, 9, 21, 4, 4, 3, 3, 2, 1, {2, 0, 1, 3}},
+		{1, 3, 5, 40, 3, 3, 1, 3, 1, 1, {0, 1, 0, 1}},
 	};
 	for (size_t c = 0; c < sizeof cs / sizeof cs[0]; c++)
 		for (int threads = 1; threads <= 2; threads++) {
