@@ -15,10 +15,11 @@
  * renames clones, which broke the fuzz build's link. Feature tests work
  * with both compilers.
  *
- * Numerics: both copies compute the same expressions; FMA contraction may
- * round a multiply-add once instead of twice (float reassociation, within
- * the numeric checks' tolerance). -DNEX_NO_CLONES keeps the baseline copy
- * only. */
+ * Numerics: both copies compute the same expressions, rounded alike: nex
+ * builds with -std=c11, under which GCC does not contract a*b+c into an
+ * FMA, so the AVX2 copy gives the baseline copy's bits (checked with
+ * objdump: no vfmadd in the clones). -DNEX_NO_CLONES keeps the baseline
+ * copy only. */
 #ifndef NX_SIMD_H
 #define NX_SIMD_H
 
