@@ -12,7 +12,9 @@
  *
  * Sums: bias, then the taps in (ky, kx) order, one after another (the
  * general road summed each kernel row first, then added the row sums):
- * float reassociation. Zero taps over padding add +0.
+ * float reassociation. Kernel rows over top or bottom padding are skipped
+ * (cls's planes are 2 or 3 rows under a 5x5 kernel: most rows would be
+ * padding); taps over left or right padding add zero.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -59,13 +61,13 @@ NX_BODY void dw1_part_body(void *ctx, int64_t lo, int64_t hi)
 		const float *w = j->w + m * KH * KW;
 		float *y = j->y + (n * g->cout + m) * OH * OW;
 		float bias = j->b ? j->b[m] : 0;
+		/* rows of top and bottom padding are never read (the taps
+		 * below skip them) and stay zero from calloc */
 		for (int64_t yp = 0; yp < hp; yp++) {
 			float *d = xp + yp * wp;
 			int64_t iy = yp - pt;
-			if (iy < 0 || iy >= H) {
-				memset(d, 0, (size_t)wp * sizeof *d);
+			if (iy < 0 || iy >= H)
 				continue;
-			}
 			memset(d, 0, (size_t)xlo * sizeof *d);
 			memcpy(d + xlo, x + iy * W + xlo - pl, (size_t)(xhi - xlo) * sizeof *d);
 			memset(d + xhi, 0, (size_t)(wp - xhi) * sizeof *d);
@@ -75,6 +77,9 @@ NX_BODY void dw1_part_body(void *ctx, int64_t lo, int64_t hi)
 			for (int64_t ox = 0; ox < OW; ox += BLK) {
 				v8f a0 = {bias, bias, bias, bias, bias, bias, bias, bias}, a1 = a0;
 				for (int64_t ky = 0; ky < KH; ky++) {
+					int64_t iy = oy + ky * dy - pt;
+					if (iy < 0 || iy >= H)
+						continue; /* a padding row: its taps add zero */
 					const float *xr = xp + (oy + ky * dy) * wp + ox;
 					const float *wr = w + ky * KW;
 					for (int64_t kx = 0; kx < KW; kx++) {
