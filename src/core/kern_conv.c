@@ -6,7 +6,11 @@
  *    Y_g = W_g x X_g goes straight to cblas_sgemm;
  *  - depthwise (one input channel per group), 2-d: a direct kernel over
  *    output rows (im2col would copy each input nine times to do nine
- *    multiply-adds per output);
+ *    multiply-adds per output); with stride 1 over a padded copy of each
+ *    plane (kern_conv_dw.c);
+ *  - 2-d, stride 1, wider than 1x1, at least 16 channels per group: one
+ *    sgemm per kernel tap over a padded copy of the input
+ *    (kern_conv_shift.c);
  *  - everything else: im2col by tiles of output positions, each tile small
  *    enough to stay in cache, then cblas_sgemm into that slice of Y.
  * The work is split over the pool by (image, group, tile of output
@@ -21,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kern_conv.h"
 #include "nx_int.h"
 #include "simd.h"
 
@@ -33,13 +38,7 @@
  * and gains less than that (cls has ~50 convs this small). */
 #define PAR_MACS (1 << 19)
 
-typedef struct geom {
-	int ns;                           /* spatial rank */
-	int64_t batch, cin, cout, group, cg, mg;
-	int64_t in[NX_MAX_RANK], out[NX_MAX_RANK], ker[NX_MAX_RANK];
-	int64_t stride[NX_MAX_RANK], dil[NX_MAX_RANK], pad[NX_MAX_RANK]; /* pad: begin */
-	int64_t in_sp, out_sp, ker_sp;
-} geom;
+typedef conv_geom geom;
 
 static int64_t floor_div(int64_t a, int64_t b)
 {
@@ -247,8 +246,8 @@ typedef struct conv_job {
 /* The epilogue of a tile: bias, then the fused activation, while the tile
  * is still in cache (a separate pass over Y afterwards reads it all back
  * from memory). */
-NX_CLONES static void epilogue(float *y, int64_t rows, int64_t ld, int64_t n, const float *b,
-			       const nx_act *a)
+NX_BODY void epilogue_body(float *y, int64_t rows, int64_t ld, int64_t n, const float *b,
+			   const nx_act *a)
 {
 	for (int64_t m = 0; m < rows; m++) {
 		float *r = y + m * ld;
@@ -261,6 +260,10 @@ NX_CLONES static void epilogue(float *y, int64_t rows, int64_t ld, int64_t n, co
 			nx_act_apply(a, r, n);
 	}
 }
+
+NX_SIMD_FN(static, epilogue,
+	   (float *y, int64_t rows, int64_t ld, int64_t n, const float *b, const nx_act *a),
+	   (y, rows, ld, n, b, a))
 
 static void conv_part(void *ctx, int64_t lo, int64_t hi)
 {
@@ -324,7 +327,7 @@ static void dw_cols_init(dw_cols *c, int64_t W, int64_t OW, int64_t KW, int64_t 
  * yr. In the interior the taps are summed in registers in one pass,
  * unrolled for the common 3 and 5 wide kernels; at the edges each tap adds
  * on its own. */
-static void dw_row(float *yr, const float *xr, const float *wr, const dw_cols *c, int64_t KW,
+NX_BODY void dw_row(float *yr, const float *xr, const float *wr, const dw_cols *c, int64_t KW,
 		   int64_t sx, int64_t dx, int64_t px)
 {
 	const int64_t *olo = c->olo, *ohi = c->ohi;
@@ -367,7 +370,7 @@ static void dw_row(float *yr, const float *xr, const float *wr, const dw_cols *c
 
 /* Depthwise 2-d: each output channel m reads input channel m / mg, one
  * output row at a time (it stays in L1 while the kernel rows add in). */
-static void dw_part(void *ctx, int64_t lo, int64_t hi)
+NX_BODY void dw_part_body(void *ctx, int64_t lo, int64_t hi)
 {
 	conv_job *j = ctx;
 	const geom *g = j->g;
@@ -400,6 +403,8 @@ static void dw_part(void *ctx, int64_t lo, int64_t hi)
 	}
 }
 
+NX_SIMD_FN(static, dw_part, (void *ctx, int64_t lo, int64_t hi), (ctx, lo, hi))
+
 int nx_kern_conv(nx_kern *k)
 {
 	/* a tiled conv as the NE back end computes it (conv_tile.c) */
@@ -420,8 +425,16 @@ int nx_kern_conv(nx_kern *k)
 	}
 	int threads = nx_pool_threads(k->pool);
 	nx_pool *pool = g.batch * g.cout * g.out_sp * g.cg * g.ker_sp >= PAR_MACS ? k->pool : NULL;
+	if (nx_conv_dw_fits(&g)) {
+		nx_conv_dw(&g, j.x, j.w, j.b, &j.act, j.y, pool);
+		return 0;
+	}
 	if (g.cg == 1 && g.ns == 2 && g.ker_sp > 1 && g.ker[1] <= 16) {
 		nx_pool_for(pool, g.batch * g.cout, dw_part, &j);
+		return 0;
+	}
+	if (nx_conv_shift_fits(&g)) {
+		nx_conv_shift(&g, j.x, j.w, j.b, &j.act, j.y, pool);
 		return 0;
 	}
 	bool unit = true;

@@ -66,9 +66,9 @@ int nx_act_get(const nx_graph *g, uint32_t op, nx_act *a, nx_err *err)
 
 /* Each case is written so that the compiler vectorizes it (one clamp per
  * statement: a nested ?: on floats defeats GCC's if-conversion), and
- * NX_CLONES builds an AVX2 copy picked at run time. The transcendental
- * cases stay scalar libm calls. */
-NX_CLONES void nx_act_apply(const nx_act *a, float *x, int64_t n)
+ * NX_SIMD_FN builds an AVX2+FMA copy picked at run time. The
+ * transcendental cases stay scalar libm calls. */
+NX_BODY void nx_act_apply_body(const nx_act *a, float *x, int64_t n)
 {
 	float al = a->alpha, be = a->beta;
 	switch (a->kind) {
@@ -125,6 +125,8 @@ NX_CLONES void nx_act_apply(const nx_act *a, float *x, int64_t n)
 		break;
 	}
 }
+
+NX_SIMD_FN(, nx_act_apply, (const nx_act *a, float *x, int64_t n), (a, x, n))
 
 /* ---- integer element access (exact, wrapping on store) ------------------ */
 

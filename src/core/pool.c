@@ -1,17 +1,28 @@
 /* pool.c — a fixed set of worker threads for the interpreter's kernels. One
- * job at a time: nx_pool_for cuts [0, n) into one contiguous chunk per
- * thread, wakes the workers, runs the first chunk on the calling thread and
- * waits for the rest. Kernels hand it loops over rows, channels or output
- * tiles; contiguous chunks keep each thread on its own cache lines.
+ * job at a time: nx_pool_for cuts [0, n) into a few contiguous chunks per
+ * thread (CHUNKS), wakes the workers, and every thread, the caller's
+ * included, claims the next unclaimed chunk with an atomic counter until
+ * none is left; the caller then waits only for chunks already claimed.
+ * Kernels hand it loops over rows, channels or output tiles, and compute
+ * each index alike whichever thread runs it, so results do not depend on
+ * who ran what.
+ *
+ * Why claiming instead of one fixed chunk per thread: on a loaded machine
+ * (the shared build host runs 8 builds on 2 cores) a worker is often not
+ * on a core when a job starts, and with fixed chunks the caller finished
+ * its half and then waited a whole time slice for the worker's; cls at 2
+ * threads took longer than at 1. Now a worker that shows up late finds
+ * the work done and the caller never waits for a thread that never
+ * started.
  *
  * Between jobs a worker first spins for a short while (1024 pauses, some
- * tens of microseconds, polling the job generation) and only then sleeps on a condition
- * variable; the caller likewise spins briefly before sleeping while it waits
- * for the workers. A model is hundreds of ops of a few hundred microseconds
- * or less each, and a futex wake plus the sleeper's reschedule cost tens of
- * microseconds per op (cls at 2 threads was slower than at 1 because of
- * it). The spin is short so that a shared machine (and OpenBLAS's own
- * threads) lose little when the interpreter is idle.
+ * tens of microseconds, polling the job generation) and only then sleeps
+ * on a condition variable; the caller likewise spins briefly before
+ * sleeping while it waits for claimed chunks. A model is hundreds of ops
+ * of a few hundred microseconds or less each, and a futex wake plus the
+ * sleeper's reschedule cost tens of microseconds per op. The spin is short
+ * so that a shared machine (and OpenBLAS's own threads) lose little when
+ * the interpreter is idle.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -25,19 +36,21 @@ struct nx_pool {
 	pthread_mutex_t mu;
 	pthread_cond_t wake, done;
 	/* Written under mu; read without it while spinning. */
-	_Atomic uint64_t gen;     /* job generation; workers run each once */
-	_Atomic int pending;      /* workers still on the current job */
+	_Atomic uint64_t gen;     /* job generation; workers join each once */
+	_Atomic int active;       /* workers that joined the current job and
+				   * have not finished claiming */
+	bool open;                /* the job still takes workers (under mu) */
 	bool quit;
 	/* the current job */
-	int64_t total;
+	int64_t total, nchunks;
+	_Atomic int64_t next;     /* next unclaimed chunk */
 	void (*fn)(void *ctx, int64_t lo, int64_t hi);
 	void *ctx;
 };
 
-typedef struct worker_arg {
-	nx_pool *p;
-	int index;
-} worker_arg;
+/* Chunks per thread: enough that a late or slow thread leaves little for
+ * the others to wait on, few enough to keep chunks long and contiguous. */
+#define CHUNKS 4
 
 static void chunk(int64_t total, int parts, int i, int64_t *lo, int64_t *hi)
 {
@@ -59,11 +72,22 @@ static void relax(void)
 #endif
 }
 
+/* Runs chunks of the current job until none is left. */
+static void claim(nx_pool *p, void (*fn)(void *, int64_t, int64_t), void *ctx)
+{
+	for (;;) {
+		int64_t i = atomic_fetch_add(&p->next, 1), lo, hi;
+		if (i >= p->nchunks)
+			return;
+		chunk(p->total, (int)p->nchunks, (int)i, &lo, &hi);
+		if (lo < hi)
+			fn(ctx, lo, hi);
+	}
+}
+
 static void *worker(void *arg)
 {
-	worker_arg a = *(worker_arg *)arg;
-	free(arg);
-	nx_pool *p = a.p;
+	nx_pool *p = arg;
 	uint64_t seen = 0;
 	for (;;) {
 		for (int i = 0; i < SPIN && atomic_load(&p->gen) == seen; i++)
@@ -73,17 +97,21 @@ static void *worker(void *arg)
 			pthread_cond_wait(&p->wake, &p->mu);
 		if (p->quit)
 			break;
-		/* gen, total, fn and ctx change together under mu */
+		/* gen, total, fn and ctx change together under mu; a job the
+		 * caller has closed (all chunks claimed and waited for) is
+		 * not joined: its counter may already belong to the next. */
 		seen = atomic_load(&p->gen);
-		int64_t lo, hi;
-		chunk(p->total, p->n, a.index, &lo, &hi);
+		if (!p->open) {
+			pthread_mutex_unlock(&p->mu);
+			continue;
+		}
+		atomic_fetch_add(&p->active, 1);
 		void (*fn)(void *, int64_t, int64_t) = p->fn;
 		void *ctx = p->ctx;
 		pthread_mutex_unlock(&p->mu);
-		if (lo < hi)
-			fn(ctx, lo, hi);
-		if (atomic_fetch_sub(&p->pending, 1) == 1) {
-			/* under mu: the caller checks pending under it before sleeping */
+		claim(p, fn, ctx);
+		if (atomic_fetch_sub(&p->active, 1) == 1) {
+			/* under mu: the caller checks active under it before sleeping */
 			pthread_mutex_lock(&p->mu);
 			pthread_cond_signal(&p->done);
 			pthread_mutex_unlock(&p->mu);
@@ -102,12 +130,8 @@ nx_pool *nx_pool_new(int threads)
 	pthread_cond_init(&p->done, NULL);
 	p->tid = nx_xcalloc((size_t)p->n, sizeof *p->tid);
 	for (int i = 1; i < p->n; i++) {
-		worker_arg *a = nx_xmalloc(sizeof *a); /* the worker frees it */
-		a->p = p;
-		a->index = i;
-		if (pthread_create(&p->tid[i - 1], NULL, worker, a)) {
+		if (pthread_create(&p->tid[i - 1], NULL, worker, p)) {
 			/* Fewer threads than asked is still a working pool. */
-			free(a);
 			p->n = i;
 			break;
 		}
@@ -148,20 +172,24 @@ void nx_pool_for(nx_pool *p, int64_t n, void (*fn)(void *ctx, int64_t lo, int64_
 	}
 	pthread_mutex_lock(&p->mu);
 	p->total = n;
+	p->nchunks = n < (int64_t)p->n * CHUNKS ? n : (int64_t)p->n * CHUNKS;
 	p->fn = fn;
 	p->ctx = ctx;
-	atomic_store(&p->pending, p->n - 1);
+	atomic_store(&p->next, 0);
+	p->open = true;
 	atomic_fetch_add(&p->gen, 1); /* after the job's fields: a spinning worker reads them next */
 	pthread_cond_broadcast(&p->wake);
 	pthread_mutex_unlock(&p->mu);
-	int64_t lo, hi;
-	chunk(n, p->n, 0, &lo, &hi);
-	if (lo < hi)
-		fn(ctx, lo, hi);
-	for (int i = 0; i < SPIN && atomic_load(&p->pending); i++)
+	claim(p, fn, ctx);
+	/* Every chunk is claimed: close the job, then wait for the workers
+	 * that joined it to finish theirs. */
+	pthread_mutex_lock(&p->mu);
+	p->open = false;
+	pthread_mutex_unlock(&p->mu);
+	for (int i = 0; i < SPIN && atomic_load(&p->active); i++)
 		relax();
 	pthread_mutex_lock(&p->mu);
-	while (atomic_load(&p->pending))
+	while (atomic_load(&p->active))
 		pthread_cond_wait(&p->done, &p->mu);
 	pthread_mutex_unlock(&p->mu);
 }

@@ -1,26 +1,65 @@
 /* simd.h — run-time SIMD dispatch for nex's own hot loops (core-internal).
  *
  * nex is built without -march so that the binary runs on any x86-64; the
- * loops that matter (activations, the conv epilogue) are compiled twice
- * through GCC's function multiversioning, once for AVX2+FMA and once
- * for the baseline (SSE2), and the loader picks the clone the CPU supports
- * (an ifunc resolved at start-up). Elsewhere (clang, which builds the
- * fuzzers), the attribute is empty and the baseline code runs.
- * Numerics: the clones compute the same expressions; FMA contraction may
- * round a multiply-add once instead of twice (float reassociation). */
+ * loops that matter (activations, the conv epilogue, depthwise rows,
+ * element-wise binaries) are compiled twice, once for AVX2+FMA and once
+ * for the baseline (SSE2), and each call takes the copy the CPU supports.
+ *
+ * How: the loop is written once as a `static inline` body marked
+ * NX_BODY (always inlined); NX_SIMD_FN wraps it in an AVX2+FMA function
+ * and a baseline function and defines the public entry that picks one
+ * with __builtin_cpu_supports (libgcc's CPU table, filled before main, so
+ * the test is two loads). Why not GCC's target_clones("arch=haswell"):
+ * its resolver tests the CPU *model* (Intel Haswell and later), so on AMD
+ * (the build machine is an EPYC) the AVX2 clone never ran; and clang
+ * renames clones, which broke the fuzz build's link. Feature tests work
+ * with both compilers.
+ *
+ * Numerics: both copies compute the same expressions, rounded alike: nex
+ * builds with -std=c11, under which GCC does not contract a*b+c into an
+ * FMA, so the AVX2 copy gives the baseline copy's bits (checked with
+ * objdump: no vfmadd in the clones). -DNEX_NO_CLONES keeps the baseline
+ * copy only. */
 #ifndef NX_SIMD_H
 #define NX_SIMD_H
 
-/* GCC only: clang renames a target_clones function (its callers in other
- * files, which see a plain declaration, then fail to link: the fuzz build) */
-#if defined(__x86_64__) && defined(__has_attribute) && !defined(NEX_NO_CLONES) && \
-	!defined(__clang__)
-#if __has_attribute(target_clones)
-#define NX_CLONES __attribute__((target_clones("arch=haswell", "default")))
+#include <stdbool.h>
+
+#if defined(__x86_64__) && !defined(NEX_NO_CLONES) && (defined(__GNUC__) || defined(__clang__))
+#define NX_SIMD_X86 1
+#define NX_TARGET_V3 __attribute__((target("avx2,fma")))
+static inline bool nx_cpu_v3(void)
+{
+	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+#else
+#define NX_TARGET_V3
+static inline bool nx_cpu_v3(void)
+{
+	return false;
+}
 #endif
-#endif
-#ifndef NX_CLONES
-#define NX_CLONES
+
+/* A loop body to be compiled per target: always inlined into each copy. */
+#define NX_BODY static inline __attribute__((always_inline))
+
+/* NX_SIMD_FN(QUAL, NAME, PARAMS, ARGS): defines `QUAL void NAME PARAMS`
+ * which runs NAME##_body ARGS compiled for AVX2+FMA when the CPU has both,
+ * else for the baseline. QUAL is `static` or empty (for a public name). */
+#ifdef NX_SIMD_X86
+#define NX_SIMD_FN(QUAL, NAME, PARAMS, ARGS)                                     \
+	NX_TARGET_V3 static void NAME##_v3 PARAMS { NAME##_body ARGS; }           \
+	static void NAME##_v0 PARAMS { NAME##_body ARGS; }                        \
+	QUAL void NAME PARAMS                                                     \
+	{                                                                         \
+		if (nx_cpu_v3())                                                  \
+			NAME##_v3 ARGS;                                           \
+		else                                                              \
+			NAME##_v0 ARGS;                                           \
+	}
+#else
+#define NX_SIMD_FN(QUAL, NAME, PARAMS, ARGS)                                     \
+	QUAL void NAME PARAMS { NAME##_body ARGS; }
 #endif
 
 #endif

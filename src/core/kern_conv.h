@@ -1,0 +1,31 @@
+/* kern_conv.h — what the conv kernels share (core-internal): the geometry
+ * of one conv read from its operands and attributes (kern_conv.c fills it)
+ * and the roads kern_conv.c hands a conv to (kern_conv_shift.c,
+ * kern_conv_dw.c). */
+#ifndef NX_KERN_CONV_H
+#define NX_KERN_CONV_H
+
+#include "nx_int.h"
+
+typedef struct conv_geom {
+	int ns;                           /* spatial rank */
+	int64_t batch, cin, cout, group, cg, mg;
+	int64_t in[NX_MAX_RANK], out[NX_MAX_RANK], ker[NX_MAX_RANK];
+	int64_t stride[NX_MAX_RANK], dil[NX_MAX_RANK], pad[NX_MAX_RANK]; /* pad: begin */
+	int64_t in_sp, out_sp, ker_sp;
+} conv_geom;
+
+/* kern_conv_shift.c: 2-d, stride 1, kernel larger than 1x1 and enough
+ * input channels per group that a GEMM over them alone is efficient. */
+bool nx_conv_shift_fits(const conv_geom *g);
+/* y = conv(x, w) + b, then act (kind 0: none), for a geometry that
+ * nx_conv_shift_fits accepts; b may be NULL. */
+void nx_conv_shift(const conv_geom *g, const float *x, const float *w, const float *b,
+		   const nx_act *act, float *y, nx_pool *pool);
+
+/* kern_conv_dw.c: 2-d depthwise (one input channel per group), stride 1. */
+bool nx_conv_dw_fits(const conv_geom *g);
+void nx_conv_dw(const conv_geom *g, const float *x, const float *w, const float *b,
+		const nx_act *act, float *y, nx_pool *pool);
+
+#endif
