@@ -72,7 +72,7 @@ void nxt_draw_footer(nxt_app *a)
 		return;
 	}
 	static const struct { const char *k, *what; } hints[] = {
-		{"?", "help"}, {"a", "apply"}, {"s", "step"}, {"u", "undo"}, {"1-7", "views"},
+		{"?", "help"}, {"a", "apply"}, {"s", "step"}, {"u", "undo"}, {"1-8", "views"},
 		{"Tab", "pane"}, {"/", "search"}, {"t", "target"}, {":", "command"}, {"q", "quit"},
 	};
 	int x = 0;
@@ -85,20 +85,23 @@ void nxt_draw_footer(nxt_app *a)
 	}
 }
 
+/* The views with a number key, in key order (Help has `?`). */
+static const int tab_views[] = {NXT_V_IR, NXT_V_DIFF, NXT_V_COST, NXT_V_MEMORY, NXT_V_REMARKS,
+				NXT_V_CONSOLE, NXT_V_GRAPH, NXT_V_CODE};
+
 static void tabs(nxt_app *a, int y, int x, int w)
 {
-	static const char *const keys = "1234567";
 	int cx = x;
 	bool narrow = w < 64;
 	a->tab_y = y;
-	for (int i = 0; i <= NXT_V_HELP; i++)
-		a->tab_x[i] = -1;
-	for (int i = 0; i < NXT_V_HELP && cx < x + w; i++) {
-		bool on = a->view == i;
-		a->tab_x[i] = cx;
-		a->tab_x[i + 1] = x + w; /* until the next tab says otherwise */
-		cx += nxt_putf(&a->cv, y, cx, x + w - cx, on ? NXT_C_FOCUS : NXT_C_DIM,
-			       narrow ? " %c:%s" : " %c:%s ", keys[i], nxt_view(i)->title);
+	for (int i = 0; i < NXT_V_COUNT; i++)
+		a->tab_x[i] = a->tab_end[i] = -1;
+	for (size_t k = 0; k < sizeof tab_views / sizeof tab_views[0] && cx < x + w; k++) {
+		int v = tab_views[k];
+		a->tab_x[v] = cx;
+		cx += nxt_putf(&a->cv, y, cx, x + w - cx, a->view == v ? NXT_C_FOCUS : NXT_C_DIM,
+			       narrow ? " %zu:%s" : " %zu:%s ", k + 1, nxt_view(v)->title);
+		a->tab_end[v] = cx < x + w ? cx : x + w;
 	}
 }
 

@@ -18,8 +18,8 @@ int nxt_click(nxt_app *a, int y, int x)
 	if (a->ask) /* a question is up: only its keys answer */
 		return NXT_REDRAW;
 	if (y == a->tab_y)
-		for (int i = 0; i < NXT_V_HELP; i++)
-			if (a->tab_x[i] >= 0 && x >= a->tab_x[i] && x < a->tab_x[i + 1]) {
+		for (int i = 0; i < NXT_V_COUNT; i++)
+			if (a->tab_x[i] >= 0 && x >= a->tab_x[i] && x < a->tab_end[i]) {
 				char cmd[32];
 				snprintf(cmd, sizeof cmd, "view %s", nxt_view(i)->name);
 				return nxt_command(a, cmd);

@@ -145,7 +145,7 @@ struct nxt_app {
 	nxt_rect r_view;          /* the centre view's box interior, as laid out */
 	nxt_rect r_pipe;          /* the pipeline pane's interior (w 0: hidden) */
 	int pipe_first;           /* first pipeline entry shown */
-	int tab_x[NXT_V_COUNT + 1]; int tab_y; /* view tabs: [tab_x[i], tab_x[i+1]) */
+	int tab_x[NXT_V_COUNT], tab_end[NXT_V_COUNT]; int tab_y; /* view i's tab: [tab_x, tab_end), -1 if not drawn */
 
 	/* IR view */
 	nxt_irrows ir;
