@@ -257,7 +257,10 @@ static int convert(nx_graph *g, conv16 *c, uint32_t x, nxp_ctx *ctx)
 		if (nx_is_const(g, v) && !nx_value_nuses(g, v)) {
 			nx_value_erase(g, v);
 		} else if (p != NX_NONE && !nx_value_nuses(g, v)) {
-			nxp_erase_tree(g, ctx, p, x, NULL); /* x computes what the cast did */
+			/* The cast back to f32 carries its producer's origin, and
+			 * the producer keeps it: handing it to x as well would make
+			 * every converted op inherit the whole chain above it. */
+			nxp_erase_tree(g, ctx, p, NX_NONE, "f16 read directly: the producer keeps this cast's origin");
 			nxp_stat_add(ctx, "casts removed", 1);
 		}
 	}

@@ -199,6 +199,44 @@ static void test_origin_no_cap(void)
 	nx_graph_free(g);
 }
 
+/* to-fp16 converts ops in place, so a converted op keeps its origin exactly:
+ * the f32 casts it removes between two converted ops carry their producer's
+ * origin, which the producer keeps (handing it on made every converted op
+ * inherit the whole chain above it: the demo's %gelu_mul named 60 ops). */
+static void test_fp16_keeps_origins(void)
+{
+	nx_err err;
+	nx_graph *g = nx_demo(&err);
+	CHECK(g != NULL);
+	if (!g)
+		return;
+	nxw_session *s = nxw_session_new(g); /* owns g */
+	CHECK_EQ_INT(nxw_set_pipeline(s, "fold-batchnorm,fuse-patterns,fuse-activation,to-fp16",
+				      &err), 0);
+	CHECK_EQ_INT(nxw_apply_all(s, -1, &err), 0);
+	const nx_graph *a = s->steps[s->n_steps - 2].snap, *b = s->steps[s->n_steps - 1].snap;
+	bool *alive = nx_xcalloc(a->n_ops ? a->n_ops : 1, sizeof *alive); /* freed below */
+	NX_FOR_OPS(a, o)
+		alive[o] = true;
+	uint32_t same = 0;
+	NX_FOR_OPS(b, o) {
+		if (o >= a->n_ops || !alive[o] || a->ops[o].kind != b->ops[o].kind ||
+		    b->ops[o].kind == NX_OP_CAST)
+			continue;
+		uint32_t n = a->ops[o].n_origin;
+		bool eq = b->ops[o].n_origin == n &&
+			  !memcmp(nx_op_origin(a, o), nx_op_origin(b, o), n * sizeof(uint32_t));
+		if (!eq)
+			fprintf(stderr, "%%%s: %u origin names before to-fp16, %u after\n",
+				nx_vname(b, nx_result(b, o, 0)), n, b->ops[o].n_origin);
+		CHECK(eq);
+		same++;
+	}
+	CHECK(same > 30);
+	free(alive);
+	nxw_session_free(s);
+}
+
 int main(int argc, char **argv)
 {
 	static const check_case cases[] = {
@@ -207,6 +245,7 @@ int main(int argc, char **argv)
 		{"fixtures", test_fixtures},
 		{"demo", test_demo},
 		{"generated", test_generated},
+		{"fp16_keeps_origins", test_fp16_keeps_origins},
 		{NULL, NULL},
 	};
 	int rc = check_main(cases, argc, argv);
