@@ -117,6 +117,7 @@ typedef struct nxt_irrows {
 	uint32_t step;           /* which step they describe */
 	uint64_t gen;            /* app generation they were built at */
 	bool fold;               /* constants folded into one row */
+	uint32_t n_const;        /* live constants (the folded row's count) */
 	uint32_t n;              /* rows */
 	uint32_t *what;          /* per row: op id | NXT_ROW_CONST (value id) | special */
 	uint32_t *row_of;        /* op id -> row, UINT32_MAX if not shown */

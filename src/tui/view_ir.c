@@ -36,6 +36,7 @@ void nxt_ir_rows(nxt_app *a)
 	for (uint32_t v = 0; v < g->n_vals; v++)
 		if (!(g->vals[v].flags & NX_V_DEAD) && nx_is_const(g, v))
 			n_const++;
+	r->n_const = n_const;
 	/* owned by the app's row index; nxt_ir_free frees them */
 	r->what = nx_xmalloc(((size_t)g->n_live_ops + n_const + 4) * sizeof *r->what);
 	r->n_row_of = g->n_ops;
@@ -121,11 +122,8 @@ static char *row_text(nxt_app *a, uint32_t what)
 		}
 		nx_strbuf_printf(&b, ") {");
 	} else if (what == NXT_ROW_FOLDED) {
-		uint32_t n = 0;
-		for (uint32_t v = 0; v < g->n_vals; v++)
-			if (!(g->vals[v].flags & NX_V_DEAD) && nx_is_const(g, v))
-				n++;
-		nx_strbuf_printf(&b, "  // %u constants folded (f shows them)", n);
+		/* counted once with the row index: a frame must not walk the graph */
+		nx_strbuf_printf(&b, "  // %u constants folded (f shows them)", a->ir.n_const);
 	} else if (what == NXT_ROW_RETURN) {
 		nx_strbuf_printf(&b, "  return ");
 		for (uint32_t i = 0; i < g->n_outputs; i++)
