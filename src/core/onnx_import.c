@@ -329,9 +329,13 @@ static int add_empty(nx_onnx_imp *im, const char *name, const nx_type *t)
 }
 
 /* Defines an ONNX-named (or helper, name NULL) constant; *v = NX_NONE for
- * a zero-element tensor, kept aside as an empty. Copies data. */
-static int def_const(nx_onnx_imp *im, const char *name, const nx_type *t, const void *data,
-		     uint32_t *v)
+ * a zero-element tensor, kept aside as an empty. With take, the constant
+ * takes data (nx_xmalloc'd; freed here on every failure path), else it
+ * copies it. Initializers are taken: a copy made the import hold each
+ * weight three times at once (the decoded message, the decoded tensor and
+ * the blob). */
+static int def_const_take(nx_onnx_imp *im, const char *name, const nx_type *t, void *data,
+			  bool take, uint32_t *v)
 {
 	nx_graph *g = im->g;
 	*v = NX_NONE;
@@ -339,6 +343,8 @@ static int def_const(nx_onnx_imp *im, const char *name, const nx_type *t, const 
 	for (int d = 0; d < t->rank; d++)
 		zero |= t->dims[d] == 0;
 	if (zero) {
+		if (take)
+			free(data);
 		if (!name)
 			return 0;
 		if (nx_value_by_name(g, name, strlen(name)) != NX_NONE &&
@@ -352,15 +358,24 @@ static int def_const(nx_onnx_imp *im, const char *name, const nx_type *t, const 
 			if (nx_onnx_find_empty(im, name))
 				nx_err_set(im->err, "value '%s' is already defined (ONNX values "
 					   "are assigned once)", name);
+			if (take)
+				free(data);
 			return -1;
 		}
 		nm = nx_xstrdup(name);
 	} else {
 		nm = nx_xstrdup(nx_cstr(g, nx_onnx_helper_name(im, "c")));
 	}
-	*v = nx_const_new(g, nm, nx_blob_new_copy(t, data), im->err);
+	*v = nx_const_new(g, nm, take ? nx_blob_new_data(t, data) : nx_blob_new_copy(t, data),
+			  im->err);
 	free(nm);
 	return *v == NX_NONE ? -1 : 0;
+}
+
+static int def_const(nx_onnx_imp *im, const char *name, const nx_type *t, const void *data,
+		     uint32_t *v)
+{
+	return def_const_take(im, name, t, (void *)data, false, v);
 }
 
 uint32_t nx_onnx_def_const(nx_onnx_imp *im, const char *name, const nx_type *t,
@@ -1190,8 +1205,7 @@ static int import_initializers(nx_onnx_imp *im)
 		if (nx_onnx_tensor(im, t, what, &ty, &data, im->err))
 			return -1;
 		uint32_t v;
-		int r = def_const(im, name, &ty, data, &v);
-		free(data);
+		int r = def_const_take(im, name, &ty, data, true, &v); /* takes data */
 		if (r) {
 			nx_err_prefix(im->err, "initializer: ");
 			return -1;
