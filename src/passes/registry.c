@@ -122,8 +122,6 @@ int nxp_pipeline_parse(nxp_pipeline *pl, const char *text, nx_err *err)
 int nxp_pipeline_parse_in(nxp_pipeline *pl, const char *text, const nxp_catalog *cat,
 			  nx_err *err)
 {
-	if (!strcmp(text, "default"))
-		text = nxp_default_pipeline;
 	const char *start = text;
 	int depth = 0;
 	for (const char *p = text;; p++) {
@@ -132,7 +130,14 @@ int nxp_pipeline_parse_in(nxp_pipeline *pl, const char *text, const nxp_catalog 
 		else if (*p == '}')
 			depth--;
 		if ((*p == ',' && depth == 0) || *p == 0) {
-			if (add(pl, start, (size_t)(p - start), cat, err) != 0)
+			/* `default` stands for the default pipeline wherever it is a
+			 * member: `default,to-fp16` is what one types to try a pass
+			 * after it */
+			size_t len = (size_t)(p - start);
+			int rc = len == 7 && !memcmp(start, "default", 7)
+				 ? nxp_pipeline_parse_in(pl, nxp_default_pipeline, cat, err)
+				 : add(pl, start, len, cat, err);
+			if (rc != 0)
 				return -1;
 			if (!*p)
 				break;

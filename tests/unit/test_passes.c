@@ -1258,6 +1258,19 @@ static void test_registry(void)
 	CHECK_EQ_INT(nxp_pipeline_parse(&pl, "infer-shapes,to-fp16{keep=softmax|gelu}", &e), 0);
 	CHECK_EQ_INT(pl.n, 2);
 	nxp_pipeline_free(&pl);
+	/* default as one member of a list stands for the default pipeline */
+	nxp_pipeline d = {0};
+	CHECK_EQ_INT(nxp_pipeline_parse(&d, "default", &e), 0);
+	CHECK_EQ_INT(nxp_pipeline_parse(&pl, "default,to-fp16", &e), 0);
+	CHECK_EQ_INT(pl.n, d.n + 1);
+	CHECK(pl.n > 1 && !strcmp(pl.inv[pl.n - 1].pass->name, "to-fp16"));
+	nxp_pipeline_free(&pl);
+	CHECK_EQ_INT(nxp_pipeline_parse(&pl, "dce,default,dce", &e), 0);
+	CHECK_EQ_INT(pl.n, d.n + 2);
+	nxp_pipeline_free(&pl);
+	nxp_pipeline_free(&d);
+	CHECK(nxp_pipeline_parse(&pl, "defaults", &e) != 0); /* only the whole word */
+	nxp_pipeline_free(&pl);
 }
 
 static const check_case cases[] = {
