@@ -188,6 +188,10 @@ static int header(rbin *r, nxg_prog *p)
 	r->strtab = need;
 	r->strlen_ = (uint32_t)sl;
 	p->n_events = (uint32_t)get(h + 36, 4);
+	if (p->n_events > UINT32_MAX / 2) { /* as the text form */
+		nx_err_set(r->err, "%s: %u events: too many", r->file, p->n_events);
+		return -1;
+	}
 	for (int i = 0; i < NXG_SPACE_COUNT; i++) {
 		uint64_t sz = get(h + 40 + 8 * i, 8);
 		if (sz > (uint64_t)NXG_SPACE_MAX) {
@@ -198,9 +202,21 @@ static int header(rbin *r, nxg_prog *p)
 		p->space[i] = (int64_t)sz;
 	}
 	const char *z[6];
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < 6; i++) {
 		if (!(z[i] = rstr(r, get(h + 64 + 4 * i, 4))))
 			return -1;
+		/* the text form quotes them on one line; .set and .shape entries
+		 * (between ';') are read into 1 KiB */
+		size_t run = 0;
+		for (const char *c = z[i]; *c; c++) {
+			run = *c == ';' ? 0 : run + 1;
+			if (*c == '"' || *c == '\n' || (i >= 4 && run >= 1024)) {
+				nx_err_set(r->err, "%s: header string %d has a quote, a line break or "
+					   "an entry past 1 KiB", r->file, i);
+				return -1;
+			}
+		}
+	}
 	snprintf(p->model, sizeof p->model, "%s", z[0]);
 	snprintf(p->pipeline, sizeof p->pipeline, "%s", z[1]);
 	snprintf(p->target, sizeof p->target, "%s", z[2]);
@@ -316,6 +332,12 @@ nxg_prog *nxg_bin_read(const void *buf, size_t len, const char *file, const nx_g
 		}
 		c->addr = (int64_t)get(q + 8, 8);
 		c->bytes = (int64_t)get(q + 16, 8);
+		if ((uint64_t)c->addr > (uint64_t)NXG_SPACE_MAX ||
+		    (uint64_t)c->bytes > (uint64_t)NXG_SPACE_MAX) { /* as the text form */
+			nx_err_set(err, "%s: constant %u has a number above the largest memory "
+				   "space (4 GiB)", r.file, i);
+			goto fail;
+		}
 	}
 	for (uint32_t k = 0; k < nt; k++, p->n_tasks++) {
 		const uint8_t *q = tq + (size_t)k * TASK;
@@ -347,8 +369,13 @@ nxg_prog *nxg_bin_read(const void *buf, size_t len, const char *file, const nx_g
 			bad = "descriptors outside the table";
 		else if ((uint64_t)t->w0 + t->n_wait > nw)
 			bad = "waits outside the table";
+		else if (t->n_wait > NXG_MAX_WAITS)
+			bad = "more waits than a task holds";
 		else if (t->signal != NX_NONE && t->signal >= p->n_events)
 			bad = "a signal beyond the events";
+		else if (t->n_tiles == 0 || t->tile >= t->n_tiles || t->n_tiles > UINT32_MAX / 2 ||
+			 t->split != (t->n_tiles > 1)) /* the rule the text form reads */
+			bad = "a tile index outside its count";
 		else if (f[0] < 0 || f[1] < 0 || f[2] < 0 || f[3] < 0 || f[4] < 0 || f[5] < 0 ||
 			 f[6] < 0 || f[7] < 0 || f[8] < 0)
 			bad = "a negative op field";
@@ -360,7 +387,7 @@ nxg_prog *nxg_bin_read(const void *buf, size_t len, const char *file, const nx_g
 			const char *z = rstr(&r, act);
 			if (!z)
 				goto fail;
-			if ((t->f.act = nx_str_find(g, z, strlen(z))) == NX_NONE)
+			if (!nx_act_valid(z) || (t->f.act = nx_str_find(g, z, strlen(z))) == NX_NONE)
 				bad = "an unknown activation";
 		}
 		if (bad) {

@@ -310,7 +310,7 @@ static int directive(rd *r, bool header_only, bool *stop)
 	}
 	if (IS(".const")) {
 		nxg_const c;
-		if (value(r, &c.value) || expect(r, "dram") || num(r, &c.addr) || num(r, &c.bytes))
+		if (value(r, &c.value) || expect(r, "dram") || dnum(r, &c.addr) || dnum(r, &c.bytes))
 			return -1;
 		if (!nx_is_const(r->g, c.value))
 			return fail(r, a, "%s is not a constant of the graph", nx_vname(r->g, c.value));
@@ -397,7 +397,7 @@ static int task(rd *r)
 	t.n_tiles = 1;
 	t.signal = NX_NONE;
 	t.f.act = NX_NONE;
-	uint32_t waits[NXG_ENGINE_COUNT * 8], nw = 0;
+	uint32_t waits[NXG_MAX_WAITS], nw = 0;
 	for (;;) {
 		if (lit(r, "tile=")) {
 			int64_t i, n;
@@ -426,7 +426,9 @@ static int task(rd *r)
 		} else if (lit(r, "act=")) {
 			const char *b = r->s;
 			size_t n = word(r, NULL);
-			t.f.act = nx_str_find(g, b, n);
+			char an[64];
+			snprintf(an, sizeof an, "%.*s", (int)(n < 63 ? n : 63), b);
+			t.f.act = n < 63 && nx_act_valid(an) ? nx_str_find(g, b, n) : NX_NONE;
 			if (t.f.act == NX_NONE)
 				return fail(r, b, "unknown activation");
 		} else {

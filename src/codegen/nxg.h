@@ -62,6 +62,10 @@ typedef struct nxg_fields {
 	uint32_t act;             /* string id of the fused activation, NX_NONE */
 } nxg_fields;
 
+/* The most waits one task holds: the text form reads them into a fixed
+ * array, and the binary reader refuses more so that both read the same. */
+#define NXG_MAX_WAITS (NXG_ENGINE_COUNT * 8)
+
 typedef struct nxg_task {
 	uint8_t engine;       /* nxg_engine */
 	uint8_t kind;         /* nxg_kind */

@@ -41,7 +41,7 @@ static void round_trip(const nxg_prog *p, const nx_graph *g)
 	char *t1 = nxg_print(p, g);
 	nxg_prog *q = nxg_parse(t1, strlen(t1), "fuzz2.neasm", g, &err);
 	if (!q)
-		{ fprintf(stderr, "%s\n", err.msg); abort(); } /* a program that printed must read back */
+		{ fprintf(stderr, "%s\n%s", err.msg, t1); abort(); } /* a program that printed must read back */
 	char *t2 = nxg_print(q, g);
 	if (strcmp(t1, t2))
 		abort(); /* round trip broken */
