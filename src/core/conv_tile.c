@@ -93,23 +93,41 @@ void nx_conv_tile_geom(const nx_graph *g, uint32_t o, const int64_t r0[4], const
 	pads[0] = clo - lo, pads[1] = pl, pads[2] = hi - chi, pads[3] = pr;
 }
 
-/* Copies the window (w0, wn) of dense float tensor [d0,d1,d2,d3] at src to
- * dense dst (to_win) or back (!to_win). */
-static void window(float *full, const int64_t *dims, const int64_t *w0, const int64_t *wn,
-		   float *dense, bool to_win)
+/* Copies the window (w0, wn) of dense float tensor [d0,d1,d2,d3] at full to
+ * dense (to_win) or back (!to_win). The rows of a channel are one job of
+ * the pool: the copies are as much memory traffic as a depthwise tile's
+ * own work, and on one thread they held det's tiled convs to one core.
+ * A copy gives the same bits on any thread, so exec and run still agree. */
+typedef struct win_job {
+	float *full, *dense;
+	const int64_t *dims, *w0, *wn;
+	bool to_win;
+} win_job;
+
+static void window_part(void *ctx, int64_t lo, int64_t hi)
 {
+	const win_job *j = ctx;
+	const int64_t *dims = j->dims, *w0 = j->w0, *wn = j->wn;
 	size_t row = (size_t)wn[3] * sizeof(float);
-	for (int64_t b = 0; b < wn[0]; b++)
-		for (int64_t c = 0; c < wn[1]; c++)
-			for (int64_t h = 0; h < wn[2]; h++) {
-				float *f = full + (((w0[0] + b) * dims[1] + w0[1] + c) * dims[2] +
-						   w0[2] + h) * dims[3] + w0[3];
-				float *d = dense + ((b * wn[1] + c) * wn[2] + h) * wn[3];
-				if (to_win)
-					memcpy(d, f, row);
-				else
-					memcpy(f, d, row);
-			}
+	for (int64_t bc = lo; bc < hi; bc++) {
+		int64_t b = bc / wn[1], c = bc % wn[1];
+		for (int64_t h = 0; h < wn[2]; h++) {
+			float *f = j->full + (((w0[0] + b) * dims[1] + w0[1] + c) * dims[2] +
+					      w0[2] + h) * dims[3] + w0[3];
+			float *d = j->dense + ((b * wn[1] + c) * wn[2] + h) * wn[3];
+			if (j->to_win)
+				memcpy(d, f, row);
+			else
+				memcpy(f, d, row);
+		}
+	}
+}
+
+static void window(nx_pool *pool, float *full, const int64_t *dims, const int64_t *w0,
+		   const int64_t *wn, float *dense, bool to_win)
+{
+	win_job j = {full, dense, dims, w0, wn, to_win};
+	nx_pool_for(pool, wn[0] * wn[1], window_part, &j);
 }
 
 int nx_kern_conv_tiles(nx_kern *k, const int64_t nt[4], const int64_t te[4])
@@ -155,7 +173,7 @@ int nx_kern_conv_tiles(nx_kern *k, const int64_t nt[4], const int64_t te[4])
 			tin[0].type.layout = NX_LAYOUT_PLAIN;
 			tin[0].data = nx_xmalloc((size_t)(inn[0] * inn[1] * inn[2] * inn[3]) *
 						 sizeof(float)); /* freed below */
-			window(x->data, xd, in0, inn, tin[0].data, true);
+			window(k->pool, x->data, xd, in0, inn, tin[0].data, true);
 			tin[1].type = w->type;
 			tin[1].type.dims[0] = rn[1];
 			tin[1].data = (float *)w->data + r0[1] * K;
@@ -173,7 +191,7 @@ int nx_kern_conv_tiles(nx_kern *k, const int64_t nt[4], const int64_t te[4])
 				       k->err, false};
 			rc = nx_kern_conv(&sub);
 			if (!rc) {
-				window(y->data, yd, r0, rn, tout.data, false);
+				window(k->pool, y->data, yd, r0, rn, tout.data, false);
 				k->act_done = sub.act_done;
 			}
 			free(tin[0].data);
