@@ -89,18 +89,52 @@ void nxt_draw_footer(nxt_app *a)
 static const int tab_views[] = {NXT_V_IR, NXT_V_DIFF, NXT_V_COST, NXT_V_MEMORY, NXT_V_REMARKS,
 				NXT_V_CONSOLE, NXT_V_GRAPH, NXT_V_CODE};
 
+/* Width of one tab in each form of the strip, roomiest first: " k:Title ",
+ * " k:Title", titles past five letters cut to three ("4:Mem"), and the key
+ * alone (" 4"); the current view's title is never cut. The strip takes the
+ * first form that fits, so every view's key shows at any width nex runs at. */
+enum { TAB_FORMS = 4 };
+
+static int tab_title_len(const nxt_app *a, int v, int form)
+{
+	int n = (int)strlen(nxt_view(v)->title);
+	if (v == a->view || form < 2)
+		return n;
+	return form == 3 ? -1 : n > 5 ? 3 : n;
+}
+
+static int tab_w(const nxt_app *a, int v, int form)
+{
+	int n = tab_title_len(a, v, form);
+	return n < 0 ? 2 : 3 + n + (form == 0);
+}
+
 static void tabs(nxt_app *a, int y, int x, int w)
 {
+	const size_t nt = sizeof tab_views / sizeof tab_views[0];
+	int form = 0;
+	for (; form < TAB_FORMS - 1; form++) {
+		int need = 0;
+		for (size_t k = 0; k < nt; k++)
+			need += tab_w(a, tab_views[k], form);
+		if (need <= w)
+			break;
+	}
 	int cx = x;
-	bool narrow = w < 64;
 	a->tab_y = y;
 	for (int i = 0; i < NXT_V_COUNT; i++)
 		a->tab_x[i] = a->tab_end[i] = -1;
-	for (size_t k = 0; k < sizeof tab_views / sizeof tab_views[0] && cx < x + w; k++) {
+	for (size_t k = 0; k < nt && cx < x + w; k++) {
 		int v = tab_views[k];
+		const char *t = nxt_view(v)->title;
+		int tl = tab_title_len(a, v, form);
+		int c = a->view == v ? NXT_C_FOCUS : NXT_C_DIM;
 		a->tab_x[v] = cx;
-		cx += nxt_putf(&a->cv, y, cx, x + w - cx, a->view == v ? NXT_C_FOCUS : NXT_C_DIM,
-			       narrow ? " %zu:%s" : " %zu:%s ", k + 1, nxt_view(v)->title);
+		if (tl < 0)
+			cx += nxt_putf(&a->cv, y, cx, x + w - cx, c, " %zu", k + 1);
+		else
+			cx += nxt_putf(&a->cv, y, cx, x + w - cx, c,
+				       form == 0 ? " %zu:%.*s " : " %zu:%.*s", k + 1, tl, t);
 		a->tab_end[v] = cx < x + w ? cx : x + w;
 	}
 }
