@@ -60,6 +60,7 @@ int nxs_family_of(int kind);
  * then the per-level byte split that the memory plan decides. */
 typedef struct nxs_opinv {
 	uint32_t op;
+	uint16_t kind;               /* the op's kind (NX_OP_*) */
 	uint8_t family;              /* nxs_family */
 	uint8_t dtype;               /* compute dtype (first operand's) */
 	uint8_t device_cpu;          /* attr device = "cpu" */
@@ -125,6 +126,11 @@ void nxs_mac_traffic(const nxs_opinv *inv, const nx_target *t, nxs_cost *c);
 /* Vector-unit ops: passes over the data where it lives. */
 void nxs_vec_traffic(const nxs_opinv *inv, const nx_target *t, double sram_passes,
 		     nxs_cost *c);
+
+/* ---- bigmem.c: large per-op arrays ---------------------------------------- */
+/* nx_xmalloc(n) (free with free), on transparent huge pages when n is large
+ * and the system allows it. */
+void *nxs_big_alloc(size_t n);
 
 /* ---- timeline.c: the schedule on the NE, its DMA and the CPU -------------- */
 typedef struct nxs_slot {
