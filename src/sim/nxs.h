@@ -127,11 +127,6 @@ void nxs_mac_traffic(const nxs_opinv *inv, const nx_target *t, nxs_cost *c);
 void nxs_vec_traffic(const nxs_opinv *inv, const nx_target *t, double sram_passes,
 		     nxs_cost *c);
 
-/* ---- bigmem.c: large per-op arrays ---------------------------------------- */
-/* nx_xmalloc(n) (free with free), on transparent huge pages when n is large
- * and the system allows it. */
-void *nxs_big_alloc(size_t n);
-
 /* ---- timeline.c: the schedule on the NE, its DMA and the CPU -------------- */
 typedef struct nxs_slot {
 	double start, end;        /* cycles */

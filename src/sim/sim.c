@@ -124,7 +124,7 @@ nxs_sim *nxs_sim_new(const nx_graph *g, nx_err *err)
 	size_t m = n ? n : 1;
 	size_t o_cost = m * sizeof *s->inv, o_act = o_cost + m * sizeof *s->cost;
 	size_t o_flags = o_act + (m + 1) * sizeof *s->act_at;
-	s->block = nxs_big_alloc(o_flags + m);
+	s->block = nx_xmalloc(o_flags + m);
 	s->inv = s->block;
 	s->cost = (nxs_cost *)((char *)s->block + o_cost);
 	s->act_at = (uint32_t *)((char *)s->block + o_act);
@@ -136,7 +136,7 @@ nxs_sim *nxs_sim_new(const nx_graph *g, nx_err *err)
 	 * the array is filled once and never copied (pages past the end of
 	 * what is used are never touched) */
 	s->cap_acts = g->n_uses + g->n_vals + 1;
-	s->acts = nxs_big_alloc((size_t)s->cap_acts * sizeof *s->acts);
+	s->acts = nx_xmalloc((size_t)s->cap_acts * sizeof *s->acts);
 	for (uint32_t p = 0; p < n; p++) {
 		uint32_t o = s->live.op_at[p];
 		const nx_op *op = nx_opp(g, o);

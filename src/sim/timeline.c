@@ -36,7 +36,7 @@ void nxs_timeline_run(const nxs_cost *c, uint32_t n, const nx_target *t, nxs_tim
 	if (!slots)
 		nxs_timeline_free(tl);
 	memset(tl, 0, sizeof *tl);
-	tl->slots = slots ? slots : nxs_big_alloc((n ? n : 1) * sizeof *tl->slots);
+	tl->slots = slots ? slots : nx_xmalloc((n ? n : 1) * sizeof *tl->slots);
 	memset(tl->slots, 0, (n ? n : 1) * sizeof *tl->slots);
 	tl->n = n;
 	double bw = nx_target_ne_dram_bw(t);
