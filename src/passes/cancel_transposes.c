@@ -168,4 +168,5 @@ const nxp_pass nxp_pass_cancel_transposes = {
 	.requires = "types",
 	.invalidates = "ops, order",
 	.run = run,
+	.resumable = true,
 };

@@ -212,4 +212,5 @@ const nxp_pass nxp_pass_canonicalize = {
 	.requires = "",
 	.invalidates = "ops",
 	.run = run,
+	.resumable = true,
 };

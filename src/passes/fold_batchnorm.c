@@ -238,4 +238,5 @@ const nxp_pass nxp_pass_fold_batchnorm = {
 	.requires = "constant weights",
 	.invalidates = "ops, weights",
 	.run = run,
+	.resumable = true,
 };

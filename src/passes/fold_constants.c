@@ -111,4 +111,5 @@ const nxp_pass nxp_pass_fold_constants = {
 	.requires = "the interpreter's kernels",
 	.invalidates = "ops, weights",
 	.run = run,
+	.resumable = true,
 };

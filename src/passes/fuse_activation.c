@@ -73,4 +73,5 @@ const nxp_pass nxp_pass_fuse_activation = {
 	.requires = "",
 	.invalidates = "ops",
 	.run = run,
+	.resumable = true,
 };

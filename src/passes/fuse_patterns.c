@@ -289,4 +289,5 @@ const nxp_pass nxp_pass_fuse_patterns = {
 	.requires = "canonical constants (fold-constants first)",
 	.invalidates = "ops",
 	.run = run,
+	.resumable = true,
 };

@@ -25,6 +25,8 @@ typedef struct nxp_option {
 } nxp_option;
 
 typedef struct nxp_ctx nxp_ctx;
+/* Where a stepped pattern pass stopped (rewrite.c); opaque. */
+typedef struct nxp_place nxp_place;
 
 /* An origin name (source node) a rewrite removed from the graph without
  * handing it to another op: dead code, a folded constant, an identity, a
@@ -51,6 +53,9 @@ typedef struct nxp_pass {
 	const char *file;
 	const char *source;
 	void *user;
+	/* run is nxp_apply_patterns and nothing else, so a run stopped on its
+	 * budget can leave its place and a later run continue from it */
+	bool resumable;
 } nxp_pass;
 
 typedef struct nxp_stat {
@@ -79,6 +84,14 @@ struct nxp_ctx {
 	/* Set by a pass that was stopped from outside (a script broke a sandbox
 	 * limit): the session must not keep the step, not even as a failure. */
 	bool discard;
+	/* Stepping without running the pass again (resumable passes only): a
+	 * place to continue from, on a clone of the graph it stopped on (the
+	 * ctx owns it; the driver takes it), and, with keep_place, the place a
+	 * run stopped on its budget leaves (owned; take it before
+	 * nxp_ctx_free, which frees what is left). */
+	nxp_place *resume;
+	bool keep_place;
+	nxp_place *place;
 	nx_err err;
 };
 
@@ -120,6 +133,7 @@ typedef struct nxp_pattern {
  * until nothing matches or the budget is spent. Then erases ops left dead
  * by rewrites only if erase_dead (their results unused and side-effect free). */
 int nxp_apply_patterns(nx_graph *g, nxp_ctx *ctx, const nxp_pattern *pats, uint32_t n);
+void nxp_place_free(nxp_place *p);  /* NULL is fine */
 
 /* ---- util.c: helpers passes share ---------------------------------------- */
 /* The single user op of v, or NX_NONE if v has zero or several uses or is a

@@ -28,6 +28,9 @@ void nxp_ctx_free(nxp_ctx *ctx)
 	for (uint32_t i = 0; i < ctx->n_drops; i++)
 		free(ctx->drops[i].origin);
 	free(ctx->drops);
+	nxp_place_free(ctx->resume);
+	nxp_place_free(ctx->place);
+	ctx->resume = ctx->place = NULL;
 	ctx->drops = NULL;
 	ctx->n_drops = ctx->cap_drops = 0;
 	ctx->opt_names = ctx->opt_values = ctx->remarks = NULL;

@@ -6,7 +6,15 @@
  * rewrite the ops it may have enabled (new ops, their users, the users and
  * producers of the old root's operands) are queued at the back. Running the
  * same pass with budget k therefore reproduces the first k rewrites of the
- * full run, which is what stepping and bisection rely on. */
+ * full run, which is what stepping and bisection rely on.
+ *
+ * Stopped on its budget, the driver can also leave its place (nxp_place:
+ * the worklist, and the op and pattern the budget refused) for the caller
+ * to keep. A pattern asks for its rewrite before it changes anything, so
+ * the graph at the refusal is the graph the budget-k run returns; continuing
+ * from the place on a clone of that graph retries the refused pattern and
+ * goes on exactly as the full run went on. That makes a step cost one
+ * rewrite instead of a run of the pass up to it (docs/passes.md, "Stepping"). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +24,23 @@ typedef struct worklist {
 	uint32_t *q; uint32_t head, n, cap;
 	uint8_t *in; uint32_t cap_in;
 } worklist;
+
+/* The driver's state when the budget stopped it; ids only, so it holds for
+ * any clone of the graph it stopped on. */
+struct nxp_place {
+	worklist w;
+	uint32_t op;       /* the op whose pattern was refused */
+	uint32_t pat;      /* that pattern's index: patterns before it did not match */
+};
+
+void nxp_place_free(nxp_place *p)
+{
+	if (!p)
+		return;
+	free(p->w.q);
+	free(p->w.in);
+	free(p);
+}
 
 static void push(worklist *w, const nx_graph *g, uint32_t o)
 {
@@ -49,16 +74,32 @@ static void push_users(worklist *w, const nx_graph *g, uint32_t v)
 int nxp_apply_patterns(nx_graph *g, nxp_ctx *ctx, const nxp_pattern *pats, uint32_t n)
 {
 	worklist w = {0};
-	NX_FOR_OPS(g, o)
-		push(&w, g, o);
+	uint32_t o = NX_NONE, first_pat = 0;
+	if (ctx->resume) { /* take the place over: its arrays become ours */
+		w = ctx->resume->w;
+		o = ctx->resume->op;
+		first_pat = ctx->resume->pat;
+		free(ctx->resume);
+		ctx->resume = NULL;
+	} else {
+		NX_FOR_OPS(g, x)
+			push(&w, g, x);
+	}
 	uint32_t *ops_in = NULL, cap_in = 0;
 	int rc = 0;
-	while (w.head < w.n && !ctx->stopped) {
-		uint32_t o = w.q[w.head++];
-		w.in[o] = 0;
-		if (g->ops[o].flags & NX_O_DEAD)
-			continue;
-		for (uint32_t k = 0; k < n; k++) {
+	for (;;) {
+		if (o == NX_NONE) { /* the next op off the worklist */
+			if (w.head >= w.n || ctx->stopped)
+				break;
+			o = w.q[w.head++];
+			w.in[o] = 0;
+			first_pat = 0;
+			if (g->ops[o].flags & NX_O_DEAD) {
+				o = NX_NONE;
+				continue;
+			}
+		}
+		for (uint32_t k = first_pat; k < n; k++) {
 			if (pats[k].root_kind >= 0 && pats[k].root_kind != g->ops[o].kind)
 				continue;
 			uint32_t n_in = g->ops[o].n_in;
@@ -72,8 +113,16 @@ int nxp_apply_patterns(nx_graph *g, nxp_ctx *ctx, const nxp_pattern *pats, uint3
 				goto out;
 			}
 			if (r == 0) {
-				if (ctx->stopped)
+				if (ctx->stopped) {
+					if (ctx->keep_place) {
+						nxp_place *p = nx_xmalloc(sizeof *p);
+						*p = (nxp_place){w, o, k};
+						memset(&w, 0, sizeof w);
+						nxp_place_free(ctx->place);
+						ctx->place = p;
+					}
 					goto out;
+				}
 				continue;
 			}
 			for (uint32_t i = 0; i < n_in; i++) {
@@ -89,6 +138,7 @@ int nxp_apply_patterns(nx_graph *g, nxp_ctx *ctx, const nxp_pattern *pats, uint3
 			push(&w, g, o);
 			break;
 		}
+		o = NX_NONE;
 	}
 out:
 	free(w.q);

@@ -64,6 +64,9 @@ typedef struct nxw_step {
 	struct nxw_analysis *an; /* analysis.c's cache for this snapshot, or NULL (owned) */
 	struct nxw_numcache *numc; /* numcache.c's numeric debugger result, or NULL (owned) */
 	struct nxw_program *prog; /* program.c's cache (the NE program), or NULL (owned) */
+	/* where a resumable pass stopped on its budget (a stepped step), so the
+	 * next step continues from there; NULL otherwise (owned) */
+	nxp_place *place;
 } nxw_step;
 
 /* What a session was opened from (source.c): enough to open it again. */
@@ -128,6 +131,10 @@ typedef struct nxw_session {
 	 * NULL = never cancelled */
 	nxw_progress_fn progress;
 	void *progress_ctx;
+	/* stepping runs the pass again from its base for every rewrite instead
+	 * of continuing from the place the step before stopped (tests and
+	 * benchmarks compare the two; false by default) */
+	bool rerun_steps;
 } nxw_session;
 
 /* Takes ownership of g (the model, types inferred). Caller frees with

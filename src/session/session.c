@@ -21,6 +21,7 @@ void nxw_step_free(nxw_step *st)
 	nxw_analysis_free(st->an);
 	nxw_numcache_free(st->numc);
 	nxw_program_free(st->prog);
+	nxp_place_free(st->place);
 	nx_graph_free(st->snap);
 	memset(st, 0, sizeof *st);
 }
@@ -133,8 +134,12 @@ int32_t nxw_next_inv(const nxw_session *s)
 	return -1;
 }
 
-/* Runs invocation inv on steps[prev].snap with a budget into *st (fresh). */
-int nxw_run_inv(nxw_session *s, uint32_t prev, int32_t inv, int64_t budget, nxw_step *st)
+/* Runs invocation inv of a step based on steps[base] with a budget into
+ * *st (fresh), on a clone of steps[from].snap: from == base, or the stepped
+ * step of the same pass whose place `resume` is (taken over), after `done`
+ * rewrites of the pass. */
+static int run_on(nxw_session *s, uint32_t base, uint32_t from, int32_t inv, int64_t budget,
+		  nxp_place *resume, int64_t done, nxw_step *st)
 {
 	const nxp_invocation *v = &s->pl.inv[inv];
 	memset(st, 0, sizeof *st);
@@ -142,17 +147,25 @@ int nxw_run_inv(nxw_session *s, uint32_t prev, int32_t inv, int64_t budget, nxw_
 	st->pass = nx_xstrdup(v->pass->name);
 	st->options = v->options ? nx_xstrdup(v->options) : NULL;
 	st->budget = budget;
-	st->base = prev;
-	st->snap = nx_graph_clone(s->steps[prev].snap);
-	st->snap->step = prev + 1;
+	st->base = base;
+	st->before = done;
+	st->snap = nx_graph_clone(s->steps[from].snap);
+	st->snap->step = base + 1; /* every step of a stepped pass stamps ops as its first */
 	nxp_ctx ctx;
 	nxp_ctx_init(&ctx, v->pass, budget);
 	ctx.target = s->target;
+	ctx.resume = resume;
+	ctx.rewrites = done;
+	ctx.keep_place = v->pass->resumable && !s->rerun_steps && budget >= 0;
 	int rc = v->options ? nxp_ctx_set_options(&ctx, v->options) : 0;
 	if (rc == 0)
 		rc = nxp_run(v->pass, st->snap, &ctx);
 	st->complete = !ctx.stopped;
-	st->rewrites = ctx.rewrites;
+	st->rewrites = ctx.rewrites - done;
+	if (ctx.stopped && rc == 0) {
+		st->place = ctx.place;
+		ctx.place = NULL;
+	}
 	st->seconds = ctx.seconds;
 	st->remarks = ctx.remarks;
 	st->n_remarks = ctx.n_remarks;
@@ -162,8 +175,11 @@ int nxw_run_inv(nxw_session *s, uint32_t prev, int32_t inv, int64_t budget, nxw_
 	st->n_drops = ctx.n_drops;
 	ctx.drops = NULL;
 	ctx.n_drops = 0;
-	memcpy(st->stats, ctx.stats, sizeof st->stats);
-	st->n_stats = ctx.n_stats;
+	/* a continued step counts only its own work, as after_step leaves a
+	 * step run again from its base: no zero counters */
+	for (uint32_t i = 0; i < ctx.n_stats; i++)
+		if (from == base || ctx.stats[i].value != 0)
+			st->stats[st->n_stats++] = ctx.stats[i];
 	st->last_op = ctx.last_op;
 	st->discard = ctx.discard;
 	st->ok = rc == 0;
@@ -176,7 +192,7 @@ int nxw_run_inv(nxw_session *s, uint32_t prev, int32_t inv, int64_t budget, nxw_
 		/* only what the step changed is inferred again (nx_verify_since),
 		 * unless verify_full; nxw_verify_cursor checks in full at the end */
 		if ((s->verify_full ? nx_verify(st->snap, &verr)
-				    : nx_verify_since(st->snap, s->steps[prev].snap, &verr)) != 0) {
+				    : nx_verify_since(st->snap, s->steps[from].snap, &verr)) != 0) {
 			st->ok = false;
 			if (st->last_op != NX_NONE)
 				snprintf(buf, sizeof buf, "verifier failed after pass %s (rewrite %lld, "
@@ -191,6 +207,12 @@ int nxw_run_inv(nxw_session *s, uint32_t prev, int32_t inv, int64_t budget, nxw_
 	nxp_ctx_free(&ctx);
 	metrics(s, st);
 	return st->ok ? 0 : -1;
+}
+
+/* Runs invocation inv on steps[prev].snap with a budget into *st (fresh). */
+int nxw_run_inv(nxw_session *s, uint32_t prev, int32_t inv, int64_t budget, nxw_step *st)
+{
+	return run_on(s, prev, prev, inv, budget, NULL, 0, st);
 }
 
 /* A step whose pass asked to be discarded leaves the history untouched:
@@ -280,6 +302,25 @@ static void after_step(nxw_session *s, uint32_t k, nxw_step *st)
 	st->n_stats = n;
 }
 
+/* The pass of stepped step k (partial) run on to budget (-1: to its end)
+ * into *st, holding only what it did after step k: continued from the place
+ * step k kept, which the new step takes over (a step costs one rewrite), or
+ * run again from the base when there is none (a pass that cannot continue,
+ * or rerun_steps) and cut by after_step. */
+static int continue_step(nxw_session *s, uint32_t k, int64_t budget, nxw_step *st)
+{
+	nxw_step *cur = &s->steps[k];
+	int64_t done = cur->before + cur->rewrites;
+	if (cur->place && !s->rerun_steps) {
+		nxp_place *p = cur->place;
+		cur->place = NULL;
+		return run_on(s, cur->base, k, cur->inv, budget, p, done, st);
+	}
+	int rc = nxw_run_inv(s, cur->base, cur->inv, budget, st);
+	after_step(s, k, st);
+	return rc;
+}
+
 int nxw_apply(nxw_session *s, nx_err *err)
 {
 	nxw_step *cur = nxw_cur(s);
@@ -291,10 +332,9 @@ int nxw_apply(nxw_session *s, nx_err *err)
 	nxw_step st;
 	if (partial(cur)) { /* the rest of a stepped pass, as one more step */
 		uint32_t k = s->cursor;
-		int rc = nxw_run_inv(s, cur->base, cur->inv, -1, &st);
+		int rc = continue_step(s, k, -1, &st);
 		if (dropped(&st, err))
 			return -1;
-		after_step(s, k, &st);
 		place(s, k + 1, &st);
 		return finish(s, rc, err);
 	}
@@ -313,12 +353,12 @@ int nxw_push_step(nxw_session *s, int32_t inv, uint32_t base, int64_t budget, nx
 {
 	nxw_step st;
 	uint32_t k = s->n_steps;
-	int rc = nxw_run_inv(s, base, inv, budget, &st);
 	const nxw_step *prev = &s->steps[k - 1];
 	/* a later step of a stepped pass keeps only its own rewrites, as
 	 * nxw_step_into made it */
-	if (k - 1 > base && prev->inv == inv && prev->base == base)
-		after_step(s, k - 1, &st);
+	int rc = k - 1 > base && prev->inv == inv && prev->base == base
+			 ? continue_step(s, k - 1, budget, &st)
+			 : nxw_run_inv(s, base, inv, budget, &st);
 	place(s, k, &st);
 	if (rc)
 		nx_err_set(err, "step %u: %s", k, st.error ? st.error : "failed");
@@ -406,11 +446,10 @@ int nxw_step_into_until(nxw_session *s, int32_t until, nx_err *err)
 		if (partial(cur)) {
 			uint32_t k = s->cursor;
 			int64_t done = cur->before + cur->rewrites;
-			int rc = nxw_run_inv(s, cur->base, cur->inv, done + 1, &st);
+			int rc = continue_step(s, k, done + 1, &st);
 			if (dropped(&st, err))
 				return -1;
-			if (rc != 0 || st.rewrites > done) {
-				after_step(s, k, &st);
+			if (rc != 0 || st.rewrites > 0) {
 				place(s, k + 1, &st);
 				return finish(s, rc, err);
 			}

@@ -57,6 +57,7 @@ void nxs_prep_op(const nx_graph *g, uint32_t op, const int64_t *plain, nxs_opinv
 	memset(inv, 0, sizeof *inv);
 	const nx_op *p = nx_opp(g, op);
 	inv->op = op;
+	inv->kind = (uint16_t)p->kind;
 	inv->family = (uint8_t)nxs_family_of(p->kind);
 	inv->dtype = NX_F16;
 	if (p->n_out)

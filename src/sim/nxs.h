@@ -60,6 +60,7 @@ int nxs_family_of(int kind);
  * then the per-level byte split that the memory plan decides. */
 typedef struct nxs_opinv {
 	uint32_t op;
+	uint16_t kind;               /* the op's kind (NX_OP_*) */
 	uint8_t family;              /* nxs_family */
 	uint8_t dtype;               /* compute dtype (first operand's) */
 	uint8_t device_cpu;          /* attr device = "cpu" */

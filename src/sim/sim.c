@@ -12,6 +12,14 @@
  *               changes.
  * Costs and the timeline are arithmetic over those and always redone.
  *
+ * The per-op working data is laid out by schedule position and filled in
+ * one walk over the schedule (nxs_sim_new): the invariants, and the op's
+ * activation operands and results (value and type ids, packed back to back
+ * in schedule order), so that the later layers read arrays front to back
+ * instead of chasing each op's operands through the graph's op, use and
+ * value arrays (at 1M ops those no longer fit any cache). The per-position
+ * arrays are one allocation, and the timeline keeps its slots between runs.
+ *
  * Liveness and the planner are core's (liveness.c, memplan.c), shared with
  * the plan-memory pass. When every op carries a recorded plan (attrs arena
  * and spill, one int per result: plan-memory's), the placement follows it,
@@ -24,14 +32,27 @@
 
 #include "nxs.h"
 
+/* An activation operand or result of an op: a value that is not a
+ * constant, with its type id (sizes are by type). */
+typedef struct act {
+	uint32_t v;          /* value id, ACT_OUT set for a result */
+	uint32_t type;
+} act;
+/* A value id never reaches 2^31: its value array alone would take 2^31
+ * entries of tens of bytes. */
+#define ACT_OUT 0x80000000u
+
 struct nxs_sim {
 	const nx_graph *g;
 	nx_target t;
 	bool have_t;
 	unsigned redo;
 	nx_live live;
+	void *block;         /* inv, cost, flags, act_at: one allocation */
 	nxs_opinv *inv;      /* by position */
 	uint8_t *flags;      /* by position: NX_LIVE_VIEW, NX_LIVE_CPU */
+	uint32_t *act_at;    /* by position, n + 1: the op's acts are acts[act_at[p] .. act_at[p + 1]) */
+	act *acts; uint32_t n_acts, cap_acts;
 	int64_t *tbytes;     /* by type id: bytes as stored */
 	int64_t *talloc;     /* by type id: bytes allocated */
 	nxs_cost *cost;      /* by position */
@@ -98,31 +119,53 @@ nxs_sim *nxs_sim_new(const nx_graph *g, nx_err *err)
 	nx_live_positions(g, NULL, 0, &s->live);
 	uint32_t n = s->live.n_pos;
 	/* Every entry is written before it is read (prep here, costs and sizes
-	 * in the first run): no need to zero 100k-op arrays. */
-	s->inv = nx_xmalloc((size_t)(n ? n : 1) * sizeof *s->inv);
-	s->cost = nx_xmalloc((size_t)(n ? n : 1) * sizeof *s->cost);
+	 * in the first run): no need to zero 100k-op arrays. The arrays by
+	 * position share one block, each aligned for its type. */
+	size_t m = n ? n : 1;
+	size_t o_cost = m * sizeof *s->inv, o_act = o_cost + m * sizeof *s->cost;
+	size_t o_flags = o_act + (m + 1) * sizeof *s->act_at;
+	s->block = nx_xmalloc(o_flags + m);
+	s->inv = s->block;
+	s->cost = (nxs_cost *)((char *)s->block + o_cost);
+	s->act_at = (uint32_t *)((char *)s->block + o_act);
+	s->flags = (uint8_t *)s->block + o_flags;
 	int64_t *plain = nx_xmalloc((size_t)(g->n_types ? g->n_types : 1) * sizeof *plain);
 	for (uint32_t k = 0; k < g->n_types; k++)
 		plain[k] = k ? nx_type_bytes(nx_type_at(g, k)) : 0;
+	/* operands are use slots and results values: room for every act, so
+	 * the array is filled once and never copied (pages past the end of
+	 * what is used are never touched) */
+	s->cap_acts = g->n_uses + g->n_vals + 1;
+	s->acts = nx_xmalloc((size_t)s->cap_acts * sizeof *s->acts);
 	for (uint32_t p = 0; p < n; p++) {
 		uint32_t o = s->live.op_at[p];
 		const nx_op *op = nx_opp(g, o);
+		s->act_at[p] = s->n_acts;
 		for (uint32_t i = 0; i < op->n_in + op->n_out; i++) {
 			uint32_t v = i < op->n_in ? nx_operand(g, o, i) : nx_result(g, o, i - op->n_in);
-			if (v == NX_NONE || type_known(g, v))
+			if (v == NX_NONE)
 				continue;
-			const char *res = op->n_out ? nx_vname(g, nx_result(g, o, 0)) : "?";
-			nx_err_set(err, "op %%%s (%s): the type of %%%s is not known (run shape "
-				   "inference first)", res, nx_op_name(g, o), nx_vname(g, v));
-			nxs_sim_free(s);
-			free(plain);
-			return NULL;
+			if (!type_known(g, v)) {
+				const char *res = op->n_out ? nx_vname(g, nx_result(g, o, 0)) : "?";
+				nx_err_set(err, "op %%%s (%s): the type of %%%s is not known (run shape "
+					   "inference first)", res, nx_op_name(g, o), nx_vname(g, v));
+				nxs_sim_free(s);
+				free(plain);
+				return NULL;
+			}
+			if (nx_is_const(g, v))
+				continue;
+			if (v & ACT_OUT)
+				nx_die("sim: value id %u past 2^31", v);
+			nx_grow((void **)&s->acts, &s->cap_acts, s->n_acts + 1, sizeof *s->acts);
+			s->acts[s->n_acts++] = (act){v | (i >= op->n_in ? ACT_OUT : 0),
+						     g->vals[v].type};
 		}
 		nxs_prep_op(g, o, plain, &s->inv[p]);
 	}
+	s->act_at[n] = s->n_acts;
 	free(plain);
 	read_recorded(s);
-	s->flags = nx_xmalloc((size_t)(n ? n : 1));
 	s->tbytes = nx_xmalloc((size_t)(g->n_types ? g->n_types : 1) * sizeof *s->tbytes);
 	s->talloc = nx_xmalloc((size_t)(g->n_types ? g->n_types : 1) * sizeof *s->talloc);
 	return s;
@@ -135,13 +178,12 @@ void nxs_sim_free(nxs_sim *s)
 	nx_live_free(&s->live);
 	nx_memplan_free(&s->mp);
 	nxs_timeline_free(&s->tl);
-	free(s->inv);
-	free(s->flags);
+	free(s->block);
+	free(s->acts);
 	free(s->rec_off);
 	free(s->rec_spill);
 	free(s->tbytes);
 	free(s->talloc);
-	free(s->cost);
 	free(s);
 }
 
@@ -219,34 +261,27 @@ static void do_support(nxs_sim *s, const nx_target *t)
 {
 	for (uint32_t p = 0; p < s->live.n_pos; p++) {
 		nxs_opinv *iv = &s->inv[p];
-		int kind = nx_opp(s->g, iv->op)->kind;
-		iv->cpu = iv->device_cpu || !nx_limits_ok(kind, &iv->lim, t, NULL, 0);
+		iv->cpu = iv->device_cpu || !nx_limits_ok(iv->kind, &iv->lim, t, NULL, 0);
 	}
 }
 
 /* Each op's activation bytes by the level its buffers got. */
 static void do_split(nxs_sim *s)
 {
-	const nx_graph *g = s->g;
 	const nx_live *l = &s->live;
 	for (uint32_t p = 0; p < l->n_pos; p++) {
 		nxs_opinv *iv = &s->inv[p];
-		uint32_t o = iv->op;
-		const nx_op *op = nx_opp(g, o);
-		iv->in_sram = iv->in_dram = iv->out_sram = iv->out_dram = 0;
-		for (uint32_t i = 0; i < op->n_in + op->n_out; i++) {
-			bool in = i < op->n_in;
-			uint32_t v = in ? nx_operand(g, o, i) : nx_result(g, o, i - op->n_in);
-			if (v == NX_NONE || nx_is_const(g, v))
-				continue;
-			uint32_t b = l->buf_of[v];
+		double io[2][2] = {{0, 0}, {0, 0}}; /* [out][dram] */
+		for (uint32_t a = s->act_at[p]; a < s->act_at[p + 1]; a++) {
+			const act *x = &s->acts[a];
+			uint32_t b = l->buf_of[x->v & ~ACT_OUT];
 			bool dram = b == NX_NONE || l->bufs[b].level == NX_DRAM;
-			double bytes = (double)s->tbytes[g->vals[v].type];
-			if (in)
-				*(dram ? &iv->in_dram : &iv->in_sram) += bytes;
-			else
-				*(dram ? &iv->out_dram : &iv->out_sram) += bytes;
+			io[(x->v & ACT_OUT) != 0][dram] += (double)s->tbytes[x->type];
 		}
+		iv->in_sram = io[0][0];
+		iv->in_dram = io[0][1];
+		iv->out_sram = io[1][0];
+		iv->out_dram = io[1][1];
 	}
 }
 

@@ -30,8 +30,14 @@ void nxs_timeline_free(nxs_timeline *tl)
 
 void nxs_timeline_run(const nxs_cost *c, uint32_t n, const nx_target *t, nxs_timeline *tl)
 {
-	nxs_timeline_free(tl);
-	tl->slots = nx_xcalloc(n ? n : 1, sizeof *tl->slots);
+	/* a run again on the same schedule (a target edit) writes over the
+	 * slots it has: no fresh pages for a 1M-op timeline on every edit */
+	nxs_slot *slots = tl->slots && tl->n == n ? tl->slots : NULL;
+	if (!slots)
+		nxs_timeline_free(tl);
+	memset(tl, 0, sizeof *tl);
+	tl->slots = slots ? slots : nx_xmalloc((n ? n : 1) * sizeof *tl->slots);
+	memset(tl->slots, 0, (n ? n : 1) * sizeof *tl->slots);
 	tl->n = n;
 	double bw = nx_target_ne_dram_bw(t);
 	double launch = t->launch_overhead * 1e-6 * t->clock;

@@ -3,8 +3,9 @@
  * every value, matching, metrics; with and without shadow mode) next to two
  * plain runs of the same two graphs, on the demo (target: <= 50 ms) and on
  * PaddleOCR det 1x3x640x640 (target: <= 2.5x the two plain runs) when the
- * models are fetched. Medians; the most step-0 bytes the debugger held at
- * once and the peak RSS of the process are printed. The plain runs use the
+ * model is in $NEX_MODELS or ~/.cache/nex/models. Medians; the most step-0
+ * bytes the debugger held at once and the peak RSS of the process are
+ * printed. The plain runs use the
  * default threads (one per core) each; the debugger runs its two graphs
  * side by side with the cores split between them. Fails only on an error.
  *
@@ -15,6 +16,7 @@
 #include <sys/resource.h>
 
 #include "nxw.h"
+#include "../unit/paddleocr.h"
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -124,13 +126,8 @@ int main(int argc, char **argv)
 	printf("median of %d; step = the last of the default pipeline, against step 0\n", runs);
 	if (bench("demo", nx_demo(&err), runs, 50, 0))
 		return 1;
-	const char *home = getenv("HOME");
-	char path[512];
-	snprintf(path, sizeof path, "%s/.cache/nex/models/ch_PP-OCRv4_det_infer.onnx",
-		 home ? home : "/root");
-	nx_shape_bind b = {"x", 4, {1, 3, 640, 640}};
-	nx_onnx_opts oo = {.binds = &b, .n_binds = 1};
-	nx_graph *g = nx_onnx_import(path, &oo, &err);
+	/* $NEX_MODELS, else ~/.cache/nex/models, as the model tests find it */
+	nx_graph *g = paddle_import(&paddle_models[PADDLE_DET], &err);
 	if (!g)
 		printf("det   skipped: %s\n", err.msg);
 	else if (bench("det", g, runs, 0, 2.5))

@@ -10,6 +10,13 @@
  *    and would flatter the figure): the default pipeline's rewriting passes
  *    stepped one rewrite at a time as `nex opt --into` does; memory of the
  *    whole session against one snapshot (target <= 3x), blobs shared.
+ *  - stepping one rewrite at a time through the default pipeline's pattern
+ *    passes (fold-constants ... fuse-activation) on det and on the 100k
+ *    resnet, as `nex opt --into` steps: the median CPU time of a step that
+ *    continues the stepped pass from where the step before stopped, and of
+ *    one that runs the pass again from its base with one more rewrite of
+ *    budget (the session's rerun_steps), the two sessions interleaved step
+ *    by step on the same history.
  * Pipelines run as `nex opt` runs them: a session with the verifier after
  * every step. Prints one line per figure; never fails on a figure. */
 #include <stdlib.h>
@@ -17,6 +24,7 @@
 #include <time.h>
 
 #include "nxw.h"
+#include "../unit/paddleocr.h"
 
 static int cmp(const void *a, const void *b)
 {
@@ -194,19 +202,63 @@ static void rewriting_history(nxw_session *s, uint32_t want)
 	}
 }
 
+/* The stepping figure on g: up to max steps of the default pipeline's
+ * pattern passes, stepped in two sessions (continuing, running again) in
+ * turn; the median CPU ms of the steps that rewrote, each way. */
+static void stepping(const nx_graph *g, const char *name, int max)
+{
+	static const char front[] = "infer-shapes,fold-constants,canonicalize,cse,"
+				    "cancel-transposes,fold-batchnorm,fuse-patterns,"
+				    "fuse-activation,canonicalize";
+	nxw_session *s[2];
+	double *t[2];
+	int n = 0;
+	nx_err err;
+	for (int i = 0; i < 2; i++) {
+		s[i] = nxw_session_new(nx_graph_clone(g));
+		s[i]->rerun_steps = i == 1;
+		t[i] = malloc((size_t)max * sizeof *t[i]);
+		if (nxw_set_pipeline(s[i], front, &err))
+			fprintf(stderr, "bench: %s\n", err.msg);
+	}
+	while (n < max) {
+		int rc[2];
+		bool stepped = false;
+		for (int i = 0; i < 2; i++) {
+			/* only steps inside a stepped pass: a pass's first step runs
+			 * it from its base either way */
+			nxw_step *cur = nxw_cur(s[i]);
+			stepped = cur->inv >= 0 && !cur->complete && cur->ok;
+			double c0 = cpu_now();
+			rc[i] = nxw_step_into(s[i], &err);
+			t[i][n] = cpu_now() - c0;
+		}
+		if (rc[0] <= 0 || rc[1] <= 0)
+			break;
+		if (stepped)
+			n++;
+	}
+	if (n) {
+		qsort(t[0], (size_t)n, sizeof t[0][0], cmp);
+		qsort(t[1], (size_t)n, sizeof t[1][0], cmp);
+		printf("%s stepping    median of %d steps (CPU, one rewrite each, verify and "
+		       "metrics included): continuing the stepped pass %.3f ms, running it again "
+		       "from its base %.3f ms (%.1fx)\n",
+		       name, n, t[0][n / 2] * 1e3, t[1][n / 2] * 1e3, t[1][n / 2] / t[0][n / 2]);
+		printf("BENCH name=step-continue-%s runs=%d median_ms=%.4f\n"
+		       "BENCH name=step-rerun-%s runs=%d median_ms=%.4f\n",
+		       name, n, t[0][n / 2] * 1e3, name, n, t[1][n / 2] * 1e3);
+	}
+	for (int i = 0; i < 2; i++) {
+		nxw_session_free(s[i]);
+		free(t[i]);
+	}
+}
+
 static void det(void)
 {
-	const char *dir = getenv("NEX_MODELS");
-	char path[1024];
-	if (dir)
-		snprintf(path, sizeof path, "%s/ch_PP-OCRv4_det_infer.onnx", dir);
-	else
-		snprintf(path, sizeof path, "%s/.cache/nex/models/ch_PP-OCRv4_det_infer.onnx",
-			 getenv("HOME") ? getenv("HOME") : ".");
-	nx_shape_bind b = {.name = "x", .rank = 4, .dims = {1, 3, 640, 640}};
-	nx_onnx_opts o = {.binds = &b, .n_binds = 1};
 	nx_err err;
-	nx_graph *g = nx_onnx_import(path, &o, &err);
+	nx_graph *g = paddle_import(&paddle_models[PADDLE_DET], &err);
 	if (!g) {
 		printf("det pipeline   skipped: %s (run scripts/fetch-models.sh)\n", err.msg);
 		return;
@@ -216,6 +268,8 @@ static void det(void)
 	double t = pipeline_median(g, &ops, true, &cpu);
 	printf("det pipeline   median %8.1f ms  (target <= 100 ms)  %s   %u -> %u ops\n",
 	       t * 1e3, t <= 0.1 ? "ok" : "OVER", g->n_live_ops, ops);
+
+	stepping(g, "det", 400);
 
 	size_t one = nx_graph_mem(g) + weights(g);
 	nxw_session *s = nxw_session_new(g);
@@ -270,6 +324,7 @@ static void resnet(void)
 		printf("resnet         failed: %s\n", err.msg);
 		return;
 	}
+	stepping(g, "resnet100k", 60);
 	uint32_t ops;
 	double cpu, cpu_nov, cpu_full;
 	double t = pipeline_median(g, &ops, true, &cpu);
@@ -307,9 +362,25 @@ static void resnet(void)
 	nx_graph_free(g);
 }
 
-int main(void)
+/* usage: bench_passes [stepping]   (stepping: only the stepping figures) */
+int main(int argc, char **argv)
 {
 	nx_process_init(); /* as nex's main does */
+	if (argc > 1 && !strcmp(argv[1], "stepping")) {
+		nx_err err;
+		nx_graph *g = paddle_import(&paddle_models[PADDLE_DET], &err);
+		if (g)
+			stepping(g, "det", 400);
+		else
+			printf("det stepping   skipped: %s\n", err.msg);
+		nx_graph_free(g);
+		nx_gen_opts o = {.kind = NX_GEN_RESNET, .ops = 100000, .seed = 1};
+		g = nx_gen(&o, &err);
+		if (g)
+			stepping(g, "resnet100k", 60);
+		nx_graph_free(g);
+		return 0;
+	}
 	det();
 	resnet();
 	return 0;

@@ -5,29 +5,15 @@
  * value, which reaches the node loop more often than unbound models do. */
 #include <stdlib.h>
 
-#include "nx.h"
+#include "onnx_opts.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void quiet(void *ctx, const char *msg)
-{
-	(void)ctx;
-	(void)msg;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	nx_err err;
-	nx_shape_bind bind = {"x", 4, {1, 3, 8, 8}};
-	nx_onnx_opts o = {0};
-	o.binds = &bind;
-	o.n_binds = 1;
-	o.warn = quiet;
-	nx_graph *g = nx_onnx_import_mem(data, size, "fuzz.onnx", "/nonexistent", &o, &err);
-	if (!g) {
-		o.n_binds = 0; /* most inputs are not named x */
-		g = nx_onnx_import_mem(data, size, "fuzz.onnx", "/nonexistent", &o, &err);
-	}
+	nx_onnx_opts o;
+	nx_graph *g = fuzz_onnx_import(data, size, "/nonexistent", &o, &err);
 	if (g) {
 		size_t len;
 		void *buf = nx_onnx_export_mem(g, &len, &err);

@@ -9,7 +9,6 @@
 # CASE sigterm: nex killed by SIGTERM restores the terminal and dies of it.
 nex=$1
 case_name=$2
-command -v tmux >/dev/null 2>&1 || { echo "skipped: tmux is not installed"; exit 77; }
 models=${NEX_MODELS:-$HOME/.cache/nex/models}
 model=
 extra=
@@ -18,39 +17,13 @@ if [ "$case_name" = det ]; then
 	[ -f "$model" ] || { echo "skipped: $model is missing (scripts/fetch-models.sh)"; exit 77; }
 	extra="--shape x=1,3,640,640"
 fi
-dir=$(mktemp -d)
-sock=$dir/sock
-trap 'tmux -S "$sock" kill-server 2>/dev/null; rm -rf "$dir"' EXIT INT TERM
-# the pane runs nex (HOME in the temp dir: its readline history goes there),
-# then records its exit status where we can read it
-tmux -S "$sock" -f /dev/null new-session -d -x 100 -y 30 \
-	"HOME='$dir' TERM=xterm-256color '$nex' $model $extra; echo \$? > '$dir/rc'; sleep 600"
-tmux -S "$sock" set-option -g window-size manual >/dev/null 2>&1
-
-fail() {
-	echo "FAIL: $*"
-	echo "---- screen ----"
-	tmux -S "$sock" capture-pane -p
-	exit 1
-}
-
-# wait_for TEXT [SECONDS]: poll the screen until TEXT is on it
-wait_for() {
-	deadline=$(( $(date +%s) + ${2:-20} ))
-	while [ "$(date +%s)" -le $deadline ]; do
-		tmux -S "$sock" capture-pane -p 2>/dev/null | grep -qF -- "$1" && return 0
-		sleep 0.05
-	done
-	fail "'$1' did not appear within ${2:-20} s"
-}
-
-keys() { tmux -S "$sock" send-keys "$@"; }
+. "$(dirname "$0")/tmux_lib.sh"
+start_nex "$model $extra"
 
 wait_for "model as loaded" 120
 wait_for "? help"
 if [ "$case_name" = sigterm ]; then
-	shell=$(tmux -S "$sock" display-message -p '#{pane_pid}')
-	pid=$(pgrep -P "$shell" | head -n 1)
+	pid=$(nex_pid)
 	[ -n "$pid" ] || fail "cannot find the nex process"
 	kill -TERM "$pid"
 	deadline=$(( $(date +%s) + 20 ))
@@ -92,13 +65,6 @@ tmux -S "$sock" resize-window -x 80 -y 24
 wait_for "1:IR"
 tmux -S "$sock" resize-window -x 100 -y 30
 wait_for "1:IR"
-keys q
-i=0
-while [ ! -s "$dir/rc" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
-[ -s "$dir/rc" ] || fail "nex did not exit after q"
-rc=$(cat "$dir/rc")
-[ "$rc" = 0 ] || fail "nex exited with $rc"
-alt=$(tmux -S "$sock" display-message -p '#{alternate_on}')
-[ "$alt" = 0 ] || fail "the terminal is still on the alternate screen"
-tmux -S "$sock" capture-pane -p | grep -q "Pipeline" && fail "the TUI is still on the screen"
+wait_for "Pipeline"
+quit_ok "Pipeline"
 echo "ok: $case_name"

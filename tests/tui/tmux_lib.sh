@@ -40,7 +40,8 @@ nex_pid() {
 	pgrep -P "$shell" | head -n 1
 }
 
-# quit_ok: q, then exit status 0 and the terminal back on its main screen
+# quit_ok [TEXT]: q, then exit status 0 and the terminal back on its main
+# screen (without TEXT, a word of the TUI's frame, when given)
 quit_ok() {
 	keys q
 	i=0
@@ -49,5 +50,7 @@ quit_ok() {
 	[ "$(cat "$dir/rc")" = 0 ] || fail "nex exited with $(cat "$dir/rc")"
 	[ "$(tmux -S "$sock" display-message -p '#{alternate_on}')" = 0 ] ||
 		fail "the terminal is still on the alternate screen"
+	[ -z "$1" ] || ! tmux -S "$sock" capture-pane -p | grep -qF -- "$1" ||
+		fail "the TUI is still on the screen"
 	tmux -S "$sock" kill-session 2>/dev/null
 }

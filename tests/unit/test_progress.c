@@ -6,42 +6,14 @@
  * session file's load cancelled opens nothing. */
 #include "check.h"
 #include "nxw.h"
-
-/* Three conv + batch_norm pairs and a relu. */
-static const char model[] =
-	"graph @chain(%x: f32[1,4,8,8]) -> (%y: f32[1,4,8,8]) {\n"
-	"  %w = const f32[4,4,1,1] fill(random, seed=1)\n"
-	"  %s = const f32[4] fill(random, seed=2)\n"
-	"  %b = const f32[4] fill(random, seed=3)\n"
-	"  %m = const f32[4] fill(random, seed=4)\n"
-	"  %v = const f32[4] fill(random, seed=5)\n"
-	"  %c1 = conv(%x, %w) : f32[1,4,8,8]\n"
-	"  %n1 = batch_norm(%c1, %s, %b, %m, %v) : f32[1,4,8,8]\n"
-	"  %c2 = conv(%n1, %w) : f32[1,4,8,8]\n"
-	"  %n2 = batch_norm(%c2, %s, %b, %m, %v) : f32[1,4,8,8]\n"
-	"  %c3 = conv(%n2, %w) : f32[1,4,8,8]\n"
-	"  %n3 = batch_norm(%c3, %s, %b, %m, %v) : f32[1,4,8,8]\n"
-	"  %y = relu(%n3) : f32[1,4,8,8]\n"
-	"  return %y\n"
-	"}\n";
+#include "session_fixture.h"
 
 static const char pipeline[] = "fold-batchnorm,fuse-activation,dce,canonicalize";
 
+/* Three conv + batch_norm pairs and a relu. */
 static nxw_session *open_session(void)
 {
-	nx_err err;
-	nx_graph *g = nx_parse(model, sizeof model - 1, "chain.nex", NULL, &err);
-	if (!g) {
-		fprintf(stderr, "%s\n", err.msg);
-		return NULL;
-	}
-	nxw_session *s = nxw_session_new(g);
-	if (nxw_set_pipeline(s, pipeline, &err) != 0) {
-		fprintf(stderr, "%s\n", err.msg);
-		nxw_session_free(s);
-		return NULL;
-	}
-	return s;
+	return chain_session(3, pipeline);
 }
 
 /* Records what the hook saw and cancels at call number cancel_at (0 never). */

@@ -355,6 +355,11 @@ static void recost_cache(void)
 		CHECK(nxs_sim_memplan(f)->peak == nxs_sim_memplan(s)->peak);
 		CHECK(!memcmp(nxs_sim_costs(f), nxs_sim_costs(s),
 			      nxs_sim_count(s) * sizeof(nxs_cost)));
+		/* the timeline written over its slots of the run before */
+		CHECK(!memcmp(nxs_sim_timeline(f)->slots, nxs_sim_timeline(s)->slots,
+			      nxs_sim_count(s) * sizeof(nxs_slot)));
+		CHECK(!memcmp(nxs_sim_invariants(f), nxs_sim_invariants(s),
+			      nxs_sim_count(s) * sizeof(nxs_opinv)));
 		nxs_sim_free(f);
 	}
 	/* relu and 3x3 convs now fall back; a bad target is refused */
