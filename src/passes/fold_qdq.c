@@ -73,6 +73,24 @@ static int chan_axis(const nx_graph *g, uint32_t op, const nx_type *w)
 	}
 }
 
+/* Erases op o (its results unused) and the constants only it read. */
+static void erase_with_consts(nx_graph *g, uint32_t o, nxp_ctx *ctx, const char *why)
+{
+	uint32_t in[3] = {NX_NONE, NX_NONE, NX_NONE}, n = nx_opp(g, o)->n_in;
+	for (uint32_t i = 0; i < n && i < 3; i++)
+		in[i] = nx_operand(g, o, i);
+	nxp_drop_origin(ctx, g, o, why);
+	nx_op_erase(g, o);
+	for (uint32_t i = 0; i < 3; i++) {
+		bool seen = false; /* one constant may fill two slots (scale of Q and DQ) */
+		for (uint32_t j = 0; j < i; j++)
+			seen |= in[j] == in[i];
+		if (!seen && in[i] != NX_NONE && nx_is_const(g, in[i]) &&
+		    !nx_value_nuses(g, in[i]) && !nx_value_is_output(g, in[i]))
+			nx_value_erase(g, in[i]);
+	}
+}
+
 /* 1 folded, 0 left alone (with a remark when it was a near miss), -1 error. */
 static int fold_weight(nx_graph *g, uint32_t op, nxp_ctx *ctx)
 {
@@ -146,10 +164,8 @@ static int fold_weight(nx_graph *g, uint32_t op, nxp_ctx *ctx)
 		   nx_vname(g, nx_result(g, op, 0)), nx_op_name(g, op), (long long)nch,
 		   nch == 1 ? "" : "s");
 	nxp_stat_add(ctx, "weights folded", 1);
-	if (!nx_value_nuses(g, w) && !nx_value_is_output(g, w)) {
-		nxp_drop_origin(ctx, g, dq, "folded into its consumer's int8 weight");
-		nx_op_erase(g, dq);
-	}
+	if (!nx_value_nuses(g, w) && !nx_value_is_output(g, w))
+		erase_with_consts(g, dq, ctx, "folded into its consumer's int8 weight");
 	return 1;
 }
 
@@ -190,12 +206,9 @@ static int fold_pair(nx_graph *g, uint32_t dq, nxp_ctx *ctx)
 	if (nx_value_is_output(g, y) || !nxp_rewrite(ctx, dq))
 		return 0;
 	nx_value_replace_uses(g, y, x);
-	nxp_drop_origin(ctx, g, dq, "activation quantize/dequantize pair folded away");
-	nx_op_erase(g, dq);
-	if (!nx_value_nuses(g, qv) && !nx_value_is_output(g, qv)) {
-		nxp_drop_origin(ctx, g, qo, "activation quantize/dequantize pair folded away");
-		nx_op_erase(g, qo);
-	}
+	erase_with_consts(g, dq, ctx, "activation quantize/dequantize pair folded away");
+	if (!nx_value_nuses(g, qv) && !nx_value_is_output(g, qv))
+		erase_with_consts(g, qo, ctx, "activation quantize/dequantize pair folded away");
 	nxp_remark(ctx, "folded the activation pair %%%s -> %%%s away: %%%s reads %%%s",
 		   nx_vname(g, qv), nx_vname(g, y), nx_vname(g, y), nx_vname(g, x));
 	nxp_stat_add(ctx, "activation pairs folded", 1);
