@@ -1234,6 +1234,96 @@ static int lower_binary(emitter *e, const char *op, lv *out)
 	return 0;
 }
 
+/* ---- quantize_linear, dequantize_linear (issue 18, quantization) ----
+ * ONNX's formulas composed in f32, the scale and zero point reshaped to
+ * broadcast along `axis` (per axis) or everywhere (per tensor):
+ *   q = clamp(round_half_even(x * (1 / s)) + zp, -128, 127), cast to i8
+ *   x = (cast(q) - zp) * s
+ * TOSA 14 has no float division and its float-to-int cast rounds ties away
+ * from zero, so the quotient is a product with the reciprocal (it may differ
+ * from nex's f32 division in the last bit) and ties go to even by
+ * r = floor(t + 0.5) - 1 where r - t = 0.5 and r is odd. */
+
+/* Operand i (absent: the constant 0) as f32, shaped to broadcast over a
+ * rank-rank operand along axis (per axis) or over all of it. */
+static lv qparam(emitter *e, uint32_t i, int rank, int axis)
+{
+	const nx_graph *g = e->g;
+	int64_t d[NX_MAX_RANK];
+	for (int k = 0; k < rank; k++)
+		d[k] = 1;
+	if (i >= nx_opp(g, e->op)->n_in || nx_operand(g, e->op, i) == NX_NONE)
+		return const_splat(e, NX_F32, rank, d, 0);
+	lv p = operand(e, i);
+	int64_t n = nx_type_numel(&p.t);
+	if (n > 1)
+		d[axis] = n;
+	p = reshape(e, p, rank, d);
+	if (p.t.dtype != NX_F32) {
+		nx_type t = p.t;
+		t.dtype = NX_F32;
+		p = op1(e, "tosa.cast", p, &t);
+	}
+	return p;
+}
+
+static int lower_quant(emitter *e, bool quant, const nx_type *rt, lv *out)
+{
+	const nx_graph *g = e->g;
+	lv x = operand(e, 0);
+	int rank = x.t.rank;
+	int64_t axis = nx_attr_i(g, e->op, "axis", 1);
+	if (axis < 0)
+		axis += rank;
+	if (rank == 0) {
+		int64_t one = 1;
+		x = reshape(e, x, 1, &one);
+		rank = 1;
+		axis = 0;
+	}
+	if (axis < 0 || axis >= rank)
+		return fail(e, "axis %lld is outside the operand", (long long)axis);
+	if (quant && x.t.dtype != NX_F32)
+		return fail(e, "quantizes f32 only (the operand is %s)", nx_dtype_name(x.t.dtype));
+	/* MLIR 14's tosa-to-linalg casts floats to signless integers only */
+	if (quant && rt->dtype != NX_I8)
+		return fail(e, "quantizes to i8 only (MLIR 14 lowers no float-to-ui8 cast)");
+	if (!quant && x.t.dtype != NX_I8 && x.t.dtype != NX_I32)
+		return fail(e, "dequantizes i8 and i32 only (MLIR 14 lowers no ui8-to-float "
+			    "cast)");
+	if (!quant && rt->dtype != NX_F32)
+		return fail(e, "dequantizes to f32 only");
+	lv s = qparam(e, 1, rank, (int)axis), z = qparam(e, 2, rank, (int)axis);
+	nx_type ft = x.t;
+	ft.dtype = NX_F32;
+	lv r;
+	if (quant) {
+		lv t = op2(e, "tosa.mul", x, op1(e, "tosa.reciprocal", s, &s.t));
+		lv fl = op1(e, "tosa.floor", add_scalar(e, t, 0.5), &t.t);
+		lv tie = op2(e, "tosa.equal", op2(e, "tosa.sub", fl, t),
+			     const_scalar(e, NX_F32, rank, 0.5));
+		lv half = op1(e, "tosa.floor", mul_scalar(e, fl, 0.5), &t.t);
+		lv odd = op2(e, "tosa.equal", op2(e, "tosa.sub", fl, mul_scalar(e, half, 2)),
+			     const_scalar(e, NX_F32, rank, 1));
+		lv both = op2_as(e, "tosa.logical_and", tie, odd, &tie.t);
+		lv down = add_scalar(e, fl, -1);
+		lv rn = fresh(e, &t.t);
+		put(&e->out, "    %s = \"tosa.select\"(%s, %s, %s) : (%s, %s, %s) -> %s", rn.name,
+		    both.name, down.name, fl.name, ts(&both.t).s, ts(&down.t).s, ts(&fl.t).s,
+		    ts(&t.t).s);
+		end_op(e);
+		lv q = clamp(e, op2(e, "tosa.add", rn, z), -128, 127);
+		nx_type it = q.t;
+		it.dtype = rt->dtype;
+		r = op1(e, "tosa.cast", q, &it);
+	} else {
+		lv xf = x.t.dtype == NX_F32 ? x : op1(e, "tosa.cast", x, &ft);
+		r = op2(e, "tosa.mul", op2(e, "tosa.sub", xf, z), s);
+	}
+	*out = reshape(e, r, rt->rank, rt->dims);
+	return 0;
+}
+
 static int lower_op(emitter *e, lv *out)
 {
 	const nx_graph *g = e->g;
@@ -1279,6 +1369,9 @@ static int lower_op(emitter *e, lv *out)
 	case NX_OP_CAST:
 		*out = op1(e, "tosa.cast", operand(e, 0), rt);
 		return 0;
+	case NX_OP_QUANTIZE_LINEAR:
+	case NX_OP_DEQUANTIZE_LINEAR:
+		return lower_quant(e, p->kind == NX_OP_QUANTIZE_LINEAR, rt, out);
 	case NX_OP_SHAPE: {
 		const nx_type *xt = nx_vtype(g, nx_operand(g, o, 0));
 		/* the shape is static: its values are a constant */

@@ -357,6 +357,20 @@ static ob *fixture(const char *name)
 		ob_output(b, "sa", OB_F32, NULL);
 		ob_output(b, "sp", OB_F32, NULL);
 		ob_output(b, "mx", OB_F32, NULL);
+	} else if (!strcmp(name, "quant")) {
+		/* QuantizeLinear -> DequantizeLinear per axis and per tensor; the
+		 * scales are powers of two, so TOSA's x * (1 / s) is nex's x / s */
+		ob_input(b, "x", OB_F32, "2,3,4");
+		ob_init_f32(b, "s", "3", (float[]){0.125f, 0.25f, 0.0625f}, 3);
+		ob_init(b, "z", OB_I8, "3", (int8_t[]){0, 3, -5}, 3);
+		ob_i(b, ob_node(b, "QuantizeLinear", "x,s,z", "q"), "axis", 1);
+		ob_i(b, ob_node(b, "DequantizeLinear", "q,s,z", "dq"), "axis", 1);
+		ob_init_f32(b, "s1", "", (float[]){0.0078125f}, 1);
+		ob_init(b, "z1", OB_I8, "", (int8_t[]){7}, 1);
+		ob_node(b, "QuantizeLinear", "x,s1,z1", "q1");
+		ob_node(b, "DequantizeLinear", "q1,s1,z1", "dq1");
+		ob_output(b, "dq", OB_F32, NULL);
+		ob_output(b, "dq1", OB_F32, NULL);
 	} else {
 		ob_free(b);
 		return NULL;
@@ -365,7 +379,7 @@ static ob *fixture(const char *name)
 }
 
 static const char *const fixtures[] = {"conv", "depthwise", "conv_transpose", "pools", "resize",
-				       "norms", "matmul", "shapes", "unary", NULL};
+				       "norms", "matmul", "shapes", "unary", "quant", NULL};
 
 /* ---- MLIR ---- */
 
