@@ -39,6 +39,9 @@ typedef struct emitter {
 	uint32_t tmp;      /* next %t number */
 	lv *vals;          /* by value id; name[0] == 0 until emitted */
 	uint32_t op;       /* the op being lowered, for errors */
+	/* quantization_info of the integer conv or matmul being lowered
+	 * ("input_zp = 0 : i32, weight_zp = 0 : i32"), or "" */
+	char qinfo[96];
 } emitter;
 
 static int fail(emitter *e, const char *fmt, ...) NX_PRINTF(2, 3);
@@ -227,8 +230,10 @@ static lv op1(emitter *e, const char *op, lv x, const nx_type *rt)
 static lv op2_as(emitter *e, const char *op, lv x, lv y, const nx_type *rt)
 {
 	lv r = fresh(e, rt);
-	put(&e->out, "    %s = \"%s\"(%s, %s) : (%s, %s) -> %s", r.name, op, x.name, y.name,
-	    ts(&x.t).s, ts(&y.t).s, ts(rt).s);
+	put(&e->out, "    %s = \"%s\"(%s, %s)", r.name, op, x.name, y.name);
+	if (e->qinfo[0] && !strcmp(op, "tosa.matmul"))
+		put(&e->out, " {quantization_info = {%s}}", e->qinfo);
+	put(&e->out, " : (%s, %s) -> %s", ts(&x.t).s, ts(&y.t).s, ts(rt).s);
 	end_op(e);
 	return r;
 }
@@ -597,6 +602,8 @@ static int conv_core(emitter *e, lv xh, uint32_t wv, lv bias, int64_t group, con
 		ints(&e->out, st, 2);
 		put(&e->out, ", dilation = ");
 		ints(&e->out, dil, 2);
+		if (e->qinfo[0])
+			put(&e->out, ", quantization_info = {%s}", e->qinfo);
 		put(&e->out, "} : (%s, %s, %s) -> %s", ts(&xh.t).s, ts(&w.t).s, ts(&bias.t).s, ts(&ot).s);
 		end_op(e);
 		return 0;
@@ -614,6 +621,8 @@ static int conv_core(emitter *e, lv xh, uint32_t wv, lv bias, int64_t group, con
 		ints(&e->out, st, 2);
 		put(&e->out, ", dilation = ");
 		ints(&e->out, dil, 2);
+		if (e->qinfo[0])
+			put(&e->out, ", quantization_info = {%s}", e->qinfo);
 		put(&e->out, "} : (%s, %s, %s) -> %s", ts(&xh.t).s, ts(&w.t).s, ts(&bias.t).s, ts(&ot).s);
 		end_op(e);
 		return 0;
@@ -643,7 +652,9 @@ static int lower_conv(emitter *e, lv *out)
 	for (int a = 0; a < 2; a++)
 		conv_pads(ap, pads, (int)np, a, 2, x.t.dims[2 + a], rt->dims[2 + a],
 			  wt->dims[2 + a], st[a], dil[a], &pad4[2 * a], &pad4[2 * a + 1]);
-	lv bias = bias_or_zero(e, 2, wt->dims[0], rt->dtype);
+	/* conv_integer's operand 2 is x_zero_point: it has no bias (an i32 zero) */
+	bool ci = nx_opp(g, o)->kind == NX_OP_CONV_INTEGER;
+	lv bias = bias_or_zero(e, ci ? UINT32_MAX : 2, wt->dims[0], rt->dtype);
 	lv xh = transpose(e, x, TO_NHWC);
 	lv yh;
 	if (conv_core(e, xh, wv, bias, nx_attr_i(g, o, "group", 1), pad4, st, dil, rt, false, &yh))
@@ -1234,6 +1245,46 @@ static int lower_binary(emitter *e, const char *op, lv *out)
 	return 0;
 }
 
+/* ---- conv_integer, matmul_integer: TOSA's quantized conv2d / matmul,
+ * i8 operands, i32 result, zero points as quantization_info (constants, per
+ * tensor). ---- */
+
+/* The per-tensor constant zero point at operand i (absent: 0) in *zp. */
+static int int_zp(emitter *e, uint32_t i, const char *what, int64_t *zp)
+{
+	const nx_graph *g = e->g;
+	*zp = 0;
+	if (i >= nx_opp(g, e->op)->n_in || nx_operand(g, e->op, i) == NX_NONE)
+		return 0;
+	uint32_t v = nx_operand(g, e->op, i);
+	if (!nx_is_const(g, v) || nx_type_numel(nx_vtype(g, v)) != 1)
+		return fail(e, "%s must be one constant (TOSA's quantization_info)", what);
+	nx_blob *b = nx_const_blob(g, v);
+	nx_tensor t = {b->type, (void *)nx_blob_data(b)};
+	*zp = nx_tensor_get_int(&t, 0);
+	return 0;
+}
+
+static int lower_int_mac(emitter *e, lv *out)
+{
+	const nx_graph *g = e->g;
+	bool conv = nx_opp(g, e->op)->kind == NX_OP_CONV_INTEGER;
+	for (uint32_t i = 0; i < 2; i++)
+		if (nx_vtype(g, nx_operand(g, e->op, i))->dtype != NX_I8)
+			return fail(e, "TOSA's quantized %s takes i8 operands (u8 is not lowered)",
+				    conv ? "conv2d" : "matmul");
+	int64_t za, zb;
+	if (int_zp(e, 2, conv ? "x_zero_point" : "a_zero_point", &za) ||
+	    int_zp(e, 3, conv ? "w_zero_point" : "b_zero_point", &zb))
+		return -1;
+	snprintf(e->qinfo, sizeof e->qinfo, conv ? "input_zp = %lld : i32, weight_zp = %lld : i32"
+		 : "a_zp = %lld : i32, b_zp = %lld : i32", (long long)za, (long long)zb);
+	int rc = conv ? lower_conv(e, out)
+		      : lower_matmul(e, operand(e, 0), operand(e, 1), rtype(e, 0), out);
+	e->qinfo[0] = 0;
+	return rc;
+}
+
 /* ---- quantize_linear, dequantize_linear (issue 18, quantization) ----
  * ONNX's formulas composed in f32, the scale and zero point reshaped to
  * broadcast along `axis` (per axis) or everywhere (per tensor):
@@ -1369,6 +1420,9 @@ static int lower_op(emitter *e, lv *out)
 	case NX_OP_CAST:
 		*out = op1(e, "tosa.cast", operand(e, 0), rt);
 		return 0;
+	case NX_OP_CONV_INTEGER:
+	case NX_OP_MATMUL_INTEGER:
+		return lower_int_mac(e, out);
 	case NX_OP_QUANTIZE_LINEAR:
 	case NX_OP_DEQUANTIZE_LINEAR:
 		return lower_quant(e, p->kind == NX_OP_QUANTIZE_LINEAR, rt, out);
