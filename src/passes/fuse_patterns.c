@@ -40,8 +40,13 @@ static int emit_op(nx_graph *g, nxp_ctx *ctx, uint32_t root, int kind, const uin
 	 * output column is gemm's N, the same channel */
 	uint32_t nws;
 	const float *ws = wq != NX_NONE ? nx_attr_floats(g, wq, "w_scale", &nws) : NULL;
-	if (ws)
-		nx_attr_set_floats(g, f, "w_scale", ws, nws);
+	if (ws) {
+		/* a copy: setting an attribute may move the graph's float store */
+		float *c = nx_xmalloc((size_t)nws * sizeof *c); /* freed below */
+		memcpy(c, ws, (size_t)nws * sizeof *c);
+		nx_attr_set_floats(g, f, "w_scale", c, nws);
+		free(c);
+	}
 	if (nx_infer_op(g, f, &ctx->err) != 0)
 		return -1;
 	nxp_remark(ctx, "fused %s into %%%s (%s)", what, nx_vname(g, nx_result(g, root, 0)),
