@@ -1423,6 +1423,11 @@ static int lower_op(emitter *e, lv *out)
 	case NX_OP_CONV_INTEGER:
 	case NX_OP_MATMUL_INTEGER:
 		return lower_int_mac(e, out);
+	case NX_OP_QLINEAR_CONV:
+	case NX_OP_QLINEAR_MATMUL:
+	case NX_OP_DYNAMIC_QUANTIZE_LINEAR:
+		return fail(e, "its requantization needs TOSA's integer rescale (tosa.rescale), "
+			    "which nex does not write yet");
 	case NX_OP_QUANTIZE_LINEAR:
 	case NX_OP_DEQUANTIZE_LINEAR:
 		return lower_quant(e, p->kind == NX_OP_QUANTIZE_LINEAR, rt, out);
