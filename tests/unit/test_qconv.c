@@ -379,7 +379,48 @@ static void test_fold_qdq_left(void)
 	nx_graph_free(g);
 }
 
+/* fold-batchnorm after fold-qdq (a QDQ model exported with its batch
+ * norms): the int8 weight's w_scale takes the norm's factor, the outputs
+ * stay (float rounding of W * s * a apart). */
+static void test_fold_bn_int8(void)
+{
+	static const char t[] =
+		"graph @bn(%x: f32[1,2,4,4]) -> (%y: f32[1,3,4,4]) {\n"
+		"  %wq = const i8[3,2,3,3] fill(random, seed=9)\n"
+		"  %wsc = const f32[3] dense[0.01, 0.002, 0.03]\n"
+		"  %wd = dequantize_linear(%wq, %wsc) {axis=0} : f32[3,2,3,3]\n"
+		"  %c = conv(%x, %wd) {pads=[1,1,1,1]} : f32[1,3,4,4]\n"
+		"  %s = const f32[3] dense[2.0, 1.0, 0.5]\n"
+		"  %b = const f32[3] dense[0.1, 0.2, 0.3]\n"
+		"  %m = const f32[3] dense[0.0, 1.0, -1.0]\n"
+		"  %v = const f32[3] dense[1.0, 4.0, 0.25]\n"
+		"  %y = batch_norm(%c, %s, %b, %m, %v) : f32[1,3,4,4]\n"
+		"  return %y\n"
+		"}\n";
+	nx_graph *g0 = parse(t), *g1 = parse(t);
+	if (!g0 || !g1)
+		goto out;
+	char rem[2048];
+	run_pass(g1, "fold-qdq", NULL, rem, sizeof rem);
+	run_pass(g1, "fold-batchnorm", NULL, rem, sizeof rem);
+	CHECK_CONTAINS(rem, "folded %y (batch_norm) into %c (conv)");
+	CHECK_EQ_INT(count_kind(g1, NX_OP_BATCH_NORM), 0);
+	NX_FOR_OPS(g1, o)
+		if (g1->ops[o].kind == NX_OP_CONV) {
+			uint32_t n;
+			const float *ws = nx_attr_floats(g1, o, "w_scale", &n);
+			CHECK(ws && n == 3 && fabsf(ws[0] - 0.02f) < 1e-6f);
+			CHECK_EQ_INT(nx_vtype(g1, nx_operand(g1, o, 1))->dtype, NX_I8);
+		}
+	double d = max_diff(g0, g1);
+	CHECK(d <= 1e-5);
+out:
+	nx_graph_free(g0);
+	nx_graph_free(g1);
+}
+
 static const check_case cases[] = {
+	{"fold_bn_int8", test_fold_bn_int8},
 	{"through_default", test_through_default},
 	{"values", test_values},
 	{"refusals", test_refusals},
