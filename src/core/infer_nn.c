@@ -272,7 +272,17 @@ int nx_infer_conv(nx_graph *g, uint32_t o, nx_err *err)
 {
 	if (nx_infer_dtype_in(g, o, 0, NX_DT_FLOAT, err))
 		return -1;
-	nx_type x = nx_infer_in(g, o, 0), w = nx_infer_in(g, o, 1), r = x;
+	nx_type r;
+	if (nx_infer_conv_shape(g, o, 0, 1, &r, err) ||
+	    check_weight(g, o, err, 1, r.dims[1]) || check_bias(g, o, err, 2, r.dims[1]))
+		return -1;
+	return nx_infer_set(g, o, 0, &r, err);
+}
+
+int nx_infer_conv_shape(nx_graph *g, uint32_t o, uint32_t xi, uint32_t wi, nx_type *out,
+			nx_err *err)
+{
+	nx_type x = nx_infer_in(g, o, xi), w = nx_infer_in(g, o, wi), r = x;
 	char xb[160], wb[160];
 	if (x.rank < 3)
 		return nx_infer_fail(g, o, err, "input %s needs rank >= 3 (N, C, spatial...)",
@@ -294,8 +304,6 @@ int nx_infer_conv(nx_graph *g, uint32_t o, nx_err *err)
 		return nx_infer_fail(g, o, err, "weight has %lld output channels, "
 				     "not a multiple of group=%lld", (long long)m,
 				     (long long)group);
-	if (check_weight(g, o, err, 1, m) || check_bias(g, o, err, 2, m))
-		return -1;
 	window win;
 	int ns = x.rank - 2;
 	if (read_window(g, o, err, ns, w.dims + 2, &win))
@@ -304,7 +312,8 @@ int nx_infer_conv(nx_graph *g, uint32_t o, nx_err *err)
 	for (int i = 0; i < ns; i++)
 		if (window_out(g, o, err, &win, i, x.dims[2 + i], false, &r.dims[2 + i]))
 			return -1;
-	return nx_infer_set(g, o, 0, &r, err);
+	*out = r;
+	return 0;
 }
 
 int nx_infer_conv_transpose(nx_graph *g, uint32_t o, nx_err *err)

@@ -170,6 +170,8 @@ static const struct {
 	[NX_OP_SCE_LOSS] = {nx_kern_loss, K_HALF},
 	[NX_OP_MATMUL_INTEGER] = {nx_kern_qmatmul, 0},
 	[NX_OP_QLINEAR_MATMUL] = {nx_kern_qmatmul, 0},
+	[NX_OP_CONV_INTEGER] = {nx_kern_qconv, 0},
+	[NX_OP_QLINEAR_CONV] = {nx_kern_qconv, 0},
 	[NX_OP_RANGE] = {nx_kern_range, 0},
 	[NX_OP_OPAQUE] = {kern_opaque, 0},
 };

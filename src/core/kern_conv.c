@@ -612,3 +612,8 @@ int nx_kern_conv_transpose(nx_kern *k)
 	}
 	return 0;
 }
+
+int nx_conv_geom_attrs(nx_kern *k, conv_geom *g)
+{
+	return geom_attrs(k, g, false);
+}

@@ -15,6 +15,11 @@ typedef struct conv_geom {
 	int64_t in_sp, out_sp, ker_sp;
 } conv_geom;
 
+/* kern_conv.c: strides, dilations and begin pads (explicit or auto_pad) of
+ * conv op k->op into g, whose ns, in, out and ker are set; -1 + k->err on
+ * bad attributes. kern_qconv.c reads its geometry through it. */
+int nx_conv_geom_attrs(nx_kern *k, conv_geom *g);
+
 /* kern_conv_shift.c: 2-d, stride 1, kernel larger than 1x1 and enough
  * input channels per group that a GEMM over them alone is efficient. */
 bool nx_conv_shift_fits(const conv_geom *g);

@@ -39,6 +39,9 @@ typedef struct emitter {
 	uint32_t tmp;      /* next %t number */
 	lv *vals;          /* by value id; name[0] == 0 until emitted */
 	uint32_t op;       /* the op being lowered, for errors */
+	/* quantization_info of the integer conv or matmul being lowered
+	 * ("input_zp = 0 : i32, weight_zp = 0 : i32"), or "" */
+	char qinfo[96];
 } emitter;
 
 static int fail(emitter *e, const char *fmt, ...) NX_PRINTF(2, 3);
@@ -227,8 +230,10 @@ static lv op1(emitter *e, const char *op, lv x, const nx_type *rt)
 static lv op2_as(emitter *e, const char *op, lv x, lv y, const nx_type *rt)
 {
 	lv r = fresh(e, rt);
-	put(&e->out, "    %s = \"%s\"(%s, %s) : (%s, %s) -> %s", r.name, op, x.name, y.name,
-	    ts(&x.t).s, ts(&y.t).s, ts(rt).s);
+	put(&e->out, "    %s = \"%s\"(%s, %s)", r.name, op, x.name, y.name);
+	if (e->qinfo[0] && !strcmp(op, "tosa.matmul"))
+		put(&e->out, " {quantization_info = {%s}}", e->qinfo);
+	put(&e->out, " : (%s, %s) -> %s", ts(&x.t).s, ts(&y.t).s, ts(rt).s);
 	end_op(e);
 	return r;
 }
@@ -597,6 +602,8 @@ static int conv_core(emitter *e, lv xh, uint32_t wv, lv bias, int64_t group, con
 		ints(&e->out, st, 2);
 		put(&e->out, ", dilation = ");
 		ints(&e->out, dil, 2);
+		if (e->qinfo[0])
+			put(&e->out, ", quantization_info = {%s}", e->qinfo);
 		put(&e->out, "} : (%s, %s, %s) -> %s", ts(&xh.t).s, ts(&w.t).s, ts(&bias.t).s, ts(&ot).s);
 		end_op(e);
 		return 0;
@@ -614,6 +621,8 @@ static int conv_core(emitter *e, lv xh, uint32_t wv, lv bias, int64_t group, con
 		ints(&e->out, st, 2);
 		put(&e->out, ", dilation = ");
 		ints(&e->out, dil, 2);
+		if (e->qinfo[0])
+			put(&e->out, ", quantization_info = {%s}", e->qinfo);
 		put(&e->out, "} : (%s, %s, %s) -> %s", ts(&xh.t).s, ts(&w.t).s, ts(&bias.t).s, ts(&ot).s);
 		end_op(e);
 		return 0;
@@ -643,7 +652,9 @@ static int lower_conv(emitter *e, lv *out)
 	for (int a = 0; a < 2; a++)
 		conv_pads(ap, pads, (int)np, a, 2, x.t.dims[2 + a], rt->dims[2 + a],
 			  wt->dims[2 + a], st[a], dil[a], &pad4[2 * a], &pad4[2 * a + 1]);
-	lv bias = bias_or_zero(e, 2, wt->dims[0], rt->dtype);
+	/* conv_integer's operand 2 is x_zero_point: it has no bias (an i32 zero) */
+	bool ci = nx_opp(g, o)->kind == NX_OP_CONV_INTEGER;
+	lv bias = bias_or_zero(e, ci ? UINT32_MAX : 2, wt->dims[0], rt->dtype);
 	lv xh = transpose(e, x, TO_NHWC);
 	lv yh;
 	if (conv_core(e, xh, wv, bias, nx_attr_i(g, o, "group", 1), pad4, st, dil, rt, false, &yh))
@@ -1234,6 +1245,136 @@ static int lower_binary(emitter *e, const char *op, lv *out)
 	return 0;
 }
 
+/* ---- conv_integer, matmul_integer: TOSA's quantized conv2d / matmul,
+ * i8 operands, i32 result, zero points as quantization_info (constants, per
+ * tensor). ---- */
+
+/* The per-tensor constant zero point at operand i (absent: 0) in *zp. */
+static int int_zp(emitter *e, uint32_t i, const char *what, int64_t *zp)
+{
+	const nx_graph *g = e->g;
+	*zp = 0;
+	if (i >= nx_opp(g, e->op)->n_in || nx_operand(g, e->op, i) == NX_NONE)
+		return 0;
+	uint32_t v = nx_operand(g, e->op, i);
+	if (!nx_is_const(g, v) || nx_type_numel(nx_vtype(g, v)) != 1)
+		return fail(e, "%s must be one constant (TOSA's quantization_info)", what);
+	nx_blob *b = nx_const_blob(g, v);
+	nx_tensor t = {b->type, (void *)nx_blob_data(b)};
+	*zp = nx_tensor_get_int(&t, 0);
+	return 0;
+}
+
+static int lower_int_mac(emitter *e, lv *out)
+{
+	const nx_graph *g = e->g;
+	bool conv = nx_opp(g, e->op)->kind == NX_OP_CONV_INTEGER;
+	for (uint32_t i = 0; i < 2; i++)
+		if (nx_vtype(g, nx_operand(g, e->op, i))->dtype != NX_I8)
+			return fail(e, "TOSA's quantized %s takes i8 operands (u8 is not lowered)",
+				    conv ? "conv2d" : "matmul");
+	int64_t za, zb;
+	if (int_zp(e, 2, conv ? "x_zero_point" : "a_zero_point", &za) ||
+	    int_zp(e, 3, conv ? "w_zero_point" : "b_zero_point", &zb))
+		return -1;
+	snprintf(e->qinfo, sizeof e->qinfo, conv ? "input_zp = %lld : i32, weight_zp = %lld : i32"
+		 : "a_zp = %lld : i32, b_zp = %lld : i32", (long long)za, (long long)zb);
+	int rc = conv ? lower_conv(e, out)
+		      : lower_matmul(e, operand(e, 0), operand(e, 1), rtype(e, 0), out);
+	e->qinfo[0] = 0;
+	return rc;
+}
+
+/* ---- quantize_linear, dequantize_linear (issue 18, quantization) ----
+ * ONNX's formulas composed in f32, the scale and zero point reshaped to
+ * broadcast along `axis` (per axis) or everywhere (per tensor):
+ *   q = clamp(round_half_even(x * (1 / s)) + zp, -128, 127), cast to i8
+ *   x = (cast(q) - zp) * s
+ * TOSA 14 has no float division and its float-to-int cast rounds ties away
+ * from zero, so the quotient is a product with the reciprocal (it may differ
+ * from nex's f32 division in the last bit) and ties go to even by
+ * r = floor(t + 0.5) - 1 where r - t = 0.5 and r is odd. */
+
+/* Operand i (absent: the constant 0) as f32, shaped to broadcast over a
+ * rank-rank operand along axis (per axis) or over all of it. */
+static lv qparam(emitter *e, uint32_t i, int rank, int axis)
+{
+	const nx_graph *g = e->g;
+	int64_t d[NX_MAX_RANK];
+	for (int k = 0; k < rank; k++)
+		d[k] = 1;
+	if (i >= nx_opp(g, e->op)->n_in || nx_operand(g, e->op, i) == NX_NONE)
+		return const_splat(e, NX_F32, rank, d, 0);
+	lv p = operand(e, i);
+	int64_t n = nx_type_numel(&p.t);
+	if (n > 1)
+		d[axis] = n;
+	p = reshape(e, p, rank, d);
+	if (p.t.dtype != NX_F32) {
+		nx_type t = p.t;
+		t.dtype = NX_F32;
+		p = op1(e, "tosa.cast", p, &t);
+	}
+	return p;
+}
+
+static int lower_quant(emitter *e, bool quant, const nx_type *rt, lv *out)
+{
+	const nx_graph *g = e->g;
+	lv x = operand(e, 0);
+	int rank = x.t.rank;
+	int64_t axis = nx_attr_i(g, e->op, "axis", 1);
+	if (axis < 0)
+		axis += rank;
+	if (rank == 0) {
+		int64_t one = 1;
+		x = reshape(e, x, 1, &one);
+		rank = 1;
+		axis = 0;
+	}
+	if (axis < 0 || axis >= rank)
+		return fail(e, "axis %lld is outside the operand", (long long)axis);
+	if (quant && x.t.dtype != NX_F32)
+		return fail(e, "quantizes f32 only (the operand is %s)", nx_dtype_name(x.t.dtype));
+	/* MLIR 14's tosa-to-linalg casts floats to signless integers only */
+	if (quant && rt->dtype != NX_I8)
+		return fail(e, "quantizes to i8 only (MLIR 14 lowers no float-to-ui8 cast)");
+	if (!quant && x.t.dtype != NX_I8 && x.t.dtype != NX_I32)
+		return fail(e, "dequantizes i8 and i32 only (MLIR 14 lowers no ui8-to-float "
+			    "cast)");
+	if (!quant && rt->dtype != NX_F32)
+		return fail(e, "dequantizes to f32 only");
+	lv s = qparam(e, 1, rank, (int)axis), z = qparam(e, 2, rank, (int)axis);
+	nx_type ft = x.t;
+	ft.dtype = NX_F32;
+	lv r;
+	if (quant) {
+		lv t = op2(e, "tosa.mul", x, op1(e, "tosa.reciprocal", s, &s.t));
+		lv fl = op1(e, "tosa.floor", add_scalar(e, t, 0.5), &t.t);
+		lv tie = op2(e, "tosa.equal", op2(e, "tosa.sub", fl, t),
+			     const_scalar(e, NX_F32, rank, 0.5));
+		lv half = op1(e, "tosa.floor", mul_scalar(e, fl, 0.5), &t.t);
+		lv odd = op2(e, "tosa.equal", op2(e, "tosa.sub", fl, mul_scalar(e, half, 2)),
+			     const_scalar(e, NX_F32, rank, 1));
+		lv both = op2_as(e, "tosa.logical_and", tie, odd, &tie.t);
+		lv down = add_scalar(e, fl, -1);
+		lv rn = fresh(e, &t.t);
+		put(&e->out, "    %s = \"tosa.select\"(%s, %s, %s) : (%s, %s, %s) -> %s", rn.name,
+		    both.name, down.name, fl.name, ts(&both.t).s, ts(&down.t).s, ts(&fl.t).s,
+		    ts(&t.t).s);
+		end_op(e);
+		lv q = clamp(e, op2(e, "tosa.add", rn, z), -128, 127);
+		nx_type it = q.t;
+		it.dtype = rt->dtype;
+		r = op1(e, "tosa.cast", q, &it);
+	} else {
+		lv xf = x.t.dtype == NX_F32 ? x : op1(e, "tosa.cast", x, &ft);
+		r = op2(e, "tosa.mul", op2(e, "tosa.sub", xf, z), s);
+	}
+	*out = reshape(e, r, rt->rank, rt->dims);
+	return 0;
+}
+
 static int lower_op(emitter *e, lv *out)
 {
 	const nx_graph *g = e->g;
@@ -1279,6 +1420,17 @@ static int lower_op(emitter *e, lv *out)
 	case NX_OP_CAST:
 		*out = op1(e, "tosa.cast", operand(e, 0), rt);
 		return 0;
+	case NX_OP_CONV_INTEGER:
+	case NX_OP_MATMUL_INTEGER:
+		return lower_int_mac(e, out);
+	case NX_OP_QLINEAR_CONV:
+	case NX_OP_QLINEAR_MATMUL:
+	case NX_OP_DYNAMIC_QUANTIZE_LINEAR:
+		return fail(e, "its requantization needs TOSA's integer rescale (tosa.rescale), "
+			    "which nex does not write yet");
+	case NX_OP_QUANTIZE_LINEAR:
+	case NX_OP_DEQUANTIZE_LINEAR:
+		return lower_quant(e, p->kind == NX_OP_QUANTIZE_LINEAR, rt, out);
 	case NX_OP_SHAPE: {
 		const nx_type *xt = nx_vtype(g, nx_operand(g, o, 0));
 		/* the shape is static: its values are a constant */

@@ -1022,6 +1022,14 @@ bool nx_target_supports(const nx_graph *g, uint32_t op, const nx_target *t, char
 /* Where op runs: true if attr device = "cpu" or t cannot run it. */
 bool nx_target_on_cpu(const nx_graph *g, uint32_t op, const nx_target *t);
 
+/* ---- quant_ops.c: the integer MAC ops seen as convs and GEMMs ------------- */
+enum { NX_INT_MAC_CONV = 1, NX_INT_MAC_MATMUL = 2 };
+/* NX_INT_MAC_CONV for conv_integer and qlinear_conv, NX_INT_MAC_MATMUL for
+ * matmul_integer and qlinear_matmul, 0 for every other kind. */
+int nx_int_mac_kind(int kind);
+/* The operand holding a MAC op's weights (B): 3 for the qlinear ops, else 1. */
+uint32_t nx_mac_weight_operand(int kind);
+
 /* ---- conv_tile.c: a conv with attr `tile`, computed tile by tile --------- */
 /* How conv o splits: tile counts nt and extents te per (b,c,h,w) of its
  * result; NULL if it splits so (the interpreter and the NE back end both

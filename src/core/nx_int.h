@@ -61,6 +61,12 @@ char *nx_infer_tstr(const nx_type *t, char *buf, size_t n);
 /* -1 + err naming the operand and the accepted dtypes unless operand i's
  * dtype is in mask. */
 int nx_infer_dtype_in(const nx_graph *g, uint32_t o, uint32_t i, unsigned mask, nx_err *err);
+/* infer_nn.c: the result of a conv-shaped op (input operand xi, weight wi:
+ * ranks, group, window attributes, spatial sizes) in *r, dtype xi's; the
+ * caller checks dtypes, weights' values and bias. conv, conv_integer and
+ * qlinear_conv share it. */
+int nx_infer_conv_shape(nx_graph *g, uint32_t o, uint32_t xi, uint32_t wi, nx_type *r,
+			nx_err *err);
 
 /* ---- kern_*.c: interpreter kernels, one per op kind (table in interp.c) --
  * A kernel reads its operands and attributes and fills out[], which the
@@ -138,6 +144,8 @@ int nx_kern_dynamic_quantize(nx_kern *k);
 int nx_kern_loss(nx_kern *k);       /* nll_loss sce_loss */
 /* kern_qmatmul.c */
 int nx_kern_qmatmul(nx_kern *k);    /* matmul_integer qlinear_matmul */
+/* kern_qconv.c */
+int nx_kern_qconv(nx_kern *k);      /* conv_integer qlinear_conv */
 /* bcast_iter.c: the element of each of n <= NX_BC_MAX operands that numpy
  * broadcasting pairs with result element i, walked in result order: after
  * nx_bc_init, off[k] is operand k's flat index for element 0; each

@@ -617,6 +617,11 @@ static int try_fold(nx_onnx_imp *im, uint32_t op, uint32_t *res)
 	const nx_op *p = nx_opp(g, op);
 	if (nx_ops[p->kind].flags & NX_F_OPAQUE)
 		return 0;
+	/* A dequantized constant is a QDQ model's int8 weight: folding it here
+	 * would hand fold-qdq an f32 weight (fold-constants folds it later if
+	 * fold-qdq does not take it). */
+	if (p->kind == NX_OP_DEQUANTIZE_LINEAR)
+		return 0;
 	uint32_t n_in = p->n_in, n_out = p->n_out;
 	for (uint32_t i = 0; i < n_in; i++) {
 		uint32_t v = nx_operand(g, op, i);

@@ -68,8 +68,9 @@ static void window_limits(const nx_graph *g, uint32_t op, bool conv, nx_limits *
 	uint32_t n;
 	const int64_t *v = nx_attr_ints(g, op, "kernel_shape", &n);
 	int64_t k = max_of(v, n);
-	if (conv && !n && nx_opp(g, op)->n_in > 1 && nx_operand(g, op, 1) != NX_NONE) {
-		const nx_type *w = nx_vtype(g, nx_operand(g, op, 1));
+	uint32_t wi = nx_mac_weight_operand(nx_opp(g, op)->kind);
+	if (conv && !n && nx_opp(g, op)->n_in > wi && nx_operand(g, op, wi) != NX_NONE) {
+		const nx_type *w = nx_vtype(g, nx_operand(g, op, wi));
 		for (int i = 2; i < w->rank; i++)
 			k = max64(k, w->dims[i]);
 	}
@@ -123,6 +124,8 @@ void nx_limits_of(const nx_graph *g, uint32_t op, nx_limits *l)
 	switch (p->kind) {
 	case NX_OP_CONV:
 	case NX_OP_CONV_TRANSPOSE:
+	case NX_OP_CONV_INTEGER:
+	case NX_OP_QLINEAR_CONV:
 		window_limits(g, op, true, l);
 		break;
 	case NX_OP_MAX_POOL:

@@ -5,7 +5,9 @@
  * the output channel on axis 1, per group), gemm and a 2-D matmul with a
  * constant right-hand side (which becomes a gemm carrying the bias). The
  * producer must feed only the batch_norm and have no fused activation, and
- * every parameter must be an f32 constant. A mul or add by a constant that is
+ * every parameter must be an f32 constant. An int8 weight (i8 with w_scale:
+ * quantize-int8, fold-qdq) keeps its bytes and its w_scale[c] takes a[c]. A
+ * mul or add by a constant that is
  * a scalar or per output channel after a conv, conv_transpose or gemm folds
  * the same way (onnxruntime's ConvMulFusion and ConvAddFusion): exporters
  * emit those for learnable affine blocks. One fold = one rewrite. */
@@ -55,13 +57,22 @@ static bool read_bn(const nx_graph *g, uint32_t op, bn *out)
 
 /* New weights (a lazily scaled blob: the weights themselves are not read
  * here) and bias for producer p (conv, conv_transpose, gemm, matmul);
- * false when the shapes do not allow the fold. */
+ * false when the shapes do not allow the fold. An int8 weight (i8 with
+ * w_scale, from quantize-int8 or fold-qdq) stays as it is and its scales
+ * take the factor instead (*ws_out, n->c of them; else NULL): w_scale is
+ * per output channel, the channel the batch norm scales. */
 static bool scaled_params(const nx_graph *g, uint32_t p, const bn *n, nx_blob **w_out,
-			  float **b_out)
+			  float **b_out, float **ws_out)
 {
 	int k = g->ops[p].kind;
 	uint32_t wv = nx_operand(g, p, 1);
-	if (!nx_is_const(g, wv) || nx_const_blob(g, wv)->type.dtype != NX_F32)
+	uint32_t nws = 0;
+	const float *ws = nx_attr_floats(g, p, "w_scale", &nws);
+	*ws_out = NULL;
+	if (!nx_is_const(g, wv))
+		return false;
+	int wdt = nx_const_blob(g, wv)->type.dtype;
+	if (!(wdt == NX_F32 && !ws) && !(wdt == NX_I8 && ws && nws == n->c))
 		return false;
 	nx_blob *w = nx_const_blob(g, wv);
 	const nx_type *wt = &w->type;
@@ -90,7 +101,15 @@ static bool scaled_params(const nx_graph *g, uint32_t p, const bn *n, nx_blob **
 	float *nb = nx_xmalloc((size_t)n->c * sizeof(float));
 	for (int64_t c = 0; c < n->c; c++)
 		nb[c] = (b ? b[c] * beta : 0.0f) * n->a[c] + n->shift[c];
-	*w_out = nx_blob_new_scaled(w, n->a, n->c, mode, group);
+	if (ws) {
+		float *sc = nx_xmalloc((size_t)n->c * sizeof(float)); /* the caller frees */
+		for (int64_t c = 0; c < n->c; c++)
+			sc[c] = ws[c] * n->a[c];
+		*ws_out = sc;
+		*w_out = nx_blob_ref(w);
+	} else {
+		*w_out = nx_blob_new_scaled(w, n->a, n->c, mode, group);
+	}
 	*b_out = nb;
 	return true;
 }
@@ -103,7 +122,8 @@ static int rebuild(nx_graph *g, uint32_t op, uint32_t p, uint32_t x, bn *n, nxp_
 	int k = g->ops[p].kind;
 	nx_blob *w;
 	float *b;
-	bool ok = scaled_params(g, p, n, &w, &b);
+	float *ws;
+	bool ok = scaled_params(g, p, n, &w, &b, &ws);
 	int64_t c = n->c;
 	free(n->a);
 	free(n->shift);
@@ -112,6 +132,7 @@ static int rebuild(nx_graph *g, uint32_t op, uint32_t p, uint32_t x, bn *n, nxp_
 	if (!nxp_rewrite(ctx, op)) {
 		nx_blob_unref(w);
 		free(b);
+		free(ws);
 		return 0;
 	}
 	char hint[200];
@@ -126,9 +147,14 @@ static int rebuild(nx_graph *g, uint32_t op, uint32_t p, uint32_t x, bn *n, nxp_
 	uint32_t in[3] = {nx_operand(g, p, 0), wv, bv};
 	uint32_t from[2] = {p, op};
 	uint32_t f = nxp_op_new(g, ctx, nk, in, 3, 1, NULL, p, from, 2);
-	if (f == NX_NONE)
+	if (f == NX_NONE) {
+		free(ws);
 		return -1;
+	}
 	nx_attr_copy_all(g, f, g, p);
+	if (ws)
+		nx_attr_set_floats(g, f, "w_scale", ws, (uint32_t)c);
+	free(ws);
 	/* a batch_norm may carry a fused activation: the folded op takes it */
 	nxp_copy_act(g, f, op);
 	if (nk == NX_OP_GEMM)

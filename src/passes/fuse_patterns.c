@@ -27,7 +27,7 @@ static uint32_t inner(const nx_graph *g, uint32_t v, int k, uint32_t user)
 }
 
 static int emit_op(nx_graph *g, nxp_ctx *ctx, uint32_t root, int kind, const uint32_t *in,
-		   uint32_t n_in, const char *what, uint32_t *made)
+		   uint32_t n_in, const char *what, uint32_t *made, uint32_t wq)
 {
 	if (!nxp_rewrite(ctx, root))
 		return 0;
@@ -36,6 +36,17 @@ static int emit_op(nx_graph *g, nxp_ctx *ctx, uint32_t root, int kind, const uin
 		return -1;
 	if (kind == NX_OP_LAYER_NORM)
 		nx_attr_set_i(g, f, "axis", -1);
+	/* an int8 weight (quantize-int8, fold-qdq) keeps its scales: matmul's
+	 * output column is gemm's N, the same channel */
+	uint32_t nws;
+	const float *ws = wq != NX_NONE ? nx_attr_floats(g, wq, "w_scale", &nws) : NULL;
+	if (ws) {
+		/* a copy: setting an attribute may move the graph's float store */
+		float *c = nx_xmalloc((size_t)nws * sizeof *c); /* freed below */
+		memcpy(c, ws, (size_t)nws * sizeof *c);
+		nx_attr_set_floats(g, f, "w_scale", c, nws);
+		free(c);
+	}
 	if (nx_infer_op(g, f, &ctx->err) != 0)
 		return -1;
 	nxp_remark(ctx, "fused %s into %%%s (%s)", what, nx_vname(g, nx_result(g, root, 0)),
@@ -52,7 +63,7 @@ static int emit_op(nx_graph *g, nxp_ctx *ctx, uint32_t root, int kind, const uin
 static int emit(nx_graph *g, nxp_ctx *ctx, uint32_t root, int kind, const uint32_t *in,
 		uint32_t n_in, const char *what)
 {
-	return emit_op(g, ctx, root, kind, in, n_in, what, NULL);
+	return emit_op(g, ctx, root, kind, in, n_in, what, NULL, NX_NONE);
 }
 
 /* clip(add(x, 3), 0, 6) feeding only `user`: returns x. */
@@ -184,7 +195,7 @@ static int layer_norm(nx_graph *g, uint32_t op, nxp_ctx *ctx)
 				continue;
 			uint32_t in[3] = {x, gamma, beta};
 			uint32_t f;
-			int r = emit_op(g, ctx, op, NX_OP_LAYER_NORM, in, 3, "layer_norm", &f);
+			int r = emit_op(g, ctx, op, NX_OP_LAYER_NORM, in, 3, "layer_norm", &f, NX_NONE);
 			if (r == 1)
 				nx_attr_set_f(g, f, "epsilon", (float)eps);
 			return r;
@@ -265,7 +276,7 @@ static int matmul_add(nx_graph *g, uint32_t op, nxp_ctx *ctx)
 		if (nx_type_numel(ct) != b->dims[1] || (ct->rank == 2 && ct->dims[0] != 1))
 			continue;
 		uint32_t in[3] = {nx_operand(g, mm, 0), nx_operand(g, mm, 1), c};
-		return emit(g, ctx, op, NX_OP_GEMM, in, 3, "gemm");
+		return emit_op(g, ctx, op, NX_OP_GEMM, in, 3, "gemm", NULL, mm);
 	}
 	return 0;
 }

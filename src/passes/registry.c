@@ -10,7 +10,7 @@
 #define PASSES(X) \
 	X(infer_shapes) X(verify) X(fold_constants) X(canonicalize) X(cse) X(dce) \
 	X(fold_batchnorm) X(fuse_patterns) X(fuse_activation) X(cancel_transposes) \
-	X(to_fp16) X(quantize_int8) X(partition) X(layout_ne) X(tile) X(schedule) \
+	X(to_fp16) X(quantize_int8) X(fold_qdq) X(partition) X(layout_ne) X(tile) X(schedule) \
 	X(plan_memory)
 
 #define DECL(n) extern const nxp_pass nxp_pass_##n;

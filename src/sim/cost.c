@@ -28,6 +28,10 @@ const char *nxs_bound_name(int b)
 int nxs_family_of(int kind)
 {
 	uint32_t f = nx_ops[kind].flags;
+	/* The integer convs and matmuls run on the MAC array as the float ones
+	 * do (at the int8 rate: their operand 0 is i8/u8). */
+	if (nx_int_mac_kind(kind))
+		return nx_int_mac_kind(kind) == NX_INT_MAC_CONV ? NXS_FAM_CONV : NXS_FAM_MATMUL;
 	if (f & NX_F_MAC)
 		return kind == NX_OP_CONV || kind == NX_OP_CONV_TRANSPOSE ? NXS_FAM_CONV
 									   : NXS_FAM_MATMUL;

@@ -20,7 +20,8 @@
 void nxs_prep_conv(const nx_graph *g, uint32_t op, nxs_opinv *inv)
 {
 	const nx_type *x = nx_vtype(g, nx_operand(g, op, 0));
-	const nx_type *w = nx_vtype(g, nx_operand(g, op, 1));
+	int kind = nx_opp(g, op)->kind;
+	const nx_type *w = nx_vtype(g, nx_operand(g, op, nx_mac_weight_operand(kind)));
 	const nx_type *y = nx_vtype(g, nx_result(g, op, 0));
 	int64_t groups = nx_attr_i(g, op, "group", 1);
 	if (groups < 1)
@@ -28,7 +29,7 @@ void nxs_prep_conv(const nx_graph *g, uint32_t op, nxs_opinv *inv)
 	int64_t kprod = 1;
 	for (int i = 2; i < w->rank; i++)
 		kprod *= w->dims[i];
-	if (nx_opp(g, op)->kind == NX_OP_CONV) {
+	if (kind != NX_OP_CONV_TRANSPOSE) {
 		int64_t pix = y->dims[0];
 		for (int i = 2; i < y->rank; i++)
 			pix *= y->dims[i];
@@ -60,7 +61,7 @@ void nxs_prep_conv(const nx_graph *g, uint32_t op, nxs_opinv *inv)
 	for (int d = 2; d < y->rank; d++) {
 		double n = nxs_tiles_dim(g, op, d);
 		inv->nt_sp *= n;
-		if (n <= 1 || nx_opp(g, op)->kind != NX_OP_CONV || (uint32_t)d >= nt)
+		if (n <= 1 || kind == NX_OP_CONV_TRANSPOSE || (uint32_t)d >= nt)
 			continue;
 		int64_t s = (uint32_t)(d - 2) < ns ? st[d - 2] : 1;
 		int64_t di = (uint32_t)(d - 2) < nd ? dl[d - 2] : 1;

@@ -18,7 +18,8 @@
 void nxs_prep_matmul(const nx_graph *g, uint32_t op, nxs_opinv *inv)
 {
 	const nx_type *a = nx_vtype(g, nx_operand(g, op, 0));
-	const nx_type *b = nx_vtype(g, nx_operand(g, op, 1));
+	uint32_t bi = nx_mac_weight_operand(nx_opp(g, op)->kind);
+	const nx_type *b = nx_vtype(g, nx_operand(g, op, bi));
 	const nx_type *y = nx_vtype(g, nx_result(g, op, 0));
 	int64_t m, k, n;
 	if (nx_opp(g, op)->kind == NX_OP_GEMM) {

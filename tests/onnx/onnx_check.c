@@ -357,6 +357,43 @@ static ob *fixture(const char *name)
 		ob_output(b, "sa", OB_F32, NULL);
 		ob_output(b, "sp", OB_F32, NULL);
 		ob_output(b, "mx", OB_F32, NULL);
+	} else if (!strcmp(name, "quant")) {
+		/* QuantizeLinear -> DequantizeLinear per axis and per tensor; the
+		 * scales are powers of two, so TOSA's x * (1 / s) is nex's x / s */
+		ob_input(b, "x", OB_F32, "2,3,4");
+		ob_init_f32(b, "s", "3", (float[]){0.125f, 0.25f, 0.0625f}, 3);
+		ob_init(b, "z", OB_I8, "3", (int8_t[]){0, 3, -5}, 3);
+		ob_i(b, ob_node(b, "QuantizeLinear", "x,s,z", "q"), "axis", 1);
+		ob_i(b, ob_node(b, "DequantizeLinear", "q,s,z", "dq"), "axis", 1);
+		ob_init_f32(b, "s1", "", (float[]){0.0078125f}, 1);
+		ob_init(b, "z1", OB_I8, "", (int8_t[]){7}, 1);
+		ob_node(b, "QuantizeLinear", "x,s1,z1", "q1");
+		ob_node(b, "DequantizeLinear", "q1,s1,z1", "dq1");
+		ob_output(b, "dq", OB_F32, NULL);
+		ob_output(b, "dq1", OB_F32, NULL);
+	} else if (!strcmp(name, "quant_int")) {
+		/* ConvInteger and MatMulInteger on i8 made by QuantizeLinear,
+		 * their i32 sums dequantized back to f32 */
+		ob_input(b, "x", OB_F32, "1,2,5,6");
+		ob_init_f32(b, "s", "", (float[]){0.015625f}, 1);
+		ob_init(b, "z", OB_I8, "", (int8_t[]){3}, 1);
+		ob_node(b, "QuantizeLinear", "x,s,z", "q");
+		int8_t w[36];
+		for (int i = 0; i < 36; i++)
+			w[i] = (int8_t)((i * 37) % 23 - 11);
+		ob_init(b, "w", OB_I8, "2,2,3,3", w, 36);
+		ob_init(b, "wz", OB_I8, "", (int8_t[]){-1}, 1);
+		n = ob_node(b, "ConvInteger", "q,w,z,wz", "ci");
+		ob_ints(b, n, "pads", 4, (int64_t[]){1, 0, 1, 2});
+		ob_init_f32(b, "si", "", (float[]){0.001f}, 1);
+		ob_node(b, "DequantizeLinear", "ci,si", "cf");
+		ob_init_i64(b, "rs", "2", (int64_t[]){10, 6}, 2);
+		ob_node(b, "Reshape", "q,rs", "q2");
+		ob_init(b, "mb", OB_I8, "6,4", w, 24);
+		ob_node(b, "MatMulInteger", "q2,mb,z", "mi");
+		ob_node(b, "DequantizeLinear", "mi,si", "mf");
+		ob_output(b, "cf", OB_F32, NULL);
+		ob_output(b, "mf", OB_F32, NULL);
 	} else {
 		ob_free(b);
 		return NULL;
@@ -365,7 +402,7 @@ static ob *fixture(const char *name)
 }
 
 static const char *const fixtures[] = {"conv", "depthwise", "conv_transpose", "pools", "resize",
-				       "norms", "matmul", "shapes", "unary", NULL};
+				       "norms", "matmul", "shapes", "unary", "quant", "quant_int", NULL};
 
 /* ---- MLIR ---- */
 

@@ -1439,6 +1439,11 @@ static void test_every_kind(void)
 		else if (kind == NX_OP_QLINEAR_MATMUL)
 			g = one_op(kind, &o, 1, 8, "i8[2,3]", "f32[1]", "i8[1]", "u8[2,3,2]", "f32[1]",
 				   "u8[1]", "f32[1]", "u8[1]");
+		else if (kind == NX_OP_CONV_INTEGER)
+			g = one_op(kind, &o, 1, 4, "u8[1,2,2,2]", "u8[2,2,1,1]", "u8[1]", "u8[2]");
+		else if (kind == NX_OP_QLINEAR_CONV)
+			g = one_op(kind, &o, 1, 9, "u8[1,2,2,2]", "f32[1]", "u8[1]", "i8[2,2,1,1]",
+				   "f32[2]", "i8[2]", "f32[1]", "u8[1]", "i32[2]");
 		else if (info->in_min == 2)
 			g = one_op(kind, &o, 1, 2, "f32[1,2,2,2]", "f32[1,2,2,2]");
 		else
@@ -1471,7 +1476,7 @@ static void test_every_kind(void)
 		if (mac && info->flags & NX_F_POOL && kind != NX_OP_GLOBAL_AVG_POOL &&
 		    kind != NX_OP_GLOBAL_MAX_POOL)
 			nx_attr_set_ints(g, o, "kernel_shape", I64(2, 2));
-		nx_tensor in[8];
+		nx_tensor in[9]; /* qlinear_conv has 9 operands */
 		for (uint32_t i = 0; i < g->n_inputs; i++) {
 			in[i] = nx_tensor_alloc(nx_vtype(g, g->inputs[i]));
 			for (int64_t q = 0; q < nx_tensor_numel(&in[i]); q++)
