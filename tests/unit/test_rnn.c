@@ -12,6 +12,7 @@
 #include "check.h"
 #include "nxs.h"
 #include "nxw.h"
+#include "onnx_build.h"
 
 static nx_graph *parse(const char *text)
 {
@@ -339,6 +340,82 @@ static void test_onnx_round_trip(void)
 	nx_graph_free(g);
 }
 
+/* An ONNX GRU whose Y is unnamed and whose B is left out before a given
+ * sequence_lens and initial_h: positions hold (operand 3 absent, Y a
+ * helper result); a too-long Y_h list or a non-string activations list is
+ * refused with the node named. */
+static void test_onnx_holes(void)
+{
+	ob *b = ob_new(14);
+	ob_input(b, "x", OB_F32, "3,2,2");
+	ob_input(b, "len", OB_I32, "2");
+	float w[6 * 2], r[6 * 1], h[2];
+	for (int i = 0; i < 12; i++)
+		w[i] = 0.1f * (float)(i - 6);
+	for (int i = 0; i < 6; i++)
+		r[i] = 0.2f * (float)(i - 3);
+	h[0] = 0.5f;
+	h[1] = -0.5f;
+	ob_init_f32(b, "w", "1,3,2", w, 6);
+	ob_init_f32(b, "r", "1,3,1", r, 3);
+	ob_init_f32(b, "h0", "1,2,1", h, 2);
+	Onnx__NodeProto *n = ob_node(b, "GRU", "x,w,r,,len,h0", ",yh");
+	ob_i(b, n, "hidden_size", 1);
+	ob_output(b, "yh", OB_F32, "1,2,1");
+	size_t len;
+	void *buf = ob_pack(b, &len);
+	nx_err e;
+	nx_graph *g = nx_onnx_import_mem(buf, len, "gru.onnx", "/tmp", NULL, &e);
+	free(buf);
+	ob_free(b);
+	if (!g)
+		fprintf(stderr, "%s\n", e.msg);
+	CHECK(g != NULL);
+	if (!g)
+		return;
+	uint32_t op = NX_NONE;
+	NX_FOR_OPS(g, o)
+		if (g->ops[o].kind == NX_OP_GRU)
+			op = o;
+	CHECK(op != NX_NONE);
+	if (op != NX_NONE) {
+		CHECK_EQ_INT(nx_opp(g, op)->n_in, 6);
+		CHECK_EQ_INT(nx_opp(g, op)->n_out, 2);
+		CHECK(nx_operand(g, op, 3) == NX_NONE);
+		CHECK(nx_operand(g, op, 4) == g->inputs[1]);
+		CHECK_STR(nx_vname(g, nx_result(g, op, 1)), "yh");
+	}
+	/* lengths 3 and 0: batch 1 keeps its initial state */
+	nx_tensor in[2];
+	uint64_t seed = 3;
+	in[0] = nx_tensor_random(nx_vtype(g, g->inputs[0]), &seed, -1, 1);
+	in[1] = nx_tensor_alloc(nx_vtype(g, g->inputs[1]));
+	((int32_t *)in[1].data)[0] = 3;
+	nx_run_result res;
+	CHECK_EQ_INT(nx_run(g, in, 2, NULL, &res, &e), 0);
+	CHECK(nx_tensor_get(&res.outputs[0], 1) == -0.5);
+	CHECK(nx_tensor_get(&res.outputs[0], 0) != 0.5);
+	nx_run_result_free(&res);
+	nx_tensor_free(&in[0]);
+	nx_tensor_free(&in[1]);
+	nx_graph_free(g);
+
+	b = ob_new(14);
+	ob_input(b, "x", OB_F32, "3,2,2");
+	ob_init_f32(b, "w", "1,3,2", w, 6);
+	ob_init_f32(b, "r", "1,3,1", r, 3);
+	n = ob_node(b, "GRU", "x,w,r", "y,yh,extra");
+	ob_output(b, "extra", OB_F32, "1,2,1");
+	buf = ob_pack(b, &len);
+	g = nx_onnx_import_mem(buf, len, "gru.onnx", "/tmp", NULL, &e);
+	free(buf);
+	ob_free(b);
+	CHECK(g == NULL);
+	if (!g)
+		CHECK_CONTAINS(e.msg, "has 3 outputs; GRU gives at most 2");
+	nx_graph_free(g);
+}
+
 /* Recurrent ops run on the CPU on every preset, costed with the MACs of
  * their gate products: T x D x B x G x H x (I + H). */
 static void test_cost(void)
@@ -376,6 +453,7 @@ int main(int argc, char **argv)
 		{"gru_values", test_gru_values},
 		{"refusals", test_refusals},
 		{"onnx_round_trip", test_onnx_round_trip},
+		{"onnx_holes", test_onnx_holes},
 		{"cost", test_cost},
 		{NULL, NULL},
 	};
