@@ -652,6 +652,11 @@ static int export_op(exporter *ex, uint32_t o)
 		}
 		attr_copy(ex, n, at);
 	}
+	/* ONNX makes hidden_size optional, but onnxruntime refuses a recurrent
+	 * node without it: write it from R ([D, G*H, H]). */
+	if ((kind == NX_OP_LSTM || kind == NX_OP_GRU || kind == NX_OP_RNN) &&
+	    !nx_attr_get(g, o, "hidden_size") && p->n_in > 2)
+		attr_i(ex, n, "hidden_size", nx_vtype(g, nx_operand(g, o, 2))->dims[2]);
 	const char *act = kind != NX_OP_OPAQUE ? nx_attr_s(g, o, "act", NULL) : NULL;
 	if (act) {
 		char *pre = fresh(ex, res0, "pre_act");

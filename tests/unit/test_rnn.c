@@ -321,6 +321,8 @@ static void test_onnx_round_trip(void)
 		CHECK(op != NX_NONE);
 		if (op != NX_NONE) {
 			CHECK_STR(nx_attr_s(h, op, "activations", ""), "Sigmoid,Tanh,Relu");
+			/* written for onnxruntime, which needs it */
+			CHECK_EQ_INT(nx_attr_i(h, op, "hidden_size", 0), 2);
 			CHECK(nx_operand(h, op, 3) == NX_NONE);
 			CHECK(nx_operand(h, op, 5) != NX_NONE);
 		}
