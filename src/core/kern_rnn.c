@@ -3,7 +3,8 @@
  *
  * Per direction, the input projections of all time steps are one
  * cblas_sgemm (X [T*B, I] x W^T, both biases added once); each step is then
- * one sgemm of the hidden state [B, H] by R^T, and the gates elementwise.
+ * one sgemm of the hidden state [B, H] by R^T (sgemv for one batch entry),
+ * and the gates elementwise.
  * GRU without linear_before_reset needs (r . H) R_h^T, a second sgemm per
  * step after the reset gate is known. Batch entry b with sequence_lens
  * L < T runs L steps (reverse: from its own step L-1 down to 0); Y is zero
@@ -100,6 +101,19 @@ static void lstm_cell(rnn_run *q, int d, int64_t b, float *g)
 		h[j] *= go[j];
 }
 
+/* y [B, N] = x [B, K] x r^T, r [N, K]: a matrix-vector product for one
+ * batch entry (the usual case in streaming models), where sgemm's packing
+ * costs more than the product. */
+static void proj(const float *x, const float *r, int64_t B, int64_t N, int64_t K, float *y)
+{
+	if (B == 1)
+		cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)N, (int)K, 1.0f, r, (int)K, x, 1, 0.0f,
+			    y, 1);
+	else
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)N, (int)K, 1.0f,
+			    x, (int)K, r, (int)K, 0.0f, y, (int)N);
+}
+
 /* One direction: d indexes W, R, B, P and the state; rev runs time
  * backwards. */
 static void run_dir(rnn_run *q, int d, bool rev)
@@ -130,8 +144,7 @@ static void run_dir(rnn_run *q, int d, bool rev)
 	}
 	const nx_rnn_act *a = s->act[d];
 	for (int64_t st = 0; st < T; st++) {
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)GH, (int)H, 1.0f,
-			    q->h, (int)H, r, (int)H, 0.0f, q->hr, (int)GH);
+		proj(q->h, r, B, GH, H, q->hr);
 		for (int64_t b = 0; b < B; b++) {
 			int64_t L = len_of(q, b);
 			if (st >= L)
@@ -163,9 +176,7 @@ static void run_dir(rnn_run *q, int d, bool rev)
 		}
 		if (q->kind == NX_OP_GRU) {
 			if (!s->linear_before_reset)
-				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)H,
-					    (int)H, 1.0f, q->rh, (int)H, r + 2 * H * H, (int)H, 0.0f,
-					    q->hn, (int)H);
+				proj(q->rh, r + 2 * H * H, B, H, H, q->hn);
 			for (int64_t b = 0; b < B; b++) {
 				int64_t L = len_of(q, b);
 				if (st >= L)
