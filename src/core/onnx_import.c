@@ -1143,6 +1143,8 @@ static int import_node(nx_onnx_imp *im, const Onnx__ModelProto *m)
 			return import_shape(im, false);
 		if (!strcmp(t, "Size"))
 			return import_shape(im, true);
+		if (!strcmp(t, "Einsum"))
+			return nx_onnx_tr_einsum(im);
 		int kind = nx_op_lookup_onnx(t);
 		if (!strcmp(t, "Upsample"))
 			kind = NX_OP_RESIZE;

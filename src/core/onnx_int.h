@@ -137,6 +137,15 @@ int nx_onnx_declared_type(nx_onnx_imp *im, const char *name, nx_type *out);
  * a kind an older op maps to: Upsample -> resize, Dropout -> identity). */
 int nx_onnx_translate(nx_onnx_imp *im, int kind);
 
+/* ---- onnx_rnn.c ---- */
+/* Imports the current LSTM, GRU or RNN node as kind (lstm, gru, rnn). */
+int nx_onnx_tr_rnn(nx_onnx_imp *im, int kind);
+
+/* ---- onnx_einsum.c ---- */
+/* Imports the current Einsum node as transpose/reshape/matmul/reduce_sum/
+ * gather ops (no einsum op: see the file). */
+int nx_onnx_tr_einsum(nx_onnx_imp *im);
+
 /* ---- onnx_fold.c ---- */
 /* The current node's cases that a plain translation cannot take
  * (ConstantOfShape as expand, a run-time Range, zero-element results of
