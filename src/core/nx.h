@@ -851,6 +851,8 @@ typedef struct nx_onnx_opts {
 	/* --allow-outside: file references may leave the model's directory
 	 * (confine.c); nx_load_with applies it to .nex and .json too. */
 	bool allow_outside;
+	/* --unroll-limit: a Loop with more iterations is refused (0 = 64). */
+	uint32_t unroll_limit;
 } nx_onnx_opts;
 nx_graph *nx_onnx_import(const char *path, const nx_onnx_opts *o, nx_err *err);
 nx_graph *nx_onnx_import_mem(const void *buf, size_t len, const char *name, const char *dir,
