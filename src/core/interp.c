@@ -171,6 +171,9 @@ static const struct {
 	[NX_OP_MATMUL_INTEGER] = {nx_kern_qmatmul, 0},
 	[NX_OP_QLINEAR_MATMUL] = {nx_kern_qmatmul, 0},
 	[NX_OP_RANGE] = {nx_kern_range, 0},
+	[NX_OP_LSTM] = {nx_kern_rnn, K_HALF},
+	[NX_OP_GRU] = {nx_kern_rnn, K_HALF},
+	[NX_OP_RNN] = {nx_kern_rnn, K_HALF},
 	[NX_OP_OPAQUE] = {kern_opaque, 0},
 };
 

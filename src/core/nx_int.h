@@ -136,6 +136,30 @@ int nx_kern_quantize(nx_kern *k);   /* quantize_linear dequantize_linear */
 int nx_kern_dynamic_quantize(nx_kern *k);
 /* kern_loss.c */
 int nx_kern_loss(nx_kern *k);       /* nll_loss sce_loss */
+/* infer_rnn.c: what LSTM, GRU and RNN read from their operands and
+ * attributes, shared by inference and the kernel. */
+enum { NX_RNN_ACT_MAX = 3 };        /* activations per direction (LSTM's f, g, h) */
+typedef struct nx_rnn_act {
+	int fn;                     /* index into infer_rnn.c's table */
+	float alpha, beta;
+} nx_rnn_act;
+typedef struct nx_rnn_spec {
+	int gates, n_act;           /* 4, 3 (LSTM); 3, 2 (GRU); 1, 1 (RNN) */
+	int dirs;                   /* 1, or 2 for bidirectional */
+	bool reverse;               /* direction "reverse" (dirs 1) */
+	int layout;                 /* 0: X [T,B,I]; 1: X [B,T,I] */
+	int64_t nt, nb, ni, nh;       /* steps T, batch B, input I, hidden H */
+	float clip;                 /* 0: none */
+	bool input_forget, linear_before_reset;
+	nx_rnn_act act[2][NX_RNN_ACT_MAX];  /* [direction][f, g, h] */
+} nx_rnn_spec;
+/* Reads the spec of op (types of X and W, attributes); -1 + err naming the
+ * op for an unknown direction or activation, a bad layout or hidden_size. */
+int nx_rnn_spec_of(const nx_graph *g, uint32_t op, nx_rnn_spec *s, nx_err *err);
+/* Activation a applied in place to n floats. */
+void nx_rnn_act_apply(const nx_rnn_act *a, float *x, int64_t n);
+/* kern_rnn.c */
+int nx_kern_rnn(nx_kern *k);        /* lstm gru rnn */
 /* kern_qmatmul.c */
 int nx_kern_qmatmul(nx_kern *k);    /* matmul_integer qlinear_matmul */
 /* bcast_iter.c: the element of each of n <= NX_BC_MAX operands that numpy

@@ -299,6 +299,26 @@ static void attr_s(exporter *ex, Onnx__NodeProto *n, const char *name, const cha
 	a->s.data = (uint8_t *)ar_strdup(&ex->ar, v);
 }
 
+/* A ','-joined string as a list of strings (recurrent ops' activations,
+ * which nex keeps joined: onnx_rnn.c). */
+static void attr_strings(exporter *ex, Onnx__NodeProto *n, const char *name, const char *v)
+{
+	Onnx__AttributeProto *a = add_attr(ex, n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS);
+	size_t k = 1;
+	for (const char *p = v; *p; p++)
+		k += *p == ',';
+	a->strings = ar_alloc(&ex->ar, k * sizeof *a->strings);
+	for (const char *p = v; *v && p; a->n_strings++) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		char *s = ar_alloc(&ex->ar, len + 1);
+		memcpy(s, p, len);
+		a->strings[a->n_strings].data = (uint8_t *)s;
+		a->strings[a->n_strings].len = len;
+		p = e ? e + 1 : NULL;
+	}
+}
+
 /* An nex attribute as an ONNX one, under the same name. */
 static void attr_copy(exporter *ex, Onnx__NodeProto *n, const nx_attr *at)
 {
@@ -625,6 +645,11 @@ static int export_op(exporter *ex, uint32_t o)
 		const char *an = nx_cstr(g, at->name);
 		if (attr_is_input(kind, an) || (kind != NX_OP_OPAQUE && is_common(an)))
 			continue;
+		if ((kind == NX_OP_LSTM || kind == NX_OP_GRU || kind == NX_OP_RNN) &&
+		    !strcmp(an, "activations")) {
+			attr_strings(ex, n, an, nx_cstr(g, at->u.s));
+			continue;
+		}
 		attr_copy(ex, n, at);
 	}
 	const char *act = kind != NX_OP_OPAQUE ? nx_attr_s(g, o, "act", NULL) : NULL;

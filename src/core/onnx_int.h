@@ -161,6 +161,10 @@ int nx_onnx_fit_const(nx_onnx_imp *im, const Onnx__ValueInfoProto *vi, const nx_
  * a kind an older op maps to: Upsample -> resize, Dropout -> identity). */
 int nx_onnx_translate(nx_onnx_imp *im, int kind);
 
+/* ---- onnx_rnn.c ---- */
+/* Imports the current LSTM, GRU or RNN node as kind (lstm, gru, rnn). */
+int nx_onnx_tr_rnn(nx_onnx_imp *im, int kind);
+
 /* ---- onnx_fold.c ---- */
 /* The current node's cases that a plain translation cannot take
  * (ConstantOfShape as expand, a run-time Range, zero-element results of

@@ -843,6 +843,10 @@ int nx_onnx_translate(nx_onnx_imp *im, int kind)
 		return tr_prelu(im);
 	case NX_OP_RESIZE:
 		return !strcmp(t, "Upsample") ? tr_resize_old(im, true) : tr_resize(im);
+	case NX_OP_LSTM:
+	case NX_OP_GRU:
+	case NX_OP_RNN:
+		return nx_onnx_tr_rnn(im, kind);
 	case NX_OP_IDENTITY:
 		return !strcmp(t, "Dropout") ? tr_dropout(im) : tr_generic(im, kind);
 	default:

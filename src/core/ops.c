@@ -118,6 +118,18 @@ static const nx_attr_spec nx_attrs_reverse_sequence[] = {
 	{"batch_axis", I, OPT, "1"}, {"time_axis", I, OPT, "0"}, END};
 static const nx_attr_spec nx_attrs_loss[] = {
 	{"reduction", S, OPT, "\"mean\""}, {"ignore_index", I, OPT, "none"}, END};
+/* Recurrent ops: activations is ONNX's list of strings joined with ','
+ * ("Sigmoid,Tanh,Tanh"), since nex attributes have no string lists. */
+#define NX_RNN_COMMON \
+	{"hidden_size", I, OPT, "from W"}, {"direction", S, OPT, "\"forward\""}, \
+	{"activations", S, OPT, "per op"}, {"activation_alpha", FS, OPT, "per activation"}, \
+	{"activation_beta", FS, OPT, "per activation"}, {"clip", F, OPT, "none"}, \
+	{"layout", I, OPT, "0"}
+static const nx_attr_spec nx_attrs_lstm[] = {NX_RNN_COMMON, {"input_forget", I, OPT, "0"}, END};
+static const nx_attr_spec nx_attrs_gru[] = {
+	NX_RNN_COMMON, {"linear_before_reset", I, OPT, "0"}, END};
+static const nx_attr_spec nx_attrs_rnn[] = {NX_RNN_COMMON, END};
+#undef NX_RNN_COMMON
 /* Opaque ops keep whatever attributes the source had, unchecked. */
 static const nx_attr_spec nx_attrs_opaque[] = {
 	{"op_type", S, REQ, NULL}, {"domain", S, OPT, "\"\""}, END};

@@ -6,6 +6,7 @@
  *
  * What falls back (NE-MODEL.md §3): op kinds in the target's cpu_ops list
  * (gather and opaque ops by default [hollance]); dilated convs [hollance];
+ * recurrent ops (lstm, gru, rnn) [hollance: LSTM/GRU fall back];
  * anything over the task descriptor's field limits (kernel <= 31, pad <= 15,
  * groups <= 8191, H/W <= 32767, C <= 131071 [RE ANETools]; pool window <= 13,
  * pool stride <= 2, upsample <= 2x [hollance, 3P]); tensors with more
@@ -159,6 +160,9 @@ bool nx_limits_ok(int kind, const nx_limits *l, const nx_target *t, char *reason
 		NO("dtype %s: the NE computes in fp16 and int8 only", nx_dtype_name(l->bad_dtype));
 	if (l->dilated)
 		NO("dilated %s falls back to the CPU", nx_ops[kind].name);
+	if (kind == NX_OP_LSTM || kind == NX_OP_GRU || kind == NX_OP_RNN)
+		NO("%s is a recurrence over time steps, which no NE task expresses: LSTM/GRU "
+		   "fall back to the CPU", nx_ops[kind].name);
 	if (l->kernel > t->max_kernel)
 		NO("kernel %lld > max_kernel %lld", (long long)l->kernel, (long long)t->max_kernel);
 	if (l->pad > t->max_pad)

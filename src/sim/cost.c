@@ -84,6 +84,11 @@ void nxs_prep_op(const nx_graph *g, uint32_t op, const int64_t *plain, nxs_opinv
 	case NXS_FAM_NORM: nxs_prep_norm(g, op, inv); break;
 	case NXS_FAM_MOVE: nxs_prep_move(g, op, inv); break;
 	case NXS_FAM_OTHER:
+		if (p->kind == NX_OP_LSTM || p->kind == NX_OP_GRU || p->kind == NX_OP_RNN) {
+			nxs_prep_rnn(g, op, inv);
+			if (inv->macs > 0)
+				break;
+		}
 		/* Unknown work: one operation per result element, so that the CPU
 		 * term is not zero (documented as a guess). */
 		inv->elem_ops = numel_out(g, op);

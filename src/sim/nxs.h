@@ -114,6 +114,7 @@ void nxs_cost_pool(const nxs_opinv *inv, const nx_target *t, nxs_cost *c);
 void nxs_prep_norm(const nx_graph *g, uint32_t op, nxs_opinv *inv);
 void nxs_cost_norm(const nxs_opinv *inv, const nx_target *t, nxs_cost *c);
 void nxs_prep_move(const nx_graph *g, uint32_t op, nxs_opinv *inv);
+void nxs_prep_rnn(const nx_graph *g, uint32_t op, nxs_opinv *inv);  /* cost_rnn.c */
 void nxs_cost_move(const nxs_opinv *inv, const nx_target *t, nxs_cost *c);
 void nxs_cost_cpu(const nxs_opinv *inv, const nx_target *t, nxs_cost *c);
 /* Tiles the op's `tile` attribute makes along result dim d (1 if none). */

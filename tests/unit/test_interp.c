@@ -1439,6 +1439,12 @@ static void test_every_kind(void)
 		else if (kind == NX_OP_QLINEAR_MATMUL)
 			g = one_op(kind, &o, 1, 8, "i8[2,3]", "f32[1]", "i8[1]", "u8[2,3,2]", "f32[1]",
 				   "u8[1]", "f32[1]", "u8[1]");
+		else if (kind == NX_OP_LSTM)
+			g = one_op(kind, &o, 3, 3, "f32[2,1,3]", "f32[1,8,3]", "f32[1,8,2]");
+		else if (kind == NX_OP_GRU)
+			g = one_op(kind, &o, 2, 3, "f32[2,1,3]", "f32[1,6,3]", "f32[1,6,2]");
+		else if (kind == NX_OP_RNN)
+			g = one_op(kind, &o, 2, 3, "f32[2,1,3]", "f32[1,2,3]", "f32[1,2,2]");
 		else if (info->in_min == 2)
 			g = one_op(kind, &o, 1, 2, "f32[1,2,2,2]", "f32[1,2,2,2]");
 		else
