@@ -32,6 +32,7 @@ typedef struct nxc_shapes {
 	 * nxc_shapes_free */
 	char *const_names[16];
 	nx_tensor const_values[16];
+	const char *const_args[16];  /* the texts as given (argv), for sessions */
 	uint32_t n_consts;
 	long long unroll_limit;  /* --unroll-limit N (0: the importer's 64) */
 } nxc_shapes;

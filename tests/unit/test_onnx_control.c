@@ -375,6 +375,59 @@ static void test_const_fit(void)
 	ob_free(b);
 }
 
+/* The command line: --const through the option table, into a saved
+ * session that replays with the same binding (NEX_BIN; skipped without). */
+static void test_cli_session(void)
+{
+	if (!getenv("NEX_BIN"))
+		return;
+	char dir[] = "/tmp/nex_ctl_XXXXXX";
+	if (!mkdtemp(dir)) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	char model[128], sess[128], args[1024];
+	snprintf(model, sizeof model, "%s/if.onnx", dir);
+	snprintf(sess, sizeof sess, "%s/if.nex.json", dir);
+	ob *b = if_model();
+	size_t len;
+	void *buf = ob_pack(b, &len);
+	FILE *f = fopen(model, "wb");
+	CHECK(f && fwrite(buf, 1, len, f) == len);
+	if (f)
+		fclose(f);
+	free(buf);
+	ob_free(b);
+	int rc;
+	snprintf(args, sizeof args, "print '%s'", model);
+	char *out = check_nex(args, 1, &rc);
+	CHECK_EQ_INT(rc, 1);
+	CHECK_CONTAINS(out, "--const c=VALUE");
+	free(out);
+	snprintf(args, sizeof args, "print '%s' --const c=false", model);
+	out = check_nex(args, 1, &rc);
+	CHECK_EQ_INT(rc, 0);
+	CHECK_CONTAINS(out, "mul(");
+	free(out);
+	snprintf(args, sizeof args, "print '%s' --const c=0.5", model);
+	out = check_nex(args, 1, &rc);
+	CHECK_EQ_INT(rc, 1);
+	CHECK_CONTAINS(out, "--const c: element 0 (0.5) is not exact in the input's dtype");
+	free(out);
+	snprintf(args, sizeof args, "run '%s' --const c=1 --pipeline default --save-session '%s'",
+		 model, sess);
+	out = check_nex(args, 1, &rc);
+	CHECK_EQ_INT(rc, 0);
+	free(out);
+	snprintf(args, sizeof args, "replay '%s'", sess);
+	out = check_nex(args, 1, &rc);
+	CHECK_EQ_INT(rc, 0);
+	CHECK_CONTAINS(out, "0 differ");
+	free(out);
+	snprintf(args, sizeof args, "rm -rf '%s'", dir);
+	CHECK_EQ_INT(system(args), 0);
+}
+
 int main(int argc, char **argv)
 {
 	static const check_case cases[] = {
@@ -387,6 +440,7 @@ int main(int argc, char **argv)
 		{"loop_refused", test_loop_refused},
 		{"scan_refused", test_scan_refused},
 		{"const_fit", test_const_fit},
+		{"cli_session", test_cli_session},
 		{NULL, NULL},
 	};
 	return check_main(cases, argc, argv);
