@@ -5,7 +5,8 @@
 # --shape, run by nex's interpreter and by onnxruntime-node (which takes sr
 # as an input) on the same speech-like chunk and LSTM state
 # (synth_speech.js); both outputs (probability, new state) must agree within
-# 1e-4 (`nex compare --rtol 1e-4 --atol 1e-4`). The 8 kHz case takes the
+# 1e-4 (`nex compare --rtol 1e-4 --atol 1e-4`), as imported and after the
+# default pipeline. The 8 kHz case takes the
 # other branch of the sample-rate If. Without --const the import must be
 # refused naming the If and sr. Models come from $NEX_MODELS/silero-vad
 # (scripts/fetch-models.sh), onnxruntime-node from NODE_PATH or
@@ -75,6 +76,15 @@ for spec in "silero_vad 16000 512 3" "silero_vad 16000 512 11" "silero_vad 8000 
 	fi
 	if ! "$nex" compare "$tmp/$case.nex" "$tmp/$case.ort" --rtol 1e-4 --atol 1e-4; then
 		echo "FAIL: $m sr=$sr: nex and onnxruntime-node disagree"
+		status=1
+	fi
+	# after the default pipeline too (the numbers a compiled model gives)
+	[ "$seed" = 3 ] || continue
+	if ! "$nex" run "$models/$m.onnx" --const "sr=$sr" --shape "input=1,$n" \
+		--shape state=2,1,128 --inputs "$tmp/$case.in" --npy --pipeline default \
+		--outputs "$tmp/$case.def" >/dev/null ||
+	   ! "$nex" compare "$tmp/$case.def" "$tmp/$case.ort" --rtol 1e-4 --atol 1e-4; then
+		echo "FAIL: $m sr=$sr after the default pipeline: nex and onnxruntime-node disagree"
 		status=1
 	fi
 done
