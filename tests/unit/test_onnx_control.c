@@ -424,6 +424,25 @@ static void test_cli_session(void)
 	CHECK_EQ_INT(rc, 0);
 	CHECK_CONTAINS(out, "0 differ");
 	free(out);
+	/* Lua: nex.open's consts */
+	char lua[128];
+	snprintf(lua, sizeof lua, "%s/open.lua", dir);
+	f = fopen(lua, "w");
+	CHECK(f != NULL);
+	if (f) {
+		fprintf(f, "local s = nex.open('%s', {consts = {c = false}})\n"
+			"for op in s:graph():ops() do print('kind', op:kind()) end\n"
+			"local ok, e = pcall(nex.open, '%s', {consts = {c = 0.5}})\n"
+			"print(ok, e)\n", model, model);
+		fclose(f);
+	}
+	snprintf(args, sizeof args, "script '%s'", lua);
+	out = check_nex(args, 1, &rc);
+	CHECK_EQ_INT(rc, 0);
+	CHECK_CONTAINS(out, "kind\tmul");
+	CHECK_CONTAINS(out, "false\tnex.open: ");
+	CHECK_CONTAINS(out, "is not exact in the input's dtype bool");
+	free(out);
 	snprintf(args, sizeof args, "rm -rf '%s'", dir);
 	CHECK_EQ_INT(system(args), 0);
 }
