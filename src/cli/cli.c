@@ -29,6 +29,10 @@ nx_onnx_opts nxc_onnx_opts(const nxc_shapes *s)
 	o.binds = s->b;
 	o.n_binds = s->n;
 	o.allow_outside = s->allow_outside;
+	o.const_names = (const char *const *)s->const_names;
+	o.const_values = s->const_values;
+	o.n_consts = s->n_consts;
+	o.unroll_limit = (uint32_t)s->unroll_limit;
 	return o;
 }
 
@@ -46,4 +50,9 @@ void nxc_shapes_free(nxc_shapes *s)
 	for (uint32_t i = 0; i < s->n; i++)
 		free((char *)s->b[i].name);
 	s->n = 0;
+	for (uint32_t i = 0; i < s->n_consts; i++) {
+		free(s->const_names[i]);
+		nx_tensor_free(&s->const_values[i]);
+	}
+	s->n_consts = 0;
 }

@@ -28,6 +28,13 @@ typedef struct nxc_shapes {
 	nx_shape_bind b[32];
 	uint32_t n;
 	bool allow_outside;  /* --allow-outside (rides along: every loader takes it) */
+	/* --const NAME=VALUE (const_opt.c): names and values owned, freed by
+	 * nxc_shapes_free */
+	char *const_names[16];
+	nx_tensor const_values[16];
+	const char *const_args[16];  /* the texts as given (argv), for sessions */
+	uint32_t n_consts;
+	long long unroll_limit;  /* --unroll-limit N (0: the importer's 64) */
 } nxc_shapes;
 void nxc_shapes_free(nxc_shapes *s);
 
@@ -113,9 +120,17 @@ typedef struct nxc_list {
 	{"--shape", NULL, "NAME=d,d,...", NXC_CALL, offsetof(T, f), 0, nxc_shapes_add, \
 	 "bind the dims of an ONNX input (repeatable)"}, \
 	{"--allow-outside", NULL, NULL, NXC_FLAG, offsetof(T, f.allow_outside), 0, NULL, \
-	 "let files the model names (weights, external data) leave its folder"}
+	 "let files the model names (weights, external data) leave its folder"}, \
+	{"--const", NULL, "NAME=V,...", NXC_CALL, offsetof(T, f), 0, nxc_consts_add, \
+	 "import an ONNX input as a constant: a number or a list laid out\n" \
+	 "in its declared shape (repeatable; folds If/Loop on it)"}, \
+	{"--unroll-limit", NULL, "N", NXC_NUM, offsetof(T, f.unroll_limit), 1000000, NULL, \
+	 "unroll ONNX Loops of at most N iterations (default 64)"}
 /* NXC_CALL parser for --shape: adds one binding to the nxc_shapes at field. */
 int nxc_shapes_add(void *field, const char *cmd, const char *val);
+/* NXC_CALL parser for --const (const_opt.c): adds one value to the nxc_shapes
+ * at field. */
+int nxc_consts_add(void *field, const char *cmd, const char *val);
 /* The two printf arguments of "nex%s%s: ...": " CMD", or nothing for the
  * TUI's own command line (name ""), whose messages say "nex: ...". */
 #define NXC_WHO(cmd) ((cmd)[0] ? " " : ""), (cmd)

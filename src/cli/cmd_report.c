@@ -96,6 +96,9 @@ int nxc_report(int argc, char **argv)
 		src.model = (char *)path;
 		src.binds = shapes.b;
 		src.n_binds = shapes.n;
+		src.consts = (char **)shapes.const_args;
+		src.n_consts = shapes.n_consts;
+		src.unroll_limit = (uint32_t)shapes.unroll_limit;
 		src.target = (char *)(r.target ? r.target : "m1");
 		src.sets = (char **)r.sets;
 		src.n_sets = r.n_sets;

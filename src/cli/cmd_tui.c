@@ -132,6 +132,8 @@ int nxc_tui(int argc, char **argv)
 	nx_graph *g = nxc_load_opts(model, &oo);
 	/* what was opened, for :save-session */
 	nxw_source src = {.model = (char *)model, .binds = shapes.b, .n_binds = shapes.n,
+			  .consts = (char **)shapes.const_args, .n_consts = shapes.n_consts,
+			  .unroll_limit = (uint32_t)shapes.unroll_limit,
 			  .target = (char *)(t.pa.target ? t.pa.target : "m1"),
 			  .sets = (char **)t.pa.sets, .n_sets = t.pa.n_sets};
 	nx_err err;

@@ -87,6 +87,12 @@ int nxc_session_source(nxw_session *s, const char *model, const nxc_shapes *shap
 		src->binds[src->n_binds] = shapes->b[i];
 		src->binds[src->n_binds++].name = nx_xstrdup(shapes->b[i].name);
 	}
+	for (uint32_t i = 0; shapes && i < shapes->n_consts; i++) {
+		src->consts = nx_xrealloc(src->consts, (src->n_consts + 1) * sizeof *src->consts);
+		src->consts[src->n_consts++] = nx_xstrdup(shapes->const_args[i]);
+	}
+	if (shapes)
+		src->unroll_limit = (uint32_t)shapes->unroll_limit;
 	if (target || n_sets)
 		src->target = nx_xstrdup(target ? target : "m1");
 	for (uint32_t i = 0; i < n_sets; i++)

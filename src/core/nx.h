@@ -851,8 +851,14 @@ typedef struct nx_onnx_opts {
 	/* --allow-outside: file references may leave the model's directory
 	 * (confine.c); nx_load_with applies it to .nex and .json too. */
 	bool allow_outside;
+	/* --unroll-limit: a Loop with more iterations is refused (0 = 64). */
+	uint32_t unroll_limit;
 } nx_onnx_opts;
 nx_graph *nx_onnx_import(const char *path, const nx_onnx_opts *o, nx_err *err);
+/* const_arg.c: "NAME=V" or "NAME=V,V,..." (a --const binding) into *name
+ * (caller frees) and *t (a scalar or a list, i64 if every number is whole,
+ * else f32; caller frees with nx_tensor_free). -1 + err on bad text. */
+int nx_const_arg_parse(const char *arg, char **name, nx_tensor *t, nx_err *err);
 nx_graph *nx_onnx_import_mem(const void *buf, size_t len, const char *name, const char *dir,
 			     const nx_onnx_opts *o, nx_err *err);
 int nx_onnx_export(const nx_graph *g, const char *path, nx_err *err);

@@ -452,15 +452,17 @@ static void why_not_const(nx_onnx_imp *im, uint32_t v, char *buf, size_t cap)
 		 op->n_origin ? nx_cstr(g, nx_op_origin(g, o)[0]) : "?");
 }
 
-/* Tells opts->need_const each graph input that value v is computed from
- * (through constants-free paths of any op), so a caller that has data for
- * them can bind just those and keep every other input live. */
-static void report_upstream_inputs(nx_onnx_imp *im, uint32_t v)
+/* Walks back from v through non-constant values to the graph inputs it is
+ * computed from: each is told to opts->need_const (so a caller that has
+ * data for them can bind just those and keep every other input live) and
+ * listed in buf. */
+uint32_t nx_onnx_upstream_inputs(nx_onnx_imp *im, uint32_t v, char *buf, size_t cap)
 {
 	const nx_onnx_opts *o = im->opts;
-	if (!o || !o->need_const)
-		return;
 	nx_graph *g = im->g;
+	uint32_t found = 0;
+	if (buf && cap)
+		buf[0] = 0;
 	/* each value is pushed at most once: the stack never outgrows n_vals */
 	bool *seen = nx_xcalloc(g->n_vals, sizeof *seen);  /* freed below */
 	uint32_t *stack = nx_xmalloc(g->n_vals * sizeof *stack); /* freed below */
@@ -471,7 +473,13 @@ static void report_upstream_inputs(nx_onnx_imp *im, uint32_t v)
 		uint32_t x = stack[--n];
 		const nx_value *p = nx_val(g, x);
 		if (p->flags & NX_V_INPUT) {
-			o->need_const(o->need_const_ctx, nx_vname(g, x));
+			if (o && o->need_const)
+				o->need_const(o->need_const_ctx, nx_vname(g, x));
+			if (buf && cap) {
+				size_t k = strlen(buf);
+				snprintf(buf + k, cap - k, "%s'%s'", found ? ", " : "", nx_vname(g, x));
+			}
+			found++;
 			continue;
 		}
 		if (p->producer == NX_NONE)
@@ -487,6 +495,7 @@ static void report_upstream_inputs(nx_onnx_imp *im, uint32_t v)
 	}
 	free(stack);
 	free(seen);
+	return found;
 }
 
 int nx_onnx_const_list(nx_onnx_imp *im, uint32_t i, const char *what, bool want_int,
@@ -508,7 +517,7 @@ int nx_onnx_const_list(nx_onnx_imp *im, uint32_t i, const char *what, bool want_
 	if (!nx_is_const(g, v)) {
 		char why[600];
 		why_not_const(im, v, why, sizeof why);
-		report_upstream_inputs(im, v);
+		nx_onnx_upstream_inputs(im, v, NULL, 0);
 		return nx_onnx_fail(im, "input %u '%s' (%s) must be constant: nex keeps %s as an "
 				    "attribute; %s", i, im->node->input[i], what, what, why);
 	}
@@ -1099,9 +1108,6 @@ static const char *refusal(const Onnx__NodeProto *n)
 			return "training ops have no nex form (nex compiles inference graphs)";
 		return NULL;
 	}
-	if (!strcmp(t, "If") || !strcmp(t, "Loop") || !strcmp(t, "Scan"))
-		return "control flow has no nex form (every nex graph is straight-line with "
-		       "static shapes)";
 	if (!strncmp(t, "Sequence", 8) || !strcmp(t, "SplitToSequence") ||
 	    !strcmp(t, "ConcatFromSequence") || !strncmp(t, "Optional", 8))
 		return "sequence and optional values have no nex form (nex values are tensors)";
@@ -1111,10 +1117,16 @@ static const char *refusal(const Onnx__NodeProto *n)
 	return NULL;
 }
 
-static int import_node(nx_onnx_imp *im, const Onnx__ModelProto *m)
+int nx_onnx_import_node(nx_onnx_imp *im)
 {
+	const Onnx__ModelProto *m = im->model;
 	const Onnx__NodeProto *n = im->node;
 	const char *t = nx_onnx_s(n->op_type);
+	/* If/Loop/Scan fold or unroll when their controls are constant
+	 * (onnx_control.c), and are refused there otherwise. */
+	if (default_domain(n->domain) &&
+	    (!strcmp(t, "If") || !strcmp(t, "Loop") || !strcmp(t, "Scan")))
+		return nx_onnx_control(im);
 	const char *why = refusal(n);
 	if (why)
 		return nx_onnx_fail(im, "%s", why);
@@ -1273,7 +1285,15 @@ static int import_inputs(nx_onnx_imp *im)
 					   "type or data", name);
 				return -1;
 			}
-			if (def_const(im, name, &t->type, t->data, &v))
+			/* --const gives numbers; the input's declaration gives
+			 * their dtype and shape (onnx_control.c). */
+			nx_tensor fit = {0};
+			if (!zero && nx_onnx_fit_const(im, vi, t, &fit))
+				return -1;
+			int r = def_const(im, name, zero ? &t->type : &fit.type,
+					  zero ? t->data : fit.data, &v);
+			nx_tensor_free(&fit);
+			if (r)
 				return -1;
 			continue;
 		}
@@ -1436,6 +1456,7 @@ static nx_graph *import_model(const Onnx__ModelProto *m, const char *dir,
 	im.root.allow_outside = opts && opts->allow_outside;
 	im.gp = gp;
 	im.opset = opset;
+	im.model = m;
 	if (opset > 20) {
 		char msg[200];
 		snprintf(msg, sizeof msg, "opset %lld is newer than nex knows (6 to 20); its ops "
@@ -1458,7 +1479,7 @@ static nx_graph *import_model(const Onnx__ModelProto *m, const char *dir,
 			nx_onnx_fail(&im, "has no op_type");
 			goto fail;
 		}
-		if (import_node(&im, m))
+		if (nx_onnx_import_node(&im))
 			goto fail;
 	}
 	im.node = NULL;

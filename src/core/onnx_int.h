@@ -59,6 +59,10 @@ typedef struct nx_onnx_imp {
 	nx_onnx_count *opaque; uint32_t n_opaque, cap_opaque;
 	nx_onnx_count *dropped; uint32_t n_dropped, cap_dropped; /* attrs */
 	bool warned_double;
+	/* control flow (onnx_control.c): the model (for nested nodes) and the
+	 * renaming scope of the subgraph being inlined (NULL: the main graph) */
+	const Onnx__ModelProto *model;
+	struct nx_onnx_scope *scope;
 } nx_onnx_imp;
 
 /* An integer or float list read from an attribute slot. */
@@ -131,6 +135,26 @@ int nx_onnx_copy_attrs(nx_onnx_imp *im, uint32_t op, const char *const *skip);
 /* The declared type of value name (value_info, then graph outputs), for
  * results nex cannot infer. -1 + err naming the node if absent or dynamic. */
 int nx_onnx_declared_type(nx_onnx_imp *im, const char *name, nx_type *out);
+
+/* Imports im->node (a node of the main graph or an inlined subgraph). */
+int nx_onnx_import_node(nx_onnx_imp *im);
+/* The graph inputs value v is computed from (through non-constant values),
+ * comma-separated into buf (may be NULL), each also told to
+ * opts->need_const; the number found. */
+uint32_t nx_onnx_upstream_inputs(nx_onnx_imp *im, uint32_t v, char *buf, size_t cap);
+
+/* ---- onnx_control.c ---- */
+/* If, Loop and Scan: the taken branch of an If whose condition is constant,
+ * a Loop with a constant trip count unrolled (up to opts->unroll_limit),
+ * inlined with their names renamed; otherwise a refusal naming the input
+ * that would have to be constant. -1 + err. */
+int nx_onnx_control(nx_onnx_imp *im);
+/* A --const value fitted to graph input vi's declared type: converted to
+ * its dtype (exact values only) and laid out in its shape when the element
+ * counts agree. *out is a new tensor (caller frees with nx_tensor_free);
+ * -1 + err naming the input. */
+int nx_onnx_fit_const(nx_onnx_imp *im, const Onnx__ValueInfoProto *vi, const nx_tensor *given,
+		      nx_tensor *out);
 
 /* ---- onnx_opset.c ---- */
 /* Imports the current node as registry kind (nx_op_lookup_onnx(op_type), or

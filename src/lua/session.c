@@ -92,7 +92,47 @@ static void read_shapes(lua_State *L, int t, nx_shape_bind *b, uint32_t *n, char
 	}
 }
 
-/* nex.open(path | "demo", {shapes={x={1,3,640,640}}, target=, pipeline=});
+/* opts.consts = {sr = 16000, mask = {1, 0, 1}}: each entry as the text of
+ * a --const binding into texts[] (read afterwards by nx_const_arg_parse, as
+ * the CLI's and session files' are; nothing is allocated here, so a Lua
+ * error leaves nothing behind). */
+static void read_consts(lua_State *L, int t, char texts[][2048], uint32_t *n)
+{
+	lua_pushnil(L);
+	while (lua_next(L, t)) {
+		if (*n == 16)
+			luaL_error(L, "nex.open: more than 16 consts");
+		const char *name = luaL_checkstring(L, -2);
+		char *text = texts[*n];
+		size_t cap = sizeof texts[0];
+		size_t k = (size_t)snprintf(text, cap, "%s=", name);
+		int idx = lua_gettop(L);
+		int len = lua_istable(L, idx) ? (int)luaL_len(L, idx) : 1;
+		for (int i = 0; i < len && k < cap; i++) {
+			if (lua_istable(L, idx))
+				lua_geti(L, idx, i + 1);
+			else
+				lua_pushvalue(L, idx);
+			if (lua_isboolean(L, -1))
+				k += (size_t)snprintf(text + k, cap - k, "%s%d", i ? "," : "",
+						      lua_toboolean(L, -1));
+			else if (lua_isinteger(L, -1))
+				k += (size_t)snprintf(text + k, cap - k, "%s%lld", i ? "," : "",
+						      (long long)lua_tointeger(L, -1));
+			else
+				k += (size_t)snprintf(text + k, cap - k, "%s%.9g", i ? "," : "",
+						      luaL_checknumber(L, -1));
+			lua_pop(L, 1);
+		}
+		if (k >= cap)
+			luaL_error(L, "nex.open: consts.%s: too many values", name);
+		(*n)++;
+		lua_pop(L, 1);
+	}
+}
+
+/* nex.open(path | "demo", {shapes={x={1,3,640,640}}, consts={sr=16000},
+ * unroll_limit=, target=, pipeline=});
  * without shapes, ONNX inputs take those of `nex script --shape`. */
 int nxl_session_open(lua_State *L)
 {
@@ -100,13 +140,35 @@ int nxl_session_open(lua_State *L)
 	nx_shape_bind binds[32];
 	char names[32][64];
 	uint32_t n = 0;
+	char texts[16][2048];
+	char *cnames[16];
+	nx_tensor cvals[16];
+	uint32_t n_consts = 0;
+	lua_Integer unroll = 0;
 	if (lua_istable(L, 2)) {
 		lua_getfield(L, 2, "shapes");
 		if (lua_istable(L, -1))
 			read_shapes(L, lua_gettop(L), binds, &n, names);
 		lua_pop(L, 1);
+		lua_getfield(L, 2, "unroll_limit");
+		unroll = lua_isnil(L, -1) ? 0 : luaL_checkinteger(L, -1);
+		lua_pop(L, 1);
+		if (unroll < 0 || unroll > 1000000)
+			return luaL_error(L, "nex.open: unroll_limit: 1 to 1000000");
+		lua_getfield(L, 2, "consts");
+		if (lua_istable(L, -1))
+			read_consts(L, lua_gettop(L), texts, &n_consts);
+		lua_pop(L, 1);
 	}
 	nx_err err;
+	for (uint32_t i = 0; i < n_consts; i++)
+		if (nx_const_arg_parse(texts[i], &cnames[i], &cvals[i], &err)) {
+			while (i--) {
+				free(cnames[i]);
+				nx_tensor_free(&cvals[i]);
+			}
+			return luaL_error(L, "nex.open: consts: %s", err.msg);
+		}
 	nx_graph *g;
 	size_t len = strlen(path);
 	if (!strcmp(path, "demo"))
@@ -118,9 +180,17 @@ int nxl_session_open(lua_State *L)
 			o.binds = st->shapes;
 			o.n_binds = st->n_shapes;
 		}
+		o.const_names = (const char *const *)cnames;
+		o.const_values = cvals;
+		o.n_consts = n_consts;
+		o.unroll_limit = (uint32_t)unroll;
 		g = nx_onnx_import(path, &o, &err);
 	} else
 		g = nx_load(path, &err);
+	for (uint32_t i = 0; i < n_consts; i++) {
+		free(cnames[i]);
+		nx_tensor_free(&cvals[i]);
+	}
 	if (!g)
 		return luaL_error(L, "nex.open: %s", err.msg);
 	lsession *ls = lua_newuserdatauv(L, sizeof *ls, 0);

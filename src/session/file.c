@@ -196,6 +196,14 @@ static cJSON *source_json(const nxw_session *s, const char *session_path)
 			cJSON_AddItemToArray(d, must(cJSON_CreateNumber((double)b->dims[k])));
 		cJSON_AddItemToArray(shapes, o);
 	}
+	/* only when given: session files without them read as before */
+	if (s->src.n_consts) {
+		cJSON *c = must(cJSON_AddArrayToObject(m, "consts"));
+		for (uint32_t i = 0; i < s->src.n_consts; i++)
+			cJSON_AddItemToArray(c, must(cJSON_CreateString(s->src.consts[i])));
+	}
+	if (s->src.unroll_limit)
+		must(cJSON_AddNumberToObject(m, "unroll_limit", s->src.unroll_limit));
 	return m;
 }
 
@@ -430,6 +438,31 @@ static int read_source(reader *r, const cJSON *root, const char *session_path,
 		b.name = nx_xstrdup(nm->valuestring);
 		src->binds = nx_xrealloc(src->binds, (src->n_binds + 1) * sizeof *src->binds);
 		src->binds[src->n_binds++] = b;
+	}
+	/* --const texts and --unroll-limit (optional: older files lack them);
+	 * the texts are read when the model is imported */
+	cJSON *consts = field(r, m, "model", "consts", cJSON_Array, true);
+	cJSON *unroll = field(r, m, "model", "unroll_limit", cJSON_Number, true);
+	if (r->failed)
+		return -1;
+	i = 0;
+	cJSON_ArrayForEach(it, consts) {
+		if (!cJSON_IsString(it)) {
+			nx_err_set(r->err, "%s: model.consts[%d]: expected a string NAME=V,...",
+				   r->file, i);
+			return -1;
+		}
+		i++;
+		src->consts = nx_xrealloc(src->consts, (src->n_consts + 1) * sizeof *src->consts);
+		src->consts[src->n_consts++] = nx_xstrdup(it->valuestring);
+	}
+	if (unroll) {
+		if (!whole(unroll->valuedouble, 1, 1e6)) {
+			nx_err_set(r->err, "%s: model.unroll_limit: a whole number from 1 to 1000000",
+				   r->file);
+			return -1;
+		}
+		src->unroll_limit = (uint32_t)unroll->valuedouble;
 	}
 	struct stat st;
 	if (strcmp(src->model, "demo") && (stat(src->model, &st) != 0 || access(src->model, R_OK))) {

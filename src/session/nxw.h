@@ -74,6 +74,8 @@ typedef struct nxw_source {
 	char *model;             /* path as given, or "demo" (owned) */
 	char sha256[65];         /* of the model file's bytes, hex; "" for demo */
 	nx_shape_bind *binds; uint32_t n_binds; /* --shape bindings (names owned) */
+	char **consts; uint32_t n_consts;  /* --const NAME=V,... texts (owned) */
+	uint32_t unroll_limit;   /* --unroll-limit (0: the importer's default) */
 	char *target;            /* preset name or target .json, or NULL (owned) */
 	char **sets; uint32_t n_sets; /* FIELD=VALUE overrides in order (owned) */
 } nxw_source;

@@ -19,6 +19,9 @@ void nxw_source_free(nxw_source *src)
 	for (uint32_t i = 0; i < src->n_binds; i++)
 		free((char *)src->binds[i].name);
 	free(src->binds);
+	for (uint32_t i = 0; i < src->n_consts; i++)
+		free(src->consts[i]);
+	free(src->consts);
 	free(src->target);
 	for (uint32_t i = 0; i < src->n_sets; i++)
 		free(src->sets[i]);
@@ -39,6 +42,13 @@ void nxw_source_copy(nxw_source *dst, const nxw_source *src)
 		}
 	}
 	dst->n_binds = src->n_binds;
+	if (src->n_consts) {
+		dst->consts = nx_xmalloc(src->n_consts * sizeof *dst->consts);
+		for (uint32_t i = 0; i < src->n_consts; i++)
+			dst->consts[i] = nx_xstrdup(src->consts[i]);
+	}
+	dst->n_consts = src->n_consts;
+	dst->unroll_limit = src->unroll_limit;
 	dst->target = src->target ? nx_xstrdup(src->target) : NULL;
 	if (src->n_sets) {
 		dst->sets = nx_xmalloc(src->n_sets * sizeof *dst->sets);
@@ -120,10 +130,27 @@ nx_graph *nxw_source_load(nxw_source *src, nx_err *err)
 		nx_onnx_opts o = {0};
 		o.binds = src->binds;
 		o.n_binds = src->n_binds;
-		g = nx_onnx_import(src->model, &o, err);
+		o.unroll_limit = src->unroll_limit;
+		/* --const texts, read again here (freed below) */
+		uint32_t n = src->n_consts;
+		char **names = nx_xcalloc(n + 1, sizeof *names);
+		nx_tensor *vals = nx_xcalloc(n + 1, sizeof *vals);
+		int bad = 0;
+		for (uint32_t i = 0; i < n && !bad; i++)
+			bad = nx_const_arg_parse(src->consts[i], &names[i], &vals[i], err);
+		o.const_names = (const char *const *)names;
+		o.const_values = vals;
+		o.n_consts = n;
+		g = bad ? NULL : nx_onnx_import(src->model, &o, err);
+		for (uint32_t i = 0; i < n; i++) {
+			free(names[i]);
+			nx_tensor_free(&vals[i]);
+		}
+		free(names);
+		free(vals);
 	} else {
-		if (src->n_binds) {
-			nx_err_set(err, "%s: --shape binds the inputs of ONNX models only; "
+		if (src->n_binds || src->n_consts) {
+			nx_err_set(err, "%s: --shape and --const bind the inputs of ONNX models only; "
 				   "a .nex or .json model has static shapes", src->model);
 			return NULL;
 		}
