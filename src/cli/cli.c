@@ -29,6 +29,7 @@ nx_onnx_opts nxc_onnx_opts(const nxc_shapes *s)
 	o.binds = s->b;
 	o.n_binds = s->n;
 	o.allow_outside = s->allow_outside;
+	o.f64_as_f32 = s->f64_as_f32;
 	return o;
 }
 

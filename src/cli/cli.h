@@ -28,6 +28,7 @@ typedef struct nxc_shapes {
 	nx_shape_bind b[32];
 	uint32_t n;
 	bool allow_outside;  /* --allow-outside (rides along: every loader takes it) */
+	bool f64_as_f32;     /* --f64-as-f32 (likewise) */
 } nxc_shapes;
 void nxc_shapes_free(nxc_shapes *s);
 
@@ -113,7 +114,9 @@ typedef struct nxc_list {
 	{"--shape", NULL, "NAME=d,d,...", NXC_CALL, offsetof(T, f), 0, nxc_shapes_add, \
 	 "bind the dims of an ONNX input (repeatable)"}, \
 	{"--allow-outside", NULL, NULL, NXC_FLAG, offsetof(T, f.allow_outside), 0, NULL, \
-	 "let files the model names (weights, external data) leave its folder"}
+	 "let files the model names (weights, external data) leave its folder"}, \
+	{"--f64-as-f32", NULL, NULL, NXC_FLAG, offsetof(T, f.f64_as_f32), 0, NULL, \
+	 "import an ONNX model's DOUBLE tensors as f32 (a warning counts them)"}
 /* NXC_CALL parser for --shape: adds one binding to the nxc_shapes at field. */
 int nxc_shapes_add(void *field, const char *cmd, const char *val);
 /* The two printf arguments of "nex%s%s: ...": " CMD", or nothing for the
