@@ -388,9 +388,11 @@ static int check_set(nx_graph *g, const tset *in, char *const *in_names, size_t 
 		const nx_type *decl = nx_vtype(g, g->inputs[i]);
 		nx_type have = t->type;
 		have.layout = decl->layout;
+		if (u16 && decl->dtype == NX_BF16)
+			have.dtype = NX_BF16;
 		if (!nx_type_eq(decl, &have) && !nx_value_nuses(g, g->inputs[i])) {
 			char a[128], b[128];
-			nx_type_str(&t->type, a, sizeof a);
+			nx_type_str(&have, a, sizeof a);
 			nx_type_str(decl, b, sizeof b);
 			set_reason(r, T_SKIP, "%s: the test data gives unused input %%%s as %s, the "
 				   "model declares %s", ds, name, a, b);
