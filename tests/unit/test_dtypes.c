@@ -3,13 +3,14 @@
  * forms and through ONNX export and import; f64 kernels computing in double
  * (a sum f32 cannot hold); u64 past INT64_MAX in max, div and mod; i16
  * wrapping; --f64-as-f32 narrowing with its count in the warning; the NE
- * model sending f64 and u32 ops to the CPU.
+ * model sending f64 and u32 ops to the CPU; a graph of the new dtypes
+ * through the default pipeline with the numeric check after every step.
  */
 #include <math.h>
 #include <stdint.h>
 
 #include "check.h"
-#include "nx.h"
+#include "nxw.h"
 
 static const char wide_text[] =
 	"graph @wide(%a: f64[3], %u: u64[2], %s: i16[2]) -> (%y: f64[3], %m: u64[2], %d: u64[2], "
@@ -277,6 +278,49 @@ static void ne_fallback(void)
 	nx_graph_free(g);
 }
 
+/* The default pipeline leaves the numbers of an f64/i16/u32 graph alone
+ * (each step checked against step 0 on seeded inputs). */
+static void pipeline(void)
+{
+	static const char text[] =
+		"graph @p(%a: f64[2,8], %s: i16[2,8], %u: u32[8]) -> (%y: f64[2,1], %z: i16[2,8], "
+		"%c: f64[2,8], %v: u32[2,8]) {\n"
+		"  %k = const f64[8] dense[0.5, 0.25, 1e-9, 2, 3, -1, 0.1, 7]\n"
+		"  %m = mul(%a, %k) : f64[2,8]\n"
+		"  %e = exp(%m) : f64[2,8]\n"
+		"  %y = reduce_sum(%e) {axes=[1]} : f64[2,1]\n"
+		"  %z = add(%s, %s) : i16[2,8]\n"
+		"  %c = cast(%z) {to=\"f64\"} : f64[2,8]\n"
+		"  %w = cast(%s) {to=\"u32\"} : u32[2,8]\n"
+		"  %v = max(%w, %u) : u32[2,8]\n"
+		"  return %y, %z, %c, %v\n"
+		"}\n";
+	nx_graph *g = parse(text);
+	CHECK(g != NULL);
+	if (!g)
+		return;
+	nx_err e;
+	nxw_session *s = nxw_session_new(g);
+	s->numeric_each = true;
+	CHECK(s->steps[0].ok);
+	CHECK_EQ_INT(nxw_set_pipeline(s, "default", &e), 0);
+	int rc = nxw_apply_all(s, -1, &e);
+	if (rc)
+		fprintf(stderr, "%s\n", e.msg);
+	CHECK_EQ_INT(rc, 0);
+	CHECK(s->n_steps > 10);
+	for (uint32_t k = 1; k < s->n_steps; k++) {
+		const nxw_step *st = &s->steps[k];
+		CHECK(st->ok);
+		CHECK(st->num.done);
+		if (st->num.max_rel > 0)
+			fprintf(stderr, "step %u (%s): max rel %.3g at %s\n", k, st->pass,
+				st->num.max_rel, st->num.worst);
+		CHECK(st->num.max_rel == 0);
+	}
+	nxw_session_free(s);
+}
+
 static void names(void)
 {
 	const char *n[] = {"f64", "u16", "u32", "u64", "i16"};
@@ -304,6 +348,7 @@ int main(int argc, char **argv)
 		{"onnx_round_trip", onnx_round_trip},
 		{"f64_as_f32", f64_as_f32},
 		{"ne_fallback", ne_fallback},
+		{"pipeline", pipeline},
 		{NULL, NULL},
 	};
 	return check_main(cases, argc, argv);
