@@ -65,7 +65,8 @@ int nx_infer_sum(nx_graph *g, uint32_t o, nx_err *err)
 
 int nx_infer_cum_sum(nx_graph *g, uint32_t o, nx_err *err)
 {
-	unsigned ok = NX_DT_FLOAT | (1u << NX_I32) | (1u << NX_I64);
+	unsigned ok = NX_DT_FLOAT | (1u << NX_I32) | (1u << NX_I64) | (1u << NX_U32) |
+		      (1u << NX_U64);
 	if (nx_infer_dtype_in(g, o, 0, ok, err))
 		return -1;
 	nx_type r = nx_infer_in(g, o, 0);

@@ -321,6 +321,142 @@ static void pipeline(void)
 	nxw_session_free(s);
 }
 
+/* One op at a time on seeded inputs: the graph in dtype `dt` must give
+ * what the same graph in `ref` gives (f64 against f32 within 1e-5
+ * relative; the integer types against i32, exactly, on values 1..9 where
+ * none of them wraps). Catches a kernel that reads the new dtypes as
+ * another's bytes. %a, %b: T[2,3]; %c: bool[2,3]. */
+static const char *const float_ops[] = {
+	"add(%a, %b) : T[2,3]", "sub(%a, %b) : T[2,3]", "mul(%a, %b) : T[2,3]",
+	"div(%a, %b) : T[2,3]", "pow(%a, %b) : T[2,3]", "max(%a, %b) : T[2,3]",
+	"min(%a, %b) : T[2,3]", "sum(%a, %b) : T[2,3]", "mean(%a, %b) : T[2,3]",
+	"sqrt(%a) : T[2,3]", "exp(%a) : T[2,3]", "log(%a) : T[2,3]", "neg(%a) : T[2,3]",
+	"abs(%a) : T[2,3]", "reciprocal(%a) : T[2,3]", "erf(%a) : T[2,3]",
+	"relu(%a) : T[2,3]", "sigmoid(%a) : T[2,3]", "tanh(%a) : T[2,3]",
+	"softplus(%a) : T[2,3]", "sin(%a) : T[2,3]", "atan(%a) : T[2,3]",
+	"floor(%a) : T[2,3]", "ceil(%a) : T[2,3]", "round(%a) : T[2,3]",
+	"mod(%a, %b) {fmod=1} : T[2,3]", "cum_sum(%a) {axis=1} : T[2,3]",
+	"clip(%a) {min=0.7, max=1.5} : T[2,3]", "softmax(%a) {axis=1} : T[2,3]",
+	"elu(%a) : T[2,3]", "sign(%a) : T[2,3]",
+	"reduce_sum(%a) {axes=[1]} : T[2,1]", "reduce_mean(%a) {axes=[0]} : T[1,3]",
+	"reduce_max(%a) {axes=[1]} : T[2,1]", "reduce_prod(%a) {axes=[1]} : T[2,1]",
+	"reduce_l2(%a) {axes=[1]} : T[2,1]", "reduce_log_sum_exp(%a) {axes=[1]} : T[2,1]",
+	"transpose(%a) {perm=[1,0]} : T[3,2]", "concat(%a, %b) {axis=0} : T[4,3]",
+	"where(%c, %a, %b) : T[2,3]", "less(%a, %b) : bool[2,3]",
+	"equal(%a, %a) : bool[2,3]", "is_nan(%a) : bool[2,3]",
+	"arg_max(%a) {axis=1} : i64[2,1]", "cast(%a) {to=\"i32\"} : i32[2,3]",
+	"cast(%a) {to=\"f16\"} : f16[2,3]",
+	NULL,
+};
+static const char *const int_ops[] = {
+	"add(%a, %b) : T[2,3]", "mul(%a, %b) : T[2,3]", "div(%a, %b) : T[2,3]",
+	"max(%a, %b) : T[2,3]", "min(%a, %b) : T[2,3]", "mod(%a, %b) : T[2,3]",
+	"abs(%a) : T[2,3]", "clip(%a) {min=3.0, max=6.0} : T[2,3]",
+	"reduce_sum(%a) {axes=[1]} : T[2,1]",
+	"reduce_max(%a) {axes=[0]} : T[1,3]", "arg_max(%a) {axis=1} : i64[2,1]",
+	"transpose(%a) {perm=[1,0]} : T[3,2]", "concat(%a, %b) {axis=1} : T[2,6]",
+	"where(%c, %a, %b) : T[2,3]", "less(%a, %b) : bool[2,3]",
+	"equal(%a, %b) : bool[2,3]", "cast(%a) {to=\"f32\"} : f32[2,3]",
+	NULL,
+};
+/* ONNX defines CumSum on u32 and u64 but not on the 16-bit types */
+static const char *const wide_int_ops[] = {"cum_sum(%a) {axis=1} : T[2,3]", NULL};
+
+/* op with T replaced by the dtype name dt, as a one-op graph; NULL if it
+ * does not parse (the error on stderr). */
+static nx_graph *one_op(const char *op, const char *dt)
+{
+	char body[256], text[1024];
+	size_t k = 0;
+	for (const char *p = op; *p && k + 8 < sizeof body; p++) {
+		if (*p == 'T' && p[1] == '[') {
+			k += (size_t)snprintf(body + k, sizeof body - k, "%s", dt);
+		} else {
+			body[k++] = *p;
+		}
+	}
+	body[k] = 0;
+	const char *colon = strrchr(body, ':');
+	snprintf(text, sizeof text,
+		 "graph @o(%%a: %s[2,3], %%b: %s[2,3], %%c: bool[2,3]) -> (%%y: %s) {\n"
+		 "  %%y = %s\n  return %%y\n}\n", dt, dt, colon + 2, body);
+	nx_err e;
+	nx_graph *g = nx_parse(text, strlen(text), "op.nex", NULL, &e);
+	if (!g)
+		fprintf(stderr, "%s: %s\n", op, e.msg);
+	return g;
+}
+
+static int run_one(nx_graph *g, int dt, const double *a, const double *b, nx_tensor *out)
+{
+	nx_type t = nx_type_make(dt, 2, (int64_t[]){2, 3});
+	nx_type tc = nx_type_make(NX_BOOL, 2, (int64_t[]){2, 3});
+	nx_tensor in[3] = {nx_tensor_alloc(&t), nx_tensor_alloc(&t), nx_tensor_alloc(&tc)};
+	for (int i = 0; i < 6; i++) {
+		nx_tensor_set(&in[0], i, a[i]);
+		nx_tensor_set(&in[1], i, b[i]);
+		nx_tensor_set(&in[2], i, i % 2);
+	}
+	nx_run_opts o = {.threads = 1};
+	nx_run_result r;
+	nx_err e;
+	int rc = nx_run(g, in, 3, &o, &r, &e);
+	if (rc) {
+		fprintf(stderr, "run: %s\n", e.msg);
+	} else {
+		*out = nx_tensor_copy(&r.outputs[0]);
+		nx_run_result_free(&r);
+	}
+	for (int i = 0; i < 3; i++)
+		nx_tensor_free(&in[i]);
+	return rc;
+}
+
+static void sweep(const char *const *ops, const char *ref, const char *dt, const double *a,
+		  const double *b, double rtol)
+{
+	int rd = nx_dtype_parse(ref, strlen(ref)), dd = nx_dtype_parse(dt, strlen(dt));
+	for (const char *const *op = ops; *op; op++) {
+		nx_graph *gr = one_op(*op, ref), *gd = one_op(*op, dt);
+		CHECK(gr != NULL && gd != NULL);
+		nx_tensor yr = {0}, yd = {0};
+		if (gr && gd && !run_one(gr, rd, a, b, &yr) && !run_one(gd, dd, a, b, &yd)) {
+			int64_t n = nx_tensor_numel(&yr);
+			CHECK_EQ_INT(nx_tensor_numel(&yd), n);
+			for (int64_t i = 0; i < n && i < nx_tensor_numel(&yd); i++) {
+				double x = nx_tensor_get(&yd, i), w = nx_tensor_get(&yr, i);
+				bool ok = fabs(x - w) <= rtol * fabs(w) + (rtol ? 1e-7 : 0);
+				if (!ok)
+					fprintf(stderr, "%s in %s: [%lld] %.9g, in %s %.9g\n", *op, dt,
+						(long long)i, x, ref, w);
+				CHECK(ok);
+			}
+		} else {
+			CHECK(!"op did not run");
+		}
+		nx_tensor_free(&yr);
+		nx_tensor_free(&yd);
+		if (gr)
+			nx_graph_free(gr);
+		if (gd)
+			nx_graph_free(gd);
+	}
+}
+
+static void op_sweep(void)
+{
+	/* f32-exact inputs, positive (sqrt, log, pow) */
+	const double fa[6] = {0.5, 1.25, 2.0, 0.75, 1.5, 3.0};
+	const double fb[6] = {1.5, 0.5, 2.5, 1.75, 0.25, 2.0};
+	sweep(float_ops, "f32", "f64", fa, fb, 1e-5);
+	const double ia[6] = {1, 7, 3, 9, 4, 2}, ib[6] = {2, 3, 3, 5, 1, 1};
+	const char *ints[] = {"i16", "u16", "u32", "u64"};
+	for (int i = 0; i < 4; i++)
+		sweep(int_ops, "i32", ints[i], ia, ib, 0);
+	sweep(wide_int_ops, "i32", "u32", ia, ib, 0);
+	sweep(wide_int_ops, "i32", "u64", ia, ib, 0);
+}
+
 static void names(void)
 {
 	const char *n[] = {"f64", "u16", "u32", "u64", "i16"};
@@ -349,6 +485,7 @@ int main(int argc, char **argv)
 		{"f64_as_f32", f64_as_f32},
 		{"ne_fallback", ne_fallback},
 		{"pipeline", pipeline},
+		{"op_sweep", op_sweep},
 		{NULL, NULL},
 	};
 	return check_main(cases, argc, argv);
