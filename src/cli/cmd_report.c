@@ -96,6 +96,7 @@ int nxc_report(int argc, char **argv)
 		src.model = (char *)path;
 		src.binds = shapes.b;
 		src.n_binds = shapes.n;
+		src.f64_as_f32 = shapes.f64_as_f32;
 		src.target = (char *)(r.target ? r.target : "m1");
 		src.sets = (char **)r.sets;
 		src.n_sets = r.n_sets;

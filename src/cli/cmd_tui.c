@@ -132,6 +132,7 @@ int nxc_tui(int argc, char **argv)
 	nx_graph *g = nxc_load_opts(model, &oo);
 	/* what was opened, for :save-session */
 	nxw_source src = {.model = (char *)model, .binds = shapes.b, .n_binds = shapes.n,
+			  .f64_as_f32 = shapes.f64_as_f32,
 			  .target = (char *)(t.pa.target ? t.pa.target : "m1"),
 			  .sets = (char **)t.pa.sets, .n_sets = t.pa.n_sets};
 	nx_err err;

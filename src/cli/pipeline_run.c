@@ -87,6 +87,7 @@ int nxc_session_source(nxw_session *s, const char *model, const nxc_shapes *shap
 		src->binds[src->n_binds] = shapes->b[i];
 		src->binds[src->n_binds++].name = nx_xstrdup(shapes->b[i].name);
 	}
+	src->f64_as_f32 = shapes && shapes->f64_as_f32;
 	if (target || n_sets)
 		src->target = nx_xstrdup(target ? target : "m1");
 	for (uint32_t i = 0; i < n_sets; i++)

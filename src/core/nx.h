@@ -732,7 +732,8 @@ nx_tensor nx_tensor_alloc(const nx_type *t);  /* zero-filled */
 nx_tensor nx_tensor_random(const nx_type *t, uint64_t *state, double lo, double hi);
 void nx_tensor_free(nx_tensor *t);
 /* Element i of an integer or bool tensor, exactly (no trip through double);
- * stored wrapping to the dtype's width as a C cast does. */
+ * stored wrapping to the dtype's width as a C cast does. A u64 element
+ * comes back as its bits (values past INT64_MAX read negative). */
 int64_t nx_tensor_get_int(const nx_tensor *t, int64_t i);
 void nx_tensor_set_int(nx_tensor *t, int64_t i, int64_t v);
 /* Element i as double / stored from double, whatever the dtype. */

@@ -659,7 +659,7 @@ static int parse_type(parser *P, decl_type *d, bool allow_unknown)
 	int dt = nx_dtype_parse(P->s + P->t.pos, P->t.len);
 	if (dt < 0)
 		return fail_at(P, P->t.pos, "unknown dtype '%.*s' (f32, f16, bf16, i8, u8, i32, "
-			       "i64, bool)", (int)P->t.len, P->s + P->t.pos);
+			       "i64, bool, f64, u16, u32, u64, i16)", (int)P->t.len, P->s + P->t.pos);
 	if (lex(P) || expect(P, '[', "'[' and the dims after the dtype"))
 		return -1;
 	int64_t dims[NX_MAX_RANK];

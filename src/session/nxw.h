@@ -71,6 +71,7 @@ typedef struct nxw_source {
 	char *model;             /* path as given, or "demo" (owned) */
 	char sha256[65];         /* of the model file's bytes, hex; "" for demo */
 	nx_shape_bind *binds; uint32_t n_binds; /* --shape bindings (names owned) */
+	bool f64_as_f32;         /* --f64-as-f32: an ONNX model's DOUBLE tensors as f32 */
 	char *target;            /* preset name or target .json, or NULL (owned) */
 	char **sets; uint32_t n_sets; /* FIELD=VALUE overrides in order (owned) */
 } nxw_source;

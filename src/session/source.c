@@ -39,6 +39,7 @@ void nxw_source_copy(nxw_source *dst, const nxw_source *src)
 		}
 	}
 	dst->n_binds = src->n_binds;
+	dst->f64_as_f32 = src->f64_as_f32;
 	dst->target = src->target ? nx_xstrdup(src->target) : NULL;
 	if (src->n_sets) {
 		dst->sets = nx_xmalloc(src->n_sets * sizeof *dst->sets);
@@ -120,6 +121,7 @@ nx_graph *nxw_source_load(nxw_source *src, nx_err *err)
 		nx_onnx_opts o = {0};
 		o.binds = src->binds;
 		o.n_binds = src->n_binds;
+		o.f64_as_f32 = src->f64_as_f32;
 		g = nx_onnx_import(src->model, &o, err);
 	} else {
 		if (src->n_binds) {

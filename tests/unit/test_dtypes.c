@@ -8,6 +8,8 @@
  */
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "nxw.h"
@@ -254,6 +256,56 @@ static void f64_as_f32(void)
 	nx_graph_free(g);
 }
 
+/* A session opened with --f64-as-f32 records it, and replays the model as
+ * f32 (a replay in f64 would differ from every saved hash). */
+static void session_f64_as_f32(void)
+{
+	static const char text[] =
+		"graph @d(%a: f64[2]) -> (%y: f64[2]) {\n"
+		"  %k = const f64[2] dense[0.5, 0.25]\n"
+		"  %y = mul(%a, %k) : f64[2]\n"
+		"  return %y\n"
+		"}\n";
+	char dir[] = "/tmp/nex_dtypes_XXXXXX", model[64], sess[64];
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(model, sizeof model, "%s/d.onnx", dir);
+	snprintf(sess, sizeof sess, "%s/d.nex.json", dir);
+	nx_graph *g = parse(text);
+	nx_err e;
+	CHECK(g && nx_onnx_export(g, model, &e) == 0);
+	if (g)
+		nx_graph_free(g);
+	nxw_source src = {0};
+	src.model = model;
+	src.f64_as_f32 = true;
+	nxw_session *s = nxw_open(&src, "default", &e);
+	if (!s)
+		fprintf(stderr, "open: %s\n", e.msg);
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	CHECK_EQ_INT(nx_vtype(s->steps[0].snap, s->steps[0].snap->inputs[0])->dtype, NX_F32);
+	CHECK_EQ_INT(nxw_apply_all(s, -1, &e), 0);
+	CHECK_EQ_INT(nxw_save(s, sess, &e), 0);
+	nxw_session_free(s);
+	nxw_load_report rep = {0};
+	nxw_session *t = nxw_load(sess, NULL, &rep, &e);
+	if (!t)
+		fprintf(stderr, "load: %s\n", e.msg);
+	CHECK(t != NULL);
+	if (t) {
+		CHECK(t->src.f64_as_f32);
+		CHECK_EQ_INT(rep.n, 0); /* every step's hash matches */
+		CHECK_EQ_INT(nx_vtype(t->steps[0].snap, t->steps[0].snap->inputs[0])->dtype,
+			     NX_F32);
+		free(rep.m);
+		nxw_session_free(t);
+	}
+	remove(sess);
+	remove(model);
+	rmdir(dir);
+}
+
 /* The NE has fp16 and int8 datapaths: f64 and u32 ops fall back to the CPU,
  * and their tensors count 8 and 4 bytes an element. */
 static void ne_fallback(void)
@@ -486,6 +538,7 @@ int main(int argc, char **argv)
 		{"ne_fallback", ne_fallback},
 		{"pipeline", pipeline},
 		{"op_sweep", op_sweep},
+		{"session_f64_as_f32", session_f64_as_f32},
 		{NULL, NULL},
 	};
 	return check_main(cases, argc, argv);
