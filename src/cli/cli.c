@@ -33,6 +33,7 @@ nx_onnx_opts nxc_onnx_opts(const nxc_shapes *s)
 	o.const_values = s->const_values;
 	o.n_consts = s->n_consts;
 	o.unroll_limit = (uint32_t)s->unroll_limit;
+	o.f64_as_f32 = s->f64_as_f32;
 	return o;
 }
 

@@ -35,6 +35,7 @@ typedef struct nxc_shapes {
 	const char *const_args[16];  /* the texts as given (argv), for sessions */
 	uint32_t n_consts;
 	long long unroll_limit;  /* --unroll-limit N (0: the importer's 64) */
+	bool f64_as_f32;     /* --f64-as-f32 (rides along like allow_outside) */
 } nxc_shapes;
 void nxc_shapes_free(nxc_shapes *s);
 
@@ -125,7 +126,9 @@ typedef struct nxc_list {
 	 "import an ONNX input as a constant: a number or a list laid out\n" \
 	 "in its declared shape (repeatable; folds If/Loop on it)"}, \
 	{"--unroll-limit", NULL, "N", NXC_NUM, offsetof(T, f.unroll_limit), 1000000, NULL, \
-	 "unroll ONNX Loops of at most N iterations (default 64)"}
+	 "unroll ONNX Loops of at most N iterations (default 64)"}, \
+	{"--f64-as-f32", NULL, NULL, NXC_FLAG, offsetof(T, f.f64_as_f32), 0, NULL, \
+	 "import an ONNX model's DOUBLE tensors as f32 (a warning counts them)"}
 /* NXC_CALL parser for --shape: adds one binding to the nxc_shapes at field. */
 int nxc_shapes_add(void *field, const char *cmd, const char *val);
 /* NXC_CALL parser for --const (const_opt.c): adds one value to the nxc_shapes

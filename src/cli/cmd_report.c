@@ -99,6 +99,7 @@ int nxc_report(int argc, char **argv)
 		src.consts = (char **)shapes.const_args;
 		src.n_consts = shapes.n_consts;
 		src.unroll_limit = (uint32_t)shapes.unroll_limit;
+		src.f64_as_f32 = shapes.f64_as_f32;
 		src.target = (char *)(r.target ? r.target : "m1");
 		src.sets = (char **)r.sets;
 		src.n_sets = r.n_sets;

@@ -134,6 +134,7 @@ int nxc_tui(int argc, char **argv)
 	nxw_source src = {.model = (char *)model, .binds = shapes.b, .n_binds = shapes.n,
 			  .consts = (char **)shapes.const_args, .n_consts = shapes.n_consts,
 			  .unroll_limit = (uint32_t)shapes.unroll_limit,
+			  .f64_as_f32 = shapes.f64_as_f32,
 			  .target = (char *)(t.pa.target ? t.pa.target : "m1"),
 			  .sets = (char **)t.pa.sets, .n_sets = t.pa.n_sets};
 	nx_err err;

@@ -93,6 +93,7 @@ int nxc_session_source(nxw_session *s, const char *model, const nxc_shapes *shap
 	}
 	if (shapes)
 		src->unroll_limit = (uint32_t)shapes->unroll_limit;
+	src->f64_as_f32 = shapes && shapes->f64_as_f32;
 	if (target || n_sets)
 		src->target = nx_xstrdup(target ? target : "m1");
 	for (uint32_t i = 0; i < n_sets; i++)

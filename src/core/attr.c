@@ -242,3 +242,23 @@ int nx_fmt_float(char *buf, size_t n, float f)
 	}
 	return k;
 }
+
+int nx_fmt_double(char *buf, size_t n, double f)
+{
+	if (isnan(f))
+		return snprintf(buf, n, "nan");
+	if (isinf(f))
+		return snprintf(buf, n, f < 0 ? "-inf" : "inf");
+	int k = 0;
+	for (int prec = 6; prec <= 17; prec++) {
+		k = snprintf(buf, n, "%.*g", prec, f);
+		if (strtod(buf, NULL) == f)
+			break;
+	}
+	if (!strpbrk(buf, ".eE") && (size_t)k + 2 < n) {
+		buf[k++] = '.';
+		buf[k++] = '0';
+		buf[k] = 0;
+	}
+	return k;
+}

@@ -123,6 +123,11 @@ static void store(void *data, int dtype, int64_t i, double v)
 	case NX_I32: ((int32_t *)data)[i] = (int32_t)v; break;
 	case NX_I64: ((int64_t *)data)[i] = (int64_t)v; break;
 	case NX_BOOL: ((uint8_t *)data)[i] = v != 0; break;
+	case NX_F64: ((double *)data)[i] = v; break;
+	case NX_I16: ((int16_t *)data)[i] = (int16_t)v; break;
+	case NX_U16: ((uint16_t *)data)[i] = (uint16_t)v; break;
+	case NX_U32: ((uint32_t *)data)[i] = (uint32_t)v; break;
+	case NX_U64: ((uint64_t *)data)[i] = (uint64_t)v; break;
 	}
 }
 

@@ -64,6 +64,12 @@ static void put_const_value(dbuf *b, const nx_graph *g, uint32_t v)
 		case NX_BOOL: put(b, "%s", ((const uint8_t *)d)[i] ? "true" : "false"); break;
 		case NX_I32: put(b, "%d", ((const int32_t *)d)[i]); break;
 		case NX_I64: put(b, "%lld", (long long)((const int64_t *)d)[i]); break;
+		case NX_F64: nx_fmt_double(fb, sizeof fb, ((const double *)d)[i]); put(b, "%s", fb);
+			break;
+		case NX_I16: put(b, "%d", ((const int16_t *)d)[i]); break;
+		case NX_U16: put(b, "%u", ((const uint16_t *)d)[i]); break;
+		case NX_U32: put(b, "%u", ((const uint32_t *)d)[i]); break;
+		case NX_U64: put(b, "%llu", (unsigned long long)((const uint64_t *)d)[i]); break;
 		}
 	}
 	put(b, n > 16 ? ", ...]" : n == 1 ? "" : "]");

@@ -41,7 +41,7 @@ int nx_infer_mod(nx_graph *g, uint32_t o, nx_err *err)
 
 int nx_infer_bit_shift(nx_graph *g, uint32_t o, nx_err *err)
 {
-	if (nx_infer_dtype_in(g, o, 0, 1u << NX_U8, err))
+	if (nx_infer_dtype_in(g, o, 0, NX_DT_UINT, err))
 		return -1;
 	const char *d = nx_attr_s(g, o, "direction", "");
 	if (strcmp(d, "LEFT") && strcmp(d, "RIGHT"))
@@ -65,7 +65,8 @@ int nx_infer_sum(nx_graph *g, uint32_t o, nx_err *err)
 
 int nx_infer_cum_sum(nx_graph *g, uint32_t o, nx_err *err)
 {
-	unsigned ok = NX_DT_FLOAT | (1u << NX_I32) | (1u << NX_I64);
+	unsigned ok = NX_DT_FLOAT | (1u << NX_I32) | (1u << NX_I64) | (1u << NX_U32) |
+		      (1u << NX_U64);
 	if (nx_infer_dtype_in(g, o, 0, ok, err))
 		return -1;
 	nx_type r = nx_infer_in(g, o, 0);

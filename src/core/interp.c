@@ -11,6 +11,11 @@
  *    op boundary, as a device would). K_NUM widens every numeric operand, for
  *    kernels written for f32 only (pooling, resize): exact for the small
  *    integers ONNX tests use there;
+ *  - f64: an op with an f64 operand or result runs kern_f64.c's kernel for
+ *    its kind when there is one (double precision); otherwise K_HALF and
+ *    K_NUM kernels get f64 narrowed to f32 (and the result widened back),
+ *    and the rest (data movement, comparisons, the kernels that read any
+ *    dtype through double) get f64 as it is;
  *  - fused activations (attr act) after NX_F_ACT kinds;
  *  - int8 weights (quantize-int8): conv, conv_transpose, gemm and matmul
  *    with attr w_scale read their i8 weight as Wq * w_scale[channel];
@@ -200,12 +205,13 @@ static bool is_half(int dtype)
 	return dtype == NX_F16 || dtype == NX_BF16;
 }
 
-/* Whether the kernel wants operand/result dtype d widened to f32. */
+/* Whether the kernel wants operand/result dtype d widened to f32 (f64:
+ * narrowed; never for kern_f64.c's kernels, which pass flags 0). */
 static bool widen(uint8_t flags, int d)
 {
 	if (flags & K_NUM)
 		return d != NX_F32;
-	return (flags & K_HALF) && is_half(d);
+	return (flags & K_HALF) && (is_half(d) || d == NX_F64);
 }
 
 static bool same_dims(const nx_type *a, const nx_type *b)
@@ -308,9 +314,19 @@ static int exec_op(nx_graph *g, uint32_t o, const nx_tensor *in, nx_tensor *out,
 	uint32_t n_in = p->n_in, n_out = p->n_out;
 	int kind = p->kind;
 	uint8_t flags = kernels[kind].flags;
+	nx_kern_fn fn = kernels[kind].fn;
 	*taken = 0;
-	if (!kernels[kind].fn)
+	if (!fn)
 		return nx_infer_fail(g, o, err, "no interpreter kernel for this kind");
+	bool f64 = false;
+	for (uint32_t i = 0; i < n_in; i++)
+		f64 |= in[i].data && in[i].type.dtype == NX_F64;
+	for (uint32_t i = 0; i < n_out; i++)
+		f64 |= nx_vtype(g, nx_result(g, o, i))->dtype == NX_F64;
+	if (f64 && nx_kern_f64_for(kind)) {
+		fn = nx_kern_f64_for(kind);
+		flags = 0; /* no buffer reuse: k_binary reads operands after writing */
+	}
 	for (uint32_t i = 0; i < n_out; i++)
 		if (nx_vtype(g, nx_result(g, o, i))->dtype == NX_DTYPE_UNKNOWN)
 			return nx_infer_fail(g, o, err, "result %u has no type (run shape "
@@ -385,7 +401,7 @@ static int exec_op(nx_graph *g, uint32_t o, const nx_tensor *in, nx_tensor *out,
 
 	nx_kern k = {g, o, cin, n_in, out, n_out, pool, err, false};
 	if (!rc)
-		rc = kernels[kind].fn(&k);
+		rc = fn(&k);
 	if (!rc && !k.act_done && (nx_ops[kind].flags & NX_F_ACT) &&
 	    out[0].type.dtype == NX_F32) {
 		nx_act a;

@@ -112,6 +112,18 @@ static cJSON *jfloat(float f)
 	return jraw(buf);
 }
 
+/* f64 data: the shortest text strtod (cJSON's reader) gives back exactly. */
+static cJSON *jdouble(double f)
+{
+	if (isnan(f))
+		return jstr("nan");
+	if (isinf(f))
+		return jstr(f < 0 ? "-inf" : "inf");
+	char buf[48];
+	nx_fmt_double(buf, sizeof buf, f);
+	return jraw(buf);
+}
+
 static cJSON *jtype(const nx_type *t)
 {
 	cJSON *o = jobj(), *s = jarr();
@@ -139,6 +151,11 @@ static cJSON *jdata(nx_blob *b)
 		case NX_I32: e = jint(((const int32_t *)d)[i]); break;
 		case NX_I64: e = jint(((const int64_t *)d)[i]); break;
 		case NX_BOOL: e = jchk(cJSON_CreateBool(((const uint8_t *)d)[i] != 0)); break;
+		case NX_F64: e = jdouble(((const double *)d)[i]); break;
+		case NX_I16: e = jint(((const int16_t *)d)[i]); break;
+		case NX_U16: e = jint(((const uint16_t *)d)[i]); break;
+		case NX_U32: e = jint(((const uint32_t *)d)[i]); break;
+		case NX_U64: e = ju64(((const uint64_t *)d)[i]); break;
 		default: e = jchk(cJSON_CreateNull()); break;
 		}
 		jput(a, NULL, e);
@@ -587,6 +604,24 @@ static int get_float(jload *c, const cJSON *v, const char *what, float *out)
 		    desc(v, buf, sizeof buf));
 }
 
+static int get_double(jload *c, const cJSON *v, const char *what, double *out)
+{
+	char buf[64];
+	if (cJSON_IsNumber(v)) {
+		*out = v->valuedouble;
+		return 0;
+	}
+	if (cJSON_IsString(v)) {
+		const char *s = v->valuestring;
+		if (!strcmp(s, "inf") || !strcmp(s, "-inf") || !strcmp(s, "nan")) {
+			*out = s[0] == 'n' ? NAN : s[0] == '-' ? -INFINITY : INFINITY;
+			return 0;
+		}
+	}
+	return fail(c, "%s: expected a number (or \"inf\", \"-inf\", \"nan\"), got %s", what,
+		    desc(v, buf, sizeof buf));
+}
+
 static int get_type(jload *c, const cJSON *v, const char *what, nx_type *t)
 {
 	static const char *const keys[] = {"dtype", "shape", "layout", NULL};
@@ -777,6 +812,29 @@ static nx_blob *load_data(jload *c, const cJSON *d, const nx_type *t)
 			if (get_i64(c, e, sub, &x))
 				goto bad;
 			((int64_t *)p)[i] = x;
+			break;
+		case NX_F64:
+			if (get_double(c, e, sub, &((double *)p)[i]))
+				goto bad;
+			break;
+		case NX_I16:
+			if (get_range(c, e, sub, INT16_MIN, INT16_MAX, &x))
+				goto bad;
+			((int16_t *)p)[i] = (int16_t)x;
+			break;
+		case NX_U16:
+			if (get_range(c, e, sub, 0, UINT16_MAX, &x))
+				goto bad;
+			((uint16_t *)p)[i] = (uint16_t)x;
+			break;
+		case NX_U32:
+			if (get_range(c, e, sub, 0, UINT32_MAX, &x))
+				goto bad;
+			((uint32_t *)p)[i] = (uint32_t)x;
+			break;
+		case NX_U64:
+			if (get_u64(c, e, sub, &((uint64_t *)p)[i]))
+				goto bad;
 			break;
 		case NX_BOOL:
 			if (cJSON_IsBool(e)) {

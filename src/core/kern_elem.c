@@ -132,7 +132,7 @@ NX_SIMD_FN(, nx_act_apply, (const nx_act *a, float *x, int64_t n), (a, x, n))
 
 static bool is_int(int dtype)
 {
-	return dtype == NX_I8 || dtype == NX_U8 || dtype == NX_I32 || dtype == NX_I64;
+	return nx_dtype_is_int(dtype);
 }
 
 /* ---- unary ---------------------------------------------------------------- */
@@ -474,10 +474,23 @@ static int64_t ipow(int64_t base, int64_t e)
 static void ibin_row(void *ctx, int64_t o, const int64_t *off, const int64_t *st, int64_t n)
 {
 	ibin_job *j = ctx;
+	/* u64 values past INT64_MAX read back negative: order and divide them
+	 * as unsigned (add, sub, mul wrap alike either way). */
+	bool u64 = j->y->type.dtype == NX_U64;
 	for (int64_t i = 0; i < n; i++) {
 		int64_t x = nx_tensor_get_int(j->a, off[0] + i * st[0]);
 		int64_t w = nx_tensor_get_int(j->b, off[1] + i * st[1]);
 		int64_t v = 0;
+		if (u64 && (j->kind == NX_OP_DIV || j->kind == NX_OP_MAX || j->kind == NX_OP_MIN)) {
+			uint64_t ux = (uint64_t)x, uw = (uint64_t)w;
+			if (j->kind == NX_OP_DIV && uw == 0)
+				j->divzero = true;
+			else
+				v = (int64_t)(j->kind == NX_OP_DIV ? ux / uw
+					      : (j->kind == NX_OP_MAX) == (ux > uw) ? ux : uw);
+			nx_tensor_set_int(j->y, o + i, v);
+			continue;
+		}
 		switch (j->kind) {
 		case NX_OP_ADD: v = (int64_t)((uint64_t)x + (uint64_t)w); break;
 		case NX_OP_SUB: v = (int64_t)((uint64_t)x - (uint64_t)w); break;

@@ -91,10 +91,15 @@ int nx_kern_mod(nx_kern *k)
 						 nx_tensor_get(b, it.off[1])));
 		return 0;
 	}
+	bool u64 = y->type.dtype == NX_U64;
 	for (int64_t i = 0; i < n; i++, nx_bc_next(&it)) {
 		int64_t x = nx_tensor_get_int(a, it.off[0]), w = nx_tensor_get_int(b, it.off[1]);
 		if (w == 0)
 			return nx_kern_fail(k, "integer modulus by zero");
+		if (u64) { /* the bits of values past INT64_MAX read negative as int64 */
+			nx_tensor_set_int(y, i, (int64_t)((uint64_t)x % (uint64_t)w));
+			continue;
+		}
 		int64_t r = w == -1 ? 0 : x % w; /* INT64_MIN % -1 overflows in C */
 		if (!fm && r != 0 && ((r < 0) != (w < 0)))
 			r += w;

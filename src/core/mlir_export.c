@@ -69,6 +69,11 @@ static const char *elem(int dtype)
 	case NX_I32: return "i32";
 	case NX_I64: return "i64";
 	case NX_BOOL: return "i1";
+	case NX_F64: return "f64";
+	case NX_U16: return "ui16";
+	case NX_U32: return "ui32";
+	case NX_U64: return "ui64";
+	case NX_I16: return "i16";
 	default: return "f32";
 	}
 }

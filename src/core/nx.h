@@ -176,6 +176,9 @@ uint64_t nx_hash(const void *p, size_t n);
 /* ---- type.c: element types and tensor types ----------------------------- */
 typedef enum nx_dtype {
 	NX_F32, NX_F16, NX_BF16, NX_I8, NX_U8, NX_I32, NX_I64, NX_BOOL,
+	/* Added after the first eight so that their numbers (in .neasm binaries
+	 * and hashes) stay put: see docs/ir.md for how kernels compute them. */
+	NX_F64, NX_U16, NX_U32, NX_U64, NX_I16,
 	NX_DTYPE_COUNT,
 	NX_DTYPE_UNKNOWN = 255
 } nx_dtype;
@@ -201,6 +204,9 @@ size_t nx_dtype_size(int dtype);
 const char *nx_dtype_name(int dtype);                 /* "f32", ... */
 int nx_dtype_parse(const char *s, size_t len);        /* -1 if unknown */
 bool nx_dtype_is_float(int dtype);
+/* Integer dtypes (bool is not one); unsigned ones among them. */
+bool nx_dtype_is_int(int dtype);
+bool nx_dtype_is_unsigned(int dtype);
 const char *nx_layout_name(int layout);
 int nx_layout_parse(const char *s, size_t len);
 /* Element count; -1 if a dim is <= 0 or the product overflows int64. */
@@ -574,6 +580,8 @@ void nx_attr_copy_all(nx_graph *g, uint32_t dst, const nx_graph *gs, uint32_t sr
 bool nx_attr_eq(const nx_graph *ga, const nx_attr *a, const nx_graph *gb, const nx_attr *b);
 /* Shortest text that reads back to the same float ("1e-05", "0.5", "3.0"). */
 int nx_fmt_float(char *buf, size_t n, float f);
+/* The same for a double (f64 data): shortest text that strtod reads back. */
+int nx_fmt_double(char *buf, size_t n, double f);
 
 /* ---- infer_*.c: shape inference (the per-kind functions and their helpers
  * are core-internal: nx_int.h) ------------------------------------------- */
@@ -724,7 +732,8 @@ nx_tensor nx_tensor_alloc(const nx_type *t);  /* zero-filled */
 nx_tensor nx_tensor_random(const nx_type *t, uint64_t *state, double lo, double hi);
 void nx_tensor_free(nx_tensor *t);
 /* Element i of an integer or bool tensor, exactly (no trip through double);
- * stored wrapping to the dtype's width as a C cast does. */
+ * stored wrapping to the dtype's width as a C cast does. A u64 element
+ * comes back as its bits (values past INT64_MAX read negative). */
 int64_t nx_tensor_get_int(const nx_tensor *t, int64_t i);
 void nx_tensor_set_int(nx_tensor *t, int64_t i, int64_t v);
 /* Element i as double / stored from double, whatever the dtype. */
@@ -757,7 +766,7 @@ int nx_tensor_compare(const nx_tensor *a, const nx_tensor *b, double rtol, doubl
 /* ---- tensor_io.c: tensor files: ONNX TensorProto (.pb) and numpy (.npy) --- */
 /* Reads a tensor, the format chosen by the extension (.npy, else .pb). *name
  * (if name is not NULL) gets the TensorProto's name or NULL; caller frees it
- * and the tensor. A dtype nex lacks (double, string, int16, ...) is an error
+ * and the tensor. A dtype nex lacks (string, complex, ...) is an error
  * naming it. */
 int nx_tensor_read(const char *path, nx_tensor *t, char **name, nx_err *err);
 /* Decodes a serialized TensorProto (what nx_tensor_read does after reading
@@ -853,6 +862,9 @@ typedef struct nx_onnx_opts {
 	bool allow_outside;
 	/* --unroll-limit: a Loop with more iterations is refused (0 = 64). */
 	uint32_t unroll_limit;
+	/* --f64-as-f32: DOUBLE values and constants import as f32 (a warning
+	 * says how many tensors were narrowed). */
+	bool f64_as_f32;
 } nx_onnx_opts;
 nx_graph *nx_onnx_import(const char *path, const nx_onnx_opts *o, nx_err *err);
 /* const_arg.c: "NAME=V" or "NAME=V,V,..." (a --const binding) into *name

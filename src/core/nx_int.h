@@ -54,9 +54,10 @@ int nx_infer_same_dtype(const nx_graph *g, uint32_t o, uint32_t i, uint32_t j, n
 /* nx_type_str into buf, returning buf (for messages). */
 char *nx_infer_tstr(const nx_type *t, char *buf, size_t n);
 /* Dtype sets for nx_infer_dtype_in: bit (1u << nx_dtype). */
-#define NX_DT_FLOAT ((1u << NX_F32) | (1u << NX_F16) | (1u << NX_BF16))
-#define NX_DT_SINT ((1u << NX_I8) | (1u << NX_I32) | (1u << NX_I64))
-#define NX_DT_NUM (NX_DT_FLOAT | NX_DT_SINT | (1u << NX_U8))
+#define NX_DT_FLOAT ((1u << NX_F32) | (1u << NX_F16) | (1u << NX_BF16) | (1u << NX_F64))
+#define NX_DT_SINT ((1u << NX_I8) | (1u << NX_I16) | (1u << NX_I32) | (1u << NX_I64))
+#define NX_DT_UINT ((1u << NX_U8) | (1u << NX_U16) | (1u << NX_U32) | (1u << NX_U64))
+#define NX_DT_NUM (NX_DT_FLOAT | NX_DT_SINT | NX_DT_UINT)
 #define NX_DT_ALL (NX_DT_NUM | (1u << NX_BOOL))
 /* -1 + err naming the operand and the accepted dtypes unless operand i's
  * dtype is in mask. */
@@ -100,6 +101,10 @@ int nx_kern_binary(nx_kern *k);     /* add sub mul div pow prelu, numpy broadcas
 int nx_kern_minmax(nx_kern *k);     /* variadic max, min */
 int nx_kern_clip(nx_kern *k);
 int nx_kern_cast(nx_kern *k);
+/* kern_f64.c: the kernel that computes kind in double when an operand or
+ * result is f64 (it gets the f64 data as it is), or NULL: the driver then
+ * narrows f64 to f32 for kernels that compute in f32. */
+nx_kern_fn nx_kern_f64_for(int kind);
 /* kern_logic.c */
 int nx_kern_compare(nx_kern *k);    /* equal less less_equal greater greater_equal */
 int nx_kern_logic(nx_kern *k);      /* and or xor not */

@@ -542,6 +542,11 @@ int nx_onnx_const_list(nx_onnx_imp *im, uint32_t i, const char *what, bool want_
 		case NX_U8: case NX_BOOL: iv = ((const uint8_t *)data)[k]; break;
 		case NX_I32: iv = ((const int32_t *)data)[k]; break;
 		case NX_I64: iv = ((const int64_t *)data)[k]; break;
+		case NX_F64: fv = ((const double *)data)[k]; break;
+		case NX_I16: iv = ((const int16_t *)data)[k]; break;
+		case NX_U16: iv = ((const uint16_t *)data)[k]; break;
+		case NX_U32: iv = ((const uint32_t *)data)[k]; break;
+		case NX_U64: iv = (int64_t)((const uint64_t *)data)[k]; break;
 		}
 		if (nx_dtype_is_float(d))
 			iv = nx_onnx_f2i(fv);
@@ -802,7 +807,7 @@ static int static_type(nx_onnx_imp *im, const Onnx__TypeProto *tp, const char *w
 	}
 	const Onnx__TypeProto__Tensor *tt = tp->tensor_type;
 	int et = tt->has_elem_type ? tt->elem_type : 0;
-	int d = nx_onnx_dtype(et);
+	int d = nx_onnx_dtype_in(im, et);
 	if (d < 0) {
 		nx_err_set(im->err, "%s '%s' has element type %s, which nex does not have", what,
 			   name, nx_onnx_type_name(et));
@@ -1336,7 +1341,7 @@ static int import_outputs(nx_onnx_imp *im)
 			const Onnx__TypeProto__Tensor *tt = tp->tensor_type;
 			char hb[160];
 			nx_type_str(have, hb, sizeof hb);
-			int d = tt->has_elem_type ? nx_onnx_dtype(tt->elem_type) : -1;
+			int d = tt->has_elem_type ? nx_onnx_dtype_in(im, tt->elem_type) : -1;
 			if (tt->has_elem_type && tt->elem_type && d != have->dtype) {
 				nx_err_set(im->err, "graph output '%s' is declared %s, nex computes %s",
 					   name, nx_onnx_type_name(tt->elem_type), hb);
@@ -1391,6 +1396,12 @@ static void report(nx_onnx_imp *im)
 		snprintf(msg, sizeof msg, "%s dropped on %u opaque op%s (first: '%s'): nex "
 			 "attributes cannot hold it", c->op_type, c->n, c->n == 1 ? "" : "s",
 			 c->first);
+		nx_onnx_warn(im, msg);
+	}
+	if (im->n_narrowed) {
+		snprintf(msg, sizeof msg, "--f64-as-f32: %u f64 tensor%s (inputs, outputs, "
+			 "value types, constants and cast targets) narrowed to f32", im->n_narrowed,
+			 im->n_narrowed == 1 ? "" : "s");
 		nx_onnx_warn(im, msg);
 	}
 }

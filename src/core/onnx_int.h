@@ -58,11 +58,11 @@ typedef struct nx_onnx_imp {
 	uint32_t *helpers; uint32_t n_helpers, cap_helpers;
 	nx_onnx_count *opaque; uint32_t n_opaque, cap_opaque;
 	nx_onnx_count *dropped; uint32_t n_dropped, cap_dropped; /* attrs */
-	bool warned_double;
 	/* control flow (onnx_control.c): the model (for nested nodes) and the
 	 * renaming scope of the subgraph being inlined (NULL: the main graph) */
 	const Onnx__ModelProto *model;
 	struct nx_onnx_scope *scope;
+	uint32_t n_narrowed;          /* f64 tensors taken as f32 (--f64-as-f32) */
 } nx_onnx_imp;
 
 /* An integer or float list read from an attribute slot. */
@@ -76,6 +76,9 @@ typedef struct nx_onnx_list {
 /* ---- onnx_tensor.c ---- */
 /* nex dtype of an ONNX TensorProto.DataType, -1 if nex has none. */
 int nx_onnx_dtype(int onnx_type);
+/* The same for the model being imported: DOUBLE is f32 (and counted in
+ * im->n_narrowed) when the options ask for --f64-as-f32. */
+int nx_onnx_dtype_in(nx_onnx_imp *im, int onnx_type);
 const char *nx_onnx_type_name(int onnx_type);
 /* Decodes an ONNX tensor into nex dtype and dims (ints widened, DOUBLE
  * narrowed to f32). *data is malloc'd, caller frees (NULL for zero

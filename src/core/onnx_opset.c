@@ -206,7 +206,7 @@ static int tr_cast(nx_onnx_imp *im)
 	if (!a)
 		return nx_onnx_fail(im, "has no 'to' attribute");
 	int64_t to = nx_onnx_attr_i(im->node, "to", -1);
-	int d = to >= 0 && to < 64 ? nx_onnx_dtype((int)to) : -1;
+	int d = to >= 0 && to < 64 ? nx_onnx_dtype_in(im, (int)to) : -1;
 	if (d < 0)
 		return nx_onnx_fail(im, "casts to %s, which nex does not have",
 				    nx_onnx_type_name((int)to));
@@ -741,7 +741,7 @@ static int tr_eye_like(nx_onnx_imp *im)
 		return -1;
 	if (nx_onnx_attr(im->node, "dtype")) {
 		int64_t to = nx_onnx_attr_i(im->node, "dtype", -1);
-		int d = to >= 0 && to < 64 ? nx_onnx_dtype((int)to) : -1;
+		int d = to >= 0 && to < 64 ? nx_onnx_dtype_in(im, (int)to) : -1;
 		if (d < 0)
 			return nx_onnx_fail(im, "dtype %s is not a nex dtype",
 					    nx_onnx_type_name((int)to));

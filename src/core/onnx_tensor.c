@@ -4,10 +4,10 @@
  * (little-endian), from the typed repeated fields (float_data, int32_data
  * holding int8/uint8/int16/uint16/bool and the bits of float16/bfloat16,
  * int64_data, double_data, uint64_data) or from an external file next to
- * the model (location, offset, length). Integer types nex lacks are widened
- * to one that holds every value (int16/uint16 -> i32, uint32/uint64 -> i64,
- * refusing uint64 values above INT64_MAX); DOUBLE is narrowed to f32 with a
- * warning; float16/bfloat16 stay as their uint16 bits.
+ * the model (location, offset, length). Every ONNX numeric type but the
+ * complex ones has a nex dtype of its own; DOUBLE becomes f32 only when the
+ * import asks for it (--f64-as-f32, counted for the importer's warning);
+ * float16/bfloat16 stay as their uint16 bits.
  *
  * Declared sizes are checked against the data before anything is
  * allocated, so a model claiming huge dims fails with a message, not an
@@ -34,8 +34,23 @@ int nx_onnx_dtype(int t)
 	case ONNX__TENSOR_PROTO__DATA_TYPE__INT32: return NX_I32;
 	case ONNX__TENSOR_PROTO__DATA_TYPE__INT64: return NX_I64;
 	case ONNX__TENSOR_PROTO__DATA_TYPE__BOOL: return NX_BOOL;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE: return NX_F64;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT16: return NX_U16;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT32: return NX_U32;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT64: return NX_U64;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT16: return NX_I16;
 	default: return -1;
 	}
+}
+
+int nx_onnx_dtype_in(nx_onnx_imp *im, int t)
+{
+	int d = nx_onnx_dtype(t);
+	if (d == NX_F64 && im->opts && im->opts->f64_as_f32) {
+		im->n_narrowed++;
+		return NX_F32;
+	}
+	return d;
 }
 
 const char *nx_onnx_type_name(int t)
@@ -67,22 +82,6 @@ static size_t onnx_elem_size(int t)
 	}
 }
 
-/* The nex dtype a constant of ONNX type t is stored as: the same, or the
- * smallest nex type holding every value (int16 -> i32, uint32 -> i64, ...). */
-static int const_dtype(int t)
-{
-	int d = nx_onnx_dtype(t);
-	if (d >= 0)
-		return d;
-	switch (t) {
-	case ONNX__TENSOR_PROTO__DATA_TYPE__INT16:
-	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT16: return NX_I32;
-	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT32:
-	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT64: return NX_I64;
-	case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE: return NX_F32;
-	default: return -1;
-	}
-}
 
 static int64_t numel_of(const int64_t *dims, size_t n, bool *overflow)
 {
@@ -153,6 +152,7 @@ static bool src_is_float(int t)
 	       t == ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16;
 }
 
+/* range: a UINT64 value above INT64_MAX read for a signed destination. */
 static int64_t src_int(const src *s, size_t k, bool *range)
 {
 	if (s->raw) {
@@ -235,8 +235,19 @@ static int decode_into(const src *s, size_t n, int d, void *dst, bool *range)
 			memcpy(dst, s->raw, n * 4);
 			return 0;
 		}
+		if (d == NX_F64) {
+			for (size_t k = 0; k < n; k++)
+				((double *)dst)[k] = src_float(s, k);
+			return 0;
+		}
 		for (size_t k = 0; k < n; k++)
 			((float *)dst)[k] = (float)src_float(s, k);
+		return 0;
+	}
+	if (d == NX_U64 && !s->raw) {
+		/* uint64_data holds the whole unsigned range */
+		for (size_t k = 0; k < n; k++)
+			((uint64_t *)dst)[k] = s->tp->uint64_data[k];
 		return 0;
 	}
 	if (s->raw && (int)nx_dtype_size(d) == (int)onnx_elem_size(s->t) &&
@@ -251,6 +262,9 @@ static int decode_into(const src *s, size_t n, int d, void *dst, bool *range)
 		case NX_U8: ((uint8_t *)dst)[k] = (uint8_t)v; break;
 		case NX_BOOL: ((uint8_t *)dst)[k] = v != 0; break;
 		case NX_I32: ((int32_t *)dst)[k] = (int32_t)v; break;
+		case NX_I16: ((int16_t *)dst)[k] = (int16_t)v; break;
+		case NX_U16: ((uint16_t *)dst)[k] = (uint16_t)v; break;
+		case NX_U32: ((uint32_t *)dst)[k] = (uint32_t)v; break;
 		default: ((int64_t *)dst)[k] = v; break;
 		}
 	}
@@ -262,14 +276,10 @@ int nx_onnx_tensor(nx_onnx_imp *im, const Onnx__TensorProto *t, const char *what
 {
 	*data = NULL;
 	int ot = t->has_data_type ? t->data_type : 0;
-	int d = const_dtype(ot);
+	int d = nx_onnx_dtype_in(im, ot);
 	if (d < 0) {
 		nx_err_set(err, "%s: data type %s has no nex dtype", what, nx_onnx_type_name(ot));
 		return -1;
-	}
-	if (ot == ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE && !im->warned_double) {
-		im->warned_double = true;
-		nx_onnx_warn(im, "DOUBLE constants are narrowed to f32 (nex has no f64)");
 	}
 	if (t->n_dims > NX_MAX_RANK) {
 		nx_err_set(err, "%s: rank %zu exceeds nex's maximum of %d", what, t->n_dims,

@@ -548,6 +548,34 @@ range:
 		       P->s + t->pos);
 }
 
+static int tok_f32(parser *P, const tok *t, float *v);
+
+/* A number token as f64 (f64 constants), correctly rounded; a finite
+ * literal beyond the double range is an error. */
+static int tok_f64(parser *P, const tok *t, double *v)
+{
+	if (tok_is(P, t, "inf") || tok_is(P, t, "nan") ||
+	    (t->len == 4 && !memcmp(P->s + t->pos, "-inf", 4))) {
+		float f;
+		int rc = tok_f32(P, t, &f);
+		*v = f;
+		return rc;
+	}
+	char tmp[72];
+	if (t->len >= sizeof tmp)
+		return fail_at(P, t->pos, "number too long");
+	memcpy(tmp, P->s + t->pos, t->len);
+	tmp[t->len] = 0;
+	char *end;
+	double d = strtod(tmp, &end);
+	if (end != tmp + t->len)
+		return fail_at(P, t->pos, "cannot read '%s' as a number (C locale expected)", tmp);
+	if (isinf(d))
+		return fail_at(P, t->pos, "%s is out of range for f64", tmp);
+	*v = d;
+	return 0;
+}
+
 /* A number token as f32, correctly rounded; a finite literal that rounds to
  * infinity is an error. */
 static int tok_f32(parser *P, const tok *t, float *v)
@@ -631,7 +659,7 @@ static int parse_type(parser *P, decl_type *d, bool allow_unknown)
 	int dt = nx_dtype_parse(P->s + P->t.pos, P->t.len);
 	if (dt < 0)
 		return fail_at(P, P->t.pos, "unknown dtype '%.*s' (f32, f16, bf16, i8, u8, i32, "
-			       "i64, bool)", (int)P->t.len, P->s + P->t.pos);
+			       "i64, bool, f64, u16, u32, u64, i16)", (int)P->t.len, P->s + P->t.pos);
 	if (lex(P) || expect(P, '[', "'[' and the dims after the dtype"))
 		return -1;
 	int64_t dims[NX_MAX_RANK];
@@ -770,6 +798,11 @@ static int name_taken(parser *P, uint32_t n_res, const char *fallback)
 
 static int dense_elem(parser *P, const tok *t, int dtype, void *data, int64_t i)
 {
+	if (dtype == NX_F64) {
+		if (!is_number(P, t))
+			return unexpected(P, "a number");
+		return tok_f64(P, t, &((double *)data)[i]);
+	}
 	if (nx_dtype_is_float(dtype)) {
 		if (!is_number(P, t))
 			return unexpected(P, "a number");
@@ -793,10 +826,27 @@ static int dense_elem(parser *P, const tok *t, int dtype, void *data, int64_t i)
 			fail_at(P, t->pos, "%s data takes integers, got %.*s", nx_dtype_name(dtype),
 				(int)t->len, P->s + t->pos) :
 			unexpected(P, "an integer");
+	if (dtype == NX_U64 && P->s[t->pos] != '-') {
+		/* the whole unsigned range: past INT64_MAX too */
+		uint64_t x = 0;
+		for (size_t k = 0; k < t->len; k++) {
+			unsigned d = (unsigned)(P->s[t->pos + k] - '0');
+			if (x > (UINT64_MAX - d) / 10)
+				return fail_at(P, t->pos, "%.*s is out of range for u64", (int)t->len,
+					       P->s + t->pos);
+			x = x * 10 + d;
+		}
+		((uint64_t *)data)[i] = x;
+		return 0;
+	}
 	int64_t v = 0, lo = INT64_MIN, hi = INT64_MAX;
 	if (tok_i64(P, t, &v))
 		return -1;
 	switch (dtype) {
+	case NX_I16: lo = INT16_MIN, hi = INT16_MAX; break;
+	case NX_U16: lo = 0, hi = UINT16_MAX; break;
+	case NX_U32: lo = 0, hi = UINT32_MAX; break;
+	case NX_U64: lo = 0; break;
 	case NX_I8: lo = INT8_MIN, hi = INT8_MAX; break;
 	case NX_U8: lo = 0, hi = UINT8_MAX; break;
 	case NX_I32: lo = INT32_MIN, hi = INT32_MAX; break;
@@ -811,6 +861,10 @@ static int dense_elem(parser *P, const tok *t, int dtype, void *data, int64_t i)
 	case NX_BOOL: ((uint8_t *)data)[i] = (uint8_t)v; break;
 	case NX_I32: ((int32_t *)data)[i] = (int32_t)v; break;
 	case NX_I64: ((int64_t *)data)[i] = v; break;
+	case NX_I16: ((int16_t *)data)[i] = (int16_t)v; break;
+	case NX_U16: ((uint16_t *)data)[i] = (uint16_t)v; break;
+	case NX_U32: ((uint32_t *)data)[i] = (uint32_t)v; break;
+	case NX_U64: ((uint64_t *)data)[i] = (uint64_t)v; break;
 	}
 	return 0;
 }

@@ -258,6 +258,16 @@ static void put_elem(nx_strbuf *b, int dtype, const void *data, int64_t i)
 	case NX_BOOL: sb_i64(b, ((const uint8_t *)data)[i] != 0); break;
 	case NX_I32: sb_i64(b, ((const int32_t *)data)[i]); break;
 	case NX_I64: sb_i64(b, ((const int64_t *)data)[i]); break;
+	case NX_F64: {
+		char tmp[48];
+		int k = nx_fmt_double(tmp, sizeof tmp, ((const double *)data)[i]);
+		nx_strbuf_put(b, tmp, (size_t)k);
+		break;
+	}
+	case NX_I16: sb_i64(b, ((const int16_t *)data)[i]); break;
+	case NX_U16: sb_i64(b, ((const uint16_t *)data)[i]); break;
+	case NX_U32: sb_i64(b, ((const uint32_t *)data)[i]); break;
+	case NX_U64: sb_u64(b, ((const uint64_t *)data)[i]); break;
 	}
 }
 

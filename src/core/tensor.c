@@ -84,6 +84,11 @@ double nx_tensor_get(const nx_tensor *t, int64_t i)
 	case NX_I32: return ((const int32_t *)d)[i];
 	case NX_I64: return (double)((const int64_t *)d)[i];
 	case NX_BOOL: return ((const uint8_t *)d)[i] != 0;
+	case NX_F64: return ((const double *)d)[i];
+	case NX_U16: return ((const uint16_t *)d)[i];
+	case NX_U32: return ((const uint32_t *)d)[i];
+	case NX_U64: return (double)((const uint64_t *)d)[i];
+	case NX_I16: return ((const int16_t *)d)[i];
 	default: return NAN;
 	}
 }
@@ -102,6 +107,16 @@ static int64_t to_int(double v)
 	return (int64_t)v;
 }
 
+/* to_int for u64: values in [2^63, 2^64) are u64 values, not overflow. */
+static uint64_t to_u64(double v)
+{
+	if (v >= 9.2233720368547758e18 && v < 1.8446744073709552e19)
+		return (uint64_t)v;
+	if (v >= 1.8446744073709552e19)
+		return UINT64_MAX;
+	return (uint64_t)to_int(v);
+}
+
 void nx_tensor_set(nx_tensor *t, int64_t i, double v)
 {
 	void *d = t->data;
@@ -114,6 +129,11 @@ void nx_tensor_set(nx_tensor *t, int64_t i, double v)
 	case NX_I32: ((int32_t *)d)[i] = (int32_t)(uint32_t)(uint64_t)to_int(v); break;
 	case NX_I64: ((int64_t *)d)[i] = to_int(v); break;
 	case NX_BOOL: ((uint8_t *)d)[i] = v != 0; break;
+	case NX_F64: ((double *)d)[i] = v; break;
+	case NX_U16: ((uint16_t *)d)[i] = (uint16_t)(uint64_t)to_int(v); break;
+	case NX_U32: ((uint32_t *)d)[i] = (uint32_t)(uint64_t)to_int(v); break;
+	case NX_U64: ((uint64_t *)d)[i] = to_u64(v); break;
+	case NX_I16: ((int16_t *)d)[i] = (int16_t)(uint16_t)(uint64_t)to_int(v); break;
 	default: break;
 	}
 }
@@ -129,6 +149,10 @@ int64_t nx_tensor_get_int(const nx_tensor *t, int64_t i)
 	case NX_I32: return ((const int32_t *)d)[i];
 	case NX_I64: return ((const int64_t *)d)[i];
 	case NX_BOOL: return ((const uint8_t *)d)[i] != 0;
+	case NX_U16: return ((const uint16_t *)d)[i];
+	case NX_U32: return ((const uint32_t *)d)[i];
+	case NX_U64: return (int64_t)((const uint64_t *)d)[i];
+	case NX_I16: return ((const int16_t *)d)[i];
 	default: return 0;
 	}
 }
@@ -142,6 +166,10 @@ void nx_tensor_set_int(nx_tensor *t, int64_t i, int64_t v)
 	case NX_I32: ((int32_t *)d)[i] = (int32_t)(uint32_t)(uint64_t)v; break;
 	case NX_I64: ((int64_t *)d)[i] = v; break;
 	case NX_BOOL: ((uint8_t *)d)[i] = v != 0; break;
+	case NX_U16: ((uint16_t *)d)[i] = (uint16_t)(uint64_t)v; break;
+	case NX_U32: ((uint32_t *)d)[i] = (uint32_t)(uint64_t)v; break;
+	case NX_U64: ((uint64_t *)d)[i] = (uint64_t)v; break;
+	case NX_I16: ((int16_t *)d)[i] = (int16_t)(uint16_t)(uint64_t)v; break;
 	default: break;
 	}
 }

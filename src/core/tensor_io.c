@@ -40,6 +40,11 @@ static int from_onnx(int t)
 	case ONNX__TENSOR_PROTO__DATA_TYPE__INT32: return NX_I32;
 	case ONNX__TENSOR_PROTO__DATA_TYPE__INT64: return NX_I64;
 	case ONNX__TENSOR_PROTO__DATA_TYPE__BOOL: return NX_BOOL;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE: return NX_F64;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT16: return NX_U16;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT32: return NX_U32;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT64: return NX_U64;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT16: return NX_I16;
 	default: return -1;
 	}
 }
@@ -54,6 +59,11 @@ static int to_onnx(int d)
 	case NX_U8: return ONNX__TENSOR_PROTO__DATA_TYPE__UINT8;
 	case NX_I32: return ONNX__TENSOR_PROTO__DATA_TYPE__INT32;
 	case NX_I64: return ONNX__TENSOR_PROTO__DATA_TYPE__INT64;
+	case NX_F64: return ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE;
+	case NX_U16: return ONNX__TENSOR_PROTO__DATA_TYPE__UINT16;
+	case NX_U32: return ONNX__TENSOR_PROTO__DATA_TYPE__UINT32;
+	case NX_U64: return ONNX__TENSOR_PROTO__DATA_TYPE__UINT64;
+	case NX_I16: return ONNX__TENSOR_PROTO__DATA_TYPE__INT16;
 	default: return ONNX__TENSOR_PROTO__DATA_TYPE__BOOL;
 	}
 }
@@ -115,7 +125,9 @@ static int from_pb(const void *buf, size_t len, int u16_as, nx_tensor *t, char *
 	/* Count what the message holds before allocating what it claims. */
 	size_t have = p->has_raw_data ? p->raw_data.len / nx_dtype_size(d)
 		    : d == NX_F32 ? p->n_float_data
-		    : d == NX_I64 ? p->n_int64_data : p->n_int32_data;
+		    : d == NX_I64 ? p->n_int64_data
+		    : d == NX_F64 ? p->n_double_data
+		    : d == NX_U32 || d == NX_U64 ? p->n_uint64_data : p->n_int32_data;
 	if ((p->has_raw_data && p->raw_data.len != bytes) || have != (size_t)n) {
 		nx_err_set(err, "holds %zu elements, its dims say %lld", have, (long long)n);
 		goto out;
@@ -127,6 +139,13 @@ static int from_pb(const void *buf, size_t len, int u16_as, nx_tensor *t, char *
 		memcpy(t->data, p->float_data, bytes);
 	} else if (d == NX_I64) {
 		memcpy(t->data, p->int64_data, bytes);
+	} else if (d == NX_F64) {
+		memcpy(t->data, p->double_data, bytes);
+	} else if (d == NX_U64) {
+		memcpy(t->data, p->uint64_data, bytes);
+	} else if (d == NX_U32) {
+		for (size_t i = 0; i < have; i++)
+			((uint32_t *)t->data)[i] = (uint32_t)p->uint64_data[i];
 	} else {
 		/* int32_data holds i32, and the narrower types one per entry
 		 * (f16/bf16 as their bits). */
@@ -137,6 +156,8 @@ static int from_pb(const void *buf, size_t len, int u16_as, nx_tensor *t, char *
 			case NX_F16:
 			case NX_BF16: ((uint16_t *)t->data)[i] = (uint16_t)v; break;
 			case NX_BOOL: ((uint8_t *)t->data)[i] = v != 0; break;
+			case NX_I16: ((int16_t *)t->data)[i] = (int16_t)v; break;
+			case NX_U16: ((uint16_t *)t->data)[i] = (uint16_t)v; break;
 			default: ((uint8_t *)t->data)[i] = (uint8_t)v; break;
 			}
 		}
@@ -161,7 +182,8 @@ static const struct {
 	int dtype;
 } npy_types[] = {
 	{"<f4", NX_F32}, {"<f2", NX_F16}, {"|i1", NX_I8}, {"|u1", NX_U8},
-	{"<i4", NX_I32}, {"<i8", NX_I64}, {"|b1", NX_BOOL},
+	{"<i4", NX_I32}, {"<i8", NX_I64}, {"|b1", NX_BOOL}, {"<f8", NX_F64},
+	{"<i2", NX_I16}, {"<u2", NX_U16}, {"<u4", NX_U32}, {"<u8", NX_U64},
 };
 
 /* The value text after 'key': in the header dict, or NULL. */

@@ -13,6 +13,9 @@ static const struct {
 	[NX_BF16] = {"bf16", 2, true}, [NX_I8] = {"i8", 1, false},
 	[NX_U8] = {"u8", 1, false},   [NX_I32] = {"i32", 4, false},
 	[NX_I64] = {"i64", 8, false}, [NX_BOOL] = {"bool", 1, false},
+	[NX_F64] = {"f64", 8, true},  [NX_U16] = {"u16", 2, false},
+	[NX_U32] = {"u32", 4, false}, [NX_U64] = {"u64", 8, false},
+	[NX_I16] = {"i16", 2, false},
 };
 
 static const char *layouts[NX_LAYOUT_COUNT] = {"plain", "nhwc", "ne"};
@@ -30,6 +33,16 @@ const char *nx_dtype_name(int dtype)
 bool nx_dtype_is_float(int dtype)
 {
 	return dtype >= 0 && dtype < NX_DTYPE_COUNT && dtypes[dtype].is_float;
+}
+
+bool nx_dtype_is_int(int dtype)
+{
+	return dtype >= 0 && dtype < NX_DTYPE_COUNT && dtype != NX_BOOL && !dtypes[dtype].is_float;
+}
+
+bool nx_dtype_is_unsigned(int dtype)
+{
+	return dtype == NX_U8 || dtype == NX_U16 || dtype == NX_U32 || dtype == NX_U64;
 }
 
 int nx_dtype_parse(const char *s, size_t len)

@@ -241,7 +241,8 @@ static int parse_dtype(lua_State *L, int idx)
 	const char *s = luaL_checklstring(L, idx, &len);
 	int dt = nx_dtype_parse(s, len);
 	if (dt < 0)
-		luaL_error(L, "unknown dtype '%s' (f32, f16, bf16, i8, u8, i32, i64, bool)", s);
+		luaL_error(L, "unknown dtype '%s' (f32, f16, bf16, i8, u8, i32, i64, bool, f64, "
+			   "u16, u32, u64, i16)", s);
 	return dt;
 }
 

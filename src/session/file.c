@@ -204,6 +204,9 @@ static cJSON *source_json(const nxw_session *s, const char *session_path)
 	}
 	if (s->src.unroll_limit)
 		must(cJSON_AddNumberToObject(m, "unroll_limit", s->src.unroll_limit));
+	/* written only when set, so files of f32 models read as before */
+	if (s->src.f64_as_f32)
+		must(cJSON_AddBoolToObject(m, "f64_as_f32", true));
 	return m;
 }
 
@@ -411,8 +414,10 @@ static int read_source(reader *r, const cJSON *root, const char *session_path,
 	cJSON *p = field(r, m, "model", "path", cJSON_String, false);
 	cJSON *sha = field(r, m, "model", "sha256", cJSON_String, false);
 	cJSON *shapes = field(r, m, "model", "shapes", cJSON_Array, true);
+	cJSON *narrow = field(r, m, "model", "f64_as_f32", cJSON_True | cJSON_False, true);
 	if (r->failed)
 		return -1;
+	src->f64_as_f32 = narrow && cJSON_IsTrue(narrow);
 	snprintf(saved_sha, 65, "%s", sha->valuestring);
 	src->model = o && o->model ? nx_xstrdup(o->model) : resolve_from(session_path, p->valuestring);
 	int i = 0;

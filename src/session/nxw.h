@@ -76,6 +76,7 @@ typedef struct nxw_source {
 	nx_shape_bind *binds; uint32_t n_binds; /* --shape bindings (names owned) */
 	char **consts; uint32_t n_consts;  /* --const NAME=V,... texts (owned) */
 	uint32_t unroll_limit;   /* --unroll-limit (0: the importer's default) */
+	bool f64_as_f32;         /* --f64-as-f32: an ONNX model's DOUBLE tensors as f32 */
 	char *target;            /* preset name or target .json, or NULL (owned) */
 	char **sets; uint32_t n_sets; /* FIELD=VALUE overrides in order (owned) */
 } nxw_source;

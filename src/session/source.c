@@ -49,6 +49,7 @@ void nxw_source_copy(nxw_source *dst, const nxw_source *src)
 	}
 	dst->n_consts = src->n_consts;
 	dst->unroll_limit = src->unroll_limit;
+	dst->f64_as_f32 = src->f64_as_f32;
 	dst->target = src->target ? nx_xstrdup(src->target) : NULL;
 	if (src->n_sets) {
 		dst->sets = nx_xmalloc(src->n_sets * sizeof *dst->sets);
@@ -130,6 +131,7 @@ nx_graph *nxw_source_load(nxw_source *src, nx_err *err)
 		nx_onnx_opts o = {0};
 		o.binds = src->binds;
 		o.n_binds = src->n_binds;
+		o.f64_as_f32 = src->f64_as_f32;
 		o.unroll_limit = src->unroll_limit;
 		/* --const texts, read again here (freed below) */
 		uint32_t n = src->n_consts;

@@ -639,7 +639,7 @@ static const struct {
 	{"{\"format\":\"nex-ir\",\"version\":1,\"outputs\":[]}", "m.json: missing \"ops\""},
 	/* types */
 	{HEAD "\"outputs\":[],\"consts\":[{\"name\":\"k\",\"type\":{\"dtype\":\"f31\",\"shape\":[1]},\"fill\":{\"kind\":\"zeros\"}}],\"ops\":[]}",
-	 "m.json: consts[0] (\"k\"): type: dtype: \"f31\" is not one of f32, f16, bf16, i8, u8, i32, i64, bool"},
+	 "m.json: consts[0] (\"k\"): type: dtype: \"f31\" is not one of f32, f16, bf16, i8, u8, i32, i64, bool, f64, u16, u32, u64, i16"},
 	{HEAD "\"outputs\":[],\"consts\":[{\"name\":\"k\",\"type\":{\"dtype\":\"f32\",\"shape\":[2,0]},\"fill\":{\"kind\":\"zeros\"}}],\"ops\":[]}",
 	 "m.json: consts[0] (\"k\"): type: shape[1]: dim 0 must be at least 1 (nex shapes are static)"},
 	{HEAD "\"outputs\":[],\"consts\":[{\"name\":\"k\",\"type\":{\"dtype\":\"f32\",\"shape\":[-3]},\"fill\":{\"kind\":\"zeros\"}}],\"ops\":[]}",

@@ -506,7 +506,7 @@ static const err_case err_cases[] = {
 	{"graph @g(%x: f32[99999999999999999999]) -> () {\n",
 	 "t.nex:1:18: integer 99999999999999999999 is out of range (int64)"},
 	{"graph @g(%x: f33[1]) -> () {\n",
-	 "t.nex:1:14: unknown dtype 'f33' (f32, f16, bf16, i8, u8, i32, i64, bool)"},
+	 "t.nex:1:14: unknown dtype 'f33' (f32, f16, bf16, i8, u8, i32, i64, bool, f64, u16, u32, u64, i16)"},
 	{"graph @g(%x: f32[1]#nchw) -> () {\n",
 	 "t.nex:1:21: expected a layout after '#' (nhwc, ne), got 'nchw'"},
 	{"graph @g(%x: ?) -> () {\n", "t.nex:1:14: expected a type such as f32[1,3,224,224], got '?'"},
