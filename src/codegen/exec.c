@@ -69,15 +69,22 @@ static void move(exec *x, const nxg_desc *d, void *dense, bool to_mem)
 		}
 }
 
-/* True if d's window is the whole tensor with no padding: its bytes are
- * the dense tensor as they lie. */
-static bool packed(const nxg_desc *d)
+/* If the window of d lies in memory as one dense run (no row or plane
+ * padding inside it: a whole unpadded tensor, or a tile of whole planes or
+ * whole rows), the offset of its first byte from the space's start; else
+ * -1. Such a window is read and written in place. */
+static int64_t dense_off(const nxg_desc *d)
 {
 	int64_t elem = (int64_t)nx_dtype_size(d->dtype);
-	for (int k = 0; k < 4; k++)
-		if (d->w0[k] || d->wn[k] != d->dims[k])
-			return false;
-	return d->row == d->dims[3] * elem && d->plane == d->row * d->dims[2];
+	int64_t stride[4] = {d->dims[1] * d->plane, d->plane, d->row, elem};
+	int64_t want = d->wn[3] * elem;
+	for (int q = 2; q >= 0; q--) {
+		if (d->wn[q] > 1 && stride[q] != want)
+			return -1;
+		want *= d->wn[q];
+	}
+	return d->addr + d->w0[0] * stride[0] + d->w0[1] * stride[1] + d->w0[2] * stride[2] +
+	       d->w0[3] * elem;
 }
 
 static int64_t win_bytes(const nxg_desc *d)
@@ -141,7 +148,8 @@ static int build_scratch(exec *x, uint32_t k)
 	return 0;
 }
 
-static int run_task(exec *x, uint32_t k, nxg_exec_stats *st)
+/* The tags of task k's operands, checked before it runs. */
+static int task_reads(exec *x, uint32_t k)
 {
 	const nxg_prog *p = x->p;
 	const nxg_task *t = &p->tasks[k];
@@ -151,6 +159,103 @@ static int run_task(exec *x, uint32_t k, nxg_exec_stats *st)
 		    nxg_tags_read(&x->tg, p, x->g, d, k, x->err))
 			return -1;
 	}
+	return 0;
+}
+
+static void task_writes(exec *x, uint32_t k)
+{
+	const nxg_prog *p = x->p;
+	const nxg_task *t = &p->tasks[k];
+	for (uint32_t i = 0; i < t->n_out; i++)
+		nxg_tags_write(&x->tg, nxg_task_desc(p, t, t->n_in + i), k);
+}
+
+/* Runs NE or CPU task k's kernel on pool (NULL: this thread), errors into
+ * err. Operands whose windows lie densely in memory are read in place, the
+ * others gathered. A result whose window lies densely, of the bytes the
+ * kernel gives and clear of the operands read in place, is written by the
+ * kernel straight into memory; the others are computed into a tensor and
+ * scattered. Touches memory only inside the task's windows and no tags, so
+ * tasks with disjoint results (the tiles of one op) may run at once. */
+static int task_compute(exec *x, uint32_t k, nx_pool *pool, nx_err *err)
+{
+	const nxg_prog *p = x->p;
+	const nxg_task *t = &p->tasks[k];
+	nx_graph *g = x->scratch[k] ? x->scratch[k] : x->g;
+	uint32_t op = x->scratch[k] ? x->sop[k] : t->op;
+	uint32_t n_in = t->n_in, n_out = t->n_out;
+	/* all freed below */
+	nx_tensor *in = nx_xcalloc(n_in + 1, sizeof *in), *out = nx_xcalloc(n_out + 1, sizeof *out);
+	bool *alias = nx_xcalloc(n_in + 1, sizeof *alias);
+	int64_t *at = nx_xcalloc(n_in + 1, sizeof *at);
+	void **dest = nx_xcalloc(n_out + 1, sizeof *dest);
+	for (uint32_t i = 0; i < n_in; i++) {
+		const nxg_desc *d = nxg_task_desc(p, t, i);
+		if (d->space >= NXG_SPACE_COUNT)
+			continue;
+		nx_type ty = win_type(x, d);
+		int64_t off = dense_off(d);
+		if (off >= 0) {
+			/* operands are const to the kernel */
+			in[i].type = ty;
+			in[i].data = x->mem[d->space] + off;
+			alias[i] = true;
+			at[i] = off;
+			continue;
+		}
+		in[i] = nx_tensor_empty(&ty);
+		move(x, d, in[i].data, false);
+	}
+	for (uint32_t i = 0; i < n_out; i++) {
+		const nxg_desc *d = nxg_task_desc(p, t, n_in + i);
+		const nx_type *rt = nx_vtype(g, nx_result(g, op, i));
+		int64_t off = dense_off(d), n = win_bytes(d);
+		if (off < 0 || rt->dtype != d->dtype || nx_type_bytes(rt) != n)
+			continue;
+		bool clear = true;
+		for (uint32_t q = 0; q < n_in && clear; q++) {
+			const nxg_desc *s = nxg_task_desc(p, t, q);
+			clear = !alias[q] || s->space != d->space || at[q] + win_bytes(s) <= off ||
+				off + n <= at[q];
+		}
+		if (clear)
+			dest[i] = x->mem[d->space] + off;
+	}
+	int rc = nx_eval_op_into(g, op, in, out, dest, pool, err);
+	for (uint32_t i = 0; !rc && i < n_out; i++) {
+		if (dest[i])
+			continue;
+		const nxg_desc *d = nxg_task_desc(p, t, n_in + i);
+		if ((int64_t)nx_tensor_nbytes(&out[i]) != win_bytes(d)) {
+			char a[160];
+			nx_err_set(err, "%s: result %u is %zu bytes, its window %lld",
+				   nxg_task_str(p, x->g, k, a, sizeof a), i, nx_tensor_nbytes(&out[i]),
+				   (long long)win_bytes(d));
+			rc = -1;
+			break;
+		}
+		move(x, d, out[i].data, true);
+	}
+	for (uint32_t i = 0; i < n_out; i++)
+		if (!dest[i] || out[i].data != dest[i])
+			nx_tensor_free(&out[i]); /* NULL after a failed kernel: free(NULL) */
+	for (uint32_t i = 0; i < n_in; i++)
+		if (!alias[i])
+			nx_tensor_free(&in[i]);
+	free(dest);
+	free(at);
+	free(alias);
+	free(in);
+	free(out);
+	return rc;
+}
+
+static int run_task(exec *x, uint32_t k, nxg_exec_stats *st)
+{
+	const nxg_prog *p = x->p;
+	const nxg_task *t = &p->tasks[k];
+	if (task_reads(x, k))
+		return -1;
 	if (t->engine == NXG_DMA) {
 		const nxg_desc *s = nxg_task_desc(p, t, 0), *d = nxg_task_desc(p, t, 1);
 		int64_t n = win_bytes(s);
@@ -161,60 +266,77 @@ static int run_task(exec *x, uint32_t k, nxg_exec_stats *st)
 				   (long long)win_bytes(d));
 			return -1;
 		}
-		void *tmp = nx_xmalloc((size_t)(n ? n : 1)); /* freed below */
-		move(x, s, tmp, false);
-		move(x, d, tmp, true);
-		free(tmp);
+		int64_t so = dense_off(s), dof = dense_off(d);
+		if (so >= 0 && dof >= 0) {
+			/* both dense: one copy (memmove: a program may move
+			 * within a space) */
+			memmove(x->mem[d->space] + dof, x->mem[s->space] + so, (size_t)n);
+		} else {
+			void *tmp = nx_xmalloc((size_t)(n ? n : 1)); /* freed below */
+			move(x, s, tmp, false);
+			move(x, d, tmp, true);
+			free(tmp);
+		}
 		nxg_tags_write(&x->tg, d, k);
 		st->dma_bytes += n;
 		return 0;
 	}
-	uint32_t n_in = t->n_in, n_out = t->n_out;
-	nx_tensor *in = nx_xcalloc(n_in + 1, sizeof *in), *out = nx_xcalloc(n_out + 1, sizeof *out);
-	bool *alias = nx_xcalloc(n_in + 1, sizeof *alias);
-	for (uint32_t i = 0; i < n_in; i++) {
-		const nxg_desc *d = nxg_task_desc(p, t, i);
-		if (d->space >= NXG_SPACE_COUNT)
-			continue;
-		nx_type ty = win_type(x, d);
-		if (packed(d)) {
-			/* the bytes already are the dense tensor: the kernel reads
-			 * them in place (operands are const to it) */
-			in[i].type = ty;
-			in[i].data = x->mem[d->space] + d->addr;
-			alias[i] = true;
-			continue;
-		}
-		in[i] = nx_tensor_empty(&ty);
-		move(x, d, in[i].data, false);
-	}
-	int rc;
-	if (x->scratch[k])
-		rc = nx_eval_op_pool(x->scratch[k], x->sop[k], in, out, x->pool, x->err);
-	else
-		rc = nx_eval_op_pool(x->g, t->op, in, out, x->pool, x->err);
-	for (uint32_t i = 0; !rc && i < n_out; i++) {
-		const nxg_desc *d = nxg_task_desc(p, t, n_in + i);
-		if ((int64_t)nx_tensor_nbytes(&out[i]) != win_bytes(d)) {
-			char a[160];
-			nx_err_set(x->err, "%s: result %u is %zu bytes, its window %lld",
-				   nxg_task_str(p, x->g, k, a, sizeof a), i, nx_tensor_nbytes(&out[i]),
-				   (long long)win_bytes(d));
-			rc = -1;
-			break;
-		}
-		move(x, d, out[i].data, true);
-		nxg_tags_write(&x->tg, d, k);
-	}
-	for (uint32_t i = 0; i < n_out; i++)
-		nx_tensor_free(&out[i]); /* NULL after a failed kernel: free(NULL) */
-	for (uint32_t i = 0; i < n_in; i++)
-		if (!alias[i])
-			nx_tensor_free(&in[i]);
-	free(alias);
-	free(in);
-	free(out);
+	int rc = task_compute(x, k, x->pool, x->err);
+	if (!rc)
+		task_writes(x, k);
 	return rc;
+}
+
+/* The tiles ks[0..n) of one op, ready together: each tile whole on one
+ * thread of the pool, the tiles at once. Kernels split their work by
+ * shapes only, so a tile has the same bits on one thread as on many. Tags
+ * are checked before and written after, in issue order: tiles of one op
+ * do not read each other's results. */
+typedef struct group_job {
+	exec *x;
+	const uint32_t *ks;
+	nx_err *err;
+	int *rc;
+} group_job;
+
+static void group_part(void *ctx, int64_t lo, int64_t hi)
+{
+	group_job *j = ctx;
+	for (int64_t i = lo; i < hi; i++)
+		j->rc[i] = task_compute(j->x, j->ks[i], NULL, &j->err[i]);
+}
+
+static int run_group(exec *x, const uint32_t *ks, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (task_reads(x, ks[i]))
+			return -1;
+	/* freed below */
+	group_job j = {x, ks, nx_xcalloc(n, sizeof *j.err), nx_xcalloc(n, sizeof *j.rc)};
+	nx_pool_for(x->pool, n, group_part, &j);
+	int rc = 0;
+	for (uint32_t i = 0; i < n && !rc; i++)
+		if (j.rc[i]) {
+			*x->err = j.err[i];
+			rc = -1;
+		}
+	for (uint32_t i = 0; i < n && !rc; i++)
+		task_writes(x, ks[i]);
+	free(j.err);
+	free(j.rc);
+	return rc;
+}
+
+/* Whether task k's waits are all met. */
+static bool ready(const nxg_prog *p, uint32_t k, const bool *done_ev)
+{
+	const nxg_task *tk = &p->tasks[k];
+	for (uint32_t i = 0; i < tk->n_wait; i++) {
+		uint32_t ev = p->waits[tk->w0 + i];
+		if (ev >= p->n_events || !done_ev[ev])
+			return false;
+	}
+	return true;
 }
 
 /* The error for a program that cannot move on: the first stuck task, an
@@ -362,21 +484,26 @@ int nxg_exec(const nxg_prog *p, nx_graph *g, const nx_target *t, const nx_tensor
 		for (int oi = 0; oi < NXG_ENGINE_COUNT && !rc; oi++) {
 			int e = order[oi];
 			while (qi[e] < qn[e] && !rc) {
-				uint32_t k = queue[q0[e] + qi[e]];
-				const nxg_task *tk = &p->tasks[k];
-				bool ready = true;
-				for (uint32_t i = 0; i < tk->n_wait && ready; i++) {
-					uint32_t ev = p->waits[tk->w0 + i];
-					ready = ev < p->n_events && done_ev[ev];
-				}
-				if (!ready)
+				const uint32_t *head = &queue[q0[e] + qi[e]];
+				const nxg_task *tk = &p->tasks[*head];
+				if (!ready(p, *head, done_ev))
 					break;
-				rc = run_task(&x, k, st);
-				if (tk->signal != NX_NONE && tk->signal < p->n_events)
-					done_ev[tk->signal] = true;
-				st->tasks[e]++;
-				qi[e]++;
-				left--;
+				/* the op's next tiles on this engine that are ready
+				 * now (not waiting on one of these) run together */
+				uint32_t n = 1;
+				while (x.pool && e != NXG_DMA && tk->split && qi[e] + n < qn[e] &&
+				       p->tasks[head[n]].split && p->tasks[head[n]].op == tk->op &&
+				       ready(p, head[n], done_ev))
+					n++;
+				rc = n > 1 ? run_group(&x, head, n) : run_task(&x, *head, st);
+				for (uint32_t i = 0; i < n; i++) {
+					uint32_t sg = p->tasks[head[i]].signal;
+					if (sg != NX_NONE && sg < p->n_events)
+						done_ev[sg] = true;
+				}
+				st->tasks[e] += n;
+				qi[e] += n;
+				left -= n;
 				moved = true;
 			}
 		}

@@ -38,6 +38,15 @@
  * and gains less than that (cls has ~50 convs this small). */
 #define PAR_MACS (1 << 19)
 
+/* The fixed split of a 1x1 conv (the GEMM Y = W x X read in place):
+ * images below UNIT_SMALL positions go by blocks of UNIT_MBLOCK output
+ * channels when there are at least two blocks, others by UNIT_PIECES
+ * pieces of positions. Fixed so that the bits do not follow the threads;
+ * 8 pieces keep up to 8 threads busy. */
+#define UNIT_SMALL 1024
+#define UNIT_MBLOCK 32
+#define UNIT_PIECES 8
+
 typedef conv_geom geom;
 
 static int64_t floor_div(int64_t a, int64_t b)
@@ -423,7 +432,6 @@ int nx_kern_conv(nx_kern *k)
 			return -1;
 		k->act_done = true;
 	}
-	int threads = nx_pool_threads(k->pool);
 	nx_pool *pool = g.batch * g.cout * g.out_sp * g.cg * g.ker_sp >= PAR_MACS ? k->pool : NULL;
 	if (nx_conv_dw_fits(&g)) {
 		nx_conv_dw(&g, j.x, j.w, j.b, &j.act, j.y, pool);
@@ -443,16 +451,21 @@ int nx_kern_conv(nx_kern *k)
 	int64_t K = g.cg * g.ker_sp;
 	j.direct = unit;
 	j.mblock = g.mg;
-	if (unit && g.out_sp < 256 * threads && g.mg >= 16 * threads && g.batch * g.group < threads) {
-		/* Small images, many channels: split the channels instead. */
+	/* The pieces depend on the shapes only, never on the thread count:
+	 * sgemm gives a block of C other bits than the whole product, so a
+	 * split that followed the threads made `nex run --threads 1` and
+	 * `--threads 2` differ (and the executor, whose tile tasks run with
+	 * other threads than the interpreter's tiles, could not match). */
+	if (unit && g.out_sp < UNIT_SMALL && g.mg >= 2 * UNIT_MBLOCK) {
+		/* Small images, many channels: blocks of output channels. */
 		j.tile = g.out_sp;
-		j.nmblk = threads;
-		j.mblock = (g.mg + threads - 1) / threads;
+		j.mblock = UNIT_MBLOCK;
 		j.nmblk = (g.mg + j.mblock - 1) / j.mblock;
 	} else if (unit) {
-		/* One piece per thread and (image, group), at least 64 wide. */
-		int64_t per = (g.out_sp + threads - 1) / threads;
-		j.tile = per < 64 ? 64 : per;
+		/* UNIT_PIECES pieces per (image, group), at least
+		 * UNIT_SMALL / 4 wide: enough for the pool to balance. */
+		int64_t per = (g.out_sp + UNIT_PIECES - 1) / UNIT_PIECES;
+		j.tile = per < UNIT_SMALL / 4 ? UNIT_SMALL / 4 : per;
 	} else {
 		j.tile = COL_BUDGET / K;
 		if (j.tile < 64)

@@ -820,6 +820,14 @@ int nx_eval_op(nx_graph *g, uint32_t op, const nx_tensor *in, nx_tensor *out, nx
  * bits only under the same thread count. The back end's executor uses it. */
 int nx_eval_op_pool(nx_graph *g, uint32_t op, const nx_tensor *in, nx_tensor *out,
 		    nx_pool *pool, nx_err *err);
+/* nx_eval_op_pool, but result i goes to dest[i] when that is not NULL:
+ * dense bytes of the result's dtype and dims, which the kernel writes in
+ * place of a fresh tensor (out[i].data = dest[i], not to be freed); the
+ * bytes must not overlap an operand's. On failure dest's bytes are
+ * unspecified. The back end's executor writes results into its memory
+ * image this way. */
+int nx_eval_op_into(nx_graph *g, uint32_t op, const nx_tensor *in, nx_tensor *out,
+		    void *const *dest, nx_pool *pool, nx_err *err);
 /* What keep gives: values[v] for every op result and graph input; constants
  * and dead values have data NULL (read constants from the graph). Every
  * registry kind has a kernel; opaque ops are refused, naming their op_type.
