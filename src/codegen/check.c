@@ -39,6 +39,14 @@ void nxg_tags_init(nxg_tags *tg, const nxg_prog *p, int64_t gran)
 		size_t n = (size_t)(tg->n[s] ? tg->n[s] : 1);
 		tg->val[s] = nx_xmalloc(n * sizeof *tg->val[s]);
 		tg->by[s] = nx_xmalloc(n * sizeof *tg->by[s]);
+	}
+	nxg_tags_reset(tg);
+}
+
+void nxg_tags_reset(nxg_tags *tg)
+{
+	for (int s = 0; s < NXG_SPACE_COUNT; s++) {
+		size_t n = (size_t)(tg->n[s] ? tg->n[s] : 1);
 		memset(tg->val[s], 0xff, n * sizeof *tg->val[s]);
 		memset(tg->by[s], 0xff, n * sizeof *tg->by[s]);
 	}
