@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kern_conv.h"
 #include "nx_int.h"
 
 const char *nx_conv_tiling(const nx_graph *g, uint32_t o, int64_t nt[4], int64_t te[4])
@@ -94,28 +95,6 @@ void nx_conv_tile_geom(const nx_graph *g, uint32_t o, const int64_t r0[4], const
 	pads[0] = clo - lo, pads[1] = pl, pads[2] = hi - chi, pads[3] = pr;
 }
 
-/* If the window (w0, wn) of dense tensor dims is one contiguous run of
- * floats (dims before the first cut dim are 1 wide in the window, dims
- * after it whole), the offset of its first float; else -1. A channel tile
- * of a batch-1 conv is one: its operand and result need no copy. */
-static int64_t contiguous(const int64_t *dims, const int64_t *w0, const int64_t *wn)
-{
-	int cut = 4;
-	for (int q = 0; q < 4 && cut == 4; q++)
-		if (wn[q] != dims[q])
-			cut = q;
-	for (int q = 0; q < cut; q++)
-		if (wn[q] != 1 && cut < 4)
-			return -1;
-	for (int q = cut + 1; q < 4; q++)
-		if (w0[q] || wn[q] != dims[q])
-			return -1;
-	int64_t off = 0;
-	for (int q = 0; q < 4; q++)
-		off = off * dims[q] + w0[q];
-	return off;
-}
-
 /* Copies the window (w0, wn) of dense float tensor [d0,d1,d2,d3] at full to
  * dense (to_win) or back (!to_win), on the calling thread: the tiles run
  * in parallel, each copies its own window. */
@@ -179,15 +158,6 @@ static void tile_part(void *ctx, int64_t lo, int64_t hi)
 		tin[0].type = x->type;
 		memcpy(tin[0].type.dims, inn, sizeof inn);
 		tin[0].type.layout = NX_LAYOUT_PLAIN;
-		int64_t xoff = contiguous(xd, in0, inn), yoff = contiguous(yd, r0, rn);
-		float *xwin = NULL, *ywin = NULL; /* freed below */
-		if (xoff >= 0) {
-			tin[0].data = (float *)x->data + xoff;
-		} else {
-			xwin = nx_xmalloc((size_t)(inn[0] * inn[1] * inn[2] * inn[3]) * sizeof(float));
-			window(x->data, xd, in0, inn, xwin, true);
-			tin[0].data = xwin;
-		}
 		tin[1].type = w->type;
 		tin[1].type.dims[0] = rn[1];
 		tin[1].data = (float *)w->data + r0[1] * K;
@@ -199,18 +169,27 @@ static void tile_part(void *ctx, int64_t lo, int64_t hi)
 		tout.type = y->type;
 		memcpy(tout.type.dims, rn, sizeof rn);
 		tout.type.layout = NX_LAYOUT_PLAIN;
-		if (yoff >= 0) {
-			tout.data = (float *)y->data + yoff;
-		} else {
-			ywin = nx_xmalloc((size_t)(rn[0] * rn[1] * rn[2] * rn[3]) * sizeof(float));
-			tout.data = ywin;
-		}
 		nx_kern sub = {j->s[i], j->so[i], tin, k->n_in < 3 ? k->n_in : 3, &tout, 1, NULL,
 			       &j->err[i], false};
-		j->rc[i] = nx_kern_conv(&sub);
+		float *xwin = NULL, *ywin = NULL; /* freed below */
+		if (xd[0] == 1) {
+			/* one image: the windows are whole rows of whole planes,
+			 * read and written where they lie */
+			tin[0].data = (float *)x->data + (in0[1] * xd[2] + in0[2]) * xd[3];
+			tout.data = (float *)y->data + (r0[1] * yd[2] + r0[2]) * yd[3];
+			j->rc[i] = nx_kern_conv_strided(&sub, xd[2] * xd[3], xd[1] * xd[2] * xd[3],
+							yd[2] * yd[3], yd[1] * yd[2] * yd[3]);
+		} else {
+			xwin = nx_xmalloc((size_t)(inn[0] * inn[1] * inn[2] * inn[3]) * sizeof(float));
+			window(x->data, xd, in0, inn, xwin, true);
+			tin[0].data = xwin;
+			ywin = nx_xmalloc((size_t)(rn[0] * rn[1] * rn[2] * rn[3]) * sizeof(float));
+			tout.data = ywin;
+			j->rc[i] = nx_kern_conv(&sub);
+			if (!j->rc[i])
+				window(y->data, yd, r0, rn, ywin, false);
+		}
 		j->act[i] = sub.act_done;
-		if (!j->rc[i] && ywin)
-			window(y->data, yd, r0, rn, ywin, false);
 		free(xwin);
 		free(ywin);
 	}

@@ -158,6 +158,8 @@ static int geom_init(nx_kern *k, geom *g, bool transpose)
 		g->out_sp *= g->out[d];
 		g->ker_sp *= g->ker[d];
 	}
+	g->xcs = g->in_sp, g->xns = g->cin * g->in_sp;
+	g->ycs = g->out_sp, g->yns = g->cout * g->out_sp;
 	const nx_tensor *b = k->n_in > 2 ? &k->in[2] : NULL;
 	if (b && b->data && (b->type.dtype != NX_F32 || nx_tensor_numel(b) != g->cout))
 		return nx_kern_fail(k, "bias must hold %lld floats", (long long)g->cout);
@@ -187,7 +189,7 @@ static void im2col_2d(const geom *g, const float *x, int64_t p0, int64_t t, floa
 					if (iy < 0 || iy >= H) {
 						memset(dst, 0, (size_t)n * sizeof *dst);
 					} else {
-						const float *src = x + (c * H + iy) * W;
+						const float *src = x + c * g->xcs + iy * W;
 						/* columns whose ix = (ox+i)*sx + off is inside */
 						int64_t lo = ceil_div(-off, sx) - ox;
 						int64_t hi = floor_div(W - 1 - off, sx) - ox + 1;
@@ -221,7 +223,7 @@ static void im2col_nd(const geom *g, const float *x, int64_t p0, int64_t t, floa
 			kidx[d] = kk % g->ker[d];
 			kk /= g->ker[d];
 		}
-		const float *xc = x + c * g->in_sp;
+		const float *xc = x + c * g->xcs;
 		float *row = col + r * t;
 		for (int64_t j = 0; j < t; j++) {
 			int64_t p = p0 + j, off = 0, mul = 1;
@@ -287,23 +289,23 @@ static void conv_part(void *ctx, int64_t lo, int64_t hi)
 		int64_t p0 = tile * j->tile, m0 = mb * j->mblock;
 		int64_t t = g->out_sp - p0 < j->tile ? g->out_sp - p0 : j->tile;
 		int64_t rows = g->mg - m0 < j->mblock ? g->mg - m0 : j->mblock;
-		const float *x = j->x + (n * g->cin + gi * g->cg) * g->in_sp;
+		const float *x = j->x + n * g->xns + gi * g->cg * g->xcs;
 		const float *w = j->w + (gi * g->mg + m0) * K;
-		float *y = j->y + (n * g->cout + gi * g->mg + m0) * g->out_sp + p0;
+		float *y = j->y + n * g->yns + (gi * g->mg + m0) * g->ycs + p0;
 		const float *b = j->b ? j->b + gi * g->mg + m0 : NULL;
 		if (j->direct) {
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)t,
-				    (int)K, 1.0f, w, (int)K, x + p0, (int)g->in_sp, 0.0f, y,
-				    (int)g->out_sp);
+				    (int)K, 1.0f, w, (int)K, x + p0, (int)g->xcs, 0.0f, y,
+				    (int)g->ycs);
 		} else {
 			if (g->ns == 2)
 				im2col_2d(g, x, p0, t, col);
 			else
 				im2col_nd(g, x, p0, t, col);
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)t,
-				    (int)K, 1.0f, w, (int)K, col, (int)t, 0.0f, y, (int)g->out_sp);
+				    (int)K, 1.0f, w, (int)K, col, (int)t, 0.0f, y, (int)g->ycs);
 		}
-		epilogue(y, rows, g->out_sp, t, b, &j->act);
+		epilogue(y, rows, g->ycs, t, b, &j->act);
 	}
 	free(col);
 }
@@ -392,9 +394,9 @@ NX_BODY void dw_part_body(void *ctx, int64_t lo, int64_t hi)
 	for (int64_t task = lo; task < hi; task++) {
 		int64_t m = task % g->cout, n = task / g->cout;
 		int64_t c = m / g->mg;
-		const float *x = j->x + (n * g->cin + c) * H * W;
+		const float *x = j->x + n * g->xns + c * g->xcs;
 		const float *w = j->w + m * KH * KW;
-		float *y = j->y + (n * g->cout + m) * OH * OW;
+		float *y = j->y + n * g->yns + m * g->ycs;
 		float bias = j->b ? j->b[m] : 0;
 		for (int64_t oy = 0; oy < OH; oy++) {
 			float *yr = y + oy * OW;
@@ -414,6 +416,8 @@ NX_BODY void dw_part_body(void *ctx, int64_t lo, int64_t hi)
 
 NX_SIMD_FN(static, dw_part, (void *ctx, int64_t lo, int64_t hi), (ctx, lo, hi))
 
+static int conv_run(nx_kern *k, const int64_t *st);
+
 int nx_kern_conv(nx_kern *k)
 {
 	/* a tiled conv as the NE back end computes it (conv_tile.c) */
@@ -421,9 +425,26 @@ int nx_kern_conv(nx_kern *k)
 	if (nx_attr_get(k->g, k->op, "tile") && !nx_conv_tiling(k->g, k->op, nt, te) &&
 	    nt[1] * nt[2] > 1)
 		return nx_kern_conv_tiles(k, nt, te);
+	return conv_run(k, NULL);
+}
+
+int nx_kern_conv_strided(nx_kern *k, int64_t xcs, int64_t xns, int64_t ycs, int64_t yns)
+{
+	if (k->in[0].type.rank != 4)
+		return nx_kern_fail(k, "a conv on a window of a larger tensor is built for 2-d "
+				    "convs only");
+	int64_t st[4] = {xcs, xns, ycs, yns};
+	return conv_run(k, st);
+}
+
+/* conv k, strides st (xcs, xns, ycs, yns; NULL: dense) */
+static int conv_run(nx_kern *k, const int64_t *st)
+{
 	geom g;
 	if (geom_init(k, &g, false))
 		return -1;
+	if (st)
+		g.xcs = st[0], g.xns = st[1], g.ycs = st[2], g.yns = st[3];
 	const nx_tensor *b = k->n_in > 2 && k->in[2].data ? &k->in[2] : NULL;
 	conv_job j = {&g, k->in[0].data, k->in[1].data, b ? b->data : NULL, k->out[0].data, 0, 0,
 		      0, 1, false, {0}};

@@ -77,7 +77,7 @@ static void pad_part(void *ctx, int64_t lo, int64_t hi)
 				continue;
 			}
 			memset(d, 0, (size_t)xlo * sizeof *d);
-			memcpy(d + xlo, j->x + (c * H + iy) * W + xlo - pl,
+			memcpy(d + xlo, j->x + c * g->xcs + iy * W + xlo - pl,
 			       (size_t)(xhi - xlo) * sizeof *d);
 			memset(d + xhi, 0, (size_t)(j->wp - xhi) * sizeof *d);
 		}
@@ -115,7 +115,7 @@ static void tile_part(void *ctx, int64_t lo, int64_t hi)
 			if (ox < OW) {
 				int64_t len = OW - ox < n ? OW - ox : n;
 				for (int64_t m = 0; m < mg; m++)
-					memcpy(j->y + m * g->out_sp + oy * OW + ox, c + m * t + (q - q0),
+					memcpy(j->y + m * g->ycs + oy * OW + ox, c + m * t + (q - q0),
 					       (size_t)len * sizeof *c);
 			}
 			q += n;
@@ -153,9 +153,9 @@ void nx_conv_shift(const conv_geom *g, const float *x, const float *w, const flo
 						w[((gi * mg + m) * cg + ci) * ksp + k];
 	for (int64_t img = 0; img < g->batch; img++)
 		for (int64_t gi = 0; gi < g->group; gi++) {
-			shift_job j = {g, x + (img * g->cin + gi * cg) * g->in_sp, xp,
+			shift_job j = {g, x + img * g->xns + gi * cg * g->xcs, xp,
 				       wk + gi * ksp * mg * cg, b ? b + gi * mg : NULL, act,
-				       y + (img * g->cout + gi * mg) * g->out_sp, hp, wp, n, tile};
+				       y + img * g->yns + gi * mg * g->ycs, hp, wp, n, tile};
 			nx_pool_for(pool, cg, pad_part, &j);
 			nx_pool_for(pool, (n + tile - 1) / tile, tile_part, &j);
 		}
