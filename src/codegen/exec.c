@@ -347,10 +347,66 @@ static void task_writes(exec *x, uint32_t k)
  * kernel straight into memory; the others are computed into a tensor and
  * scattered. Touches memory only inside the task's windows and no tags, so
  * tasks with disjoint results (the tiles of one op) may run at once. */
+/* Whether d's window is whole rows of float planes of one image, each
+ * channel's rows one dense run: a conv reads or writes it in place with
+ * channel stride plane (nx_eval_conv_window). */
+static bool conv_window(const nxg_desc *d)
+{
+	return d->space < NXG_SPACE_COUNT && d->dtype == NX_F32 && d->wn[0] == 1 &&
+	       d->w0[3] == 0 && d->wn[3] == d->dims[3] && d->row == d->dims[3] * 4 &&
+	       d->plane % 4 == 0;
+}
+
+/* Conv tile task k run in place: its operand and result windows are read
+ * and written where they lie, as the interpreter's tiles are (conv_tile.c);
+ * 1 if the task is not such a tile (the caller runs it by gathering). */
+static int exec_conv_window(exec *x, uint32_t k, nx_err *err)
+{
+	const nxg_prog *p = x->p;
+	const nxg_task *t = &p->tasks[k];
+	if (t->kind != NXG_K_CONV || !x->scratch[k] || t->n_out != 1 || t->n_in < 2 ||
+	    t->n_in > 3)
+		return 1;
+	const nxg_desc *xd = nxg_task_desc(p, t, 0), *yd = nxg_task_desc(p, t, t->n_in);
+	if (!conv_window(xd) || !conv_window(yd))
+		return 1;
+	int64_t xlo, xhi, ylo, yhi;
+	span(xd, &xlo, &xhi);
+	span(yd, &ylo, &yhi);
+	if (xd->space == yd->space && xlo < yhi && ylo < xhi)
+		return 1;
+	nx_tensor in[3], y;
+	memset(in, 0, sizeof in);
+	for (uint32_t i = 1; i < t->n_in; i++) {
+		const nxg_desc *d = nxg_task_desc(p, t, i);
+		if (d->space >= NXG_SPACE_COUNT)
+			continue;
+		int64_t off = dense_off(d);
+		if (off < 0 || d->dtype != NX_F32)
+			return 1;
+		int64_t lo, hi;
+		span(d, &lo, &hi);
+		if (d->space == yd->space && lo < yhi && ylo < hi)
+			return 1;
+		in[i].type = win_type(x, d);
+		in[i].data = x->mem[d->space] + off;
+	}
+	in[0].type = win_type(x, xd);
+	in[0].data = x->mem[xd->space] + run_off(xd, 2, 0);
+	y.type = win_type(x, yd);
+	y.data = x->mem[yd->space] + run_off(yd, 2, 0);
+	int64_t st[4] = {xd->plane / 4, xd->dims[1] * xd->plane / 4, yd->plane / 4,
+			 yd->dims[1] * yd->plane / 4};
+	return nx_eval_conv_window(x->scratch[k], x->sop[k], in, t->n_in, &y, st, err) ? -1 : 0;
+}
+
 static int task_compute(exec *x, uint32_t k, nx_pool *pool, nx_err *err)
 {
 	if (x->runs[k])
 		return exec_runs(x, k, pool, err);
+	int cw = exec_conv_window(x, k, err);
+	if (cw <= 0)
+		return cw;
 	const nxg_prog *p = x->p;
 	const nxg_task *t = &p->tasks[k];
 	nx_graph *g = x->scratch[k] ? x->scratch[k] : x->g;

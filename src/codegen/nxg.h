@@ -203,12 +203,15 @@ typedef struct nxg_tags {
 } nxg_tags;
 void nxg_tags_init(nxg_tags *tg, const nxg_prog *p, int64_t gran); /* free with _free */
 void nxg_tags_free(nxg_tags *tg);
-/* Marks d's whole buffer as holding d->value, written by task. */
 /* Every granule back to unwritten (a new run on the same spaces). */
 void nxg_tags_reset(nxg_tags *tg);
+/* Marks the granules of d's window (per plane, its first row's first byte
+ * to its last row's last; a desc with no window: the whole buffer) as
+ * holding d->value, written by task. */
 void nxg_tags_write(nxg_tags *tg, const nxg_desc *d, uint32_t task);
-/* 0, or -1 + err naming the reading task, the value, and who wrote the
- * bytes found instead. */
+/* Checks the granules of d's window, as nxg_tags_write marks them: 0, or
+ * -1 + err naming the reading task, the value, and who wrote the bytes
+ * found instead. */
 int nxg_tags_read(const nxg_tags *tg, const nxg_prog *p, const nx_graph *g, const nxg_desc *d,
 		  uint32_t task, nx_err *err);
 /* "t12 (ne conv %x)" into buf. */

@@ -248,3 +248,20 @@ int nx_kern_conv_tiles(nx_kern *k, const int64_t nt[4], const int64_t te[4])
 	free(j.act);
 	return rc;
 }
+
+int nx_eval_conv_window(nx_graph *g, uint32_t op, const nx_tensor *in, uint32_t n_in,
+			nx_tensor *y, const int64_t st[4], nx_err *err)
+{
+	for (uint32_t i = 0; i < n_in; i++)
+		if (in[i].data && in[i].type.dtype != NX_F32)
+			return nx_infer_fail(g, op, err, "operand %u is %s; a conv on a window "
+					     "runs on floats", i, nx_dtype_name(in[i].type.dtype));
+	if (nx_opp(g, op)->kind != NX_OP_CONV || y->type.dtype != NX_F32 || n_in < 2)
+		return nx_infer_fail(g, op, err, "not a float conv");
+	nx_kern k = {g, op, in, n_in, y, 1, NULL, err, false};
+	if (nx_kern_conv_strided(&k, st[0], st[1], st[2], st[3]))
+		return -1;
+	if (!k.act_done && nx_attr_get(g, op, "act"))
+		return nx_infer_fail(g, op, err, "the fused activation was not applied");
+	return 0;
+}
