@@ -15,7 +15,13 @@
  *    enough to stay in cache, then cblas_sgemm into that slice of Y.
  * The work is split over the pool by (image, group, tile of output
  * positions) and OpenBLAS runs single-threaded inside each piece (interp.c
- * sets that), so the two never compete for the cores.
+ * sets that), so the two never compete for the cores. The pieces follow
+ * the shapes only, never the thread count: sgemm gives a block of C other
+ * bits than the whole product, and the bits must not change with
+ * --threads (nor between a tile the interpreter runs on one thread and
+ * the executor on two). x and y may be windows of larger tensors (the
+ * tiles of conv_tile.c): channels and images are xcs/xns and ycs/yns
+ * floats apart.
  *
  * conv_transpose is the adjoint: col = W_g^T x X_g by cblas_sgemm, then
  * col2im scatters (adds) col into Y. Pieces go by output channel, or by
