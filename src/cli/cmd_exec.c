@@ -13,7 +13,7 @@
 struct ex_ctx {
 	nxc_cg_args a;
 	const char *in_dir, *out_dir;
-	long long seed;
+	long long seed, threads, ref_threads;
 	bool compare, no_check;
 };
 
@@ -27,6 +27,12 @@ static const nxc_option options[] = {
 	{"--compare", NULL, NULL, NXC_FLAG, offsetof(struct ex_ctx, compare), 0, NULL,
 	 "also run the interpreter (`nex run`) and require equal\n"
 	 "outputs, bit for bit (exit 1 if not)"},
+	{"--threads", NULL, "N", NXC_NUM, offsetof(struct ex_ctx, threads), 256, NULL,
+	 "kernel threads (default: one per core, as `nex run`);\n"
+	 "the outputs' bits do not depend on it"},
+	{"--ref-threads", NULL, "N", NXC_NUM, offsetof(struct ex_ctx, ref_threads), 256, NULL,
+	 "threads of the interpreter under --compare (default: as\n"
+	 "--threads)"},
 	{"--no-check", NULL, NULL, NXC_FLAG, offsetof(struct ex_ctx, no_check), 0, NULL,
 	 "skip the checker (bytes ownership, events) before and\n"
 	 "during execution (for testing that a bad program gives\n"
@@ -120,7 +126,7 @@ int nxc_exec(int argc, char **argv)
 		}
 	}
 	nx_err err;
-	nxg_exec_opts eo = {.no_check = c.no_check};
+	nxg_exec_opts eo = {.no_check = c.no_check, .threads = (int)c.threads};
 	nxg_exec_stats st;
 	if (nxg_exec(p, g, &t, ins, g->n_inputs, &eo, &outs, &st, &err)) {
 		fprintf(stderr, "nex exec: %s\n", err.msg);
@@ -148,7 +154,8 @@ int nxc_exec(int argc, char **argv)
 			}
 		}
 	if (c.compare) {
-		if (nx_run(g, ins, g->n_inputs, NULL, &ref, &err)) {
+		nx_run_opts ro = {.threads = (int)(c.ref_threads ? c.ref_threads : c.threads)};
+		if (nx_run(g, ins, g->n_inputs, &ro, &ref, &err)) {
 			fprintf(stderr, "nex exec: the interpreter: %s\n", err.msg);
 			goto out;
 		}

@@ -39,6 +39,14 @@ void nxg_tags_init(nxg_tags *tg, const nxg_prog *p, int64_t gran)
 		size_t n = (size_t)(tg->n[s] ? tg->n[s] : 1);
 		tg->val[s] = nx_xmalloc(n * sizeof *tg->val[s]);
 		tg->by[s] = nx_xmalloc(n * sizeof *tg->by[s]);
+	}
+	nxg_tags_reset(tg);
+}
+
+void nxg_tags_reset(nxg_tags *tg)
+{
+	for (int s = 0; s < NXG_SPACE_COUNT; s++) {
+		size_t n = (size_t)(tg->n[s] ? tg->n[s] : 1);
 		memset(tg->val[s], 0xff, n * sizeof *tg->val[s]);
 		memset(tg->by[s], 0xff, n * sizeof *tg->by[s]);
 	}
@@ -53,56 +61,82 @@ void nxg_tags_free(nxg_tags *tg)
 	memset(tg, 0, sizeof *tg);
 }
 
-/* Granules [*a, *b) of d's buffer (d checked to lie inside its space). */
-static void span(const nxg_tags *tg, const nxg_desc *d, int64_t *a, int64_t *b)
+/* Granules [*a, *b) of plane i of d's window (i in [0, planes(d))), or of
+ * its whole buffer when d has no window (wn all zero: the loader's
+ * descriptors). A row tile of a 96-channel tensor is 96 such ranges; the
+ * whole buffer per tile made every tile of an op check and mark the whole
+ * tensor (15 tiles: 15 times the bytes), most of the executor's checking
+ * time on det, and let a half-written buffer pass as written. */
+static int64_t planes(const nxg_desc *d)
 {
-	*a = d->addr / tg->gran;
-	*b = (d->addr + nxg_desc_extent(d) + tg->gran - 1) / tg->gran;
+	return d->wn[0] && d->wn[1] && d->wn[2] && d->wn[3] ? d->wn[0] * d->wn[1] : 1;
+}
+
+static void span(const nxg_tags *tg, const nxg_desc *d, int64_t i, int64_t *a, int64_t *b)
+{
+	int64_t lo, hi;
+	if (!(d->wn[0] && d->wn[1] && d->wn[2] && d->wn[3])) {
+		lo = d->addr;
+		hi = d->addr + nxg_desc_extent(d);
+	} else {
+		int64_t elem = (int64_t)nx_dtype_size(d->dtype);
+		int64_t pl = (d->w0[0] + i / d->wn[1]) * d->dims[1] + d->w0[1] + i % d->wn[1];
+		lo = d->addr + pl * d->plane + d->w0[2] * d->row + d->w0[3] * elem;
+		hi = d->addr + pl * d->plane + (d->w0[2] + d->wn[2] - 1) * d->row +
+		     (d->w0[3] + d->wn[3]) * elem;
+	}
+	*a = lo / tg->gran;
+	*b = (hi + tg->gran - 1) / tg->gran;
 	if (*b > tg->n[d->space])
 		*b = tg->n[d->space];
 }
 
 void nxg_tags_write(nxg_tags *tg, const nxg_desc *d, uint32_t task)
 {
-	int64_t a, b;
-	span(tg, d, &a, &b);
-	for (int64_t i = a; i < b; i++) {
-		tg->val[d->space][i] = d->value;
-		tg->by[d->space][i] = task;
+	for (int64_t pi = 0; pi < planes(d); pi++) {
+		int64_t a, b;
+		span(tg, d, pi, &a, &b);
+		for (int64_t i = a; i < b; i++) {
+			tg->val[d->space][i] = d->value;
+			tg->by[d->space][i] = task;
+		}
 	}
 }
 
 int nxg_tags_read(const nxg_tags *tg, const nxg_prog *p, const nx_graph *g, const nxg_desc *d,
 		  uint32_t task, nx_err *err)
 {
-	int64_t a, b;
-	span(tg, d, &a, &b);
-	for (int64_t i = a; i < b; i++) {
-		uint32_t v = tg->val[d->space][i];
-		if (v == d->value)
-			continue;
-		char r[160], w[160];
-		if (task == NX_NONE)
-			snprintf(r, sizeof r, "the graph output");
-		else
-			nxg_task_str(p, g, task, r, sizeof r);
-		uint32_t by = tg->by[d->space][i];
-		if (v == NX_NONE) {
-			nx_err_set(err, "%s reads %%%s at %s 0x%llx, but nothing wrote byte 0x%llx "
-				   "before", r, nx_vname(g, d->value), nxg_space_name(d->space),
-				   (unsigned long long)d->addr, (unsigned long long)(i * tg->gran));
+	for (int64_t pi = 0; pi < planes(d); pi++) {
+		int64_t a, b;
+		span(tg, d, pi, &a, &b);
+		for (int64_t i = a; i < b; i++) {
+			uint32_t v = tg->val[d->space][i];
+			if (v == d->value)
+				continue;
+			char r[160], w[160];
+			if (task == NX_NONE)
+				snprintf(r, sizeof r, "the graph output");
+			else
+				nxg_task_str(p, g, task, r, sizeof r);
+			uint32_t by = tg->by[d->space][i];
+			if (v == NX_NONE) {
+				nx_err_set(err, "%s reads %%%s at %s 0x%llx, but nothing wrote byte "
+					   "0x%llx before", r, nx_vname(g, d->value),
+					   nxg_space_name(d->space), (unsigned long long)d->addr,
+					   (unsigned long long)(i * tg->gran));
+				return -1;
+			}
+			if (by == NX_NONE)
+				snprintf(w, sizeof w, "the loader");
+			else
+				nxg_task_str(p, g, by, w, sizeof w);
+			nx_err_set(err, "%s reads %%%s at %s 0x%llx, but byte 0x%llx holds %%%s, "
+				   "written by %s: two buffers live at once share bytes, or a wait "
+				   "is missing", r, nx_vname(g, d->value), nxg_space_name(d->space),
+				   (unsigned long long)d->addr, (unsigned long long)(i * tg->gran),
+				   nx_vname(g, v), w);
 			return -1;
 		}
-		if (by == NX_NONE)
-			snprintf(w, sizeof w, "the loader");
-		else
-			nxg_task_str(p, g, by, w, sizeof w);
-		nx_err_set(err, "%s reads %%%s at %s 0x%llx, but byte 0x%llx holds %%%s, written "
-			   "by %s: two buffers live at once share bytes, or a wait is missing", r,
-			   nx_vname(g, d->value), nxg_space_name(d->space),
-			   (unsigned long long)d->addr, (unsigned long long)(i * tg->gran),
-			   nx_vname(g, v), w);
-		return -1;
 	}
 	return 0;
 }

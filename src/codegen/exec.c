@@ -32,6 +32,10 @@ typedef struct exec {
 	nxg_tags tg;
 	nx_graph **scratch;   /* by task: the tile's one-op graph, or NULL */
 	uint32_t *sop;        /* by task: its op in scratch */
+	nx_graph **runs;      /* by task: the op on one run of its windows (run
+			       * form, exec_runs), or NULL */
+	uint32_t *rop;        /* by task: its op in runs */
+	uint8_t *rlev;        /* by task: the dims from which its runs are dense */
 	nx_pool *pool;        /* the kernels' threads, as many as nx_run's */
 	bool check;           /* tags checked on every read (not with no_check) */
 	nx_err *err;
@@ -69,15 +73,22 @@ static void move(exec *x, const nxg_desc *d, void *dense, bool to_mem)
 		}
 }
 
-/* True if d's window is the whole tensor with no padding: its bytes are
- * the dense tensor as they lie. */
-static bool packed(const nxg_desc *d)
+/* If the window of d lies in memory as one dense run (no row or plane
+ * padding inside it: a whole unpadded tensor, or a tile of whole planes or
+ * whole rows), the offset of its first byte from the space's start; else
+ * -1. Such a window is read and written in place. */
+static int64_t dense_off(const nxg_desc *d)
 {
 	int64_t elem = (int64_t)nx_dtype_size(d->dtype);
-	for (int k = 0; k < 4; k++)
-		if (d->w0[k] || d->wn[k] != d->dims[k])
-			return false;
-	return d->row == d->dims[3] * elem && d->plane == d->row * d->dims[2];
+	int64_t stride[4] = {d->dims[1] * d->plane, d->plane, d->row, elem};
+	int64_t want = d->wn[3] * elem;
+	for (int q = 2; q >= 0; q--) {
+		if (d->wn[q] > 1 && stride[q] != want)
+			return -1;
+		want *= d->wn[q];
+	}
+	return d->addr + d->w0[0] * stride[0] + d->w0[1] * stride[1] + d->w0[2] * stride[2] +
+	       d->w0[3] * elem;
 }
 
 static int64_t win_bytes(const nxg_desc *d)
@@ -141,7 +152,174 @@ static int build_scratch(exec *x, uint32_t k)
 	return 0;
 }
 
-static int run_task(exec *x, uint32_t k, nxg_exec_stats *st)
+/* ---- run form: an element-wise tile in place ---------------------------
+ *
+ * A row tile of a [1,C,H,W] tensor is C runs of rows, one per channel,
+ * a plane apart. The gather and scatter of such windows were most of the
+ * executor's time on det (its element-wise adds and muls go by row tiles,
+ * 325 MB of windows; the interpreter computes those ops whole). For a
+ * per-element op whose operands have the result's window (or are one
+ * element, broadcast), the tile is the op applied run by run, each run read and written in place: the same
+ * elements and the same per-element arithmetic, so the same bits. */
+
+/* Runs shorter than this are gathered instead (a padded row of 40 floats
+ * would be one kernel call per row). */
+#define RUN_MIN 256
+
+static void desc_strides(const nxg_desc *d, int64_t st[4])
+{
+	st[3] = (int64_t)nx_dtype_size(d->dtype);
+	st[2] = d->row;
+	st[1] = d->plane;
+	st[0] = d->dims[1] * d->plane;
+}
+
+/* The first dim of d's window from which on the window is dense (4: not
+ * even the last dim is whole-and-contiguous beyond one element row). */
+static int dense_from(const nxg_desc *d)
+{
+	int64_t st[4];
+	desc_strides(d, st);
+	int64_t want = st[3] * d->wn[3];
+	int lev = 3;
+	for (int q = 2; q >= 0; q--) {
+		if (d->wn[q] > 1 && st[q] != want)
+			break;
+		want *= d->wn[q];
+		lev = q;
+	}
+	return lev;
+}
+
+/* Byte offset of run r of d's window, runs dense from dim lev. */
+static int64_t run_off(const nxg_desc *d, int lev, int64_t r)
+{
+	int64_t st[4], off = d->addr;
+	desc_strides(d, st);
+	for (int q = 3; q >= 0; q--) {
+		int64_t i = d->w0[q];
+		if (q < lev) {
+			i += r % d->wn[q];
+			r /= d->wn[q];
+		}
+		off += i * st[q];
+	}
+	return off;
+}
+
+/* Bytes [lo, hi) that d's window spans. */
+static void span(const nxg_desc *d, int64_t *lo, int64_t *hi)
+{
+	int64_t st[4];
+	desc_strides(d, st);
+	*lo = *hi = d->addr;
+	for (int q = 0; q < 4; q++) {
+		*lo += d->w0[q] * st[q];
+		*hi += (d->w0[q] + d->wn[q] - 1) * st[q];
+	}
+	*hi += st[3];
+}
+
+/* A one-element window: a scalar the op broadcasts, read by every run. */
+static bool one(const nxg_desc *d)
+{
+	return d->wn[0] * d->wn[1] * d->wn[2] * d->wn[3] == 1;
+}
+
+/* Builds the run form of split task k when it has one (else leaves it
+ * NULL): a per-element op, every operand's window the result's, runs of at
+ * least RUN_MIN elements dense in all of them (or a one-element operand,
+ * broadcast), the result's bytes clear of the operands'. */
+static void build_runs(exec *x, uint32_t k)
+{
+	const nxg_prog *p = x->p;
+	const nxg_task *t = &p->tasks[k];
+	nx_graph *g = x->g;
+	if (!(nx_ops[nx_opp(g, t->op)->kind].flags & NX_F_ELEMWISE) || t->n_out != 1 ||
+	    t->n_in > 64)
+		return;
+	const nxg_desc *r = nxg_task_desc(p, t, t->n_in);
+	if (r->space >= NXG_SPACE_COUNT || dense_off(r) >= 0)
+		return; /* a dense result: the task runs in place already */
+	int lev = dense_from(r);
+	int64_t rlo, rhi;
+	span(r, &rlo, &rhi);
+	for (uint32_t i = 0; i < t->n_in; i++) {
+		const nxg_desc *d = nxg_task_desc(p, t, i);
+		if (d->space >= NXG_SPACE_COUNT)
+			continue;
+		if (memcmp(d->wn, r->wn, sizeof d->wn) && !one(d))
+			return;
+		int l = one(d) ? 0 : dense_from(d);
+		lev = l > lev ? l : lev;
+		int64_t lo, hi;
+		span(d, &lo, &hi);
+		if (d->space == r->space && lo < rhi && rlo < hi)
+			return;
+	}
+	int64_t len = 1;
+	for (int q = lev; q < 4; q++)
+		len *= r->wn[q];
+	if (len < RUN_MIN)
+		return;
+	nx_graph *s = nx_graph_new("run");
+	uint32_t in[64];
+	for (uint32_t i = 0; i < t->n_in; i++) {
+		const nxg_desc *d = nxg_task_desc(p, t, i);
+		in[i] = NX_NONE;
+		if (d->space >= NXG_SPACE_COUNT)
+			continue;
+		nx_type ty = win_type(x, d);
+		ty.rank = 1;
+		ty.dims[0] = one(d) ? 1 : len;
+		in[i] = nx_value_new(s, NULL, nx_type_intern(s, &ty), x->err);
+		nx_graph_add_input(s, in[i]);
+	}
+	uint32_t o = nx_op_new(s, nx_opp(g, t->op)->kind, in, t->n_in, 1, NULL, NX_NONE, x->err);
+	nx_attr_copy_all(s, o, g, t->op);
+	nx_attr_del(s, o, "tile");
+	nx_err e;
+	const nx_type *rt = nx_infer_op(s, o, &e) ? NULL : nx_vtype(s, nx_result(s, o, 0));
+	if (!rt || rt->rank != 1 || rt->dims[0] != len || rt->dtype != r->dtype) {
+		nx_graph_free(s); /* not per element after all: the tile form runs */
+		return;
+	}
+	x->runs[k] = s;
+	x->rop[k] = o;
+	x->rlev[k] = (uint8_t)lev;
+}
+
+/* Task k in its run form (build_runs), on this thread or pool. */
+static int exec_runs(exec *x, uint32_t k, nx_pool *pool, nx_err *err)
+{
+	const nxg_prog *p = x->p;
+	const nxg_task *t = &p->tasks[k];
+	nx_graph *s = x->runs[k];
+	uint32_t o = x->rop[k], n_in = t->n_in;
+	int lev = x->rlev[k];
+	const nxg_desc *r = nxg_task_desc(p, t, n_in);
+	int64_t nrun = 1;
+	for (int q = 0; q < lev; q++)
+		nrun *= r->wn[q];
+	nx_tensor *in = nx_xcalloc(n_in + 1, sizeof *in), out; /* freed below */
+	int rc = 0;
+	for (int64_t j = 0; j < nrun && !rc; j++) {
+		for (uint32_t i = 0; i < n_in; i++) {
+			const nxg_desc *d = nxg_task_desc(p, t, i);
+			if (d->space >= NXG_SPACE_COUNT)
+				continue;
+			in[i].type = *nx_vtype(s, nx_operand(s, o, i));
+			in[i].data = x->mem[d->space] + run_off(d, one(d) ? 0 : lev, j);
+		}
+		void *dest = x->mem[r->space] + run_off(r, lev, j);
+		rc = nx_eval_op_into(s, o, in, &out, &dest, pool, err);
+	}
+	free(in);
+	return rc;
+}
+
+/* The tags of task k's operands, checked before it runs. */
+static int task_reads(exec *x, uint32_t k)
 {
 	const nxg_prog *p = x->p;
 	const nxg_task *t = &p->tasks[k];
@@ -151,6 +329,161 @@ static int run_task(exec *x, uint32_t k, nxg_exec_stats *st)
 		    nxg_tags_read(&x->tg, p, x->g, d, k, x->err))
 			return -1;
 	}
+	return 0;
+}
+
+static void task_writes(exec *x, uint32_t k)
+{
+	const nxg_prog *p = x->p;
+	const nxg_task *t = &p->tasks[k];
+	for (uint32_t i = 0; i < t->n_out; i++)
+		nxg_tags_write(&x->tg, nxg_task_desc(p, t, t->n_in + i), k);
+}
+
+/* Runs NE or CPU task k's kernel on pool (NULL: this thread), errors into
+ * err. Operands whose windows lie densely in memory are read in place, the
+ * others gathered. A result whose window lies densely, of the bytes the
+ * kernel gives and clear of the operands read in place, is written by the
+ * kernel straight into memory; the others are computed into a tensor and
+ * scattered. Touches memory only inside the task's windows and no tags, so
+ * tasks with disjoint results (the tiles of one op) may run at once. */
+/* Whether d's window is whole rows of float planes of one image, each
+ * channel's rows one dense run: a conv reads or writes it in place with
+ * channel stride plane (nx_eval_conv_window). */
+static bool conv_window(const nxg_desc *d)
+{
+	return d->space < NXG_SPACE_COUNT && d->dtype == NX_F32 && d->wn[0] == 1 &&
+	       d->w0[3] == 0 && d->wn[3] == d->dims[3] && d->row == d->dims[3] * 4 &&
+	       d->plane % 4 == 0;
+}
+
+/* Conv tile task k run in place: its operand and result windows are read
+ * and written where they lie, as the interpreter's tiles are (conv_tile.c);
+ * 1 if the task is not such a tile (the caller runs it by gathering). */
+static int exec_conv_window(exec *x, uint32_t k, nx_err *err)
+{
+	const nxg_prog *p = x->p;
+	const nxg_task *t = &p->tasks[k];
+	if (t->kind != NXG_K_CONV || !x->scratch[k] || t->n_out != 1 || t->n_in < 2 ||
+	    t->n_in > 3)
+		return 1;
+	const nxg_desc *xd = nxg_task_desc(p, t, 0), *yd = nxg_task_desc(p, t, t->n_in);
+	if (!conv_window(xd) || !conv_window(yd))
+		return 1;
+	int64_t xlo, xhi, ylo, yhi;
+	span(xd, &xlo, &xhi);
+	span(yd, &ylo, &yhi);
+	if (xd->space == yd->space && xlo < yhi && ylo < xhi)
+		return 1;
+	nx_tensor in[3], y;
+	memset(in, 0, sizeof in);
+	for (uint32_t i = 1; i < t->n_in; i++) {
+		const nxg_desc *d = nxg_task_desc(p, t, i);
+		if (d->space >= NXG_SPACE_COUNT)
+			continue;
+		int64_t off = dense_off(d);
+		if (off < 0 || d->dtype != NX_F32)
+			return 1;
+		int64_t lo, hi;
+		span(d, &lo, &hi);
+		if (d->space == yd->space && lo < yhi && ylo < hi)
+			return 1;
+		in[i].type = win_type(x, d);
+		in[i].data = x->mem[d->space] + off;
+	}
+	in[0].type = win_type(x, xd);
+	in[0].data = x->mem[xd->space] + run_off(xd, 2, 0);
+	y.type = win_type(x, yd);
+	y.data = x->mem[yd->space] + run_off(yd, 2, 0);
+	int64_t st[4] = {xd->plane / 4, xd->dims[1] * xd->plane / 4, yd->plane / 4,
+			 yd->dims[1] * yd->plane / 4};
+	return nx_eval_conv_window(x->scratch[k], x->sop[k], in, t->n_in, &y, st, err) ? -1 : 0;
+}
+
+static int task_compute(exec *x, uint32_t k, nx_pool *pool, nx_err *err)
+{
+	if (x->runs[k])
+		return exec_runs(x, k, pool, err);
+	int cw = exec_conv_window(x, k, err);
+	if (cw <= 0)
+		return cw;
+	const nxg_prog *p = x->p;
+	const nxg_task *t = &p->tasks[k];
+	nx_graph *g = x->scratch[k] ? x->scratch[k] : x->g;
+	uint32_t op = x->scratch[k] ? x->sop[k] : t->op;
+	uint32_t n_in = t->n_in, n_out = t->n_out;
+	/* all freed below */
+	nx_tensor *in = nx_xcalloc(n_in + 1, sizeof *in), *out = nx_xcalloc(n_out + 1, sizeof *out);
+	bool *alias = nx_xcalloc(n_in + 1, sizeof *alias);
+	int64_t *at = nx_xcalloc(n_in + 1, sizeof *at);
+	void **dest = nx_xcalloc(n_out + 1, sizeof *dest);
+	for (uint32_t i = 0; i < n_in; i++) {
+		const nxg_desc *d = nxg_task_desc(p, t, i);
+		if (d->space >= NXG_SPACE_COUNT)
+			continue;
+		nx_type ty = win_type(x, d);
+		int64_t off = dense_off(d);
+		if (off >= 0) {
+			/* operands are const to the kernel */
+			in[i].type = ty;
+			in[i].data = x->mem[d->space] + off;
+			alias[i] = true;
+			at[i] = off;
+			continue;
+		}
+		in[i] = nx_tensor_empty(&ty);
+		move(x, d, in[i].data, false);
+	}
+	for (uint32_t i = 0; i < n_out; i++) {
+		const nxg_desc *d = nxg_task_desc(p, t, n_in + i);
+		const nx_type *rt = nx_vtype(g, nx_result(g, op, i));
+		int64_t off = dense_off(d), n = win_bytes(d);
+		if (off < 0 || rt->dtype != d->dtype || nx_type_bytes(rt) != n)
+			continue;
+		bool clear = true;
+		for (uint32_t q = 0; q < n_in && clear; q++) {
+			const nxg_desc *s = nxg_task_desc(p, t, q);
+			clear = !alias[q] || s->space != d->space || at[q] + win_bytes(s) <= off ||
+				off + n <= at[q];
+		}
+		if (clear)
+			dest[i] = x->mem[d->space] + off;
+	}
+	int rc = nx_eval_op_into(g, op, in, out, dest, pool, err);
+	for (uint32_t i = 0; !rc && i < n_out; i++) {
+		if (dest[i])
+			continue;
+		const nxg_desc *d = nxg_task_desc(p, t, n_in + i);
+		if ((int64_t)nx_tensor_nbytes(&out[i]) != win_bytes(d)) {
+			char a[160];
+			nx_err_set(err, "%s: result %u is %zu bytes, its window %lld",
+				   nxg_task_str(p, x->g, k, a, sizeof a), i, nx_tensor_nbytes(&out[i]),
+				   (long long)win_bytes(d));
+			rc = -1;
+			break;
+		}
+		move(x, d, out[i].data, true);
+	}
+	for (uint32_t i = 0; i < n_out; i++)
+		if (!dest[i] || out[i].data != dest[i])
+			nx_tensor_free(&out[i]); /* NULL after a failed kernel: free(NULL) */
+	for (uint32_t i = 0; i < n_in; i++)
+		if (!alias[i])
+			nx_tensor_free(&in[i]);
+	free(dest);
+	free(at);
+	free(alias);
+	free(in);
+	free(out);
+	return rc;
+}
+
+static int run_task(exec *x, uint32_t k, nxg_exec_stats *st)
+{
+	const nxg_prog *p = x->p;
+	const nxg_task *t = &p->tasks[k];
+	if (task_reads(x, k))
+		return -1;
 	if (t->engine == NXG_DMA) {
 		const nxg_desc *s = nxg_task_desc(p, t, 0), *d = nxg_task_desc(p, t, 1);
 		int64_t n = win_bytes(s);
@@ -161,60 +494,77 @@ static int run_task(exec *x, uint32_t k, nxg_exec_stats *st)
 				   (long long)win_bytes(d));
 			return -1;
 		}
-		void *tmp = nx_xmalloc((size_t)(n ? n : 1)); /* freed below */
-		move(x, s, tmp, false);
-		move(x, d, tmp, true);
-		free(tmp);
+		int64_t so = dense_off(s), dof = dense_off(d);
+		if (so >= 0 && dof >= 0) {
+			/* both dense: one copy (memmove: a program may move
+			 * within a space) */
+			memmove(x->mem[d->space] + dof, x->mem[s->space] + so, (size_t)n);
+		} else {
+			void *tmp = nx_xmalloc((size_t)(n ? n : 1)); /* freed below */
+			move(x, s, tmp, false);
+			move(x, d, tmp, true);
+			free(tmp);
+		}
 		nxg_tags_write(&x->tg, d, k);
 		st->dma_bytes += n;
 		return 0;
 	}
-	uint32_t n_in = t->n_in, n_out = t->n_out;
-	nx_tensor *in = nx_xcalloc(n_in + 1, sizeof *in), *out = nx_xcalloc(n_out + 1, sizeof *out);
-	bool *alias = nx_xcalloc(n_in + 1, sizeof *alias);
-	for (uint32_t i = 0; i < n_in; i++) {
-		const nxg_desc *d = nxg_task_desc(p, t, i);
-		if (d->space >= NXG_SPACE_COUNT)
-			continue;
-		nx_type ty = win_type(x, d);
-		if (packed(d)) {
-			/* the bytes already are the dense tensor: the kernel reads
-			 * them in place (operands are const to it) */
-			in[i].type = ty;
-			in[i].data = x->mem[d->space] + d->addr;
-			alias[i] = true;
-			continue;
-		}
-		in[i] = nx_tensor_empty(&ty);
-		move(x, d, in[i].data, false);
-	}
-	int rc;
-	if (x->scratch[k])
-		rc = nx_eval_op_pool(x->scratch[k], x->sop[k], in, out, x->pool, x->err);
-	else
-		rc = nx_eval_op_pool(x->g, t->op, in, out, x->pool, x->err);
-	for (uint32_t i = 0; !rc && i < n_out; i++) {
-		const nxg_desc *d = nxg_task_desc(p, t, n_in + i);
-		if ((int64_t)nx_tensor_nbytes(&out[i]) != win_bytes(d)) {
-			char a[160];
-			nx_err_set(x->err, "%s: result %u is %zu bytes, its window %lld",
-				   nxg_task_str(p, x->g, k, a, sizeof a), i, nx_tensor_nbytes(&out[i]),
-				   (long long)win_bytes(d));
-			rc = -1;
-			break;
-		}
-		move(x, d, out[i].data, true);
-		nxg_tags_write(&x->tg, d, k);
-	}
-	for (uint32_t i = 0; i < n_out; i++)
-		nx_tensor_free(&out[i]); /* NULL after a failed kernel: free(NULL) */
-	for (uint32_t i = 0; i < n_in; i++)
-		if (!alias[i])
-			nx_tensor_free(&in[i]);
-	free(alias);
-	free(in);
-	free(out);
+	int rc = task_compute(x, k, x->pool, x->err);
+	if (!rc)
+		task_writes(x, k);
 	return rc;
+}
+
+/* The tiles ks[0..n) of one op, ready together: each tile whole on one
+ * thread of the pool, the tiles at once. Kernels split their work by
+ * shapes only, so a tile has the same bits on one thread as on many. Tags
+ * are checked before and written after, in issue order: tiles of one op
+ * do not read each other's results. */
+typedef struct group_job {
+	exec *x;
+	const uint32_t *ks;
+	nx_err *err;
+	int *rc;
+} group_job;
+
+static void group_part(void *ctx, int64_t lo, int64_t hi)
+{
+	group_job *j = ctx;
+	for (int64_t i = lo; i < hi; i++)
+		j->rc[i] = task_compute(j->x, j->ks[i], NULL, &j->err[i]);
+}
+
+static int run_group(exec *x, const uint32_t *ks, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (task_reads(x, ks[i]))
+			return -1;
+	/* freed below */
+	group_job j = {x, ks, nx_xcalloc(n, sizeof *j.err), nx_xcalloc(n, sizeof *j.rc)};
+	nx_pool_for(x->pool, n, group_part, &j);
+	int rc = 0;
+	for (uint32_t i = 0; i < n && !rc; i++)
+		if (j.rc[i]) {
+			*x->err = j.err[i];
+			rc = -1;
+		}
+	for (uint32_t i = 0; i < n && !rc; i++)
+		task_writes(x, ks[i]);
+	free(j.err);
+	free(j.rc);
+	return rc;
+}
+
+/* Whether task k's waits are all met. */
+static bool ready(const nxg_prog *p, uint32_t k, const bool *done_ev)
+{
+	const nxg_task *tk = &p->tasks[k];
+	for (uint32_t i = 0; i < tk->n_wait; i++) {
+		uint32_t ev = p->waits[tk->w0 + i];
+		if (ev >= p->n_events || !done_ev[ev])
+			return false;
+	}
+	return true;
 }
 
 /* The error for a program that cannot move on: the first stuck task, an
@@ -249,23 +599,42 @@ static void stuck(exec *x, const uint32_t *head, const bool *done_ev)
 	nx_err_set(x->err, "%s cannot run", nxg_task_str(p, x->g, k, a, sizeof a));
 }
 
-int nxg_exec(const nxg_prog *p, nx_graph *g, const nx_target *t, const nx_tensor *inputs,
-	     uint32_t n_inputs, const nxg_exec_opts *o, nx_tensor **outputs,
-	     nxg_exec_stats *st, nx_err *err)
+/* An executor loaded with a program: checked once, its memory image,
+ * tags and tile graphs kept between runs (nxg_exec_run). */
+struct nxg_exec_ctx {
+	exec x;
+	const nx_target *t;
+	uint64_t runs;  /* runs so far */
+};
+
+void nxg_exec_close(nxg_exec_ctx *c)
+{
+	if (!c)
+		return;
+	exec *x = &c->x;
+	for (uint32_t k = 0; x->p && k < x->p->n_tasks; k++) {
+		nx_graph_free(x->scratch[k]);
+		nx_graph_free(x->runs[k]);
+	}
+	free(x->scratch);
+	free(x->sop);
+	free(x->runs);
+	free(x->rop);
+	free(x->rlev);
+	nxg_tags_free(&x->tg);
+	nx_pool_free(x->pool);
+	for (int s = 0; s < NXG_SPACE_COUNT; s++)
+		free(x->mem[s]);
+	free(c);
+}
+
+int nxg_exec_open(const nxg_prog *p, nx_graph *g, const nx_target *t, const nxg_exec_opts *o,
+		  nxg_exec_ctx **out, nx_err *err)
 {
 	nxg_exec_opts def = {0};
-	nxg_exec_stats st0;
 	if (!o)
 		o = &def;
-	if (!st)
-		st = &st0;
-	memset(st, 0, sizeof *st);
-	*outputs = NULL;
-	double t0 = nx_now();
-	if (n_inputs != p->n_in) {
-		nx_err_set(err, "the program takes %u inputs, %u given", p->n_in, n_inputs);
-		return -1;
-	}
+	*out = NULL;
 	/* Bounds are checked even when the checker is bypassed: they keep the
 	 * executor's own memory safe, the checker is about the program. */
 	if (!o->no_check && nxg_check(p, g, t, err))
@@ -279,52 +648,90 @@ int nxg_exec(const nxg_prog *p, nx_graph *g, const nx_target *t, const nx_tensor
 			if (d->space < NXG_SPACE_COUNT && nxg_desc_check(p, g, d, k, 1, err))
 				return -1;
 		}
-	/* As nx_run does: OpenBLAS single-threaded, so that sgemm sums in the
-	 * same order as under the interpreter (its blocking follows its
-	 * thread count). */
-	openblas_set_num_threads(1);
-	exec x;
-	memset(&x, 0, sizeof x);
-	int threads = o->threads;
-	if (threads <= 0) {
-		long c = sysconf(_SC_NPROCESSORS_ONLN);
-		threads = c > 0 ? (int)(c > 64 ? 64 : c) : 1;
-	}
-	x.pool = threads > 1 ? nx_pool_new(threads) : NULL;
-	x.p = p;
-	x.g = g;
-	x.err = err;
-	x.check = !o->no_check;
-	int rc = 0;
-	for (int s = 0; s < NXG_SPACE_COUNT; s++)
-		x.mem[s] = nx_xcalloc((size_t)(p->space[s] ? p->space[s] : 1), 1);
-	nxg_tags_init(&x.tg, p, t->align);
-	x.scratch = nx_xcalloc(p->n_tasks + 1, sizeof *x.scratch);
-	x.sop = nx_xcalloc(p->n_tasks + 1, sizeof *x.sop);
-	for (uint32_t k = 0; k < p->n_tasks && !rc; k++)
-		if (p->tasks[k].split)
-			rc = build_scratch(&x, k);
-	/* the weight image and the inputs */
-	for (uint32_t c = 0; c < p->n_consts && !rc; c++) {
+	for (uint32_t c = 0; c < p->n_consts; c++) {
 		const nxg_const *cn = &p->consts[c];
 		if (cn->value >= g->n_vals || !nx_is_const(g, cn->value) ||
 		    (int64_t)nx_blob_nbytes(nx_const_blob(g, cn->value)) != cn->bytes ||
 		    cn->addr < 0 || cn->addr > p->space[NXG_DRAM] - cn->bytes) {
 			nx_err_set(err, "constant #%u does not match a constant of the graph or lies "
 				   "outside DRAM", c);
-			rc = -1;
-			break;
+			return -1;
 		}
-		const void *data = nx_blob_data(nx_const_blob(g, cn->value));
-		if (!data) {
+		if (!nx_blob_data(nx_const_blob(g, cn->value))) {
 			nx_err_set(err, "constant %%%s has no data", nx_vname(g, cn->value));
-			rc = -1;
-			break;
+			return -1;
 		}
-		memcpy(x.mem[NXG_DRAM] + cn->addr, data, (size_t)cn->bytes);
+	}
+	nxg_exec_ctx *c = nx_xcalloc(1, sizeof *c); /* caller frees with nxg_exec_close */
+	exec *x = &c->x;
+	c->t = t;
+	int threads = o->threads;
+	if (threads <= 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = n > 0 ? (int)(n > 64 ? 64 : n) : 1;
+	}
+	x->pool = threads > 1 ? nx_pool_new(threads) : NULL;
+	x->p = p;
+	x->g = g;
+	x->err = err;
+	x->check = !o->no_check;
+	for (int s = 0; s < NXG_SPACE_COUNT; s++)
+		x->mem[s] = nx_xcalloc((size_t)(p->space[s] ? p->space[s] : 1), 1);
+	nxg_tags_init(&x->tg, p, t->align);
+	x->scratch = nx_xcalloc(p->n_tasks + 1, sizeof *x->scratch);
+	x->sop = nx_xcalloc(p->n_tasks + 1, sizeof *x->sop);
+	x->runs = nx_xcalloc(p->n_tasks + 1, sizeof *x->runs);
+	x->rop = nx_xcalloc(p->n_tasks + 1, sizeof *x->rop);
+	x->rlev = nx_xcalloc(p->n_tasks + 1, sizeof *x->rlev);
+	for (uint32_t k = 0; k < p->n_tasks; k++)
+		if (p->tasks[k].split) {
+			if (build_scratch(x, k)) {
+				nxg_exec_close(c);
+				return -1;
+			}
+			build_runs(x, k);
+		}
+	*out = c;
+	return 0;
+}
+
+int nxg_exec_run(nxg_exec_ctx *c, const nx_tensor *inputs, uint32_t n_inputs,
+		 nx_tensor **outputs, nxg_exec_stats *st, nx_err *err)
+{
+	exec *x = &c->x;
+	const nxg_prog *p = x->p;
+	nx_graph *g = x->g;
+	nxg_exec_stats st0;
+	if (!st)
+		st = &st0;
+	memset(st, 0, sizeof *st);
+	*outputs = NULL;
+	double t0 = nx_now();
+	x->err = err;
+	if (n_inputs != p->n_in) {
+		nx_err_set(err, "the program takes %u inputs, %u given", p->n_in, n_inputs);
+		return -1;
+	}
+	/* As nx_run does: OpenBLAS single-threaded (the kernels' pieces are
+	 * the pool's threads). */
+	openblas_set_num_threads(1);
+	/* Fresh tags every run: a read of bytes this run has not written is
+	 * caught, whatever the last run left there. Unchecked, the spaces are
+	 * zeroed again instead (37 MB on det: the tags are the cheaper guard),
+	 * so that a run never reads what the last one left. */
+	int rc = 0;
+	nxg_tags_reset(&x->tg);
+	if (!x->check && c->runs++)
+		for (int s = 0; s < NXG_SPACE_COUNT; s++)
+			memset(x->mem[s], 0, (size_t)(p->space[s] ? p->space[s] : 1));
+	/* the weight image and the inputs */
+	for (uint32_t k = 0; k < p->n_consts; k++) {
+		const nxg_const *cn = &p->consts[k];
+		memcpy(x->mem[NXG_DRAM] + cn->addr, nx_blob_data(nx_const_blob(g, cn->value)),
+		       (size_t)cn->bytes);
 		nxg_desc d = {.space = NXG_DRAM, .value = cn->value, .addr = cn->addr,
 			      .dims = {1, 1, 1, 1}, .row = cn->bytes, .plane = cn->bytes};
-		nxg_tags_write(&x.tg, &d, NX_NONE);
+		nxg_tags_write(&x->tg, &d, NX_NONE);
 	}
 	for (uint32_t i = 0; i < p->n_in && !rc; i++) {
 		const nxg_desc *d = &p->io[i];
@@ -337,8 +744,8 @@ int nxg_exec(const nxg_prog *p, nx_graph *g, const nx_target *t, const nx_tensor
 			rc = -1;
 			break;
 		}
-		move(&x, d, inputs[i].data, true);
-		nxg_tags_write(&x.tg, d, NX_NONE);
+		move(x, d, inputs[i].data, true);
+		nxg_tags_write(&x->tg, d, NX_NONE);
 	}
 	/* the engines */
 	uint32_t *queue = nx_xmalloc((p->n_tasks + 1) * sizeof *queue), qn[NXG_ENGINE_COUNT] = {0};
@@ -362,21 +769,26 @@ int nxg_exec(const nxg_prog *p, nx_graph *g, const nx_target *t, const nx_tensor
 		for (int oi = 0; oi < NXG_ENGINE_COUNT && !rc; oi++) {
 			int e = order[oi];
 			while (qi[e] < qn[e] && !rc) {
-				uint32_t k = queue[q0[e] + qi[e]];
-				const nxg_task *tk = &p->tasks[k];
-				bool ready = true;
-				for (uint32_t i = 0; i < tk->n_wait && ready; i++) {
-					uint32_t ev = p->waits[tk->w0 + i];
-					ready = ev < p->n_events && done_ev[ev];
-				}
-				if (!ready)
+				const uint32_t *head = &queue[q0[e] + qi[e]];
+				const nxg_task *tk = &p->tasks[*head];
+				if (!ready(p, *head, done_ev))
 					break;
-				rc = run_task(&x, k, st);
-				if (tk->signal != NX_NONE && tk->signal < p->n_events)
-					done_ev[tk->signal] = true;
-				st->tasks[e]++;
-				qi[e]++;
-				left--;
+				/* the op's next tiles on this engine that are ready
+				 * now (not waiting on one of these) run together */
+				uint32_t n = 1;
+				while (x->pool && e != NXG_DMA && tk->split && qi[e] + n < qn[e] &&
+				       p->tasks[head[n]].split && p->tasks[head[n]].op == tk->op &&
+				       ready(p, head[n], done_ev))
+					n++;
+				rc = n > 1 ? run_group(x, head, n) : run_task(x, *head, st);
+				for (uint32_t i = 0; i < n; i++) {
+					uint32_t sg = p->tasks[head[i]].signal;
+					if (sg != NX_NONE && sg < p->n_events)
+						done_ev[sg] = true;
+				}
+				st->tasks[e] += n;
+				qi[e] += n;
+				left -= n;
 				moved = true;
 			}
 		}
@@ -384,7 +796,7 @@ int nxg_exec(const nxg_prog *p, nx_graph *g, const nx_target *t, const nx_tensor
 			uint32_t head[NXG_ENGINE_COUNT];
 			for (int e = 0; e < NXG_ENGINE_COUNT; e++)
 				head[e] = qi[e] < qn[e] ? queue[q0[e] + qi[e]] : NX_NONE;
-			stuck(&x, head, done_ev);
+			stuck(x, head, done_ev);
 			rc = -1;
 		}
 	}
@@ -395,13 +807,13 @@ int nxg_exec(const nxg_prog *p, nx_graph *g, const nx_target *t, const nx_tensor
 		nx_tensor *out = nx_xcalloc(p->n_out + 1, sizeof *out);
 		for (uint32_t i = 0; i < p->n_out && !rc; i++) {
 			const nxg_desc *d = &p->io[p->n_in + i];
-			if (!o->no_check && nxg_tags_read(&x.tg, p, g, d, NX_NONE, err)) {
+			if (x->check && nxg_tags_read(&x->tg, p, g, d, NX_NONE, err)) {
 				rc = -1;
 				break;
 			}
-			nx_type ty = win_type(&x, d);
+			nx_type ty = win_type(x, d);
 			out[i] = nx_tensor_empty(&ty);
-			move(&x, d, out[i].data, false);
+			move(x, d, out[i].data, false);
 		}
 		if (rc) {
 			for (uint32_t i = 0; i < p->n_out; i++)
@@ -411,14 +823,24 @@ int nxg_exec(const nxg_prog *p, nx_graph *g, const nx_target *t, const nx_tensor
 			*outputs = out;
 		}
 	}
-	for (uint32_t k = 0; k < p->n_tasks; k++)
-		nx_graph_free(x.scratch[k]);
-	free(x.scratch);
-	free(x.sop);
-	nxg_tags_free(&x.tg);
-	nx_pool_free(x.pool);
-	for (int s = 0; s < NXG_SPACE_COUNT; s++)
-		free(x.mem[s]);
 	st->seconds = nx_now() - t0;
+	return rc;
+}
+
+int nxg_exec(const nxg_prog *p, nx_graph *g, const nx_target *t, const nx_tensor *inputs,
+	     uint32_t n_inputs, const nxg_exec_opts *o, nx_tensor **outputs,
+	     nxg_exec_stats *st, nx_err *err)
+{
+	double t0 = nx_now();
+	nxg_exec_ctx *c;
+	*outputs = NULL;
+	if (st)
+		memset(st, 0, sizeof *st);
+	if (nxg_exec_open(p, g, t, o, &c, err))
+		return -1;
+	int rc = nxg_exec_run(c, inputs, n_inputs, outputs, st, err);
+	nxg_exec_close(c);
+	if (st)
+		st->seconds = nx_now() - t0;
 	return rc;
 }

@@ -203,10 +203,15 @@ typedef struct nxg_tags {
 } nxg_tags;
 void nxg_tags_init(nxg_tags *tg, const nxg_prog *p, int64_t gran); /* free with _free */
 void nxg_tags_free(nxg_tags *tg);
-/* Marks d's whole buffer as holding d->value, written by task. */
+/* Every granule back to unwritten (a new run on the same spaces). */
+void nxg_tags_reset(nxg_tags *tg);
+/* Marks the granules of d's window (per plane, its first row's first byte
+ * to its last row's last; a desc with no window: the whole buffer) as
+ * holding d->value, written by task. */
 void nxg_tags_write(nxg_tags *tg, const nxg_desc *d, uint32_t task);
-/* 0, or -1 + err naming the reading task, the value, and who wrote the
- * bytes found instead. */
+/* Checks the granules of d's window, as nxg_tags_write marks them: 0, or
+ * -1 + err naming the reading task, the value, and who wrote the bytes
+ * found instead. */
 int nxg_tags_read(const nxg_tags *tg, const nxg_prog *p, const nx_graph *g, const nxg_desc *d,
 		  uint32_t task, nx_err *err);
 /* "t12 (ne conv %x)" into buf. */
@@ -236,6 +241,19 @@ typedef struct nxg_exec_stats {
 int nxg_exec(const nxg_prog *p, nx_graph *g, const nx_target *t, const nx_tensor *inputs,
 	     uint32_t n_inputs, const nxg_exec_opts *o, nx_tensor **outputs,
 	     nxg_exec_stats *st, nx_err *err);
+/* The same in two steps, for running one program many times: open checks
+ * p and builds the executor (memory image, tags, tile graphs, threads;
+ * caller frees with nxg_exec_close; p and g must outlive it); each run
+ * starts from fresh tags (or zeroed spaces under no_check) and reloads the
+ * weights and inputs, so it gives what nxg_exec gives. A run after the
+ * first skips the page faults of a new 37 MB image on det (most of a cold
+ * run's extra time there). st->seconds: the run alone. */
+typedef struct nxg_exec_ctx nxg_exec_ctx;
+int nxg_exec_open(const nxg_prog *p, nx_graph *g, const nx_target *t, const nxg_exec_opts *o,
+		  nxg_exec_ctx **out, nx_err *err);
+int nxg_exec_run(nxg_exec_ctx *c, const nx_tensor *inputs, uint32_t n_inputs,
+		 nx_tensor **outputs, nxg_exec_stats *st, nx_err *err);
+void nxg_exec_close(nxg_exec_ctx *c);
 
 /* ---- neasm_print.c, neasm_parse.c: the .neasm text form ------------------ */
 /* Caller frees. */

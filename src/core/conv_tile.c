@@ -11,8 +11,9 @@
  * input window the tile reads (the halo rows, and for a depthwise conv its
  * channels), with the tile's own pads, the weights and bias of its output
  * channels. The kernel then sees the same operands and attributes on
- * both sides, and its work split depends only on them and the thread
- * count, which nx_run and nxg_exec share.
+ * both sides, and its work split depends only on them (never on the
+ * thread count), so the tiles may run on any threads: here they run in
+ * parallel, one tile per pool job piece, each on one thread.
  *
  * Which convs split (nx_conv_tiling) is decided here once for both: 2-d,
  * explicit pads, group 1 or depthwise, not dilated, float weights, tiles by
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kern_conv.h"
 #include "nx_int.h"
 
 const char *nx_conv_tiling(const nx_graph *g, uint32_t o, int64_t nt[4], int64_t te[4])
@@ -94,109 +96,172 @@ void nx_conv_tile_geom(const nx_graph *g, uint32_t o, const int64_t r0[4], const
 }
 
 /* Copies the window (w0, wn) of dense float tensor [d0,d1,d2,d3] at full to
- * dense (to_win) or back (!to_win). The rows of a channel are one job of
- * the pool: the copies are as much memory traffic as a depthwise tile's
- * own work, and on one thread they held det's tiled convs to one core.
- * A copy gives the same bits on any thread, so exec and run still agree. */
-typedef struct win_job {
-	float *full, *dense;
-	const int64_t *dims, *w0, *wn;
-	bool to_win;
-} win_job;
-
-static void window_part(void *ctx, int64_t lo, int64_t hi)
+ * dense (to_win) or back (!to_win), on the calling thread: the tiles run
+ * in parallel, each copies its own window. */
+static void window(float *full, const int64_t *dims, const int64_t *w0, const int64_t *wn,
+		   float *dense, bool to_win)
 {
-	const win_job *j = ctx;
-	const int64_t *dims = j->dims, *w0 = j->w0, *wn = j->wn;
 	size_t row = (size_t)wn[3] * sizeof(float);
-	for (int64_t bc = lo; bc < hi; bc++) {
-		int64_t b = bc / wn[1], c = bc % wn[1];
-		for (int64_t h = 0; h < wn[2]; h++) {
-			float *f = j->full + (((w0[0] + b) * dims[1] + w0[1] + c) * dims[2] +
-					      w0[2] + h) * dims[3] + w0[3];
-			float *d = j->dense + ((b * wn[1] + c) * wn[2] + h) * wn[3];
-			if (j->to_win)
-				memcpy(d, f, row);
-			else
-				memcpy(f, d, row);
-		}
-	}
+	for (int64_t b = 0; b < wn[0]; b++)
+		for (int64_t c = 0; c < wn[1]; c++)
+			for (int64_t h = 0; h < wn[2]; h++) {
+				float *f = full + (((w0[0] + b) * dims[1] + w0[1] + c) * dims[2] +
+						   w0[2] + h) * dims[3] + w0[3];
+				float *d = dense + ((b * wn[1] + c) * wn[2] + h) * wn[3];
+				if (to_win)
+					memcpy(d, f, row);
+				else
+					memcpy(f, d, row);
+			}
 }
 
-static void window(nx_pool *pool, float *full, const int64_t *dims, const int64_t *w0,
-		   const int64_t *wn, float *dense, bool to_win)
+/* One tiled conv: the tiles' scratch ops (one graph each: the op's
+ * attributes without the tile, pads and group set per tile, as the
+ * executor's tile tasks), their errors and whether each applied the act. */
+typedef struct tile_job {
+	nx_kern *k;
+	const int64_t *nt, *te;
+	nx_graph **s;  /* by tile */
+	uint32_t *so;
+	nx_err *err;   /* by tile */
+	int *rc;
+	bool *act;
+} tile_job;
+
+static void tile_origin(const tile_job *j, int64_t i, int64_t r0[4], int64_t rn[4])
 {
-	win_job j = {full, dense, dims, w0, wn, to_win};
-	nx_pool_for(pool, wn[0] * wn[1], window_part, &j);
+	const int64_t *yd = j->k->out[0].type.dims;
+	int64_t tc = i / j->nt[2], th = i % j->nt[2];
+	r0[0] = 0, r0[1] = tc * j->te[1], r0[2] = th * j->te[2], r0[3] = 0;
+	for (int q = 0; q < 4; q++)
+		rn[q] = q == 0 || q == 3 ? yd[q] : r0[q] + j->te[q] > yd[q] ? yd[q] - r0[q] : j->te[q];
+}
+
+/* Tiles [lo, hi), each whole on this thread: the kernel's own split
+ * depends on the shapes only, so a tile has the same bits here as in the
+ * executor's tile task, whatever threads either side runs. */
+static void tile_part(void *ctx, int64_t lo, int64_t hi)
+{
+	tile_job *j = ctx;
+	nx_kern *k = j->k;
+	const nx_tensor *x = &k->in[0], *w = &k->in[1];
+	const nx_tensor *bias = k->n_in > 2 && k->in[2].data ? &k->in[2] : NULL;
+	nx_tensor *y = &k->out[0];
+	const int64_t *yd = y->type.dims, *xd = x->type.dims;
+	int64_t K = w->type.dims[1] * w->type.dims[2] * w->type.dims[3];
+	for (int64_t i = lo; i < hi; i++) {
+		int64_t r0[4], rn[4], in0[4], inn[4], pads[4], grp;
+		tile_origin(j, i, r0, rn);
+		nx_conv_tile_geom(k->g, k->op, r0, rn, in0, inn, pads, &grp);
+		nx_tensor tin[3], tout;
+		memset(tin, 0, sizeof tin);
+		tin[0].type = x->type;
+		memcpy(tin[0].type.dims, inn, sizeof inn);
+		tin[0].type.layout = NX_LAYOUT_PLAIN;
+		tin[1].type = w->type;
+		tin[1].type.dims[0] = rn[1];
+		tin[1].data = (float *)w->data + r0[1] * K;
+		if (bias) {
+			tin[2].type = bias->type;
+			tin[2].type.dims[0] = rn[1];
+			tin[2].data = (float *)bias->data + r0[1];
+		}
+		tout.type = y->type;
+		memcpy(tout.type.dims, rn, sizeof rn);
+		tout.type.layout = NX_LAYOUT_PLAIN;
+		nx_kern sub = {j->s[i], j->so[i], tin, k->n_in < 3 ? k->n_in : 3, &tout, 1, NULL,
+			       &j->err[i], false};
+		float *xwin = NULL, *ywin = NULL; /* freed below */
+		if (xd[0] == 1) {
+			/* one image: the windows are whole rows of whole planes,
+			 * read and written where they lie */
+			tin[0].data = (float *)x->data + (in0[1] * xd[2] + in0[2]) * xd[3];
+			tout.data = (float *)y->data + (r0[1] * yd[2] + r0[2]) * yd[3];
+			j->rc[i] = nx_kern_conv_strided(&sub, xd[2] * xd[3], xd[1] * xd[2] * xd[3],
+							yd[2] * yd[3], yd[1] * yd[2] * yd[3]);
+		} else {
+			xwin = nx_xmalloc((size_t)(inn[0] * inn[1] * inn[2] * inn[3]) * sizeof(float));
+			window(x->data, xd, in0, inn, xwin, true);
+			tin[0].data = xwin;
+			ywin = nx_xmalloc((size_t)(rn[0] * rn[1] * rn[2] * rn[3]) * sizeof(float));
+			tout.data = ywin;
+			j->rc[i] = nx_kern_conv(&sub);
+			if (!j->rc[i])
+				window(y->data, yd, r0, rn, ywin, false);
+		}
+		j->act[i] = sub.act_done;
+		free(xwin);
+		free(ywin);
+	}
 }
 
 int nx_kern_conv_tiles(nx_kern *k, const int64_t nt[4], const int64_t te[4])
 {
 	const nx_graph *g = k->g;
 	const nx_tensor *x = &k->in[0], *w = &k->in[1];
-	const nx_tensor *bias = k->n_in > 2 && k->in[2].data ? &k->in[2] : NULL;
 	nx_tensor *y = &k->out[0];
 	if (x->type.rank != 4 || w->type.rank != 4 || y->type.rank != 4 ||
 	    x->type.dtype != NX_F32 || w->type.dtype != NX_F32 || y->type.dtype != NX_F32)
 		return nx_kern_fail(k, "a tiled conv needs float 2-d operands");
-	/* The scratch op the tiles run as: the op's attributes without the
-	 * tile, pads and group set per tile (as the executor's tile tasks). */
-	nx_graph *s = nx_graph_new("tile"); /* freed below */
-	uint32_t in[3] = {NX_NONE, NX_NONE, NX_NONE};
-	for (uint32_t i = 0; i < k->n_in && i < 3; i++) {
-		if (!k->in[i].data)
-			continue;
-		in[i] = nx_value_new(s, NULL, nx_type_intern(s, &k->in[i].type), k->err);
-		nx_graph_add_input(s, in[i]);
-	}
-	uint32_t so = nx_op_new(s, NX_OP_CONV, in, k->n_in < 3 ? k->n_in : 3, 1, NULL, NX_NONE,
-				k->err);
-	nx_attr_copy_all(s, so, g, k->op);
-	nx_attr_del(s, so, "tile");
-	const int64_t *yd = y->type.dims, *xd = x->type.dims;
-	int64_t K = w->type.dims[1] * w->type.dims[2] * w->type.dims[3];
-	int rc = 0;
-	for (int64_t tc = 0; tc < nt[1] && !rc; tc++)
-		for (int64_t th = 0; th < nt[2] && !rc; th++) {
-			int64_t r0[4] = {0, tc * te[1], th * te[2], 0}, rn[4];
-			for (int q = 0; q < 4; q++)
-				rn[q] = q == 0 || q == 3 ? yd[q]
-				      : r0[q] + te[q] > yd[q] ? yd[q] - r0[q] : te[q];
-			int64_t in0[4], inn[4], pads[4], grp;
-			nx_conv_tile_geom(g, k->op, r0, rn, in0, inn, pads, &grp);
-			nx_attr_set_ints(s, so, "pads", pads, 4);
-			nx_attr_set_i(s, so, "group", grp);
-			nx_tensor tin[3], tout;
-			memset(tin, 0, sizeof tin);
-			tin[0].type = x->type;
-			memcpy(tin[0].type.dims, inn, sizeof inn);
-			tin[0].type.layout = NX_LAYOUT_PLAIN;
-			tin[0].data = nx_xmalloc((size_t)(inn[0] * inn[1] * inn[2] * inn[3]) *
-						 sizeof(float)); /* freed below */
-			window(k->pool, x->data, xd, in0, inn, tin[0].data, true);
-			tin[1].type = w->type;
-			tin[1].type.dims[0] = rn[1];
-			tin[1].data = (float *)w->data + r0[1] * K;
-			if (bias) {
-				tin[2].type = bias->type;
-				tin[2].type.dims[0] = rn[1];
-				tin[2].data = (float *)bias->data + r0[1];
-			}
-			tout.type = y->type;
-			memcpy(tout.type.dims, rn, sizeof rn);
-			tout.type.layout = NX_LAYOUT_PLAIN;
-			tout.data = nx_xmalloc((size_t)(rn[0] * rn[1] * rn[2] * rn[3]) *
-					       sizeof(float)); /* freed below */
-			nx_kern sub = {s, so, tin, k->n_in < 3 ? k->n_in : 3, &tout, 1, k->pool,
-				       k->err, false};
-			rc = nx_kern_conv(&sub);
-			if (!rc) {
-				window(k->pool, y->data, yd, r0, rn, tout.data, false);
-				k->act_done = sub.act_done;
-			}
-			free(tin[0].data);
-			free(tout.data);
+	int64_t n = nt[1] * nt[2];
+	/* all freed below */
+	tile_job j = {k, nt, te, nx_xcalloc((size_t)n, sizeof *j.s), nx_xcalloc((size_t)n, sizeof *j.so),
+		      nx_xcalloc((size_t)n, sizeof *j.err), nx_xcalloc((size_t)n, sizeof *j.rc),
+		      nx_xcalloc((size_t)n, sizeof *j.act)};
+	uint32_t nin = k->n_in < 3 ? k->n_in : 3;
+	for (int64_t i = 0; i < n; i++) {
+		nx_graph *s = nx_graph_new("tile");
+		uint32_t in[3] = {NX_NONE, NX_NONE, NX_NONE};
+		for (uint32_t q = 0; q < nin; q++) {
+			if (!k->in[q].data)
+				continue;
+			in[q] = nx_value_new(s, NULL, nx_type_intern(s, &k->in[q].type), k->err);
+			nx_graph_add_input(s, in[q]);
 		}
-	nx_graph_free(s);
+		uint32_t so = nx_op_new(s, NX_OP_CONV, in, nin, 1, NULL, NX_NONE, k->err);
+		nx_attr_copy_all(s, so, g, k->op);
+		nx_attr_del(s, so, "tile");
+		int64_t r0[4], rn[4], in0[4], inn[4], pads[4], grp;
+		tile_origin(&j, i, r0, rn);
+		nx_conv_tile_geom(g, k->op, r0, rn, in0, inn, pads, &grp);
+		nx_attr_set_ints(s, so, "pads", pads, 4);
+		nx_attr_set_i(s, so, "group", grp);
+		j.s[i] = s;
+		j.so[i] = so;
+	}
+	/* Tiles go to the threads whole; with fewer tiles than threads some
+	 * idle, which the tile pass's extents make rare on the models here. */
+	nx_pool_for(k->pool, n, tile_part, &j);
+	int rc = 0;
+	for (int64_t i = 0; i < n; i++) {
+		if (j.rc[i] && !rc) {
+			*k->err = j.err[i];
+			rc = -1;
+		}
+		k->act_done = j.act[i];
+		nx_graph_free(j.s[i]);
+	}
+	free(j.s);
+	free(j.so);
+	free(j.err);
+	free(j.rc);
+	free(j.act);
 	return rc;
+}
+
+int nx_eval_conv_window(nx_graph *g, uint32_t op, const nx_tensor *in, uint32_t n_in,
+			nx_tensor *y, const int64_t st[4], nx_err *err)
+{
+	for (uint32_t i = 0; i < n_in; i++)
+		if (in[i].data && in[i].type.dtype != NX_F32)
+			return nx_infer_fail(g, op, err, "operand %u is %s; a conv on a window "
+					     "runs on floats", i, nx_dtype_name(in[i].type.dtype));
+	if (nx_opp(g, op)->kind != NX_OP_CONV || y->type.dtype != NX_F32 || n_in < 2)
+		return nx_infer_fail(g, op, err, "not a float conv");
+	nx_kern k = {g, op, in, n_in, y, 1, NULL, err, false};
+	if (nx_kern_conv_strided(&k, st[0], st[1], st[2], st[3]))
+		return -1;
+	if (!k.act_done && nx_attr_get(g, op, "act"))
+		return nx_infer_fail(g, op, err, "the fused activation was not applied");
+	return 0;
 }

@@ -306,9 +306,22 @@ static int dequant(const nx_graph *g, uint32_t o, const nx_tensor *w, nx_tensor 
 /* Runs op o on in[0..n_in) into out[0..n_out), which it allocates with the
  * result types. steal: bit i set = operand i's buffer dies here and may be
  * taken over; *taken gets bit i set when it was (the caller must then not
- * free in[i]). On failure nothing is allocated. */
+ * free in[i]). dest (NULL: none): dest[i] non-NULL is where result i goes,
+ * dense in the result's dtype, not allocated (nx_eval_op_into). On failure
+ * nothing is allocated. */
+static int exec_op_to(nx_graph *g, uint32_t o, const nx_tensor *in, nx_tensor *out,
+		      nx_pool *pool, uint32_t steal, uint32_t *taken, void *const *dest,
+		      nx_err *err);
+
 static int exec_op(nx_graph *g, uint32_t o, const nx_tensor *in, nx_tensor *out, nx_pool *pool,
 		   uint32_t steal, uint32_t *taken, nx_err *err)
+{
+	return exec_op_to(g, o, in, out, pool, steal, taken, NULL, err);
+}
+
+static int exec_op_to(nx_graph *g, uint32_t o, const nx_tensor *in, nx_tensor *out,
+		      nx_pool *pool, uint32_t steal, uint32_t *taken, void *const *dest,
+		      nx_err *err)
 {
 	const nx_op *p = nx_opp(g, o);
 	uint32_t n_in = p->n_in, n_out = p->n_out;
@@ -364,7 +377,9 @@ static int exec_op(nx_graph *g, uint32_t o, const nx_tensor *in, nx_tensor *out,
 			t.dtype = NX_F32;
 		out[i].type = t;
 		out[i].data = NULL;
-		if (i > 0)
+		if (dest && dest[i] && t.dtype == rdt[i])
+			out[i].data = dest[i];
+		if (i > 0 || out[0].data)
 			continue;
 		/* Take over a dying operand's buffer: ours (a widened copy) or
 		 * the caller's (steal). */
@@ -389,7 +404,8 @@ static int exec_op(nx_graph *g, uint32_t o, const nx_tensor *in, nx_tensor *out,
 			out[0] = nx_tensor_empty(&t);
 	}
 	for (uint32_t i = 1; i < n_out; i++)
-		out[i] = nx_tensor_empty(&out[i].type);
+		if (!out[i].data)
+			out[i] = nx_tensor_empty(&out[i].type);
 	/* Data movement copies bytes of the operand's element size. */
 	int rc = 0;
 	if ((nx_ops[kind].flags & (NX_F_MOVE | NX_F_VIEW)) && n_in)
@@ -417,8 +433,8 @@ static int exec_op(nx_graph *g, uint32_t o, const nx_tensor *in, nx_tensor *out,
 	if (rc) {
 		for (uint32_t i = 0; i < n_out; i++) {
 			/* A buffer taken from the caller goes back with it. */
-			if (i == 0 && *taken)
-				out[0].data = NULL;
+			if ((i == 0 && *taken) || (dest && out[i].data == dest[i]))
+				out[i].data = NULL;
 			nx_tensor_free(&out[i]);
 		}
 		*taken = 0;
@@ -429,8 +445,20 @@ static int exec_op(nx_graph *g, uint32_t o, const nx_tensor *in, nx_tensor *out,
 			nx_tensor r = nx_tensor_convert(&out[i], rdt[i]);
 			nx_tensor_free(&out[i]);
 			out[i] = r;
+			if (dest && dest[i]) {
+				memcpy(dest[i], r.data, nx_tensor_nbytes(&r));
+				nx_tensor_free(&out[i]);
+				out[i].data = dest[i];
+			}
 		}
 	return 0;
+}
+
+int nx_eval_op_into(nx_graph *g, uint32_t op, const nx_tensor *in, nx_tensor *out,
+		    void *const *dest, nx_pool *pool, nx_err *err)
+{
+	uint32_t taken;
+	return exec_op_to(g, op, in, out, pool, 0, &taken, dest, err);
 }
 
 int nx_eval_op(nx_graph *g, uint32_t op, const nx_tensor *in, nx_tensor *out, nx_err *err)

@@ -15,7 +15,13 @@
  *    enough to stay in cache, then cblas_sgemm into that slice of Y.
  * The work is split over the pool by (image, group, tile of output
  * positions) and OpenBLAS runs single-threaded inside each piece (interp.c
- * sets that), so the two never compete for the cores.
+ * sets that), so the two never compete for the cores. The pieces follow
+ * the shapes only, never the thread count: sgemm gives a block of C other
+ * bits than the whole product, and the bits must not change with
+ * --threads (nor between a tile the interpreter runs on one thread and
+ * the executor on two). x and y may be windows of larger tensors (the
+ * tiles of conv_tile.c): channels and images are xcs/xns and ycs/yns
+ * floats apart.
  *
  * conv_transpose is the adjoint: col = W_g^T x X_g by cblas_sgemm, then
  * col2im scatters (adds) col into Y. Pieces go by output channel, or by
@@ -37,6 +43,15 @@
  * on the calling thread: splitting it costs a wake-up and a join per op
  * and gains less than that (cls has ~50 convs this small). */
 #define PAR_MACS (1 << 19)
+
+/* The fixed split of a 1x1 conv (the GEMM Y = W x X read in place):
+ * images below UNIT_SMALL positions go by blocks of UNIT_MBLOCK output
+ * channels when there are at least two blocks, others by UNIT_PIECES
+ * pieces of positions. Fixed so that the bits do not follow the threads;
+ * 8 pieces keep up to 8 threads busy. */
+#define UNIT_SMALL 1024
+#define UNIT_MBLOCK 32
+#define UNIT_PIECES 8
 
 typedef conv_geom geom;
 
@@ -149,6 +164,8 @@ static int geom_init(nx_kern *k, geom *g, bool transpose)
 		g->out_sp *= g->out[d];
 		g->ker_sp *= g->ker[d];
 	}
+	g->xcs = g->in_sp, g->xns = g->cin * g->in_sp;
+	g->ycs = g->out_sp, g->yns = g->cout * g->out_sp;
 	const nx_tensor *b = k->n_in > 2 ? &k->in[2] : NULL;
 	if (b && b->data && (b->type.dtype != NX_F32 || nx_tensor_numel(b) != g->cout))
 		return nx_kern_fail(k, "bias must hold %lld floats", (long long)g->cout);
@@ -178,7 +195,7 @@ static void im2col_2d(const geom *g, const float *x, int64_t p0, int64_t t, floa
 					if (iy < 0 || iy >= H) {
 						memset(dst, 0, (size_t)n * sizeof *dst);
 					} else {
-						const float *src = x + (c * H + iy) * W;
+						const float *src = x + c * g->xcs + iy * W;
 						/* columns whose ix = (ox+i)*sx + off is inside */
 						int64_t lo = ceil_div(-off, sx) - ox;
 						int64_t hi = floor_div(W - 1 - off, sx) - ox + 1;
@@ -212,7 +229,7 @@ static void im2col_nd(const geom *g, const float *x, int64_t p0, int64_t t, floa
 			kidx[d] = kk % g->ker[d];
 			kk /= g->ker[d];
 		}
-		const float *xc = x + c * g->in_sp;
+		const float *xc = x + c * g->xcs;
 		float *row = col + r * t;
 		for (int64_t j = 0; j < t; j++) {
 			int64_t p = p0 + j, off = 0, mul = 1;
@@ -278,23 +295,23 @@ static void conv_part(void *ctx, int64_t lo, int64_t hi)
 		int64_t p0 = tile * j->tile, m0 = mb * j->mblock;
 		int64_t t = g->out_sp - p0 < j->tile ? g->out_sp - p0 : j->tile;
 		int64_t rows = g->mg - m0 < j->mblock ? g->mg - m0 : j->mblock;
-		const float *x = j->x + (n * g->cin + gi * g->cg) * g->in_sp;
+		const float *x = j->x + n * g->xns + gi * g->cg * g->xcs;
 		const float *w = j->w + (gi * g->mg + m0) * K;
-		float *y = j->y + (n * g->cout + gi * g->mg + m0) * g->out_sp + p0;
+		float *y = j->y + n * g->yns + (gi * g->mg + m0) * g->ycs + p0;
 		const float *b = j->b ? j->b + gi * g->mg + m0 : NULL;
 		if (j->direct) {
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)t,
-				    (int)K, 1.0f, w, (int)K, x + p0, (int)g->in_sp, 0.0f, y,
-				    (int)g->out_sp);
+				    (int)K, 1.0f, w, (int)K, x + p0, (int)g->xcs, 0.0f, y,
+				    (int)g->ycs);
 		} else {
 			if (g->ns == 2)
 				im2col_2d(g, x, p0, t, col);
 			else
 				im2col_nd(g, x, p0, t, col);
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)t,
-				    (int)K, 1.0f, w, (int)K, col, (int)t, 0.0f, y, (int)g->out_sp);
+				    (int)K, 1.0f, w, (int)K, col, (int)t, 0.0f, y, (int)g->ycs);
 		}
-		epilogue(y, rows, g->out_sp, t, b, &j->act);
+		epilogue(y, rows, g->ycs, t, b, &j->act);
 	}
 	free(col);
 }
@@ -383,9 +400,9 @@ NX_BODY void dw_part_body(void *ctx, int64_t lo, int64_t hi)
 	for (int64_t task = lo; task < hi; task++) {
 		int64_t m = task % g->cout, n = task / g->cout;
 		int64_t c = m / g->mg;
-		const float *x = j->x + (n * g->cin + c) * H * W;
+		const float *x = j->x + n * g->xns + c * g->xcs;
 		const float *w = j->w + m * KH * KW;
-		float *y = j->y + (n * g->cout + m) * OH * OW;
+		float *y = j->y + n * g->yns + m * g->ycs;
 		float bias = j->b ? j->b[m] : 0;
 		for (int64_t oy = 0; oy < OH; oy++) {
 			float *yr = y + oy * OW;
@@ -405,6 +422,8 @@ NX_BODY void dw_part_body(void *ctx, int64_t lo, int64_t hi)
 
 NX_SIMD_FN(static, dw_part, (void *ctx, int64_t lo, int64_t hi), (ctx, lo, hi))
 
+static int conv_run(nx_kern *k, const int64_t *st);
+
 int nx_kern_conv(nx_kern *k)
 {
 	/* a tiled conv as the NE back end computes it (conv_tile.c) */
@@ -412,9 +431,26 @@ int nx_kern_conv(nx_kern *k)
 	if (nx_attr_get(k->g, k->op, "tile") && !nx_conv_tiling(k->g, k->op, nt, te) &&
 	    nt[1] * nt[2] > 1)
 		return nx_kern_conv_tiles(k, nt, te);
+	return conv_run(k, NULL);
+}
+
+int nx_kern_conv_strided(nx_kern *k, int64_t xcs, int64_t xns, int64_t ycs, int64_t yns)
+{
+	if (k->in[0].type.rank != 4)
+		return nx_kern_fail(k, "a conv on a window of a larger tensor is built for 2-d "
+				    "convs only");
+	int64_t st[4] = {xcs, xns, ycs, yns};
+	return conv_run(k, st);
+}
+
+/* conv k, strides st (xcs, xns, ycs, yns; NULL: dense) */
+static int conv_run(nx_kern *k, const int64_t *st)
+{
 	geom g;
 	if (geom_init(k, &g, false))
 		return -1;
+	if (st)
+		g.xcs = st[0], g.xns = st[1], g.ycs = st[2], g.yns = st[3];
 	const nx_tensor *b = k->n_in > 2 && k->in[2].data ? &k->in[2] : NULL;
 	conv_job j = {&g, k->in[0].data, k->in[1].data, b ? b->data : NULL, k->out[0].data, 0, 0,
 		      0, 1, false, {0}};
@@ -423,7 +459,6 @@ int nx_kern_conv(nx_kern *k)
 			return -1;
 		k->act_done = true;
 	}
-	int threads = nx_pool_threads(k->pool);
 	nx_pool *pool = g.batch * g.cout * g.out_sp * g.cg * g.ker_sp >= PAR_MACS ? k->pool : NULL;
 	if (nx_conv_dw_fits(&g)) {
 		nx_conv_dw(&g, j.x, j.w, j.b, &j.act, j.y, pool);
@@ -443,16 +478,21 @@ int nx_kern_conv(nx_kern *k)
 	int64_t K = g.cg * g.ker_sp;
 	j.direct = unit;
 	j.mblock = g.mg;
-	if (unit && g.out_sp < 256 * threads && g.mg >= 16 * threads && g.batch * g.group < threads) {
-		/* Small images, many channels: split the channels instead. */
+	/* The pieces depend on the shapes only, never on the thread count:
+	 * sgemm gives a block of C other bits than the whole product, so a
+	 * split that followed the threads made `nex run --threads 1` and
+	 * `--threads 2` differ (and the executor, whose tile tasks run with
+	 * other threads than the interpreter's tiles, could not match). */
+	if (unit && g.out_sp < UNIT_SMALL && g.mg >= 2 * UNIT_MBLOCK) {
+		/* Small images, many channels: blocks of output channels. */
 		j.tile = g.out_sp;
-		j.nmblk = threads;
-		j.mblock = (g.mg + threads - 1) / threads;
+		j.mblock = UNIT_MBLOCK;
 		j.nmblk = (g.mg + j.mblock - 1) / j.mblock;
 	} else if (unit) {
-		/* One piece per thread and (image, group), at least 64 wide. */
-		int64_t per = (g.out_sp + threads - 1) / threads;
-		j.tile = per < 64 ? 64 : per;
+		/* UNIT_PIECES pieces per (image, group), at least
+		 * UNIT_SMALL / 4 wide: enough for the pool to balance. */
+		int64_t per = (g.out_sp + UNIT_PIECES - 1) / UNIT_PIECES;
+		j.tile = per < UNIT_SMALL / 4 ? UNIT_SMALL / 4 : per;
 	} else {
 		j.tile = COL_BUDGET / K;
 		if (j.tile < 64)

@@ -13,6 +13,10 @@ typedef struct conv_geom {
 	int64_t in[NX_MAX_RANK], out[NX_MAX_RANK], ker[NX_MAX_RANK];
 	int64_t stride[NX_MAX_RANK], dil[NX_MAX_RANK], pad[NX_MAX_RANK]; /* pad: begin */
 	int64_t in_sp, out_sp, ker_sp;
+	/* floats between channels and between images of x and y: dense
+	 * (in_sp, cin * in_sp, ...) unless the conv runs on a window of a
+	 * larger tensor (nx_kern_conv_strided) */
+	int64_t xcs, xns, ycs, yns;
 } conv_geom;
 
 /* kern_conv.c: strides, dilations and begin pads (explicit or auto_pad) of
@@ -32,5 +36,14 @@ void nx_conv_shift(const conv_geom *g, const float *x, const float *w, const flo
 bool nx_conv_dw_fits(const conv_geom *g);
 void nx_conv_dw(const conv_geom *g, const float *x, const float *w, const float *b,
 		const nx_act *act, float *y, nx_pool *pool);
+
+/* kern_conv.c: nx_kern_conv on operand 0 and result 0 that are windows
+ * of larger tensors: in[0].data and out[0].data point at the windows'
+ * first floats, channels xcs (ycs) and images xns (yns) floats apart,
+ * each channel's window dense (whole rows). The tiles of a tiled conv run
+ * so (conv_tile.c) without copying their windows; the strides change no
+ * sum, so the bits are those of the same window copied out. 2-d convs
+ * only; returns -1 + err for others. */
+int nx_kern_conv_strided(nx_kern *k, int64_t xcs, int64_t xns, int64_t ycs, int64_t yns);
 
 #endif

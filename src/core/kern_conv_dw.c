@@ -57,9 +57,9 @@ NX_BODY void dw1_part_body(void *ctx, int64_t lo, int64_t hi)
 	for (int64_t task = lo; task < hi; task++) {
 		int64_t m = task % g->cout, n = task / g->cout;
 		int64_t c = m / g->mg;
-		const float *x = j->x + (n * g->cin + c) * H * W;
+		const float *x = j->x + n * g->xns + c * g->xcs;
 		const float *w = j->w + m * KH * KW;
-		float *y = j->y + (n * g->cout + m) * OH * OW;
+		float *y = j->y + n * g->yns + m * g->ycs;
 		float bias = j->b ? j->b[m] : 0;
 		/* rows of top and bottom padding are never read (the taps
 		 * below skip them) and stay zero from calloc */

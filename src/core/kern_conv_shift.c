@@ -19,7 +19,9 @@
  * sgemm: the same products, grouped differently (float reassociation).
  *
  * Work is split over the pool by tiles of the wide grid of one (image,
- * group); each tile stays in L2 while its KH*KW sgemms add into it.
+ * group); each tile stays in L2 while its KH*KW sgemms add into it. The
+ * tiles follow the shapes only, not the thread count, so the bits are the
+ * same on any number of threads.
  */
 #include <cblas.h>
 #include <stdlib.h>
@@ -35,6 +37,10 @@
 /* Below this many input channels per group each sgemm is too thin (K =
  * cg) to beat one im2col sgemm with K = cg*KH*KW. */
 #define MIN_CG 16
+
+/* Tiles of the wide grid at least (when each keeps 64 columns): enough
+ * for the pool to balance up to 4 threads at two tiles each. */
+#define MIN_TILES 8
 
 bool nx_conv_shift_fits(const conv_geom *g)
 {
@@ -71,7 +77,7 @@ static void pad_part(void *ctx, int64_t lo, int64_t hi)
 				continue;
 			}
 			memset(d, 0, (size_t)xlo * sizeof *d);
-			memcpy(d + xlo, j->x + (c * H + iy) * W + xlo - pl,
+			memcpy(d + xlo, j->x + c * g->xcs + iy * W + xlo - pl,
 			       (size_t)(xhi - xlo) * sizeof *d);
 			memset(d + xhi, 0, (size_t)(j->wp - xhi) * sizeof *d);
 		}
@@ -109,7 +115,7 @@ static void tile_part(void *ctx, int64_t lo, int64_t hi)
 			if (ox < OW) {
 				int64_t len = OW - ox < n ? OW - ox : n;
 				for (int64_t m = 0; m < mg; m++)
-					memcpy(j->y + m * g->out_sp + oy * OW + ox, c + m * t + (q - q0),
+					memcpy(j->y + m * g->ycs + oy * OW + ox, c + m * t + (q - q0),
 					       (size_t)len * sizeof *c);
 			}
 			q += n;
@@ -128,9 +134,10 @@ void nx_conv_shift(const conv_geom *g, const float *x, const float *w, const flo
 	/* one tile's reads: cg rows of its columns plus the kernel's reach */
 	int64_t reach = (g->ker[0] - 1) * g->dil[0] * wp + (g->ker[1] - 1) * g->dil[1];
 	int64_t tile = TILE_BUDGET / cg - reach;
-	int threads = pool ? nx_pool_threads(pool) : 1;
-	if (tile > (n + 2 * threads - 1) / (2 * threads))
-		tile = (n + 2 * threads - 1) / (2 * threads); /* two tiles per thread at least */
+	/* at least MIN_TILES tiles, whatever the thread count: the tiles are
+	 * the sgemm's blocks of C, and the bits must not follow the threads */
+	if (tile > (n + MIN_TILES - 1) / MIN_TILES)
+		tile = (n + MIN_TILES - 1) / MIN_TILES;
 	if (tile < 64)
 		tile = 64;
 	if (tile > n)
@@ -146,9 +153,9 @@ void nx_conv_shift(const conv_geom *g, const float *x, const float *w, const flo
 						w[((gi * mg + m) * cg + ci) * ksp + k];
 	for (int64_t img = 0; img < g->batch; img++)
 		for (int64_t gi = 0; gi < g->group; gi++) {
-			shift_job j = {g, x + (img * g->cin + gi * cg) * g->in_sp, xp,
+			shift_job j = {g, x + img * g->xns + gi * cg * g->xcs, xp,
 				       wk + gi * ksp * mg * cg, b ? b + gi * mg : NULL, act,
-				       y + (img * g->cout + gi * mg) * g->out_sp, hp, wp, n, tile};
+				       y + img * g->yns + gi * mg * g->ycs, hp, wp, n, tile};
 			nx_pool_for(pool, cg, pad_part, &j);
 			nx_pool_for(pool, (n + tile - 1) / tile, tile_part, &j);
 		}

@@ -829,6 +829,22 @@ int nx_eval_op(nx_graph *g, uint32_t op, const nx_tensor *in, nx_tensor *out, nx
  * bits only under the same thread count. The back end's executor uses it. */
 int nx_eval_op_pool(nx_graph *g, uint32_t op, const nx_tensor *in, nx_tensor *out,
 		    nx_pool *pool, nx_err *err);
+/* nx_eval_op_pool, but result i goes to dest[i] when that is not NULL:
+ * dense bytes of the result's dtype and dims, which the kernel writes in
+ * place of a fresh tensor (out[i].data = dest[i], not to be freed); the
+ * bytes must not overlap an operand's. On failure dest's bytes are
+ * unspecified. The back end's executor writes results into its memory
+ * image this way. */
+int nx_eval_op_into(nx_graph *g, uint32_t op, const nx_tensor *in, nx_tensor *out,
+		    void *const *dest, nx_pool *pool, nx_err *err);
+/* Float conv op (one image, 2-d) on windows of larger tensors: in[0].data
+ * and y->data point at the first float of the operand's and the result's
+ * windows (whole rows), their channels st[0] and st[2] floats apart and
+ * images st[1] and st[3]; in[0].type and y->type are the windows' types.
+ * The bits are those of the windows copied out and run by nx_eval_op
+ * (conv_tile.c: the interpreter's conv tiles run so, the executor's too). */
+int nx_eval_conv_window(nx_graph *g, uint32_t op, const nx_tensor *in, uint32_t n_in,
+			nx_tensor *y, const int64_t st[4], nx_err *err);
 /* What keep gives: values[v] for every op result and graph input; constants
  * and dead values have data NULL (read constants from the graph). Every
  * registry kind has a kernel; opaque ops are refused, naming their op_type.
