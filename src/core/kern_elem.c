@@ -154,7 +154,7 @@ typedef struct un_job {
 	float *y;
 } un_job;
 
-static void un_part(void *ctx, int64_t lo, int64_t hi)
+NX_BODY void un_part_body(void *ctx, int64_t lo, int64_t hi)
 {
 	un_job *j = ctx;
 	const float *x = j->x;
@@ -208,6 +208,8 @@ static void un_part(void *ctx, int64_t lo, int64_t hi)
 		memcpy(y + lo, x + lo, (size_t)(hi - lo) * sizeof *y);
 	nx_act_apply(&a, y + lo, hi - lo);
 }
+
+NX_SIMD_FN(static, un_part, (void *ctx, int64_t lo, int64_t hi), (ctx, lo, hi))
 
 int nx_kern_unary(nx_kern *k)
 {
@@ -413,7 +415,8 @@ typedef struct bin_job {
 		}                                                                     \
 	} while (0)
 
-static void bin_row(void *ctx, int64_t o, const int64_t *off, const int64_t *st, int64_t n)
+NX_BODY void bin_row_body(void *ctx, int64_t o, const int64_t *off, const int64_t *st,
+			  int64_t n)
 {
 	bin_job *j = ctx;
 	const float *a = j->a + off[0], *b = j->b + off[1];
@@ -431,6 +434,11 @@ static void bin_row(void *ctx, int64_t o, const int64_t *off, const int64_t *st,
 	default: break;
 	}
 }
+
+/* The rows are SE-block scales, residual adds and biases on every model:
+ * an AVX2 copy, as for the activations (same expressions, same bits). */
+NX_SIMD_FN(static, bin_row, (void *ctx, int64_t o, const int64_t *off, const int64_t *st,
+			     int64_t n), (ctx, o, off, st, n))
 
 static void bin_part(void *ctx, int64_t lo, int64_t hi)
 {
@@ -598,17 +606,21 @@ typedef struct clip_job {
 	float *y;
 } clip_job;
 
-static void clip_part(void *ctx, int64_t lo, int64_t hi)
+/* v < min ? min : v > max ? max : v, one select per statement so that
+ * GCC if-converts and vectorizes it (min > max still gives min below it). */
+NX_BODY void clip_part_body(void *ctx, int64_t lo, int64_t hi)
 {
 	clip_job *j = ctx;
 	float mn = j->lo, mx = j->hi;
 	const float *x = j->x;
 	float *y = j->y;
 	for (int64_t i = lo; i < hi; i++) {
-		float v = x[i];
-		y[i] = v < mn ? mn : v > mx ? mx : v;
+		float v = x[i], up = v > mx ? mx : v;
+		y[i] = v < mn ? mn : up;
 	}
 }
+
+NX_SIMD_FN(static, clip_part, (void *ctx, int64_t lo, int64_t hi), (ctx, lo, hi))
 
 int nx_kern_clip(nx_kern *k)
 {
