@@ -21,6 +21,7 @@
 
 #include "nx_int.h"
 #include "simd.h"
+#include "vexp.h"
 
 /* nex never reads the floating-point exception flags, and with them
  * "observable" (GCC's default -ftrapping-math) GCC refuses to if-convert a
@@ -66,8 +67,9 @@ int nx_act_get(const nx_graph *g, uint32_t op, nx_act *a, nx_err *err)
 
 /* Each case is written so that the compiler vectorizes it (one clamp per
  * statement: a nested ?: on floats defeats GCC's if-conversion), and
- * NX_SIMD_FN builds an AVX2+FMA copy picked at run time. The
- * transcendental cases stay scalar libm calls. */
+ * NX_SIMD_FN builds an AVX2+FMA copy picked at run time. sigmoid takes
+ * nx_vexpf (vexp.h), so it vectorizes too; tanh and gelu stay scalar libm
+ * calls. */
 NX_BODY void nx_act_apply_body(const nx_act *a, float *x, int64_t n)
 {
 	float al = a->alpha, be = a->beta;
@@ -105,7 +107,7 @@ NX_BODY void nx_act_apply_body(const nx_act *a, float *x, int64_t n)
 		break;
 	case A_SIGMOID:
 		for (int64_t i = 0; i < n; i++)
-			x[i] = 1 / (1 + expf(-x[i]));
+			x[i] = 1 / (1 + nx_vexpf(-x[i]));
 		break;
 	case A_TANH:
 		for (int64_t i = 0; i < n; i++)
