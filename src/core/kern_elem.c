@@ -608,8 +608,9 @@ typedef struct clip_job {
 	float *y;
 } clip_job;
 
-/* v < min ? min : v > max ? max : v, one select per statement so that
- * GCC if-converts and vectorizes it (min > max still gives min below it). */
+/* min(max(x, lo), hi) as ONNX defines Clip (with lo > hi every element is
+ * hi, as in onnxruntime and numpy; a NaN stays NaN), one select per
+ * statement so that GCC if-converts and vectorizes it. */
 NX_BODY void clip_part_body(void *ctx, int64_t lo, int64_t hi)
 {
 	clip_job *j = ctx;
@@ -617,8 +618,8 @@ NX_BODY void clip_part_body(void *ctx, int64_t lo, int64_t hi)
 	const float *x = j->x;
 	float *y = j->y;
 	for (int64_t i = lo; i < hi; i++) {
-		float v = x[i], up = v > mx ? mx : v;
-		y[i] = v < mn ? mn : up;
+		float v = x[i] < mn ? mn : x[i];
+		y[i] = v > mx ? mx : v;
 	}
 }
 
