@@ -23,8 +23,10 @@
 static inline __attribute__((always_inline)) float nx_vexpf(float x)
 {
 	const float hi = 88.7228f, lo = -87.3365f;
-	float c = x > hi ? hi : x;
-	c = c < lo ? lo : c;
+	/* written so that a NaN clamps to hi: the conversion to int below
+	 * must see a number (the NaN is returned at the end) */
+	float c = x < hi ? x : hi;
+	c = c > lo ? c : lo;
 	/* n = round(c / ln2) by the 1.5 * 2^23 trick (exact for |n| < 2^22,
 	 * round to nearest even, as the FPU's default mode) */
 	float t = c * 1.44269504088896341f;
@@ -41,7 +43,7 @@ static inline __attribute__((always_inline)) float nx_vexpf(float x)
 	/* 2^n in the exponent field; n = 128 (x near the top) as 2 * 2^127 */
 	float n2 = n > 127.0f ? 127.0f : n;
 	float two = n > 127.0f ? 2.0f : 1.0f;
-	int32_t bits = ((int32_t)n2 + 127) << 23;
+	uint32_t bits = (uint32_t)((int32_t)n2 + 127) << 23;
 	float s;
 	memcpy(&s, &bits, sizeof s);
 	e = e * s * two;
