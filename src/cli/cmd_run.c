@@ -6,7 +6,9 @@
  * it used) for `nex compare` and for other runtimes to read.
  *
  * --repeat N times N runs after a warm-up and prints their median: the time
- * is measured around nx_run alone, so model loading and file I/O are out.
+ * is measured around nx_run alone, so model loading and file I/O are out,
+ * and the worker threads are made once for all the runs (as onnxruntime's
+ * session keeps its thread pool), so thread start-up is out too.
  */
 #include <errno.h>
 #include <math.h>
@@ -232,6 +234,7 @@ int nxc_run(int argc, char **argv)
 	nx_tensor *ins = NULL;
 	nx_run_result res = {0};
 	double *times = NULL, *op_sec = NULL;
+	nx_pool *pool = NULL; /* freed at out */
 	int n = nxc_parse(&command, argc, argv, &o, &path);
 	if (n < 0) {
 		rc = n == NXC_PARSE_HELP ? NXC_OK : NXC_USER;
@@ -304,6 +307,10 @@ int nxc_run(int argc, char **argv)
 	}
 
 	nx_run_opts ro = {.threads = (int)threads};
+	/* One pool for all the runs, as a runtime keeps its threads between
+	 * calls: the timed runs measure the model, not thread start-up. */
+	if (nx_run_threads(&ro) > 1)
+		ro.pool = pool = nx_pool_new(nx_run_threads(&ro));
 	if (profile)
 		ro.op_seconds = op_sec = nx_xcalloc(g->n_ops ? g->n_ops : 1, sizeof *op_sec);
 	nx_err err;
@@ -339,6 +346,7 @@ int nxc_run(int argc, char **argv)
 	}
 	rc = NXC_OK;
 out:
+	nx_pool_free(pool);
 	free(op_sec);
 	free(times);
 	nx_run_result_free(&res);

@@ -495,7 +495,7 @@ typedef struct slot {
 	bool pinned;     /* graph output: kept to the end */
 } slot;
 
-static int threads_for(const nx_run_opts *o)
+int nx_run_threads(const nx_run_opts *o)
 {
 	int n = o && o->threads > 0 ? o->threads : 0;
 	if (!n) {
@@ -591,11 +591,12 @@ int nx_run(nx_graph *g, const nx_tensor *inputs, uint32_t n_inputs, const nx_run
 	for (uint32_t i = 0; i < g->n_outputs; i++)
 		s[g->outputs[i]].pinned = true;
 
-	int nthreads = threads_for(o);
 	/* Kernels split their work over our pool; OpenBLAS runs inside each
 	 * piece, so its own threads would only compete with ours. */
 	openblas_set_num_threads(1);
-	nx_pool *pool = nthreads > 1 ? nx_pool_new(nthreads) : NULL;
+	nx_pool *own = NULL, *pool = o ? o->pool : NULL;
+	if (!pool && nx_run_threads(o) > 1)
+		pool = own = nx_pool_new(nx_run_threads(o)); /* freed below */
 	nx_tensor *in = nx_xcalloc(max_in, sizeof *in);   /* freed at the end */
 	nx_tensor *out = nx_xcalloc(max_out, sizeof *out);
 	int rc = 0;
@@ -659,7 +660,7 @@ int nx_run(nx_graph *g, const nx_tensor *inputs, uint32_t n_inputs, const nx_run
 				nx_tensor_free(&s[v].t);
 		}
 	}
-	nx_pool_free(pool);
+	nx_pool_free(own);
 	free(in);
 	free(out);
 	if (rc) {

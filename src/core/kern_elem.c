@@ -21,6 +21,7 @@
 
 #include "nx_int.h"
 #include "simd.h"
+#include "vexp.h"
 
 /* nex never reads the floating-point exception flags, and with them
  * "observable" (GCC's default -ftrapping-math) GCC refuses to if-convert a
@@ -66,8 +67,9 @@ int nx_act_get(const nx_graph *g, uint32_t op, nx_act *a, nx_err *err)
 
 /* Each case is written so that the compiler vectorizes it (one clamp per
  * statement: a nested ?: on floats defeats GCC's if-conversion), and
- * NX_SIMD_FN builds an AVX2+FMA copy picked at run time. The
- * transcendental cases stay scalar libm calls. */
+ * NX_SIMD_FN builds an AVX2+FMA copy picked at run time. sigmoid takes
+ * nx_vexpf (vexp.h), so it vectorizes too; tanh and gelu stay scalar libm
+ * calls. */
 NX_BODY void nx_act_apply_body(const nx_act *a, float *x, int64_t n)
 {
 	float al = a->alpha, be = a->beta;
@@ -105,7 +107,7 @@ NX_BODY void nx_act_apply_body(const nx_act *a, float *x, int64_t n)
 		break;
 	case A_SIGMOID:
 		for (int64_t i = 0; i < n; i++)
-			x[i] = 1 / (1 + expf(-x[i]));
+			x[i] = 1 / (1 + nx_vexpf(-x[i]));
 		break;
 	case A_TANH:
 		for (int64_t i = 0; i < n; i++)
@@ -154,7 +156,7 @@ typedef struct un_job {
 	float *y;
 } un_job;
 
-static void un_part(void *ctx, int64_t lo, int64_t hi)
+NX_BODY void un_part_body(void *ctx, int64_t lo, int64_t hi)
 {
 	un_job *j = ctx;
 	const float *x = j->x;
@@ -208,6 +210,8 @@ static void un_part(void *ctx, int64_t lo, int64_t hi)
 		memcpy(y + lo, x + lo, (size_t)(hi - lo) * sizeof *y);
 	nx_act_apply(&a, y + lo, hi - lo);
 }
+
+NX_SIMD_FN(static, un_part, (void *ctx, int64_t lo, int64_t hi), (ctx, lo, hi))
 
 int nx_kern_unary(nx_kern *k)
 {
@@ -413,7 +417,8 @@ typedef struct bin_job {
 		}                                                                     \
 	} while (0)
 
-static void bin_row(void *ctx, int64_t o, const int64_t *off, const int64_t *st, int64_t n)
+NX_BODY void bin_row_body(void *ctx, int64_t o, const int64_t *off, const int64_t *st,
+			  int64_t n)
 {
 	bin_job *j = ctx;
 	const float *a = j->a + off[0], *b = j->b + off[1];
@@ -431,6 +436,11 @@ static void bin_row(void *ctx, int64_t o, const int64_t *off, const int64_t *st,
 	default: break;
 	}
 }
+
+/* The rows are SE-block scales, residual adds and biases on every model:
+ * an AVX2 copy, as for the activations (same expressions, same bits). */
+NX_SIMD_FN(static, bin_row, (void *ctx, int64_t o, const int64_t *off, const int64_t *st,
+			     int64_t n), (ctx, o, off, st, n))
 
 static void bin_part(void *ctx, int64_t lo, int64_t hi)
 {
@@ -611,17 +621,22 @@ typedef struct clip_job {
 	float *y;
 } clip_job;
 
-static void clip_part(void *ctx, int64_t lo, int64_t hi)
+/* min(max(x, lo), hi) as ONNX defines Clip (with lo > hi every element is
+ * hi, as in onnxruntime and numpy; a NaN stays NaN), one select per
+ * statement so that GCC if-converts and vectorizes it. */
+NX_BODY void clip_part_body(void *ctx, int64_t lo, int64_t hi)
 {
 	clip_job *j = ctx;
 	float mn = j->lo, mx = j->hi;
 	const float *x = j->x;
 	float *y = j->y;
 	for (int64_t i = lo; i < hi; i++) {
-		float v = x[i];
-		y[i] = v < mn ? mn : v > mx ? mx : v;
+		float v = x[i] < mn ? mn : x[i];
+		y[i] = v > mx ? mx : v;
 	}
 }
+
+NX_SIMD_FN(static, clip_part, (void *ctx, int64_t lo, int64_t hi), (ctx, lo, hi))
 
 int nx_kern_clip(nx_kern *k)
 {

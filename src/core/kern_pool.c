@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "nx_int.h"
+#include "simd.h"
 
 typedef struct pgeom {
 	int ns;
@@ -24,52 +25,135 @@ typedef struct pgeom {
 	float *y;
 } pgeom;
 
+/* The taps k in [*k0, *k1) of a window starting at s (dilation d) that
+ * fall inside [0, n): found by stepping, as a window is clipped at most
+ * by the pads, so an interior window takes no step at all. */
+static void clip_taps(int64_t s, int64_t d, int64_t k, int64_t n, int64_t *k0, int64_t *k1)
+{
+	int64_t a = 0, b = k;
+	while (a < b && s + a * d < 0)
+		a++;
+	while (b > a && s + (b - 1) * d >= n)
+		b--;
+	*k0 = a;
+	*k1 = b;
+}
+
+/* One tap of a row of interior windows: y[i] takes x[i * sx], max or sum.
+ * The NaN rule is the scalar one (a NaN wins, and stays). Stride 1 and 2
+ * get loops of their own so that the loads are plain or pairs. */
+#define POOL_TAP(EXPR)                                                         \
+	do {                                                                   \
+		if (sx == 1)                                                   \
+			for (int64_t i = 0; i < n; i++) {                      \
+				float v = x[i], a = y[i];                      \
+				y[i] = EXPR;                                   \
+			}                                                      \
+		else if (sx == 2)                                              \
+			for (int64_t i = 0; i < n; i++) {                      \
+				float v = x[2 * i], a = y[i];                  \
+				y[i] = EXPR;                                   \
+			}                                                      \
+		else                                                           \
+			for (int64_t i = 0; i < n; i++) {                      \
+				float v = x[i * sx], a = y[i];                 \
+				y[i] = EXPR;                                   \
+			}                                                      \
+	} while (0)
+
+NX_BODY void pool_tap_body(const float *x, int64_t sx, float *y, int64_t n, bool is_max)
+{
+	if (is_max)
+		POOL_TAP(v > a || v != v ? v : a);
+	else
+		POOL_TAP(a + v);
+}
+
+NX_SIMD_FN(static, pool_tap, (const float *x, int64_t sx, float *y, int64_t n, bool is_max),
+	   (x, sx, y, n, is_max))
+
+/* One window at (y0, x0), clipped to the input; taps row by row. */
+static float pool_window(const pgeom *g, const float *x, int64_t y0, int64_t x0)
+{
+	int64_t H = g->in[0], W = g->in[1], dy = g->dil[0], dx = g->dil[1];
+	int64_t ky0, ky1, kx0, kx1;
+	clip_taps(y0, dy, g->ker[0], H, &ky0, &ky1);
+	clip_taps(x0, dx, g->ker[1], W, &kx0, &kx1);
+	float acc = g->is_max ? -INFINITY : 0;
+	for (int64_t ky = ky0; ky < ky1; ky++) {
+		const float *row = x + (y0 + ky * dy) * W + x0;
+		for (int64_t kx = kx0; kx < kx1; kx++) {
+			float v = row[kx * dx];
+			if (g->is_max)
+				acc = v > acc || v != v ? v : acc;
+			else
+				acc += v;
+		}
+	}
+	if (g->is_max)
+		return acc;
+	int64_t cnt = (ky1 - ky0) * (kx1 - kx0);
+	if (g->incl) {
+		/* window clipped to the padded input */
+		int64_t hy = y0 + (g->ker[0] - 1) * dy + 1;
+		int64_t hx = x0 + (g->ker[1] - 1) * dx + 1;
+		int64_t ey = hy < H + g->pad_end[0] ? hy : H + g->pad_end[0];
+		int64_t ex = hx < W + g->pad_end[1] ? hx : W + g->pad_end[1];
+		cnt = ((ey - y0 + dy - 1) / dy) * ((ex - x0 + dx - 1) / dx);
+	}
+	return cnt ? acc / (float)cnt : 0;
+}
+
 /* One (image, channel) plane, 2-d: each window clipped to the input; the
  * avg divisor counts the valid elements, or with count_include_pad the
- * window clipped to the padded input. */
+ * window clipped to the padded input. The windows of an output row that
+ * the columns do not clip are done together, tap by tap, in vector lanes
+ * (pool_tap); the rest one by one. Either way each output visits its taps
+ * in the same order (rows, then columns), so gives the same sum or max. */
 static void pool_2d(pgeom *g, int64_t plane)
 {
-	int64_t H = g->in[0], W = g->in[1], OH = g->out[0], OW = g->out[1];
+	int64_t W = g->in[1], OH = g->out[0], OW = g->out[1];
+	int64_t sy = g->stride[0], sx = g->stride[1], dy = g->dil[0], dx = g->dil[1];
+	int64_t KX = g->ker[1], px = g->pad[1];
 	const float *x = g->x + plane * g->in_sp;
 	float *y = g->y + plane * g->out_sp;
+	/* interior columns [a, b): x0 >= 0 and the last tap inside W */
+	int64_t a = 0, b = OW;
+	while (a < b && a * sx - px < 0)
+		a++;
+	while (b > a && (b - 1) * sx - px + (KX - 1) * dx >= W)
+		b--;
 	for (int64_t oy = 0; oy < OH; oy++) {
-		int64_t y0 = oy * g->stride[0] - g->pad[0];
-		for (int64_t ox = 0; ox < OW; ox++) {
-			int64_t x0 = ox * g->stride[1] - g->pad[1];
-			float acc = g->is_max ? -INFINITY : 0;
-			int64_t cnt = 0;
-			for (int64_t ky = 0; ky < g->ker[0]; ky++) {
-				int64_t iy = y0 + ky * g->dil[0];
-				if (iy < 0 || iy >= H)
-					continue;
-				const float *row = x + iy * W;
-				for (int64_t kx = 0; kx < g->ker[1]; kx++) {
-					int64_t ix = x0 + kx * g->dil[1];
-					if (ix < 0 || ix >= W)
-						continue;
-					float v = row[ix];
-					if (g->is_max)
-						acc = v > acc || v != v ? v : acc;
-					else
-						acc += v;
-					cnt++;
-				}
-			}
-			if (!g->is_max) {
-				if (g->incl) {
-					/* window clipped to the padded input */
-					int64_t hy = y0 + (g->ker[0] - 1) * g->dil[0] + 1;
-					int64_t hx = x0 + (g->ker[1] - 1) * g->dil[1] + 1;
-					int64_t ey = hy < H + g->pad_end[0] ? hy : H + g->pad_end[0];
-					int64_t ex = hx < W + g->pad_end[1] ? hx : W + g->pad_end[1];
-					int64_t ny = (ey - y0 + g->dil[0] - 1) / g->dil[0];
-					int64_t nxx = (ex - x0 + g->dil[1] - 1) / g->dil[1];
-					cnt = ny * nxx;
-				}
-				acc = cnt ? acc / (float)cnt : 0;
-			}
-			y[oy * OW + ox] = acc;
+		int64_t y0 = oy * sy - g->pad[0], ky0, ky1;
+		float *yr = y + oy * OW;
+		for (int64_t ox = 0; ox < a; ox++)
+			yr[ox] = pool_window(g, x, y0, ox * sx - px);
+		for (int64_t ox = b; ox < OW; ox++)
+			yr[ox] = pool_window(g, x, y0, ox * sx - px);
+		if (a >= b)
+			continue;
+		clip_taps(y0, dy, g->ker[0], g->in[0], &ky0, &ky1);
+		float init = g->is_max ? -INFINITY : 0;
+		for (int64_t ox = a; ox < b; ox++)
+			yr[ox] = init;
+		for (int64_t ky = ky0; ky < ky1; ky++) {
+			const float *row = x + (y0 + ky * dy) * W + a * sx - px;
+			for (int64_t kx = 0; kx < KX; kx++)
+				pool_tap(row + kx * dx, sx, yr + a, b - a, g->is_max);
 		}
+		if (g->is_max)
+			continue;
+		/* interior columns: every column tap counts, and with
+		 * count_include_pad so does each row of the padded window */
+		int64_t ny = ky1 - ky0;
+		if (g->incl) {
+			int64_t hy = y0 + (g->ker[0] - 1) * dy + 1;
+			int64_t ey = hy < g->in[0] + g->pad_end[0] ? hy : g->in[0] + g->pad_end[0];
+			ny = (ey - y0 + dy - 1) / dy;
+		}
+		int64_t cnt = ny * KX;
+		for (int64_t ox = a; ox < b; ox++)
+			yr[ox] = cnt ? yr[ox] / (float)cnt : 0;
 	}
 }
 

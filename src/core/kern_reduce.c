@@ -16,23 +16,44 @@
 #include <string.h>
 
 #include "nx_int.h"
+#include "simd.h"
 
-double nx_sum_f32(const float *x, int64_t n)
+/* 8 independent lanes break the add-latency chain; blocks of at most 256
+ * elements keep the float partial sums short, and the last, shorter block
+ * takes the lanes too (global average pools and layer norms are mostly
+ * rows of a few dozen to a few hundred elements, where a scalar tail in
+ * double was the whole cost). An AVX2 copy holds the 8 lanes in one
+ * register; both copies add in the same order, so give the same bits. */
+NX_BODY double sum_f32_body(const float *x, int64_t n)
 {
 	double total = 0;
 	int64_t i = 0;
-	/* 8 independent lanes break the add-latency chain; 256-element blocks
-	 * keep the float partial sums short. */
-	for (; i + 256 <= n; i += 256) {
+	while (i + 8 <= n) {
+		int64_t end = n - i < 256 ? i + ((n - i) & ~(int64_t)7) : i + 256;
 		float l[8] = {0};
-		for (int64_t j = 0; j < 256; j += 8)
+		for (; i < end; i += 8)
 			for (int k = 0; k < 8; k++)
-				l[k] += x[i + j + k];
+				l[k] += x[i + k];
 		total += ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
 	}
 	for (; i < n; i++)
 		total += x[i];
 	return total;
+}
+
+NX_TARGET_V3 static double sum_f32_v3(const float *x, int64_t n)
+{
+	return sum_f32_body(x, n);
+}
+
+static double sum_f32_v0(const float *x, int64_t n)
+{
+	return sum_f32_body(x, n);
+}
+
+double nx_sum_f32(const float *x, int64_t n)
+{
+	return nx_cpu_v3() ? sum_f32_v3(x, n) : sum_f32_v0(x, n);
 }
 
 enum { C_ADD, C_MUL, C_MAX, C_MIN };

@@ -810,7 +810,13 @@ typedef struct nx_run_opts {
 	int (*before)(void *ctx, nx_graph *g, uint32_t op, const nx_tensor *in, nx_err *err);
 	int (*after)(void *ctx, nx_graph *g, uint32_t op, const nx_tensor *out, nx_err *err);
 	void *observer;
+	/* If not NULL: the workers to run on (threads is then ignored), kept
+	 * by the caller across runs, as a runtime session keeps its threads;
+	 * NULL: nx_run makes a pool of `threads` and frees it at the end. */
+	nx_pool *pool;
 } nx_run_opts;
+/* The thread count nx_run uses for o (o->threads, or one per core). */
+int nx_run_threads(const nx_run_opts *o);
 typedef struct nx_run_result {
 	nx_tensor *outputs; uint32_t n_outputs;  /* one per graph output */
 	nx_tensor *values; uint32_t n_values;    /* by value id if keep, else NULL */
