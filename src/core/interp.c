@@ -171,6 +171,15 @@ static const struct {
 	[NX_OP_MATMUL_INTEGER] = {nx_kern_qmatmul, 0},
 	[NX_OP_QLINEAR_MATMUL] = {nx_kern_qmatmul, 0},
 	[NX_OP_RANGE] = {nx_kern_range, 0},
+	[NX_OP_HANN_WINDOW] = {nx_kern_window, 0},
+	[NX_OP_HAMMING_WINDOW] = {nx_kern_window, 0},
+	[NX_OP_BLACKMAN_WINDOW] = {nx_kern_window, 0},
+	[NX_OP_DFT] = {nx_kern_dft, 0},
+	[NX_OP_STFT] = {nx_kern_stft, 0},
+	[NX_OP_DET] = {nx_kern_det, 0},
+	[NX_OP_GRID_SAMPLE] = {nx_kern_grid_sample, 0},
+	[NX_OP_CONSTANT_OF_SHAPE] = {nx_kern_constant_of_shape, 0},
+	[NX_OP_TF_IDF_VECTORIZER] = {nx_kern_tf_idf, 0},
 	[NX_OP_OPAQUE] = {kern_opaque, 0},
 };
 

@@ -136,6 +136,15 @@ int nx_kern_quantize(nx_kern *k);   /* quantize_linear dequantize_linear */
 int nx_kern_dynamic_quantize(nx_kern *k);
 /* kern_loss.c */
 int nx_kern_loss(nx_kern *k);       /* nll_loss sce_loss */
+/* signal lane: kern_window.c, kern_dft.c, kern_det.c, kern_grid_sample.c,
+ * kern_const_shape.c, kern_tfidf.c (each with its op's inference) */
+int nx_kern_window(nx_kern *k);     /* hann_window hamming_window blackman_window */
+int nx_kern_dft(nx_kern *k);
+int nx_kern_stft(nx_kern *k);
+int nx_kern_det(nx_kern *k);
+int nx_kern_grid_sample(nx_kern *k);
+int nx_kern_constant_of_shape(nx_kern *k);
+int nx_kern_tf_idf(nx_kern *k);     /* kern_tfidf.c */
 /* kern_qmatmul.c */
 int nx_kern_qmatmul(nx_kern *k);    /* matmul_integer qlinear_matmul */
 /* bcast_iter.c: the element of each of n <= NX_BC_MAX operands that numpy
