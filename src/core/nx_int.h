@@ -145,6 +145,7 @@ int nx_kern_det(nx_kern *k);
 int nx_kern_grid_sample(nx_kern *k);
 int nx_kern_constant_of_shape(nx_kern *k);
 int nx_kern_tf_idf(nx_kern *k);     /* kern_tfidf.c */
+int nx_kern_max_unpool(nx_kern *k); /* kern_unpool.c */
 /* kern_qmatmul.c */
 int nx_kern_qmatmul(nx_kern *k);    /* matmul_integer qlinear_matmul */
 /* bcast_iter.c: the element of each of n <= NX_BC_MAX operands that numpy

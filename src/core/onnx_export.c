@@ -396,6 +396,8 @@ static bool attr_is_input(int kind, const char *name)
 		return !strcmp(name, "frame_step") || !strcmp(name, "frame_length");
 	case NX_OP_CONSTANT_OF_SHAPE:
 		return !strcmp(name, "value") || !strcmp(name, "dtype");
+	case NX_OP_MAX_UNPOOL:
+		return !strcmp(name, "output_shape");
 	case NX_OP_OPAQUE:
 		return !strcmp(name, "op_type") || !strcmp(name, "domain");
 	default:
@@ -552,6 +554,11 @@ static int slot_inputs(exporter *ex, uint32_t o, Onnx__NodeProto *n, const char 
 		}
 		break;
 	}
+	case NX_OP_MAX_UNPOOL:
+		v = nx_attr_ints(g, o, "output_shape", &k);
+		if (v)
+			add_in(ex, n, init_ints(ex, base, "output_shape", v, k, 1));
+		break;
 	case NX_OP_CONSTANT_OF_SHAPE: {
 		int d = nx_vtype(g, nx_result(g, o, 0))->dtype;
 		double val = nx_attr_f(g, o, "value", 0);

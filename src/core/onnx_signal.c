@@ -3,7 +3,8 @@
  * result length comes from a run-time operand (typed from the model's
  * declared type, as a run-time Range is in onnx_fold.c), DFT's and STFT's
  * scalar inputs that nex keeps as attributes (dft_length, frame_step,
- * frame_length: they fix the result's shape). Det and GridSample import
+ * frame_length: they fix the result's shape), MaxUnpool's output_shape
+ * input. Det, GridSample and TfIdfVectorizer import
  * through the generic translation (onnx_opset.c).
  */
 #include <math.h>
@@ -180,6 +181,24 @@ static int import_constant_of_shape(nx_onnx_imp *im)
 	return nx_onnx_op_done(im, op, NULL) ? -1 : 1;
 }
 
+/* MaxUnpool's optional output_shape input (constant) -> attribute. */
+static int import_max_unpool(nx_onnx_imp *im)
+{
+	uint32_t in[2];
+	if (need_operand(im, 0, "X", &in[0]) || need_operand(im, 1, "I", &in[1]) ||
+	    no_more_inputs(im, 3))
+		return -1;
+	nx_onnx_list l;
+	if (nx_onnx_const_list(im, 2, "output_shape", true, &l))
+		return -1;
+	uint32_t op = one_out(im, NX_OP_MAX_UNPOOL, in, 2, NULL);
+	if (op == NX_NONE)
+		return -1;
+	if (l.present)
+		nx_attr_set_ints(im->g, op, "output_shape", l.i, l.n);
+	return nx_onnx_op_done(im, op, NULL) ? -1 : 1;
+}
+
 int nx_onnx_signal(nx_onnx_imp *im)
 {
 	const char *t = im->node->op_type;
@@ -195,5 +214,7 @@ int nx_onnx_signal(nx_onnx_imp *im)
 		return import_stft(im);
 	if (!strcmp(t, "ConstantOfShape"))
 		return import_constant_of_shape(im);
+	if (!strcmp(t, "MaxUnpool"))
+		return import_max_unpool(im);
 	return 0;
 }

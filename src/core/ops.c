@@ -137,6 +137,9 @@ static const nx_attr_spec nx_attrs_tf_idf[] = {
 	{"max_gram_length", I, REQ, NULL}, {"max_skip_count", I, REQ, NULL},
 	{"ngram_counts", IS, REQ, NULL}, {"ngram_indexes", IS, REQ, NULL},
 	{"pool_int64s", IS, REQ, NULL}, {"weights", FS, OPT, "ones"}, END};
+static const nx_attr_spec nx_attrs_max_unpool[] = {
+	{"kernel_shape", IS, REQ, NULL}, {"strides", IS, OPT, "ones"}, {"pads", IS, OPT, "zeros"},
+	{"output_shape", IS, OPT, "the pooled-from shape"}, END};
 /* Opaque ops keep whatever attributes the source had, unchecked. */
 static const nx_attr_spec nx_attrs_opaque[] = {
 	{"op_type", S, REQ, NULL}, {"domain", S, OPT, "\"\""}, END};

@@ -1446,6 +1446,8 @@ static void test_every_kind(void)
 			g = one_op(kind, &o, 1, 1, "f32[1,8,1]");
 		else if (kind == NX_OP_CONSTANT_OF_SHAPE)
 			g = one_op(kind, &o, 1, 1, "i64[2]");
+		else if (kind == NX_OP_MAX_UNPOOL)
+			g = one_op(kind, &o, 1, 2, "f32[1,2,2,2]", "i64[1,2,2,2]");
 		else if (kind == NX_OP_TF_IDF_VECTORIZER)
 			g = one_op(kind, &o, 1, 1, "i64[2,3]");
 		else if (info->in_min == 2)
@@ -1475,6 +1477,7 @@ static void test_every_kind(void)
 		case NX_OP_SPACE_TO_DEPTH: nx_attr_set_i(g, o, "blocksize", 1); break;
 		case NX_OP_ONE_HOT: nx_attr_set_i(g, o, "depth", 3); break;
 		case NX_OP_LRN: nx_attr_set_i(g, o, "size", 3); break;
+		case NX_OP_MAX_UNPOOL: nx_attr_set_ints(g, o, "kernel_shape", I64(2, 2)); break;
 		case NX_OP_TF_IDF_VECTORIZER:
 			nx_attr_set_s(g, o, "mode", "TF");
 			nx_attr_set_i(g, o, "min_gram_length", 1);

@@ -1,7 +1,7 @@
 /* test_ops_signal.c — the signal lane's ops of issue 18 (HannWindow,
  * HammingWindow, BlackmanWindow, DFT, STFT, Det, GridSample, a run-time
- * ConstantOfShape and TfIdfVectorizer): all of them in one graph through the
- * default pipeline with the numeric check after every step (outputs within
+ * ConstantOfShape, TfIdfVectorizer and MaxUnpool): all of them in one graph
+ * through the default pipeline with the numeric check after every step (outputs within
  * 1e-6 relative of step 0's on seeded inputs), values worked by hand where
  * the ONNX tests leave a rule open (a symmetric window of one point, a cut
  * or padded DFT, Det's row swaps, GridSample at pixel centres, TfIdf's skips
@@ -53,7 +53,8 @@ static void test_signal_pipeline(void)
 {
 	static const char t[] =
 		"graph @sig(%x: f32[1,8,1], %c: f32[2,6,3,2], %m: f32[2,3,3], %img: f32[1,2,4,5], "
-		"%grid: f32[1,3,2,2], %ids: i64[2,6]) -> (%t: f32[2,3], %s: f32[1,3,3,2], %d: f32[2,6,3,2], %r: f32[1,5,2], "
+		"%grid: f32[1,3,2,2], %ids: i64[2,6], %px: f32[1,2,2,3]) -> (%t: f32[2,3], "
+		"%u: f32[1,2,5,6], %s: f32[1,3,3,2], %d: f32[2,6,3,2], %r: f32[1,5,2], "
 		"%det: f32[2], %gs: f32[1,2,3,2], %gc: f32[1,2,3,2], %gn: f32[1,2,3,2], "
 		"%k: f32[2,3]) {\n"
 		"  %n = const i64[] dense[4]\n"
@@ -76,11 +77,14 @@ static void test_signal_pipeline(void)
 		"  %t = tf_idf_vectorizer(%ids) {mode=\"TFIDF\", min_gram_length=1, "
 		"max_gram_length=2, max_skip_count=1, ngram_counts=[0, 2], ngram_indexes=[0, 1, 2], "
 		"pool_int64s=[0, 1, 1, 0], weights=[0.5, 2.0, 1.0]} : f32[2,3]\n"
-		"  return %t, %s, %d, %r, %det, %gs, %gc, %gn, %k\n"
+		"  %ui = const i64[1,2,2,3] dense[0, 3, 10, 13, 20, 23, 24, 27, 34, 37, 44, 47]\n"
+		"  %u = max_unpool(%px, %ui) {kernel_shape=[2, 2], strides=[2, 2], "
+		"output_shape=[1, 2, 5, 6]} : f32[1,2,5,6]\n"
+		"  return %t, %u, %s, %d, %r, %det, %gs, %gc, %gn, %k\n"
 		"}\n";
 	static const int kinds[] = {NX_OP_HANN_WINDOW, NX_OP_HAMMING_WINDOW, NX_OP_BLACKMAN_WINDOW,
 				    NX_OP_DFT, NX_OP_STFT, NX_OP_DET, NX_OP_GRID_SAMPLE,
-				    NX_OP_CONSTANT_OF_SHAPE, NX_OP_TF_IDF_VECTORIZER};
+				    NX_OP_CONSTANT_OF_SHAPE, NX_OP_TF_IDF_VECTORIZER, NX_OP_MAX_UNPOOL};
 	through_default(t, kinds, (int)(sizeof kinds / sizeof kinds[0]));
 }
 
@@ -261,6 +265,41 @@ static void test_tfidf_values(void)
 	check_values(got, (const double[]){0, 3, 0}, 3, 1e-6);
 }
 
+/* MaxUnpool: indices are flat offsets into the pooled-from [1,1,4,4];
+ * output_shape [1,1,5,5] keeps them there, the extra row and column 0. */
+static void test_unpool_values(void)
+{
+	double got[25];
+	static const char u[] =
+		"graph @u() -> (%y: f32[1,1,5,5]) {\n"
+		"  %x = const f32[1,1,2,2] dense[5, 6, 7, 8]\n"
+		"  %i = const i64[1,1,2,2] dense[5, 7, 13, 15]\n"
+		"  %y = max_unpool(%x, %i) {kernel_shape=[2, 2], strides=[2, 2], "
+		"output_shape=[1, 1, 5, 5]} : f32[1,1,5,5]\n"
+		"  return %y\n"
+		"}\n";
+	values(u, 0, got, 25);
+	check_values(got, (const double[]){0, 0, 0, 0, 0, 0, 5, 0, 6, 0, 0, 0, 0, 0, 0,
+					   0, 7, 0, 8, 0, 0, 0, 0, 0, 0}, 25, 0);
+	static const char bad[] =
+		"graph @u() -> (%y: f32[1,1,4,4]) {\n"
+		"  %x = const f32[1,1,2,2] dense[5, 6, 7, 8]\n"
+		"  %i = const i64[1,1,2,2] dense[5, 7, 13, 16]\n"
+		"  %y = max_unpool(%x, %i) {kernel_shape=[2, 2], strides=[2, 2]} : f32[1,1,4,4]\n"
+		"  return %y\n"
+		"}\n";
+	nx_err e;
+	nx_graph *g = nx_parse(bad, strlen(bad), "t.nex", NULL, &e);
+	CHECK(g != NULL);
+	if (g) {
+		nx_run_result r;
+		CHECK_EQ_INT(nx_run(g, NULL, 0, NULL, &r, &e), -1);
+		CHECK_CONTAINS(e.msg, "op %y (max_unpool): index 16 at position 3 is outside the 16 "
+			       "elements");
+		nx_graph_free(g);
+	}
+}
+
 /* Run-time lengths: the declared result type is held against the operand's
  * value by the kernel, naming the op. */
 static void test_runtime_lengths(void)
@@ -339,6 +378,7 @@ int main(int argc, char **argv)
 		{"det_values", test_det_values},
 		{"grid_sample_values", test_grid_sample_values},
 		{"tfidf_values", test_tfidf_values},
+		{"unpool_values", test_unpool_values},
 		{"runtime_lengths", test_runtime_lengths},
 		{"refusals", test_refusals},
 		{NULL, NULL},
