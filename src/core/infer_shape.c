@@ -445,7 +445,7 @@ int nx_infer_resize(nx_graph *g, uint32_t o, nx_err *err)
 	static const char *const modes[] = {"nearest", "linear", "cubic", NULL};
 	static const char *const ctms[] = {"half_pixel", "half_pixel_symmetric",
 					   "pytorch_half_pixel", "align_corners", "asymmetric",
-					   NULL};
+					   "tf_half_pixel_for_nn", NULL};
 	static const char *const nmodes[] = {"round_prefer_floor", "round_prefer_ceil", "floor",
 					     "ceil", NULL};
 	nx_type x = nx_infer_in(g, o, 0), r = x;

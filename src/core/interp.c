@@ -181,6 +181,16 @@ static const struct {
 	[NX_OP_LSTM] = {nx_kern_rnn, K_HALF},
 	[NX_OP_GRU] = {nx_kern_rnn, K_HALF},
 	[NX_OP_RNN] = {nx_kern_rnn, K_HALF},
+	[NX_OP_HANN_WINDOW] = {nx_kern_window, 0},
+	[NX_OP_HAMMING_WINDOW] = {nx_kern_window, 0},
+	[NX_OP_BLACKMAN_WINDOW] = {nx_kern_window, 0},
+	[NX_OP_DFT] = {nx_kern_dft, 0},
+	[NX_OP_STFT] = {nx_kern_stft, 0},
+	[NX_OP_DET] = {nx_kern_det, 0},
+	[NX_OP_GRID_SAMPLE] = {nx_kern_grid_sample, 0},
+	[NX_OP_CONSTANT_OF_SHAPE] = {nx_kern_constant_of_shape, 0},
+	[NX_OP_TF_IDF_VECTORIZER] = {nx_kern_tf_idf, 0},
+	[NX_OP_MAX_UNPOOL] = {nx_kern_max_unpool, 0},
 	[NX_OP_OPAQUE] = {kern_opaque, 0},
 };
 

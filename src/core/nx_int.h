@@ -171,6 +171,16 @@ int nx_rnn_spec_of(const nx_graph *g, uint32_t op, nx_rnn_spec *s, nx_err *err);
 void nx_rnn_act_apply(const nx_rnn_act *a, float *x, int64_t n);
 /* kern_rnn.c */
 int nx_kern_rnn(nx_kern *k);        /* lstm gru rnn */
+/* signal lane: kern_window.c, kern_dft.c, kern_det.c, kern_grid_sample.c,
+ * kern_const_shape.c, kern_tfidf.c (each with its op's inference) */
+int nx_kern_window(nx_kern *k);     /* hann_window hamming_window blackman_window */
+int nx_kern_dft(nx_kern *k);
+int nx_kern_stft(nx_kern *k);
+int nx_kern_det(nx_kern *k);
+int nx_kern_grid_sample(nx_kern *k);
+int nx_kern_constant_of_shape(nx_kern *k);
+int nx_kern_tf_idf(nx_kern *k);     /* kern_tfidf.c */
+int nx_kern_max_unpool(nx_kern *k); /* kern_unpool.c */
 /* kern_qmatmul.c */
 int nx_kern_qmatmul(nx_kern *k);    /* matmul_integer qlinear_matmul */
 /* kern_qconv.c */

@@ -410,6 +410,19 @@ static bool attr_is_input(int kind, const char *name)
 		return !strcmp(name, "depth");
 	case NX_OP_EYE_LIKE:
 		return !strcmp(name, "dtype");
+	/* signal lane */
+	case NX_OP_HANN_WINDOW:
+	case NX_OP_HAMMING_WINDOW:
+	case NX_OP_BLACKMAN_WINDOW:
+		return !strcmp(name, "dtype");
+	case NX_OP_DFT:
+		return !strcmp(name, "dft_length");
+	case NX_OP_STFT:
+		return !strcmp(name, "frame_step") || !strcmp(name, "frame_length");
+	case NX_OP_CONSTANT_OF_SHAPE:
+		return !strcmp(name, "value") || !strcmp(name, "dtype");
+	case NX_OP_MAX_UNPOOL:
+		return !strcmp(name, "output_shape");
 	case NX_OP_OPAQUE:
 		return !strcmp(name, "op_type") || !strcmp(name, "domain");
 	default:
@@ -535,6 +548,62 @@ static int slot_inputs(exporter *ex, uint32_t o, Onnx__NodeProto *n, const char 
 			int d = nx_dtype_parse(dt, strlen(dt));
 			attr_i(ex, n, "dtype", onnx_type_of(d < 0 ? NX_F32 : d));
 		}
+		break;
+	}
+	/* signal lane: windows' output_datatype, DFT's and STFT's scalar
+	 * inputs, ConstantOfShape's value tensor */
+	case NX_OP_HANN_WINDOW:
+	case NX_OP_HAMMING_WINDOW:
+	case NX_OP_BLACKMAN_WINDOW: {
+		int d = nx_vtype(g, nx_result(g, o, 0))->dtype;
+		if (d != NX_F32)
+			attr_i(ex, n, "output_datatype", onnx_type_of(d));
+		break;
+	}
+	case NX_OP_DFT:
+		if (nx_attr_get(g, o, "dft_length")) {
+			int64_t l = nx_attr_i(g, o, "dft_length", 1);
+			add_in(ex, n, init_ints(ex, base, "dft_length", &l, 1, 0));
+		}
+		break;
+	case NX_OP_STFT: {
+		/* ONNX's order: signal, frame_step, window, frame_length */
+		char *window = n->n_input > 1 ? n->input[1] : NULL;
+		int64_t step = nx_attr_i(g, o, "frame_step", 1);
+		n->n_input = 1;
+		add_in(ex, n, init_ints(ex, base, "frame_step", &step, 1, 0));
+		add_in(ex, n, window ? window : "");
+		if (nx_attr_get(g, o, "frame_length")) {
+			int64_t l = nx_attr_i(g, o, "frame_length", 1);
+			add_in(ex, n, init_ints(ex, base, "frame_length", &l, 1, 0));
+		}
+		break;
+	}
+	case NX_OP_MAX_UNPOOL:
+		v = nx_attr_ints(g, o, "output_shape", &k);
+		if (v)
+			add_in(ex, n, init_ints(ex, base, "output_shape", v, k, 1));
+		break;
+	case NX_OP_CONSTANT_OF_SHAPE: {
+		int d = nx_vtype(g, nx_result(g, o, 0))->dtype;
+		double val = nx_attr_f(g, o, "value", 0);
+		Onnx__TensorProto *t = ar_alloc(&ex->ar, sizeof *t);
+		onnx__tensor_proto__init(t);
+		size_t es = nx_dtype_size(d);
+		nx_tensor one = {nx_type_make(d, 1, (int64_t[]){1}), ar_alloc(&ex->ar, es)};
+		nx_tensor_set(&one, 0, val);
+		t->name = ar_strdup(&ex->ar, "value");
+		t->has_data_type = 1;
+		t->data_type = onnx_type_of(d);
+		t->n_dims = 1;
+		t->dims = ar_alloc(&ex->ar, sizeof *t->dims);
+		t->dims[0] = 1;
+		t->has_raw_data = 1;
+		t->raw_data.len = es;
+		t->raw_data.data = one.data;
+		Onnx__AttributeProto *a =
+			add_attr(ex, n, "value", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR);
+		a->t = t;
 		break;
 	}
 	case NX_OP_TOP_K: {

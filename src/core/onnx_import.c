@@ -1119,6 +1119,10 @@ static const char *refusal(const Onnx__NodeProto *n)
 	if (!strcmp(t, "Gradient") || !strcmp(t, "Momentum") || !strcmp(t, "Adagrad") ||
 	    !strcmp(t, "Adam"))
 		return "training ops have no nex form (nex compiles inference graphs)";
+	if (!strcmp(t, "NonZero") || !strcmp(t, "NonMaxSuppression") || !strcmp(t, "Unique") ||
+	    !strcmp(t, "Compress"))
+		return "its output shape depends on the input values (a data-dependent shape), "
+		       "which nex's static shapes cannot hold";
 	return NULL;
 }
 
@@ -1154,6 +1158,8 @@ int nx_onnx_import_node(nx_onnx_imp *im)
 		if (!im->opset)
 			return nx_onnx_fail(im, "the model imports no opset of the default ONNX "
 					    "domain, so this node's version is unknown");
+		if (nx_onnx_old_opset_check(im, t))
+			return -1;
 		if (!strcmp(t, "Constant"))
 			return import_constant(im);
 		if (!strcmp(t, "Shape"))
@@ -1174,6 +1180,9 @@ int nx_onnx_import_node(nx_onnx_imp *im)
 		/* Cases a translation cannot take first (onnx_fold.c):
 		 * ConstantOfShape, a run-time Range, zero-element values. */
 		int f = nx_onnx_fold_extra(im);
+		if (f)
+			return f < 0 ? -1 : 0;
+		f = nx_onnx_signal(im);
 		if (f)
 			return f < 0 ? -1 : 0;
 		if (kind >= 0 && kind != NX_OP_OPAQUE)
@@ -1450,9 +1459,11 @@ static nx_graph *import_model(const Onnx__ModelProto *m, const char *dir,
 	int64_t opset = default_opset(m, &found);
 	/* A model with no default-domain opset can still hold only other
 	 * domains' nodes: the first default-domain node reports it. */
-	if (found && opset < 6) {
-		nx_err_set(err, "opset %lld is older than nex reads (6 to 20): convert the model "
-			   "with onnx.version_converter first", (long long)opset);
+	/* Opsets 1 to 5 are read by opset 6's rules, node by node where the
+	 * op did not change in between (onnx_old_opset.c). */
+	if (found && opset < 1) {
+		nx_err_set(err, "opset %lld is not an ONNX opset (nex reads 6 to 20, and 1 to 5 "
+			   "for ops unchanged since)", (long long)opset);
 		return NULL;
 	}
 	const Onnx__GraphProto *gp = m->graph;
@@ -1466,7 +1477,8 @@ static nx_graph *import_model(const Onnx__ModelProto *m, const char *dir,
 	im.root.dir = dir;
 	im.root.allow_outside = opts && opts->allow_outside;
 	im.gp = gp;
-	im.opset = opset;
+	im.opset = found && opset < 6 ? 6 : opset;
+	im.model_opset = opset;
 	im.model = m;
 	if (opset > 20) {
 		char msg[200];

@@ -45,6 +45,7 @@ typedef struct nx_onnx_imp {
 	nx_fileroot root;             /* where external data resolves */
 	const Onnx__GraphProto *gp;
 	int64_t opset;                /* of the default domain */
+	int64_t model_opset;          /* as declared (opset is 6 for 1..5) */
 
 	/* the node being imported */
 	const Onnx__NodeProto *node;
@@ -172,6 +173,17 @@ int nx_onnx_tr_rnn(nx_onnx_imp *im, int kind);
 /* Imports the current Einsum node as transpose/reshape/matmul/reduce_sum/
  * gather ops (no einsum op: see the file). */
 int nx_onnx_tr_einsum(nx_onnx_imp *im);
+/* ---- onnx_old_opset.c ---- */
+/* For a model of opset 1 to 5 (read by opset 6's rules): 0 if op_type's
+ * definition is the same at the model's opset as at 6, else -1 + err naming
+ * the op. 0 for any op of a model of opset 6 or later. */
+int nx_onnx_old_opset_check(nx_onnx_imp *im, const char *op_type);
+
+/* ---- onnx_signal.c ---- */
+/* The signal lane's nodes that need more than a generic translation
+ * (windows, DFT, STFT, a run-time ConstantOfShape): 1 if it imported the
+ * node, 0 if the node goes on, -1 + err. */
+int nx_onnx_signal(nx_onnx_imp *im);
 
 /* ---- onnx_fold.c ---- */
 /* The current node's cases that a plain translation cannot take

@@ -130,6 +130,28 @@ static const nx_attr_spec nx_attrs_gru[] = {
 	NX_RNN_COMMON, {"linear_before_reset", I, OPT, "0"}, END};
 static const nx_attr_spec nx_attrs_rnn[] = {NX_RNN_COMMON, END};
 #undef NX_RNN_COMMON
+/* signal lane (kern_window.c, kern_dft.c, kern_grid_sample.c, kern_const_shape.c) */
+static const nx_attr_spec nx_attrs_window[] = {
+	{"periodic", I, OPT, "1"}, {"dtype", S, OPT, "\"f32\""}, END};
+static const nx_attr_spec nx_attrs_dft[] = {
+	{"axis", I, OPT, "1"}, {"inverse", I, OPT, "0"}, {"onesided", I, OPT, "0"},
+	{"dft_length", I, OPT, "the axis's length"}, END};
+static const nx_attr_spec nx_attrs_stft[] = {
+	{"frame_step", I, REQ, NULL}, {"frame_length", I, OPT, "the window's length"},
+	{"onesided", I, OPT, "1"}, END};
+static const nx_attr_spec nx_attrs_grid_sample[] = {
+	{"mode", S, OPT, "\"bilinear\""}, {"padding_mode", S, OPT, "\"zeros\""},
+	{"align_corners", I, OPT, "0"}, END};
+static const nx_attr_spec nx_attrs_constant_of_shape[] = {
+	{"value", F, OPT, "0.0"}, {"dtype", S, OPT, "\"f32\""}, END};
+static const nx_attr_spec nx_attrs_tf_idf[] = {
+	{"mode", S, REQ, NULL}, {"min_gram_length", I, REQ, NULL},
+	{"max_gram_length", I, REQ, NULL}, {"max_skip_count", I, REQ, NULL},
+	{"ngram_counts", IS, REQ, NULL}, {"ngram_indexes", IS, REQ, NULL},
+	{"pool_int64s", IS, REQ, NULL}, {"weights", FS, OPT, "ones"}, END};
+static const nx_attr_spec nx_attrs_max_unpool[] = {
+	{"kernel_shape", IS, REQ, NULL}, {"strides", IS, OPT, "ones"}, {"pads", IS, OPT, "zeros"},
+	{"output_shape", IS, OPT, "the pooled-from shape"}, END};
 /* Opaque ops keep whatever attributes the source had, unchecked. */
 static const nx_attr_spec nx_attrs_opaque[] = {
 	{"op_type", S, REQ, NULL}, {"domain", S, OPT, "\"\""}, END};

@@ -1201,9 +1201,13 @@ static int check_types(parser *P, uint32_t o, const tok *kind_tok, uint32_t n_ou
 {
 	nx_graph *g = P->g;
 	bool opaque = nx_ops[g->ops[o].kind].flags & NX_F_OPAQUE;
-	/* Opaque ops take their declared types as given; other kinds start
-	 * untyped, and the declared layout is put back after inference. */
-	for (uint32_t i = 0; opaque && i < n_out; i++)
+	/* Opaque ops take their declared types as given. Other kinds start
+	 * with them too, but inference decides and they are checked after: the
+	 * declaration only stands where the length comes from a run-time
+	 * operand's value (range, the windows, constant_of_shape), which
+	 * inference keeps and the kernel checks. The declared layout is put
+	 * back after inference. */
+	for (uint32_t i = 0; i < n_out; i++)
 		if (P->rtype[i].known)
 			nx_value_set_type(g, nx_result(g, o, i), &P->rtype[i].t);
 	nx_err e;

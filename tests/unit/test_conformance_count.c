@@ -2,7 +2,7 @@
  * has no op left after import is "folded at import", not passed; a test
  * whose shape operand is a graph input passes with only that input bound
  * (the data input stays live and the op runs on its kernel); a test whose
- * op is outside the registry (NonZero: a data-dependent shape) is skipped.
+ * op nex refuses (NonZero: a data-dependent shape) is skipped.
  * Runs the nex binary on three ONNX node
  * tests from Debian's libonnx-testdata; exits 77 (ctest: skipped) when they
  * are absent. */

@@ -1450,6 +1450,17 @@ static void test_every_kind(void)
 			g = one_op(kind, &o, 2, 3, "f32[2,1,3]", "f32[1,6,3]", "f32[1,6,2]");
 		else if (kind == NX_OP_RNN)
 			g = one_op(kind, &o, 2, 3, "f32[2,1,3]", "f32[1,2,3]", "f32[1,2,2]");
+		else if (kind == NX_OP_HANN_WINDOW || kind == NX_OP_HAMMING_WINDOW ||
+			 kind == NX_OP_BLACKMAN_WINDOW)
+			g = one_op(kind, &o, 1, 1, "i64[]");
+		else if (kind == NX_OP_STFT)
+			g = one_op(kind, &o, 1, 1, "f32[1,8,1]");
+		else if (kind == NX_OP_CONSTANT_OF_SHAPE)
+			g = one_op(kind, &o, 1, 1, "i64[2]");
+		else if (kind == NX_OP_MAX_UNPOOL)
+			g = one_op(kind, &o, 1, 2, "f32[1,2,2,2]", "i64[1,2,2,2]");
+		else if (kind == NX_OP_TF_IDF_VECTORIZER)
+			g = one_op(kind, &o, 1, 1, "i64[2,3]");
 		else if (info->in_min == 2)
 			g = one_op(kind, &o, 1, 2, "f32[1,2,2,2]", "f32[1,2,2,2]");
 		else
@@ -1477,6 +1488,19 @@ static void test_every_kind(void)
 		case NX_OP_SPACE_TO_DEPTH: nx_attr_set_i(g, o, "blocksize", 1); break;
 		case NX_OP_ONE_HOT: nx_attr_set_i(g, o, "depth", 3); break;
 		case NX_OP_LRN: nx_attr_set_i(g, o, "size", 3); break;
+		case NX_OP_MAX_UNPOOL: nx_attr_set_ints(g, o, "kernel_shape", I64(2, 2)); break;
+		case NX_OP_TF_IDF_VECTORIZER:
+			nx_attr_set_s(g, o, "mode", "TF");
+			nx_attr_set_i(g, o, "min_gram_length", 1);
+			nx_attr_set_i(g, o, "max_gram_length", 1);
+			nx_attr_set_i(g, o, "max_skip_count", 0);
+			nx_attr_set_ints(g, o, "ngram_counts", I64(0));
+			nx_attr_set_ints(g, o, "ngram_indexes", I64(0, 1));
+			nx_attr_set_ints(g, o, "pool_int64s", I64(0, 1));
+			break;
+		case NX_OP_STFT: nx_attr_set_i(g, o, "frame_step", 2);
+			nx_attr_set_i(g, o, "frame_length", 4);
+			break;
 		default: break;
 		}
 		if (mac && info->flags & NX_F_POOL && kind != NX_OP_GLOBAL_AVG_POOL &&
@@ -1489,6 +1513,19 @@ static void test_every_kind(void)
 				nx_tensor_set(&in[i], q, in[i].type.dtype == NX_I64 ? 0
 							 : in[i].type.dtype == NX_F32 ? 0.5 + q
 							 : 1 + q % 3);
+		}
+		if (kind == NX_OP_HANN_WINDOW || kind == NX_OP_HAMMING_WINDOW ||
+		    kind == NX_OP_BLACKMAN_WINDOW) {
+			/* a run-time size of 4, declared */
+			nx_tensor_set_int(&in[0], 0, 4);
+			nx_type t = nx_type_make(NX_F32, 1, (int64_t[]){4});
+			nx_value_set_type(g, nx_result(g, o, 0), &t);
+		}
+		if (kind == NX_OP_CONSTANT_OF_SHAPE) {
+			nx_tensor_set_int(&in[0], 0, 2);
+			nx_tensor_set_int(&in[0], 1, 3);
+			nx_type t = nx_type_make(NX_F32, 2, (int64_t[]){2, 3});
+			nx_value_set_type(g, nx_result(g, o, 0), &t);
 		}
 		if (kind == NX_OP_RANGE) {
 			/* 0.5 to 2.5 by 0.5: a run-time length, declared */
