@@ -670,6 +670,60 @@ static int tr_prelu(nx_onnx_imp *im)
 	return op == NX_NONE ? -1 : nx_onnx_op_done(im, op, NULL);
 }
 
+/* Opsets 1 to 6 broadcast only when `broadcast` is 1, and then B against A
+ * from dim `axis` of A (default: B's dims are A's last ones), so B may sit
+ * in the middle of A's dims, which numpy rules (nex's, and ONNX's from
+ * opset 7) would align to the right. B gets trailing unit dims to say the
+ * same thing numpy's way. broadcast 0 means equal shapes. Gemm's flag only
+ * allowed C to broadcast, which nex's gemm does anyway. */
+static int tr_legacy_broadcast(nx_onnx_imp *im, int kind)
+{
+	static const char *const skip[] = {"broadcast", "axis", NULL};
+	const Onnx__NodeProto *nd = im->node;
+	if (kind == NX_OP_GEMM) {
+		uint32_t n = (uint32_t)(nd->n_input > 3 ? 3 : nd->n_input), in[3];
+		if (operands(im, n, 0, in))
+			return -1;
+		uint32_t op = start(im, kind, in, n, skip, NULL);
+		return op == NX_NONE ? -1 : nx_onnx_op_done(im, op, NULL);
+	}
+	uint32_t in[2];
+	if (nx_ops[kind].in_max != 2 || operands(im, 2, 0, in))
+		return nx_ops[kind].in_max != 2
+			       ? nx_onnx_fail(im, "attribute 'broadcast' is not supported by nex's %s",
+					      nx_ops[kind].name)
+			       : -1;
+	const nx_type a = *nx_vtype(im->g, in[0]), b = *nx_vtype(im->g, in[1]);
+	if (!nx_onnx_attr_i(nd, "broadcast", 0)) {
+		bool same = a.rank == b.rank;
+		for (int i = 0; same && i < a.rank; i++)
+			same = a.dims[i] == b.dims[i];
+		if (!same)
+			return nx_onnx_fail(im, "broadcast is 0 (opset %lld), so A and B must have "
+					    "one shape, and they differ", (long long)im->opset);
+	} else {
+		int64_t axis = nx_onnx_attr_i(nd, "axis", a.rank - b.rank);
+		int64_t tail = a.rank - axis - b.rank;
+		if (axis < 0 || tail < 0)
+			return nx_onnx_fail(im, "B (rank %d) does not fit A (rank %d) from axis "
+					    "%lld", b.rank, a.rank, (long long)axis);
+		if (tail > 0) {
+			int64_t axes[NX_MAX_RANK];
+			for (int64_t i = 0; i < tail; i++)
+				axes[i] = b.rank + i;
+			uint32_t op = nx_onnx_op_new(im, NX_OP_UNSQUEEZE, &in[1], 1, 1,
+						     (const char *const[]){NULL});
+			if (op == NX_NONE)
+				return -1;
+			nx_attr_set_ints(im->g, op, "axes", axes, (uint32_t)tail);
+			if (nx_onnx_op_done(im, op, &in[1]))
+				return -1;
+		}
+	}
+	uint32_t op = start(im, kind, in, 2, skip, NULL);
+	return op == NX_NONE ? -1 : nx_onnx_op_done(im, op, NULL);
+}
+
 /* TopK's k: attribute before 10, a one-element input from 10. */
 static int tr_top_k(nx_onnx_imp *im)
 {
@@ -784,6 +838,8 @@ static int tr_cum_sum(nx_onnx_imp *im)
 int nx_onnx_translate(nx_onnx_imp *im, int kind)
 {
 	const char *t = im->node->op_type;
+	if (im->opset < 7 && nx_onnx_attr(im->node, "broadcast"))
+		return tr_legacy_broadcast(im, kind);
 	switch (kind) {
 	case NX_OP_RESHAPE:
 		return one_slot(im, kind, 1, "shape", true, NULL);

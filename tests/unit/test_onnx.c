@@ -333,6 +333,60 @@ static void test_opset_clip(void)
 	ob_free(b);
 }
 
+/* Opsets before 7: `broadcast`=1 aligns B with A from `axis`, which may
+ * leave A dims after B's (numpy would align B right); broadcast=0 wants one
+ * shape. */
+static void test_opset_legacy_broadcast(void)
+{
+	ob *b = ob_new(6);
+	ob_input(b, "a", OB_F32, "2,3,4,5");
+	ob_input(b, "b", OB_F32, "3,4");
+	Onnx__NodeProto *n = ob_node(b, "Add", "a,b", "y");
+	ob_i(b, n, "broadcast", 1);
+	ob_i(b, n, "axis", 1);
+	ob_output(b, "y", OB_F32, "2,3,4,5");
+	nx_err err;
+	nx_graph *g = imp(b, &err);
+	CHECK(g);
+	if (g) {
+		nx_tensor in[2];
+		uint64_t st = 7;
+		for (int k = 0; k < 2; k++)
+			in[k] = nx_tensor_random(nx_vtype(g, g->inputs[k]), &st, -1, 1);
+		nx_run_opts ro = {.threads = 1};
+		nx_run_result r = {0};
+		CHECK(nx_run(g, in, 2, &ro, &r, &err) == 0);
+		bool ok = r.n_outputs == 1;
+		for (int64_t i = 0; ok && i < 120; i++) {
+			int64_t c = i / 20 % 3, h = i / 5 % 4;
+			ok = nx_tensor_get(&r.outputs[0], i) ==
+			     (float)(nx_tensor_get(&in[0], i) + nx_tensor_get(&in[1], c * 4 + h));
+		}
+		CHECK(ok);
+		nx_run_result_free(&r);
+		for (int k = 0; k < 2; k++)
+			nx_tensor_free(&in[k]);
+	}
+	nx_graph_free(g);
+	ob_free(b);
+	/* B past A's end, and unequal shapes without broadcast: refused */
+	for (int k = 0; k < 2; k++) {
+		b = ob_new(6);
+		ob_input(b, "a", OB_F32, "2,3,4,5");
+		ob_input(b, "b", OB_F32, "3,4");
+		n = ob_node(b, "Mul", "a,b", "y");
+		ob_i(b, n, "broadcast", k);
+		if (k)
+			ob_i(b, n, "axis", 3);
+		ob_output(b, "y", OB_F32, "2,3,4,5");
+		g = imp(b, &err);
+		CHECK(!g);
+		CHECK_CONTAINS(err.msg, k ? "does not fit A (rank 4) from axis 3" : "broadcast is 0");
+		nx_graph_free(g);
+		ob_free(b);
+	}
+}
+
 /* Squeeze/Unsqueeze axes: attribute before 13, input from 13. */
 static void test_opset_squeeze(void)
 {
@@ -1173,6 +1227,7 @@ int main(int argc, char **argv)
 		{"import_not_constant", test_import_not_constant},
 		{"opset_clip", test_opset_clip},
 		{"opset_squeeze", test_opset_squeeze},
+		{"opset_legacy_broadcast", test_opset_legacy_broadcast},
 		{"opset_split", test_opset_split},
 		{"opset_pad", test_opset_pad},
 		{"opset_softmax", test_opset_softmax},
