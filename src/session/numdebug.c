@@ -632,6 +632,7 @@ int nxw_numdebug_graph(nxw_session *s, nx_graph *gk, uint32_t k, uint32_t agains
 	rc = nx_run(gk, ink, gk->n_inputs, &rs, &rk, err);
 	if (rc)
 		nd_refs_cancel(&refs);
+	nd_refs_consumer_done(&refs);
 	pthread_join(th, NULL);
 	if (rc) {
 		nx_err_prefix(err, "running step %u: ", k);

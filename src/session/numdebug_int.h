@@ -25,9 +25,17 @@ typedef struct nd_refs {
 	struct nd_buf { void *p; size_t cap; } *pool;
 	uint32_t n_pool;
 	size_t held, peak;      /* bytes of published, unreleased values */
+	/* Back-pressure: the step-0 run waits before publishing past cap bytes
+	 * held, unless the step-k run waits on it or has ended (so the two
+	 * cannot wait on each other). Without it the bytes held depended on
+	 * how far step 0 ran ahead: 80 or 147 MiB on det by machine load. */
+	size_t cap;
+	bool k_waiting, k_done;
 } nd_refs;
 
 void nd_refs_init(nd_refs *r, uint32_t n_vals);
+/* The step-k run has ended (either way): step 0 stops waiting for room. */
+void nd_refs_consumer_done(nd_refs *r);
 void nd_refs_destroy(nd_refs *r);   /* frees every value and the pool */
 /* Before the runs start: one more use of step-0 value v. */
 void nd_refs_want(nd_refs *r, uint32_t v);

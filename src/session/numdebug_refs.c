@@ -13,12 +13,17 @@
  * its size and down to two thirds of it */
 enum { POOL_MAX = 64 };
 
+/* bytes of step-0 values held before the step-0 run waits for the step-k
+ * run to catch up (see nd_refs.cap): det's largest values are 26 MiB */
+#define REFS_CAP ((size_t)64 << 20)
+
 void nd_refs_init(nd_refs *r, uint32_t n_vals)
 {
 	memset(r, 0, sizeof *r);
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->cv, NULL);
 	r->n = n_vals;
+	r->cap = REFS_CAP;
 	r->val = nx_xcalloc(n_vals + 1u, sizeof *r->val);  /* freed by nd_refs_destroy */
 	r->need = nx_xcalloc(n_vals + 1u, sizeof *r->need);
 	r->ready = nx_xcalloc(n_vals + 1u, sizeof *r->ready);
@@ -123,6 +128,9 @@ void nd_refs_publish(nd_refs *r, uint32_t v, const nx_tensor *t)
 		return;
 	size_t n = nx_tensor_nbytes(t);
 	pthread_mutex_lock(&r->mu);
+	while (r->held && r->held + n > r->cap && !r->k_waiting && !r->k_done && !r->cancel &&
+	       r->need[v])
+		pthread_cond_wait(&r->cv, &r->mu);
 	if (!r->need[v] || r->ready[v] || r->cancel) {
 		pthread_mutex_unlock(&r->mu);
 		return;
@@ -155,13 +163,26 @@ void nd_refs_finish(nd_refs *r)
 	pthread_mutex_unlock(&r->mu);
 }
 
+void nd_refs_consumer_done(nd_refs *r)
+{
+	pthread_mutex_lock(&r->mu);
+	r->k_done = true;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
 const nx_tensor *nd_refs_wait(nd_refs *r, uint32_t v)
 {
 	if (v >= r->n)
 		return NULL;
 	pthread_mutex_lock(&r->mu);
-	while (!r->ready[v] && !r->done)
-		pthread_cond_wait(&r->cv, &r->mu);
+	if (!r->ready[v] && !r->done) {
+		r->k_waiting = true;
+		pthread_cond_broadcast(&r->cv);  /* step 0 may be waiting for room */
+		while (!r->ready[v] && !r->done)
+			pthread_cond_wait(&r->cv, &r->mu);
+		r->k_waiting = false;
+	}
 	const nx_tensor *t = r->val[v].data ? &r->val[v] : NULL;
 	pthread_mutex_unlock(&r->mu);
 	return t;
@@ -177,6 +198,7 @@ void nd_refs_release(nd_refs *r, uint32_t v)
 		r->held -= n;
 		pool_put(r, r->val[v].data, n ? n : 1);
 		r->val[v].data = NULL;
+		pthread_cond_broadcast(&r->cv);  /* room for step 0 */
 	}
 	pthread_mutex_unlock(&r->mu);
 }
@@ -195,6 +217,7 @@ void nd_refs_cancel(nd_refs *r)
 {
 	pthread_mutex_lock(&r->mu);
 	r->cancel = true;
+	pthread_cond_broadcast(&r->cv);
 	pthread_mutex_unlock(&r->mu);
 }
 
