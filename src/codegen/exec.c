@@ -127,6 +127,14 @@ static int build_scratch(exec *x, uint32_t k)
 		nx_attr_set_ints(s, o, "pads", pads, 4);
 		nx_attr_set_i(s, o, "group", t->f.groups);
 	}
+	/* a resize tile (tile_kinds.c: dims it does not resample) by sizes:
+	 * the tile's own sizes, its resampled dims unchanged */
+	uint32_t nsz;
+	if (nx_opp(g, t->op)->kind == NX_OP_RESIZE && nx_attr_ints(g, t->op, "sizes", &nsz)) {
+		nx_type w = win_type(x, nxg_task_desc(p, t, t->n_in));
+		if ((uint32_t)w.rank == nsz)
+			nx_attr_set_ints(s, o, "sizes", w.dims, nsz);
+	}
 	char a[160];
 	if (nx_infer_op(s, o, x->err)) {
 		nx_err_prefix(x->err, "%s tile %u: ", nxg_task_str(p, g, k, a, sizeof a), t->tile);

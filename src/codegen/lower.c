@@ -360,7 +360,7 @@ static const char *no_split(const nx_graph *g, uint32_t o)
 		return NULL;
 	}
 #undef WHOLE
-	return "not built for this kind";
+	return nxg_tile_kind_ok(g, o, ext);
 }
 
 /* Windows of one conv tile: result window r (bchw); operand windows into
@@ -513,6 +513,12 @@ static int compute(lowering *L, uint32_t p)
 						td[n_in].w0[q] = r0[q], td[n_in].wn[q] = rn[q];
 					if (op->kind == NX_OP_CONV) {
 						conv_tile(g, o, r0, rn, td, n_in, &t->f);
+						continue;
+					}
+					if (!(nx_ops[op->kind].flags & NX_F_ELEMWISE) &&
+					    !(nx_ops[op->kind].flags & NX_F_POOL) &&
+					    op->kind != NX_OP_CONCAT) {
+						nxg_tile_kind_windows(g, o, td, n_in, r0, rn);
 						continue;
 					}
 					for (uint32_t i = 0; i < n_in; i++)
