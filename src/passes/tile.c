@@ -20,7 +20,9 @@
  * axis, taking the first that can make a tile fit alone, with the largest
  * extent that fits, then evened out (80 rows in 3 tiles are 27+27+26, not
  * 30+30+20). If no single axis can, H and C are split together, with the
- * fewest tiles. Axes the op reduces over (softmax, layer norm, reductions)
+ * fewest tiles. A resize tries C before H: a channel tile reads no halo
+ * and codegen lowers it tile by tile (tile_kinds.c), where a tile of
+ * resampled rows it cannot. Axes the op reduces over (softmax, layer norm, reductions)
  * or concatenates/splits/gathers along are never split. An op no tiling
  * makes fit (its weights for one output channel exceed the SRAM, say) is
  * left as it is, with a remark. Ops on the CPU, views and shape queries are
@@ -310,7 +312,9 @@ static int64_t largest(const tiler *tl, int64_t *ext, int d)
 static bool choose(const tiler *tl, const bool *no, int64_t *ext)
 {
 	int R = tl->y.rank, cand[3], nc = 0;
-	const int pref[3] = {R - 2, R - 3, R - 1}; /* H, C, the last axis */
+	/* H, C, the last axis; resize C first (see the head of this file) */
+	bool c_first = nx_opp(tl->g, tl->op)->kind == NX_OP_RESIZE;
+	const int pref[3] = {c_first ? R - 3 : R - 2, c_first ? R - 2 : R - 3, R - 1};
 	for (int i = 0; i < 3; i++) {
 		int d = pref[i];
 		bool dup = false;

@@ -1,0 +1,55 @@
+#!/bin/sh
+# Per-tile lowering of the row-independent kinds (src/codegen/tile_kinds.c):
+# at sram=256KiB the default pipeline tiles tiles.nex's softmax (H), layer
+# norm (H) and both resizes (channels); each must lower to one NE task per
+# tile, and `nex exec` must equal `nex run` bit for bit under three
+# allocators. A hand-written tile that splits the softmax axis must stay
+# one task (the tile would not be exact). Usage: tiles.sh NEX SRC
+nex=$1 src=$2
+d=$(mktemp -d) || exit 1
+trap 'rm -rf "$d"' EXIT
+fail=0
+f=$src/tests/codegen/tiles.nex
+set -- --pipeline default --target m1 --set sram=256KiB
+if ! "$nex" codegen "$f" "$@" -o "$d/p.neasm" >"$d/log" 2>&1; then
+	echo "FAIL codegen: $(tail -n 2 "$d/log")"; exit 1
+fi
+# tasks: "tK ne norm op=%s tile=i/N ..."; count them and check N
+count() { # value, expected tiles
+	n=$(grep -cE "^t[0-9]+ ne [a-z]+ op=%$1 tile=[0-9]+/$2( |$)" "$d/p.neasm")
+	all=$(grep -cE "^t[0-9]+ ne [a-z]+ op=%$1( |$)" "$d/p.neasm")
+	if [ "$n" -ne "$2" ] || [ "$all" -ne "$2" ]; then
+		echo "FAIL %$1: $all NE tasks, $n of them tiles of $2; want $2"; fail=1
+	else
+		echo "ok %$1: $2 tile tasks"
+	fi
+}
+count s 4
+count n 5
+count y 11
+count z 11
+for a in recorded bestfit split; do
+	if out=$("$nex" exec "$f" "$@" --alloc $a --compare 2>&1) &&
+		echo "$out" | grep -q "bit for bit"; then
+		echo "ok exec == run ($a)"
+	else
+		echo "FAIL exec ($a): $(echo "$out" | tail -n 3)"; fail=1
+	fi
+done
+cat >"$d/axis.nex" <<'G'
+graph @axis(%x: f32[1,32,8,8]) -> (%y: f32[1,32,8,8]) {
+  %y = softmax(%x) {axis=1, tile=[1,8,8,8]} : f32[1,32,8,8]
+  return %y
+}
+G
+if ! "$nex" codegen "$d/axis.nex" --target m1 -o "$d/a.neasm" >"$d/log" 2>&1; then
+	echo "FAIL axis codegen: $(tail -n 2 "$d/log")"; fail=1
+elif [ "$(grep -cE '^t[0-9]+ ne ' "$d/a.neasm")" -ne 1 ] || grep -q 'tile=' "$d/a.neasm"; then
+	echo "FAIL axis: a tile across the softmax axis was split"; fail=1
+else
+	echo "ok axis: a tile across the softmax axis stays one task"
+fi
+if ! "$nex" exec "$d/axis.nex" --target m1 --compare 2>&1 | grep -q "bit for bit"; then
+	echo "FAIL axis exec"; fail=1
+fi
+exit $fail
