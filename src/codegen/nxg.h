@@ -163,6 +163,10 @@ const char *nxg_tile_kind_ok(const nx_graph *g, uint32_t o, const int64_t *ext);
 void nxg_tile_kind_windows(const nx_graph *g, uint32_t o, nxg_desc *d, uint32_t n_in,
 			   const int64_t *r0, const int64_t *rn);
 
+/* lower.c: why op o's `tile` attr does not lower to one task per tile
+ * (NULL if it does). */
+const char *nxg_no_split(const nx_graph *g, uint32_t o);
+
 /* ---- alloc.c: allocators over live intervals ----------------------------- */
 /* Plans iv[0..n) (any nxg_alloc but RECORDED) into offsets, aligned, below
  * cap (cap < 0: no limit; then nothing spills); off[i] = -1 for a spilled

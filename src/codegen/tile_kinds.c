@@ -114,7 +114,7 @@ static const char *kept_dims(const nx_graph *g, uint32_t o, const nx_type *y, bo
 		return NULL;
 	}
 	default:
-		return "not built for this kind";
+		return "per-tile lowering of this kind is not built";
 	}
 }
 
