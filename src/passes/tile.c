@@ -22,7 +22,8 @@
  * 30+30+20). If no single axis can, H and C are split together, with the
  * fewest tiles. A resize tries C before H: a channel tile reads no halo
  * and codegen lowers it tile by tile (tile_kinds.c), where a tile of
- * resampled rows it cannot. Axes the op reduces over (softmax, layer norm, reductions)
+ * resampled rows it cannot. Axes the op reduces over (softmax, layer norm, instance
+ * norm, MVN, LRN's channel window, reductions)
  * or concatenates/splits/gathers along are never split. An op no tiling
  * makes fit (its weights for one output channel exceed the SRAM, say) is
  * left as it is, with a remark. Ops on the CPU, views and shape queries are
@@ -276,9 +277,26 @@ static bool split_ok(const nx_graph *g, uint32_t o, int R, bool *no)
 	}
 	case NX_OP_GLOBAL_AVG_POOL:
 	case NX_OP_GLOBAL_MAX_POOL:
+	case NX_OP_INSTANCE_NORM: /* statistics over the spatial dims */
 		for (int d = 2; d < R; d++)
 			no[d] = true;
 		return true;
+	case NX_OP_LRN: /* a window across channels */
+		if (R >= 2)
+			no[1] = true;
+		return true;
+	case NX_OP_MVN: {
+		static const int64_t def[3] = {0, 2, 3};
+		const int64_t *axes = nx_attr_ints(g, o, "axes", &n);
+		if (!axes)
+			axes = def, n = 3;
+		for (uint32_t i = 0; i < n; i++) {
+			int64_t ax = axes[i] < 0 ? axes[i] + R : axes[i];
+			if (ax >= 0 && ax < R)
+				no[ax] = true;
+		}
+		return true;
+	}
 	case NX_OP_OPAQUE:
 		return false;
 	default:

@@ -1,19 +1,22 @@
 #!/bin/sh
 # Per-tile lowering of the row-independent kinds (src/codegen/tile_kinds.c):
 # at sram=256KiB the default pipeline tiles tiles.nex's softmax (H), layer
-# norm (H) and both resizes (channels); each must lower to one NE task per
-# tile, and `nex exec` must equal `nex run` bit for bit under three
-# allocators. A hand-written tile that splits the softmax axis must stay
+# norm (H) and both resizes (channels), and tiles-norms.nex's batch norm,
+# instance norm, LRN, MVN, log_softmax and reduce_mean; each must lower to
+# one NE task per tile, and `nex exec` must equal `nex run` bit for bit
+# under several allocators. A hand-written tile that splits the softmax axis must stay
 # one task (the tile would not be exact). Usage: tiles.sh NEX SRC
 nex=$1 src=$2
 d=$(mktemp -d) || exit 1
 trap 'rm -rf "$d"' EXIT
 fail=0
-f=$src/tests/codegen/tiles.nex
 set -- --pipeline default --target m1 --set sram=256KiB
-if ! "$nex" codegen "$f" "$@" -o "$d/p.neasm" >"$d/log" 2>&1; then
-	echo "FAIL codegen: $(tail -n 2 "$d/log")"; exit 1
-fi
+gen() { # fixture
+	f=$src/tests/codegen/$1; shift
+	if ! "$nex" codegen "$f" "$@" -o "$d/p.neasm" >"$d/log" 2>&1; then
+		echo "FAIL codegen $(basename "$f"): $(tail -n 2 "$d/log")"; exit 1
+	fi
+}
 # tasks: "tK ne norm op=%s tile=i/N ..."; count them and check N
 count() { # value, expected tiles
 	n=$(grep -cE "^t[0-9]+ ne [a-z]+ op=%$1 tile=[0-9]+/$2( |$)" "$d/p.neasm")
@@ -24,18 +27,31 @@ count() { # value, expected tiles
 		echo "ok %$1: $2 tile tasks"
 	fi
 }
+exec_eq() { # allocators...
+	for a in "$@"; do
+		if out=$("$nex" exec "$f" $opts --alloc $a --compare 2>&1) &&
+			echo "$out" | grep -q "bit for bit"; then
+			echo "ok $(basename "$f"): exec == run ($a)"
+		else
+			echo "FAIL $(basename "$f") exec ($a): $(echo "$out" | tail -n 3)"; fail=1
+		fi
+	done
+}
+opts="$*"
+gen tiles.nex "$@"
 count s 4
 count n 5
 count y 11
 count z 11
-for a in recorded bestfit split; do
-	if out=$("$nex" exec "$f" "$@" --alloc $a --compare 2>&1) &&
-		echo "$out" | grep -q "bit for bit"; then
-		echo "ok exec == run ($a)"
-	else
-		echo "FAIL exec ($a): $(echo "$out" | tail -n 3)"; fail=1
-	fi
-done
+exec_eq recorded bestfit split
+gen tiles-norms.nex "$@"
+count b 5
+count i 5
+count n 4
+count m 4
+count l 4
+count r 3
+exec_eq recorded split
 cat >"$d/axis.nex" <<'G'
 graph @axis(%x: f32[1,32,8,8]) -> (%y: f32[1,32,8,8]) {
   %y = softmax(%x) {axis=1, tile=[1,8,8,8]} : f32[1,32,8,8]
