@@ -11,9 +11,12 @@
  * the tile (extent < 1 or >= the dim). The interpreter is unchanged: it
  * computes these ops whole and the executor's tiles give its bits.
  *
- * Resize splits only dims it does not resample (scale 1, input dim equal
- * to the output's): batch and channels. Output rows would need the kernel
- * to start its coordinate tables at the tile's first row, which it cannot.
+ * Resize splits any dim. Along a dim it copies (scale 1) the tile reads
+ * its own window; along a resampled dim it reads the whole input dim and
+ * the executor tells the kernel where the tile starts in the whole op's
+ * output (attrs tile_from, tile_of, tile_n on its scratch op:
+ * kern_resize.c), so the tile's coordinates, taps and pass order are the
+ * whole op's and its bits too.
  */
 #include <string.h>
 
@@ -104,15 +107,8 @@ static const char *kept_dims(const nx_graph *g, uint32_t o, const nx_type *y, bo
 			keep[ax] = true;
 		return NULL;
 	}
-	case NX_OP_RESIZE: {
-		const nx_type *x = nx_vtype(g, nx_operand(g, o, 0));
-		const float *sc = nx_attr_floats(g, o, "scales", &n);
-		if (x->rank != r)
-			return "resize of another rank";
-		for (int k = 0; k < r; k++)
-			keep[k] = x->dims[k] != y->dims[k] || (sc && (int)n == r && sc[k] != 1.0f);
-		return NULL;
-	}
+	case NX_OP_RESIZE: /* any dim: see the head of this file */
+		return nx_vtype(g, nx_operand(g, o, 0))->rank == r ? NULL : "resize of another rank";
 	default:
 		return "per-tile lowering of this kind is not built";
 	}
@@ -138,6 +134,19 @@ void nxg_tile_kind_windows(const nx_graph *g, uint32_t o, nxg_desc *d, uint32_t 
 {
 	int kind = nx_opp(g, o)->kind;
 	const nxg_desc *y = &d[n_in];
+	if (kind == NX_OP_RESIZE) {
+		/* windowed only along dims it copies (scale 1: output index =
+		 * input index); along the others the tile reads the whole dim */
+		const nx_type *yt = nx_vtype(g, nx_result(g, o, 0));
+		uint32_t n;
+		const float *sc = nx_attr_floats(g, o, "scales", &n);
+		for (int k = 0; k < yt->rank; k++) {
+			int q = 4 - yt->rank + k;
+			if (d[0].dims[q] == y->dims[q] && (!sc || (int)n != yt->rank || sc[k] == 1.0f))
+				d[0].w0[q] = r0[q], d[0].wn[q] = rn[q];
+		}
+		return;
+	}
 	/* the data operand: the tile's window along the dims it shares with
 	 * the result (a reduced or resampled dim differs and stays whole; a
 	 * kept dim equal to the result's is whole in the tile anyway) */

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Per-tile lowering of the row-independent kinds (src/codegen/tile_kinds.c):
 # at sram=256KiB the default pipeline tiles tiles.nex's softmax (H), layer
-# norm (H) and both resizes (channels), and tiles-norms.nex's batch norm,
+# norm (H) and two resizes (channels), two more resizes carry hand-written
+# row tiles (10 and 12 tiles), and tiles-norms.nex's batch norm,
 # instance norm, LRN, MVN, log_softmax and reduce_mean; each must lower to
 # one NE task per tile, and `nex exec` must equal `nex run` bit for bit
 # under several allocators. A hand-written tile that splits the softmax axis must stay
@@ -43,6 +44,8 @@ count s 4
 count n 5
 count y 11
 count z 11
+count u 10
+count v 12
 exec_eq recorded bestfit split
 gen tiles-norms.nex "$@"
 count b 5
