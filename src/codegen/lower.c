@@ -14,8 +14,8 @@
  *    its kind can be split here: element-wise kinds (any axis, broadcast
  *    operands windowed along the axes they share), pools by channels,
  *    concat along the axes other than its own, softmax, the norms,
- *    keepdims reductions, arg max/min and resize along the dims they keep
- *    independent (tile_kinds.c), and 2-d conv by output
+ *    keepdims reductions and arg max/min along the dims they keep
+ *    independent, resize along any dim (tile_kinds.c), and 2-d conv by output
  *    channels (group 1 or depthwise) and output rows, the halo and each
  *    tile's pads worked out by core (conv_tile.c), whose interpreter
  *    computes a tiled conv by the same tiles, so the outputs stay equal bit

@@ -123,9 +123,7 @@ const char *nxg_tile_kind_ok(const nx_graph *g, uint32_t o, const int64_t *ext)
 		return why;
 	for (int k = 0; k < y->rank; k++)
 		if (keep[k] && cut(y, ext, k))
-			return nx_opp(g, o)->kind == NX_OP_RESIZE
-				       ? "resize tiles along resampled dims (rows) are not built"
-				       : "a tile splits a dim the op reduces over";
+			return "a tile splits a dim the op reduces over";
 	return NULL;
 }
 

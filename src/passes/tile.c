@@ -20,9 +20,9 @@
  * axis, taking the first that can make a tile fit alone, with the largest
  * extent that fits, then evened out (80 rows in 3 tiles are 27+27+26, not
  * 30+30+20). If no single axis can, H and C are split together, with the
- * fewest tiles. A resize tries C before H: a channel tile reads no halo
- * and codegen lowers it tile by tile (tile_kinds.c), where a tile of
- * resampled rows it cannot. Axes the op reduces over (softmax, layer norm, instance
+ * fewest tiles. A resize tries C before H: a channel tile reads only its
+ * own channels, where a tile of resampled rows reads a band of input rows
+ * (codegen lowers both tile by tile: tile_kinds.c). Axes the op reduces over (softmax, layer norm, instance
  * norm, MVN, LRN's channel window, reductions)
  * or concatenates/splits/gathers along are never split. An op no tiling
  * makes fit (its weights for one output channel exceed the SRAM, say) is
