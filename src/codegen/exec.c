@@ -127,6 +127,25 @@ static int build_scratch(exec *x, uint32_t k)
 		nx_attr_set_ints(s, o, "pads", pads, 4);
 		nx_attr_set_i(s, o, "group", t->f.groups);
 	}
+	/* a resize tile (tile_kinds.c): where it lies in the whole op's
+	 * output along the dims whose input it reads whole (kern_resize.c) */
+	if (nx_opp(g, t->op)->kind == NX_OP_RESIZE && t->n_in >= 1) {
+		const nxg_desc *xd = nxg_task_desc(p, t, 0), *r = nxg_task_desc(p, t, t->n_in);
+		int rank = nx_vtype(g, nx_result(g, t->op, 0))->rank;
+		int64_t from[4], of[4], n[4];
+		for (int j = 0; j < rank && rank <= 4; j++) {
+			int q = 4 - rank + j;
+			bool win = xd->wn[q] != xd->dims[q]; /* its own input window */
+			from[j] = win ? 0 : r->w0[q];
+			of[j] = win ? r->wn[q] : r->dims[q];
+			n[j] = r->wn[q];
+		}
+		if (rank <= 4) {
+			nx_attr_set_ints(s, o, "tile_from", from, (uint32_t)rank);
+			nx_attr_set_ints(s, o, "tile_of", of, (uint32_t)rank);
+			nx_attr_set_ints(s, o, "tile_n", n, (uint32_t)rank);
+		}
+	}
 	char a[160];
 	if (nx_infer_op(s, o, x->err)) {
 		nx_err_prefix(x->err, "%s tile %u: ", nxg_task_str(p, g, k, a, sizeof a), t->tile);

@@ -13,7 +13,9 @@
  *  - an NE op is one task, or one per tile when it carries attr `tile` and
  *    its kind can be split here: element-wise kinds (any axis, broadcast
  *    operands windowed along the axes they share), pools by channels,
- *    concat along the axes other than its own, and 2-d conv by output
+ *    concat along the axes other than its own, softmax, the norms,
+ *    keepdims reductions and arg max/min along the dims they keep
+ *    independent, resize along any dim (tile_kinds.c), and 2-d conv by output
  *    channels (group 1 or depthwise) and output rows, the halo and each
  *    tile's pads worked out by core (conv_tile.c), whose interpreter
  *    computes a tiled conv by the same tiles, so the outputs stay equal bit
@@ -324,7 +326,7 @@ static void conv_fields(const nx_graph *g, uint32_t o, nxg_fields *f)
 
 /* Why op o's tiles cannot be split here (NULL if they can). Convs split as
  * core's nx_conv_tiling says, which the interpreter follows too. */
-static const char *no_split(const nx_graph *g, uint32_t o)
+const char *nxg_no_split(const nx_graph *g, uint32_t o)
 {
 	const nx_op *op = nx_opp(g, o);
 	if (op->kind == NX_OP_CONV) {
@@ -333,13 +335,13 @@ static const char *no_split(const nx_graph *g, uint32_t o)
 	}
 	const nx_type *y = nx_vtype(g, nx_result(g, o, 0));
 	if (op->n_out != 1 || y->rank > 4)
-		return "not built for this kind";
+		return "per-tile lowering of ops with several results or rank > 4 is not built";
 	if (nx_ops[op->kind].flags & NX_F_ELEMWISE)
 		return NULL;
 	uint32_t ne;
 	const int64_t *ext = nx_attr_ints(g, o, "tile", &ne);
 	if (!ext || ne != (uint32_t)y->rank)
-		return "not built for this kind";
+		return "the tile attr does not have one extent per dim of the result";
 	/* whole along dim k: the tile's extent covers it */
 #define WHOLE(k) (ext[k] < 1 || ext[k] >= y->dims[k])
 	if ((nx_ops[op->kind].flags & NX_F_POOL) && y->rank == 4) {
@@ -360,7 +362,7 @@ static const char *no_split(const nx_graph *g, uint32_t o)
 		return NULL;
 	}
 #undef WHOLE
-	return "not built for this kind";
+	return nxg_tile_kind_ok(g, o, ext);
 }
 
 /* Windows of one conv tile: result window r (bchw); operand windows into
@@ -477,7 +479,7 @@ static int compute(lowering *L, uint32_t p)
 	uint32_t ne;
 	const int64_t *ext = nx_attr_ints(g, o, "tile", &ne);
 	const nx_type *y = nx_vtype(g, nx_result(g, o, 0));
-	bool split = !cpu && ext && ne == y->rank && !no_split(g, o);
+	bool split = !cpu && ext && ne == y->rank && !nxg_no_split(g, o);
 	int64_t nt[4] = {1, 1, 1, 1}, te[4], yd[4];
 	for (int k = 0; k < 4; k++)
 		te[k] = yd[k] = d[n_in].dims[k];
@@ -513,6 +515,12 @@ static int compute(lowering *L, uint32_t p)
 						td[n_in].w0[q] = r0[q], td[n_in].wn[q] = rn[q];
 					if (op->kind == NX_OP_CONV) {
 						conv_tile(g, o, r0, rn, td, n_in, &t->f);
+						continue;
+					}
+					if (!(nx_ops[op->kind].flags & NX_F_ELEMWISE) &&
+					    !(nx_ops[op->kind].flags & NX_F_POOL) &&
+					    op->kind != NX_OP_CONCAT) {
+						nxg_tile_kind_windows(g, o, td, n_in, r0, rn);
 						continue;
 					}
 					for (uint32_t i = 0; i < n_in; i++)

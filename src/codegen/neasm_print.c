@@ -118,10 +118,8 @@ char *nxg_print(const nxg_prog *p, const nx_graph *g)
 		if (op->n_origin)
 			nx_strbuf_printf(&b, " %s", nx_cstr(g, nx_op_origin(g, t->op)[0]));
 		if (t->engine != NXG_DMA && nx_attr_get(g, t->op, "tile") && t->n_tiles == 1) {
-			int64_t nt[4], te[4];
 			const char *why = t->engine == NXG_CPU ? "a host op runs whole"
-					: op->kind == NX_OP_CONV ? nx_conv_tiling(g, t->op, nt, te)
-					: "per-tile lowering of this kind is not built";
+					: nxg_no_split(g, t->op);
 			if (why)
 				nx_strbuf_printf(&b, " (attr tile not split: %s)", why);
 		}

@@ -153,6 +153,20 @@ typedef struct nxg_opts {
 int nxg_lower(const nx_graph *g, const nx_target *t, const nxg_opts *o, nxg_prog **out,
 	      nx_err *err);
 
+/* ---- tile_kinds.c: per-tile lowering of the row-independent kinds -------- */
+/* NULL if op o's tiles with extents ext (per dim of result 0) are exact
+ * tile by tile for its kind (softmax, norms, keepdims reductions, arg
+ * max/min, resize along dims it does not resample); else why not. */
+const char *nxg_tile_kind_ok(const nx_graph *g, uint32_t o, const int64_t *ext);
+/* Sets the operand windows d[0..n_in) of the tile whose result window
+ * (bchw) is r0 + rn; d[n_in] is the result's desc. */
+void nxg_tile_kind_windows(const nx_graph *g, uint32_t o, nxg_desc *d, uint32_t n_in,
+			   const int64_t *r0, const int64_t *rn);
+
+/* lower.c: why op o's `tile` attr does not lower to one task per tile
+ * (NULL if it does). */
+const char *nxg_no_split(const nx_graph *g, uint32_t o);
+
 /* ---- alloc.c: allocators over live intervals ----------------------------- */
 /* Plans iv[0..n) (any nxg_alloc but RECORDED) into offsets, aligned, below
  * cap (cap < 0: no limit; then nothing spills); off[i] = -1 for a spilled

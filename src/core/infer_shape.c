@@ -485,5 +485,16 @@ int nx_infer_resize(nx_graph *g, uint32_t o, nx_err *err)
 					     (double)scales[i]);
 		r.dims[i] = (int64_t)d;
 	}
+	/* a tile of the result (kern_resize.c): tile_n outputs from tile_from */
+	uint32_t nt, nf;
+	const int64_t *tn = nx_attr_ints(g, o, "tile_n", &nt);
+	const int64_t *tf = nx_attr_ints(g, o, "tile_from", &nf);
+	if (tn || tf) {
+		if (!tn || !tf || nt != (uint32_t)x.rank || nf != (uint32_t)x.rank)
+			return nx_infer_fail(g, o, err, "tile_n and tile_from need %d entries each",
+					     x.rank);
+		for (int i = 0; i < x.rank; i++)
+			r.dims[i] = tn[i];
+	}
 	return nx_infer_set(g, o, 0, &r, err);
 }

@@ -241,21 +241,36 @@ int nx_kern_resize(nx_kern *k)
 	const float *scales = nx_attr_floats(g, k->op, "scales", &nsc);
 	if (scales && (int)nsc != r)
 		return nx_kern_fail(k, "scales has %u entries for rank %d", nsc, r);
+	/* A tile of the result (the NE executor's, codegen/tile_kinds.c):
+	 * output coordinates run over the whole op's dims tile_of from
+	 * tile_from, so the tile gets the whole op's taps and bits. */
+	uint32_t ntf, nto;
+	const int64_t *tf = nx_attr_ints(g, k->op, "tile_from", &ntf);
+	const int64_t *to = nx_attr_ints(g, k->op, "tile_of", &nto);
+	if ((tf || to) && (!tf || !to || (int)ntf != r || (int)nto != r))
+		return nx_kern_fail(k, "tile_from and tile_of need %d entries each", r);
+	int64_t full[NX_MAX_RANK], from[NX_MAX_RANK];
+	for (int d = 0; d < r; d++) {
+		full[d] = to ? to[d] : y->type.dims[d];
+		from[d] = tf ? tf[d] : 0;
+		if (from[d] < 0 || from[d] + y->type.dims[d] > full[d])
+			return nx_kern_fail(k, "tile [%lld, +%lld) outside dim %d of %lld",
+					    (long long)from[d], (long long)y->type.dims[d], d,
+					    (long long)full[d]);
+	}
 	double sc[NX_MAX_RANK];
 	for (int d = 0; d < r; d++)
-		sc[d] = scales ? (double)scales[d]
-			       : (double)y->type.dims[d] / (double)x->type.dims[d];
+		sc[d] = scales ? (double)scales[d] : (double)full[d] / (double)x->type.dims[d];
 
 	/* Axes to resample, shrinking ones first (less work for the rest). */
 	int order[NX_MAX_RANK], na = 0;
-	taps t[NX_MAX_RANK];
+	taps t[NX_MAX_RANK], base[NX_MAX_RANK]; /* base: as allocated */
 	for (int d = 0; d < r; d++) {
-		make_taps(&t[d], mode, ctm, nm, cubic_a, excl, x->type.dims[d], y->type.dims[d],
-			  sc[d]);
+		make_taps(&t[d], mode, ctm, nm, cubic_a, excl, x->type.dims[d], full[d], sc[d]);
 		/* An axis whose every output takes exactly one input at weight 1,
 		 * in order, is the identity. */
-		bool ident = x->type.dims[d] == y->type.dims[d];
-		for (int64_t o = 0; ident && o < y->type.dims[d]; o++)
+		bool ident = x->type.dims[d] == full[d];
+		for (int64_t o = 0; ident && o < full[d]; o++)
 			for (int q = 0; q < t[d].n; q++) {
 				float w = t[d].w[o * t[d].n + q];
 				int64_t i = t[d].idx[o * t[d].n + q];
@@ -264,12 +279,15 @@ int nx_kern_resize(nx_kern *k)
 			}
 		if (!ident)
 			order[na++] = d;
+		base[d] = t[d];
+		t[d].idx += from[d] * t[d].n; /* the tile's outputs */
+		t[d].w += from[d] * t[d].n;
 	}
 	for (int a = 1; a < na; a++)
 		for (int b = a; b > 0; b--) {
 			int p = order[b - 1], q = order[b];
-			double rp = (double)y->type.dims[p] / (double)x->type.dims[p];
-			double rq = (double)y->type.dims[q] / (double)x->type.dims[q];
+			double rp = (double)full[p] / (double)x->type.dims[p];
+			double rq = (double)full[q] / (double)x->type.dims[q];
 			if (rq >= rp)
 				break;
 			order[b - 1] = q;
@@ -306,8 +324,8 @@ int nx_kern_resize(nx_kern *k)
 	}
 	free(buf);
 	for (int d = 0; d < r; d++) {
-		free(t[d].idx);
-		free(t[d].w);
+		free(base[d].idx);
+		free(base[d].w);
 	}
 	return 0;
 }

@@ -394,8 +394,9 @@ static bool attr_is_input(int kind, const char *name)
 		return !strcmp(name, "pads") || !strcmp(name, "value");
 	case NX_OP_CLIP:
 		return !strcmp(name, "min") || !strcmp(name, "max");
-	case NX_OP_RESIZE:
-		return !strcmp(name, "scales") || !strcmp(name, "sizes");
+	case NX_OP_RESIZE: /* the executor's tile attrs are not ONNX's either */
+		return !strcmp(name, "scales") || !strcmp(name, "sizes") ||
+		       !strncmp(name, "tile_", 5);
 	case NX_OP_CAST:
 		return !strcmp(name, "to");
 	case NX_OP_CUM_SUM:

@@ -40,7 +40,10 @@ static const nx_attr_spec nx_attrs_resize[] = {
 	{"coordinate_transformation_mode", S, OPT, "\"half_pixel\""},
 	{"nearest_mode", S, OPT, "\"round_prefer_floor\""},
 	{"cubic_coeff_a", F, OPT, "-0.75"}, {"exclude_outside", I, OPT, "0"},
-	{"extrapolation_value", F, OPT, "0.0"}, END};
+	{"extrapolation_value", F, OPT, "0.0"},
+	/* one tile of the result, as the NE executor runs it (kern_resize.c) */
+	{"tile_from", IS, OPT, NULL}, {"tile_of", IS, OPT, NULL}, {"tile_n", IS, OPT, NULL},
+	END};
 static const nx_attr_spec nx_attrs_clip[] = {
 	{"min", F, OPT, "-inf"}, {"max", F, OPT, "inf"}, END};
 static const nx_attr_spec nx_attrs_leaky_relu[] = {{"alpha", F, OPT, "0.01"}, END};

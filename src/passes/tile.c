@@ -20,7 +20,10 @@
  * axis, taking the first that can make a tile fit alone, with the largest
  * extent that fits, then evened out (80 rows in 3 tiles are 27+27+26, not
  * 30+30+20). If no single axis can, H and C are split together, with the
- * fewest tiles. Axes the op reduces over (softmax, layer norm, reductions)
+ * fewest tiles. A resize tries C before H: a channel tile reads only its
+ * own channels, where a tile of resampled rows reads a band of input rows
+ * (codegen lowers both tile by tile: tile_kinds.c). Axes the op reduces over (softmax, layer norm, instance
+ * norm, MVN, LRN's channel window, reductions)
  * or concatenates/splits/gathers along are never split. An op no tiling
  * makes fit (its weights for one output channel exceed the SRAM, say) is
  * left as it is, with a remark. Ops on the CPU, views and shape queries are
@@ -274,9 +277,26 @@ static bool split_ok(const nx_graph *g, uint32_t o, int R, bool *no)
 	}
 	case NX_OP_GLOBAL_AVG_POOL:
 	case NX_OP_GLOBAL_MAX_POOL:
+	case NX_OP_INSTANCE_NORM: /* statistics over the spatial dims */
 		for (int d = 2; d < R; d++)
 			no[d] = true;
 		return true;
+	case NX_OP_LRN: /* a window across channels */
+		if (R >= 2)
+			no[1] = true;
+		return true;
+	case NX_OP_MVN: {
+		static const int64_t def[3] = {0, 2, 3};
+		const int64_t *axes = nx_attr_ints(g, o, "axes", &n);
+		if (!axes)
+			axes = def, n = 3;
+		for (uint32_t i = 0; i < n; i++) {
+			int64_t ax = axes[i] < 0 ? axes[i] + R : axes[i];
+			if (ax >= 0 && ax < R)
+				no[ax] = true;
+		}
+		return true;
+	}
 	case NX_OP_OPAQUE:
 		return false;
 	default:
@@ -310,7 +330,9 @@ static int64_t largest(const tiler *tl, int64_t *ext, int d)
 static bool choose(const tiler *tl, const bool *no, int64_t *ext)
 {
 	int R = tl->y.rank, cand[3], nc = 0;
-	const int pref[3] = {R - 2, R - 3, R - 1}; /* H, C, the last axis */
+	/* H, C, the last axis; resize C first (see the head of this file) */
+	bool c_first = nx_opp(tl->g, tl->op)->kind == NX_OP_RESIZE;
+	const int pref[3] = {c_first ? R - 3 : R - 2, c_first ? R - 2 : R - 3, R - 1};
 	for (int i = 0; i < 3; i++) {
 		int d = pref[i];
 		bool dup = false;

@@ -22,5 +22,6 @@ run "det sram=512KiB bestfit" "$det" --shape x=1,3,640,640 --set sram=512KiB --a
 run "det sram=512KiB split" "$det" --shape x=1,3,640,640 --set sram=512KiB --alloc split
 run rec "$rec" --shape x=1,3,48,320
 run "rec sram=256KiB search" "$rec" --shape x=1,3,48,320 --set sram=256KiB --alloc search
+run "rec sram=64KiB (softmax tiles)" "$rec" --shape x=1,3,48,320 --set sram=64KiB
 run cls "$cls" --shape x=1,3,48,192
 exit $fail

@@ -1,0 +1,74 @@
+#!/bin/sh
+# Per-tile lowering of the row-independent kinds (src/codegen/tile_kinds.c):
+# at sram=256KiB the default pipeline tiles tiles.nex's softmax (H), layer
+# norm (H) and two resizes (channels), two more resizes carry hand-written
+# row tiles (10 and 12 tiles), and tiles-norms.nex's batch norm,
+# instance norm, LRN, MVN, log_softmax and reduce_mean; each must lower to
+# one NE task per tile, and `nex exec` must equal `nex run` bit for bit
+# under several allocators. A hand-written tile that splits the softmax axis must stay
+# one task (the tile would not be exact). Usage: tiles.sh NEX SRC
+nex=$1 src=$2
+d=$(mktemp -d) || exit 1
+trap 'rm -rf "$d"' EXIT
+fail=0
+set -- --pipeline default --target m1 --set sram=256KiB
+gen() { # fixture
+	f=$src/tests/codegen/$1; shift
+	if ! "$nex" codegen "$f" "$@" -o "$d/p.neasm" >"$d/log" 2>&1; then
+		echo "FAIL codegen $(basename "$f"): $(tail -n 2 "$d/log")"; exit 1
+	fi
+}
+# tasks: "tK ne norm op=%s tile=i/N ..."; count them and check N
+count() { # value, expected tiles
+	n=$(grep -cE "^t[0-9]+ ne [a-z]+ op=%$1 tile=[0-9]+/$2( |$)" "$d/p.neasm")
+	all=$(grep -cE "^t[0-9]+ ne [a-z]+ op=%$1( |$)" "$d/p.neasm")
+	if [ "$n" -ne "$2" ] || [ "$all" -ne "$2" ]; then
+		echo "FAIL %$1: $all NE tasks, $n of them tiles of $2; want $2"; fail=1
+	else
+		echo "ok %$1: $2 tile tasks"
+	fi
+}
+exec_eq() { # allocators...
+	for a in "$@"; do
+		if out=$("$nex" exec "$f" $opts --alloc $a --compare 2>&1) &&
+			echo "$out" | grep -q "bit for bit"; then
+			echo "ok $(basename "$f"): exec == run ($a)"
+		else
+			echo "FAIL $(basename "$f") exec ($a): $(echo "$out" | tail -n 3)"; fail=1
+		fi
+	done
+}
+opts="$*"
+gen tiles.nex "$@"
+count s 4
+count n 5
+count y 11
+count z 11
+count u 10
+count v 12
+exec_eq recorded bestfit split
+gen tiles-norms.nex "$@"
+count b 5
+count i 5
+count n 4
+count m 4
+count l 4
+count r 3
+exec_eq recorded split
+cat >"$d/axis.nex" <<'G'
+graph @axis(%x: f32[1,32,8,8]) -> (%y: f32[1,32,8,8]) {
+  %y = softmax(%x) {axis=1, tile=[1,8,8,8]} : f32[1,32,8,8]
+  return %y
+}
+G
+if ! "$nex" codegen "$d/axis.nex" --target m1 -o "$d/a.neasm" >"$d/log" 2>&1; then
+	echo "FAIL axis codegen: $(tail -n 2 "$d/log")"; fail=1
+elif [ "$(grep -cE '^t[0-9]+ ne ' "$d/a.neasm")" -ne 1 ] || grep -q 'tile=' "$d/a.neasm"; then
+	echo "FAIL axis: a tile across the softmax axis was split"; fail=1
+else
+	echo "ok axis: a tile across the softmax axis stays one task"
+fi
+if ! "$nex" exec "$d/axis.nex" --target m1 --compare 2>&1 | grep -q "bit for bit"; then
+	echo "FAIL axis exec"; fail=1
+fi
+exit $fail
