@@ -483,8 +483,9 @@ static int tr_max_pool(nx_onnx_imp *im)
 	uint32_t in[1];
 	if (operands(im, 1, 0, in))
 		return -1;
-	uint32_t op = start(im, NX_OP_MAX_POOL, in, 1, NULL,
-			    "MaxPool's Indices output has no nex form");
+	const Onnx__NodeProto *nd = im->node;
+	bool idx = nd->n_output > 1 && nd->output[1] && nd->output[1][0];
+	uint32_t op = start(im, idx ? NX_OP_MAX_POOL_ARGMAX : NX_OP_MAX_POOL, in, 1, NULL, NULL);
 	return op == NX_NONE ? -1 : nx_onnx_op_done(im, op, NULL);
 }
 

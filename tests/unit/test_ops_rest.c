@@ -1,0 +1,171 @@
+/* test_ops_rest.c — the last node-test gaps of issue 18 (rest lane):
+ * max_pool_argmax (MaxPool with its Indices output) through the default
+ * pipeline with the numeric check after every step (outputs within 1e-6
+ * relative of step 0's on seeded inputs), its values and ONNX flat indices
+ * worked by hand (row- and column-major storage_order, pads, a second
+ * channel's offset), and its ONNX round trip. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "nxw.h"
+
+static void through_default(const char *text, const int *kinds, int n_kinds)
+{
+	nx_err e;
+	nx_graph *g = nx_parse(text, strlen(text), "fixture.nex", NULL, &e);
+	CHECK(g != NULL);
+	if (!g) {
+		fprintf(stderr, "%s\n", e.msg);
+		return;
+	}
+	for (int i = 0; i < n_kinds; i++) {
+		bool seen = false;
+		NX_FOR_OPS(g, o)
+			seen |= g->ops[o].kind == kinds[i];
+		if (!seen)
+			fprintf(stderr, "fixture lacks %s\n", nx_ops[kinds[i]].name);
+		CHECK(seen);
+	}
+	nxw_session *s = nxw_session_new(g);
+	s->numeric_each = true;
+	CHECK(s->steps[0].ok);
+	CHECK_EQ_INT(nxw_set_pipeline(s, "default", &e), 0);
+	int rc = nxw_apply_all(s, -1, &e);
+	if (rc)
+		fprintf(stderr, "%s\n", e.msg);
+	CHECK_EQ_INT(rc, 0);
+	CHECK(s->n_steps > 10);
+	for (uint32_t k = 1; k < s->n_steps; k++) {
+		const nxw_step *st = &s->steps[k];
+		CHECK(st->ok);
+		CHECK(st->num.done);
+		if (st->num.max_rel > 1e-6)
+			fprintf(stderr, "step %u (%s): max rel %.3g at %s\n", k, st->pass,
+				st->num.max_rel, st->num.worst);
+		CHECK(st->num.max_rel <= 1e-6);
+	}
+	nxw_session_free(s);
+}
+
+static const char pool_fixture[] =
+	"graph @p(%x: f32[1,2,5,6]) -> (%y: f32[1,2,3,3], %i: i64[1,2,3,3], %z: f32[1,2,2,3], "
+	"%j: i64[1,2,2,3]) {\n"
+	"  %r = relu(%x) : f32[1,2,5,6]\n"
+	"  %y, %i = max_pool_argmax(%r) {kernel_shape=[3, 2], strides=[2, 2], "
+	"pads=[1, 0, 1, 0]} : f32[1,2,3,3], i64[1,2,3,3]\n"
+	"  %z, %j = max_pool_argmax(%x) {kernel_shape=[2, 2], strides=[2, 2], "
+	"storage_order=1} : f32[1,2,2,3], i64[1,2,2,3]\n"
+	"  return %y, %i, %z, %j\n"
+	"}\n";
+
+static void test_pool_pipeline(void)
+{
+	static const int kinds[] = {NX_OP_MAX_POOL_ARGMAX};
+	through_default(pool_fixture, kinds, 1);
+}
+
+/* Output i of a graph without inputs, n values. */
+static void values(const char *text, uint32_t i, double *out, int64_t n)
+{
+	nx_err e;
+	nx_graph *g = nx_parse(text, strlen(text), "t.nex", NULL, &e);
+	CHECK(g != NULL);
+	if (!g) {
+		fprintf(stderr, "%s\n", e.msg);
+		return;
+	}
+	nx_run_result r;
+	int rc = nx_run(g, NULL, 0, NULL, &r, &e);
+	if (rc)
+		fprintf(stderr, "%s\n", e.msg);
+	CHECK_EQ_INT(rc, 0);
+	if (!rc) {
+		CHECK_EQ_INT(nx_tensor_numel(&r.outputs[i]), n);
+		for (int64_t k = 0; k < n && k < nx_tensor_numel(&r.outputs[i]); k++)
+			out[k] = nx_tensor_get(&r.outputs[i], k);
+		nx_run_result_free(&r);
+	}
+	nx_graph_free(g);
+}
+
+static void check_values(const double *got, const double *want, int n)
+{
+	for (int k = 0; k < n; k++)
+		if (!(fabs(got[k] - want[k]) <= 1e-6 * fmax(1, fabs(want[k])))) {
+			fprintf(stderr, "element %d: got %.9g, want %.9g\n", k, got[k], want[k]);
+			CHECK(0);
+		}
+}
+
+/* x = [[1,9,3],[4,5,6],[7,8,2]] in two channels: 2x2 windows at stride 1
+ * take 9, 9, 8, 8 at (0,1), (0,1), (2,1), (2,1): row-major 1, 1, 7, 7,
+ * column-major (h + w * H) 3, 3, 5, 5, the second channel 9 further on.
+ * With pads [1,1,0,0] at stride 2 the windows hold {1}, {9,3}, {4,7},
+ * {5,6,8,2}: indices 0, 1, 6, 7. */
+static void test_pool_values(void)
+{
+	static const char t[] =
+		"graph @m() -> (%y: f32[1,2,2,2], %i: i64[1,2,2,2], %c: i64[1,2,2,2], "
+		"%p: i64[1,2,2,2]) {\n"
+		"  %x = const f32[1,2,3,3] dense[1, 9, 3, 4, 5, 6, 7, 8, 2, "
+		"1, 9, 3, 4, 5, 6, 7, 8, 2]\n"
+		"  %y, %i = max_pool_argmax(%x) {kernel_shape=[2, 2]} : f32[1,2,2,2], "
+		"i64[1,2,2,2]\n"
+		"  %z, %c = max_pool_argmax(%x) {kernel_shape=[2, 2], storage_order=1} : "
+		"f32[1,2,2,2], i64[1,2,2,2]\n"
+		"  %w, %p = max_pool_argmax(%x) {kernel_shape=[2, 2], strides=[2, 2], "
+		"pads=[1, 1, 0, 0]} : f32[1,2,2,2], i64[1,2,2,2]\n"
+		"  return %y, %i, %c, %p\n"
+		"}\n";
+	double got[8];
+	values(t, 0, got, 8);
+	check_values(got, (const double[]){9, 9, 8, 8, 9, 9, 8, 8}, 8);
+	values(t, 1, got, 8);
+	check_values(got, (const double[]){1, 1, 7, 7, 10, 10, 16, 16}, 8);
+	values(t, 2, got, 8);
+	check_values(got, (const double[]){3, 3, 5, 5, 12, 12, 14, 14}, 8);
+	values(t, 3, got, 8);
+	check_values(got, (const double[]){0, 1, 6, 7, 9, 10, 15, 16}, 8);
+}
+
+/* Exported as MaxPool with two outputs, imported back as max_pool_argmax. */
+static void test_pool_onnx_round_trip(void)
+{
+	nx_err e;
+	nx_graph *g = nx_parse(pool_fixture, strlen(pool_fixture), "t.nex", NULL, &e);
+	CHECK(g != NULL);
+	if (!g)
+		return;
+	size_t len = 0;
+	void *buf = nx_onnx_export_mem(g, &len, &e); /* freed below */
+	int rc = buf ? 0 : -1;
+	if (rc)
+		fprintf(stderr, "%s\n", e.msg);
+	CHECK_EQ_INT(rc, 0);
+	nx_graph *h = rc ? NULL : nx_onnx_import_mem(buf, len, "t.onnx", "/tmp", NULL, &e);
+	CHECK(rc || h != NULL);
+	if (h) {
+		int n = 0;
+		NX_FOR_OPS(h, o)
+			n += h->ops[o].kind == NX_OP_MAX_POOL_ARGMAX;
+		CHECK_EQ_INT(n, 2);
+		CHECK_EQ_INT(nx_vtype(h, h->outputs[3])->dtype, NX_I64);
+	} else if (!rc) {
+		fprintf(stderr, "%s\n", e.msg);
+	}
+	nx_graph_free(h);
+	nx_graph_free(g);
+	free(buf);
+}
+
+int main(int argc, char **argv)
+{
+	static const check_case cases[] = {
+		{"pool_pipeline", test_pool_pipeline},
+		{"pool_values", test_pool_values},
+		{"pool_onnx_round_trip", test_pool_onnx_round_trip},
+		{NULL, NULL},
+	};
+	return check_main(cases, argc, argv);
+}
