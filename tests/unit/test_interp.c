@@ -1459,6 +1459,8 @@ static void test_every_kind(void)
 			g = one_op(kind, &o, 1, 1, "i64[2]");
 		else if (kind == NX_OP_MAX_UNPOOL)
 			g = one_op(kind, &o, 1, 2, "f32[1,2,2,2]", "i64[1,2,2,2]");
+		else if (kind == NX_OP_ROI_ALIGN)
+			g = one_op(kind, &o, 1, 3, "f32[1,2,2,2]", "f32[1,4]", "i64[1]");
 		else if (kind == NX_OP_TF_IDF_VECTORIZER)
 			g = one_op(kind, &o, 1, 1, "i64[2,3]");
 		else if (info->in_min == 2)

@@ -3,7 +3,9 @@
  * pipeline with the numeric check after every step (outputs within 1e-6
  * relative of step 0's on seeded inputs), its values and ONNX flat indices
  * worked by hand (row- and column-major storage_order, pads, a second
- * channel's offset), and its ONNX round trip. */
+ * channel's offset); roi_align through the same pipeline, its avg, max and
+ * half-pixel values worked by hand and its batch index check; the ONNX
+ * round trip of both. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -50,19 +52,25 @@ static void through_default(const char *text, const int *kinds, int n_kinds)
 
 static const char pool_fixture[] =
 	"graph @p(%x: f32[1,2,5,6]) -> (%y: f32[1,2,3,3], %i: i64[1,2,3,3], %z: f32[1,2,2,3], "
-	"%j: i64[1,2,2,3]) {\n"
+	"%j: i64[1,2,2,3], %ra: f32[3,2,2,3], %rb: f32[3,2,2,2]) {\n"
 	"  %r = relu(%x) : f32[1,2,5,6]\n"
 	"  %y, %i = max_pool_argmax(%r) {kernel_shape=[3, 2], strides=[2, 2], "
 	"pads=[1, 0, 1, 0]} : f32[1,2,3,3], i64[1,2,3,3]\n"
 	"  %z, %j = max_pool_argmax(%x) {kernel_shape=[2, 2], strides=[2, 2], "
 	"storage_order=1} : f32[1,2,2,3], i64[1,2,2,3]\n"
-	"  return %y, %i, %z, %j\n"
+	"  %rois = const f32[3,4] dense[0, 0, 4, 3, 1.5, 0.5, 5.5, 4, -1, 2, 3, 6]\n"
+	"  %bi = const i64[3] dense[0, 0, 0]\n"
+	"  %ra = roi_align(%r, %rois, %bi) {output_height=2, output_width=3} : f32[3,2,2,3]\n"
+	"  %rb = roi_align(%x, %rois, %bi) {output_height=2, output_width=2, mode=\"max\", "
+	"sampling_ratio=2, spatial_scale=0.5, coordinate_transformation_mode="
+	"\"output_half_pixel\"} : f32[3,2,2,2]\n"
+	"  return %y, %i, %z, %j, %ra, %rb\n"
 	"}\n";
 
 static void test_pool_pipeline(void)
 {
-	static const int kinds[] = {NX_OP_MAX_POOL_ARGMAX};
-	through_default(pool_fixture, kinds, 1);
+	static const int kinds[] = {NX_OP_MAX_POOL_ARGMAX, NX_OP_ROI_ALIGN};
+	through_default(pool_fixture, kinds, 2);
 }
 
 /* Output i of a graph without inputs, n values. */
@@ -129,6 +137,53 @@ static void test_pool_values(void)
 	check_values(got, (const double[]){0, 1, 6, 7, 9, 10, 15, 16}, 8);
 }
 
+/* x = [[1,2],[3,4]], roi (0,0)-(2,2), one bin of 2x2 samples. Output
+ * half pixel: samples at 0.5 and 1.5 on each axis (1.5 clamps to the
+ * border row/column): 2.5, 3, 3.5, 4, average 3.25; max mode takes each
+ * sample's largest weighted tap: 1, 2, 2, 4 -> 4. Half pixel shifts the
+ * region by -0.5: samples at 0 and 1, the pixels themselves, average 2.5. */
+static void test_roi_align_values(void)
+{
+	static const char t[] =
+		"graph @r() -> (%a: f32[1,1,1,1], %m: f32[1,1,1,1], %h: f32[1,1,1,1]) {\n"
+		"  %x = const f32[1,1,2,2] dense[1, 2, 3, 4]\n"
+		"  %r = const f32[1,4] dense[0, 0, 2, 2]\n"
+		"  %b = const i64[1] dense[0]\n"
+		"  %a = roi_align(%x, %r, %b) {sampling_ratio=2, coordinate_transformation_mode="
+		"\"output_half_pixel\"} : f32[1,1,1,1]\n"
+		"  %m = roi_align(%x, %r, %b) {sampling_ratio=2, mode=\"max\", "
+		"coordinate_transformation_mode=\"output_half_pixel\"} : f32[1,1,1,1]\n"
+		"  %h = roi_align(%x, %r, %b) {sampling_ratio=2} : f32[1,1,1,1]\n"
+		"  return %a, %m, %h\n"
+		"}\n";
+	double got[1];
+	values(t, 0, got, 1);
+	check_values(got, (const double[]){3.25}, 1);
+	values(t, 1, got, 1);
+	check_values(got, (const double[]){4}, 1);
+	values(t, 2, got, 1);
+	check_values(got, (const double[]){2.5}, 1);
+	/* a batch index outside the batch is a run-time error naming the op */
+	static const char bad[] =
+		"graph @r() -> (%a: f32[1,1,1,1]) {\n"
+		"  %x = const f32[1,1,2,2] dense[1, 2, 3, 4]\n"
+		"  %r = const f32[1,4] dense[0, 0, 2, 2]\n"
+		"  %b = const i64[1] dense[1]\n"
+		"  %a = roi_align(%x, %r, %b) : f32[1,1,1,1]\n"
+		"  return %a\n"
+		"}\n";
+	nx_err e;
+	nx_graph *g = nx_parse(bad, strlen(bad), "t.nex", NULL, &e);
+	CHECK(g != NULL);
+	if (g) {
+		nx_run_result r;
+		CHECK_EQ_INT(nx_run(g, NULL, 0, NULL, &r, &e), -1);
+		CHECK_CONTAINS(e.msg, "op %a (roi_align): batch_indices[0] = 1 is outside the 1 "
+			       "images");
+		nx_graph_free(g);
+	}
+}
+
 /* Exported as MaxPool with two outputs, imported back as max_pool_argmax. */
 static void test_pool_onnx_round_trip(void)
 {
@@ -151,6 +206,13 @@ static void test_pool_onnx_round_trip(void)
 			n += h->ops[o].kind == NX_OP_MAX_POOL_ARGMAX;
 		CHECK_EQ_INT(n, 2);
 		CHECK_EQ_INT(nx_vtype(h, h->outputs[3])->dtype, NX_I64);
+		n = 0;
+		NX_FOR_OPS(h, o)
+			if (h->ops[o].kind == NX_OP_ROI_ALIGN) {
+				n++;
+				CHECK_EQ_INT(nx_attr_i(h, o, "output_height", 0), 2);
+			}
+		CHECK_EQ_INT(n, 2);
 	} else if (!rc) {
 		fprintf(stderr, "%s\n", e.msg);
 	}
@@ -164,7 +226,8 @@ int main(int argc, char **argv)
 	static const check_case cases[] = {
 		{"pool_pipeline", test_pool_pipeline},
 		{"pool_values", test_pool_values},
-		{"pool_onnx_round_trip", test_pool_onnx_round_trip},
+		{"roi_align_values", test_roi_align_values},
+		{"onnx_round_trip", test_pool_onnx_round_trip},
 		{NULL, NULL},
 	};
 	return check_main(cases, argc, argv);
