@@ -4,8 +4,9 @@
  * relative of step 0's on seeded inputs), its values and ONNX flat indices
  * worked by hand (row- and column-major storage_order, pads, a second
  * channel's offset); roi_align through the same pipeline, its avg, max and
- * half-pixel values worked by hand and its batch index check; the ONNX
- * round trip of both. */
+ * half-pixel values worked by hand and its batch index check;
+ * conv_transpose's output_shape past the full output; the ONNX round trip
+ * of both ops. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -184,6 +185,23 @@ static void test_roi_align_values(void)
 	}
 }
 
+/* conv_transpose with an output_shape above the full output (ONNX's
+ * negative total padding): the extra row and column hold the bias alone. */
+static void test_conv_transpose_past_full(void)
+{
+	static const char t[] =
+		"graph @c() -> (%y: f32[1,1,3,3]) {\n"
+		"  %x = const f32[1,1,1,1] dense[2]\n"
+		"  %w = const f32[1,1,2,2] dense[1, 2, 3, 4]\n"
+		"  %b = const f32[1] dense[5]\n"
+		"  %y = conv_transpose(%x, %w, %b) {output_shape=[3, 3]} : f32[1,1,3,3]\n"
+		"  return %y\n"
+		"}\n";
+	double got[9];
+	values(t, 0, got, 9);
+	check_values(got, (const double[]){7, 9, 5, 11, 13, 5, 5, 5, 5}, 9);
+}
+
 /* Exported as MaxPool with two outputs, imported back as max_pool_argmax. */
 static void test_pool_onnx_round_trip(void)
 {
@@ -227,6 +245,7 @@ int main(int argc, char **argv)
 		{"pool_pipeline", test_pool_pipeline},
 		{"pool_values", test_pool_values},
 		{"roi_align_values", test_roi_align_values},
+		{"conv_transpose_past_full", test_conv_transpose_past_full},
 		{"onnx_round_trip", test_pool_onnx_round_trip},
 		{NULL, NULL},
 	};
