@@ -126,7 +126,7 @@ typedef struct nxc_list {
 	 "import an ONNX input as a constant: a number or a list laid out\n" \
 	 "in its declared shape (repeatable; folds If/Loop on it)"}, \
 	{"--unroll-limit", NULL, "N", NXC_NUM, offsetof(T, f.unroll_limit), 1000000, NULL, \
-	 "unroll ONNX Loops of at most N iterations (default 64)"}, \
+	 "unroll ONNX Loops and Scans of at most N steps (default 64)"}, \
 	{"--f64-as-f32", NULL, NULL, NXC_FLAG, offsetof(T, f.f64_as_f32), 0, NULL, \
 	 "import an ONNX model's DOUBLE tensors as f32 (a warning counts them)"}
 /* NXC_CALL parser for --shape: adds one binding to the nxc_shapes at field. */

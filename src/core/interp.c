@@ -191,6 +191,8 @@ static const struct {
 	[NX_OP_CONSTANT_OF_SHAPE] = {nx_kern_constant_of_shape, 0},
 	[NX_OP_TF_IDF_VECTORIZER] = {nx_kern_tf_idf, 0},
 	[NX_OP_MAX_UNPOOL] = {nx_kern_max_unpool, 0},
+	[NX_OP_MAX_POOL_ARGMAX] = {nx_kern_max_pool_argmax, K_HALF},
+	[NX_OP_ROI_ALIGN] = {nx_kern_roi_align, K_HALF},
 	[NX_OP_OPAQUE] = {kern_opaque, 0},
 };
 

@@ -882,7 +882,7 @@ typedef struct nx_onnx_opts {
 	/* --allow-outside: file references may leave the model's directory
 	 * (confine.c); nx_load_with applies it to .nex and .json too. */
 	bool allow_outside;
-	/* --unroll-limit: a Loop with more iterations is refused (0 = 64). */
+	/* --unroll-limit: a Loop or Scan with more steps is refused (0 = 64). */
 	uint32_t unroll_limit;
 	/* --f64-as-f32: DOUBLE values and constants import as f32 (a warning
 	 * says how many tensors were narrowed). */

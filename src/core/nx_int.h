@@ -181,6 +181,8 @@ int nx_kern_grid_sample(nx_kern *k);
 int nx_kern_constant_of_shape(nx_kern *k);
 int nx_kern_tf_idf(nx_kern *k);     /* kern_tfidf.c */
 int nx_kern_max_unpool(nx_kern *k); /* kern_unpool.c */
+int nx_kern_max_pool_argmax(nx_kern *k); /* kern_pool_argmax.c */
+int nx_kern_roi_align(nx_kern *k); /* kern_roialign.c */
 /* kern_qmatmul.c */
 int nx_kern_qmatmul(nx_kern *k);    /* matmul_integer qlinear_matmul */
 /* kern_qconv.c */

@@ -11,7 +11,10 @@
  *   condition the body computes must fold at each iteration;
  * - anything else is refused naming the node, the input that would have to
  *   be constant, and the graph inputs it is computed from (--const NAME=V).
- * Scan is refused: nex does not unroll it.
+ * - Scan always unrolls, its trip count being the scan axis length of a
+ *   static-shaped input: each step slices the scan inputs, threads the
+ *   state values and stacks the scan outputs (on their axes, in their
+ *   directions), up to the same unroll limit.
  *
  * Inlining renames: a subgraph's values get new names in the main graph
  * (the original name, plus "@i" for Loop iteration i, plus "~k" if still
@@ -446,6 +449,287 @@ static int import_loop(nx_onnx_imp *im)
 	return rc;
 }
 
+/* Slice index i of value v on axis, the axis dropped, into the value called
+ * name (a helper name would not resolve as an ONNX operand): its id. */
+static int take_slice(nx_onnx_imp *im, uint32_t v, int64_t axis, int64_t i, const char *name,
+		      uint32_t *out)
+{
+	nx_graph *g = im->g;
+	int64_t st = i, en = i + 1;
+	uint32_t op = nx_onnx_op_new(im, NX_OP_SLICE, &v, 1, 1, NULL);
+	if (op == NX_NONE)
+		return -1;
+	nx_attr_set_ints(g, op, "starts", &st, 1);
+	nx_attr_set_ints(g, op, "ends", &en, 1);
+	nx_attr_set_ints(g, op, "axes", &axis, 1);
+	uint32_t s;
+	if (nx_onnx_op_done(im, op, &s))
+		return -1;
+	const char *nm[1] = {name};
+	op = nx_onnx_op_new(im, NX_OP_SQUEEZE, &s, 1, 1, nm);
+	if (op == NX_NONE)
+		return -1;
+	nx_attr_set_ints(g, op, "axes", &axis, 1);
+	return nx_onnx_op_done(im, op, out);
+}
+
+/* vals[0..n) stacked on a new axis into the value called dst (NULL: a
+ * helper name); *out (may be NULL) gets it. */
+static int stack_on(nx_onnx_imp *im, const uint32_t *vals, uint32_t n, int64_t axis,
+		    const char *dst, uint32_t *out)
+{
+	nx_graph *g = im->g;
+	uint32_t *parts = nx_xmalloc(n * sizeof *parts); /* freed below */
+	int rc = 0;
+	for (uint32_t i = 0; i < n && !rc; i++) {
+		const char *nm[1] = {n == 1 ? dst : NULL};
+		uint32_t v = vals[i];
+		uint32_t op = nx_onnx_op_new(im, NX_OP_UNSQUEEZE, &v, 1, 1, nm);
+		if (op == NX_NONE) {
+			rc = -1;
+			break;
+		}
+		nx_attr_set_ints(g, op, "axes", &axis, 1);
+		rc = nx_onnx_op_done(im, op, &parts[i]);
+	}
+	if (!rc && n == 1 && out)
+		*out = parts[0];
+	if (!rc && n > 1) {
+		const char *nm[1] = {dst};
+		uint32_t op = nx_onnx_op_new(im, NX_OP_CONCAT, parts, n, 1, nm);
+		if (op == NX_NONE)
+			rc = -1;
+		else {
+			nx_attr_set_i(g, op, "axis", axis);
+			rc = nx_onnx_op_done(im, op, out);
+		}
+	}
+	free(parts);
+	return rc;
+}
+
+static uint32_t by_name(nx_onnx_imp *im, const char *name)
+{
+	return nx_value_by_name(im->g, name, strlen(name));
+}
+
+/* An ints attribute's element i (def when absent or short). */
+static int64_t attr_ints_at(const Onnx__NodeProto *n, const char *name, size_t i, int64_t def)
+{
+	const Onnx__AttributeProto *a = nx_onnx_attr(n, name);
+	return a && i < a->n_ints ? a->ints[i] : def;
+}
+
+/* One run of a Scan body over the scan inputs scan_in (of the same length
+ * on their axes), starting from the states state[]: final states go to
+ * state[] (values), scan output k's stack to outs[k] (named dst[k], or a
+ * helper name when dst[k] is NULL). */
+static int scan_run(nx_onnx_imp *im, const Onnx__GraphProto *body, uint32_t *state,
+		    size_t n_state, const uint32_t *scan_in, size_t m, int64_t len,
+		    const int64_t *in_axis, const bool *in_rev, const int64_t *out_axis,
+		    const bool *out_rev, const char *const *dst, uint32_t *outs, const char *tag)
+{
+	nx_graph *g = im->g;
+	size_t k_out = body->n_output - n_state;
+	uint32_t *per = nx_xcalloc(k_out * (size_t)len + 1, sizeof *per); /* freed below */
+	int rc = 0;
+	for (int64_t t = 0; t < len && !rc; t++) {
+		nx_onnx_scope s;
+		char sfx[40];
+		snprintf(sfx, sizeof sfx, "@%s%lld", tag, (long long)t);
+		scope_init(&s, im, sfx);
+		for (size_t j = 0; j < n_state + m && !rc; j++) {
+			const char *bin = nx_onnx_s(body->input[j]->name);
+			if (j >= n_state) {
+				size_t q = j - n_state;
+				uint32_t v;
+				rc = take_slice(im, scan_in[q], in_axis[q],
+						in_rev[q] ? len - 1 - t : t, define(im, &s, bin), &v);
+				continue;
+			}
+			if (s.n == s.cap) {
+				nx_grow((void **)&s.from, &s.cap, s.n + 1, sizeof *s.from);
+				s.to = nx_xrealloc(s.to, s.cap * sizeof *s.to);
+			}
+			s.from[s.n] = nx_xstrdup(bin);
+			s.to[s.n++] = nx_xstrdup(nx_vname(g, state[j]));
+		}
+		if (!rc)
+			rc = import_body(im, &s, body);
+		for (size_t j = 0; !rc && j < body->n_output; j++) {
+			const char *nm = resolve(&s, nx_onnx_s(body->output[j]->name));
+			uint32_t v = by_name(im, nm);
+			if (v == NX_NONE)
+				rc = nx_onnx_fail(im, "body output '%s' is not computed, or has zero "
+						  "elements (nex tensors have no empty dims)", nm);
+			else if (j < n_state)
+				state[j] = v;
+			else
+				per[(j - n_state) * (size_t)len + (size_t)t] = v;
+		}
+		scope_free(&s);
+	}
+	for (size_t k = 0; !rc && k < k_out; k++) {
+		uint32_t *row = &per[k * (size_t)len];
+		if (out_rev[k])
+			for (int64_t a = 0, b = len - 1; a < b; a++, b--) {
+				uint32_t x = row[a];
+				row[a] = row[b];
+				row[b] = x;
+			}
+		rc = stack_on(im, row, (uint32_t)len, out_axis[k], dst[k], &outs[k]);
+	}
+	free(per);
+	return rc;
+}
+
+/* Scan: its trip count is the scan axis length of static-shaped inputs, so
+ * it always unrolls (up to the unroll limit). Scan-8 has a leading
+ * sequence_lens input and a batch axis 0 (each batch entry scanned on its
+ * own, axis 1); Scan-9 and later have per-input/output axes. */
+static int import_scan(nx_onnx_imp *im)
+{
+	const Onnx__NodeProto *n = im->node;
+	nx_graph *g = im->g;
+	const Onnx__GraphProto *body = graph_attr(n, "body");
+	if (!body)
+		return nx_onnx_fail(im, "has no body graph");
+	bool v8 = im->opset < 9;
+	size_t first_in = v8 ? 1 : 0;
+	int64_t m = nx_onnx_attr_i(n, "num_scan_inputs", -1);
+	if (m < 1 || n->n_input < first_in + (size_t)m)
+		return nx_onnx_fail(im, "num_scan_inputs = %lld does not fit its %zu inputs",
+				    (long long)m, n->n_input);
+	size_t n_state = n->n_input - first_in - (size_t)m;
+	if (body->n_input != n_state + (size_t)m || body->n_output < n_state ||
+	    n->n_output != body->n_output)
+		return nx_onnx_fail(im, "body takes %zu inputs and yields %zu values: with %zu "
+				    "state values and %lld scan inputs it should take %zu, and "
+				    "yield as many values as the Scan has outputs (%zu)",
+				    body->n_input, body->n_output, n_state, (long long)m,
+				    n_state + (size_t)m, n->n_output);
+	if (v8 && n->n_input && n->input[0] && n->input[0][0])
+		return nx_onnx_fail(im, "has a sequence_lens input: nex unrolls Scan-8 only "
+				    "over full sequences (sequence_lens absent)");
+	size_t k_out = body->n_output - n_state;
+	uint32_t *vals = nx_xcalloc(n->n_input + 1, sizeof *vals); /* freed below */
+	int64_t *in_axis = nx_xcalloc((size_t)m + 1, sizeof *in_axis);
+	bool *in_rev = nx_xcalloc((size_t)m + 1, sizeof *in_rev);
+	int64_t *out_axis = nx_xcalloc(k_out + 1, sizeof *out_axis);
+	bool *out_rev = nx_xcalloc(k_out + 1, sizeof *out_rev);
+	uint32_t *outs = nx_xcalloc(k_out + 1, sizeof *outs);
+	const char **dst = nx_xcalloc(k_out + 1, sizeof *dst);
+	int rc = 0;
+	for (size_t i = first_in; i < n->n_input && !rc; i++) {
+		rc = in_value(im, (uint32_t)i, &vals[i]);
+		if (!rc && vals[i] == NX_NONE)
+			rc = nx_onnx_fail(im, "input %zu is absent", i);
+	}
+	int64_t len = -1, batch = 1;
+	for (int64_t q = 0; q < m && !rc; q++) {
+		const nx_type *t = nx_vtype(g, vals[first_in + n_state + q]);
+		int rank = v8 ? t->rank - 1 : t->rank;
+		int64_t a = v8 ? 0 : attr_ints_at(n, "scan_input_axes", q, 0);
+		if (a < 0)
+			a += rank;
+		if (a < 0 || a >= rank) {
+			rc = nx_onnx_fail(im, "scan input %lld: axis out of range for rank %d",
+					  (long long)q, rank);
+			break;
+		}
+		in_axis[q] = a;
+		in_rev[q] = attr_ints_at(n, v8 ? "directions" : "scan_input_directions", q, 0);
+		int64_t d = t->dims[v8 ? a + 1 : a];
+		if (v8)
+			batch = t->dims[0];
+		if (len >= 0 && d != len)
+			rc = nx_onnx_fail(im, "scan inputs have lengths %lld and %lld on their scan "
+					  "axes", (long long)len, (long long)d);
+		len = d;
+	}
+	for (size_t k = 0; k < k_out && !rc; k++) {
+		int rank = body->output[n_state + k]->type &&
+				   body->output[n_state + k]->type->tensor_type &&
+				   body->output[n_state + k]->type->tensor_type->shape
+			   ? (int)body->output[n_state + k]->type->tensor_type->shape->n_dim
+			   : -1;
+		int64_t a = v8 ? 0 : attr_ints_at(n, "scan_output_axes", k, 0);
+		if (a < 0 && rank < 0)
+			rc = nx_onnx_fail(im, "scan output %zu: a negative axis needs the body "
+					  "output's rank", k);
+		else if (a < 0)
+			a += rank + 1;
+		out_axis[k] = a;
+		out_rev[k] = v8 ? false : attr_ints_at(n, "scan_output_directions", k, 0);
+		dst[k] = n->output[n_state + k] && n->output[n_state + k][0]
+				 ? n->output[n_state + k] : NULL;
+	}
+	uint32_t limit = im->opts && im->opts->unroll_limit ? im->opts->unroll_limit
+							    : DEFAULT_UNROLL;
+	if (!rc && len * batch > limit)
+		rc = nx_onnx_fail(im, "scans %lld steps%s, above the unroll limit %u: nex unrolls "
+				  "Scans at import; raise it with --unroll-limit %lld",
+				  (long long)(len * batch), v8 ? " (batch x sequence)" : "", limit,
+				  (long long)(len * batch));
+	uint32_t first = g->n_vals;
+	if (!rc && !v8) {
+		rc = scan_run(im, body, &vals[0], n_state, &vals[n_state], (size_t)m, len, in_axis,
+			      in_rev, out_axis, out_rev, dst, outs, "");
+		for (size_t j = 0; !rc && j < n_state; j++)
+			rc = yield(im, nx_vname(g, vals[j]), n->output[j], first);
+	} else if (!rc) {
+		/* per batch entry: its states and scan inputs, run, then stacked */
+		uint32_t *st = nx_xcalloc((n_state + 1) * (size_t)batch, sizeof *st);
+		uint32_t *sc = nx_xcalloc((k_out + 1) * (size_t)batch, sizeof *sc);
+		uint32_t *in_b = nx_xcalloc((size_t)m + 1, sizeof *in_b);
+		const char **nodst = nx_xcalloc(k_out + 1, sizeof *nodst);
+		uint32_t *col = nx_xcalloc((size_t)batch + 1, sizeof *col);
+		for (int64_t b = 0; b < batch && !rc; b++) {
+			char tag[24];
+			snprintf(tag, sizeof tag, "%lld.", (long long)b);
+			nx_onnx_scope sb; /* names the batch entry's slices */
+			scope_init(&sb, im, tag);
+			for (size_t j = 0; j < n_state && !rc; j++)
+				rc = take_slice(im, vals[1 + j], 0, b,
+						define(im, &sb, n->input[1 + j]),
+						&st[b * n_state + j]);
+			for (int64_t q = 0; q < m && !rc; q++)
+				rc = take_slice(im, vals[1 + n_state + q], 0, b,
+						define(im, &sb, n->input[1 + n_state + q]), &in_b[q]);
+			scope_free(&sb);
+			if (!rc)
+				rc = scan_run(im, body, &st[b * n_state], n_state, in_b, (size_t)m,
+					      len, in_axis, in_rev, out_axis, out_rev, nodst,
+					      &sc[b * k_out], tag);
+		}
+		for (size_t j = 0; j < n_state && !rc; j++) {
+			for (int64_t b = 0; b < batch; b++)
+				col[b] = st[b * n_state + j];
+			if (n->output[j] && n->output[j][0])
+				rc = stack_on(im, col, (uint32_t)batch, 0, n->output[j], NULL);
+		}
+		for (size_t k = 0; k < k_out && !rc; k++) {
+			for (int64_t b = 0; b < batch; b++)
+				col[b] = sc[b * k_out + k];
+			if (dst[k])
+				rc = stack_on(im, col, (uint32_t)batch, 0, dst[k], NULL);
+		}
+		free(st);
+		free(sc);
+		free(in_b);
+		free(nodst);
+		free(col);
+	}
+	free(vals);
+	free(in_axis);
+	free(in_rev);
+	free(out_axis);
+	free(out_rev);
+	free(outs);
+	free(dst);
+	return rc;
+}
+
 int nx_onnx_control(nx_onnx_imp *im)
 {
 	const char *t = im->node->op_type;
@@ -453,8 +737,7 @@ int nx_onnx_control(nx_onnx_imp *im)
 		return import_if(im);
 	if (!strcmp(t, "Loop"))
 		return import_loop(im);
-	return nx_onnx_fail(im, "nex does not unroll Scan (only If with a constant condition "
-			    "and Loop with a constant trip count fold at import)");
+	return import_scan(im);
 }
 
 int nx_onnx_fit_const(nx_onnx_imp *im, const Onnx__ValueInfoProto *vi, const nx_tensor *given,

@@ -483,9 +483,25 @@ static int tr_max_pool(nx_onnx_imp *im)
 	uint32_t in[1];
 	if (operands(im, 1, 0, in))
 		return -1;
-	uint32_t op = start(im, NX_OP_MAX_POOL, in, 1, NULL,
-			    "MaxPool's Indices output has no nex form");
+	const Onnx__NodeProto *nd = im->node;
+	bool idx = nd->n_output > 1 && nd->output[1] && nd->output[1][0];
+	uint32_t op = start(im, idx ? NX_OP_MAX_POOL_ARGMAX : NX_OP_MAX_POOL, in, 1, NULL, NULL);
 	return op == NX_NONE ? -1 : nx_onnx_op_done(im, op, NULL);
+}
+
+/* RoiAlign-10 has no coordinate_transformation_mode: it behaves as 16's
+ * "output_half_pixel", which 16's default ("half_pixel") is not. */
+static int tr_roi_align(nx_onnx_imp *im)
+{
+	uint32_t in[3];
+	if (operands(im, 3, 0, in))
+		return -1;
+	uint32_t op = start(im, NX_OP_ROI_ALIGN, in, 3, NULL, NULL);
+	if (op == NX_NONE)
+		return -1;
+	if (im->opset < 16 && !nx_onnx_attr(im->node, "coordinate_transformation_mode"))
+		nx_attr_set_s(im->g, op, "coordinate_transformation_mode", "output_half_pixel");
+	return nx_onnx_op_done(im, op, NULL);
 }
 
 static int tr_dropout(nx_onnx_imp *im)
@@ -883,6 +899,8 @@ int nx_onnx_translate(nx_onnx_imp *im, int kind)
 		return tr_layer_norm(im);
 	case NX_OP_MAX_POOL:
 		return tr_max_pool(im);
+	case NX_OP_ROI_ALIGN:
+		return tr_roi_align(im);
 	case NX_OP_CUM_SUM:
 		return tr_cum_sum(im);
 	case NX_OP_TOP_K:

@@ -142,6 +142,10 @@ static const nx_attr_spec nx_attrs_dft[] = {
 static const nx_attr_spec nx_attrs_stft[] = {
 	{"frame_step", I, REQ, NULL}, {"frame_length", I, OPT, "the window's length"},
 	{"onesided", I, OPT, "1"}, END};
+static const nx_attr_spec nx_attrs_roi_align[] = {
+	{"coordinate_transformation_mode", S, OPT, "\"half_pixel\""}, {"mode", S, OPT, "\"avg\""},
+	{"output_height", I, OPT, "1"}, {"output_width", I, OPT, "1"},
+	{"sampling_ratio", I, OPT, "0"}, {"spatial_scale", F, OPT, "1.0"}, END};
 static const nx_attr_spec nx_attrs_grid_sample[] = {
 	{"mode", S, OPT, "\"bilinear\""}, {"padding_mode", S, OPT, "\"zeros\""},
 	{"align_corners", I, OPT, "0"}, END};

@@ -1459,12 +1459,15 @@ static void test_every_kind(void)
 			g = one_op(kind, &o, 1, 1, "i64[2]");
 		else if (kind == NX_OP_MAX_UNPOOL)
 			g = one_op(kind, &o, 1, 2, "f32[1,2,2,2]", "i64[1,2,2,2]");
+		else if (kind == NX_OP_ROI_ALIGN)
+			g = one_op(kind, &o, 1, 3, "f32[1,2,2,2]", "f32[1,4]", "i64[1]");
 		else if (kind == NX_OP_TF_IDF_VECTORIZER)
 			g = one_op(kind, &o, 1, 1, "i64[2,3]");
 		else if (info->in_min == 2)
 			g = one_op(kind, &o, 1, 2, "f32[1,2,2,2]", "f32[1,2,2,2]");
 		else
-			g = one_op(kind, &o, kind == NX_OP_SPLIT || kind == NX_OP_TOP_K ? 2
+			g = one_op(kind, &o, kind == NX_OP_SPLIT || kind == NX_OP_TOP_K ||
+					     kind == NX_OP_MAX_POOL_ARGMAX ? 2
 					     : kind == NX_OP_DYNAMIC_QUANTIZE_LINEAR ? 3 : 1, 1,
 				   "f32[1,2,2,2]");
 		switch (kind) {
@@ -1488,7 +1491,8 @@ static void test_every_kind(void)
 		case NX_OP_SPACE_TO_DEPTH: nx_attr_set_i(g, o, "blocksize", 1); break;
 		case NX_OP_ONE_HOT: nx_attr_set_i(g, o, "depth", 3); break;
 		case NX_OP_LRN: nx_attr_set_i(g, o, "size", 3); break;
-		case NX_OP_MAX_UNPOOL: nx_attr_set_ints(g, o, "kernel_shape", I64(2, 2)); break;
+		case NX_OP_MAX_UNPOOL:
+		case NX_OP_MAX_POOL_ARGMAX: nx_attr_set_ints(g, o, "kernel_shape", I64(2, 2)); break;
 		case NX_OP_TF_IDF_VECTORIZER:
 			nx_attr_set_s(g, o, "mode", "TF");
 			nx_attr_set_i(g, o, "min_gram_length", 1);

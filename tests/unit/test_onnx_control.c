@@ -4,8 +4,9 @@
  * outer-scope values wired through; a Loop with a constant trip count (or a
  * condition that folds) unrolls, its loop-carried values threaded through
  * the iterations and its scan outputs stacked, and is refused above the
- * unroll limit; anything else is refused naming the node and the input to
- * bind. Numbers are checked by running the imported graph. */
+ * unroll limit; a Scan unrolls over its scan axes and directions, refused
+ * above the unroll limit; anything else is refused naming the node and the
+ * input to bind. Numbers are checked by running the imported graph. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,24 +310,70 @@ static void test_loop_refused(void)
 	ob_free(b);
 }
 
-static void test_scan_refused(void)
+/* s, y = Scan(s0, x) over x's axis 1 backwards { s = s + xi; y = s },
+ * y stacked on axis 1 backwards: x = [[0,1],[2,3],[4,5]] gives steps
+ * [1,3,5] then [1,5,9], so s = [1,5,9] and y = [[1,1],[5,3],[9,5]]. */
+static ob *scan_model(void)
 {
 	ob *b = ob_new(13);
 	ob_input(b, "x", OB_F32, "3,2");
+	ob_init_f32(b, "s0", "3", (float[]){0, 0, 0}, 3);
 	size_t m = b->g.n_node;
-	ob_node(b, "Identity", "xi", "yo");
-	Onnx__ValueInfoProto *in = ob_vi(b, "xi", OB_F32, "2");
-	Onnx__ValueInfoProto *out = ob_vi(b, "yo", OB_F32, "2");
-	Onnx__GraphProto *body = sub(b, m, &in, 1, &out, 1);
-	Onnx__NodeProto *n = ob_node(b, "Scan", "x", "y");
+	ob_node(b, "Add", "si,xi", "so");
+	ob_node(b, "Identity", "so", "yo");
+	Onnx__ValueInfoProto *in[2] = {ob_vi(b, "si", OB_F32, "3"), ob_vi(b, "xi", OB_F32, "3")};
+	Onnx__ValueInfoProto *out[2] = {ob_vi(b, "so", OB_F32, "3"), ob_vi(b, "yo", OB_F32, "3")};
+	Onnx__GraphProto *body = sub(b, m, in, 2, out, 2);
+	Onnx__NodeProto *n = ob_node(b, "Scan", "s0,x", "s,y");
 	n->name = ob_str(b, "sc");
 	ob_i(b, n, "num_scan_inputs", 1);
+	ob_ints(b, n, "scan_input_axes", 1, (int64_t[]){1});
+	ob_ints(b, n, "scan_input_directions", 1, (int64_t[]){1});
+	ob_ints(b, n, "scan_output_axes", 1, (int64_t[]){-1});
+	ob_ints(b, n, "scan_output_directions", 1, (int64_t[]){1});
 	graph_attr(b, n, "body", body);
+	ob_output(b, "s", OB_F32, "3");
 	ob_output(b, "y", OB_F32, NULL);
+	return b;
+}
+
+static void test_scan_unrolled(void)
+{
+	ob *b = scan_model();
 	nx_err err;
 	nx_graph *g = imp(b, NULL, &err);
+	CHECK(g != NULL);
+	if (g) {
+		CHECK_EQ_INT(count_ops(g, NX_OP_ADD), 2);
+		const nx_type *yt = nx_vtype(g, g->outputs[1]);
+		CHECK_EQ_INT(yt->rank, 2);
+		CHECK_EQ_INT(yt->dims[0], 3);
+		CHECK_EQ_INT(yt->dims[1], 2);
+		CHECK(fabs(run1(g, 0, 0) - 1) < 1e-6);
+		CHECK(fabs(run1(g, 0, 1) - 5) < 1e-6);
+		CHECK(fabs(run1(g, 0, 2) - 9) < 1e-6);
+		const double want[6] = {1, 1, 5, 3, 9, 5};
+		for (int i = 0; i < 6; i++)
+			CHECK(fabs(run1(g, 1, i) - want[i]) < 1e-6);
+		nx_err ve;
+		CHECK_EQ_INT(nx_verify(g, &ve), 0);
+	} else {
+		fprintf(stderr, "%s\n", err.msg);
+	}
+	nx_graph_free(g);
+	ob_free(b);
+}
+
+static void test_scan_limit(void)
+{
+	ob *b = scan_model();
+	nx_onnx_opts o = {0};
+	o.unroll_limit = 1;
+	nx_err err;
+	nx_graph *g = imp(b, &o, &err);
 	CHECK(g == NULL);
-	CHECK_CONTAINS(err.msg, "node 'sc' (Scan): nex does not unroll Scan");
+	CHECK_CONTAINS(err.msg, "node 'sc' (Scan): scans 2 steps, above the unroll limit 1");
+	CHECK_CONTAINS(err.msg, "--unroll-limit 2");
 	nx_graph_free(g);
 	ob_free(b);
 }
@@ -457,7 +504,8 @@ int main(int argc, char **argv)
 		{"loop_limit", test_loop_limit},
 		{"loop_while", test_loop_while},
 		{"loop_refused", test_loop_refused},
-		{"scan_refused", test_scan_refused},
+		{"scan_unrolled", test_scan_unrolled},
+		{"scan_limit", test_scan_limit},
 		{"const_fit", test_const_fit},
 		{"cli_session", test_cli_session},
 		{NULL, NULL},
