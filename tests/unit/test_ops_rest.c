@@ -11,45 +11,8 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "ops_fixture.h"
 #include "nxw.h"
-
-static void through_default(const char *text, const int *kinds, int n_kinds)
-{
-	nx_err e;
-	nx_graph *g = nx_parse(text, strlen(text), "fixture.nex", NULL, &e);
-	CHECK(g != NULL);
-	if (!g) {
-		fprintf(stderr, "%s\n", e.msg);
-		return;
-	}
-	for (int i = 0; i < n_kinds; i++) {
-		bool seen = false;
-		NX_FOR_OPS(g, o)
-			seen |= g->ops[o].kind == kinds[i];
-		if (!seen)
-			fprintf(stderr, "fixture lacks %s\n", nx_ops[kinds[i]].name);
-		CHECK(seen);
-	}
-	nxw_session *s = nxw_session_new(g);
-	s->numeric_each = true;
-	CHECK(s->steps[0].ok);
-	CHECK_EQ_INT(nxw_set_pipeline(s, "default", &e), 0);
-	int rc = nxw_apply_all(s, -1, &e);
-	if (rc)
-		fprintf(stderr, "%s\n", e.msg);
-	CHECK_EQ_INT(rc, 0);
-	CHECK(s->n_steps > 10);
-	for (uint32_t k = 1; k < s->n_steps; k++) {
-		const nxw_step *st = &s->steps[k];
-		CHECK(st->ok);
-		CHECK(st->num.done);
-		if (st->num.max_rel > 1e-6)
-			fprintf(stderr, "step %u (%s): max rel %.3g at %s\n", k, st->pass,
-				st->num.max_rel, st->num.worst);
-		CHECK(st->num.max_rel <= 1e-6);
-	}
-	nxw_session_free(s);
-}
 
 static const char pool_fixture[] =
 	"graph @p(%x: f32[1,2,5,6]) -> (%y: f32[1,2,3,3], %i: i64[1,2,3,3], %z: f32[1,2,2,3], "
@@ -71,40 +34,7 @@ static const char pool_fixture[] =
 static void test_pool_pipeline(void)
 {
 	static const int kinds[] = {NX_OP_MAX_POOL_ARGMAX, NX_OP_ROI_ALIGN};
-	through_default(pool_fixture, kinds, 2);
-}
-
-/* Output i of a graph without inputs, n values. */
-static void values(const char *text, uint32_t i, double *out, int64_t n)
-{
-	nx_err e;
-	nx_graph *g = nx_parse(text, strlen(text), "t.nex", NULL, &e);
-	CHECK(g != NULL);
-	if (!g) {
-		fprintf(stderr, "%s\n", e.msg);
-		return;
-	}
-	nx_run_result r;
-	int rc = nx_run(g, NULL, 0, NULL, &r, &e);
-	if (rc)
-		fprintf(stderr, "%s\n", e.msg);
-	CHECK_EQ_INT(rc, 0);
-	if (!rc) {
-		CHECK_EQ_INT(nx_tensor_numel(&r.outputs[i]), n);
-		for (int64_t k = 0; k < n && k < nx_tensor_numel(&r.outputs[i]); k++)
-			out[k] = nx_tensor_get(&r.outputs[i], k);
-		nx_run_result_free(&r);
-	}
-	nx_graph_free(g);
-}
-
-static void check_values(const double *got, const double *want, int n)
-{
-	for (int k = 0; k < n; k++)
-		if (!(fabs(got[k] - want[k]) <= 1e-6 * fmax(1, fabs(want[k])))) {
-			fprintf(stderr, "element %d: got %.9g, want %.9g\n", k, got[k], want[k]);
-			CHECK(0);
-		}
+	ops_through_default(pool_fixture, kinds, 2, 1e-6);
 }
 
 /* x = [[1,9,3],[4,5,6],[7,8,2]] in two channels: 2x2 windows at stride 1
@@ -128,14 +58,14 @@ static void test_pool_values(void)
 		"  return %y, %i, %c, %p\n"
 		"}\n";
 	double got[8];
-	values(t, 0, got, 8);
-	check_values(got, (const double[]){9, 9, 8, 8, 9, 9, 8, 8}, 8);
-	values(t, 1, got, 8);
-	check_values(got, (const double[]){1, 1, 7, 7, 10, 10, 16, 16}, 8);
-	values(t, 2, got, 8);
-	check_values(got, (const double[]){3, 3, 5, 5, 12, 12, 14, 14}, 8);
-	values(t, 3, got, 8);
-	check_values(got, (const double[]){0, 1, 6, 7, 9, 10, 15, 16}, 8);
+	ops_values(t, 0, got, 8);
+	ops_near(got, (const double[]){9, 9, 8, 8, 9, 9, 8, 8}, 8, 1e-6);
+	ops_values(t, 1, got, 8);
+	ops_near(got, (const double[]){1, 1, 7, 7, 10, 10, 16, 16}, 8, 1e-6);
+	ops_values(t, 2, got, 8);
+	ops_near(got, (const double[]){3, 3, 5, 5, 12, 12, 14, 14}, 8, 1e-6);
+	ops_values(t, 3, got, 8);
+	ops_near(got, (const double[]){0, 1, 6, 7, 9, 10, 15, 16}, 8, 1e-6);
 }
 
 /* x = [[1,2],[3,4]], roi (0,0)-(2,2), one bin of 2x2 samples. Output
@@ -158,12 +88,12 @@ static void test_roi_align_values(void)
 		"  return %a, %m, %h\n"
 		"}\n";
 	double got[1];
-	values(t, 0, got, 1);
-	check_values(got, (const double[]){3.25}, 1);
-	values(t, 1, got, 1);
-	check_values(got, (const double[]){4}, 1);
-	values(t, 2, got, 1);
-	check_values(got, (const double[]){2.5}, 1);
+	ops_values(t, 0, got, 1);
+	ops_near(got, (const double[]){3.25}, 1, 1e-6);
+	ops_values(t, 1, got, 1);
+	ops_near(got, (const double[]){4}, 1, 1e-6);
+	ops_values(t, 2, got, 1);
+	ops_near(got, (const double[]){2.5}, 1, 1e-6);
 	/* a batch index outside the batch is a run-time error naming the op */
 	static const char bad[] =
 		"graph @r() -> (%a: f32[1,1,1,1]) {\n"
@@ -198,8 +128,8 @@ static void test_conv_transpose_past_full(void)
 		"  return %y\n"
 		"}\n";
 	double got[9];
-	values(t, 0, got, 9);
-	check_values(got, (const double[]){7, 9, 5, 11, 13, 5, 5, 5, 5}, 9);
+	ops_values(t, 0, got, 9);
+	ops_near(got, (const double[]){7, 9, 5, 11, 13, 5, 5, 5, 5}, 9, 1e-6);
 }
 
 /* Exported as MaxPool with two outputs, imported back as max_pool_argmax. */
