@@ -56,9 +56,12 @@ static inline void ops_through_default(const char *text, const int *kinds, int n
 
 /* Parses and runs text (a graph without inputs) and writes output i's n
  * elements as doubles to out[0..n); a parse or run error, or another
- * element count, fails the case. */
+ * element count, fails the case and leaves NaNs, which no comparison
+ * takes for a value. */
 static inline void ops_values(const char *text, uint32_t i, double *out, int64_t n)
 {
+	for (int64_t k = 0; k < n; k++)
+		out[k] = NAN;
 	nx_err e;
 	nx_graph *g = nx_parse(text, strlen(text), "t.nex", NULL, &e);
 	CHECK(g != NULL);
