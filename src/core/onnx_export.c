@@ -418,6 +418,7 @@ static bool attr_is_input(int kind, const char *name)
 	case NX_OP_HANN_WINDOW:
 	case NX_OP_HAMMING_WINDOW:
 	case NX_OP_BLACKMAN_WINDOW:
+	case NX_OP_MEL_WEIGHT_MATRIX:
 		return !strcmp(name, "dtype");
 	case NX_OP_DFT:
 		return !strcmp(name, "dft_length");
@@ -558,7 +559,8 @@ static int slot_inputs(exporter *ex, uint32_t o, Onnx__NodeProto *n, const char 
 	 * inputs, ConstantOfShape's value tensor */
 	case NX_OP_HANN_WINDOW:
 	case NX_OP_HAMMING_WINDOW:
-	case NX_OP_BLACKMAN_WINDOW: {
+	case NX_OP_BLACKMAN_WINDOW:
+	case NX_OP_MEL_WEIGHT_MATRIX: {
 		int d = nx_vtype(g, nx_result(g, o, 0))->dtype;
 		if (d != NX_F32)
 			attr_i(ex, n, "output_datatype", onnx_type_of(d));

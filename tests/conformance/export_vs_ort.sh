@@ -7,7 +7,7 @@
 # NaN only where the other has NaN). The cases: DFT at opset 18 (axis an
 # attribute) and at opset 20, which a gelu forces and where axis is an input
 # and GridSample's modes are linear/cubic; MaxPool with Indices on NaNs
-# (max_pool_argmax's NaN rule is onnxruntime's). Each exported model is
+# (max_pool_argmax's NaN rule is onnxruntime's); MelWeightMatrix. Each exported model is
 # also imported again by nex and must give the same numbers bit for bit.
 # Anything missing: "skipped: <why>", exit 77.
 set -u
