@@ -184,6 +184,7 @@ static const struct {
 	[NX_OP_HANN_WINDOW] = {nx_kern_window, 0},
 	[NX_OP_HAMMING_WINDOW] = {nx_kern_window, 0},
 	[NX_OP_BLACKMAN_WINDOW] = {nx_kern_window, 0},
+	[NX_OP_MEL_WEIGHT_MATRIX] = {nx_kern_mel_weight_matrix, 0},
 	[NX_OP_DFT] = {nx_kern_dft, 0},
 	[NX_OP_STFT] = {nx_kern_stft, 0},
 	[NX_OP_DET] = {nx_kern_det, 0},

@@ -6,6 +6,13 @@
  * avg_pool with count_include_pad the divisor counts the pads but not the
  * overhang that ceil_mode adds past the end pad, as onnxruntime does.
  * The 2-d case has its own loop; pieces are (image, channel) planes.
+ *
+ * max_pool's NaN rule is ONNX's reference MaxPool and onnxruntime's MaxPool
+ * with Indices (kern_pool_argmax.c keeps the same one): the window's first
+ * tap inside the input starts the maximum and a later tap replaces it only
+ * when strictly greater, so a NaN wins as the first tap and is passed over
+ * anywhere else. (onnxruntime's MaxPool without Indices answers by its
+ * vector layout, not by a rule, so it is no model.)
  */
 #include <math.h>
 #include <stdlib.h>
@@ -39,9 +46,13 @@ static void clip_taps(int64_t s, int64_t d, int64_t k, int64_t n, int64_t *k0, i
 	*k1 = b;
 }
 
-/* One tap of a row of interior windows: y[i] takes x[i * sx], max or sum.
- * The NaN rule is the scalar one (a NaN wins, and stays). Stride 1 and 2
- * get loops of their own so that the loads are plain or pairs. */
+/* How a tap meets the running value a: max (strict >, the NaN rule above),
+ * sum, or first (the window's first tap, which a max starts from). */
+enum { TAP_MAX, TAP_SUM, TAP_FIRST };
+
+/* One tap of a row of interior windows: y[i] takes x[i * sx] as mode says.
+ * Stride 1 and 2 get loops of their own so that the loads are plain or
+ * pairs. */
 #define POOL_TAP(EXPR)                                                         \
 	do {                                                                   \
 		if (sx == 1)                                                   \
@@ -61,16 +72,24 @@ static void clip_taps(int64_t s, int64_t d, int64_t k, int64_t n, int64_t *k0, i
 			}                                                      \
 	} while (0)
 
-NX_BODY void pool_tap_body(const float *x, int64_t sx, float *y, int64_t n, bool is_max)
+NX_BODY void pool_tap_body(const float *x, int64_t sx, float *y, int64_t n, int mode)
 {
-	if (is_max)
-		POOL_TAP(v > a || v != v ? v : a);
-	else
+	if (mode == TAP_MAX)
+		POOL_TAP(v > a ? v : a);
+	else if (mode == TAP_SUM)
 		POOL_TAP(a + v);
+	else
+		POOL_TAP(((void)a, v));
 }
 
-NX_SIMD_FN(static, pool_tap, (const float *x, int64_t sx, float *y, int64_t n, bool is_max),
-	   (x, sx, y, n, is_max))
+NX_SIMD_FN(static, pool_tap, (const float *x, int64_t sx, float *y, int64_t n, int mode),
+	   (x, sx, y, n, mode))
+
+/* The max rule for one more tap v, `first` when no tap came before. */
+static inline float max_tap(float acc, float v, bool first)
+{
+	return first || v > acc ? v : acc;
+}
 
 /* One window at (y0, x0), clipped to the input; taps row by row. */
 static float pool_window(const pgeom *g, const float *x, int64_t y0, int64_t x0)
@@ -85,7 +104,7 @@ static float pool_window(const pgeom *g, const float *x, int64_t y0, int64_t x0)
 		for (int64_t kx = kx0; kx < kx1; kx++) {
 			float v = row[kx * dx];
 			if (g->is_max)
-				acc = v > acc || v != v ? v : acc;
+				acc = max_tap(acc, v, ky == ky0 && kx == kx0);
 			else
 				acc += v;
 		}
@@ -133,13 +152,18 @@ static void pool_2d(pgeom *g, int64_t plane)
 		if (a >= b)
 			continue;
 		clip_taps(y0, dy, g->ker[0], g->in[0], &ky0, &ky1);
+		/* a max starts from the first tap (a window with none is
+		 * -inf, as pool_window gives) */
 		float init = g->is_max ? -INFINITY : 0;
 		for (int64_t ox = a; ox < b; ox++)
 			yr[ox] = init;
 		for (int64_t ky = ky0; ky < ky1; ky++) {
 			const float *row = x + (y0 + ky * dy) * W + a * sx - px;
-			for (int64_t kx = 0; kx < KX; kx++)
-				pool_tap(row + kx * dx, sx, yr + a, b - a, g->is_max);
+			for (int64_t kx = 0; kx < KX; kx++) {
+				int mode = !g->is_max ? TAP_SUM
+					   : ky == ky0 && kx == 0 ? TAP_FIRST : TAP_MAX;
+				pool_tap(row + kx * dx, sx, yr + a, b - a, mode);
+			}
 		}
 		if (g->is_max)
 			continue;
@@ -189,7 +213,7 @@ static void pool_nd(pgeom *g, int64_t plane)
 				continue;
 			float v = x[off];
 			if (g->is_max)
-				acc = v > acc || v != v ? v : acc;
+				acc = max_tap(acc, v, cnt == 0);
 			else
 				acc += v;
 			cnt++;

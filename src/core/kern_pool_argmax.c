@@ -6,9 +6,11 @@
  * ONNX's index rule: the flat offset of the chosen element in the whole
  * input, (n * C + c) * prod(spatial) plus the spatial offset, which is
  * row-major for storage_order 0 and column-major (the first spatial dim
- * fastest) for storage_order 1. The first maximum in window order wins
- * (strict >, as onnxruntime); NaNs are passed over, and a window of only
- * NaNs gives NaN at its first tap inside the input.
+ * fastest) for storage_order 1. The NaN rule is max_pool's (kern_pool.c),
+ * which is ONNX's reference and onnxruntime's here: the first tap inside
+ * the input starts the maximum, a later tap replaces it only when strictly
+ * greater, so the first maximum in window order wins and a NaN wins only
+ * as the first tap.
  */
 #include <math.h>
 #include <string.h>
@@ -78,7 +80,7 @@ int nx_kern_max_pool_argmax(nx_kern *k)
 				rest /= out[d];
 			}
 			float best = -INFINITY;
-			int64_t bi = -1, first = -1;
+			int64_t bi = -1;
 			for (int64_t t = 0; t < taps; t++) {
 				/* off: row-major offset into the plane; idx: ONNX's */
 				int64_t tr = t, off = 0, idx = 0, strd = 1;
@@ -91,17 +93,15 @@ int nx_kern_max_pool_argmax(nx_kern *k)
 					idx += pos * mul[d];
 					strd *= in[d];
 				}
-				if (!inside)
-					continue;
-				if (first < 0)
-					first = idx;
-				if (bi < 0 ? !isnan(xp[off]) : xp[off] > best) {
+				if (inside && (bi < 0 || xp[off] > best)) {
 					best = xp[off];
 					bi = idx;
 				}
 			}
-			ys[p * out_sp + q] = bi < 0 && first >= 0 ? NAN : best;
-			is[p * out_sp + q] = p * in_sp + (bi < 0 ? (first < 0 ? 0 : first) : bi);
+			/* a window wholly in the pads: -inf, as max_pool, at the
+			 * plane's first element */
+			ys[p * out_sp + q] = best;
+			is[p * out_sp + q] = p * in_sp + (bi < 0 ? 0 : bi);
 		}
 	}
 	return 0;

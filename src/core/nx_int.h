@@ -174,6 +174,7 @@ int nx_kern_rnn(nx_kern *k);        /* lstm gru rnn */
 /* signal lane: kern_window.c, kern_dft.c, kern_det.c, kern_grid_sample.c,
  * kern_const_shape.c, kern_tfidf.c (each with its op's inference) */
 int nx_kern_window(nx_kern *k);     /* hann_window hamming_window blackman_window */
+int nx_kern_mel_weight_matrix(nx_kern *k); /* kern_mel.c */
 int nx_kern_dft(nx_kern *k);
 int nx_kern_stft(nx_kern *k);
 int nx_kern_det(nx_kern *k);

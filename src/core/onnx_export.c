@@ -1,5 +1,8 @@
 /* onnx_export.c — nex graph -> ONNX model (ir_version 8, opset 18; 20 when
- * the graph has a gelu, which ONNX gained in opset 20).
+ * the graph has a gelu, which ONNX gained in opset 20). The opset is chosen
+ * before any node is written, since opset 20 also changes how other ops are
+ * spelt: DFT's axis becomes an input (default -2 where the attribute's was
+ * 1) and GridSample's modes bilinear and bicubic become linear and cubic.
  *
  * The model is built as protobuf-c structs in an arena (every allocation is
  * freed at once after packing) and written atomically. It is the importer
@@ -75,7 +78,7 @@ typedef struct exporter {
 	arena ar;
 	plist nodes, inits, vinfo;
 	plist domains;     /* char * of opaque ops' domains */
-	bool gelu;
+	int opset;         /* of the default domain: 18, or 20 (uses_opset20) */
 	/* names made up here, so they collide neither with values nor with
 	 * each other: open addressing over the strings */
 	char **names;
@@ -415,6 +418,7 @@ static bool attr_is_input(int kind, const char *name)
 	case NX_OP_HANN_WINDOW:
 	case NX_OP_HAMMING_WINDOW:
 	case NX_OP_BLACKMAN_WINDOW:
+	case NX_OP_MEL_WEIGHT_MATRIX:
 		return !strcmp(name, "dtype");
 	case NX_OP_DFT:
 		return !strcmp(name, "dft_length");
@@ -555,7 +559,8 @@ static int slot_inputs(exporter *ex, uint32_t o, Onnx__NodeProto *n, const char 
 	 * inputs, ConstantOfShape's value tensor */
 	case NX_OP_HANN_WINDOW:
 	case NX_OP_HAMMING_WINDOW:
-	case NX_OP_BLACKMAN_WINDOW: {
+	case NX_OP_BLACKMAN_WINDOW:
+	case NX_OP_MEL_WEIGHT_MATRIX: {
 		int d = nx_vtype(g, nx_result(g, o, 0))->dtype;
 		if (d != NX_F32)
 			attr_i(ex, n, "output_datatype", onnx_type_of(d));
@@ -565,6 +570,14 @@ static int slot_inputs(exporter *ex, uint32_t o, Onnx__NodeProto *n, const char 
 		if (nx_attr_get(g, o, "dft_length")) {
 			int64_t l = nx_attr_i(g, o, "dft_length", 1);
 			add_in(ex, n, init_ints(ex, base, "dft_length", &l, 1, 0));
+		}
+		if (ex->opset >= 20) {
+			/* always written: the input's default (-2) is not the
+			 * attribute's (1) */
+			int64_t axis = nx_attr_i(g, o, "axis", 1);
+			if (!nx_attr_get(g, o, "dft_length"))
+				add_in(ex, n, "");
+			add_in(ex, n, init_ints(ex, base, "axis", &axis, 1, 0));
 		}
 		break;
 	case NX_OP_STFT: {
@@ -666,10 +679,34 @@ static int act_node(exporter *ex, uint32_t o, const char *act, const char *pre, 
 			attr_f(ex, n, "alpha", (float)a);
 		if (hb)
 			attr_f(ex, n, "beta", (float)b);
-	} else if (!strcmp(act, "gelu")) {
-		ex->gelu = true;
 	}
 	return 0;
+}
+
+/* GridSample's mode as opset spells it (the kernel reads both spellings). */
+static const char *grid_mode(const char *mode, int opset)
+{
+	static const char *const pairs[][2] = {{"bilinear", "linear"}, {"bicubic", "cubic"}};
+	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
+		if (!strcmp(mode, pairs[i][0]) || !strcmp(mode, pairs[i][1]))
+			return pairs[i][opset >= 20];
+	return mode;
+}
+
+/* Whether g needs opset 20: a gelu, as an op or a fused activation. */
+static bool uses_opset20(const nx_graph *g)
+{
+	NX_FOR_OPS(g, o) {
+		const nx_op *p = nx_opp(g, o);
+		if (p->kind == NX_OP_GELU)
+			return true;
+		if (p->kind != NX_OP_OPAQUE) {
+			const char *act = nx_attr_s(g, o, "act", NULL);
+			if (act && !strcmp(act, "gelu"))
+				return true;
+		}
+	}
+	return false;
 }
 
 static int export_op(exporter *ex, uint32_t o)
@@ -690,8 +727,6 @@ static int export_op(exporter *ex, uint32_t o)
 		op_type = nx_attr_s(g, o, "op_type", "");
 	if (!op_type[0])
 		return fail(ex, o, "has no ONNX op type");
-	if (kind == NX_OP_GELU)
-		ex->gelu = true;
 	Onnx__NodeProto *n = node(ex, op_type, nm);
 	if (kind == NX_OP_OPAQUE) {
 		const char *d = nx_attr_s(g, o, "domain", "");
@@ -720,6 +755,12 @@ static int export_op(exporter *ex, uint32_t o)
 		const char *an = nx_cstr(g, at->name);
 		if (attr_is_input(kind, an) || (kind != NX_OP_OPAQUE && is_common(an)))
 			continue;
+		if (kind == NX_OP_DFT && ex->opset >= 20 && !strcmp(an, "axis"))
+			continue; /* an input there (slot_inputs) */
+		if (kind == NX_OP_GRID_SAMPLE && !strcmp(an, "mode")) {
+			attr_s(ex, n, an, grid_mode(nx_cstr(g, at->u.s), ex->opset));
+			continue;
+		}
 		if ((kind == NX_OP_LSTM || kind == NX_OP_GRU || kind == NX_OP_RNN) &&
 		    !strcmp(an, "activations")) {
 			attr_strings(ex, n, an, nx_cstr(g, at->u.s));
@@ -754,6 +795,7 @@ static Onnx__ModelProto *build(exporter *ex)
 {
 	const nx_graph *g = ex->g;
 	arena *a = &ex->ar;
+	ex->opset = uses_opset20(g) ? 20 : 18;
 	/* constants: initializers with the blob's bytes */
 	for (uint32_t v = 0; v < g->n_vals; v++) {
 		const nx_value *p = nx_val(g, v);
@@ -806,7 +848,7 @@ static Onnx__ModelProto *build(exporter *ex)
 		onnx__operator_set_id_proto__init(os);
 		os->domain = ar_strdup(a, i ? (const char *)ex->domains.v[i - 1] : "");
 		os->has_version = 1;
-		os->version = i ? 1 : ex->gelu ? 20 : 18;
+		os->version = i ? 1 : ex->opset;
 		m->opset_import[i] = os;
 	}
 	m->graph = gp;

@@ -4,7 +4,7 @@
  * declared type, as a run-time Range is in onnx_fold.c), DFT's and STFT's
  * scalar inputs that nex keeps as attributes (dft_length, frame_step,
  * frame_length: they fix the result's shape), MaxUnpool's output_shape
- * input. Det, GridSample and TfIdfVectorizer import
+ * input, MelWeightMatrix (typed as the windows are). Det, GridSample and TfIdfVectorizer import
  * through the generic translation (onnx_opset.c).
  */
 #include <math.h>
@@ -111,6 +111,35 @@ static int int_slot(nx_onnx_imp *im, uint32_t op, uint32_t i, const char *name, 
 	return 0;
 }
 
+/* MelWeightMatrix: its five inputs are operands; the shape needs
+ * num_mel_bins and dft_length constant, or the output's declared type. */
+static int import_mel(nx_onnx_imp *im)
+{
+	static const char *const skip[] = {"output_datatype", NULL};
+	static const char *const names[5] = {"num_mel_bins", "dft_length", "sample_rate",
+					     "lower_edge_hertz", "upper_edge_hertz"};
+	uint32_t in[5];
+	for (uint32_t i = 0; i < 5; i++)
+		if (need_operand(im, i, names[i], &in[i]))
+			return -1;
+	if (no_more_inputs(im, 5))
+		return -1;
+	int64_t to = nx_onnx_attr_i(im->node, "output_datatype", 1);
+	int dt = to >= 0 && to < 64 ? nx_onnx_dtype((int)to) : -1;
+	if (dt < 0 || !nx_dtype_is_float(dt))
+		return nx_onnx_fail(im, "output_datatype %s: nex computes the matrix in f32, f16 "
+				    "or bf16", nx_onnx_type_name((int)to));
+	uint32_t op = one_out(im, NX_OP_MEL_WEIGHT_MATRIX, in, 5, skip);
+	if (op == NX_NONE)
+		return -1;
+	if (dt != NX_F32)
+		nx_attr_set_s(im->g, op, "dtype", nx_dtype_name(dt));
+	if (!(is_const_input(im, in[0]) && is_const_input(im, in[1])) &&
+	    declare_result(im, op, is_const_input(im, in[0]) ? "dft_length" : "num_mel_bins"))
+		return -1;
+	return nx_onnx_op_done(im, op, NULL) ? -1 : 1;
+}
+
 static int import_dft(nx_onnx_imp *im)
 {
 	/* opset 20 moved axis to input 2 (default -2, the last signal axis) */
@@ -210,6 +239,8 @@ int nx_onnx_signal(nx_onnx_imp *im)
 		return import_window(im, NX_OP_BLACKMAN_WINDOW);
 	if (!strcmp(t, "DFT"))
 		return import_dft(im);
+	if (!strcmp(t, "MelWeightMatrix"))
+		return import_mel(im);
 	if (!strcmp(t, "STFT"))
 		return import_stft(im);
 	if (!strcmp(t, "ConstantOfShape"))

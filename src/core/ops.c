@@ -139,6 +139,7 @@ static const nx_attr_spec nx_attrs_window[] = {
 static const nx_attr_spec nx_attrs_dft[] = {
 	{"axis", I, OPT, "1"}, {"inverse", I, OPT, "0"}, {"onesided", I, OPT, "0"},
 	{"dft_length", I, OPT, "the axis's length"}, END};
+static const nx_attr_spec nx_attrs_mel[] = {{"dtype", S, OPT, "\"f32\""}, END};
 static const nx_attr_spec nx_attrs_stft[] = {
 	{"frame_step", I, REQ, NULL}, {"frame_length", I, OPT, "the window's length"},
 	{"onesided", I, OPT, "1"}, END};

@@ -7,6 +7,7 @@
  * What falls back (NE-MODEL.md §3): op kinds in the target's cpu_ops list
  * (gather and opaque ops by default [hollance]); dilated convs [hollance];
  * recurrent ops (lstm, gru, rnn) [hollance: LSTM/GRU fall back];
+ * mel_weight_matrix (a table of logs and powers, no NE task);
  * anything over the task descriptor's field limits (kernel <= 31, pad <= 15,
  * groups <= 8191, H/W <= 32767, C <= 131071 [RE ANETools]; pool window <= 13,
  * pool stride <= 2, upsample <= 2x [hollance, 3P]); tensors with more
@@ -166,6 +167,10 @@ bool nx_limits_ok(int kind, const nx_limits *l, const nx_target *t, char *reason
 	if (kind == NX_OP_LSTM || kind == NX_OP_GRU || kind == NX_OP_RNN)
 		NO("%s is a recurrence over time steps, which no NE task expresses: LSTM/GRU "
 		   "fall back to the CPU", nx_ops[kind].name);
+	if (kind == NX_OP_MEL_WEIGHT_MATRIX)
+		NO("%s builds a table from logarithms and powers of its scalars, which no NE "
+		   "task expresses: CPU fallback (fold-constants folds it when they are "
+		   "constant)", nx_ops[kind].name);
 	if (l->kernel > t->max_kernel)
 		NO("kernel %lld > max_kernel %lld", (long long)l->kernel, (long long)t->max_kernel);
 	if (l->pad > t->max_pad)

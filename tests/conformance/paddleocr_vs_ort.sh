@@ -11,24 +11,8 @@ set -u
 nex=$1
 here=$(cd "$(dirname "$0")" && pwd)
 models=${NEX_MODELS:-$HOME/.cache/nex/models}
-ort_dir=${NEX_ORT_DIR:-$HOME/.cache/nex/ort}
-NODE_PATH=${NODE_PATH:+$NODE_PATH:}$ort_dir/node_modules
-export NODE_PATH
-
-if ! command -v node >/dev/null 2>&1; then
-	echo "skipped: node is not installed"
-	exit 77
-fi
-if ! node -e "require('onnxruntime-node')" >/dev/null 2>&1; then
-	echo "skipped: onnxruntime-node not found (NODE_PATH, $ort_dir; tests/bench/bench_interp.sh installs it)"
-	exit 77
-fi
-for m in ch_PP-OCRv4_det_infer ch_PP-OCRv4_rec_infer ch_ppocr_mobile_v2.0_cls_infer; do
-	if [ ! -s "$models/$m.onnx" ]; then
-		echo "skipped: $models/$m.onnx is missing (scripts/fetch-models.sh fetches it)"
-		exit 77
-	fi
-done
+. "$here/ort_env.sh"
+ort_need_models "$models" ch_PP-OCRv4_det_infer ch_PP-OCRv4_rec_infer ch_ppocr_mobile_v2.0_cls_infer
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM

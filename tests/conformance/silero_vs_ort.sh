@@ -15,24 +15,8 @@ set -u
 nex=$1
 here=$(cd "$(dirname "$0")" && pwd)
 models=${NEX_MODELS:-$HOME/.cache/nex/models}/silero-vad
-ort_dir=${NEX_ORT_DIR:-$HOME/.cache/nex/ort}
-NODE_PATH=${NODE_PATH:+$NODE_PATH:}$ort_dir/node_modules
-export NODE_PATH
-
-if ! command -v node >/dev/null 2>&1; then
-	echo "skipped: node is not installed"
-	exit 77
-fi
-if ! node -e "require('onnxruntime-node')" >/dev/null 2>&1; then
-	echo "skipped: onnxruntime-node not found (NODE_PATH, $ort_dir; scripts/fetch-models.sh installs it)"
-	exit 77
-fi
-for m in silero_vad silero_vad_half silero_vad_16k_op15; do
-	if [ ! -s "$models/$m.onnx" ]; then
-		echo "skipped: $models/$m.onnx is missing (scripts/fetch-models.sh fetches it)"
-		exit 77
-	fi
-done
+. "$here/ort_env.sh"
+ort_need_models "$models" silero_vad silero_vad_half silero_vad_16k_op15
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM

@@ -39,3 +39,8 @@ add_test(NAME onnx/silero-vs-ort
   COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/silero_vs_ort.sh $<TARGET_FILE:nex>)
 set_tests_properties(onnx/silero-vs-ort PROPERTIES LABELS onnx TIMEOUT 300
   SKIP_RETURN_CODE 77)
+
+add_test(NAME onnx/export-vs-ort
+  COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/export_vs_ort.sh $<TARGET_FILE:nex>)
+set_tests_properties(onnx/export-vs-ort PROPERTIES LABELS onnx TIMEOUT 120
+  SKIP_RETURN_CODE 77)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "ops_fixture.h"
 #include "nxw.h"
 
 static const char wide_text[] =
@@ -347,30 +348,7 @@ static void pipeline(void)
 		"  %v = max(%w, %u) : u32[2,8]\n"
 		"  return %y, %z, %c, %v\n"
 		"}\n";
-	nx_graph *g = parse(text);
-	CHECK(g != NULL);
-	if (!g)
-		return;
-	nx_err e;
-	nxw_session *s = nxw_session_new(g);
-	s->numeric_each = true;
-	CHECK(s->steps[0].ok);
-	CHECK_EQ_INT(nxw_set_pipeline(s, "default", &e), 0);
-	int rc = nxw_apply_all(s, -1, &e);
-	if (rc)
-		fprintf(stderr, "%s\n", e.msg);
-	CHECK_EQ_INT(rc, 0);
-	CHECK(s->n_steps > 10);
-	for (uint32_t k = 1; k < s->n_steps; k++) {
-		const nxw_step *st = &s->steps[k];
-		CHECK(st->ok);
-		CHECK(st->num.done);
-		if (st->num.max_rel > 0)
-			fprintf(stderr, "step %u (%s): max rel %.3g at %s\n", k, st->pass,
-				st->num.max_rel, st->num.worst);
-		CHECK(st->num.max_rel == 0);
-	}
-	nxw_session_free(s);
+	ops_through_default(text, NULL, 0, 0);
 }
 
 /* One op at a time on seeded inputs: the graph in dtype `dt` must give

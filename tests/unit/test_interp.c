@@ -1463,6 +1463,8 @@ static void test_every_kind(void)
 			g = one_op(kind, &o, 1, 3, "f32[1,2,2,2]", "f32[1,4]", "i64[1]");
 		else if (kind == NX_OP_TF_IDF_VECTORIZER)
 			g = one_op(kind, &o, 1, 1, "i64[2,3]");
+		else if (kind == NX_OP_MEL_WEIGHT_MATRIX)
+			g = one_op(kind, &o, 1, 5, "i64[]", "i64[]", "i64[]", "f32[]", "f32[]");
 		else if (info->in_min == 2)
 			g = one_op(kind, &o, 1, 2, "f32[1,2,2,2]", "f32[1,2,2,2]");
 		else
@@ -1529,6 +1531,15 @@ static void test_every_kind(void)
 			nx_tensor_set_int(&in[0], 0, 2);
 			nx_tensor_set_int(&in[0], 1, 3);
 			nx_type t = nx_type_make(NX_F32, 2, (int64_t[]){2, 3});
+			nx_value_set_type(g, nx_result(g, o, 0), &t);
+		}
+		if (kind == NX_OP_MEL_WEIGHT_MATRIX) {
+			/* ONNX's node test: 8 bands, 16-point DFT, 8192 Hz, 0 to
+			 * 4096 Hz, the [9, 8] result declared */
+			const double v[5] = {8, 16, 8192, 0, 4096};
+			for (int i = 0; i < 5; i++)
+				nx_tensor_set(&in[i], 0, v[i]);
+			nx_type t = nx_type_make(NX_F32, 2, (int64_t[]){9, 8});
 			nx_value_set_type(g, nx_result(g, o, 0), &t);
 		}
 		if (kind == NX_OP_RANGE) {

@@ -48,6 +48,43 @@ static nx_graph *imp(ob *b, const nx_onnx_opts *o, nx_err *err)
 	return g;
 }
 
+/* The import every accepted case starts from: b packed and imported with
+ * opts o; a refusal fails the case and prints why. Caller frees the graph
+ * with nx_graph_free (NULL-safe) and still owns b. */
+static nx_graph *accepted(ob *b, const nx_onnx_opts *o)
+{
+	nx_err err;
+	nx_graph *g = imp(b, o, &err);
+	CHECK(g != NULL);
+	if (!g)
+		fprintf(stderr, "%s\n", err.msg);
+	return g;
+}
+
+/* The import every refused case checks: b with opts o must be refused
+ * with a message holding want and, if not NULL, also. */
+static void refused(ob *b, const nx_onnx_opts *o, const char *want, const char *also)
+{
+	nx_err err;
+	nx_graph *g = imp(b, o, &err);
+	CHECK(g == NULL);
+	CHECK_CONTAINS(err.msg, want);
+	if (also)
+		CHECK_CONTAINS(err.msg, also);
+	nx_graph_free(g);
+}
+
+/* Import options binding one graph input (what --const name=... gives);
+ * they point at name and t, which must outlive them. */
+static nx_onnx_opts bound(const char *const *name, const nx_tensor *t)
+{
+	nx_onnx_opts o = {0};
+	o.const_names = name;
+	o.const_values = t;
+	o.n_consts = 1;
+	return o;
+}
+
 static int count_ops(const nx_graph *g, int kind)
 {
 	int n = 0;
@@ -121,37 +158,28 @@ static ob *if_model(void)
 	return b;
 }
 
-static nx_graph *bind_c(ob *b, bool c, nx_err *err)
+/* if_model with its condition c bound; NULL (the case failed) if refused. */
+static nx_graph *bind_c(ob *b, bool c)
 {
 	uint8_t cv = c;
 	nx_tensor t = {nx_type_make(NX_BOOL, 0, NULL), &cv};
-	const char *names[1] = {"c"};
-	nx_onnx_opts o = {0};
-	o.const_names = names;
-	o.const_values = &t;
-	o.n_consts = 1;
-	return imp(b, &o, err);
+	static const char *const names[1] = {"c"};
+	nx_onnx_opts o = bound(names, &t);
+	return accepted(b, &o);
 }
 
 static void test_if_refused(void)
 {
 	ob *b = if_model();
-	nx_err err;
-	nx_graph *g = imp(b, NULL, &err);
-	CHECK(g == NULL);
-	CHECK_CONTAINS(err.msg, "node 'outer_if' (If): condition 'c'");
-	CHECK_CONTAINS(err.msg, "graph input 'c'");
-	CHECK_CONTAINS(err.msg, "--const c=VALUE");
-	nx_graph_free(g);
+	refused(b, NULL, "node 'outer_if' (If): condition 'c'", "graph input 'c'");
+	refused(b, NULL, "--const c=VALUE", NULL);
 	ob_free(b);
 }
 
 static void test_if_then_nested(void)
 {
 	ob *b = if_model();
-	nx_err err;
-	nx_graph *g = bind_c(b, true, &err);
-	CHECK(g != NULL);
+	nx_graph *g = bind_c(b, true);
 	if (g) {
 		/* the nested If folded on Shape(x)[0] == 2: one add, no sub */
 		CHECK_EQ_INT(count_ops(g, NX_OP_ADD), 1);
@@ -161,8 +189,6 @@ static void test_if_then_nested(void)
 		CHECK(fabs(run1(g, 0, 4) - (4 + 20)) < 1e-6);
 		nx_err ve;
 		CHECK_EQ_INT(nx_verify(g, &ve), 0);
-	} else {
-		fprintf(stderr, "%s\n", err.msg);
 	}
 	nx_graph_free(g);
 	ob_free(b);
@@ -171,15 +197,11 @@ static void test_if_then_nested(void)
 static void test_if_else(void)
 {
 	ob *b = if_model();
-	nx_err err;
-	nx_graph *g = bind_c(b, false, &err);
-	CHECK(g != NULL);
+	nx_graph *g = bind_c(b, false);
 	if (g) {
 		CHECK_EQ_INT(count_ops(g, NX_OP_MUL), 1);
 		CHECK_EQ_INT(count_ops(g, NX_OP_ADD), 0);
 		CHECK(fabs(run1(g, 0, 5) - 15) < 1e-6);
-	} else {
-		fprintf(stderr, "%s\n", err.msg);
 	}
 	nx_graph_free(g);
 	ob_free(b);
@@ -223,9 +245,7 @@ static ob *loop_model(bool m_input, bool with_cond, int64_t trips)
 static void test_loop_unrolled(void)
 {
 	ob *b = loop_model(false, false, 3);
-	nx_err err;
-	nx_graph *g = imp(b, NULL, &err);
-	CHECK(g != NULL);
+	nx_graph *g = accepted(b, NULL);
 	if (g) {
 		CHECK_EQ_INT(count_ops(g, NX_OP_ADD), 3);
 		CHECK_EQ_INT(count_ops(g, NX_OP_CONCAT), 1);
@@ -238,8 +258,6 @@ static void test_loop_unrolled(void)
 		CHECK(fabs(run1(g, 1, 2 * 2 + 1) - (1 + 3)) < 1e-6);
 		nx_err ve;
 		CHECK_EQ_INT(nx_verify(g, &ve), 0);
-	} else {
-		fprintf(stderr, "%s\n", err.msg);
 	}
 	nx_graph_free(g);
 	ob_free(b);
@@ -250,19 +268,12 @@ static void test_loop_limit(void)
 	ob *b = loop_model(false, false, 3);
 	nx_onnx_opts o = {0};
 	o.unroll_limit = 2;
-	nx_err err;
-	nx_graph *g = imp(b, &o, &err);
-	CHECK(g == NULL);
-	CHECK_CONTAINS(err.msg, "node 'the_loop' (Loop): trip count M = 3 is above the unroll "
-		       "limit 2");
-	nx_graph_free(g);
+	refused(b, &o, "node 'the_loop' (Loop): trip count M = 3 is above the unroll limit 2",
+		NULL);
 	ob_free(b);
 	/* 0 means the default, 64 */
 	b = loop_model(false, false, 65);
-	g = imp(b, NULL, &err);
-	CHECK(g == NULL);
-	CHECK_CONTAINS(err.msg, "above the unroll limit 64");
-	nx_graph_free(g);
+	refused(b, NULL, "above the unroll limit 64", NULL);
 	ob_free(b);
 }
 
@@ -271,15 +282,11 @@ static void test_loop_limit(void)
 static void test_loop_while(void)
 {
 	ob *b = loop_model(false, true, 0);
-	nx_err err;
-	nx_graph *g = imp(b, NULL, &err);
-	CHECK(g != NULL);
+	nx_graph *g = accepted(b, NULL);
 	if (g) {
 		CHECK_EQ_INT(count_ops(g, NX_OP_ADD), 5);
 		CHECK(fabs(run1(g, 0, 0) - (0 + 1 + 2 + 3 + 4)) < 1e-6);
 		CHECK_EQ_INT(nx_vtype(g, g->outputs[1])->dims[0], 5);
-	} else {
-		fprintf(stderr, "%s\n", err.msg);
 	}
 	nx_graph_free(g);
 	ob_free(b);
@@ -288,22 +295,14 @@ static void test_loop_while(void)
 static void test_loop_refused(void)
 {
 	ob *b = loop_model(true, false, 0);
-	nx_err err;
-	nx_graph *g = imp(b, NULL, &err);
-	CHECK(g == NULL);
-	CHECK_CONTAINS(err.msg, "node 'the_loop' (Loop): trip count M 'M' is not constant");
-	CHECK_CONTAINS(err.msg, "--const M=VALUE");
-	nx_graph_free(g);
+	refused(b, NULL, "node 'the_loop' (Loop): trip count M 'M' is not constant",
+		"--const M=VALUE");
 	/* bound: unrolled */
 	int64_t two = 2;
 	nx_tensor t = {nx_type_make(NX_I64, 0, NULL), &two};
-	const char *names[1] = {"M"};
-	nx_onnx_opts o = {0};
-	o.const_names = names;
-	o.const_values = &t;
-	o.n_consts = 1;
-	g = imp(b, &o, &err);
-	CHECK(g != NULL);
+	static const char *const names[1] = {"M"};
+	nx_onnx_opts o = bound(names, &t);
+	nx_graph *g = accepted(b, &o);
 	if (g)
 		CHECK(fabs(run1(g, 0, 1) - (1 + 1)) < 1e-6);
 	nx_graph_free(g);
@@ -340,9 +339,7 @@ static ob *scan_model(void)
 static void test_scan_unrolled(void)
 {
 	ob *b = scan_model();
-	nx_err err;
-	nx_graph *g = imp(b, NULL, &err);
-	CHECK(g != NULL);
+	nx_graph *g = accepted(b, NULL);
 	if (g) {
 		CHECK_EQ_INT(count_ops(g, NX_OP_ADD), 2);
 		const nx_type *yt = nx_vtype(g, g->outputs[1]);
@@ -357,8 +354,6 @@ static void test_scan_unrolled(void)
 			CHECK(fabs(run1(g, 1, i) - want[i]) < 1e-6);
 		nx_err ve;
 		CHECK_EQ_INT(nx_verify(g, &ve), 0);
-	} else {
-		fprintf(stderr, "%s\n", err.msg);
 	}
 	nx_graph_free(g);
 	ob_free(b);
@@ -369,12 +364,8 @@ static void test_scan_limit(void)
 	ob *b = scan_model();
 	nx_onnx_opts o = {0};
 	o.unroll_limit = 1;
-	nx_err err;
-	nx_graph *g = imp(b, &o, &err);
-	CHECK(g == NULL);
-	CHECK_CONTAINS(err.msg, "node 'sc' (Scan): scans 2 steps, above the unroll limit 1");
-	CHECK_CONTAINS(err.msg, "--unroll-limit 2");
-	nx_graph_free(g);
+	refused(b, &o, "node 'sc' (Scan): scans 2 steps, above the unroll limit 1",
+		"--unroll-limit 2");
 	ob_free(b);
 }
 
@@ -392,14 +383,9 @@ static void test_const_fit(void)
 	ob_output(b, "y", OB_F32, NULL);
 	int64_t v[2] = {5, 7};
 	nx_tensor t = {nx_type_make(NX_I64, 1, (int64_t[]){2}), v};
-	const char *names[1] = {"s"};
-	nx_onnx_opts o = {0};
-	o.const_names = names;
-	o.const_values = &t;
-	o.n_consts = 1;
-	nx_err err;
-	nx_graph *g = imp(b, &o, &err);
-	CHECK(g != NULL);
+	static const char *const names[1] = {"s"};
+	nx_onnx_opts o = bound(names, &t);
+	nx_graph *g = accepted(b, &o);
 	if (g) {
 		CHECK_EQ_INT(g->n_inputs, 1);
 		CHECK(fabs(run1(g, 0, 1) - (1 + 7)) < 1e-6);
@@ -408,17 +394,11 @@ static void test_const_fit(void)
 	float f[2] = {1.5f, 2};
 	nx_tensor tf = {nx_type_make(NX_F32, 1, (int64_t[]){2}), f};
 	o.const_values = &tf;
-	g = imp(b, &o, &err);
-	CHECK(g == NULL);
-	CHECK_CONTAINS(err.msg, "--const s: element 0 (1.5) is not exact in the input's dtype");
-	nx_graph_free(g);
+	refused(b, &o, "--const s: element 0 (1.5) is not exact in the input's dtype", NULL);
 	int64_t three[3] = {1, 2, 3};
 	nx_tensor t3 = {nx_type_make(NX_I64, 1, (int64_t[]){3}), three};
 	o.const_values = &t3;
-	g = imp(b, &o, &err);
-	CHECK(g == NULL);
-	CHECK_CONTAINS(err.msg, "--const s: 3 values given, the input holds 2");
-	nx_graph_free(g);
+	refused(b, &o, "--const s: 3 values given, the input holds 2", NULL);
 	ob_free(b);
 }
 

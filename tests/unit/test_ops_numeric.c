@@ -11,46 +11,8 @@
 #include <math.h>
 
 #include "check.h"
+#include "ops_fixture.h"
 #include "nxw.h"
-
-/* Runs the default pipeline on text with a numeric check per step. */
-static void through_default(const char *text, const int *kinds, int n_kinds)
-{
-	nx_err e;
-	nx_graph *g = nx_parse(text, strlen(text), "fixture.nex", NULL, &e);
-	CHECK(g != NULL);
-	if (!g) {
-		fprintf(stderr, "%s\n", e.msg);
-		return;
-	}
-	for (int i = 0; i < n_kinds; i++) {
-		bool seen = false;
-		NX_FOR_OPS(g, o)
-			seen |= g->ops[o].kind == kinds[i];
-		if (!seen)
-			fprintf(stderr, "fixture lacks %s\n", nx_ops[kinds[i]].name);
-		CHECK(seen);
-	}
-	nxw_session *s = nxw_session_new(g);
-	s->numeric_each = true;
-	CHECK(s->steps[0].ok);
-	CHECK_EQ_INT(nxw_set_pipeline(s, "default", &e), 0);
-	int rc = nxw_apply_all(s, -1, &e);
-	if (rc)
-		fprintf(stderr, "%s\n", e.msg);
-	CHECK_EQ_INT(rc, 0);
-	CHECK(s->n_steps > 10);
-	for (uint32_t k = 1; k < s->n_steps; k++) {
-		const nxw_step *st = &s->steps[k];
-		CHECK(st->ok);
-		CHECK(st->num.done);
-		if (st->num.max_rel > 1e-6)
-			fprintf(stderr, "step %u (%s): max rel %.3g at %s\n", k, st->pass,
-				st->num.max_rel, st->num.worst);
-		CHECK(st->num.max_rel <= 1e-6);
-	}
-	nxw_session_free(s);
-}
 
 static void test_logic_pipeline(void)
 {
@@ -80,7 +42,7 @@ static void test_logic_pipeline(void)
 				    NX_OP_GREATER_EQUAL, NX_OP_AND, NX_OP_OR, NX_OP_XOR,
 				    NX_OP_NOT, NX_OP_WHERE, NX_OP_IS_NAN, NX_OP_IS_INF,
 				    NX_OP_SIGN};
-	through_default(t, kinds, (int)(sizeof kinds / sizeof kinds[0]));
+	ops_through_default(t, kinds, (int)(sizeof kinds / sizeof kinds[0]), 1e-6);
 }
 
 static void test_math_pipeline(void)
@@ -131,7 +93,7 @@ static void test_math_pipeline(void)
 				    NX_OP_ACOSH, NX_OP_ATANH, NX_OP_FLOOR, NX_OP_CEIL,
 				    NX_OP_ROUND, NX_OP_MOD, NX_OP_BIT_SHIFT, NX_OP_SUM,
 				    NX_OP_MEAN, NX_OP_CUM_SUM};
-	through_default(t, kinds, (int)(sizeof kinds / sizeof kinds[0]));
+	ops_through_default(t, kinds, (int)(sizeof kinds / sizeof kinds[0]), 1e-6);
 }
 
 static void test_act_pipeline(void)
@@ -155,7 +117,7 @@ static void test_act_pipeline(void)
 		"}\n";
 	static const int kinds[] = {NX_OP_ELU, NX_OP_SELU, NX_OP_CELU, NX_OP_THRESHOLDED_RELU,
 				    NX_OP_SHRINK, NX_OP_SOFTSIGN, NX_OP_MISH, NX_OP_HARDMAX};
-	through_default(t, kinds, (int)(sizeof kinds / sizeof kinds[0]));
+	ops_through_default(t, kinds, (int)(sizeof kinds / sizeof kinds[0]), 1e-6);
 }
 
 static void test_reduce_pipeline(void)
@@ -185,7 +147,7 @@ static void test_reduce_pipeline(void)
 				    NX_OP_REDUCE_L2, NX_OP_REDUCE_LOG_SUM,
 				    NX_OP_REDUCE_LOG_SUM_EXP, NX_OP_REDUCE_SUM_SQUARE,
 				    NX_OP_ARG_MAX, NX_OP_ARG_MIN, NX_OP_TOP_K};
-	through_default(t, kinds, (int)(sizeof kinds / sizeof kinds[0]));
+	ops_through_default(t, kinds, (int)(sizeof kinds / sizeof kinds[0]), 1e-6);
 }
 
 static void test_tensor_pipeline(void)
@@ -230,7 +192,7 @@ static void test_tensor_pipeline(void)
 				    NX_OP_GATHER_ELEMENTS, NX_OP_GATHER_ND, NX_OP_SCATTER_ND,
 				    NX_OP_SCATTER_ELEMENTS, NX_OP_ONE_HOT, NX_OP_EYE_LIKE,
 				    NX_OP_TILE, NX_OP_REVERSE_SEQUENCE};
-	through_default(t, kinds, (int)(sizeof kinds / sizeof kinds[0]));
+	ops_through_default(t, kinds, (int)(sizeof kinds / sizeof kinds[0]), 1e-6);
 }
 
 static void test_norm_pipeline(void)
@@ -261,41 +223,7 @@ static void test_norm_pipeline(void)
 	static const int kinds[] = {NX_OP_INSTANCE_NORM, NX_OP_LRN, NX_OP_MVN, NX_OP_LAYER_NORM,
 				    NX_OP_QUANTIZE_LINEAR, NX_OP_DEQUANTIZE_LINEAR,
 				    NX_OP_DYNAMIC_QUANTIZE_LINEAR};
-	through_default(t, kinds, (int)(sizeof kinds / sizeof kinds[0]));
-}
-
-/* Parses text (no graph inputs), runs it, returns output i's elements as
- * doubles in out[0..n). */
-static void values(const char *text, uint32_t i, double *out, int64_t n)
-{
-	nx_err e;
-	nx_graph *g = nx_parse(text, strlen(text), "t.nex", NULL, &e);
-	CHECK(g != NULL);
-	if (!g) {
-		fprintf(stderr, "%s\n", e.msg);
-		return;
-	}
-	nx_run_result r;
-	int rc = nx_run(g, NULL, 0, NULL, &r, &e);
-	if (rc)
-		fprintf(stderr, "%s\n", e.msg);
-	CHECK_EQ_INT(rc, 0);
-	if (!rc) {
-		CHECK_EQ_INT(nx_tensor_numel(&r.outputs[i]), n);
-		for (int64_t k = 0; k < n && k < nx_tensor_numel(&r.outputs[i]); k++)
-			out[k] = nx_tensor_get(&r.outputs[i], k);
-		nx_run_result_free(&r);
-	}
-	nx_graph_free(g);
-}
-
-static void check_values(const double *got, const double *want, int n)
-{
-	for (int k = 0; k < n; k++)
-		if (!(fabs(got[k] - want[k]) <= 1e-6 * fmax(1, fabs(want[k])))) {
-			fprintf(stderr, "element %d: got %.9g, want %.9g\n", k, got[k], want[k]);
-			CHECK(0);
-		}
+	ops_through_default(t, kinds, (int)(sizeof kinds / sizeof kinds[0]), 1e-6);
 }
 
 static void test_values(void)
@@ -310,10 +238,10 @@ static void test_values(void)
 		"  %b = mod(%x, %d) {fmod=1} : i64[4]\n"
 		"  return %a, %b\n"
 		"}\n";
-	values(mod, 0, got, 4);
-	check_values(got, (const double[]){2, -2, -1, 7}, 4);
-	values(mod, 1, got, 4);
-	check_values(got, (const double[]){-1, 1, -1, 7}, 4);
+	ops_values(mod, 0, got, 4);
+	ops_near(got, (const double[]){2, -2, -1, 7}, 4, 1e-6);
+	ops_values(mod, 1, got, 4);
+	ops_near(got, (const double[]){-1, 1, -1, 7}, 4, 1e-6);
 	/* Round: halves to even; Floor/Ceil on negatives. */
 	static const char rnd[] =
 		"graph @r() -> (%a: f32[6], %b: f32[6], %c: f32[6]) {\n"
@@ -323,12 +251,12 @@ static void test_values(void)
 		"  %c = ceil(%x) : f32[6]\n"
 		"  return %a, %b, %c\n"
 		"}\n";
-	values(rnd, 0, got, 6);
-	check_values(got, (const double[]){0, 2, 2, -0.0, -2, 3}, 6);
-	values(rnd, 1, got, 6);
-	check_values(got, (const double[]){0, 1, 2, -1, -2, 2}, 6);
-	values(rnd, 2, got, 6);
-	check_values(got, (const double[]){1, 2, 3, -0.0, -1, 3}, 6);
+	ops_values(rnd, 0, got, 6);
+	ops_near(got, (const double[]){0, 2, 2, -0.0, -2, 3}, 6, 1e-6);
+	ops_values(rnd, 1, got, 6);
+	ops_near(got, (const double[]){0, 1, 2, -1, -2, 2}, 6, 1e-6);
+	ops_values(rnd, 2, got, 6);
+	ops_near(got, (const double[]){1, 2, 3, -0.0, -1, 3}, 6, 1e-6);
 	/* CumSum on axis 1 of [2,3]: plain, exclusive, reverse, both; int64
 	 * exact beyond 2^53. */
 	static const char cs[] =
@@ -342,14 +270,14 @@ static void test_values(void)
 		"  %e = cum_sum(%i) {axis=0} : i64[3]\n"
 		"  return %a, %b, %c, %d, %e\n"
 		"}\n";
-	values(cs, 0, got, 6);
-	check_values(got, (const double[]){1, 3, 6, 4, 9, 15}, 6);
-	values(cs, 1, got, 6);
-	check_values(got, (const double[]){0, 1, 3, 0, 4, 9}, 6);
-	values(cs, 2, got, 6);
-	check_values(got, (const double[]){6, 5, 3, 15, 11, 6}, 6);
-	values(cs, 3, got, 6);
-	check_values(got, (const double[]){4, 5, 6, 0, 0, 0}, 6);
+	ops_values(cs, 0, got, 6);
+	ops_near(got, (const double[]){1, 3, 6, 4, 9, 15}, 6, 1e-6);
+	ops_values(cs, 1, got, 6);
+	ops_near(got, (const double[]){0, 1, 3, 0, 4, 9}, 6, 1e-6);
+	ops_values(cs, 2, got, 6);
+	ops_near(got, (const double[]){6, 5, 3, 15, 11, 6}, 6, 1e-6);
+	ops_values(cs, 3, got, 6);
+	ops_near(got, (const double[]){4, 5, 6, 0, 0, 0}, 6, 1e-6);
 	{
 		nx_err e;
 		nx_graph *g = nx_parse(cs, strlen(cs), "t.nex", NULL, &e);
@@ -377,12 +305,12 @@ static void test_values(void)
 		"  %q = equal(%i, %j) : bool[2]\n"
 		"  return %h, %w, %q\n"
 		"}\n";
-	values(hw, 0, got, 6);
-	check_values(got, (const double[]){0, 1, 0, 1, 0, 0}, 6);
-	values(hw, 1, got, 6);
-	check_values(got, (const double[]){10, 20, 30, -5, -5, -5}, 6);
-	values(hw, 2, got, 2);
-	check_values(got, (const double[]){0, 1}, 2);
+	ops_values(hw, 0, got, 6);
+	ops_near(got, (const double[]){0, 1, 0, 1, 0, 0}, 6, 1e-6);
+	ops_values(hw, 1, got, 6);
+	ops_near(got, (const double[]){10, 20, 30, -5, -5, -5}, 6, 1e-6);
+	ops_values(hw, 2, got, 2);
+	ops_near(got, (const double[]){0, 1}, 2, 1e-6);
 	/* Index ops: ties go to the first index (the last with
 	 * select_last_index); TopK orders equal values by index. */
 	static const char ix[] =
@@ -394,16 +322,16 @@ static void test_values(void)
 		"  %s, %t = top_k(%x) {k=2, largest=0} : f32[2,2], i64[2,2]\n"
 		"  return %a, %b, %v, %k, %s\n"
 		"}\n";
-	values(ix, 0, got, 2);
-	check_values(got, (const double[]){1, 0}, 2);
-	values(ix, 1, got, 2);
-	check_values(got, (const double[]){0, 2}, 2);
-	values(ix, 2, got, 4);
-	check_values(got, (const double[]){7, 7, 5, 5}, 4);
-	values(ix, 3, got, 4);
-	check_values(got, (const double[]){1, 2, 0, 3}, 4);
-	values(ix, 4, got, 4);
-	check_values(got, (const double[]){1, 3, 2, 2}, 4);
+	ops_values(ix, 0, got, 2);
+	ops_near(got, (const double[]){1, 0}, 2, 1e-6);
+	ops_values(ix, 1, got, 2);
+	ops_near(got, (const double[]){0, 2}, 2, 1e-6);
+	ops_values(ix, 2, got, 4);
+	ops_near(got, (const double[]){7, 7, 5, 5}, 4, 1e-6);
+	ops_values(ix, 3, got, 4);
+	ops_near(got, (const double[]){1, 2, 0, 3}, 4, 1e-6);
+	ops_values(ix, 4, got, 4);
+	ops_near(got, (const double[]){1, 3, 2, 2}, 4, 1e-6);
 	/* Reductions of [[1, -2], [3, 4]] over axis 1. */
 	static const char rd[] =
 		"graph @r() -> (%a: f32[2], %b: f32[2], %c: f32[2], %d: f32[2], %e: f32[2], "
@@ -419,20 +347,20 @@ static void test_values(void)
 		"  %g = reduce_log_sum(%p) {axes=[1], keepdims=0} : f32[2]\n"
 		"  return %a, %b, %c, %d, %e, %f, %g\n"
 		"}\n";
-	values(rd, 0, got, 2);
-	check_values(got, (const double[]){-2, 3}, 2);
-	values(rd, 1, got, 2);
-	check_values(got, (const double[]){-2, 12}, 2);
-	values(rd, 2, got, 2);
-	check_values(got, (const double[]){3, 7}, 2);
-	values(rd, 3, got, 2);
-	check_values(got, (const double[]){sqrt(5.0), 5}, 2);
-	values(rd, 4, got, 2);
-	check_values(got, (const double[]){5, 25}, 2);
-	values(rd, 5, got, 2);
-	check_values(got, (const double[]){log(exp(1.0) + exp(-2.0)), log(exp(3.0) + exp(4.0))}, 2);
-	values(rd, 6, got, 2);
-	check_values(got, (const double[]){log(3.0), log(7.0)}, 2);
+	ops_values(rd, 0, got, 2);
+	ops_near(got, (const double[]){-2, 3}, 2, 1e-6);
+	ops_values(rd, 1, got, 2);
+	ops_near(got, (const double[]){-2, 12}, 2, 1e-6);
+	ops_values(rd, 2, got, 2);
+	ops_near(got, (const double[]){3, 7}, 2, 1e-6);
+	ops_values(rd, 3, got, 2);
+	ops_near(got, (const double[]){sqrt(5.0), 5}, 2, 1e-6);
+	ops_values(rd, 4, got, 2);
+	ops_near(got, (const double[]){5, 25}, 2, 1e-6);
+	ops_values(rd, 5, got, 2);
+	ops_near(got, (const double[]){log(exp(1.0) + exp(-2.0)), log(exp(3.0) + exp(4.0))}, 2, 1e-6);
+	ops_values(rd, 6, got, 2);
+	ops_near(got, (const double[]){log(3.0), log(7.0)}, 2, 1e-6);
 	/* OneHot: negative indices count from depth, out-of-range ones give
 	 * no hot element; EyeLike's k shifts the diagonal. */
 	static const char oh[] =
@@ -444,10 +372,10 @@ static void test_values(void)
 		"  %e = eye_like(%z) {k=-1} : f32[2,3]\n"
 		"  return %y, %e\n"
 		"}\n";
-	values(oh, 0, got, 12);
-	check_values(got, (const double[]){9, 7, 7, 7, 7, 9, 7, 7, 7, 7, 9, 7}, 12);
-	values(oh, 1, got, 6);
-	check_values(got, (const double[]){0, 0, 0, 1, 0, 0}, 6);
+	ops_values(oh, 0, got, 12);
+	ops_near(got, (const double[]){9, 7, 7, 7, 7, 9, 7, 7, 7, 7, 9, 7}, 12, 1e-6);
+	ops_values(oh, 1, got, 6);
+	ops_near(got, (const double[]){0, 0, 0, 1, 0, 0}, 6, 1e-6);
 	/* LayerNorm's Mean and InvStdDev of the rows [1, 3] and [2, 2]. */
 	static const char ln[] =
 		"graph @l() -> (%m: f32[2,1], %s: f32[2,1]) {\n"
@@ -456,9 +384,9 @@ static void test_values(void)
 		"  %y, %m, %s = layer_norm(%x, %g) {epsilon=0.0} : f32[2,2], f32[2,1], f32[2,1]\n"
 		"  return %m, %s\n"
 		"}\n";
-	values(ln, 0, got, 2);
-	check_values(got, (const double[]){2, 2}, 2);
-	values(ln, 1, got, 2);
+	ops_values(ln, 0, got, 2);
+	ops_near(got, (const double[]){2, 2}, 2, 1e-6);
+	ops_values(ln, 1, got, 2);
 	CHECK(fabs(got[0] - 1.0) < 1e-6 && isinf(got[1]));
 	/* Quantize: halves to even, saturation; per axis 0. */
 	static const char qt[] =
@@ -470,10 +398,10 @@ static void test_values(void)
 		"  %d = dequantize_linear(%q, %s, %z) {axis=0} : f32[2,3]\n"
 		"  return %q, %d\n"
 		"}\n";
-	values(qt, 0, got, 6);
-	check_values(got, (const double[]){0, 2, 255, 15, 8, 17}, 6);
-	values(qt, 1, got, 6);
-	check_values(got, (const double[]){0, 2, 255, 2.5, -1, 3.5}, 6);
+	ops_values(qt, 0, got, 6);
+	ops_near(got, (const double[]){0, 2, 255, 15, 8, 17}, 6, 1e-6);
+	ops_values(qt, 1, got, 6);
+	ops_near(got, (const double[]){0, 2, 255, 2.5, -1, 3.5}, 6, 1e-6);
 	/* Activations at a few points (ONNX formulas). */
 	static const char act[] =
 		"graph @a() -> (%e: f32[3], %s: f32[3], %t: f32[3], %k: f32[3], %m: f32[3]) {\n"
@@ -485,20 +413,20 @@ static void test_values(void)
 		"  %m = mish(%x) : f32[3]\n"
 		"  return %e, %s, %t, %k, %m\n"
 		"}\n";
-	values(act, 0, got, 3);
-	check_values(got, (const double[]){2 * (exp(-1.0) - 1), 0.3, 2.0}, 3);
-	values(act, 1, got, 3);
-	check_values(got, (const double[]){1.0507009873554805 * 1.6732632423543772 *
+	ops_values(act, 0, got, 3);
+	ops_near(got, (const double[]){2 * (exp(-1.0) - 1), 0.3, 2.0}, 3, 1e-6);
+	ops_values(act, 1, got, 3);
+	ops_near(got, (const double[]){1.0507009873554805 * 1.6732632423543772 *
 					   (exp(-1.0) - 1), 1.0507009873554805 * 0.3,
-					   1.0507009873554805 * 2.0}, 3);
-	values(act, 2, got, 3);
-	check_values(got, (const double[]){0, 0, 2.0}, 3);
-	values(act, 3, got, 3);
-	check_values(got, (const double[]){-0.5, 0, 1.5}, 3);
-	values(act, 4, got, 3);
-	check_values(got, (const double[]){-1.0 * tanh(log1p(exp(-1.0))),
+					   1.0507009873554805 * 2.0}, 3, 1e-6);
+	ops_values(act, 2, got, 3);
+	ops_near(got, (const double[]){0, 0, 2.0}, 3, 1e-6);
+	ops_values(act, 3, got, 3);
+	ops_near(got, (const double[]){-0.5, 0, 1.5}, 3, 1e-6);
+	ops_values(act, 4, got, 3);
+	ops_near(got, (const double[]){-1.0 * tanh(log1p(exp(-1.0))),
 					   0.3 * tanh(log1p(exp(0.3))), 2.0 * tanh(log1p(exp(2.0)))},
-		     3);
+		     3, 1e-6);
 }
 
 /* NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss: through the
@@ -519,7 +447,7 @@ static void test_loss(void)
 		"  return %a, %b, %c, %lp\n"
 		"}\n";
 	static const int kinds[] = {NX_OP_NLL_LOSS, NX_OP_SCE_LOSS};
-	through_default(t, kinds, (int)(sizeof kinds / sizeof kinds[0]));
+	ops_through_default(t, kinds, (int)(sizeof kinds / sizeof kinds[0]), 1e-6);
 
 	double got[4];
 	/* scores [[1,2],[3,4]], labels [1,0]: -(2+3)/2; weights [1,3]:
@@ -538,20 +466,20 @@ static void test_loss(void)
 		"  %e = sce_loss(%x, %t) {reduction=\"none\"} : f32[2]\n"
 		"  return %m, %w, %i, %s, %n, %e\n"
 		"}\n";
-	values(v, 0, got, 1);
-	check_values(got, (const double[]){-2.5}, 1);
-	values(v, 1, got, 1);
-	check_values(got, (const double[]){-2.25}, 1);
-	values(v, 2, got, 1);
-	check_values(got, (const double[]){-2}, 1);
+	ops_values(v, 0, got, 1);
+	ops_near(got, (const double[]){-2.5}, 1, 1e-6);
+	ops_values(v, 1, got, 1);
+	ops_near(got, (const double[]){-2.25}, 1, 1e-6);
+	ops_values(v, 2, got, 1);
+	ops_near(got, (const double[]){-2}, 1, 1e-6);
 	/* log-softmax of [1,2] at 1 and of [3,4] at 0: both rows differ by 1 */
 	double l1 = log1p(exp(-1.0)), l0 = 1 + log1p(exp(-1.0));
-	values(v, 3, got, 1);
-	check_values(got, (const double[]){l1 + l0}, 1);
-	values(v, 4, got, 1);
+	ops_values(v, 3, got, 1);
+	ops_near(got, (const double[]){l1 + l0}, 1, 1e-6);
+	ops_values(v, 4, got, 1);
 	CHECK(isnan(got[0]));
-	values(v, 5, got, 2);
-	check_values(got, (const double[]){l1, l0}, 2);
+	ops_values(v, 5, got, 2);
+	ops_near(got, (const double[]){l1, l0}, 2, 1e-6);
 
 	static const char bad[] =
 		"graph @b() -> (%y: f32[]) {\n"
@@ -597,7 +525,7 @@ static void test_qmatmul(void)
 		"  return %y, %q\n"
 		"}\n";
 	static const int kinds[] = {NX_OP_MATMUL_INTEGER, NX_OP_QLINEAR_MATMUL};
-	through_default(t, kinds, (int)(sizeof kinds / sizeof kinds[0]));
+	ops_through_default(t, kinds, (int)(sizeof kinds / sizeof kinds[0]), 1e-6);
 
 	/* A = [[1,2],[3,4]] - per-row zp [1,2] = [[0,1],[1,2]];
 	 * B = [[5,6],[7,8]] - per-column zp [5,0] = [[0,6],[2,8]];
@@ -617,10 +545,10 @@ static void test_qmatmul(void)
 		"  return %y, %q\n"
 		"}\n";
 	double got[4];
-	values(v, 0, got, 4);
-	check_values(got, (const double[]){2, 8, 4, 22}, 4);
-	values(v, 1, got, 4);
-	check_values(got, (const double[]){126, 127, 127, 127}, 4);
+	ops_values(v, 0, got, 4);
+	ops_near(got, (const double[]){2, 8, 4, 22}, 4, 1e-6);
+	ops_values(v, 1, got, 4);
+	ops_near(got, (const double[]){126, 127, 127, 127}, 4, 1e-6);
 	static const char bad[] =
 		"graph @b(%a: u8[2,3], %b: u8[3,2], %z: u8[3]) -> (%y: i32[2,2]) {\n"
 		"  %y = matmul_integer(%a, %b, %z) : i32[2,2]\n  return %y\n}\n";

@@ -3,7 +3,8 @@
  * pipeline with the numeric check after every step (outputs within 1e-6
  * relative of step 0's on seeded inputs), its values and ONNX flat indices
  * worked by hand (row- and column-major storage_order, pads, a second
- * channel's offset); roi_align through the same pipeline, its avg, max and
+ * channel's offset), and its NaN rule, onnxruntime's, which max_pool
+ * shares on each of its paths; roi_align through the same pipeline, its avg, max and
  * half-pixel values worked by hand and its batch index check;
  * conv_transpose's output_shape past the full output; the ONNX round trip
  * of both ops. */
@@ -11,45 +12,8 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "ops_fixture.h"
 #include "nxw.h"
-
-static void through_default(const char *text, const int *kinds, int n_kinds)
-{
-	nx_err e;
-	nx_graph *g = nx_parse(text, strlen(text), "fixture.nex", NULL, &e);
-	CHECK(g != NULL);
-	if (!g) {
-		fprintf(stderr, "%s\n", e.msg);
-		return;
-	}
-	for (int i = 0; i < n_kinds; i++) {
-		bool seen = false;
-		NX_FOR_OPS(g, o)
-			seen |= g->ops[o].kind == kinds[i];
-		if (!seen)
-			fprintf(stderr, "fixture lacks %s\n", nx_ops[kinds[i]].name);
-		CHECK(seen);
-	}
-	nxw_session *s = nxw_session_new(g);
-	s->numeric_each = true;
-	CHECK(s->steps[0].ok);
-	CHECK_EQ_INT(nxw_set_pipeline(s, "default", &e), 0);
-	int rc = nxw_apply_all(s, -1, &e);
-	if (rc)
-		fprintf(stderr, "%s\n", e.msg);
-	CHECK_EQ_INT(rc, 0);
-	CHECK(s->n_steps > 10);
-	for (uint32_t k = 1; k < s->n_steps; k++) {
-		const nxw_step *st = &s->steps[k];
-		CHECK(st->ok);
-		CHECK(st->num.done);
-		if (st->num.max_rel > 1e-6)
-			fprintf(stderr, "step %u (%s): max rel %.3g at %s\n", k, st->pass,
-				st->num.max_rel, st->num.worst);
-		CHECK(st->num.max_rel <= 1e-6);
-	}
-	nxw_session_free(s);
-}
 
 static const char pool_fixture[] =
 	"graph @p(%x: f32[1,2,5,6]) -> (%y: f32[1,2,3,3], %i: i64[1,2,3,3], %z: f32[1,2,2,3], "
@@ -71,40 +35,7 @@ static const char pool_fixture[] =
 static void test_pool_pipeline(void)
 {
 	static const int kinds[] = {NX_OP_MAX_POOL_ARGMAX, NX_OP_ROI_ALIGN};
-	through_default(pool_fixture, kinds, 2);
-}
-
-/* Output i of a graph without inputs, n values. */
-static void values(const char *text, uint32_t i, double *out, int64_t n)
-{
-	nx_err e;
-	nx_graph *g = nx_parse(text, strlen(text), "t.nex", NULL, &e);
-	CHECK(g != NULL);
-	if (!g) {
-		fprintf(stderr, "%s\n", e.msg);
-		return;
-	}
-	nx_run_result r;
-	int rc = nx_run(g, NULL, 0, NULL, &r, &e);
-	if (rc)
-		fprintf(stderr, "%s\n", e.msg);
-	CHECK_EQ_INT(rc, 0);
-	if (!rc) {
-		CHECK_EQ_INT(nx_tensor_numel(&r.outputs[i]), n);
-		for (int64_t k = 0; k < n && k < nx_tensor_numel(&r.outputs[i]); k++)
-			out[k] = nx_tensor_get(&r.outputs[i], k);
-		nx_run_result_free(&r);
-	}
-	nx_graph_free(g);
-}
-
-static void check_values(const double *got, const double *want, int n)
-{
-	for (int k = 0; k < n; k++)
-		if (!(fabs(got[k] - want[k]) <= 1e-6 * fmax(1, fabs(want[k])))) {
-			fprintf(stderr, "element %d: got %.9g, want %.9g\n", k, got[k], want[k]);
-			CHECK(0);
-		}
+	ops_through_default(pool_fixture, kinds, 2, 1e-6);
 }
 
 /* x = [[1,9,3],[4,5,6],[7,8,2]] in two channels: 2x2 windows at stride 1
@@ -128,14 +59,76 @@ static void test_pool_values(void)
 		"  return %y, %i, %c, %p\n"
 		"}\n";
 	double got[8];
-	values(t, 0, got, 8);
-	check_values(got, (const double[]){9, 9, 8, 8, 9, 9, 8, 8}, 8);
-	values(t, 1, got, 8);
-	check_values(got, (const double[]){1, 1, 7, 7, 10, 10, 16, 16}, 8);
-	values(t, 2, got, 8);
-	check_values(got, (const double[]){3, 3, 5, 5, 12, 12, 14, 14}, 8);
-	values(t, 3, got, 8);
-	check_values(got, (const double[]){0, 1, 6, 7, 9, 10, 15, 16}, 8);
+	ops_values(t, 0, got, 8);
+	ops_near(got, (const double[]){9, 9, 8, 8, 9, 9, 8, 8}, 8, 1e-6);
+	ops_values(t, 1, got, 8);
+	ops_near(got, (const double[]){1, 1, 7, 7, 10, 10, 16, 16}, 8, 1e-6);
+	ops_values(t, 2, got, 8);
+	ops_near(got, (const double[]){3, 3, 5, 5, 12, 12, 14, 14}, 8, 1e-6);
+	ops_values(t, 3, got, 8);
+	ops_near(got, (const double[]){0, 1, 6, 7, 9, 10, 15, 16}, 8, 1e-6);
+}
+
+/* got[k] == want[k], or both NaN. */
+static void same_or_nan(const double *got, const double *want, int n)
+{
+	for (int k = 0; k < n; k++)
+		if (!(got[k] == want[k] || (isnan(got[k]) && isnan(want[k])))) {
+			fprintf(stderr, "element %d: got %.9g, want %.9g\n", k, got[k], want[k]);
+			CHECK(0);
+		}
+}
+
+/* The NaN rule of max_pool and max_pool_argmax, onnxruntime-node 1.31's
+ * MaxPool with Indices figures (graph optimizations on or off; ONNX's
+ * reference MaxPool keeps the same rule): the first tap inside the input
+ * starts the maximum and only a strictly greater one replaces it, so a
+ * NaN wins as a window's first tap and is passed over elsewhere. 2x2
+ * windows at stride 1 on 3x3 planes:
+ *   [1 N 3; 4 5 6; 7 8 2]  -> 5 N 8 8 at 4 1 7 7
+ *   [N 1 3; 4 5 6; 7 8 2]  -> N 6 8 8 at 0 5 7 7
+ *   [1 9 3; 4 N 6; 7 8 2]  -> 9 9 8 N at 1 1 7 4
+ *   all N                  -> N N N N at 0 1 3 4
+ * max_pool must give the same values down each of its paths: the 2-d
+ * rows of interior windows (here), windows clipped by pads (pool_window)
+ * and the n-d loop (one more spatial dim of 1). */
+static void test_pool_nan(void)
+{
+	static const char t[] =
+		"graph @n() -> (%y: f32[4,1,2,2], %i: i64[4,1,2,2], %m: f32[4,1,2,2], "
+		"%p: f32[4,1,3,3], %q: f32[4,1,3,3], %r: f32[4,1,1,2,2]) {\n"
+		"  %x = const f32[4,1,3,3] dense[1, nan, 3, 4, 5, 6, 7, 8, 2, "
+		"nan, 1, 3, 4, 5, 6, 7, 8, 2, 1, 9, 3, 4, nan, 6, 7, 8, 2, "
+		"nan, nan, nan, nan, nan, nan, nan, nan, nan]\n"
+		"  %y, %i = max_pool_argmax(%x) {kernel_shape=[2, 2]} : f32[4,1,2,2], "
+		"i64[4,1,2,2]\n"
+		"  %m = max_pool(%x) {kernel_shape=[2, 2]} : f32[4,1,2,2]\n"
+		"  %p, %pi = max_pool_argmax(%x) {kernel_shape=[2, 2], pads=[1, 1, 0, 0]} : "
+		"f32[4,1,3,3], i64[4,1,3,3]\n"
+		"  %q = max_pool(%x) {kernel_shape=[2, 2], pads=[1, 1, 0, 0]} : f32[4,1,3,3]\n"
+		"  %x5 = reshape(%x) {shape=[4, 1, 1, 3, 3]} : f32[4,1,1,3,3]\n"
+		"  %r = max_pool(%x5) {kernel_shape=[1, 2, 2]} : f32[4,1,1,2,2]\n"
+		"  return %y, %i, %m, %p, %q, %r\n"
+		"}\n";
+	const double N = NAN;
+	const double want_y[16] = {5, N, 8, 8, N, 6, 8, 8, 9, 9, 8, N, N, N, N, N};
+	const double want_i[16] = {4, 1, 7, 7, 9, 14, 16, 16, 19, 19, 25, 22, 27, 28, 30, 31};
+	double got[36], other[36];
+	ops_values(t, 0, got, 16);
+	same_or_nan(got, want_y, 16);
+	ops_values(t, 1, got, 16);
+	same_or_nan(got, want_i, 16);
+	ops_values(t, 2, got, 16);
+	same_or_nan(got, want_y, 16);
+	ops_values(t, 5, got, 16);
+	same_or_nan(got, want_y, 16);
+	/* padded: max_pool's clipped windows against max_pool_argmax */
+	ops_values(t, 3, other, 36);
+	ops_values(t, 4, got, 36);
+	same_or_nan(got, other, 36);
+	/* the first plane's first window holds only x[0,0] = 1; its second
+	 * {1, N}: 1 first, N passed over */
+	CHECK(got[0] == 1 && got[1] == 1);
 }
 
 /* x = [[1,2],[3,4]], roi (0,0)-(2,2), one bin of 2x2 samples. Output
@@ -158,12 +151,12 @@ static void test_roi_align_values(void)
 		"  return %a, %m, %h\n"
 		"}\n";
 	double got[1];
-	values(t, 0, got, 1);
-	check_values(got, (const double[]){3.25}, 1);
-	values(t, 1, got, 1);
-	check_values(got, (const double[]){4}, 1);
-	values(t, 2, got, 1);
-	check_values(got, (const double[]){2.5}, 1);
+	ops_values(t, 0, got, 1);
+	ops_near(got, (const double[]){3.25}, 1, 1e-6);
+	ops_values(t, 1, got, 1);
+	ops_near(got, (const double[]){4}, 1, 1e-6);
+	ops_values(t, 2, got, 1);
+	ops_near(got, (const double[]){2.5}, 1, 1e-6);
 	/* a batch index outside the batch is a run-time error naming the op */
 	static const char bad[] =
 		"graph @r() -> (%a: f32[1,1,1,1]) {\n"
@@ -198,8 +191,8 @@ static void test_conv_transpose_past_full(void)
 		"  return %y\n"
 		"}\n";
 	double got[9];
-	values(t, 0, got, 9);
-	check_values(got, (const double[]){7, 9, 5, 11, 13, 5, 5, 5, 5}, 9);
+	ops_values(t, 0, got, 9);
+	ops_near(got, (const double[]){7, 9, 5, 11, 13, 5, 5, 5, 5}, 9, 1e-6);
 }
 
 /* Exported as MaxPool with two outputs, imported back as max_pool_argmax. */
@@ -244,6 +237,7 @@ int main(int argc, char **argv)
 	static const check_case cases[] = {
 		{"pool_pipeline", test_pool_pipeline},
 		{"pool_values", test_pool_values},
+		{"pool_nan", test_pool_nan},
 		{"roi_align_values", test_roi_align_values},
 		{"conv_transpose_past_full", test_conv_transpose_past_full},
 		{"onnx_round_trip", test_pool_onnx_round_trip},

@@ -9,45 +9,8 @@
 #include <math.h>
 
 #include "check.h"
+#include "ops_fixture.h"
 #include "nxw.h"
-
-static void through_default(const char *text, const int *kinds, int n_kinds)
-{
-	nx_err e;
-	nx_graph *g = nx_parse(text, strlen(text), "fixture.nex", NULL, &e);
-	CHECK(g != NULL);
-	if (!g) {
-		fprintf(stderr, "%s\n", e.msg);
-		return;
-	}
-	for (int i = 0; i < n_kinds; i++) {
-		bool seen = false;
-		NX_FOR_OPS(g, o)
-			seen |= g->ops[o].kind == kinds[i];
-		if (!seen)
-			fprintf(stderr, "fixture lacks %s\n", nx_ops[kinds[i]].name);
-		CHECK(seen);
-	}
-	nxw_session *s = nxw_session_new(g);
-	s->numeric_each = true;
-	CHECK(s->steps[0].ok);
-	CHECK_EQ_INT(nxw_set_pipeline(s, "default", &e), 0);
-	int rc = nxw_apply_all(s, -1, &e);
-	if (rc)
-		fprintf(stderr, "%s\n", e.msg);
-	CHECK_EQ_INT(rc, 0);
-	CHECK(s->n_steps > 10);
-	for (uint32_t k = 1; k < s->n_steps; k++) {
-		const nxw_step *st = &s->steps[k];
-		CHECK(st->ok);
-		CHECK(st->num.done);
-		if (st->num.max_rel > 1e-6)
-			fprintf(stderr, "step %u (%s): max rel %.3g at %s\n", k, st->pass,
-				st->num.max_rel, st->num.worst);
-		CHECK(st->num.max_rel <= 1e-6);
-	}
-	nxw_session_free(s);
-}
 
 static void test_signal_pipeline(void)
 {
@@ -85,40 +48,7 @@ static void test_signal_pipeline(void)
 	static const int kinds[] = {NX_OP_HANN_WINDOW, NX_OP_HAMMING_WINDOW, NX_OP_BLACKMAN_WINDOW,
 				    NX_OP_DFT, NX_OP_STFT, NX_OP_DET, NX_OP_GRID_SAMPLE,
 				    NX_OP_CONSTANT_OF_SHAPE, NX_OP_TF_IDF_VECTORIZER, NX_OP_MAX_UNPOOL};
-	through_default(t, kinds, (int)(sizeof kinds / sizeof kinds[0]));
-}
-
-/* Output i of a graph without inputs, n values. */
-static void values(const char *text, uint32_t i, double *out, int64_t n)
-{
-	nx_err e;
-	nx_graph *g = nx_parse(text, strlen(text), "t.nex", NULL, &e);
-	CHECK(g != NULL);
-	if (!g) {
-		fprintf(stderr, "%s\n", e.msg);
-		return;
-	}
-	nx_run_result r;
-	int rc = nx_run(g, NULL, 0, NULL, &r, &e);
-	if (rc)
-		fprintf(stderr, "%s\n", e.msg);
-	CHECK_EQ_INT(rc, 0);
-	if (!rc) {
-		CHECK_EQ_INT(nx_tensor_numel(&r.outputs[i]), n);
-		for (int64_t k = 0; k < n && k < nx_tensor_numel(&r.outputs[i]); k++)
-			out[k] = nx_tensor_get(&r.outputs[i], k);
-		nx_run_result_free(&r);
-	}
-	nx_graph_free(g);
-}
-
-static void check_values(const double *got, const double *want, int n, double tol)
-{
-	for (int k = 0; k < n; k++)
-		if (!(fabs(got[k] - want[k]) <= tol * fmax(1, fabs(want[k])))) {
-			fprintf(stderr, "element %d: got %.9g, want %.9g\n", k, got[k], want[k]);
-			CHECK(0);
-		}
+	ops_through_default(t, kinds, (int)(sizeof kinds / sizeof kinds[0]), 1e-6);
 }
 
 static void test_window_values(void)
@@ -138,14 +68,14 @@ static void test_window_values(void)
 		"  %e = blackman_window(%one) : f32[1]\n"
 		"  return %a, %b, %c, %e\n"
 		"}\n";
-	values(w, 0, got, 4);
-	check_values(got, (const double[]){0, 0.5, 1, 0.5}, 4, 1e-6);
-	values(w, 1, got, 3);
-	check_values(got, (const double[]){4.0 / 46, 1, 4.0 / 46}, 3, 1e-6);
-	values(w, 2, got, 1);
-	check_values(got, (const double[]){1}, 1, 1e-6);
-	values(w, 3, got, 1);
-	check_values(got, (const double[]){0}, 1, 1e-6);
+	ops_values(w, 0, got, 4);
+	ops_near(got, (const double[]){0, 0.5, 1, 0.5}, 4, 1e-6);
+	ops_values(w, 1, got, 3);
+	ops_near(got, (const double[]){4.0 / 46, 1, 4.0 / 46}, 3, 1e-6);
+	ops_values(w, 2, got, 1);
+	ops_near(got, (const double[]){1}, 1, 1e-6);
+	ops_values(w, 3, got, 1);
+	ops_near(got, (const double[]){0}, 1, 1e-6);
 }
 
 static void test_dft_values(void)
@@ -161,12 +91,12 @@ static void test_dft_values(void)
 		"  %i = dft(%f) {inverse=1} : f32[1,4,2]\n"
 		"  return %f, %c, %i\n"
 		"}\n";
-	values(d, 0, got, 8);
-	check_values(got, (const double[]){10, 0, -2, 2, -2, 0, -2, -2}, 8, 1e-6);
-	values(d, 1, got, 4);
-	check_values(got, (const double[]){3, 0, -1, 0}, 4, 1e-6);
-	values(d, 2, got, 8);
-	check_values(got, (const double[]){1, 0, 2, 0, 3, 0, 4, 0}, 8, 1e-6);
+	ops_values(d, 0, got, 8);
+	ops_near(got, (const double[]){10, 0, -2, 2, -2, 0, -2, -2}, 8, 1e-6);
+	ops_values(d, 1, got, 4);
+	ops_near(got, (const double[]){3, 0, -1, 0}, 4, 1e-6);
+	ops_values(d, 2, got, 8);
+	ops_near(got, (const double[]){1, 0, 2, 0, 3, 0, 4, 0}, 8, 1e-6);
 	/* STFT of [1..6] in frames of 4 every 2, no window, two-sided:
 	 * frame 0 is the DFT above; frame 1 = [3,4,5,6] -> 18, -2+2i, -2, -2-2i */
 	static const char s[] =
@@ -175,8 +105,8 @@ static void test_dft_values(void)
 		"  %y = stft(%x) {frame_step=2, frame_length=4, onesided=0} : f32[1,2,4,2]\n"
 		"  return %y\n"
 		"}\n";
-	values(s, 0, got, 16);
-	check_values(got, (const double[]){10, 0, -2, 2, -2, 0, -2, -2, 18, 0, -2, 2, -2, 0, -2, -2},
+	ops_values(s, 0, got, 16);
+	ops_near(got, (const double[]){10, 0, -2, 2, -2, 0, -2, -2, 18, 0, -2, 2, -2, 0, -2, -2},
 		     16, 1e-6);
 }
 
@@ -190,16 +120,16 @@ static void test_det_values(void)
 		"  %y = det(%x) : f32[3]\n"
 		"  return %y\n"
 		"}\n";
-	values(d, 0, got, 3);
-	check_values(got, (const double[]){-2, -1, 0}, 3, 1e-6);
+	ops_values(d, 0, got, 3);
+	ops_near(got, (const double[]){-2, -1, 0}, 3, 1e-6);
 	static const char d3[] =
 		"graph @d() -> (%y: f32[]) {\n"
 		"  %x = const f32[3,3] dense[2, -3, 1, 2, 0, -1, 1, 4, 5]\n"
 		"  %y = det(%x) : f32[]\n"
 		"  return %y\n"
 		"}\n";
-	values(d3, 0, got, 1);
-	check_values(got, (const double[]){49}, 1, 1e-6);
+	ops_values(d3, 0, got, 1);
+	ops_near(got, (const double[]){49}, 1, 1e-6);
 }
 
 /* At pixel centres (align_corners=1, grid on the corner pixels) bilinear,
@@ -224,15 +154,15 @@ static void test_grid_sample_values(void)
 		"  return %a, %b, %c, %z, %e, %h\n"
 		"}\n";
 	for (uint32_t i = 0; i < 3; i++) {
-		values(g, i, got, 4);
-		check_values(got, (const double[]){1, 2, 3, 4}, 4, 1e-6);
+		ops_values(g, i, got, 4);
+		ops_near(got, (const double[]){1, 2, 3, 4}, 4, 1e-6);
 	}
-	values(g, 3, got, 2);
-	check_values(got, (const double[]){0, 0}, 2, 1e-6);
-	values(g, 4, got, 2);
-	check_values(got, (const double[]){1, 4}, 2, 1e-6);
-	values(g, 5, got, 1);
-	check_values(got, (const double[]){2.5}, 1, 1e-6);
+	ops_values(g, 3, got, 2);
+	ops_near(got, (const double[]){0, 0}, 2, 1e-6);
+	ops_values(g, 4, got, 2);
+	ops_near(got, (const double[]){1, 4}, 2, 1e-6);
+	ops_values(g, 5, got, 1);
+	ops_near(got, (const double[]){2.5}, 1, 1e-6);
 }
 
 /* X = [1,2,1,2,3]; pool: unigrams 1 and 3, bigram (1,2); skips 0 and 1.
@@ -256,13 +186,13 @@ static void test_tfidf_values(void)
 		"pool_int64s=[1, 3, 1, 2], weights=[0.5, 2.0, 1.5]} : f32[1,3]\n"
 		"  return %tf, %idf, %both\n"
 		"}\n";
-	values(t, 0, got, 3);
-	check_values(got, (const double[]){2, 1, 2}, 3, 1e-6);
-	values(t, 1, got, 3);
-	check_values(got, (const double[]){0.5, 2, 1}, 3, 1e-6);
+	ops_values(t, 0, got, 3);
+	ops_near(got, (const double[]){2, 1, 2}, 3, 1e-6);
+	ops_values(t, 1, got, 3);
+	ops_near(got, (const double[]){0.5, 2, 1}, 3, 1e-6);
 	/* only bigrams, written to column 1 with weight 1.5 */
-	values(t, 2, got, 3);
-	check_values(got, (const double[]){0, 3, 0}, 3, 1e-6);
+	ops_values(t, 2, got, 3);
+	ops_near(got, (const double[]){0, 3, 0}, 3, 1e-6);
 }
 
 /* MaxUnpool: indices are flat offsets into the pooled-from [1,1,4,4];
@@ -278,8 +208,8 @@ static void test_unpool_values(void)
 		"output_shape=[1, 1, 5, 5]} : f32[1,1,5,5]\n"
 		"  return %y\n"
 		"}\n";
-	values(u, 0, got, 25);
-	check_values(got, (const double[]){0, 0, 0, 0, 0, 0, 5, 0, 6, 0, 0, 0, 0, 0, 0,
+	ops_values(u, 0, got, 25);
+	ops_near(got, (const double[]){0, 0, 0, 0, 0, 0, 5, 0, 6, 0, 0, 0, 0, 0, 0,
 					   0, 7, 0, 8, 0, 0, 0, 0, 0, 0}, 25, 0);
 	static const char bad[] =
 		"graph @u() -> (%y: f32[1,1,4,4]) {\n"

@@ -9,6 +9,7 @@
 #include <math.h>
 
 #include "check.h"
+#include "ops_fixture.h"
 #include "nxp.h"
 #include "nxs.h"
 #include "nxw.h"
@@ -43,58 +44,8 @@ static void test_through_default(void)
 		"  %q = qlinear_conv(%x, %xs, %xz, %wi, %ws, %wiz, %ys, %yz, %b) : i8[1,6,6,6]\n"
 		"  return %y, %q\n"
 		"}\n";
-	nx_graph *g = parse(t);
-	if (!g)
-		return;
-	nx_err e;
-	nxw_session *s = nxw_session_new(g);
-	s->numeric_each = true;
-	CHECK(s->steps[0].ok);
-	CHECK_EQ_INT(nxw_set_pipeline(s, "default", &e), 0);
-	int rc = nxw_apply_all(s, -1, &e);
-	if (rc)
-		fprintf(stderr, "%s\n", e.msg);
-	CHECK_EQ_INT(rc, 0);
-	CHECK(s->n_steps > 10);
-	for (uint32_t k = 1; k < s->n_steps; k++) {
-		const nxw_step *st = &s->steps[k];
-		CHECK(st->ok);
-		CHECK(st->num.done);
-		if (st->num.max_rel > 1e-6)
-			fprintf(stderr, "step %u (%s): max rel %.3g at %s\n", k, st->pass,
-				st->num.max_rel, st->num.worst);
-		CHECK(st->num.max_rel <= 1e-6);
-	}
-	nxw_session_free(s);
-}
-
-static void values(const char *text, uint32_t i, double *out, int64_t n)
-{
-	nx_graph *g = parse(text);
-	if (!g)
-		return;
-	nx_err e;
-	nx_run_result r;
-	int rc = nx_run(g, NULL, 0, NULL, &r, &e);
-	if (rc)
-		fprintf(stderr, "%s\n", e.msg);
-	CHECK_EQ_INT(rc, 0);
-	if (!rc) {
-		CHECK_EQ_INT(nx_tensor_numel(&r.outputs[i]), n);
-		for (int64_t k = 0; k < n && k < nx_tensor_numel(&r.outputs[i]); k++)
-			out[k] = nx_tensor_get(&r.outputs[i], k);
-		nx_run_result_free(&r);
-	}
-	nx_graph_free(g);
-}
-
-static void check_values(const double *got, const double *want, int n)
-{
-	for (int k = 0; k < n; k++)
-		if (got[k] != want[k]) {
-			fprintf(stderr, "element %d: got %.9g, want %.9g\n", k, got[k], want[k]);
-			CHECK(0);
-		}
+	static const int kinds[] = {NX_OP_CONV_INTEGER, NX_OP_QLINEAR_CONV};
+	ops_through_default(t, kinds, (int)(sizeof kinds / sizeof kinds[0]), 1e-6);
 }
 
 /* x = [1 2 3; 4 5 6; 7 8 9] - 1 (x_zero_point), one channel; two 2x2
@@ -115,10 +66,10 @@ static void test_values(void)
 		"  return %y\n"
 		"}\n";
 	double got[18];
-	values(ci, 0, got, 18);
+	ops_values(ci, 0, got, 18);
 	/* x' = [0 1 2; 3 4 5; 6 7 8] */
-	check_values(got, (const double[]){0, 1, 2, 3, 4, 5, 6, 7, 8,
-					   8, 12, 7, 20, 24, 13, 13, 15, 8}, 18);
+	ops_near(got, (const double[]){0, 1, 2, 3, 4, 5, 6, 7, 8,
+					   8, 12, 7, 20, 24, 13, 13, 15, 8}, 18, 0);
 	/* QLinearConv, 1x1: y = sat(rint((x - 1) * 3 * 0.5 / 1 + bias) + yz).
 	 * x' = 0..3 -> 1.5 x' (+ bias 0 or 1 as i32 in the acc's scale):
 	 * channel 0 bias 0: 0, 1.5, 3, 4.5 -> 0, 2, 3, 4 (halves to even);
@@ -139,8 +90,8 @@ static void test_values(void)
 		"  %y = qlinear_conv(%x, %xs, %xz, %w, %ws, %wz, %ys, %yz, %b) : i8[1,2,2,2]\n"
 		"  return %y\n"
 		"}\n";
-	values(ql, 0, got, 8);
-	check_values(got, (const double[]){5, 7, 8, 9, 125, 127, 127, 127}, 8);
+	ops_values(ql, 0, got, 8);
+	ops_near(got, (const double[]){5, 7, 8, 9, 125, 127, 127, 127}, 8, 0);
 }
 
 static void refused(const char *text, const char *msg)

@@ -10,6 +10,7 @@
 #include <math.h>
 
 #include "check.h"
+#include "ops_fixture.h"
 #include "nxs.h"
 #include "nxw.h"
 #include "onnx_build.h"
@@ -47,59 +48,8 @@ static void test_pipeline(void)
 		"f32[5,1,2,4]\n"
 		"  return %y, %yh, %yc, %g, %gh, %r\n"
 		"}\n";
-	nx_graph *g = parse(t);
-	if (!g)
-		return;
-	nxw_session *s = nxw_session_new(g);
-	s->numeric_each = true;
-	CHECK(s->steps[0].ok);
-	nx_err e;
-	CHECK_EQ_INT(nxw_set_pipeline(s, "default", &e), 0);
-	int rc = nxw_apply_all(s, -1, &e);
-	if (rc)
-		fprintf(stderr, "%s\n", e.msg);
-	CHECK_EQ_INT(rc, 0);
-	CHECK(s->n_steps > 10);
-	for (uint32_t k = 1; k < s->n_steps; k++) {
-		const nxw_step *st = &s->steps[k];
-		CHECK(st->ok);
-		CHECK(st->num.done);
-		if (st->num.max_rel > 1e-6)
-			fprintf(stderr, "step %u (%s): max rel %.3g at %s\n", k, st->pass,
-				st->num.max_rel, st->num.worst);
-		CHECK(st->num.max_rel <= 1e-6);
-	}
-	nxw_session_free(s);
-}
-
-/* Runs text (no graph inputs); output i's n elements into out. */
-static void values(const char *text, uint32_t i, double *out, int64_t n)
-{
-	nx_graph *g = parse(text);
-	if (!g)
-		return;
-	nx_err e;
-	nx_run_result r;
-	int rc = nx_run(g, NULL, 0, NULL, &r, &e);
-	if (rc)
-		fprintf(stderr, "%s\n", e.msg);
-	CHECK_EQ_INT(rc, 0);
-	if (!rc) {
-		CHECK_EQ_INT(nx_tensor_numel(&r.outputs[i]), n);
-		for (int64_t k = 0; k < n && k < nx_tensor_numel(&r.outputs[i]); k++)
-			out[k] = nx_tensor_get(&r.outputs[i], k);
-		nx_run_result_free(&r);
-	}
-	nx_graph_free(g);
-}
-
-static void near(const double *got, const double *want, int n)
-{
-	for (int k = 0; k < n; k++)
-		if (!(fabs(got[k] - want[k]) <= 1e-6 * fmax(1, fabs(want[k])))) {
-			fprintf(stderr, "element %d: got %.9g, want %.9g\n", k, got[k], want[k]);
-			CHECK(0);
-		}
+	static const int kinds[] = {NX_OP_LSTM, NX_OP_GRU, NX_OP_RNN};
+	ops_through_default(t, kinds, (int)(sizeof kinds / sizeof kinds[0]), 1e-6);
 }
 
 static double sg(double v)
@@ -139,10 +89,10 @@ static void test_rnn_values(void)
 		yh[1][b] = h;
 	}
 	double got[12];
-	values(t, 0, got, 12);
-	near(got, &y[0][0][0], 12);
-	values(t, 1, got, 4);
-	near(got, &yh[0][0], 4);
+	ops_values(t, 0, got, 12);
+	ops_near(got, &y[0][0][0], 12, 1e-6);
+	ops_values(t, 1, got, 4);
+	ops_near(got, &yh[0][0], 4, 1e-6);
 }
 
 /* One-unit LSTM with peepholes, layout 1 (batch first), one batch entry:
@@ -194,13 +144,13 @@ static void test_lstm_values(void)
 		want_c[v] = c;
 	}
 	double got[2];
-	values(t, 0, got, 2);
-	near(got, ys, 2);
-	values(t, 1, got, 1);
-	near(got, &ys[1], 1);
+	ops_values(t, 0, got, 2);
+	ops_near(got, ys, 2, 1e-6);
+	ops_values(t, 1, got, 1);
+	ops_near(got, &ys[1], 1, 1e-6);
 	for (int v = 0; v < 3; v++) {
-		values(t, v == 0 ? 2 : v + 2, got, 1);
-		near(got, &want_c[v], 1);
+		ops_values(t, v == 0 ? 2 : v + 2, got, 1);
+		ops_near(got, &want_c[v], 1, 1e-6);
 	}
 }
 
@@ -244,8 +194,8 @@ static void test_gru_values(void)
 	}
 	double got[1];
 	for (int v = 0; v < 3; v++) {
-		values(t, (uint32_t)v, got, 1);
-		near(got, &want[v], 1);
+		ops_values(t, (uint32_t)v, got, 1);
+		ops_near(got, &want[v], 1, 1e-6);
 	}
 }
 

@@ -207,7 +207,9 @@ static void test_pool(void)
 					return;
 				nx_tensor x = input(nx_vtype(g, g->inputs[0]), -5, 5, (uint32_t)gi);
 				float *xd = x.data;
-				xd[W * 4 + 6] = NAN; /* plane 0: its windows give NaN (max) */
+				/* plane 0: max's NaN rule (kern_pool.c) — a NaN wins
+				 * the windows it starts, is passed over in the rest */
+				xd[W * 4 + 6] = NAN;
 				nx_run_result r;
 				const float *y = run(g, &x, 1, threads, &r);
 				int bad = 0;
@@ -229,7 +231,7 @@ static void test_pool(void)
 										continue;
 									float v = xd[p * H * W + iy * W + ix];
 									if (!kind)
-										acc = v > acc || v != v ? v : acc;
+										acc = cnt == 0 || v > acc ? v : acc;
 									else
 										acc += v;
 									cnt++;
