@@ -15,12 +15,13 @@
  *    operands windowed along the axes they share), pools by channels,
  *    concat along the axes other than its own, softmax, the norms,
  *    keepdims reductions and arg max/min along the dims they keep
- *    independent, resize along any dim (tile_kinds.c), and 2-d conv by output
+ *    independent, resize along any dim (tile_kinds.c), 2-d conv by output
  *    channels (group 1 or depthwise) and output rows, the halo and each
- *    tile's pads worked out by core (conv_tile.c), whose interpreter
- *    computes a tiled conv by the same tiles, so the outputs stay equal bit
- *    for bit. A tiled op of another kind stays one task and the listing
- *    says so;
+ *    tile's pads worked out by core (conv_tile.c), and matmul and gemm
+ *    along any dim of the result (batch, M, N; core's matmul_tile.c);
+ *    for conv, matmul and gemm the interpreter computes the op by the same
+ *    tiles, so the outputs stay equal bit for bit. A tiled op of another
+ *    kind stays one task and the listing says why;
  *  - weight fetch: an NE op's constants go by DMA into the kernel window
  *    when together they fit half of it (`kmem`/2): the two halves alternate
  *    (double buffering), and each fetch is issued before the previous NE
@@ -333,6 +334,10 @@ const char *nxg_no_split(const nx_graph *g, uint32_t o)
 		int64_t nt[4], te[4];
 		return nx_conv_tiling(g, o, nt, te);
 	}
+	if (op->kind == NX_OP_MATMUL || op->kind == NX_OP_GEMM) {
+		int64_t nt[4], te[4];
+		return nx_matmul_tiling(g, o, nt, te);
+	}
 	const nx_type *y = nx_vtype(g, nx_result(g, o, 0));
 	if (op->n_out != 1 || y->rank > 4)
 		return "per-tile lowering of ops with several results or rank > 4 is not built";
@@ -485,6 +490,8 @@ static int compute(lowering *L, uint32_t p)
 		te[k] = yd[k] = d[n_in].dims[k];
 	if (split && op->kind == NX_OP_CONV)
 		nx_conv_tiling(g, o, nt, te);
+	else if (split && (op->kind == NX_OP_MATMUL || op->kind == NX_OP_GEMM))
+		nx_matmul_tiling(g, o, nt, te);
 	else if (split)
 		for (int k = 0; k < y->rank; k++) {
 			int bk = 4 - y->rank + k; /* bchw index of dim k */

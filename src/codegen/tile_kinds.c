@@ -1,6 +1,8 @@
 /* tile_kinds.c — which tilings of the row-independent kinds (softmax, the
  * norms, keepdims reductions, arg max/min, resize) lower to one task per
- * tile, and each tile's operand windows.
+ * tile, and each tile's operand windows; also the windows of a matmul or
+ * gemm tile, which core decides (matmul_tile.c: its interpreter computes
+ * the op by the same tiles, as OpenBLAS's bits depend on the block).
  *
  * A tile is exact when every element of the tile's result reads only the
  * tile's own part of the operands along the split dims and the kernel
@@ -132,6 +134,15 @@ void nxg_tile_kind_windows(const nx_graph *g, uint32_t o, nxg_desc *d, uint32_t 
 {
 	int kind = nx_opp(g, o)->kind;
 	const nxg_desc *y = &d[n_in];
+	if (kind == NX_OP_MATMUL || kind == NX_OP_GEMM) {
+		/* the windows core's interpreter gathers for the same tile */
+		int64_t w0[3][4], wn[3][4];
+		nx_matmul_tile_windows(g, o, r0, rn, w0, wn);
+		for (uint32_t i = 0; i < n_in && i < 3; i++)
+			if (d[i].space != NXG_SPACE_COUNT)
+				memcpy(d[i].w0, w0[i], sizeof w0[i]), memcpy(d[i].wn, wn[i], sizeof wn[i]);
+		return;
+	}
 	if (kind == NX_OP_RESIZE) {
 		/* windowed only along dims it copies (scale 1: output index =
 		 * input index); along the others the tile reads the whole dim */
