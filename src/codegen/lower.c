@@ -12,7 +12,8 @@
  *  - an op the target cannot run (nx_target_on_cpu) is one CPU host task;
  *  - an NE op is one task, or one per tile when it carries attr `tile` and
  *    its kind can be split here: element-wise kinds (any axis, broadcast
- *    operands windowed along the axes they share), pools by channels,
+ *    operands windowed along the axes they share), pools by channels (and
+ *    by rows and columns when unpadded: tile_kinds.c),
  *    concat along the axes other than its own, softmax, the norms,
  *    keepdims reductions and arg max/min along the dims they keep
  *    independent, resize along any dim (tile_kinds.c), 2-d conv by output
@@ -350,11 +351,12 @@ const char *nxg_no_split(const nx_graph *g, uint32_t o)
 	/* whole along dim k: the tile's extent covers it */
 #define WHOLE(k) (ext[k] < 1 || ext[k] >= y->dims[k])
 	if ((nx_ops[op->kind].flags & NX_F_POOL) && y->rank == 4) {
-		/* by channels only: each channel pools on its own, so a tile's
-		 * channels are the whole op's bits; rows would need a halo */
-		if (!WHOLE(0) || !WHOLE(2) || !WHOLE(3))
-			return "pool tiles other than by channels are not built";
-		return NULL;
+		/* by channels: each channel pools on its own, so a tile's
+		 * channels are the whole op's bits; rows and columns of an
+		 * unpadded pool: tile_kinds.c */
+		if (!WHOLE(0))
+			return "pool tiles by batch are not built";
+		return WHOLE(2) && WHOLE(3) ? NULL : nxg_tile_pool_ok(g, o);
 	}
 	if (op->kind == NX_OP_CONCAT) {
 		/* along any axis but the concat axis: each operand's window is
@@ -534,6 +536,8 @@ static int compute(lowering *L, uint32_t p)
 						for (int q = 0; q < 4 && td[i].space != NXG_SPACE_COUNT; q++)
 							if (td[i].dims[q] == yd[q])
 								td[i].w0[q] = r0[q], td[i].wn[q] = rn[q];
+					if ((nx_ops[op->kind].flags & NX_F_POOL) && (nt[2] > 1 || nt[3] > 1))
+						nxg_tile_pool_windows(g, o, td, r0, rn);
 				}
 	free(d);
 	return 0;
