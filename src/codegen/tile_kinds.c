@@ -111,6 +111,9 @@ static const char *kept_dims(const nx_graph *g, uint32_t o, const nx_type *y, bo
 	}
 	case NX_OP_RESIZE: /* any dim: see the head of this file */
 		return nx_vtype(g, nx_operand(g, o, 0))->rank == r ? NULL : "resize of another rank";
+	case NX_OP_CONV_TRANSPOSE:
+		return "per-tile lowering of conv_transpose is not built (the executor gives "
+		       "pads and group of their own to the tiles of convs only)";
 	default:
 		return "per-tile lowering of this kind is not built";
 	}
