@@ -12,15 +12,17 @@
  *  - an op the target cannot run (nx_target_on_cpu) is one CPU host task;
  *  - an NE op is one task, or one per tile when it carries attr `tile` and
  *    its kind can be split here: element-wise kinds (any axis, broadcast
- *    operands windowed along the axes they share), pools by channels,
+ *    operands windowed along the axes they share), pools by channels (and
+ *    by rows and columns when unpadded: tile_kinds.c),
  *    concat along the axes other than its own, softmax, the norms,
  *    keepdims reductions and arg max/min along the dims they keep
- *    independent, resize along any dim (tile_kinds.c), and 2-d conv by output
+ *    independent, resize along any dim (tile_kinds.c), 2-d conv by output
  *    channels (group 1 or depthwise) and output rows, the halo and each
- *    tile's pads worked out by core (conv_tile.c), whose interpreter
- *    computes a tiled conv by the same tiles, so the outputs stay equal bit
- *    for bit. A tiled op of another kind stays one task and the listing
- *    says so;
+ *    tile's pads worked out by core (conv_tile.c), and matmul and gemm
+ *    along any dim of the result (batch, M, N; core's matmul_tile.c);
+ *    for conv, matmul and gemm the interpreter computes the op by the same
+ *    tiles, so the outputs stay equal bit for bit. A tiled op of another
+ *    kind stays one task and the listing says why;
  *  - weight fetch: an NE op's constants go by DMA into the kernel window
  *    when together they fit half of it (`kmem`/2): the two halves alternate
  *    (double buffering), and each fetch is issued before the previous NE
@@ -333,6 +335,10 @@ const char *nxg_no_split(const nx_graph *g, uint32_t o)
 		int64_t nt[4], te[4];
 		return nx_conv_tiling(g, o, nt, te);
 	}
+	if (op->kind == NX_OP_MATMUL || op->kind == NX_OP_GEMM) {
+		int64_t nt[4], te[4];
+		return nx_matmul_tiling(g, o, nt, te);
+	}
 	const nx_type *y = nx_vtype(g, nx_result(g, o, 0));
 	if (op->n_out != 1 || y->rank > 4)
 		return "per-tile lowering of ops with several results or rank > 4 is not built";
@@ -345,11 +351,12 @@ const char *nxg_no_split(const nx_graph *g, uint32_t o)
 	/* whole along dim k: the tile's extent covers it */
 #define WHOLE(k) (ext[k] < 1 || ext[k] >= y->dims[k])
 	if ((nx_ops[op->kind].flags & NX_F_POOL) && y->rank == 4) {
-		/* by channels only: each channel pools on its own, so a tile's
-		 * channels are the whole op's bits; rows would need a halo */
-		if (!WHOLE(0) || !WHOLE(2) || !WHOLE(3))
-			return "pool tiles other than by channels are not built";
-		return NULL;
+		/* by channels: each channel pools on its own, so a tile's
+		 * channels are the whole op's bits; rows and columns of an
+		 * unpadded pool: tile_kinds.c */
+		if (!WHOLE(0))
+			return "pool tiles by batch are not built";
+		return WHOLE(2) && WHOLE(3) ? NULL : nxg_tile_pool_ok(g, o);
 	}
 	if (op->kind == NX_OP_CONCAT) {
 		/* along any axis but the concat axis: each operand's window is
@@ -485,6 +492,8 @@ static int compute(lowering *L, uint32_t p)
 		te[k] = yd[k] = d[n_in].dims[k];
 	if (split && op->kind == NX_OP_CONV)
 		nx_conv_tiling(g, o, nt, te);
+	else if (split && (op->kind == NX_OP_MATMUL || op->kind == NX_OP_GEMM))
+		nx_matmul_tiling(g, o, nt, te);
 	else if (split)
 		for (int k = 0; k < y->rank; k++) {
 			int bk = 4 - y->rank + k; /* bchw index of dim k */
@@ -527,6 +536,8 @@ static int compute(lowering *L, uint32_t p)
 						for (int q = 0; q < 4 && td[i].space != NXG_SPACE_COUNT; q++)
 							if (td[i].dims[q] == yd[q])
 								td[i].w0[q] = r0[q], td[i].wn[q] = rn[q];
+					if ((nx_ops[op->kind].flags & NX_F_POOL) && (nt[2] > 1 || nt[3] > 1))
+						nxg_tile_pool_windows(g, o, td, r0, rn);
 				}
 	free(d);
 	return 0;

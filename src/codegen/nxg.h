@@ -163,6 +163,14 @@ const char *nxg_tile_kind_ok(const nx_graph *g, uint32_t o, const int64_t *ext);
 void nxg_tile_kind_windows(const nx_graph *g, uint32_t o, nxg_desc *d, uint32_t n_in,
 			   const int64_t *r0, const int64_t *rn);
 
+/* NULL if pool o's tiles may split its rows and columns (an unpadded 2-d
+ * max or average pool); else why not. */
+const char *nxg_tile_pool_ok(const nx_graph *g, uint32_t o);
+/* Sets the input window d[0] along rows and columns of the pool tile whose
+ * result window (bchw) is r0 + rn. */
+void nxg_tile_pool_windows(const nx_graph *g, uint32_t o, nxg_desc *d, const int64_t *r0,
+			   const int64_t *rn);
+
 /* lower.c: why op o's `tile` attr does not lower to one task per tile
  * (NULL if it does). */
 const char *nxg_no_split(const nx_graph *g, uint32_t o);

@@ -1,6 +1,8 @@
 /* tile_kinds.c — which tilings of the row-independent kinds (softmax, the
  * norms, keepdims reductions, arg max/min, resize) lower to one task per
- * tile, and each tile's operand windows.
+ * tile, and each tile's operand windows; also the windows of a matmul or
+ * gemm tile, which core decides (matmul_tile.c: its interpreter computes
+ * the op by the same tiles, as OpenBLAS's bits depend on the block).
  *
  * A tile is exact when every element of the tile's result reads only the
  * tile's own part of the operands along the split dims and the kernel
@@ -109,6 +111,9 @@ static const char *kept_dims(const nx_graph *g, uint32_t o, const nx_type *y, bo
 	}
 	case NX_OP_RESIZE: /* any dim: see the head of this file */
 		return nx_vtype(g, nx_operand(g, o, 0))->rank == r ? NULL : "resize of another rank";
+	case NX_OP_CONV_TRANSPOSE:
+		return "per-tile lowering of conv_transpose is not built (the executor gives "
+		       "pads and group of their own to the tiles of convs only)";
 	default:
 		return "per-tile lowering of this kind is not built";
 	}
@@ -132,6 +137,15 @@ void nxg_tile_kind_windows(const nx_graph *g, uint32_t o, nxg_desc *d, uint32_t 
 {
 	int kind = nx_opp(g, o)->kind;
 	const nxg_desc *y = &d[n_in];
+	if (kind == NX_OP_MATMUL || kind == NX_OP_GEMM) {
+		/* the windows core's interpreter gathers for the same tile */
+		int64_t w0[3][4], wn[3][4];
+		nx_matmul_tile_windows(g, o, r0, rn, w0, wn);
+		for (uint32_t i = 0; i < n_in && i < 3; i++)
+			if (d[i].space != NXG_SPACE_COUNT)
+				memcpy(d[i].w0, w0[i], sizeof w0[i]), memcpy(d[i].wn, wn[i], sizeof wn[i]);
+		return;
+	}
 	if (kind == NX_OP_RESIZE) {
 		/* windowed only along dims it copies (scale 1: output index =
 		 * input index); along the others the tile reads the whole dim */
@@ -160,4 +174,51 @@ void nxg_tile_kind_windows(const nx_graph *g, uint32_t o, nxg_desc *d, uint32_t 
 		if (d[i].space != NXG_SPACE_COUNT && d[i].dims[3] == y->dims[c] &&
 		    d[i].dims[0] * d[i].dims[1] * d[i].dims[2] == 1)
 			d[i].w0[3] = r0[c], d[i].wn[3] = rn[c];
+}
+
+/* Pools (max and average, 2-d) split by rows and columns when they have no
+ * pads, no dilation and no ceil_mode: a tile of output rows [r0, r0+rn)
+ * reads input rows [r0 s, (r0+rn-1) s + k), all inside the image, so every
+ * tile's own pads are 0, the op's, and its windows are the whole op's
+ * (each output element is its own window's max or sum over k x k, the
+ * divisor k x k). A padded pool's edge tiles would need pads of their own,
+ * which the executor gives conv tiles only. */
+const char *nxg_tile_pool_ok(const nx_graph *g, uint32_t o)
+{
+	int kind = nx_opp(g, o)->kind;
+	uint32_t n;
+	if (kind != NX_OP_MAX_POOL && kind != NX_OP_AVG_POOL)
+		return "global pools have no row or column tiles";
+	const int64_t *ks = nx_attr_ints(g, o, "kernel_shape", &n);
+	if (!ks || n != 2)
+		return "pool tiles by rows or columns are built for 2-d pools";
+	const int64_t *pd = nx_attr_ints(g, o, "pads", &n);
+	for (uint32_t i = 0; pd && i < n; i++)
+		if (pd[i])
+			return "pool tiles by rows or columns of a padded pool are not built";
+	const char *ap = nx_attr_s(g, o, "auto_pad", "NOTSET");
+	if (strcmp(ap, "NOTSET") && strcmp(ap, "VALID"))
+		return "pool tiles by rows or columns of an auto_pad pool are not built";
+	const int64_t *dl = nx_attr_ints(g, o, "dilations", &n);
+	for (uint32_t i = 0; dl && i < n; i++)
+		if (dl[i] != 1)
+			return "pool tiles by rows or columns of a dilated pool are not built";
+	if (nx_attr_i(g, o, "ceil_mode", 0))
+		return "pool tiles by rows or columns with ceil_mode are not built";
+	return NULL;
+}
+
+void nxg_tile_pool_windows(const nx_graph *g, uint32_t o, nxg_desc *d, const int64_t *r0,
+			   const int64_t *rn)
+{
+	uint32_t n, ns;
+	const int64_t *ks = nx_attr_ints(g, o, "kernel_shape", &n);
+	const int64_t *st = nx_attr_ints(g, o, "strides", &ns);
+	if (!ks || n != 2)
+		return;
+	for (int q = 2; q < 4; q++) {
+		int64_t s = st && ns == 2 ? st[q - 2] : 1;
+		d[0].w0[q] = r0[q] * s;
+		d[0].wn[q] = (rn[q] - 1) * s + ks[q - 2];
+	}
 }

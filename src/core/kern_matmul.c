@@ -1,8 +1,13 @@
 /* kern_matmul.c — matmul (numpy semantics: 1-d operands, broadcast batch
  * dims) and gemm (transA/transB, alpha, beta, C broadcast to [M, N]), both on
- * cblas_sgemm. The pool splits the work by batch, or by row blocks when
- * there are fewer batches than threads; OpenBLAS runs single-threaded inside
- * each piece (interp.c).
+ * cblas_sgemm. The work is split by shapes only, never by the thread count
+ * (sgemm gives a block of C other bits than the whole product, so a split
+ * that followed --threads would change the bits with it): one piece per
+ * batch, or with fewer than MM_PIECES batches, each batch's rows (or
+ * columns, when there are more of them) in blocks making about MM_PIECES
+ * pieces; the pool runs the pieces, OpenBLAS single-threaded inside each
+ * (interp.c). A matmul or gemm with attr `tile` goes tile by tile
+ * (matmul_tile.c).
  */
 #include <cblas.h>
 #include <stdlib.h>
@@ -21,8 +26,12 @@ typedef struct mm_job {
 	int rank;                      /* batch rank of the output */
 	int64_t bdims[NX_MAX_RANK];
 	int64_t ast[NX_MAX_RANK], bst[NX_MAX_RANK]; /* batch strides in elements (0: broadcast) */
-	int64_t mblock, nblocks;       /* rows per task, tasks per batch */
+	int64_t mblock, nblocks;       /* rows (cols) per task, tasks per batch */
+	bool by_cols;                  /* blocks of columns of C, not rows */
 } mm_job;
+
+/* Pieces a product is split into when it has fewer batches (see above). */
+#define MM_PIECES 4
 
 static void mm_part(void *ctx, int64_t lo, int64_t hi)
 {
@@ -36,34 +45,45 @@ static void mm_part(void *ctx, int64_t lo, int64_t hi)
 			aoff += c * j->ast[d];
 			boff += c * j->bst[d];
 		}
-		int64_t r0 = blk * j->mblock;
-		int64_t rows = j->m - r0 < j->mblock ? j->m - r0 : j->mblock;
-		/* Row block r0 of op(A): rows of A, or columns when transposed. */
-		const float *a = j->a + aoff + (j->ta ? r0 : r0 * j->lda);
+		int64_t full = j->by_cols ? j->n : j->m, r0 = blk * j->mblock;
+		int64_t cnt = full - r0 < j->mblock ? full - r0 : j->mblock;
+		int64_t rows = j->by_cols ? j->m : cnt, cols = j->by_cols ? cnt : j->n;
+		/* Row block r0 of op(A): rows of A, or columns when transposed;
+		 * column block r0 of op(B): columns of B, or rows when transposed. */
+		const float *a = j->a + aoff, *b = j->b + boff;
+		float *y = j->y + bi * j->m * j->n;
+		if (j->by_cols)
+			b += j->tb ? r0 * j->ldb : r0, y += r0;
+		else
+			a += j->ta ? r0 : r0 * j->lda, y += r0 * j->n;
 		cblas_sgemm(CblasRowMajor, j->ta ? CblasTrans : CblasNoTrans,
-			    j->tb ? CblasTrans : CblasNoTrans, (int)rows, (int)j->n, (int)j->k,
-			    j->alpha, a, (int)j->lda, j->b + boff, (int)j->ldb, j->beta,
-			    j->y + bi * j->m * j->n + r0 * j->n, (int)j->n);
+			    j->tb ? CblasTrans : CblasNoTrans, (int)rows, (int)cols, (int)j->k,
+			    j->alpha, a, (int)j->lda, b, (int)j->ldb, j->beta, y, (int)j->n);
 	}
 }
 
-/* Tasks: one per batch when there are enough, else row blocks. */
+/* Tasks: one per batch when there are enough, else blocks (see above). */
 static void mm_run(mm_job *j, int64_t nbatch, nx_pool *pool)
 {
-	int threads = nx_pool_threads(pool);
-	if (j->m * j->n * j->k * nbatch < (1 << 19)) /* as PAR_MACS in kern_conv.c */
-		pool = NULL, threads = 1;
-	j->mblock = j->m;
-	if (nbatch < threads && j->m >= 2 * threads) {
-		int64_t per = (nbatch * threads + nbatch - 1) / nbatch;
-		j->mblock = (j->m + per - 1) / per;
+	bool small = j->m * j->n * j->k * nbatch < (1 << 19); /* as PAR_MACS in kern_conv.c */
+	if (small)
+		pool = NULL;
+	j->by_cols = j->n > j->m;
+	int64_t full = j->by_cols ? j->n : j->m;
+	j->mblock = full;
+	if (!small && nbatch < MM_PIECES && full >= 2 * MM_PIECES) {
+		int64_t per = (MM_PIECES + nbatch - 1) / nbatch;
+		j->mblock = (full + per - 1) / per;
 	}
-	j->nblocks = (j->m + j->mblock - 1) / j->mblock;
+	j->nblocks = (full + j->mblock - 1) / j->mblock;
 	nx_pool_for(pool, nbatch * j->nblocks, mm_part, j);
 }
 
 int nx_kern_matmul(nx_kern *k)
 {
+	int tiled = nx_attr_get(k->g, k->op, "tile") ? nx_kern_matmul_tiles(k) : 1;
+	if (tiled <= 0)
+		return tiled;
 	const nx_tensor *a = &k->in[0], *b = &k->in[1];
 	nx_tensor *y = &k->out[0];
 	if (a->type.dtype != NX_F32 || b->type.dtype != NX_F32)
@@ -80,7 +100,7 @@ int nx_kern_matmul(nx_kern *k)
 	int bra = ra > 2 ? ra - 2 : 0, brb = rb > 2 ? rb - 2 : 0;
 	int br = bra > brb ? bra : brb;
 	mm_job j = {a->data, b->data, y->data, m, n, ka, false, false, 1.0f, 0.0f, ka, n, br,
-		    {0}, {0}, {0}, 0, 0};
+		    {0}, {0}, {0}, 0, 0, false};
 	int64_t sa = m * ka, sb = ka * n, nbatch = 1;
 	for (int d = br - 1; d >= 0; d--) {
 		int da = d - (br - bra), db = d - (br - brb);
@@ -113,6 +133,9 @@ int nx_kern_matmul(nx_kern *k)
 
 int nx_kern_gemm(nx_kern *k)
 {
+	int tiled = nx_attr_get(k->g, k->op, "tile") ? nx_kern_matmul_tiles(k) : 1;
+	if (tiled <= 0)
+		return tiled;
 	nx_graph *g = k->g;
 	const nx_tensor *a = &k->in[0], *b = &k->in[1];
 	const nx_tensor *c = k->n_in > 2 && k->in[2].data ? &k->in[2] : NULL;
@@ -145,7 +168,7 @@ int nx_kern_gemm(nx_kern *k)
 				yd[i * n + q] = beta * cd[(cm == 1 ? 0 : i) * cn + (cn == 1 ? 0 : q)];
 	}
 	mm_job j = {a->data, b->data, yd, m, n, ka, ta, tb, alpha, c && beta != 0 ? 1.0f : 0.0f,
-		    a->type.dims[1], b->type.dims[1], 0, {0}, {0}, {0}, 0, 0};
+		    a->type.dims[1], b->type.dims[1], 0, {0}, {0}, {0}, 0, 0, false};
 	mm_run(&j, 1, k->pool);
 	return 0;
 }

@@ -1080,6 +1080,15 @@ const char *nx_conv_tiling(const nx_graph *g, uint32_t o, int64_t nt[4], int64_t
 void nx_conv_tile_geom(const nx_graph *g, uint32_t o, const int64_t r0[4], const int64_t rn[4],
 		       int64_t in0[4], int64_t inn[4], int64_t pads[4], int64_t *group);
 
+/* ---- matmul_tile.c: a matmul or gemm with attr `tile`, tile by tile ------ */
+/* How matmul/gemm o splits: tile counts nt and extents te per (b,c,h,w) of
+ * its result; NULL if it splits so, else why it is computed whole. */
+const char *nx_matmul_tiling(const nx_graph *g, uint32_t o, int64_t nt[4], int64_t te[4]);
+/* The windows (w0, wn per bchw) of operands 0..2 (as many as o has) that
+ * the tile at result window (r0, rn) reads. */
+void nx_matmul_tile_windows(const nx_graph *g, uint32_t o, const int64_t r0[4],
+			    const int64_t rn[4], int64_t w0[][4], int64_t wn[][4]);
+
 /* ---- liveness.c: buffers and live ranges in schedule order ---------------- */
 enum { NX_SRAM = 0, NX_DRAM = 1 };
 enum { /* why a buffer is in DRAM */

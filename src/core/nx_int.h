@@ -237,6 +237,9 @@ int nx_kern_conv_tiles(nx_kern *k, const int64_t nt[4], const int64_t te[4]);
 /* kern_matmul.c */
 int nx_kern_matmul(nx_kern *k);
 int nx_kern_gemm(nx_kern *k);
+/* matmul_tile.c: matmul/gemm k tile by tile (nx_matmul_tiling); 1 when it
+ * is not split (the caller computes it whole) */
+int nx_kern_matmul_tiles(nx_kern *k);
 /* kern_pool.c */
 int nx_kern_pool(nx_kern *k);       /* max_pool avg_pool */
 int nx_kern_global_pool(nx_kern *k);

@@ -1084,6 +1084,12 @@ static int parse_attr(parser *P, uint32_t o, int kind)
 	const nx_attr_spec *spec = nx_attr_spec_find(kind, P->buf + noff);
 	if (!spec && !(nx_ops[kind].flags & NX_F_OPAQUE))
 		return unknown_attr(P, &nt, P->buf + noff, kind);
+	/* the executor's own attributes on the resize of one tile: a file
+	 * setting them would compute a piece of the op in place of the op */
+	if (kind == NX_OP_RESIZE && !strncmp(P->buf + noff, "tile_", 5))
+		return fail_at(P, nt.pos, "attribute '%s' of resize is set by the NE executor on "
+			       "the ops of its tile tasks only; a .nex file cannot set it (the "
+			       "op's tiles are attribute 'tile')", P->buf + noff);
 	if (nx_attr_get(g, o, P->buf + noff))
 		return fail_at(P, nt.pos, "duplicate attribute '%s'", P->buf + noff);
 	if (lex(P) || expect(P, '=', "'=' after the attribute name"))

@@ -3,9 +3,10 @@
 # at sram=256KiB the default pipeline tiles tiles.nex's softmax (H), layer
 # norm (H) and two resizes (channels), two more resizes carry hand-written
 # row tiles (10 and 12 tiles), and tiles-norms.nex's batch norm,
-# instance norm, LRN, MVN, log_softmax and reduce_mean; each must lower to
+# instance norm, LRN, MVN, log_softmax and reduce_mean, and tiles-pool.nex's
+# hand-written row and column tiles of unpadded pools; each must lower to
 # one NE task per tile, and `nex exec` must equal `nex run` bit for bit
-# under several allocators. A hand-written tile that splits the softmax axis must stay
+# under several allocators (for the pools also at a small SRAM). A hand-written tile that splits the softmax axis must stay
 # one task (the tile would not be exact). Usage: tiles.sh NEX SRC
 nex=$1 src=$2
 d=$(mktemp -d) || exit 1
@@ -55,6 +56,21 @@ count m 4
 count l 4
 count r 3
 exec_eq recorded split
+# pools by rows and columns (unpadded); the padded pool stays one task
+gen tiles-pool.nex --target m1
+count m 16
+count a 4
+count s 8
+if [ "$(grep -cE '^t[0-9]+ ne pool op=%p( |$)' "$d/p.neasm")" -ne 1 ] ||
+	! grep -qE '^t[0-9]+ ne pool op=%p .*not split: pool tiles by rows or columns of a padded' "$d/p.neasm"; then
+	echo "FAIL %p: the padded pool's row tile was split, or the listing does not say why not"; fail=1
+else
+	echo "ok %p: the padded pool stays one task and says why"
+fi
+opts="--target m1"
+exec_eq recorded bestfit split
+opts="--pipeline default --target m1 --set sram=64KiB"
+exec_eq split belady
 cat >"$d/axis.nex" <<'G'
 graph @axis(%x: f32[1,32,8,8]) -> (%y: f32[1,32,8,8]) {
   %y = softmax(%x) {axis=1, tile=[1,8,8,8]} : f32[1,32,8,8]
