@@ -49,7 +49,12 @@ void nxw_mem_need_run(const nxw_session *s, int32_t until, nxw_mem_run *m)
 	 * diff caches, the pass's working memory while it runs; a quarter of a
 	 * snapshot more covers what was measured (100k-op chain, default
 	 * pipeline: 376 MB over 16 steps of 19.2 MiB snapshots). */
-	m->total = (m->steps * m->snapshot) / 4 * 5 + m->weight_steps * m->weights;
+	/* A one-shot session keeps step 0 and the cursor step, one step being
+	 * made and one spare; what the steps in between wrote is freed with
+	 * their snapshots. */
+	uint32_t live = s->one_shot && m->steps > 2 ? 2 : m->steps;
+	uint32_t wlive = s->one_shot && m->weight_steps > 2 ? 2 : m->weight_steps;
+	m->total = (live * m->snapshot) / 4 * 5 + wlive * m->weights;
 }
 
 static double mib(uint64_t n)
