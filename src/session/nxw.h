@@ -55,6 +55,9 @@ typedef struct nxw_step {
 	nxp_drop *drops; uint32_t n_drops;
 	nx_graph *snap;          /* owned */
 	bool ok;                 /* verifier passed */
+	bool verified_full;      /* checked by the full verifier (not only on what
+				  * the step changed): verify_full, the `verify`
+				  * pass, nxw_verify_cursor, or step 0 */
 	char *error;             /* verifier or pass error (owned), or NULL */
 	nxw_metrics m;
 	nxw_numcheck num;

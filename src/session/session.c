@@ -105,6 +105,7 @@ nxw_session *nxw_session_new(nx_graph *g)
 	st->snap = g;
 	nx_err err;
 	st->ok = nx_verify(g, &err) == 0;
+	st->verified_full = st->ok;
 	if (!st->ok)
 		st->error = nx_xstrdup(err.msg);
 	s->n_steps = 1;
@@ -212,7 +213,12 @@ static int run_on(nxw_session *s, uint32_t base, uint32_t from, int32_t inv, int
 	if (!st->ok) {
 		snprintf(buf, sizeof buf, "pass %s: %s", v->pass->name, ctx.err.msg);
 		st->error = nx_xstrdup(buf);
+	} else if (v->pass == nxp_find("verify")) {
+		/* the pass was the full verifier, run on this very snapshot, which
+		 * it leaves as it found it: checking again would repeat it */
+		st->verified_full = true;
 	} else if (s->verify_each) {
+		st->verified_full = s->verify_full;
 		nx_err verr;
 		/* only what the step changed is inferred again (nx_verify_since),
 		 * unless verify_full; nxw_verify_cursor checks in full at the end */
@@ -439,11 +445,13 @@ static const char *next_pass(const nxw_session *s)
 int nxw_verify_cursor(nxw_session *s, nx_err *err)
 {
 	nxw_step *st = nxw_cur(s);
-	if (!s->verify_each || s->verify_full || !st->ok || s->cursor == 0)
+	if (!s->verify_each || st->verified_full || !st->ok || s->cursor == 0)
 		return 0;
 	nx_err verr;
-	if (nx_verify(st->snap, &verr) == 0)
+	if (nx_verify(st->snap, &verr) == 0) {
+		st->verified_full = true;
 		return 0;
+	}
 	char buf[sizeof verr.msg + 256];
 	snprintf(buf, sizeof buf, "verifier (in full, where the steps stop) failed after pass "
 		 "%s: %s", st->pass, verr.msg);

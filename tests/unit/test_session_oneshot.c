@@ -213,6 +213,49 @@ static void test_full_checks_untouched(void)
 	}
 }
 
+/* Which steps were checked in full: step 0, the `verify` pass's step
+ * (the pass is the full verifier, so the end of the run does not repeat
+ * it), the last step of a run ending elsewhere (nxw_verify_cursor), every
+ * step under verify_full; and a fault no step touches is still found by
+ * the verify pass at the end. */
+static void test_verified_full(void)
+{
+	nxw_session *s = chain_session(2, "canonicalize,dce,cse");
+	if (!s)
+		return;
+	s->one_shot = true;
+	nx_err err;
+	CHECK_EQ_INT(nxw_apply_all(s, -1, &err), 0);
+	CHECK(s->steps[0].verified_full);
+	CHECK(!s->steps[1].verified_full);
+	CHECK(!s->steps[2].verified_full);
+	CHECK(s->steps[3].verified_full);
+	nxw_session_free(s);
+
+	for (int full = 0; full < 2; full++) {
+		s = chain_session(2, "canonicalize,verify");
+		if (!s)
+			return;
+		s->verify_full = full;
+		CHECK_EQ_INT(nxw_apply_all(s, -1, &err), 0);
+		CHECK_EQ_INT(s->steps[1].verified_full, full);
+		CHECK(s->steps[2].verified_full);
+		nxw_session_free(s);
+	}
+
+	s = chain_session(2, "canonicalize,verify");
+	if (!s)
+		return;
+	nx_graph *g0 = s->steps[0].snap;
+	nx_type t = nx_type_make(NX_F32, 2, (int64_t[]){4, 64});
+	nx_value_set_type(g0, g0->outputs[0], &t);
+	CHECK_EQ_INT(nxw_apply_all(s, -1, &err), -1);
+	CHECK_EQ_INT(s->n_steps, 3);
+	CHECK_CONTAINS(err.msg, "pass verify");
+	CHECK_CONTAINS(err.msg, "(relu)");
+	nxw_session_free(s);
+}
+
 /* The memory check before a run counts two snapshots in one-shot mode,
  * one per step otherwise. */
 static void test_mem_estimate(void)
@@ -239,6 +282,7 @@ int main(int argc, char **argv)
 		{"clone_reuse", test_clone_reuse},
 		{"bad_rewrite_caught", test_bad_rewrite_caught},
 		{"full_checks_untouched", test_full_checks_untouched},
+		{"verified_full", test_verified_full},
 		{"mem_estimate", test_mem_estimate},
 		{NULL, NULL},
 	};
