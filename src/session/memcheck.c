@@ -3,7 +3,8 @@
  * than dying in the middle with "out of memory" (memneed.c does the same for
  * the interpreter and for saves).
  *
- * Every step keeps a snapshot: a clone of the graph's structure (ops,
+ * Every step keeps a snapshot (a one-shot session only two at a time,
+ * nxw_session.one_shot): a clone of the graph's structure (ops,
  * values, attributes; the string table and the blobs are shared). A pass
  * that writes weights (its `invalidates` names them: fold-constants,
  * fold-batchnorm, to-fp16, quantize-int8) makes new blobs while the earlier
@@ -67,9 +68,15 @@ int nxw_mem_check_run(const nxw_session *s, int32_t until, nx_err *err)
 	nxw_mem_run m;
 	nxw_mem_need_run(s, until, &m);
 	char detail[320];
-	snprintf(detail, sizeof detail,
-		 "%u steps to come keeping a %.1f MiB snapshot each, %u of them writing new "
-		 "weights, up to %.1f MiB each",
-		 m.steps, mib(m.snapshot), m.weight_steps, mib(m.weights));
+	if (s->one_shot)
+		snprintf(detail, sizeof detail,
+			 "%u steps to come keeping two %.1f MiB snapshots at a time (one-shot), "
+			 "%u of them writing new weights, up to %.1f MiB each",
+			 m.steps, mib(m.snapshot), m.weight_steps, mib(m.weights));
+	else
+		snprintf(detail, sizeof detail,
+			 "%u steps to come keeping a %.1f MiB snapshot each, %u of them writing "
+			 "new weights, up to %.1f MiB each",
+			 m.steps, mib(m.snapshot), m.weight_steps, mib(m.weights));
 	return nx_mem_fits("running the pipeline", m.total, detail, err);
 }
