@@ -376,6 +376,26 @@ nx_graph *nx_graph_clone(const nx_graph *g)
 	return nx_graph_clone_reuse(g, NULL);
 }
 
+static bool same_arr(const void *a, const void *b, uint32_t na, uint32_t nb, size_t elem)
+{
+	return na == nb && (!na || !memcmp(a, b, (size_t)na * elem));
+}
+
+#define SAME(field, n) same_arr(a->field, b->field, a->n, b->n, sizeof *a->field)
+
+bool nx_graph_same(const nx_graph *a, const nx_graph *b)
+{
+	/* strings: one shared table seen to the same length holds the same
+	 * text (it only grows); a graph that appended elsewhere differs */
+	if (a->name != b->name || a->first != b->first || a->last != b->last ||
+	    a->n_live_ops != b->n_live_ops || a->st != b->st || a->n_strs != b->n_strs)
+		return false;
+	return SAME(vals, n_vals) && SAME(ops, n_ops) && SAME(uses, n_uses) &&
+	       SAME(u32, n_u32) && SAME(attrs, n_attrs) && SAME(ints, n_ints) &&
+	       SAME(floats, n_floats) && SAME(str_owner, n_strs) && SAME(types, n_types) &&
+	       SAME(blobs, n_blobs) && SAME(inputs, n_inputs) && SAME(outputs, n_outputs);
+}
+
 #define TRIM(arr, n, cap) do { \
 	if (g->cap > g->n && g->n) { \
 		g->arr = nx_xrealloc(g->arr, (size_t)g->n * sizeof *g->arr); \

@@ -116,8 +116,9 @@ typedef struct nxw_session {
 	/* after every step: verify (on by default), numeric check (off) */
 	bool verify_each, numeric_each;
 	/* verify_each in full after every step; else incrementally (only the
-	 * ops a step changed are inferred again, nx_verify_since) and in full
-	 * where the steps stop (nxw_apply_all, nxw_verify_cursor) */
+	 * ops a step changed are inferred again, nx_verify_since; a step whose
+	 * graph is the one it ran on, nx_graph_same, not again at all) and in
+	 * full where the steps stop (nxw_apply_all, nxw_verify_cursor) */
 	bool verify_full;
 	/* metrics hook: fills m->have_sim etc. (the sim layer sets it). */
 	void (*metrics_hook)(void *ctx, const nx_graph *g, nxw_metrics *m);

@@ -209,6 +209,10 @@ static int run_on(nxw_session *s, uint32_t base, uint32_t from, int32_t inv, int
 	st->last_op = ctx.last_op;
 	st->discard = ctx.discard;
 	st->ok = rc == 0;
+	/* a step that changed nothing (infer-shapes, cse, dce... with nothing
+	 * to do) is the graph of the step it ran on, which passed its checks */
+	const nxw_step *was = &s->steps[from];
+	bool same = st->ok && was->ok && !s->verify_full && nx_graph_same(st->snap, was->snap);
 	char buf[sizeof ctx.err.msg + 256];
 	if (!st->ok) {
 		snprintf(buf, sizeof buf, "pass %s: %s", v->pass->name, ctx.err.msg);
@@ -217,7 +221,7 @@ static int run_on(nxw_session *s, uint32_t base, uint32_t from, int32_t inv, int
 		/* the pass was the full verifier, run on this very snapshot, which
 		 * it leaves as it found it: checking again would repeat it */
 		st->verified_full = true;
-	} else if (s->verify_each) {
+	} else if (s->verify_each && !same) {
 		st->verified_full = s->verify_full;
 		nx_err verr;
 		/* only what the step changed is inferred again (nx_verify_since),
@@ -236,7 +240,10 @@ static int run_on(nxw_session *s, uint32_t base, uint32_t from, int32_t inv, int
 		}
 	}
 	nxp_ctx_free(&ctx);
-	metrics(s, st);
+	if (same && !s->metrics_hook)
+		st->m = was->m;
+	else
+		metrics(s, st);
 	return st->ok ? 0 : -1;
 }
 

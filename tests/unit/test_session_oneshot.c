@@ -256,6 +256,47 @@ static void test_verified_full(void)
 	nxw_session_free(s);
 }
 
+/* nx_graph_same: a clone is the same graph; an attribute, a type or a new
+ * string makes it differ. A step that changed nothing is not verified
+ * again (its record says so: not full) and the end is still verified in
+ * full. */
+static void test_same_graph(void)
+{
+	nx_graph *g = chain_graph(2);
+	if (!g)
+		return;
+	nx_graph *c = nx_graph_clone(g);
+	CHECK(nx_graph_same(c, g));
+	uint32_t conv = g->first;
+	while (conv != NX_NONE && g->ops[conv].kind != NX_OP_CONV)
+		conv = g->ops[conv].next;
+	nx_attr_set_ints(c, conv, "strides", (int64_t[]){1, 1}, 2);
+	CHECK(!nx_graph_same(c, g));
+	nx_graph_free(c);
+	c = nx_graph_clone(g);
+	nx_type t = nx_type_make(NX_F32, 2, (int64_t[]){4, 64});
+	nx_value_set_type(c, c->outputs[0], &t);
+	CHECK(!nx_graph_same(c, g));
+	nx_graph_free(c);
+	c = nx_graph_clone(g);
+	nx_str(c, "a string no graph had");
+	CHECK(!nx_graph_same(c, g));
+	nx_graph_free(c);
+	nx_graph_free(g);
+
+	nxw_session *s = chain_session(2, "dce,cse");
+	if (!s)
+		return;
+	nx_err err;
+	CHECK_EQ_INT(nxw_apply(s, &err), 1); /* dce: nothing dead */
+	CHECK(nx_graph_same(s->steps[1].snap, s->steps[0].snap));
+	CHECK(!s->steps[1].verified_full);
+	CHECK_EQ_INT(s->steps[1].m.ops, s->steps[0].m.ops);
+	CHECK_EQ_INT(nxw_apply_all(s, -1, &err), 0);
+	CHECK(nxw_cur(s)->verified_full);
+	nxw_session_free(s);
+}
+
 /* The memory check before a run counts two snapshots in one-shot mode,
  * one per step otherwise. */
 static void test_mem_estimate(void)
@@ -283,6 +324,7 @@ int main(int argc, char **argv)
 		{"bad_rewrite_caught", test_bad_rewrite_caught},
 		{"full_checks_untouched", test_full_checks_untouched},
 		{"verified_full", test_verified_full},
+		{"same_graph", test_same_graph},
 		{"mem_estimate", test_mem_estimate},
 		{NULL, NULL},
 	};
