@@ -123,6 +123,9 @@ int nxc_run_pipeline(nx_graph *g, const nxc_pipeline_args *a, nx_graph **out)
 {
 	nxw_session *s = nxw_session_new(g);
 	s->verify_full = a->verify_full;
+	/* only where the steps stop is read (printed, saved, run): no history
+	 * of snapshots, unless a report, a session file or stepping reads it */
+	s->one_shot = !a->report && !a->save_session && !a->into;
 	nx_err err;
 	nx_target t;
 	int rc = NXC_OK;
@@ -203,7 +206,7 @@ int nxc_run_pipeline(nx_graph *g, const nxc_pipeline_args *a, nx_graph **out)
 		free(j);
 	}
 	if (rc == NXC_OK && out)
-		*out = nx_graph_clone(nxw_cur(s)->snap);
+		*out = s->one_shot ? nxw_take_graph(s) : nx_graph_clone(nxw_cur(s)->snap);
 done:
 	nxw_session_free(s);
 	nxc_lua_close(lua);

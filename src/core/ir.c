@@ -253,22 +253,44 @@ void nx_graph_free(nx_graph *g)
 	free(g);
 }
 
-static void *dup_arr(const void *p, uint32_t n, size_t elem)
+/* Room for n elements of a clone: the spare graph's array (*sp, capacity
+ * *sp_cap) when it is large enough, else a fresh one (the spare's freed).
+ * The spare's array is taken either way; *cap gets the room's capacity. */
+static void *room(void **sp, uint32_t *sp_cap, uint32_t n, size_t elem, uint32_t *cap)
 {
-	if (!p || !n)
+	void *p = *sp;
+	uint32_t have = *sp_cap;
+	*sp = NULL;
+	*sp_cap = 0;
+	if (!n) {
+		free(p);
+		*cap = 0;
 		return NULL;
-	return memcpy(nx_xmalloc((size_t)n * elem), p, (size_t)n * elem);
+	}
+	if (!p || have < n) {
+		free(p);
+		p = nx_xmalloc((size_t)n * elem); /* the clone owns it */
+		have = n;
+	}
+	*cap = have;
+	return p;
 }
 
-#define DUP(field, n, cap) do { \
-	c->field = dup_arr(g->field, g->n, sizeof *g->field); \
-	c->cap = g->n; \
-} while (0)
+static void *copy_arr(void **sp, uint32_t *sp_cap, const void *src, uint32_t n, size_t elem,
+		      uint32_t *cap)
+{
+	void *p = room(sp, sp_cap, src ? n : 0, elem, cap);
+	return p ? memcpy(p, src, (size_t)n * elem) : NULL;
+}
 
-/* Copies the live ops' attributes (and their list data) into fresh, tight
- * pools: setting attributes one at a time leaves superseded blocks behind,
- * and a snapshot should not carry them through the whole history. */
-static void compact_attrs(nx_graph *c, const nx_graph *g)
+#define DUP(field, n, cap) \
+	(c->field = copy_arr((void **)&sp->field, &sp->cap, g->field, g->n, sizeof *g->field, \
+			     &c->cap))
+
+/* Copies the live ops' attributes (and their list data) into tight pools:
+ * setting attributes one at a time leaves superseded blocks behind, and a
+ * snapshot should not carry them through the whole history. */
+static void compact_attrs(nx_graph *c, const nx_graph *g, nx_graph *sp)
 {
 	uint32_t na = 0, ni = 0, nf = 0;
 	for (uint32_t o = 0; o < g->n_ops; o++) {
@@ -282,16 +304,15 @@ static void compact_attrs(nx_graph *c, const nx_graph *g)
 		}
 	}
 	if ((uint64_t)na * 2 >= g->n_attrs) { /* little garbage: one memcpy is cheaper */
-		c->attrs = dup_arr(g->attrs, g->n_attrs, sizeof *g->attrs);
-		c->ints = dup_arr(g->ints, g->n_ints, sizeof *g->ints);
-		c->floats = dup_arr(g->floats, g->n_floats, sizeof *g->floats);
-		c->cap_attrs = g->n_attrs, c->cap_ints = g->n_ints, c->cap_floats = g->n_floats;
+		DUP(attrs, n_attrs, cap_attrs);
+		DUP(ints, n_ints, cap_ints);
+		DUP(floats, n_floats, cap_floats);
 		return;
 	}
-	c->attrs = na ? nx_xmalloc((size_t)na * sizeof *c->attrs) : NULL;
-	c->ints = ni ? nx_xmalloc((size_t)ni * sizeof *c->ints) : NULL;
-	c->floats = nf ? nx_xmalloc((size_t)nf * sizeof *c->floats) : NULL;
-	c->cap_attrs = na, c->cap_ints = ni, c->cap_floats = nf;
+	c->attrs = room((void **)&sp->attrs, &sp->cap_attrs, na, sizeof *c->attrs, &c->cap_attrs);
+	c->ints = room((void **)&sp->ints, &sp->cap_ints, ni, sizeof *c->ints, &c->cap_ints);
+	c->floats = room((void **)&sp->floats, &sp->cap_floats, nf, sizeof *c->floats,
+			 &c->cap_floats);
 	c->n_attrs = c->n_ints = c->n_floats = 0;
 	for (uint32_t o = 0; o < g->n_ops; o++) {
 		nx_op *p = &c->ops[o];
@@ -318,24 +339,61 @@ static void compact_attrs(nx_graph *c, const nx_graph *g)
 	}
 }
 
-nx_graph *nx_graph_clone(const nx_graph *g)
+nx_graph *nx_graph_clone_reuse(const nx_graph *g, nx_graph *spare)
 {
-	nx_graph *c = nx_xmalloc(sizeof *c);
+	nx_graph fresh;
+	memset(&fresh, 0, sizeof fresh);
+	nx_graph *sp = spare ? spare : &fresh;
+	if (spare) { /* its tables go; its arrays are taken below */
+		blobs_release(spare);
+		strtab_release(spare->st);
+	}
+	nx_graph *c = nx_xmalloc(sizeof *c); /* caller frees with nx_graph_free */
 	*c = *g;
 	DUP(vals, n_vals, cap_vals);
 	DUP(ops, n_ops, cap_ops);
 	DUP(uses, n_uses, cap_uses);
 	DUP(u32, n_u32, cap_u32);
-	compact_attrs(c, g);
+	compact_attrs(c, g, sp);
 	g->st->refs++;
 	DUP(str_owner, n_strs, cap_owner);
 	DUP(types, n_types, cap_types);
-	c->type_hash = dup_arr(g->type_hash, g->cap_type_hash, sizeof *g->type_hash);
+	/* the hash table's size is its capacity: a larger spare array is only room */
+	uint32_t room_hash;
+	c->type_hash = copy_arr((void **)&sp->type_hash, &sp->cap_type_hash, g->type_hash,
+				g->cap_type_hash, sizeof *g->type_hash, &room_hash);
+	c->cap_type_hash = g->cap_type_hash;
 	DUP(inputs, n_inputs, cap_inputs);
 	DUP(outputs, n_outputs, cap_outputs);
 	if (g->blob_refs)
 		++*g->blob_refs;
+	free(spare);
 	return c;
+}
+
+nx_graph *nx_graph_clone(const nx_graph *g)
+{
+	return nx_graph_clone_reuse(g, NULL);
+}
+
+static bool same_arr(const void *a, const void *b, uint32_t na, uint32_t nb, size_t elem)
+{
+	return na == nb && (!na || !memcmp(a, b, (size_t)na * elem));
+}
+
+#define SAME(field, n) same_arr(a->field, b->field, a->n, b->n, sizeof *a->field)
+
+bool nx_graph_same(const nx_graph *a, const nx_graph *b)
+{
+	/* strings: one shared table seen to the same length holds the same
+	 * text (it only grows); a graph that appended elsewhere differs */
+	if (a->name != b->name || a->first != b->first || a->last != b->last ||
+	    a->n_live_ops != b->n_live_ops || a->st != b->st || a->n_strs != b->n_strs)
+		return false;
+	return SAME(vals, n_vals) && SAME(ops, n_ops) && SAME(uses, n_uses) &&
+	       SAME(u32, n_u32) && SAME(attrs, n_attrs) && SAME(ints, n_ints) &&
+	       SAME(floats, n_floats) && SAME(str_owner, n_strs) && SAME(types, n_types) &&
+	       SAME(blobs, n_blobs) && SAME(inputs, n_inputs) && SAME(outputs, n_outputs);
 }
 
 #define TRIM(arr, n, cap) do { \

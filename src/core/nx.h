@@ -455,6 +455,16 @@ nx_graph *nx_graph_new(const char *name);
 void nx_graph_free(nx_graph *g);
 /* Structure copied, blobs shared, every id kept. Caller frees. */
 nx_graph *nx_graph_clone(const nx_graph *g);
+/* The same, built in spare's arrays where they are large enough (takes
+ * ownership of spare, a graph nobody needs any more, or NULL): a run that
+ * drops each snapshot once the next one is made copies into memory already
+ * mapped instead of faulting fresh pages in. Caller frees. */
+nx_graph *nx_graph_clone_reuse(const nx_graph *g, nx_graph *spare);
+/* True if a and b hold the same graph array for array (ids, schedule,
+ * attributes, types, blob slots, strings by id): a clone no pass changed.
+ * Byte-wise, so a change undone, or an attribute set again to the same
+ * value, reads as different. O(size) memcmp. */
+bool nx_graph_same(const nx_graph *a, const nx_graph *b);
 /* Shrinks every array to its length: loaders call it when done, so a graph
  * does not carry the slack of growth into the history. */
 void nx_graph_trim(nx_graph *g);

@@ -3,7 +3,8 @@
  * than dying in the middle with "out of memory" (memneed.c does the same for
  * the interpreter and for saves).
  *
- * Every step keeps a snapshot: a clone of the graph's structure (ops,
+ * Every step keeps a snapshot (a one-shot session only two at a time,
+ * nxw_session.one_shot): a clone of the graph's structure (ops,
  * values, attributes; the string table and the blobs are shared). A pass
  * that writes weights (its `invalidates` names them: fold-constants,
  * fold-batchnorm, to-fp16, quantize-int8) makes new blobs while the earlier
@@ -49,7 +50,12 @@ void nxw_mem_need_run(const nxw_session *s, int32_t until, nxw_mem_run *m)
 	 * diff caches, the pass's working memory while it runs; a quarter of a
 	 * snapshot more covers what was measured (100k-op chain, default
 	 * pipeline: 376 MB over 16 steps of 19.2 MiB snapshots). */
-	m->total = (m->steps * m->snapshot) / 4 * 5 + m->weight_steps * m->weights;
+	/* A one-shot session keeps step 0 and the cursor step, one step being
+	 * made and one spare; what the steps in between wrote is freed with
+	 * their snapshots. */
+	uint32_t live = s->one_shot && m->steps > 2 ? 2 : m->steps;
+	uint32_t wlive = s->one_shot && m->weight_steps > 2 ? 2 : m->weight_steps;
+	m->total = (live * m->snapshot) / 4 * 5 + wlive * m->weights;
 }
 
 static double mib(uint64_t n)
@@ -62,9 +68,15 @@ int nxw_mem_check_run(const nxw_session *s, int32_t until, nx_err *err)
 	nxw_mem_run m;
 	nxw_mem_need_run(s, until, &m);
 	char detail[320];
-	snprintf(detail, sizeof detail,
-		 "%u steps to come keeping a %.1f MiB snapshot each, %u of them writing new "
-		 "weights, up to %.1f MiB each",
-		 m.steps, mib(m.snapshot), m.weight_steps, mib(m.weights));
+	if (s->one_shot)
+		snprintf(detail, sizeof detail,
+			 "%u steps to come keeping two %.1f MiB snapshots at a time (one-shot), "
+			 "%u of them writing new weights, up to %.1f MiB each",
+			 m.steps, mib(m.snapshot), m.weight_steps, mib(m.weights));
+	else
+		snprintf(detail, sizeof detail,
+			 "%u steps to come keeping a %.1f MiB snapshot each, %u of them writing "
+			 "new weights, up to %.1f MiB each",
+			 m.steps, mib(m.snapshot), m.weight_steps, mib(m.weights));
 	return nx_mem_fits("running the pipeline", m.total, detail, err);
 }

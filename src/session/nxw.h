@@ -55,6 +55,9 @@ typedef struct nxw_step {
 	nxp_drop *drops; uint32_t n_drops;
 	nx_graph *snap;          /* owned */
 	bool ok;                 /* verifier passed */
+	bool verified_full;      /* checked by the full verifier (not only on what
+				  * the step changed): verify_full, the `verify`
+				  * pass, nxw_verify_cursor, or step 0 */
 	char *error;             /* verifier or pass error (owned), or NULL */
 	nxw_metrics m;
 	nxw_numcheck num;
@@ -113,8 +116,9 @@ typedef struct nxw_session {
 	/* after every step: verify (on by default), numeric check (off) */
 	bool verify_each, numeric_each;
 	/* verify_each in full after every step; else incrementally (only the
-	 * ops a step changed are inferred again, nx_verify_since) and in full
-	 * where the steps stop (nxw_apply_all, nxw_verify_cursor) */
+	 * ops a step changed are inferred again, nx_verify_since; a step whose
+	 * graph is the one it ran on, nx_graph_same, not again at all) and in
+	 * full where the steps stop (nxw_apply_all, nxw_verify_cursor) */
 	bool verify_full;
 	/* metrics hook: fills m->have_sim etc. (the sim layer sets it). */
 	void (*metrics_hook)(void *ctx, const nx_graph *g, nxw_metrics *m);
@@ -138,6 +142,16 @@ typedef struct nxw_session {
 	 * of continuing from the place the step before stopped (tests and
 	 * benchmarks compare the two; false by default) */
 	bool rerun_steps;
+	/* A headless run that reads only where the steps stop (nex opt, nex run
+	 * without --report, --save-session or --into): once a complete step is
+	 * made on the step before it, that step's snapshot is dropped (step 0,
+	 * the pinned step and any step another still runs from are kept) and
+	 * its memory is reused for the next step's clone. The history keeps
+	 * every step's record (pass, rewrites, remarks, metrics, verifier
+	 * result); nxw_undo and nxw_jump refuse a step without a snapshot, and
+	 * nothing else may read one (its snap is NULL). false by default. */
+	bool one_shot;
+	nx_graph *spare;         /* a dropped snapshot kept for its memory, or NULL (owned) */
 } nxw_session;
 
 /* Takes ownership of g (the model, types inferred). Caller frees with
@@ -185,9 +199,15 @@ int nxw_step_into(nxw_session *s, nx_err *err);
  * cursor is already there, 1 if it made steps of passes with nothing to do
  * and stopped there. */
 int nxw_step_into_until(nxw_session *s, int32_t until, nx_err *err);
-int nxw_undo(nxw_session *s);            /* 0, or -1 at step 0 */
-int nxw_redo(nxw_session *s);            /* 0, or -1 at the last step */
-int nxw_jump(nxw_session *s, uint32_t k); /* 0, or -1 out of range */
+/* Each is 0, or -1 at step 0 / at the last step / out of range, or when the
+ * step it would move to has no snapshot (one_shot). */
+int nxw_undo(nxw_session *s);
+int nxw_redo(nxw_session *s);
+int nxw_jump(nxw_session *s, uint32_t k);
+/* Hands the cursor step's graph to the caller (caller frees with
+ * nx_graph_free) without a copy; the step keeps its record and no snapshot.
+ * For a one-shot run that is done with the session. */
+nx_graph *nxw_take_graph(nxw_session *s);
 void nxw_pin(nxw_session *s, uint32_t k);
 
 /* Pipeline edits; each drops the steps from the first changed invocation on

@@ -344,7 +344,8 @@ fi
 inproc pipeline "default pipeline's passes, resnet $big ops" "ms<=1000" "<= 1 s at 100k (issue 4)" pipeline "$r"
 # printed to stdout: `-o FILE` would write the generated weights (the fill()
 # placeholders the folds touch), gigabytes at 100k ops
-compare pipeline "nex opt --pipeline default (verify after each step), resnet $big ops (whole command)" - - \
+compare pipeline "nex opt --pipeline default (verify after each step), resnet $big ops (whole command)" \
+	"ms<=1000" "< 1 s (issue 22)" \
 	nex wall "'$nex' opt '$tmp/resnet$big.nex' --pipeline default >'$tmp/opt.nex'"
 if [ "$have_mlir" -eq 1 ]; then
 	compare pipeline "canonicalize + cse, elementwise chain $chain ops (whole command)" "ratio<=1" \
