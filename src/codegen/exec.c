@@ -19,6 +19,7 @@
  * copies the window of its source descriptor to its destination.
  */
 #include <cblas.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,7 +30,6 @@ typedef struct exec {
 	const nxg_prog *p;
 	nx_graph *g;
 	uint8_t *mem[NXG_SPACE_COUNT];
-	nxg_tags tg;
 	nx_graph **scratch;   /* by task: the tile's one-op graph, or NULL */
 	uint32_t *sop;        /* by task: its op in scratch */
 	nx_graph **runs;      /* by task: the op on one run of its windows (run
@@ -37,7 +37,11 @@ typedef struct exec {
 	uint32_t *rop;        /* by task: its op in runs */
 	uint8_t *rlev;        /* by task: the dims from which its runs are dense */
 	nx_pool *pool;        /* the kernels' threads, as many as nx_run's */
-	bool check;           /* tags checked on every read (not with no_check) */
+	bool check;           /* the tags were checked at open (not with no_check) */
+	uint32_t *order;      /* the tasks in the order the engines run them */
+	uint32_t *step;       /* by step: how many tasks of order run together */
+	uint32_t n_steps;
+	bool reload;          /* the weight image is loaded every run, not once */
 	nx_err *err;
 } exec;
 
@@ -337,28 +341,6 @@ static int exec_runs(exec *x, uint32_t k, nx_pool *pool, nx_err *err)
 	return rc;
 }
 
-/* The tags of task k's operands, checked before it runs. */
-static int task_reads(exec *x, uint32_t k)
-{
-	const nxg_prog *p = x->p;
-	const nxg_task *t = &p->tasks[k];
-	for (uint32_t i = 0; i < t->n_in; i++) {
-		const nxg_desc *d = nxg_task_desc(p, t, i);
-		if (x->check && d->space < NXG_SPACE_COUNT &&
-		    nxg_tags_read(&x->tg, p, x->g, d, k, x->err))
-			return -1;
-	}
-	return 0;
-}
-
-static void task_writes(exec *x, uint32_t k)
-{
-	const nxg_prog *p = x->p;
-	const nxg_task *t = &p->tasks[k];
-	for (uint32_t i = 0; i < t->n_out; i++)
-		nxg_tags_write(&x->tg, nxg_task_desc(p, t, t->n_in + i), k);
-}
-
 /* Runs NE or CPU task k's kernel on pool (NULL: this thread), errors into
  * err. Operands whose windows lie densely in memory are read in place, the
  * others gathered. A result whose window lies densely, of the bytes the
@@ -501,8 +483,6 @@ static int run_task(exec *x, uint32_t k, nxg_exec_stats *st)
 {
 	const nxg_prog *p = x->p;
 	const nxg_task *t = &p->tasks[k];
-	if (task_reads(x, k))
-		return -1;
 	if (t->engine == NXG_DMA) {
 		const nxg_desc *s = nxg_task_desc(p, t, 0), *d = nxg_task_desc(p, t, 1);
 		int64_t n = win_bytes(s);
@@ -524,21 +504,15 @@ static int run_task(exec *x, uint32_t k, nxg_exec_stats *st)
 			move(x, d, tmp, true);
 			free(tmp);
 		}
-		nxg_tags_write(&x->tg, d, k);
 		st->dma_bytes += n;
 		return 0;
 	}
-	int rc = task_compute(x, k, x->pool, x->err);
-	if (!rc)
-		task_writes(x, k);
-	return rc;
+	return task_compute(x, k, x->pool, x->err);
 }
 
 /* The tiles ks[0..n) of one op, ready together: each tile whole on one
  * thread of the pool, the tiles at once. Kernels split their work by
- * shapes only, so a tile has the same bits on one thread as on many. Tags
- * are checked before and written after, in issue order: tiles of one op
- * do not read each other's results. */
+ * shapes only, so a tile has the same bits on one thread as on many. */
 typedef struct group_job {
 	exec *x;
 	const uint32_t *ks;
@@ -555,9 +529,6 @@ static void group_part(void *ctx, int64_t lo, int64_t hi)
 
 static int run_group(exec *x, const uint32_t *ks, uint32_t n)
 {
-	for (uint32_t i = 0; i < n; i++)
-		if (task_reads(x, ks[i]))
-			return -1;
 	/* freed below */
 	group_job j = {x, ks, nx_xcalloc(n, sizeof *j.err), nx_xcalloc(n, sizeof *j.rc)};
 	nx_pool_for(x->pool, n, group_part, &j);
@@ -567,8 +538,6 @@ static int run_group(exec *x, const uint32_t *ks, uint32_t n)
 			*x->err = j.err[i];
 			rc = -1;
 		}
-	for (uint32_t i = 0; i < n && !rc; i++)
-		task_writes(x, ks[i]);
 	free(j.err);
 	free(j.rc);
 	return rc;
@@ -588,7 +557,7 @@ static bool ready(const nxg_prog *p, uint32_t k, const bool *done_ev)
 
 /* The error for a program that cannot move on: the first stuck task, an
  * event it waits on and the task that should signal it. */
-static void stuck(exec *x, const uint32_t *head, const bool *done_ev)
+static void stuck(exec *x, const uint32_t *head, const bool *done_ev, nx_err *err)
 {
 	const nxg_prog *p = x->p;
 	uint32_t k = NX_NONE;
@@ -606,20 +575,171 @@ static void stuck(exec *x, const uint32_t *head, const bool *done_ev)
 			if (p->tasks[j].signal == ev)
 				s = j;
 		if (s == NX_NONE)
-			nx_err_set(x->err, "%s waits on e%u, which no task signals",
+			nx_err_set(err, "%s waits on e%u, which no task signals",
 				   nxg_task_str(p, x->g, k, a, sizeof a), ev);
 		else
-			nx_err_set(x->err, "%s waits on e%u, but %s, which signals it, cannot run "
+			nx_err_set(err, "%s waits on e%u, but %s, which signals it, cannot run "
 				   "before it (it waits itself, or comes later on its engine)",
 				   nxg_task_str(p, x->g, k, a, sizeof a), ev,
 				   nxg_task_str(p, x->g, s, b, sizeof b));
 		return;
 	}
-	nx_err_set(x->err, "%s cannot run", nxg_task_str(p, x->g, k, a, sizeof a));
+	nx_err_set(err, "%s cannot run", nxg_task_str(p, x->g, k, a, sizeof a));
 }
 
-/* An executor loaded with a program: checked once, its memory image,
- * tags and tile graphs kept between runs (nxg_exec_run). */
+/* The order the engines run the tasks in, worked out once at open: it
+ * depends on the program only (the events, the engines' queues, whether
+ * there is a pool), never on the data, so every run follows it. Each
+ * engine runs its tasks in issue order, a task when the events it waits on
+ * are signalled; the DMA engine goes first as far as its waits allow, then
+ * the CPU, then the NE, so a fetch that no wait holds back overwrites the
+ * kernel window before the NE has read it. With a pool, an op's next
+ * tiles on one engine that are ready together form one step (run at once).
+ * -1 + err naming the first stuck task and its signaller. */
+static int plan_order(exec *x, nx_err *err)
+{
+	const nxg_prog *p = x->p;
+	uint32_t *queue = nx_xmalloc((p->n_tasks + 1) * sizeof *queue); /* freed below */
+	uint32_t qn[NXG_ENGINE_COUNT] = {0}, q0[NXG_ENGINE_COUNT], qi[NXG_ENGINE_COUNT] = {0};
+	for (uint32_t k = 0; k < p->n_tasks; k++)
+		qn[p->tasks[k].engine]++;
+	q0[0] = 0;
+	for (int e = 1; e < NXG_ENGINE_COUNT; e++)
+		q0[e] = q0[e - 1] + qn[e - 1];
+	{
+		uint32_t fill[NXG_ENGINE_COUNT];
+		memcpy(fill, q0, sizeof fill);
+		for (uint32_t k = 0; k < p->n_tasks; k++)
+			queue[fill[p->tasks[k].engine]++] = k;
+	}
+	bool *done_ev = nx_xcalloc(p->n_events + 1, sizeof *done_ev); /* freed below */
+	static const int engines[NXG_ENGINE_COUNT] = {NXG_DMA, NXG_CPU, NXG_NE};
+	uint32_t left = p->n_tasks, at = 0;
+	x->n_steps = 0;
+	int rc = 0;
+	while (left && !rc) {
+		bool moved = false;
+		for (int oi = 0; oi < NXG_ENGINE_COUNT; oi++) {
+			int e = engines[oi];
+			while (qi[e] < qn[e]) {
+				const uint32_t *head = &queue[q0[e] + qi[e]];
+				const nxg_task *tk = &p->tasks[*head];
+				if (!ready(p, *head, done_ev))
+					break;
+				/* the op's next tiles on this engine that are ready
+				 * now (not waiting on one of these) run together */
+				uint32_t n = 1;
+				while (x->pool && e != NXG_DMA && tk->split && qi[e] + n < qn[e] &&
+				       p->tasks[head[n]].split && p->tasks[head[n]].op == tk->op &&
+				       ready(p, head[n], done_ev))
+					n++;
+				memcpy(&x->order[at], head, n * sizeof *head);
+				at += n;
+				x->step[x->n_steps++] = n;
+				for (uint32_t i = 0; i < n; i++) {
+					uint32_t sg = p->tasks[head[i]].signal;
+					if (sg != NX_NONE && sg < p->n_events)
+						done_ev[sg] = true;
+				}
+				qi[e] += n;
+				left -= n;
+				moved = true;
+			}
+		}
+		if (!moved) {
+			uint32_t head[NXG_ENGINE_COUNT];
+			for (int e = 0; e < NXG_ENGINE_COUNT; e++)
+				head[e] = qi[e] < qn[e] ? queue[q0[e] + qi[e]] : NX_NONE;
+			stuck(x, head, done_ev, err);
+			rc = -1;
+		}
+	}
+	free(done_ev);
+	free(queue);
+	return rc;
+}
+
+/* The byte-ownership tags (check.c) kept in the planned order, once at
+ * open: the constants and inputs as the loader writes them, then each
+ * step's reads checked before its writes (the tiles of one step do not
+ * read each other's results), then the outputs read. The tags depend on
+ * the descriptors and that order only, so this is the check every run
+ * would make, made once: a read of bytes that another value overwrote (two
+ * live buffers on the same bytes, or a missing wait that lets a DMA clobber
+ * weights before the NE read them) fails here, naming the reader, the value
+ * and the writer, before anything executes. */
+static int check_order(exec *x, const nx_target *t, nx_err *err)
+{
+	const nxg_prog *p = x->p;
+	nxg_tags tg;
+	nxg_tags_init(&tg, p, t->align);
+	for (uint32_t c = 0; c < p->n_consts; c++) {
+		const nxg_const *cn = &p->consts[c];
+		nxg_desc d = {.space = NXG_DRAM, .value = cn->value, .addr = cn->addr,
+			      .dims = {1, 1, 1, 1}, .row = cn->bytes, .plane = cn->bytes};
+		nxg_tags_write(&tg, &d, NX_NONE);
+	}
+	for (uint32_t i = 0; i < p->n_in; i++)
+		nxg_tags_write(&tg, &p->io[i], NX_NONE);
+	int rc = 0;
+	for (uint32_t s = 0, at = 0; s < x->n_steps && !rc; at += x->step[s++]) {
+		for (uint32_t j = at; j < at + x->step[s] && !rc; j++) {
+			const nxg_task *tk = &p->tasks[x->order[j]];
+			for (uint32_t i = 0; i < tk->n_in && !rc; i++) {
+				const nxg_desc *d = nxg_task_desc(p, tk, i);
+				if (d->space < NXG_SPACE_COUNT)
+					rc = nxg_tags_read(&tg, p, x->g, d, x->order[j], err);
+			}
+		}
+		for (uint32_t j = at; j < at + x->step[s] && !rc; j++) {
+			const nxg_task *tk = &p->tasks[x->order[j]];
+			for (uint32_t i = tk->n_in; i < (uint32_t)tk->n_in + tk->n_out; i++)
+				nxg_tags_write(&tg, nxg_task_desc(p, tk, i), x->order[j]);
+		}
+	}
+	for (uint32_t i = 0; i < p->n_out && !rc; i++)
+		rc = nxg_tags_read(&tg, p, x->g, &p->io[p->n_in + i], NX_NONE, err);
+	nxg_tags_free(&tg);
+	return rc;
+}
+
+/* Whether some task writes over the weight image (then each run reloads
+ * it; else it is loaded once at open). */
+static bool writes_weights(const nxg_prog *p)
+{
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+	for (uint32_t c = 0; c < p->n_consts; c++) {
+		lo = p->consts[c].addr < lo ? p->consts[c].addr : lo;
+		hi = p->consts[c].addr + p->consts[c].bytes > hi ? p->consts[c].addr + p->consts[c].bytes
+								  : hi;
+	}
+	for (uint32_t k = 0; k < p->n_tasks; k++) {
+		const nxg_task *t = &p->tasks[k];
+		for (uint32_t i = t->n_in; i < (uint32_t)t->n_in + t->n_out; i++) {
+			const nxg_desc *d = nxg_task_desc(p, t, i);
+			int64_t a, b;
+			if (d->space != NXG_DRAM)
+				continue;
+			span(d, &a, &b);
+			if (a < hi && lo < b)
+				return true;
+		}
+	}
+	return false;
+}
+
+static void load_weights(exec *x)
+{
+	const nxg_prog *p = x->p;
+	for (uint32_t k = 0; k < p->n_consts; k++) {
+		const nxg_const *cn = &p->consts[k];
+		memcpy(x->mem[NXG_DRAM] + cn->addr, nx_blob_data(nx_const_blob(x->g, cn->value)),
+		       (size_t)cn->bytes);
+	}
+}
+
+/* An executor loaded with a program: checked once, its run order, memory
+ * image and tile graphs kept between runs (nxg_exec_run). */
 struct nxg_exec_ctx {
 	exec x;
 	const nx_target *t;
@@ -631,7 +751,7 @@ void nxg_exec_close(nxg_exec_ctx *c)
 	if (!c)
 		return;
 	exec *x = &c->x;
-	for (uint32_t k = 0; x->p && k < x->p->n_tasks; k++) {
+	for (uint32_t k = 0; x->scratch && k < x->p->n_tasks; k++) {
 		nx_graph_free(x->scratch[k]);
 		nx_graph_free(x->runs[k]);
 	}
@@ -640,7 +760,8 @@ void nxg_exec_close(nxg_exec_ctx *c)
 	free(x->runs);
 	free(x->rop);
 	free(x->rlev);
-	nxg_tags_free(&x->tg);
+	free(x->order);
+	free(x->step);
 	nx_pool_free(x->pool);
 	for (int s = 0; s < NXG_SPACE_COUNT; s++)
 		free(x->mem[s]);
@@ -694,14 +815,17 @@ int nxg_exec_open(const nxg_prog *p, nx_graph *g, const nx_target *t, const nxg_
 	x->g = g;
 	x->err = err;
 	x->check = !o->no_check;
-	for (int s = 0; s < NXG_SPACE_COUNT; s++)
-		x->mem[s] = nx_xcalloc((size_t)(p->space[s] ? p->space[s] : 1), 1);
-	nxg_tags_init(&x->tg, p, t->align);
+	x->order = nx_xcalloc(p->n_tasks + 1, sizeof *x->order);
+	x->step = nx_xcalloc(p->n_tasks + 1, sizeof *x->step);
 	x->scratch = nx_xcalloc(p->n_tasks + 1, sizeof *x->scratch);
 	x->sop = nx_xcalloc(p->n_tasks + 1, sizeof *x->sop);
 	x->runs = nx_xcalloc(p->n_tasks + 1, sizeof *x->runs);
 	x->rop = nx_xcalloc(p->n_tasks + 1, sizeof *x->rop);
 	x->rlev = nx_xcalloc(p->n_tasks + 1, sizeof *x->rlev);
+	if (plan_order(x, err) || (x->check && check_order(x, t, err))) {
+		nxg_exec_close(c);
+		return -1;
+	}
 	for (uint32_t k = 0; k < p->n_tasks; k++)
 		if (p->tasks[k].split) {
 			if (build_scratch(x, k)) {
@@ -710,6 +834,13 @@ int nxg_exec_open(const nxg_prog *p, nx_graph *g, const nx_target *t, const nxg_
 			}
 			build_runs(x, k);
 		}
+	for (int s = 0; s < NXG_SPACE_COUNT; s++)
+		x->mem[s] = nx_xcalloc((size_t)(p->space[s] ? p->space[s] : 1), 1);
+	/* Unchecked, every run zeroes the spaces (so that no run reads what
+	 * the last one left), and reloads the weights with them. */
+	x->reload = !x->check || writes_weights(p);
+	if (!x->reload)
+		load_weights(x);
 	*out = c;
 	return 0;
 }
@@ -731,28 +862,7 @@ int nxg_exec_run(nxg_exec_ctx *c, const nx_tensor *inputs, uint32_t n_inputs,
 		nx_err_set(err, "the program takes %u inputs, %u given", p->n_in, n_inputs);
 		return -1;
 	}
-	/* As nx_run does: OpenBLAS single-threaded (the kernels' pieces are
-	 * the pool's threads). */
-	openblas_set_num_threads(1);
-	/* Fresh tags every run: a read of bytes this run has not written is
-	 * caught, whatever the last run left there. Unchecked, the spaces are
-	 * zeroed again instead (37 MB on det: the tags are the cheaper guard),
-	 * so that a run never reads what the last one left. */
-	int rc = 0;
-	nxg_tags_reset(&x->tg);
-	if (!x->check && c->runs++)
-		for (int s = 0; s < NXG_SPACE_COUNT; s++)
-			memset(x->mem[s], 0, (size_t)(p->space[s] ? p->space[s] : 1));
-	/* the weight image and the inputs */
-	for (uint32_t k = 0; k < p->n_consts; k++) {
-		const nxg_const *cn = &p->consts[k];
-		memcpy(x->mem[NXG_DRAM] + cn->addr, nx_blob_data(nx_const_blob(g, cn->value)),
-		       (size_t)cn->bytes);
-		nxg_desc d = {.space = NXG_DRAM, .value = cn->value, .addr = cn->addr,
-			      .dims = {1, 1, 1, 1}, .row = cn->bytes, .plane = cn->bytes};
-		nxg_tags_write(&x->tg, &d, NX_NONE);
-	}
-	for (uint32_t i = 0; i < p->n_in && !rc; i++) {
+	for (uint32_t i = 0; i < p->n_in; i++) {
 		const nxg_desc *d = &p->io[i];
 		if ((int64_t)nx_tensor_nbytes(&inputs[i]) != win_bytes(d) ||
 		    inputs[i].type.dtype != d->dtype) {
@@ -760,87 +870,43 @@ int nxg_exec_run(nxg_exec_ctx *c, const nx_tensor *inputs, uint32_t n_inputs,
 				   i, nx_vname(g, d->type_of), nx_tensor_nbytes(&inputs[i]),
 				   nx_dtype_name(inputs[i].type.dtype), (long long)win_bytes(d),
 				   nx_dtype_name(d->dtype));
-			rc = -1;
-			break;
-		}
-		move(x, d, inputs[i].data, true);
-		nxg_tags_write(&x->tg, d, NX_NONE);
-	}
-	/* the engines */
-	uint32_t *queue = nx_xmalloc((p->n_tasks + 1) * sizeof *queue), qn[NXG_ENGINE_COUNT] = {0};
-	uint32_t q0[NXG_ENGINE_COUNT], qi[NXG_ENGINE_COUNT] = {0};
-	for (uint32_t k = 0; k < p->n_tasks; k++)
-		qn[p->tasks[k].engine]++;
-	q0[0] = 0;
-	for (int e = 1; e < NXG_ENGINE_COUNT; e++)
-		q0[e] = q0[e - 1] + qn[e - 1];
-	{
-		uint32_t fill[NXG_ENGINE_COUNT];
-		memcpy(fill, q0, sizeof fill);
-		for (uint32_t k = 0; k < p->n_tasks; k++)
-			queue[fill[p->tasks[k].engine]++] = k;
-	}
-	bool *done_ev = nx_xcalloc(p->n_events + 1, sizeof *done_ev);
-	static const int order[NXG_ENGINE_COUNT] = {NXG_DMA, NXG_CPU, NXG_NE};
-	uint32_t left = p->n_tasks;
-	while (left && !rc) {
-		bool moved = false;
-		for (int oi = 0; oi < NXG_ENGINE_COUNT && !rc; oi++) {
-			int e = order[oi];
-			while (qi[e] < qn[e] && !rc) {
-				const uint32_t *head = &queue[q0[e] + qi[e]];
-				const nxg_task *tk = &p->tasks[*head];
-				if (!ready(p, *head, done_ev))
-					break;
-				/* the op's next tiles on this engine that are ready
-				 * now (not waiting on one of these) run together */
-				uint32_t n = 1;
-				while (x->pool && e != NXG_DMA && tk->split && qi[e] + n < qn[e] &&
-				       p->tasks[head[n]].split && p->tasks[head[n]].op == tk->op &&
-				       ready(p, head[n], done_ev))
-					n++;
-				rc = n > 1 ? run_group(x, head, n) : run_task(x, *head, st);
-				for (uint32_t i = 0; i < n; i++) {
-					uint32_t sg = p->tasks[head[i]].signal;
-					if (sg != NX_NONE && sg < p->n_events)
-						done_ev[sg] = true;
-				}
-				st->tasks[e] += n;
-				qi[e] += n;
-				left -= n;
-				moved = true;
-			}
-		}
-		if (!moved && !rc) {
-			uint32_t head[NXG_ENGINE_COUNT];
-			for (int e = 0; e < NXG_ENGINE_COUNT; e++)
-				head[e] = qi[e] < qn[e] ? queue[q0[e] + qi[e]] : NX_NONE;
-			stuck(x, head, done_ev);
-			rc = -1;
+			return -1;
 		}
 	}
-	free(done_ev);
-	free(queue);
+	/* As nx_run does: OpenBLAS single-threaded (the kernels' pieces are
+	 * the pool's threads). */
+	openblas_set_num_threads(1);
+	/* Checked at open, the program reads only bytes this run wrote (or the
+	 * loader did) whatever the last run left, so the spaces are not
+	 * cleared between runs. Unchecked, nothing says so: the spaces are
+	 * zeroed again (37 MB on det), so that a run never reads what the last
+	 * one left. */
+	if (!x->check && c->runs)
+		for (int s = 0; s < NXG_SPACE_COUNT; s++)
+			memset(x->mem[s], 0, (size_t)(p->space[s] ? p->space[s] : 1));
+	c->runs++;
+	if (x->reload)
+		load_weights(x);
+	for (uint32_t i = 0; i < p->n_in; i++)
+		move(x, &p->io[i], inputs[i].data, true);
+	/* the engines, in the order planned at open */
+	int rc = 0;
+	for (uint32_t s = 0, at = 0; s < x->n_steps && !rc; at += x->step[s++]) {
+		uint32_t n = x->step[s];
+		rc = n > 1 ? run_group(x, &x->order[at], n) : run_task(x, x->order[at], st);
+		for (uint32_t i = 0; i < n; i++)
+			st->tasks[p->tasks[x->order[at + i]].engine]++;
+	}
 	/* the outputs */
 	if (!rc) {
 		nx_tensor *out = nx_xcalloc(p->n_out + 1, sizeof *out);
-		for (uint32_t i = 0; i < p->n_out && !rc; i++) {
+		for (uint32_t i = 0; i < p->n_out; i++) {
 			const nxg_desc *d = &p->io[p->n_in + i];
-			if (x->check && nxg_tags_read(&x->tg, p, g, d, NX_NONE, err)) {
-				rc = -1;
-				break;
-			}
 			nx_type ty = win_type(x, d);
 			out[i] = nx_tensor_empty(&ty);
 			move(x, d, out[i].data, false);
 		}
-		if (rc) {
-			for (uint32_t i = 0; i < p->n_out; i++)
-				nx_tensor_free(&out[i]);
-			free(out);
-		} else {
-			*outputs = out;
-		}
+		*outputs = out;
 	}
 	st->seconds = nx_now() - t0;
 	return rc;
