@@ -35,7 +35,8 @@ typedef struct exec {
 	nx_graph **runs;      /* by task: the op on one run of its windows (run
 			       * form, exec_runs), or NULL */
 	uint32_t *rop;        /* by task: its op in runs */
-	uint8_t *rlev;        /* by task: the dims from which its runs are dense */
+	uint8_t *rlev;        /* by task: the dim its runs start from (bits 0-1),
+			       * 4 if they take the row padding in (exec_runs) */
 	nx_pool *pool;        /* the kernels' threads, as many as nx_run's */
 	bool check;           /* the tags were checked at open (not with no_check) */
 	uint32_t *order;      /* the tasks in the order the engines run them */
@@ -175,15 +176,25 @@ static int build_scratch(exec *x, uint32_t k)
 	return 0;
 }
 
-/* ---- run form: an element-wise tile in place ---------------------------
+/* ---- run form: an element-wise op in place, run by run ------------------
  *
  * A row tile of a [1,C,H,W] tensor is C runs of rows, one per channel,
  * a plane apart. The gather and scatter of such windows were most of the
  * executor's time on det (its element-wise adds and muls go by row tiles,
  * 325 MB of windows; the interpreter computes those ops whole). For a
- * per-element op whose operands have the result's window (or are one
- * element, broadcast), the tile is the op applied run by run, each run read and written in place: the same
- * elements and the same per-element arithmetic, so the same bits. */
+ * per-element op whose operands either have the result's window or are
+ * one element per run (a per-channel scale [1,C,1,1] beside a row tile,
+ * or a scalar), the op is applied run by run, each run read and written
+ * in place: the same elements and the same per-element arithmetic, so the
+ * same bits.
+ *
+ * A run is the window's dense part from dim lev on (whole planes, whole
+ * rows). When that is short (rows of 40 floats padded to 48: the 64-byte
+ * rule), a run is instead one plane's rows with the row padding between
+ * them (`padded`): every operand that follows the result has the result's
+ * row stride, so element (h, w) is at the same index of every run, and the
+ * padding the kernel computes over lies in the result's own rows (the
+ * window spans whole rows), bytes no reader takes as data. */
 
 /* Runs shorter than this are gathered instead (a padded row of 40 floats
  * would be one kernel call per row). */
@@ -197,8 +208,8 @@ static void desc_strides(const nxg_desc *d, int64_t st[4])
 	st[0] = d->dims[1] * d->plane;
 }
 
-/* The first dim of d's window from which on the window is dense (4: not
- * even the last dim is whole-and-contiguous beyond one element row). */
+/* The first dim of d's window from which on the window is dense (3: not
+ * even two rows are one run). */
 static int dense_from(const nxg_desc *d)
 {
 	int64_t st[4];
@@ -214,16 +225,20 @@ static int dense_from(const nxg_desc *d)
 	return lev;
 }
 
-/* Byte offset of run r of d's window, runs dense from dim lev. */
-static int64_t run_off(const nxg_desc *d, int lev, int64_t r)
+/* Byte offset of run r of d's window, runs from dim lev, r counted over
+ * the result's window rn: dims below lev where d's window has the
+ * result's extent follow r, the others (an operand broadcast there) stay
+ * at d's window start; from lev on, the run starts at the window start. */
+static int64_t run_off(const nxg_desc *d, int lev, int64_t r, const int64_t *rn)
 {
 	int64_t st[4], off = d->addr;
 	desc_strides(d, st);
 	for (int q = 3; q >= 0; q--) {
 		int64_t i = d->w0[q];
 		if (q < lev) {
-			i += r % d->wn[q];
-			r /= d->wn[q];
+			if (d->wn[q] == rn[q])
+				i += r % rn[q];
+			r /= rn[q];
 		}
 		off += i * st[q];
 	}
@@ -243,16 +258,61 @@ static void span(const nxg_desc *d, int64_t *lo, int64_t *hi)
 	*hi += st[3];
 }
 
-/* A one-element window: a scalar the op broadcasts, read by every run. */
-static bool one(const nxg_desc *d)
+/* Whether d's window is one element per run from dim lev on, against the
+ * result's window rn: extent 1 from lev on, and below lev either rn's
+ * extent or 1 (broadcast). */
+static bool per_run(const nxg_desc *d, int lev, const int64_t *rn)
 {
-	return d->wn[0] * d->wn[1] * d->wn[2] * d->wn[3] == 1;
+	for (int q = 0; q < 4; q++)
+		if (q >= lev ? d->wn[q] != 1 : d->wn[q] != rn[q] && d->wn[q] != 1)
+			return false;
+	return true;
 }
 
-/* Builds the run form of split task k when it has one (else leaves it
- * NULL): a per-element op, every operand's window the result's, runs of at
- * least RUN_MIN elements dense in all of them (or a one-element operand,
- * broadcast), the result's bytes clear of the operands'. */
+/* The runs of task k's windows: 0 and *lev, *len (elements a run, the
+ * padding included), *padded set; -1 if they are not all runs of at least
+ * RUN_MIN elements in place (see above). */
+static int plan_runs(const nxg_prog *p, const nxg_task *t, bool padded, int *lev, int64_t *len)
+{
+	const nxg_desc *r = nxg_task_desc(p, t, t->n_in);
+	int64_t elem = (int64_t)nx_dtype_size(r->dtype), rowe = r->row / elem;
+	int l;
+	if (padded) {
+		/* one plane's rows; the gaps between them the result's padding */
+		if (r->w0[3] || r->wn[3] != r->dims[3] || r->row % elem || r->wn[2] < 2)
+			return -1;
+		l = 2;
+		*len = (r->wn[2] - 1) * rowe + r->wn[3];
+	} else {
+		l = dense_from(r);
+	}
+	for (uint32_t i = 0; i < t->n_in; i++) {
+		const nxg_desc *d = nxg_task_desc(p, t, i);
+		if (d->space >= NXG_SPACE_COUNT || per_run(d, l, r->wn))
+			continue;
+		if (memcmp(d->wn, r->wn, sizeof d->wn))
+			return -1;
+		if (padded) {
+			int64_t e = (int64_t)nx_dtype_size(d->dtype);
+			if (d->row % e || d->row / e != rowe)
+				return -1;
+		} else {
+			int dl = dense_from(d);
+			l = dl > l ? dl : l;
+		}
+	}
+	if (!padded) {
+		*len = 1;
+		for (int q = l; q < 4; q++)
+			*len *= r->wn[q];
+	}
+	*lev = l;
+	return *len >= RUN_MIN ? 0 : -1;
+}
+
+/* Builds the run form of task k when it has one (else leaves it NULL): a
+ * per-element op whose windows make runs (plan_runs), the result's bytes
+ * clear of the operands'. */
 static void build_runs(exec *x, uint32_t k)
 {
 	const nxg_prog *p = x->p;
@@ -264,27 +324,24 @@ static void build_runs(exec *x, uint32_t k)
 	const nxg_desc *r = nxg_task_desc(p, t, t->n_in);
 	if (r->space >= NXG_SPACE_COUNT || dense_off(r) >= 0)
 		return; /* a dense result: the task runs in place already */
-	int lev = dense_from(r);
-	int64_t rlo, rhi;
+	int64_t rlo, rhi, len;
 	span(r, &rlo, &rhi);
 	for (uint32_t i = 0; i < t->n_in; i++) {
 		const nxg_desc *d = nxg_task_desc(p, t, i);
+		int64_t lo, hi;
 		if (d->space >= NXG_SPACE_COUNT)
 			continue;
-		if (memcmp(d->wn, r->wn, sizeof d->wn) && !one(d))
-			return;
-		int l = one(d) ? 0 : dense_from(d);
-		lev = l > lev ? l : lev;
-		int64_t lo, hi;
 		span(d, &lo, &hi);
 		if (d->space == r->space && lo < rhi && rlo < hi)
 			return;
 	}
-	int64_t len = 1;
-	for (int q = lev; q < 4; q++)
-		len *= r->wn[q];
-	if (len < RUN_MIN)
-		return;
+	int lev;
+	bool padded = false;
+	if (plan_runs(p, t, false, &lev, &len)) {
+		padded = true;
+		if (plan_runs(p, t, true, &lev, &len))
+			return;
+	}
 	nx_graph *s = nx_graph_new("run");
 	uint32_t in[64];
 	for (uint32_t i = 0; i < t->n_in; i++) {
@@ -294,7 +351,7 @@ static void build_runs(exec *x, uint32_t k)
 			continue;
 		nx_type ty = win_type(x, d);
 		ty.rank = 1;
-		ty.dims[0] = one(d) ? 1 : len;
+		ty.dims[0] = per_run(d, lev, r->wn) ? 1 : len;
 		in[i] = nx_value_new(s, NULL, nx_type_intern(s, &ty), x->err);
 		nx_graph_add_input(s, in[i]);
 	}
@@ -304,12 +361,12 @@ static void build_runs(exec *x, uint32_t k)
 	nx_err e;
 	const nx_type *rt = nx_infer_op(s, o, &e) ? NULL : nx_vtype(s, nx_result(s, o, 0));
 	if (!rt || rt->rank != 1 || rt->dims[0] != len || rt->dtype != r->dtype) {
-		nx_graph_free(s); /* not per element after all: the tile form runs */
+		nx_graph_free(s); /* not per element after all: the gathering form runs */
 		return;
 	}
 	x->runs[k] = s;
 	x->rop[k] = o;
-	x->rlev[k] = (uint8_t)lev;
+	x->rlev[k] = (uint8_t)(lev | (padded ? 4 : 0));
 }
 
 /* Task k in its run form (build_runs), on this thread or pool. */
@@ -319,25 +376,27 @@ static int exec_runs(exec *x, uint32_t k, nx_pool *pool, nx_err *err)
 	const nxg_task *t = &p->tasks[k];
 	nx_graph *s = x->runs[k];
 	uint32_t o = x->rop[k], n_in = t->n_in;
-	int lev = x->rlev[k];
+	int lev = x->rlev[k] & 3;
 	const nxg_desc *r = nxg_task_desc(p, t, n_in);
 	int64_t nrun = 1;
 	for (int q = 0; q < lev; q++)
 		nrun *= r->wn[q];
-	nx_tensor *in = nx_xcalloc(n_in + 1, sizeof *in), out; /* freed below */
+	nx_tensor in[65], out;
 	int rc = 0;
+	for (uint32_t i = 0; i < n_in; i++) {
+		in[i].data = NULL;
+		if (nxg_task_desc(p, t, i)->space < NXG_SPACE_COUNT)
+			in[i].type = *nx_vtype(s, nx_operand(s, o, i));
+	}
 	for (int64_t j = 0; j < nrun && !rc; j++) {
 		for (uint32_t i = 0; i < n_in; i++) {
 			const nxg_desc *d = nxg_task_desc(p, t, i);
-			if (d->space >= NXG_SPACE_COUNT)
-				continue;
-			in[i].type = *nx_vtype(s, nx_operand(s, o, i));
-			in[i].data = x->mem[d->space] + run_off(d, one(d) ? 0 : lev, j);
+			if (d->space < NXG_SPACE_COUNT)
+				in[i].data = x->mem[d->space] + run_off(d, lev, j, r->wn);
 		}
-		void *dest = x->mem[r->space] + run_off(r, lev, j);
+		void *dest = x->mem[r->space] + run_off(r, lev, j, r->wn);
 		rc = nx_eval_op_into(s, o, in, &out, &dest, pool, err);
 	}
-	free(in);
 	return rc;
 }
 
@@ -393,9 +452,9 @@ static int exec_conv_window(exec *x, uint32_t k, nx_err *err)
 		in[i].data = x->mem[d->space] + off;
 	}
 	in[0].type = win_type(x, xd);
-	in[0].data = x->mem[xd->space] + run_off(xd, 2, 0);
+	in[0].data = x->mem[xd->space] + run_off(xd, 2, 0, xd->wn);
 	y.type = win_type(x, yd);
-	y.data = x->mem[yd->space] + run_off(yd, 2, 0);
+	y.data = x->mem[yd->space] + run_off(yd, 2, 0, yd->wn);
 	int64_t st[4] = {xd->plane / 4, xd->dims[1] * xd->plane / 4, yd->plane / 4,
 			 yd->dims[1] * yd->plane / 4};
 	return nx_eval_conv_window(x->scratch[k], x->sop[k], in, t->n_in, &y, st, err) ? -1 : 0;
@@ -826,14 +885,14 @@ int nxg_exec_open(const nxg_prog *p, nx_graph *g, const nx_target *t, const nxg_
 		nxg_exec_close(c);
 		return -1;
 	}
-	for (uint32_t k = 0; k < p->n_tasks; k++)
-		if (p->tasks[k].split) {
-			if (build_scratch(x, k)) {
-				nxg_exec_close(c);
-				return -1;
-			}
-			build_runs(x, k);
+	for (uint32_t k = 0; k < p->n_tasks; k++) {
+		if (p->tasks[k].split && build_scratch(x, k)) {
+			nxg_exec_close(c);
+			return -1;
 		}
+		if (p->tasks[k].engine != NXG_DMA)
+			build_runs(x, k);
+	}
 	for (int s = 0; s < NXG_SPACE_COUNT; s++)
 		x->mem[s] = nx_xcalloc((size_t)(p->space[s] ? p->space[s] : 1), 1);
 	/* Unchecked, every run zeroes the spaces (so that no run reads what
