@@ -35,6 +35,8 @@ typedef struct exec {
 	nx_graph **runs;      /* by task: the op on one run of its windows (run
 			       * form, exec_runs), or NULL */
 	uint32_t *rop;        /* by task: its op in runs */
+	uint8_t *cat;         /* by task: 1 + the bchw dim a concat in place joins
+			       * along (exec_concat), or 0 */
 	uint8_t *rlev;        /* by task: the dim its runs start from (bits 0-1),
 			       * 4 if they take the row padding in (exec_runs) */
 	nx_pool *pool;        /* the kernels' threads, as many as nx_run's */
@@ -460,10 +462,95 @@ static int exec_conv_window(exec *x, uint32_t k, nx_err *err)
 	return nx_eval_conv_window(x->scratch[k], x->sop[k], in, t->n_in, &y, st, err) ? -1 : 0;
 }
 
+/* ---- concat in place -----------------------------------------------------
+ *
+ * A concat (a row tile of one, or whole) whose operands each hold the whole
+ * concat axis is its operands' windows copied, row by row, into the
+ * stretches of the result's window they fill: the bytes the kernel would
+ * copy, without gathering the operands and scattering the result. */
+
+/* Copies the window of s onto the window of d (same extents and element
+ * size), one memcpy per row. */
+static void copy_win(exec *x, const nxg_desc *d, const nxg_desc *s)
+{
+	int64_t dst[4], sst[4];
+	desc_strides(d, dst);
+	desc_strides(s, sst);
+	size_t n = (size_t)(s->wn[3] * sst[3]);
+	for (int64_t b = 0; b < s->wn[0]; b++)
+		for (int64_t c = 0; c < s->wn[1]; c++)
+			for (int64_t h = 0; h < s->wn[2]; h++) {
+				int64_t i[3] = {b, c, h}, so = s->addr + s->w0[3] * sst[3],
+					dof = d->addr + d->w0[3] * dst[3];
+				for (int q = 0; q < 3; q++) {
+					so += (s->w0[q] + i[q]) * sst[q];
+					dof += (d->w0[q] + i[q]) * dst[q];
+				}
+				memcpy(x->mem[d->space] + dof, x->mem[s->space] + so, n);
+			}
+}
+
+/* The bchw dim task k's concat joins along, if it runs in place (else -1):
+ * operands of the result's dtype and window but along that dim, each
+ * whole along it, together the result's whole extent, clear of the
+ * result's bytes. */
+static int concat_dim(const exec *x, uint32_t k)
+{
+	const nxg_prog *p = x->p;
+	const nxg_task *t = &p->tasks[k];
+	const nx_graph *g = x->g;
+	if (nx_opp(g, t->op)->kind != NX_OP_CONCAT || t->n_out != 1 || !t->n_in)
+		return -1;
+	const nxg_desc *r = nxg_task_desc(p, t, t->n_in);
+	int rank = nx_vtype(g, nx_result(g, t->op, 0))->rank;
+	int64_t axis = nx_attr_i(g, t->op, "axis", 0);
+	if (axis < 0)
+		axis += rank;
+	if (r->space >= NXG_SPACE_COUNT || rank > 4 || axis < 0 || axis >= rank)
+		return -1;
+	int q = 4 - rank + (int)axis;
+	int64_t rlo, rhi, sum = 0;
+	span(r, &rlo, &rhi);
+	if (r->wn[q] != r->dims[q])
+		return -1;
+	for (uint32_t i = 0; i < t->n_in; i++) {
+		const nxg_desc *d = nxg_task_desc(p, t, i);
+		int64_t lo, hi;
+		if (d->space >= NXG_SPACE_COUNT || d->dtype != r->dtype || d->wn[q] != d->dims[q])
+			return -1;
+		for (int j = 0; j < 4; j++)
+			if (j != q && d->wn[j] != r->wn[j])
+				return -1;
+		span(d, &lo, &hi);
+		if (d->space == r->space && lo < rhi && rlo < hi)
+			return -1;
+		sum += d->wn[q];
+	}
+	return sum == r->wn[q] ? q : -1;
+}
+
+static void exec_concat(exec *x, uint32_t k)
+{
+	const nxg_prog *p = x->p;
+	const nxg_task *t = &p->tasks[k];
+	int q = x->cat[k] - 1;
+	nxg_desc part = *nxg_task_desc(p, t, t->n_in);
+	for (uint32_t i = 0; i < t->n_in; i++) {
+		const nxg_desc *d = nxg_task_desc(p, t, i);
+		part.wn[q] = d->wn[q];
+		copy_win(x, &part, d);
+		part.w0[q] += d->wn[q];
+	}
+}
+
 static int task_compute(exec *x, uint32_t k, nx_pool *pool, nx_err *err)
 {
 	if (x->runs[k])
 		return exec_runs(x, k, pool, err);
+	if (x->cat[k]) {
+		exec_concat(x, k);
+		return 0;
+	}
 	int cw = exec_conv_window(x, k, err);
 	if (cw <= 0)
 		return cw;
@@ -819,6 +906,7 @@ void nxg_exec_close(nxg_exec_ctx *c)
 	free(x->runs);
 	free(x->rop);
 	free(x->rlev);
+	free(x->cat);
 	free(x->order);
 	free(x->step);
 	nx_pool_free(x->pool);
@@ -881,6 +969,7 @@ int nxg_exec_open(const nxg_prog *p, nx_graph *g, const nx_target *t, const nxg_
 	x->runs = nx_xcalloc(p->n_tasks + 1, sizeof *x->runs);
 	x->rop = nx_xcalloc(p->n_tasks + 1, sizeof *x->rop);
 	x->rlev = nx_xcalloc(p->n_tasks + 1, sizeof *x->rlev);
+	x->cat = nx_xcalloc(p->n_tasks + 1, sizeof *x->cat);
 	if (plan_order(x, err) || (x->check && check_order(x, t, err))) {
 		nxg_exec_close(c);
 		return -1;
@@ -890,8 +979,10 @@ int nxg_exec_open(const nxg_prog *p, nx_graph *g, const nx_target *t, const nxg_
 			nxg_exec_close(c);
 			return -1;
 		}
-		if (p->tasks[k].engine != NXG_DMA)
+		if (p->tasks[k].engine != NXG_DMA) {
 			build_runs(x, k);
+			x->cat[k] = (uint8_t)(concat_dim(x, k) + 1);
+		}
 	}
 	for (int s = 0; s < NXG_SPACE_COUNT; s++)
 		x->mem[s] = nx_xcalloc((size_t)(p->space[s] ? p->space[s] : 1), 1);
