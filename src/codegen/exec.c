@@ -45,6 +45,10 @@ typedef struct exec {
 	uint32_t *step;       /* by step: how many tasks of order run together */
 	uint32_t n_steps;
 	bool reload;          /* the weight image is loaded every run, not once */
+	uint8_t **slot_mem;   /* scratch by slot (scratch_init) */
+	int64_t *slot_bytes;
+	uint32_t *slot_of;    /* by task: its slot */
+	uint32_t n_slots;
 	nx_err *err;
 } exec;
 
@@ -543,6 +547,79 @@ static void exec_concat(exec *x, uint32_t k)
 	}
 }
 
+/* ---- scratch: the gathered windows' bytes, kept between runs --------------
+ *
+ * A window that is not dense is gathered into scratch bytes (an operand) or
+ * computed there and scattered (a result). Fresh buffers of a few MB each
+ * time cost page faults on every run (a tenth of a det run); the scratch is
+ * made once per slot instead: the tasks of one step run at once, the i-th
+ * on slot i, so slot i holds the most any step's i-th task needs. */
+
+#define SCRATCH_ALIGN 64
+
+static int64_t round_up(int64_t n)
+{
+	return (n + SCRATCH_ALIGN - 1) / SCRATCH_ALIGN * SCRATCH_ALIGN;
+}
+
+/* Scratch bytes task k takes at most: its windows that are not dense
+ * (a DMA's both, when one is not). */
+static int64_t scratch_need(const exec *x, uint32_t k)
+{
+	const nxg_prog *p = x->p;
+	const nxg_task *t = &p->tasks[k];
+	if (t->engine == NXG_DMA) {
+		const nxg_desc *s = nxg_task_desc(p, t, 0), *d = nxg_task_desc(p, t, 1);
+		return dense_off(s) >= 0 && dense_off(d) >= 0 ? 0 : round_up(win_bytes(s));
+	}
+	if (x->runs[k] || x->cat[k])
+		return 0;
+	int64_t n = 0;
+	for (uint32_t i = 0; i < (uint32_t)t->n_in + t->n_out; i++) {
+		const nxg_desc *d = nxg_task_desc(p, t, i);
+		/* a dense result clashing with an operand read in place is
+		 * computed in scratch too */
+		if (d->space < NXG_SPACE_COUNT && (i >= t->n_in || dense_off(d) < 0))
+			n += round_up(win_bytes(d));
+	}
+	return n;
+}
+
+/* Makes the slots' scratch (after plan_order). */
+static void scratch_init(exec *x)
+{
+	const nxg_prog *p = x->p;
+	uint32_t most = 0;
+	for (uint32_t s = 0; s < x->n_steps; s++)
+		most = x->step[s] > most ? x->step[s] : most;
+	x->n_slots = most;
+	x->slot_bytes = nx_xcalloc(most + 1, sizeof *x->slot_bytes);
+	x->slot_mem = nx_xcalloc(most + 1, sizeof *x->slot_mem);
+	x->slot_of = nx_xcalloc(p->n_tasks + 1, sizeof *x->slot_of);
+	for (uint32_t s = 0, at = 0; s < x->n_steps; at += x->step[s++])
+		for (uint32_t i = 0; i < x->step[s]; i++) {
+			uint32_t k = x->order[at + i];
+			int64_t n = scratch_need(x, k);
+			x->slot_of[k] = i;
+			if (n > x->slot_bytes[i])
+				x->slot_bytes[i] = n;
+		}
+	for (uint32_t i = 0; i < most; i++)
+		x->slot_mem[i] = nx_xmalloc((size_t)(x->slot_bytes[i] ? x->slot_bytes[i] : 1));
+}
+
+/* n bytes of task k's slot after *used, or NULL when they do not fit. */
+static void *scratch_take(exec *x, uint32_t k, int64_t *used, int64_t n)
+{
+	uint32_t i = x->slot_of[k];
+	n = round_up(n ? n : 1);
+	if (i >= x->n_slots || *used + n > x->slot_bytes[i])
+		return NULL;
+	void *m = x->slot_mem[i] + *used;
+	*used += n;
+	return m;
+}
+
 static int task_compute(exec *x, uint32_t k, nx_pool *pool, nx_err *err)
 {
 	if (x->runs[k])
@@ -564,6 +641,9 @@ static int task_compute(exec *x, uint32_t k, nx_pool *pool, nx_err *err)
 	bool *alias = nx_xcalloc(n_in + 1, sizeof *alias);
 	int64_t *at = nx_xcalloc(n_in + 1, sizeof *at);
 	void **dest = nx_xcalloc(n_out + 1, sizeof *dest);
+	bool *inner = nx_xcalloc(n_out + 1, sizeof *inner); /* dest[i] is scratch */
+	bool *scr = nx_xcalloc(n_in + 1, sizeof *scr); /* in[i] is scratch */
+	int64_t used = 0; /* of the slot's scratch */
 	for (uint32_t i = 0; i < n_in; i++) {
 		const nxg_desc *d = nxg_task_desc(p, t, i);
 		if (d->space >= NXG_SPACE_COUNT)
@@ -578,7 +658,12 @@ static int task_compute(exec *x, uint32_t k, nx_pool *pool, nx_err *err)
 			at[i] = off;
 			continue;
 		}
-		in[i] = nx_tensor_empty(&ty);
+		in[i].type = ty;
+		in[i].data = scratch_take(x, k, &used, win_bytes(d));
+		if (!in[i].data)
+			in[i] = nx_tensor_empty(&ty);
+		else
+			scr[i] = true; /* the slot's: not freed */
 		move(x, d, in[i].data, false);
 	}
 	for (uint32_t i = 0; i < n_out; i++) {
@@ -596,9 +681,18 @@ static int task_compute(exec *x, uint32_t k, nx_pool *pool, nx_err *err)
 		if (clear)
 			dest[i] = x->mem[d->space] + off;
 	}
+	/* the others into scratch, scattered after */
+	for (uint32_t i = 0; i < n_out; i++) {
+		const nxg_desc *d = nxg_task_desc(p, t, n_in + i);
+		const nx_type *rt = nx_vtype(g, nx_result(g, op, i));
+		if (dest[i] || rt->dtype != d->dtype || nx_type_bytes(rt) != win_bytes(d))
+			continue;
+		dest[i] = scratch_take(x, k, &used, win_bytes(d));
+		inner[i] = dest[i] != NULL;
+	}
 	int rc = nx_eval_op_into(g, op, in, out, dest, pool, err);
 	for (uint32_t i = 0; !rc && i < n_out; i++) {
-		if (dest[i])
+		if (dest[i] && !inner[i])
 			continue;
 		const nxg_desc *d = nxg_task_desc(p, t, n_in + i);
 		if ((int64_t)nx_tensor_nbytes(&out[i]) != win_bytes(d)) {
@@ -615,9 +709,11 @@ static int task_compute(exec *x, uint32_t k, nx_pool *pool, nx_err *err)
 		if (!dest[i] || out[i].data != dest[i])
 			nx_tensor_free(&out[i]); /* NULL after a failed kernel: free(NULL) */
 	for (uint32_t i = 0; i < n_in; i++)
-		if (!alias[i])
+		if (!alias[i] && !scr[i])
 			nx_tensor_free(&in[i]);
 	free(dest);
+	free(inner);
+	free(scr);
 	free(at);
 	free(alias);
 	free(in);
@@ -645,10 +741,13 @@ static int run_task(exec *x, uint32_t k, nxg_exec_stats *st)
 			 * within a space) */
 			memmove(x->mem[d->space] + dof, x->mem[s->space] + so, (size_t)n);
 		} else {
-			void *tmp = nx_xmalloc((size_t)(n ? n : 1)); /* freed below */
+			int64_t used = 0;
+			void *tmp = scratch_take(x, k, &used, n), *own = NULL;
+			if (!tmp)
+				tmp = own = nx_xmalloc((size_t)(n ? n : 1)); /* freed below */
 			move(x, s, tmp, false);
 			move(x, d, tmp, true);
-			free(tmp);
+			free(own);
 		}
 		st->dma_bytes += n;
 		return 0;
@@ -909,6 +1008,11 @@ void nxg_exec_close(nxg_exec_ctx *c)
 	free(x->cat);
 	free(x->order);
 	free(x->step);
+	for (uint32_t i = 0; i < x->n_slots; i++)
+		free(x->slot_mem[i]);
+	free(x->slot_mem);
+	free(x->slot_bytes);
+	free(x->slot_of);
 	nx_pool_free(x->pool);
 	for (int s = 0; s < NXG_SPACE_COUNT; s++)
 		free(x->mem[s]);
@@ -984,6 +1088,7 @@ int nxg_exec_open(const nxg_prog *p, nx_graph *g, const nx_target *t, const nxg_
 			x->cat[k] = (uint8_t)(concat_dim(x, k) + 1);
 		}
 	}
+	scratch_init(x);
 	for (int s = 0; s < NXG_SPACE_COUNT; s++)
 		x->mem[s] = nx_xcalloc((size_t)(p->space[s] ? p->space[s] : 1), 1);
 	/* Unchecked, every run zeroes the spaces (so that no run reads what
