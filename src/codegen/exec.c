@@ -19,6 +19,7 @@
  * copies the window of its source descriptor to its destination.
  */
 #include <cblas.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -375,35 +376,78 @@ static void build_runs(exec *x, uint32_t k)
 	x->rlev[k] = (uint8_t)(lev | (padded ? 4 : 0));
 }
 
-/* Task k in its run form (build_runs), on this thread or pool. */
-static int exec_runs(exec *x, uint32_t k, nx_pool *pool, nx_err *err)
+/* Runs [lo, hi) of task k in its run form, each on this thread (pool
+ * NULL) or split by the kernel over pool. */
+typedef struct runs_job {
+	exec *x;
+	uint32_t k;
+	nx_pool *pool;
+	int rc;
+	nx_err err;
+	atomic_int failed;
+} runs_job;
+
+static void runs_part(void *ctx, int64_t lo, int64_t hi)
 {
+	runs_job *jb = ctx;
+	exec *x = jb->x;
 	const nxg_prog *p = x->p;
-	const nxg_task *t = &p->tasks[k];
-	nx_graph *s = x->runs[k];
-	uint32_t o = x->rop[k], n_in = t->n_in;
-	int lev = x->rlev[k] & 3;
+	const nxg_task *t = &p->tasks[jb->k];
+	nx_graph *s = x->runs[jb->k];
+	uint32_t o = x->rop[jb->k], n_in = t->n_in;
+	int lev = x->rlev[jb->k] & 3;
 	const nxg_desc *r = nxg_task_desc(p, t, n_in);
-	int64_t nrun = 1;
-	for (int q = 0; q < lev; q++)
-		nrun *= r->wn[q];
 	nx_tensor in[65], out;
-	int rc = 0;
 	for (uint32_t i = 0; i < n_in; i++) {
 		in[i].data = NULL;
 		if (nxg_task_desc(p, t, i)->space < NXG_SPACE_COUNT)
 			in[i].type = *nx_vtype(s, nx_operand(s, o, i));
 	}
-	for (int64_t j = 0; j < nrun && !rc; j++) {
+	for (int64_t j = lo; j < hi; j++) {
 		for (uint32_t i = 0; i < n_in; i++) {
 			const nxg_desc *d = nxg_task_desc(p, t, i);
 			if (d->space < NXG_SPACE_COUNT)
 				in[i].data = x->mem[d->space] + run_off(d, lev, j, r->wn);
 		}
 		void *dest = x->mem[r->space] + run_off(r, lev, j, r->wn);
-		rc = nx_eval_op_into(s, o, in, &out, &dest, pool, err);
+		nx_err e;
+		if (nx_eval_op_into(s, o, in, &out, &dest, jb->pool, &e)) {
+			/* the first failure is kept: one writer */
+			if (!atomic_exchange(&jb->failed, 1)) {
+				jb->err = e;
+				jb->rc = -1;
+			}
+			return;
+		}
 	}
-	return rc;
+}
+
+/* Task k in its run form (build_runs). On a pool, many runs are spread
+ * over its threads, each run whole on one (the kernels split by shapes
+ * only, so the bits are those of one thread); a few runs each take the
+ * pool. A row tile of a 20x20 op has a run per channel (a few hundred
+ * elements, too few for the kernel to split), so without the spread an
+ * element-wise op ran on one thread of two. */
+static int exec_runs(exec *x, uint32_t k, nx_pool *pool, nx_err *err)
+{
+	const nxg_prog *p = x->p;
+	const nxg_task *t = &p->tasks[k];
+	int lev = x->rlev[k] & 3;
+	const nxg_desc *r = nxg_task_desc(p, t, t->n_in);
+	int64_t nrun = 1;
+	for (int q = 0; q < lev; q++)
+		nrun *= r->wn[q];
+	runs_job jb = {.x = x, .k = k};
+	atomic_init(&jb.failed, 0);
+	if (pool && nrun >= 8) {
+		nx_pool_for(pool, nrun, runs_part, &jb);
+	} else {
+		jb.pool = pool;
+		runs_part(&jb, 0, nrun);
+	}
+	if (jb.rc)
+		*err = jb.err;
+	return jb.rc;
 }
 
 /* Runs NE or CPU task k's kernel on pool (NULL: this thread), errors into
@@ -753,6 +797,25 @@ static int run_task(exec *x, uint32_t k, nxg_exec_stats *st)
 		return 0;
 	}
 	return task_compute(x, k, x->pool, x->err);
+}
+
+/* Whether tasks ks[0..n) all have a run form: then they run one after
+ * another, each spread over the pool by runs (exec_runs), which balances
+ * the threads where n tiles on them would not (3 tiles on 2 threads). */
+static bool all_runs(const exec *x, const uint32_t *ks, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (!x->runs[ks[i]])
+			return false;
+	return true;
+}
+
+static int run_tasks(exec *x, const uint32_t *ks, uint32_t n, nxg_exec_stats *st)
+{
+	int rc = 0;
+	for (uint32_t i = 0; i < n && !rc; i++)
+		rc = run_task(x, ks[i], st);
+	return rc;
 }
 
 /* The tiles ks[0..n) of one op, ready together: each tile whole on one
@@ -1148,7 +1211,8 @@ int nxg_exec_run(nxg_exec_ctx *c, const nx_tensor *inputs, uint32_t n_inputs,
 	int rc = 0;
 	for (uint32_t s = 0, at = 0; s < x->n_steps && !rc; at += x->step[s++]) {
 		uint32_t n = x->step[s];
-		rc = n > 1 ? run_group(x, &x->order[at], n) : run_task(x, x->order[at], st);
+		rc = n > 1 && !all_runs(x, &x->order[at], n) ? run_group(x, &x->order[at], n)
+							     : run_tasks(x, &x->order[at], n, st);
 		for (uint32_t i = 0; i < n; i++)
 			st->tasks[p->tasks[x->order[at + i]].engine]++;
 	}
