@@ -2,21 +2,27 @@
  * the target's size, DRAM with the weight image, the kernel window).
  *
  * Engines: each runs its tasks in issue order; a task starts when every
- * event it waits on has been signalled. The loop lets the DMA engine run
- * ahead as far as its waits allow, then the CPU, then the NE, so a fetch
- * that is not held back by a wait overwrites the kernel window before the
- * NE has read it: a missing wait is a clobbered read (named by the tags,
- * check.c) or a wrong output, not a silent success. When no engine can
- * move, the first stuck task and the task that should signal its event are
- * named.
+ * event it waits on has been signalled. The DMA engine runs ahead as far
+ * as its waits allow, then the CPU, then the NE, so a fetch that is not
+ * held back by a wait overwrites the kernel window before the NE has read
+ * it: a missing wait is a clobbered read (named by the tags, check.c) or a
+ * wrong output, not a silent success. That order depends on the program
+ * alone, so it is worked out once when the executor opens (plan_order),
+ * and the byte-ownership tags are kept along it then (check_order): every
+ * run follows the same order and so would find the same tags. A program
+ * that cannot move on is refused at open, naming the first stuck task and
+ * the task that should signal its event.
  *
  * An NE or CPU task gathers its operands from the bytes at its descriptors
  * (window, strides) into dense tensors, calls the reference kernel of its op
  * (nx_eval_op: the interpreter's own code, so the outputs must equal `nex
- * run`'s bit for bit), and scatters the results back. A tile task runs its
- * op on the tile: a one-op scratch graph with the tile's operand shapes (and
- * for a conv the tile's pads and groups), built once per task. A DMA task
- * copies the window of its source descriptor to its destination.
+ * run`'s bit for bit), and scatters the results back; windows that lie
+ * densely are read and written in place, and element-wise ops, conv tiles
+ * and concats run in place on windows that do not (the run form, conv
+ * windows, concat in place below). A tile task runs its op on the tile: a
+ * one-op scratch graph with the tile's operand shapes (and for a conv the
+ * tile's pads and groups), built once per task. A DMA task copies the
+ * window of its source descriptor to its destination.
  */
 #include <cblas.h>
 #include <stdatomic.h>
