@@ -282,9 +282,10 @@ static bool per_run(const nxg_desc *d, int lev, const int64_t *rn)
 	return true;
 }
 
-/* The runs of task k's windows: 0 and *lev, *len (elements a run, the
- * padding included), *padded set; -1 if they are not all runs of at least
- * RUN_MIN elements in place (see above). */
+/* The runs of task t's windows, dense ones or (padded) a plane's rows
+ * with their padding: 0 and *lev, *len (elements a run, the padding
+ * included); -1 if they are not all runs of at least RUN_MIN elements in
+ * place (see above). */
 static int plan_runs(const nxg_prog *p, const nxg_task *t, bool padded, int *lev, int64_t *len)
 {
 	const nxg_desc *r = nxg_task_desc(p, t, t->n_in);
@@ -292,8 +293,9 @@ static int plan_runs(const nxg_prog *p, const nxg_task *t, bool padded, int *lev
 	int l;
 	if (padded) {
 		/* one plane's rows; the gaps between them the result's padding */
-		if (r->w0[3] || r->wn[3] != r->dims[3] || r->row % elem || r->wn[2] < 2)
-			return -1;
+		if (r->w0[3] || r->wn[3] != r->dims[3] || r->row % elem || r->wn[2] < 2 ||
+		    2 * r->wn[3] < rowe)
+			return -1; /* (nor rows more padding than data: [C,H,1]) */
 		l = 2;
 		*len = (r->wn[2] - 1) * rowe + r->wn[3];
 	} else {
@@ -654,7 +656,7 @@ static void scratch_init(exec *x)
 			if (n > x->slot_bytes[i])
 				x->slot_bytes[i] = n;
 		}
-	for (uint32_t i = 0; i < most; i++)
+	for (uint32_t i = 0; i < most; i++) /* all freed by nxg_exec_close */
 		x->slot_mem[i] = nx_xmalloc((size_t)(x->slot_bytes[i] ? x->slot_bytes[i] : 1));
 }
 
@@ -1135,6 +1137,7 @@ int nxg_exec_open(const nxg_prog *p, nx_graph *g, const nx_target *t, const nxg_
 	x->g = g;
 	x->err = err;
 	x->check = !o->no_check;
+	/* these and the rest below: freed by nxg_exec_close */
 	x->order = nx_xcalloc(p->n_tasks + 1, sizeof *x->order);
 	x->step = nx_xcalloc(p->n_tasks + 1, sizeof *x->step);
 	x->scratch = nx_xcalloc(p->n_tasks + 1, sizeof *x->scratch);
