@@ -1,5 +1,6 @@
 /* check.c — what can be known about a program before running it, and the
- * byte-ownership tags that the executor keeps while running it.
+ * byte-ownership tags that the executor keeps along the order it runs
+ * tasks in.
  *
  * Tags: every granule (`align` bytes) of every space records the value whose
  * bytes it holds and the task that wrote them. A write tags the writer's
@@ -7,9 +8,10 @@
  * puts two buffers that are live at the same time on the same bytes, the
  * first read of the one that was overwritten fails, naming the value, the
  * reader and the task that clobbered it. nxg_check runs the tags in issue
- * order (before anything executes); the executor runs them again in the
- * order engines actually run tasks, which is how a missing wait (a DMA
- * overwriting weights an NE task has not yet read) is caught by name.
+ * order (before anything executes); the executor runs them again, when it
+ * opens, in the order its engines will run tasks (exec.c), which is how a
+ * missing wait (a DMA overwriting weights an NE task has not yet read) is
+ * caught by name.
  */
 #include <stdlib.h>
 #include <string.h>

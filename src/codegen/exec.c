@@ -2,23 +2,31 @@
  * the target's size, DRAM with the weight image, the kernel window).
  *
  * Engines: each runs its tasks in issue order; a task starts when every
- * event it waits on has been signalled. The loop lets the DMA engine run
- * ahead as far as its waits allow, then the CPU, then the NE, so a fetch
- * that is not held back by a wait overwrites the kernel window before the
- * NE has read it: a missing wait is a clobbered read (named by the tags,
- * check.c) or a wrong output, not a silent success. When no engine can
- * move, the first stuck task and the task that should signal its event are
- * named.
+ * event it waits on has been signalled. The DMA engine runs ahead as far
+ * as its waits allow, then the CPU, then the NE, so a fetch that is not
+ * held back by a wait overwrites the kernel window before the NE has read
+ * it: a missing wait is a clobbered read (named by the tags, check.c) or a
+ * wrong output, not a silent success. That order depends on the program
+ * alone, so it is worked out once when the executor opens (plan_order),
+ * and the byte-ownership tags are kept along it then (check_order): every
+ * run follows the same order and so would find the same tags. A program
+ * that cannot move on is refused at open, naming the first stuck task and
+ * the task that should signal its event.
  *
  * An NE or CPU task gathers its operands from the bytes at its descriptors
  * (window, strides) into dense tensors, calls the reference kernel of its op
  * (nx_eval_op: the interpreter's own code, so the outputs must equal `nex
- * run`'s bit for bit), and scatters the results back. A tile task runs its
- * op on the tile: a one-op scratch graph with the tile's operand shapes (and
- * for a conv the tile's pads and groups), built once per task. A DMA task
- * copies the window of its source descriptor to its destination.
+ * run`'s bit for bit), and scatters the results back; windows that lie
+ * densely are read and written in place, and element-wise ops, conv tiles
+ * and concats run in place on windows that do not (the run form, conv
+ * windows, concat in place below). A tile task runs its op on the tile: a
+ * one-op scratch graph with the tile's operand shapes (and for a conv the
+ * tile's pads and groups), built once per task. A DMA task copies the
+ * window of its source descriptor to its destination.
  */
 #include <cblas.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,15 +37,25 @@ typedef struct exec {
 	const nxg_prog *p;
 	nx_graph *g;
 	uint8_t *mem[NXG_SPACE_COUNT];
-	nxg_tags tg;
 	nx_graph **scratch;   /* by task: the tile's one-op graph, or NULL */
 	uint32_t *sop;        /* by task: its op in scratch */
 	nx_graph **runs;      /* by task: the op on one run of its windows (run
 			       * form, exec_runs), or NULL */
 	uint32_t *rop;        /* by task: its op in runs */
-	uint8_t *rlev;        /* by task: the dims from which its runs are dense */
+	uint8_t *cat;         /* by task: 1 + the bchw dim a concat in place joins
+			       * along (exec_concat), or 0 */
+	uint8_t *rlev;        /* by task: the dim its runs start from (bits 0-1),
+			       * 4 if they take the row padding in (exec_runs) */
 	nx_pool *pool;        /* the kernels' threads, as many as nx_run's */
-	bool check;           /* tags checked on every read (not with no_check) */
+	bool check;           /* the tags were checked at open (not with no_check) */
+	uint32_t *order;      /* the tasks in the order the engines run them */
+	uint32_t *step;       /* by step: how many tasks of order run together */
+	uint32_t n_steps;
+	bool reload;          /* the weight image is loaded every run, not once */
+	uint8_t **slot_mem;   /* scratch by slot (scratch_init) */
+	int64_t *slot_bytes;
+	uint32_t *slot_of;    /* by task: its slot */
+	uint32_t n_slots;
 	nx_err *err;
 } exec;
 
@@ -171,15 +189,25 @@ static int build_scratch(exec *x, uint32_t k)
 	return 0;
 }
 
-/* ---- run form: an element-wise tile in place ---------------------------
+/* ---- run form: an element-wise op in place, run by run ------------------
  *
  * A row tile of a [1,C,H,W] tensor is C runs of rows, one per channel,
  * a plane apart. The gather and scatter of such windows were most of the
  * executor's time on det (its element-wise adds and muls go by row tiles,
  * 325 MB of windows; the interpreter computes those ops whole). For a
- * per-element op whose operands have the result's window (or are one
- * element, broadcast), the tile is the op applied run by run, each run read and written in place: the same
- * elements and the same per-element arithmetic, so the same bits. */
+ * per-element op whose operands either have the result's window or are
+ * one element per run (a per-channel scale [1,C,1,1] beside a row tile,
+ * or a scalar), the op is applied run by run, each run read and written
+ * in place: the same elements and the same per-element arithmetic, so the
+ * same bits.
+ *
+ * A run is the window's dense part from dim lev on (whole planes, whole
+ * rows). When that is short (rows of 40 floats padded to 48: the 64-byte
+ * rule), a run is instead one plane's rows with the row padding between
+ * them (`padded`): every operand that follows the result has the result's
+ * row stride, so element (h, w) is at the same index of every run, and the
+ * padding the kernel computes over lies in the result's own rows (the
+ * window spans whole rows), bytes no reader takes as data. */
 
 /* Runs shorter than this are gathered instead (a padded row of 40 floats
  * would be one kernel call per row). */
@@ -193,8 +221,8 @@ static void desc_strides(const nxg_desc *d, int64_t st[4])
 	st[0] = d->dims[1] * d->plane;
 }
 
-/* The first dim of d's window from which on the window is dense (4: not
- * even the last dim is whole-and-contiguous beyond one element row). */
+/* The first dim of d's window from which on the window is dense (3: not
+ * even two rows are one run). */
 static int dense_from(const nxg_desc *d)
 {
 	int64_t st[4];
@@ -210,16 +238,20 @@ static int dense_from(const nxg_desc *d)
 	return lev;
 }
 
-/* Byte offset of run r of d's window, runs dense from dim lev. */
-static int64_t run_off(const nxg_desc *d, int lev, int64_t r)
+/* Byte offset of run r of d's window, runs from dim lev, r counted over
+ * the result's window rn: dims below lev where d's window has the
+ * result's extent follow r, the others (an operand broadcast there) stay
+ * at d's window start; from lev on, the run starts at the window start. */
+static int64_t run_off(const nxg_desc *d, int lev, int64_t r, const int64_t *rn)
 {
 	int64_t st[4], off = d->addr;
 	desc_strides(d, st);
 	for (int q = 3; q >= 0; q--) {
 		int64_t i = d->w0[q];
 		if (q < lev) {
-			i += r % d->wn[q];
-			r /= d->wn[q];
+			if (d->wn[q] == rn[q])
+				i += r % rn[q];
+			r /= rn[q];
 		}
 		off += i * st[q];
 	}
@@ -239,16 +271,63 @@ static void span(const nxg_desc *d, int64_t *lo, int64_t *hi)
 	*hi += st[3];
 }
 
-/* A one-element window: a scalar the op broadcasts, read by every run. */
-static bool one(const nxg_desc *d)
+/* Whether d's window is one element per run from dim lev on, against the
+ * result's window rn: extent 1 from lev on, and below lev either rn's
+ * extent or 1 (broadcast). */
+static bool per_run(const nxg_desc *d, int lev, const int64_t *rn)
 {
-	return d->wn[0] * d->wn[1] * d->wn[2] * d->wn[3] == 1;
+	for (int q = 0; q < 4; q++)
+		if (q >= lev ? d->wn[q] != 1 : d->wn[q] != rn[q] && d->wn[q] != 1)
+			return false;
+	return true;
 }
 
-/* Builds the run form of split task k when it has one (else leaves it
- * NULL): a per-element op, every operand's window the result's, runs of at
- * least RUN_MIN elements dense in all of them (or a one-element operand,
- * broadcast), the result's bytes clear of the operands'. */
+/* The runs of task t's windows, dense ones or (padded) a plane's rows
+ * with their padding: 0 and *lev, *len (elements a run, the padding
+ * included); -1 if they are not all runs of at least RUN_MIN elements in
+ * place (see above). */
+static int plan_runs(const nxg_prog *p, const nxg_task *t, bool padded, int *lev, int64_t *len)
+{
+	const nxg_desc *r = nxg_task_desc(p, t, t->n_in);
+	int64_t elem = (int64_t)nx_dtype_size(r->dtype), rowe = r->row / elem;
+	int l;
+	if (padded) {
+		/* one plane's rows; the gaps between them the result's padding */
+		if (r->w0[3] || r->wn[3] != r->dims[3] || r->row % elem || r->wn[2] < 2 ||
+		    2 * r->wn[3] < rowe)
+			return -1; /* (nor rows more padding than data: [C,H,1]) */
+		l = 2;
+		*len = (r->wn[2] - 1) * rowe + r->wn[3];
+	} else {
+		l = dense_from(r);
+	}
+	for (uint32_t i = 0; i < t->n_in; i++) {
+		const nxg_desc *d = nxg_task_desc(p, t, i);
+		if (d->space >= NXG_SPACE_COUNT || per_run(d, l, r->wn))
+			continue;
+		if (memcmp(d->wn, r->wn, sizeof d->wn))
+			return -1;
+		if (padded) {
+			int64_t e = (int64_t)nx_dtype_size(d->dtype);
+			if (d->row % e || d->row / e != rowe)
+				return -1;
+		} else {
+			int dl = dense_from(d);
+			l = dl > l ? dl : l;
+		}
+	}
+	if (!padded) {
+		*len = 1;
+		for (int q = l; q < 4; q++)
+			*len *= r->wn[q];
+	}
+	*lev = l;
+	return *len >= RUN_MIN ? 0 : -1;
+}
+
+/* Builds the run form of task k when it has one (else leaves it NULL): a
+ * per-element op whose windows make runs (plan_runs), the result's bytes
+ * clear of the operands'. */
 static void build_runs(exec *x, uint32_t k)
 {
 	const nxg_prog *p = x->p;
@@ -260,27 +339,24 @@ static void build_runs(exec *x, uint32_t k)
 	const nxg_desc *r = nxg_task_desc(p, t, t->n_in);
 	if (r->space >= NXG_SPACE_COUNT || dense_off(r) >= 0)
 		return; /* a dense result: the task runs in place already */
-	int lev = dense_from(r);
-	int64_t rlo, rhi;
+	int64_t rlo, rhi, len;
 	span(r, &rlo, &rhi);
 	for (uint32_t i = 0; i < t->n_in; i++) {
 		const nxg_desc *d = nxg_task_desc(p, t, i);
+		int64_t lo, hi;
 		if (d->space >= NXG_SPACE_COUNT)
 			continue;
-		if (memcmp(d->wn, r->wn, sizeof d->wn) && !one(d))
-			return;
-		int l = one(d) ? 0 : dense_from(d);
-		lev = l > lev ? l : lev;
-		int64_t lo, hi;
 		span(d, &lo, &hi);
 		if (d->space == r->space && lo < rhi && rlo < hi)
 			return;
 	}
-	int64_t len = 1;
-	for (int q = lev; q < 4; q++)
-		len *= r->wn[q];
-	if (len < RUN_MIN)
-		return;
+	int lev;
+	bool padded = false;
+	if (plan_runs(p, t, false, &lev, &len)) {
+		padded = true;
+		if (plan_runs(p, t, true, &lev, &len))
+			return;
+	}
 	nx_graph *s = nx_graph_new("run");
 	uint32_t in[64];
 	for (uint32_t i = 0; i < t->n_in; i++) {
@@ -290,7 +366,7 @@ static void build_runs(exec *x, uint32_t k)
 			continue;
 		nx_type ty = win_type(x, d);
 		ty.rank = 1;
-		ty.dims[0] = one(d) ? 1 : len;
+		ty.dims[0] = per_run(d, lev, r->wn) ? 1 : len;
 		in[i] = nx_value_new(s, NULL, nx_type_intern(s, &ty), x->err);
 		nx_graph_add_input(s, in[i]);
 	}
@@ -300,63 +376,86 @@ static void build_runs(exec *x, uint32_t k)
 	nx_err e;
 	const nx_type *rt = nx_infer_op(s, o, &e) ? NULL : nx_vtype(s, nx_result(s, o, 0));
 	if (!rt || rt->rank != 1 || rt->dims[0] != len || rt->dtype != r->dtype) {
-		nx_graph_free(s); /* not per element after all: the tile form runs */
+		nx_graph_free(s); /* not per element after all: the gathering form runs */
 		return;
 	}
 	x->runs[k] = s;
 	x->rop[k] = o;
-	x->rlev[k] = (uint8_t)lev;
+	x->rlev[k] = (uint8_t)(lev | (padded ? 4 : 0));
 }
 
-/* Task k in its run form (build_runs), on this thread or pool. */
+/* Runs [lo, hi) of task k in its run form, each on this thread (pool
+ * NULL) or split by the kernel over pool. */
+typedef struct runs_job {
+	exec *x;
+	uint32_t k;
+	nx_pool *pool;
+	int rc;
+	nx_err err;
+	atomic_int failed;
+} runs_job;
+
+static void runs_part(void *ctx, int64_t lo, int64_t hi)
+{
+	runs_job *jb = ctx;
+	exec *x = jb->x;
+	const nxg_prog *p = x->p;
+	const nxg_task *t = &p->tasks[jb->k];
+	nx_graph *s = x->runs[jb->k];
+	uint32_t o = x->rop[jb->k], n_in = t->n_in;
+	int lev = x->rlev[jb->k] & 3;
+	const nxg_desc *r = nxg_task_desc(p, t, n_in);
+	nx_tensor in[65], out;
+	for (uint32_t i = 0; i < n_in; i++) {
+		in[i].data = NULL;
+		if (nxg_task_desc(p, t, i)->space < NXG_SPACE_COUNT)
+			in[i].type = *nx_vtype(s, nx_operand(s, o, i));
+	}
+	for (int64_t j = lo; j < hi; j++) {
+		for (uint32_t i = 0; i < n_in; i++) {
+			const nxg_desc *d = nxg_task_desc(p, t, i);
+			if (d->space < NXG_SPACE_COUNT)
+				in[i].data = x->mem[d->space] + run_off(d, lev, j, r->wn);
+		}
+		void *dest = x->mem[r->space] + run_off(r, lev, j, r->wn);
+		nx_err e;
+		if (nx_eval_op_into(s, o, in, &out, &dest, jb->pool, &e)) {
+			/* the first failure is kept: one writer */
+			if (!atomic_exchange(&jb->failed, 1)) {
+				jb->err = e;
+				jb->rc = -1;
+			}
+			return;
+		}
+	}
+}
+
+/* Task k in its run form (build_runs). On a pool, many runs are spread
+ * over its threads, each run whole on one (the kernels split by shapes
+ * only, so the bits are those of one thread); a few runs each take the
+ * pool. A row tile of a 20x20 op has a run per channel (a few hundred
+ * elements, too few for the kernel to split), so without the spread an
+ * element-wise op ran on one thread of two. */
 static int exec_runs(exec *x, uint32_t k, nx_pool *pool, nx_err *err)
 {
 	const nxg_prog *p = x->p;
 	const nxg_task *t = &p->tasks[k];
-	nx_graph *s = x->runs[k];
-	uint32_t o = x->rop[k], n_in = t->n_in;
-	int lev = x->rlev[k];
-	const nxg_desc *r = nxg_task_desc(p, t, n_in);
+	int lev = x->rlev[k] & 3;
+	const nxg_desc *r = nxg_task_desc(p, t, t->n_in);
 	int64_t nrun = 1;
 	for (int q = 0; q < lev; q++)
 		nrun *= r->wn[q];
-	nx_tensor *in = nx_xcalloc(n_in + 1, sizeof *in), out; /* freed below */
-	int rc = 0;
-	for (int64_t j = 0; j < nrun && !rc; j++) {
-		for (uint32_t i = 0; i < n_in; i++) {
-			const nxg_desc *d = nxg_task_desc(p, t, i);
-			if (d->space >= NXG_SPACE_COUNT)
-				continue;
-			in[i].type = *nx_vtype(s, nx_operand(s, o, i));
-			in[i].data = x->mem[d->space] + run_off(d, one(d) ? 0 : lev, j);
-		}
-		void *dest = x->mem[r->space] + run_off(r, lev, j);
-		rc = nx_eval_op_into(s, o, in, &out, &dest, pool, err);
+	runs_job jb = {.x = x, .k = k};
+	atomic_init(&jb.failed, 0);
+	if (pool && nrun >= 8) {
+		nx_pool_for(pool, nrun, runs_part, &jb);
+	} else {
+		jb.pool = pool;
+		runs_part(&jb, 0, nrun);
 	}
-	free(in);
-	return rc;
-}
-
-/* The tags of task k's operands, checked before it runs. */
-static int task_reads(exec *x, uint32_t k)
-{
-	const nxg_prog *p = x->p;
-	const nxg_task *t = &p->tasks[k];
-	for (uint32_t i = 0; i < t->n_in; i++) {
-		const nxg_desc *d = nxg_task_desc(p, t, i);
-		if (x->check && d->space < NXG_SPACE_COUNT &&
-		    nxg_tags_read(&x->tg, p, x->g, d, k, x->err))
-			return -1;
-	}
-	return 0;
-}
-
-static void task_writes(exec *x, uint32_t k)
-{
-	const nxg_prog *p = x->p;
-	const nxg_task *t = &p->tasks[k];
-	for (uint32_t i = 0; i < t->n_out; i++)
-		nxg_tags_write(&x->tg, nxg_task_desc(p, t, t->n_in + i), k);
+	if (jb.rc)
+		*err = jb.err;
+	return jb.rc;
 }
 
 /* Runs NE or CPU task k's kernel on pool (NULL: this thread), errors into
@@ -411,18 +510,176 @@ static int exec_conv_window(exec *x, uint32_t k, nx_err *err)
 		in[i].data = x->mem[d->space] + off;
 	}
 	in[0].type = win_type(x, xd);
-	in[0].data = x->mem[xd->space] + run_off(xd, 2, 0);
+	in[0].data = x->mem[xd->space] + run_off(xd, 2, 0, xd->wn);
 	y.type = win_type(x, yd);
-	y.data = x->mem[yd->space] + run_off(yd, 2, 0);
+	y.data = x->mem[yd->space] + run_off(yd, 2, 0, yd->wn);
 	int64_t st[4] = {xd->plane / 4, xd->dims[1] * xd->plane / 4, yd->plane / 4,
 			 yd->dims[1] * yd->plane / 4};
 	return nx_eval_conv_window(x->scratch[k], x->sop[k], in, t->n_in, &y, st, err) ? -1 : 0;
+}
+
+/* ---- concat in place -----------------------------------------------------
+ *
+ * A concat (a row tile of one, or whole) whose operands each hold the whole
+ * concat axis is its operands' windows copied, row by row, into the
+ * stretches of the result's window they fill: the bytes the kernel would
+ * copy, without gathering the operands and scattering the result. */
+
+/* Copies the window of s onto the window of d (same extents and element
+ * size), one memcpy per row. */
+static void copy_win(exec *x, const nxg_desc *d, const nxg_desc *s)
+{
+	int64_t dst[4], sst[4];
+	desc_strides(d, dst);
+	desc_strides(s, sst);
+	size_t n = (size_t)(s->wn[3] * sst[3]);
+	for (int64_t b = 0; b < s->wn[0]; b++)
+		for (int64_t c = 0; c < s->wn[1]; c++)
+			for (int64_t h = 0; h < s->wn[2]; h++) {
+				int64_t i[3] = {b, c, h}, so = s->addr + s->w0[3] * sst[3],
+					dof = d->addr + d->w0[3] * dst[3];
+				for (int q = 0; q < 3; q++) {
+					so += (s->w0[q] + i[q]) * sst[q];
+					dof += (d->w0[q] + i[q]) * dst[q];
+				}
+				memcpy(x->mem[d->space] + dof, x->mem[s->space] + so, n);
+			}
+}
+
+/* The bchw dim task k's concat joins along, if it runs in place (else -1):
+ * operands of the result's dtype and window but along that dim, each
+ * whole along it, together the result's whole extent, clear of the
+ * result's bytes. */
+static int concat_dim(const exec *x, uint32_t k)
+{
+	const nxg_prog *p = x->p;
+	const nxg_task *t = &p->tasks[k];
+	const nx_graph *g = x->g;
+	if (nx_opp(g, t->op)->kind != NX_OP_CONCAT || t->n_out != 1 || !t->n_in)
+		return -1;
+	const nxg_desc *r = nxg_task_desc(p, t, t->n_in);
+	int rank = nx_vtype(g, nx_result(g, t->op, 0))->rank;
+	int64_t axis = nx_attr_i(g, t->op, "axis", 0);
+	if (axis < 0)
+		axis += rank;
+	if (r->space >= NXG_SPACE_COUNT || rank > 4 || axis < 0 || axis >= rank)
+		return -1;
+	int q = 4 - rank + (int)axis;
+	int64_t rlo, rhi, sum = 0;
+	span(r, &rlo, &rhi);
+	if (r->wn[q] != r->dims[q])
+		return -1;
+	for (uint32_t i = 0; i < t->n_in; i++) {
+		const nxg_desc *d = nxg_task_desc(p, t, i);
+		int64_t lo, hi;
+		if (d->space >= NXG_SPACE_COUNT || d->dtype != r->dtype || d->wn[q] != d->dims[q])
+			return -1;
+		for (int j = 0; j < 4; j++)
+			if (j != q && d->wn[j] != r->wn[j])
+				return -1;
+		span(d, &lo, &hi);
+		if (d->space == r->space && lo < rhi && rlo < hi)
+			return -1;
+		sum += d->wn[q];
+	}
+	return sum == r->wn[q] ? q : -1;
+}
+
+static void exec_concat(exec *x, uint32_t k)
+{
+	const nxg_prog *p = x->p;
+	const nxg_task *t = &p->tasks[k];
+	int q = x->cat[k] - 1;
+	nxg_desc part = *nxg_task_desc(p, t, t->n_in);
+	for (uint32_t i = 0; i < t->n_in; i++) {
+		const nxg_desc *d = nxg_task_desc(p, t, i);
+		part.wn[q] = d->wn[q];
+		copy_win(x, &part, d);
+		part.w0[q] += d->wn[q];
+	}
+}
+
+/* ---- scratch: the gathered windows' bytes, kept between runs --------------
+ *
+ * A window that is not dense is gathered into scratch bytes (an operand) or
+ * computed there and scattered (a result). Fresh buffers of a few MB each
+ * time cost page faults on every run (a tenth of a det run); the scratch is
+ * made once per slot instead: the tasks of one step run at once, the i-th
+ * on slot i, so slot i holds the most any step's i-th task needs. */
+
+#define SCRATCH_ALIGN 64
+
+static int64_t round_up(int64_t n)
+{
+	return (n + SCRATCH_ALIGN - 1) / SCRATCH_ALIGN * SCRATCH_ALIGN;
+}
+
+/* Scratch bytes task k takes at most: its windows that are not dense
+ * (a DMA's both, when one is not). */
+static int64_t scratch_need(const exec *x, uint32_t k)
+{
+	const nxg_prog *p = x->p;
+	const nxg_task *t = &p->tasks[k];
+	if (t->engine == NXG_DMA) {
+		const nxg_desc *s = nxg_task_desc(p, t, 0), *d = nxg_task_desc(p, t, 1);
+		return dense_off(s) >= 0 && dense_off(d) >= 0 ? 0 : round_up(win_bytes(s));
+	}
+	if (x->runs[k] || x->cat[k])
+		return 0;
+	int64_t n = 0;
+	for (uint32_t i = 0; i < (uint32_t)t->n_in + t->n_out; i++) {
+		const nxg_desc *d = nxg_task_desc(p, t, i);
+		/* a dense result clashing with an operand read in place is
+		 * computed in scratch too */
+		if (d->space < NXG_SPACE_COUNT && (i >= t->n_in || dense_off(d) < 0))
+			n += round_up(win_bytes(d));
+	}
+	return n;
+}
+
+/* Makes the slots' scratch (after plan_order). */
+static void scratch_init(exec *x)
+{
+	const nxg_prog *p = x->p;
+	uint32_t most = 0;
+	for (uint32_t s = 0; s < x->n_steps; s++)
+		most = x->step[s] > most ? x->step[s] : most;
+	x->n_slots = most;
+	x->slot_bytes = nx_xcalloc(most + 1, sizeof *x->slot_bytes);
+	x->slot_mem = nx_xcalloc(most + 1, sizeof *x->slot_mem);
+	x->slot_of = nx_xcalloc(p->n_tasks + 1, sizeof *x->slot_of);
+	for (uint32_t s = 0, at = 0; s < x->n_steps; at += x->step[s++])
+		for (uint32_t i = 0; i < x->step[s]; i++) {
+			uint32_t k = x->order[at + i];
+			int64_t n = scratch_need(x, k);
+			x->slot_of[k] = i;
+			if (n > x->slot_bytes[i])
+				x->slot_bytes[i] = n;
+		}
+	for (uint32_t i = 0; i < most; i++) /* all freed by nxg_exec_close */
+		x->slot_mem[i] = nx_xmalloc((size_t)(x->slot_bytes[i] ? x->slot_bytes[i] : 1));
+}
+
+/* n bytes of task k's slot after *used, or NULL when they do not fit. */
+static void *scratch_take(exec *x, uint32_t k, int64_t *used, int64_t n)
+{
+	uint32_t i = x->slot_of[k];
+	n = round_up(n ? n : 1);
+	if (i >= x->n_slots || *used + n > x->slot_bytes[i])
+		return NULL;
+	void *m = x->slot_mem[i] + *used;
+	*used += n;
+	return m;
 }
 
 static int task_compute(exec *x, uint32_t k, nx_pool *pool, nx_err *err)
 {
 	if (x->runs[k])
 		return exec_runs(x, k, pool, err);
+	if (x->cat[k]) {
+		exec_concat(x, k);
+		return 0;
+	}
 	int cw = exec_conv_window(x, k, err);
 	if (cw <= 0)
 		return cw;
@@ -436,6 +693,9 @@ static int task_compute(exec *x, uint32_t k, nx_pool *pool, nx_err *err)
 	bool *alias = nx_xcalloc(n_in + 1, sizeof *alias);
 	int64_t *at = nx_xcalloc(n_in + 1, sizeof *at);
 	void **dest = nx_xcalloc(n_out + 1, sizeof *dest);
+	bool *inner = nx_xcalloc(n_out + 1, sizeof *inner); /* dest[i] is scratch */
+	bool *scr = nx_xcalloc(n_in + 1, sizeof *scr); /* in[i] is scratch */
+	int64_t used = 0; /* of the slot's scratch */
 	for (uint32_t i = 0; i < n_in; i++) {
 		const nxg_desc *d = nxg_task_desc(p, t, i);
 		if (d->space >= NXG_SPACE_COUNT)
@@ -450,7 +710,12 @@ static int task_compute(exec *x, uint32_t k, nx_pool *pool, nx_err *err)
 			at[i] = off;
 			continue;
 		}
-		in[i] = nx_tensor_empty(&ty);
+		in[i].type = ty;
+		in[i].data = scratch_take(x, k, &used, win_bytes(d));
+		if (!in[i].data)
+			in[i] = nx_tensor_empty(&ty);
+		else
+			scr[i] = true; /* the slot's: not freed */
 		move(x, d, in[i].data, false);
 	}
 	for (uint32_t i = 0; i < n_out; i++) {
@@ -468,9 +733,18 @@ static int task_compute(exec *x, uint32_t k, nx_pool *pool, nx_err *err)
 		if (clear)
 			dest[i] = x->mem[d->space] + off;
 	}
+	/* the others into scratch, scattered after */
+	for (uint32_t i = 0; i < n_out; i++) {
+		const nxg_desc *d = nxg_task_desc(p, t, n_in + i);
+		const nx_type *rt = nx_vtype(g, nx_result(g, op, i));
+		if (dest[i] || rt->dtype != d->dtype || nx_type_bytes(rt) != win_bytes(d))
+			continue;
+		dest[i] = scratch_take(x, k, &used, win_bytes(d));
+		inner[i] = dest[i] != NULL;
+	}
 	int rc = nx_eval_op_into(g, op, in, out, dest, pool, err);
 	for (uint32_t i = 0; !rc && i < n_out; i++) {
-		if (dest[i])
+		if (dest[i] && !inner[i])
 			continue;
 		const nxg_desc *d = nxg_task_desc(p, t, n_in + i);
 		if ((int64_t)nx_tensor_nbytes(&out[i]) != win_bytes(d)) {
@@ -487,9 +761,11 @@ static int task_compute(exec *x, uint32_t k, nx_pool *pool, nx_err *err)
 		if (!dest[i] || out[i].data != dest[i])
 			nx_tensor_free(&out[i]); /* NULL after a failed kernel: free(NULL) */
 	for (uint32_t i = 0; i < n_in; i++)
-		if (!alias[i])
+		if (!alias[i] && !scr[i])
 			nx_tensor_free(&in[i]);
 	free(dest);
+	free(inner);
+	free(scr);
 	free(at);
 	free(alias);
 	free(in);
@@ -501,8 +777,6 @@ static int run_task(exec *x, uint32_t k, nxg_exec_stats *st)
 {
 	const nxg_prog *p = x->p;
 	const nxg_task *t = &p->tasks[k];
-	if (task_reads(x, k))
-		return -1;
 	if (t->engine == NXG_DMA) {
 		const nxg_desc *s = nxg_task_desc(p, t, 0), *d = nxg_task_desc(p, t, 1);
 		int64_t n = win_bytes(s);
@@ -519,26 +793,42 @@ static int run_task(exec *x, uint32_t k, nxg_exec_stats *st)
 			 * within a space) */
 			memmove(x->mem[d->space] + dof, x->mem[s->space] + so, (size_t)n);
 		} else {
-			void *tmp = nx_xmalloc((size_t)(n ? n : 1)); /* freed below */
+			int64_t used = 0;
+			void *tmp = scratch_take(x, k, &used, n), *own = NULL;
+			if (!tmp)
+				tmp = own = nx_xmalloc((size_t)(n ? n : 1)); /* freed below */
 			move(x, s, tmp, false);
 			move(x, d, tmp, true);
-			free(tmp);
+			free(own);
 		}
-		nxg_tags_write(&x->tg, d, k);
 		st->dma_bytes += n;
 		return 0;
 	}
-	int rc = task_compute(x, k, x->pool, x->err);
-	if (!rc)
-		task_writes(x, k);
+	return task_compute(x, k, x->pool, x->err);
+}
+
+/* Whether tasks ks[0..n) all have a run form: then they run one after
+ * another, each spread over the pool by runs (exec_runs), which balances
+ * the threads where n tiles on them would not (3 tiles on 2 threads). */
+static bool all_runs(const exec *x, const uint32_t *ks, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (!x->runs[ks[i]])
+			return false;
+	return true;
+}
+
+static int run_tasks(exec *x, const uint32_t *ks, uint32_t n, nxg_exec_stats *st)
+{
+	int rc = 0;
+	for (uint32_t i = 0; i < n && !rc; i++)
+		rc = run_task(x, ks[i], st);
 	return rc;
 }
 
 /* The tiles ks[0..n) of one op, ready together: each tile whole on one
  * thread of the pool, the tiles at once. Kernels split their work by
- * shapes only, so a tile has the same bits on one thread as on many. Tags
- * are checked before and written after, in issue order: tiles of one op
- * do not read each other's results. */
+ * shapes only, so a tile has the same bits on one thread as on many. */
 typedef struct group_job {
 	exec *x;
 	const uint32_t *ks;
@@ -555,9 +845,6 @@ static void group_part(void *ctx, int64_t lo, int64_t hi)
 
 static int run_group(exec *x, const uint32_t *ks, uint32_t n)
 {
-	for (uint32_t i = 0; i < n; i++)
-		if (task_reads(x, ks[i]))
-			return -1;
 	/* freed below */
 	group_job j = {x, ks, nx_xcalloc(n, sizeof *j.err), nx_xcalloc(n, sizeof *j.rc)};
 	nx_pool_for(x->pool, n, group_part, &j);
@@ -567,8 +854,6 @@ static int run_group(exec *x, const uint32_t *ks, uint32_t n)
 			*x->err = j.err[i];
 			rc = -1;
 		}
-	for (uint32_t i = 0; i < n && !rc; i++)
-		task_writes(x, ks[i]);
 	free(j.err);
 	free(j.rc);
 	return rc;
@@ -588,7 +873,7 @@ static bool ready(const nxg_prog *p, uint32_t k, const bool *done_ev)
 
 /* The error for a program that cannot move on: the first stuck task, an
  * event it waits on and the task that should signal it. */
-static void stuck(exec *x, const uint32_t *head, const bool *done_ev)
+static void stuck(exec *x, const uint32_t *head, const bool *done_ev, nx_err *err)
 {
 	const nxg_prog *p = x->p;
 	uint32_t k = NX_NONE;
@@ -606,20 +891,171 @@ static void stuck(exec *x, const uint32_t *head, const bool *done_ev)
 			if (p->tasks[j].signal == ev)
 				s = j;
 		if (s == NX_NONE)
-			nx_err_set(x->err, "%s waits on e%u, which no task signals",
+			nx_err_set(err, "%s waits on e%u, which no task signals",
 				   nxg_task_str(p, x->g, k, a, sizeof a), ev);
 		else
-			nx_err_set(x->err, "%s waits on e%u, but %s, which signals it, cannot run "
+			nx_err_set(err, "%s waits on e%u, but %s, which signals it, cannot run "
 				   "before it (it waits itself, or comes later on its engine)",
 				   nxg_task_str(p, x->g, k, a, sizeof a), ev,
 				   nxg_task_str(p, x->g, s, b, sizeof b));
 		return;
 	}
-	nx_err_set(x->err, "%s cannot run", nxg_task_str(p, x->g, k, a, sizeof a));
+	nx_err_set(err, "%s cannot run", nxg_task_str(p, x->g, k, a, sizeof a));
 }
 
-/* An executor loaded with a program: checked once, its memory image,
- * tags and tile graphs kept between runs (nxg_exec_run). */
+/* The order the engines run the tasks in, worked out once at open: it
+ * depends on the program only (the events, the engines' queues, whether
+ * there is a pool), never on the data, so every run follows it. Each
+ * engine runs its tasks in issue order, a task when the events it waits on
+ * are signalled; the DMA engine goes first as far as its waits allow, then
+ * the CPU, then the NE, so a fetch that no wait holds back overwrites the
+ * kernel window before the NE has read it. With a pool, an op's next
+ * tiles on one engine that are ready together form one step (run at once).
+ * -1 + err naming the first stuck task and its signaller. */
+static int plan_order(exec *x, nx_err *err)
+{
+	const nxg_prog *p = x->p;
+	uint32_t *queue = nx_xmalloc((p->n_tasks + 1) * sizeof *queue); /* freed below */
+	uint32_t qn[NXG_ENGINE_COUNT] = {0}, q0[NXG_ENGINE_COUNT], qi[NXG_ENGINE_COUNT] = {0};
+	for (uint32_t k = 0; k < p->n_tasks; k++)
+		qn[p->tasks[k].engine]++;
+	q0[0] = 0;
+	for (int e = 1; e < NXG_ENGINE_COUNT; e++)
+		q0[e] = q0[e - 1] + qn[e - 1];
+	{
+		uint32_t fill[NXG_ENGINE_COUNT];
+		memcpy(fill, q0, sizeof fill);
+		for (uint32_t k = 0; k < p->n_tasks; k++)
+			queue[fill[p->tasks[k].engine]++] = k;
+	}
+	bool *done_ev = nx_xcalloc(p->n_events + 1, sizeof *done_ev); /* freed below */
+	static const int engines[NXG_ENGINE_COUNT] = {NXG_DMA, NXG_CPU, NXG_NE};
+	uint32_t left = p->n_tasks, at = 0;
+	x->n_steps = 0;
+	int rc = 0;
+	while (left && !rc) {
+		bool moved = false;
+		for (int oi = 0; oi < NXG_ENGINE_COUNT; oi++) {
+			int e = engines[oi];
+			while (qi[e] < qn[e]) {
+				const uint32_t *head = &queue[q0[e] + qi[e]];
+				const nxg_task *tk = &p->tasks[*head];
+				if (!ready(p, *head, done_ev))
+					break;
+				/* the op's next tiles on this engine that are ready
+				 * now (not waiting on one of these) run together */
+				uint32_t n = 1;
+				while (x->pool && e != NXG_DMA && tk->split && qi[e] + n < qn[e] &&
+				       p->tasks[head[n]].split && p->tasks[head[n]].op == tk->op &&
+				       ready(p, head[n], done_ev))
+					n++;
+				memcpy(&x->order[at], head, n * sizeof *head);
+				at += n;
+				x->step[x->n_steps++] = n;
+				for (uint32_t i = 0; i < n; i++) {
+					uint32_t sg = p->tasks[head[i]].signal;
+					if (sg != NX_NONE && sg < p->n_events)
+						done_ev[sg] = true;
+				}
+				qi[e] += n;
+				left -= n;
+				moved = true;
+			}
+		}
+		if (!moved) {
+			uint32_t head[NXG_ENGINE_COUNT];
+			for (int e = 0; e < NXG_ENGINE_COUNT; e++)
+				head[e] = qi[e] < qn[e] ? queue[q0[e] + qi[e]] : NX_NONE;
+			stuck(x, head, done_ev, err);
+			rc = -1;
+		}
+	}
+	free(done_ev);
+	free(queue);
+	return rc;
+}
+
+/* The byte-ownership tags (check.c) kept in the planned order, once at
+ * open: the constants and inputs as the loader writes them, then each
+ * step's reads checked before its writes (the tiles of one step do not
+ * read each other's results), then the outputs read. The tags depend on
+ * the descriptors and that order only, so this is the check every run
+ * would make, made once: a read of bytes that another value overwrote (two
+ * live buffers on the same bytes, or a missing wait that lets a DMA clobber
+ * weights before the NE read them) fails here, naming the reader, the value
+ * and the writer, before anything executes. */
+static int check_order(exec *x, const nx_target *t, nx_err *err)
+{
+	const nxg_prog *p = x->p;
+	nxg_tags tg;
+	nxg_tags_init(&tg, p, t->align);
+	for (uint32_t c = 0; c < p->n_consts; c++) {
+		const nxg_const *cn = &p->consts[c];
+		nxg_desc d = {.space = NXG_DRAM, .value = cn->value, .addr = cn->addr,
+			      .dims = {1, 1, 1, 1}, .row = cn->bytes, .plane = cn->bytes};
+		nxg_tags_write(&tg, &d, NX_NONE);
+	}
+	for (uint32_t i = 0; i < p->n_in; i++)
+		nxg_tags_write(&tg, &p->io[i], NX_NONE);
+	int rc = 0;
+	for (uint32_t s = 0, at = 0; s < x->n_steps && !rc; at += x->step[s++]) {
+		for (uint32_t j = at; j < at + x->step[s] && !rc; j++) {
+			const nxg_task *tk = &p->tasks[x->order[j]];
+			for (uint32_t i = 0; i < tk->n_in && !rc; i++) {
+				const nxg_desc *d = nxg_task_desc(p, tk, i);
+				if (d->space < NXG_SPACE_COUNT)
+					rc = nxg_tags_read(&tg, p, x->g, d, x->order[j], err);
+			}
+		}
+		for (uint32_t j = at; j < at + x->step[s] && !rc; j++) {
+			const nxg_task *tk = &p->tasks[x->order[j]];
+			for (uint32_t i = tk->n_in; i < (uint32_t)tk->n_in + tk->n_out; i++)
+				nxg_tags_write(&tg, nxg_task_desc(p, tk, i), x->order[j]);
+		}
+	}
+	for (uint32_t i = 0; i < p->n_out && !rc; i++)
+		rc = nxg_tags_read(&tg, p, x->g, &p->io[p->n_in + i], NX_NONE, err);
+	nxg_tags_free(&tg);
+	return rc;
+}
+
+/* Whether some task writes over the weight image (then each run reloads
+ * it; else it is loaded once at open). */
+static bool writes_weights(const nxg_prog *p)
+{
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+	for (uint32_t c = 0; c < p->n_consts; c++) {
+		lo = p->consts[c].addr < lo ? p->consts[c].addr : lo;
+		hi = p->consts[c].addr + p->consts[c].bytes > hi ? p->consts[c].addr + p->consts[c].bytes
+								  : hi;
+	}
+	for (uint32_t k = 0; k < p->n_tasks; k++) {
+		const nxg_task *t = &p->tasks[k];
+		for (uint32_t i = t->n_in; i < (uint32_t)t->n_in + t->n_out; i++) {
+			const nxg_desc *d = nxg_task_desc(p, t, i);
+			int64_t a, b;
+			if (d->space != NXG_DRAM)
+				continue;
+			span(d, &a, &b);
+			if (a < hi && lo < b)
+				return true;
+		}
+	}
+	return false;
+}
+
+static void load_weights(exec *x)
+{
+	const nxg_prog *p = x->p;
+	for (uint32_t k = 0; k < p->n_consts; k++) {
+		const nxg_const *cn = &p->consts[k];
+		memcpy(x->mem[NXG_DRAM] + cn->addr, nx_blob_data(nx_const_blob(x->g, cn->value)),
+		       (size_t)cn->bytes);
+	}
+}
+
+/* An executor loaded with a program: checked once, its run order, memory
+ * image and tile graphs kept between runs (nxg_exec_run). */
 struct nxg_exec_ctx {
 	exec x;
 	const nx_target *t;
@@ -631,7 +1067,7 @@ void nxg_exec_close(nxg_exec_ctx *c)
 	if (!c)
 		return;
 	exec *x = &c->x;
-	for (uint32_t k = 0; x->p && k < x->p->n_tasks; k++) {
+	for (uint32_t k = 0; x->scratch && k < x->p->n_tasks; k++) {
 		nx_graph_free(x->scratch[k]);
 		nx_graph_free(x->runs[k]);
 	}
@@ -640,7 +1076,14 @@ void nxg_exec_close(nxg_exec_ctx *c)
 	free(x->runs);
 	free(x->rop);
 	free(x->rlev);
-	nxg_tags_free(&x->tg);
+	free(x->cat);
+	free(x->order);
+	free(x->step);
+	for (uint32_t i = 0; i < x->n_slots; i++)
+		free(x->slot_mem[i]);
+	free(x->slot_mem);
+	free(x->slot_bytes);
+	free(x->slot_of);
 	nx_pool_free(x->pool);
 	for (int s = 0; s < NXG_SPACE_COUNT; s++)
 		free(x->mem[s]);
@@ -694,22 +1137,37 @@ int nxg_exec_open(const nxg_prog *p, nx_graph *g, const nx_target *t, const nxg_
 	x->g = g;
 	x->err = err;
 	x->check = !o->no_check;
-	for (int s = 0; s < NXG_SPACE_COUNT; s++)
-		x->mem[s] = nx_xcalloc((size_t)(p->space[s] ? p->space[s] : 1), 1);
-	nxg_tags_init(&x->tg, p, t->align);
+	/* these and the rest below: freed by nxg_exec_close */
+	x->order = nx_xcalloc(p->n_tasks + 1, sizeof *x->order);
+	x->step = nx_xcalloc(p->n_tasks + 1, sizeof *x->step);
 	x->scratch = nx_xcalloc(p->n_tasks + 1, sizeof *x->scratch);
 	x->sop = nx_xcalloc(p->n_tasks + 1, sizeof *x->sop);
 	x->runs = nx_xcalloc(p->n_tasks + 1, sizeof *x->runs);
 	x->rop = nx_xcalloc(p->n_tasks + 1, sizeof *x->rop);
 	x->rlev = nx_xcalloc(p->n_tasks + 1, sizeof *x->rlev);
-	for (uint32_t k = 0; k < p->n_tasks; k++)
-		if (p->tasks[k].split) {
-			if (build_scratch(x, k)) {
-				nxg_exec_close(c);
-				return -1;
-			}
-			build_runs(x, k);
+	x->cat = nx_xcalloc(p->n_tasks + 1, sizeof *x->cat);
+	if (plan_order(x, err) || (x->check && check_order(x, t, err))) {
+		nxg_exec_close(c);
+		return -1;
+	}
+	for (uint32_t k = 0; k < p->n_tasks; k++) {
+		if (p->tasks[k].split && build_scratch(x, k)) {
+			nxg_exec_close(c);
+			return -1;
 		}
+		if (p->tasks[k].engine != NXG_DMA) {
+			build_runs(x, k);
+			x->cat[k] = (uint8_t)(concat_dim(x, k) + 1);
+		}
+	}
+	scratch_init(x);
+	for (int s = 0; s < NXG_SPACE_COUNT; s++)
+		x->mem[s] = nx_xcalloc((size_t)(p->space[s] ? p->space[s] : 1), 1);
+	/* Unchecked, every run zeroes the spaces (so that no run reads what
+	 * the last one left), and reloads the weights with them. */
+	x->reload = !x->check || writes_weights(p);
+	if (!x->reload)
+		load_weights(x);
 	*out = c;
 	return 0;
 }
@@ -731,28 +1189,7 @@ int nxg_exec_run(nxg_exec_ctx *c, const nx_tensor *inputs, uint32_t n_inputs,
 		nx_err_set(err, "the program takes %u inputs, %u given", p->n_in, n_inputs);
 		return -1;
 	}
-	/* As nx_run does: OpenBLAS single-threaded (the kernels' pieces are
-	 * the pool's threads). */
-	openblas_set_num_threads(1);
-	/* Fresh tags every run: a read of bytes this run has not written is
-	 * caught, whatever the last run left there. Unchecked, the spaces are
-	 * zeroed again instead (37 MB on det: the tags are the cheaper guard),
-	 * so that a run never reads what the last one left. */
-	int rc = 0;
-	nxg_tags_reset(&x->tg);
-	if (!x->check && c->runs++)
-		for (int s = 0; s < NXG_SPACE_COUNT; s++)
-			memset(x->mem[s], 0, (size_t)(p->space[s] ? p->space[s] : 1));
-	/* the weight image and the inputs */
-	for (uint32_t k = 0; k < p->n_consts; k++) {
-		const nxg_const *cn = &p->consts[k];
-		memcpy(x->mem[NXG_DRAM] + cn->addr, nx_blob_data(nx_const_blob(g, cn->value)),
-		       (size_t)cn->bytes);
-		nxg_desc d = {.space = NXG_DRAM, .value = cn->value, .addr = cn->addr,
-			      .dims = {1, 1, 1, 1}, .row = cn->bytes, .plane = cn->bytes};
-		nxg_tags_write(&x->tg, &d, NX_NONE);
-	}
-	for (uint32_t i = 0; i < p->n_in && !rc; i++) {
+	for (uint32_t i = 0; i < p->n_in; i++) {
 		const nxg_desc *d = &p->io[i];
 		if ((int64_t)nx_tensor_nbytes(&inputs[i]) != win_bytes(d) ||
 		    inputs[i].type.dtype != d->dtype) {
@@ -760,87 +1197,44 @@ int nxg_exec_run(nxg_exec_ctx *c, const nx_tensor *inputs, uint32_t n_inputs,
 				   i, nx_vname(g, d->type_of), nx_tensor_nbytes(&inputs[i]),
 				   nx_dtype_name(inputs[i].type.dtype), (long long)win_bytes(d),
 				   nx_dtype_name(d->dtype));
-			rc = -1;
-			break;
-		}
-		move(x, d, inputs[i].data, true);
-		nxg_tags_write(&x->tg, d, NX_NONE);
-	}
-	/* the engines */
-	uint32_t *queue = nx_xmalloc((p->n_tasks + 1) * sizeof *queue), qn[NXG_ENGINE_COUNT] = {0};
-	uint32_t q0[NXG_ENGINE_COUNT], qi[NXG_ENGINE_COUNT] = {0};
-	for (uint32_t k = 0; k < p->n_tasks; k++)
-		qn[p->tasks[k].engine]++;
-	q0[0] = 0;
-	for (int e = 1; e < NXG_ENGINE_COUNT; e++)
-		q0[e] = q0[e - 1] + qn[e - 1];
-	{
-		uint32_t fill[NXG_ENGINE_COUNT];
-		memcpy(fill, q0, sizeof fill);
-		for (uint32_t k = 0; k < p->n_tasks; k++)
-			queue[fill[p->tasks[k].engine]++] = k;
-	}
-	bool *done_ev = nx_xcalloc(p->n_events + 1, sizeof *done_ev);
-	static const int order[NXG_ENGINE_COUNT] = {NXG_DMA, NXG_CPU, NXG_NE};
-	uint32_t left = p->n_tasks;
-	while (left && !rc) {
-		bool moved = false;
-		for (int oi = 0; oi < NXG_ENGINE_COUNT && !rc; oi++) {
-			int e = order[oi];
-			while (qi[e] < qn[e] && !rc) {
-				const uint32_t *head = &queue[q0[e] + qi[e]];
-				const nxg_task *tk = &p->tasks[*head];
-				if (!ready(p, *head, done_ev))
-					break;
-				/* the op's next tiles on this engine that are ready
-				 * now (not waiting on one of these) run together */
-				uint32_t n = 1;
-				while (x->pool && e != NXG_DMA && tk->split && qi[e] + n < qn[e] &&
-				       p->tasks[head[n]].split && p->tasks[head[n]].op == tk->op &&
-				       ready(p, head[n], done_ev))
-					n++;
-				rc = n > 1 ? run_group(x, head, n) : run_task(x, *head, st);
-				for (uint32_t i = 0; i < n; i++) {
-					uint32_t sg = p->tasks[head[i]].signal;
-					if (sg != NX_NONE && sg < p->n_events)
-						done_ev[sg] = true;
-				}
-				st->tasks[e] += n;
-				qi[e] += n;
-				left -= n;
-				moved = true;
-			}
-		}
-		if (!moved && !rc) {
-			uint32_t head[NXG_ENGINE_COUNT];
-			for (int e = 0; e < NXG_ENGINE_COUNT; e++)
-				head[e] = qi[e] < qn[e] ? queue[q0[e] + qi[e]] : NX_NONE;
-			stuck(x, head, done_ev);
-			rc = -1;
+			return -1;
 		}
 	}
-	free(done_ev);
-	free(queue);
+	/* As nx_run does: OpenBLAS single-threaded (the kernels' pieces are
+	 * the pool's threads). */
+	openblas_set_num_threads(1);
+	/* Checked at open, the program reads only bytes this run wrote (or the
+	 * loader did) whatever the last run left, so the spaces are not
+	 * cleared between runs. Unchecked, nothing says so: the spaces are
+	 * zeroed again (37 MB on det), so that a run never reads what the last
+	 * one left. */
+	if (!x->check && c->runs)
+		for (int s = 0; s < NXG_SPACE_COUNT; s++)
+			memset(x->mem[s], 0, (size_t)(p->space[s] ? p->space[s] : 1));
+	c->runs++;
+	if (x->reload)
+		load_weights(x);
+	for (uint32_t i = 0; i < p->n_in; i++)
+		move(x, &p->io[i], inputs[i].data, true);
+	/* the engines, in the order planned at open */
+	int rc = 0;
+	for (uint32_t s = 0, at = 0; s < x->n_steps && !rc; at += x->step[s++]) {
+		uint32_t n = x->step[s];
+		rc = n > 1 && !all_runs(x, &x->order[at], n) ? run_group(x, &x->order[at], n)
+							     : run_tasks(x, &x->order[at], n, st);
+		for (uint32_t i = 0; i < n; i++)
+			st->tasks[p->tasks[x->order[at + i]].engine]++;
+	}
 	/* the outputs */
 	if (!rc) {
 		nx_tensor *out = nx_xcalloc(p->n_out + 1, sizeof *out);
-		for (uint32_t i = 0; i < p->n_out && !rc; i++) {
+		for (uint32_t i = 0; i < p->n_out; i++) {
 			const nxg_desc *d = &p->io[p->n_in + i];
-			if (x->check && nxg_tags_read(&x->tg, p, g, d, NX_NONE, err)) {
-				rc = -1;
-				break;
-			}
 			nx_type ty = win_type(x, d);
 			out[i] = nx_tensor_empty(&ty);
 			move(x, d, out[i].data, false);
 		}
-		if (rc) {
-			for (uint32_t i = 0; i < p->n_out; i++)
-				nx_tensor_free(&out[i]);
-			free(out);
-		} else {
-			*outputs = out;
-		}
+		*outputs = out;
 	}
 	st->seconds = nx_now() - t0;
 	return rc;

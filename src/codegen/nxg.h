@@ -264,12 +264,15 @@ int nxg_exec(const nxg_prog *p, nx_graph *g, const nx_target *t, const nx_tensor
 	     uint32_t n_inputs, const nxg_exec_opts *o, nx_tensor **outputs,
 	     nxg_exec_stats *st, nx_err *err);
 /* The same in two steps, for running one program many times: open checks
- * p and builds the executor (memory image, tags, tile graphs, threads;
- * caller frees with nxg_exec_close; p and g must outlive it); each run
- * starts from fresh tags (or zeroed spaces under no_check) and reloads the
- * weights and inputs, so it gives what nxg_exec gives. A run after the
- * first skips the page faults of a new 37 MB image on det (most of a cold
- * run's extra time there). st->seconds: the run alone. */
+ * p, plans the order the engines run its tasks in and keeps the tags along
+ * that order (a stuck wait or a clobbered read is refused here), and
+ * builds the executor (memory image with the weights, tile graphs, scratch,
+ * threads; caller frees with nxg_exec_close; p and g must outlive it);
+ * each run loads the inputs and follows the planned order (under no_check
+ * it zeroes the spaces and reloads the weights first), so it gives what
+ * nxg_exec gives. A run after the first skips the page faults of a new
+ * 37 MB image on det (most of a cold run's extra time there). st->seconds:
+ * the run alone. */
 typedef struct nxg_exec_ctx nxg_exec_ctx;
 int nxg_exec_open(const nxg_prog *p, nx_graph *g, const nx_target *t, const nxg_exec_opts *o,
 		  nxg_exec_ctx **out, nx_err *err);

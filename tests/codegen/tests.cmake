@@ -1,9 +1,10 @@
 # The NE back end (src/codegen; docs/backend.md), ctest label `codegen`:
 # programs run on the executor must give the interpreter's outputs bit for
 # bit; the listing round-trips; an overlapping allocation, a missing wait and
-# a wait that can never be met are caught. models.sh needs the PaddleOCR
+# a wait that can never be met are caught; the in-place forms of exec.c
+# (inplace.sh) equal the interpreter at 1 and 2 threads. models.sh needs the PaddleOCR
 # models (~/.cache/nex/models): missing, it exits 77 (skip).
-foreach(t exec roundtrip faults models threads tiles tiles-mm)
+foreach(t exec roundtrip faults models threads tiles tiles-mm inplace)
   add_test(NAME codegen/${t}
     COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/${t}.sh $<TARGET_FILE:nex> ${CMAKE_SOURCE_DIR})
   set_tests_properties(codegen/${t} PROPERTIES LABELS codegen SKIP_RETURN_CODE 77)
