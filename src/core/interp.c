@@ -575,14 +575,16 @@ int nx_run(nx_graph *g, const nx_tensor *inputs, uint32_t n_inputs, const nx_run
 {
 	memset(res, 0, sizeof *res);
 	bool keep = o && o->keep;
-	nx_mem_estimate m;
-	nx_mem_need(g, keep, &m);
-	char detail[160];
-	snprintf(detail, sizeof detail, "%.2f GiB of weights to generate or read, %.2f GiB of "
-		 "activations at the peak", (double)m.lazy_weights / (1 << 30),
-		 (double)m.run_peak / (1 << 30));
-	if (nx_mem_fits("running the model", m.lazy_weights + m.run_peak, detail, err))
-		return -1;
+	if (!(o && o->mem_checked)) {
+		nx_mem_estimate m;
+		nx_mem_need(g, keep, &m);
+		char detail[160];
+		snprintf(detail, sizeof detail, "%.2f GiB of weights to generate or read, %.2f "
+			 "GiB of activations at the peak", (double)m.lazy_weights / (1 << 30),
+			 (double)m.run_peak / (1 << 30));
+		if (nx_mem_fits("running the model", m.lazy_weights + m.run_peak, detail, err))
+			return -1;
+	}
 	slot *s = nx_xcalloc(g->n_vals ? g->n_vals : 1, sizeof *s); /* freed by free_slots */
 	if (bind_sources(g, s, inputs, n_inputs, err)) {
 		free(s);

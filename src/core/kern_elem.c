@@ -70,7 +70,7 @@ int nx_act_get(const nx_graph *g, uint32_t op, nx_act *a, nx_err *err)
  * NX_SIMD_FN builds an AVX2+FMA copy picked at run time. sigmoid takes
  * nx_vexpf (vexp.h), so it vectorizes too; tanh and gelu stay scalar libm
  * calls. */
-NX_BODY void nx_act_apply_body(const nx_act *a, float *x, int64_t n)
+NX_BODY void act_apply_body(const nx_act *a, float *x, int64_t n)
 {
 	float al = a->alpha, be = a->beta;
 	switch (a->kind) {
@@ -128,7 +128,48 @@ NX_BODY void nx_act_apply_body(const nx_act *a, float *x, int64_t n)
 	}
 }
 
-NX_SIMD_FN(, nx_act_apply, (const nx_act *a, float *x, int64_t n), (a, x, n))
+NX_SIMD_FN(static, act_apply, (const nx_act *a, float *x, int64_t n), (a, x, n))
+
+#ifdef NX_SIMD_X86
+#include <immintrin.h>
+/* hard_swish and hard_sigmoid clamps in AVX2, 8 floats a step; returns how
+ * many leading elements it did (a multiple of 8), the rest goes to the
+ * body. Why not the body: GCC if-converts each clamp there into two
+ * compares, an and and a blend (17 instructions per 8 floats for
+ * hard_swish, 10 % of cls's instructions) because it cannot tell that the
+ * selects are maxps/minps. They are, operand for operand: maxps(a, b) is
+ * a > b ? a : b and gives b on a NaN, so `y < 0 ? 0 : y` is maxps(0, y)
+ * and `y > 1 ? 1 : y` is minps(1, y), -0 and NaN included; the multiply
+ * and add are separate roundings as in the body (no FMA). Same bits as the
+ * body, in 6 instructions. */
+NX_TARGET_V3 static int64_t hard_v3(const nx_act *a, float *x, int64_t n)
+{
+	bool swish = a->kind == A_HSWISH;
+	__m256 al = _mm256_set1_ps(swish ? 1.0f / 6 : a->alpha);
+	__m256 be = _mm256_set1_ps(swish ? 0.5f : a->beta);
+	__m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
+	int64_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		__m256 v = _mm256_loadu_ps(x + i);
+		__m256 y = _mm256_add_ps(_mm256_mul_ps(v, al), be);
+		y = _mm256_min_ps(one, _mm256_max_ps(zero, y));
+		_mm256_storeu_ps(x + i, swish ? _mm256_mul_ps(v, y) : y);
+	}
+	return i;
+}
+#endif
+
+void nx_act_apply(const nx_act *a, float *x, int64_t n)
+{
+#ifdef NX_SIMD_X86
+	if ((a->kind == A_HSWISH || a->kind == A_HSIG) && nx_cpu_v3()) {
+		int64_t done = hard_v3(a, x, n);
+		x += done;
+		n -= done;
+	}
+#endif
+	act_apply(a, x, n);
+}
 
 /* ---- integer element access (exact, wrapping on store) ------------------ */
 

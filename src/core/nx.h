@@ -824,6 +824,10 @@ typedef struct nx_run_opts {
 	 * by the caller across runs, as a runtime session keeps its threads;
 	 * NULL: nx_run makes a pool of `threads` and frees it at the end. */
 	nx_pool *pool;
+	/* The caller ran this graph (same types, same keep) before and its
+	 * memory check passed: nx_run skips it. The check reads /proc/meminfo,
+	 * some tens of microseconds, a tenth of a small model's run. */
+	bool mem_checked;
 } nx_run_opts;
 /* The thread count nx_run uses for o (o->threads, or one per core). */
 int nx_run_threads(const nx_run_opts *o);
