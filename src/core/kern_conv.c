@@ -1,7 +1,7 @@
 /* kern_conv.c — conv and conv_transpose, any spatial rank, groups, strides,
  * dilations, explicit or automatic pads.
  *
- * conv takes one of three roads:
+ * conv takes one of four roads:
  *  - 1x1, stride 1, no pads: the image already is the GEMM operand, so
  *    Y_g = W_g x X_g goes straight to cblas_sgemm;
  *  - depthwise (one input channel per group), 2-d: a direct kernel over
@@ -13,6 +13,8 @@
  *    (kern_conv_shift.c);
  *  - everything else: im2col by tiles of output positions, each tile small
  *    enough to stay in cache, then cblas_sgemm into that slice of Y.
+ * The GEMM roads write the bias (or zero) into Y first and call sgemm with
+ * beta = 1, so OpenBLAS neither zeroes C nor needs a bias pass after.
  * The work is split over the pool by (image, group, tile of output
  * positions) and OpenBLAS runs single-threaded inside each piece (interp.c
  * sets that), so the two never compete for the cores. The pieces follow
@@ -45,10 +47,13 @@
 #define PAR_MACS (1 << 19)
 
 /* The fixed split of a 1x1 conv (the GEMM Y = W x X read in place):
- * images below UNIT_SMALL positions go by blocks of UNIT_MBLOCK output
- * channels when there are at least two blocks, others by UNIT_PIECES
- * pieces of positions. Fixed so that the bits do not follow the threads;
- * 8 pieces keep up to 8 threads busy. */
+ * images below UNIT_SMALL positions go by UNIT_PIECES blocks of output
+ * channels (a multiple of 16 channels, at least UNIT_MBLOCK) when there
+ * are at least two blocks, others by UNIT_PIECES pieces of positions.
+ * Fixed so that the bits do not follow the threads; 8 pieces keep up to 8
+ * threads busy. Each block's sgemm packs all of X again, so the blocks are
+ * no smaller than that: blocks of 32 channels packed det's and rec's 384-
+ * and 480-channel X 12 and 15 times. */
 #define UNIT_SMALL 1024
 #define UNIT_MBLOCK 32
 #define UNIT_PIECES 8
@@ -260,27 +265,36 @@ typedef struct conv_job {
 	nx_act act;           /* fused activation, applied per tile (kind 0: none) */
 } conv_job;
 
-/* The epilogue of a tile: bias, then the fused activation, while the tile
- * is still in cache (a separate pass over Y afterwards reads it all back
- * from memory). */
-NX_BODY void epilogue_body(float *y, int64_t rows, int64_t ld, int64_t n, const float *b,
-			   const nx_act *a)
+/* C's start before the sgemm adds W x X into it with beta = 1: the bias
+ * of each row, or zero. With beta = 0 OpenBLAS zeroes C in a pass of its
+ * own (sgemm_beta: 11.6 % of cls's instructions), and the bias then took
+ * another pass; writing the bias first makes both one pass and the add
+ * free. */
+NX_BODY void fill_bias_body(float *y, int64_t rows, int64_t ld, int64_t n, const float *b)
 {
 	for (int64_t m = 0; m < rows; m++) {
 		float *r = y + m * ld;
-		if (b) {
-			float v = b[m];
-			for (int64_t i = 0; i < n; i++)
-				r[i] += v;
+		if (!b) {
+			memset(r, 0, (size_t)n * sizeof *r);
+			continue;
 		}
-		if (a->kind)
-			nx_act_apply(a, r, n);
+		float v = b[m];
+		for (int64_t i = 0; i < n; i++)
+			r[i] = v;
 	}
 }
 
-NX_SIMD_FN(static, epilogue,
-	   (float *y, int64_t rows, int64_t ld, int64_t n, const float *b, const nx_act *a),
-	   (y, rows, ld, n, b, a))
+NX_SIMD_FN(static, fill_bias, (float *y, int64_t rows, int64_t ld, int64_t n, const float *b),
+	   (y, rows, ld, n, b))
+
+/* The fused activation of a tile, while the tile is still in cache (a
+ * separate pass over Y afterwards reads it all back from memory). */
+static void epilogue(float *y, int64_t rows, int64_t ld, int64_t n, const nx_act *a)
+{
+	if (a->kind)
+		for (int64_t m = 0; m < rows; m++)
+			nx_act_apply(a, y + m * ld, n);
+}
 
 static void conv_part(void *ctx, int64_t lo, int64_t hi)
 {
@@ -299,9 +313,10 @@ static void conv_part(void *ctx, int64_t lo, int64_t hi)
 		const float *w = j->w + (gi * g->mg + m0) * K;
 		float *y = j->y + n * g->yns + (gi * g->mg + m0) * g->ycs + p0;
 		const float *b = j->b ? j->b + gi * g->mg + m0 : NULL;
+		fill_bias(y, rows, g->ycs, t, b);
 		if (j->direct) {
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)t,
-				    (int)K, 1.0f, w, (int)K, x + p0, (int)g->xcs, 0.0f, y,
+				    (int)K, 1.0f, w, (int)K, x + p0, (int)g->xcs, 1.0f, y,
 				    (int)g->ycs);
 		} else {
 			if (g->ns == 2)
@@ -309,9 +324,9 @@ static void conv_part(void *ctx, int64_t lo, int64_t hi)
 			else
 				im2col_nd(g, x, p0, t, col);
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)t,
-				    (int)K, 1.0f, w, (int)K, col, (int)t, 0.0f, y, (int)g->ycs);
+				    (int)K, 1.0f, w, (int)K, col, (int)t, 1.0f, y, (int)g->ycs);
 		}
-		epilogue(y, rows, g->ycs, t, b, &j->act);
+		epilogue(y, rows, g->ycs, t, &j->act);
 	}
 	free(col);
 }
@@ -486,7 +501,9 @@ static int conv_run(nx_kern *k, const int64_t *st)
 	if (unit && g.out_sp < UNIT_SMALL && g.mg >= 2 * UNIT_MBLOCK) {
 		/* Small images, many channels: blocks of output channels. */
 		j.tile = g.out_sp;
-		j.mblock = UNIT_MBLOCK;
+		j.mblock = ((g.mg + UNIT_PIECES - 1) / UNIT_PIECES + 15) / 16 * 16;
+		if (j.mblock < UNIT_MBLOCK)
+			j.mblock = UNIT_MBLOCK;
 		j.nmblk = (g.mg + j.mblock - 1) / j.mblock;
 	} else if (unit) {
 		/* UNIT_PIECES pieces per (image, group), at least

@@ -14,9 +14,10 @@
  * position copied to do 24 multiply-adds per float), at the price of the
  * Wp/OW - 1 junk columns (1 % at 160 wide).
  *
- * Sums: each output is sum over taps (in ky, kx order) of the sgemm's sum
- * over input channels, where im2col summed all cg*KH*KW products in one
- * sgemm: the same products, grouped differently (float reassociation).
+ * Sums: each output is the bias plus, tap after tap (in ky, kx order),
+ * the sgemm's sum over input channels, where im2col summed all cg*KH*KW
+ * products in one sgemm: the same products, grouped differently (float
+ * reassociation).
  *
  * Work is split over the pool by tiles of the wide grid of one (image,
  * group); each tile stays in L2 while its KH*KW sgemms add into it. The
@@ -92,22 +93,22 @@ static void tile_part(void *ctx, int64_t lo, int64_t hi)
 	float *c = nx_xmalloc((size_t)(mg * j->tile) * sizeof *c); /* freed below */
 	for (int64_t task = lo; task < hi; task++) {
 		int64_t q0 = task * j->tile, t = j->n - q0 < j->tile ? j->n - q0 : j->tile;
+		/* the bias first, then every tap adds (beta = 1): no pass of
+		 * OpenBLAS's own to zero C, none of ours to add the bias */
+		for (int64_t m = 0; m < mg; m++) {
+			float v = j->b ? j->b[m] : 0, *r = c + m * t;
+			for (int64_t i = 0; i < t; i++)
+				r[i] = v;
+		}
 		for (int64_t k = 0; k < g->ker_sp; k++) {
 			int64_t off = (k / KW) * g->dil[0] * j->wp + (k % KW) * g->dil[1];
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)mg, (int)t,
 				    (int)cg, 1.0f, j->wk + k * mg * cg, (int)cg, j->xp + q0 + off,
-				    (int)plane, k ? 1.0f : 0.0f, c, (int)t);
+				    (int)plane, 1.0f, c, (int)t);
 		}
-		for (int64_t m = 0; m < mg; m++) {
-			float *r = c + m * t;
-			if (j->b) {
-				float v = j->b[m];
-				for (int64_t i = 0; i < t; i++)
-					r[i] += v;
-			}
-			if (j->act->kind)
-				nx_act_apply(j->act, r, t);
-		}
+		if (j->act->kind)
+			for (int64_t m = 0; m < mg; m++)
+				nx_act_apply(j->act, c + m * t, t);
 		/* copy the wide rows' first OW columns out */
 		for (int64_t q = q0; q < q0 + t;) {
 			int64_t oy = q / j->wp, ox = q % j->wp;

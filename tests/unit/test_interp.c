@@ -865,6 +865,7 @@ static void test_conv(void)
 		{2, 1, 16, 24, 1, {40, 40}, {1, 1}, {1, 1}, {1, 1}, {0, 0, 0, 0}, NULL},
 		/* 1x1 on a small image with many channels: split by channels */
 		{2, 1, 64, 50, 1, {10, 10}, {1, 1}, {1, 1}, {1, 1}, {0, 0, 0, 0}, "relu"},
+		{2, 1, 24, 200, 1, {10, 10}, {1, 1}, {1, 1}, {1, 1}, {0, 0, 0, 0}, "relu"},
 		/* 3x3, pad 1: im2col */
 		{2, 2, 5, 7, 1, {9, 11}, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, "relu"},
 		/* groups, dilations, strides, asymmetric pads */
@@ -873,6 +874,12 @@ static void test_conv(void)
 		{2, 1, 8, 8, 8, {17, 19}, {3, 3}, {2, 2}, {1, 1}, {1, 1, 1, 1}, NULL},
 		{2, 2, 3, 6, 3, {8, 7}, {3, 3}, {1, 1}, {1, 1}, {1, 0, 2, 1}, NULL},
 		{2, 1, 4, 4, 4, {20, 20}, {5, 5}, {1, 2}, {2, 1}, {2, 2, 2, 2}, NULL},
+		/* depthwise with strides [2,1] and [1,2] as rec's, 3 with a
+		 * multiplier and uneven pads, dilated and strided */
+		{1, 1, 16, 16, 16, {12, 40}, {3, 3}, {2, 1}, {1, 1}, {1, 1, 1, 1}, "relu"},
+		{1, 1, 16, 16, 16, {11, 37}, {5, 5}, {1, 2}, {1, 1}, {2, 2, 2, 2}, NULL},
+		{2, 1, 3, 6, 3, {14, 29}, {3, 4}, {3, 3}, {1, 1}, {0, 1, 2, 0}, "relu"},
+		{1, 1, 5, 5, 5, {19, 23}, {3, 3}, {2, 3}, {2, 2}, {2, 1, 0, 2}, NULL},
 		/* 1x1 with stride: the im2col road */
 		{2, 1, 4, 3, 1, {7, 7}, {1, 1}, {2, 2}, {1, 1}, {0, 0, 0, 0}, NULL},
 		/* big 3x3: several im2col tiles per image, over the pool */
