@@ -3,7 +3,7 @@
 # bit; the listing round-trips; an overlapping allocation, a missing wait and
 # a wait that can never be met are caught. models.sh needs the PaddleOCR
 # models (~/.cache/nex/models): missing, it exits 77 (skip).
-foreach(t exec roundtrip faults models threads tiles tiles-mm)
+foreach(t exec roundtrip faults models threads tiles tiles-mm tiles-convt)
   add_test(NAME codegen/${t}
     COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/${t}.sh $<TARGET_FILE:nex> ${CMAKE_SOURCE_DIR})
   set_tests_properties(codegen/${t} PROPERTIES LABELS codegen SKIP_RETURN_CODE 77)
