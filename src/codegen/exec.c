@@ -483,8 +483,8 @@ static int exec_conv_window(exec *x, uint32_t k, nx_err *err)
 	const nxg_prog *p = x->p;
 	const nxg_task *t = &p->tasks[k];
 	if (t->kind != NXG_K_CONV || !x->scratch[k] || t->n_out != 1 || t->n_in < 2 ||
-	    t->n_in > 3)
-		return 1;
+	    t->n_in > 3 || nx_opp(x->g, t->op)->kind != NX_OP_CONV)
+		return 1; /* conv_transpose tiles are gathered */
 	const nxg_desc *xd = nxg_task_desc(p, t, 0), *yd = nxg_task_desc(p, t, t->n_in);
 	if (!conv_window(xd) || !conv_window(yd))
 		return 1;

@@ -18,9 +18,10 @@
  *    keepdims reductions and arg max/min along the dims they keep
  *    independent, resize along any dim (tile_kinds.c), 2-d conv by output
  *    channels (group 1 or depthwise) and output rows, the halo and each
- *    tile's pads worked out by core (conv_tile.c), and matmul and gemm
+ *    tile's pads worked out by core (conv_tile.c), 2-d conv_transpose by
+ *    batch, output channels, rows and columns (convt_tile.c), and matmul and gemm
  *    along any dim of the result (batch, M, N; core's matmul_tile.c);
- *    for conv, matmul and gemm the interpreter computes the op by the same
+ *    for conv, conv_transpose, matmul and gemm the interpreter computes the op by the same
  *    tiles, so the outputs stay equal bit for bit. A tiled op of another
  *    kind stays one task and the listing says why;
  *  - weight fetch: an NE op's constants go by DMA into the kernel window
@@ -339,6 +340,10 @@ const char *nxg_no_split(const nx_graph *g, uint32_t o)
 		int64_t nt[4], te[4];
 		return nx_matmul_tiling(g, o, nt, te);
 	}
+	if (op->kind == NX_OP_CONV_TRANSPOSE) {
+		int64_t nt[4], te[4];
+		return nx_convt_tiling(g, o, nt, te);
+	}
 	const nx_type *y = nx_vtype(g, nx_result(g, o, 0));
 	if (op->n_out != 1 || y->rank > 4)
 		return "per-tile lowering of ops with several results or rank > 4 is not built";
@@ -494,6 +499,8 @@ static int compute(lowering *L, uint32_t p)
 		nx_conv_tiling(g, o, nt, te);
 	else if (split && (op->kind == NX_OP_MATMUL || op->kind == NX_OP_GEMM))
 		nx_matmul_tiling(g, o, nt, te);
+	else if (split && op->kind == NX_OP_CONV_TRANSPOSE)
+		nx_convt_tiling(g, o, nt, te);
 	else if (split)
 		for (int k = 0; k < y->rank; k++) {
 			int bk = 4 - y->rank + k; /* bchw index of dim k */
@@ -524,6 +531,10 @@ static int compute(lowering *L, uint32_t p)
 						td[n_in].w0[q] = r0[q], td[n_in].wn[q] = rn[q];
 					if (op->kind == NX_OP_CONV) {
 						conv_tile(g, o, r0, rn, td, n_in, &t->f);
+						continue;
+					}
+					if (op->kind == NX_OP_CONV_TRANSPOSE) {
+						nxg_tile_convt(g, o, td, n_in, r0, rn, &t->f);
 						continue;
 					}
 					if (!(nx_ops[op->kind].flags & NX_F_ELEMWISE) &&

@@ -163,6 +163,12 @@ const char *nxg_tile_kind_ok(const nx_graph *g, uint32_t o, const int64_t *ext);
 void nxg_tile_kind_windows(const nx_graph *g, uint32_t o, nxg_desc *d, uint32_t n_in,
 			   const int64_t *r0, const int64_t *rn);
 
+/* Sets the operand windows d[0..n_in) and the conv fields f (its own pads
+ * and group, core's nx_convt_tile_geom) of the conv_transpose tile whose
+ * result window (bchw) is r0 + rn. */
+void nxg_tile_convt(const nx_graph *g, uint32_t o, nxg_desc *d, uint32_t n_in, const int64_t *r0,
+		    const int64_t *rn, nxg_fields *f);
+
 /* NULL if pool o's tiles may split its rows and columns (an unpadded 2-d
  * max or average pool); else why not. */
 const char *nxg_tile_pool_ok(const nx_graph *g, uint32_t o);

@@ -111,9 +111,6 @@ static const char *kept_dims(const nx_graph *g, uint32_t o, const nx_type *y, bo
 	}
 	case NX_OP_RESIZE: /* any dim: see the head of this file */
 		return nx_vtype(g, nx_operand(g, o, 0))->rank == r ? NULL : "resize of another rank";
-	case NX_OP_CONV_TRANSPOSE:
-		return "per-tile lowering of conv_transpose is not built (the executor gives "
-		       "pads and group of their own to the tiles of convs only)";
 	default:
 		return "per-tile lowering of this kind is not built";
 	}
@@ -221,4 +218,23 @@ void nxg_tile_pool_windows(const nx_graph *g, uint32_t o, nxg_desc *d, const int
 		d[0].w0[q] = r0[q] * s;
 		d[0].wn[q] = (rn[q] - 1) * s + ks[q - 2];
 	}
+}
+
+void nxg_tile_convt(const nx_graph *g, uint32_t o, nxg_desc *d, uint32_t n_in, const int64_t *r0,
+		    const int64_t *rn, nxg_fields *f)
+{
+	int64_t xw0[4], xwn[4], ww0[4], wwn[4], pads[4], grp;
+	nx_convt_tile_geom(g, o, r0, rn, xw0, xwn, ww0, wwn, pads, &grp);
+	memcpy(d[0].w0, xw0, sizeof xw0), memcpy(d[0].wn, xwn, sizeof xwn);
+	memcpy(d[1].w0, ww0, sizeof ww0), memcpy(d[1].wn, wwn, sizeof wwn);
+	if (n_in > 2 && d[2].space != NXG_SPACE_COUNT) /* bias [C_out]: dim w of its desc */
+		d[2].w0[3] = r0[1], d[2].wn[3] = rn[1];
+	uint32_t n;
+	const int64_t *st = nx_attr_ints(g, o, "strides", &n);
+	const nx_type *w = nx_vtype(g, nx_operand(g, o, 1));
+	f->kh = (int32_t)w->dims[2], f->kw = (int32_t)w->dims[3];
+	f->sh = st && n == 2 ? (int32_t)st[0] : 1, f->sw = st && n == 2 ? (int32_t)st[1] : 1;
+	f->pt = (int32_t)pads[0], f->pl = (int32_t)pads[1];
+	f->pb = (int32_t)pads[2], f->pr = (int32_t)pads[3];
+	f->groups = (int32_t)grp;
 }

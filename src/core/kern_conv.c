@@ -638,6 +638,10 @@ static void ct_part(void *ctx, int64_t lo, int64_t hi)
 
 int nx_kern_conv_transpose(nx_kern *k)
 {
+	/* a tiled conv_transpose as the NE back end computes it (convt_tile.c) */
+	int tiled = nx_attr_get(k->g, k->op, "tile") ? nx_kern_convt_tiles(k) : 1;
+	if (tiled <= 0)
+		return tiled;
 	geom g;
 	if (geom_init(k, &g, true))
 		return -1;

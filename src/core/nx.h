@@ -1094,6 +1094,17 @@ const char *nx_conv_tiling(const nx_graph *g, uint32_t o, int64_t nt[4], int64_t
 void nx_conv_tile_geom(const nx_graph *g, uint32_t o, const int64_t r0[4], const int64_t rn[4],
 		       int64_t in0[4], int64_t inn[4], int64_t pads[4], int64_t *group);
 
+/* ---- convt_tile.c: a conv_transpose with attr `tile`, tile by tile ------- */
+/* How conv_transpose o splits: tile counts nt and extents te per (b,c,h,w)
+ * of its result; NULL if it splits so, else why it is computed whole. */
+const char *nx_convt_tiling(const nx_graph *g, uint32_t o, int64_t nt[4], int64_t te[4]);
+/* The tile of conv_transpose o at result window (r0, rn): the windows of
+ * its input (xw0, xwn) and weights (ww0, wwn) per bchw, its own pads
+ * (t, l, b, r) and group. Its bias is the tile's channels. */
+void nx_convt_tile_geom(const nx_graph *g, uint32_t o, const int64_t r0[4], const int64_t rn[4],
+			int64_t xw0[4], int64_t xwn[4], int64_t ww0[4], int64_t wwn[4],
+			int64_t pads[4], int64_t *group);
+
 /* ---- matmul_tile.c: a matmul or gemm with attr `tile`, tile by tile ------ */
 /* How matmul/gemm o splits: tile counts nt and extents te per (b,c,h,w) of
  * its result; NULL if it splits so, else why it is computed whole. */

@@ -234,6 +234,9 @@ int nx_kern_conv(nx_kern *k);
 int nx_kern_conv_transpose(nx_kern *k);
 /* conv_tile.c: conv k by the tiles nx_conv_tiling gave */
 int nx_kern_conv_tiles(nx_kern *k, const int64_t nt[4], const int64_t te[4]);
+/* convt_tile.c: conv_transpose k tile by tile (nx_convt_tiling); 1 when it
+ * is not split (the caller computes it whole) */
+int nx_kern_convt_tiles(nx_kern *k);
 /* kern_matmul.c */
 int nx_kern_matmul(nx_kern *k);
 int nx_kern_gemm(nx_kern *k);

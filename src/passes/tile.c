@@ -24,7 +24,8 @@
  * own channels, where a tile of resampled rows reads a band of input rows
  * (codegen lowers both tile by tile: tile_kinds.c). Axes the op reduces over (softmax, layer norm, instance
  * norm, MVN, LRN's channel window, reductions)
- * or concatenates/splits/gathers along are never split. An op no tiling
+ * or concatenates/splits/gathers along are never split, nor a
+ * conv_transpose other than codegen splits (convt_split_ok). An op no tiling
  * makes fit (its weights for one output channel exceed the SRAM, say) is
  * left as it is, with a remark. Ops on the CPU, views and shape queries are
  * not tiled, nor ops that have a tile attribute already.
@@ -209,6 +210,32 @@ static int64_t working_set(const tiler *tl, const int64_t *ext)
 	return ws;
 }
 
+/* A conv_transpose is split only the way codegen runs it tile by tile
+ * (core's nx_convt_tiling), so the sim costs the tiles the program has:
+ * group 1 or depthwise, explicit pads, rows and columns only where the
+ * stride is at most the kernel extent. */
+static bool convt_split_ok(const nx_graph *g, uint32_t o, int R, bool *no)
+{
+	const nx_type *x = nx_vtype(g, nx_operand(g, o, 0));
+	const nx_type *w = nx_vtype(g, nx_operand(g, o, 1));
+	int64_t grp = nx_attr_i(g, o, "group", 1);
+	uint32_t n, nd;
+	const int64_t *opd = nx_attr_ints(g, o, "output_padding", &n);
+	for (uint32_t i = 0; opd && i < n; i++)
+		if (opd[i])
+			return false;
+	if (R != 4 || w->rank != 4 || strcmp(nx_attr_s(g, o, "auto_pad", "NOTSET"), "NOTSET") ||
+	    nx_attr_get(g, o, "output_shape") || (grp != 1 && !(grp == x->dims[1] && w->dims[1] == 1)))
+		return false;
+	const int64_t *st = nx_attr_ints(g, o, "strides", &n);
+	const int64_t *dl = nx_attr_ints(g, o, "dilations", &nd);
+	for (int d = 2; d < 4; d++) {
+		int64_t s = st && n == 2 ? st[d - 2] : 1, dil = dl && nd == 2 ? dl[d - 2] : 1;
+		no[d] = s > (w->dims[d] - 1) * dil + 1;
+	}
+	return true;
+}
+
 /* Marks the axes of result 0 a tile must not split; false if the op is
  * not tileable at all. */
 static bool split_ok(const nx_graph *g, uint32_t o, int R, bool *no)
@@ -297,6 +324,8 @@ static bool split_ok(const nx_graph *g, uint32_t o, int R, bool *no)
 		}
 		return true;
 	}
+	case NX_OP_CONV_TRANSPOSE:
+		return convt_split_ok(g, o, R, no);
 	case NX_OP_OPAQUE:
 		return false;
 	default:

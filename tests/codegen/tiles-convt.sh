@@ -1,0 +1,114 @@
+#!/bin/sh
+# Per-tile lowering of conv_transpose (src/core/convt_tile.c,
+# src/codegen/tile_kinds.c): tiles-convt.nex's tiled conv_transposes must
+# lower to one NE task per tile (and %d, whose rows the rule does not split,
+# to one task that says why); `nex exec` must equal `nex run` bit for bit
+# under several allocators and at a small SRAM; the interpreter's tiled ops
+# must be the untiled ones within float rounding (a tile reading the wrong
+# input rows or placing them with the wrong pads would not be). Then det
+# (PaddleOCR), whose head has two conv_transposes, through the default
+# pipeline and its tile pass: they must be split, and exec == run bit for
+# bit. The fixture always runs; when det is missing and the fixture passed,
+# the test exits 77 (skipped).
+# Usage: tiles-convt.sh NEX SRC
+nex=$1 src=$2
+d=$(mktemp -d) || exit 1
+trap 'rm -rf "$d"' EXIT
+fail=0
+f=$src/tests/codegen/tiles-convt.nex
+if ! "$nex" codegen "$f" --target m1 -o "$d/p.neasm" >"$d/log" 2>&1; then
+	echo "FAIL codegen: $(tail -n 2 "$d/log")"; exit 1
+fi
+count() { # value, expected tiles
+	n=$(grep -cE "^t[0-9]+ ne [a-z]+ op=%$1 tile=[0-9]+/$2( |$)" "$d/p.neasm")
+	all=$(grep -cE "^t[0-9]+ ne [a-z]+ op=%$1( |$)" "$d/p.neasm")
+	if [ "$n" -ne "$2" ] || [ "$all" -ne "$2" ]; then
+		echo "FAIL %$1: $all NE tasks, $n of them tiles of $2; want $2"; fail=1
+	else
+		echo "ok %$1: $2 tile tasks"
+	fi
+}
+count a 12
+count b 12
+count c 6
+count e 3
+if grep -E "^t[0-9]+ ne [a-z]+ op=%d( |$)" "$d/p.neasm" | grep -q "stride exceeds its kernel"; then
+	echo "ok %d: one task, says why"
+else
+	echo "FAIL %d: $(grep -E "^t[0-9]+ ne [a-z]+ op=%d( |$)" "$d/p.neasm")"; fail=1
+fi
+exec_eq() { # label, options...
+	label=$1; shift
+	if out=$("$nex" exec "$f" --target m1 "$@" --seed 5 --compare 2>&1) &&
+		echo "$out" | grep -q "bit for bit"; then
+		echo "ok exec == run ($label)"
+	else
+		echo "FAIL exec ($label): $(echo "$out" | tail -n 3)"; fail=1
+	fi
+}
+for a in recorded bestfit split; do
+	exec_eq "$a" --alloc $a
+done
+exec_eq "sram=64KiB split" --pipeline default --set sram=64KiB --alloc split
+exec_eq "sram=64KiB belady" --pipeline default --set sram=64KiB --alloc belady
+# the tiles compute the ops: untiled within rounding
+sed 's/, tile=\[[0-9,]*\]//; s/ {tile=\[[0-9,]*\]}//' "$f" >"$d/whole.nex"
+if grep -q 'tile=' "$d/whole.nex"; then
+	echo "FAIL: the untiled copy still has tiles"; fail=1
+fi
+mkdir -p "$d/t" "$d/w"
+if "$nex" run "$f" --seed 5 --outputs "$d/t" >"$d/log" 2>&1 &&
+	"$nex" run "$d/whole.nex" --seed 5 --outputs "$d/w" >>"$d/log" 2>&1 &&
+	"$nex" compare "$d/t" "$d/w" --rtol 1e-4 --atol 1e-4 >>"$d/log" 2>&1; then
+	echo "ok tiled == untiled within 1e-4"
+else
+	echo "FAIL tiled vs untiled: $(tail -n 4 "$d/log")"; fail=1
+fi
+# the tile pass splits a conv_transpose only as codegen runs it: stride 3
+# over a 2x2 kernel leaves rows whole, so it tiles output channels, and
+# the program has those tiles
+cat >"$d/s3.nex" <<'NEX'
+graph @s3(%x: f32[1,8,32,32]) -> (%d: f32[1,16,95,95]) {
+  %w = const f32[8,16,2,2] fill(random, seed=6)
+  %d = conv_transpose(%x, %w) {strides=[3,3]} : f32[1,16,95,95]
+  return %d
+}
+NEX
+set -- "$d/s3.nex" --pipeline default --target m1 --set sram=256KiB
+if ! "$nex" codegen "$@" -o "$d/s3.neasm" >"$d/log" 2>&1; then
+	echo "FAIL s3 codegen: $(tail -n 2 "$d/log")"; fail=1
+elif ! grep -qE '^t[0-9]+ ne conv op=%d tile=0/[0-9]+ .*; conv_transpose$' "$d/s3.neasm" ||
+	! "$nex" opt "$@" 2>&1 | grep -q 'tile=\[1,[0-9]*,95,95\]'; then
+	echo "FAIL s3: the tile pass did not split by channels only:"
+	grep -E '^t[0-9]+ ne conv op=%d' "$d/s3.neasm" | head -n 2; fail=1
+else
+	if out=$("$nex" exec "$@" --seed 5 --compare 2>&1) && echo "$out" | grep -q "bit for bit"; then
+		echo "ok s3: the tile pass splits channels, exec == run"
+	else
+		echo "FAIL s3 exec: $(echo "$out" | tail -n 3)"; fail=1
+	fi
+fi
+m=${NEX_MODELS:-$HOME/.cache/nex/models}
+det=$m/ch_PP-OCRv4_det_infer.onnx
+if [ ! -f "$det" ]; then
+	echo "det: skipped ($det missing)"
+	[ $fail = 0 ] && exit 77
+	exit $fail
+fi
+for s in "" 512KiB; do
+	set -- "$det" --shape x=1,3,640,640 --pipeline default --target m1
+	[ -n "$s" ] && set -- "$@" --set sram=$s --alloc split
+	if ! "$nex" codegen "$@" -o "$d/det.neasm" >"$d/log" 2>&1; then
+		echo "FAIL det codegen ${s:-default}: $(tail -n 2 "$d/log")"; fail=1; continue
+	fi
+	n=$(grep -E '^t[0-9]+ ne conv .* tile=[0-9]+/[0-9]+' "$d/det.neasm" | grep -c 'conv_transpose')
+	one=$(grep -E '^t[0-9]+ ne conv ' "$d/det.neasm" | grep 'conv_transpose' | grep -vc ' tile=')
+	if [ "$n" -lt 4 ] || [ "$one" -ne 0 ]; then
+		echo "FAIL det ${s:-default}: $n conv_transpose tile tasks, $one whole; want both split"; fail=1
+	elif out=$("$nex" exec "$@" --compare 2>&1) && echo "$out" | grep -q "bit for bit"; then
+		echo "ok det ${s:-default}: $n conv_transpose tile tasks, exec == run"
+	else
+		echo "FAIL det exec ${s:-default}: $(echo "$out" | tail -n 3)"; fail=1
+	fi
+done
+exit $fail
