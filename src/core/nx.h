@@ -279,6 +279,10 @@ void nx_blob_unref(nx_blob *b);
  * thread-safe: call it before handing the pointer to worker threads). NULL
  * only for a scaled blob whose base has no data. */
 const void *nx_blob_data(nx_blob *b);
+/* The data without caching a fill blob's bytes: an ungenerated fill blob is
+ * generated into scratch (nx_blob_nbytes(b) bytes, the caller's) and scratch
+ * returned; any other blob as nx_blob_data. */
+const void *nx_blob_read(nx_blob *b, void *scratch);
 size_t nx_blob_nbytes(const nx_blob *b);
 /* A 64-bit hash of the data's bytes (materializing it), computed once and
  * cached on the blob; equal bytes give equal hashes. 0 when there is no data. */
