@@ -338,7 +338,7 @@ typedef struct nx_strtab {
 	int refs;
 	char *chars; uint32_t n_chars, cap_chars;
 	uint32_t *off, *h; uint32_t n, cap;   /* per string: offset, hash */
-	uint32_t *hash; uint32_t cap_hash;    /* open addressing, ids+1 */
+	uint64_t *hash; uint32_t cap_hash;    /* open addressing: hash << 32 | id+1 */
 } nx_strtab;
 
 typedef int (*nx_infer_fn)(nx_graph *g, uint32_t op, nx_err *err);
