@@ -136,10 +136,9 @@ static void store(void *data, int dtype, int64_t i, double v)
  * their scale through deep stacks; vectors (rank <= 1: biases, scales,
  * variances) are uniform in [0.5, 1.5), valid even as a variance; integer
  * tensors are uniform in [0, 8). docs/ir.md states the same. */
-static void generate(nx_blob *b)
+static void generate_into(const nx_blob *b, void *data)
 {
 	int64_t n = nx_type_numel(&b->type);
-	b->data = nx_xcalloc((size_t)n, nx_dtype_size(b->type.dtype));
 	uint64_t s = b->seed;
 	double lo = 0, hi = 1;
 	if (b->fill == NX_FILL_RANDOM) {
@@ -163,8 +162,14 @@ static void generate(nx_blob *b)
 			v = lo + (hi - lo) * nx_rand_unit(&s);
 		else
 			v = floor(lo + (hi - lo) * nx_rand_unit(&s));
-		store(b->data, b->type.dtype, i, v);
+		store(data, b->type.dtype, i, v);
 	}
+}
+
+static void generate(nx_blob *b)
+{
+	b->data = nx_xcalloc((size_t)nx_type_numel(&b->type), nx_dtype_size(b->type.dtype));
+	generate_into(b, b->data);
 }
 
 static void apply_scales(nx_blob *b)
@@ -199,6 +204,19 @@ const void *nx_blob_data(nx_blob *b)
 	else if (!b->data && b->src == NX_BLOB_SCALED)
 		apply_scales(b);
 	return b->data;
+}
+
+/* A consumer that reads a fill blob once (fold-batchnorm reads the four
+ * small parameter vectors of every batch norm it folds, then drops them)
+ * generates into its own buffer: caching the bytes would cost one fresh
+ * allocation per blob, which on a 100k-op graph was most of the pass. */
+const void *nx_blob_read(nx_blob *b, void *scratch)
+{
+	if (!b->data && b->src == NX_BLOB_FILL) {
+		generate_into(b, scratch);
+		return scratch;
+	}
+	return nx_blob_data(b);
 }
 
 /* Word-wise with four independent lanes, so the multiplies of one lane

@@ -46,7 +46,7 @@ static void str_rehash(nx_strtab *t, uint32_t n)
 		uint32_t h = t->h[id] & (cap - 1);
 		while (t->hash[h])
 			h = (h + 1) & (cap - 1);
-		t->hash[h] = id + 1;
+		t->hash[h] = (uint64_t)t->h[id] << 32 | (id + 1);
 	}
 }
 
@@ -82,11 +82,13 @@ static uint32_t str_lookup(const nx_graph *g, const char *s, size_t len, uint32_
 	}
 	uint32_t mask = t->cap_hash - 1;
 	uint32_t h = full & mask;
-	/* compare stored hashes first: most probes then never touch the text;
-	 * ids past n_strs belong to other graphs sharing the table */
+	/* a slot keeps its string's hash next to its id: most probes then touch
+	 * neither the per-string arrays nor the text (a cache miss each on a
+	 * 100k-op graph); ids past n_strs belong to other graphs sharing it */
 	for (; t->hash[h]; h = (h + 1) & mask) {
-		uint32_t id = t->hash[h] - 1;
-		if (t->h[id] != full || id >= g->n_strs)
+		uint64_t e = t->hash[h];
+		uint32_t id = (uint32_t)e - 1;
+		if ((uint32_t)(e >> 32) != full || id >= g->n_strs)
 			continue;
 		const char *c = t->chars + t->off[id];
 		if (!memcmp(c, s, len) && c[len] == 0)
@@ -135,7 +137,7 @@ uint32_t nx_strn(nx_graph *g, const char *s, size_t len)
 	memcpy(t->chars + t->n_chars, s, len);
 	t->chars[t->n_chars + len] = 0;
 	t->n_chars += (uint32_t)len + 1;
-	t->hash[slot] = id + 1;
+	t->hash[slot] = (uint64_t)full << 32 | (id + 1);
 	g->str_owner[id] = NX_NONE;
 	return id;
 }

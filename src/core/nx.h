@@ -279,6 +279,10 @@ void nx_blob_unref(nx_blob *b);
  * thread-safe: call it before handing the pointer to worker threads). NULL
  * only for a scaled blob whose base has no data. */
 const void *nx_blob_data(nx_blob *b);
+/* The data without caching a fill blob's bytes: an ungenerated fill blob is
+ * generated into scratch (nx_blob_nbytes(b) bytes, the caller's) and scratch
+ * returned; any other blob as nx_blob_data. */
+const void *nx_blob_read(nx_blob *b, void *scratch);
 size_t nx_blob_nbytes(const nx_blob *b);
 /* A 64-bit hash of the data's bytes (materializing it), computed once and
  * cached on the blob; equal bytes give equal hashes. 0 when there is no data. */
@@ -334,7 +338,7 @@ typedef struct nx_strtab {
 	int refs;
 	char *chars; uint32_t n_chars, cap_chars;
 	uint32_t *off, *h; uint32_t n, cap;   /* per string: offset, hash */
-	uint32_t *hash; uint32_t cap_hash;    /* open addressing, ids+1 */
+	uint64_t *hash; uint32_t cap_hash;    /* open addressing: hash << 32 | id+1 */
 } nx_strtab;
 
 typedef int (*nx_infer_fn)(nx_graph *g, uint32_t op, nx_err *err);

@@ -1005,7 +1005,8 @@ static int parse_const(parser *P)
 	} else if (is_kw(P, "blob")) {
 		return fail_at(P, P->t.pos, "blob(#k) names data held in the memory of the program "
 			       "that printed it and cannot be read back; save the model with its "
-			       "weights (nex convert) instead");
+			       "weights instead (nex opt/convert -o OUT.nex writes them to "
+			       "OUT.nex.bin)");
 	} else {
 		return unexpected(P, "the constant's data: dense[...], fill(...) or file(...)");
 	}

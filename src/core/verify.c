@@ -10,8 +10,8 @@
  * before its id has been range-checked.
  *
  * Types are compared with what nx_infer_op computes; inference writes result
- * types, so it runs on a scratch clone (a handful of memcpy calls) and g is
- * left exactly as it was. Attribute schemas are checked by nx_infer_op too
+ * types, so each result's type is put back as soon as it is compared and g's
+ * IR is left exactly as it was. Attribute schemas are checked by nx_infer_op too
  * and are not repeated here. Everything else is O(ops + values + uses).
  */
 #include <stdarg.h>
@@ -424,68 +424,48 @@ static int check_order(vctx *c)
 	return 0;
 }
 
-/* Result types against shape inference (which also checks attributes), on
- * a clone so that g is not touched. Ops are visited in schedule order and the
- * first mismatch stops the walk, so every op sees its operands' stored types;
- * the layout tag is a pass decision, not inferred, so only dtype and dims
- * are compared. */
-/* Incremental form: the few touched ops are inferred on g itself, each
- * result's type id put back at once, so no clone of a large graph is paid
- * per step (inference may intern a type: the table grows, the IR does not
- * change). */
-static int check_touched(vctx *c, const uint8_t *touched)
-{
-	nx_graph *g = c->g;
-	NX_FOR_OPS(g, o) {
-		if (!touched[o])
-			continue;
-		const nx_op *p = &g->ops[o];
-		uint32_t keep[256];
-		for (uint32_t i = 0; i < p->n_out; i++)
-			keep[i] = g->vals[g->u32[p->out + i]].type;
-		int rc = nx_infer_op(g, o, c->err);
-		for (uint32_t i = 0; i < p->n_out && !rc; i++) {
-			uint32_t v = g->u32[p->out + i];
-			nx_err e;
-			const nx_type *want = keep[i] ? nx_type_at(g, keep[i]) : NULL;
-			nx_type unknown;
-			memset(&unknown, 0, sizeof unknown);
-			if (nx_check_declared(vname(g, v), want ? want : &unknown, nx_vtype(g, v), &e))
-				rc = fail_op(c, o, "%s", e.msg);
-		}
-		for (uint32_t i = 0; i < p->n_out; i++)
-			g->vals[g->u32[p->out + i]].type = keep[i];
-		if (rc)
-			return -1;
-	}
-	return 0;
-}
-
+/* Result types against shape inference (which also checks attributes).
+ * Ops are visited in schedule order and the first mismatch stops the walk,
+ * so every op sees its operands' stored types; the layout tag is a pass
+ * decision, not inferred, so only dtype and dims are compared. Inference
+ * writes result types, so it runs on g itself and each result's type id is
+ * put back at once: g's IR is left as it was (inference may intern a type:
+ * the type table grows, no value changes), and no clone of a large graph is
+ * paid, neither per step nor for the full check. touched (by op id) limits
+ * the check to the ops a step changed; NULL checks every op. */
 static int check_types(vctx *c, const uint8_t *touched)
 {
-	if (touched)
-		return check_touched(c, touched);
-	const nx_graph *g = c->g;
-	nx_graph *s = nx_graph_clone(g); /* freed below */
+	nx_graph *g = c->g;
+	uint32_t small[64], *keep = small, cap = 64;
 	int rc = 0;
 	NX_FOR_OPS(g, o) {
-		if (nx_infer_op(s, o, c->err)) {
-			rc = -1;
-			break;
-		}
+		if (touched && !touched[o])
+			continue;
 		const nx_op *p = &g->ops[o];
-		for (uint32_t i = 0; i < p->n_out && !rc; i++) {
+		uint32_t n_out = p->n_out;
+		if (n_out > cap) {
+			if (keep != small)
+				free(keep);
+			cap = n_out;
+			keep = nx_xmalloc((size_t)cap * sizeof *keep); /* freed below */
+		}
+		for (uint32_t i = 0; i < n_out; i++)
+			keep[i] = g->vals[g->u32[p->out + i]].type;
+		rc = nx_infer_op(g, o, c->err);
+		for (uint32_t i = 0; i < n_out && !rc; i++) {
 			uint32_t v = g->u32[p->out + i];
 			nx_err e;
-			if (nx_check_declared(vname(g, v), nx_vtype(g, v), nx_vtype(s, v), &e))
+			if (nx_check_declared(vname(g, v), nx_type_at(g, keep[i]), nx_vtype(g, v), &e))
 				rc = fail_op(c, o, "%s", e.msg);
-			s->vals[v].type = g->vals[v].type;
 		}
+		for (uint32_t i = 0; i < n_out; i++)
+			g->vals[g->u32[p->out + i]].type = keep[i];
 		if (rc)
 			break;
 	}
-	nx_graph_free(s);
-	return rc;
+	if (keep != small)
+		free(keep);
+	return rc ? -1 : 0;
 }
 
 /* ---- incremental: only what a step changed is inferred again ----------- */

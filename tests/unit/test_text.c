@@ -581,7 +581,8 @@ static const err_case err_cases[] = {
 	 "t.nex:1:32: output %y is declared f32[1,4]#nhwc, but the value is f32[1,4]"},
 	{HDR "  %y = relu(%x) : f32[1,4]\n  %w = const f32[1] blob(#3)\n  return %y\n}\n",
 	 "t.nex:3:21: blob(#k) names data held in the memory of the program that printed it and "
-	 "cannot be read back; save the model with its weights (nex convert) instead"},
+	 "cannot be read back; save the model with its weights instead (nex opt/convert -o "
+	 "OUT.nex writes them to OUT.nex.bin)"},
 	{HDR "  %y = relu(%x) {device=\"a\\qb\"} : f32[1,4]\n  return %y\n}\n",
 	 "t.nex:2:27: unknown escape '\\q' (use \\\\ \\\" \\n \\t \\r or \\xHH)"},
 	{HDR "  %y = relu(%x) {device=\"a\\x00\"} : f32[1,4]\n  return %y\n}\n",
