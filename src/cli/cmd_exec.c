@@ -170,8 +170,8 @@ int nxc_exec(int argc, char **argv)
 	       p->n_tasks, st.tasks[NXG_NE], st.tasks[NXG_DMA], st.tasks[NXG_CPU],
 	       (long long)st.dma_bytes, shown * 1e3);
 	if (c.repeat > 0)
-		printf("time: median of %lld runs after a warm-up (min %.3f, max %.3f ms)\n",
-		       c.repeat, times[1] * 1e3, times[c.repeat] * 1e3);
+		printf("time: median %.3f ms of %lld runs after a warm-up (min %.3f, max %.3f)\n",
+		       shown * 1e3, c.repeat, times[1] * 1e3, times[c.repeat] * 1e3);
 	for (uint32_t k = 0; k < p->n_out; k++) {
 		char ty[128];
 		nx_type_str(&outs[k].type, ty, sizeof ty);

@@ -420,10 +420,12 @@ if have_model "$small_model"; then
 		"$([ "$small_model" = det ] && echo 'ms<=20' || echo -)" \
 		"$([ "$small_model" = det ] && echo '<= 20 ms on det (issue 17)' || echo -)" \
 		codegen "$f" --shape "x=$sh_"
-	compare codegen "executor vs interpreter, $small_model, after the default pipeline" "ratio<=1.5" \
-		"within 1.5x of nex run (issue 17)" \
-		"nex exec" "sed:s/^executed .*, \([0-9.]*\) ms$/\1/p" "'$nex' exec '$f' --shape x=$sh_ --seed 1 --repeat 7" \
-		"nex run" "sed:s/^time: median \([0-9.]*\) ms.*/\1/p" "'$nex' run '$f' --shape x=$sh_ --seed 1 --pipeline default --repeat 7"
+	for t in $threads; do
+		compare codegen "executor vs interpreter, $small_model, $t thread(s), after the default pipeline" "ratio<=1.5" \
+			"within 1.5x of nex run (issue 17)" \
+			"nex exec" "sed:s/^time: median \([0-9.]*\) ms.*/\1/p" "'$nex' exec '$f' --shape x=$sh_ --seed 1 --repeat 7 --threads $t" \
+			"nex run" "sed:s/^time: median \([0-9.]*\) ms.*/\1/p" "'$nex' run '$f' --shape x=$sh_ --seed 1 --pipeline default --repeat 7 --threads $t"
+	done
 else
 	skip codegen "no $(model_file "$small_model") (scripts/fetch-models.sh)"
 fi
