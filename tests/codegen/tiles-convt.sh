@@ -19,15 +19,7 @@ f=$src/tests/codegen/tiles-convt.nex
 if ! "$nex" codegen "$f" --target m1 -o "$d/p.neasm" >"$d/log" 2>&1; then
 	echo "FAIL codegen: $(tail -n 2 "$d/log")"; exit 1
 fi
-count() { # value, expected tiles
-	n=$(grep -cE "^t[0-9]+ ne [a-z]+ op=%$1 tile=[0-9]+/$2( |$)" "$d/p.neasm")
-	all=$(grep -cE "^t[0-9]+ ne [a-z]+ op=%$1( |$)" "$d/p.neasm")
-	if [ "$n" -ne "$2" ] || [ "$all" -ne "$2" ]; then
-		echo "FAIL %$1: $all NE tasks, $n of them tiles of $2; want $2"; fail=1
-	else
-		echo "ok %$1: $2 tile tasks"
-	fi
-}
+. "$src/tests/codegen/tile_count.sh" # count VALUE N: op %VALUE lowers to N tile tasks
 count a 12
 count b 12
 count c 6

@@ -19,16 +19,7 @@ gen() { # fixture
 		echo "FAIL codegen $(basename "$f"): $(tail -n 2 "$d/log")"; exit 1
 	fi
 }
-# tasks: "tK ne norm op=%s tile=i/N ..."; count them and check N
-count() { # value, expected tiles
-	n=$(grep -cE "^t[0-9]+ ne [a-z]+ op=%$1 tile=[0-9]+/$2( |$)" "$d/p.neasm")
-	all=$(grep -cE "^t[0-9]+ ne [a-z]+ op=%$1( |$)" "$d/p.neasm")
-	if [ "$n" -ne "$2" ] || [ "$all" -ne "$2" ]; then
-		echo "FAIL %$1: $all NE tasks, $n of them tiles of $2; want $2"; fail=1
-	else
-		echo "ok %$1: $2 tile tasks"
-	fi
-}
+. "$src/tests/codegen/tile_count.sh" # count VALUE N: op %VALUE lowers to N tile tasks
 exec_eq() { # allocators...
 	for a in "$@"; do
 		if out=$("$nex" exec "$f" $opts --alloc $a --compare 2>&1) &&
