@@ -104,6 +104,18 @@ opts="--target m1"
 exec_eq recorded bestfit split
 opts="--target m1 --set sram=16KiB"
 exec_eq split belady bestfit
+# a hand-edited concat tile whose operand window is not its part is refused
+awk '/^t[0-9]+ ne move op=%c tile=1\/6/ {on = 1; print; next} /^t/ {on = 0}
+	on && /^  in / && !done {sub(/win 0\+1,3\+2,/, "win 0+1,2+2,"); done = 1} {print}' \
+	"$d/p.neasm" >"$d/bad.neasm"
+if cmp -s "$d/p.neasm" "$d/bad.neasm"; then
+	echo "FAIL %c: the edit of tile 1's window did not apply"; fail=1
+elif out=$("$nex" exec "$d/bad.neasm" --no-check 2>&1) ||
+	! echo "$out" | grep -q "tile 1: concat operand 0: its window is not the part of it the tile covers"; then
+	echo "FAIL %c: a wrong operand window was not refused: $out"; fail=1
+else
+	echo "ok %c: a wrong operand window is refused by name"
+fi
 cat >"$d/axis.nex" <<'G'
 graph @axis(%x: f32[1,32,8,8]) -> (%y: f32[1,32,8,8]) {
   %y = softmax(%x) {axis=1, tile=[1,8,8,8]} : f32[1,32,8,8]
