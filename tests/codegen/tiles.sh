@@ -9,7 +9,8 @@
 # tiles-concat.nex's concat tiles along the concat axis; each must lower to
 # one NE task per tile, and `nex exec` must equal `nex run` bit for bit
 # under several allocators (for the pools and concats also at a small
-# SRAM, where the allocators spill). A hand-written tile that splits the softmax axis must stay
+# SRAM, where the allocators spill); and the generated ResNet at 128KiB
+# must split its stem's padded max pool by rows, leaving no tiled op whole. A hand-written tile that splits the softmax axis must stay
 # one task (the tile would not be exact). Usage: tiles.sh NEX SRC
 nex=$1 src=$2
 d=$(mktemp -d) || exit 1
@@ -116,6 +117,21 @@ elif out=$("$nex" exec "$d/bad.neasm" --no-check 2>&1) ||
 else
 	echo "ok %c: a wrong operand window is refused by name"
 fi
+# the generated ResNet at 128KiB: the tile pass splits the stem's padded
+# max pool by rows; no tiled op is left one task
+"$nex" gen --kind resnet --ops 200 -o "$d/r.nex" >/dev/null 2>&1 || { echo "FAIL nex gen resnet"; exit 1; }
+f=$d/r.nex
+if ! "$nex" codegen "$f" --pipeline default --target m1 --set sram=128KiB -o "$d/p.neasm" >"$d/log" 2>&1; then
+	echo "FAIL codegen resnet: $(tail -n 2 "$d/log")"; exit 1
+fi
+count stem_pool 56
+if [ "$(grep -c 'not split' "$d/p.neasm")" -ne 0 ]; then
+	echo "FAIL resnet: $(grep -c 'not split' "$d/p.neasm") tiled ops left one task"; fail=1
+else
+	echo "ok resnet: no tiled op left one task"
+fi
+opts="--pipeline default --target m1 --set sram=128KiB"
+exec_eq recorded
 cat >"$d/axis.nex" <<'G'
 graph @axis(%x: f32[1,32,8,8]) -> (%y: f32[1,32,8,8]) {
   %y = softmax(%x) {axis=1, tile=[1,8,8,8]} : f32[1,32,8,8]
