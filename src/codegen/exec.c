@@ -145,6 +145,8 @@ static int build_scratch(exec *x, uint32_t k)
 		nx_attr_set_ints(s, o, "pads", pads, 4);
 		nx_attr_set_i(s, o, "group", t->f.groups);
 	}
+	if (t->kind == NXG_K_POOL)
+		nxg_tile_pool_scratch(s, o, t); /* the tile's pads: tile_pool.c */
 	/* a resize tile (tile_kinds.c): where it lies in the whole op's
 	 * output along the dims whose input it reads whole (kern_resize.c) */
 	if (nx_opp(g, t->op)->kind == NX_OP_RESIZE && t->n_in >= 1) {
@@ -593,6 +595,8 @@ static void exec_concat(exec *x, uint32_t k)
 	nxg_desc part = *nxg_task_desc(p, t, t->n_in);
 	for (uint32_t i = 0; i < t->n_in; i++) {
 		const nxg_desc *d = nxg_task_desc(p, t, i);
+		if (d->space >= NXG_SPACE_COUNT)
+			continue; /* a concat tile's operand it does not reach */
 		part.wn[q] = d->wn[q];
 		copy_win(x, &part, d);
 		part.w0[q] += d->wn[q];
@@ -1151,13 +1155,15 @@ int nxg_exec_open(const nxg_prog *p, nx_graph *g, const nx_target *t, const nxg_
 		return -1;
 	}
 	for (uint32_t k = 0; k < p->n_tasks; k++) {
-		if (p->tasks[k].split && build_scratch(x, k)) {
+		/* a concat tile along its axis (tile_concat.c) runs in place */
+		int cq = nxg_tile_concat_dim(p, g, k, err);
+		if (cq < -1 || (p->tasks[k].split && cq < 0 && build_scratch(x, k))) {
 			nxg_exec_close(c);
 			return -1;
 		}
 		if (p->tasks[k].engine != NXG_DMA) {
 			build_runs(x, k);
-			x->cat[k] = (uint8_t)(concat_dim(x, k) + 1);
+			x->cat[k] = (uint8_t)((cq >= 0 ? cq : concat_dim(x, k)) + 1);
 		}
 	}
 	scratch_init(x);

@@ -12,9 +12,11 @@
  *  - an op the target cannot run (nx_target_on_cpu) is one CPU host task;
  *  - an NE op is one task, or one per tile when it carries attr `tile` and
  *    its kind can be split here: element-wise kinds (any axis, broadcast
- *    operands windowed along the axes they share), pools by channels (and
- *    by rows and columns when unpadded: tile_kinds.c),
- *    concat along the axes other than its own, softmax, the norms,
+ *    operands windowed along the axes they share), pools by batch and
+ *    channels, and 2-d max/avg pools by rows and columns with each tile's
+ *    own pads (core's pool_tile.c, tile_pool.c),
+ *    concat along any axis (along its own, each operand's overlap with
+ *    the tile: tile_concat.c), softmax, the norms,
  *    keepdims reductions and arg max/min along the dims they keep
  *    independent, resize along any dim (tile_kinds.c), 2-d conv by output
  *    channels (group 1 or depthwise) and output rows, the halo and each
@@ -356,21 +358,20 @@ const char *nxg_no_split(const nx_graph *g, uint32_t o)
 	/* whole along dim k: the tile's extent covers it */
 #define WHOLE(k) (ext[k] < 1 || ext[k] >= y->dims[k])
 	if ((nx_ops[op->kind].flags & NX_F_POOL) && y->rank == 4) {
-		/* by channels: each channel pools on its own, so a tile's
-		 * channels are the whole op's bits; rows and columns of an
-		 * unpadded pool: tile_kinds.c */
-		if (!WHOLE(0))
-			return "pool tiles by batch are not built";
-		return WHOLE(2) && WHOLE(3) ? NULL : nxg_tile_pool_ok(g, o);
+		/* by batch and channels: each plane pools on its own, so a
+		 * tile's planes are the whole op's bits; rows and columns with
+		 * pads of the tile's own: core's pool_tile.c, tile_pool.c */
+		return WHOLE(2) && WHOLE(3) ? NULL : nx_pool_tile_ok(g, o, ext);
 	}
 	if (op->kind == NX_OP_CONCAT) {
-		/* along any axis but the concat axis: each operand's window is
-		 * the same rows of it (a copy, so bit-exact) */
+		/* along any axis: each operand's window is the same rows of it,
+		 * and along the concat axis its overlap with the tile
+		 * (tile_concat.c); a copy, so bit-exact */
 		int64_t ax = nx_attr_i(g, o, "axis", 0);
 		if (ax < 0)
 			ax += y->rank;
-		if (ax < 0 || ax >= y->rank || !WHOLE(ax))
-			return "concat tiles along the concat axis are not built";
+		if (ax < 0 || ax >= y->rank)
+			return "concat axis out of range";
 		return NULL;
 	}
 #undef WHOLE
@@ -548,7 +549,9 @@ static int compute(lowering *L, uint32_t p)
 							if (td[i].dims[q] == yd[q])
 								td[i].w0[q] = r0[q], td[i].wn[q] = rn[q];
 					if ((nx_ops[op->kind].flags & NX_F_POOL) && (nt[2] > 1 || nt[3] > 1))
-						nxg_tile_pool_windows(g, o, td, r0, rn);
+						nxg_tile_pool(g, o, td, r0, rn, &t->f);
+					if (op->kind == NX_OP_CONCAT)
+						nxg_tile_concat(g, o, td, n_in, r0, rn);
 				}
 	free(d);
 	return 0;

@@ -169,13 +169,26 @@ void nxg_tile_kind_windows(const nx_graph *g, uint32_t o, nxg_desc *d, uint32_t 
 void nxg_tile_convt(const nx_graph *g, uint32_t o, nxg_desc *d, uint32_t n_in, const int64_t *r0,
 		    const int64_t *rn, nxg_fields *f);
 
-/* NULL if pool o's tiles may split its rows and columns (an unpadded 2-d
- * max or average pool); else why not. */
-const char *nxg_tile_pool_ok(const nx_graph *g, uint32_t o);
+/* ---- tile_pool.c: pool tiles with pads of their own ---------------------- */
 /* Sets the input window d[0] along rows and columns of the pool tile whose
- * result window (bchw) is r0 + rn. */
-void nxg_tile_pool_windows(const nx_graph *g, uint32_t o, nxg_desc *d, const int64_t *r0,
-			   const int64_t *rn);
+ * result window (bchw) is r0 + rn, and the fields f (kernel, strides, the
+ * tile's own pads: core's nx_pool_tile_geom). */
+void nxg_tile_pool(const nx_graph *g, uint32_t o, nxg_desc *d, const int64_t *r0,
+		   const int64_t *rn, nxg_fields *f);
+/* The executor's scratch op s:so of pool tile task t: the tile's pads
+ * (auto_pad resolved) from its fields. */
+void nxg_tile_pool_scratch(nx_graph *s, uint32_t so, const nxg_task *t);
+
+/* ---- tile_concat.c: concat tiles along the concat axis ------------------ */
+/* Sets the operand windows d[0..n_in) of the concat tile whose result
+ * window (bchw) is r0 + rn: each operand's overlap with it along the axis,
+ * absent (space NXG_SPACE_COUNT) where there is none. */
+void nxg_tile_concat(const nx_graph *g, uint32_t o, nxg_desc *d, uint32_t n_in, const int64_t *r0,
+		     const int64_t *rn);
+/* For task k of p: the bchw axis a concat tile along its axis joins its
+ * operands' windows along, once they are checked; -1 if k is no such
+ * task; -2 + err (naming the task and operand) if its windows are wrong. */
+int nxg_tile_concat_dim(const nxg_prog *p, const nx_graph *g, uint32_t k, nx_err *err);
 
 /* lower.c: why op o's `tile` attr does not lower to one task per tile
  * (NULL if it does). */

@@ -173,53 +173,6 @@ void nxg_tile_kind_windows(const nx_graph *g, uint32_t o, nxg_desc *d, uint32_t 
 			d[i].w0[3] = r0[c], d[i].wn[3] = rn[c];
 }
 
-/* Pools (max and average, 2-d) split by rows and columns when they have no
- * pads, no dilation and no ceil_mode: a tile of output rows [r0, r0+rn)
- * reads input rows [r0 s, (r0+rn-1) s + k), all inside the image, so every
- * tile's own pads are 0, the op's, and its windows are the whole op's
- * (each output element is its own window's max or sum over k x k, the
- * divisor k x k). A padded pool's edge tiles would need pads of their own,
- * which the executor gives conv tiles only. */
-const char *nxg_tile_pool_ok(const nx_graph *g, uint32_t o)
-{
-	int kind = nx_opp(g, o)->kind;
-	uint32_t n;
-	if (kind != NX_OP_MAX_POOL && kind != NX_OP_AVG_POOL)
-		return "global pools have no row or column tiles";
-	const int64_t *ks = nx_attr_ints(g, o, "kernel_shape", &n);
-	if (!ks || n != 2)
-		return "pool tiles by rows or columns are built for 2-d pools";
-	const int64_t *pd = nx_attr_ints(g, o, "pads", &n);
-	for (uint32_t i = 0; pd && i < n; i++)
-		if (pd[i])
-			return "pool tiles by rows or columns of a padded pool are not built";
-	const char *ap = nx_attr_s(g, o, "auto_pad", "NOTSET");
-	if (strcmp(ap, "NOTSET") && strcmp(ap, "VALID"))
-		return "pool tiles by rows or columns of an auto_pad pool are not built";
-	const int64_t *dl = nx_attr_ints(g, o, "dilations", &n);
-	for (uint32_t i = 0; dl && i < n; i++)
-		if (dl[i] != 1)
-			return "pool tiles by rows or columns of a dilated pool are not built";
-	if (nx_attr_i(g, o, "ceil_mode", 0))
-		return "pool tiles by rows or columns with ceil_mode are not built";
-	return NULL;
-}
-
-void nxg_tile_pool_windows(const nx_graph *g, uint32_t o, nxg_desc *d, const int64_t *r0,
-			   const int64_t *rn)
-{
-	uint32_t n, ns;
-	const int64_t *ks = nx_attr_ints(g, o, "kernel_shape", &n);
-	const int64_t *st = nx_attr_ints(g, o, "strides", &ns);
-	if (!ks || n != 2)
-		return;
-	for (int q = 2; q < 4; q++) {
-		int64_t s = st && ns == 2 ? st[q - 2] : 1;
-		d[0].w0[q] = r0[q] * s;
-		d[0].wn[q] = (rn[q] - 1) * s + ks[q - 2];
-	}
-}
-
 void nxg_tile_convt(const nx_graph *g, uint32_t o, nxg_desc *d, uint32_t n_in, const int64_t *r0,
 		    const int64_t *rn, nxg_fields *f)
 {

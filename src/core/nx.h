@@ -1109,6 +1109,16 @@ void nx_convt_tile_geom(const nx_graph *g, uint32_t o, const int64_t r0[4], cons
 			int64_t xw0[4], int64_t xwn[4], int64_t ww0[4], int64_t wwn[4],
 			int64_t pads[4], int64_t *group);
 
+/* ---- pool_tile.c: row and column tiles of a 2-d max or average pool ----- */
+/* NULL if pool o splits by rows and columns exactly (pads, auto_pad,
+ * dilations, ceil_mode all taken) with tile extents ext (per result dim;
+ * NULL: with any extents), else why not. */
+const char *nx_pool_tile_ok(const nx_graph *g, uint32_t o, const int64_t *ext);
+/* The tile of pool o at result window (r0, rn) (bchw): the window of its
+ * input it reads (in0, inn) and its own pads (t, l, b, r). */
+void nx_pool_tile_geom(const nx_graph *g, uint32_t o, const int64_t r0[4], const int64_t rn[4],
+		       int64_t in0[4], int64_t inn[4], int64_t pads[4]);
+
 /* ---- matmul_tile.c: a matmul or gemm with attr `tile`, tile by tile ------ */
 /* How matmul/gemm o splits: tile counts nt and extents te per (b,c,h,w) of
  * its result; NULL if it splits so, else why it is computed whole. */

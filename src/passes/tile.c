@@ -25,7 +25,8 @@
  * (codegen lowers both tile by tile: tile_kinds.c). Axes the op reduces over (softmax, layer norm, instance
  * norm, MVN, LRN's channel window, reductions)
  * or concatenates/splits/gathers along are never split, nor a
- * conv_transpose other than codegen splits (convt_split_ok). An op no tiling
+ * conv_transpose or pool other than codegen splits (convt_split_ok,
+ * pool_split_ok). An op no tiling
  * makes fit (its weights for one output channel exceed the SRAM, say) is
  * left as it is, with a remark. Ops on the CPU, views and shape queries are
  * not tiled, nor ops that have a tile attribute already.
@@ -236,6 +237,19 @@ static bool convt_split_ok(const nx_graph *g, uint32_t o, int R, bool *no)
 	return true;
 }
 
+/* A max or average pool is split only as codegen lowers it tile by tile
+ * (each tile the whole op's bits), so the sim costs the tiles the program
+ * has: 2-d pools with one result by batch and channels, and by rows and
+ * columns where core's nx_pool_tile_ok finds each tile's own pads exact. */
+static bool pool_split_ok(const nx_graph *g, uint32_t o, int R, bool *no)
+{
+	if (R != 4 || nx_opp(g, o)->n_out != 1)
+		return false;
+	if (nx_pool_tile_ok(g, o, NULL))
+		no[2] = no[3] = true;
+	return true;
+}
+
 /* Marks the axes of result 0 a tile must not split; false if the op is
  * not tileable at all. */
 static bool split_ok(const nx_graph *g, uint32_t o, int R, bool *no)
@@ -326,6 +340,9 @@ static bool split_ok(const nx_graph *g, uint32_t o, int R, bool *no)
 	}
 	case NX_OP_CONV_TRANSPOSE:
 		return convt_split_ok(g, o, R, no);
+	case NX_OP_MAX_POOL:
+	case NX_OP_AVG_POOL:
+		return pool_split_ok(g, o, R, no);
 	case NX_OP_OPAQUE:
 		return false;
 	default:
