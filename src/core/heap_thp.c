@@ -51,10 +51,12 @@ void nx_heap_thp(void)
 	char *b1 = sbrk(0);
 	free(p);
 	mallopt(M_TOP_PAD, 128 << 10); /* glibc's default */
-	if (b0 == (char *)-1 || b1 == (char *)-1 || b1 <= b0)
+	/* addresses as integers: b0 and b1 point into no one object */
+	uintptr_t a0 = (uintptr_t)b0, a1 = (uintptr_t)b1;
+	if (b0 == (char *)-1 || b1 == (char *)-1 || a1 <= a0)
 		return;
-	uintptr_t lo = ((uintptr_t)b0 + HUGE - 1) & ~(HUGE - 1);
-	uintptr_t hi = (uintptr_t)b1 & ~(HUGE - 1);
+	uintptr_t lo = (a0 + HUGE - 1) & ~(HUGE - 1);
+	uintptr_t hi = a1 & ~(HUGE - 1);
 	if (hi > lo)
 		(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE); /* advice: failure is harmless */
 #endif
