@@ -125,6 +125,9 @@ double nx_now(void);
  * time and fresh pages cost a fault each (a 100k-op clone: ~9 ms on fresh
  * pages, ~1.5 ms on reused ones). */
 void nx_process_init(void);
+/* heap_thp.c: the first 256 MiB of malloc's heap on transparent huge pages
+ * (one fault per 2 MiB instead of per 4 KiB); nx_process_init calls it. */
+void nx_heap_thp(void);
 /* alloc_fault.c (tests only): NEX_FAIL_ALLOC=N fails the Nth allocation.
  * nx_alloc_init reads it (nx_process_init calls it) and routes cJSON's
  * allocations through nx_xmalloc; nx_alloc_fails counts one allocation. */

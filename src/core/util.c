@@ -69,7 +69,14 @@ char *nx_read_file(const char *path, size_t *len, nx_err *err)
 		nx_err_set(err, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
+	/* A regular file is read into one block of its size (a 21 MB model
+	 * grown by doubling would be copied five times and leave the pages of
+	 * each old block behind); pipes and the like start small and grow. */
 	size_t cap = 1 << 16, n = 0;
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uint64_t)st.st_size < SIZE_MAX / 2)
+		cap = (size_t)st.st_size + 1; /* +1: the read that sees the end */
 	char *buf = nx_xmalloc(cap + 1);
 	for (;;) {
 		size_t r = fread(buf + n, 1, cap - n, f);
@@ -129,6 +136,7 @@ void nx_process_init(void)
 {
 	mallopt(M_MMAP_THRESHOLD, 64 << 20);
 	mallopt(M_TRIM_THRESHOLD, 512 << 20);
+	nx_heap_thp();
 	nx_alloc_init();
 }
 
