@@ -142,6 +142,9 @@ static int build_scratch(exec *x, uint32_t k)
 	nx_attr_del(s, o, "tile");
 	if (t->kind == NXG_K_CONV) {
 		int64_t pads[4] = {t->f.pt, t->f.pl, t->f.pb, t->f.pr};
+		const nxg_desc *r = nxg_task_desc(p, t, t->n_in);
+		if (nx_opp(g, t->op)->kind == NX_OP_CONV_TRANSPOSE && t->n_in >= 2)
+			nx_convt_tile_attrs(s, o, pads, t->f.groups, r->wn + 2);
 		nx_attr_set_ints(s, o, "pads", pads, 4);
 		nx_attr_set_i(s, o, "group", t->f.groups);
 	}
