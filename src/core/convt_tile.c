@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kern_conv.h"
 #include "nx_int.h"
 
 static int64_t fdiv(int64_t a, int64_t b)
@@ -291,18 +292,29 @@ int nx_kern_convt_tiles(nx_kern *k)
 		nx_convt_tile_geom(g, k->op, r0, rn, xw0, xwn, ww0, wwn, pads, &grp);
 		nx_tensor tin[3], tout;
 		memset(tin, 0, sizeof tin);
-		/* all freed below */
-		float *xb = nx_xmalloc((size_t)numel(xwn) * sizeof(float));
-		float *wb = nx_xmalloc((size_t)numel(wwn) * sizeof(float));
-		float *yb = nx_xmalloc((size_t)numel(rn) * sizeof(float));
-		gather(x->data, x->type.dims, xw0, xwn, xb);
-		gather(w->data, w->type.dims, ww0, wwn, wb);
+		const int64_t *xd = x->type.dims, *wd = w->type.dims;
+		/* one image, whole rows of input and result: read and written
+		 * where they lie (the executor's tile does the same,
+		 * nx_eval_convt_window; the strides change no sum); weights of
+		 * whole groups' columns are dense too */
+		bool inplace = yd[0] == 1 && xwn[3] == xd[3] && rn[3] == yd[3];
+		bool wdense = ww0[1] == 0 && wwn[1] == wd[1];
+		/* all freed below (NULL: read in place) */
+		float *xb = inplace ? NULL : nx_xmalloc((size_t)numel(xwn) * sizeof(float));
+		float *wb = wdense ? NULL : nx_xmalloc((size_t)numel(wwn) * sizeof(float));
+		float *yb = inplace ? NULL : nx_xmalloc((size_t)numel(rn) * sizeof(float));
+		if (xb)
+			gather(x->data, xd, xw0, xwn, xb);
+		if (wb)
+			gather(w->data, wd, ww0, wwn, wb);
 		tin[0].type = x->type, tin[1].type = w->type, tout.type = y->type;
 		memcpy(tin[0].type.dims, xwn, sizeof xwn);
 		memcpy(tin[1].type.dims, wwn, sizeof wwn);
 		memcpy(tout.type.dims, rn, sizeof rn);
 		tin[0].type.layout = tin[1].type.layout = tout.type.layout = NX_LAYOUT_PLAIN;
-		tin[0].data = xb, tin[1].data = wb, tout.data = yb;
+		tin[0].data = xb ? xb : (float *)x->data + (xw0[1] * xd[2] + xw0[2]) * xd[3];
+		tin[1].data = wb ? wb : (float *)w->data + ww0[0] * wd[1] * wd[2] * wd[3];
+		tout.data = yb ? yb : (float *)y->data + (r0[1] * yd[2] + r0[2]) * yd[3];
 		if (bias) {
 			tin[2].type = bias->type;
 			tin[2].type.layout = NX_LAYOUT_PLAIN;
@@ -322,8 +334,12 @@ int nx_kern_convt_tiles(nx_kern *k)
 		nx_attr_copy_all(s, so, g, k->op);
 		nx_convt_tile_attrs(s, so, pads, grp, rn + 2);
 		nx_kern sub = {s, so, tin, nin, &tout, 1, k->pool, k->err, false};
-		rc = nx_kern_conv_transpose(&sub);
-		if (!rc)
+		if (inplace)
+			rc = nx_kern_convt_strided(&sub, xd[2] * xd[3], xd[1] * xd[2] * xd[3],
+						   yd[2] * yd[3], yd[1] * yd[2] * yd[3]);
+		else
+			rc = nx_kern_conv_transpose(&sub);
+		if (!rc && yb)
 			scatter(y->data, yd, r0, rn, yb);
 		act = sub.act_done;
 		nx_graph_free(s);
@@ -333,4 +349,31 @@ int nx_kern_convt_tiles(nx_kern *k)
 	}
 	k->act_done = act;
 	return rc;
+}
+
+int nx_eval_convt_window(nx_graph *g, uint32_t op, const nx_tensor *in, uint32_t n_in,
+			 nx_tensor *y, const int64_t st[4], nx_err *err)
+{
+	for (uint32_t i = 0; i < n_in; i++)
+		if (in[i].data && in[i].type.dtype != NX_F32)
+			return nx_infer_fail(g, op, err, "operand %u is %s; a conv_transpose on a "
+					     "window runs on floats", i, nx_dtype_name(in[i].type.dtype));
+	if (nx_opp(g, op)->kind != NX_OP_CONV_TRANSPOSE || y->type.dtype != NX_F32 || n_in < 2 ||
+	    nx_attr_get(g, op, "tile"))
+		return nx_infer_fail(g, op, err, "not a float conv_transpose without tiles");
+	nx_kern k = {g, op, in, n_in, y, 1, NULL, err, false};
+	if (nx_kern_convt_strided(&k, st[0], st[1], st[2], st[3]))
+		return -1;
+	if (!k.act_done && nx_attr_get(g, op, "act")) {
+		/* the act the interpreter applies after the op, element by
+		 * element: here channel by channel of the window */
+		nx_act a;
+		if (nx_act_get(g, op, &a, err))
+			return -1;
+		const int64_t *d = y->type.dims;
+		for (int64_t b = 0; b < d[0]; b++)
+			for (int64_t c = 0; c < d[1]; c++)
+				nx_act_apply(&a, (float *)y->data + b * st[3] + c * st[2], d[2] * d[3]);
+	}
+	return 0;
 }

@@ -869,6 +869,10 @@ int nx_eval_op_into(nx_graph *g, uint32_t op, const nx_tensor *in, nx_tensor *ou
  * (conv_tile.c: the interpreter's conv tiles run so, the executor's too). */
 int nx_eval_conv_window(nx_graph *g, uint32_t op, const nx_tensor *in, uint32_t n_in,
 			nx_tensor *y, const int64_t st[4], nx_err *err);
+/* The same for a float conv_transpose op (convt_tile.c; its fused act is
+ * applied to the window here, as the interpreter applies it after the op). */
+int nx_eval_convt_window(nx_graph *g, uint32_t op, const nx_tensor *in, uint32_t n_in,
+			 nx_tensor *y, const int64_t st[4], nx_err *err);
 /* What keep gives: values[v] for every op result and graph input; constants
  * and dead values have data NULL (read constants from the graph). Every
  * registry kind has a kernel; opaque ops are refused, naming their op_type.
