@@ -142,6 +142,9 @@ static int build_scratch(exec *x, uint32_t k)
 	nx_attr_del(s, o, "tile");
 	if (t->kind == NXG_K_CONV) {
 		int64_t pads[4] = {t->f.pt, t->f.pl, t->f.pb, t->f.pr};
+		const nxg_desc *r = nxg_task_desc(p, t, t->n_in);
+		if (nx_opp(g, t->op)->kind == NX_OP_CONV_TRANSPOSE && t->n_in >= 2)
+			nx_convt_tile_attrs(s, o, pads, t->f.groups, r->wn + 2);
 		nx_attr_set_ints(s, o, "pads", pads, 4);
 		nx_attr_set_i(s, o, "group", t->f.groups);
 	}
@@ -477,16 +480,18 @@ static bool conv_window(const nxg_desc *d)
 	       d->plane % 4 == 0;
 }
 
-/* Conv tile task k run in place: its operand and result windows are read
- * and written where they lie, as the interpreter's tiles are (conv_tile.c);
+/* Conv or conv_transpose tile task k run in place: its operand and result
+ * windows are read and written where they lie, as the interpreter's tiles
+ * are (conv_tile.c, convt_tile.c);
  * 1 if the task is not such a tile (the caller runs it by gathering). */
 static int exec_conv_window(exec *x, uint32_t k, nx_err *err)
 {
 	const nxg_prog *p = x->p;
 	const nxg_task *t = &p->tasks[k];
+	int kind = nx_opp(x->g, t->op)->kind;
 	if (t->kind != NXG_K_CONV || !x->scratch[k] || t->n_out != 1 || t->n_in < 2 ||
-	    t->n_in > 3 || nx_opp(x->g, t->op)->kind != NX_OP_CONV)
-		return 1; /* conv_transpose tiles are gathered */
+	    t->n_in > 3 || (kind != NX_OP_CONV && kind != NX_OP_CONV_TRANSPOSE))
+		return 1;
 	const nxg_desc *xd = nxg_task_desc(p, t, 0), *yd = nxg_task_desc(p, t, t->n_in);
 	if (!conv_window(xd) || !conv_window(yd))
 		return 1;
@@ -517,7 +522,10 @@ static int exec_conv_window(exec *x, uint32_t k, nx_err *err)
 	y.data = x->mem[yd->space] + run_off(yd, 2, 0, yd->wn);
 	int64_t st[4] = {xd->plane / 4, xd->dims[1] * xd->plane / 4, yd->plane / 4,
 			 yd->dims[1] * yd->plane / 4};
-	return nx_eval_conv_window(x->scratch[k], x->sop[k], in, t->n_in, &y, st, err) ? -1 : 0;
+	int rc = kind == NX_OP_CONV_TRANSPOSE /* core convt_tile.c */
+			 ? nx_eval_convt_window(x->scratch[k], x->sop[k], in, t->n_in, &y, st, err)
+			 : nx_eval_conv_window(x->scratch[k], x->sop[k], in, t->n_in, &y, st, err);
+	return rc ? -1 : 0;
 }
 
 /* ---- concat in place -----------------------------------------------------

@@ -12,18 +12,28 @@
  * has the same bits whatever threads either side runs.
  *
  * The rule (nx_convt_tiling), shapes and attrs only: 2-d float operands, a
- * tile extent per result dim, group 1 or depthwise, explicit pads (no
- * auto_pad, no output_shape, no output_padding). Batch and output-channel
- * tiles are always exact. A row (column) tile of outputs [r0, r0+n) reads
- * input rows i with i s - p + k d in it for some kernel tap k; that window
- * with begin pad p' = p + r0 - i0 s puts its outputs at r0, and the end pad
- * makes the tile n rows. Both pads are >= 0 when the stride is at most the
- * kernel extent (k - 1) d + 1, which the rule requires of a split spatial
- * dim (a larger stride leaves rows no input reaches; not built).
+ * tile extent per result dim. auto_pad, output_shape and output_padding are
+ * resolved to the begin pad the kernel uses (kern_conv.c geom_attrs), so a
+ * tile sees the geometry the whole op has; the tile's own op then has
+ * explicit pads and no auto_pad or output_shape. Batch tiles are always
+ * exact; output-channel tiles when each lies in one group or holds whole
+ * groups (group 1, depthwise, and any group count whose per-group output
+ * channels the extent divides or is a multiple of). A row (column) tile of
+ * outputs [r0, r0+n) reads input rows i with i s - p + k d in it for some
+ * tap k, and at least the row whose first output is at or before r0 (with
+ * a stride above the kernel extent no input may reach r0): the begin pad
+ * p' = p + r0 - i0 s >= 0 then puts the window's outputs at r0. The rows
+ * the window's last taps do not reach (a stride above the kernel extent,
+ * output_padding, an output_shape past the full output) are the tile's
+ * own output_padding; only bias reaches them, as in the whole op. ONNX
+ * allows output_padding below the stride or dilation, so a tile that lies
+ * that far past the input's reach (an output_shape larger than the full
+ * output by a stride or more) is not built.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "kern_conv.h"
 #include "nx_int.h"
 
 static int64_t fdiv(int64_t a, int64_t b)
@@ -37,7 +47,75 @@ static int64_t at(const int64_t *v, uint32_t n, uint32_t i, int64_t def)
 	return v && i < n ? v[i] : def;
 }
 
+/* Spatial dim a of conv_transpose o: stride, dilation, kernel extent and
+ * the begin pad as the kernel resolves it (kern_conv.c geom_attrs: SAME and
+ * output_shape split the total pad, the odd one at the end but for
+ * SAME_LOWER). NULL, or why the pad cannot be told. */
+typedef struct ct_dim {
+	int64_t s, d, kext, p, in, out;
+} ct_dim;
+
+static const char *ct_dim_of(const nx_graph *g, uint32_t o, int a, ct_dim *c)
+{
+	const nx_type *x = nx_vtype(g, nx_operand(g, o, 0));
+	const nx_type *w = nx_vtype(g, nx_operand(g, o, 1));
+	const nx_type *y = nx_vtype(g, nx_result(g, o, 0));
+	uint32_t ns, nd, np, nop, nos;
+	const int64_t *st = nx_attr_ints(g, o, "strides", &ns);
+	const int64_t *dl = nx_attr_ints(g, o, "dilations", &nd);
+	const int64_t *pd = nx_attr_ints(g, o, "pads", &np);
+	const int64_t *opd = nx_attr_ints(g, o, "output_padding", &nop);
+	const int64_t *os = nx_attr_ints(g, o, "output_shape", &nos);
+	const char *ap = nx_attr_s(g, o, "auto_pad", "NOTSET");
+	c->s = ns == 2 ? at(st, ns, (uint32_t)a, 1) : 1;
+	c->d = nd == 2 ? at(dl, nd, (uint32_t)a, 1) : 1;
+	c->kext = (w->dims[a + 2] - 1) * c->d + 1;
+	c->in = x->dims[a + 2], c->out = y->dims[a + 2];
+	bool same = !strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER");
+	if (same || os) {
+		int64_t opad = nop == 2 ? at(opd, nop, (uint32_t)a, 0) : 0;
+		int64_t total = c->s * (c->in - 1) + opad + c->kext - c->out;
+		total = total < 0 ? 0 : total;
+		c->p = !strcmp(ap, "SAME_LOWER") ? total - total / 2 : total / 2;
+	} else if (!strcmp(ap, "VALID")) {
+		c->p = 0;
+	} else if (!strcmp(ap, "NOTSET")) {
+		c->p = np == 4 ? pd[a] : 0;
+	} else {
+		return "conv_transpose tiles: unknown auto_pad";
+	}
+	if (c->s < 1 || c->d < 1 || c->p < 0)
+		return "conv_transpose tiles are not built for negative pads or strides below 1";
+	return NULL;
+}
+
+/* The input rows [lo, lo + n) tile rows [r0, r0 + rn) of dim c read, and
+ * the tile's begin pad, end pad and output_padding (file comment). */
+static void ct_span(const ct_dim *c, int64_t r0, int64_t rn, int64_t *lo, int64_t *n,
+		    int64_t *pb, int64_t *pe, int64_t *opad)
+{
+	int64_t l = fdiv(r0 + c->p - c->kext + 1 + c->s - 1, c->s), l0 = fdiv(r0 + c->p, c->s);
+	int64_t hi = fdiv(r0 + rn - 1 + c->p, c->s);
+	l = l0 < l ? l0 : l;
+	l = l < 0 ? 0 : l > c->in - 1 ? c->in - 1 : l;
+	hi = hi > c->in - 1 ? c->in - 1 : hi;
+	hi = hi < l ? l : hi;
+	*lo = l, *n = hi - l + 1;
+	*pb = c->p + r0 - l * c->s;
+	int64_t e = (hi - l) * c->s + c->kext - *pb - rn;
+	*pe = e > 0 ? e : 0;
+	*opad = e < 0 ? -e : 0;
+}
+
 const char *nx_convt_tiling(const nx_graph *g, uint32_t o, int64_t nt[4], int64_t te[4])
+{
+	uint32_t n = 0;
+	const int64_t *ext = nx_attr_ints(g, o, "tile", &n);
+	return nx_convt_tiling_ext(g, o, ext, n, nt, te);
+}
+
+const char *nx_convt_tiling_ext(const nx_graph *g, uint32_t o, const int64_t *ext, uint32_t n,
+				int64_t nt[4], int64_t te[4])
 {
 	const nx_op *op = nx_opp(g, o);
 	for (int q = 0; q < 4; q++)
@@ -49,49 +127,57 @@ const char *nx_convt_tiling(const nx_graph *g, uint32_t o, int64_t nt[4], int64_
 	const nx_type *w = nx_vtype(g, nx_operand(g, o, 1));
 	for (int q = 0; q < 4 && y->rank == 4; q++)
 		te[q] = y->dims[q];
-	uint32_t n;
-	const int64_t *ext = nx_attr_ints(g, o, "tile", &n);
 	if (!ext)
 		return "no tile attribute";
 	if (y->rank != 4 || x->rank != 4 || w->rank != 4 || n != 4)
 		return "conv_transpose tiles are built for 2-d conv_transpose";
-	if (x->dtype != NX_F32 || w->dtype != NX_F32 || y->dtype != NX_F32 ||
-	    nx_attr_get(g, o, "w_scale"))
-		return "conv_transpose tiles are built for float operands (not int8 weights)";
-	if (op->n_in > 2 && nx_operand(g, o, 2) != NX_NONE &&
-	    nx_vtype(g, nx_operand(g, o, 2))->dtype != NX_F32)
-		return "conv_transpose tiles are built for a float bias";
-	if (strcmp(nx_attr_s(g, o, "auto_pad", "NOTSET"), "NOTSET") ||
-	    nx_attr_get(g, o, "output_shape"))
-		return "conv_transpose tiles are not built for auto_pad or output_shape";
+	if (nx_attr_get(g, o, "w_scale"))
+		return "conv_transpose tiles of int8 weights (w_scale) are not built: a tile "
+		       "would need its channels' slice of w_scale";
+	/* f16 and bf16 reach the kernel widened to f32 and are rounded back
+	 * element by element after it (interp.c), on both sides */
+	int dt = x->dtype;
+	if ((dt != NX_F32 && dt != NX_F16 && dt != NX_BF16) || w->dtype != dt || y->dtype != dt ||
+	    (op->n_in > 2 && nx_operand(g, o, 2) != NX_NONE &&
+	     nx_vtype(g, nx_operand(g, o, 2))->dtype != dt))
+		return "conv_transpose tiles are built for f32, f16 or bf16 operands of one dtype";
 	uint32_t np;
 	const int64_t *pd = nx_attr_ints(g, o, "pads", &np);
 	if (pd && np != 4)
 		return "conv_transpose tiles need 4 pads";
-	const int64_t *opd = nx_attr_ints(g, o, "output_padding", &np);
-	for (uint32_t i = 0; opd && i < np; i++)
-		if (opd[i])
-			return "conv_transpose tiles are not built for output_padding";
 	int64_t grp = nx_attr_i(g, o, "group", 1);
-	if (grp != 1 && !(grp == x->dims[1] && w->dims[1] == 1 && y->dims[1] == grp))
-		return "conv_transpose tiles are built for group 1 or depthwise";
-	uint32_t ns, nd;
-	const int64_t *st = nx_attr_ints(g, o, "strides", &ns);
-	const int64_t *dl = nx_attr_ints(g, o, "dilations", &nd);
+	if (grp < 1 || x->dims[1] % grp || y->dims[1] % grp || w->dims[1] * grp != y->dims[1])
+		return "conv_transpose tiles: the group does not divide the channels";
+	ct_dim cd[2];
+	for (int a = 0; a < 2; a++) {
+		const char *why = ct_dim_of(g, o, a, &cd[a]);
+		if (why)
+			return why;
+	}
 	for (int q = 0; q < 4; q++) {
 		te[q] = ext[q] < 1 || ext[q] > y->dims[q] ? y->dims[q] : ext[q];
 		nt[q] = te[q] ? (y->dims[q] + te[q] - 1) / te[q] : 1;
 	}
-	for (int q = 2; q < 4; q++) {
-		int64_t s = at(st, ns, (uint32_t)q - 2, 1), d = at(dl, nd, (uint32_t)q - 2, 1);
-		if (nt[q] > 1 && s > (w->dims[q] - 1) * d + 1) {
-			for (int r = 0; r < 4; r++)
-				nt[r] = 1, te[r] = y->dims[r];
-			return "row or column tiles of a conv_transpose whose stride exceeds its "
-			       "kernel are not built";
+	const char *why = NULL;
+	int64_t mg = y->dims[1] / grp;
+	if (nt[1] > 1 && grp > 1 && mg % te[1] && te[1] % mg)
+		why = "output-channel tiles of a grouped conv_transpose must lie in one group "
+		      "or hold whole groups";
+	/* every row (column) tile's output_padding must be one ONNX allows */
+	for (int a = 0; a < 2 && !why; a++)
+		for (int64_t i = 0; i < nt[a + 2] && nt[a + 2] > 1 && !why; i++) {
+			int64_t r0 = i * te[a + 2], rn = te[a + 2], lo, xn, pb, pe, opad;
+			rn = r0 + rn > y->dims[a + 2] ? y->dims[a + 2] - r0 : rn;
+			ct_span(&cd[a], r0, rn, &lo, &xn, &pb, &pe, &opad);
+			if (opad >= cd[a].s && opad >= cd[a].d)
+				why = "row or column tiles a stride or more past the input's reach "
+				      "(output_shape above the full output) are not built";
 		}
+	if (why) {
+		for (int r = 0; r < 4; r++)
+			nt[r] = 1, te[r] = y->dims[r];
 	}
-	return NULL;
+	return why;
 }
 
 void nx_convt_tile_geom(const nx_graph *g, uint32_t o, const int64_t r0[4], const int64_t rn[4],
@@ -100,34 +186,54 @@ void nx_convt_tile_geom(const nx_graph *g, uint32_t o, const int64_t r0[4], cons
 {
 	const nx_type *x = nx_vtype(g, nx_operand(g, o, 0));
 	const nx_type *w = nx_vtype(g, nx_operand(g, o, 1));
-	uint32_t ns, nd, np;
-	const int64_t *st = nx_attr_ints(g, o, "strides", &ns);
-	const int64_t *dl = nx_attr_ints(g, o, "dilations", &nd);
-	const int64_t *pd = nx_attr_ints(g, o, "pads", &np);
-	bool dw = nx_attr_i(g, o, "group", 1) != 1;
+	int64_t grp = nx_attr_i(g, o, "group", 1);
+	grp = grp < 1 ? 1 : grp;
 	for (int q = 0; q < 4; q++)
 		xw0[q] = 0, xwn[q] = x->dims[q], ww0[q] = 0, wwn[q] = w->dims[q];
 	xw0[0] = r0[0], xwn[0] = rn[0];
-	/* weights [C_in, C_out/group, kh, kw] */
-	if (dw)
-		xw0[1] = r0[1], xwn[1] = rn[1], ww0[0] = r0[1], wwn[0] = rn[1];
-	else
-		ww0[1] = r0[1], wwn[1] = rn[1];
-	*group = dw ? rn[1] : 1;
-	for (int q = 2; q < 4; q++) {
-		uint32_t a = (uint32_t)q - 2;
-		int64_t s = at(st, ns, a, 1), d = at(dl, nd, a, 1);
-		int64_t p = np == 4 ? at(pd, np, a, 0) : 0, kext = (w->dims[q] - 1) * d + 1;
-		/* input rows i whose taps i s - p + t d (t < k) reach [r0, r0 + n) */
-		int64_t lo = fdiv(r0[q] + p - kext + 1 + s - 1, s), hi = fdiv(r0[q] + rn[q] - 1 + p, s);
-		lo = lo < 0 ? 0 : lo;
-		hi = hi > x->dims[q] - 1 ? x->dims[q] - 1 : hi;
-		if (hi < lo)
-			hi = lo; /* no input reaches the tile (not with the rule's strides) */
-		xw0[q] = lo, xwn[q] = hi - lo + 1;
-		pads[a] = p + r0[q] - lo * s;
-		pads[a + 2] = (hi - lo) * s + kext - pads[a] - rn[q];
+	/* weights [C_in, C_out/group, kh, kw]: a tile in one group reads that
+	 * group's input channels and its own columns of the group's weights;
+	 * a tile of whole groups their channels and all their weights */
+	int64_t cg = x->dims[1] / grp, mg = w->dims[1];
+	int64_t g0 = r0[1] / mg, g1 = (r0[1] + rn[1] - 1) / mg;
+	xw0[1] = ww0[0] = g0 * cg;
+	xwn[1] = wwn[0] = (g1 - g0 + 1) * cg;
+	if (g0 == g1)
+		ww0[1] = r0[1] - g0 * mg, wwn[1] = rn[1];
+	*group = g1 - g0 + 1;
+	for (int a = 0; a < 2; a++) {
+		ct_dim c;
+		int64_t pe, opad;
+		if (ct_dim_of(g, o, a, &c))
+			c.p = 0; /* nx_convt_tiling refuses such an op */
+		ct_span(&c, r0[a + 2], rn[a + 2], &xw0[a + 2], &xwn[a + 2], &pads[a], &pe, &opad);
+		pads[a + 2] = pe;
 	}
+}
+
+void nx_convt_tile_attrs(nx_graph *s, uint32_t so, const int64_t pads[4], int64_t group,
+			 const int64_t out_hw[2])
+{
+	nx_attr_del(s, so, "tile");
+	nx_attr_del(s, so, "auto_pad");
+	nx_attr_del(s, so, "output_shape");
+	nx_attr_del(s, so, "output_padding");
+	nx_attr_set_ints(s, so, "pads", pads, 4);
+	nx_attr_set_i(s, so, "group", group);
+	const nx_type *x = nx_vtype(s, nx_operand(s, so, 0));
+	const nx_type *w = nx_vtype(s, nx_operand(s, so, 1));
+	uint32_t ns, nd;
+	const int64_t *st = nx_attr_ints(s, so, "strides", &ns);
+	const int64_t *dl = nx_attr_ints(s, so, "dilations", &nd);
+	int64_t opad[2] = {0, 0};
+	for (int a = 0; a < 2 && x->rank == 4 && w->rank == 4; a++) {
+		int64_t st_a = ns == 2 ? st[a] : 1, d = nd == 2 ? dl[a] : 1;
+		int64_t full = st_a * (x->dims[a + 2] - 1) + (w->dims[a + 2] - 1) * d + 1;
+		int64_t e = out_hw[a] - (full - pads[a] - pads[a + 2]);
+		opad[a] = e > 0 ? e : 0;
+	}
+	if (opad[0] || opad[1])
+		nx_attr_set_ints(s, so, "output_padding", opad, 2);
 }
 
 /* Copies window (w0, wn) of dense float tensor [d0..d3] at full to dense. */
@@ -186,18 +292,29 @@ int nx_kern_convt_tiles(nx_kern *k)
 		nx_convt_tile_geom(g, k->op, r0, rn, xw0, xwn, ww0, wwn, pads, &grp);
 		nx_tensor tin[3], tout;
 		memset(tin, 0, sizeof tin);
-		/* all freed below */
-		float *xb = nx_xmalloc((size_t)numel(xwn) * sizeof(float));
-		float *wb = nx_xmalloc((size_t)numel(wwn) * sizeof(float));
-		float *yb = nx_xmalloc((size_t)numel(rn) * sizeof(float));
-		gather(x->data, x->type.dims, xw0, xwn, xb);
-		gather(w->data, w->type.dims, ww0, wwn, wb);
+		const int64_t *xd = x->type.dims, *wd = w->type.dims;
+		/* one image, whole rows of input and result: read and written
+		 * where they lie (the executor's tile does the same,
+		 * nx_eval_convt_window; the strides change no sum); weights of
+		 * whole groups' columns are dense too */
+		bool inplace = yd[0] == 1 && xwn[3] == xd[3] && rn[3] == yd[3];
+		bool wdense = ww0[1] == 0 && wwn[1] == wd[1];
+		/* all freed below (NULL: read in place) */
+		float *xb = inplace ? NULL : nx_xmalloc((size_t)numel(xwn) * sizeof(float));
+		float *wb = wdense ? NULL : nx_xmalloc((size_t)numel(wwn) * sizeof(float));
+		float *yb = inplace ? NULL : nx_xmalloc((size_t)numel(rn) * sizeof(float));
+		if (xb)
+			gather(x->data, xd, xw0, xwn, xb);
+		if (wb)
+			gather(w->data, wd, ww0, wwn, wb);
 		tin[0].type = x->type, tin[1].type = w->type, tout.type = y->type;
 		memcpy(tin[0].type.dims, xwn, sizeof xwn);
 		memcpy(tin[1].type.dims, wwn, sizeof wwn);
 		memcpy(tout.type.dims, rn, sizeof rn);
 		tin[0].type.layout = tin[1].type.layout = tout.type.layout = NX_LAYOUT_PLAIN;
-		tin[0].data = xb, tin[1].data = wb, tout.data = yb;
+		tin[0].data = xb ? xb : (float *)x->data + (xw0[1] * xd[2] + xw0[2]) * xd[3];
+		tin[1].data = wb ? wb : (float *)w->data + ww0[0] * wd[1] * wd[2] * wd[3];
+		tout.data = yb ? yb : (float *)y->data + (r0[1] * yd[2] + r0[2]) * yd[3];
 		if (bias) {
 			tin[2].type = bias->type;
 			tin[2].type.layout = NX_LAYOUT_PLAIN;
@@ -215,12 +332,14 @@ int nx_kern_convt_tiles(nx_kern *k)
 		}
 		uint32_t so = nx_op_new(s, NX_OP_CONV_TRANSPOSE, in, nin, 1, NULL, NX_NONE, k->err);
 		nx_attr_copy_all(s, so, g, k->op);
-		nx_attr_del(s, so, "tile");
-		nx_attr_set_ints(s, so, "pads", pads, 4);
-		nx_attr_set_i(s, so, "group", grp);
+		nx_convt_tile_attrs(s, so, pads, grp, rn + 2);
 		nx_kern sub = {s, so, tin, nin, &tout, 1, k->pool, k->err, false};
-		rc = nx_kern_conv_transpose(&sub);
-		if (!rc)
+		if (inplace)
+			rc = nx_kern_convt_strided(&sub, xd[2] * xd[3], xd[1] * xd[2] * xd[3],
+						   yd[2] * yd[3], yd[1] * yd[2] * yd[3]);
+		else
+			rc = nx_kern_conv_transpose(&sub);
+		if (!rc && yb)
 			scatter(y->data, yd, r0, rn, yb);
 		act = sub.act_done;
 		nx_graph_free(s);
@@ -230,4 +349,31 @@ int nx_kern_convt_tiles(nx_kern *k)
 	}
 	k->act_done = act;
 	return rc;
+}
+
+int nx_eval_convt_window(nx_graph *g, uint32_t op, const nx_tensor *in, uint32_t n_in,
+			 nx_tensor *y, const int64_t st[4], nx_err *err)
+{
+	for (uint32_t i = 0; i < n_in; i++)
+		if (in[i].data && in[i].type.dtype != NX_F32)
+			return nx_infer_fail(g, op, err, "operand %u is %s; a conv_transpose on a "
+					     "window runs on floats", i, nx_dtype_name(in[i].type.dtype));
+	if (nx_opp(g, op)->kind != NX_OP_CONV_TRANSPOSE || y->type.dtype != NX_F32 || n_in < 2 ||
+	    nx_attr_get(g, op, "tile"))
+		return nx_infer_fail(g, op, err, "not a float conv_transpose without tiles");
+	nx_kern k = {g, op, in, n_in, y, 1, NULL, err, false};
+	if (nx_kern_convt_strided(&k, st[0], st[1], st[2], st[3]))
+		return -1;
+	if (!k.act_done && nx_attr_get(g, op, "act")) {
+		/* the act the interpreter applies after the op, element by
+		 * element: here channel by channel of the window */
+		nx_act a;
+		if (nx_act_get(g, op, &a, err))
+			return -1;
+		const int64_t *d = y->type.dims;
+		for (int64_t b = 0; b < d[0]; b++)
+			for (int64_t c = 0; c < d[1]; c++)
+				nx_act_apply(&a, (float *)y->data + b * st[3] + c * st[2], d[2] * d[3]);
+	}
+	return 0;
 }

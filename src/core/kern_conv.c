@@ -572,7 +572,7 @@ static void col2im(const geom *g, const float *col, int64_t m0, int64_t m1, int6
 				kidx[d] = rem % g->ker[d];
 				rem /= g->ker[d];
 			}
-			float *ym = y + m * g->out_sp;
+			float *ym = y + m * g->ycs;
 			if (ns == 2) {
 				col2im_2d(g, row, kidx, p0, t, ym);
 				continue;
@@ -624,33 +624,32 @@ static void ct_part(void *ctx, int64_t lo, int64_t hi)
 			p0 = 0;
 			t = g->in_sp;
 		}
-		const float *x = j->x + (n * g->cin + gi * g->cg) * g->in_sp + p0;
+		const float *x = j->x + n * g->xns + gi * g->cg * g->xcs + p0;
 		/* W_g is [cg][mg * ker_sp]; rows m0..m1 of W_g^T are columns. */
 		const float *w = j->w + gi * g->cg * g->mg * g->ker_sp + m0 * g->ker_sp;
 		int64_t rows = (m1 - m0) * g->ker_sp;
 		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)rows, (int)t, (int)g->cg,
-			    1.0f, w, (int)(g->mg * g->ker_sp), x, (int)g->in_sp, 0.0f, col, (int)t);
-		float *y = j->y + (n * g->cout + gi * g->mg) * g->out_sp;
+			    1.0f, w, (int)(g->mg * g->ker_sp), x, (int)g->xcs, 0.0f, col, (int)t);
+		float *y = j->y + n * g->yns + gi * g->mg * g->ycs;
 		col2im(g, col, m0, m1, p0, t, y);
 	}
 	free(col);
 }
 
-int nx_kern_conv_transpose(nx_kern *k)
+/* conv_transpose k, strides st (xcs, xns, ycs, yns; NULL: dense) */
+static int convt_run(nx_kern *k, const int64_t *st)
 {
-	/* a tiled conv_transpose as the NE back end computes it (convt_tile.c) */
-	int tiled = nx_attr_get(k->g, k->op, "tile") ? nx_kern_convt_tiles(k) : 1;
-	if (tiled <= 0)
-		return tiled;
 	geom g;
 	if (geom_init(k, &g, true))
 		return -1;
+	if (st)
+		g.xcs = st[0], g.xns = st[1], g.ycs = st[2], g.yns = st[3];
 	float *y = k->out[0].data;
 	const float *b = k->n_in > 2 && k->in[2].data ? k->in[2].data : NULL;
 	for (int64_t n = 0; n < g.batch; n++)
 		for (int64_t m = 0; m < g.cout; m++) {
 			float v = b ? b[m] : 0;
-			float *r = y + (n * g.cout + m) * g.out_sp;
+			float *r = y + n * g.yns + m * g.ycs;
 			for (int64_t i = 0; i < g.out_sp; i++)
 				r[i] = v;
 		}
@@ -672,6 +671,24 @@ int nx_kern_conv_transpose(nx_kern *k)
 		nx_pool_for(pool, g.batch * g.group * g.mg, ct_part, &j);
 	}
 	return 0;
+}
+
+int nx_kern_conv_transpose(nx_kern *k)
+{
+	/* a tiled conv_transpose as the NE back end computes it (convt_tile.c) */
+	int tiled = nx_attr_get(k->g, k->op, "tile") ? nx_kern_convt_tiles(k) : 1;
+	if (tiled <= 0)
+		return tiled;
+	return convt_run(k, NULL);
+}
+
+int nx_kern_convt_strided(nx_kern *k, int64_t xcs, int64_t xns, int64_t ycs, int64_t yns)
+{
+	if (k->in[0].type.rank != 4)
+		return nx_kern_fail(k, "a conv_transpose on a window of a larger tensor is built "
+				    "for 2-d conv_transposes only");
+	int64_t st[4] = {xcs, xns, ycs, yns};
+	return convt_run(k, st);
 }
 
 int nx_conv_geom_attrs(nx_kern *k, conv_geom *g)

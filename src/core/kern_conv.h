@@ -45,5 +45,7 @@ void nx_conv_dw(const conv_geom *g, const float *x, const float *w, const float 
  * sum, so the bits are those of the same window copied out. 2-d convs
  * only; returns -1 + err for others. */
 int nx_kern_conv_strided(nx_kern *k, int64_t xcs, int64_t xns, int64_t ycs, int64_t yns);
+/* The same for a 2-d conv_transpose (no attr tile: one tile of one). */
+int nx_kern_convt_strided(nx_kern *k, int64_t xcs, int64_t xns, int64_t ycs, int64_t yns);
 
 #endif

@@ -872,6 +872,10 @@ int nx_eval_op_into(nx_graph *g, uint32_t op, const nx_tensor *in, nx_tensor *ou
  * (conv_tile.c: the interpreter's conv tiles run so, the executor's too). */
 int nx_eval_conv_window(nx_graph *g, uint32_t op, const nx_tensor *in, uint32_t n_in,
 			nx_tensor *y, const int64_t st[4], nx_err *err);
+/* The same for a float conv_transpose op (convt_tile.c; its fused act is
+ * applied to the window here, as the interpreter applies it after the op). */
+int nx_eval_convt_window(nx_graph *g, uint32_t op, const nx_tensor *in, uint32_t n_in,
+			 nx_tensor *y, const int64_t st[4], nx_err *err);
 /* What keep gives: values[v] for every op result and graph input; constants
  * and dead values have data NULL (read constants from the graph). Every
  * registry kind has a kernel; opaque ops are refused, naming their op_type.
@@ -1105,12 +1109,21 @@ void nx_conv_tile_geom(const nx_graph *g, uint32_t o, const int64_t r0[4], const
 /* How conv_transpose o splits: tile counts nt and extents te per (b,c,h,w)
  * of its result; NULL if it splits so, else why it is computed whole. */
 const char *nx_convt_tiling(const nx_graph *g, uint32_t o, int64_t nt[4], int64_t te[4]);
+/* The same for extents ext[0..n) (attr tile or a candidate of the tile pass). */
+const char *nx_convt_tiling_ext(const nx_graph *g, uint32_t o, const int64_t *ext, uint32_t n,
+				int64_t nt[4], int64_t te[4]);
 /* The tile of conv_transpose o at result window (r0, rn): the windows of
  * its input (xw0, xwn) and weights (ww0, wwn) per bchw, its own pads
  * (t, l, b, r) and group. Its bias is the tile's channels. */
 void nx_convt_tile_geom(const nx_graph *g, uint32_t o, const int64_t r0[4], const int64_t rn[4],
 			int64_t xw0[4], int64_t xwn[4], int64_t ww0[4], int64_t wwn[4],
 			int64_t pads[4], int64_t *group);
+/* Sets the attrs of tile op so (copied from the whole op) for a tile with
+ * those pads and group and out_hw result rows and columns: no tile,
+ * auto_pad or output_shape; output_padding for the rows past its input's
+ * reach. so's operands must have their types. */
+void nx_convt_tile_attrs(nx_graph *s, uint32_t so, const int64_t pads[4], int64_t group,
+			 const int64_t out_hw[2]);
 
 /* ---- pool_tile.c: row and column tiles of a 2-d max or average pool ----- */
 /* NULL if pool o splits by rows and columns exactly (pads, auto_pad,

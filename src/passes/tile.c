@@ -26,7 +26,8 @@
  * norm, MVN, LRN's channel window, reductions)
  * or concatenates/splits/gathers along are never split, nor a
  * conv_transpose or pool other than codegen splits (convt_split_ok,
- * pool_split_ok). An op no tiling
+ * pool_split_ok); a conv_transpose's input and weight windows are its
+ * tiles' own (core's nx_convt_tile_geom, the largest over the tiles). An op no tiling
  * makes fit (its weights for one output channel exceed the SRAM, say) is
  * left as it is, with a remark. Ops on the CPU, views and shape queries are
  * not tiled, nor ops that have a tile attribute already.
@@ -114,6 +115,47 @@ static void window_tile(const tiler *tl, nx_type *a, const int64_t *ext, bool ch
 	}
 }
 
+/* The largest input (xn) and weight (wn) windows of a conv_transpose's
+ * tiles with extents ext, by core's tile geometry (nx_convt_tile_geom),
+ * which is what the program's tiles read. The geometry is separable, so
+ * each dim is walked alone; along a dim the window depends on the tile's
+ * start modulo the stride and on the clipping at the ends, so past
+ * kernel + stride + 2 tiles only the last two are looked at. */
+static void convt_windows(const tiler *tl, const int64_t *ext, int64_t xn[4], int64_t wn[4])
+{
+	const int64_t *yd = tl->y.dims;
+	int64_t e[4], xw0[4], xwn[4], ww0[4], wwn[4], pads[4], grp;
+	for (int q = 0; q < 4; q++)
+		e[q] = ext[q] < 1 || ext[q] > yd[q] ? yd[q] : ext[q];
+	const nx_type *w = nx_vtype(tl->g, nx_operand(tl->g, tl->op, 1));
+	int64_t near = w->dims[2] + w->dims[3] + 8;
+	uint32_t ns;
+	const int64_t *st = nx_attr_ints(tl->g, tl->op, "strides", &ns);
+	for (uint32_t i = 0; st && i < ns; i++)
+		near += st[i];
+	for (int q = 0; q < 4; q++)
+		xn[q] = wn[q] = 0;
+	xn[0] = e[0], wn[2] = w->dims[2], wn[3] = w->dims[3];
+	for (int q = 1; q < 4; q++) {
+		int64_t nt = (yd[q] + e[q] - 1) / e[q];
+		for (int64_t i = 0; i < nt; i++) {
+			if (i == near && nt - 2 > i)
+				i = nt - 2;
+			int64_t r0[4] = {0, 0, 0, 0}, rn[4];
+			for (int j = 0; j < 4; j++)
+				rn[j] = e[j];
+			r0[q] = i * e[q];
+			rn[q] = r0[q] + e[q] > yd[q] ? yd[q] - r0[q] : e[q];
+			nx_convt_tile_geom(tl->g, tl->op, r0, rn, xw0, xwn, ww0, wwn, pads, &grp);
+			xn[q] = xwn[q] > xn[q] ? xwn[q] : xn[q];
+			if (q == 1) {
+				wn[0] = wwn[0] > wn[0] ? wwn[0] : wn[0];
+				wn[1] = wwn[1] > wn[1] ? wwn[1] : wn[1];
+			}
+		}
+	}
+}
+
 /* The part of operand i a tile with extents ext touches. */
 static nx_type operand_tile(const tiler *tl, uint32_t i, const int64_t *ext)
 {
@@ -123,6 +165,13 @@ static nx_type operand_tile(const tiler *tl, uint32_t i, const int64_t *ext)
 	nx_type a = *nx_vtype(g, nx_operand(g, o, i));
 	int kind = nx_opp(g, o)->kind;
 	int R = y->rank, r = a.rank;
+	if (kind == NX_OP_CONV_TRANSPOSE && R == 4 && r == 4 && i < 2 &&
+	    nx_vtype(g, nx_operand(g, o, 1))->rank == 4) {
+		int64_t xn[4], wn[4];
+		convt_windows(tl, ext, xn, wn);
+		memcpy(a.dims, i == 0 ? xn : wn, sizeof xn);
+		return a;
+	}
 	switch (kind) {
 	case NX_OP_CONV:
 	case NX_OP_CONV_TRANSPOSE: {
@@ -213,28 +262,39 @@ static int64_t working_set(const tiler *tl, const int64_t *ext)
 
 /* A conv_transpose is split only the way codegen runs it tile by tile
  * (core's nx_convt_tiling), so the sim costs the tiles the program has:
- * group 1 or depthwise, explicit pads, rows and columns only where the
- * stride is at most the kernel extent. */
+ * ops the rule leaves whole are not tiled, and output-channel extents of a
+ * grouped one are kept to what the rule splits (convt_chan_extent). */
 static bool convt_split_ok(const nx_graph *g, uint32_t o, int R, bool *no)
 {
-	const nx_type *x = nx_vtype(g, nx_operand(g, o, 0));
-	const nx_type *w = nx_vtype(g, nx_operand(g, o, 1));
-	int64_t grp = nx_attr_i(g, o, "group", 1);
-	uint32_t n, nd;
-	const int64_t *opd = nx_attr_ints(g, o, "output_padding", &n);
-	for (uint32_t i = 0; opd && i < n; i++)
-		if (opd[i])
-			return false;
-	if (R != 4 || w->rank != 4 || strcmp(nx_attr_s(g, o, "auto_pad", "NOTSET"), "NOTSET") ||
-	    nx_attr_get(g, o, "output_shape") || (grp != 1 && !(grp == x->dims[1] && w->dims[1] == 1)))
+	(void)no;
+	int64_t whole[4], nt[4], te[4];
+	const nx_type *y = nx_vtype(g, nx_result(g, o, 0));
+	if (R != 4)
 		return false;
-	const int64_t *st = nx_attr_ints(g, o, "strides", &n);
-	const int64_t *dl = nx_attr_ints(g, o, "dilations", &nd);
-	for (int d = 2; d < 4; d++) {
-		int64_t s = st && n == 2 ? st[d - 2] : 1, dil = dl && nd == 2 ? dl[d - 2] : 1;
-		no[d] = s > (w->dims[d] - 1) * dil + 1;
-	}
-	return true;
+	memcpy(whole, y->dims, sizeof whole);
+	return nx_convt_tiling_ext(g, o, whole, 4, nt, te) == NULL;
+}
+
+/* Whether e output channels per tile is an extent nx_convt_tiling splits
+ * op o by (a grouped conv_transpose's tiles lie in one group or hold whole
+ * groups). */
+static bool convt_chan_ok(const tiler *tl, int d, int64_t e)
+{
+	const nx_graph *g = tl->g;
+	if (d != 1 || nx_opp(g, tl->op)->kind != NX_OP_CONV_TRANSPOSE || e >= tl->y.dims[1])
+		return true;
+	int64_t grp = nx_attr_i(g, tl->op, "group", 1);
+	int64_t mg = grp > 0 ? tl->y.dims[1] / grp : 0;
+	return grp <= 1 || !mg || mg % e == 0 || e % mg == 0;
+}
+
+/* The largest extent <= e of output channels the rule splits by, evened
+ * out by whole groups or divisors of a group. */
+static int64_t convt_chan_extent(const tiler *tl, int64_t e)
+{
+	while (e > 1 && !convt_chan_ok(tl, 1, e))
+		e--;
+	return e;
 }
 
 /* A max or average pool is split only as codegen lowers it tile by tile
@@ -369,7 +429,8 @@ static int64_t largest(const tiler *tl, int64_t *ext, int d)
 	if (!any)
 		return 0;
 	int64_t full = tl->y.dims[d], nt = (full + lo - 1) / lo;
-	return (full + nt - 1) / nt; /* the same tile count, evened out */
+	int64_t e = (full + nt - 1) / nt; /* the same tile count, evened out */
+	return convt_chan_ok(tl, d, e) ? e : convt_chan_extent(tl, e);
 }
 
 /* Chooses ext (extents per dim of result 0); false if no tiling fits. */
@@ -407,6 +468,8 @@ static bool choose(const tiler *tl, const bool *no, int64_t *ext)
 		if (eb == prev_eb)
 			continue;
 		prev_eb = eb;
+		if (!convt_chan_ok(tl, b, eb))
+			continue;
 		ext[b] = eb;
 		int64_t ea = largest(tl, ext, a);
 		if (ea <= 0)
@@ -447,7 +510,10 @@ static int run(nx_graph *g, nxp_ctx *ctx)
 			continue;
 		bool no[NX_MAX_RANK];
 		const char *res = nx_vname(g, nx_result(g, o, 0));
-		if (!split_ok(g, o, R, no) || !choose(&tl, no, ext)) {
+		int64_t nt4[4], te4[4];
+		if (!split_ok(g, o, R, no) || !choose(&tl, no, ext) ||
+		    (p->kind == NX_OP_CONV_TRANSPOSE &&
+		     nx_convt_tiling_ext(g, o, ext, (uint32_t)R, nt4, te4))) {
 			nxp_remark(ctx, "%%%s (%s): working set %lld bytes > sram %lld, and no tile "
 				   "along a splittable axis fits: left untiled", res, nx_op_name(g, o),
 				   (long long)ws, (long long)t->sram);

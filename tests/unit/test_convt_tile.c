@@ -3,8 +3,11 @@
  * channels, rows and columns, ragged last tiles, padded, strided 2x1,
  * dilated, depthwise, with and without bias, must be the op within float
  * rounding (a tile reading the wrong input rows or placed with the wrong
- * pads would not be) and give the same bytes at 1 and 2 threads; and
- * nx_convt_tiling's counts and its reasons for leaving an op whole. */
+ * pads would not be) and give the same bytes at 1 and 2 threads; so must
+ * grouped ones (tiles in one group, of whole groups), strides above the
+ * kernel extent, output_padding, auto_pad SAME_UPPER/LOWER and
+ * output_shape (inside and past the full output); and nx_convt_tiling's
+ * counts and its reasons for leaving an op whole. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,32 +22,36 @@ typedef struct ct_case {
 	bool bias;
 	const char *tile;
 	int64_t tiles;   /* tiles nx_convt_tiling must give */
+	const char *attrs; /* more attributes, ", name=v" (NULL: none) */
+	bool nopads;       /* no pads attr: p holds the begin pads the kernel
+			    * resolves (auto_pad, output_shape), for the reference */
+	const char *dtype; /* NULL: f32 */
 } ct_case;
 
 static nx_graph *build(const ct_case *t, const char *extra)
 {
-	char text[1024];
-	snprintf(text, sizeof text,
-		 "graph @t(%%x: f32[%lld,%lld,%lld,%lld], %%w: f32[%lld,%lld,%lld,%lld]%s) -> "
-		 "(%%y: f32[%lld,%lld,%lld,%lld]) {\n"
-		 "  %%y = conv_transpose(%%x, %%w%s) {strides=[%lld,%lld], dilations=[%lld,%lld], "
-		 "pads=[%lld,%lld,%lld,%lld], group=%lld, tile=%s%s} : f32[%lld,%lld,%lld,%lld]\n"
-		 "  return %%y\n}\n",
-		 (long long)t->x[0], (long long)t->x[1], (long long)t->x[2], (long long)t->x[3],
-		 (long long)t->w[0], (long long)t->w[1], (long long)t->w[2], (long long)t->w[3],
-		 t->bias ? ", %b: f32[" : "", (long long)t->y[0], (long long)t->y[1],
-		 (long long)t->y[2], (long long)t->y[3], t->bias ? ", %b" : "", (long long)t->s[0],
-		 (long long)t->s[1], (long long)t->d[0], (long long)t->d[1], (long long)t->p[0],
-		 (long long)t->p[1], (long long)t->p[2], (long long)t->p[3], (long long)t->group,
-		 t->tile, extra, (long long)t->y[0], (long long)t->y[1], (long long)t->y[2],
-		 (long long)t->y[3]);
-	if (t->bias) { /* the bias input's dims: "%b: f32[" + C_out + "]" */
-		char *at = strstr(text, "%b: f32[");
-		char tail[1024];
-		snprintf(tail, sizeof tail, "%s", at + 8);
-		snprintf(at + 8, sizeof text - (size_t)(at + 8 - text), "%lld]%s", (long long)t->y[1],
-			 tail);
+	char text[1024], pads[64] = "", bias[64] = "", biasin[64] = "";
+	const char *dt = t->dtype ? t->dtype : "f32";
+	if (!t->nopads)
+		snprintf(pads, sizeof pads, "pads=[%lld,%lld,%lld,%lld], ", (long long)t->p[0],
+			 (long long)t->p[1], (long long)t->p[2], (long long)t->p[3]);
+	if (t->bias) {
+		snprintf(bias, sizeof bias, ", %%b: %s[%lld]", dt, (long long)t->y[1]);
+		snprintf(biasin, sizeof biasin, ", %%b");
 	}
+	snprintf(text, sizeof text,
+		 "graph @t(%%x: %s[%lld,%lld,%lld,%lld], %%w: %s[%lld,%lld,%lld,%lld]%s) -> "
+		 "(%%y: %s[%lld,%lld,%lld,%lld]) {\n"
+		 "  %%y = conv_transpose(%%x, %%w%s) {strides=[%lld,%lld], dilations=[%lld,%lld], "
+		 "%sgroup=%lld, tile=%s%s%s} : %s[%lld,%lld,%lld,%lld]\n"
+		 "  return %%y\n}\n",
+		 dt, (long long)t->x[0], (long long)t->x[1], (long long)t->x[2], (long long)t->x[3],
+		 dt, (long long)t->w[0], (long long)t->w[1], (long long)t->w[2], (long long)t->w[3],
+		 bias, dt, (long long)t->y[0], (long long)t->y[1], (long long)t->y[2],
+		 (long long)t->y[3], biasin, (long long)t->s[0], (long long)t->s[1],
+		 (long long)t->d[0], (long long)t->d[1], pads, (long long)t->group, t->tile,
+		 t->attrs ? t->attrs : "", extra, dt, (long long)t->y[0], (long long)t->y[1],
+		 (long long)t->y[2], (long long)t->y[3]);
 	nx_err e;
 	nx_graph *g = nx_parse(text, strlen(text), "t.nex", NULL, &e);
 	if (!g)
@@ -154,17 +161,45 @@ static void run_case(const ct_case *t)
 static const ct_case tiled_cases[] = {
 	/* what, x, w, y, strides, dilations, pads, group, bias, tile, tiles */
 	{"channels rows, padded", {1, 8, 16, 16}, {8, 12, 3, 3}, {1, 12, 31, 31}, {2, 2}, {1, 1},
-	 {1, 1, 1, 1}, 1, true, "[1,5,8,31]", 12},
+	 {1, 1, 1, 1}, 1, true, "[1,5,8,31]", 12, NULL, false, NULL},
 	{"det-like rows k=s=2", {1, 6, 20, 20}, {6, 4, 2, 2}, {1, 4, 40, 40}, {2, 2}, {1, 1},
-	 {0, 0, 0, 0}, 1, true, "[1,4,7,40]", 6},
+	 {0, 0, 0, 0}, 1, true, "[1,4,7,40]", 6, NULL, false, NULL},
 	{"depthwise rows cols", {1, 8, 8, 12}, {8, 1, 4, 4}, {1, 8, 16, 24}, {2, 2}, {1, 1},
-	 {1, 1, 1, 1}, 8, false, "[1,3,5,10]", 36},
+	 {1, 1, 1, 1}, 8, false, "[1,3,5,10]", 36, NULL, false, NULL},
 	{"batch cols, strides 2x1", {2, 4, 10, 10}, {4, 6, 3, 3}, {2, 6, 18, 10}, {2, 1}, {1, 1},
-	 {2, 0, 1, 2}, 1, false, "[1,6,18,4]", 6},
+	 {2, 0, 1, 2}, 1, false, "[1,6,18,4]", 6, NULL, false, NULL},
 	{"dilated, uneven pads", {1, 3, 9, 7}, {3, 5, 3, 3}, {1, 5, 19, 15}, {2, 2}, {2, 2},
-	 {0, 1, 2, 1}, 1, true, "[1,5,4,6]", 15},
+	 {0, 1, 2, 1}, 1, true, "[1,5,4,6]", 15, NULL, false, NULL},
 	{"stride 1, big pads", {1, 4, 12, 12}, {4, 4, 5, 5}, {1, 4, 8, 8}, {1, 1}, {1, 1},
-	 {4, 4, 4, 4}, 1, true, "[1,4,3,3]", 9},
+	 {4, 4, 4, 4}, 1, true, "[1,4,3,3]", 9, NULL, false, NULL},
+	/* group 2, 3 output channels a group: tiles in one group (1 channel)
+	 * and of whole groups (3 of 6: one group each) */
+	{"group 2, in-group channel tiles", {1, 8, 8, 8}, {8, 3, 2, 2}, {1, 6, 16, 16}, {2, 2},
+	 {1, 1}, {0, 0, 0, 0}, 2, true, "[1,1,6,16]", 18, NULL, false, NULL},
+	{"group 3, whole-group tiles", {1, 6, 7, 7}, {6, 4, 3, 3}, {1, 12, 13, 13}, {2, 2},
+	 {1, 1}, {1, 1, 1, 1}, 3, true, "[1,8,4,13]", 8, NULL, false, NULL},
+	{"group 2, depth multiplier 2", {1, 4, 9, 9}, {4, 4, 3, 3}, {1, 8, 19, 19}, {2, 2},
+	 {1, 1}, {0, 0, 0, 0}, 2, false, "[1,2,19,7]", 12, NULL, false, NULL},
+	/* rows no input reaches inside a tile: output_padding of its own */
+	{"stride 3 over a 2x2 kernel", {1, 8, 16, 16}, {8, 4, 2, 2}, {1, 4, 47, 47}, {3, 3},
+	 {1, 1}, {0, 0, 0, 0}, 1, true, "[1,4,5,7]", 70, NULL, false, NULL},
+	{"stride 4 over 3x3, dilation 1, pads", {1, 3, 6, 5}, {3, 2, 3, 3}, {1, 2, 21, 17}, {4, 4},
+	 {1, 1}, {1, 0, 1, 2}, 1, true, "[1,2,2,3]", 66, NULL, false, NULL},
+	/* output_padding: the last rows take only the bias */
+	{"output_padding", {1, 4, 8, 8}, {4, 4, 3, 3}, {1, 4, 18, 18}, {2, 2}, {1, 1},
+	 {0, 0, 0, 0}, 1, true, "[1,4,4,5]", 20, ", output_padding=[1,1]", false, NULL},
+	/* auto_pad SAME_UPPER: out = in x stride, total pad 1, begin 0 */
+	{"auto_pad SAME_UPPER", {1, 3, 7, 7}, {3, 5, 3, 3}, {1, 5, 14, 14}, {2, 2}, {1, 1},
+	 {0, 0, 0, 0}, 1, true, "[1,5,3,5]", 15, ", auto_pad=\"SAME_UPPER\"", true, NULL},
+	/* SAME_LOWER: total 1, the odd pad at the start */
+	{"auto_pad SAME_LOWER", {1, 3, 7, 7}, {3, 5, 3, 3}, {1, 5, 14, 14}, {2, 2}, {1, 1},
+	 {1, 1, 0, 0}, 1, false, "[1,5,5,4]", 12, ", auto_pad=\"SAME_LOWER\"", true, NULL},
+	/* output_shape 20 of full 19: total -1 -> 0, begin 0; row 19 bias only */
+	{"output_shape past the full output", {1, 4, 9, 9}, {4, 3, 3, 3}, {1, 3, 20, 20}, {2, 2},
+	 {1, 1}, {0, 0, 0, 0}, 1, true, "[1,3,6,20]", 4, ", output_shape=[20,20]", true, NULL},
+	/* output_shape 15 of full 19: total 4, begin 2 */
+	{"output_shape inside the full output", {1, 4, 9, 9}, {4, 3, 3, 3}, {1, 3, 15, 15},
+	 {2, 2}, {1, 1}, {2, 2, 2, 2}, 1, true, "[1,3,4,6]", 12, ", output_shape=[15,15]", true, NULL},
 };
 
 /* What nx_convt_tiling leaves whole, and says why (a phrase of it). */
@@ -191,15 +226,24 @@ static void test_tiled(void)
 
 static void test_reasons(void)
 {
-	const ct_case wide = {"stride 3 rows", {1, 8, 16, 16}, {8, 4, 2, 2}, {1, 4, 47, 47},
-			      {3, 3}, {1, 1}, {0, 0, 0, 0}, 1, false, "[1,4,20,47]", 1};
-	whole_case(&wide, "", "stride exceeds its kernel");
+	/* 2 channels of a group of 3 straddle two groups */
 	const ct_case grouped = {"group 2", {1, 8, 8, 8}, {8, 3, 2, 2}, {1, 6, 16, 16},
-				 {2, 2}, {1, 1}, {0, 0, 0, 0}, 2, false, "[1,3,16,16]", 1};
-	whole_case(&grouped, "", "group 1 or depthwise");
-	const ct_case opad = {"output_padding", {1, 4, 8, 8}, {4, 4, 3, 3}, {1, 4, 18, 18},
-			      {2, 2}, {1, 1}, {0, 0, 0, 0}, 1, false, "[1,4,9,18]", 1};
-	whole_case(&opad, ", output_padding=[1,1]", "output_padding");
+				 {2, 2}, {1, 1}, {0, 0, 0, 0}, 2, false, "[1,2,16,16]", 1, NULL, false, NULL};
+	whole_case(&grouped, "", "lie in one group or hold whole groups");
+	/* output_shape 26 of full 19: the last tile is 7 rows past the reach */
+	const ct_case far = {"output_shape far past", {1, 4, 9, 9}, {4, 3, 3, 3},
+			     {1, 3, 26, 26}, {2, 2}, {1, 1}, {0, 0, 0, 0}, 1, false,
+			     "[1,3,13,26]", 1, ", output_shape=[26,26]", true, NULL};
+	whole_case(&far, "", "past the input's reach");
+	const ct_case half = {"f16 tiles", {1, 4, 8, 8}, {4, 4, 3, 3}, {1, 4, 17, 17},
+			      {2, 2}, {1, 1}, {0, 0, 0, 0}, 1, false, "[1,4,5,17]", 1,
+			      NULL, false, "f16"};
+	nx_graph *g = build(&half, "");
+	int64_t nt[4], te[4];
+	/* f16 splits (widened to f32 on both sides) */
+	CHECK(g && nx_convt_tiling(g, g->n_ops - 1, nt, te) == NULL);
+	CHECK_EQ_INT(nt[2], 4);
+	nx_graph_free(g);
 }
 
 static const check_case cases[] = {
