@@ -21,7 +21,8 @@
  * and concats run in place on windows that do not (the run form, conv
  * windows, concat in place below). A tile task runs its op on the tile: a
  * one-op scratch graph with the tile's operand shapes (and for a conv the
- * tile's pads and groups), built once per task. A DMA task copies the
+ * tile's pads and groups), built once per task (or shared by the tiles of
+ * one op that have the same shape: same_scratch). A DMA task copies the
  * window of its source descriptor to its destination.
  */
 #include <cblas.h>
