@@ -21,7 +21,8 @@
  * and concats run in place on windows that do not (the run form, conv
  * windows, concat in place below). A tile task runs its op on the tile: a
  * one-op scratch graph with the tile's operand shapes (and for a conv the
- * tile's pads and groups), built once per task. A DMA task copies the
+ * tile's pads and groups), built once per task (or shared by the tiles of
+ * one op that have the same shape: same_scratch). A DMA task copies the
  * window of its source descriptor to its destination.
  */
 #include <cblas.h>
@@ -39,6 +40,7 @@ typedef struct exec {
 	uint8_t *mem[NXG_SPACE_COUNT];
 	nx_graph **scratch;   /* by task: the tile's one-op graph, or NULL */
 	uint32_t *sop;        /* by task: its op in scratch */
+	uint8_t *sborrow;     /* by task: scratch is another task's (same_scratch) */
 	nx_graph **runs;      /* by task: the op on one run of its windows (run
 			       * form, exec_runs), or NULL */
 	uint32_t *rop;        /* by task: its op in runs */
@@ -114,12 +116,54 @@ static int64_t win_bytes(const nxg_desc *d)
 	return d->wn[0] * d->wn[1] * d->wn[2] * d->wn[3] * (int64_t)nx_dtype_size(d->dtype);
 }
 
+/* Whether tile tasks j and k of one op would build the same scratch
+ * graph: the same window types and, for a conv, the same pads and groups.
+ * A resize tile carries where it lies (build_scratch), so is never the
+ * same. Then k borrows j's graph: one graph per task was most of the open
+ * time of a many-tile program (48 % of `nex exec` on 262,144 matmul tiles,
+ * malloc in nx_graph_new), while the tiles of an op mostly have one shape.
+ * Tasks only read their scratch graph, as they read the whole graph. */
+static bool same_scratch(const exec *x, uint32_t j, uint32_t k)
+{
+	const nxg_prog *p = x->p;
+	const nxg_task *a = &p->tasks[j], *b = &p->tasks[k];
+	if (a->op != b->op || a->kind != b->kind || a->n_in != b->n_in || a->n_out != b->n_out ||
+	    nx_opp(x->g, a->op)->kind == NX_OP_RESIZE)
+		return false;
+	/* a conv, conv_transpose or pool tile's scratch op takes the tile's
+	 * own pads and groups (build_scratch, tile_pool.c) */
+	if ((a->kind == NXG_K_CONV || a->kind == NXG_K_POOL) &&
+	    (a->f.pt != b->f.pt || a->f.pl != b->f.pl || a->f.pb != b->f.pb ||
+	     a->f.pr != b->f.pr || a->f.groups != b->f.groups || a->f.kh != b->f.kh ||
+	     a->f.kw != b->f.kw))
+		return false;
+	for (uint32_t i = 0; i < (uint32_t)a->n_in + a->n_out; i++) {
+		const nxg_desc *da = nxg_task_desc(p, a, i), *db = nxg_task_desc(p, b, i);
+		if ((da->space < NXG_SPACE_COUNT) != (db->space < NXG_SPACE_COUNT))
+			return false;
+		if (da->space >= NXG_SPACE_COUNT)
+			continue;
+		nx_type ta = win_type(x, da), tb = win_type(x, db);
+		if (!nx_type_eq(&ta, &tb))
+			return false;
+	}
+	return true;
+}
+
 /* The scratch graph of a tile task: operands typed as the windows, the
- * op's attributes with the tile's pads and groups. */
-static int build_scratch(exec *x, uint32_t k)
+ * op's attributes with the tile's pads and groups; borrowed from task
+ * `last` (the last task that built or borrowed one, NX_NONE) when they
+ * are the same. */
+static int build_scratch(exec *x, uint32_t k, uint32_t last)
 {
 	const nxg_prog *p = x->p;
 	const nxg_task *t = &p->tasks[k];
+	if (last != NX_NONE && same_scratch(x, last, k)) {
+		x->scratch[k] = x->scratch[last];
+		x->sop[k] = x->sop[last];
+		x->sborrow[k] = 1;
+		return 0;
+	}
 	nx_graph *g = x->g, *s = nx_graph_new("tile");
 	uint32_t in[64];
 	if (t->n_in > 64) {
@@ -1080,11 +1124,13 @@ void nxg_exec_close(nxg_exec_ctx *c)
 		return;
 	exec *x = &c->x;
 	for (uint32_t k = 0; x->scratch && k < x->p->n_tasks; k++) {
-		nx_graph_free(x->scratch[k]);
+		if (!x->sborrow[k])
+			nx_graph_free(x->scratch[k]);
 		nx_graph_free(x->runs[k]);
 	}
 	free(x->scratch);
 	free(x->sop);
+	free(x->sborrow);
 	free(x->runs);
 	free(x->rop);
 	free(x->rlev);
@@ -1154,6 +1200,7 @@ int nxg_exec_open(const nxg_prog *p, nx_graph *g, const nx_target *t, const nxg_
 	x->step = nx_xcalloc(p->n_tasks + 1, sizeof *x->step);
 	x->scratch = nx_xcalloc(p->n_tasks + 1, sizeof *x->scratch);
 	x->sop = nx_xcalloc(p->n_tasks + 1, sizeof *x->sop);
+	x->sborrow = nx_xcalloc(p->n_tasks + 1, sizeof *x->sborrow);
 	x->runs = nx_xcalloc(p->n_tasks + 1, sizeof *x->runs);
 	x->rop = nx_xcalloc(p->n_tasks + 1, sizeof *x->rop);
 	x->rlev = nx_xcalloc(p->n_tasks + 1, sizeof *x->rlev);
@@ -1162,13 +1209,16 @@ int nxg_exec_open(const nxg_prog *p, nx_graph *g, const nx_target *t, const nxg_
 		nxg_exec_close(c);
 		return -1;
 	}
-	for (uint32_t k = 0; k < p->n_tasks; k++) {
+	for (uint32_t k = 0, last = NX_NONE; k < p->n_tasks; k++) {
 		/* a concat tile along its axis (tile_concat.c) runs in place */
 		int cq = nxg_tile_concat_dim(p, g, k, err);
-		if (cq < -1 || (p->tasks[k].split && cq < 0 && build_scratch(x, k))) {
+		bool scr = p->tasks[k].split && cq < 0;
+		if (cq < -1 || (scr && build_scratch(x, k, last))) {
 			nxg_exec_close(c);
 			return -1;
 		}
+		if (scr)
+			last = k;
 		if (p->tasks[k].engine != NXG_DMA) {
 			build_runs(x, k);
 			x->cat[k] = (uint8_t)((cq >= 0 ? cq : concat_dim(x, k)) + 1);

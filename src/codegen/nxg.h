@@ -237,10 +237,11 @@ int nxg_check(const nxg_prog *p, const nx_graph *g, const nx_target *t, nx_err *
 /* Byte ownership, kept per `align`-byte granule of each space: which
  * value's bytes a granule holds and which task wrote them (NX_NONE: the
  * loader). nxg_check keeps it in issue order, the executor in the order it
- * runs tasks. */
+ * runs tasks. Each space's tags are a segment tree of cap leaves (check.c),
+ * so a range costs O(log n), not one step per granule. */
 typedef struct nxg_tags {
 	uint32_t *val[NXG_SPACE_COUNT], *by[NXG_SPACE_COUNT];
-	int64_t n[NXG_SPACE_COUNT], gran;
+	int64_t n[NXG_SPACE_COUNT], cap[NXG_SPACE_COUNT], gran;
 } nxg_tags;
 void nxg_tags_init(nxg_tags *tg, const nxg_prog *p, int64_t gran); /* free with _free */
 void nxg_tags_free(nxg_tags *tg);

@@ -32,6 +32,16 @@
  * left as it is, with a remark. Ops on the CPU, views and shape queries are
  * not tiled, nor ops that have a tile attribute already.
  *
+ * The minimum tile: a tile whose result takes fewer bytes on the target
+ * than the task descriptor that commands it (628 B of configuration per
+ * task, NE-MODEL.md §3 [RE]) spends more on being described than it
+ * writes. At 16 KiB of SRAM a [1,256,1024] x [1024,2048] matmul would be
+ * 262,144 such tasks of two elements each (the sim: 263 ms against 0.24 ms
+ * untiled, its operands in DRAM either way). An op whose fitting tiles fall
+ * under the minimum is left untiled, with a remark: the allocator then puts
+ * what does not fit in DRAM and the NE streams it from there, which is
+ * what a tiling that small would have come to anyway (below_minimum).
+ *
  * One op tiled = one rewrite. */
 #include <stdlib.h>
 #include <string.h>
@@ -489,6 +499,22 @@ static bool choose(const tiler *tl, const bool *no, int64_t *ext)
 	return true;
 }
 
+/* Bytes of one task descriptor's configuration (NE-MODEL.md §3 [RE]): the
+ * least a tile's result may take (see the head of this file). */
+#define NXP_TILE_MIN_BYTES 628
+
+/* Whether the tiles with extents ext write fewer bytes of result 0 (in
+ * its layout on the target, row padding included: what the task's DMA
+ * moves) than the minimum; *rb gets those bytes. */
+static bool below_minimum(const tiler *tl, const int64_t *ext, int64_t *rb)
+{
+	nx_type r = tl->y;
+	for (int d = 0; d < r.rank; d++)
+		r.dims[d] = ext[d];
+	*rb = bytes(&r, tl->t);
+	return *rb < NXP_TILE_MIN_BYTES;
+}
+
 static int run(nx_graph *g, nxp_ctx *ctx)
 {
 	nx_target tb;
@@ -520,9 +546,7 @@ static int run(nx_graph *g, nxp_ctx *ctx)
 			nxp_stat_add(ctx, "ops too big to tile", 1);
 			continue;
 		}
-		if (!nxp_rewrite(ctx, o))
-			break;
-		int64_t tiles = 1;
+		int64_t tiles = 1, rb;
 		char ts[256];
 		size_t len = 0;
 		for (int d = 0; d < R; d++) {
@@ -532,6 +556,18 @@ static int run(nx_graph *g, nxp_ctx *ctx)
 			if (len >= sizeof ts)
 				len = sizeof ts - 1;
 		}
+		if (below_minimum(&tl, ext, &rb)) {
+			nxp_remark(ctx, "%%%s (%s): working set %lld bytes > sram %lld, and the tiles "
+				   "that fit ([%s], %lld tiles) write %lld bytes each, less than one task "
+				   "descriptor (%d bytes): left untiled, streamed from DRAM where the "
+				   "allocator puts what does not fit", res, nx_op_name(g, o),
+				   (long long)ws, (long long)t->sram, ts, (long long)tiles,
+				   (long long)rb, NXP_TILE_MIN_BYTES);
+			nxp_stat_add(ctx, "ops left to DRAM (tiles under the minimum)", 1);
+			continue;
+		}
+		if (!nxp_rewrite(ctx, o))
+			break;
 		int64_t one = working_set(&tl, ext);
 		nx_attr_set_ints(g, o, "tile", ext, (uint32_t)R);
 		nxp_remark(ctx, "%%%s (%s): working set %lld bytes > sram %lld: tile [%s], %lld "

@@ -4,7 +4,7 @@
 # a wait that can never be met are caught; the in-place forms of exec.c
 # (inplace.sh) equal the interpreter at 1 and 2 threads. models.sh needs the PaddleOCR
 # models (~/.cache/nex/models): missing, it exits 77 (skip).
-foreach(t exec roundtrip faults models threads tiles tiles-mm tiles-convt inplace)
+foreach(t exec roundtrip faults models threads tiles tiles-mm tiles-convt inplace tiles-min)
   add_test(NAME codegen/${t}
     COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/${t}.sh $<TARGET_FILE:nex> ${CMAKE_SOURCE_DIR})
   set_tests_properties(codegen/${t} PROPERTIES LABELS codegen SKIP_RETURN_CODE 77)
