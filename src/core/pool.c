@@ -107,7 +107,7 @@ static void chunk(int64_t total, int parts, int i, int64_t *lo, int64_t *hi)
 
 /* Within this time of a long job, small jobs wake the workers too. On the
  * loaded build host rec at 2 threads (long convs between runs of small
- * ops) took 63 ms with small jobs never waking them against 24 ms with
+ * ops) took 63 ms with small jobs never waking them against 28 ms with
  * every job waking them (medians of 9 interleaved processes, load 19):
  * the kernel's scheduler hands a core sooner to a thread that sleeps and
  * wakes often than to one that has slept long. cls, whose jobs are all
