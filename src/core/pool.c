@@ -51,7 +51,8 @@ typedef struct seen_job {
 	void (*fn)(void *, int64_t, int64_t);
 	int64_t n;
 	uint32_t site;
-	double work;  /* the caller's first chunk times the chunk count, seconds */
+	double work;  /* the caller's first chunk times the chunk count, seconds
+		       * (the least over the runs) */
 } seen_job;
 #define SEEN 256  /* direct-mapped; a collision only costs a first-chunk probe */
 
@@ -246,21 +247,26 @@ void nx_pool_for(nx_pool *p, int64_t n, void (*fn)(void *ctx, int64_t lo, int64_
 	uint64_t h = ((uint64_t)p->site * 0x9e3779b97f4a7c15ull) ^
 		     ((uint64_t)(uintptr_t)fn >> 4) ^ ((uint64_t)n * 0xc2b2ae3d27d4eb4full);
 	seen_job *sj = &p->seen[(h ^ h >> 29) % SEEN];
-	bool woke = sj->fn == fn && sj->n == n && sj->site == p->site &&
-		    sj->work >= WAKE_SECONDS;
+	bool known = sj->fn == fn && sj->n == n && sj->site == p->site;
+	bool woke = known && sj->work >= WAKE_SECONDS;
 	double t0 = nx_now();
 	if (!woke && t0 - p->last_long < WARM_SECONDS)
 		woke = true;
 	if (woke)
 		pthread_cond_broadcast(&p->wake);
 	if (claim_one(p, fn, ctx)) {
-		double t1 = nx_now(), first = t1 - t0;
-		*sj = (seen_job){fn, n, p->site, first * (double)p->nchunks};
-		if (sj->work >= WAKE_SECONDS)
+		double t1 = nx_now(), first = t1 - t0, work = first * (double)p->nchunks;
+		/* The smallest cost seen: a first chunk the caller was
+		 * preempted in (often, on a loaded machine) would otherwise
+		 * make a short job look long. */
+		if (known && sj->work < work)
+			work = sj->work;
+		*sj = (seen_job){fn, n, p->site, work};
+		if (work >= WAKE_SECONDS)
 			p->last_long = t1;
 		int64_t left = p->nchunks - atomic_load(&p->next);
 		bool joined = atomic_load(&p->active) > 0;
-		if (!woke && left > 0 && first * (double)left >= WAKE_SECONDS) {
+		if (!woke && !known && left > 0 && first * (double)left >= WAKE_SECONDS) {
 			if (atomic_load(&p->active) < p->n - 1)
 				pthread_cond_broadcast(&p->wake);
 			claim(p, fn, ctx);
