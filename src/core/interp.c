@@ -639,6 +639,7 @@ int nx_run(nx_graph *g, const nx_tensor *inputs, uint32_t n_inputs, const nx_run
 			break;
 		uint32_t taken;
 		double t0 = o && o->op_seconds ? nx_now() : 0;
+		nx_pool_site(pool, op);
 		if (exec_op(g, op, in, out, pool, steal, &taken, err)) {
 			rc = -1;
 			break;

@@ -243,6 +243,10 @@ int nx_kern_gemm(nx_kern *k);
 /* matmul_tile.c: matmul/gemm k tile by tile (nx_matmul_tiling); 1 when it
  * is not split (the caller computes it whole) */
 int nx_kern_matmul_tiles(nx_kern *k);
+/* pool.c: names the op whose jobs follow (its index in the graph), so that
+ * the pool remembers their cost from one run of the graph to the next. */
+void nx_pool_site(nx_pool *p, uint32_t site);
+
 /* kern_pool.c */
 int nx_kern_pool(nx_kern *k);       /* max_pool avg_pool */
 int nx_kern_global_pool(nx_kern *k);
