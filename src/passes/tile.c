@@ -25,7 +25,11 @@
  * (codegen lowers both tile by tile: tile_kinds.c). Axes the op reduces over (softmax, layer norm, instance
  * norm, MVN, LRN's channel window, reductions)
  * or concatenates/splits/gathers along are never split, nor a
- * conv_transpose other than codegen splits (convt_split_ok). An op no tiling
+ * conv_transpose other than codegen splits (convt_split_ok). Data movement
+ * is tiled only as codegen lowers it tile by tile (move_unlowered): a
+ * transpose any way, a reshape, flatten, squeeze or unsqueeze only so that
+ * each tile is one window of its operand (move_fit, core move_tile.c);
+ * slice, pad, gather, expand and the other moves not at all. An op no tiling
  * makes fit (its weights for one output channel exceed the SRAM, say) is
  * left as it is, with a remark. Ops on the CPU, views and shape queries are
  * not tiled, nor ops that have a tile attribute already.
@@ -174,6 +178,20 @@ static nx_type operand_tile(const tiler *tl, uint32_t i, const int64_t *ext)
 			if (s >= 0 && s < r)
 				a.dims[s] = scale(a.dims[s], ext[d], y->dims[d]);
 		}
+		return a;
+	}
+	case NX_OP_RESHAPE:
+	case NX_OP_FLATTEN:
+	case NX_OP_SQUEEZE:
+	case NX_OP_UNSQUEEZE: {
+		/* the operand window of the first tile (core move_tile.c); the
+		 * whole operand if it is no window (move_fit then refuses) */
+		int64_t r0[NX_MAX_RANK] = {0}, rn[NX_MAX_RANK], x0[NX_MAX_RANK], xn[NX_MAX_RANK];
+		for (int d = 0; d < R; d++)
+			rn[d] = ext[d] < 1 || ext[d] > y->dims[d] ? y->dims[d] : ext[d];
+		if (i == 0 && nx_reshape_tile_window(&a, y, r0, rn, x0, xn))
+			for (int d = 0; d < r; d++)
+				a.dims[d] = xn[d];
 		return a;
 	}
 	case NX_OP_BATCH_NORM:
@@ -333,6 +351,21 @@ static bool split_ok(const nx_graph *g, uint32_t o, int R, bool *no)
 	}
 }
 
+/* Data movement is tiled only as the NE back end lowers it tile by tile,
+ * so that the sim costs the tasks the program runs: transpose, concat
+ * (not along its axis), resize, and the reshape family when every tile is
+ * one window of the operand (move_fit). Slice, pad, gather, expand, split
+ * and the other moves have no per-tile lowering (codegen would run them
+ * as one task): NULL for those, naming the kind's reason. */
+static const char *move_unlowered(const nx_graph *g, uint32_t o)
+{
+	int kind = nx_opp(g, o)->kind;
+	if (!(nx_ops[kind].flags & NX_F_MOVE) || kind == NX_OP_TRANSPOSE ||
+	    kind == NX_OP_CONCAT || kind == NX_OP_RESIZE)
+		return NULL;
+	return "codegen has no per-tile lowering of this kind";
+}
+
 /* The largest extent along d (others as in ext) whose tile fits; 0 if
  * not even one fits. */
 static int64_t largest(const tiler *tl, int64_t *ext, int d)
@@ -353,6 +386,46 @@ static int64_t largest(const tiler *tl, int64_t *ext, int d)
 		return 0;
 	int64_t full = tl->y.dims[d], nt = (full + lo - 1) / lo;
 	return (full + nt - 1) / nt; /* the same tile count, evened out */
+}
+
+/* A reshape-family op's tiles must each be one window of its operand (core
+ * move_tile.c), or codegen runs the op as one task. If the chosen extents
+ * do not give that, each splittable axis alone is tried with more tiles,
+ * from the fewest that fit; the axis needing the fewest wins. False if
+ * none does. */
+static bool move_fit(const tiler *tl, const bool *no, int64_t *ext)
+{
+	const nx_graph *g = tl->g;
+	if (!nx_reshape_kind(nx_opp(g, tl->op)->kind) || !nx_move_tiling(g, tl->op, ext))
+		return true;
+	int R = tl->y.rank, best_d = -1;
+	int64_t best_nt = INT64_MAX, best_e = 0;
+	for (int d = 0; d < R; d++) {
+		if (no[d] || tl->y.dims[d] < 2)
+			continue;
+		for (int k = 0; k < R; k++)
+			ext[k] = tl->y.dims[k];
+		int64_t D = tl->y.dims[d], e0 = largest(tl, ext, d), prev = -1;
+		if (e0 <= 0)
+			continue;
+		for (int64_t nt = (D + e0 - 1) / e0; nt <= D && nt < best_nt; nt++) {
+			int64_t e = (D + nt - 1) / nt;
+			if (e == prev)
+				continue;
+			prev = e;
+			ext[d] = e;
+			if (working_set(tl, ext) <= tl->t->sram && !nx_move_tiling(g, tl->op, ext)) {
+				best_d = d, best_nt = (D + e - 1) / e, best_e = e;
+				break;
+			}
+		}
+	}
+	for (int k = 0; k < R; k++)
+		ext[k] = tl->y.dims[k];
+	if (best_d < 0)
+		return false;
+	ext[best_d] = best_e;
+	return true;
 }
 
 /* Chooses ext (extents per dim of result 0); false if no tiling fits. */
@@ -430,7 +503,15 @@ static int run(nx_graph *g, nxp_ctx *ctx)
 			continue;
 		bool no[NX_MAX_RANK];
 		const char *res = nx_vname(g, nx_result(g, o, 0));
-		if (!split_ok(g, o, R, no) || !choose(&tl, no, ext)) {
+		const char *unl = move_unlowered(g, o);
+		if (unl) {
+			nxp_remark(ctx, "%%%s (%s): working set %lld bytes > sram %lld, but %s: "
+				   "left untiled", res, nx_op_name(g, o), (long long)ws,
+				   (long long)t->sram, unl);
+			nxp_stat_add(ctx, "ops too big to tile", 1);
+			continue;
+		}
+		if (!split_ok(g, o, R, no) || !choose(&tl, no, ext) || !move_fit(&tl, no, ext)) {
 			nxp_remark(ctx, "%%%s (%s): working set %lld bytes > sram %lld, and no tile "
 				   "along a splittable axis fits: left untiled", res, nx_op_name(g, o),
 				   (long long)ws, (long long)t->sram);
