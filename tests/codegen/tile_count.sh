@@ -1,4 +1,4 @@
-# tile_count.sh — sourced by the codegen tile tests (tiles.sh, tiles-mm.sh, tiles-move.sh,
+# tile_count.sh — sourced by the codegen tile tests (tiles.sh, tiles-mm.sh,
 # tiles-convt.sh): count VALUE N checks that the program listing $d/p.neasm
 # lowers op %VALUE to exactly N NE tasks, each a tile "i/N"; on a mismatch
 # it prints FAIL and sets fail=1, so the caller ends with the right status.
