@@ -1,5 +1,5 @@
-/* move_tile.c — which tiles of a data-movement op (transpose, and the
- * reshape family: reshape, flatten, squeeze, unsqueeze) are one window of
+/* move_tile.c — which tiles of a data-movement op (transpose, slice, and
+ * the reshape family: reshape, flatten, squeeze, unsqueeze) are one window of
  * the operand, and that window. The NE back end lowers such a tile to one
  * move task that copies the window (codegen tile_move.c), and the tile
  * pass makes only tilings whose every tile is one (passes/tile.c), so the
@@ -7,7 +7,8 @@
  *
  * A transpose tile reads the window the permutation gives: result dim d is
  * operand dim perm[d], so the window along perm[d] is the tile's along d.
- * Every tile is one.
+ * Every tile is one. So is every tile of a slice with steps 1: its window
+ * is the tile's, moved by the slice's (clamped) starts.
  *
  * A reshape-family op keeps the elements in row-major order and relabels
  * the dims; a result tile is one operand window only when the tile's
@@ -112,15 +113,48 @@ void nx_transpose_tile_window(const nx_graph *g, uint32_t o, const int64_t *r0,
 	}
 }
 
+bool nx_slice_tile_window(const nx_graph *g, uint32_t o, const int64_t *r0, const int64_t *rn,
+			  int64_t *x0, int64_t *xn)
+{
+	const nx_type *x = nx_vtype(g, nx_operand(g, o, 0));
+	uint32_t ns, ne, na, nst;
+	const int64_t *starts = nx_attr_ints(g, o, "starts", &ns);
+	const int64_t *ends = nx_attr_ints(g, o, "ends", &ne);
+	const int64_t *axes = nx_attr_ints(g, o, "axes", &na);
+	const int64_t *steps = nx_attr_ints(g, o, "steps", &nst);
+	if (!starts || !ends || ne != ns || (axes && na != ns) || (steps && nst != ns))
+		return false;
+	for (int k = 0; k < x->rank; k++)
+		x0[k] = r0[k], xn[k] = rn[k];
+	for (uint32_t i = 0; i < ns; i++) {
+		int64_t a = axes ? axes[i] : (int64_t)i, s = starts[i], dim;
+		if (a < 0)
+			a += x->rank;
+		if (a < 0 || a >= x->rank || (steps && steps[i] != 1))
+			return false;
+		dim = x->dims[a];
+		if (s < 0) /* as shape inference: from the end, then clamped */
+			s += dim;
+		s = s < 0 ? 0 : s > dim ? dim : s;
+		x0[a] = s + r0[a];
+	}
+	return true;
+}
+
 const char *nx_move_tiling(const nx_graph *g, uint32_t o, const int64_t *ext)
 {
 	int kind = nx_opp(g, o)->kind;
-	if (kind != NX_OP_TRANSPOSE && !nx_reshape_kind(kind))
-		return "not a transpose or reshape";
+	if (kind != NX_OP_TRANSPOSE && kind != NX_OP_SLICE && !nx_reshape_kind(kind))
+		return "not a transpose, slice or reshape";
 	const nx_type *x = nx_vtype(g, nx_operand(g, o, 0));
 	const nx_type *y = nx_vtype(g, nx_result(g, o, 0));
 	if (kind == NX_OP_TRANSPOSE)
 		return x->rank == y->rank ? NULL : "transpose of another rank";
+	if (kind == NX_OP_SLICE) {
+		int64_t r0[NX_MAX_RANK] = {0}, x0[NX_MAX_RANK], xn[NX_MAX_RANK];
+		return nx_slice_tile_window(g, o, r0, y->dims, x0, xn)
+		       ? NULL : "slice tiles with steps other than 1 are not built";
+	}
 	/* every tile, odometer over the tile grid; the first that is not a
 	 * window answers */
 	int r = y->rank;

@@ -27,9 +27,10 @@
  * or concatenates/splits/gathers along are never split, nor a
  * conv_transpose other than codegen splits (convt_split_ok). Data movement
  * is tiled only as codegen lowers it tile by tile (move_unlowered): a
- * transpose any way, a reshape, flatten, squeeze or unsqueeze only so that
- * each tile is one window of its operand (move_fit, core move_tile.c);
- * slice, pad, gather, expand and the other moves not at all. An op no tiling
+ * transpose, and a slice with steps 1, any way; a reshape, flatten,
+ * squeeze or unsqueeze only so that each tile is one window of its operand
+ * (move_fit, core move_tile.c); strided slices, pad, gather, expand and
+ * the other moves not at all. An op no tiling
  * makes fit (its weights for one output channel exceed the SRAM, say) is
  * left as it is, with a remark. Ops on the CPU, views and shape queries are
  * not tiled, nor ops that have a tile attribute already.
@@ -180,6 +181,10 @@ static nx_type operand_tile(const tiler *tl, uint32_t i, const int64_t *ext)
 		}
 		return a;
 	}
+	case NX_OP_SLICE: /* its window is the tile's, moved by the starts */
+		for (int d = 0; d < R && d < r; d++)
+			a.dims[d] = scale(y->dims[d], ext[d], y->dims[d]);
+		return a;
 	case NX_OP_RESHAPE:
 	case NX_OP_FLATTEN:
 	case NX_OP_SQUEEZE:
@@ -352,9 +357,9 @@ static bool split_ok(const nx_graph *g, uint32_t o, int R, bool *no)
 }
 
 /* Data movement is tiled only as the NE back end lowers it tile by tile,
- * so that the sim costs the tasks the program runs: transpose, concat
- * (not along its axis), resize, and the reshape family when every tile is
- * one window of the operand (move_fit). Slice, pad, gather, expand, split
+ * so that the sim costs the tasks the program runs: transpose, slice with
+ * steps 1, concat (not along its axis), resize, and the reshape family when every tile is
+ * one window of the operand (move_fit). Strided slices, pad, gather, expand, split
  * and the other moves have no per-tile lowering (codegen would run them
  * as one task): NULL for those, naming the kind's reason. */
 static const char *move_unlowered(const nx_graph *g, uint32_t o)
@@ -363,6 +368,8 @@ static const char *move_unlowered(const nx_graph *g, uint32_t o)
 	if (!(nx_ops[kind].flags & NX_F_MOVE) || kind == NX_OP_TRANSPOSE ||
 	    kind == NX_OP_CONCAT || kind == NX_OP_RESIZE)
 		return NULL;
+	if (kind == NX_OP_SLICE) /* steps 1: every tile is a window */
+		return nx_move_tiling(g, o, NULL) ? "codegen splits slices with steps 1 only" : NULL;
 	return "codegen has no per-tile lowering of this kind";
 }
 

@@ -1,9 +1,10 @@
 #!/bin/sh
-# Per-tile lowering of transpose and the reshape family (reshape, flatten,
-# squeeze, unsqueeze; src/core/move_tile.c, src/codegen/tile_move.c):
+# Per-tile lowering of transpose, slice (steps 1) and the reshape family
+# (reshape, flatten, squeeze, unsqueeze; src/core/move_tile.c,
+# src/codegen/tile_move.c):
 # tiles-move.nex's tiled moves must lower to one move task per tile, a
-# reshape tile that is no window of its operand must stay one task and say
-# why, and `nex exec` must equal `nex run` bit for bit under several
+# reshape tile that is no window of its operand and a strided slice must
+# stay one task and say why, and `nex exec` must equal `nex run` bit for bit under several
 # allocators and at a small SRAM that spills. Then the same graph without
 # its tile attrs through the default pipeline at a small SRAM: the tile
 # pass tiles the moves only as codegen lowers them (no "not split" move),
@@ -32,11 +33,19 @@ count fl 4
 count u 9
 count sq 2
 count sa 3
+count s1 18
+count s2 9
 if grep -qE '^t[0-9]+ ne move op=%rx +; reshape \(attr tile not split: a tile.s elements are not one window' "$d/p.neasm" &&
 	[ "$(grep -cE '^t[0-9]+ ne move op=%rx( |$)' "$d/p.neasm")" -eq 1 ]; then
 	echo "ok %rx: one task, the listing says why"
 else
 	echo "FAIL %rx: want one task with the reason: $(grep -E 'op=%rx' "$d/p.neasm" | head -n 2)"; fail=1
+fi
+if grep -qE '^t[0-9]+ ne move op=%s3 +; slice \(attr tile not split: slice tiles with steps other than 1' "$d/p.neasm" &&
+	[ "$(grep -cE '^t[0-9]+ ne move op=%s3( |$)' "$d/p.neasm")" -eq 1 ]; then
+	echo "ok %s3: one task, the listing says why"
+else
+	echo "FAIL %s3: want one task with the reason: $(grep -E 'op=%s3' "$d/p.neasm" | head -n 2)"; fail=1
 fi
 exec_eq() { # label, model, options...
 	label=$1 m=$2; shift 2
