@@ -184,6 +184,10 @@ static int build_scratch(exec *x, uint32_t k, uint32_t last)
 			       x->err);
 	nx_attr_copy_all(s, o, g, t->op);
 	nx_attr_del(s, o, "tile");
+	if (nxg_tile_move_kind(g, t->op) && t->n_out == 1) { /* tile_move.c */
+		nx_type yt = win_type(x, nxg_task_desc(p, t, t->n_in));
+		nxg_tile_move_scratch(g, t->op, s, o, &yt);
+	}
 	if (t->kind == NXG_K_CONV) {
 		int64_t pads[4] = {t->f.pt, t->f.pl, t->f.pb, t->f.pr};
 		const nxg_desc *r = nxg_task_desc(p, t, t->n_in);

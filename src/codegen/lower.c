@@ -21,8 +21,10 @@
  *    independent, resize along any dim (tile_kinds.c), 2-d conv by output
  *    channels (group 1 or depthwise) and output rows, the halo and each
  *    tile's pads worked out by core (conv_tile.c), 2-d conv_transpose by
- *    batch, output channels, rows and columns (convt_tile.c), and matmul and gemm
- *    along any dim of the result (batch, M, N; core's matmul_tile.c);
+ *    batch, output channels, rows and columns (convt_tile.c), matmul and gemm
+ *    along any dim of the result (batch, M, N; core's matmul_tile.c), and
+ *    transpose and reshape-family tiles that are one operand window, a
+ *    move task each (tile_move.c);
  *    for conv, conv_transpose, matmul and gemm the interpreter computes the op by the same
  *    tiles, so the outputs stay equal bit for bit. A tiled op of another
  *    kind stays one task and the listing says why;

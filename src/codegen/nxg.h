@@ -190,6 +190,21 @@ void nxg_tile_concat(const nx_graph *g, uint32_t o, nxg_desc *d, uint32_t n_in, 
  * task; -2 + err (naming the task and operand) if its windows are wrong. */
 int nxg_tile_concat_dim(const nxg_prog *p, const nx_graph *g, uint32_t k, nx_err *err);
 
+/* ---- tile_move.c: transpose and reshape-family tiles, one move each ----- */
+/* Transpose, reshape, flatten, squeeze, unsqueeze. */
+bool nxg_tile_move_kind(const nx_graph *g, uint32_t o);
+/* NULL if every tile of move op o with extents ext (per dim of result 0)
+ * is one window of its operand (core's nx_move_tiling), else why not. */
+const char *nxg_tile_move_ok(const nx_graph *g, uint32_t o, const int64_t *ext);
+/* Sets the operand window d[0] of the tile whose result window (bchw) is
+ * r0 + rn. */
+void nxg_tile_move_windows(const nx_graph *g, uint32_t o, nxg_desc *d, const int64_t *r0,
+			   const int64_t *rn);
+/* Fits the attrs of op so, the scratch copy of move op o, to its tile
+ * (tile: the result window's type): a reshape's shape, a squeeze's axes. */
+void nxg_tile_move_scratch(const nx_graph *g, uint32_t o, nx_graph *s, uint32_t so,
+			   const nx_type *tile);
+
 /* lower.c: why op o's `tile` attr does not lower to one task per tile
  * (NULL if it does). */
 const char *nxg_no_split(const nx_graph *g, uint32_t o);

@@ -112,13 +112,16 @@ static const char *kept_dims(const nx_graph *g, uint32_t o, const nx_type *y, bo
 	case NX_OP_RESIZE: /* any dim: see the head of this file */
 		return nx_vtype(g, nx_operand(g, o, 0))->rank == r ? NULL : "resize of another rank";
 	default:
-		return "per-tile lowering of this kind is not built";
+		return "per-tile lowering of this kind is not built (docs/backend.md lists "
+		       "the kinds that split)";
 	}
 }
 
 const char *nxg_tile_kind_ok(const nx_graph *g, uint32_t o, const int64_t *ext)
 {
 	const nx_type *y = nx_vtype(g, nx_result(g, o, 0));
+	if (nxg_tile_move_kind(g, o)) /* transpose, reshape family: tile_move.c */
+		return nxg_tile_move_ok(g, o, ext);
 	bool keep[NX_MAX_RANK];
 	const char *why = kept_dims(g, o, y, keep);
 	if (why)
@@ -134,6 +137,10 @@ void nxg_tile_kind_windows(const nx_graph *g, uint32_t o, nxg_desc *d, uint32_t 
 {
 	int kind = nx_opp(g, o)->kind;
 	const nxg_desc *y = &d[n_in];
+	if (nxg_tile_move_kind(g, o)) {
+		nxg_tile_move_windows(g, o, d, r0, rn);
+		return;
+	}
 	if (kind == NX_OP_MATMUL || kind == NX_OP_GEMM) {
 		/* the windows core's interpreter gathers for the same tile */
 		int64_t w0[3][4], wn[3][4];

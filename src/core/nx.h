@@ -1144,6 +1144,26 @@ const char *nx_matmul_tiling(const nx_graph *g, uint32_t o, int64_t nt[4], int64
 void nx_matmul_tile_windows(const nx_graph *g, uint32_t o, const int64_t r0[4],
 			    const int64_t rn[4], int64_t w0[][4], int64_t wn[][4]);
 
+/* ---- move_tile.c: move tiles (transpose, slice, reshape) as one window -- */
+/* Reshape, flatten, squeeze, unsqueeze: the same elements, dims relabelled. */
+bool nx_reshape_kind(int kind);
+/* The window (x0, xn, per dim of x) of a reshape-family op's operand x
+ * holding the result tile (r0, rn, per dim of y) in the same row-major
+ * order; false if no window does. */
+bool nx_reshape_tile_window(const nx_type *x, const nx_type *y, const int64_t *r0,
+			    const int64_t *rn, int64_t *x0, int64_t *xn);
+/* The window of transpose o's operand that the result tile (r0, rn) reads. */
+void nx_transpose_tile_window(const nx_graph *g, uint32_t o, const int64_t *r0,
+			      const int64_t *rn, int64_t *x0, int64_t *xn);
+/* The window of slice o's operand that the result tile (r0, rn) reads;
+ * false if a step is not 1. */
+bool nx_slice_tile_window(const nx_graph *g, uint32_t o, const int64_t *r0, const int64_t *rn,
+			  int64_t *x0, int64_t *xn);
+/* NULL if every tile of extents ext (per dim of the result; < 1 = whole) of
+ * transpose, slice or reshape-family op o is one window of its operand,
+ * else why. */
+const char *nx_move_tiling(const nx_graph *g, uint32_t o, const int64_t *ext);
+
 /* ---- liveness.c: buffers and live ranges in schedule order ---------------- */
 enum { NX_SRAM = 0, NX_DRAM = 1 };
 enum { /* why a buffer is in DRAM */

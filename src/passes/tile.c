@@ -27,7 +27,12 @@
  * or concatenates/splits/gathers along are never split, nor a
  * conv_transpose or pool other than codegen splits (convt_split_ok,
  * pool_split_ok); a conv_transpose's input and weight windows are its
- * tiles' own (core's nx_convt_tile_geom, the largest over the tiles). An op no tiling
+ * tiles' own (core's nx_convt_tile_geom, the largest over the tiles). Data
+ * movement is tiled only as codegen lowers it tile by tile
+ * (move_unlowered): a transpose, and a slice with steps 1, any way; a
+ * reshape, flatten, squeeze or unsqueeze only so that each tile is one
+ * window of its operand (move_fit, core move_tile.c); strided slices, pad,
+ * gather, expand and the other moves not at all. An op no tiling
  * makes fit (its weights for one output channel exceed the SRAM, say) is
  * left as it is, with a remark. Ops on the CPU, views and shape queries are
  * not tiled, nor ops that have a tile attribute already.
@@ -236,6 +241,24 @@ static nx_type operand_tile(const tiler *tl, uint32_t i, const int64_t *ext)
 		}
 		return a;
 	}
+	case NX_OP_SLICE: /* its window is the tile's, moved by the starts */
+		for (int d = 0; d < R && d < r; d++)
+			a.dims[d] = scale(y->dims[d], ext[d], y->dims[d]);
+		return a;
+	case NX_OP_RESHAPE:
+	case NX_OP_FLATTEN:
+	case NX_OP_SQUEEZE:
+	case NX_OP_UNSQUEEZE: {
+		/* the operand window of the first tile (core move_tile.c); the
+		 * whole operand if it is no window (move_fit then refuses) */
+		int64_t r0[NX_MAX_RANK] = {0}, rn[NX_MAX_RANK], x0[NX_MAX_RANK], xn[NX_MAX_RANK];
+		for (int d = 0; d < R; d++)
+			rn[d] = ext[d] < 1 || ext[d] > y->dims[d] ? y->dims[d] : ext[d];
+		if (i == 0 && nx_reshape_tile_window(&a, y, r0, rn, x0, xn))
+			for (int d = 0; d < r; d++)
+				a.dims[d] = xn[d];
+		return a;
+	}
 	case NX_OP_BATCH_NORM:
 		if (i == 0)
 			bcast_tile(&a, y, ext);
@@ -420,6 +443,23 @@ static bool split_ok(const nx_graph *g, uint32_t o, int R, bool *no)
 	}
 }
 
+/* Data movement is tiled only as the NE back end lowers it tile by tile,
+ * so that the sim costs the tasks the program runs: transpose, slice with
+ * steps 1, concat (not along its axis), resize, and the reshape family when every tile is
+ * one window of the operand (move_fit). Strided slices, pad, gather, expand, split
+ * and the other moves have no per-tile lowering (codegen would run them
+ * as one task): NULL for those, naming the kind's reason. */
+static const char *move_unlowered(const nx_graph *g, uint32_t o)
+{
+	int kind = nx_opp(g, o)->kind;
+	if (!(nx_ops[kind].flags & NX_F_MOVE) || kind == NX_OP_TRANSPOSE ||
+	    kind == NX_OP_CONCAT || kind == NX_OP_RESIZE)
+		return NULL;
+	if (kind == NX_OP_SLICE) /* steps 1: every tile is a window */
+		return nx_move_tiling(g, o, NULL) ? "codegen splits slices with steps 1 only" : NULL;
+	return "codegen has no per-tile lowering of this kind";
+}
+
 /* The largest extent along d (others as in ext) whose tile fits; 0 if
  * not even one fits. */
 static int64_t largest(const tiler *tl, int64_t *ext, int d)
@@ -441,6 +481,46 @@ static int64_t largest(const tiler *tl, int64_t *ext, int d)
 	int64_t full = tl->y.dims[d], nt = (full + lo - 1) / lo;
 	int64_t e = (full + nt - 1) / nt; /* the same tile count, evened out */
 	return convt_chan_ok(tl, d, e) ? e : convt_chan_extent(tl, e);
+}
+
+/* A reshape-family op's tiles must each be one window of its operand (core
+ * move_tile.c), or codegen runs the op as one task. If the chosen extents
+ * do not give that, each splittable axis alone is tried with more tiles,
+ * from the fewest that fit; the axis needing the fewest wins. False if
+ * none does. */
+static bool move_fit(const tiler *tl, const bool *no, int64_t *ext)
+{
+	const nx_graph *g = tl->g;
+	if (!nx_reshape_kind(nx_opp(g, tl->op)->kind) || !nx_move_tiling(g, tl->op, ext))
+		return true;
+	int R = tl->y.rank, best_d = -1;
+	int64_t best_nt = INT64_MAX, best_e = 0;
+	for (int d = 0; d < R; d++) {
+		if (no[d] || tl->y.dims[d] < 2)
+			continue;
+		for (int k = 0; k < R; k++)
+			ext[k] = tl->y.dims[k];
+		int64_t D = tl->y.dims[d], e0 = largest(tl, ext, d), prev = -1;
+		if (e0 <= 0)
+			continue;
+		for (int64_t nt = (D + e0 - 1) / e0; nt <= D && nt < best_nt; nt++) {
+			int64_t e = (D + nt - 1) / nt;
+			if (e == prev)
+				continue;
+			prev = e;
+			ext[d] = e;
+			if (working_set(tl, ext) <= tl->t->sram && !nx_move_tiling(g, tl->op, ext)) {
+				best_d = d, best_nt = (D + e - 1) / e, best_e = e;
+				break;
+			}
+		}
+	}
+	for (int k = 0; k < R; k++)
+		ext[k] = tl->y.dims[k];
+	if (best_d < 0)
+		return false;
+	ext[best_d] = best_e;
+	return true;
 }
 
 /* Chooses ext (extents per dim of result 0); false if no tiling fits. */
@@ -536,8 +616,16 @@ static int run(nx_graph *g, nxp_ctx *ctx)
 			continue;
 		bool no[NX_MAX_RANK];
 		const char *res = nx_vname(g, nx_result(g, o, 0));
+		const char *unl = move_unlowered(g, o);
+		if (unl) {
+			nxp_remark(ctx, "%%%s (%s): working set %lld bytes > sram %lld, but %s: "
+				   "left untiled", res, nx_op_name(g, o), (long long)ws,
+				   (long long)t->sram, unl);
+			nxp_stat_add(ctx, "ops too big to tile", 1);
+			continue;
+		}
 		int64_t nt4[4], te4[4];
-		if (!split_ok(g, o, R, no) || !choose(&tl, no, ext) ||
+		if (!split_ok(g, o, R, no) || !choose(&tl, no, ext) || !move_fit(&tl, no, ext) ||
 		    (p->kind == NX_OP_CONV_TRANSPOSE &&
 		     nx_convt_tiling_ext(g, o, ext, (uint32_t)R, nt4, te4))) {
 			nxp_remark(ctx, "%%%s (%s): working set %lld bytes > sram %lld, and no tile "

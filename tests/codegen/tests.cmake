@@ -19,3 +19,7 @@ add_test(NAME golden/codegen-alloc
   COMMAND sh ${CMAKE_SOURCE_DIR}/tests/golden/run.sh $<TARGET_FILE:nex>
           ${CMAKE_CURRENT_LIST_DIR}/alloc)
 set_tests_properties(golden/codegen-alloc PROPERTIES LABELS "codegen;golden")
+# Transpose and reshape-family tiles, one move task each (tile_move.c).
+add_test(NAME codegen/tiles-move
+  COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/tiles-move.sh $<TARGET_FILE:nex> ${CMAKE_SOURCE_DIR})
+set_tests_properties(codegen/tiles-move PROPERTIES LABELS codegen SKIP_RETURN_CODE 77)
