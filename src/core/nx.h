@@ -314,7 +314,8 @@ enum {
 	NX_F_NORM       = 1u << 9,  /* softmax, layer/batch norm */
 	NX_F_MAC        = 1u << 10, /* conv / matmul family: multiply-accumulate */
 	NX_F_POOL       = 1u << 11,
-	NX_F_OPAQUE     = 1u << 12  /* unknown to nex: kept, costed as CPU */
+	NX_F_OPAQUE     = 1u << 12, /* unknown to nex: kept, costed as CPU */
+	NX_F_AXES       = 1u << 13  /* reduce_*: over its axes attr (all if absent), keepdims */
 };
 
 typedef enum nx_attr_kind {
