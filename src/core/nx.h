@@ -829,11 +829,18 @@ typedef struct nx_run_opts {
 	 * by the caller across runs, as a runtime session keeps its threads;
 	 * NULL: nx_run makes a pool of `threads` and frees it at the end. */
 	nx_pool *pool;
-	/* The caller ran this graph (same types, same keep) before and its
-	 * memory check passed: nx_run skips it. The check reads /proc/meminfo,
-	 * some tens of microseconds, a tenth of a small model's run. */
-	bool mem_checked;
+	/* If not NULL: what runs of this graph with this keep share, from
+	 * nx_run_plan_new (the memory check is done there, once); NULL:
+	 * nx_run makes a plan for the one run. */
+	const struct nx_run_plan *plan;
 } nx_run_opts;
+/* run_plan.c: what nx_run works out once per graph (the memory check, each
+ * value's use count), for callers that run one graph many times. NULL +
+ * err when the run would not fit in memory. The plan is for g as it is
+ * now: edit g and make a new one. Caller frees with nx_run_plan_free. */
+typedef struct nx_run_plan nx_run_plan;
+nx_run_plan *nx_run_plan_new(const nx_graph *g, bool keep, nx_err *err);
+void nx_run_plan_free(nx_run_plan *p);
 /* The thread count nx_run uses for o (o->threads, or one per core). */
 int nx_run_threads(const nx_run_opts *o);
 typedef struct nx_run_result {
