@@ -699,6 +699,11 @@ uint64_t nx_mem_available(const char **source);
 /* 0 if need fits in what is available (less a tenth kept for the rest), else
  * -1 + err "WHAT needs about X GiB (DETAIL), more than the Y GiB of ...". */
 int nx_mem_fits(const char *what, uint64_t need, const char *detail, nx_err *err);
+/* nx_mem_fits for work that generates or reads m's lazy weights and holds
+ * `more` bytes besides: DETAIL reads "X GiB of weights to generate or
+ * read, Y GiB MORE_WHAT" ("of activations at the peak"). */
+int nx_mem_fits_lazy(const char *what, const nx_mem_estimate *m, uint64_t more,
+		     const char *more_what, nx_err *err);
 
 /* ---- diff.c: IR diff by stable id ---------------------------------------- */
 typedef enum nx_change {

@@ -17,11 +17,8 @@ nx_run_plan *nx_run_plan_new(const nx_graph *g, bool keep, nx_err *err)
 {
 	nx_mem_estimate m;
 	nx_mem_need(g, keep, &m);
-	char detail[160];
-	snprintf(detail, sizeof detail, "%.2f GiB of weights to generate or read, %.2f "
-		 "GiB of activations at the peak", (double)m.lazy_weights / (1 << 30),
-		 (double)m.run_peak / (1 << 30));
-	if (nx_mem_fits("running the model", m.lazy_weights + m.run_peak, detail, err))
+	if (nx_mem_fits_lazy("running the model", &m, m.run_peak, "of activations at the peak",
+			     err))
 		return NULL;
 	nx_run_plan *p = nx_xcalloc(1, sizeof *p); /* caller frees with nx_run_plan_free */
 	p->g = g;
