@@ -235,6 +235,7 @@ int nxc_run(int argc, char **argv)
 	nx_run_result res = {0};
 	double *times = NULL, *op_sec = NULL;
 	nx_pool *pool = NULL; /* freed at out */
+	nx_run_plan *plan = NULL; /* freed at out */
 	int n = nxc_parse(&command, argc, argv, &o, &path);
 	if (n < 0) {
 		rc = n == NXC_PARSE_HELP ? NXC_OK : NXC_USER;
@@ -314,6 +315,13 @@ int nxc_run(int argc, char **argv)
 	if (profile)
 		ro.op_seconds = op_sec = nx_xcalloc(g->n_ops ? g->n_ops : 1, sizeof *op_sec);
 	nx_err err;
+	/* what every run of g shares, the memory check among it, worked out
+	 * once rather than in each timed run */
+	ro.plan = plan = nx_run_plan_new(g, ro.keep, &err);
+	if (!plan) {
+		fprintf(stderr, "nex run: %s\n", err.msg);
+		goto out;
+	}
 	int runs = repeat > 0 ? (int)repeat + 1 : 1; /* + a warm-up */
 	times = nx_xcalloc((size_t)runs, sizeof *times);
 	for (int r = 0; r < runs; r++) {
@@ -324,8 +332,6 @@ int nxc_run(int argc, char **argv)
 			goto out;
 		}
 		times[r] = nx_now() - t0;
-		/* the same graph again: its memory check passed */
-		ro.mem_checked = true;
 	}
 	for (uint32_t k = 0; k < res.n_outputs; k++)
 		print_stats(nx_vname(g, g->outputs[k]), &res.outputs[k]);
@@ -348,6 +354,7 @@ int nxc_run(int argc, char **argv)
 	}
 	rc = NXC_OK;
 out:
+	nx_run_plan_free(plan);
 	nx_pool_free(pool);
 	free(op_sec);
 	free(times);

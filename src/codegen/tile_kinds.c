@@ -42,6 +42,17 @@ static const char *kept_dims(const nx_graph *g, uint32_t o, const nx_type *y, bo
 	int kind = nx_opp(g, o)->kind, r = y->rank;
 	uint32_t n;
 	memset(keep, 0, NX_MAX_RANK * sizeof *keep);
+	if (nx_ops[kind].flags & NX_F_AXES) { /* reduce_* */
+		const int64_t *axes = nx_attr_ints(g, o, "axes", &n);
+		if (!nx_attr_i(g, o, "keepdims", 1) || !axes)
+			return "reductions without keepdims or without axes are not split";
+		for (uint32_t i = 0; i < n; i++) {
+			int64_t ax = norm_axis(axes[i], r);
+			if (ax >= 0 && ax < r)
+				keep[ax] = true;
+		}
+		return NULL;
+	}
 	switch (kind) {
 	case NX_OP_SOFTMAX:
 	case NX_OP_LOG_SOFTMAX:
@@ -73,26 +84,6 @@ static const char *kept_dims(const nx_graph *g, uint32_t o, const nx_type *y, bo
 		static const int64_t def[3] = {0, 2, 3};
 		if (!axes)
 			axes = def, n = 3;
-		for (uint32_t i = 0; i < n; i++) {
-			int64_t ax = norm_axis(axes[i], r);
-			if (ax >= 0 && ax < r)
-				keep[ax] = true;
-		}
-		return NULL;
-	}
-	case NX_OP_REDUCE_MEAN:
-	case NX_OP_REDUCE_SUM:
-	case NX_OP_REDUCE_MAX:
-	case NX_OP_REDUCE_MIN:
-	case NX_OP_REDUCE_PROD:
-	case NX_OP_REDUCE_L1:
-	case NX_OP_REDUCE_L2:
-	case NX_OP_REDUCE_LOG_SUM:
-	case NX_OP_REDUCE_LOG_SUM_EXP:
-	case NX_OP_REDUCE_SUM_SQUARE: {
-		const int64_t *axes = nx_attr_ints(g, o, "axes", &n);
-		if (!nx_attr_i(g, o, "keepdims", 1) || !axes)
-			return "reductions without keepdims or without axes are not split";
 		for (uint32_t i = 0; i < n; i++) {
 			int64_t ax = norm_axis(axes[i], r);
 			if (ax >= 0 && ax < r)

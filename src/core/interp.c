@@ -570,39 +570,19 @@ static int bind_sources(nx_graph *g, slot *s, const nx_tensor *inputs, uint32_t 
 	return 0;
 }
 
-int nx_run(nx_graph *g, const nx_tensor *inputs, uint32_t n_inputs, const nx_run_opts *o,
-	   nx_run_result *res, nx_err *err)
+/* nx_run with plan (made for g and o's keep). */
+static int run_planned(nx_graph *g, const nx_run_plan *plan, const nx_tensor *inputs,
+		       uint32_t n_inputs, const nx_run_opts *o, nx_run_result *res, nx_err *err)
 {
-	memset(res, 0, sizeof *res);
 	bool keep = o && o->keep;
-	if (!(o && o->mem_checked)) {
-		nx_mem_estimate m;
-		nx_mem_need(g, keep, &m);
-		char detail[160];
-		snprintf(detail, sizeof detail, "%.2f GiB of weights to generate or read, %.2f "
-			 "GiB of activations at the peak", (double)m.lazy_weights / (1 << 30),
-			 (double)m.run_peak / (1 << 30));
-		if (nx_mem_fits("running the model", m.lazy_weights + m.run_peak, detail, err))
-			return -1;
-	}
 	slot *s = nx_xcalloc(g->n_vals ? g->n_vals : 1, sizeof *s); /* freed by free_slots */
 	if (bind_sources(g, s, inputs, n_inputs, err)) {
 		free(s);
 		return -1;
 	}
-	uint32_t max_in = 1, max_out = 1;
-	NX_FOR_OPS(g, op) {
-		const nx_op *p = nx_opp(g, op);
-		for (uint32_t i = 0; i < p->n_in; i++) {
-			uint32_t v = nx_operand(g, op, i);
-			if (v != NX_NONE)
-				s[v].left++;
-		}
-		if (p->n_in > max_in)
-			max_in = p->n_in;
-		if (p->n_out > max_out)
-			max_out = p->n_out;
-	}
+	for (uint32_t v = 0; v < g->n_vals; v++)
+		s[v].left = plan->uses[v];
+	uint32_t max_in = plan->max_in, max_out = plan->max_out;
 	for (uint32_t i = 0; i < g->n_outputs; i++)
 		s[g->outputs[i]].pinned = true;
 
@@ -723,4 +703,20 @@ int nx_run(nx_graph *g, const nx_tensor *inputs, uint32_t n_inputs, const nx_run
 	}
 	free_slots(s, g->n_vals);
 	return 0;
+}
+
+int nx_run(nx_graph *g, const nx_tensor *inputs, uint32_t n_inputs, const nx_run_opts *o,
+	   nx_run_result *res, nx_err *err)
+{
+	memset(res, 0, sizeof *res);
+	bool keep = o && o->keep;
+	if (o && o->plan)
+		return nx_run_plan_for(o->plan, g, keep, err) ? -1
+			: run_planned(g, o->plan, inputs, n_inputs, o, res, err);
+	nx_run_plan *plan = nx_run_plan_new(g, keep, err); /* freed below */
+	if (!plan)
+		return -1;
+	int rc = run_planned(g, plan, inputs, n_inputs, o, res, err);
+	nx_run_plan_free(plan);
+	return rc;
 }

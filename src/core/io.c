@@ -155,11 +155,7 @@ int nx_save(const nx_graph *g, const char *path, nx_err *err)
 	 * into the side file's buffer): refuse now what cannot fit. */
 	nx_mem_estimate m;
 	nx_mem_need(g, false, &m);
-	char detail[160];
-	snprintf(detail, sizeof detail, "%.2f GiB of weights to generate or read, %.2f GiB "
-		 "for the side file", (double)m.lazy_weights / (1 << 30),
-		 (double)m.weights / (1 << 30));
-	if (nx_mem_fits("saving the model", m.lazy_weights + m.weights, detail, err)) {
+	if (nx_mem_fits_lazy("saving the model", &m, m.weights, "for the side file", err)) {
 		nx_err_prefix(err, "%s: ", path);
 		return -1;
 	}

@@ -143,6 +143,8 @@ static int k_unary(nx_kern *k)
 
 nx_kern_fn nx_kern_f64_for(int kind)
 {
+	if (nx_ops[kind].flags & NX_F_AXES) /* reduce_* read f64 through double */
+		return nx_kern_reduce;
 	switch (kind) {
 	case NX_OP_ADD: case NX_OP_SUB: case NX_OP_MUL: case NX_OP_DIV: case NX_OP_POW:
 	case NX_OP_MAX: case NX_OP_MIN: case NX_OP_SUM: case NX_OP_MEAN:
@@ -157,11 +159,6 @@ nx_kern_fn nx_kern_f64_for(int kind)
 	/* these read and write every dtype through double already */
 	case NX_OP_CAST:
 		return nx_kern_cast;
-	case NX_OP_REDUCE_MEAN: case NX_OP_REDUCE_SUM: case NX_OP_REDUCE_MAX:
-	case NX_OP_REDUCE_MIN: case NX_OP_REDUCE_PROD: case NX_OP_REDUCE_L1:
-	case NX_OP_REDUCE_L2: case NX_OP_REDUCE_LOG_SUM: case NX_OP_REDUCE_LOG_SUM_EXP:
-	case NX_OP_REDUCE_SUM_SQUARE:
-		return nx_kern_reduce;
 	default:
 		return NULL;
 	}

@@ -147,3 +147,12 @@ int nx_mem_fits(const char *what, uint64_t need, const char *detail, nx_err *err
 		   "before starting", what, gib(need), detail, gib(have), src);
 	return -1;
 }
+
+int nx_mem_fits_lazy(const char *what, const nx_mem_estimate *m, uint64_t more,
+		     const char *more_what, nx_err *err)
+{
+	char detail[160];
+	snprintf(detail, sizeof detail, "%.2f GiB of weights to generate or read, %.2f GiB %s",
+		 gib(m->lazy_weights), gib(more), more_what);
+	return nx_mem_fits(what, m->lazy_weights + more, detail, err);
+}

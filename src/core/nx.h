@@ -317,7 +317,8 @@ enum {
 	NX_F_NORM       = 1u << 9,  /* softmax, layer/batch norm */
 	NX_F_MAC        = 1u << 10, /* conv / matmul family: multiply-accumulate */
 	NX_F_POOL       = 1u << 11,
-	NX_F_OPAQUE     = 1u << 12  /* unknown to nex: kept, costed as CPU */
+	NX_F_OPAQUE     = 1u << 12, /* unknown to nex: kept, costed as CPU */
+	NX_F_AXES       = 1u << 13  /* reduce_*: over its axes attr (all if absent), keepdims */
 };
 
 typedef enum nx_attr_kind {
@@ -701,6 +702,11 @@ uint64_t nx_mem_available(const char **source);
 /* 0 if need fits in what is available (less a tenth kept for the rest), else
  * -1 + err "WHAT needs about X GiB (DETAIL), more than the Y GiB of ...". */
 int nx_mem_fits(const char *what, uint64_t need, const char *detail, nx_err *err);
+/* nx_mem_fits for work that generates or reads m's lazy weights and holds
+ * `more` bytes besides: DETAIL reads "X GiB of weights to generate or
+ * read, Y GiB MORE_WHAT" ("of activations at the peak"). */
+int nx_mem_fits_lazy(const char *what, const nx_mem_estimate *m, uint64_t more,
+		     const char *more_what, nx_err *err);
 
 /* ---- diff.c: IR diff by stable id ---------------------------------------- */
 typedef enum nx_change {
@@ -831,11 +837,18 @@ typedef struct nx_run_opts {
 	 * by the caller across runs, as a runtime session keeps its threads;
 	 * NULL: nx_run makes a pool of `threads` and frees it at the end. */
 	nx_pool *pool;
-	/* The caller ran this graph (same types, same keep) before and its
-	 * memory check passed: nx_run skips it. The check reads /proc/meminfo,
-	 * some tens of microseconds, a tenth of a small model's run. */
-	bool mem_checked;
+	/* If not NULL: what runs of this graph with this keep share, from
+	 * nx_run_plan_new (the memory check is done there, once); NULL:
+	 * nx_run makes a plan for the one run. */
+	const struct nx_run_plan *plan;
 } nx_run_opts;
+/* run_plan.c: what nx_run works out once per graph (the memory check, each
+ * value's use count), for callers that run one graph many times. NULL +
+ * err when the run would not fit in memory. The plan is for g as it is
+ * now: edit g and make a new one. Caller frees with nx_run_plan_free. */
+typedef struct nx_run_plan nx_run_plan;
+nx_run_plan *nx_run_plan_new(const nx_graph *g, bool keep, nx_err *err);
+void nx_run_plan_free(nx_run_plan *p);
 /* The thread count nx_run uses for o (o->threads, or one per core). */
 int nx_run_threads(const nx_run_opts *o);
 typedef struct nx_run_result {

@@ -27,6 +27,17 @@ bool nx_type_same_shape(const nx_type *a, const nx_type *b);
 int nx_check_declared(const char *name, const nx_type *declared, const nx_type *inferred,
 		      nx_err *err);
 
+/* ---- run_plan.c: nx_run's per-graph part (opaque in nx.h) ---------------- */
+struct nx_run_plan {
+	const nx_graph *g;        /* the graph it was made for, not owned */
+	uint32_t n_ops, n_vals;   /* g's counts then: a cheap staleness check */
+	bool keep;
+	uint32_t *uses;           /* per value id: operand slots that read it */
+	uint32_t max_in, max_out; /* the most operands / results of one op */
+};
+/* 0 if p was made for g (as it is now) and keep, else -1 + err. */
+int nx_run_plan_for(const nx_run_plan *p, const nx_graph *g, bool keep, nx_err *err);
+
 /* ---- infer_*.c: one function per infer column of ops.def ---------------- */
 #define X(e, text, onnx, i0, i1, o0, o1, fl, inf, at) \
 	int nx_infer_##inf(nx_graph *g, uint32_t op, nx_err *err);

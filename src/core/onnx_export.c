@@ -371,22 +371,14 @@ static int fail(exporter *ex, uint32_t o, const char *reason)
  * generic copy skips them. */
 static bool attr_is_input(int kind, const char *name)
 {
+	if (nx_ops[kind].flags & NX_F_AXES) /* reduce_* */
+		return !strcmp(name, "axes");
 	switch (kind) {
 	case NX_OP_RESHAPE:
 	case NX_OP_EXPAND:
 		return !strcmp(name, "shape");
 	case NX_OP_SQUEEZE:
 	case NX_OP_UNSQUEEZE:
-	case NX_OP_REDUCE_MEAN:
-	case NX_OP_REDUCE_SUM:
-	case NX_OP_REDUCE_MAX:
-	case NX_OP_REDUCE_MIN:
-	case NX_OP_REDUCE_PROD:
-	case NX_OP_REDUCE_L1:
-	case NX_OP_REDUCE_L2:
-	case NX_OP_REDUCE_LOG_SUM:
-	case NX_OP_REDUCE_LOG_SUM_EXP:
-	case NX_OP_REDUCE_SUM_SQUARE:
 		return !strcmp(name, "axes");
 	case NX_OP_SPLIT:
 		return !strcmp(name, "split");
@@ -450,7 +442,8 @@ static int slot_inputs(exporter *ex, uint32_t o, Onnx__NodeProto *n, const char 
 	int kind = nx_opp(g, o)->kind;
 	uint32_t k;
 	const int64_t *v;
-	switch (kind) {
+	/* reduce_* pass their axes as squeeze does */
+	switch (nx_ops[kind].flags & NX_F_AXES ? NX_OP_SQUEEZE : kind) {
 	case NX_OP_RESHAPE:
 	case NX_OP_EXPAND:
 		v = nx_attr_ints(g, o, "shape", &k);
@@ -458,16 +451,6 @@ static int slot_inputs(exporter *ex, uint32_t o, Onnx__NodeProto *n, const char 
 		break;
 	case NX_OP_SQUEEZE:
 	case NX_OP_UNSQUEEZE:
-	case NX_OP_REDUCE_MEAN:
-	case NX_OP_REDUCE_SUM:
-	case NX_OP_REDUCE_MAX:
-	case NX_OP_REDUCE_MIN:
-	case NX_OP_REDUCE_PROD:
-	case NX_OP_REDUCE_L1:
-	case NX_OP_REDUCE_L2:
-	case NX_OP_REDUCE_LOG_SUM:
-	case NX_OP_REDUCE_LOG_SUM_EXP:
-	case NX_OP_REDUCE_SUM_SQUARE:
 		v = nx_attr_ints(g, o, "axes", &k);
 		if (v)
 			add_in(ex, n, init_ints(ex, base, "axes", v, k, 1));

@@ -856,6 +856,8 @@ int nx_onnx_translate(nx_onnx_imp *im, int kind)
 	const char *t = im->node->op_type;
 	if (im->opset < 7 && nx_onnx_attr(im->node, "broadcast"))
 		return tr_legacy_broadcast(im, kind);
+	if (nx_ops[kind].flags & NX_F_AXES) /* reduce_* */
+		return tr_reduce(im, kind);
 	switch (kind) {
 	case NX_OP_RESHAPE:
 		return one_slot(im, kind, 1, "shape", true, NULL);
@@ -878,17 +880,6 @@ int nx_onnx_translate(nx_onnx_imp *im, int kind)
 		return !strcmp(t, "CastLike") ? tr_cast_like(im) : tr_cast(im);
 	case NX_OP_CONCAT:
 		return tr_concat(im);
-	case NX_OP_REDUCE_MEAN:
-	case NX_OP_REDUCE_SUM:
-	case NX_OP_REDUCE_MAX:
-	case NX_OP_REDUCE_MIN:
-	case NX_OP_REDUCE_PROD:
-	case NX_OP_REDUCE_L1:
-	case NX_OP_REDUCE_L2:
-	case NX_OP_REDUCE_LOG_SUM:
-	case NX_OP_REDUCE_LOG_SUM_EXP:
-	case NX_OP_REDUCE_SUM_SQUARE:
-		return tr_reduce(im, kind);
 	case NX_OP_SOFTMAX:
 	case NX_OP_LOG_SOFTMAX:
 	case NX_OP_HARDMAX:

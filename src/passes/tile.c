@@ -350,6 +350,19 @@ static bool split_ok(const nx_graph *g, uint32_t o, int R, bool *no)
 	memset(no, 0, NX_MAX_RANK * sizeof *no);
 	int kind = nx_opp(g, o)->kind;
 	uint32_t n;
+	if (nx_ops[kind].flags & NX_F_AXES) { /* reduce_*: the reduced dims */
+		if (!nx_attr_i(g, o, "keepdims", 1))
+			return false; /* the result's dims no longer line up */
+		const int64_t *axes = nx_attr_ints(g, o, "axes", &n);
+		for (int d = 0; d < R; d++)
+			no[d] = !axes;
+		for (uint32_t i = 0; axes && i < n; i++) {
+			int64_t ax = axes[i] < 0 ? axes[i] + R : axes[i];
+			if (ax >= 0 && ax < R)
+				no[ax] = true;
+		}
+		return true;
+	}
 	switch (kind) {
 	case NX_OP_SOFTMAX:
 	case NX_OP_LOG_SOFTMAX:
@@ -373,28 +386,6 @@ static bool split_ok(const nx_graph *g, uint32_t o, int R, bool *no)
 			ax += R;
 		for (int d = ax < 0 ? 0 : (int)ax; d < R; d++)
 			no[d] = true;
-		return true;
-	}
-	case NX_OP_REDUCE_MEAN:
-	case NX_OP_REDUCE_SUM:
-	case NX_OP_REDUCE_MAX:
-	case NX_OP_REDUCE_MIN:
-	case NX_OP_REDUCE_PROD:
-	case NX_OP_REDUCE_L1:
-	case NX_OP_REDUCE_L2:
-	case NX_OP_REDUCE_LOG_SUM:
-	case NX_OP_REDUCE_LOG_SUM_EXP:
-	case NX_OP_REDUCE_SUM_SQUARE: {
-		if (!nx_attr_i(g, o, "keepdims", 1))
-			return false; /* the result's dims no longer line up */
-		const int64_t *axes = nx_attr_ints(g, o, "axes", &n);
-		for (int d = 0; d < R; d++)
-			no[d] = !axes;
-		for (uint32_t i = 0; axes && i < n; i++) {
-			int64_t ax = axes[i] < 0 ? axes[i] + R : axes[i];
-			if (ax >= 0 && ax < R)
-				no[ax] = true;
-		}
 		return true;
 	}
 	case NX_OP_ARG_MAX:

@@ -1,8 +1,10 @@
 /* ops_fixture.h — what the op tests share (test_ops_numeric, test_ops_signal,
  * test_ops_rest, test_qconv, test_rnn, test_dtypes): a small graph through
  * the default pipeline with the numeric check after every step, one output
- * of a graph without inputs read back as doubles, and the element-wise
- * comparison against values worked by hand. Include after check.h. */
+ * of a graph without inputs read back as doubles, the element-wise
+ * comparison against values worked by hand, and the refusals: text the
+ * parser (inference) must refuse, and a graph whose run must fail, each
+ * with the words its message must hold. Include after check.h. */
 #ifndef OPS_FIXTURE_H
 #define OPS_FIXTURE_H
 #include <math.h>
@@ -80,6 +82,51 @@ static inline void ops_values(const char *text, uint32_t i, double *out, int64_t
 			out[k] = nx_tensor_get(&r.outputs[i], k);
 		nx_run_result_free(&r);
 	}
+	nx_graph_free(g);
+}
+
+/* Parses text, which must parse (else the case fails with the reason on
+ * stderr): NULL or a graph the caller frees with nx_graph_free. */
+static inline nx_graph *ops_parse(const char *text)
+{
+	nx_err e;
+	nx_graph *g = nx_parse(text, strlen(text), "t.nex", NULL, &e);
+	CHECK(g != NULL);
+	if (!g)
+		fprintf(stderr, "%s\n", e.msg);
+	return g;
+}
+
+/* text must not parse, and the message must contain msg. */
+static inline void ops_refused(const char *text, const char *msg)
+{
+	nx_err e;
+	nx_graph *g = nx_parse(text, strlen(text), "t.nex", NULL, &e);
+	CHECK(g == NULL);
+	if (!g)
+		CHECK_CONTAINS(e.msg, msg);
+	nx_graph_free(g);
+}
+
+/* g run on in[0..n) must fail, and the message must contain msg. */
+static inline void ops_run_fails(nx_graph *g, const nx_tensor *in, uint32_t n, const char *msg)
+{
+	nx_err e;
+	nx_run_result r;
+	int rc = nx_run(g, in, n, NULL, &r, &e);
+	CHECK_EQ_INT(rc, -1);
+	if (rc)
+		CHECK_CONTAINS(e.msg, msg);
+	else
+		nx_run_result_free(&r);
+}
+
+/* text (a graph without inputs) parses, and its run fails with msg. */
+static inline void ops_run_refused(const char *text, const char *msg)
+{
+	nx_graph *g = ops_parse(text);
+	if (g)
+		ops_run_fails(g, NULL, 0, msg);
 	nx_graph_free(g);
 }
 

@@ -12,6 +12,7 @@
 
 #include "check.h"
 #include "nx.h"
+#include "tile_fixture.h"
 
 typedef struct mm_case {
 	const char *what;
@@ -54,30 +55,9 @@ static nx_graph *build(const mm_case *t)
 			 "graph @t(%%a: f32[%s], %%b: f32[%s]) -> (%%y: f32[%s]) {\n"
 			 "  %%y = %s(%%a, %%b)%s : f32[%s]\n  return %%y\n}\n",
 			 a, b, y, t->gemm ? "gemm" : "matmul", attrs, y);
-	nx_err e;
-	nx_graph *g = nx_parse(text, strlen(text), "t.nex", NULL, &e);
-	if (!g)
-		fprintf(stderr, "%s: parse: %s\n%s", t->what, e.msg, text);
-	else if (nx_verify(g, &e)) {
-		fprintf(stderr, "%s: verify: %s\n%s", t->what, e.msg, text);
-		nx_graph_free(g);
-		g = NULL;
-	}
+	nx_graph *g = tile_graph(t->what, text);
 	CHECK(g != NULL);
 	return g;
-}
-
-/* A tensor of type ty with a deterministic spread of values in [-1, 1). */
-static nx_tensor input(const nx_type *ty, uint32_t seed)
-{
-	nx_tensor x = nx_tensor_empty(ty);
-	float *d = x.data;
-	uint32_t s = seed * 2654435761u + 1;
-	for (int64_t i = 0; i < nx_tensor_numel(&x); i++) {
-		s = s * 1664525u + 1013904223u;
-		d[i] = -1 + 2 * (float)(s >> 8) / (float)(1u << 24);
-	}
-	return x;
 }
 
 /* dims of a rank-r shape as (b, c, h, w), 1 in front */
@@ -87,17 +67,17 @@ static void bchw(const int64_t *d, int r, int64_t o[4])
 		o[q] = q < 4 - r ? 1 : d[q - (4 - r)];
 }
 
-/* The largest |y - reference| over the result, in units of the sum of
- * |terms| of each element (so it is a relative rounding error). */
-static double worst_err(const mm_case *t, const float *a, const float *b, const float *c,
-			const float *y)
+/* The double-precision product of in[] (a, b and gemm's c if any): a
+ * tile_ref_fn. */
+static void reference(const void *ctx, const nx_tensor *in, double *ref, double *mag)
 {
+	const mm_case *t = ctx;
+	const float *a = in[0].data, *b = in[1].data, *c = t->rc ? in[2].data : NULL;
 	int64_t A[4], B[4], Y[4];
 	bchw(t->a, t->ra, A);
 	bchw(t->b, t->rb, B);
 	bchw(t->y, t->ry, Y);
 	int64_t K = t->ta ? A[2] : A[3];
-	double worst = 0;
 	for (int64_t p = 0; p < Y[0]; p++)
 		for (int64_t q = 0; q < Y[1]; q++)
 			for (int64_t i = 0; i < Y[2]; i++)
@@ -106,27 +86,25 @@ static double worst_err(const mm_case *t, const float *a, const float *b, const 
 					int64_t bp = B[0] == 1 ? 0 : p, bq = B[1] == 1 ? 0 : q;
 					const float *ab = a + (ap * A[1] + aq) * A[2] * A[3];
 					const float *bb = b + (bp * B[1] + bq) * B[2] * B[3];
-					double s = 0, mag = 0;
+					double s = 0, m = 0;
 					for (int64_t k = 0; k < K; k++) {
 						double x = t->ta ? ab[k * A[3] + i] : ab[i * A[3] + k];
 						double w = t->tb ? bb[j * B[3] + k] : bb[k * B[3] + j];
 						s += x * w;
-						mag += fabs(x * w);
+						m += fabs(x * w);
 					}
 					double want = t->gemm ? t->alpha * s : s;
-					mag = t->gemm ? fabs(t->alpha) * mag : mag;
+					m = t->gemm ? fabs(t->alpha) * m : m;
 					if (c) {
 						int64_t cm = t->rc == 2 ? t->c[0] : 1, cn = t->c[t->rc - 1];
 						double cv = c[(cm == 1 ? 0 : i) * cn + (cn == 1 ? 0 : j)];
 						want += t->beta * cv;
-						mag += fabs(t->beta * cv);
+						m += fabs(t->beta * cv);
 					}
-					float got = y[((p * Y[1] + q) * Y[2] + i) * Y[3] + j];
-					double err = fabs(got - want) / (mag > 1e-30 ? mag : 1);
-					if (err > worst || got != got)
-						worst = got != got ? INFINITY : err;
+					int64_t at = ((p * Y[1] + q) * Y[2] + i) * Y[3] + j;
+					ref[at] = want;
+					mag[at] = m;
 				}
-	return worst;
 }
 
 static void run_case(const mm_case *t)
@@ -137,36 +115,8 @@ static void run_case(const mm_case *t)
 	uint32_t n = t->rc ? 3 : 2;
 	nx_tensor in[3];
 	for (uint32_t i = 0; i < n; i++)
-		in[i] = input(nx_vtype(g, g->inputs[i]), i + 1);
-	nx_run_result r[3];
-	bool ok[3] = {false, false, false};
-	for (int th = 1; th <= 3; th++) {
-		nx_err e;
-		nx_run_opts o = {.threads = th};
-		int rc = nx_run(g, in, n, &o, &r[th - 1], &e);
-		if (rc)
-			fprintf(stderr, "%s: run at %d threads: %s\n", t->what, th, e.msg);
-		CHECK_EQ_INT(rc, 0);
-		ok[th - 1] = rc == 0;
-	}
-	if (ok[0]) {
-		const float *y = r[0].outputs[0].data;
-		double w = worst_err(t, in[0].data, in[1].data, t->rc ? in[2].data : NULL, y);
-		if (!(w < 1e-5))
-			fprintf(stderr, "%s: error %.3g of the sum of |terms|\n", t->what, w);
-		CHECK(w < 1e-5);
-		size_t nb = nx_tensor_nbytes(&r[0].outputs[0]);
-		for (int th = 2; th <= 3; th++)
-			if (ok[th - 1]) {
-				bool same = !memcmp(y, r[th - 1].outputs[0].data, nb);
-				if (!same)
-					fprintf(stderr, "%s: 1 and %d threads differ\n", t->what, th);
-				CHECK(same);
-			}
-	}
-	for (int th = 0; th < 3; th++)
-		if (ok[th])
-			nx_run_result_free(&r[th]);
+		in[i] = tile_input(nx_vtype(g, g->inputs[i]), i + 1);
+	tile_check_runs(t->what, g, in, n, 3, reference, t);
 	for (uint32_t i = 0; i < n; i++)
 		nx_tensor_free(&in[i]);
 	nx_graph_free(g);
@@ -258,10 +208,7 @@ static void test_reasons(void)
 		 "not a matmul or gemm"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		nx_err e;
-		nx_graph *g = nx_parse(cases[i].text, strlen(cases[i].text), "t.nex", NULL, &e);
-		if (!g)
-			fprintf(stderr, "parse: %s\n%s", e.msg, cases[i].text);
+		nx_graph *g = tile_graph("reasons", cases[i].text);
 		CHECK(g != NULL);
 		if (!g)
 			continue;

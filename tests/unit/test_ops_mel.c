@@ -82,13 +82,9 @@ static void test_mel_runtime(void)
 		"  %m = mel_weight_matrix(%n, %len, %sr, %lo, %hi) : f32[9,8]\n"
 		"  return %m\n"
 		"}\n";
-	nx_err e;
-	nx_graph *g = nx_parse(t, strlen(t), "t.nex", NULL, &e);
-	CHECK(g != NULL);
-	if (!g) {
-		fprintf(stderr, "%s\n", e.msg);
+	nx_graph *g = ops_parse(t);
+	if (!g)
 		return;
-	}
 	nx_tensor in[5];
 	for (int i = 0; i < 5; i++)
 		in[i] = nx_tensor_alloc(nx_vtype(g, g->inputs[i]));
@@ -97,6 +93,7 @@ static void test_mel_runtime(void)
 	const double ok[5] = {8, 16, 8192, 0, 4096};
 	for (int i = 0; i < 5; i++)
 		nx_tensor_set(&in[i], 0, ok[i]);
+	nx_err e;
 	nx_run_result r;
 	int rc = nx_run(g, in, 5, NULL, &r, &e);
 	if (rc)
@@ -126,8 +123,7 @@ static void test_mel_runtime(void)
 		for (int j = 0; j < 5; j++)
 			nx_tensor_set(&in[j], 0, ok[j]);
 		nx_tensor_set(&in[bad[i].input], 0, bad[i].v);
-		CHECK_EQ_INT(nx_run(g, in, 5, NULL, &r, &e), -1);
-		CHECK_CONTAINS(e.msg, bad[i].msg);
+		ops_run_fails(g, in, 5, bad[i].msg);
 	}
 	for (int i = 0; i < 5; i++)
 		nx_tensor_free(&in[i]);
@@ -169,14 +165,8 @@ static void test_mel_refusals(void)
 		 "op %m (mel_weight_matrix): sample_rate is i32, num_mel_bins i64: ONNX has one "
 		 "dtype for num_mel_bins, dft_length and sample_rate"},
 	};
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		nx_err e;
-		nx_graph *g = nx_parse(cases[i].text, strlen(cases[i].text), "t.nex", NULL, &e);
-		CHECK(g == NULL);
-		if (!g)
-			CHECK_CONTAINS(e.msg, cases[i].msg);
-		nx_graph_free(g);
-	}
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		ops_refused(cases[i].text, cases[i].msg);
 }
 
 /* The NE targets run it on the CPU, whatever its operands (a constant one
@@ -192,11 +182,10 @@ static void test_mel_cpu(void)
 		"  %m = mel_weight_matrix(%n, %len, %sr, %lo, %hi) : f32[129,10]\n"
 		"  return %m\n"
 		"}\n";
-	nx_err e;
-	nx_graph *g = nx_parse(t, strlen(t), "t.nex", NULL, &e);
-	CHECK(g != NULL);
+	nx_graph *g = ops_parse(t);
 	if (!g)
 		return;
+	nx_err e;
 	nx_target tg;
 	CHECK_EQ_INT(nx_target_preset("m1", &tg, &e), 0);
 	int seen = 0;

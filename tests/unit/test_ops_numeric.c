@@ -280,10 +280,10 @@ static void test_values(void)
 	ops_near(got, (const double[]){4, 5, 6, 0, 0, 0}, 6, 1e-6);
 	{
 		nx_err e;
-		nx_graph *g = nx_parse(cs, strlen(cs), "t.nex", NULL, &e);
-		nx_run_result r;
+		nx_graph *g = ops_parse(cs);
+		nx_run_result r = {0};
 		CHECK(g && nx_run(g, NULL, 0, NULL, &r, &e) == 0);
-		if (g && r.outputs) {
+		if (r.outputs) {
 			CHECK(nx_tensor_get_int(&r.outputs[4], 1) == 9007199254740994LL);
 			CHECK(nx_tensor_get_int(&r.outputs[4], 2) == 9007199254740993LL);
 			nx_run_result_free(&r);
@@ -488,23 +488,11 @@ static void test_loss(void)
 		"  %y = nll_loss(%x, %t) : f32[]\n"
 		"  return %y\n"
 		"}\n";
-	nx_err e;
-	nx_graph *g = nx_parse(bad, strlen(bad), "t.nex", NULL, &e);
-	CHECK(g != NULL);
-	if (g) {
-		nx_run_result r;
-		CHECK_EQ_INT(nx_run(g, NULL, 0, NULL, &r, &e), -1);
-		CHECK_CONTAINS(e.msg, "op %y (nll_loss): label 2 at position 0 is outside [0, 2)");
-		nx_graph_free(g);
-	}
+	ops_run_refused(bad, "op %y (nll_loss): label 2 at position 0 is outside [0, 2)");
 	static const char shape[] =
 		"graph @s(%x: f32[2,3,4], %t: i64[2,3]) -> (%y: f32[]) {\n"
 		"  %y = nll_loss(%x, %t) : f32[]\n  return %y\n}\n";
-	g = nx_parse(shape, strlen(shape), "t.nex", NULL, &e);
-	CHECK(g == NULL);
-	if (!g)
-		CHECK_CONTAINS(e.msg, "op %y (nll_loss): labels i64[2,3] do not match scores f32[2,3,4]");
-	nx_graph_free(g);
+	ops_refused(shape, "op %y (nll_loss): labels i64[2,3] do not match scores f32[2,3,4]");
 }
 
 /* MatMulInteger and QLinearMatMul: through the default pipeline, then
@@ -552,12 +540,7 @@ static void test_qmatmul(void)
 	static const char bad[] =
 		"graph @b(%a: u8[2,3], %b: u8[3,2], %z: u8[3]) -> (%y: i32[2,2]) {\n"
 		"  %y = matmul_integer(%a, %b, %z) : i32[2,2]\n  return %y\n}\n";
-	nx_err e;
-	nx_graph *g = nx_parse(bad, strlen(bad), "t.nex", NULL, &e);
-	CHECK(g == NULL);
-	if (!g)
-		CHECK_CONTAINS(e.msg, "op %y (matmul_integer): a_zero_point has 3 elements");
-	nx_graph_free(g);
+	ops_refused(bad, "op %y (matmul_integer): a_zero_point has 3 elements");
 }
 
 /* What inference refuses, by name. */
@@ -579,26 +562,15 @@ static void test_refusals(void)
 		{"graph @t(%x: i32[2]) -> (%y: bool[2]) {\n  %y = is_nan(%x) : bool[2]\n  return %y\n}\n",
 		 "op %y (is_nan)"},
 	};
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		nx_err e;
-		nx_graph *g = nx_parse(cases[i].text, strlen(cases[i].text), "t.nex", NULL, &e);
-		CHECK(g == NULL);
-		if (!g)
-			CHECK_CONTAINS(e.msg, cases[i].msg);
-		nx_graph_free(g);
-	}
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		ops_refused(cases[i].text, cases[i].msg);
 	/* an integer modulus by zero is an error at run time */
 	static const char z[] =
 		"graph @z(%x: i32[2]) -> (%y: i32[2]) {\n  %y = mod(%x, %x) : i32[2]\n  return %y\n}\n";
-	nx_err e;
-	nx_graph *g = nx_parse(z, strlen(z), "t.nex", NULL, &e);
-	CHECK(g != NULL);
+	nx_graph *g = ops_parse(z);
 	if (g) {
-		nx_type t = *nx_vtype(g, g->inputs[0]);
-		nx_tensor in = nx_tensor_alloc(&t);
-		nx_run_result r;
-		CHECK_EQ_INT(nx_run(g, &in, 1, NULL, &r, &e), -1);
-		CHECK_CONTAINS(e.msg, "op %y (mod): integer modulus by zero");
+		nx_tensor in = nx_tensor_alloc(nx_vtype(g, g->inputs[0]));
+		ops_run_fails(g, &in, 1, "op %y (mod): integer modulus by zero");
 		nx_tensor_free(&in);
 		nx_graph_free(g);
 	}

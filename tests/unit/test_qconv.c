@@ -14,16 +14,6 @@
 #include "nxs.h"
 #include "nxw.h"
 
-static nx_graph *parse(const char *text)
-{
-	nx_err e;
-	nx_graph *g = nx_parse(text, strlen(text), "t.nex", NULL, &e);
-	if (!g)
-		fprintf(stderr, "%s\n", e.msg);
-	CHECK(g != NULL);
-	return g;
-}
-
 /* The default pipeline, each step's outputs within 1e-6 of step 0's. */
 static void test_through_default(void)
 {
@@ -94,36 +84,26 @@ static void test_values(void)
 	ops_near(got, (const double[]){5, 7, 8, 9, 125, 127, 127, 127}, 8, 0);
 }
 
-static void refused(const char *text, const char *msg)
-{
-	nx_err e;
-	nx_graph *g = nx_parse(text, strlen(text), "t.nex", NULL, &e);
-	CHECK(g == NULL);
-	if (!g)
-		CHECK_CONTAINS(e.msg, msg);
-	nx_graph_free(g);
-}
-
 static void test_refusals(void)
 {
-	refused("graph @b(%x: f32[1,2,3,3], %w: u8[2,2,1,1]) -> (%y: i32[1,2,3,3]) {\n"
+	ops_refused("graph @b(%x: f32[1,2,3,3], %w: u8[2,2,1,1]) -> (%y: i32[1,2,3,3]) {\n"
 		"  %y = conv_integer(%x, %w) : i32[1,2,3,3]\n  return %y\n}\n",
 		"op %y (conv_integer): operand 0");
-	refused("graph @b(%x: u8[1,2,3,3], %w: u8[2,2,1,1], %z: u8[3]) -> (%y: i32[1,2,3,3]) {\n"
+	ops_refused("graph @b(%x: u8[1,2,3,3], %w: u8[2,2,1,1], %z: u8[3]) -> (%y: i32[1,2,3,3]) {\n"
 		"  %y = conv_integer(%x, %w, %z) : i32[1,2,3,3]\n  return %y\n}\n",
 		"op %y (conv_integer): x_zero_point is u8[3]: expected one element");
-	refused("graph @b(%x: u8[1,2,3,3], %s: f32[], %z: u8[], %w: i8[2,2,1,1], %ws: f32[3], "
+	ops_refused("graph @b(%x: u8[1,2,3,3], %s: f32[], %z: u8[], %w: i8[2,2,1,1], %ws: f32[3], "
 		"%wz: i8[]) -> (%y: u8[1,2,3,3]) {\n"
 		"  %y = qlinear_conv(%x, %s, %z, %w, %ws, %wz, %s, %z) : u8[1,2,3,3]\n"
 		"  return %y\n}\n",
 		"op %y (qlinear_conv): w_scale is f32[3]: expected one element (per tensor) or "
 		"one per output channel");
-	refused("graph @b(%x: u8[1,2,3,3], %s: f32[], %z: u8[], %w: i8[2,2,1,1], %wz: i8[], "
+	ops_refused("graph @b(%x: u8[1,2,3,3], %s: f32[], %z: u8[], %w: i8[2,2,1,1], %wz: i8[], "
 		"%b: f32[2]) -> (%y: u8[1,2,3,3]) {\n"
 		"  %y = qlinear_conv(%x, %s, %z, %w, %s, %wz, %s, %z, %b) : u8[1,2,3,3]\n"
 		"  return %y\n}\n",
 		"op %y (qlinear_conv): bias is f32[2], expected i32[2]");
-	refused("graph @b(%x: u8[1,2,3,3], %w: u8[2,2,5,5]) -> (%y: i32[1,2,3,3]) {\n"
+	ops_refused("graph @b(%x: u8[1,2,3,3], %w: u8[2,2,5,5]) -> (%y: i32[1,2,3,3]) {\n"
 		"  %y = conv_integer(%x, %w) : i32[1,2,3,3]\n  return %y\n}\n",
 		"op %y (conv_integer): kernel extent 5");
 }
@@ -168,7 +148,7 @@ static void test_sim(void)
 		"  %y = conv(%x, %w) {pads=[1,1,1,1]} : f16[1,64,32,32]\n"
 		"  return %y\n"
 		"}\n";
-	nx_graph *gq = parse(q), *gf = parse(f);
+	nx_graph *gq = ops_parse(q), *gf = ops_parse(f);
 	nx_target tt;
 	nx_err e;
 	CHECK_EQ_INT(nx_target_preset("a17pro", &tt, &e), 0);
@@ -267,7 +247,7 @@ static const char qdq[] =
  * at most its rounding (s/2 per input element, times sum |w|). */
 static void test_fold_qdq(void)
 {
-	nx_graph *g0 = parse(qdq), *g1 = parse(qdq), *g2 = parse(qdq);
+	nx_graph *g0 = ops_parse(qdq), *g1 = ops_parse(qdq), *g2 = ops_parse(qdq);
 	if (!g0 || !g1 || !g2)
 		goto out;
 	char rem[2048];
@@ -317,7 +297,7 @@ static void test_fold_qdq_left(void)
 		"  %v = conv(%x, %vd) {pads=[1,1,1,1]} : f32[1,3,4,4]\n"
 		"  return %y, %v\n"
 		"}\n";
-	nx_graph *g = parse(t);
+	nx_graph *g = ops_parse(t);
 	if (!g)
 		return;
 	char rem[2048];
@@ -348,7 +328,7 @@ static void test_fold_bn_int8(void)
 		"  %y = batch_norm(%c, %s, %b, %m, %v) : f32[1,3,4,4]\n"
 		"  return %y\n"
 		"}\n";
-	nx_graph *g0 = parse(t), *g1 = parse(t);
+	nx_graph *g0 = ops_parse(t), *g1 = ops_parse(t);
 	if (!g0 || !g1)
 		goto out;
 	char rem[2048];
