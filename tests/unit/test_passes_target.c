@@ -335,15 +335,28 @@ static void test_tile_matmul(void)
 	}
 	free(r.remarks);
 	nx_graph_free(g);
-	/* 64 KiB: neither axis alone fits, rows and columns together do */
+	/* 64 KiB: only rows and columns together fit, in [1,8,7] tiles of 224
+	 * bytes, under the minimum tile (one task descriptor, 628 bytes): left
+	 * untiled, streamed from DRAM, and said why */
 	g = parse(tile_mm);
 	nx_target tiny = target("m1", "64KiB");
 	r = run_pass(g, "tile", &tiny, -1);
+	CHECK_EQ_INT(r.rewrites, 0);
+	CHECK(nx_attr_ints(g, producer(g, "y"), "tile", &n) == NULL);
+	CHECK(r.remarks && strstr(r.remarks, "[1,8,7]") &&
+	      strstr(r.remarks, "less than one task descriptor (628 bytes)"));
+	free(r.remarks);
+	nx_graph_free(g);
+	/* 1 MiB: rows and columns together, each tile above the minimum */
+	g = parse(tile_mm);
+	nx_target small = target("m1", "1MiB");
+	r = run_pass(g, "tile", &small, -1);
 	CHECK_EQ_INT(r.rewrites, 1);
 	tile = nx_attr_ints(g, producer(g, "y"), "tile", &n);
 	CHECK(n == 3 && tile[1] < 256 && tile[2] < 2048);
 	if (n == 3) /* one tile: A rows, B columns, result tile */
-		CHECK(tile[1] * 1024 * 4 + 1024 * tile[2] * 4 + tile[1] * tile[2] * 4 <= tiny.sram);
+		CHECK(tile[1] * 1024 * 4 + 1024 * tile[2] * 4 + tile[1] * tile[2] * 4 <= small.sram &&
+		      tile[1] * tile[2] * 4 >= 628);
 	free(r.remarks);
 	nx_graph_free(g);
 	/* a conv whose three input rows (all 64 channels) exceed 64 KiB cannot
