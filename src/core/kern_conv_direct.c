@@ -52,12 +52,15 @@
 #define CB 1024 /* input channels per chunk (16 and 32 measured no faster on det) */
 #endif
 
-/* Which stride-1 convs take this road (measured on det and rec): enough
- * input channels that the (c, tap) loop amortizes the tile's set-up and
- * store, and at least a strip of output columns. Few output channels
- * are where the shifted GEMM lost most (an sgemm with M = 24 packs its
- * operand for little work); with many, OpenBLAS's blocking wins. */
-#define MIN_CG 8
+/* Which stride-1 convs take this road, measured against the shifted GEMM
+ * on single convs (min of 20 runs, interleaved): 96->24 3x3 at 160x160
+ * and 80x80, 16->16 at 80x80 faster; 96->24 at 40x40 even and at 20x20
+ * slower (a 16-column strip computes 20 % and 60 % junk columns there);
+ * 8->32 at 80x80 even (below 16 channels the old road is im2col); 96->64
+ * at 80x80 no slower. With many output channels OpenBLAS's blocking is
+ * left to do its work. */
+#define MIN_CG 16
+#define MIN_OW 64
 #define MAX_MG 64
 #define MAX_TAPS 49
 
@@ -66,7 +69,7 @@ bool nx_conv_direct_fits(const conv_geom *g)
 #ifdef NX_SIMD_X86
 	return nx_cpu_v3() && g->ns == 2 && g->stride[0] == 1 && g->stride[1] == 1 &&
 	       g->ker_sp > 1 && g->ker_sp <= MAX_TAPS && g->cg >= MIN_CG && g->mg <= MAX_MG &&
-	       g->out[1] >= STRIP / 2 && g->out_sp > 0;
+	       g->out[1] >= MIN_OW && g->out_sp > 0;
 #else
 	(void)g;
 	return false;
