@@ -8,8 +8,9 @@
  *    output rows (im2col would copy each input nine times to do nine
  *    multiply-adds per output); with stride 1 over a padded copy of each
  *    plane (kern_conv_dw.c);
- *  - 2-d, stride 1, wider than 1x1, few output channels per group, on
- *    an AVX2+FMA CPU: a direct register-tiled kernel (kern_conv_direct.c);
+ *  - 2-d, stride 1, wider than 1x1, few output channels per group, wide
+ *    rows, on an AVX2+FMA CPU: a direct register-tiled kernel
+ *    (kern_conv_direct.c);
  *  - 2-d, stride 1, wider than 1x1, at least 16 channels per group: one
  *    sgemm per kernel tap over a padded copy of the input
  *    (kern_conv_shift.c);
