@@ -48,9 +48,10 @@
 #define MB 6          /* output channels per register tile */
 #define V 2           /* vectors of 8 columns per register tile */
 #define STRIP (V * 8) /* output columns per register tile */
-#ifndef CB
-#define CB 1024 /* input channels per chunk (16 and 32 measured no faster on det) */
-#endif
+/* Input channels per chunk (row_part): chunks of 16 or 32, to keep a
+ * strip's input in L1 while the blocks read it, measured no faster on
+ * det's convs than one chunk, so every conv up to 1024 channels is one. */
+#define CB 1024
 
 /* Which stride-1 convs take this road, measured against the shifted GEMM
  * on single convs (min of 20 runs, interleaved): 96->24 3x3 at 160x160
@@ -151,10 +152,10 @@ NX_TARGET_V3 static void tile_v3(const float *xs, int64_t plane, const int64_t *
 
 /* Output rows [lo * rows_per_task, ...) of every group: for each row,
  * each strip of STRIP columns, each chunk of CB input channels, each block
- * of MB output channels. The chunks keep a strip's input (CB channels x
- * KH rows) in L1 while every block reads it; between chunks the sums wait
- * in acc (a float stored and loaded back is the same float: the bits are
- * those of one pass over all channels). */
+ * of MB output channels: the blocks read the strip's input one after the
+ * other while it is in cache. Between chunks the sums wait in acc (a float
+ * stored and loaded back is the same float: the bits are those of one
+ * pass over all channels). */
 static void row_part(void *ctx, int64_t lo, int64_t hi)
 {
 	direct_job *j = ctx;
@@ -223,7 +224,8 @@ void nx_conv_direct(const conv_geom *g, const float *x, const float *w, const fl
 				for (int64_t t = 0; t < taps; t++)
 					wk[((((gi * nblk + m / MB) * cg + c) * taps + t) * MB) + m % MB] =
 						w[((gi * mg + m) * cg + c) * taps + t];
-	/* rows per task: about 16 strips of work each, for the pool to balance */
+	/* two output rows per task: 80 pieces for det's 160-row convs, for the
+	 * pool to balance; the split changes no bits */
 	int64_t rpt = 2;
 	for (int64_t img = 0; img < g->batch; img++) {
 		direct_job j = {g, x + img * g->xns, xp, wk, b, act, y + img * g->yns,
