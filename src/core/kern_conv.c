@@ -8,6 +8,9 @@
  *    output rows (im2col would copy each input nine times to do nine
  *    multiply-adds per output); with stride 1 over a padded copy of each
  *    plane (kern_conv_dw.c);
+ *  - 2-d, stride 1, wider than 1x1, few output channels per group, wide
+ *    rows, on an AVX2+FMA CPU: a direct register-tiled kernel
+ *    (kern_conv_direct.c);
  *  - 2-d, stride 1, wider than 1x1, at least 16 channels per group: one
  *    sgemm per kernel tap over a padded copy of the input
  *    (kern_conv_shift.c);
@@ -481,6 +484,10 @@ static int conv_run(nx_kern *k, const int64_t *st)
 	}
 	if (g.cg == 1 && g.ns == 2 && g.ker_sp > 1 && g.ker[1] <= 16) {
 		nx_pool_for(pool, g.batch * g.cout, dw_part, &j);
+		return 0;
+	}
+	if (nx_conv_direct_fits(&g)) {
+		nx_conv_direct(&g, j.x, j.w, j.b, &j.act, j.y, pool);
 		return 0;
 	}
 	if (nx_conv_shift_fits(&g)) {

@@ -32,6 +32,13 @@ bool nx_conv_shift_fits(const conv_geom *g);
 void nx_conv_shift(const conv_geom *g, const float *x, const float *w, const float *b,
 		   const nx_act *act, float *y, nx_pool *pool);
 
+/* kern_conv_direct.c: 2-d, stride 1, wider than 1x1, 16+ input and at most
+ * 64 output channels per group, rows of 64+ columns, on a CPU with AVX2
+ * and FMA: a direct register-tiled kernel. */
+bool nx_conv_direct_fits(const conv_geom *g);
+void nx_conv_direct(const conv_geom *g, const float *x, const float *w, const float *b,
+		    const nx_act *act, float *y, nx_pool *pool);
+
 /* kern_conv_dw.c: 2-d depthwise (one input channel per group), stride 1. */
 bool nx_conv_dw_fits(const conv_geom *g);
 void nx_conv_dw(const conv_geom *g, const float *x, const float *w, const float *b,
