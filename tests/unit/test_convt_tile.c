@@ -14,6 +14,7 @@
 
 #include "check.h"
 #include "nx.h"
+#include "tile_fixture.h"
 
 typedef struct ct_case {
 	const char *what;
@@ -52,37 +53,17 @@ static nx_graph *build(const ct_case *t, const char *extra)
 		 (long long)t->d[0], (long long)t->d[1], pads, (long long)t->group, t->tile,
 		 t->attrs ? t->attrs : "", extra, dt, (long long)t->y[0], (long long)t->y[1],
 		 (long long)t->y[2], (long long)t->y[3]);
-	nx_err e;
-	nx_graph *g = nx_parse(text, strlen(text), "t.nex", NULL, &e);
-	if (!g)
-		fprintf(stderr, "%s: parse: %s\n%s", t->what, e.msg, text);
-	else if (nx_verify(g, &e)) {
-		fprintf(stderr, "%s: verify: %s\n%s", t->what, e.msg, text);
-		nx_graph_free(g);
-		g = NULL;
-	}
-	return g;
+	return tile_graph(t->what, text);
 }
 
-static nx_tensor input(const nx_type *ty, uint32_t seed)
+/* The double-precision conv_transpose of in[] (x, w and the bias if any),
+ * bias included in each element and its sum of |terms|: a tile_ref_fn. */
+static void reference(const void *ctx, const nx_tensor *in, double *ref, double *mag)
 {
-	nx_tensor x = nx_tensor_empty(ty);
-	float *d = x.data;
-	uint32_t s = seed * 2654435761u + 1;
-	for (int64_t i = 0; i < nx_tensor_numel(&x); i++) {
-		s = s * 1664525u + 1013904223u;
-		d[i] = -1 + 2 * (float)(s >> 8) / (float)(1u << 24);
-	}
-	return x;
-}
-
-/* The largest |y - reference| in units of the sum of |terms| per element. */
-static double worst_err(const ct_case *t, const float *x, const float *w, const float *b,
-			const float *y)
-{
+	const ct_case *t = ctx;
+	const float *x = in[0].data, *w = in[1].data, *b = t->bias ? in[2].data : NULL;
 	const int64_t *X = t->x, *W = t->w, *Y = t->y;
 	int64_t n = Y[0] * Y[1] * Y[2] * Y[3], cg = X[1] / t->group, mg = W[1];
-	double *ref = calloc((size_t)n, sizeof *ref), *mag = calloc((size_t)n, sizeof *mag);
 	for (int64_t bn = 0; bn < X[0]; bn++)
 		for (int64_t c = 0; c < X[1]; c++)
 			for (int64_t iy = 0; iy < X[2]; iy++)
@@ -101,17 +82,12 @@ static double worst_err(const ct_case *t, const float *x, const float *w, const 
 								ref[at] += v;
 								mag[at] += fabs(v);
 							}
-	double worst = 0;
-	for (int64_t i = 0; i < n; i++) {
-		int64_t oc = i / (Y[2] * Y[3]) % Y[1];
-		double want = ref[i] + (b ? b[oc] : 0), m = mag[i] + (b ? fabs(b[oc]) : 0);
-		double err = fabs(y[i] - want) / (m > 1e-30 ? m : 1);
-		if (err > worst || y[i] != y[i])
-			worst = y[i] != y[i] ? INFINITY : err;
-	}
-	free(ref);
-	free(mag);
-	return worst;
+	if (b)
+		for (int64_t i = 0; i < n; i++) {
+			int64_t oc = i / (Y[2] * Y[3]) % Y[1];
+			ref[i] += b[oc];
+			mag[i] += fabs(b[oc]);
+		}
 }
 
 static void run_case(const ct_case *t)
@@ -129,30 +105,8 @@ static void run_case(const ct_case *t)
 	uint32_t n = t->bias ? 3 : 2;
 	nx_tensor in[3];
 	for (uint32_t i = 0; i < n; i++)
-		in[i] = input(nx_vtype(g, g->inputs[i]), i + 7);
-	nx_run_result r[2];
-	bool ok[2] = {false, false};
-	for (int th = 1; th <= 2; th++) {
-		nx_err e;
-		nx_run_opts o = {.threads = th};
-		int rc = nx_run(g, in, n, &o, &r[th - 1], &e);
-		if (rc)
-			fprintf(stderr, "%s: run at %d threads: %s\n", t->what, th, e.msg);
-		CHECK_EQ_INT(rc, 0);
-		ok[th - 1] = rc == 0;
-	}
-	if (ok[0]) {
-		const float *y = r[0].outputs[0].data;
-		double w = worst_err(t, in[0].data, in[1].data, t->bias ? in[2].data : NULL, y);
-		if (!(w < 1e-5))
-			fprintf(stderr, "%s: error %.3g of the sum of |terms|\n", t->what, w);
-		CHECK(w < 1e-5);
-		if (ok[1])
-			CHECK(!memcmp(y, r[1].outputs[0].data, nx_tensor_nbytes(&r[0].outputs[0])));
-	}
-	for (int th = 0; th < 2; th++)
-		if (ok[th])
-			nx_run_result_free(&r[th]);
+		in[i] = tile_input(nx_vtype(g, g->inputs[i]), i + 7);
+	tile_check_runs(t->what, g, in, n, 2, reference, t);
 	for (uint32_t i = 0; i < n; i++)
 		nx_tensor_free(&in[i]);
 	nx_graph_free(g);
