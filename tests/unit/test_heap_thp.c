@@ -89,6 +89,7 @@ static void test_read_fifo(void)
 	rmdir(dir);
 }
 
+#ifndef ASAN /* ASan's allocator has no brk heap to advise */
 static bool thp_possible(void)
 {
 	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
@@ -104,6 +105,7 @@ static bool thp_possible(void)
 		ok = false;
 	return ok;
 }
+#endif
 
 static void test_heap_advised(void)
 {
