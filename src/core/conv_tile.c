@@ -28,6 +28,14 @@
 
 const char *nx_conv_tiling(const nx_graph *g, uint32_t o, int64_t nt[4], int64_t te[4])
 {
+	uint32_t n = 0;
+	const int64_t *ext = nx_attr_ints(g, o, "tile", &n);
+	return nx_conv_tiling_ext(g, o, ext, n, nt, te);
+}
+
+const char *nx_conv_tiling_ext(const nx_graph *g, uint32_t o, const int64_t *ext, uint32_t n,
+			       int64_t nt[4], int64_t te[4])
+{
 	const nx_op *op = nx_opp(g, o);
 	for (int k = 0; k < 4; k++)
 		nt[k] = 1, te[k] = 0;
@@ -38,8 +46,6 @@ const char *nx_conv_tiling(const nx_graph *g, uint32_t o, int64_t nt[4], int64_t
 	const nx_type *w = nx_vtype(g, nx_operand(g, o, 1));
 	for (int k = 0; k < 4 && y->rank == 4; k++)
 		te[k] = y->dims[k];
-	uint32_t n;
-	const int64_t *ext = nx_attr_ints(g, o, "tile", &n);
 	if (!ext)
 		return "no tile attribute";
 	if (y->rank != 4 || x->rank != 4 || w->rank != 4 || n != 4)

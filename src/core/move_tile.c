@@ -148,6 +148,8 @@ const char *nx_move_tiling(const nx_graph *g, uint32_t o, const int64_t *ext)
 		return "not a transpose, slice or reshape";
 	const nx_type *x = nx_vtype(g, nx_operand(g, o, 0));
 	const nx_type *y = nx_vtype(g, nx_result(g, o, 0));
+	if (x->rank > 4) /* the NE's descriptors have four dims (codegen) */
+		return "per-tile lowering of a move whose operand has rank > 4 is not built";
 	if (kind == NX_OP_TRANSPOSE)
 		return x->rank == y->rank ? NULL : "transpose of another rank";
 	if (kind == NX_OP_SLICE) {

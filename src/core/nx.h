@@ -1113,6 +1113,9 @@ uint32_t nx_mac_weight_operand(int kind);
  * result; NULL if it splits so (the interpreter and the NE back end both
  * compute it tile by tile), else why it is computed whole (nt all 1). */
 const char *nx_conv_tiling(const nx_graph *g, uint32_t o, int64_t nt[4], int64_t te[4]);
+/* The same for extents ext[0..n) (attr tile or a candidate of the tile pass). */
+const char *nx_conv_tiling_ext(const nx_graph *g, uint32_t o, const int64_t *ext, uint32_t n,
+			       int64_t nt[4], int64_t te[4]);
 /* The tile of conv o at result window (r0, rn): the window of operand 0 it
  * reads (in0, inn per bchw), its own pads (t, l, b, r) and group. */
 void nx_conv_tile_geom(const nx_graph *g, uint32_t o, const int64_t r0[4], const int64_t rn[4],

@@ -350,6 +350,9 @@ static bool split_ok(const nx_graph *g, uint32_t o, int R, bool *no)
 	memset(no, 0, NX_MAX_RANK * sizeof *no);
 	int kind = nx_opp(g, o)->kind;
 	uint32_t n;
+	/* codegen lowers tiles of one result of rank <= 4 (nxg_no_split) */
+	if (nx_opp(g, o)->n_out != 1 || R > 4)
+		return false;
 	if (nx_ops[kind].flags & NX_F_AXES) { /* reduce_*: the reduced dims */
 		if (!nx_attr_i(g, o, "keepdims", 1))
 			return false; /* the result's dims no longer line up */
@@ -422,6 +425,11 @@ static bool split_ok(const nx_graph *g, uint32_t o, int R, bool *no)
 		}
 		return true;
 	}
+	case NX_OP_CONV: /* output channels and rows, as core's nx_conv_tiling */
+		if (R != 4)
+			return false;
+		no[0] = no[3] = true;
+		return true;
 	case NX_OP_CONV_TRANSPOSE:
 		return convt_split_ok(g, o, R, no);
 	case NX_OP_MAX_POOL:
@@ -447,7 +455,7 @@ static const char *move_unlowered(const nx_graph *g, uint32_t o)
 	    kind == NX_OP_CONCAT || kind == NX_OP_RESIZE)
 		return NULL;
 	if (kind == NX_OP_SLICE) /* steps 1: every tile is a window */
-		return nx_move_tiling(g, o, NULL) ? "codegen splits slices with steps 1 only" : NULL;
+		return nx_move_tiling(g, o, NULL); /* NULL: steps 1, rank <= 4 */
 	return "codegen has no per-tile lowering of this kind";
 }
 
@@ -615,13 +623,25 @@ static int run(nx_graph *g, nxp_ctx *ctx)
 			nxp_stat_add(ctx, "ops too big to tile", 1);
 			continue;
 		}
-		int64_t nt4[4], te4[4];
-		if (!split_ok(g, o, R, no) || !choose(&tl, no, ext) || !move_fit(&tl, no, ext) ||
-		    (p->kind == NX_OP_CONV_TRANSPOSE &&
-		     nx_convt_tiling_ext(g, o, ext, (uint32_t)R, nt4, te4))) {
+		if (!split_ok(g, o, R, no) || !choose(&tl, no, ext) || !move_fit(&tl, no, ext)) {
 			nxp_remark(ctx, "%%%s (%s): working set %lld bytes > sram %lld, and no tile "
 				   "along a splittable axis fits: left untiled", res, nx_op_name(g, o),
 				   (long long)ws, (long long)t->sram);
+			nxp_stat_add(ctx, "ops too big to tile", 1);
+			continue;
+		}
+		/* a conv or conv_transpose tiled other than core's rule splits
+		 * would run whole on the NE (and in the interpreter) */
+		int64_t nt4[4], te4[4];
+		const char *why = p->kind == NX_OP_CONV_TRANSPOSE
+					  ? nx_convt_tiling_ext(g, o, ext, (uint32_t)R, nt4, te4)
+				  : p->kind == NX_OP_CONV
+					  ? nx_conv_tiling_ext(g, o, ext, (uint32_t)R, nt4, te4)
+					  : NULL;
+		if (why) {
+			nxp_remark(ctx, "%%%s (%s): working set %lld bytes > sram %lld, but its "
+				   "tiles would run whole (%s): left untiled", res, nx_op_name(g, o),
+				   (long long)ws, (long long)t->sram, why);
 			nxp_stat_add(ctx, "ops too big to tile", 1);
 			continue;
 		}
