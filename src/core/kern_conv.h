@@ -31,6 +31,11 @@ bool nx_conv_shift_fits(const conv_geom *g);
  * nx_conv_shift_fits accepts; b may be NULL. */
 void nx_conv_shift(const conv_geom *g, const float *x, const float *w, const float *b,
 		   const nx_act *act, float *y, nx_pool *pool);
+/* Channels [lo, hi) of one (image, group) input x (channels g->xcs floats
+ * apart) into hp x wp planes at xp, zero outside the input (begin pads
+ * g->pad): the shifted-GEMM and direct kernels' padded copy. */
+void nx_conv_pad_planes(const conv_geom *g, const float *x, float *xp, int64_t hp, int64_t wp,
+			int64_t lo, int64_t hi);
 
 /* kern_conv_direct.c: 2-d, stride 1, wider than 1x1, 16+ input and at most
  * 64 output channels per group, rows of 64+ columns, on a CPU with AVX2

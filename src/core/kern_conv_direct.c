@@ -90,29 +90,11 @@ typedef struct direct_job {
 	int64_t hp, wp, nblk, rows_per_task;
 } direct_job;
 
-/* Copies channels [lo, hi) of the (image, group) input into the padded
- * planes (as kern_conv_shift.c's pad_part). */
+/* Channels [lo, hi) of the (image, group) input into the padded planes. */
 static void pad_part(void *ctx, int64_t lo, int64_t hi)
 {
 	direct_job *j = ctx;
-	const conv_geom *g = j->g;
-	int64_t H = g->in[0], W = g->in[1], pt = g->pad[0], pl = g->pad[1];
-	int64_t xlo = pl > 0 ? pl : 0, xhi = W + pl < j->wp ? W + pl : j->wp;
-	if (xhi < xlo)
-		xhi = xlo;
-	for (int64_t c = lo; c < hi; c++)
-		for (int64_t yp = 0; yp < j->hp; yp++) {
-			float *d = j->xp + (c * j->hp + yp) * j->wp;
-			int64_t iy = yp - pt;
-			if (iy < 0 || iy >= H) {
-				memset(d, 0, (size_t)j->wp * sizeof *d);
-				continue;
-			}
-			memset(d, 0, (size_t)xlo * sizeof *d);
-			memcpy(d + xlo, j->x + c * g->xcs + iy * W + xlo - pl,
-			       (size_t)(xhi - xlo) * sizeof *d);
-			memset(d + xhi, 0, (size_t)(j->wp - xhi) * sizeof *d);
-		}
+	nx_conv_pad_planes(j->g, j->x, j->xp, j->hp, j->wp, lo, hi);
 }
 
 /* One register tile: out[m][0 .. STRIP) = bias[m] + sum over c, taps of

@@ -10,20 +10,12 @@
 
 #include "check.h"
 #include "nx.h"
+#include "tile_fixture.h"
 
 /* One graph of a single pool %y = OP(%x) {attrs, tile=...}; NULL + message. */
 static nx_graph *build(const char *text)
 {
-	nx_err e;
-	nx_graph *g = nx_parse(text, strlen(text), "t.nex", NULL, &e);
-	if (!g)
-		fprintf(stderr, "parse: %s\n%s", e.msg, text);
-	else if (nx_verify(g, &e)) {
-		fprintf(stderr, "verify: %s\n%s", e.msg, text);
-		nx_graph_free(g);
-		g = NULL;
-	}
-	return g;
+	return tile_graph("pool", text);
 }
 
 static uint32_t the_op(const nx_graph *g)
