@@ -31,20 +31,11 @@ count q 6
 count o 8
 count s 16
 count h 16
-exec_eq() { # label, options...
-	label=$1; shift
-	if out=$("$nex" exec "$f" --target m1 "$@" --seed 5 --compare 2>&1) &&
-		echo "$out" | grep -q "bit for bit"; then
-		echo "ok exec == run ($label)"
-	else
-		echo "FAIL exec ($label): $(echo "$out" | tail -n 3)"; fail=1
-	fi
-}
 for a in recorded bestfit split; do
-	exec_eq "$a" --alloc $a
+	exec_eq "$a" "$f" --alloc $a
 done
-exec_eq "sram=64KiB split" --pipeline default --set sram=64KiB --alloc split
-exec_eq "sram=64KiB belady" --pipeline default --set sram=64KiB --alloc belady
+exec_eq "sram=64KiB split" "$f" --pipeline default --set sram=64KiB --alloc split
+exec_eq "sram=64KiB belady" "$f" --pipeline default --set sram=64KiB --alloc belady
 # the tiles compute the ops: untiled within rounding
 sed 's/, tile=\[[0-9,]*\]//; s/ {tile=\[[0-9,]*\]}//' "$f" >"$d/whole.nex"
 if grep -q 'tile=' "$d/whole.nex"; then

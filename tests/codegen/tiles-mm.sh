@@ -22,17 +22,8 @@ count a 6
 count b 24
 count g 9
 count h 3
-exec_eq() { # label, options...
-	label=$1; shift
-	if out=$("$nex" exec "$f" --target m1 "$@" --seed 5 --compare 2>&1) &&
-		echo "$out" | grep -q "bit for bit"; then
-		echo "ok exec == run ($label)"
-	else
-		echo "FAIL exec ($label): $(echo "$out" | tail -n 3)"; fail=1
-	fi
-}
 for a in recorded bestfit split; do
-	exec_eq "$a" --alloc $a
+	exec_eq "$a" "$f" --alloc $a
 done
 # a small SRAM through the default pipeline: the split allocator spills
 # %s (its def piece in SRAM, a spill DMA home) around the tiles
@@ -42,8 +33,8 @@ if ! "$nex" codegen "$f" --target m1 "$@" --alloc split -o "$d/s.neasm" >"$d/log
 elif ! grep -qE '^t[0-9]+ dma spill ' "$d/s.neasm"; then
 	echo "FAIL sram=160KiB: no spill task; the case does not test spills"; fail=1
 else
-	exec_eq "sram=160KiB split" "$@" --alloc split
-	exec_eq "sram=160KiB belady" "$@" --alloc belady
+	exec_eq "sram=160KiB split" "$f" "$@" --alloc split
+	exec_eq "sram=160KiB belady" "$f" "$@" --alloc belady
 fi
 # the tiles compute the products: untiled within rounding
 sed 's/, tile=\[[0-9,]*\]//; s/ {tile=\[[0-9,]*\]}//' "$f" >"$d/whole.nex"

@@ -47,15 +47,6 @@ if grep -qE '^t[0-9]+ ne move op=%s3 +; slice \(attr tile not split: slice tiles
 else
 	echo "FAIL %s3: want one task with the reason: $(grep -E 'op=%s3' "$d/p.neasm" | head -n 2)"; fail=1
 fi
-exec_eq() { # label, model, options...
-	label=$1 m=$2; shift 2
-	if out=$("$nex" exec "$m" --target m1 "$@" --seed 5 --compare 2>&1) &&
-		echo "$out" | grep -q "bit for bit"; then
-		echo "ok exec == run ($label)"
-	else
-		echo "FAIL exec ($label): $(echo "$out" | tail -n 3)"; fail=1
-	fi
-}
 for a in recorded bestfit split; do
 	exec_eq "$a" "$f" --alloc $a
 done

@@ -24,7 +24,7 @@ gen() { # fixture
 	fi
 }
 . "$src/tests/codegen/tile_count.sh" # count VALUE N: op %VALUE lowers to N tile tasks
-exec_eq() { # allocators...
+exec_allocs() { # allocators...
 	for a in "$@"; do
 		if out=$("$nex" exec "$f" $opts --alloc $a --compare 2>&1) &&
 			echo "$out" | grep -q "bit for bit"; then
@@ -42,7 +42,7 @@ count y 11
 count z 11
 count u 10
 count v 12
-exec_eq recorded bestfit split
+exec_allocs recorded bestfit split
 gen tiles-norms.nex "$@"
 count b 5
 count i 5
@@ -50,7 +50,7 @@ count n 4
 count m 4
 count l 4
 count r 3
-exec_eq recorded split
+exec_allocs recorded split
 # pools by rows and columns (unpadded, and padded: each tile's own pads)
 gen tiles-pool.nex --target m1
 count m 16
@@ -58,9 +58,9 @@ count a 4
 count s 8
 count p 4
 opts="--target m1"
-exec_eq recorded bestfit split
+exec_allocs recorded bestfit split
 opts="--pipeline default --target m1 --set sram=64KiB"
-exec_eq split belady
+exec_allocs split belady
 # padded, auto_pad, dilated and ceil_mode pools, batch tiles, a global pool
 gen tiles-pool2.nex --target m1
 count m 7
@@ -86,9 +86,9 @@ else
 	echo "ok %e: a tile of only ceil_mode's extra window stays one task and says why"
 fi
 opts="--target m1"
-exec_eq recorded bestfit split
+exec_allocs recorded bestfit split
 opts="--target m1 --set sram=64KiB"
-exec_eq split belady
+exec_allocs split belady
 # concat tiles along the concat axis: a tile takes each operand's overlap
 gen tiles-concat.nex --target m1
 count c 6
@@ -102,9 +102,9 @@ else
 	echo "ok %c: tile 1 reads the overlap of two operands"
 fi
 opts="--target m1"
-exec_eq recorded bestfit split
+exec_allocs recorded bestfit split
 opts="--target m1 --set sram=16KiB"
-exec_eq split belady bestfit
+exec_allocs split belady bestfit
 # a hand-edited concat tile whose operand window is not its part is refused
 awk '/^t[0-9]+ ne move op=%c tile=1\/6/ {on = 1; print; next} /^t/ {on = 0}
 	on && /^  in / && !done {sub(/win 0\+1,3\+2,/, "win 0+1,2+2,"); done = 1} {print}' \
@@ -131,7 +131,7 @@ else
 	echo "ok resnet: no tiled op left one task"
 fi
 opts="--pipeline default --target m1 --set sram=128KiB"
-exec_eq recorded
+exec_allocs recorded
 cat >"$d/axis.nex" <<'G'
 graph @axis(%x: f32[1,32,8,8]) -> (%y: f32[1,32,8,8]) {
   %y = softmax(%x) {axis=1, tile=[1,8,8,8]} : f32[1,32,8,8]
