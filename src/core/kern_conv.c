@@ -35,7 +35,8 @@
  * stride-2 upsamplers) each output is one col element: bias and the fused
  * act go onto the col rows while they are in cache and col2im stores, so
  * Y is written once instead of filled with the bias, added into and then
- * passed over again for the act.
+ * passed over again for the act (which still gets a pass of its own,
+ * split over the pool, when the op has fewer pieces than threads).
  */
 #include <cblas.h>
 #include <stdlib.h>
@@ -548,7 +549,8 @@ typedef struct ct_job {
 	 * with the bias */
 	bool exact;
 	const float *b;      /* bias or NULL (exact only) */
-	nx_act act;          /* the fused act (exact only; kind 0: none) */
+	nx_act act;          /* the fused act (kind 0: none) */
+	bool col_act;        /* act on the col rows (exact), else on Y after */
 } ct_job;
 
 /* One col row (kernel offset kidx) of input positions [p0, p0+t) added
@@ -663,7 +665,7 @@ static void ct_part(void *ctx, int64_t lo, int64_t hi)
 				float *r = col + (m - m0) * g->ker_sp * t;
 				for (int64_t i = 0; i < g->ker_sp * t; i++)
 					r[i] = bv + r[i];
-				if (j->act.kind)
+				if (j->col_act)
 					nx_act_apply(&j->act, r, g->ker_sp * t);
 			}
 		col2im(g, col, m0, m1, p0, t, y, j->exact);
@@ -671,13 +673,23 @@ static void ct_part(void *ctx, int64_t lo, int64_t hi)
 	free(col);
 }
 
-/* The fused act over output planes [lo, hi) (image * cout + channel). */
+/* Floats of Y per piece of the act pass: a plane can be the whole op
+ * (det's 24->1 upsampler, 640x640). */
+#define ACT_PIECE 8192
+
+/* The fused act over pieces [lo, hi) of Y: (image * cout + channel) *
+ * pieces per plane + piece. */
 static void ct_act_part(void *ctx, int64_t lo, int64_t hi)
 {
 	ct_job *j = ctx;
 	const geom *g = j->g;
-	for (int64_t i = lo; i < hi; i++)
-		nx_act_apply(&j->act, j->y + i / g->cout * g->yns + i % g->cout * g->ycs, g->out_sp);
+	int64_t per = (g->out_sp + ACT_PIECE - 1) / ACT_PIECE;
+	for (int64_t i = lo; i < hi; i++) {
+		int64_t plane = i / per, p0 = i % per * ACT_PIECE;
+		int64_t n = g->out_sp - p0 < ACT_PIECE ? g->out_sp - p0 : ACT_PIECE;
+		nx_act_apply(&j->act, j->y + plane / g->cout * g->yns + plane % g->cout * g->ycs + p0,
+			     n);
+	}
 }
 
 /* conv_transpose k, strides st (xcs, xns, ycs, yns; NULL: dense) */
@@ -690,7 +702,7 @@ static int convt_run(nx_kern *k, const int64_t *st)
 		g.xcs = st[0], g.xns = st[1], g.ycs = st[2], g.yns = st[3];
 	float *y = k->out[0].data;
 	const float *b = k->n_in > 2 && k->in[2].data ? k->in[2].data : NULL;
-	ct_job j = {&g, k->in[0].data, k->in[1].data, y, true, 0, 0, g.ns == 2, b, {0}};
+	ct_job j = {&g, k->in[0].data, k->in[1].data, y, true, 0, 0, g.ns == 2, b, {0}, false};
 	/* The fused act is applied here, always (a tiled conv_transpose's
 	 * tiles must all say the same): on col rows when exact, else on y
 	 * after the op. */
@@ -723,13 +735,20 @@ static int convt_run(nx_kern *k, const int64_t *st)
 		if (j.tile > g.in_sp)
 			j.tile = g.in_sp;
 		j.ntiles = (g.in_sp + j.tile - 1) / j.tile;
+		/* The act goes onto col rows only when there are pieces for
+		 * every thread: det's 24->1 upsampler is one piece per tile,
+		 * and its sigmoid over Y after is split over the pool (the
+		 * same bits either way: the act is element by element). */
+		j.col_act = j.exact && j.act.kind &&
+			    g.batch * g.group * j.ntiles >= nx_pool_threads(pool);
 		nx_pool_for(pool, g.batch * g.group * j.ntiles, ct_part, &j);
 	} else {
 		nx_pool_for(pool, g.batch * g.group * g.mg, ct_part, &j);
 	}
-	if (j.act.kind && !j.exact)
+	if (j.act.kind && !j.col_act)
 		nx_pool_for(g.batch * g.cout * g.out_sp >= (1 << 15) ? k->pool : NULL,
-			    g.batch * g.cout, ct_act_part, &j);
+			    g.batch * g.cout * ((g.out_sp + ACT_PIECE - 1) / ACT_PIECE), ct_act_part,
+			    &j);
 	return 0;
 }
 
