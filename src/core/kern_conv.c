@@ -31,12 +31,6 @@
  * conv_transpose is the adjoint: col = W_g^T x X_g by cblas_sgemm, then
  * col2im scatters (adds) col into Y. Pieces go by output channel, or by
  * input tile when strides keep the kernel footprints from overlapping.
- * When the footprints tile Y exactly (stride = kernel, no pads: det's 2x2
- * stride-2 upsamplers) each output is one col element: bias and the fused
- * act go onto the col rows while they are in cache and col2im stores, so
- * Y is written once instead of filled with the bias, added into and then
- * passed over again for the act (which still gets a pass of its own,
- * split over the pool, when the op has fewer pieces than threads).
  */
 #include <cblas.h>
 #include <stdlib.h>
@@ -543,21 +537,13 @@ typedef struct ct_job {
 	float *y;
 	bool by_tile;        /* pieces = input tiles (footprints disjoint), else rows */
 	int64_t tile, ntiles;
-	/* exact: 2-d, stride = kernel, no dilation, pads or output padding,
-	 * so every output is one col element: bias and act go onto col rows
-	 * (in cache) and col2im stores instead of adding into a y pre-filled
-	 * with the bias */
-	bool exact;
-	const float *b;      /* bias or NULL (exact only) */
-	nx_act act;          /* the fused act (kind 0: none) */
-	bool col_act;        /* act on the col rows (exact), else on Y after */
 } ct_job;
 
 /* One col row (kernel offset kidx) of input positions [p0, p0+t) added
  * into the output plane y, 2-d: input row by input row, so the inner loop
  * walks the output with a fixed stride. */
 static void col2im_2d(const geom *g, const float *row, const int64_t *kidx, int64_t p0, int64_t t,
-		      float *y, bool store)
+		      float *y)
 {
 	int64_t W = g->in[1], OH = g->out[0], OW = g->out[1];
 	int64_t sy = g->stride[0], sx = g->stride[1];
@@ -572,22 +558,17 @@ static void col2im_2d(const geom *g, const float *row, const int64_t *kidx, int6
 			int64_t lo = xlo > ix ? xlo : ix, hi = xhi < ix + n ? xhi : ix + n;
 			float *yr = y + oy * OW;
 			const float *r = row + j;
-			if (store)
-				for (int64_t x = lo; x < hi; x++)
-					yr[x * sx + ox0] = r[x - ix];
-			else
-				for (int64_t x = lo; x < hi; x++)
-					yr[x * sx + ox0] += r[x - ix];
+			for (int64_t x = lo; x < hi; x++)
+				yr[x * sx + ox0] += r[x - ix];
 		}
 		j += n;
 	}
 }
 
 /* Adds col rows (m, kernel offset) for m in [m0, m1) and input positions
- * [p0, p0+t) into y (the group's output channels); store (2-d only): writes
- * them instead, each output being one col element. */
+ * [p0, p0+t) into y (the group's output channels). */
 static void col2im(const geom *g, const float *col, int64_t m0, int64_t m1, int64_t p0, int64_t t,
-		   float *y, bool store)
+		   float *y)
 {
 	int ns = g->ns;
 	for (int64_t m = m0; m < m1; m++)
@@ -600,7 +581,7 @@ static void col2im(const geom *g, const float *col, int64_t m0, int64_t m1, int6
 			}
 			float *ym = y + m * g->ycs;
 			if (ns == 2) {
-				col2im_2d(g, row, kidx, p0, t, ym, store);
+				col2im_2d(g, row, kidx, p0, t, ym);
 				continue;
 			}
 			for (int64_t j = 0; j < t; j++) {
@@ -657,39 +638,9 @@ static void ct_part(void *ctx, int64_t lo, int64_t hi)
 		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)rows, (int)t, (int)g->cg,
 			    1.0f, w, (int)(g->mg * g->ker_sp), x, (int)g->xcs, 0.0f, col, (int)t);
 		float *y = j->y + n * g->yns + gi * g->mg * g->ycs;
-		if (j->exact)
-			for (int64_t m = m0; m < m1; m++) {
-				/* bias + col as the pre-filled y's add made it (0 +
-				 * col without a bias: -0 becomes +0 there too) */
-				float bv = j->b ? j->b[gi * g->mg + m] : 0;
-				float *r = col + (m - m0) * g->ker_sp * t;
-				for (int64_t i = 0; i < g->ker_sp * t; i++)
-					r[i] = bv + r[i];
-				if (j->col_act)
-					nx_act_apply(&j->act, r, g->ker_sp * t);
-			}
-		col2im(g, col, m0, m1, p0, t, y, j->exact);
+		col2im(g, col, m0, m1, p0, t, y);
 	}
 	free(col);
-}
-
-/* Floats of Y per piece of the act pass: a plane can be the whole op
- * (det's 24->1 upsampler, 640x640). */
-#define ACT_PIECE 8192
-
-/* The fused act over pieces [lo, hi) of Y: (image * cout + channel) *
- * pieces per plane + piece. */
-static void ct_act_part(void *ctx, int64_t lo, int64_t hi)
-{
-	ct_job *j = ctx;
-	const geom *g = j->g;
-	int64_t per = (g->out_sp + ACT_PIECE - 1) / ACT_PIECE;
-	for (int64_t i = lo; i < hi; i++) {
-		int64_t plane = i / per, p0 = i % per * ACT_PIECE;
-		int64_t n = g->out_sp - p0 < ACT_PIECE ? g->out_sp - p0 : ACT_PIECE;
-		nx_act_apply(&j->act, j->y + plane / g->cout * g->yns + plane % g->cout * g->ycs + p0,
-			     n);
-	}
 }
 
 /* conv_transpose k, strides st (xcs, xns, ycs, yns; NULL: dense) */
@@ -702,30 +653,17 @@ static int convt_run(nx_kern *k, const int64_t *st)
 		g.xcs = st[0], g.xns = st[1], g.ycs = st[2], g.yns = st[3];
 	float *y = k->out[0].data;
 	const float *b = k->n_in > 2 && k->in[2].data ? k->in[2].data : NULL;
-	ct_job j = {&g, k->in[0].data, k->in[1].data, y, true, 0, 0, g.ns == 2, b, {0}, false};
-	/* The fused act is applied here, always (a tiled conv_transpose's
-	 * tiles must all say the same): on col rows when exact, else on y
-	 * after the op. */
-	if (k->out[0].type.dtype == NX_F32 && (nx_ops[nx_opp(k->g, k->op)->kind].flags & NX_F_ACT)) {
-		if (nx_act_get(k->g, k->op, &j.act, k->err))
-			return -1;
-		k->act_done = true;
-	}
-	for (int d = 0; d < g.ns; d++) {
-		if (g.stride[d] < (g.ker[d] - 1) * g.dil[d] + 1)
-			j.by_tile = false;
-		if (g.dil[d] != 1 || g.stride[d] != g.ker[d] || g.pad[d] ||
-		    g.out[d] != g.in[d] * g.stride[d])
-			j.exact = false;
-	}
-	j.exact &= j.by_tile;
-	for (int64_t n = 0; n < g.batch && !j.exact; n++)
+	for (int64_t n = 0; n < g.batch; n++)
 		for (int64_t m = 0; m < g.cout; m++) {
 			float v = b ? b[m] : 0;
 			float *r = y + n * g.yns + m * g.ycs;
 			for (int64_t i = 0; i < g.out_sp; i++)
 				r[i] = v;
 		}
+	ct_job j = {&g, k->in[0].data, k->in[1].data, y, true, 0, 0};
+	for (int d = 0; d < g.ns; d++)
+		if (g.stride[d] < (g.ker[d] - 1) * g.dil[d] + 1)
+			j.by_tile = false;
 	nx_pool *pool = g.batch * g.cin * g.in_sp * g.mg * g.ker_sp >= (1 << 16) ? k->pool : NULL;
 	if (j.by_tile) {
 		int64_t rows = g.mg * g.ker_sp;
@@ -735,20 +673,10 @@ static int convt_run(nx_kern *k, const int64_t *st)
 		if (j.tile > g.in_sp)
 			j.tile = g.in_sp;
 		j.ntiles = (g.in_sp + j.tile - 1) / j.tile;
-		/* The act goes onto col rows only when there are pieces for
-		 * every thread: det's 24->1 upsampler is one piece per tile,
-		 * and its sigmoid over Y after is split over the pool (the
-		 * same bits either way: the act is element by element). */
-		j.col_act = j.exact && j.act.kind &&
-			    g.batch * g.group * j.ntiles >= nx_pool_threads(pool);
 		nx_pool_for(pool, g.batch * g.group * j.ntiles, ct_part, &j);
 	} else {
 		nx_pool_for(pool, g.batch * g.group * g.mg, ct_part, &j);
 	}
-	if (j.act.kind && !j.col_act)
-		nx_pool_for(g.batch * g.cout * g.out_sp >= (1 << 15) ? k->pool : NULL,
-			    g.batch * g.cout * ((g.out_sp + ACT_PIECE - 1) / ACT_PIECE), ct_act_part,
-			    &j);
 	return 0;
 }
 

@@ -8,11 +8,12 @@
  *    (kern_resize.c): the same bytes as the index rule, for factors 2, 3
  *    and a width-1 input, with a column tile starting inside a run of
  *    equal indices (which must gather) and one starting on a run;
- *  - conv_transpose with a fused act applies it itself on every road
- *    (kern_conv.c): with stride = kernel on the col rows, otherwise on Y
- *    after; whole and tiled (tiles whose own pads make some of them not
- *    exact), it must give the bytes of the op without the act followed by
- *    the act op. */
+ *  - conv_transpose with a fused act, whole and tiled (with stride =
+ *    kernel, tiles whose own pads make their footprints start mid-way),
+ *    must give the bytes of the op without the act followed by the act
+ *    op, at 1 and 2 threads: the act is applied once to every element
+ *    however the tiles and pieces fall (a road that fused it into some
+ *    tiles and not others would apply it twice or not at all). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -258,15 +259,15 @@ static void convt_act(const char *what, const int64_t x[4], int64_t m, int64_t k
 static void test_convt_act(void)
 {
 	static const int64_t x[4] = {1, 8, 20, 24};
-	/* stride = kernel, no pads: exact, act on the col rows */
+	/* stride = kernel, no pads: every output one col element */
 	convt_act("2x2 s2 sigmoid", x, 6, 2, 2, 0, "sigmoid", "");
 	convt_act("2x2 s2 relu", x, 6, 2, 2, 0, "relu", "");
-	/* row tiles of 7: odd tiles start mid-footprint, get pads of their
-	 * own and are not exact */
+	/* row tiles of 7: odd tiles start mid-footprint and get pads of
+	 * their own */
 	convt_act("2x2 s2 relu, tiles of 7 rows", x, 6, 2, 2, 0, "relu", ", tile=[1,6,7,48]");
 	convt_act("2x2 s2 sigmoid, tiles of 8 rows", x, 6, 2, 2, 0, "sigmoid",
 		  ", tile=[1,6,8,48]");
-	/* overlapping footprints, pads: act on Y after */
+	/* overlapping footprints, pads */
 	convt_act("3x3 s2 p1 relu", x, 6, 3, 2, 1, "relu", "");
 	convt_act("3x3 s1 p1 sigmoid, tiles", x, 6, 3, 1, 1, "sigmoid", ", tile=[1,6,5,24]");
 }
