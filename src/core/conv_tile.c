@@ -13,7 +13,9 @@
  * channels. The kernel then sees the same operands and attributes on
  * both sides, and its work split depends only on them (never on the
  * thread count), so the tiles may run on any threads: here they run in
- * parallel, one tile per pool job piece, each on one thread.
+ * parallel, one tile per pool job piece, each on one thread, except the
+ * tiles left over when the threads cannot all get as many, which run one
+ * by one split over the pool by their kernel.
  *
  * Which convs split (nx_conv_tiling) is decided here once for both: 2-d,
  * explicit pads, group 1 or depthwise, not dilated, float weights, tiles by
@@ -143,62 +145,68 @@ static void tile_origin(const tile_job *j, int64_t i, int64_t r0[4], int64_t rn[
 		rn[q] = q == 0 || q == 3 ? yd[q] : r0[q] + j->te[q] > yd[q] ? yd[q] - r0[q] : j->te[q];
 }
 
-/* Tiles [lo, hi), each whole on this thread: the kernel's own split
- * depends on the shapes only, so a tile has the same bits here as in the
- * executor's tile task, whatever threads either side runs. */
-static void tile_part(void *ctx, int64_t lo, int64_t hi)
+/* Tile i, its kernel splitting its own work over pool (NULL: all on this
+ * thread). The kernel's split depends on the shapes only, never on the
+ * pool, so a tile has the same bits here as in the executor's tile task,
+ * whatever threads either side runs and whether the tile ran whole on one
+ * thread or split over several. */
+static void tile_one(tile_job *j, int64_t i, nx_pool *pool)
 {
-	tile_job *j = ctx;
 	nx_kern *k = j->k;
 	const nx_tensor *x = &k->in[0], *w = &k->in[1];
 	const nx_tensor *bias = k->n_in > 2 && k->in[2].data ? &k->in[2] : NULL;
 	nx_tensor *y = &k->out[0];
 	const int64_t *yd = y->type.dims, *xd = x->type.dims;
 	int64_t K = w->type.dims[1] * w->type.dims[2] * w->type.dims[3];
-	for (int64_t i = lo; i < hi; i++) {
-		int64_t r0[4], rn[4], in0[4], inn[4], pads[4], grp;
-		tile_origin(j, i, r0, rn);
-		nx_conv_tile_geom(k->g, k->op, r0, rn, in0, inn, pads, &grp);
-		nx_tensor tin[3], tout;
-		memset(tin, 0, sizeof tin);
-		tin[0].type = x->type;
-		memcpy(tin[0].type.dims, inn, sizeof inn);
-		tin[0].type.layout = NX_LAYOUT_PLAIN;
-		tin[1].type = w->type;
-		tin[1].type.dims[0] = rn[1];
-		tin[1].data = (float *)w->data + r0[1] * K;
-		if (bias) {
-			tin[2].type = bias->type;
-			tin[2].type.dims[0] = rn[1];
-			tin[2].data = (float *)bias->data + r0[1];
-		}
-		tout.type = y->type;
-		memcpy(tout.type.dims, rn, sizeof rn);
-		tout.type.layout = NX_LAYOUT_PLAIN;
-		nx_kern sub = {j->s[i], j->so[i], tin, k->n_in < 3 ? k->n_in : 3, &tout, 1, NULL,
-			       &j->err[i], false};
-		float *xwin = NULL, *ywin = NULL; /* freed below */
-		if (xd[0] == 1) {
-			/* one image: the windows are whole rows of whole planes,
-			 * read and written where they lie */
-			tin[0].data = (float *)x->data + (in0[1] * xd[2] + in0[2]) * xd[3];
-			tout.data = (float *)y->data + (r0[1] * yd[2] + r0[2]) * yd[3];
-			j->rc[i] = nx_kern_conv_strided(&sub, xd[2] * xd[3], xd[1] * xd[2] * xd[3],
-							yd[2] * yd[3], yd[1] * yd[2] * yd[3]);
-		} else {
-			xwin = nx_xmalloc((size_t)(inn[0] * inn[1] * inn[2] * inn[3]) * sizeof(float));
-			window(x->data, xd, in0, inn, xwin, true);
-			tin[0].data = xwin;
-			ywin = nx_xmalloc((size_t)(rn[0] * rn[1] * rn[2] * rn[3]) * sizeof(float));
-			tout.data = ywin;
-			j->rc[i] = nx_kern_conv(&sub);
-			if (!j->rc[i])
-				window(y->data, yd, r0, rn, ywin, false);
-		}
-		j->act[i] = sub.act_done;
-		free(xwin);
-		free(ywin);
+	int64_t r0[4], rn[4], in0[4], inn[4], pads[4], grp;
+	tile_origin(j, i, r0, rn);
+	nx_conv_tile_geom(k->g, k->op, r0, rn, in0, inn, pads, &grp);
+	nx_tensor tin[3], tout;
+	memset(tin, 0, sizeof tin);
+	tin[0].type = x->type;
+	memcpy(tin[0].type.dims, inn, sizeof inn);
+	tin[0].type.layout = NX_LAYOUT_PLAIN;
+	tin[1].type = w->type;
+	tin[1].type.dims[0] = rn[1];
+	tin[1].data = (float *)w->data + r0[1] * K;
+	if (bias) {
+		tin[2].type = bias->type;
+		tin[2].type.dims[0] = rn[1];
+		tin[2].data = (float *)bias->data + r0[1];
 	}
+	tout.type = y->type;
+	memcpy(tout.type.dims, rn, sizeof rn);
+	tout.type.layout = NX_LAYOUT_PLAIN;
+	nx_kern sub = {j->s[i], j->so[i], tin, k->n_in < 3 ? k->n_in : 3, &tout, 1, pool,
+		       &j->err[i], false};
+	float *xwin = NULL, *ywin = NULL; /* freed below */
+	if (xd[0] == 1) {
+		/* one image: the windows are whole rows of whole planes,
+		 * read and written where they lie */
+		tin[0].data = (float *)x->data + (in0[1] * xd[2] + in0[2]) * xd[3];
+		tout.data = (float *)y->data + (r0[1] * yd[2] + r0[2]) * yd[3];
+		j->rc[i] = nx_kern_conv_strided(&sub, xd[2] * xd[3], xd[1] * xd[2] * xd[3],
+						yd[2] * yd[3], yd[1] * yd[2] * yd[3]);
+	} else {
+		xwin = nx_xmalloc((size_t)(inn[0] * inn[1] * inn[2] * inn[3]) * sizeof(float));
+		window(x->data, xd, in0, inn, xwin, true);
+		tin[0].data = xwin;
+		ywin = nx_xmalloc((size_t)(rn[0] * rn[1] * rn[2] * rn[3]) * sizeof(float));
+		tout.data = ywin;
+		j->rc[i] = nx_kern_conv(&sub);
+		if (!j->rc[i])
+			window(y->data, yd, r0, rn, ywin, false);
+	}
+	j->act[i] = sub.act_done;
+	free(xwin);
+	free(ywin);
+}
+
+/* Tiles [lo, hi), each whole on this thread. */
+static void tile_part(void *ctx, int64_t lo, int64_t hi)
+{
+	for (int64_t i = lo; i < hi; i++)
+		tile_one(ctx, i, NULL);
 }
 
 int nx_kern_conv_tiles(nx_kern *k, const int64_t nt[4], const int64_t te[4])
@@ -235,9 +243,16 @@ int nx_kern_conv_tiles(nx_kern *k, const int64_t nt[4], const int64_t te[4])
 		j.s[i] = s;
 		j.so[i] = so;
 	}
-	/* Tiles go to the threads whole; with fewer tiles than threads some
-	 * idle, which the tile pass's extents make rare on the models here. */
-	nx_pool_for(k->pool, n, tile_part, &j);
+	/* Tiles go to the threads whole while every thread gets as many; the
+	 * n % threads left over then run one after another, each split over
+	 * all threads by its kernel. Whole tiles alone left threads idle for
+	 * a tile's time: det's two costliest convs have 7 tiles, and at 2
+	 * threads one thread ran 4 while the other ran 3 and then waited. */
+	int threads = nx_pool_threads(k->pool);
+	int64_t whole = n - n % threads;
+	nx_pool_for(k->pool, whole, tile_part, &j);
+	for (int64_t i = whole; i < n; i++)
+		tile_one(&j, i, k->pool);
 	int rc = 0;
 	for (int64_t i = 0; i < n; i++) {
 		if (j.rc[i] && !rc) {

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "nx_int.h"
+#include "simd.h"
 
 enum { M_NEAREST, M_LINEAR, M_CUBIC };
 enum { C_HALF, C_PYTORCH, C_ALIGN, C_ASYM, C_TFNN, C_SYM };
@@ -169,6 +170,46 @@ typedef struct nn_job {
 	float *y;
 } nn_job;
 
+/* f when the last axis' table upsamples by a whole factor from its first
+ * entry (ix[i] = ix[0] + i / f: det's 2x, 4x and 8x), else 0. A tile that
+ * starts inside a run of equal entries is not one; it gathers. */
+static int64_t up_factor(const int64_t *ix, int64_t n)
+{
+	int64_t f = 1;
+	while (f < n && ix[f] == ix[0])
+		f++;
+	for (int64_t i = 0; i < n; i++)
+		if (ix[i] != ix[0] + i / f)
+			return 0;
+	return f;
+}
+
+/* dst[i] = x[i / f], i < n: each input repeated f times, without the
+ * per-element index loads of the gather (a copy: the same bits). Factor 2,
+ * the common one, in a loop the compiler vectorizes. */
+NX_BODY void up_row_body(float *dst, const float *x, int64_t n, int64_t f)
+{
+	if (f == 2) {
+		int64_t h = n / 2;
+		for (int64_t i = 0; i < h; i++) {
+			float v = x[i];
+			dst[2 * i] = v;
+			dst[2 * i + 1] = v;
+		}
+		if (n & 1)
+			dst[n - 1] = x[h];
+		return;
+	}
+	for (int64_t q = 0, i = 0; i < n; q++) {
+		float v = x[q];
+		int64_t e = i + f < n ? i + f : n;
+		for (; i < e; i++)
+			dst[i] = v;
+	}
+}
+
+NX_SIMD_FN(static, up_row, (float *dst, const float *x, int64_t n, int64_t f), (dst, x, n, f))
+
 static void nn_part(void *ctx, int64_t lo, int64_t hi)
 {
 	nn_job *j = ctx;
@@ -183,6 +224,7 @@ static void nn_part(void *ctx, int64_t lo, int64_t hi)
 	bool ident = j->in[r - 1] == n;
 	for (int64_t i = 0; ident && i < n; i++)
 		ident = ix[i] == i;
+	int64_t up = ident ? 0 : up_factor(ix, n);
 	for (int d = r - 2; d >= 0; d--) {
 		idx[d] = rem % j->out[d];
 		rem /= j->out[d];
@@ -196,6 +238,8 @@ static void nn_part(void *ctx, int64_t lo, int64_t hi)
 			memcpy(dst, dst - n, (size_t)n * sizeof *dst);
 		} else if (ident) {
 			memcpy(dst, j->x + src, (size_t)n * sizeof *dst);
+		} else if (up > 1) {
+			up_row(dst, j->x + src + ix[0], n, up);
 		} else {
 			const float *x = j->x + src;
 			for (int64_t i = 0; i < n; i++)
