@@ -156,12 +156,10 @@ static int check_bias(const nx_graph *g, uint32_t o, nx_err *err, uint32_t bi, i
 
 /* ---- sliding windows: conv, conv_transpose, pools ---- */
 
-enum { PAD_NOTSET, PAD_SAME_UPPER, PAD_SAME_LOWER, PAD_VALID };
-
 /* A window op's spatial parameters, one entry per spatial axis. */
 typedef struct window {
 	int ns;
-	int auto_pad; /* PAD_* */
+	int auto_pad; /* NX_PAD_* (auto_pad.c) */
 	int64_t k[NX_MAX_RANK], s[NX_MAX_RANK], d[NX_MAX_RANK];
 	int64_t pb[NX_MAX_RANK], pe[NX_MAX_RANK]; /* pads at the begin, end */
 	int64_t ek[NX_MAX_RANK];                  /* extent: (k - 1) * d + 1 */
@@ -200,14 +198,10 @@ static int read_list(const nx_graph *g, uint32_t o, nx_err *err, const char *nam
 static int read_window(const nx_graph *g, uint32_t o, nx_err *err, int ns, const int64_t *wk,
 		       window *w)
 {
-	static const char *const pads_names[] = {"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"};
 	const char *ap = nx_attr_s(g, o, "auto_pad", "NOTSET");
 	memset(w, 0, sizeof *w);
 	w->ns = ns;
-	w->auto_pad = -1;
-	for (int i = 0; i < 4; i++)
-		if (!strcmp(ap, pads_names[i]))
-			w->auto_pad = i;
+	w->auto_pad = nx_auto_pad(ap);
 	if (w->auto_pad < 0)
 		return nx_infer_fail(g, o, err,
 				     "auto_pad=\"%s\" (expected NOTSET, SAME_UPPER, SAME_LOWER or "
@@ -230,7 +224,7 @@ static int read_window(const nx_graph *g, uint32_t o, nx_err *err, int ns, const
 					     (long long)w->k[i]);
 		w->pb[i] = pads[i];
 		w->pe[i] = pads[ns + i];
-		if (w->auto_pad != PAD_NOTSET && (w->pb[i] || w->pe[i]))
+		if (w->auto_pad != NX_PAD_NOTSET && (w->pb[i] || w->pe[i]))
 			return nx_infer_fail(g, o, err,
 					     "pads and auto_pad=\"%s\" are both given", ap);
 		w->ek[i] = (w->k[i] - 1) * w->d[i] + 1;
@@ -243,7 +237,7 @@ static int window_out(const nx_graph *g, uint32_t o, nx_err *err, const window *
 		      int64_t in, bool ceil_mode, int64_t *out)
 {
 	int64_t s = w->s[i], ek = w->ek[i];
-	if (w->auto_pad == PAD_SAME_UPPER || w->auto_pad == PAD_SAME_LOWER) {
+	if (nx_auto_pad_same(w->auto_pad)) {
 		*out = (in - 1) / s + 1;
 		return 0;
 	}
@@ -377,7 +371,7 @@ int nx_infer_conv_transpose(nx_graph *g, uint32_t o, nx_err *err)
 			if (out < 1)
 				return nx_infer_fail(g, o, err, "output_shape[%d] = %lld is "
 						     "not a size", i, (long long)out);
-		} else if (win.auto_pad == PAD_SAME_UPPER || win.auto_pad == PAD_SAME_LOWER) {
+		} else if (nx_auto_pad_same(win.auto_pad)) {
 			out = in * s;
 		} else {
 			out = full - win.pb[i] - win.pe[i];

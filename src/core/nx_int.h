@@ -262,4 +262,18 @@ void nx_pool_site(nx_pool *p, uint32_t site);
 int nx_kern_pool(nx_kern *k);       /* max_pool avg_pool */
 int nx_kern_global_pool(nx_kern *k);
 
+/* ---- auto_pad.c: ONNX auto_pad of conv, conv_transpose and the pools ---- */
+enum { NX_PAD_NOTSET, NX_PAD_SAME_UPPER, NX_PAD_SAME_LOWER, NX_PAD_VALID };
+/* NX_PAD_* of an auto_pad string, or -1 for none of the four. */
+int nx_auto_pad(const char *s);
+bool nx_auto_pad_same(int ap); /* SAME_UPPER or SAME_LOWER */
+/* The total pad of one spatial axis that SAME asks of a conv or pool with
+ * input size in, output size out and dilated kernel extent keff (may be
+ * negative: nx_pad_split clamps it). Not conv_transpose's. */
+int64_t nx_same_total(int64_t in, int64_t out, int64_t stride, int64_t keff);
+/* Splits total (clamped at 0) into the begin pad it returns and *end
+ * (end may be NULL): the odd one at the end (SAME_UPPER), or at the begin
+ * when odd_at_begin (SAME_LOWER). */
+int64_t nx_pad_split(int64_t total, bool odd_at_begin, int64_t *end);
+
 #endif
