@@ -322,15 +322,8 @@ int nx_kern_convt_tiles(nx_kern *k)
 		}
 		/* the tile's op: the attributes without the tile, with its own
 		 * pads and group, as the executor's tile task (freed below) */
-		nx_graph *s = nx_graph_new("tile");
-		uint32_t in[3] = {NX_NONE, NX_NONE, NX_NONE};
-		uint32_t nin = bias ? 3 : 2;
-		for (uint32_t q = 0; q < nin; q++) {
-			in[q] = nx_value_new(s, NULL, nx_type_intern(s, &tin[q].type), k->err);
-			nx_graph_add_input(s, in[q]);
-		}
-		uint32_t so = nx_op_new(s, NX_OP_CONV_TRANSPOSE, in, nin, 1, NULL, NX_NONE, k->err);
-		nx_attr_copy_all(s, so, g, k->op);
+		uint32_t so, nin = bias ? 3 : 2;
+		nx_graph *s = nx_tile_graph(g, k->op, tin, nin, k->err, &so);
 		nx_convt_tile_attrs(s, so, pads, grp, rn + 2);
 		nx_kern sub = {s, so, tin, nin, &tout, 1, k->pool, k->err, false};
 		if (inplace)

@@ -254,6 +254,13 @@ int nx_kern_gemm(nx_kern *k);
 /* matmul_tile.c: matmul/gemm k tile by tile (nx_matmul_tiling); 1 when it
  * is not split (the caller computes it whole) */
 int nx_kern_matmul_tiles(nx_kern *k);
+/* tile_graph.c: a new graph (caller frees with nx_graph_free) holding *so,
+ * one op of o's kind with o's attributes but tile, over inputs typed as
+ * in[0..n_in) (the first NX_TILE_MAX_IN of them; one without data stays
+ * absent). */
+#define NX_TILE_MAX_IN 3
+nx_graph *nx_tile_graph(const nx_graph *g, uint32_t o, const nx_tensor *in, uint32_t n_in,
+			nx_err *err, uint32_t *so);
 /* pool.c: names the op whose jobs follow (its index in the graph), so that
  * the pool remembers their cost from one run of the graph to the next. */
 void nx_pool_site(nx_pool *p, uint32_t site);
