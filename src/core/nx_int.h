@@ -73,6 +73,9 @@ char *nx_infer_tstr(const nx_type *t, char *buf, size_t n);
 /* -1 + err naming the operand and the accepted dtypes unless operand i's
  * dtype is in mask. */
 int nx_infer_dtype_in(const nx_graph *g, uint32_t o, uint32_t i, unsigned mask, nx_err *err);
+/* The dtype attribute (default f32) of an op that makes floats from sizes
+ * (the windows, mel_weight_matrix): its nex dtype, or -1 + err. */
+int nx_infer_float_dtype_attr(const nx_graph *g, uint32_t o, nx_err *err);
 /* infer_nn.c: the result of a conv-shaped op (input operand xi, weight wi:
  * ranks, group, window attributes, spatial sizes) in *r, dtype xi's; the
  * caller checks dtypes, weights' values and bias. conv, conv_integer and
