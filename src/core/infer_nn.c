@@ -262,6 +262,27 @@ static int window_out(const nx_graph *g, uint32_t o, nx_err *err, const window *
 	return 0;
 }
 
+/* What conv and conv_transpose ask alike of input x and weight w: rank >=
+ * 3, the same rank, and an attribute group (into *group) that divides the
+ * input channels. 0, or -1 + err. */
+static int conv_operands(const nx_graph *g, uint32_t o, nx_err *err, const nx_type *x,
+			 const nx_type *w, int64_t *group)
+{
+	char xb[160], wb[160];
+	if (x->rank < 3)
+		return nx_infer_fail(g, o, err, "input %s needs rank >= 3 (N, C, spatial...)",
+				     nx_infer_tstr(x, xb, sizeof xb));
+	if (w->rank != x->rank)
+		return nx_infer_fail(g, o, err, "weight %s and input %s differ in rank",
+				     nx_infer_tstr(w, wb, sizeof wb),
+				     nx_infer_tstr(x, xb, sizeof xb));
+	*group = nx_attr_i(g, o, "group", 1);
+	if (*group < 1 || *group > x->dims[1] || x->dims[1] % *group)
+		return nx_infer_fail(g, o, err, "group=%lld does not divide %lld input channels",
+				     (long long)*group, (long long)x->dims[1]);
+	return 0;
+}
+
 int nx_infer_conv(nx_graph *g, uint32_t o, nx_err *err)
 {
 	if (nx_infer_dtype_in(g, o, 0, NX_DT_FLOAT, err))
@@ -277,18 +298,10 @@ int nx_infer_conv_shape(nx_graph *g, uint32_t o, uint32_t xi, uint32_t wi, nx_ty
 			nx_err *err)
 {
 	nx_type x = nx_infer_in(g, o, xi), w = nx_infer_in(g, o, wi), r = x;
-	char xb[160], wb[160];
-	if (x.rank < 3)
-		return nx_infer_fail(g, o, err, "input %s needs rank >= 3 (N, C, spatial...)",
-				     nx_infer_tstr(&x, xb, sizeof xb));
-	if (w.rank != x.rank)
-		return nx_infer_fail(g, o, err, "weight %s and input %s differ in rank",
-				     nx_infer_tstr(&w, wb, sizeof wb),
-				     nx_infer_tstr(&x, xb, sizeof xb));
-	int64_t group = nx_attr_i(g, o, "group", 1), m = w.dims[0];
-	if (group < 1 || group > x.dims[1] || x.dims[1] % group)
-		return nx_infer_fail(g, o, err, "group=%lld does not divide %lld input channels",
-				     (long long)group, (long long)x.dims[1]);
+	int64_t group;
+	if (conv_operands(g, o, err, &x, &w, &group))
+		return -1;
+	int64_t m = w.dims[0];
 	if (w.dims[1] != x.dims[1] / group)
 		return nx_infer_fail(g, o, err,
 				     "weight has %lld input channels per group, input has %lld "
@@ -315,19 +328,10 @@ int nx_infer_conv_transpose(nx_graph *g, uint32_t o, nx_err *err)
 	if (nx_infer_dtype_in(g, o, 0, NX_DT_FLOAT, err))
 		return -1;
 	nx_type x = nx_infer_in(g, o, 0), w = nx_infer_in(g, o, 1), r = x;
-	char xb[160], wb[160];
-	if (x.rank < 3)
-		return nx_infer_fail(g, o, err, "input %s needs rank >= 3 (N, C, spatial...)",
-				     nx_infer_tstr(&x, xb, sizeof xb));
-	if (w.rank != x.rank)
-		return nx_infer_fail(g, o, err, "weight %s and input %s differ in rank",
-				     nx_infer_tstr(&w, wb, sizeof wb),
-				     nx_infer_tstr(&x, xb, sizeof xb));
+	int64_t group;
+	if (conv_operands(g, o, err, &x, &w, &group))
+		return -1;
 	/* Weights are [C, M/group, k...]: the input channels come first. */
-	int64_t group = nx_attr_i(g, o, "group", 1);
-	if (group < 1 || group > x.dims[1] || x.dims[1] % group)
-		return nx_infer_fail(g, o, err, "group=%lld does not divide %lld input channels",
-				     (long long)group, (long long)x.dims[1]);
 	if (w.dims[0] != x.dims[1])
 		return nx_infer_fail(g, o, err, "weight has %lld input channels, input has %lld",
 				     (long long)w.dims[0], (long long)x.dims[1]);
