@@ -698,7 +698,9 @@ static int lower_conv_transpose(emitter *e, lv *out)
 		int64_t total = full - rt->dims[2 + a];
 		if (nx_attr_get(g, o, "output_shape") || strcmp(ap, "NOTSET")) {
 			/* the odd pad at the begin but for SAME_UPPER, as the
-			 * ONNX text says (kern_conv.c: only SAME_LOWER) */
+			 * ONNX text says; kern_conv.c follows the reference,
+			 * which puts it there only for SAME_LOWER, so with
+			 * output_shape alone and an odd total the two differ */
 			pb[a] = nx_pad_split(total, nx_auto_pad(ap) != NX_PAD_SAME_UPPER, NULL);
 		} else {
 			pb[a] = np == 4 ? pads[a] : 0;
