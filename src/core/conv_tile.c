@@ -224,17 +224,8 @@ int nx_kern_conv_tiles(nx_kern *k, const int64_t nt[4], const int64_t te[4])
 		      nx_xcalloc((size_t)n, sizeof *j.act)};
 	uint32_t nin = k->n_in < 3 ? k->n_in : 3;
 	for (int64_t i = 0; i < n; i++) {
-		nx_graph *s = nx_graph_new("tile");
-		uint32_t in[3] = {NX_NONE, NX_NONE, NX_NONE};
-		for (uint32_t q = 0; q < nin; q++) {
-			if (!k->in[q].data)
-				continue;
-			in[q] = nx_value_new(s, NULL, nx_type_intern(s, &k->in[q].type), k->err);
-			nx_graph_add_input(s, in[q]);
-		}
-		uint32_t so = nx_op_new(s, NX_OP_CONV, in, nin, 1, NULL, NX_NONE, k->err);
-		nx_attr_copy_all(s, so, g, k->op);
-		nx_attr_del(s, so, "tile");
+		uint32_t so;
+		nx_graph *s = nx_tile_graph(g, k->op, k->in, nin, k->err, &so);
 		int64_t r0[4], rn[4], in0[4], inn[4], pads[4], grp;
 		tile_origin(&j, i, r0, rn);
 		nx_conv_tile_geom(g, k->op, r0, rn, in0, inn, pads, &grp);

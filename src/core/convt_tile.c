@@ -71,15 +71,14 @@ static const char *ct_dim_of(const nx_graph *g, uint32_t o, int a, ct_dim *c)
 	c->d = nd == 2 ? at(dl, nd, (uint32_t)a, 1) : 1;
 	c->kext = (w->dims[a + 2] - 1) * c->d + 1;
 	c->in = x->dims[a + 2], c->out = y->dims[a + 2];
-	bool same = !strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER");
-	if (same || os) {
+	int apk = nx_auto_pad(ap);
+	if (nx_auto_pad_same(apk) || os) {
 		int64_t opad = nop == 2 ? at(opd, nop, (uint32_t)a, 0) : 0;
 		int64_t total = c->s * (c->in - 1) + opad + c->kext - c->out;
-		total = total < 0 ? 0 : total;
-		c->p = !strcmp(ap, "SAME_LOWER") ? total - total / 2 : total / 2;
-	} else if (!strcmp(ap, "VALID")) {
+		c->p = nx_pad_split(total, apk == NX_PAD_SAME_LOWER, NULL);
+	} else if (apk == NX_PAD_VALID) {
 		c->p = 0;
-	} else if (!strcmp(ap, "NOTSET")) {
+	} else if (apk == NX_PAD_NOTSET) {
 		c->p = np == 4 ? pd[a] : 0;
 	} else {
 		return "conv_transpose tiles: unknown auto_pad";
@@ -323,15 +322,8 @@ int nx_kern_convt_tiles(nx_kern *k)
 		}
 		/* the tile's op: the attributes without the tile, with its own
 		 * pads and group, as the executor's tile task (freed below) */
-		nx_graph *s = nx_graph_new("tile");
-		uint32_t in[3] = {NX_NONE, NX_NONE, NX_NONE};
-		uint32_t nin = bias ? 3 : 2;
-		for (uint32_t q = 0; q < nin; q++) {
-			in[q] = nx_value_new(s, NULL, nx_type_intern(s, &tin[q].type), k->err);
-			nx_graph_add_input(s, in[q]);
-		}
-		uint32_t so = nx_op_new(s, NX_OP_CONV_TRANSPOSE, in, nin, 1, NULL, NX_NONE, k->err);
-		nx_attr_copy_all(s, so, g, k->op);
+		uint32_t so, nin = bias ? 3 : 2;
+		nx_graph *s = nx_tile_graph(g, k->op, tin, nin, k->err, &so);
 		nx_convt_tile_attrs(s, so, pads, grp, rn + 2);
 		nx_kern sub = {s, so, tin, nin, &tout, 1, k->pool, k->err, false};
 		if (inplace)

@@ -116,6 +116,16 @@ int nx_infer_dtype_in(const nx_graph *g, uint32_t o, uint32_t i, unsigned mask, 
 			     nx_dtype_name(dt), nx_op_name(g, o), list);
 }
 
+int nx_infer_float_dtype_attr(const nx_graph *g, uint32_t o, nx_err *err)
+{
+	const char *s = nx_attr_s(g, o, "dtype", "f32");
+	int d = nx_dtype_parse(s, strlen(s));
+	if (d < 0 || !nx_dtype_is_float(d))
+		return nx_infer_fail(g, o, err, "dtype \"%s\" is not a float dtype (f32, f16, bf16)",
+				     s);
+	return d;
+}
+
 static int check_arity(const nx_graph *g, uint32_t o, nx_err *err)
 {
 	const nx_op *p = nx_opp(g, o);

@@ -156,12 +156,10 @@ static int check_bias(const nx_graph *g, uint32_t o, nx_err *err, uint32_t bi, i
 
 /* ---- sliding windows: conv, conv_transpose, pools ---- */
 
-enum { PAD_NOTSET, PAD_SAME_UPPER, PAD_SAME_LOWER, PAD_VALID };
-
 /* A window op's spatial parameters, one entry per spatial axis. */
 typedef struct window {
 	int ns;
-	int auto_pad; /* PAD_* */
+	int auto_pad; /* NX_PAD_* (auto_pad.c) */
 	int64_t k[NX_MAX_RANK], s[NX_MAX_RANK], d[NX_MAX_RANK];
 	int64_t pb[NX_MAX_RANK], pe[NX_MAX_RANK]; /* pads at the begin, end */
 	int64_t ek[NX_MAX_RANK];                  /* extent: (k - 1) * d + 1 */
@@ -200,14 +198,10 @@ static int read_list(const nx_graph *g, uint32_t o, nx_err *err, const char *nam
 static int read_window(const nx_graph *g, uint32_t o, nx_err *err, int ns, const int64_t *wk,
 		       window *w)
 {
-	static const char *const pads_names[] = {"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"};
 	const char *ap = nx_attr_s(g, o, "auto_pad", "NOTSET");
 	memset(w, 0, sizeof *w);
 	w->ns = ns;
-	w->auto_pad = -1;
-	for (int i = 0; i < 4; i++)
-		if (!strcmp(ap, pads_names[i]))
-			w->auto_pad = i;
+	w->auto_pad = nx_auto_pad(ap);
 	if (w->auto_pad < 0)
 		return nx_infer_fail(g, o, err,
 				     "auto_pad=\"%s\" (expected NOTSET, SAME_UPPER, SAME_LOWER or "
@@ -230,7 +224,7 @@ static int read_window(const nx_graph *g, uint32_t o, nx_err *err, int ns, const
 					     (long long)w->k[i]);
 		w->pb[i] = pads[i];
 		w->pe[i] = pads[ns + i];
-		if (w->auto_pad != PAD_NOTSET && (w->pb[i] || w->pe[i]))
+		if (w->auto_pad != NX_PAD_NOTSET && (w->pb[i] || w->pe[i]))
 			return nx_infer_fail(g, o, err,
 					     "pads and auto_pad=\"%s\" are both given", ap);
 		w->ek[i] = (w->k[i] - 1) * w->d[i] + 1;
@@ -243,7 +237,7 @@ static int window_out(const nx_graph *g, uint32_t o, nx_err *err, const window *
 		      int64_t in, bool ceil_mode, int64_t *out)
 {
 	int64_t s = w->s[i], ek = w->ek[i];
-	if (w->auto_pad == PAD_SAME_UPPER || w->auto_pad == PAD_SAME_LOWER) {
+	if (nx_auto_pad_same(w->auto_pad)) {
 		*out = (in - 1) / s + 1;
 		return 0;
 	}
@@ -268,6 +262,27 @@ static int window_out(const nx_graph *g, uint32_t o, nx_err *err, const window *
 	return 0;
 }
 
+/* What conv and conv_transpose ask alike of input x and weight w: rank >=
+ * 3, the same rank, and an attribute group (into *group) that divides the
+ * input channels. 0, or -1 + err. */
+static int conv_operands(const nx_graph *g, uint32_t o, nx_err *err, const nx_type *x,
+			 const nx_type *w, int64_t *group)
+{
+	char xb[160], wb[160];
+	if (x->rank < 3)
+		return nx_infer_fail(g, o, err, "input %s needs rank >= 3 (N, C, spatial...)",
+				     nx_infer_tstr(x, xb, sizeof xb));
+	if (w->rank != x->rank)
+		return nx_infer_fail(g, o, err, "weight %s and input %s differ in rank",
+				     nx_infer_tstr(w, wb, sizeof wb),
+				     nx_infer_tstr(x, xb, sizeof xb));
+	*group = nx_attr_i(g, o, "group", 1);
+	if (*group < 1 || *group > x->dims[1] || x->dims[1] % *group)
+		return nx_infer_fail(g, o, err, "group=%lld does not divide %lld input channels",
+				     (long long)*group, (long long)x->dims[1]);
+	return 0;
+}
+
 int nx_infer_conv(nx_graph *g, uint32_t o, nx_err *err)
 {
 	if (nx_infer_dtype_in(g, o, 0, NX_DT_FLOAT, err))
@@ -283,18 +298,10 @@ int nx_infer_conv_shape(nx_graph *g, uint32_t o, uint32_t xi, uint32_t wi, nx_ty
 			nx_err *err)
 {
 	nx_type x = nx_infer_in(g, o, xi), w = nx_infer_in(g, o, wi), r = x;
-	char xb[160], wb[160];
-	if (x.rank < 3)
-		return nx_infer_fail(g, o, err, "input %s needs rank >= 3 (N, C, spatial...)",
-				     nx_infer_tstr(&x, xb, sizeof xb));
-	if (w.rank != x.rank)
-		return nx_infer_fail(g, o, err, "weight %s and input %s differ in rank",
-				     nx_infer_tstr(&w, wb, sizeof wb),
-				     nx_infer_tstr(&x, xb, sizeof xb));
-	int64_t group = nx_attr_i(g, o, "group", 1), m = w.dims[0];
-	if (group < 1 || group > x.dims[1] || x.dims[1] % group)
-		return nx_infer_fail(g, o, err, "group=%lld does not divide %lld input channels",
-				     (long long)group, (long long)x.dims[1]);
+	int64_t group;
+	if (conv_operands(g, o, err, &x, &w, &group))
+		return -1;
+	int64_t m = w.dims[0];
 	if (w.dims[1] != x.dims[1] / group)
 		return nx_infer_fail(g, o, err,
 				     "weight has %lld input channels per group, input has %lld "
@@ -321,19 +328,10 @@ int nx_infer_conv_transpose(nx_graph *g, uint32_t o, nx_err *err)
 	if (nx_infer_dtype_in(g, o, 0, NX_DT_FLOAT, err))
 		return -1;
 	nx_type x = nx_infer_in(g, o, 0), w = nx_infer_in(g, o, 1), r = x;
-	char xb[160], wb[160];
-	if (x.rank < 3)
-		return nx_infer_fail(g, o, err, "input %s needs rank >= 3 (N, C, spatial...)",
-				     nx_infer_tstr(&x, xb, sizeof xb));
-	if (w.rank != x.rank)
-		return nx_infer_fail(g, o, err, "weight %s and input %s differ in rank",
-				     nx_infer_tstr(&w, wb, sizeof wb),
-				     nx_infer_tstr(&x, xb, sizeof xb));
+	int64_t group;
+	if (conv_operands(g, o, err, &x, &w, &group))
+		return -1;
 	/* Weights are [C, M/group, k...]: the input channels come first. */
-	int64_t group = nx_attr_i(g, o, "group", 1);
-	if (group < 1 || group > x.dims[1] || x.dims[1] % group)
-		return nx_infer_fail(g, o, err, "group=%lld does not divide %lld input channels",
-				     (long long)group, (long long)x.dims[1]);
 	if (w.dims[0] != x.dims[1])
 		return nx_infer_fail(g, o, err, "weight has %lld input channels, input has %lld",
 				     (long long)w.dims[0], (long long)x.dims[1]);
@@ -377,7 +375,7 @@ int nx_infer_conv_transpose(nx_graph *g, uint32_t o, nx_err *err)
 			if (out < 1)
 				return nx_infer_fail(g, o, err, "output_shape[%d] = %lld is "
 						     "not a size", i, (long long)out);
-		} else if (win.auto_pad == PAD_SAME_UPPER || win.auto_pad == PAD_SAME_LOWER) {
+		} else if (nx_auto_pad_same(win.auto_pad)) {
 			out = in * s;
 		} else {
 			out = full - win.pb[i] - win.pe[i];

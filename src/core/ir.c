@@ -149,7 +149,9 @@ uint32_t nx_str(nx_graph *g, const char *s)
 
 size_t nx_strtab_mem(const nx_strtab *t)
 {
-	return sizeof *t + t->cap_chars + (size_t)t->cap * 8 + (size_t)t->cap_hash * 4;
+	/* per string an offset and a hash; per slot a 64-bit hash << 32 | id */
+	return sizeof *t + t->cap_chars + (size_t)t->cap * (sizeof *t->off + sizeof *t->h) +
+	       (size_t)t->cap_hash * sizeof *t->hash;
 }
 
 /* ---- types ---- */

@@ -96,14 +96,14 @@ static int geom_attrs(nx_kern *k, geom *g, bool transpose)
 	v = nx_attr_ints(gr, k->op, "pads", &n);
 	if (v && (int)n != 2 * ns)
 		return nx_kern_fail(k, "pads has %u entries, %d spatial dims need %d", n, ns, 2 * ns);
-	bool same = !strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER");
-	bool lower = !strcmp(ap, "SAME_LOWER");
+	int apk = nx_auto_pad(ap);
+	bool same = nx_auto_pad_same(apk);
 	uint32_t nos;
 	const int64_t *os = transpose ? nx_attr_ints(gr, k->op, "output_shape", &nos) : NULL;
 	for (int d = 0; d < ns; d++) {
 		int64_t keff = (g->ker[d] - 1) * g->dil[d] + 1, total;
 		if (!transpose) {
-			total = (g->out[d] - 1) * g->stride[d] + keff - g->in[d];
+			total = nx_same_total(g->in[d], g->out[d], g->stride[d], keff);
 		} else {
 			/* out = stride*(in-1) + output_padding + keff - pads */
 			uint32_t nop;
@@ -112,15 +112,12 @@ static int geom_attrs(nx_kern *k, geom *g, bool transpose)
 			total = g->stride[d] * (g->in[d] - 1) + opad + keff - g->out[d];
 		}
 		if (same || (transpose && os)) {
-			if (total < 0)
-				total = 0;
-			/* SAME_UPPER puts the odd pad at the end, SAME_LOWER at
-			 * the start; conv_transpose's output_shape alone pads as
-			 * SAME_UPPER (the ONNX reference's crop). */
-			g->pad[d] = lower ? total - total / 2 : total / 2;
-		} else if (!strcmp(ap, "VALID")) {
+			/* conv_transpose's output_shape alone pads as SAME_UPPER
+			 * (the ONNX reference's crop) */
+			g->pad[d] = nx_pad_split(total, apk == NX_PAD_SAME_LOWER, NULL);
+		} else if (apk == NX_PAD_VALID) {
 			g->pad[d] = 0;
-		} else if (!strcmp(ap, "NOTSET") || same) {
+		} else if (apk == NX_PAD_NOTSET) {
 			g->pad[d] = v ? v[d] : 0;
 		} else {
 			return nx_kern_fail(k, "unknown auto_pad \"%s\"", ap);

@@ -1,7 +1,7 @@
 /* kern_conv.h — what the conv kernels share (core-internal): the geometry
  * of one conv read from its operands and attributes (kern_conv.c fills it)
- * and the roads kern_conv.c hands a conv to (kern_conv_shift.c,
- * kern_conv_dw.c). */
+ * and the roads kern_conv.c hands a conv to (kern_conv_dw.c,
+ * kern_conv_direct.c, kern_conv_shift.c). */
 #ifndef NX_KERN_CONV_H
 #define NX_KERN_CONV_H
 
@@ -37,7 +37,7 @@ void nx_conv_shift(const conv_geom *g, const float *x, const float *w, const flo
 void nx_conv_pad_planes(const conv_geom *g, const float *x, float *xp, int64_t hp, int64_t wp,
 			int64_t lo, int64_t hi);
 
-/* kern_conv_direct.c: 2-d, stride 1, wider than 1x1, 16+ input and at most
+/* kern_conv_direct.c: 2-d, stride 1, 2 to 49 taps, 16+ input and at most
  * 64 output channels per group, rows of 64+ columns, on a CPU with AVX2
  * and FMA: a direct register-tiled kernel. */
 bool nx_conv_direct_fits(const conv_geom *g);

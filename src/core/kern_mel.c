@@ -21,22 +21,11 @@
  */
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "nx_int.h"
 
 #define INTS ((1u << NX_I32) | (1u << NX_I64))
 #define FLOATS ((1u << NX_F32) | (1u << NX_F16) | (1u << NX_BF16) | (1u << NX_F64))
-
-static int out_dtype(const nx_graph *g, uint32_t o, nx_err *err)
-{
-	const char *s = nx_attr_s(g, o, "dtype", "f32");
-	int d = nx_dtype_parse(s, strlen(s));
-	if (d < 0 || !nx_dtype_is_float(d))
-		return nx_infer_fail(g, o, err, "dtype \"%s\" is not a float dtype (f32, f16, bf16)",
-				     s);
-	return d;
-}
 
 /* Operand i's only element, when it is a constant. */
 static bool const_int(const nx_graph *g, uint32_t o, uint32_t i, int64_t *v)
@@ -71,7 +60,7 @@ int nx_infer_mel_weight_matrix(nx_graph *g, uint32_t o, nx_err *err)
 					     nx_dtype_name(nx_infer_in(g, o, i < 3 ? 0 : 3).dtype),
 					     i < 3 ? "num_mel_bins, dft_length and sample_rate"
 						   : "the two edges");
-	int dt = out_dtype(g, o, err);
+	int dt = nx_infer_float_dtype_attr(g, o, err);
 	if (dt < 0)
 		return -1;
 	int64_t bins, len;

@@ -272,8 +272,8 @@ int nx_kern_pool(nx_kern *k)
 		return nx_kern_fail(k, "pads has %u entries, %d spatial dims need %d", np, g.ns,
 				    2 * g.ns);
 	const char *ap = nx_attr_s(gr, k->op, "auto_pad", "NOTSET");
-	bool same = !strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER");
-	if (!same && strcmp(ap, "NOTSET") && strcmp(ap, "VALID"))
+	int apk = nx_auto_pad(ap);
+	if (apk < 0)
 		return nx_kern_fail(k, "unknown auto_pad \"%s\"", ap);
 	g.in_sp = g.out_sp = 1;
 	for (int d = 0; d < g.ns; d++) {
@@ -286,14 +286,11 @@ int nx_kern_pool(nx_kern *k)
 			return nx_kern_fail(k, "kernel_shape, strides and dilations must be >= 1");
 		g.in_sp *= g.in[d];
 		g.out_sp *= g.out[d];
-		if (same) {
+		if (nx_auto_pad_same(apk)) {
 			int64_t keff = (g.ker[d] - 1) * g.dil[d] + 1;
-			int64_t total = (g.out[d] - 1) * g.stride[d] + keff - g.in[d];
-			if (total < 0)
-				total = 0;
-			g.pad[d] = !strcmp(ap, "SAME_LOWER") ? total - total / 2 : total / 2;
-			g.pad_end[d] = total - g.pad[d];
-		} else if (pd && strcmp(ap, "VALID")) {
+			g.pad[d] = nx_pad_split(nx_same_total(g.in[d], g.out[d], g.stride[d], keff),
+						apk == NX_PAD_SAME_LOWER, &g.pad_end[d]);
+		} else if (pd && apk != NX_PAD_VALID) {
 			g.pad[d] = pd[d];
 			g.pad_end[d] = pd[d + g.ns];
 		}

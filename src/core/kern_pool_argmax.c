@@ -13,7 +13,6 @@
  * as the first tap.
  */
 #include <math.h>
-#include <string.h>
 
 #include "nx_int.h"
 
@@ -34,8 +33,8 @@ int nx_kern_max_pool_argmax(nx_kern *k)
 	if ((int)nk != ns)
 		return nx_kern_fail(k, "kernel_shape has %u entries for %d spatial dims", nk, ns);
 	const char *ap = nx_attr_s(gr, k->op, "auto_pad", "NOTSET");
-	bool same = !strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER");
-	if (!same && strcmp(ap, "NOTSET") && strcmp(ap, "VALID"))
+	int apk = nx_auto_pad(ap);
+	if (apk < 0)
 		return nx_kern_fail(k, "unknown auto_pad \"%s\"", ap);
 	int64_t in[NX_MAX_RANK], out[NX_MAX_RANK], ker[NX_MAX_RANK], str[NX_MAX_RANK];
 	int64_t dil[NX_MAX_RANK], pad[NX_MAX_RANK], mul[NX_MAX_RANK];
@@ -49,12 +48,11 @@ int nx_kern_max_pool_argmax(nx_kern *k)
 		if (ker[d] < 1 || str[d] < 1 || dil[d] < 1)
 			return nx_kern_fail(k, "kernel_shape, strides and dilations must be >= 1");
 		pad[d] = 0;
-		if (same) {
+		if (nx_auto_pad_same(apk)) {
 			int64_t keff = (ker[d] - 1) * dil[d] + 1;
-			int64_t total = (out[d] - 1) * str[d] + keff - in[d];
-			total = total < 0 ? 0 : total;
-			pad[d] = !strcmp(ap, "SAME_LOWER") ? total - total / 2 : total / 2;
-		} else if (pd && (int)np == 2 * ns && strcmp(ap, "VALID")) {
+			pad[d] = nx_pad_split(nx_same_total(in[d], out[d], str[d], keff),
+					      apk == NX_PAD_SAME_LOWER, NULL);
+		} else if (pd && (int)np == 2 * ns && apk != NX_PAD_VALID) {
 			pad[d] = pd[d];
 		}
 		in_sp *= in[d];

@@ -15,7 +15,6 @@
  * output_datatype) gives the dtype when inference computes the length.
  */
 #include <math.h>
-#include <string.h>
 
 #include "nx_int.h"
 
@@ -32,17 +31,6 @@ static void coeffs(int kind, double *a0, double *a1, double *a2)
 	}
 }
 
-/* The dtype attribute as a float nex dtype; -1 + err otherwise. */
-static int out_dtype(const nx_graph *g, uint32_t o, nx_err *err)
-{
-	const char *s = nx_attr_s(g, o, "dtype", "f32");
-	int d = nx_dtype_parse(s, strlen(s));
-	if (d < 0 || !nx_dtype_is_float(d))
-		return nx_infer_fail(g, o, err, "dtype \"%s\" is not a float dtype (f32, f16, bf16)",
-				     s);
-	return d;
-}
-
 int nx_infer_window(nx_graph *g, uint32_t o, nx_err *err)
 {
 	if (nx_infer_dtype_in(g, o, 0, (1u << NX_I32) | (1u << NX_I64), err))
@@ -50,7 +38,7 @@ int nx_infer_window(nx_graph *g, uint32_t o, nx_err *err)
 	nx_type s = nx_infer_in(g, o, 0);
 	if (nx_type_numel(&s) != 1)
 		return nx_infer_fail(g, o, err, "size must be a scalar (one element)");
-	int dt = out_dtype(g, o, err);
+	int dt = nx_infer_float_dtype_attr(g, o, err);
 	if (dt < 0)
 		return -1;
 	uint32_t v = nx_operand(g, o, 0);

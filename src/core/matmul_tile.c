@@ -143,17 +143,8 @@ int nx_kern_matmul_tiles(nx_kern *k)
 	uint32_t nin = k->n_in < 3 ? k->n_in : 3;
 	/* the tiles' op: the attributes without the tile, as the executor's
 	 * tile tasks (freed below) */
-	nx_graph *s = nx_graph_new("tile");
-	uint32_t in[3] = {NX_NONE, NX_NONE, NX_NONE};
-	for (uint32_t i = 0; i < nin; i++) {
-		if (!k->in[i].data)
-			continue;
-		in[i] = nx_value_new(s, NULL, nx_type_intern(s, &k->in[i].type), k->err);
-		nx_graph_add_input(s, in[i]);
-	}
-	uint32_t so = nx_op_new(s, nx_opp(g, k->op)->kind, in, nin, 1, NULL, NX_NONE, k->err);
-	nx_attr_copy_all(s, so, g, k->op);
-	nx_attr_del(s, so, "tile");
+	uint32_t so;
+	nx_graph *s = nx_tile_graph(g, k->op, k->in, nin, k->err, &so);
 	nx_tensor *y = &k->out[0];
 	int64_t yd[4], od[3][4];
 	bchw(&y->type, yd);

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nx.h"
+#include "nx_int.h"
 
 /* put: append printf-style; on nearly every line of this file */
 typedef nx_strbuf buf;
@@ -501,13 +501,11 @@ static void conv_pads(const char *auto_pad, const int64_t *pads, int np, int axi
 		      int64_t in, int64_t out, int64_t k, int64_t s, int64_t d, int64_t *b,
 		      int64_t *en)
 {
-	if (!strcmp(auto_pad, "SAME_UPPER") || !strcmp(auto_pad, "SAME_LOWER")) {
-		int64_t total = (out - 1) * s + (k - 1) * d + 1 - in;
-		if (total < 0)
-			total = 0;
-		*b = !strcmp(auto_pad, "SAME_UPPER") ? total / 2 : total - total / 2;
-		*en = total - *b;
-	} else if (!strcmp(auto_pad, "VALID") || np < 2 * naxes) {
+	int ap = nx_auto_pad(auto_pad);
+	if (nx_auto_pad_same(ap)) {
+		*b = nx_pad_split(nx_same_total(in, out, s, (k - 1) * d + 1),
+				  ap == NX_PAD_SAME_LOWER, en);
+	} else if (ap == NX_PAD_VALID || np < 2 * naxes) {
 		*b = *en = 0;
 	} else {
 		*b = pads[axis];
@@ -699,9 +697,11 @@ static int lower_conv_transpose(emitter *e, lv *out)
 		int64_t full = (x.t.dims[2 + a] - 1) * st[a] + (k[a] - 1) * dil[a] + 1;
 		int64_t total = full - rt->dims[2 + a];
 		if (nx_attr_get(g, o, "output_shape") || strcmp(ap, "NOTSET")) {
-			if (total < 0)
-				total = 0;
-			pb[a] = !strcmp(ap, "SAME_UPPER") ? total / 2 : total - total / 2;
+			/* the odd pad at the begin but for SAME_UPPER, as the
+			 * ONNX text says; kern_conv.c follows the reference,
+			 * which puts it there only for SAME_LOWER, so with
+			 * output_shape alone and an odd total the two differ */
+			pb[a] = nx_pad_split(total, nx_auto_pad(ap) != NX_PAD_SAME_UPPER, NULL);
 		} else {
 			pb[a] = np == 4 ? pads[a] : 0;
 		}

@@ -73,6 +73,9 @@ char *nx_infer_tstr(const nx_type *t, char *buf, size_t n);
 /* -1 + err naming the operand and the accepted dtypes unless operand i's
  * dtype is in mask. */
 int nx_infer_dtype_in(const nx_graph *g, uint32_t o, uint32_t i, unsigned mask, nx_err *err);
+/* The dtype attribute (default f32) of an op that makes floats from sizes
+ * (the windows, mel_weight_matrix): its nex dtype, or -1 + err. */
+int nx_infer_float_dtype_attr(const nx_graph *g, uint32_t o, nx_err *err);
 /* infer_nn.c: the result of a conv-shaped op (input operand xi, weight wi:
  * ranks, group, window attributes, spatial sizes) in *r, dtype xi's; the
  * caller checks dtypes, weights' values and bias. conv, conv_integer and
@@ -254,6 +257,13 @@ int nx_kern_gemm(nx_kern *k);
 /* matmul_tile.c: matmul/gemm k tile by tile (nx_matmul_tiling); 1 when it
  * is not split (the caller computes it whole) */
 int nx_kern_matmul_tiles(nx_kern *k);
+/* tile_graph.c: a new graph (caller frees with nx_graph_free) holding *so,
+ * one op of o's kind with o's attributes but tile, over inputs typed as
+ * in[0..n_in) (the first NX_TILE_MAX_IN of them; one without data stays
+ * absent). */
+#define NX_TILE_MAX_IN 3
+nx_graph *nx_tile_graph(const nx_graph *g, uint32_t o, const nx_tensor *in, uint32_t n_in,
+			nx_err *err, uint32_t *so);
 /* pool.c: names the op whose jobs follow (its index in the graph), so that
  * the pool remembers their cost from one run of the graph to the next. */
 void nx_pool_site(nx_pool *p, uint32_t site);
@@ -261,5 +271,19 @@ void nx_pool_site(nx_pool *p, uint32_t site);
 /* kern_pool.c */
 int nx_kern_pool(nx_kern *k);       /* max_pool avg_pool */
 int nx_kern_global_pool(nx_kern *k);
+
+/* ---- auto_pad.c: ONNX auto_pad of conv, conv_transpose and the pools ---- */
+enum { NX_PAD_NOTSET, NX_PAD_SAME_UPPER, NX_PAD_SAME_LOWER, NX_PAD_VALID };
+/* NX_PAD_* of an auto_pad string, or -1 for none of the four. */
+int nx_auto_pad(const char *s);
+bool nx_auto_pad_same(int ap); /* SAME_UPPER or SAME_LOWER */
+/* The total pad of one spatial axis that SAME asks of a conv or pool with
+ * input size in, output size out and dilated kernel extent keff (may be
+ * negative: nx_pad_split clamps it). Not conv_transpose's. */
+int64_t nx_same_total(int64_t in, int64_t out, int64_t stride, int64_t keff);
+/* Splits total (clamped at 0) into the begin pad it returns and *end
+ * (end may be NULL): the odd one at the end (SAME_UPPER), or at the begin
+ * when odd_at_begin (SAME_LOWER). */
+int64_t nx_pad_split(int64_t total, bool odd_at_begin, int64_t *end);
 
 #endif

@@ -75,22 +75,34 @@ static bool is_const_input(nx_onnx_imp *im, uint32_t v)
 	return v != NX_NONE && nx_is_const(im->g, v);
 }
 
-static int import_window(nx_onnx_imp *im, int kind)
+/* The op of kind over in[0..n_in) whose dtype attribute is ONNX's
+ * output_datatype (default float); what names the result in the refusal of
+ * a type that is not a float. NX_NONE after a failure. */
+static uint32_t float_out_op(nx_onnx_imp *im, int kind, const uint32_t *in, uint32_t n_in,
+			     const char *what)
 {
 	static const char *const skip[] = {"output_datatype", NULL};
+	int64_t to = nx_onnx_attr_i(im->node, "output_datatype", 1);
+	int dt = to >= 0 && to < 64 ? nx_onnx_dtype((int)to) : -1;
+	if (dt < 0 || !nx_dtype_is_float(dt)) {
+		nx_onnx_fail(im, "output_datatype %s: nex computes %s in f32, f16 or bf16",
+			     nx_onnx_type_name((int)to), what);
+		return NX_NONE;
+	}
+	uint32_t op = one_out(im, kind, in, n_in, skip);
+	if (op != NX_NONE && dt != NX_F32)
+		nx_attr_set_s(im->g, op, "dtype", nx_dtype_name(dt));
+	return op;
+}
+
+static int import_window(nx_onnx_imp *im, int kind)
+{
 	uint32_t in;
 	if (need_operand(im, 0, "size", &in) || no_more_inputs(im, 1))
 		return -1;
-	int64_t to = nx_onnx_attr_i(im->node, "output_datatype", 1);
-	int dt = to >= 0 && to < 64 ? nx_onnx_dtype((int)to) : -1;
-	if (dt < 0 || !nx_dtype_is_float(dt))
-		return nx_onnx_fail(im, "output_datatype %s: nex computes windows in f32, f16 or "
-				    "bf16", nx_onnx_type_name((int)to));
-	uint32_t op = one_out(im, kind, &in, 1, skip);
+	uint32_t op = float_out_op(im, kind, &in, 1, "windows");
 	if (op == NX_NONE)
 		return -1;
-	if (dt != NX_F32)
-		nx_attr_set_s(im->g, op, "dtype", nx_dtype_name(dt));
 	if (!is_const_input(im, in) && declare_result(im, op, "size"))
 		return -1;
 	return nx_onnx_op_done(im, op, NULL) ? -1 : 1;
@@ -115,7 +127,6 @@ static int int_slot(nx_onnx_imp *im, uint32_t op, uint32_t i, const char *name, 
  * num_mel_bins and dft_length constant, or the output's declared type. */
 static int import_mel(nx_onnx_imp *im)
 {
-	static const char *const skip[] = {"output_datatype", NULL};
 	static const char *const names[5] = {"num_mel_bins", "dft_length", "sample_rate",
 					     "lower_edge_hertz", "upper_edge_hertz"};
 	uint32_t in[5];
@@ -124,16 +135,9 @@ static int import_mel(nx_onnx_imp *im)
 			return -1;
 	if (no_more_inputs(im, 5))
 		return -1;
-	int64_t to = nx_onnx_attr_i(im->node, "output_datatype", 1);
-	int dt = to >= 0 && to < 64 ? nx_onnx_dtype((int)to) : -1;
-	if (dt < 0 || !nx_dtype_is_float(dt))
-		return nx_onnx_fail(im, "output_datatype %s: nex computes the matrix in f32, f16 "
-				    "or bf16", nx_onnx_type_name((int)to));
-	uint32_t op = one_out(im, NX_OP_MEL_WEIGHT_MATRIX, in, 5, skip);
+	uint32_t op = float_out_op(im, NX_OP_MEL_WEIGHT_MATRIX, in, 5, "the matrix");
 	if (op == NX_NONE)
 		return -1;
-	if (dt != NX_F32)
-		nx_attr_set_s(im->g, op, "dtype", nx_dtype_name(dt));
 	if (!(is_const_input(im, in[0]) && is_const_input(im, in[1])) &&
 	    declare_result(im, op, is_const_input(im, in[0]) ? "dft_length" : "num_mel_bins"))
 		return -1;

@@ -24,10 +24,10 @@
  * last tile holding only that extra window would have fewer padded rows
  * than K: such a tiling is refused (ceil_tail).
  *
- * auto_pad SAME_UPPER/SAME_LOWER is resolved as kern_pool.c does (total
- * (out - 1) s + K - in, the odd one at the end or the begin), VALID as no
- * pads. A pad as large as K would give windows with no input tap, which a
- * tile window cannot hold: such a pool is not split by rows or columns.
+ * auto_pad SAME_UPPER/SAME_LOWER is resolved as kern_pool.c does
+ * (auto_pad.c's split of (out - 1) s + K - in), VALID as no pads. A pad
+ * as large as K would give windows with no input tap, which a tile window
+ * cannot hold: such a pool is not split by rows or columns.
  */
 #include <string.h>
 
@@ -54,8 +54,8 @@ static const char *pool_geom(const nx_graph *g, uint32_t o, int64_t pb[2], int64
 	if ((pd && np != 4) || (ss && ns != 2) || (dl && nd != 2))
 		return "the pool's pads, strides or dilations do not have one entry per dim";
 	const char *ap = nx_attr_s(g, o, "auto_pad", "NOTSET");
-	bool same = !strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER");
-	if (!same && strcmp(ap, "NOTSET") && strcmp(ap, "VALID"))
+	int apk = nx_auto_pad(ap);
+	if (apk < 0)
 		return "unknown auto_pad";
 	for (int d = 0; d < 2; d++) {
 		int64_t k = ks[d], dil = dl ? dl[d] : 1;
@@ -64,13 +64,10 @@ static const char *pool_geom(const nx_graph *g, uint32_t o, int64_t pb[2], int64
 			return "kernel_shape, strides and dilations must be >= 1";
 		ek[d] = (k - 1) * dil + 1;
 		pb[d] = pe[d] = 0;
-		if (same) {
-			int64_t total = (y->dims[2 + d] - 1) * st[d] + ek[d] - x->dims[2 + d];
-			if (total < 0)
-				total = 0;
-			pb[d] = !strcmp(ap, "SAME_LOWER") ? total - total / 2 : total / 2;
-			pe[d] = total - pb[d];
-		} else if (pd && strcmp(ap, "VALID")) {
+		if (nx_auto_pad_same(apk)) {
+			pb[d] = nx_pad_split(nx_same_total(x->dims[2 + d], y->dims[2 + d], st[d], ek[d]),
+					     apk == NX_PAD_SAME_LOWER, &pe[d]);
+		} else if (pd && apk != NX_PAD_VALID) {
 			pb[d] = pd[d];
 			pe[d] = pd[d + 2];
 		}

@@ -6,6 +6,18 @@
 
 #include "nxw.h"
 
+/* Frees what a step derived from its graph (analysis, numeric cache,
+ * lowered program), leaving the graph: they are rebuilt on demand. */
+static void drop_caches(nxw_step *st)
+{
+	nxw_analysis_free(st->an);
+	nxw_numcache_free(st->numc);
+	nxw_program_free(st->prog);
+	st->an = NULL;
+	st->numc = NULL;
+	st->prog = NULL;
+}
+
 void nxw_step_free(nxw_step *st)
 {
 	free(st->pass);
@@ -18,9 +30,7 @@ void nxw_step_free(nxw_step *st)
 	free(st->drops);
 	free(st->error);
 	free(st->text);
-	nxw_analysis_free(st->an);
-	nxw_numcache_free(st->numc);
-	nxw_program_free(st->prog);
+	drop_caches(st);
 	nxp_place_free(st->place);
 	nx_graph_free(st->snap);
 	memset(st, 0, sizeof *st);
@@ -277,12 +287,7 @@ static void recycle(nxw_session *s, uint32_t k)
 		return;
 	nxw_step *p = &s->steps[j];
 	/* its caches were built on the snapshot */
-	nxw_analysis_free(p->an);
-	nxw_numcache_free(p->numc);
-	nxw_program_free(p->prog);
-	p->an = NULL;
-	p->numc = NULL;
-	p->prog = NULL;
+	drop_caches(p);
 	free(p->text);
 	p->text = NULL;
 	nx_graph_free(s->spare);
@@ -577,12 +582,7 @@ nx_graph *nxw_take_graph(nxw_session *s)
 {
 	nxw_step *st = nxw_cur(s);
 	nx_graph *g = st->snap;
-	nxw_analysis_free(st->an);
-	nxw_numcache_free(st->numc);
-	nxw_program_free(st->prog);
-	st->an = NULL;
-	st->numc = NULL;
-	st->prog = NULL;
+	drop_caches(st);
 	st->snap = NULL;
 	return g;
 }
