@@ -1,7 +1,7 @@
 /* kern_conv.c — conv and conv_transpose, any spatial rank, groups, strides,
  * dilations, explicit or automatic pads.
  *
- * conv takes one of four roads:
+ * conv takes one of five roads:
  *  - 1x1, stride 1, no pads: the image already is the GEMM operand, so
  *    Y_g = W_g x X_g goes straight to cblas_sgemm;
  *  - depthwise (one input channel per group), 2-d: a direct kernel over

@@ -1,8 +1,9 @@
 /* kern_pool.c — max_pool and avg_pool (any spatial rank, strides, pads or
  * auto_pad, dilations, ceil_mode, count_include_pad) and the global pools.
  *
- * Output sizes come from the result type (inference applied ceil_mode); the
- * kernel only needs the begin pads. Windows are clipped to the input; for
+ * Output sizes come from the result type (inference applied ceil_mode);
+ * the begin pads place the windows, and the end pads matter only to
+ * avg_pool with count_include_pad. Windows are clipped to the input; for
  * avg_pool with count_include_pad the divisor counts the pads but not the
  * overhang that ceil_mode adds past the end pad, as onnxruntime does.
  * The 2-d case has its own loop; pieces are (image, channel) planes.
