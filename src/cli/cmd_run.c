@@ -191,6 +191,12 @@ static void print_profile(const nx_graph *g, const double *sec)
 		n_ops++;
 	}
 	qsort(kinds, NX_OP_COUNT, sizeof *kinds, cmp_row);
+	/* the kernels' speed depends on these run-time choices: say them */
+	nx_cpu_info ci;
+	nx_cpu_info_get(&ci);
+	char line[256];
+	nx_cpu_info_line(&ci, line, sizeof line);
+	printf("%s\n", line);
 	printf("profile: %u ops, %.2f ms in kernels\n", n_ops, total * 1e3);
 	printf("  %-18s %6s %10s %6s\n", "kind", "ops", "ms", "%");
 	for (int k = 0; k < NX_OP_COUNT && kinds[k].n; k++)

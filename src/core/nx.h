@@ -708,6 +708,22 @@ int nx_mem_fits(const char *what, uint64_t need, const char *detail, nx_err *err
 int nx_mem_fits_lazy(const char *what, const nx_mem_estimate *m, uint64_t more,
 		     const char *more_what, nx_err *err);
 
+/* ---- cpu_info.c: the BLAS core and SIMD level this process runs --------- */
+typedef enum nx_simd_level { NX_SIMD_BASE, NX_SIMD_AVX2, NX_SIMD_AVX512 } nx_simd_level;
+typedef struct nx_cpu_info {
+	char blas_core[32];     /* openblas_get_corename(): "Haswell", "Cooperlake" */
+	char blas_version[32];  /* "0.3.21", or "" when OpenBLAS does not say */
+	char blas_env[64];      /* OPENBLAS_CORETYPE if set */
+	bool blas_env_set;      /* OPENBLAS_CORETYPE is set and not empty */
+	bool blas_forced;       /* ... and OpenBLAS runs the core it names */
+	nx_simd_level simd;     /* what simd.h's dispatch picks on this CPU */
+} nx_cpu_info;
+void nx_cpu_info_get(nx_cpu_info *ci);
+const char *nx_simd_level_name(nx_simd_level l);
+/* One line, "cpu: OpenBLAS V core C (WHY); nex kernels S", into buf;
+ * returns snprintf's count. */
+int nx_cpu_info_line(const nx_cpu_info *ci, char *buf, size_t size);
+
 /* ---- diff.c: IR diff by stable id ---------------------------------------- */
 typedef enum nx_change {
 	NX_DIFF_ADDED, NX_DIFF_REMOVED, NX_DIFF_CHANGED
