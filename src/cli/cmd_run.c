@@ -323,7 +323,7 @@ int nxc_run(int argc, char **argv)
 	nx_err err;
 	/* what every run of g shares, the memory check among it, worked out
 	 * once rather than in each timed run */
-	ro.plan = plan = nx_run_plan_new(g, ro.keep, &err);
+	ro.plan = plan = nx_run_plan_new(g, ro.keep, ro.threads, &err);
 	if (!plan) {
 		fprintf(stderr, "nex run: %s\n", err.msg);
 		goto out;

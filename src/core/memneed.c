@@ -156,3 +156,56 @@ int nx_mem_fits_lazy(const char *what, const nx_mem_estimate *m, uint64_t more,
 		 gib(m->lazy_weights), gib(more), more_what);
 	return nx_mem_fits(what, m->lazy_weights + more, detail, err);
 }
+
+/* OpenBLAS maps one work buffer of BUFFER_SIZE bytes (32 << 22, 128 MiB, on
+ * x86-64 in 0.3.21: strace shows mmap(NULL, 134217728, ...)) for each
+ * thread that calls it at the same time, and one for each of its own
+ * server threads when the library loads. When that mmap fails,
+ * blas_memory_alloc tries again forever: under `ulimit -v` a run that
+ * cannot map it hangs, spinning, instead of failing. Measured with cls
+ * (1x3x48x192): the smallest `ulimit -v` that runs is 318750 KiB at 1
+ * thread, 326562 KiB at 2; 300000 hung. */
+#define BLAS_BUFFER (128ull << 20)
+
+bool nx_graph_calls_blas(const nx_graph *g)
+{
+	NX_FOR_OPS(g, op) {
+		nx_opkind k = nx_opp(g, op)->kind;
+		if ((nx_ops[k].flags & NX_F_MAC) || k == NX_OP_LSTM || k == NX_OP_GRU ||
+		    k == NX_OP_RNN)
+			return true;
+	}
+	return false;
+}
+
+static double mib(uint64_t n)
+{
+	return (double)n / (1024.0 * 1024.0);
+}
+
+int nx_blas_fits(const nx_graph *g, int threads, uint64_t more, nx_err *err)
+{
+	if (!nx_graph_calls_blas(g))
+		return 0;
+	/* Every thread of the run may be inside sgemm at once; a buffer
+	 * OpenBLAS holds already (from an earlier run in this process) is
+	 * counted again, which errs on the side of refusing. */
+	uint64_t blas = (uint64_t)(threads > 0 ? threads : 1) * BLAS_BUFFER;
+	const char *src;
+	uint64_t have = nx_mem_available(&src);
+	if (blas + more <= have - have / 10)
+		return 0;
+	char limit[96] = "";
+	struct rlimit r;
+	if (strstr(src, "ulimit -v") && getrlimit(RLIMIT_AS, &r) == 0)
+		snprintf(limit, sizeof limit, ", set to %llu KiB", (unsigned long long)r.rlim_cur / 1024);
+	else if (strstr(src, "ulimit -d") && getrlimit(RLIMIT_DATA, &r) == 0)
+		snprintf(limit, sizeof limit, ", set to %llu KiB", (unsigned long long)r.rlim_cur / 1024);
+	nx_err_set(err, "running the model needs about %.0f MiB (%.0f MiB of OpenBLAS work "
+		   "buffers, 128 MiB for each of %d thread%s, and %.1f MiB of weights and "
+		   "activations), more than the %.0f MiB of %s%s; refused before starting "
+		   "(OpenBLAS would retry its failed mmap forever): raise the limit or use "
+		   "fewer threads", mib(blas + more), mib(blas), threads, threads == 1 ? "" : "s",
+		   mib(more), mib(have), src, limit);
+	return -1;
+}
