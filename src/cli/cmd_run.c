@@ -45,7 +45,7 @@ static const nxc_option options[] = {
 	{"--repeat", NULL, "N", NXC_NUM, offsetof(run_opts, repeat), 100000, NULL,
 	 "time N runs after a warm-up; print the median"},
 	{"--profile", NULL, NULL, NXC_FLAG, offsetof(run_opts, profile), 0, NULL,
-	 "time per op kind and the slowest ops (last run)"},
+	 "the BLAS core and SIMD level, time per op kind, slowest ops (last run)"},
 	NXC_OPT_SHAPE(run_opts, shapes),
 	NXC_OPT_PIPELINE(run_opts, pa),
 	{0},

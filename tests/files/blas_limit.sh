@@ -4,7 +4,7 @@
 # when that mmap fails, retries forever, so `nex run` of PaddleOCR cls under
 # `ulimit -v 300000` hung. nex now refuses at once (exit 1) naming the limit
 # and the buffers, runs when they fit, and runs a model that calls no BLAS
-# under a limit too tight for them. OPENBLAS_NUM_THREADS=1 keeps OpenBLAS's
+# under a limit too tight for them; `nex exec` likewise. OPENBLAS_NUM_THREADS=1 keeps OpenBLAS's
 # own server threads (and their buffers) out, so the limits below do not
 # depend on the machine's core count. Every run is under a timeout: a hang
 # is a failure, not a stuck test.
@@ -52,6 +52,16 @@ run 400000 1 mm.nex
 [ $rc -eq 0 ] || { echo "FAIL: matmul, 1 thread, ulimit -v 400000 (fits): rc=$rc: $out"; fail=1; }
 run 400000 2 mm.nex
 [ $rc -eq 0 ] || { echo "FAIL: matmul, 2 threads, ulimit -v 400000 (fits): rc=$rc: $out"; fail=1; }
+# nex exec: its CPU tasks run the same kernels (the check is in cmd_exec.c)
+out=$(timeout 20 sh -c "ulimit -v 150000; \"\$0\" exec mm.nex --threads 1" "$nex" 2>&1)
+rc=$?
+case $rc:$out in
+1:*"nex exec: running the model needs about"*"OpenBLAS work buffers"*"set to 150000 KiB"*) ;;
+*) echo "FAIL: exec, 1 thread, ulimit -v 150000: rc=$rc: $out"; fail=1 ;;
+esac
+out=$(timeout 20 sh -c "ulimit -v 400000; \"\$0\" exec mm.nex --threads 1" "$nex" 2>&1)
+rc=$?
+[ $rc -eq 0 ] || { echo "FAIL: exec, 1 thread, ulimit -v 400000 (fits): rc=$rc: $out"; fail=1; }
 run 150000 1 relu.nex
 [ $rc -eq 0 ] || { echo "FAIL: relu (no BLAS), ulimit -v 150000: rc=$rc: $out"; fail=1; }
 [ $fail -eq 0 ] && echo ok
