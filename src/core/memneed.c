@@ -79,7 +79,9 @@ void nx_mem_need(const nx_graph *g, bool keep, nx_mem_estimate *m)
 	m->run_peak = peak;
 }
 
-uint64_t nx_mem_available(const char **source)
+/* What the address-space and data limits leave (UINT64_MAX: none set), or
+ * with memory too the smallest of that and MemAvailable + SwapFree. */
+static uint64_t available(bool memory_too, const char **source)
 {
 	uint64_t best = UINT64_MAX;
 	const char *src = "no limit found";
@@ -108,7 +110,7 @@ uint64_t nx_mem_available(const char **source)
 		if (sf)
 			fclose(sf);
 	}
-	FILE *f = fopen("/proc/meminfo", "r");
+	FILE *f = memory_too ? fopen("/proc/meminfo", "r") : NULL;
 	if (f) {
 		char line[256];
 		unsigned long long kb, avail = 0, swap = 0;
@@ -128,6 +130,11 @@ uint64_t nx_mem_available(const char **source)
 	if (source)
 		*source = src;
 	return best;
+}
+
+uint64_t nx_mem_available(const char **source)
+{
+	return available(true, source);
 }
 
 static double gib(uint64_t n)
@@ -191,9 +198,12 @@ int nx_blas_fits(const nx_graph *g, int threads, uint64_t more, nx_err *err)
 	 * OpenBLAS holds already (from an earlier run in this process) is
 	 * counted again, which errs on the side of refusing. */
 	uint64_t blas = (uint64_t)(threads > 0 ? threads : 1) * BLAS_BUFFER;
+	/* Only the limits: the buffers are address space, mostly never
+	 * touched, so MemAvailable does not bound them (nx_mem_fits has
+	 * checked `more` against it). */
 	const char *src;
-	uint64_t have = nx_mem_available(&src);
-	if (blas + more <= have - have / 10)
+	uint64_t have = available(false, &src);
+	if (have == UINT64_MAX || blas + more <= have - have / 10)
 		return 0;
 	char limit[96] = "";
 	struct rlimit r;
