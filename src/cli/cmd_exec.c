@@ -148,6 +148,12 @@ int nxc_exec(int argc, char **argv)
 		fprintf(stderr, "nex exec: %s\n", err.msg);
 		goto out;
 	}
+	/* the CPU tasks run core's kernels, which call OpenBLAS: refuse
+	 * before its work buffers would hang the run (memneed.c) */
+	if (nx_blas_fits(g, nx_run_threads(&(nx_run_opts){.threads = (int)c.threads}), 0, &err)) {
+		fprintf(stderr, "nex exec: %s\n", err.msg);
+		goto out;
+	}
 	for (int r = 0; r < runs; r++) {
 		if (outs) {
 			for (uint32_t k = 0; k < p->n_out; k++)

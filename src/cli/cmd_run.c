@@ -45,7 +45,7 @@ static const nxc_option options[] = {
 	{"--repeat", NULL, "N", NXC_NUM, offsetof(run_opts, repeat), 100000, NULL,
 	 "time N runs after a warm-up; print the median"},
 	{"--profile", NULL, NULL, NXC_FLAG, offsetof(run_opts, profile), 0, NULL,
-	 "time per op kind and the slowest ops (last run)"},
+	 "the BLAS core and SIMD level, time per op kind, slowest ops (last run)"},
 	NXC_OPT_SHAPE(run_opts, shapes),
 	NXC_OPT_PIPELINE(run_opts, pa),
 	{0},
@@ -191,6 +191,12 @@ static void print_profile(const nx_graph *g, const double *sec)
 		n_ops++;
 	}
 	qsort(kinds, NX_OP_COUNT, sizeof *kinds, cmp_row);
+	/* the kernels' speed depends on these run-time choices: say them */
+	nx_cpu_info ci;
+	nx_cpu_info_get(&ci);
+	char line[256];
+	nx_cpu_info_line(&ci, line, sizeof line);
+	printf("%s\n", line);
 	printf("profile: %u ops, %.2f ms in kernels\n", n_ops, total * 1e3);
 	printf("  %-18s %6s %10s %6s\n", "kind", "ops", "ms", "%");
 	for (int k = 0; k < NX_OP_COUNT && kinds[k].n; k++)
@@ -317,7 +323,7 @@ int nxc_run(int argc, char **argv)
 	nx_err err;
 	/* what every run of g shares, the memory check among it, worked out
 	 * once rather than in each timed run */
-	ro.plan = plan = nx_run_plan_new(g, ro.keep, &err);
+	ro.plan = plan = nx_run_plan_new(g, ro.keep, ro.threads, &err);
 	if (!plan) {
 		fprintf(stderr, "nex run: %s\n", err.msg);
 		goto out;

@@ -711,9 +711,9 @@ int nx_run(nx_graph *g, const nx_tensor *inputs, uint32_t n_inputs, const nx_run
 	memset(res, 0, sizeof *res);
 	bool keep = o && o->keep;
 	if (o && o->plan)
-		return nx_run_plan_for(o->plan, g, keep, err) ? -1
+		return nx_run_plan_for(o->plan, g, keep, nx_run_threads(o), err) ? -1
 			: run_planned(g, o->plan, inputs, n_inputs, o, res, err);
-	nx_run_plan *plan = nx_run_plan_new(g, keep, err); /* freed below */
+	nx_run_plan *plan = nx_run_plan_new(g, keep, nx_run_threads(o), err); /* freed below */
 	if (!plan)
 		return -1;
 	int rc = run_planned(g, plan, inputs, n_inputs, o, res, err);

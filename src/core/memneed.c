@@ -79,7 +79,9 @@ void nx_mem_need(const nx_graph *g, bool keep, nx_mem_estimate *m)
 	m->run_peak = peak;
 }
 
-uint64_t nx_mem_available(const char **source)
+/* What the address-space and data limits leave (UINT64_MAX: none set), or
+ * with memory too the smallest of that and MemAvailable + SwapFree. */
+static uint64_t available(bool memory_too, const char **source)
 {
 	uint64_t best = UINT64_MAX;
 	const char *src = "no limit found";
@@ -108,7 +110,7 @@ uint64_t nx_mem_available(const char **source)
 		if (sf)
 			fclose(sf);
 	}
-	FILE *f = fopen("/proc/meminfo", "r");
+	FILE *f = memory_too ? fopen("/proc/meminfo", "r") : NULL;
 	if (f) {
 		char line[256];
 		unsigned long long kb, avail = 0, swap = 0;
@@ -128,6 +130,11 @@ uint64_t nx_mem_available(const char **source)
 	if (source)
 		*source = src;
 	return best;
+}
+
+uint64_t nx_mem_available(const char **source)
+{
+	return available(true, source);
 }
 
 static double gib(uint64_t n)
@@ -155,4 +162,60 @@ int nx_mem_fits_lazy(const char *what, const nx_mem_estimate *m, uint64_t more,
 	snprintf(detail, sizeof detail, "%.2f GiB of weights to generate or read, %.2f GiB %s",
 		 gib(m->lazy_weights), gib(more), more_what);
 	return nx_mem_fits(what, m->lazy_weights + more, detail, err);
+}
+
+/* OpenBLAS maps one work buffer of BUFFER_SIZE bytes (32 << 22, 128 MiB, on
+ * x86-64 in 0.3.21: strace shows mmap(NULL, 134217728, ...)) for each
+ * thread that calls it at the same time, and one for each of its own
+ * server threads when the library loads. When that mmap fails,
+ * blas_memory_alloc tries again forever: under `ulimit -v` a run that
+ * cannot map it hangs, spinning, instead of failing. Measured with cls
+ * (1x3x48x192): the smallest `ulimit -v` that runs is 318750 KiB at 1
+ * thread, 326562 KiB at 2; 300000 hung. */
+#define BLAS_BUFFER (128ull << 20)
+
+bool nx_graph_calls_blas(const nx_graph *g)
+{
+	NX_FOR_OPS(g, op) {
+		nx_opkind k = nx_opp(g, op)->kind;
+		if ((nx_ops[k].flags & NX_F_MAC) || k == NX_OP_LSTM || k == NX_OP_GRU ||
+		    k == NX_OP_RNN)
+			return true;
+	}
+	return false;
+}
+
+static double mib(uint64_t n)
+{
+	return (double)n / (1024.0 * 1024.0);
+}
+
+int nx_blas_fits(const nx_graph *g, int threads, uint64_t more, nx_err *err)
+{
+	if (!nx_graph_calls_blas(g))
+		return 0;
+	/* Every thread of the run may be inside sgemm at once; a buffer
+	 * OpenBLAS holds already (from an earlier run in this process) is
+	 * counted again, which errs on the side of refusing. */
+	uint64_t blas = (uint64_t)(threads > 0 ? threads : 1) * BLAS_BUFFER;
+	/* Only the limits: the buffers are address space, mostly never
+	 * touched, so MemAvailable does not bound them (nx_mem_fits has
+	 * checked `more` against it). */
+	const char *src;
+	uint64_t have = available(false, &src);
+	if (have == UINT64_MAX || blas + more <= have - have / 10)
+		return 0;
+	char limit[96] = "";
+	struct rlimit r;
+	if (strstr(src, "ulimit -v") && getrlimit(RLIMIT_AS, &r) == 0)
+		snprintf(limit, sizeof limit, ", set to %llu KiB", (unsigned long long)r.rlim_cur / 1024);
+	else if (strstr(src, "ulimit -d") && getrlimit(RLIMIT_DATA, &r) == 0)
+		snprintf(limit, sizeof limit, ", set to %llu KiB", (unsigned long long)r.rlim_cur / 1024);
+	nx_err_set(err, "running the model needs about %.0f MiB (%.0f MiB of OpenBLAS work "
+		   "buffers, 128 MiB for each of %d thread%s, and %.1f MiB of weights and "
+		   "activations), more than the %.0f MiB of %s%s; refused before starting "
+		   "(OpenBLAS would retry its failed mmap forever): raise the limit or use "
+		   "fewer threads", mib(blas + more), mib(blas), threads, threads == 1 ? "" : "s",
+		   mib(more), mib(have), src, limit);
+	return -1;
 }

@@ -708,6 +708,29 @@ int nx_mem_fits(const char *what, uint64_t need, const char *detail, nx_err *err
 int nx_mem_fits_lazy(const char *what, const nx_mem_estimate *m, uint64_t more,
 		     const char *more_what, nx_err *err);
 
+/* 0 if OpenBLAS's work buffers for `threads` threads (128 MiB each) fit
+ * besides `more` bytes, or if g calls no BLAS (nx_graph_calls_blas); else
+ * -1 + err naming the limit. OpenBLAS hangs when it cannot map them. */
+int nx_blas_fits(const nx_graph *g, int threads, uint64_t more, nx_err *err);
+/* g has an op whose kernel may call OpenBLAS (conv, matmul, gemm, rnns). */
+bool nx_graph_calls_blas(const nx_graph *g);
+
+/* ---- cpu_info.c: the BLAS core and SIMD level this process runs --------- */
+typedef enum nx_simd_level { NX_SIMD_BASE, NX_SIMD_AVX2, NX_SIMD_AVX512 } nx_simd_level;
+typedef struct nx_cpu_info {
+	char blas_core[32];     /* openblas_get_corename(): "Haswell", "Cooperlake" */
+	char blas_version[32];  /* "0.3.21", or "" when OpenBLAS does not say */
+	char blas_env[64];      /* OPENBLAS_CORETYPE if set */
+	bool blas_env_set;      /* OPENBLAS_CORETYPE is set and not empty */
+	bool blas_forced;       /* ... and OpenBLAS runs the core it names */
+	nx_simd_level simd;     /* what simd.h's dispatch picks on this CPU */
+} nx_cpu_info;
+void nx_cpu_info_get(nx_cpu_info *ci);
+const char *nx_simd_level_name(nx_simd_level l);
+/* One line, "cpu: OpenBLAS V core C (WHY); nex kernels S", into buf;
+ * returns snprintf's count. */
+int nx_cpu_info_line(const nx_cpu_info *ci, char *buf, size_t size);
+
 /* ---- diff.c: IR diff by stable id ---------------------------------------- */
 typedef enum nx_change {
 	NX_DIFF_ADDED, NX_DIFF_REMOVED, NX_DIFF_CHANGED
@@ -844,10 +867,12 @@ typedef struct nx_run_opts {
 } nx_run_opts;
 /* run_plan.c: what nx_run works out once per graph (the memory check, each
  * value's use count), for callers that run one graph many times. NULL +
- * err when the run would not fit in memory. The plan is for g as it is
- * now: edit g and make a new one. Caller frees with nx_run_plan_free. */
+ * err when the run would not fit in memory, OpenBLAS's work buffers for
+ * `threads` threads included (0 = one per core, as nx_run_opts.threads).
+ * The plan is for g as it is now and for runs of at most `threads`
+ * threads: edit g and make a new one. Caller frees with nx_run_plan_free. */
 typedef struct nx_run_plan nx_run_plan;
-nx_run_plan *nx_run_plan_new(const nx_graph *g, bool keep, nx_err *err);
+nx_run_plan *nx_run_plan_new(const nx_graph *g, bool keep, int threads, nx_err *err);
 void nx_run_plan_free(nx_run_plan *p);
 /* The thread count nx_run uses for o (o->threads, or one per core). */
 int nx_run_threads(const nx_run_opts *o);

@@ -32,11 +32,14 @@ struct nx_run_plan {
 	const nx_graph *g;        /* the graph it was made for, not owned */
 	uint32_t n_ops, n_vals;   /* g's counts then: a cheap staleness check */
 	bool keep;
+	int threads;              /* the most threads its memory check allowed for */
 	uint32_t *uses;           /* per value id: operand slots that read it */
 	uint32_t max_in, max_out; /* the most operands / results of one op */
 };
-/* 0 if p was made for g (as it is now) and keep, else -1 + err. */
-int nx_run_plan_for(const nx_run_plan *p, const nx_graph *g, bool keep, nx_err *err);
+/* 0 if p was made for g (as it is now), keep and at least `threads`
+ * threads, else -1 + err. */
+int nx_run_plan_for(const nx_run_plan *p, const nx_graph *g, bool keep, int threads,
+		    nx_err *err);
 
 /* ---- infer_*.c: one function per infer column of ops.def ---------------- */
 #define X(e, text, onnx, i0, i1, o0, o1, fl, inf, at) \

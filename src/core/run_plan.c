@@ -1,6 +1,7 @@
 /* run_plan.c — what nx_run works out once per graph rather than once per
- * run: the memory check (nx_mem_need against what the machine and the
- * process limits allow, which reads /proc and costs some tens of
+ * run: the memory check (nx_mem_need, and OpenBLAS's work buffers for the
+ * run's threads, against what the machine and the process limits allow,
+ * which reads /proc and costs some tens of
  * microseconds, a tenth of a small model's run) and how many operand slots
  * read each value, from which a run knows when a buffer is dead. A caller
  * that runs one graph many times (`nex run --repeat`) makes the plan once
@@ -13,15 +14,18 @@
 
 #include "nx_int.h"
 
-nx_run_plan *nx_run_plan_new(const nx_graph *g, bool keep, nx_err *err)
+nx_run_plan *nx_run_plan_new(const nx_graph *g, bool keep, int threads, nx_err *err)
 {
+	threads = nx_run_threads(&(nx_run_opts){.threads = threads});
 	nx_mem_estimate m;
 	nx_mem_need(g, keep, &m);
 	if (nx_mem_fits_lazy("running the model", &m, m.run_peak, "of activations at the peak",
-			     err))
+			     err) ||
+	    nx_blas_fits(g, threads, m.lazy_weights + m.run_peak, err))
 		return NULL;
 	nx_run_plan *p = nx_xcalloc(1, sizeof *p); /* caller frees with nx_run_plan_free */
 	p->g = g;
+	p->threads = threads;
 	p->n_ops = g->n_ops;
 	p->n_vals = g->n_vals;
 	p->keep = keep;
@@ -42,7 +46,8 @@ nx_run_plan *nx_run_plan_new(const nx_graph *g, bool keep, nx_err *err)
 	return p;
 }
 
-int nx_run_plan_for(const nx_run_plan *p, const nx_graph *g, bool keep, nx_err *err)
+int nx_run_plan_for(const nx_run_plan *p, const nx_graph *g, bool keep, int threads,
+		    nx_err *err)
 {
 	if (p->g != g || p->n_ops != g->n_ops || p->n_vals != g->n_vals) {
 		nx_err_set(err, "the run plan was made for another graph, or before this one "
@@ -52,6 +57,11 @@ int nx_run_plan_for(const nx_run_plan *p, const nx_graph *g, bool keep, nx_err *
 	if (p->keep != keep) {
 		nx_err_set(err, "the run plan was made with keep %s, the run asks for keep %s",
 			   p->keep ? "on" : "off", keep ? "on" : "off");
+		return -1;
+	}
+	if (threads > p->threads) {
+		nx_err_set(err, "the run plan was made for %d thread%s, the run asks for %d",
+			   p->threads, p->threads == 1 ? "" : "s", threads);
 		return -1;
 	}
 	return 0;

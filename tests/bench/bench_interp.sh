@@ -17,8 +17,16 @@
 #                  activations fused into conv), the fair peer of
 #                  onnxruntime's own default graph optimizations
 #   ort            onnxruntime-node
-# Prints one line per model and thread count with the three medians and
-# the ratio of the better nex to ort (below 1: nex ahead).
+# and, when the environment sets OPENBLAS_CORETYPE (this machine's pins
+# OpenBLAS to Haswell, AVX2, where OpenBLAS 0.3.21 would pick Cooperlake,
+# AVX-512), the two nex rows again with it unset, in the same rounds:
+#   nex.own        the model as imported, OpenBLAS's own core
+#   nex+default.own  after `--pipeline default`, OpenBLAS's own core
+# Prints which OpenBLAS core each set of nex rows ran (the "cpu:" line of
+# `nex run --profile`), then one line per model and thread count with the
+# medians and the ratio of the better nex to ort (below 1: nex ahead); with
+# the second set, a second line per model and threads (marked "own") for
+# it against the same ort figure.
 #
 # Needs node and npm: onnxruntime-node is installed on first use into
 # $NEX_ORT_DIR (default ~/.cache/nex/ort) with npm install --ignore-scripts.
@@ -79,11 +87,13 @@ run() {
 		node "$here/ort_run.js" "$models/$3.onnx" --input "x=$tmp/$2/x.npy" \
 			--repeat "$repeat" --threads "$5" >"$out" 2>&1 || true
 		ms=$(sed -n 's/^ort median_ms=\([0-9.]*\).*/\1/p' "$out") ;;
-	nex|nex+default)
+	nex|nex+default|nex.own|nex+default.own)
 		pl=""
-		[ "$1" = nex+default ] && pl="--pipeline default"
+		case $1 in nex+default*) pl="--pipeline default" ;; esac
+		envu=""
+		case $1 in *.own) envu="-u OPENBLAS_CORETYPE" ;; esac
 		# shellcheck disable=SC2086
-		"$nex" run "$models/$3.onnx" --shape "x=$4" --inputs "$tmp/$2" \
+		env $envu "$nex" run "$models/$3.onnx" --shape "x=$4" --inputs "$tmp/$2" \
 			--repeat "$repeat" --threads "$5" $pl >"$out" 2>&1 || true
 		ms=$(sed -n 's/^time: median \([0-9.]*\) ms.*/\1/p' "$out") ;;
 	esac
@@ -99,6 +109,14 @@ median() {
 	sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
+# the "cpu:" line of `nex run --profile` under env ARGS
+cpu_line() {
+	# shellcheck disable=SC2086
+	env $1 "$nex" run "$models/ch_ppocr_mobile_v2.0_cls_infer.onnx" --shape x=1,3,48,192 \
+		--profile 2>/dev/null | sed -n 's/^cpu: //p' | head -n 1
+}
+own=0
+[ -n "${OPENBLAS_CORETYPE:-}" ] && own=1
 r=0
 while [ "$r" -lt "$rounds" ]; do
 	for c in $cases; do
@@ -106,6 +124,10 @@ while [ "$r" -lt "$rounds" ]; do
 		for t in 1 2; do
 			if [ $((r % 2)) -eq 0 ]; then order="nex nex+default ort"
 			else order="ort nex+default nex"; fi
+			if [ "$own" -eq 1 ]; then
+				if [ $((r % 2)) -eq 0 ]; then order="nex nex.own nex+default nex+default.own ort"
+				else order="ort nex+default.own nex+default nex.own nex"; fi
+			fi
 			for who in $order; do
 				run "$who" "$name" "$model" "$shape" "$t"
 			done
@@ -118,6 +140,12 @@ cores=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo "?")
 load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
 echo "nex interpreter vs onnxruntime-node (cpu, default optimization level), $cores cores, load $load"
 echo "median over $rounds interleaved rounds of each process's median of $repeat runs after a warm-up, ms"
+echo "nex rows, environment as given: $(cpu_line "")"
+if [ "$own" -eq 1 ]; then
+	echo "nex rows marked own, OPENBLAS_CORETYPE unset: $(cpu_line "-u OPENBLAS_CORETYPE")"
+else
+	echo "(OPENBLAS_CORETYPE is not set: the rows above are OpenBLAS's own pick; no second set)"
+fi
 printf '%-4s %7s %10s %12s %10s %9s\n' model threads nex nex+default ort "best/ort"
 for c in $cases; do
 	name=${c%%:*}
@@ -128,6 +156,14 @@ for c in $cases; do
 		awk -v n="$name" -v t="$t" -v a="$a" -v b="$b" -v o="$o" 'BEGIN {
 			best = a < b ? a : b
 			printf "%-4s %7d %10.2f %12.2f %10.2f %8.2fx %s\n", n, t, a, b, o,
+				best / o, best < o ? "(nex ahead)" : "(ort ahead)"
+		}'
+		[ "$own" -eq 1 ] || continue
+		a=$(median "$tmp/nex.own-$name-$t")
+		b=$(median "$tmp/nex+default.own-$name-$t")
+		awk -v n="$name" -v t="$t" -v a="$a" -v b="$b" -v o="$o" 'BEGIN {
+			best = a < b ? a : b
+			printf "%-4s %7d %10.2f %12.2f %10.2f %8.2fx %s own\n", n, t, a, b, o,
 				best / o, best < o ? "(nex ahead)" : "(ort ahead)"
 		}'
 	done

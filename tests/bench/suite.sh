@@ -257,6 +257,16 @@ emit M mode "$([ "$smoke" -eq 1 ] && echo smoke || echo full)"
 emit M build "$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build/CMakeCache.txt" 2>/dev/null)"
 emit M commit "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')"
 emit M big "$big"
+# Which OpenBLAS core nex's sgemm runs and which SIMD level its own kernels
+# use (the "cpu:" line of `nex run --profile`), with the environment as
+# given and with OPENBLAS_CORETYPE unset (OpenBLAS's own pick): this
+# machine's environment may force a core (OPENBLAS_CORETYPE=Haswell, AVX2,
+# where OpenBLAS would pick an AVX-512 core), and the interpreter's figures
+# depend on it.
+printf 'graph @g(%%x: f32[8,8]) -> (%%y: f32[8,8]) {\n  %%w = const f32[8,8] fill(ones)\n  %%y = matmul(%%x, %%w) : f32[8,8]\n  return %%y\n}\n' >"$tmp/mm.nex"
+cpu_line() { "$@" run "$tmp/mm.nex" --profile 2>/dev/null | sed -n 's/^cpu: //p' | head -n 1; }
+emit M blas_env "$(cpu_line "$nex")"
+emit M blas_own "$(cpu_line env -u OPENBLAS_CORETYPE "$nex")"
 started=$(date +%s)
 
 r=gen:resnet:$big
@@ -315,6 +325,16 @@ for m in $interp_models; do
 		compare interp "$m, $t thread(s): nex as imported vs ort, optimizer off" - - \
 			"nex" "sed:s/^time: median \([0-9.]*\) ms.*/\1/p" "$nexrun" \
 			"ort --opt disabled" "sed:s/^ort median_ms=\([0-9.]*\).*/\1/p" "$ortrun --opt disabled"
+		# With OPENBLAS_CORETYPE forcing a core, the same comparison with
+		# OpenBLAS picking its own (the rows above are the environment as
+		# given); unset, the rows above are already OpenBLAS's pick.
+		if [ -n "${OPENBLAS_CORETYPE:-}" ]; then
+			compare interp "$m, $t thread(s), OPENBLAS_CORETYPE unset: nex --pipeline default vs ort (its default level)" \
+				- - \
+				"nex --pipeline default, OpenBLAS's own core" "sed:s/^time: median \([0-9.]*\) ms.*/\1/p" \
+				"env -u OPENBLAS_CORETYPE $nexrun --pipeline default" \
+				"ort" "sed:s/^ort median_ms=\([0-9.]*\).*/\1/p" "$ortrun"
+		fi
 	done
 done
 # Op counts after optimization: nex's default pipeline against the graphs

@@ -1,6 +1,9 @@
 # suite_doc.awk — writes docs/benchmarks.md from the figures suite.sh
 # gathered (one tab-separated record a line):
-#   M key value                          the machine and the run
+#   M key value                          the machine and the run (blas_env,
+#                                        blas_own: nex's "cpu:" line with the
+#                                        environment as given, and with
+#                                        OPENBLAS_CORETYPE unset)
 #   G area name check goal               a benchmark and its goal
 #   R area name who median min max rss_kb runs   a contestant's figures
 #   F area name who                      a contestant that failed
@@ -48,7 +51,7 @@ BEGIN {
 	title["debug"] = "Numeric debugger"
 	blurb["ir"] = "In-process figures are one operation inside `suite_op` on a generated ResNet (`nx_gen` in process; parse reads its printed text; nothing before the operation is timed); the whole-command row times `nex print` against `mlir-opt-14` reading and printing the same graph (a chain of elementwise ops without constants, exported by `nex export --mlir` as TOSA)."
 	blurb["import"] = "nex: `nx_load_with` of the .onnx with `--shape` bound (read, decode, infer every op, fold shape arithmetic), in process. python3-onnx: `onnx.load` + `onnx.checker.check_model` + `onnx.shape_inference.infer_shapes`, in process (`onnx_check.py`: start-up and `import onnx` not counted). Each sample is one process with a warm-up and one timed run; processes interleaved."
-	blurb["interp"] = "One synthetic page of text as input (`synth_text.js`), the same for both. Each sample is one process reporting the median of 7 runs after a warm-up run (`nex run --repeat 7`, `ort_run.js --repeat 7`: onnxruntime's second run is still about 3.5x its steady time on det); processes interleaved. nex after `--pipeline default` is the fair peer of onnxruntime's default optimizations; nex as imported is the peer of onnxruntime with its optimizer off."
+	blurb["interp"] = "One synthetic page of text as input (`synth_text.js`), the same for both. Each sample is one process reporting the median of 7 runs after a warm-up run (`nex run --repeat 7`, `ort_run.js --repeat 7`: onnxruntime's second run is still about 3.5x its steady time on det); processes interleaved. nex after `--pipeline default` is the fair peer of onnxruntime's default optimizations; nex as imported is the peer of onnxruntime with its optimizer off. When the environment sets OPENBLAS_CORETYPE, the rows marked \"OPENBLAS_CORETYPE unset\" run nex with OpenBLAS picking its own core (the header says which), against onnxruntime again (its MLAS picks its kernels itself)."
 	blurb["pipeline"] = "The passes row runs the default pipeline's passes alone on a clone (no verifier, no session) inside `suite_op`; its clones share the model's weights, so after the warm-up run the generated batch-norm parameters fold-batchnorm reads are already in memory. The `nex opt` rows are whole commands as a user runs them: read and parse the file, every pass in a one-shot session (each step verified on what it changed, the end in full, snapshots not kept; docs/sessions.md), print; the resnet row generates those parameters too."
 	blurb["sim"] = "What a new snapshot pays: `nxs_sim_new` plus the first run on the m1 preset, inside `suite_op`."
 	blurb["lua"] = "`bench_lua`: a Lua pass against the same work in C, in the same process; CPU time (the passes run on one thread). Each of the runs is one process; the figure is the median over the processes, and peak RSS that of the largest (both contestants share it)."
@@ -93,6 +96,10 @@ END {
 	printf "- Date: %s; commit %s; %s build; %s run, %s measured run(s) per benchmark after a warm-up, %s minutes\n",
 		meta["date"], meta["commit"], meta["build"], meta["mode"], meta["runs"], meta["minutes"]
 	printf "- Load average (1, 5, 15 min) at the start: %s; at the end: %s\n", meta["load_start"], meta["load_end"]
+	if (meta["blas_env"] != "") {
+		printf "- nex's BLAS and SIMD (`nex run --profile`), environment as given: %s\n", meta["blas_env"]
+		printf "- The same with OPENBLAS_CORETYPE unset (OpenBLAS's own pick): %s\n", meta["blas_own"]
+	}
 	print ""
 	print "The machine is shared with other engineers' builds and tests, so absolute times are noisy and pessimistic. nex and its peer run interleaved (A B, B A, ...), so load drifting over the minutes hits both alike: **the ratios are what count**. Ratio = nex median / peer median (below 1: nex is faster). Spread = min–max over the measured runs. Peak RSS = the largest peak resident set of the process over the runs (GNU time `%M`, or `getrusage` inside `suite_op`), model included."
 	print ""

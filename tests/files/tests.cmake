@@ -13,4 +13,5 @@ endforeach()
 # skipped there (it runs in the release build).
 if(NEX_SANITIZE)
   set_tests_properties(files/memory PROPERTIES ENVIRONMENT "NEX_SANITIZED=1")
+  set_tests_properties(files/blas_limit PROPERTIES ENVIRONMENT "NEX_SANITIZED=1")
 endif()

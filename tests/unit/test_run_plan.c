@@ -1,7 +1,8 @@
 /* test_run_plan.c — nx_run_plan (run_plan.c): runs sharing one plan give
  * the bytes of runs that make their own, keep included; a plan is refused,
  * by name, for another graph, for the same graph after an edit that
- * changes its counts, and for another keep. */
+ * changes its counts, for another keep, and for more threads than its
+ * memory check allowed for. */
 #include <string.h>
 
 #include "check.h"
@@ -27,7 +28,7 @@ static void test_same_bytes(void)
 		nx_tensor_set(&x, i, (double)(i % 7) - 3);
 	nx_err e;
 	for (int keep = 0; keep <= 1; keep++) {
-		nx_run_plan *p = nx_run_plan_new(g, keep, &e); /* freed below */
+		nx_run_plan *p = nx_run_plan_new(g, keep, 1, &e); /* freed below */
 		CHECK(p != NULL);
 		if (!p)
 			continue;
@@ -59,7 +60,7 @@ static void test_refused(void)
 		return;
 	}
 	nx_err e;
-	nx_run_plan *p = nx_run_plan_new(g, false, &e); /* freed below */
+	nx_run_plan *p = nx_run_plan_new(g, false, 1, &e); /* freed below */
 	CHECK(p != NULL);
 	nx_tensor x = nx_tensor_alloc(nx_vtype(g, g->inputs[0]));
 	nx_run_opts o = {.threads = 1, .plan = p};
@@ -69,11 +70,17 @@ static void test_refused(void)
 	o.keep = true;
 	CHECK_EQ_INT(nx_run(g, &x, 1, &o, &r, &e), -1);
 	CHECK_CONTAINS(e.msg, "the run plan was made with keep off, the run asks for keep on");
+	/* its memory check allowed OpenBLAS's buffers for one thread only */
+	o.keep = false;
+	o.threads = 2;
+	CHECK_EQ_INT(nx_run(g, &x, 1, &o, &r, &e), -1);
+	CHECK_CONTAINS(e.msg, "the run plan was made for 1 thread, the run asks for 2");
+	o.threads = 1;
 	/* an op added after the plan was made */
 	nx_graph *k = ops_parse("graph @q(%x: f32[4,8]) -> (%y: f32[4,8]) {\n"
 				"  %y = relu(%x) : f32[4,8]\n  return %y\n}\n");
 	if (k) {
-		nx_run_plan *q = nx_run_plan_new(k, false, &e); /* freed below */
+		nx_run_plan *q = nx_run_plan_new(k, false, 1, &e); /* freed below */
 		CHECK(q != NULL);
 		uint32_t v = nx_result(k, k->first, 0);
 		uint32_t op = nx_op_new(k, NX_OP_NEG, &v, 1, 1, NULL, NX_NONE, &e);
