@@ -2,23 +2,24 @@
  *
  * nex is built without -march so that the binary runs on any x86-64; the
  * loops that matter (activations, the conv epilogue, depthwise rows,
- * element-wise binaries) are compiled twice, once for AVX2+FMA and once
- * for the baseline (SSE2), and each call takes the copy the CPU supports.
+ * element-wise binaries) are compiled three times, for AVX-512 (x86-64-v4),
+ * for AVX2+FMA and for the baseline (SSE2), and each call takes the best
+ * copy the CPU supports.
  *
  * How: the loop is written once as a `static inline` body marked
- * NX_BODY (always inlined); NX_SIMD_FN wraps it in an AVX2+FMA function
- * and a baseline function and defines the public entry that picks one
- * with __builtin_cpu_supports (libgcc's CPU table, filled before main, so
- * the test is two loads). Why not GCC's target_clones("arch=haswell"):
+ * NX_BODY (always inlined); NX_SIMD_FN wraps it in an AVX-512 function,
+ * an AVX2+FMA function and a baseline function and defines the public
+ * entry that picks one with __builtin_cpu_supports (libgcc's CPU table,
+ * filled before main, so each test is a load or two). Why not GCC's target_clones("arch=haswell"):
  * its resolver tests the CPU *model* (Intel Haswell and later), so on AMD
  * (the build machine is an EPYC) the AVX2 clone never ran; and clang
  * renames clones, which broke the fuzz build's link. Feature tests work
  * with both compilers.
  *
- * Numerics: both copies compute the same expressions, rounded alike: nex
+ * Numerics: all copies compute the same expressions, rounded alike: nex
  * builds with -std=c11, under which GCC does not contract a*b+c into an
- * FMA, so the AVX2 copy gives the baseline copy's bits (checked with
- * objdump: no vfmadd in the clones). -DNEX_NO_CLONES keeps the baseline
+ * FMA, so the AVX-512 and AVX2 copies give the baseline copy's bits
+ * (checked with objdump: no vfmadd in the clones). -DNEX_NO_CLONES keeps the baseline
  * copy only. */
 #ifndef NX_SIMD_H
 #define NX_SIMD_H
@@ -60,16 +61,30 @@ static inline bool nx_cpu_v4(void)
 /* A loop body to be compiled per target: always inlined into each copy. */
 #define NX_BODY static inline __attribute__((always_inline))
 
+/* The AVX-512 copy of NX_SIMD_FN bodies: as NX_TARGET_V4, plus
+ * prefer-vector-width=512, without which GCC's tunings vectorize with
+ * 256-bit registers even when AVX-512 is enabled (the copy would be the
+ * AVX2 one again). The vectorizer keeps each element's expression, so the
+ * copy gives the AVX2 copy's bits (no FMA contraction under -std=c11,
+ * checked with objdump: no vfmadd; tests/unit/test_simd_v4.c compares). */
+#define NX_TARGET_V4_WIDE                                                       \
+	__attribute__((target("avx2,fma,avx512f,avx512bw,avx512dq,avx512vl,"  \
+			      "prefer-vector-width=512")))
+
 /* NX_SIMD_FN(QUAL, NAME, PARAMS, ARGS): defines `QUAL void NAME PARAMS`
- * which runs NAME##_body ARGS compiled for AVX2+FMA when the CPU has both,
- * else for the baseline. QUAL is `static` or empty (for a public name). */
+ * which runs NAME##_body ARGS compiled for AVX-512 when the CPU has
+ * x86-64-v4's subsets, else for AVX2+FMA when it has both, else for the
+ * baseline. QUAL is `static` or empty (for a public name). */
 #ifdef NX_SIMD_X86
 #define NX_SIMD_FN(QUAL, NAME, PARAMS, ARGS)                                     \
+	NX_TARGET_V4_WIDE static void NAME##_v4 PARAMS { NAME##_body ARGS; }      \
 	NX_TARGET_V3 static void NAME##_v3 PARAMS { NAME##_body ARGS; }           \
 	static void NAME##_v0 PARAMS { NAME##_body ARGS; }                        \
 	QUAL void NAME PARAMS                                                     \
 	{                                                                         \
-		if (nx_cpu_v3())                                                  \
+		if (nx_cpu_v4())                                                  \
+			NAME##_v4 ARGS;                                           \
+		else if (nx_cpu_v3())                                             \
 			NAME##_v3 ARGS;                                           \
 		else                                                              \
 			NAME##_v0 ARGS;                                           \
