@@ -141,7 +141,9 @@ NX_SIMD_FN_V4(static, act_apply, (const nx_act *a, float *x, int64_t n), (a, x, 
  * a > b ? a : b and gives b on a NaN, so `y < 0 ? 0 : y` is maxps(0, y)
  * and `y > 1 ? 1 : y` is minps(1, y), -0 and NaN included; the multiply
  * and add are separate roundings as in the body (no FMA). Same bits as the
- * body, in 6 instructions. */
+ * body, in 6 instructions. An AVX-512 copy (16 floats a step, the tail
+ * masked) was slower on det (hard: 272 cpu-clock samples against 210,
+ * three runs each), so there is none. */
 NX_TARGET_V3 static int64_t hard_v3(const nx_act *a, float *x, int64_t n)
 {
 	bool swish = a->kind == A_HSWISH;
@@ -157,34 +159,11 @@ NX_TARGET_V3 static int64_t hard_v3(const nx_act *a, float *x, int64_t n)
 	}
 	return i;
 }
-
-/* hard_v3 in AVX-512, 16 floats a step, the tail under a mask (so it does
- * every element): the same maxps/minps and separate multiply and add per
- * element, so the same bits. */
-NX_TARGET_V4 static int64_t hard_v4(const nx_act *a, float *x, int64_t n)
-{
-	bool swish = a->kind == A_HSWISH;
-	__m512 al = _mm512_set1_ps(swish ? 1.0f / 6 : a->alpha);
-	__m512 be = _mm512_set1_ps(swish ? 0.5f : a->beta);
-	__m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
-	for (int64_t i = 0; i < n; i += 16) {
-		__mmask16 k = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
-		__m512 v = _mm512_maskz_loadu_ps(k, x + i);
-		__m512 y = _mm512_add_ps(_mm512_mul_ps(v, al), be);
-		y = _mm512_min_ps(one, _mm512_max_ps(zero, y));
-		_mm512_mask_storeu_ps(x + i, k, swish ? _mm512_mul_ps(v, y) : y);
-	}
-	return n;
-}
 #endif
 
 void nx_act_apply(const nx_act *a, float *x, int64_t n)
 {
 #ifdef NX_SIMD_X86
-	if ((a->kind == A_HSWISH || a->kind == A_HSIG) && nx_cpu_v4()) {
-		hard_v4(a, x, n);
-		return;
-	}
 	if ((a->kind == A_HSWISH || a->kind == A_HSIG) && nx_cpu_v3()) {
 		int64_t done = hard_v3(a, x, n);
 		x += done;
