@@ -147,7 +147,8 @@ NX_TARGET_V4 static void dw1_plane_v4(const dw_job *j, const float *xp, const fl
 				_mm512_storeu_ps(yr + ox + 16, a1);
 			} else if (len > 16) {
 				_mm512_storeu_ps(yr + ox, a0);
-				_mm512_mask_storeu_ps(yr + ox + 16, (__mmask16)((1u << (len - 16)) - 1), a1);
+				__mmask16 k = (__mmask16)((1u << (len - 16)) - 1);
+				_mm512_mask_storeu_ps(yr + ox + 16, k, a1);
 			} else {
 				_mm512_mask_storeu_ps(yr + ox, (__mmask16)((1u << len) - 1), a0);
 			}
