@@ -142,8 +142,8 @@ NX_SIMD_FN_V4(static, act_apply, (const nx_act *a, float *x, int64_t n), (a, x, 
  * and `y > 1 ? 1 : y` is minps(1, y), -0 and NaN included; the multiply
  * and add are separate roundings as in the body (no FMA). Same bits as the
  * body, in 6 instructions. An AVX-512 copy (16 floats a step, the tail
- * masked) was slower on det (hard: 272 cpu-clock samples against 210,
- * three runs each), so there is none. */
+ * masked) was no clear gain on det (slower in one run, faster in another:
+ * docs/speed.md), so there is none. */
 NX_TARGET_V3 static int64_t hard_v3(const nx_act *a, float *x, int64_t n)
 {
 	bool swish = a->kind == A_HSWISH;
