@@ -15,6 +15,12 @@
  * float reassociation. Kernel rows over top or bottom padding are skipped
  * (cls's planes are 2 or 3 rows under a 5x5 kernel: most rows would be
  * padding); taps over left or right padding add zero.
+ *
+ * Three copies of the sums: AVX-512 (32 columns in two 16-float registers,
+ * the last block's store masked), AVX2+FMA and the baseline (both from the
+ * 8-float vector type below). Each output column is bias, then + w * x per
+ * tap in the same order with the multiply and the add rounded apart (no
+ * FMA) in every copy, so all three give the same bits.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +32,8 @@
 /* Columns summed together: two vectors of 8 (two AVX2 registers, or four
  * SSE ones in the baseline copy: GCC and clang lower the vector type). */
 #define BLK 16
+/* The AVX-512 copy's block: two 16-float registers. */
+#define BLK4 32
 typedef float v8f __attribute__((vector_size(32)));
 
 bool nx_conv_dw_fits(const conv_geom *g)
@@ -42,68 +50,153 @@ typedef struct dw_job {
 	int64_t hp, wp; /* padded plane */
 } dw_job;
 
-NX_BODY void dw1_part_body(void *ctx, int64_t lo, int64_t hi)
+/* Copies channel plane x (H x W) into the zeroed padded plane xp (hp x wp);
+ * columns [xlo, xhi) of xp hold the input. */
+static void pad_plane(const dw_job *j, const float *x, float *xp, int64_t xlo, int64_t xhi)
+{
+	const conv_geom *g = j->g;
+	int64_t H = g->in[0], W = g->in[1], pt = g->pad[0], pl = g->pad[1];
+	int64_t hp = j->hp, wp = j->wp;
+	/* rows of top and bottom padding are never read (the taps skip
+	 * them) and stay zero from calloc */
+	for (int64_t yp = 0; yp < hp; yp++) {
+		float *d = xp + yp * wp;
+		int64_t iy = yp - pt;
+		if (iy < 0 || iy >= H)
+			continue;
+		memset(d, 0, (size_t)xlo * sizeof *d);
+		memcpy(d + xlo, x + iy * W + xlo - pl, (size_t)(xhi - xlo) * sizeof *d);
+		memset(d + xhi, 0, (size_t)(wp - xhi) * sizeof *d);
+	}
+}
+
+/* The sums of one output plane y from the padded plane xp, 16 columns a
+ * step in two 8-float vectors (the AVX2 and baseline copies). */
+NX_BODY void dw1_plane_body(const dw_job *j, const float *xp, const float *w, float bias,
+			    float *y)
+{
+	const conv_geom *g = j->g;
+	int64_t H = g->in[0], OH = g->out[0], OW = g->out[1];
+	int64_t KH = g->ker[0], KW = g->ker[1], dy = g->dil[0], dx = g->dil[1];
+	int64_t pt = g->pad[0], wp = j->wp;
+	for (int64_t oy = 0; oy < OH; oy++) {
+		float *yr = y + oy * OW;
+		for (int64_t ox = 0; ox < OW; ox += BLK) {
+			v8f a0 = {bias, bias, bias, bias, bias, bias, bias, bias}, a1 = a0;
+			for (int64_t ky = 0; ky < KH; ky++) {
+				int64_t iy = oy + ky * dy - pt;
+				if (iy < 0 || iy >= H)
+					continue; /* a padding row: its taps add zero */
+				const float *xr = xp + (oy + ky * dy) * wp + ox;
+				const float *wr = w + ky * KW;
+				for (int64_t kx = 0; kx < KW; kx++) {
+					v8f s0, s1;
+					memcpy(&s0, xr + kx * dx, sizeof s0);
+					memcpy(&s1, xr + kx * dx + 8, sizeof s1);
+					a0 += wr[kx] * s0;
+					a1 += wr[kx] * s1;
+				}
+			}
+			float acc[BLK];
+			memcpy(acc, &a0, sizeof a0);
+			memcpy(acc + 8, &a1, sizeof a1);
+			int64_t len = OW - ox < BLK ? OW - ox : BLK;
+			memcpy(yr + ox, acc, (size_t)len * sizeof *yr);
+		}
+		if (j->act->kind)
+			nx_act_apply(j->act, yr, OW);
+	}
+}
+
+#ifdef NX_SIMD_X86
+#include <immintrin.h>
+/* The AVX-512 copy of dw1_plane_body: 32 columns a step in two registers
+ * (one register a step left each sum waiting on the previous add), the
+ * stores of a row's last block masked to the row. Per column the same
+ * roundings in the same order as the body: bias, then for each tap a
+ * multiply, then an add. */
+NX_TARGET_V4 static void dw1_plane_v4(const dw_job *j, const float *xp, const float *w,
+				      float bias, float *y)
+{
+	const conv_geom *g = j->g;
+	int64_t H = g->in[0], OH = g->out[0], OW = g->out[1];
+	int64_t KH = g->ker[0], KW = g->ker[1], dy = g->dil[0], dx = g->dil[1];
+	int64_t pt = g->pad[0], wp = j->wp;
+	__m512 vb = _mm512_set1_ps(bias);
+	for (int64_t oy = 0; oy < OH; oy++) {
+		float *yr = y + oy * OW;
+		for (int64_t ox = 0; ox < OW; ox += BLK4) {
+			__m512 a0 = vb, a1 = vb;
+			for (int64_t ky = 0; ky < KH; ky++) {
+				int64_t iy = oy + ky * dy - pt;
+				if (iy < 0 || iy >= H)
+					continue;
+				const float *xr = xp + (oy + ky * dy) * wp + ox;
+				const float *wr = w + ky * KW;
+				for (int64_t kx = 0; kx < KW; kx++) {
+					__m512 wv = _mm512_set1_ps(wr[kx]);
+					__m512 s0 = _mm512_loadu_ps(xr + kx * dx);
+					__m512 s1 = _mm512_loadu_ps(xr + kx * dx + 16);
+					a0 = _mm512_add_ps(a0, _mm512_mul_ps(wv, s0));
+					a1 = _mm512_add_ps(a1, _mm512_mul_ps(wv, s1));
+				}
+			}
+			int64_t len = OW - ox;
+			if (len >= BLK4) {
+				_mm512_storeu_ps(yr + ox, a0);
+				_mm512_storeu_ps(yr + ox + 16, a1);
+			} else if (len > 16) {
+				_mm512_storeu_ps(yr + ox, a0);
+				__mmask16 k = (__mmask16)((1u << (len - 16)) - 1);
+				_mm512_mask_storeu_ps(yr + ox + 16, k, a1);
+			} else {
+				_mm512_mask_storeu_ps(yr + ox, (__mmask16)((1u << len) - 1), a0);
+			}
+		}
+		if (j->act->kind)
+			nx_act_apply(j->act, yr, OW);
+	}
+}
+
+NX_TARGET_V3 static void dw1_plane_v3(const dw_job *j, const float *xp, const float *w,
+				      float bias, float *y)
+{
+	dw1_plane_body(j, xp, w, bias, y);
+}
+#endif
+
+static void dw1_plane_v0(const dw_job *j, const float *xp, const float *w, float bias, float *y)
+{
+	dw1_plane_body(j, xp, w, bias, y);
+}
+
+static void dw1_part(void *ctx, int64_t lo, int64_t hi)
 {
 	dw_job *j = ctx;
 	const conv_geom *g = j->g;
-	int64_t H = g->in[0], W = g->in[1], OH = g->out[0], OW = g->out[1];
-	int64_t KH = g->ker[0], KW = g->ker[1], dy = g->dil[0], dx = g->dil[1];
-	int64_t pt = g->pad[0], pl = g->pad[1], hp = j->hp, wp = j->wp;
-	/* BLK floats of slack: the last block of the last row reads past it */
-	float *xp = nx_xcalloc((size_t)(hp * wp + BLK), sizeof *xp); /* freed below */
+	int64_t W = g->in[1], KH = g->ker[0], KW = g->ker[1], pl = g->pad[1];
+	int64_t hp = j->hp, wp = j->wp;
+	/* BLK4 floats of slack: the last block of the last row reads past it */
+	float *xp = nx_xcalloc((size_t)(hp * wp + BLK4), sizeof *xp); /* freed below */
 	int64_t xlo = pl > 0 ? pl : 0, xhi = W + pl < wp ? W + pl : wp;
 	if (xhi < xlo)
 		xhi = xlo;
+	void (*plane)(const dw_job *, const float *, const float *, float, float *) = dw1_plane_v0;
+#ifdef NX_SIMD_X86
+	if (nx_cpu_v4())
+		plane = dw1_plane_v4;
+	else if (nx_cpu_v3())
+		plane = dw1_plane_v3;
+#endif
 	for (int64_t task = lo; task < hi; task++) {
 		int64_t m = task % g->cout, n = task / g->cout;
 		int64_t c = m / g->mg;
-		const float *x = j->x + n * g->xns + c * g->xcs;
-		const float *w = j->w + m * KH * KW;
-		float *y = j->y + n * g->yns + m * g->ycs;
-		float bias = j->b ? j->b[m] : 0;
-		/* rows of top and bottom padding are never read (the taps
-		 * below skip them) and stay zero from calloc */
-		for (int64_t yp = 0; yp < hp; yp++) {
-			float *d = xp + yp * wp;
-			int64_t iy = yp - pt;
-			if (iy < 0 || iy >= H)
-				continue;
-			memset(d, 0, (size_t)xlo * sizeof *d);
-			memcpy(d + xlo, x + iy * W + xlo - pl, (size_t)(xhi - xlo) * sizeof *d);
-			memset(d + xhi, 0, (size_t)(wp - xhi) * sizeof *d);
-		}
-		for (int64_t oy = 0; oy < OH; oy++) {
-			float *yr = y + oy * OW;
-			for (int64_t ox = 0; ox < OW; ox += BLK) {
-				v8f a0 = {bias, bias, bias, bias, bias, bias, bias, bias}, a1 = a0;
-				for (int64_t ky = 0; ky < KH; ky++) {
-					int64_t iy = oy + ky * dy - pt;
-					if (iy < 0 || iy >= H)
-						continue; /* a padding row: its taps add zero */
-					const float *xr = xp + (oy + ky * dy) * wp + ox;
-					const float *wr = w + ky * KW;
-					for (int64_t kx = 0; kx < KW; kx++) {
-						v8f s0, s1;
-						memcpy(&s0, xr + kx * dx, sizeof s0);
-						memcpy(&s1, xr + kx * dx + 8, sizeof s1);
-						a0 += wr[kx] * s0;
-						a1 += wr[kx] * s1;
-					}
-				}
-				float acc[BLK];
-				memcpy(acc, &a0, sizeof a0);
-				memcpy(acc + 8, &a1, sizeof a1);
-				int64_t len = OW - ox < BLK ? OW - ox : BLK;
-				memcpy(yr + ox, acc, (size_t)len * sizeof *yr);
-			}
-			if (j->act->kind)
-				nx_act_apply(j->act, yr, OW);
-		}
+		pad_plane(j, j->x + n * g->xns + c * g->xcs, xp, xlo, xhi);
+		plane(j, xp, j->w + m * KH * KW, j->b ? j->b[m] : 0,
+		      j->y + n * g->yns + m * g->ycs);
 	}
 	free(xp);
 }
-
-NX_SIMD_FN(static, dw1_part, (void *ctx, int64_t lo, int64_t hi), (ctx, lo, hi))
 
 void nx_conv_dw(const conv_geom *g, const float *x, const float *w, const float *b,
 		const nx_act *act, float *y, nx_pool *pool)

@@ -67,9 +67,9 @@ int nx_act_get(const nx_graph *g, uint32_t op, nx_act *a, nx_err *err)
 
 /* Each case is written so that the compiler vectorizes it (one clamp per
  * statement: a nested ?: on floats defeats GCC's if-conversion), and
- * NX_SIMD_FN builds an AVX2+FMA copy picked at run time. sigmoid takes
- * nx_vexpf (vexp.h), so it vectorizes too; tanh and gelu stay scalar libm
- * calls. */
+ * NX_SIMD_FN_V4 builds AVX-512 and AVX2+FMA copies picked at run time
+ * (docs/speed.md has what the AVX-512 one gains). sigmoid takes nx_vexpf
+ * (vexp.h), so it vectorizes too; tanh and gelu stay scalar libm calls. */
 NX_BODY void act_apply_body(const nx_act *a, float *x, int64_t n)
 {
 	float al = a->alpha, be = a->beta;
@@ -128,7 +128,7 @@ NX_BODY void act_apply_body(const nx_act *a, float *x, int64_t n)
 	}
 }
 
-NX_SIMD_FN(static, act_apply, (const nx_act *a, float *x, int64_t n), (a, x, n))
+NX_SIMD_FN_V4(static, act_apply, (const nx_act *a, float *x, int64_t n), (a, x, n))
 
 #ifdef NX_SIMD_X86
 #include <immintrin.h>
@@ -141,7 +141,9 @@ NX_SIMD_FN(static, act_apply, (const nx_act *a, float *x, int64_t n), (a, x, n))
  * a > b ? a : b and gives b on a NaN, so `y < 0 ? 0 : y` is maxps(0, y)
  * and `y > 1 ? 1 : y` is minps(1, y), -0 and NaN included; the multiply
  * and add are separate roundings as in the body (no FMA). Same bits as the
- * body, in 6 instructions. */
+ * body, in 6 instructions. An AVX-512 copy (16 floats a step, the tail
+ * masked) was no clear gain on det (slower in one run, faster in another:
+ * docs/speed.md), so there is none. */
 NX_TARGET_V3 static int64_t hard_v3(const nx_act *a, float *x, int64_t n)
 {
 	bool swish = a->kind == A_HSWISH;

@@ -46,7 +46,7 @@ NX_BODY void sm_row_body(const float *x, float *y, int64_t n)
 		y[i] *= inv;
 }
 
-NX_SIMD_FN(static, sm_row, (const float *x, float *y, int64_t n), (x, y, n))
+NX_SIMD_FN_V4(static, sm_row, (const float *x, float *y, int64_t n), (x, y, n))
 
 typedef struct sm_job {
 	bool log;
