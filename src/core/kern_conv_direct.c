@@ -1,5 +1,5 @@
 /* kern_conv_direct.c — dense 2-d stride-1 convs (3x3 and the like, group 1
- * or wide groups) by a direct AVX2+FMA micro-kernel: no GEMM, no packing
+ * or wide groups) by a direct AVX2+FMA or AVX-512 micro-kernel: no GEMM, no packing
  * of the input, the sums held in registers from the bias to the store.
  *
  * Why: det's 96->24 3x3 convs at 160x160 and 80x80 went through the
@@ -9,25 +9,32 @@
  * input where it lies (a zero-padded copy, made once per conv) and summed
  * over every (channel, tap) before it is stored once.
  *
- * The register tile is MB output channels x V vectors of 8 consecutive
- * output columns of one output row (6 x 2: 12 accumulators, 16 columns;
- * det's 160- and 80-wide rows split into 16-column strips exactly, and
- * its 24 output channels into 6-channel blocks). For each (input channel,
- * tap) the kernel loads V vectors of input and broadcasts MB weights from
- * a packed copy [block][c][tap][MB], then does MB x V fused multiply-adds.
- * The input stays in the model's NCHW layout (a channel-blocked layout
- * would have to be converted at each op's edge: the surrounding ops are
- * NCHW); the output rows are stored straight into NCHW. A strip past the
- * row's end computes junk columns over the next padded row (never
- * stored), and a block past the last channel computes with zero weights
- * (never stored).
+ * Two register tiles, chosen by the CPU: on AVX2+FMA, MB3 = 6 output
+ * channels x 2 vectors of 8 consecutive output columns of one output row
+ * (12 accumulators, 16-column strips); on AVX-512 (nx_cpu_v4), MB4 = 8
+ * channels x 3 vectors of 16 (24 of the 32 zmm registers, 48-column
+ * strips, with 2- and 1-vector copies for a row's last strip). For each
+ * (input channel, tap) the tile loads its vectors of input and broadcasts
+ * its weights from a packed copy [block][c][tap][mb], then does mb x
+ * vectors fused multiply-adds. 8 x 3 is measured: on this Zen 5 a 12 x 2
+ * zmm tile ran no faster than the AVX2 one (12 broadcasts per 24 FMAs
+ * held it to half the FMA rate), 8 x 3 and 6 x 4 reach the FMA peak on
+ * L1-resident data, and 8 splits det's 24 channels into whole blocks. The
+ * input stays in the model's NCHW layout (a channel-blocked layout would
+ * have to be converted at each op's edge: the surrounding ops are NCHW);
+ * the output rows are stored straight into NCHW. A strip past the row's
+ * end computes junk columns over the next padded row (never stored), and
+ * a block past the last channel computes with zero weights (never
+ * stored).
  *
  * Sums: bias, then over input channels, for each the taps in (ky, kx)
  * order, each product added with one rounding (FMA). Every output's sum
- * is formed in one register in that order whatever the split of the work,
- * so the bits do not depend on the thread count or on how rows are split
- * into tasks; the interpreter's tile-by-tile conv (conv_tile.c) and the
- * executor take this road for the same tile geometry alike.
+ * is formed in one register lane in that order whatever the tile, the
+ * vector width or the split of the work, so the bits depend neither on
+ * the thread count, nor on how rows are split into tasks, nor on whether
+ * the CPU has AVX-512 (test_conv_direct calls both tiles); the
+ * interpreter's tile-by-tile conv (conv_tile.c) and the executor take
+ * this road for the same tile geometry alike.
  *
  * Only on CPUs with AVX2 and FMA (nx_cpu_v3); elsewhere, and in builds
  * with -DNEX_NO_CLONES, nx_conv_direct_fits says no and the conv takes
@@ -45,9 +52,18 @@
 #include <immintrin.h>
 #endif
 
-#define MB 6          /* output channels per register tile */
-#define V 2           /* vectors of 8 columns per register tile */
-#define STRIP (V * 8) /* output columns per register tile */
+/* The AVX2 register tile: MB3 output channels x V3 vectors of 8 columns
+ * (12 accumulators of 16). */
+#define MB3 6
+#define STRIP3 16
+/* The AVX-512 register tile: MB4 output channels x 2 vectors of 16
+ * columns (24 accumulators of 32 zmm registers), and a 16-column tail
+ * tile of MB4 x 1 for a row whose width leaves 16 or fewer columns after
+ * its 32-column strips. */
+#define MB4 8
+#define STRIP4 48
+#define MAX_MB MB4
+#define MAX_STRIP STRIP4
 /* Input channels per chunk (row_part): chunks of 16 or 32, to keep a
  * strip's input in L1 while the blocks read it, measured no faster on
  * det's convs than one chunk, so every conv up to 1024 channels is one. */
@@ -83,11 +99,13 @@ typedef struct direct_job {
 	const conv_geom *g;
 	const float *x;  /* this image's input, first channel of the group */
 	float *xp;       /* [cg][hp][wp] zero-padded copy, plus slack */
-	const float *wk; /* [group][block][c][tap][MB] packed weights */
+	const float *wk; /* [group][block][c][tap][mb] packed weights */
 	const float *b;  /* cout biases, or NULL */
 	const nx_act *act;
 	float *y;        /* this image's output */
 	int64_t hp, wp, nblk, rows_per_task;
+	bool v4;         /* the AVX-512 tile (mb MB4, strip STRIP4) */
+	int mb, strip;
 } direct_job;
 
 /* Channels [lo, hi) of the (image, group) input into the padded planes. */
@@ -97,16 +115,18 @@ static void pad_part(void *ctx, int64_t lo, int64_t hi)
 	nx_conv_pad_planes(j->g, j->x, j->xp, j->hp, j->wp, lo, hi);
 }
 
-/* One register tile: out[m][0 .. STRIP) = bias[m] + sum over c, taps of
- * w * x, for MB channels, from padded input xs (the strip's first column
- * on output row oy's first padded row, channel 0). */
+/* One AVX2 register tile: out[m][0 .. STRIP3) = acc[m][...] + the sum
+ * over c < cg, then taps, of w * x, for MB3 channels, from padded input
+ * xs (the strip's first column on output row oy's first padded row,
+ * channel 0). acc and out are [MB3][STRIP3], and may be the same. */
 NX_TARGET_V3 static void tile_v3(const float *xs, int64_t plane, const int64_t *toff, int taps,
-				 int64_t cg, const float *wk, const float (*acc)[STRIP],
-				 float out[MB][STRIP])
+				 int64_t cg, const float *wk, const float *acc, float *out)
 {
 	/* named accumulators, not an array: GCC kept an array on the stack
 	 * and stored all twelve back after every tap */
-#define ACC_INIT(m) __m256 a##m##0 = _mm256_loadu_ps(acc[m]), a##m##1 = _mm256_loadu_ps(acc[m] + 8);
+#define ACC_INIT(m)                                                    \
+	__m256 a##m##0 = _mm256_loadu_ps(acc + m * STRIP3),            \
+	       a##m##1 = _mm256_loadu_ps(acc + m * STRIP3 + 8);
 #define ACC_FMA(m)                                                     \
 	{                                                              \
 		__m256 w = _mm256_broadcast_ss(wk + m);               \
@@ -114,8 +134,8 @@ NX_TARGET_V3 static void tile_v3(const float *xs, int64_t plane, const int64_t *
 		a##m##1 = _mm256_fmadd_ps(w, x1, a##m##1);             \
 	}
 #define ACC_STORE(m)                                                   \
-	_mm256_storeu_ps(out[m], a##m##0);                             \
-	_mm256_storeu_ps(out[m] + 8, a##m##1);
+	_mm256_storeu_ps(out + m * STRIP3, a##m##0);                   \
+	_mm256_storeu_ps(out + m * STRIP3 + 8, a##m##1);
 	ACC_INIT(0) ACC_INIT(1) ACC_INIT(2) ACC_INIT(3) ACC_INIT(4) ACC_INIT(5)
 	for (int64_t c = 0; c < cg; c++) {
 		const float *xc = xs + c * plane;
@@ -123,7 +143,7 @@ NX_TARGET_V3 static void tile_v3(const float *xs, int64_t plane, const int64_t *
 			const float *p = xc + toff[t];
 			__m256 x0 = _mm256_loadu_ps(p), x1 = _mm256_loadu_ps(p + 8);
 			ACC_FMA(0) ACC_FMA(1) ACC_FMA(2) ACC_FMA(3) ACC_FMA(4) ACC_FMA(5)
-			wk += MB;
+			wk += MB3;
 		}
 	}
 	ACC_STORE(0) ACC_STORE(1) ACC_STORE(2) ACC_STORE(3) ACC_STORE(4) ACC_STORE(5)
@@ -132,48 +152,132 @@ NX_TARGET_V3 static void tile_v3(const float *xs, int64_t plane, const int64_t *
 #undef ACC_STORE
 }
 
+/* The AVX-512 tile: as tile_v3 for MB4 channels and NV vectors of 16
+ * columns (acc and out are [MB4][STRIP4]; columns [0, 16 NV) are
+ * computed). Each column's sum takes the same FMAs in the same order as
+ * in tile_v3 (a lane of a 16-float FMA rounds as a lane of an 8-float
+ * one), so both give the same bits. NV is a constant in each copy below:
+ * the loops unroll and the MB4 x NV sums stay in registers. */
+NX_TARGET_V4 static inline __attribute__((always_inline)) void
+tile_v4_body(const float *xs, int64_t plane, const int64_t *toff, int taps, int64_t cg,
+	     const float *wk, const float *acc, float *out, const int NV)
+{
+	__m512 a[MB4][3], x[3];
+#pragma GCC unroll 8
+	for (int m = 0; m < MB4; m++)
+#pragma GCC unroll 3
+		for (int v = 0; v < NV; v++)
+			a[m][v] = _mm512_loadu_ps(acc + m * STRIP4 + 16 * v);
+	for (int64_t c = 0; c < cg; c++) {
+		const float *xc = xs + c * plane;
+		for (int t = 0; t < taps; t++) {
+			const float *p = xc + toff[t];
+#pragma GCC unroll 3
+			for (int v = 0; v < NV; v++)
+				x[v] = _mm512_loadu_ps(p + 16 * v);
+#pragma GCC unroll 8
+			for (int m = 0; m < MB4; m++) {
+				__m512 w = _mm512_set1_ps(wk[m]);
+#pragma GCC unroll 3
+				for (int v = 0; v < NV; v++)
+					a[m][v] = _mm512_fmadd_ps(w, x[v], a[m][v]);
+			}
+			wk += MB4;
+		}
+	}
+#pragma GCC unroll 8
+	for (int m = 0; m < MB4; m++)
+#pragma GCC unroll 3
+		for (int v = 0; v < NV; v++)
+			_mm512_storeu_ps(out + m * STRIP4 + 16 * v, a[m][v]);
+}
+
+NX_TARGET_V4 static void tile_v4_3(const float *xs, int64_t plane, const int64_t *toff, int taps,
+				   int64_t cg, const float *wk, const float *acc, float *out)
+{
+	tile_v4_body(xs, plane, toff, taps, cg, wk, acc, out, 3);
+}
+
+NX_TARGET_V4 static void tile_v4_2(const float *xs, int64_t plane, const int64_t *toff, int taps,
+				   int64_t cg, const float *wk, const float *acc, float *out)
+{
+	tile_v4_body(xs, plane, toff, taps, cg, wk, acc, out, 2);
+}
+
+NX_TARGET_V4 static void tile_v4_1(const float *xs, int64_t plane, const int64_t *toff, int taps,
+				   int64_t cg, const float *wk, const float *acc, float *out)
+{
+	tile_v4_body(xs, plane, toff, taps, cg, wk, acc, out, 1);
+}
+
+/* Columns of the next strip, rem columns of the row left: a whole strip,
+ * or what is left; for the AVX-512 tile, a row that would end in a strip
+ * of 16 or fewer columns after a whole one (det's 160: 48 48 48 16) ends
+ * in two of up to 32 instead (48 48 32 32): the 16-column tile runs at
+ * about two thirds of the speed of the wider ones (one broadcast weight
+ * per FMA). Junk columns past the row are never stored. */
+static int64_t strip_len(int64_t rem, int strip)
+{
+	if (strip == STRIP4 && rem > STRIP4 && rem <= STRIP4 + 16)
+		return 32;
+	return rem < strip ? rem : strip;
+}
+
 /* Output rows [lo * rows_per_task, ...) of every group: for each row,
- * each strip of STRIP columns, each chunk of CB input channels, each block
- * of MB output channels: the blocks read the strip's input one after the
- * other while it is in cache. Between chunks the sums wait in acc (a float
- * stored and loaded back is the same float: the bits are those of one
- * pass over all channels). */
+ * each strip of j->strip columns, each chunk of CB input channels, each
+ * block of j->mb output channels: the blocks read the strip's input one
+ * after the other while it is in cache. Between chunks the sums wait in
+ * acc (a float stored and loaded back is the same float: the bits are
+ * those of one pass over all channels). */
 static void row_part(void *ctx, int64_t lo, int64_t hi)
 {
 	direct_job *j = ctx;
 	const conv_geom *g = j->g;
 	int64_t OH = g->out[0], OW = g->out[1], KW = g->ker[1], cg = g->cg, mg = g->mg;
 	int64_t nblk = j->nblk, per = (OH + j->rows_per_task - 1) / j->rows_per_task;
-	int taps = (int)g->ker_sp;
+	int taps = (int)g->ker_sp, mb = j->mb, strip = j->strip;
 	int64_t plane = j->hp * j->wp, toff[MAX_TAPS];
 	for (int t = 0; t < taps; t++)
 		toff[t] = (t / KW) * g->dil[0] * j->wp + (t % KW) * g->dil[1];
-	float acc[MAX_MG / MB + 1][MB][STRIP];
+	/* [block][m][column]: mb x strip floats per block */
+	float acc[(MAX_MG / MB3 + 1) * MB3 * STRIP3 > (MAX_MG / MB4 + 1) * MB4 * STRIP4
+			  ? (MAX_MG / MB3 + 1) * MB3 * STRIP3
+			  : (MAX_MG / MB4 + 1) * MB4 * STRIP4];
 	for (int64_t task = lo; task < hi; task++) {
 		int64_t gi = task / per, r0 = task % per * j->rows_per_task;
 		int64_t r1 = r0 + j->rows_per_task < OH ? r0 + j->rows_per_task : OH;
 		const float *xg = j->xp + gi * cg * plane;
-		const float *wg = j->wk + gi * nblk * cg * taps * MB;
+		const float *wg = j->wk + gi * nblk * cg * taps * mb;
 		float *yg = j->y + gi * mg * g->ycs;
 		for (int64_t oy = r0; oy < r1; oy++) {
-			for (int64_t ox = 0; ox < OW; ox += STRIP) {
+			for (int64_t ox = 0, len; ox < OW; ox += len) {
+				len = strip_len(OW - ox, strip);
 				for (int64_t bl = 0; bl < nblk; bl++)
-					for (int m = 0; m < MB; m++) {
-						int64_t mm = bl * MB + m;
+					for (int m = 0; m < mb; m++) {
+						int64_t mm = bl * mb + m;
 						float v = j->b && mm < mg ? j->b[gi * mg + mm] : 0;
-						for (int i = 0; i < STRIP; i++)
-							acc[bl][m][i] = v;
+						float *a = acc + (bl * mb + m) * strip;
+						for (int i = 0; i < strip; i++)
+							a[i] = v;
 					}
 				for (int64_t c0 = 0; c0 < cg; c0 += CB) {
 					int64_t nc = cg - c0 < CB ? cg - c0 : CB;
-					for (int64_t bl = 0; bl < nblk; bl++)
-						tile_v3(xg + c0 * plane + oy * j->wp + ox, plane, toff,
-							taps, nc, wg + (bl * cg + c0) * taps * MB,
-							(const float(*)[STRIP])acc[bl], acc[bl]);
+					const float *xs = xg + c0 * plane + oy * j->wp + ox;
+					for (int64_t bl = 0; bl < nblk; bl++) {
+						const float *wb = wg + (bl * cg + c0) * taps * mb;
+						float *a = acc + bl * mb * strip;
+						if (!j->v4)
+							tile_v3(xs, plane, toff, taps, nc, wb, a, a);
+						else if (len > 32)
+							tile_v4_3(xs, plane, toff, taps, nc, wb, a, a);
+						else if (len > 16)
+							tile_v4_2(xs, plane, toff, taps, nc, wb, a, a);
+						else
+							tile_v4_1(xs, plane, toff, taps, nc, wb, a, a);
+					}
 				}
-				int64_t len = OW - ox < STRIP ? OW - ox : STRIP;
 				for (int64_t m = 0; m < mg; m++)
-					memcpy(yg + m * g->ycs + oy * OW + ox, acc[m / MB][m % MB],
+					memcpy(yg + m * g->ycs + oy * OW + ox, acc + m * strip,
 					       (size_t)len * sizeof(float));
 			}
 			if (j->act->kind)
@@ -185,40 +289,75 @@ static void row_part(void *ctx, int64_t lo, int64_t hi)
 
 #endif
 
-void nx_conv_direct(const conv_geom *g, const float *x, const float *w, const float *b,
-		    const nx_act *act, float *y, nx_pool *pool)
+/* nx_conv_direct on the AVX-512 tile (v4) or the AVX2 one; the CPU has
+ * it. */
+static void direct_run(const conv_geom *g, const float *x, const float *w, const float *b,
+		       const nx_act *act, float *y, nx_pool *pool, bool v4)
 {
 #ifdef NX_SIMD_X86
+	int mb = v4 ? MB4 : MB3, strip = v4 ? STRIP4 : STRIP3;
 	int64_t cg = g->cg, mg = g->mg, taps = g->ker_sp, G = g->group;
 	int64_t hp = g->out[0] + (g->ker[0] - 1) * g->dil[0];
 	int64_t wp = g->out[1] + (g->ker[1] - 1) * g->dil[1];
-	int64_t nblk = (mg + MB - 1) / MB;
-	/* slack: the last strip of the last row reads up to STRIP - 1 columns
+	int64_t nblk = (mg + mb - 1) / mb;
+	/* slack: the last strip of the last row reads up to strip - 1 columns
 	 * past the plane's end */
-	size_t nxp = (size_t)(g->cin * hp * wp + STRIP);
+	size_t nxp = (size_t)(g->cin * hp * wp + strip);
 	float *xp = nx_xmalloc(nxp * sizeof *xp); /* freed below */
-	memset(xp + nxp - STRIP, 0, STRIP * sizeof *xp);
+	memset(xp + nxp - strip, 0, (size_t)strip * sizeof *xp);
 	/* wk[gi][bl][c][tap][m]; channels past mg get zero weights */
-	float *wk = nx_xcalloc((size_t)(G * nblk * cg * taps * MB), sizeof *wk); /* freed below */
+	float *wk = nx_xcalloc((size_t)(G * nblk * cg * taps * mb), sizeof *wk); /* freed below */
 	for (int64_t gi = 0; gi < G; gi++)
 		for (int64_t m = 0; m < mg; m++)
 			for (int64_t c = 0; c < cg; c++)
 				for (int64_t t = 0; t < taps; t++)
-					wk[((((gi * nblk + m / MB) * cg + c) * taps + t) * MB) + m % MB] =
+					wk[((((gi * nblk + m / mb) * cg + c) * taps + t) * mb) + m % mb] =
 						w[((gi * mg + m) * cg + c) * taps + t];
 	/* two output rows per task: 80 pieces for det's 160-row convs, for the
 	 * pool to balance; the split changes no bits */
 	int64_t rpt = 2;
 	for (int64_t img = 0; img < g->batch; img++) {
 		direct_job j = {g, x + img * g->xns, xp, wk, b, act, y + img * g->yns,
-				hp, wp, nblk, rpt};
+				hp, wp, nblk, rpt, v4, mb, strip};
 		nx_pool_for(pool, g->cin, pad_part, &j);
 		nx_pool_for(pool, G * ((g->out[0] + rpt - 1) / rpt), row_part, &j);
 	}
 	free(wk);
 	free(xp);
 #else
-	(void)g, (void)x, (void)w, (void)b, (void)act, (void)y, (void)pool;
+	(void)g, (void)x, (void)w, (void)b, (void)act, (void)y, (void)pool, (void)v4;
 	nx_die("nx_conv_direct: no AVX2 build; nx_conv_direct_fits said no");
 #endif
+}
+
+void nx_conv_direct(const conv_geom *g, const float *x, const float *w, const float *b,
+		    const nx_act *act, float *y, nx_pool *pool)
+{
+	direct_run(g, x, w, b, act, y, pool, nx_cpu_v4());
+}
+
+int nx_conv_direct_probe(const int64_t xd[4], const int64_t wd[4], int64_t group, int64_t dil,
+			 int64_t pt, int64_t pl, int64_t oh, int64_t ow, const float *x,
+			 const float *w, const float *b, bool v4, float *y)
+{
+	if (v4 ? !nx_cpu_v4() : !nx_cpu_v3())
+		return -1;
+	conv_geom g = {0};
+	g.ns = 2;
+	g.batch = xd[0], g.cin = xd[1], g.cout = wd[0], g.group = group;
+	if (group < 1 || xd[1] % group || wd[0] % group || wd[1] != xd[1] / group)
+		return -1;
+	g.cg = wd[1], g.mg = wd[0] / group;
+	g.in[0] = xd[2], g.in[1] = xd[3], g.out[0] = oh, g.out[1] = ow;
+	g.ker[0] = wd[2], g.ker[1] = wd[3];
+	for (int d = 0; d < 2; d++)
+		g.stride[d] = 1, g.dil[d] = dil;
+	g.pad[0] = pt, g.pad[1] = pl;
+	g.in_sp = xd[2] * xd[3], g.out_sp = oh * ow, g.ker_sp = wd[2] * wd[3];
+	g.xcs = g.in_sp, g.xns = g.cin * g.in_sp, g.ycs = g.out_sp, g.yns = g.cout * g.out_sp;
+	if (!nx_conv_direct_fits(&g))
+		return -1;
+	nx_act act = {0};
+	direct_run(&g, x, w, b, &act, y, NULL, v4);
+	return 0;
 }
