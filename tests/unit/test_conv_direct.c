@@ -12,7 +12,11 @@
  * roads still answer (those convs do not take the direct kernel). On a CPU
  * without AVX2 and FMA every conv here takes the older roads and the same
  * checks hold for them, except the tile check, which only this kernel
- * guarantees bit for bit (it is then skipped). */
+ * guarantees bit for bit (it is then skipped). Then the kernel's AVX2 and
+ * AVX-512 register tiles, called by name, on widths that end in each of
+ * the AVX-512 tile's strip shapes: the AVX2 tile against the double sum,
+ * the AVX-512 tile against the AVX2 one bit for bit (skipped, with a
+ * message, on a CPU without AVX-512). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,8 +235,90 @@ static void test_direct_vs_double(void)
 	}
 }
 
+/* The kernel's two register tiles called by name (nx_conv_direct_probe):
+ * the AVX2 tile against a double sum, and where the CPU has AVX-512 its
+ * tile against the AVX2 one bit for bit, on widths that end in each of
+ * the AVX-512 tile's strip shapes (a whole 48, 32 + 32, a 2-vector and a
+ * 1-vector tail, junk columns) and channel counts that leave a partial
+ * block of either tile. */
+static void test_tiles_v3_v4(void)
+{
+	static const struct {
+		int N, C, H, W, M, G, KH, KW, d, pt, pl, OH, OW;
+	} tc[] = {
+		{1, 16, 3, 64, 24, 1, 3, 3, 1, 1, 1, 3, 64},    /* 32 + 32 */
+		{1, 17, 4, 65, 7, 1, 3, 3, 1, 1, 1, 4, 65},     /* 48 + 17 */
+		{2, 19, 3, 100, 13, 1, 3, 3, 1, 0, 2, 2, 102},  /* 48 48 6 */
+		{1, 24, 2, 112, 64, 1, 3, 3, 1, 1, 1, 2, 112},  /* 48 32 32 */
+		{1, 32, 3, 161, 18, 2, 3, 3, 1, 1, 1, 3, 161},  /* 48 48 48 17 */
+		{1, 16, 6, 96, 9, 1, 5, 3, 2, 2, 2, 2, 96},     /* dilated 5x3 */
+		{1, 96, 3, 160, 24, 1, 3, 3, 1, 1, 1, 3, 160},  /* det's */
+		{1, 20, 2, 70, 1, 1, 1, 7, 1, 0, 3, 2, 70},     /* 1x7 */
+	};
+	int v4 = 1;
+	for (size_t k = 0; k < sizeof tc / sizeof tc[0]; k++) {
+		int64_t xd[4] = {tc[k].N, tc[k].C, tc[k].H, tc[k].W};
+		int64_t wd[4] = {tc[k].M, tc[k].C / tc[k].G, tc[k].KH, tc[k].KW};
+		size_t nx = (size_t)(xd[0] * xd[1] * xd[2] * xd[3]);
+		size_t nw = (size_t)(wd[0] * wd[1] * wd[2] * wd[3]);
+		size_t ny = (size_t)tc[k].N * tc[k].M * tc[k].OH * tc[k].OW;
+		float *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w);
+		float *b = malloc((size_t)tc[k].M * sizeof *b);
+		float *y3 = malloc(ny * sizeof *y3), *y4 = malloc(ny * sizeof *y4);
+		for (size_t i = 0; i < nx; i++)
+			x[i] = (float)((i * 7919) % 1013) / 127.0f - 4.0f;
+		for (size_t i = 0; i < nw; i++)
+			w[i] = (float)((i * 104729) % 997) / 997.0f - 0.5f;
+		for (int i = 0; i < tc[k].M; i++)
+			b[i] = (float)i / 8 - 0.75f;
+		int r3 = nx_conv_direct_probe(xd, wd, tc[k].G, tc[k].d, tc[k].pt, tc[k].pl, tc[k].OH,
+					      tc[k].OW, x, w, b, false, y3);
+		if (r3) {
+			CHECK(!cpu_v3());
+			fprintf(stderr, "tiles: no AVX2+FMA here: the direct kernel is not built "
+				"for this CPU, tile checks skipped\n");
+			goto next;
+		}
+		/* the AVX2 tile against a double sum */
+		ccase c = {tc[k].N, tc[k].C, tc[k].H, tc[k].W, tc[k].M, tc[k].G, tc[k].KH, tc[k].KW,
+			   1, tc[k].d, {tc[k].pt, tc[k].pl, 0, 0}, NULL, 1};
+		double *want = malloc(ny * sizeof *want), *mag = malloc(ny * sizeof *mag);
+		ref_conv(&c, x, w, b, want, mag, tc[k].OH, tc[k].OW);
+		size_t bad = 0;
+		for (size_t i = 0; i < ny; i++)
+			bad += !(fabs(y3[i] - want[i]) <= 4e-6 * mag[i] + 1e-6);
+		if (bad)
+			fprintf(stderr, "tiles case %zu: %zu of %zu off the double sum\n", k, bad, ny);
+		CHECK(bad == 0);
+		free(want);
+		free(mag);
+		if (nx_conv_direct_probe(xd, wd, tc[k].G, tc[k].d, tc[k].pt, tc[k].pl, tc[k].OH,
+					 tc[k].OW, x, w, b, true, y4)) {
+			v4 = 0;
+			goto next;
+		}
+		size_t diff = 0;
+		for (size_t i = 0; i < ny; i++)
+			diff += memcmp(&y3[i], &y4[i], sizeof *y3) != 0;
+		if (diff)
+			fprintf(stderr, "tiles case %zu: %zu of %zu differ between the AVX2 and "
+				"AVX-512 tiles\n", k, diff, ny);
+		CHECK(diff == 0);
+	next:
+		free(x);
+		free(w);
+		free(b);
+		free(y3);
+		free(y4);
+	}
+	if (!v4)
+		fprintf(stderr, "tiles: no AVX-512 (F/BW/DQ/VL) here: the AVX-512 tile against "
+			"the AVX2 one skipped\n");
+}
+
 static const check_case tcases[] = {
 	{"direct_vs_double", test_direct_vs_double},
+	{"tiles_v3_v4", test_tiles_v3_v4},
 	{NULL, NULL},
 };
 
