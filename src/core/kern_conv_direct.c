@@ -70,14 +70,21 @@
 #define CB 1024
 
 /* Which stride-1 convs take this road, measured against the shifted GEMM
- * on single convs (min of 20 runs, interleaved): 96->24 3x3 at 160x160
- * and 80x80, 16->16 at 80x80 faster; 96->24 at 40x40 even and at 20x20
- * slower (a 16-column strip computes 20 % and 60 % junk columns there);
- * 8->32 at 80x80 even (below 16 channels the old road is im2col); 96->64
- * at 80x80 no slower. With many output channels OpenBLAS's blocking is
- * left to do its work. */
+ * on single convs (min of 20 runs, interleaved), for the AVX2 tile against
+ * OpenBLAS's Haswell sgemm: 96->24 3x3 at 160x160 and 80x80, 16->16 at
+ * 80x80 faster; 96->24 at 40x40 even and at 20x20 slower (a 16-column
+ * strip computes 20 % and 60 % junk columns there); 8->32 at 80x80 even
+ * (below 16 channels the old road is im2col); 96->64 at 80x80 no slower.
+ * With many output channels OpenBLAS's blocking is left to do its work.
+ * The AVX-512 tile, whose 1- and 2-vector copies end a row with at most
+ * 15 junk columns, is faster down to rows of 16 (CPU time of 200-500
+ * runs, min of 5, interleaved, docs/speed.md): 96->24 3x3 at 40x40 0.47
+ * vs 0.82 ms, at 20x20 0.15 vs 0.24 ms, rec's 960->60 1x3 at 1x40 0.19 vs
+ * 0.23 ms, 480->60 even. MIN_CG and MAX_MG stay as measured for AVX2:
+ * det and rec have no stride-1 dense conv outside them to measure. */
 #define MIN_CG 16
 #define MIN_OW 64
+#define MIN_OW_V4 16
 #define MAX_MG 64
 #define MAX_TAPS 49
 
@@ -86,7 +93,7 @@ bool nx_conv_direct_fits(const conv_geom *g)
 #ifdef NX_SIMD_X86
 	return nx_cpu_v3() && g->ns == 2 && g->stride[0] == 1 && g->stride[1] == 1 &&
 	       g->ker_sp > 1 && g->ker_sp <= MAX_TAPS && g->cg >= MIN_CG && g->mg <= MAX_MG &&
-	       g->out[1] >= MIN_OW && g->out_sp > 0;
+	       g->out[1] >= (nx_cpu_v4() ? MIN_OW_V4 : MIN_OW) && g->out_sp > 0;
 #else
 	(void)g;
 	return false;
@@ -104,6 +111,7 @@ typedef struct direct_job {
 	const nx_act *act;
 	float *y;        /* this image's output */
 	int64_t hp, wp, nblk, rows_per_task;
+	int64_t blocks_per_task; /* of output channels, for convs of few rows */
 	bool v4;         /* the AVX-512 tile (mb MB4, strip STRIP4) */
 	int mb, strip;
 } direct_job;
@@ -223,9 +231,10 @@ static int64_t strip_len(int64_t rem, int strip)
 	return rem < strip ? rem : strip;
 }
 
-/* Output rows [lo * rows_per_task, ...) of every group: for each row,
- * each strip of j->strip columns, each chunk of CB input channels, each
- * block of j->mb output channels: the blocks read the strip's input one
+/* Tasks [lo, hi): each a group, rows_per_task output rows and
+ * blocks_per_task blocks of output channels: for each row, each strip of
+ * j->strip columns, each chunk of CB input channels, each block of j->mb
+ * output channels: the blocks read the strip's input one
  * after the other while it is in cache. Between chunks the sums wait in
  * acc (a float stored and loaded back is the same float: the bits are
  * those of one pass over all channels). */
@@ -235,6 +244,7 @@ static void row_part(void *ctx, int64_t lo, int64_t hi)
 	const conv_geom *g = j->g;
 	int64_t OH = g->out[0], OW = g->out[1], KW = g->ker[1], cg = g->cg, mg = g->mg;
 	int64_t nblk = j->nblk, per = (OH + j->rows_per_task - 1) / j->rows_per_task;
+	int64_t bpt = j->blocks_per_task, nbt = (nblk + bpt - 1) / bpt;
 	int taps = (int)g->ker_sp, mb = j->mb, strip = j->strip;
 	int64_t plane = j->hp * j->wp, toff[MAX_TAPS];
 	for (int t = 0; t < taps; t++)
@@ -244,15 +254,17 @@ static void row_part(void *ctx, int64_t lo, int64_t hi)
 			  ? (MAX_MG / MB3 + 1) * MB3 * STRIP3
 			  : (MAX_MG / MB4 + 1) * MB4 * STRIP4];
 	for (int64_t task = lo; task < hi; task++) {
-		int64_t gi = task / per, r0 = task % per * j->rows_per_task;
+		int64_t gi = task / (per * nbt), r0 = task / nbt % per * j->rows_per_task;
 		int64_t r1 = r0 + j->rows_per_task < OH ? r0 + j->rows_per_task : OH;
+		int64_t b0 = task % nbt * bpt, b1 = b0 + bpt < nblk ? b0 + bpt : nblk;
+		int64_t m0 = b0 * mb, m1 = b1 * mb < mg ? b1 * mb : mg;
 		const float *xg = j->xp + gi * cg * plane;
 		const float *wg = j->wk + gi * nblk * cg * taps * mb;
 		float *yg = j->y + gi * mg * g->ycs;
 		for (int64_t oy = r0; oy < r1; oy++) {
 			for (int64_t ox = 0, len; ox < OW; ox += len) {
 				len = strip_len(OW - ox, strip);
-				for (int64_t bl = 0; bl < nblk; bl++)
+				for (int64_t bl = b0; bl < b1; bl++)
 					for (int m = 0; m < mb; m++) {
 						int64_t mm = bl * mb + m;
 						float v = j->b && mm < mg ? j->b[gi * mg + mm] : 0;
@@ -263,7 +275,7 @@ static void row_part(void *ctx, int64_t lo, int64_t hi)
 				for (int64_t c0 = 0; c0 < cg; c0 += CB) {
 					int64_t nc = cg - c0 < CB ? cg - c0 : CB;
 					const float *xs = xg + c0 * plane + oy * j->wp + ox;
-					for (int64_t bl = 0; bl < nblk; bl++) {
+					for (int64_t bl = b0; bl < b1; bl++) {
 						const float *wb = wg + (bl * cg + c0) * taps * mb;
 						float *a = acc + bl * mb * strip;
 						if (!j->v4)
@@ -276,12 +288,12 @@ static void row_part(void *ctx, int64_t lo, int64_t hi)
 							tile_v4_1(xs, plane, toff, taps, nc, wb, a, a);
 					}
 				}
-				for (int64_t m = 0; m < mg; m++)
+				for (int64_t m = m0; m < m1; m++)
 					memcpy(yg + m * g->ycs + oy * OW + ox, acc + m * strip,
 					       (size_t)len * sizeof(float));
 			}
 			if (j->act->kind)
-				for (int64_t m = 0; m < mg; m++)
+				for (int64_t m = m0; m < m1; m++)
 					nx_act_apply(j->act, yg + m * g->ycs + oy * OW, OW);
 		}
 	}
@@ -314,13 +326,16 @@ static void direct_run(const conv_geom *g, const float *x, const float *w, const
 					wk[((((gi * nblk + m / mb) * cg + c) * taps + t) * mb) + m % mb] =
 						w[((gi * mg + m) * cg + c) * taps + t];
 	/* two output rows per task: 80 pieces for det's 160-row convs, for the
-	 * pool to balance; the split changes no bits */
-	int64_t rpt = 2;
+	 * pool to balance; a conv of fewer than 4 such pieces (rec's 1x3
+	 * convs on one row) splits by blocks of output channels instead. The
+	 * split depends on the geometry only and changes no bits. */
+	int64_t rpt = 2, rows = G * ((g->out[0] + rpt - 1) / rpt);
+	int64_t bpt = rows < 4 ? 1 : nblk;
 	for (int64_t img = 0; img < g->batch; img++) {
 		direct_job j = {g, x + img * g->xns, xp, wk, b, act, y + img * g->yns,
-				hp, wp, nblk, rpt, v4, mb, strip};
+				hp, wp, nblk, rpt, bpt, v4, mb, strip};
 		nx_pool_for(pool, g->cin, pad_part, &j);
-		nx_pool_for(pool, G * ((g->out[0] + rpt - 1) / rpt), row_part, &j);
+		nx_pool_for(pool, rows * ((nblk + bpt - 1) / bpt), row_part, &j);
 	}
 	free(wk);
 	free(xp);

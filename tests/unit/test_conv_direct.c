@@ -1,15 +1,16 @@
 /* test_conv_direct.c — the direct stride-1 conv kernel (kern_conv_direct.c,
  * taken on CPUs with AVX2+FMA for 16+ input channels, at most 64 output
- * channels per group and rows of 64+ columns) against a conv summed in
- * double: odd widths whose last 16-column strip is partial, output
+ * channels per group and rows of 64+ columns, of 16+ on AVX-512) against
+ * a conv summed in double: odd widths whose last 16-column strip is partial, output
  * channel counts that are no multiple of the kernel's 6-channel blocks
  * (1, 7, 13, 64), asymmetric pads, dilation, a 5x3 kernel, two groups, two
  * images, a fused hard_swish; then its bits at 1 and 2 threads, and a conv
  * with a `tile` attribute (computed tile by tile, as the NE executor
  * does) against the same conv whole: this kernel sums each output in one
  * register in one order however the work is split, so all three agree
- * bit for bit. Stride-2 and narrow cases around it check that the other
- * roads still answer (those convs do not take the direct kernel). On a CPU
+ * bit for bit. Rows of 20 and 40 columns (one row of a 1x3 conv, split
+ * by output channels) take the kernel on AVX-512 only; stride-2 and
+ * few-channel cases check that the other roads still answer. On a CPU
  * without AVX2 and FMA every conv here takes the older roads and the same
  * checks hold for them, except the tile check, which only this kernel
  * guarantees bit for bit (it is then skipped). Then the kernel's AVX2 and
@@ -35,10 +36,22 @@ static int cpu_v3(void)
 #endif
 }
 
+static int cpu_v4(void)
+{
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+	return cpu_v3() && __builtin_cpu_supports("avx512f") &&
+	       __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+	       __builtin_cpu_supports("avx512vl");
+#else
+	return 0;
+#endif
+}
+
 typedef struct ccase {
 	int N, C, H, W, M, G, KH, KW, s, d, pad[4];
 	const char *act; /* NULL: none */
-	int direct;      /* takes the direct kernel (on an AVX2+FMA CPU) */
+	int direct;      /* takes the direct kernel: 1 on an AVX2+FMA CPU, 2 on
+			  * an AVX-512 one only (rows under 64 columns) */
 } ccase;
 
 static const ccase cases[] = {
@@ -50,9 +63,12 @@ static const ccase cases[] = {
 	{1, 32, 9, 68, 14, 2, 3, 3, 1, 1, {1, 1, 1, 1}, NULL, 1},
 	{1, 16, 8, 72, 9, 1, 5, 3, 1, 2, {2, 2, 2, 2}, NULL, 1},
 	{1, 16, 8, 80, 8, 1, 3, 3, 1, 1, {0, 0, 0, 0}, "relu", 1},
-	/* not the direct kernel: stride 2, a narrow row, few channels */
+	/* narrow rows: the direct kernel on AVX-512 only; one row of a 1x3
+	 * conv (rec's) splits by blocks of output channels */
+	{1, 32, 6, 20, 24, 1, 3, 3, 1, 1, {1, 1, 1, 1}, NULL, 2},
+	{1, 96, 1, 40, 60, 1, 1, 3, 1, 1, {0, 1, 0, 1}, "hard_swish", 2},
+	/* not the direct kernel: stride 2, few channels */
 	{1, 16, 9, 70, 10, 1, 3, 3, 2, 1, {1, 1, 1, 1}, NULL, 0},
-	{1, 32, 6, 20, 24, 1, 3, 3, 1, 1, {1, 1, 1, 1}, NULL, 0},
 	{1, 5, 5, 65, 6, 1, 3, 3, 1, 1, {1, 1, 1, 1}, NULL, 0},
 };
 
@@ -181,7 +197,8 @@ static void test_direct_vs_double(void)
 				 OW);
 			if (tiled) {
 				/* tiles by rows: group 1, batch 1 only (conv_tile.c) */
-				if (c->G != 1 || c->N != 1 || !c->direct || !cpu_v3())
+				if (c->G != 1 || c->N != 1 ||
+				    !(c->direct == 1 ? cpu_v3() : c->direct == 2 && cpu_v4()))
 					continue;
 				float *y1 = run(text, c, x, 1, ny);
 				/* the same conv, whole */
