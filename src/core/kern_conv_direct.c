@@ -52,18 +52,14 @@
 #include <immintrin.h>
 #endif
 
-/* The AVX2 register tile: MB3 output channels x V3 vectors of 8 columns
- * (12 accumulators of 16). */
+/* The AVX2 register tile: MB3 output channels x 2 vectors of 8 columns
+ * (12 accumulators of the 16 ymm registers). */
 #define MB3 6
 #define STRIP3 16
-/* The AVX-512 register tile: MB4 output channels x 2 vectors of 16
- * columns (24 accumulators of 32 zmm registers), and a 16-column tail
- * tile of MB4 x 1 for a row whose width leaves 16 or fewer columns after
- * its 32-column strips. */
+/* The AVX-512 register tile: MB4 output channels x up to 3 vectors of 16
+ * columns (24 accumulators of the 32 zmm registers). */
 #define MB4 8
 #define STRIP4 48
-#define MAX_MB MB4
-#define MAX_STRIP STRIP4
 /* Input channels per chunk (row_part): chunks of 16 or 32, to keep a
  * strip's input in L1 while the blocks read it, measured no faster on
  * det's convs than one chunk, so every conv up to 1024 channels is one. */
