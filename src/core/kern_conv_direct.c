@@ -230,8 +230,8 @@ static int64_t strip_len(int64_t rem, int strip)
 /* Tasks [lo, hi): each a group, rows_per_task output rows and
  * blocks_per_task blocks of output channels: for each row, each strip of
  * j->strip columns, each chunk of CB input channels, each block of j->mb
- * output channels: the blocks read the strip's input one
- * after the other while it is in cache. Between chunks the sums wait in
+ * output channels: the blocks read the strip's input one after the other
+ * while it is in cache. Between chunks the sums wait in
  * acc (a float stored and loaded back is the same float: the bits are
  * those of one pass over all channels). */
 static void row_part(void *ctx, int64_t lo, int64_t hi)
