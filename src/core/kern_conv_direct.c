@@ -82,14 +82,22 @@
 #define MIN_OW 64
 #define MIN_OW_V4 16
 #define MAX_MG 64
+/* Stride 2 (AVX-512 only): the stems of det, rec and cls (3 -> 16 or 8
+ * channels, 3x3), measured against im2col + sgemm; wider stride-2 dense
+ * convs (none in those models) keep im2col. */
+#define MAX_CG_S2 8
 #define MAX_TAPS 49
 
 bool nx_conv_direct_fits(const conv_geom *g)
 {
 #ifdef NX_SIMD_X86
-	return nx_cpu_v3() && g->ns == 2 && g->stride[0] == 1 && g->stride[1] == 1 &&
-	       g->ker_sp > 1 && g->ker_sp <= MAX_TAPS && g->cg >= MIN_CG && g->mg <= MAX_MG &&
-	       g->out[1] >= (nx_cpu_v4() ? MIN_OW_V4 : MIN_OW) && g->out_sp > 0;
+	if (!nx_cpu_v3() || g->ns != 2 || g->ker_sp <= 1 || g->ker_sp > MAX_TAPS ||
+	    g->mg > MAX_MG || g->out_sp <= 0)
+		return false;
+	if (g->stride[0] == 2 && g->stride[1] == 2)
+		return nx_cpu_v4() && g->cg >= 2 && g->cg <= MAX_CG_S2 && g->out[1] >= MIN_OW_V4;
+	return g->stride[0] == 1 && g->stride[1] == 1 && g->cg >= MIN_CG &&
+	       g->out[1] >= (nx_cpu_v4() ? MIN_OW_V4 : MIN_OW);
 #else
 	(void)g;
 	return false;
@@ -101,13 +109,17 @@ bool nx_conv_direct_fits(const conv_geom *g)
 typedef struct direct_job {
 	const conv_geom *g;
 	const float *x;  /* this image's input, first channel of the group */
-	float *xp;       /* [cg][hp][wp] zero-padded copy, plus slack */
+	float *xp;       /* [cg][s][hp][wq] zero-padded copy, plus slack */
 	const float *wk; /* [group][block][c][tap][mb] packed weights */
 	const float *b;  /* cout biases, or NULL */
 	const nx_act *act;
 	float *y;        /* this image's output */
 	int64_t hp, wp, nblk, rows_per_task;
 	int64_t blocks_per_task; /* of output channels, for convs of few rows */
+	/* stride s (1 or 2, both axes): each padded row's columns split into
+	 * s phase planes of wq columns (column q at phase q % s, index
+	 * q / s), so a stride-2 strip reads consecutive floats */
+	int64_t s, wq;
 	bool v4;         /* the AVX-512 tile (mb MB4, strip STRIP4) */
 	int mb, strip;
 } direct_job;
@@ -116,7 +128,27 @@ typedef struct direct_job {
 static void pad_part(void *ctx, int64_t lo, int64_t hi)
 {
 	direct_job *j = ctx;
-	nx_conv_pad_planes(j->g, j->x, j->xp, j->hp, j->wp, lo, hi);
+	const conv_geom *g = j->g;
+	if (j->s == 1) {
+		nx_conv_pad_planes(g, j->x, j->xp, j->hp, j->wp, lo, hi);
+		return;
+	}
+	int64_t H = g->in[0], W = g->in[1], pt = g->pad[0], pl = g->pad[1], s = j->s;
+	for (int64_t c = lo; c < hi; c++)
+		for (int64_t ph = 0; ph < s; ph++)
+			for (int64_t yp = 0; yp < j->hp; yp++) {
+				float *d = j->xp + ((c * s + ph) * j->hp + yp) * j->wq;
+				int64_t iy = yp - pt;
+				if (iy < 0 || iy >= H) {
+					memset(d, 0, (size_t)j->wq * sizeof *d);
+					continue;
+				}
+				const float *r = j->x + c * g->xcs + iy * W;
+				for (int64_t q = 0; q < j->wq; q++) {
+					int64_t ix = q * s + ph - pl;
+					d[q] = ix >= 0 && ix < W ? r[ix] : 0;
+				}
+			}
 }
 
 /* One AVX2 register tile: out[m][0 .. STRIP3) = acc[m][...] + the sum
@@ -242,9 +274,11 @@ static void row_part(void *ctx, int64_t lo, int64_t hi)
 	int64_t nblk = j->nblk, per = (OH + j->rows_per_task - 1) / j->rows_per_task;
 	int64_t bpt = j->blocks_per_task, nbt = (nblk + bpt - 1) / bpt;
 	int taps = (int)g->ker_sp, mb = j->mb, strip = j->strip;
-	int64_t plane = j->hp * j->wp, toff[MAX_TAPS];
-	for (int t = 0; t < taps; t++)
-		toff[t] = (t / KW) * g->dil[0] * j->wp + (t % KW) * g->dil[1];
+	int64_t s = j->s, wq = j->wq, plane = s * j->hp * wq, toff[MAX_TAPS];
+	for (int t = 0; t < taps; t++) {
+		int64_t qx = (t % KW) * g->dil[1];
+		toff[t] = qx % s * j->hp * wq + (t / KW) * g->dil[0] * wq + qx / s;
+	}
 	/* [block][m][column]: mb x strip floats per block */
 	float acc[(MAX_MG / MB3 + 1) * MB3 * STRIP3 > (MAX_MG / MB4 + 1) * MB4 * STRIP4
 			  ? (MAX_MG / MB3 + 1) * MB3 * STRIP3
@@ -270,7 +304,7 @@ static void row_part(void *ctx, int64_t lo, int64_t hi)
 					}
 				for (int64_t c0 = 0; c0 < cg; c0 += CB) {
 					int64_t nc = cg - c0 < CB ? cg - c0 : CB;
-					const float *xs = xg + c0 * plane + oy * j->wp + ox;
+					const float *xs = xg + c0 * plane + oy * s * wq + ox;
 					for (int64_t bl = b0; bl < b1; bl++) {
 						const float *wb = wg + (bl * cg + c0) * taps * mb;
 						float *a = acc + bl * mb * strip;
@@ -305,12 +339,14 @@ static void direct_run(const conv_geom *g, const float *x, const float *w, const
 #ifdef NX_SIMD_X86
 	int mb = v4 ? MB4 : MB3, strip = v4 ? STRIP4 : STRIP3;
 	int64_t cg = g->cg, mg = g->mg, taps = g->ker_sp, G = g->group;
-	int64_t hp = g->out[0] + (g->ker[0] - 1) * g->dil[0];
-	int64_t wp = g->out[1] + (g->ker[1] - 1) * g->dil[1];
+	int64_t s = g->stride[0];
+	int64_t hp = (g->out[0] - 1) * s + (g->ker[0] - 1) * g->dil[0] + 1;
+	int64_t wp = (g->out[1] - 1) * s + (g->ker[1] - 1) * g->dil[1] + 1;
+	int64_t wq = (wp + s - 1) / s;
 	int64_t nblk = (mg + mb - 1) / mb;
 	/* slack: the last strip of the last row reads up to strip - 1 columns
 	 * past the plane's end */
-	size_t nxp = (size_t)(g->cin * hp * wp + strip);
+	size_t nxp = (size_t)(g->cin * s * hp * wq + strip);
 	float *xp = nx_xmalloc(nxp * sizeof *xp); /* freed below */
 	memset(xp + nxp - strip, 0, (size_t)strip * sizeof *xp);
 	/* wk[gi][bl][c][tap][m]; channels past mg get zero weights */
@@ -329,7 +365,7 @@ static void direct_run(const conv_geom *g, const float *x, const float *w, const
 	int64_t bpt = rows < 4 ? 1 : nblk;
 	for (int64_t img = 0; img < g->batch; img++) {
 		direct_job j = {g, x + img * g->xns, xp, wk, b, act, y + img * g->yns,
-				hp, wp, nblk, rpt, bpt, v4, mb, strip};
+				hp, wp, nblk, rpt, bpt, s, wq, v4, mb, strip};
 		nx_pool_for(pool, g->cin, pad_part, &j);
 		nx_pool_for(pool, rows * ((nblk + bpt - 1) / bpt), row_part, &j);
 	}
@@ -347,8 +383,8 @@ void nx_conv_direct(const conv_geom *g, const float *x, const float *w, const fl
 	direct_run(g, x, w, b, act, y, pool, nx_cpu_v4());
 }
 
-int nx_conv_direct_probe(const int64_t xd[4], const int64_t wd[4], int64_t group, int64_t dil,
-			 int64_t pt, int64_t pl, int64_t oh, int64_t ow, const float *x,
+int nx_conv_direct_probe(const int64_t xd[4], const int64_t wd[4], int64_t group, int64_t stride,
+			 int64_t dil, int64_t pt, int64_t pl, int64_t oh, int64_t ow, const float *x,
 			 const float *w, const float *b, bool v4, float *y)
 {
 	if (v4 ? !nx_cpu_v4() : !nx_cpu_v3())
@@ -362,7 +398,7 @@ int nx_conv_direct_probe(const int64_t xd[4], const int64_t wd[4], int64_t group
 	g.in[0] = xd[2], g.in[1] = xd[3], g.out[0] = oh, g.out[1] = ow;
 	g.ker[0] = wd[2], g.ker[1] = wd[3];
 	for (int d = 0; d < 2; d++)
-		g.stride[d] = 1, g.dil[d] = dil;
+		g.stride[d] = stride, g.dil[d] = dil;
 	g.pad[0] = pt, g.pad[1] = pl;
 	g.in_sp = xd[2] * xd[3], g.out_sp = oh * ow, g.ker_sp = wd[2] * wd[3];
 	g.xcs = g.in_sp, g.xns = g.cin * g.in_sp, g.ycs = g.out_sp, g.yns = g.cout * g.out_sp;

@@ -9,8 +9,9 @@
  * does) against the same conv whole: this kernel sums each output in one
  * register in one order however the work is split, so all three agree
  * bit for bit. Rows of 20 and 40 columns (one row of a 1x3 conv, split
- * by output channels) take the kernel on AVX-512 only; stride-2 and
- * few-channel cases check that the other roads still answer. On a CPU
+ * by output channels) and stride-2 convs of 2-8 input channels take the
+ * kernel on AVX-512 only; a stride-2 conv of 16 channels and a
+ * few-channel one check that the other roads still answer. On a CPU
  * without AVX2 and FMA every conv here takes the older roads and the same
  * checks hold for them, except the tile check, which only this kernel
  * guarantees bit for bit (it is then skipped). Then the kernel's AVX2 and
@@ -67,7 +68,10 @@ static const ccase cases[] = {
 	 * conv (rec's) splits by blocks of output channels */
 	{1, 32, 6, 20, 24, 1, 3, 3, 1, 1, {1, 1, 1, 1}, NULL, 2},
 	{1, 96, 1, 40, 60, 1, 1, 3, 1, 1, {0, 1, 0, 1}, "hard_swish", 2},
-	/* not the direct kernel: stride 2, few channels */
+	/* stride-2 stems (2-8 input channels): the direct kernel on AVX-512 */
+	{1, 3, 9, 70, 16, 1, 3, 3, 2, 1, {1, 1, 1, 1}, "hard_swish", 2},
+	{1, 4, 12, 99, 8, 1, 3, 3, 2, 1, {0, 1, 1, 0}, NULL, 2},
+	/* not the direct kernel: stride 2 on 16 channels, few channels */
 	{1, 16, 9, 70, 10, 1, 3, 3, 2, 1, {1, 1, 1, 1}, NULL, 0},
 	{1, 5, 5, 65, 6, 1, 3, 3, 1, 1, {1, 1, 1, 1}, NULL, 0},
 };
@@ -261,16 +265,19 @@ static void test_direct_vs_double(void)
 static void test_tiles_v3_v4(void)
 {
 	static const struct {
-		int N, C, H, W, M, G, KH, KW, d, pt, pl, OH, OW;
+		int N, C, H, W, M, G, KH, KW, s, d, pt, pl, OH, OW;
 	} tc[] = {
-		{1, 16, 3, 64, 24, 1, 3, 3, 1, 1, 1, 3, 64},    /* 32 + 32 */
-		{1, 17, 4, 65, 7, 1, 3, 3, 1, 1, 1, 4, 65},     /* 48 + 17 */
-		{2, 19, 3, 100, 13, 1, 3, 3, 1, 0, 2, 2, 102},  /* 48 48 6 */
-		{1, 24, 2, 112, 64, 1, 3, 3, 1, 1, 1, 2, 112},  /* 48 32 32 */
-		{1, 32, 3, 161, 18, 2, 3, 3, 1, 1, 1, 3, 161},  /* 48 48 48 17 */
-		{1, 16, 6, 96, 9, 1, 5, 3, 2, 2, 2, 2, 96},     /* dilated 5x3 */
-		{1, 96, 3, 160, 24, 1, 3, 3, 1, 1, 1, 3, 160},  /* det's */
-		{1, 20, 2, 70, 1, 1, 1, 7, 1, 0, 3, 2, 70},     /* 1x7 */
+		{1, 16, 3, 64, 24, 1, 3, 3, 1, 1, 1, 1, 3, 64},    /* 32 + 32 */
+		{1, 17, 4, 65, 7, 1, 3, 3, 1, 1, 1, 1, 4, 65},     /* 48 + 17 */
+		{2, 19, 3, 100, 13, 1, 3, 3, 1, 1, 0, 2, 2, 102},  /* 48 48 6 */
+		{1, 24, 2, 112, 64, 1, 3, 3, 1, 1, 1, 1, 2, 112},  /* 48 32 32 */
+		{1, 32, 3, 161, 18, 2, 3, 3, 1, 1, 1, 1, 3, 161},  /* 48 48 48 17 */
+		{1, 16, 6, 96, 9, 1, 5, 3, 1, 2, 2, 2, 2, 96},     /* dilated 5x3 */
+		{1, 96, 3, 160, 24, 1, 3, 3, 1, 1, 1, 1, 3, 160},  /* det's */
+		{1, 20, 2, 70, 1, 1, 1, 7, 1, 1, 0, 3, 2, 70},     /* 1x7 */
+		{1, 3, 9, 70, 16, 1, 3, 3, 2, 1, 1, 1, 5, 35},  /* stem, stride 2 */
+		{1, 3, 8, 97, 8, 1, 3, 3, 2, 1, 0, 1, 4, 49},   /* 48 + 1 */
+		{1, 5, 11, 67, 13, 1, 3, 3, 2, 2, 2, 2, 5, 33}, /* dilated */
 	};
 	int v4 = 1;
 	for (size_t k = 0; k < sizeof tc / sizeof tc[0]; k++) {
@@ -288,17 +295,18 @@ static void test_tiles_v3_v4(void)
 			w[i] = (float)((i * 104729) % 997) / 997.0f - 0.5f;
 		for (int i = 0; i < tc[k].M; i++)
 			b[i] = (float)i / 8 - 0.75f;
-		int r3 = nx_conv_direct_probe(xd, wd, tc[k].G, tc[k].d, tc[k].pt, tc[k].pl, tc[k].OH,
-					      tc[k].OW, x, w, b, false, y3);
+		int r3 = nx_conv_direct_probe(xd, wd, tc[k].G, tc[k].s, tc[k].d, tc[k].pt, tc[k].pl,
+					      tc[k].OH, tc[k].OW, x, w, b, false, y3);
 		if (r3) {
-			CHECK(!cpu_v3());
-			fprintf(stderr, "tiles: no AVX2+FMA here: the direct kernel is not built "
-				"for this CPU, tile checks skipped\n");
+			/* stride 2 takes the direct road on AVX-512 CPUs only */
+			CHECK(!cpu_v3() || (tc[k].s != 1 && !cpu_v4()));
+			fprintf(stderr, "tiles case %zu: not the direct road on this CPU, "
+				"skipped\n", k);
 			goto next;
 		}
 		/* the AVX2 tile against a double sum */
 		ccase c = {tc[k].N, tc[k].C, tc[k].H, tc[k].W, tc[k].M, tc[k].G, tc[k].KH, tc[k].KW,
-			   1, tc[k].d, {tc[k].pt, tc[k].pl, 0, 0}, NULL, 1};
+			   tc[k].s, tc[k].d, {tc[k].pt, tc[k].pl, 0, 0}, NULL, 1};
 		double *want = malloc(ny * sizeof *want), *mag = malloc(ny * sizeof *mag);
 		ref_conv(&c, x, w, b, want, mag, tc[k].OH, tc[k].OW);
 		size_t bad = 0;
@@ -309,8 +317,8 @@ static void test_tiles_v3_v4(void)
 		CHECK(bad == 0);
 		free(want);
 		free(mag);
-		if (nx_conv_direct_probe(xd, wd, tc[k].G, tc[k].d, tc[k].pt, tc[k].pl, tc[k].OH,
-					 tc[k].OW, x, w, b, true, y4)) {
+		if (nx_conv_direct_probe(xd, wd, tc[k].G, tc[k].s, tc[k].d, tc[k].pt, tc[k].pl,
+					 tc[k].OH, tc[k].OW, x, w, b, true, y4)) {
 			v4 = 0;
 			goto next;
 		}
