@@ -1,5 +1,6 @@
 /* kern_conv_direct.c — dense 2-d stride-1 convs (3x3 and the like, group 1
- * or wide groups) by a direct AVX2+FMA or AVX-512 micro-kernel: no GEMM, no packing
+ * or wide groups), and on AVX-512 the stride-2 stems (2-8 input
+ * channels), by a direct AVX2+FMA or AVX-512 micro-kernel: no GEMM, no packing
  * of the input, the sums held in registers from the bias to the store.
  *
  * Why: det's 96->24 3x3 convs at 160x160 and 80x80 went through the
@@ -26,6 +27,12 @@
  * end computes junk columns over the next padded row (never stored), and
  * a block past the last channel computes with zero weights (never
  * stored).
+ *
+ * Stride 2 (both axes): the padded copy's columns are split into an even
+ * and an odd phase plane per row, once per conv, so that the 16 columns
+ * of a vector that a stride-2 tap reads lie next to each other; the tap
+ * offsets point into the phase planes and output rows are two padded
+ * rows apart; the tiles are the same.
  *
  * Sums: bias, then over input channels, for each the taps in (ky, kx)
  * order, each product added with one rounding (FMA). Every output's sum
