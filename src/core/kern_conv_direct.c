@@ -1,7 +1,8 @@
 /* kern_conv_direct.c — dense 2-d stride-1 convs (3x3 and the like, group 1
  * or wide groups), and on AVX-512 the stride-2 stems (2-8 input
- * channels), by a direct AVX2+FMA or AVX-512 micro-kernel: no GEMM, no packing
- * of the input, the sums held in registers from the bias to the store.
+ * channels), by a direct AVX2+FMA or AVX-512 micro-kernel: no GEMM, no
+ * packing of the input, the sums held in registers from the bias to the
+ * store.
  *
  * Why: det's 96->24 3x3 convs at 160x160 and 80x80 went through the
  * shifted GEMM (kern_conv_shift.c): one cblas_sgemm per tap, each packing
