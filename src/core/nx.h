@@ -841,6 +841,17 @@ int nx_pool_threads(const nx_pool *p);  /* 1 for NULL */
 void nx_pool_for(nx_pool *p, int64_t n, void (*fn)(void *ctx, int64_t lo, int64_t hi),
 		 void *ctx);
 
+/* ---- kern_conv_direct.c (tests only): the direct conv kernel's register
+ * tiles, each called by name ---------------- */
+/* y [N, M, oh, ow] = conv(x [N, C, H, W] (dims xd), w [M, C / group, KH,
+ * KW] (dims wd)) + b (b may be NULL), stride and dilation the same on both
+ * axes, begin pads pt (rows) and pl (columns), on the direct kernel's
+ * AVX-512 tile (v4) or its AVX2 tile, one thread. -1 (y untouched) when
+ * this CPU lacks that tile or the conv would not take the direct road. */
+int nx_conv_direct_probe(const int64_t xd[4], const int64_t wd[4], int64_t group, int64_t stride,
+			 int64_t dil, int64_t pt, int64_t pl, int64_t oh, int64_t ow, const float *x,
+			 const float *w, const float *b, bool v4, float *y);
+
 /* ---- interp.c (+ kern_*.c): the reference interpreter --------------------- */
 typedef struct nx_run_opts {
 	int threads;   /* worker threads for kernels; 0 = one per core */

@@ -1,18 +1,24 @@
 /* test_conv_direct.c — the direct stride-1 conv kernel (kern_conv_direct.c,
  * taken on CPUs with AVX2+FMA for 16+ input channels, at most 64 output
- * channels per group and rows of 64+ columns) against a conv summed in
- * double: odd widths whose last 16-column strip is partial, output
+ * channels per group and rows of 64+ columns, of 16+ on AVX-512) against
+ * a conv summed in double: odd widths whose last 16-column strip is partial, output
  * channel counts that are no multiple of the kernel's 6-channel blocks
  * (1, 7, 13, 64), asymmetric pads, dilation, a 5x3 kernel, two groups, two
  * images, a fused hard_swish; then its bits at 1 and 2 threads, and a conv
  * with a `tile` attribute (computed tile by tile, as the NE executor
  * does) against the same conv whole: this kernel sums each output in one
  * register in one order however the work is split, so all three agree
- * bit for bit. Stride-2 and narrow cases around it check that the other
- * roads still answer (those convs do not take the direct kernel). On a CPU
+ * bit for bit. Rows of 20 and 40 columns (one row of a 1x3 conv, split
+ * by output channels) and stride-2 convs of 2-8 input channels take the
+ * kernel on AVX-512 only; a stride-2 conv of 16 channels and a
+ * few-channel one check that the other roads still answer. On a CPU
  * without AVX2 and FMA every conv here takes the older roads and the same
  * checks hold for them, except the tile check, which only this kernel
- * guarantees bit for bit (it is then skipped). */
+ * guarantees bit for bit (it is then skipped). Then the kernel's AVX2 and
+ * AVX-512 register tiles, called by name, on widths that end in each of
+ * the AVX-512 tile's strip shapes: the AVX2 tile against the double sum,
+ * the AVX-512 tile against the AVX2 one bit for bit (skipped, with a
+ * message, on a CPU without AVX-512). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,10 +37,22 @@ static int cpu_v3(void)
 #endif
 }
 
+static int cpu_v4(void)
+{
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+	return cpu_v3() && __builtin_cpu_supports("avx512f") &&
+	       __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+	       __builtin_cpu_supports("avx512vl");
+#else
+	return 0;
+#endif
+}
+
 typedef struct ccase {
 	int N, C, H, W, M, G, KH, KW, s, d, pad[4];
 	const char *act; /* NULL: none */
-	int direct;      /* takes the direct kernel (on an AVX2+FMA CPU) */
+	int direct;      /* takes the direct kernel: 1 on an AVX2+FMA CPU, 2 on
+			  * an AVX-512 one only (rows under 64 columns) */
 } ccase;
 
 static const ccase cases[] = {
@@ -46,9 +64,15 @@ static const ccase cases[] = {
 	{1, 32, 9, 68, 14, 2, 3, 3, 1, 1, {1, 1, 1, 1}, NULL, 1},
 	{1, 16, 8, 72, 9, 1, 5, 3, 1, 2, {2, 2, 2, 2}, NULL, 1},
 	{1, 16, 8, 80, 8, 1, 3, 3, 1, 1, {0, 0, 0, 0}, "relu", 1},
-	/* not the direct kernel: stride 2, a narrow row, few channels */
+	/* narrow rows: the direct kernel on AVX-512 only; one row of a 1x3
+	 * conv (rec's) splits by blocks of output channels */
+	{1, 32, 6, 20, 24, 1, 3, 3, 1, 1, {1, 1, 1, 1}, NULL, 2},
+	{1, 96, 1, 40, 60, 1, 1, 3, 1, 1, {0, 1, 0, 1}, "hard_swish", 2},
+	/* stride-2 stems (2-8 input channels): the direct kernel on AVX-512 */
+	{1, 3, 9, 70, 16, 1, 3, 3, 2, 1, {1, 1, 1, 1}, "hard_swish", 2},
+	{1, 4, 12, 99, 8, 1, 3, 3, 2, 1, {0, 1, 1, 0}, NULL, 2},
+	/* not the direct kernel: stride 2 on 16 channels, few channels */
 	{1, 16, 9, 70, 10, 1, 3, 3, 2, 1, {1, 1, 1, 1}, NULL, 0},
-	{1, 32, 6, 20, 24, 1, 3, 3, 1, 1, {1, 1, 1, 1}, NULL, 0},
 	{1, 5, 5, 65, 6, 1, 3, 3, 1, 1, {1, 1, 1, 1}, NULL, 0},
 };
 
@@ -177,7 +201,8 @@ static void test_direct_vs_double(void)
 				 OW);
 			if (tiled) {
 				/* tiles by rows: group 1, batch 1 only (conv_tile.c) */
-				if (c->G != 1 || c->N != 1 || !c->direct || !cpu_v3())
+				if (c->G != 1 || c->N != 1 ||
+				    !(c->direct == 1 ? cpu_v3() : c->direct == 2 && cpu_v4()))
 					continue;
 				float *y1 = run(text, c, x, 1, ny);
 				/* the same conv, whole */
@@ -231,8 +256,94 @@ static void test_direct_vs_double(void)
 	}
 }
 
+/* The kernel's two register tiles called by name (nx_conv_direct_probe):
+ * the AVX2 tile against a double sum, and where the CPU has AVX-512 its
+ * tile against the AVX2 one bit for bit, on widths that end in each of
+ * the AVX-512 tile's strip shapes (a whole 48, 32 + 32, a 2-vector and a
+ * 1-vector tail, junk columns) and channel counts that leave a partial
+ * block of either tile. */
+static void test_tiles_v3_v4(void)
+{
+	static const struct {
+		int N, C, H, W, M, G, KH, KW, s, d, pt, pl, OH, OW;
+	} tc[] = {
+		{1, 16, 3, 64, 24, 1, 3, 3, 1, 1, 1, 1, 3, 64},    /* 32 + 32 */
+		{1, 17, 4, 65, 7, 1, 3, 3, 1, 1, 1, 1, 4, 65},     /* 48 + 17 */
+		{2, 19, 3, 100, 13, 1, 3, 3, 1, 1, 0, 2, 2, 102},  /* 48 48 6 */
+		{1, 24, 2, 112, 64, 1, 3, 3, 1, 1, 1, 1, 2, 112},  /* 48 32 32 */
+		{1, 32, 3, 161, 18, 2, 3, 3, 1, 1, 1, 1, 3, 161},  /* 48 48 48 17 */
+		{1, 16, 6, 96, 9, 1, 5, 3, 1, 2, 2, 2, 2, 96},     /* dilated 5x3 */
+		{1, 96, 3, 160, 24, 1, 3, 3, 1, 1, 1, 1, 3, 160},  /* det's */
+		{1, 20, 2, 70, 1, 1, 1, 7, 1, 1, 0, 3, 2, 70},     /* 1x7 */
+		{1, 3, 9, 70, 16, 1, 3, 3, 2, 1, 1, 1, 5, 35},  /* stem, stride 2 */
+		{1, 3, 8, 97, 8, 1, 3, 3, 2, 1, 0, 1, 4, 49},   /* 48 + 1 */
+		{1, 5, 11, 67, 13, 1, 3, 3, 2, 2, 2, 2, 5, 33}, /* dilated */
+	};
+	int v4 = 1;
+	for (size_t k = 0; k < sizeof tc / sizeof tc[0]; k++) {
+		int64_t xd[4] = {tc[k].N, tc[k].C, tc[k].H, tc[k].W};
+		int64_t wd[4] = {tc[k].M, tc[k].C / tc[k].G, tc[k].KH, tc[k].KW};
+		size_t nx = (size_t)(xd[0] * xd[1] * xd[2] * xd[3]);
+		size_t nw = (size_t)(wd[0] * wd[1] * wd[2] * wd[3]);
+		size_t ny = (size_t)tc[k].N * tc[k].M * tc[k].OH * tc[k].OW;
+		float *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w);
+		float *b = malloc((size_t)tc[k].M * sizeof *b);
+		float *y3 = malloc(ny * sizeof *y3), *y4 = malloc(ny * sizeof *y4);
+		for (size_t i = 0; i < nx; i++)
+			x[i] = (float)((i * 7919) % 1013) / 127.0f - 4.0f;
+		for (size_t i = 0; i < nw; i++)
+			w[i] = (float)((i * 104729) % 997) / 997.0f - 0.5f;
+		for (int i = 0; i < tc[k].M; i++)
+			b[i] = (float)i / 8 - 0.75f;
+		int r3 = nx_conv_direct_probe(xd, wd, tc[k].G, tc[k].s, tc[k].d, tc[k].pt, tc[k].pl,
+					      tc[k].OH, tc[k].OW, x, w, b, false, y3);
+		if (r3) {
+			/* stride 2 takes the direct road on AVX-512 CPUs only */
+			CHECK(!cpu_v3() || (tc[k].s != 1 && !cpu_v4()));
+			fprintf(stderr, "tiles case %zu: not the direct road on this CPU, "
+				"skipped\n", k);
+			goto next;
+		}
+		/* the AVX2 tile against a double sum */
+		ccase c = {tc[k].N, tc[k].C, tc[k].H, tc[k].W, tc[k].M, tc[k].G, tc[k].KH, tc[k].KW,
+			   tc[k].s, tc[k].d, {tc[k].pt, tc[k].pl, 0, 0}, NULL, 1};
+		double *want = malloc(ny * sizeof *want), *mag = malloc(ny * sizeof *mag);
+		ref_conv(&c, x, w, b, want, mag, tc[k].OH, tc[k].OW);
+		size_t bad = 0;
+		for (size_t i = 0; i < ny; i++)
+			bad += !(fabs(y3[i] - want[i]) <= 4e-6 * mag[i] + 1e-6);
+		if (bad)
+			fprintf(stderr, "tiles case %zu: %zu of %zu off the double sum\n", k, bad, ny);
+		CHECK(bad == 0);
+		free(want);
+		free(mag);
+		if (nx_conv_direct_probe(xd, wd, tc[k].G, tc[k].s, tc[k].d, tc[k].pt, tc[k].pl,
+					 tc[k].OH, tc[k].OW, x, w, b, true, y4)) {
+			v4 = 0;
+			goto next;
+		}
+		size_t diff = 0;
+		for (size_t i = 0; i < ny; i++)
+			diff += memcmp(&y3[i], &y4[i], sizeof *y3) != 0;
+		if (diff)
+			fprintf(stderr, "tiles case %zu: %zu of %zu differ between the AVX2 and "
+				"AVX-512 tiles\n", k, diff, ny);
+		CHECK(diff == 0);
+	next:
+		free(x);
+		free(w);
+		free(b);
+		free(y3);
+		free(y4);
+	}
+	if (!v4)
+		fprintf(stderr, "tiles: no AVX-512 (F/BW/DQ/VL) here: the AVX-512 tile against "
+			"the AVX2 one skipped\n");
+}
+
 static const check_case tcases[] = {
 	{"direct_vs_double", test_direct_vs_double},
+	{"tiles_v3_v4", test_tiles_v3_v4},
 	{NULL, NULL},
 };
 
