@@ -597,5 +597,5 @@ int nx_verify(nx_graph *g, nx_err *err)
 int nx_verify_since(nx_graph *g, const nx_graph *prev, nx_err *err)
 {
 	int rc = nx_verify_inc(g, prev, err);
-	return rc == 1 ? verify(g, prev, err) : rc;
+	return rc == 1 ? verify(g, prev, err) : rc == 2 ? verify(g, NULL, err) : rc;
 }

@@ -43,8 +43,9 @@ int nx_vcheck_type(vctx *c, uint32_t o);
 bool nx_vop_same(const nx_graph *g, const nx_graph *prev, uint32_t o);
 
 /* verify_inc.c: the step's checks on what changed since prev; 0, -1 (err
- * set), or 1 when the change is not one it can bound (the caller verifies
- * the whole graph). */
+ * set), 1 when the change is not one it can bound (the caller verifies the
+ * whole graph, types only where ops differ from prev's), or 2 when g's
+ * strings differ from prev's by id (the caller verifies as if no prev). */
 int nx_verify_inc(nx_graph *g, const nx_graph *prev, nx_err *err);
 
 #endif

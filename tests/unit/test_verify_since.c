@@ -384,6 +384,26 @@ static void test_blocks_swapped(void)
 	nx_graph_free(prev);
 }
 
+/* A prev that g was not cloned from (its own string table, other names by
+ * the same ids): the verdict is still the full verifier's. */
+static void test_unrelated_prev(void)
+{
+	nx_graph *prev = base2(), *g = base();
+	if (!prev || !g) {
+		nx_graph_free(prev);
+		nx_graph_free(g);
+		return;
+	}
+	nx_err err;
+	CHECK(nx_verify_since(g, prev, &err) == 0);
+	nx_type t = nx_type_make(NX_F32, 2, (int64_t[]){3, 2});
+	nx_value_set_type(g, val(g, "s"), &t);
+	CHECK(nx_verify_since(g, prev, &err) != 0);
+	CHECK_CONTAINS(err.msg, "(sigmoid)");
+	nx_graph_free(g);
+	nx_graph_free(prev);
+}
+
 /* ---- random faults: the same verdict as the whole-graph verifier ------- */
 
 static uint64_t rng(uint64_t *s)
@@ -491,6 +511,7 @@ int main(int argc, char **argv)
 		{"session_end_is_full", test_session_end_is_full},
 		{"structural_caught", test_structural_caught},
 		{"blocks_swapped", test_blocks_swapped},
+		{"unrelated_prev", test_unrelated_prev},
 		{"random_faults_agree", test_random_faults_agree},
 		{NULL, NULL},
 	};
