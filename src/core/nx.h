@@ -623,7 +623,9 @@ int nx_broadcast(const nx_type *a, const nx_type *b, nx_type *out, nx_err *err);
  * on a scratch clone. */
 int nx_verify(nx_graph *g, nx_err *err);
 /* The same after a step from prev (a verified snapshot g was cloned from):
- * every structural rule in full, but types are inferred again only for the
+ * every rule, checked only on what differs from prev and its neighbours
+ * (verify_inc.c; the whole graph when the unchanged runs of the schedule
+ * were reordered or much changed), and types inferred again only for the
  * ops whose kind, operands (ids, types, constant blobs), results or
  * attributes differ from prev's op of the same id; an untouched op reads
  * what it read when prev was verified. For verify-after-every-step; verify

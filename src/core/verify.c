@@ -18,15 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nx_int.h"
-
-typedef struct vctx {
-	nx_graph *g;
-	nx_err *err;
-	uint8_t *op_seen;   /* by op id: met in the schedule walk */
-	uint8_t *val_mark;  /* by value id: scratch (input list, then defined) */
-	uint8_t *use_seen;  /* by use slot: met on some value's use list */
-} vctx;
+#include "verify_int.h"
 
 static bool str_ok(const nx_graph *g, uint32_t s)
 {
@@ -45,7 +37,7 @@ static bool val_live(const nx_graph *g, uint32_t v)
 
 /* "%c3 (conv)" for messages, readable even when the op is corrupt: the first
  * result's name when it can be trusted, else the op id. */
-static void op_label(const nx_graph *g, uint32_t o, char *buf, size_t n)
+void nx_vop_label(const nx_graph *g, uint32_t o, char *buf, size_t n)
 {
 	const nx_op *p = &g->ops[o];
 	const char *kind = p->kind < NX_OP_COUNT ? nx_ops[p->kind].name : "?";
@@ -60,7 +52,7 @@ static void op_label(const nx_graph *g, uint32_t o, char *buf, size_t n)
 }
 
 /* "#7", or "none" for NX_NONE. */
-static const char *link_str(uint32_t id, char *buf, size_t n)
+const char *nx_vlink_str(uint32_t id, char *buf, size_t n)
 {
 	if (id == NX_NONE)
 		snprintf(buf, n, "none");
@@ -69,26 +61,24 @@ static const char *link_str(uint32_t id, char *buf, size_t n)
 	return buf;
 }
 
-static const char *vname(const nx_graph *g, uint32_t v)
+const char *nx_vvname(const nx_graph *g, uint32_t v)
 {
 	return v < g->n_vals && str_ok(g, g->vals[v].name) ? nx_vname(g, v) : "?";
 }
 
-static int fail_op(vctx *c, uint32_t o, const char *fmt, ...) NX_PRINTF(3, 4);
-static int fail_op(vctx *c, uint32_t o, const char *fmt, ...)
+int nx_vfail_op(vctx *c, uint32_t o, const char *fmt, ...)
 {
 	char what[1024], label[300];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
-	op_label(c->g, o, label, sizeof label);
+	nx_vop_label(c->g, o, label, sizeof label);
 	nx_err_set(c->err, "op %s: %s", label, what);
 	return -1;
 }
 
-static int fail_val(vctx *c, uint32_t v, const char *fmt, ...) NX_PRINTF(3, 4);
-static int fail_val(vctx *c, uint32_t v, const char *fmt, ...)
+int nx_vfail_val(vctx *c, uint32_t v, const char *fmt, ...)
 {
 	char what[1024];
 	va_list ap;
@@ -102,8 +92,7 @@ static int fail_val(vctx *c, uint32_t v, const char *fmt, ...)
 	return -1;
 }
 
-static int fail_graph(vctx *c, const char *fmt, ...) NX_PRINTF(2, 3);
-static int fail_graph(vctx *c, const char *fmt, ...)
+int nx_vfail_graph(vctx *c, const char *fmt, ...)
 {
 	char what[1024];
 	va_list ap;
@@ -126,63 +115,63 @@ static int check_schedule(vctx *c)
 	for (uint32_t o = g->first; o != NX_NONE; o = g->ops[o].next) {
 		if (o >= g->n_ops)
 			return prev == NX_NONE
-				? fail_graph(c, "schedule starts at op #%u, which does not exist", o)
-				: fail_op(c, prev, "next op in the schedule is #%u, which does not exist",
+				? nx_vfail_graph(c, "schedule starts at op #%u, which does not exist", o)
+				: nx_vfail_op(c, prev, "next op in the schedule is #%u, which does not exist",
 					  o);
 		if (g->ops[o].flags & NX_O_DEAD)
-			return fail_op(c, o, "erased op is still in the schedule");
+			return nx_vfail_op(c, o, "erased op is still in the schedule");
 		if (c->op_seen[o])
-			return fail_op(c, o, "appears twice in the schedule (its links form a cycle)");
+			return nx_vfail_op(c, o, "appears twice in the schedule (its links form a cycle)");
 		c->op_seen[o] = 1;
 		if (g->ops[o].prev != prev) {
 			char want[300], have[16];
 			if (prev == NX_NONE)
 				snprintf(want, sizeof want, "none (it is first)");
 			else
-				op_label(g, prev, want, sizeof want);
-			return fail_op(c, o, "schedule back link is %s, expected %s",
-				       link_str(g->ops[o].prev, have, sizeof have), want);
+				nx_vop_label(g, prev, want, sizeof want);
+			return nx_vfail_op(c, o, "schedule back link is %s, expected %s",
+				       nx_vlink_str(g->ops[o].prev, have, sizeof have), want);
 		}
 		prev = o;
 		n++;
 	}
 	if (g->last != prev) {
 		char have[16], want[16];
-		return fail_graph(c, "schedule ends at op %s but its last link is op %s",
-				  link_str(prev, want, sizeof want), link_str(g->last, have, sizeof have));
+		return nx_vfail_graph(c, "schedule ends at op %s but its last link is op %s",
+				  nx_vlink_str(prev, want, sizeof want), nx_vlink_str(g->last, have, sizeof have));
 	}
 	for (uint32_t o = 0; o < g->n_ops; o++)
 		if (!(g->ops[o].flags & NX_O_DEAD) && !c->op_seen[o])
-			return fail_op(c, o, "live op is not in the schedule");
+			return nx_vfail_op(c, o, "live op is not in the schedule");
 	if (n != g->n_live_ops)
-		return fail_graph(c, "schedule holds %u ops but n_live_ops says %u", n,
+		return nx_vfail_graph(c, "schedule holds %u ops but n_live_ops says %u", n,
 				  g->n_live_ops);
 	return 0;
 }
 
 /* Pool ranges of one op: operand slots, results, attributes, origin. */
-static int check_op_ranges(vctx *c, uint32_t o)
+int nx_vcheck_op_ranges(vctx *c, uint32_t o)
 {
 	const nx_graph *g = c->g;
 	const nx_op *p = &g->ops[o];
 	if (p->kind >= NX_OP_COUNT)
-		return fail_op(c, o, "kind %u is not in the op registry", p->kind);
+		return nx_vfail_op(c, o, "kind %u is not in the op registry", p->kind);
 	if ((uint64_t)p->in + p->n_in > g->n_uses)
-		return fail_op(c, o, "operand slots %u..%u lie outside the use pool (%u)", p->in,
+		return nx_vfail_op(c, o, "operand slots %u..%u lie outside the use pool (%u)", p->in,
 			       p->in + p->n_in, g->n_uses);
 	if ((uint64_t)p->out + p->n_out > g->n_u32)
-		return fail_op(c, o, "result list lies outside the pool");
+		return nx_vfail_op(c, o, "result list lies outside the pool");
 	if ((uint64_t)p->attr + p->n_attr > g->n_attrs)
-		return fail_op(c, o, "attributes lie outside the attribute pool");
+		return nx_vfail_op(c, o, "attributes lie outside the attribute pool");
 	if ((uint64_t)p->origin + p->n_origin > g->n_u32)
-		return fail_op(c, o, "origin list lies outside the pool");
+		return nx_vfail_op(c, o, "origin list lies outside the pool");
 	for (uint32_t i = 0; i < p->n_origin; i++)
 		if (!str_ok(g, g->u32[p->origin + i]))
-			return fail_op(c, o, "origin entry %u is not a string id", i);
+			return nx_vfail_op(c, o, "origin entry %u is not a string id", i);
 	for (uint32_t i = 0; i < p->n_attr; i++) {
 		const nx_attr *a = &g->attrs[p->attr + i];
 		if (!str_ok(g, a->name))
-			return fail_op(c, o, "attribute %u has no valid name", i);
+			return nx_vfail_op(c, o, "attribute %u has no valid name", i);
 		bool ok = true;
 		switch (a->kind) {
 		case NX_ATTR_INT: case NX_ATTR_FLOAT: break;
@@ -192,7 +181,7 @@ static int check_op_ranges(vctx *c, uint32_t o)
 		default: ok = false;
 		}
 		if (!ok)
-			return fail_op(c, o, "attribute '%s' holds an invalid kind or pool range",
+			return nx_vfail_op(c, o, "attribute '%s' holds an invalid kind or pool range",
 				       nx_cstr(g, a->name));
 	}
 	return 0;
@@ -200,197 +189,229 @@ static int check_op_ranges(vctx *c, uint32_t o)
 
 /* Counts against the registry, operands defined and live, results pointing
  * back here. */
-static int check_op(vctx *c, uint32_t o)
+int nx_vcheck_op(vctx *c, uint32_t o)
 {
 	const nx_graph *g = c->g;
 	const nx_op *p = &g->ops[o];
 	for (uint32_t i = 0; i < p->n_out; i++) {
 		uint32_t v = g->u32[p->out + i];
 		if (v >= g->n_vals)
-			return fail_op(c, o, "result %u is value #%u, which does not exist", i, v);
+			return nx_vfail_op(c, o, "result %u is value #%u, which does not exist", i, v);
 		const nx_value *pv = &g->vals[v];
 		if (pv->flags & NX_V_DEAD)
-			return fail_op(c, o, "result %u (%%%s) is an erased value", i, vname(g, v));
+			return nx_vfail_op(c, o, "result %u (%%%s) is an erased value", i, nx_vvname(g, v));
 		if (pv->producer == NX_NONE)
-			return fail_op(c, o, "result %u (%%%s) says it has no producer", i,
-				       vname(g, v));
+			return nx_vfail_op(c, o, "result %u (%%%s) says it has no producer", i,
+				       nx_vvname(g, v));
 		if (pv->producer != o || pv->result_no != i)
-			return fail_op(c, o,
+			return nx_vfail_op(c, o,
 				       "result %u (%%%s) points back to op #%u result %u, not to this "
-				       "op's result %u", i, vname(g, v), pv->producer, pv->result_no, i);
+				       "op's result %u", i, nx_vvname(g, v), pv->producer, pv->result_no, i);
 		if (pv->type == 0 || pv->type >= g->n_types ||
 		    g->types[pv->type].dtype >= NX_DTYPE_COUNT)
-			return fail_op(c, o, "result %u (%%%s) has no type (shape inference has "
-				       "not run)", i, vname(g, v));
+			return nx_vfail_op(c, o, "result %u (%%%s) has no type (shape inference has "
+				       "not run)", i, nx_vvname(g, v));
 	}
 	nx_err e;
 	if (nx_check_count(p->kind, true, p->n_out, &e) ||
 	    nx_check_count(p->kind, false, p->n_in, &e))
-		return fail_op(c, o, "%s", e.msg);
+		return nx_vfail_op(c, o, "%s", e.msg);
 	for (uint32_t i = 0; i < p->n_in; i++) {
 		const nx_use *u = &g->uses[p->in + i];
 		if (u->op != o)
-			return fail_op(c, o, "operand slot %u belongs to op #%u", i, u->op);
+			return nx_vfail_op(c, o, "operand slot %u belongs to op #%u", i, u->op);
 		if (u->value == NX_NONE) {
 			if (nx_check_absent(p->kind, i, &e))
-				return fail_op(c, o, "%s", e.msg);
+				return nx_vfail_op(c, o, "%s", e.msg);
 			continue;
 		}
 		if (u->value >= g->n_vals)
-			return fail_op(c, o, "operand %u is value #%u, which does not exist", i,
+			return nx_vfail_op(c, o, "operand %u is value #%u, which does not exist", i,
 				       u->value);
 		if (g->vals[u->value].flags & NX_V_DEAD)
-			return fail_op(c, o, "operand %u (%%%s) is an erased value", i,
-				       vname(g, u->value));
+			return nx_vfail_op(c, o, "operand %u (%%%s) is an erased value", i,
+				       nx_vvname(g, u->value));
 	}
 	return 0;
 }
 
-/* Names, definitions, constants, types known. Runs after every live op's
- * result list was checked, so a live producer really lists the value. */
-static int check_values(vctx *c)
+/* The input list: each entry a live value flagged as an input, none twice;
+ * leaves val_mark set on the inputs for nx_vcheck_value. */
+int nx_vcheck_inputs(vctx *c)
 {
 	const nx_graph *g = c->g;
 	for (uint32_t i = 0; i < g->n_inputs; i++) {
 		uint32_t v = g->inputs[i];
 		if (v >= g->n_vals)
-			return fail_graph(c, "input %u is value #%u, which does not exist", i, v);
+			return nx_vfail_graph(c, "input %u is value #%u, which does not exist", i, v);
 		if (g->vals[v].flags & NX_V_DEAD)
-			return fail_val(c, v, "graph input %u is an erased value", i);
+			return nx_vfail_val(c, v, "graph input %u is an erased value", i);
 		if (!(g->vals[v].flags & NX_V_INPUT))
-			return fail_val(c, v, "graph input %u is not flagged as an input", i);
+			return nx_vfail_val(c, v, "graph input %u is not flagged as an input", i);
 		if (c->val_mark[v])
-			return fail_val(c, v, "listed twice among the graph inputs");
+			return nx_vfail_val(c, v, "listed twice among the graph inputs");
 		c->val_mark[v] = 1;
-	}
-	for (uint32_t v = 0; v < g->n_vals; v++) {
-		const nx_value *p = &g->vals[v];
-		if (p->flags & NX_V_DEAD)
-			continue;
-		if (!str_ok(g, p->name))
-			return fail_graph(c, "value #%u has no valid name", v);
-		uint32_t owner = g->str_owner[p->name];
-		if (owner != v) {
-			if (val_live(g, owner) && g->vals[owner].name == p->name)
-				return fail_val(c, v, "value #%u has the same name (names must be "
-						"unique)", owner);
-			return fail_val(c, v, "its name is not recorded as its own (set without "
-					"nx_value_rename?)");
-		}
-		if ((p->flags & NX_V_INPUT) && !c->val_mark[v])
-			return fail_val(c, v, "flagged as a graph input but not in the input list");
-		int defs = (p->producer != NX_NONE) + (p->blob != NX_NONE) +
-			   !!(p->flags & NX_V_INPUT);
-		if (defs == 0)
-			return fail_val(c, v, "is defined by nothing (not an op result, constant "
-					"or graph input)");
-		if (defs > 1)
-			return fail_val(c, v, "has more than one definition (%s%s%s)",
-					p->producer != NX_NONE ? "op result, " : "",
-					p->blob != NX_NONE ? "constant, " : "",
-					p->flags & NX_V_INPUT ? "graph input" : "");
-		if (p->producer != NX_NONE) {
-			if (!op_live(g, p->producer))
-				return fail_val(c, v, "its producer op #%u %s", p->producer,
-						p->producer >= g->n_ops ? "does not exist"
-						: "is erased");
-			const nx_op *q = &g->ops[p->producer];
-			if (p->result_no >= q->n_out || g->u32[q->out + p->result_no] != v)
-				return fail_val(c, v, "says it is result %u of op #%u, which does "
-						"not list it there", p->result_no, p->producer);
-		}
-		if (p->type == 0 || p->type >= g->n_types ||
-		    g->types[p->type].dtype >= NX_DTYPE_COUNT)
-			return fail_val(c, v, "has no type%s", p->type >= g->n_types
-					? " (its type id is out of range)" : "");
-		if (p->blob != NX_NONE) {
-			if (p->blob >= g->n_blobs || !g->blobs[p->blob])
-				return fail_val(c, v, "constant refers to blob slot %u, which holds "
-						"no blob", p->blob);
-			const nx_type *bt = &g->blobs[p->blob]->type, *vt = &g->types[p->type];
-			bool same = bt->dtype == vt->dtype && bt->rank == vt->rank &&
-				    !memcmp(bt->dims, vt->dims, (size_t)vt->rank * sizeof vt->dims[0]);
-			if (!same) {
-				char sb[128], sv[128];
-				nx_type_str(bt, sb, sizeof sb);
-				nx_type_str(vt, sv, sizeof sv);
-				return fail_val(c, v, "constant's blob holds %s but the value's type is "
-						"%s", sb, sv);
-			}
-		}
-	}
-	/* Every live value owns its name (above); no name may point elsewhere. */
-	for (uint32_t s = 0; s < g->n_strs; s++) {
-		uint32_t v = g->str_owner[s];
-		if (v == NX_NONE)
-			continue;
-		if (!val_live(g, v) || g->vals[v].name != s)
-			return fail_graph(c, "name '%s' is recorded as owned by value #%u, which %s",
-					  nx_cstr(g, s), v,
-					  v >= g->n_vals ? "does not exist"
-					  : g->vals[v].flags & NX_V_DEAD ? "is erased"
-					  : "has another name");
-	}
-	for (uint32_t i = 0; i < g->n_outputs; i++) {
-		uint32_t v = g->outputs[i];
-		if (v >= g->n_vals)
-			return fail_graph(c, "output %u is value #%u, which does not exist", i, v);
-		if (g->vals[v].flags & NX_V_DEAD)
-			return fail_val(c, v, "graph output %u is an erased value", i);
 	}
 	return 0;
 }
 
-/* Every use list holds exactly the live operand slots that read its value:
- * each listed slot reads the value and is a current operand of a live op;
- * no slot is listed twice; every live operand slot was listed. */
-static int check_uses(vctx *c)
+/* One live value: name its own, one definition, producer live and listing
+ * it, type known, constant matching its blob. Runs after the live ops'
+ * result lists were checked, so a live producer really lists the value. */
+int nx_vcheck_value(vctx *c, uint32_t v)
 {
 	const nx_graph *g = c->g;
-	for (uint32_t v = 0; v < g->n_vals; v++) {
-		if (g->vals[v].flags & NX_V_DEAD) {
-			/* Readers of an erased value were reported as operands. */
-			continue;
-		}
-		uint32_t prev = NX_NONE;
-		for (uint32_t u = g->vals[v].first_use; u != NX_NONE; u = g->uses[u].next) {
-			if (u >= g->n_uses)
-				return fail_val(c, v, "use list reaches slot #%u, which does not exist",
-						u);
-			if (c->use_seen[u])
-				return fail_val(c, v, "use slot #%u is listed twice (a use list "
-						"cycle, or two lists share it)", u);
-			c->use_seen[u] = 1;
-			const nx_use *p = &g->uses[u];
-			if (p->value != v)
-				return fail_val(c, v, "its use list holds slot #%u, which reads %s%s",
-						u, p->value == NX_NONE ? "nothing" : "%",
-						p->value == NX_NONE ? "" : vname(g, p->value));
-			if (p->prev != prev) {
-				char have[16], want[16];
-				return fail_val(c, v, "use slot #%u has back link %s, expected %s", u,
-						link_str(p->prev, have, sizeof have),
-						link_str(prev, want, sizeof want));
-			}
-			if (!op_live(g, p->op) || u < g->ops[p->op].in ||
-			    u >= g->ops[p->op].in + g->ops[p->op].n_in)
-				return fail_val(c, v, "its use list holds slot #%u, which is not an "
-						"operand of a live op", u);
-			prev = u;
-		}
+	const nx_value *p = &g->vals[v];
+	if (!str_ok(g, p->name))
+		return nx_vfail_graph(c, "value #%u has no valid name", v);
+	uint32_t owner = g->str_owner[p->name];
+	if (owner != v) {
+		if (val_live(g, owner) && g->vals[owner].name == p->name)
+			return nx_vfail_val(c, v, "value #%u has the same name (names must be "
+					"unique)", owner);
+		return nx_vfail_val(c, v, "its name is not recorded as its own (set without "
+				"nx_value_rename?)");
 	}
-	for (uint32_t o = 0; o < g->n_ops; o++) {
-		const nx_op *p = &g->ops[o];
-		if (p->flags & NX_O_DEAD)
-			continue;
-		for (uint32_t i = 0; i < p->n_in; i++) {
-			uint32_t u = p->in + i;
-			if (g->uses[u].value != NX_NONE && !c->use_seen[u])
-				return fail_op(c, o, "operand %u (%%%s) is missing from the value's "
-					       "use list", i, vname(g, g->uses[u].value));
+	if ((p->flags & NX_V_INPUT) && !c->val_mark[v])
+		return nx_vfail_val(c, v, "flagged as a graph input but not in the input list");
+	int defs = (p->producer != NX_NONE) + (p->blob != NX_NONE) + !!(p->flags & NX_V_INPUT);
+	if (defs == 0)
+		return nx_vfail_val(c, v, "is defined by nothing (not an op result, constant "
+				"or graph input)");
+	if (defs > 1)
+		return nx_vfail_val(c, v, "has more than one definition (%s%s%s)",
+				p->producer != NX_NONE ? "op result, " : "",
+				p->blob != NX_NONE ? "constant, " : "",
+				p->flags & NX_V_INPUT ? "graph input" : "");
+	if (p->producer != NX_NONE) {
+		if (!op_live(g, p->producer))
+			return nx_vfail_val(c, v, "its producer op #%u %s", p->producer,
+					p->producer >= g->n_ops ? "does not exist" : "is erased");
+		const nx_op *q = &g->ops[p->producer];
+		if (p->result_no >= q->n_out || g->u32[q->out + p->result_no] != v)
+			return nx_vfail_val(c, v, "says it is result %u of op #%u, which does "
+					"not list it there", p->result_no, p->producer);
+	}
+	if (p->type == 0 || p->type >= g->n_types || g->types[p->type].dtype >= NX_DTYPE_COUNT)
+		return nx_vfail_val(c, v, "has no type%s", p->type >= g->n_types
+				? " (its type id is out of range)" : "");
+	if (p->blob != NX_NONE) {
+		if (p->blob >= g->n_blobs || !g->blobs[p->blob])
+			return nx_vfail_val(c, v, "constant refers to blob slot %u, which holds "
+					"no blob", p->blob);
+		const nx_type *bt = &g->blobs[p->blob]->type, *vt = &g->types[p->type];
+		bool same = bt->dtype == vt->dtype && bt->rank == vt->rank &&
+			    !memcmp(bt->dims, vt->dims, (size_t)vt->rank * sizeof vt->dims[0]);
+		if (!same) {
+			char sb[128], sv[128];
+			nx_type_str(bt, sb, sizeof sb);
+			nx_type_str(vt, sv, sizeof sv);
+			return nx_vfail_val(c, v, "constant's blob holds %s but the value's type is "
+					"%s", sb, sv);
 		}
 	}
 	return 0;
+}
+
+/* Name s is owned by nothing, or by a live value of that name. */
+int nx_vcheck_name(vctx *c, uint32_t s)
+{
+	const nx_graph *g = c->g;
+	uint32_t v = g->str_owner[s];
+	if (v == NX_NONE || (val_live(g, v) && g->vals[v].name == s))
+		return 0;
+	return nx_vfail_graph(c, "name '%s' is recorded as owned by value #%u, which %s",
+			      nx_cstr(g, s), v,
+			      v >= g->n_vals ? "does not exist"
+			      : g->vals[v].flags & NX_V_DEAD ? "is erased" : "has another name");
+}
+
+int nx_vcheck_outputs(vctx *c)
+{
+	const nx_graph *g = c->g;
+	for (uint32_t i = 0; i < g->n_outputs; i++) {
+		uint32_t v = g->outputs[i];
+		if (v >= g->n_vals)
+			return nx_vfail_graph(c, "output %u is value #%u, which does not exist", i, v);
+		if (g->vals[v].flags & NX_V_DEAD)
+			return nx_vfail_val(c, v, "graph output %u is an erased value", i);
+	}
+	return 0;
+}
+
+/* Names, definitions, constants, types known; every recorded name owner. */
+static int check_values(vctx *c)
+{
+	const nx_graph *g = c->g;
+	int rc = nx_vcheck_inputs(c);
+	for (uint32_t v = 0; !rc && v < g->n_vals; v++)
+		if (!(g->vals[v].flags & NX_V_DEAD))
+			rc = nx_vcheck_value(c, v);
+	/* Every live value owns its name (above); no name may point elsewhere. */
+	for (uint32_t s = 0; !rc && s < g->n_strs; s++)
+		rc = nx_vcheck_name(c, s);
+	return rc ? rc : nx_vcheck_outputs(c);
+}
+
+/* The use list of live value v: each listed slot reads v and is a current
+ * operand of a live op; no slot is listed twice (use_seen, shared by every
+ * list walked). */
+int nx_vcheck_use_list(vctx *c, uint32_t v)
+{
+	const nx_graph *g = c->g;
+	uint32_t prev = NX_NONE;
+	for (uint32_t u = g->vals[v].first_use; u != NX_NONE; u = g->uses[u].next) {
+		if (u >= g->n_uses)
+			return nx_vfail_val(c, v, "use list reaches slot #%u, which does not exist", u);
+		if (c->use_seen[u])
+			return nx_vfail_val(c, v, "use slot #%u is listed twice (a use list "
+					"cycle, or two lists share it)", u);
+		c->use_seen[u] = 1;
+		const nx_use *p = &g->uses[u];
+		if (p->value != v)
+			return nx_vfail_val(c, v, "its use list holds slot #%u, which reads %s%s",
+					u, p->value == NX_NONE ? "nothing" : "%",
+					p->value == NX_NONE ? "" : nx_vvname(g, p->value));
+		if (p->prev != prev) {
+			char have[16], want[16];
+			return nx_vfail_val(c, v, "use slot #%u has back link %s, expected %s", u,
+					nx_vlink_str(p->prev, have, sizeof have),
+					nx_vlink_str(prev, want, sizeof want));
+		}
+		if (!op_live(g, p->op) || u < g->ops[p->op].in ||
+		    u >= g->ops[p->op].in + g->ops[p->op].n_in)
+			return nx_vfail_val(c, v, "its use list holds slot #%u, which is not an "
+					"operand of a live op", u);
+		prev = u;
+	}
+	return 0;
+}
+
+/* Live op o's operand slot i was met on its value's use list. */
+int nx_vcheck_listed(vctx *c, uint32_t o, uint32_t i)
+{
+	const nx_graph *g = c->g;
+	uint32_t u = g->ops[o].in + i;
+	if (g->uses[u].value != NX_NONE && !c->use_seen[u])
+		return nx_vfail_op(c, o, "operand %u (%%%s) is missing from the value's use list",
+				   i, nx_vvname(g, g->uses[u].value));
+	return 0;
+}
+
+/* Every use list holds exactly the live operand slots that read its value;
+ * readers of an erased value were reported as operands. */
+static int check_uses(vctx *c)
+{
+	const nx_graph *g = c->g;
+	int rc = 0;
+	for (uint32_t v = 0; !rc && v < g->n_vals; v++)
+		if (!(g->vals[v].flags & NX_V_DEAD))
+			rc = nx_vcheck_use_list(c, v);
+	for (uint32_t o = 0; !rc && o < g->n_ops; o++)
+		if (!(g->ops[o].flags & NX_O_DEAD))
+			for (uint32_t i = 0; !rc && i < g->ops[o].n_in; i++)
+				rc = nx_vcheck_listed(c, o, i);
+	return rc;
 }
 
 /* Walks the schedule with the set of defined values: graph inputs and
@@ -411,12 +432,12 @@ static int check_order(vctx *c)
 				continue;
 			uint32_t d = g->vals[v].producer;
 			if (d == o)
-				return fail_op(c, o, "operand %u (%%%s) is its own result", i,
-					       vname(g, v));
+				return nx_vfail_op(c, o, "operand %u (%%%s) is its own result", i,
+					       nx_vvname(g, v));
 			char def[300];
-			op_label(g, d, def, sizeof def);
-			return fail_op(c, o, "operand %u (%%%s) is used before its definition by "
-				       "op %s in schedule order", i, vname(g, v), def);
+			nx_vop_label(g, d, def, sizeof def);
+			return nx_vfail_op(c, o, "operand %u (%%%s) is used before its definition by "
+				       "op %s in schedule order", i, nx_vvname(g, v), def);
 		}
 		for (uint32_t i = 0; i < p->n_out; i++)
 			c->val_mark[g->u32[p->out + i]] = 1;
@@ -433,39 +454,32 @@ static int check_order(vctx *c)
  * the type table grows, no value changes), and no clone of a large graph is
  * paid, neither per step nor for the full check. touched (by op id) limits
  * the check to the ops a step changed; NULL checks every op. */
-static int check_types(vctx *c, const uint8_t *touched)
+int nx_vcheck_type(vctx *c, uint32_t o)
 {
 	nx_graph *g = c->g;
-	uint32_t small[64], *keep = small, cap = 64;
-	int rc = 0;
-	NX_FOR_OPS(g, o) {
-		if (touched && !touched[o])
-			continue;
-		const nx_op *p = &g->ops[o];
-		uint32_t n_out = p->n_out;
-		if (n_out > cap) {
-			if (keep != small)
-				free(keep);
-			cap = n_out;
-			keep = nx_xmalloc((size_t)cap * sizeof *keep); /* freed below */
-		}
-		for (uint32_t i = 0; i < n_out; i++)
-			keep[i] = g->vals[g->u32[p->out + i]].type;
-		rc = nx_infer_op(g, o, c->err);
-		for (uint32_t i = 0; i < n_out && !rc; i++) {
-			uint32_t v = g->u32[p->out + i];
-			nx_err e;
-			if (nx_check_declared(vname(g, v), nx_type_at(g, keep[i]), nx_vtype(g, v), &e))
-				rc = fail_op(c, o, "%s", e.msg);
-		}
-		for (uint32_t i = 0; i < n_out; i++)
-			g->vals[g->u32[p->out + i]].type = keep[i];
-		if (rc)
-			break;
+	const nx_op *p = &g->ops[o];
+	uint32_t keep[256]; /* n_out is 8 bits */
+	uint32_t n_out = p->n_out;
+	for (uint32_t i = 0; i < n_out; i++)
+		keep[i] = g->vals[g->u32[p->out + i]].type;
+	int rc = nx_infer_op(g, o, c->err);
+	for (uint32_t i = 0; i < n_out && !rc; i++) {
+		uint32_t v = g->u32[p->out + i];
+		nx_err e;
+		if (nx_check_declared(nx_vvname(g, v), nx_type_at(g, keep[i]), nx_vtype(g, v), &e))
+			rc = nx_vfail_op(c, o, "%s", e.msg);
 	}
-	if (keep != small)
-		free(keep);
+	for (uint32_t i = 0; i < n_out; i++)
+		g->vals[g->u32[p->out + i]].type = keep[i];
 	return rc ? -1 : 0;
+}
+
+static int check_types(vctx *c, const uint8_t *touched)
+{
+	NX_FOR_OPS(c->g, o)
+		if ((!touched || touched[o]) && nx_vcheck_type(c, o))
+			return -1;
+	return 0;
 }
 
 /* ---- incremental: only what a step changed is inferred again ----------- */
@@ -513,7 +527,7 @@ static bool same_attr(const nx_graph *g, const nx_attr *a, const nx_graph *prev,
  * (ids, types, blobs), results (ids, stored types) and attributes. Ids are
  * stable across steps (DESIGN.md §2), so a step's untouched op compares
  * equal; strings are shared by clones, so their ids compare too. */
-static bool op_same(const nx_graph *g, const nx_graph *prev, uint32_t o)
+bool nx_vop_same(const nx_graph *g, const nx_graph *prev, uint32_t o)
 {
 	if (o >= prev->n_ops || (prev->ops[o].flags & NX_O_DEAD))
 		return false;
@@ -550,10 +564,10 @@ static int verify(nx_graph *g, const nx_graph *prev, nx_err *err)
 	int rc = check_schedule(&c);
 	for (uint32_t o = 0; !rc && o < g->n_ops; o++)
 		if (!(g->ops[o].flags & NX_O_DEAD))
-			rc = check_op_ranges(&c, o);
+			rc = nx_vcheck_op_ranges(&c, o);
 	for (uint32_t o = 0; !rc && o < g->n_ops; o++)
 		if (!(g->ops[o].flags & NX_O_DEAD))
-			rc = check_op(&c, o);
+			rc = nx_vcheck_op(&c, o);
 	if (!rc)
 		rc = check_values(&c);
 	if (!rc)
@@ -564,7 +578,7 @@ static int verify(nx_graph *g, const nx_graph *prev, nx_err *err)
 		/* the structure is sound now: op_same may read every id of g */
 		touched = nx_xcalloc(g->n_ops + 1, 1);
 		NX_FOR_OPS(g, o)
-			touched[o] = !op_same(g, prev, o);
+			touched[o] = !nx_vop_same(g, prev, o);
 	}
 	if (!rc)
 		rc = check_types(&c, touched);
@@ -582,5 +596,6 @@ int nx_verify(nx_graph *g, nx_err *err)
 
 int nx_verify_since(nx_graph *g, const nx_graph *prev, nx_err *err)
 {
-	return verify(g, prev, err);
+	int rc = nx_verify_inc(g, prev, err);
+	return rc == 1 ? verify(g, prev, err) : rc == 2 ? verify(g, NULL, err) : rc;
 }

@@ -116,7 +116,8 @@ typedef struct nxw_session {
 	/* after every step: verify (on by default), numeric check (off) */
 	bool verify_each, numeric_each;
 	/* verify_each in full after every step; else incrementally (only the
-	 * ops a step changed are inferred again, nx_verify_since; a step whose
+	 * ops and values a step changed and their neighbours are checked and
+	 * its changed ops inferred again, nx_verify_since; a step whose
 	 * graph is the one it ran on, nx_graph_same, not again at all) and in
 	 * full where the steps stop (nxw_apply_all, nxw_verify_cursor) */
 	bool verify_full;

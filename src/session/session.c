@@ -234,8 +234,9 @@ static int run_on(nxw_session *s, uint32_t base, uint32_t from, int32_t inv, int
 	} else if (s->verify_each && !same) {
 		st->verified_full = s->verify_full;
 		nx_err verr;
-		/* only what the step changed is inferred again (nx_verify_since),
-		 * unless verify_full; nxw_verify_cursor checks in full at the end */
+		/* only what the step changed is checked and inferred again
+		 * (nx_verify_since), unless verify_full; nxw_verify_cursor
+		 * checks in full at the end */
 		if ((s->verify_full ? nx_verify(st->snap, &verr)
 				    : nx_verify_since(st->snap, s->steps[from].snap, &verr)) != 0) {
 			st->ok = false;
