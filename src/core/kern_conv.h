@@ -38,10 +38,10 @@ void nx_conv_pad_planes(const conv_geom *g, const float *x, float *xp, int64_t h
 			int64_t lo, int64_t hi);
 
 /* kern_conv_direct.c: 2-d, stride 1, wider than 1x1, 16+ input and at most
- * 64 output channels per group, rows of 64+ columns (16+ on a CPU with
- * AVX-512), on a CPU with AVX2 and FMA, and on AVX-512 stride-2 convs of
- * 2-8 input channels: a direct register-tiled kernel, whose AVX2 and
- * AVX-512 tiles give the same bits. */
+ * 64 output channels per group, and stride-2 convs of 2-8 input channels,
+ * rows of 16+ columns, on a CPU with AVX2 and FMA: a direct register-tiled
+ * kernel, whose AVX2 and AVX-512 tiles give the same bits (the rule does
+ * not look at the vector width, so neither do a conv's bits). */
 bool nx_conv_direct_fits(const conv_geom *g);
 void nx_conv_direct(const conv_geom *g, const float *x, const float *w, const float *b,
 		    const nx_act *act, float *y, nx_pool *pool);

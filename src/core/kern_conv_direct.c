@@ -1,6 +1,6 @@
 /* kern_conv_direct.c — dense 2-d stride-1 convs (3x3 and the like, group 1
- * or wide groups), and on AVX-512 the stride-2 stems (2-8 input
- * channels), by a direct AVX2+FMA or AVX-512 micro-kernel: no GEMM, no
+ * or wide groups), and the stride-2 stems (2-8 input channels), by a
+ * direct AVX2+FMA or AVX-512 micro-kernel: no GEMM, no
  * packing of the input, the sums held in registers from the bias to the
  * store.
  *
@@ -85,14 +85,20 @@
  * runs, min of 5, interleaved, docs/speed.md): 96->24 3x3 at 40x40 0.47
  * vs 0.82 ms, at 20x20 0.15 vs 0.24 ms, rec's 960->60 1x3 at 1x40 0.19 vs
  * 0.23 ms, 480->60 even. MIN_CG and MAX_MG stay as measured for AVX2:
- * det and rec have no stride-1 dense conv outside them to measure. */
+ * det and rec have no stride-1 dense conv outside them to measure.
+ *
+ * The rule is the same on AVX2 and AVX-512 CPUs, rows of 16 and more for
+ * both, although the AVX2 tile alone was measured even at 40x40 and
+ * slower at 20x20: a conv's road decides its bits (the shifted GEMM's are
+ * OpenBLAS's), and with one rule `nex run` gives the same bits on every
+ * AVX2 machine whatever its vector width (given OpenBLAS's core), as the
+ * golden tests and a result handed from one machine to another expect. */
 #define MIN_CG 16
-#define MIN_OW 64
-#define MIN_OW_V4 16
+#define MIN_OW 16
 #define MAX_MG 64
-/* Stride 2 (AVX-512 only): the stems of det, rec and cls (3 -> 16 or 8
- * channels, 3x3), measured against im2col + sgemm; wider stride-2 dense
- * convs (none in those models) keep im2col. */
+/* Stride 2: the stems of det, rec and cls (3 -> 16 or 8 channels, 3x3),
+ * measured on AVX-512 against im2col + sgemm; wider stride-2 dense convs
+ * (none in those models) keep im2col. */
 #define MAX_CG_S2 8
 #define MAX_TAPS 49
 
@@ -103,9 +109,8 @@ bool nx_conv_direct_fits(const conv_geom *g)
 	    g->mg > MAX_MG || g->out_sp <= 0)
 		return false;
 	if (g->stride[0] == 2 && g->stride[1] == 2)
-		return nx_cpu_v4() && g->cg >= 2 && g->cg <= MAX_CG_S2 && g->out[1] >= MIN_OW_V4;
-	return g->stride[0] == 1 && g->stride[1] == 1 && g->cg >= MIN_CG &&
-	       g->out[1] >= (nx_cpu_v4() ? MIN_OW_V4 : MIN_OW);
+		return g->cg >= 2 && g->cg <= MAX_CG_S2 && g->out[1] >= MIN_OW;
+	return g->stride[0] == 1 && g->stride[1] == 1 && g->cg >= MIN_CG && g->out[1] >= MIN_OW;
 #else
 	(void)g;
 	return false;

@@ -1,6 +1,6 @@
 /* test_conv_direct.c — the direct stride-1 conv kernel (kern_conv_direct.c,
  * taken on CPUs with AVX2+FMA for 16+ input channels, at most 64 output
- * channels per group and rows of 64+ columns, of 16+ on AVX-512) against
+ * channels per group and rows of 16+ columns) against
  * a conv summed in double: odd widths whose last 16-column strip is partial, output
  * channel counts that are no multiple of the kernel's 6-channel blocks
  * (1, 7, 13, 64), asymmetric pads, dilation, a 5x3 kernel, two groups, two
@@ -10,7 +10,7 @@
  * register in one order however the work is split, so all three agree
  * bit for bit. Rows of 20 and 40 columns (one row of a 1x3 conv, split
  * by output channels) and stride-2 convs of 2-8 input channels take the
- * kernel on AVX-512 only; a stride-2 conv of 16 channels and a
+ * kernel on AVX2 and AVX-512 CPUs alike; a stride-2 conv of 16 channels and a
  * few-channel one check that the other roads still answer. On a CPU
  * without AVX2 and FMA every conv here takes the older roads and the same
  * checks hold for them, except the tile check, which only this kernel
@@ -37,22 +37,11 @@ static int cpu_v3(void)
 #endif
 }
 
-static int cpu_v4(void)
-{
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-	return cpu_v3() && __builtin_cpu_supports("avx512f") &&
-	       __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
-	       __builtin_cpu_supports("avx512vl");
-#else
-	return 0;
-#endif
-}
-
 typedef struct ccase {
 	int N, C, H, W, M, G, KH, KW, s, d, pad[4];
 	const char *act; /* NULL: none */
-	int direct;      /* takes the direct kernel: 1 on an AVX2+FMA CPU, 2 on
-			  * an AVX-512 one only (rows under 64 columns) */
+	int direct;      /* takes the direct kernel on an AVX2+FMA CPU: 1, else 0
+			  * (the rule does not look at the vector width) */
 } ccase;
 
 static const ccase cases[] = {
@@ -64,13 +53,13 @@ static const ccase cases[] = {
 	{1, 32, 9, 68, 14, 2, 3, 3, 1, 1, {1, 1, 1, 1}, NULL, 1},
 	{1, 16, 8, 72, 9, 1, 5, 3, 1, 2, {2, 2, 2, 2}, NULL, 1},
 	{1, 16, 8, 80, 8, 1, 3, 3, 1, 1, {0, 0, 0, 0}, "relu", 1},
-	/* narrow rows: the direct kernel on AVX-512 only; one row of a 1x3
-	 * conv (rec's) splits by blocks of output channels */
-	{1, 32, 6, 20, 24, 1, 3, 3, 1, 1, {1, 1, 1, 1}, NULL, 2},
-	{1, 96, 1, 40, 60, 1, 1, 3, 1, 1, {0, 1, 0, 1}, "hard_swish", 2},
-	/* stride-2 stems (2-8 input channels): the direct kernel on AVX-512 */
-	{1, 3, 9, 70, 16, 1, 3, 3, 2, 1, {1, 1, 1, 1}, "hard_swish", 2},
-	{1, 4, 12, 99, 8, 1, 3, 3, 2, 1, {0, 1, 1, 0}, NULL, 2},
+	/* narrow rows; one row of a 1x3 conv (rec's) splits by blocks of
+	 * output channels */
+	{1, 32, 6, 20, 24, 1, 3, 3, 1, 1, {1, 1, 1, 1}, NULL, 1},
+	{1, 96, 1, 40, 60, 1, 1, 3, 1, 1, {0, 1, 0, 1}, "hard_swish", 1},
+	/* stride-2 stems (2-8 input channels) */
+	{1, 3, 9, 70, 16, 1, 3, 3, 2, 1, {1, 1, 1, 1}, "hard_swish", 1},
+	{1, 4, 12, 99, 8, 1, 3, 3, 2, 1, {0, 1, 1, 0}, NULL, 1},
 	/* not the direct kernel: stride 2 on 16 channels, few channels */
 	{1, 16, 9, 70, 10, 1, 3, 3, 2, 1, {1, 1, 1, 1}, NULL, 0},
 	{1, 5, 5, 65, 6, 1, 3, 3, 1, 1, {1, 1, 1, 1}, NULL, 0},
@@ -202,7 +191,7 @@ static void test_direct_vs_double(void)
 			if (tiled) {
 				/* tiles by rows: group 1, batch 1 only (conv_tile.c) */
 				if (c->G != 1 || c->N != 1 ||
-				    !(c->direct == 1 ? cpu_v3() : c->direct == 2 && cpu_v4()))
+				    !(c->direct && cpu_v3()))
 					continue;
 				float *y1 = run(text, c, x, 1, ny);
 				/* the same conv, whole */
@@ -298,8 +287,8 @@ static void test_tiles_v3_v4(void)
 		int r3 = nx_conv_direct_probe(xd, wd, tc[k].G, tc[k].s, tc[k].d, tc[k].pt, tc[k].pl,
 					      tc[k].OH, tc[k].OW, x, w, b, false, y3);
 		if (r3) {
-			/* stride 2 takes the direct road on AVX-512 CPUs only */
-			CHECK(!cpu_v3() || (tc[k].s != 1 && !cpu_v4()));
+			/* every case here takes the direct road on AVX2 */
+			CHECK(!cpu_v3());
 			fprintf(stderr, "tiles case %zu: not the direct road on this CPU, "
 				"skipped\n", k);
 			goto next;
