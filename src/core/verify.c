@@ -105,6 +105,31 @@ int nx_vfail_graph(vctx *c, const char *fmt, ...)
 	return -1;
 }
 
+int nx_vcheck_sched_step(vctx *c, uint32_t o, uint32_t expect, const uint8_t *flags,
+			 uint8_t seen)
+{
+	const nx_graph *g = c->g;
+	if (o >= g->n_ops)
+		return expect == NX_NONE
+			? nx_vfail_graph(c, "schedule starts at op #%u, which does not exist", o)
+			: nx_vfail_op(c, expect, "next op in the schedule is #%u, which does not exist",
+				      o);
+	if (g->ops[o].flags & NX_O_DEAD)
+		return nx_vfail_op(c, o, "erased op is still in the schedule");
+	if (flags[o] & seen)
+		return nx_vfail_op(c, o, "appears twice in the schedule (its links form a cycle)");
+	if (g->ops[o].prev != expect) {
+		char want[300], have[16];
+		if (expect == NX_NONE)
+			snprintf(want, sizeof want, "none (it is first)");
+		else
+			nx_vop_label(g, expect, want, sizeof want);
+		return nx_vfail_op(c, o, "schedule back link is %s, expected %s",
+				   nx_vlink_str(g->ops[o].prev, have, sizeof have), want);
+	}
+	return 0;
+}
+
 /* The schedule is a doubly linked list through live ops: walk it once,
  * catching dead or repeated ops (a repeat is also how a cycle in the links
  * shows), bad back links and a wrong end or count. */
@@ -113,25 +138,10 @@ static int check_schedule(vctx *c)
 	const nx_graph *g = c->g;
 	uint32_t prev = NX_NONE, n = 0;
 	for (uint32_t o = g->first; o != NX_NONE; o = g->ops[o].next) {
-		if (o >= g->n_ops)
-			return prev == NX_NONE
-				? nx_vfail_graph(c, "schedule starts at op #%u, which does not exist", o)
-				: nx_vfail_op(c, prev, "next op in the schedule is #%u, which does not exist",
-					  o);
-		if (g->ops[o].flags & NX_O_DEAD)
-			return nx_vfail_op(c, o, "erased op is still in the schedule");
-		if (c->op_seen[o])
-			return nx_vfail_op(c, o, "appears twice in the schedule (its links form a cycle)");
+		int rc = nx_vcheck_sched_step(c, o, prev, c->op_seen, 1);
+		if (rc)
+			return rc;
 		c->op_seen[o] = 1;
-		if (g->ops[o].prev != prev) {
-			char want[300], have[16];
-			if (prev == NX_NONE)
-				snprintf(want, sizeof want, "none (it is first)");
-			else
-				nx_vop_label(g, prev, want, sizeof want);
-			return nx_vfail_op(c, o, "schedule back link is %s, expected %s",
-				       nx_vlink_str(g->ops[o].prev, have, sizeof have), want);
-		}
 		prev = o;
 		n++;
 	}

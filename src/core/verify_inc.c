@@ -336,31 +336,8 @@ static int check_schedule_inc(ictx *x)
 	uint64_t base = 0, sub = 0;
 	uint32_t expect = NX_NONE, o = g->first;
 	while (o != NX_NONE && !rc) {
-		if (o >= g->n_ops) {
-			rc = expect == NX_NONE
-				? nx_vfail_graph(c, "schedule starts at op #%u, which does not exist", o)
-				: nx_vfail_op(c, expect, "next op in the schedule is #%u, which does not "
-					      "exist", o);
+		if ((rc = nx_vcheck_sched_step(c, o, expect, x->opf, F_VISITED)))
 			break;
-		}
-		if (g->ops[o].flags & NX_O_DEAD) {
-			rc = nx_vfail_op(c, o, "erased op is still in the schedule");
-			break;
-		}
-		if (x->opf[o] & F_VISITED) {
-			rc = nx_vfail_op(c, o, "appears twice in the schedule (its links form a cycle)");
-			break;
-		}
-		if (g->ops[o].prev != expect) {
-			char want[300], have[16];
-			if (expect == NX_NONE)
-				snprintf(want, sizeof want, "none (it is first)");
-			else
-				nx_vop_label(g, expect, want, sizeof want);
-			rc = nx_vfail_op(c, o, "schedule back link is %s, expected %s",
-					 nx_vlink_str(g->ops[o].prev, have, sizeof have), want);
-			break;
-		}
 		if (x->opf[o] & F_CHANGED) {
 			x->opf[o] |= F_VISITED;
 			x->key[o] = base | ++sub;

@@ -23,6 +23,11 @@ void nx_vop_label(const nx_graph *g, uint32_t o, char *buf, size_t n);
 const char *nx_vlink_str(uint32_t id, char *buf, size_t n);
 const char *nx_vvname(const nx_graph *g, uint32_t v);
 
+/* Op o as the schedule walk meets it after expect (NX_NONE: first): it
+ * exists, is live, was not met before (flags[o] & seen, the walker's own
+ * mark) and links back to expect. */
+int nx_vcheck_sched_step(vctx *c, uint32_t o, uint32_t expect, const uint8_t *flags,
+			 uint8_t seen);
 /* One live op's pool ranges; then its counts, operands and results (after
  * every op to be checked passed nx_vcheck_op_ranges). */
 int nx_vcheck_op_ranges(vctx *c, uint32_t o);

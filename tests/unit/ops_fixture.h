@@ -1,5 +1,6 @@
 /* ops_fixture.h — what the op tests share (test_ops_numeric, test_ops_signal,
- * test_ops_rest, test_qconv, test_rnn, test_dtypes): a small graph through
+ * test_ops_rest, test_qconv, test_rnn, test_dtypes, test_speed_act,
+ * test_simd_v4): a small graph through
  * the default pipeline with the numeric check after every step, one output
  * of a graph without inputs read back as doubles, the element-wise
  * comparison against values worked by hand, and the refusals: text the
@@ -95,6 +96,13 @@ static inline nx_graph *ops_parse(const char *text)
 	if (!g)
 		fprintf(stderr, "%s\n", e.msg);
 	return g;
+}
+
+/* The same float, or both NaN: what the SIMD copies of a kernel must
+ * agree on. */
+static inline bool ops_same_bits(float a, float b)
+{
+	return !memcmp(&a, &b, sizeof a) || (isnan(a) && isnan(b));
 }
 
 /* text must not parse, and the message must contain msg. */

@@ -22,6 +22,7 @@
 
 #include "check.h"
 #include "nx.h"
+#include "ops_fixture.h"
 
 #if defined(__x86_64__) && !defined(NEX_NO_CLONES) && (defined(__GNUC__) || defined(__clang__))
 /* libgcc's (and compiler-rt's) table: vendor, type, subtype, then the
@@ -55,21 +56,6 @@ static bool set_level(int level)
 	return true;
 }
 
-static bool same_bits(float a, float b)
-{
-	return !memcmp(&a, &b, sizeof a) || (isnan(a) && isnan(b));
-}
-
-static nx_graph *parse(const char *text)
-{
-	nx_err e;
-	nx_graph *g = nx_parse(text, strlen(text), "t.nex", NULL, &e);
-	if (!g)
-		fprintf(stderr, "parse: %s\n%s", e.msg, text);
-	CHECK(g != NULL);
-	return g;
-}
-
 /* A spread over [-6, 6) with the odd values sprinkled in. */
 static void fill(float *x, int64_t n, uint32_t seed)
 {
@@ -90,7 +76,7 @@ static void fill(float *x, int64_t n, uint32_t seed)
 static void run_levels(const char *what, const char *text, const int *levels, int nlev,
 		       uint32_t seed)
 {
-	nx_graph *g = parse(text);
+	nx_graph *g = ops_parse(text);
 	if (!g)
 		return;
 	nx_tensor x = nx_tensor_empty(nx_vtype(g, g->inputs[0]));
@@ -116,7 +102,7 @@ static void run_levels(const char *what, const char *text, const int *levels, in
 		CHECK_EQ_INT(n, nx_tensor_numel(&r[l].outputs[0]));
 		int bad = 0;
 		for (int64_t i = 0; i < n; i++)
-			if (!same_bits(a[i], b[i]) && bad++ < 3)
+			if (!ops_same_bits(a[i], b[i]) && bad++ < 3)
 				fprintf(stderr, "%s: level %d [%lld] %a, level %d %a\n", what,
 					levels[l], (long long)i, b[i], levels[0], a[i]);
 		CHECK_EQ_INT(bad, 0);

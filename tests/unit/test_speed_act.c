@@ -13,6 +13,7 @@
 
 #include "check.h"
 #include "nx.h"
+#include "ops_fixture.h"
 
 static float hswish(float x)
 {
@@ -27,21 +28,6 @@ static float hsig(float x, float al, float be)
 	float y = al * x + be;
 	y = y < 0 ? 0 : y;
 	return y > 1 ? 1 : y;
-}
-
-static bool same_bits(float a, float b)
-{
-	return !memcmp(&a, &b, sizeof a) || (isnan(a) && isnan(b));
-}
-
-static nx_graph *parse(const char *text)
-{
-	nx_err e;
-	nx_graph *g = nx_parse(text, strlen(text), "t.nex", NULL, &e);
-	if (!g)
-		fprintf(stderr, "parse: %s\n%s", e.msg, text);
-	CHECK(g != NULL);
-	return g;
 }
 
 /* Values that exercise the clamps, then a spread over [-5, 5). */
@@ -73,7 +59,7 @@ static void test_unary(void)
 					 "graph @t(%%x: f32[%d]) -> (%%y: f32[%d]) {\n"
 					 "  %%y = %s(%%x)%s : f32[%d]\n  return %%y\n}\n",
 					 n, n, op, attr, n);
-				nx_graph *g = parse(text);
+				nx_graph *g = ops_parse(text);
 				if (!g)
 					return;
 				nx_tensor x = nx_tensor_empty(nx_vtype(g, g->inputs[0]));
@@ -92,7 +78,7 @@ static void test_unary(void)
 						   : kind == 1 ? hsig(xd[i], 0.2f, 0.5f)
 							       : hsig(xd[i], 0.3f, 0.4f);
 					float got = ((const float *)r.outputs[0].data)[i];
-					if (!same_bits(want, got) && bad++ < 3)
+					if (!ops_same_bits(want, got) && bad++ < 3)
 						fprintf(stderr, "%s n=%d [%d]: x %a gives %a, want %a\n", op,
 							n, i, xd[i], got, want);
 				}
@@ -113,7 +99,7 @@ static void test_conv_act(void)
 	"  %y = conv(%x, %w, %b) {pads=[1,1,1,1]" ACT "} : f32[1,6,11,13]\n"             \
 	"  return %y\n}\n"
 	const char *text[2] = {CONV_TEXT(""), CONV_TEXT(", act=\"hard_swish\"")};
-	nx_graph *g0 = parse(text[0]), *g1 = parse(text[1]);
+	nx_graph *g0 = ops_parse(text[0]), *g1 = ops_parse(text[1]);
 	if (!g0 || !g1) {
 		nx_graph_free(g0);
 		nx_graph_free(g1);
@@ -131,7 +117,7 @@ static void test_conv_act(void)
 	const float *p = r0.outputs[0].data, *f = r1.outputs[0].data;
 	int bad = 0;
 	for (int64_t i = 0; i < nx_tensor_numel(&r0.outputs[0]); i++)
-		bad += !same_bits(hswish(p[i]), f[i]);
+		bad += !ops_same_bits(hswish(p[i]), f[i]);
 	CHECK_EQ_INT(bad, 0);
 	nx_run_result_free(&r0);
 	nx_run_result_free(&r1);
