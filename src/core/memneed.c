@@ -192,7 +192,11 @@ static double mib(uint64_t n)
 
 int nx_blas_fits(const nx_graph *g, int threads, uint64_t more, nx_err *err)
 {
-	if (!nx_graph_calls_blas(g))
+	/* the limits first: without one (the common case) the graph is not
+	 * walked */
+	const char *src;
+	uint64_t have = available(false, &src);
+	if (have == UINT64_MAX || !nx_graph_calls_blas(g))
 		return 0;
 	/* Every thread of the run may be inside sgemm at once; a buffer
 	 * OpenBLAS holds already (from an earlier run in this process) is
@@ -201,9 +205,7 @@ int nx_blas_fits(const nx_graph *g, int threads, uint64_t more, nx_err *err)
 	/* Only the limits: the buffers are address space, mostly never
 	 * touched, so MemAvailable does not bound them (nx_mem_fits has
 	 * checked `more` against it). */
-	const char *src;
-	uint64_t have = available(false, &src);
-	if (have == UINT64_MAX || blas + more <= have - have / 10)
+	if (blas + more <= have - have / 10)
 		return 0;
 	char limit[96] = "";
 	struct rlimit r;
