@@ -321,6 +321,46 @@ static void test_refusals(void)
 		CHECK_CONTAINS(e.msg, "nested more than 32 deep");
 }
 
+/* The JSON form's refusals, each naming the constant and the reason. */
+static void test_json_refusals(void)
+{
+#define JM(src) "{\"format\":\"nex-ir\",\"version\":1,\"name\":\"e\",\"inputs\":[{\"name\":" \
+	"\"x\",\"type\":{\"dtype\":\"f32\",\"shape\":[1]}}],\"outputs\":[\"x\"],\"consts\":[{" \
+	"\"name\":\"k\",\"type\":{\"dtype\":\"f32\",\"shape\":[2,3]}," src "}],\"ops\":[]}"
+	static const struct {
+		const char *text, *msg;
+	} cases[] = {
+		{JM("\"scaled\":{\"base\":{\"fill\":{\"kind\":\"ones\"}},\"mode\":\"outer\","
+		    "\"scale\":{\"data\":[1.0,2.0,3.0]}}"),
+		 "consts[0] (\"k\"): scaled: data: 3 elements for f32[2], which holds 2"},
+		{JM("\"scaled\":{\"base\":{\"fill\":{\"kind\":\"ones\"}},\"mode\":\"outer\","
+		    "\"group\":2,\"scale\":{\"data\":[1.0,2.0]}}"),
+		 "\"group\" goes with mode \"convt\" only"},
+		{JM("\"scaled\":{\"base\":{\"fill\":{\"kind\":\"ones\"}},\"mode\":\"diag\","
+		    "\"scale\":{\"data\":[1.0,2.0]}}"),
+		 "mode: \"diag\" is not one of outer, inner, convt"},
+		{JM("\"scaled\":{\"base\":{\"blob\":3},\"mode\":\"outer\","
+		    "\"scale\":{\"data\":[1.0,2.0]}}"),
+		 "unknown key"},
+		{JM("\"scaled\":{\"base\":{\"fill\":{\"kind\":\"ones\"}},\"mode\":\"outer\","
+		    "\"scale\":{\"fill\":{\"kind\":\"ones\"}}}"),
+		 "unknown key"},
+		{JM("\"scaled\":{\"mode\":\"outer\",\"scale\":{\"data\":[1.0,2.0]}}"),
+		 "needs \"base\" and \"scale\""},
+	};
+#undef JM
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		nx_err e;
+		nx_graph *g = nx_json_parse(cases[i].text, strlen(cases[i].text), "m.json", NULL, &e);
+		CHECK(g == NULL);
+		if (g) {
+			nx_graph_free(g);
+			continue;
+		}
+		CHECK_CONTAINS(e.msg, cases[i].msg);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const check_case cases[] = {
@@ -328,6 +368,7 @@ int main(int argc, char **argv)
 		{"roundtrip_json", test_roundtrip_json},
 		{"nan_scale", test_nan_scale},
 		{"refusals", test_refusals},
+		{"json_refusals", test_json_refusals},
 		{NULL, NULL},
 	};
 	snprintf(tmp, sizeof tmp, "/tmp/nex_recipeXXXXXX");
