@@ -57,8 +57,10 @@ int64_t nx_scale_count(const nx_type *t, int mode, int64_t group)
 
 bool nx_blob_is_recipe(const nx_blob *b)
 {
-	while (b->src == NX_BLOB_SCALED)
-		b = b->base;
+	int depth = 0;
+	for (; b->src == NX_BLOB_SCALED; b = b->base)
+		if (++depth > NX_SCALED_DEPTH)
+			return false;
 	return b->src == NX_BLOB_FILL;
 }
 

@@ -942,8 +942,6 @@ out:
 
 static nx_blob *load_source(jload *c, const cJSON *e, const nx_type *t, int depth);
 
-#define SCALED_DEPTH 32 /* nested "scaled": bounds the recursion */
-
 /* "scaled": {"base": SOURCE, "mode": M, ["group": G,] "scale": {"data" or
  * "file"/"offset"}}: base has the constant's type (f32), the scales are
  * f32[c], c from the mode (nx_scale_count). */
@@ -968,8 +966,8 @@ static nx_blob *load_scaled(jload *c, const cJSON *s, const nx_type *t, int dept
 	uint64_t group = 1;
 	if (check_keys(c, s, keys))
 		goto out;
-	if (depth >= SCALED_DEPTH) {
-		fail(c, "nested more than %d deep", SCALED_DEPTH);
+	if (depth >= NX_SCALED_DEPTH) {
+		fail(c, "nested more than %d deep", NX_SCALED_DEPTH);
 		goto out;
 	}
 	nx_type_str(t, tdesc, sizeof tdesc);

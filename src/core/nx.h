@@ -298,9 +298,11 @@ int nx_fill_parse(const char *s, size_t len);
 const char *nx_scale_mode_name(int mode);
 int nx_scale_mode_parse(const char *s, size_t len);
 int64_t nx_scale_count(const nx_type *t, int mode, int64_t group);
-/* True when b is generated from a recipe alone: a fill, or scaled blobs over
- * a fill. Saving writes such a blob as its recipe, a few bytes, where its
- * data would take numel x 4 (fold-batchnorm on a generated model). */
+/* True when b is generated from a recipe alone: a fill, or at most
+ * NX_SCALED_DEPTH scaled blobs over a fill (the most the readers take).
+ * Saving writes such a blob as its recipe, a few bytes, where its data
+ * would take numel x 4 (fold-batchnorm on a generated model). */
+#define NX_SCALED_DEPTH 32
 bool nx_blob_is_recipe(const nx_blob *b);
 
 /* ---- ops.c: the op registry --------------------------------------------- */

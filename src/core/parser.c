@@ -990,8 +990,6 @@ static nx_blob *parse_file(parser *P, const decl_type *d)
 
 static nx_blob *parse_source(parser *P, const decl_type *d, int depth);
 
-#define SCALED_DEPTH 32 /* nested scaled(...): a fold of a fold of ...; bounds the recursion */
-
 /* "scaled" "(" source "," "mode" "=" MODE ["," "group" "=" INT] ","
  *   "scale" "=" (dense | file) ")"
  * The base has the constant's type; the scales are f32[c], c from the mode
@@ -1000,8 +998,8 @@ static nx_blob *parse_scaled(parser *P, const decl_type *d, int depth)
 {
 	size_t start = P->t.pos;
 	char tdesc[160];
-	if (depth >= SCALED_DEPTH) {
-		fail_at(P, start, "scaled(...) nested more than %d deep", SCALED_DEPTH);
+	if (depth >= NX_SCALED_DEPTH) {
+		fail_at(P, start, "scaled(...) nested more than %d deep", NX_SCALED_DEPTH);
 		return NULL;
 	}
 	if (d->t.dtype != NX_F32) {

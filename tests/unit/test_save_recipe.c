@@ -321,6 +321,41 @@ static void test_refusals(void)
 		CHECK_CONTAINS(e.msg, "nested more than 32 deep");
 }
 
+/* NX_SCALED_DEPTH nested scaled blobs are the most a reader takes: that
+ * many save as a recipe and read back; one more saves as computed data. */
+static void test_depth(void)
+{
+	char t[8192] = "graph @t(%x: f32[2,9]) -> (%y: f32[2,9]) {\n  %w = const f32[2,9] ";
+	for (int i = 0; i < NX_SCALED_DEPTH; i++)
+		strcat(t, "scaled(");
+	strcat(t, "fill(random, seed=9)");
+	for (int i = 0; i < NX_SCALED_DEPTH; i++)
+		strcat(t, ", mode=outer, scale=dense[1.5, -0.5])");
+	strcat(t, "\n  %y = add(%x, %w) : f32[2,9]\n  return %y\n}\n");
+	nx_graph *g = parse(t);
+	CHECK(g != NULL);
+	if (!g)
+		return;
+	nx_blob *w = nx_const_blob(g, nx_value_by_name(g, "w", 1));
+	CHECK(nx_blob_is_recipe(w));
+	char path[128];
+	snprintf(path, sizeof path, "%s/deep.nex", tmp);
+	nx_err e;
+	CHECK_EQ_INT(nx_save(g, path, &e), 0);
+	nx_graph *g2 = nx_load(path, &e);
+	CHECK(g2 != NULL);
+	if (g2) {
+		CHECK(nx_blob_is_recipe(nx_const_blob(g2, nx_value_by_name(g2, "w", 1))));
+		check_same_bits(g, g2);
+	}
+	nx_graph_free(g2);
+	float one[2] = {1, 1};
+	nx_blob *deeper = nx_blob_new_scaled(w, one, 2, NX_SCALE_OUTER, 1); /* dropped below */
+	CHECK(!nx_blob_is_recipe(deeper));
+	nx_blob_unref(deeper);
+	nx_graph_free(g);
+}
+
 /* The JSON form's refusals, each naming the constant and the reason. */
 static void test_json_refusals(void)
 {
@@ -369,6 +404,7 @@ int main(int argc, char **argv)
 		{"nan_scale", test_nan_scale},
 		{"refusals", test_refusals},
 		{"json_refusals", test_json_refusals},
+		{"depth", test_depth},
 		{NULL, NULL},
 	};
 	snprintf(tmp, sizeof tmp, "/tmp/nex_recipeXXXXXX");
