@@ -24,6 +24,46 @@ int nx_fill_parse(const char *s, size_t len)
 	return -1;
 }
 
+static const char *scale_modes[] = {"outer", "inner", "convt"};
+
+const char *nx_scale_mode_name(int mode)
+{
+	return mode >= 0 && mode <= NX_SCALE_CONVT ? scale_modes[mode] : "?";
+}
+
+int nx_scale_mode_parse(const char *s, size_t len)
+{
+	for (int i = 0; i <= NX_SCALE_CONVT; i++)
+		if (strlen(scale_modes[i]) == len && !memcmp(scale_modes[i], s, len))
+			return i;
+	return -1;
+}
+
+/* The rules apply_scales relies on, so that a scaled blob read from a file
+ * cannot index past its scales. */
+int64_t nx_scale_count(const nx_type *t, int mode, int64_t group)
+{
+	if (t->dtype != NX_F32 || t->rank < 1 || nx_type_numel(t) < 0)
+		return -1;
+	if (mode == NX_SCALE_OUTER)
+		return t->dims[0];
+	if (mode == NX_SCALE_INNER)
+		return t->dims[t->rank - 1];
+	if (mode == NX_SCALE_CONVT && t->rank >= 2 && group >= 1 && t->dims[0] % group == 0 &&
+	    t->dims[1] <= INT64_MAX / group)
+		return t->dims[1] * group;
+	return -1;
+}
+
+bool nx_blob_is_recipe(const nx_blob *b)
+{
+	int depth = 0;
+	for (; b->src == NX_BLOB_SCALED; b = b->base)
+		if (++depth > NX_SCALED_DEPTH)
+			return false;
+	return b->src == NX_BLOB_FILL;
+}
+
 static nx_blob *blob_alloc(const nx_type *t, int src)
 {
 	nx_blob *b = nx_xcalloc(1, sizeof *b);

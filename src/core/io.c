@@ -3,11 +3,13 @@
  *
  * The text and JSON forms keep large weights out of the model file: nx_save
  * hands the printer a writer (store_blob) that appends each blob's bytes to
- * one side file, `<model>.bin`, at 64-byte aligned offsets, and the model
+ * one side file (a blob made by a recipe, a fill or a scaled fill, prints as
+ * that recipe instead), `<model>.bin`, at 64-byte aligned offsets, and the model
  * names it by its base name only, so the pair can be moved together. The
  * pair is replaced as one (atomic.c, side_names below): a failed save
  * leaves the old pair as it was.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -151,11 +153,23 @@ int nx_save(const nx_graph *g, const char *path, nx_err *err)
 	if (fmt == FMT_ONNX)
 		return nx_onnx_export(g, path, err);
 
-	/* Every weight goes through memory (generated or read, then copied
-	 * into the side file's buffer): refuse now what cannot fit. */
-	nx_mem_estimate m;
-	nx_mem_need(g, false, &m);
-	if (nx_mem_fits_lazy("saving the model", &m, m.weights, "for the side file", err)) {
+	/* Every weight the side file takes goes through memory (computed or
+	 * read, then copied into the side file's buffer): refuse now what
+	 * cannot fit. Recipes (fills, scaled fills) print as text and cost
+	 * nothing. */
+	uint64_t side = 0, lazy = 0;
+	for (uint32_t i = 0; i < g->n_blobs; i++) {
+		const nx_blob *b = g->blobs[i];
+		if (!b || nx_blob_is_recipe(b))
+			continue;
+		side += nx_blob_nbytes(b);
+		if (!b->data)
+			lazy += nx_blob_nbytes(b);
+	}
+	char detail[160];
+	snprintf(detail, sizeof detail, "%.2f GiB of weights to compute, %.2f GiB for the side file",
+		 (double)lazy / (1 << 30), (double)side / (1 << 30));
+	if (nx_mem_fits("saving the model", lazy + side, detail, err)) {
 		nx_err_prefix(err, "%s: ", path);
 		return -1;
 	}

@@ -250,6 +250,55 @@ static cJSON *jop(const nx_graph *g, uint32_t o, bool show_ids)
 	return j;
 }
 
+/* The recipe of b (nx_blob_is_recipe) as a source object, {"fill": {...}}
+ * or {"scaled": {"base": SOURCE, "mode": M, ["group": G,] "scale": {"data"
+ * or "file"/"offset"}}}; scales inline up to inline_max unless one is a NaN
+ * (its payload would not read back). NULL when the writer fails. */
+static cJSON *jrecipe(const nx_blob *b, const nx_print_opts *o)
+{
+	cJSON *j = jobj();
+	if (b->src == NX_BLOB_FILL) {
+		cJSON *f = jobj();
+		jput(f, "kind", jstr(nx_fill_name(b->fill)));
+		if (b->fill == NX_FILL_RANDOM || b->seed)
+			jput(f, "seed", ju64(b->seed));
+		jput(j, "fill", f);
+		return j;
+	}
+	cJSON *base = jrecipe(b->base, o);
+	if (!base) {
+		cJSON_Delete(j);
+		return NULL;
+	}
+	cJSON *s = jobj(), *sc = jobj();
+	jput(s, "base", base);
+	jput(s, "mode", jstr(nx_scale_mode_name(b->mode)));
+	if (b->mode == NX_SCALE_CONVT)
+		jput(s, "group", ju64((uint64_t)b->group));
+	jput(j, "scaled", s);
+	nx_type st = {.dtype = NX_F32, .rank = 1, .dims = {b->n_scale}};
+	nx_blob *tmp = nx_blob_new_copy(&st, b->scale); /* dropped below */
+	bool inl = (uint64_t)b->n_scale <= o->inline_max;
+	for (int64_t i = 0; inl && i < b->n_scale; i++)
+		inl = !isnan(b->scale[i]);
+	const char *file;
+	uint64_t off;
+	if (inl) {
+		jput(sc, "data", jdata(tmp));
+	} else if (o->store_blob(o->store_ctx, tmp, &file, &off) == 0) {
+		jput(sc, "file", jstr(file));
+		jput(sc, "offset", ju64(off));
+	} else {
+		cJSON_Delete(sc);
+		cJSON_Delete(j);
+		j = sc = NULL;
+	}
+	nx_blob_unref(tmp);
+	if (sc)
+		jput(s, "scale", sc);
+	return j;
+}
+
 /* A constant: fill, inline data, a (file, offset) reference, or — for display
  * only, when there is no writer — a blob slot reference. NULL when the
  * writer fails. */
@@ -269,6 +318,16 @@ static cJSON *jconst(const nx_graph *g, uint32_t v, const nx_print_opts *o)
 	} else if ((b->src == NX_BLOB_DATA || b->src == NX_BLOB_SCALED) && n >= 0 &&
 		   n <= (int64_t)o->inline_max && nx_blob_data(b)) {
 		jput(j, "data", jdata(b));
+	} else if (o->store_blob && nx_blob_is_recipe(b)) {
+		/* only when saving, as in the text form */
+		cJSON *r = jrecipe(b, o);
+		if (!r) {
+			cJSON_Delete(j);
+			return NULL;
+		}
+		cJSON *s = cJSON_DetachItemFromObject(r, "scaled");
+		cJSON_Delete(r);
+		jput(j, "scaled", s);
 	} else if (b->src == NX_BLOB_FILE && !o->store_blob) {
 		/* Keep the reference the model was read with. */
 		jput(j, "file", jstr(b->path));
@@ -881,10 +940,113 @@ out:
 	return b;
 }
 
+static nx_blob *load_source(jload *c, const cJSON *e, const nx_type *t, int depth);
+
+/* "scaled": {"base": SOURCE, "mode": M, ["group": G,] "scale": {"data" or
+ * "file"/"offset"}}: base has the constant's type (f32), the scales are
+ * f32[c], c from the mode (nx_scale_count). */
+static nx_blob *load_scaled(jload *c, const cJSON *s, const nx_type *t, int depth)
+{
+	static const char *const keys[] = {"base", "mode", "group", "scale", NULL};
+	static const char *const base_keys[] = {"fill", "data", "file", "offset", "scaled", NULL};
+	static const char *const scale_keys[] = {"data", "file", "offset", NULL};
+	char buf[64], tdesc[160];
+	if (!cJSON_IsObject(s)) {
+		fail(c, "scaled: expected an object {\"base\", \"mode\", \"scale\"}, got %s",
+		     desc(s, buf, sizeof buf));
+		return NULL;
+	}
+	size_t wl = strlen(c->where);
+	snprintf(c->where + wl, sizeof c->where - wl, ": scaled");
+	nx_blob *b = NULL, *base = NULL, *sc = NULL;
+	const cJSON *bs = member(s, "base"), *m = member(s, "mode"), *gr = member(s, "group");
+	const cJSON *so = member(s, "scale");
+	int mode = cJSON_IsString(m) ? nx_scale_mode_parse(m->valuestring, strlen(m->valuestring))
+				      : -1;
+	uint64_t group = 1;
+	if (check_keys(c, s, keys))
+		goto out;
+	if (depth >= NX_SCALED_DEPTH) {
+		fail(c, "nested more than %d deep", NX_SCALED_DEPTH);
+		goto out;
+	}
+	nx_type_str(t, tdesc, sizeof tdesc);
+	if (t->dtype != NX_F32) {
+		fail(c, "holds f32 data, not %s", tdesc);
+		goto out;
+	}
+	if (!cJSON_IsObject(bs) || !cJSON_IsObject(so)) {
+		fail(c, "needs \"base\" and \"scale\", each an object");
+		goto out;
+	}
+	if (mode < 0) {
+		fail(c, "mode: %s is not one of outer, inner, convt", desc(m, buf, sizeof buf));
+		goto out;
+	}
+	if (gr && get_u64(c, gr, "group", &group))
+		goto out;
+	if (gr && mode != NX_SCALE_CONVT) {
+		fail(c, "\"group\" goes with mode \"convt\" only");
+		goto out;
+	}
+	int64_t n = group <= INT64_MAX ? nx_scale_count(t, mode, (int64_t)group) : -1;
+	if (n < 0) {
+		fail(c, "mode %s%s does not fit %s", nx_scale_mode_name(mode),
+		     mode == NX_SCALE_CONVT ? " with this group" : "", tdesc);
+		goto out;
+	}
+	if (check_keys(c, bs, base_keys) || !(base = load_source(c, bs, t, depth + 1)))
+		goto out;
+	nx_type st = {.dtype = NX_F32, .rank = 1, .dims = {n}};
+	if (check_keys(c, so, scale_keys) || !(sc = load_source(c, so, &st, depth + 1)))
+		goto out;
+	b = nx_blob_new_scaled(base, nx_blob_data(sc), n, mode, (int64_t)group);
+out:
+	nx_blob_unref(base); /* b holds its own reference */
+	nx_blob_unref(sc);
+	c->where[wl] = 0;
+	return b;
+}
+
+/* One of "fill", "data", "file" (+ "offset"), "scaled" in e, read for type
+ * t. NULL with the error set. */
+static nx_blob *load_source(jload *c, const cJSON *e, const nx_type *t, int depth)
+{
+	char buf[64];
+	const cJSON *fill = member(e, "fill"), *data = member(e, "data"), *file = member(e, "file");
+	const cJSON *off = member(e, "offset"), *scaled = member(e, "scaled");
+	if ((fill != NULL) + (data != NULL) + (file != NULL) + (scaled != NULL) != 1) {
+		fail(c, "needs exactly one of \"fill\", \"data\", \"file\", \"scaled\"");
+		return NULL;
+	}
+	if (off && !file) {
+		fail(c, "\"offset\" goes with \"file\"");
+		return NULL;
+	}
+	if (fill)
+		return load_fill(c, fill, t);
+	if (data)
+		return load_data(c, data, t);
+	if (scaled)
+		return load_scaled(c, scaled, t, depth);
+	uint64_t o = 0;
+	if (!cJSON_IsString(file) || !file->valuestring[0]) {
+		fail(c, "file: expected a file name, got %s", desc(file, buf, sizeof buf));
+		return NULL;
+	}
+	if (off && get_u64(c, off, "offset", &o))
+		return NULL;
+	/* fail() names the constant already */
+	nx_blob *b = nx_blob_new_file(t, &c->root, file->valuestring, o, "", c->err);
+	if (!b)
+		fail(c, "%s", c->err->msg);
+	return b;
+}
+
 static int load_const(jload *c, const cJSON *e)
 {
 	static const char *const keys[] = {"name", "type", "fill", "data", "file", "offset",
-					   "blob", NULL};
+					   "scaled", "blob", NULL};
 	char buf[64];
 	if (!cJSON_IsObject(e))
 		return fail(c, "expected an object {\"name\", \"type\", ...}, got %s",
@@ -899,32 +1061,12 @@ static int load_const(jload *c, const cJSON *e)
 		return fail(c, "missing \"type\"");
 	if (get_type(c, member(e, "type"), "type", &t))
 		return -1;
-	const cJSON *fill = member(e, "fill"), *data = member(e, "data"), *file = member(e, "file");
-	const cJSON *off = member(e, "offset"), *blob = member(e, "blob");
+	const cJSON *blob = member(e, "blob");
 	if (blob)
 		return fail(c, "blob: a reference to blob #%s of a graph in memory (display form); "
 			    "this file does not hold the data: write models with nx_save or "
 			    "`nex convert`", desc(blob, buf, sizeof buf));
-	if ((fill != NULL) + (data != NULL) + (file != NULL) != 1)
-		return fail(c, "needs exactly one of \"fill\", \"data\", \"file\"");
-	if (off && !file)
-		return fail(c, "\"offset\" goes with \"file\"");
-	nx_blob *b;
-	if (fill) {
-		b = load_fill(c, fill, &t);
-	} else if (data) {
-		b = load_data(c, data, &t);
-	} else {
-		uint64_t o = 0;
-		if (!cJSON_IsString(file) || !file->valuestring[0])
-			return fail(c, "file: expected a file name, got %s", desc(file, buf, sizeof buf));
-		if (off && get_u64(c, off, "offset", &o))
-			return -1;
-		/* fail() names the constant already */
-		b = nx_blob_new_file(&t, &c->root, file->valuestring, o, "", c->err);
-		if (!b)
-			return fail(c, "%s", c->err->msg);
-	}
+	nx_blob *b = load_source(c, e, &t, 0);
 	if (!b)
 		return -1;
 	uint32_t v = nx_const_new(c->g, name, b, c->err);

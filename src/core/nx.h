@@ -292,6 +292,18 @@ size_t nx_blob_nbytes(const nx_blob *b);
 uint64_t nx_blob_hash(nx_blob *b);
 const char *nx_fill_name(int fill);
 int nx_fill_parse(const char *s, size_t len);
+/* Scaled blobs in the file forms (docs/ir.md §3): the mode's name, and the
+ * number of scales a mode needs for type t (f32 only), -1 if t or group do
+ * not allow that mode. */
+const char *nx_scale_mode_name(int mode);
+int nx_scale_mode_parse(const char *s, size_t len);
+int64_t nx_scale_count(const nx_type *t, int mode, int64_t group);
+/* True when b is generated from a recipe alone: a fill, or at most
+ * NX_SCALED_DEPTH scaled blobs over a fill (the most the readers take).
+ * Saving writes such a blob as its recipe, a few bytes, where its data
+ * would take numel x 4 (fold-batchnorm on a generated model). */
+#define NX_SCALED_DEPTH 32
+bool nx_blob_is_recipe(const nx_blob *b);
 
 /* ---- ops.c: the op registry --------------------------------------------- */
 typedef enum nx_opkind {

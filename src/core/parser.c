@@ -988,28 +988,121 @@ static nx_blob *parse_file(parser *P, const decl_type *d)
 	return b;
 }
 
+static nx_blob *parse_source(parser *P, const decl_type *d, int depth);
+
+/* "scaled" "(" source "," "mode" "=" MODE ["," "group" "=" INT] ","
+ *   "scale" "=" (dense | file) ")"
+ * The base has the constant's type; the scales are f32[c], c from the mode
+ * (nx_scale_count). */
+static nx_blob *parse_scaled(parser *P, const decl_type *d, int depth)
+{
+	size_t start = P->t.pos;
+	char tdesc[160];
+	if (depth >= NX_SCALED_DEPTH) {
+		fail_at(P, start, "scaled(...) nested more than %d deep", NX_SCALED_DEPTH);
+		return NULL;
+	}
+	if (d->t.dtype != NX_F32) {
+		nx_type_str(&d->t, tdesc, sizeof tdesc);
+		fail_at(P, start, "scaled(...) holds f32 data, not %s", tdesc);
+		return NULL;
+	}
+	if (lex(P) || expect(P, '(', "'(' after scaled"))
+		return NULL;
+	nx_blob *base = parse_source(P, d, depth + 1), *b = NULL;
+	if (!base)
+		return NULL;
+	if (expect(P, ',', "',' and mode=M after the base of scaled(...)"))
+		goto out;
+	if (!is_kw(P, "mode")) {
+		unexpected(P, "mode=outer, inner or convt");
+		goto out;
+	}
+	if (lex(P) || expect(P, '=', "'=' after mode"))
+		goto out;
+	size_t mpos = P->t.pos;
+	int mode = P->t.kind == T_WORD ? nx_scale_mode_parse(P->s + P->t.pos, P->t.len) : -1;
+	if (mode < 0) {
+		unexpected(P, "a scale mode (outer, inner, convt)");
+		goto out;
+	}
+	uint64_t group = 1;
+	if (lex(P) || expect(P, ',', "',' after the mode"))
+		goto out;
+	if (is_kw(P, "group")) {
+		if (lex(P) || expect(P, '=', "'=' after group") ||
+		    tok_u64(P, &P->t, &group, "group") || lex(P) ||
+		    expect(P, ',', "',' and scale=... after the group"))
+			goto out;
+		if (mode != NX_SCALE_CONVT) {
+			fail_at(P, mpos, "group=N is for mode=convt only");
+			goto out;
+		}
+	}
+	int64_t c = group <= INT64_MAX ? nx_scale_count(&d->t, mode, (int64_t)group) : -1;
+	if (c < 0) {
+		nx_type_str(&d->t, tdesc, sizeof tdesc);
+		fail_at(P, mpos, "mode=%s%s does not fit %s", nx_scale_mode_name(mode),
+			mode == NX_SCALE_CONVT ? " with this group" : "", tdesc);
+		goto out;
+	}
+	if (!is_kw(P, "scale")) {
+		unexpected(P, "scale=dense[...] or scale=file(...)");
+		goto out;
+	}
+	if (lex(P) || expect(P, '=', "'=' after scale"))
+		goto out;
+	decl_type sd = {.t = {.dtype = NX_F32, .rank = 1, .dims = {c}}, .known = true,
+			.pos = P->t.pos};
+	nx_blob *sc = NULL;
+	if (is_kw(P, "dense"))
+		sc = parse_dense(P, &sd);
+	else if (is_kw(P, "file"))
+		sc = parse_file(P, &sd);
+	else
+		unexpected(P, "the scales: dense[...] or file(...)");
+	if (!sc)
+		goto out;
+	if (expect(P, ')', "')' to close scaled(...)")) {
+		nx_blob_unref(sc);
+		goto out;
+	}
+	b = nx_blob_new_scaled(base, sc->data, c, mode, (int64_t)group);
+	nx_blob_unref(sc);
+out:
+	nx_blob_unref(base); /* b holds its own reference */
+	return b;
+}
+
+/* source = dense | fill | file | scaled; NULL (with the error set) when it is
+ * none of them or malformed. */
+static nx_blob *parse_source(parser *P, const decl_type *d, int depth)
+{
+	if (is_kw(P, "dense"))
+		return parse_dense(P, d);
+	if (is_kw(P, "fill"))
+		return parse_fill(P, d);
+	if (is_kw(P, "file"))
+		return parse_file(P, d);
+	if (is_kw(P, "scaled"))
+		return parse_scaled(P, d, depth);
+	unexpected(P, "the constant's data: dense[...], fill(...), file(...) or scaled(...)");
+	return NULL;
+}
+
 /* const = VNAME "=" "const" type source
- * source = dense | fill | file | "blob" "(" "#" INT ")" */
+ * source = dense | fill | file | scaled | "blob" "(" "#" INT ")" */
 static int parse_const(parser *P)
 {
 	decl_type d;
 	if (lex(P) || parse_type(P, &d, false))
 		return -1;
-	nx_blob *b = NULL;
-	if (is_kw(P, "dense")) {
-		b = parse_dense(P, &d);
-	} else if (is_kw(P, "fill")) {
-		b = parse_fill(P, &d);
-	} else if (is_kw(P, "file")) {
-		b = parse_file(P, &d);
-	} else if (is_kw(P, "blob")) {
+	if (is_kw(P, "blob"))
 		return fail_at(P, P->t.pos, "blob(#k) names data held in the memory of the program "
 			       "that printed it and cannot be read back; save the model with its "
 			       "weights instead (nex opt/convert -o OUT.nex writes them to "
 			       "OUT.nex.bin)");
-	} else {
-		return unexpected(P, "the constant's data: dense[...], fill(...) or file(...)");
-	}
+	nx_blob *b = parse_source(P, &d, 0);
 	if (!b)
 		return -1;
 	nx_err e;

@@ -280,6 +280,65 @@ static void put_file(nx_strbuf *b, const char *path, uint64_t off)
 	nx_strbuf_putc(b, ')');
 }
 
+static void put_fill(nx_strbuf *b, const nx_blob *bl)
+{
+	nx_strbuf_put(b, "fill(", 5);
+	nx_strbuf_puts(b, nx_fill_name(bl->fill));
+	if (bl->fill == NX_FILL_RANDOM || bl->seed) {
+		nx_strbuf_put(b, ", seed=", 7);
+		sb_u64(b, bl->seed);
+	}
+	nx_strbuf_putc(b, ')');
+}
+
+/* A recipe blob (nx_blob_is_recipe) as its recipe:
+ * scaled(BASE, mode=M[, group=G], scale=dense[...] or file(...)). Scales
+ * print inline up to inline_max unless one is a NaN (its payload would not
+ * print back); otherwise they go through the store as an f32[c] blob, so
+ * the file holds their exact bits. -1 if the store failed. */
+static int put_recipe(printer *P, const nx_blob *bl)
+{
+	nx_strbuf *b = &P->out;
+	if (bl->src == NX_BLOB_FILL) {
+		put_fill(b, bl);
+		return 0;
+	}
+	nx_strbuf_put(b, "scaled(", 7);
+	if (put_recipe(P, bl->base))
+		return -1;
+	nx_strbuf_put(b, ", mode=", 7);
+	nx_strbuf_puts(b, nx_scale_mode_name(bl->mode));
+	if (bl->mode == NX_SCALE_CONVT) {
+		nx_strbuf_put(b, ", group=", 8);
+		sb_i64(b, bl->group);
+	}
+	nx_strbuf_put(b, ", scale=", 8);
+	bool inl = (uint64_t)bl->n_scale <= P->o->inline_max;
+	for (int64_t i = 0; inl && i < bl->n_scale; i++)
+		inl = !isnan(bl->scale[i]);
+	if (inl) {
+		nx_strbuf_put(b, "dense[", 6);
+		for (int64_t i = 0; i < bl->n_scale; i++) {
+			if (i)
+				nx_strbuf_put(b, ", ", 2);
+			sb_float(b, bl->scale[i]);
+		}
+		nx_strbuf_putc(b, ']');
+	} else {
+		nx_type st = {.dtype = NX_F32, .rank = 1, .dims = {bl->n_scale}};
+		nx_blob *sb = nx_blob_new_copy(&st, bl->scale); /* dropped below */
+		const char *file = NULL;
+		uint64_t off = 0;
+		int rc = P->o->store_blob(P->o->store_ctx, sb, &file, &off);
+		nx_blob_unref(sb);
+		if (rc || !file)
+			return -1;
+		put_file(b, file, off);
+	}
+	nx_strbuf_putc(b, ')');
+	return 0;
+}
+
 /* %name = const TYPE SOURCE. -1 if the blob store failed. */
 static int put_const(printer *P, uint32_t v)
 {
@@ -293,13 +352,7 @@ static int put_const(printer *P, uint32_t v)
 	nx_strbuf_putc(b, ' ');
 	int64_t numel = nx_type_numel(&bl->type);
 	if (bl->src == NX_BLOB_FILL) {
-		nx_strbuf_put(b, "fill(", 5);
-		nx_strbuf_puts(b, nx_fill_name(bl->fill));
-		if (bl->fill == NX_FILL_RANDOM || bl->seed) {
-			nx_strbuf_put(b, ", seed=", 7);
-			sb_u64(b, bl->seed);
-		}
-		nx_strbuf_putc(b, ')');
+		put_fill(b, bl);
 	} else if ((bl->src == NX_BLOB_DATA || bl->src == NX_BLOB_SCALED) && numel >= 0 &&
 		   (uint64_t)numel <= P->o->inline_max && nx_blob_data(bl)) {
 		nx_strbuf_put(b, "dense[", 6);
@@ -309,6 +362,11 @@ static int put_const(printer *P, uint32_t v)
 			put_elem(b, bl->type.dtype, bl->data, i);
 		}
 		nx_strbuf_putc(b, ']');
+	} else if (P->o->store_blob && nx_blob_is_recipe(bl)) {
+		/* Only when saving: a display print keeps blob(#k), one short
+		 * token, where the recipe would list every scale. */
+		if (put_recipe(P, bl))
+			return -1;
 	} else if (P->o->store_blob) {
 		const char *file = NULL;
 		uint64_t off = 0;

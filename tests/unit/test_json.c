@@ -662,7 +662,7 @@ static const struct {
 	{HEAD "\"outputs\":[],\"consts\":[{\"name\":\"k\",\"type\":{\"dtype\":\"i32\",\"shape\":[2]},\"data\":[1,\"two\"]}],\"ops\":[]}",
 	 "m.json: consts[0] (\"k\"): data[1]: expected an integer, got \"two\""},
 	{HEAD "\"outputs\":[],\"consts\":[{\"name\":\"k\",\"type\":{\"dtype\":\"f32\",\"shape\":[2]},\"fill\":{\"kind\":\"zeros\"},\"data\":[1,2]}],\"ops\":[]}",
-	 "m.json: consts[0] (\"k\"): needs exactly one of \"fill\", \"data\", \"file\""},
+	 "m.json: consts[0] (\"k\"): needs exactly one of \"fill\", \"data\", \"file\", \"scaled\""},
 	{HEAD "\"outputs\":[],\"consts\":[{\"name\":\"k\",\"type\":{\"dtype\":\"f32\",\"shape\":[2]},\"fill\":{\"kind\":\"gauss\"}}],\"ops\":[]}",
 	 "m.json: consts[0] (\"k\"): fill: kind: \"gauss\" is not one of random, zeros, ones"},
 	{HEAD "\"outputs\":[],\"consts\":[{\"name\":\"k\",\"type\":{\"dtype\":\"f32\",\"shape\":[40]},\"blob\":3}],\"ops\":[]}",
