@@ -272,13 +272,32 @@ static int64_t strip_len(int64_t rem, int strip)
 	return rem < strip ? rem : strip;
 }
 
+/* The tile for a strip of len columns, and its columns computed: the
+ * AVX2 tile's 16, or the narrowest AVX-512 copy that holds len. */
+static void run_tile(const direct_job *j, int64_t len, const float *xs, int64_t plane,
+		     const int64_t *toff, int taps, int64_t nc, const float *wb, float *a)
+{
+	if (!j->v4)
+		tile_v3(xs, plane, toff, taps, nc, wb, a, a);
+	else if (len > 32)
+		tile_v4_3(xs, plane, toff, taps, nc, wb, a, a);
+	else if (len > 16)
+		tile_v4_2(xs, plane, toff, taps, nc, wb, a, a);
+	else
+		tile_v4_1(xs, plane, toff, taps, nc, wb, a, a);
+}
+
 /* Tasks [lo, hi): each a group, rows_per_task output rows and
- * blocks_per_task blocks of output channels: for each row, each strip of
- * j->strip columns, each chunk of CB input channels, each block of j->mb
- * output channels: the blocks read the strip's input one after the other
- * while it is in cache. Between chunks the sums wait in
- * acc (a float stored and loaded back is the same float: the bits are
- * those of one pass over all channels). */
+ * blocks_per_task blocks of output channels. A task's positions are
+ * walked as one run of the padded plane (see span_cost), strip after
+ * strip; for each strip, each chunk of CB input channels, each block of
+ * j->mb output channels: the blocks read the strip's input one after the
+ * other while it is in cache. Between chunks the sums wait in acc (a
+ * float stored and loaded back is the same float: the bits are those of
+ * one pass over all channels). A strip's sums are copied out row piece by
+ * row piece, the junk columns between rows dropped; a row's activation
+ * runs once the strip that ends it is stored, over the whole row, as
+ * before the runs crossed rows. */
 static void row_part(void *ctx, int64_t lo, int64_t hi)
 {
 	direct_job *j = ctx;
@@ -288,6 +307,8 @@ static void row_part(void *ctx, int64_t lo, int64_t hi)
 	int64_t bpt = j->blocks_per_task, nbt = (nblk + bpt - 1) / bpt;
 	int taps = (int)g->ker_sp, mb = j->mb, strip = j->strip;
 	int64_t s = j->s, wq = j->wq, plane = s * j->hp * wq, toff[MAX_TAPS];
+	/* an output row's first position in the padded plane is oy * pitch */
+	int64_t pitch = s * wq;
 	for (int t = 0; t < taps; t++) {
 		int64_t qx = (t % KW) * g->dil[1];
 		toff[t] = qx % s * j->hp * wq + (t / KW) * g->dil[0] * wq + qx / s;
@@ -304,9 +325,13 @@ static void row_part(void *ctx, int64_t lo, int64_t hi)
 		const float *xg = j->xp + gi * cg * plane;
 		const float *wg = j->wk + gi * nblk * cg * taps * mb;
 		float *yg = j->y + gi * mg * g->ycs;
-		for (int64_t oy = r0; oy < r1; oy++) {
-			for (int64_t ox = 0, len; ox < OW; ox += len) {
-				len = strip_len(OW - ox, strip);
+		/* stride 1: rows [r0, r1) as one run; stride 2 (pitch two
+		 * padded rows, half of it junk): a run per row */
+		int64_t run_rows = s == 1 ? r1 - r0 : 1;
+		for (int64_t ra = r0; ra < r1; ra += run_rows) {
+			int64_t rb = ra + run_rows, end = (rb - 1) * pitch + OW;
+			for (int64_t p = ra * pitch, len; p < end; p += len) {
+				len = strip_len(end - p, strip);
 				for (int64_t bl = b0; bl < b1; bl++)
 					for (int m = 0; m < mb; m++) {
 						int64_t mm = bl * mb + m;
@@ -317,29 +342,73 @@ static void row_part(void *ctx, int64_t lo, int64_t hi)
 					}
 				for (int64_t c0 = 0; c0 < cg; c0 += CB) {
 					int64_t nc = cg - c0 < CB ? cg - c0 : CB;
-					const float *xs = xg + c0 * plane + oy * s * wq + ox;
-					for (int64_t bl = b0; bl < b1; bl++) {
-						const float *wb = wg + (bl * cg + c0) * taps * mb;
-						float *a = acc + bl * mb * strip;
-						if (!j->v4)
-							tile_v3(xs, plane, toff, taps, nc, wb, a, a);
-						else if (len > 32)
-							tile_v4_3(xs, plane, toff, taps, nc, wb, a, a);
-						else if (len > 16)
-							tile_v4_2(xs, plane, toff, taps, nc, wb, a, a);
-						else
-							tile_v4_1(xs, plane, toff, taps, nc, wb, a, a);
-					}
+					const float *xs = xg + c0 * plane + p;
+					for (int64_t bl = b0; bl < b1; bl++)
+						run_tile(j, len, xs, plane, toff, taps, nc,
+							 wg + (bl * cg + c0) * taps * mb,
+							 acc + bl * mb * strip);
 				}
-				for (int64_t m = m0; m < m1; m++)
-					memcpy(yg + m * g->ycs + oy * OW + ox, acc + m * strip,
-					       (size_t)len * sizeof(float));
+				for (int64_t oy = p / pitch; oy * pitch < p + len; oy++) {
+					int64_t x0 = p > oy * pitch ? p - oy * pitch : 0;
+					int64_t x1 = p + len - oy * pitch < OW ? p + len - oy * pitch : OW;
+					if (x0 < x1)
+						for (int64_t m = m0; m < m1; m++)
+							memcpy(yg + m * g->ycs + oy * OW + x0,
+							       acc + m * strip + oy * pitch + x0 - p,
+							       (size_t)(x1 - x0) * sizeof(float));
+					if (j->act->kind && x0 < x1 && x1 == OW)
+						for (int64_t m = m0; m < m1; m++)
+							nx_act_apply(j->act, yg + m * g->ycs + oy * OW, OW);
+				}
 			}
-			if (j->act->kind)
-				for (int64_t m = m0; m < m1; m++)
-					nx_act_apply(j->act, yg + m * g->ycs + oy * OW, OW);
 		}
 	}
+}
+
+/* Relative cost of the tiles a run of n positions takes, strip after
+ * strip: the AVX2 tile 1 per strip; the AVX-512 copies of 3, 2 and 1
+ * vectors 3, 2.15 and 1.5 (vectors over the GFLOP/s measured for each on
+ * L1-resident data, 200, 186 and 133: the narrow copies broadcast more
+ * weights per FMA). */
+static double span_cost(int64_t n, int strip, bool v4)
+{
+	double c = 0;
+	for (int64_t len; n > 0; n -= len) {
+		len = strip_len(n, strip);
+		c += !v4 ? 1 : len > 32 ? 3 : len > 16 ? 2.15 : 1.5;
+	}
+	return c;
+}
+
+/* Output rows per task. Stride 1: a task's rows are one run of the padded
+ * plane (row pitch wq), so a strip carries on into the next row past the
+ * KW - 1 junk columns between rows instead of ending each row in a short
+ * strip (det's 20x20: a 32-column strip per 20-column row before, one
+ * 48-column strip per two rows now). Of the row counts that leave 8 or
+ * more tasks (for two threads to balance), the one whose tiles cost the
+ * least (span_cost) per row; ties to the fewest rows. Stride 2: two rows,
+ * each its own run (a stride-2 row pitch is two padded rows, half of it
+ * junk). */
+static int64_t rows_per_task(const conv_geom *g, int64_t wq, int strip, bool v4)
+{
+	int64_t OH = g->out[0], OW = g->out[1];
+	if (g->stride[0] != 1)
+		return 2;
+	int64_t best = 1;
+	double best_cost = 0;
+	for (int64_t r = 1; r <= OH; r++) {
+		int64_t tasks = g->group * ((OH + r - 1) / r);
+		if (r > 1 && tasks < 8)
+			break;
+		/* whole tasks of r rows, and the last of what is left */
+		int64_t whole = OH / r, rest = OH % r;
+		double c = whole * span_cost((r - 1) * wq + OW, strip, v4);
+		if (rest)
+			c += span_cost((rest - 1) * wq + OW, strip, v4);
+		if (r == 1 || c < best_cost * (1 - 1e-9))
+			best = r, best_cost = c;
+	}
+	return best;
 }
 
 #endif
@@ -370,11 +439,11 @@ static void direct_run(const conv_geom *g, const float *x, const float *w, const
 				for (int64_t t = 0; t < taps; t++)
 					wk[((((gi * nblk + m / mb) * cg + c) * taps + t) * mb) + m % mb] =
 						w[((gi * mg + m) * cg + c) * taps + t];
-	/* two output rows per task: 80 pieces for det's 160-row convs, for the
-	 * pool to balance; a conv of fewer than 4 such pieces (rec's 1x3
-	 * convs on one row) splits by blocks of output channels instead. The
-	 * split depends on the geometry only and changes no bits. */
-	int64_t rpt = 2, rows = G * ((g->out[0] + rpt - 1) / rpt);
+	/* rows per task: see rows_per_task; a conv of fewer than 4 row
+	 * pieces (rec's 1x3 convs on one row) splits by blocks of output
+	 * channels instead. The split depends on the geometry only and changes
+	 * no bits. */
+	int64_t rpt = rows_per_task(g, wq, strip, v4), rows = G * ((g->out[0] + rpt - 1) / rpt);
 	int64_t bpt = rows < 4 ? 1 : nblk;
 	for (int64_t img = 0; img < g->batch; img++) {
 		direct_job j = {g, x + img * g->xns, xp, wk, b, act, y + img * g->yns,
