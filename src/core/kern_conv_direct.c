@@ -12,10 +12,10 @@
  * over every (channel, tap) before it is stored once.
  *
  * Two register tiles, chosen by the CPU: on AVX2+FMA, MB3 = 6 output
- * channels x 2 vectors of 8 consecutive output columns of one output row
- * (12 accumulators, 16-column strips); on AVX-512 (nx_cpu_v4), MB4 = 8
+ * channels x 2 vectors of 8 consecutive output positions (12
+ * accumulators, 16-column strips); on AVX-512 (nx_cpu_v4), MB4 = 8
  * channels x 3 vectors of 16 (24 of the 32 zmm registers, 48-column
- * strips, with 2- and 1-vector copies for a row's last strip). For each
+ * strips, with 2- and 1-vector copies for a run's last strip). For each
  * (input channel, tap) the tile loads its vectors of input and broadcasts
  * its weights from a packed copy [block][c][tap][mb], then does mb x
  * vectors fused multiply-adds. 8 x 3 is measured: on this Zen 5 a 12 x 2
@@ -24,10 +24,15 @@
  * L1-resident data, and 8 splits det's 24 channels into whole blocks. The
  * input stays in the model's NCHW layout (a channel-blocked layout would
  * have to be converted at each op's edge: the surrounding ops are NCHW);
- * the output rows are stored straight into NCHW. A strip past the row's
- * end computes junk columns over the next padded row (never stored), and
- * a block past the last channel computes with zero weights (never
- * stored).
+ * the output rows are stored straight into NCHW.
+ *
+ * Junk: a stride-1 task walks its rows as one run of the padded plane,
+ * so a strip goes on from one row's end into the next row past the KW - 1
+ * columns between them (computed, never stored: the tile's stores are
+ * masked per row piece, AVX-512 masks or AVX2 maskstore); only a run's
+ * last strip computes columns past its end. Before, each row ended in a
+ * strip of its own (det's 20-column rows in 32-column strips). A block
+ * past the last channel computes with zero weights (never stored).
  *
  * Stride 2 (both axes): the padded copy's columns are split into an even
  * and an odd phase plane per row, once per conv, so that the 16 columns
@@ -338,12 +343,13 @@ NX_TARGET_V4 static void tile_v4_1(const tile_args *t)
 	tile_v4_body(t, 1);
 }
 
-/* Columns of the next strip, rem columns of the row left: a whole strip,
- * or what is left; for the AVX-512 tile, a row that would end in a strip
- * of 16 or fewer columns after a whole one (det's 160: 48 48 48 16) ends
- * in two of up to 32 instead (48 48 32 32): the 16-column tile runs at
- * about two thirds of the speed of the wider ones (one broadcast weight
- * per FMA). Junk columns past the row are never stored. */
+/* Columns of the next strip, rem columns of the run left: a whole strip,
+ * or what is left; for the AVX-512 tile, a run that would end in a strip
+ * of 16 or fewer columns after a whole one (a stride-2 row of 160: 48 48
+ * 48 16) ends in two of up to 32 instead (48 48 32 32): the 16-column
+ * tile runs at about two thirds of the speed of the wider ones (one
+ * broadcast weight per FMA). Junk columns past the run are never
+ * stored. */
 static int64_t strip_len(int64_t rem, int strip)
 {
 	if (strip == STRIP4 && rem > STRIP4 && rem <= STRIP4 + 16)
