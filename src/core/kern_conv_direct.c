@@ -90,18 +90,30 @@
  * 15 junk columns, is faster down to rows of 16 (CPU time of 200-500
  * runs, min of 5, interleaved, docs/speed.md): 96->24 3x3 at 40x40 0.47
  * vs 0.82 ms, at 20x20 0.15 vs 0.24 ms, rec's 960->60 1x3 at 1x40 0.19 vs
- * 0.23 ms, 480->60 even. MIN_CG and MAX_MG stay as measured for AVX2:
- * det and rec have no stride-1 dense conv outside them to measure.
+ * 0.23 ms, 480->60 even.
+ *
+ * MIN_CG and MAX_MG, re-measured in the seventh session with both tiles
+ * (masked stores, spans across rows) against the older roads under
+ * OpenBLAS's Haswell core (minimum of 3 interleaved processes of 40 runs
+ * each, docs/speed.md): the direct kernel was faster or even on every
+ * conv tried, AVX2 tile included, from 8->24 3x3 at 80x80 (im2col 0.29
+ * ms, AVX2 tile 0.21, AVX-512 0.11) to 96->128 at 80x80 (shifted GEMM
+ * 38.5, 19.0, 9.9) and 256->256 at 20x20 (9.8, 9.5, 2.8). So the road
+ * takes 8+ input and up to 256 output channels per group. Fewer input
+ * channels and more output channels were not measured and keep the
+ * older roads; with an AVX-512 sgemm (OPENBLAS_CORETYPE unpinned) the
+ * many-channel end may favour OpenBLAS again: not measured here.
  *
  * The rule is the same on AVX2 and AVX-512 CPUs, rows of 16 and more for
  * both, although the AVX2 tile alone was measured even at 40x40 and
- * slower at 20x20: a conv's road decides its bits (the shifted GEMM's are
- * OpenBLAS's), and with one rule `nex run` gives the same bits on every
- * AVX2 machine whatever its vector width (given OpenBLAS's core), as the
- * golden tests and a result handed from one machine to another expect. */
-#define MIN_CG 16
+ * slower at 20x20 (before the spans across rows): a conv's road decides
+ * its bits (the shifted GEMM's are OpenBLAS's), and with one rule `nex
+ * run` gives the same bits on every AVX2 machine whatever its vector
+ * width (given OpenBLAS's core), as the golden tests and a result handed
+ * from one machine to another expect. */
+#define MIN_CG 8
 #define MIN_OW 16
-#define MAX_MG 64
+#define MAX_MG 256
 /* Stride 2: the stems of det, rec and cls (3 -> 16 or 8 channels, 3x3),
  * measured on AVX-512 against im2col + sgemm; wider stride-2 dense convs
  * (none in those models) keep im2col. */

@@ -1,5 +1,5 @@
 /* test_conv_direct.c — the direct stride-1 conv kernel (kern_conv_direct.c,
- * taken on CPUs with AVX2+FMA for 16+ input channels, at most 64 output
+ * taken on CPUs with AVX2+FMA for 8+ input channels, at most 256 output
  * channels per group and rows of 16+ columns) against
  * a conv summed in double: odd widths whose last 16-column strip is partial, output
  * channel counts that are no multiple of the kernel's 6-channel blocks
@@ -72,6 +72,10 @@ static const ccase cases[] = {
 	/* stride-2 stems (2-8 input channels) */
 	{1, 3, 9, 70, 16, 1, 3, 3, 2, 1, {1, 1, 1, 1}, "hard_swish", 1},
 	{1, 4, 12, 99, 8, 1, 3, 3, 2, 1, {0, 1, 1, 0}, NULL, 1},
+	/* 8-15 input channels, 65-256 output channels (the road since the
+	 * seventh session) */
+	{1, 8, 6, 40, 24, 1, 3, 3, 1, 1, {1, 1, 1, 1}, "relu", 1},
+	{1, 16, 4, 40, 100, 1, 3, 3, 1, 1, {1, 1, 1, 1}, NULL, 1},
 	/* not the direct kernel: stride 2 on 16 channels, few channels */
 	{1, 16, 9, 70, 10, 1, 3, 3, 2, 1, {1, 1, 1, 1}, NULL, 0},
 	{1, 5, 5, 65, 6, 1, 3, 3, 1, 1, {1, 1, 1, 1}, NULL, 0},
