@@ -51,7 +51,7 @@
  *
  * Only on CPUs with AVX2 and FMA (nx_cpu_v3); elsewhere, and in builds
  * with -DNEX_NO_CLONES, nx_conv_direct_fits says no and the conv takes
- * the shifted GEMM as before. A baseline copy of this kernel would be
+ * the older roads (the shifted GEMM; im2col under 16 input channels). A baseline copy of this kernel would be
  * slower than OpenBLAS's SSE sgemm, so there is none.
  */
 #include <stdlib.h>
