@@ -12,10 +12,10 @@
  * over every (channel, tap) before it is stored once.
  *
  * Two register tiles, chosen by the CPU: on AVX2+FMA, MB3 = 6 output
- * channels x 2 vectors of 8 consecutive output columns of one output row
- * (12 accumulators, 16-column strips); on AVX-512 (nx_cpu_v4), MB4 = 8
+ * channels x 2 vectors of 8 consecutive output positions (12
+ * accumulators, 16-column strips); on AVX-512 (nx_cpu_v4), MB4 = 8
  * channels x 3 vectors of 16 (24 of the 32 zmm registers, 48-column
- * strips, with 2- and 1-vector copies for a row's last strip). For each
+ * strips, with 2- and 1-vector copies for a run's last strip). For each
  * (input channel, tap) the tile loads its vectors of input and broadcasts
  * its weights from a packed copy [block][c][tap][mb], then does mb x
  * vectors fused multiply-adds. 8 x 3 is measured: on this Zen 5 a 12 x 2
@@ -24,10 +24,15 @@
  * L1-resident data, and 8 splits det's 24 channels into whole blocks. The
  * input stays in the model's NCHW layout (a channel-blocked layout would
  * have to be converted at each op's edge: the surrounding ops are NCHW);
- * the output rows are stored straight into NCHW. A strip past the row's
- * end computes junk columns over the next padded row (never stored), and
- * a block past the last channel computes with zero weights (never
- * stored).
+ * the output rows are stored straight into NCHW.
+ *
+ * Junk: a stride-1 task walks its rows as one run of the padded plane,
+ * so a strip goes on from one row's end into the next row past the KW - 1
+ * columns between them (computed, never stored: the tile's stores are
+ * masked per row piece, AVX-512 masks or AVX2 maskstore); only a run's
+ * last strip computes columns past its end. Before, each row ended in a
+ * strip of its own (det's 20-column rows in 32-column strips). A block
+ * past the last channel computes with zero weights (never stored).
  *
  * Stride 2 (both axes): the padded copy's columns are split into an even
  * and an odd phase plane per row, once per conv, so that the 16 columns
@@ -46,7 +51,7 @@
  *
  * Only on CPUs with AVX2 and FMA (nx_cpu_v3); elsewhere, and in builds
  * with -DNEX_NO_CLONES, nx_conv_direct_fits says no and the conv takes
- * the shifted GEMM as before. A baseline copy of this kernel would be
+ * the older roads (the shifted GEMM; im2col under 16 input channels). A baseline copy of this kernel would be
  * slower than OpenBLAS's SSE sgemm, so there is none.
  */
 #include <stdlib.h>
@@ -68,10 +73,11 @@
  * columns (24 accumulators of the 32 zmm registers). */
 #define MB4 8
 #define STRIP4 48
-/* Input channels per chunk (row_part): chunks of 16 or 32, to keep a
- * strip's input in L1 while the blocks read it, measured no faster on
- * det's convs than one chunk, so every conv up to 1024 channels is one. */
-#define CB 1024
+/* A tile sums over all of a group's input channels in one pass.
+ * Chunks of 16-96 channels (to keep a strip's input and a block's
+ * weights in L1 while the blocks read them, the sums waiting in memory
+ * between chunks) were slower on det's 96->24 convs with the AVX2 tile and
+ * with the AVX-512 one (docs/speed.md, seventh session). */
 
 /* Which stride-1 convs take this road, measured against the shifted GEMM
  * on single convs (min of 20 runs, interleaved), for the AVX2 tile against
@@ -84,18 +90,30 @@
  * 15 junk columns, is faster down to rows of 16 (CPU time of 200-500
  * runs, min of 5, interleaved, docs/speed.md): 96->24 3x3 at 40x40 0.47
  * vs 0.82 ms, at 20x20 0.15 vs 0.24 ms, rec's 960->60 1x3 at 1x40 0.19 vs
- * 0.23 ms, 480->60 even. MIN_CG and MAX_MG stay as measured for AVX2:
- * det and rec have no stride-1 dense conv outside them to measure.
+ * 0.23 ms, 480->60 even.
+ *
+ * MIN_CG and MAX_MG, re-measured in the seventh session with both tiles
+ * (masked stores, spans across rows) against the older roads under
+ * OpenBLAS's Haswell core (minimum of 3 interleaved processes of 40 runs
+ * each, docs/speed.md): the direct kernel was faster or even on every
+ * conv tried, AVX2 tile included, from 8->24 3x3 at 80x80 (im2col 0.29
+ * ms, AVX2 tile 0.21, AVX-512 0.11) to 96->128 at 80x80 (shifted GEMM
+ * 38.5, 19.0, 9.9) and 256->256 at 20x20 (9.8, 9.5, 2.8). So the road
+ * takes 8+ input and up to 256 output channels per group. Fewer input
+ * channels and more output channels were not measured and keep the
+ * older roads; with an AVX-512 sgemm (OPENBLAS_CORETYPE unpinned) the
+ * many-channel end may favour OpenBLAS again: not measured here.
  *
  * The rule is the same on AVX2 and AVX-512 CPUs, rows of 16 and more for
  * both, although the AVX2 tile alone was measured even at 40x40 and
- * slower at 20x20: a conv's road decides its bits (the shifted GEMM's are
- * OpenBLAS's), and with one rule `nex run` gives the same bits on every
- * AVX2 machine whatever its vector width (given OpenBLAS's core), as the
- * golden tests and a result handed from one machine to another expect. */
-#define MIN_CG 16
+ * slower at 20x20 (before the spans across rows): a conv's road decides
+ * its bits (the shifted GEMM's are OpenBLAS's), and with one rule `nex
+ * run` gives the same bits on every AVX2 machine whatever its vector
+ * width (given OpenBLAS's core), as the golden tests and a result handed
+ * from one machine to another expect. */
+#define MIN_CG 8
 #define MIN_OW 16
-#define MAX_MG 64
+#define MAX_MG 256
 /* Stride 2: the stems of det, rec and cls (3 -> 16 or 8 channels, 3x3),
  * measured on AVX-512 against im2col + sgemm; wider stride-2 dense convs
  * (none in those models) keep im2col. */
@@ -124,7 +142,7 @@ typedef struct direct_job {
 	const float *x;  /* this image's input, first channel of the group */
 	float *xp;       /* [cg][s][hp][wq] zero-padded copy, plus slack */
 	const float *wk; /* [group][block][c][tap][mb] packed weights */
-	const float *b;  /* cout biases, or NULL */
+	const float *bk; /* [group][block][mb] biases, zero where none */
 	const nx_act *act;
 	float *y;        /* this image's output */
 	int64_t hp, wp, nblk, rows_per_task;
@@ -156,26 +174,68 @@ static void pad_part(void *ctx, int64_t lo, int64_t hi)
 					memset(d, 0, (size_t)j->wq * sizeof *d);
 					continue;
 				}
-				const float *r = j->x + c * g->xcs + iy * W;
-				for (int64_t q = 0; q < j->wq; q++) {
-					int64_t ix = q * s + ph - pl;
-					d[q] = ix >= 0 && ix < W ? r[ix] : 0;
-				}
+				/* columns q with 0 <= q * s + ph - pl < W take the
+				 * input, the rest are zero: three loops without a
+				 * test per column (the copy vectorizes) */
+				int64_t qlo = pl > ph ? (pl - ph + s - 1) / s : 0;
+				int64_t qhi = (W + pl - ph + s - 1) / s;
+				qlo = qlo < j->wq ? qlo : j->wq;
+				qhi = qhi < j->wq ? qhi : j->wq;
+				qhi = qhi > qlo ? qhi : qlo;
+				for (int64_t q = 0; q < qlo; q++)
+					d[q] = 0;
+				const float *r = j->x + c * g->xcs + iy * W + qlo * s + ph - pl;
+				/* s is 2 here (nx_conv_direct_fits): a constant
+				 * stride lets the copy vectorize */
+				for (int64_t q = 0; q < qhi - qlo; q++)
+					d[qlo + q] = r[2 * q];
+				for (int64_t q = qhi; q < j->wq; q++)
+					d[q] = 0;
 			}
 }
 
-/* One AVX2 register tile: out[m][0 .. STRIP3) = acc[m][...] + the sum
- * over c < cg, then taps, of w * x, for MB3 channels, from padded input
- * xs (the strip's first column on output row oy's first padded row,
- * channel 0). acc and out are [MB3][STRIP3], and may be the same. */
-NX_TARGET_V3 static void tile_v3(const float *xs, int64_t plane, const int64_t *toff, int taps,
-				 int64_t cg, const float *wk, const float *acc, float *out)
+/* A strip's columns lie in up to MAX_PIECES output rows (a 48-column
+ * strip over rows of 16 plus junk spans at most four), a piece each. */
+#define MAX_PIECES 6
+
+/* One piece of a strip: its columns [lo, hi) go to the output at
+ * channel plane + off + column (off folds in the row's place and the
+ * junk columns the strip skipped before it). */
+typedef struct piece {
+	int64_t off;
+	int lo, hi;
+} piece;
+
+/* What a register tile computes and where it stores it. */
+typedef struct tile_args {
+	const float *xs;     /* the strip's first input, channel 0 */
+	int64_t plane;       /* floats per padded input channel */
+	const int64_t *toff; /* [taps] tap offsets */
+	int taps;
+	int64_t cg;
+	const float *wk;     /* the block's packed weights [c][tap][mb] */
+	const float *bias;   /* [mb] the block's biases (zero where none) */
+	float *y;            /* the block's first output channel plane */
+	int64_t ycs;         /* floats per output channel plane */
+	int mcount;          /* output channels of the block that exist */
+	const piece *pc;
+	int npc;
+} tile_args;
+
+/* One AVX2 register tile: for MB3 channels, the bias plus the sum over
+ * c < cg, then taps, of w * x, over 16 columns from the padded input at
+ * t->xs; stored by masked stores piece by piece, channels past mcount
+ * and columns outside the pieces (junk) never. */
+NX_TARGET_V3 static void tile_v3(const tile_args *t)
 {
+	const float *xs = t->xs, *wk = t->wk;
+	const int64_t *toff = t->toff;
+	int64_t plane = t->plane, cg = t->cg;
+	int taps = t->taps;
 	/* named accumulators, not an array: GCC kept an array on the stack
 	 * and stored all twelve back after every tap */
 #define ACC_INIT(m)                                                    \
-	__m256 a##m##0 = _mm256_loadu_ps(acc + m * STRIP3),            \
-	       a##m##1 = _mm256_loadu_ps(acc + m * STRIP3 + 8);
+	__m256 a##m##0 = _mm256_broadcast_ss(t->bias + m), a##m##1 = a##m##0;
 #define ACC_FMA(m)                                                     \
 	{                                                              \
 		__m256 w = _mm256_broadcast_ss(wk + m);               \
@@ -183,44 +243,73 @@ NX_TARGET_V3 static void tile_v3(const float *xs, int64_t plane, const int64_t *
 		a##m##1 = _mm256_fmadd_ps(w, x1, a##m##1);             \
 	}
 #define ACC_STORE(m)                                                   \
-	_mm256_storeu_ps(out + m * STRIP3, a##m##0);                   \
-	_mm256_storeu_ps(out + m * STRIP3 + 8, a##m##1);
+	if (m < t->mcount)                                             \
+		for (int k = 0; k < t->npc; k++) {                     \
+			float *o = t->y + m * t->ycs + t->pc[k].off;   \
+			if (any[k][0])                                 \
+				_mm256_maskstore_ps(o, mk[k][0], a##m##0); \
+			if (any[k][1])                                 \
+				_mm256_maskstore_ps(o + 8, mk[k][1], a##m##1); \
+		}
 	ACC_INIT(0) ACC_INIT(1) ACC_INIT(2) ACC_INIT(3) ACC_INIT(4) ACC_INIT(5)
 	for (int64_t c = 0; c < cg; c++) {
 		const float *xc = xs + c * plane;
-		for (int t = 0; t < taps; t++) {
-			const float *p = xc + toff[t];
+		for (int tp = 0; tp < taps; tp++) {
+			const float *p = xc + toff[tp];
 			__m256 x0 = _mm256_loadu_ps(p), x1 = _mm256_loadu_ps(p + 8);
 			ACC_FMA(0) ACC_FMA(1) ACC_FMA(2) ACC_FMA(3) ACC_FMA(4) ACC_FMA(5)
 			wk += MB3;
 		}
 	}
+	/* lane i of vector v is column 8 v + i: stored where lo <= it < hi */
+	__m256i mk[MAX_PIECES][2];
+	bool any[MAX_PIECES][2];
+	for (int k = 0; k < t->npc; k++)
+		for (int v = 0; v < 2; v++) {
+			__m256i col = _mm256_add_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+						       _mm256_set1_epi32(8 * v));
+			mk[k][v] = _mm256_and_si256(
+				_mm256_cmpgt_epi32(col, _mm256_set1_epi32(t->pc[k].lo - 1)),
+				_mm256_cmpgt_epi32(_mm256_set1_epi32(t->pc[k].hi), col));
+			any[k][v] = t->pc[k].lo < 8 * v + 8 && t->pc[k].hi > 8 * v;
+		}
 	ACC_STORE(0) ACC_STORE(1) ACC_STORE(2) ACC_STORE(3) ACC_STORE(4) ACC_STORE(5)
 #undef ACC_INIT
 #undef ACC_FMA
 #undef ACC_STORE
 }
 
-/* The AVX-512 tile: as tile_v3 for MB4 channels and NV vectors of 16
- * columns (acc and out are [MB4][STRIP4]; columns [0, 16 NV) are
- * computed). Each column's sum takes the same FMAs in the same order as
- * in tile_v3 (a lane of a 16-float FMA rounds as a lane of an 8-float
- * one), so both give the same bits. NV is a constant in each copy below:
- * the loops unroll and the MB4 x NV sums stay in registers. */
-NX_TARGET_V4 static inline __attribute__((always_inline)) void
-tile_v4_body(const float *xs, int64_t plane, const int64_t *toff, int taps, int64_t cg,
-	     const float *wk, const float *acc, float *out, const int NV)
+/* Lanes [lo, hi) of a 16-lane vector, clipped to it. */
+static inline uint32_t lanes16(int lo, int hi)
 {
+	lo = lo < 0 ? 0 : lo > 16 ? 16 : lo;
+	hi = hi < 0 ? 0 : hi > 16 ? 16 : hi;
+	return hi > lo ? ((1u << hi) - 1) & ~((1u << lo) - 1) : 0;
+}
+
+/* The AVX-512 tile: as tile_v3 for MB4 channels and NV vectors of 16
+ * columns. Each column's sum takes the same FMAs in the same order as in
+ * tile_v3 (a lane of a 16-float FMA rounds as a lane of an 8-float one),
+ * and a masked store writes the lanes it keeps as they are, so both give
+ * the same bits. NV is a constant in each copy below: the loops unroll and
+ * the MB4 x NV sums stay in registers. */
+NX_TARGET_V4 static inline __attribute__((always_inline)) void
+tile_v4_body(const tile_args *t, const int NV)
+{
+	const float *xs = t->xs, *wk = t->wk;
+	const int64_t *toff = t->toff;
+	int64_t plane = t->plane, cg = t->cg;
+	int taps = t->taps;
 	__m512 a[MB4][3], x[3];
 #pragma GCC unroll 8
 	for (int m = 0; m < MB4; m++)
 #pragma GCC unroll 3
 		for (int v = 0; v < NV; v++)
-			a[m][v] = _mm512_loadu_ps(acc + m * STRIP4 + 16 * v);
+			a[m][v] = _mm512_set1_ps(t->bias[m]);
 	for (int64_t c = 0; c < cg; c++) {
 		const float *xc = xs + c * plane;
-		for (int t = 0; t < taps; t++) {
-			const float *p = xc + toff[t];
+		for (int tp = 0; tp < taps; tp++) {
+			const float *p = xc + toff[tp];
 #pragma GCC unroll 3
 			for (int v = 0; v < NV; v++)
 				x[v] = _mm512_loadu_ps(p + 16 * v);
@@ -234,37 +323,45 @@ tile_v4_body(const float *xs, int64_t plane, const int64_t *toff, int taps, int6
 			wk += MB4;
 		}
 	}
-#pragma GCC unroll 8
-	for (int m = 0; m < MB4; m++)
+	__mmask16 mk[MAX_PIECES][3];
+	for (int k = 0; k < t->npc; k++)
 #pragma GCC unroll 3
 		for (int v = 0; v < NV; v++)
-			_mm512_storeu_ps(out + m * STRIP4 + 16 * v, a[m][v]);
+			mk[k][v] = (__mmask16)lanes16(t->pc[k].lo - 16 * v, t->pc[k].hi - 16 * v);
+#pragma GCC unroll 8
+	for (int m = 0; m < MB4; m++)
+		if (m < t->mcount)
+			for (int k = 0; k < t->npc; k++) {
+				float *o = t->y + m * t->ycs + t->pc[k].off;
+#pragma GCC unroll 3
+				for (int v = 0; v < NV; v++)
+					if (mk[k][v])
+						_mm512_mask_storeu_ps(o + 16 * v, mk[k][v], a[m][v]);
+			}
 }
 
-NX_TARGET_V4 static void tile_v4_3(const float *xs, int64_t plane, const int64_t *toff, int taps,
-				   int64_t cg, const float *wk, const float *acc, float *out)
+NX_TARGET_V4 static void tile_v4_3(const tile_args *t)
 {
-	tile_v4_body(xs, plane, toff, taps, cg, wk, acc, out, 3);
+	tile_v4_body(t, 3);
 }
 
-NX_TARGET_V4 static void tile_v4_2(const float *xs, int64_t plane, const int64_t *toff, int taps,
-				   int64_t cg, const float *wk, const float *acc, float *out)
+NX_TARGET_V4 static void tile_v4_2(const tile_args *t)
 {
-	tile_v4_body(xs, plane, toff, taps, cg, wk, acc, out, 2);
+	tile_v4_body(t, 2);
 }
 
-NX_TARGET_V4 static void tile_v4_1(const float *xs, int64_t plane, const int64_t *toff, int taps,
-				   int64_t cg, const float *wk, const float *acc, float *out)
+NX_TARGET_V4 static void tile_v4_1(const tile_args *t)
 {
-	tile_v4_body(xs, plane, toff, taps, cg, wk, acc, out, 1);
+	tile_v4_body(t, 1);
 }
 
-/* Columns of the next strip, rem columns of the row left: a whole strip,
- * or what is left; for the AVX-512 tile, a row that would end in a strip
- * of 16 or fewer columns after a whole one (det's 160: 48 48 48 16) ends
- * in two of up to 32 instead (48 48 32 32): the 16-column tile runs at
- * about two thirds of the speed of the wider ones (one broadcast weight
- * per FMA). Junk columns past the row are never stored. */
+/* Columns of the next strip, rem columns of the run left: a whole strip,
+ * or what is left; for the AVX-512 tile, a run that would end in a strip
+ * of 16 or fewer columns after a whole one (a stride-2 row of 160: 48 48
+ * 48 16) ends in two of up to 32 instead (48 48 32 32): the 16-column
+ * tile runs at about two thirds of the speed of the wider ones (one
+ * broadcast weight per FMA). Junk columns past the run are never
+ * stored. */
 static int64_t strip_len(int64_t rem, int strip)
 {
 	if (strip == STRIP4 && rem > STRIP4 && rem <= STRIP4 + 16)
@@ -273,12 +370,14 @@ static int64_t strip_len(int64_t rem, int strip)
 }
 
 /* Tasks [lo, hi): each a group, rows_per_task output rows and
- * blocks_per_task blocks of output channels: for each row, each strip of
- * j->strip columns, each chunk of CB input channels, each block of j->mb
- * output channels: the blocks read the strip's input one after the other
- * while it is in cache. Between chunks the sums wait in
- * acc (a float stored and loaded back is the same float: the bits are
- * those of one pass over all channels). */
+ * blocks_per_task blocks of output channels. A task's positions are
+ * walked as one run of the padded plane (see rows_per_task), strip after
+ * strip; for each strip, each block of j->mb output channels: the blocks
+ * read the strip's input one after the other while it is in cache. Each
+ * tile stores its sums straight into the output rows the strip crosses,
+ * one masked store per vector and row piece, the junk columns between
+ * rows and past the run's end left out; a row's activation runs once the
+ * strip that ends it is stored, over the whole row. */
 static void row_part(void *ctx, int64_t lo, int64_t hi)
 {
 	direct_job *j = ctx;
@@ -288,14 +387,13 @@ static void row_part(void *ctx, int64_t lo, int64_t hi)
 	int64_t bpt = j->blocks_per_task, nbt = (nblk + bpt - 1) / bpt;
 	int taps = (int)g->ker_sp, mb = j->mb, strip = j->strip;
 	int64_t s = j->s, wq = j->wq, plane = s * j->hp * wq, toff[MAX_TAPS];
+	/* an output row's first position in the padded plane is oy * pitch */
+	int64_t pitch = s * wq;
 	for (int t = 0; t < taps; t++) {
 		int64_t qx = (t % KW) * g->dil[1];
 		toff[t] = qx % s * j->hp * wq + (t / KW) * g->dil[0] * wq + qx / s;
 	}
-	/* [block][m][column]: mb x strip floats per block */
-	float acc[(MAX_MG / MB3 + 1) * MB3 * STRIP3 > (MAX_MG / MB4 + 1) * MB4 * STRIP4
-			  ? (MAX_MG / MB3 + 1) * MB3 * STRIP3
-			  : (MAX_MG / MB4 + 1) * MB4 * STRIP4];
+	piece pc[MAX_PIECES];
 	for (int64_t task = lo; task < hi; task++) {
 		int64_t gi = task / (per * nbt), r0 = task / nbt % per * j->rows_per_task;
 		int64_t r1 = r0 + j->rows_per_task < OH ? r0 + j->rows_per_task : OH;
@@ -303,43 +401,96 @@ static void row_part(void *ctx, int64_t lo, int64_t hi)
 		int64_t m0 = b0 * mb, m1 = b1 * mb < mg ? b1 * mb : mg;
 		const float *xg = j->xp + gi * cg * plane;
 		const float *wg = j->wk + gi * nblk * cg * taps * mb;
+		const float *bg = j->bk + gi * nblk * mb;
 		float *yg = j->y + gi * mg * g->ycs;
-		for (int64_t oy = r0; oy < r1; oy++) {
-			for (int64_t ox = 0, len; ox < OW; ox += len) {
-				len = strip_len(OW - ox, strip);
-				for (int64_t bl = b0; bl < b1; bl++)
-					for (int m = 0; m < mb; m++) {
-						int64_t mm = bl * mb + m;
-						float v = j->b && mm < mg ? j->b[gi * mg + mm] : 0;
-						float *a = acc + (bl * mb + m) * strip;
-						for (int i = 0; i < strip; i++)
-							a[i] = v;
-					}
-				for (int64_t c0 = 0; c0 < cg; c0 += CB) {
-					int64_t nc = cg - c0 < CB ? cg - c0 : CB;
-					const float *xs = xg + c0 * plane + oy * s * wq + ox;
-					for (int64_t bl = b0; bl < b1; bl++) {
-						const float *wb = wg + (bl * cg + c0) * taps * mb;
-						float *a = acc + bl * mb * strip;
-						if (!j->v4)
-							tile_v3(xs, plane, toff, taps, nc, wb, a, a);
-						else if (len > 32)
-							tile_v4_3(xs, plane, toff, taps, nc, wb, a, a);
-						else if (len > 16)
-							tile_v4_2(xs, plane, toff, taps, nc, wb, a, a);
-						else
-							tile_v4_1(xs, plane, toff, taps, nc, wb, a, a);
-					}
+		/* stride 1: rows [r0, r1) as one run; stride 2 (pitch two
+		 * padded rows, half of it junk): a run per row */
+		int64_t run_rows = s == 1 ? r1 - r0 : 1;
+		for (int64_t ra = r0; ra < r1; ra += run_rows) {
+			int64_t rb = ra + run_rows, end = (rb - 1) * pitch + OW;
+			for (int64_t p = ra * pitch, len; p < end; p += len) {
+				len = strip_len(end - p, strip);
+				/* strip column i is row oy's column p + i - oy * pitch */
+				int npc = 0;
+				for (int64_t oy = p / pitch; oy * pitch < p + len; oy++) {
+					int64_t x0 = p > oy * pitch ? p - oy * pitch : 0;
+					int64_t x1 = p + len - oy * pitch < OW ? p + len - oy * pitch : OW;
+					if (x0 < x1)
+						pc[npc++] = (piece){oy * OW + p - oy * pitch,
+								    (int)(oy * pitch + x0 - p),
+								    (int)(oy * pitch + x1 - p)};
 				}
-				for (int64_t m = m0; m < m1; m++)
-					memcpy(yg + m * g->ycs + oy * OW + ox, acc + m * strip,
-					       (size_t)len * sizeof(float));
+				for (int64_t bl = b0; bl < b1; bl++) {
+					int64_t mc = mg - bl * mb < mb ? mg - bl * mb : mb;
+					tile_args t = {xg + p, plane, toff, taps, cg,
+						       wg + bl * cg * taps * mb, bg + bl * mb,
+						       yg + bl * mb * g->ycs, g->ycs, (int)mc, pc, npc};
+					if (!j->v4)
+						tile_v3(&t);
+					else if (len > 32)
+						tile_v4_3(&t);
+					else if (len > 16)
+						tile_v4_2(&t);
+					else
+						tile_v4_1(&t);
+				}
+				if (j->act->kind)
+					for (int k = 0; k < npc; k++) {
+						int64_t oy = (pc[k].off + pc[k].hi - 1) / OW;
+						if (pc[k].off + pc[k].hi - oy * OW == OW)
+							for (int64_t m = m0; m < m1; m++)
+								nx_act_apply(j->act,
+									     yg + m * g->ycs + oy * OW, OW);
+					}
 			}
-			if (j->act->kind)
-				for (int64_t m = m0; m < m1; m++)
-					nx_act_apply(j->act, yg + m * g->ycs + oy * OW, OW);
 		}
 	}
+}
+
+/* Relative cost of the tiles a run of n positions takes, strip after
+ * strip: the AVX2 tile 1 per strip; the AVX-512 copies of 3, 2 and 1
+ * vectors 3, 2.15 and 1.5 (vectors over the GFLOP/s measured for each on
+ * L1-resident data, 200, 186 and 133: the narrow copies broadcast more
+ * weights per FMA). */
+static double span_cost(int64_t n, int strip, bool v4)
+{
+	double c = 0;
+	for (int64_t len; n > 0; n -= len) {
+		len = strip_len(n, strip);
+		c += !v4 ? 1 : len > 32 ? 3 : len > 16 ? 2.15 : 1.5;
+	}
+	return c;
+}
+
+/* Output rows per task. Stride 1: a task's rows are one run of the padded
+ * plane (row pitch wq), so a strip carries on into the next row past the
+ * KW - 1 junk columns between rows instead of ending each row in a short
+ * strip (det's 20x20: a 32-column strip per 20-column row before, one
+ * 48-column strip per two rows now). Of the row counts that leave 8 or
+ * more tasks (for two threads to balance), the one whose tiles cost the
+ * least (span_cost) per row; ties to the fewest rows. Stride 2: two rows,
+ * each its own run (a stride-2 row pitch is two padded rows, half of it
+ * junk). */
+static int64_t rows_per_task(const conv_geom *g, int64_t wq, int strip, bool v4)
+{
+	int64_t OH = g->out[0], OW = g->out[1];
+	if (g->stride[0] != 1)
+		return 2;
+	int64_t best = 1;
+	double best_cost = 0;
+	for (int64_t r = 1; r <= OH; r++) {
+		int64_t tasks = g->group * ((OH + r - 1) / r);
+		if (r > 1 && tasks < 8)
+			break;
+		/* whole tasks of r rows, and the last of what is left */
+		int64_t whole = OH / r, rest = OH % r;
+		double c = whole * span_cost((r - 1) * wq + OW, strip, v4);
+		if (rest)
+			c += span_cost((rest - 1) * wq + OW, strip, v4);
+		if (r == 1 || c < best_cost * (1 - 1e-9))
+			best = r, best_cost = c;
+	}
+	return best;
 }
 
 #endif
@@ -370,18 +521,24 @@ static void direct_run(const conv_geom *g, const float *x, const float *w, const
 				for (int64_t t = 0; t < taps; t++)
 					wk[((((gi * nblk + m / mb) * cg + c) * taps + t) * mb) + m % mb] =
 						w[((gi * mg + m) * cg + c) * taps + t];
-	/* two output rows per task: 80 pieces for det's 160-row convs, for the
-	 * pool to balance; a conv of fewer than 4 such pieces (rec's 1x3
-	 * convs on one row) splits by blocks of output channels instead. The
-	 * split depends on the geometry only and changes no bits. */
-	int64_t rpt = 2, rows = G * ((g->out[0] + rpt - 1) / rpt);
+	/* bk[gi][bl][m]: the tiles start from the bias; zero past mg */
+	float *bk = nx_xcalloc((size_t)(G * nblk * mb), sizeof *bk); /* freed below */
+	for (int64_t gi = 0; gi < G && b; gi++)
+		for (int64_t m = 0; m < mg; m++)
+			bk[gi * nblk * mb + m] = b[gi * mg + m];
+	/* rows per task: see rows_per_task; a conv of fewer than 4 row
+	 * pieces (rec's 1x3 convs on one row) splits by blocks of output
+	 * channels instead. The split depends on the geometry only and changes
+	 * no bits. */
+	int64_t rpt = rows_per_task(g, wq, strip, v4), rows = G * ((g->out[0] + rpt - 1) / rpt);
 	int64_t bpt = rows < 4 ? 1 : nblk;
 	for (int64_t img = 0; img < g->batch; img++) {
-		direct_job j = {g, x + img * g->xns, xp, wk, b, act, y + img * g->yns,
+		direct_job j = {g, x + img * g->xns, xp, wk, bk, act, y + img * g->yns,
 				hp, wp, nblk, rpt, bpt, s, wq, v4, mb, strip};
 		nx_pool_for(pool, g->cin, pad_part, &j);
 		nx_pool_for(pool, rows * ((nblk + bpt - 1) / bpt), row_part, &j);
 	}
+	free(bk);
 	free(wk);
 	free(xp);
 #else

@@ -1,5 +1,5 @@
 /* test_conv_direct.c — the direct stride-1 conv kernel (kern_conv_direct.c,
- * taken on CPUs with AVX2+FMA for 16+ input channels, at most 64 output
+ * taken on CPUs with AVX2+FMA for 8+ input channels, at most 256 output
  * channels per group and rows of 16+ columns) against
  * a conv summed in double: odd widths whose last 16-column strip is partial, output
  * channel counts that are no multiple of the kernel's 6-channel blocks
@@ -14,7 +14,10 @@
  * few-channel one check that the other roads still answer. On a CPU
  * without AVX2 and FMA every conv here takes the older roads and the same
  * checks hold for them, except the tile check, which only this kernel
- * guarantees bit for bit (it is then skipped). Then the kernel's AVX2 and
+ * guarantees bit for bit (it is then skipped). Convs of 20-24 rows of
+ * 17-20 columns make a task's rows one span whose strips cross row ends
+ * (stores masked per row piece, the activation run per whole row).
+ * Then the kernel's AVX2 and
  * AVX-512 register tiles, called by name, on widths that end in each of
  * the AVX-512 tile's strip shapes: the AVX2 tile against the double sum,
  * the AVX-512 tile against the AVX2 one bit for bit. A part this CPU
@@ -62,9 +65,17 @@ static const ccase cases[] = {
 	 * output channels */
 	{1, 32, 6, 20, 24, 1, 3, 3, 1, 1, {1, 1, 1, 1}, NULL, 1},
 	{1, 96, 1, 40, 60, 1, 1, 3, 1, 1, {0, 1, 0, 1}, "hard_swish", 1},
+	/* enough rows that a task's rows run as one span: strips cross one
+	 * or two row ends (17 columns + 2 junk), the activation per row */
+	{1, 16, 24, 17, 10, 1, 3, 3, 1, 1, {1, 1, 1, 1}, "hard_swish", 1},
+	{1, 32, 20, 20, 16, 2, 3, 3, 1, 1, {1, 1, 1, 1}, "relu", 1},
 	/* stride-2 stems (2-8 input channels) */
 	{1, 3, 9, 70, 16, 1, 3, 3, 2, 1, {1, 1, 1, 1}, "hard_swish", 1},
 	{1, 4, 12, 99, 8, 1, 3, 3, 2, 1, {0, 1, 1, 0}, NULL, 1},
+	/* 8-15 input channels, 65-256 output channels (the road since the
+	 * seventh session) */
+	{1, 8, 6, 40, 24, 1, 3, 3, 1, 1, {1, 1, 1, 1}, "relu", 1},
+	{1, 16, 4, 40, 100, 1, 3, 3, 1, 1, {1, 1, 1, 1}, NULL, 1},
 	/* not the direct kernel: stride 2 on 16 channels, few channels */
 	{1, 16, 9, 70, 10, 1, 3, 3, 2, 1, {1, 1, 1, 1}, NULL, 0},
 	{1, 5, 5, 65, 6, 1, 3, 3, 1, 1, {1, 1, 1, 1}, NULL, 0},
@@ -275,6 +286,11 @@ static void test_tiles_v3_v4(void)
 		{1, 3, 9, 70, 16, 1, 3, 3, 2, 1, 1, 1, 5, 35},  /* stem, stride 2 */
 		{1, 3, 8, 97, 8, 1, 3, 3, 2, 1, 0, 1, 4, 49},   /* 48 + 1 */
 		{1, 5, 11, 67, 13, 1, 3, 3, 2, 2, 2, 2, 5, 33}, /* dilated */
+		/* spans of several rows: strips across row ends */
+		{1, 16, 24, 17, 10, 1, 3, 3, 1, 1, 1, 1, 24, 17},
+		{1, 32, 20, 20, 16, 2, 3, 3, 1, 1, 1, 1, 20, 20},
+		{1, 16, 20, 18, 9, 1, 3, 3, 1, 2, 2, 2, 20, 18},  /* dilated */
+		{1, 24, 40, 40, 24, 1, 3, 3, 1, 1, 1, 1, 40, 40}, /* det's 40x40 */
 	};
 	int v4 = 1;
 	for (size_t k = 0; k < sizeof tc / sizeof tc[0]; k++) {
