@@ -314,20 +314,21 @@ int nxc_run(int argc, char **argv)
 	}
 
 	nx_run_opts ro = {.threads = (int)threads};
-	/* One pool for all the runs, as a runtime keeps its threads between
-	 * calls: the timed runs measure the model, not thread start-up. */
-	if (nx_run_threads(&ro) > 1)
-		ro.pool = pool = nx_pool_new(nx_run_threads(&ro));
 	if (profile)
 		ro.op_seconds = op_sec = nx_xcalloc(g->n_ops ? g->n_ops : 1, sizeof *op_sec);
 	nx_err err;
 	/* what every run of g shares, the memory check among it, worked out
-	 * once rather than in each timed run */
+	 * once rather than in each timed run; before the pool, whose worker
+	 * stacks the check counts as still to come */
 	ro.plan = plan = nx_run_plan_new(g, ro.keep, ro.threads, &err);
 	if (!plan) {
 		fprintf(stderr, "nex run: %s\n", err.msg);
 		goto out;
 	}
+	/* One pool for all the runs, as a runtime keeps its threads between
+	 * calls: the timed runs measure the model, not thread start-up. */
+	if (nx_run_threads(&ro) > 1)
+		ro.pool = pool = nx_pool_new(nx_run_threads(&ro));
 	int runs = repeat > 0 ? (int)repeat + 1 : 1; /* + a warm-up */
 	times = nx_xcalloc((size_t)runs, sizeof *times);
 	for (int r = 0; r < runs; r++) {

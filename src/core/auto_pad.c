@@ -5,8 +5,7 @@
  * is written once here. What differs per op stays with the op: the total
  * a conv or pool needs for SAME is nx_same_total's; conv_transpose's total
  * comes from its output size (stride (in - 1) + output_padding + keff -
- * out) and its own callers decide which end takes the odd pad when only
- * output_shape is given.
+ * out), and nx_convt_pad_begin resolves its begin pad for all of them.
  */
 #include <string.h>
 
@@ -40,4 +39,23 @@ int64_t nx_pad_split(int64_t total, bool odd_at_begin, int64_t *end)
 	if (end)
 		*end = total - begin;
 	return begin;
+}
+
+int64_t nx_convt_pad_begin(int ap, int64_t total, int64_t opad, bool has_output_shape,
+			   bool has_pads, int64_t pad)
+{
+	if (nx_auto_pad_same(ap))
+		return nx_pad_split(total, ap == NX_PAD_SAME_LOWER, NULL);
+	if (ap == NX_PAD_VALID)
+		return 0;
+	if (has_pads || !has_output_shape)
+		return has_pads ? pad : 0;
+	/* output_shape alone: the reference keeps the pads 0, so the cut rows
+	 * come off the end; past output_padding's rows its col2im check
+	 * refuses the op, the ONNX text puts the odd pad first and
+	 * onnxruntime last: nex keeps onnxruntime's split, which models in
+	 * the wild were checked against */
+	if (total <= opad)
+		return 0;
+	return nx_pad_split(total, false, NULL);
 }

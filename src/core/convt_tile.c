@@ -48,9 +48,8 @@ static int64_t at(const int64_t *v, uint32_t n, uint32_t i, int64_t def)
 }
 
 /* Spatial dim a of conv_transpose o: stride, dilation, kernel extent and
- * the begin pad as the kernel resolves it (kern_conv.c geom_attrs: SAME and
- * output_shape split the total pad, the odd one at the end but for
- * SAME_LOWER). NULL, or why the pad cannot be told. */
+ * the begin pad as the kernel resolves it (nx_convt_pad_begin, as
+ * kern_conv.c geom_attrs). NULL, or why the pad cannot be told. */
 typedef struct ct_dim {
 	int64_t s, d, kext, p, in, out;
 } ct_dim;
@@ -72,17 +71,11 @@ static const char *ct_dim_of(const nx_graph *g, uint32_t o, int a, ct_dim *c)
 	c->kext = (w->dims[a + 2] - 1) * c->d + 1;
 	c->in = x->dims[a + 2], c->out = y->dims[a + 2];
 	int apk = nx_auto_pad(ap);
-	if (nx_auto_pad_same(apk) || os) {
-		int64_t opad = nop == 2 ? at(opd, nop, (uint32_t)a, 0) : 0;
-		int64_t total = c->s * (c->in - 1) + opad + c->kext - c->out;
-		c->p = nx_pad_split(total, apk == NX_PAD_SAME_LOWER, NULL);
-	} else if (apk == NX_PAD_VALID) {
-		c->p = 0;
-	} else if (apk == NX_PAD_NOTSET) {
-		c->p = np == 4 ? pd[a] : 0;
-	} else {
+	if (apk < 0)
 		return "conv_transpose tiles: unknown auto_pad";
-	}
+	int64_t opad = nop == 2 ? at(opd, nop, (uint32_t)a, 0) : 0;
+	int64_t total = c->s * (c->in - 1) + opad + c->kext - c->out;
+	c->p = nx_convt_pad_begin(apk, total, opad, os != NULL, np == 4, np == 4 ? pd[a] : 0);
 	if (c->s < 1 || c->d < 1 || c->p < 0)
 		return "conv_transpose tiles are not built for negative pads or strides below 1";
 	return NULL;

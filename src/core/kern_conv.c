@@ -101,19 +101,20 @@ static int geom_attrs(nx_kern *k, geom *g, bool transpose)
 	uint32_t nos;
 	const int64_t *os = transpose ? nx_attr_ints(gr, k->op, "output_shape", &nos) : NULL;
 	for (int d = 0; d < ns; d++) {
-		int64_t keff = (g->ker[d] - 1) * g->dil[d] + 1, total;
+		int64_t keff = (g->ker[d] - 1) * g->dil[d] + 1, total, opad = 0;
 		if (!transpose) {
 			total = nx_same_total(g->in[d], g->out[d], g->stride[d], keff);
 		} else {
 			/* out = stride*(in-1) + output_padding + keff - pads */
 			uint32_t nop;
 			const int64_t *op = nx_attr_ints(gr, k->op, "output_padding", &nop);
-			int64_t opad = op && (int)nop == ns ? op[d] : 0;
+			opad = op && (int)nop == ns ? op[d] : 0;
 			total = g->stride[d] * (g->in[d] - 1) + opad + keff - g->out[d];
 		}
-		if (same || (transpose && os)) {
-			/* conv_transpose's output_shape alone pads as SAME_UPPER
-			 * (the ONNX reference's crop) */
+		if (transpose && apk >= 0) {
+			g->pad[d] = nx_convt_pad_begin(apk, total, opad, os != NULL, v != NULL,
+						       v ? v[d] : 0);
+		} else if (same) {
 			g->pad[d] = nx_pad_split(total, apk == NX_PAD_SAME_LOWER, NULL);
 		} else if (apk == NX_PAD_VALID) {
 			g->pad[d] = 0;

@@ -9,6 +9,7 @@
  * data limits (ulimit -v, -d), less what the process holds already, and
  * MemAvailable plus free swap.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -164,15 +165,46 @@ int nx_mem_fits_lazy(const char *what, const nx_mem_estimate *m, uint64_t more,
 	return nx_mem_fits(what, m->lazy_weights + more, detail, err);
 }
 
-/* OpenBLAS maps one work buffer of BUFFER_SIZE bytes (32 << 22, 128 MiB, on
- * x86-64 in 0.3.21: strace shows mmap(NULL, 134217728, ...)) for each
- * thread that calls it at the same time, and one for each of its own
- * server threads when the library loads. When that mmap fails,
- * blas_memory_alloc tries again forever: under `ulimit -v` a run that
- * cannot map it hangs, spinning, instead of failing. Measured with cls
- * (1x3x48x192): the smallest `ulimit -v` that runs is 318750 KiB at 1
- * thread, 326562 KiB at 2; 300000 hung. */
+/* OpenBLAS (0.3.21, pthreads build) maps one work buffer of BUFFER_SIZE
+ * bytes (32 << 22, 128 MiB, on x86-64: strace shows mmap(NULL, 134217728,
+ * ...)) for each thread inside sgemm at the same time, keeps it, and hands
+ * it to the next caller once free; each of its own server threads maps
+ * one when the library loads (so those are in what the process holds
+ * already). nex sets OpenBLAS to 1 thread and calls sgemm from the pieces
+ * its pool runs, so every run thread may be inside sgemm at once: whether
+ * a worker joins a job depends on timing (pool.c wakes workers for jobs
+ * measured long), not on the graph. When the mmap fails,
+ * blas_memory_alloc tries again forever: a run that cannot map it hangs,
+ * spinning, instead of failing. Measured with `ulimit -v` (KiB, the
+ * smallest that runs, 2 cores, OpenBLAS's server thread present): cls
+ * 1x3x48x192 318750 at 1 thread, 339062 at 2 when the worker happened to
+ * stay out of sgemm (and at 345000 one run in six hung with two busy loops
+ * beside it: the worker had joined); a 512x512 matmul, whose worker always
+ * joins, 320312 at 1 and 459375 at 2: 136 MiB more, a buffer and the
+ * worker's 8 MiB stack. */
 #define BLAS_BUFFER (128ull << 20)
+/* A worker's first malloc makes glibc reserve it an arena: a heap of
+ * HEAP_MAX_SIZE, 64 MiB on 64-bit (strace: a 128 MiB PROT_NONE mmap,
+ * trimmed to 64 MiB aligned). det at 2 threads needs 200 MiB more than at
+ * 1 (359375 -> 564062 KiB): buffer, arena and stack; at 535000 it hung. */
+#define MALLOC_ARENA (64ull << 20)
+/* Beyond the buffers, the weights and activations: the kernels' scratch
+ * (im2col panels, packed weights) and malloc's per-thread arenas. */
+#define BLAS_SLACK (16ull << 20)
+
+/* Address space a pool worker's stack takes: the default pthread stack
+ * (RLIMIT_STACK's soft value when the process started, 8 MiB here). */
+static uint64_t thread_stack(void)
+{
+	pthread_attr_t a;
+	size_t n = 8u << 20;
+	if (pthread_attr_init(&a) == 0) {
+		if (pthread_attr_getstacksize(&a, &n) != 0)
+			n = 8u << 20;
+		pthread_attr_destroy(&a);
+	}
+	return n;
+}
 
 bool nx_graph_calls_blas(const nx_graph *g)
 {
@@ -198,14 +230,22 @@ int nx_blas_fits(const nx_graph *g, int threads, uint64_t more, nx_err *err)
 	uint64_t have = available(false, &src);
 	if (have == UINT64_MAX || !nx_graph_calls_blas(g))
 		return 0;
-	/* Every thread of the run may be inside sgemm at once; a buffer
-	 * OpenBLAS holds already (from an earlier run in this process) is
-	 * counted again, which errs on the side of refusing. */
-	uint64_t blas = (uint64_t)(threads > 0 ? threads : 1) * BLAS_BUFFER;
+	/* Every thread of the run may be inside sgemm at once, and each
+	 * worker brings its stack and malloc arena; a buffer OpenBLAS holds
+	 * already (from an earlier run in this process) is counted again, as
+	 * is a pool that exists already (`nex exec` opens its pool first),
+	 * which errs on the side of refusing by those. */
+	int nt = threads > 0 ? threads : 1;
+	uint64_t blas = (uint64_t)nt * BLAS_BUFFER;
+	uint64_t stacks = (uint64_t)(nt - 1) * (thread_stack() + MALLOC_ARENA);
 	/* Only the limits: the buffers are address space, mostly never
 	 * touched, so MemAvailable does not bound them (nx_mem_fits has
-	 * checked `more` against it). */
-	if (blas + more <= have - have / 10)
+	 * checked `more` against it). The slack is a fixed few MiB plus a
+	 * tenth of the weights and activations, not a tenth of what is left:
+	 * that had refused cls at 2 threads under 487500 KiB, 28 MB above the
+	 * most it can need. */
+	uint64_t slack = BLAS_SLACK + more / 10;
+	if (blas + stacks + more + slack <= have)
 		return 0;
 	char limit[96] = "";
 	struct rlimit r;
@@ -214,10 +254,12 @@ int nx_blas_fits(const nx_graph *g, int threads, uint64_t more, nx_err *err)
 	else if (strstr(src, "ulimit -d") && getrlimit(RLIMIT_DATA, &r) == 0)
 		snprintf(limit, sizeof limit, ", set to %llu KiB", (unsigned long long)r.rlim_cur / 1024);
 	nx_err_set(err, "running the model needs about %.0f MiB (%.0f MiB of OpenBLAS work "
-		   "buffers, 128 MiB for each of %d thread%s, and %.1f MiB of weights and "
-		   "activations), more than the %.0f MiB of %s%s; refused before starting "
-		   "(OpenBLAS would retry its failed mmap forever): raise the limit or use "
-		   "fewer threads", mib(blas + more), mib(blas), threads, threads == 1 ? "" : "s",
-		   mib(more), mib(have), src, limit);
+		   "buffers, 128 MiB for each of %d thread%s, %.0f MiB of worker stacks and malloc "
+		   "arenas, %.1f "
+		   "MiB of weights and activations and %.0f MiB to spare), more than the %.0f "
+		   "MiB of %s%s; refused before starting (OpenBLAS would retry its failed mmap "
+		   "forever): raise the limit or use fewer threads",
+		   mib(blas + stacks + more + slack), mib(blas), nt, nt == 1 ? "" : "s",
+		   mib(stacks), mib(more), mib(slack), mib(have), src, limit);
 	return -1;
 }

@@ -690,21 +690,19 @@ static int lower_conv_transpose(emitter *e, lv *out)
 	const nx_type *wt = nx_vtype(g, wv), *rt = rtype(e, 0);
 	int64_t k[2] = {wt->dims[2], wt->dims[3]};
 	int64_t oc = wt->dims[1];
-	/* begin pad of the output per ONNX; the end follows from the output
-	 * size, which covers output_padding and output_shape */
+	/* begin pad of the output as the kernel takes it (nx_convt_pad_begin);
+	 * the end follows from the output size, which covers output_padding
+	 * and output_shape */
+	uint32_t nop;
+	const int64_t *opd = nx_attr_ints(g, o, "output_padding", &nop);
+	bool has_os = nx_attr_get(g, o, "output_shape") != NULL;
 	int64_t pb[2];
 	for (int a = 0; a < 2; a++) {
-		int64_t full = (x.t.dims[2 + a] - 1) * st[a] + (k[a] - 1) * dil[a] + 1;
+		int64_t opad = nop == 2 ? opd[a] : 0;
+		int64_t full = (x.t.dims[2 + a] - 1) * st[a] + (k[a] - 1) * dil[a] + 1 + opad;
 		int64_t total = full - rt->dims[2 + a];
-		if (nx_attr_get(g, o, "output_shape") || strcmp(ap, "NOTSET")) {
-			/* the odd pad at the begin but for SAME_UPPER, as the
-			 * ONNX text says; kern_conv.c follows the reference,
-			 * which puts it there only for SAME_LOWER, so with
-			 * output_shape alone and an odd total the two differ */
-			pb[a] = nx_pad_split(total, nx_auto_pad(ap) != NX_PAD_SAME_UPPER, NULL);
-		} else {
-			pb[a] = np == 4 ? pads[a] : 0;
-		}
+		pb[a] = nx_convt_pad_begin(nx_auto_pad(ap), total, opad, has_os, np == 4,
+					   np == 4 ? pads[a] : 0);
 	}
 	lv xh = transpose(e, x, TO_NHWC);
 	/* zero insertion: [N,H,W,C] -> [N,H,1,W,1,C] -> pad -> [N,H*s,W*s,C] */

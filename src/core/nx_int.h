@@ -288,5 +288,13 @@ int64_t nx_same_total(int64_t in, int64_t out, int64_t stride, int64_t keff);
  * (end may be NULL): the odd one at the end (SAME_UPPER), or at the begin
  * when odd_at_begin (SAME_LOWER). */
 int64_t nx_pad_split(int64_t total, bool odd_at_begin, int64_t *end);
+/* conv_transpose's begin pad on one axis, as ONNX's reference evaluator
+ * resolves it: SAME splits total (stride (in - 1) + output_padding + keff
+ * - out) with the odd pad at the end for SAME_UPPER; otherwise the pads
+ * attribute's begin (pad, 0 when absent) counts, with or without
+ * output_shape. has_pads false, output_shape cutting total > opad rows:
+ * the reference refuses; nex splits as onnxruntime does (odd at end). */
+int64_t nx_convt_pad_begin(int ap, int64_t total, int64_t opad, bool has_output_shape,
+			   bool has_pads, int64_t pad);
 
 #endif

@@ -459,10 +459,71 @@ static const char *move_unlowered(const nx_graph *g, uint32_t o)
 	return "codegen has no per-tile lowering of this kind";
 }
 
+/* Whether extent e along d fits, others as in ext. */
+static bool fits_at(const tiler *tl, int64_t *ext, int d, int64_t e)
+{
+	int64_t keep = ext[d];
+	ext[d] = e;
+	bool ok = working_set(tl, ext) <= tl->t->sram;
+	ext[d] = keep;
+	return ok;
+}
+
+/* The largest k in [1, n] with fits_at(..., f * k), f * k the extent;
+ * 0 if none. Valid when the working set grows with k. */
+static int64_t largest_k(const tiler *tl, int64_t *ext, int d, int64_t f, int64_t n)
+{
+	if (n < 1 || !fits_at(tl, ext, d, f))
+		return 0;
+	int64_t lo = 1, hi = n;
+	while (lo < hi) {
+		int64_t mid = lo + (hi - lo + 1) / 2;
+		if (fits_at(tl, ext, d, f * mid))
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
+/* The output-channel extent of a grouped conv_transpose (mg channels a
+ * group, G groups): only divisors of mg (tiles in one group) and whole
+ * groups are extents the rule splits by, and over all extents the working
+ * set is not monotonic (an extent straddling groups reads the inputs of
+ * every group it touches: 4 of 6 channels a group reads two groups, 6
+ * reads one), so a bisection over all of them can stop below an extent
+ * that fits. Each of the two families alone grows with its extent: the
+ * largest whole-group count that fits, else the largest divisor of mg;
+ * then the same tile count evened out. 0 if not even 1 channel fits. */
+static int64_t largest_convt_chan(const tiler *tl, int64_t *ext, int64_t mg)
+{
+	int64_t Y = tl->y.dims[1], G = Y / mg;
+	int64_t k = largest_k(tl, ext, 1, mg, G);
+	if (k > 0) {
+		int64_t nt = (G + k - 1) / k;
+		return (G + nt - 1) / nt * mg;
+	}
+	int64_t best = 0; /* divisors of mg below mg, ascending */
+	for (int64_t e = 1; e < mg; e++) {
+		if (mg % e)
+			continue;
+		if (!fits_at(tl, ext, 1, e))
+			break;
+		best = e;
+	}
+	return best;
+}
+
 /* The largest extent along d (others as in ext) whose tile fits; 0 if
  * not even one fits. */
 static int64_t largest(const tiler *tl, int64_t *ext, int d)
 {
+	if (d == 1 && nx_opp(tl->g, tl->op)->kind == NX_OP_CONV_TRANSPOSE && tl->y.rank == 4) {
+		int64_t grp = nx_attr_i(tl->g, tl->op, "group", 1);
+		int64_t mg = grp > 1 ? tl->y.dims[1] / grp : 0;
+		if (mg > 1)
+			return largest_convt_chan(tl, ext, mg);
+	}
 	int64_t sram = tl->t->sram, keep = ext[d], lo = 1, hi = tl->y.dims[d];
 	ext[d] = 1;
 	bool any = working_set(tl, ext) <= sram;

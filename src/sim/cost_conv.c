@@ -11,11 +11,46 @@
  *
  * Tiling (attr tile, per result dim): dim 1 tiles output channels, the
  * others output pixels; an output tile of t rows reads (t-1) x stride +
- * (k-1) x dilation + 1 input rows, so tiles overlap by their halo.
+ * (k-1) x dilation + 1 input rows, so tiles overlap by their halo. A
+ * conv_transpose tile reads the input rows whose taps land in it, as
+ * core's tile geometry gives them (nx_convt_tile_geom: what the program's
+ * tiles read), so its halo is those rows over all tiles.
  */
 #include <math.h>
+#include <string.h>
 
 #include "nxs.h"
+
+/* The input rows (columns) a tiled conv_transpose's row (column) tiles
+ * read together over the input's rows (columns), multiplied over the two
+ * axes; 1 when the op is not split as codegen runs it. */
+static double convt_halo(const nx_graph *g, uint32_t op)
+{
+	int64_t nt[4], te[4];
+	const nx_type *x = nx_vtype(g, nx_operand(g, op, 0));
+	const nx_type *y = nx_vtype(g, nx_result(g, op, 0));
+	if (x->rank != 4 || y->rank != 4 || !nx_attr_get(g, op, "tile") ||
+	    nx_convt_tiling(g, op, nt, te))
+		return 1;
+	double halo = 1;
+	for (int d = 2; d < 4; d++) {
+		if (nt[d] <= 1 || x->dims[d] < 1)
+			continue;
+		int64_t rows = 0;
+		for (int64_t i = 0; i < nt[d]; i++) {
+			int64_t r0[4] = {0, 0, 0, 0}, rn[4], xw0[4], xwn[4], ww0[4], wwn[4], pads[4], grp;
+			memcpy(rn, y->dims, sizeof rn);
+			r0[d] = i * te[d];
+			rn[d] = r0[d] + te[d] > y->dims[d] ? y->dims[d] - r0[d] : te[d];
+			nx_convt_tile_geom(g, op, r0, rn, xw0, xwn, ww0, wwn, pads, &grp);
+			rows += xwn[d];
+		}
+		double f = (double)rows / (double)x->dims[d];
+		if (f > 1)
+			halo *= f;
+	}
+	return halo;
+}
 
 void nxs_prep_conv(const nx_graph *g, uint32_t op, nxs_opinv *inv)
 {
@@ -71,6 +106,8 @@ void nxs_prep_conv(const nx_graph *g, uint32_t op, nxs_opinv *inv)
 		if (f > 1)
 			inv->halo *= f;
 	}
+	if (kind == NX_OP_CONV_TRANSPOSE)
+		inv->halo = convt_halo(g, op);
 	inv->nt_pix = inv->nt_sp;
 }
 

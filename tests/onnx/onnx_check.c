@@ -244,6 +244,21 @@ static ob *fixture(const char *name)
 		ob_ints(b, n, "pads", 4, (int64_t[]){1, 0, 1, 1});
 		ob_ints(b, n, "output_padding", 2, (int64_t[]){1, 0});
 		ob_output(b, "y", OB_F32, NULL);
+	} else if (!strcmp(name, "conv_transpose_oshape")) {
+		/* begin pads as ONNX's reference evaluator takes them beside
+		 * output_shape: 0 when it cuts only output_padding's rows (an
+		 * odd total of 1 here), the given pads when there are some */
+		ob_input(b, "x", OB_F32, "1,3,4,5");
+		init_rand(b, "w", "3,2,3,3", 54, 6);
+		init_rand(b, "w2", "2,2,3,3", 36, 7);
+		n = ob_node(b, "ConvTranspose", "x,w", "t");
+		ob_ints(b, n, "strides", 2, (int64_t[]){2, 2});
+		ob_ints(b, n, "output_padding", 2, (int64_t[]){1, 1});
+		ob_ints(b, n, "output_shape", 2, (int64_t[]){9, 11});
+		n = ob_node(b, "ConvTranspose", "t,w2", "y");
+		ob_ints(b, n, "pads", 4, (int64_t[]){2, 0, 1, 3});
+		ob_ints(b, n, "output_shape", 2, (int64_t[]){8, 10});
+		ob_output(b, "y", OB_F32, NULL);
 	} else if (!strcmp(name, "pools")) {
 		ob_input(b, "x", OB_F32, "1,2,7,9");
 		n = ob_node(b, "MaxPool", "x", "m");
@@ -401,7 +416,8 @@ static ob *fixture(const char *name)
 	return b;
 }
 
-static const char *const fixtures[] = {"conv", "depthwise", "conv_transpose", "pools", "resize",
+static const char *const fixtures[] = {"conv", "depthwise", "conv_transpose",
+				       "conv_transpose_oshape", "pools", "resize",
 				       "norms", "matmul", "shapes", "unary", "quant", "quant_int", NULL};
 
 /* ---- MLIR ---- */

@@ -34,7 +34,7 @@ $0 roundtrip $1/ch_ppocr_mobile_v2.0_cls_infer.onnx x=1,3,48,192"
     $<TARGET_FILE:onnx_check> ${_nex_models})
 
 set(_mlir_fixtures)
-foreach(f conv depthwise conv_transpose pools resize norms matmul shapes unary quant quant_int)
+foreach(f conv depthwise conv_transpose conv_transpose_oshape pools resize norms matmul shapes unary quant quant_int)
   list(APPEND _mlir_fixtures fixture:${f} --)
 endforeach()
 add_test(NAME onnx/mlir-fixtures

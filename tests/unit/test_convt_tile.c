@@ -6,7 +6,8 @@
  * pads would not be) and give the same bytes at 1 and 2 threads; so must
  * grouped ones (tiles in one group, of whole groups), strides above the
  * kernel extent, output_padding, auto_pad SAME_UPPER/LOWER and
- * output_shape (inside and past the full output); and nx_convt_tiling's
+ * output_shape (inside and past the full output, within output_padding,
+ * beside pads: begin pads as ONNX's reference); and nx_convt_tiling's
  * counts and its reasons for leaving an op whole. */
 #include <math.h>
 #include <stdlib.h>
@@ -154,6 +155,16 @@ static const ct_case tiled_cases[] = {
 	/* output_shape 15 of full 19: total 4, begin 2 */
 	{"output_shape inside the full output", {1, 4, 9, 9}, {4, 3, 3, 3}, {1, 3, 15, 15},
 	 {2, 2}, {1, 1}, {2, 2, 2, 2}, 1, true, "[1,3,4,6]", 12, ", output_shape=[15,15]", true, NULL},
+	/* begin pads as ONNX's reference evaluator gives them (checked with
+	 * onnx/reference/ops/op_conv_transpose.py): output_shape cutting no
+	 * more than output_padding keeps pads 0 (full 20, out 18, total 2:
+	 * begin 0, not 1), and given pads count beside output_shape (total 3,
+	 * pads 2 and 1: begin 2, not 1) */
+	{"output_shape within output_padding", {1, 2, 6, 6}, {2, 2, 3, 3}, {1, 2, 18, 18}, {3, 3},
+	 {1, 1}, {0, 0, 0, 0}, 1, true, "[1,2,6,18]", 3,
+	 ", output_padding=[2,2], output_shape=[18,18]", true, NULL},
+	{"pads and output_shape", {1, 4, 9, 9}, {4, 3, 3, 3}, {1, 3, 16, 16}, {2, 2}, {1, 1},
+	 {2, 2, 1, 1}, 1, true, "[1,3,4,16]", 4, ", output_shape=[16,16]", false, NULL},
 };
 
 /* What nx_convt_tiling leaves whole, and says why (a phrase of it). */

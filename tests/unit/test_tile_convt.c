@@ -4,7 +4,8 @@
  * rows, not 24 (the estimate before, one row high), given exactly the SRAM
  * that tile needs, must be split into 7 tiles of 46 rows, each of exactly
  * those bytes; and a grouped one that must split its output channels gets
- * an extent core's rule splits by (in one group or whole groups). */
+ * an extent core's rule splits by (in one group or whole groups), the
+ * largest that fits. */
 #include <stdlib.h>
 
 #include "check.h"
@@ -124,9 +125,38 @@ static void test_grouped(void)
 	nx_graph_free(g);
 }
 
+/* The most channels that fit: at 108 KiB two whole groups (12 channels,
+ * 107184 bytes) fit while 13 or 10 (straddling three groups) do not; the
+ * bisection over every extent stopped at 9, evened to 8 and fell back to
+ * 6 (4 tiles); at 60 KiB one group (53592 bytes), not 3 channels. */
+static void test_grouped_most(void)
+{
+	static const struct {
+		int64_t kib;
+		const char *want;
+	} cases[] = {{108, "tile [1,12,15,15], 2 tiles of 107184 bytes"},
+		     {60, "tile [1,6,15,15], 4 tiles of 53592 bytes"}};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		nx_graph *g = parse(grouped);
+		if (!g)
+			return;
+		nx_target t;
+		nx_err e;
+		CHECK(nx_target_preset("m1", &t, &e) == 0);
+		t.sram = cases[i].kib << 10;
+		int64_t n;
+		char *rem = tile_pass(g, &t, &n);
+		CHECK_EQ_INT(n, 1);
+		CHECK_CONTAINS(rem, cases[i].want);
+		free(rem);
+		nx_graph_free(g);
+	}
+}
+
 static const check_case cases[] = {
 	{"rows", test_rows},
 	{"grouped", test_grouped},
+	{"grouped_most", test_grouped_most},
 	{NULL, NULL},
 };
 
