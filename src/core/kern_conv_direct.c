@@ -142,26 +142,10 @@ static void pad_part(void *ctx, int64_t lo, int64_t hi)
 {
 	direct_job *j = ctx;
 	const conv_geom *g = j->g;
-	if (j->s == 1) {
+	if (j->s == 1)
 		nx_conv_pad_planes(g, j->x, j->xp, j->hp, j->wp, lo, hi);
-		return;
-	}
-	int64_t H = g->in[0], W = g->in[1], pt = g->pad[0], pl = g->pad[1], s = j->s;
-	for (int64_t c = lo; c < hi; c++)
-		for (int64_t ph = 0; ph < s; ph++)
-			for (int64_t yp = 0; yp < j->hp; yp++) {
-				float *d = j->xp + ((c * s + ph) * j->hp + yp) * j->wq;
-				int64_t iy = yp - pt;
-				if (iy < 0 || iy >= H) {
-					memset(d, 0, (size_t)j->wq * sizeof *d);
-					continue;
-				}
-				const float *r = j->x + c * g->xcs + iy * W;
-				for (int64_t q = 0; q < j->wq; q++) {
-					int64_t ix = q * s + ph - pl;
-					d[q] = ix >= 0 && ix < W ? r[ix] : 0;
-				}
-			}
+	else
+		nx_conv_pad_phases(g, j->x, j->xp, j->s, j->hp, j->wq, lo, hi);
 }
 
 /* One AVX2 register tile: out[m][0 .. STRIP3) = acc[m][...] + the sum
