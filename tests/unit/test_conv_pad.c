@@ -21,22 +21,40 @@
 
 typedef struct pcase {
 	int C, H, W, M, s, d, pad[4];
+	int K, dw; /* kernel K x K; dw: depthwise (group = C = M) */
 } pcase;
 
 /* every one takes the direct kernel on an AVX2+FMA CPU: stride 2 with 2-8
  * input channels or stride 1 with 16+, rows of 16+ output columns */
 static const pcase cases[] = {
 	/* stems, stride 2 (phase planes): even and odd widths */
-	{3, 13, 32, 8, 2, 1, {1, 1, 1, 1}},
-	{3, 12, 33, 8, 2, 1, {0, 0, 0, 0}},
-	{3, 11, 34, 16, 2, 1, {2, 1, 0, 2}},
-	{3, 14, 35, 8, 2, 1, {1, 2, 2, 0}},
-	{4, 17, 37, 8, 2, 2, {2, 2, 2, 2}},
-	{2, 10, 36, 16, 2, 1, {0, 1, 1, 0}},
+	{3, 13, 32, 8, 2, 1, {1, 1, 1, 1}, 3, 0},
+	{3, 12, 33, 8, 2, 1, {0, 0, 0, 0}, 3, 0},
+	{3, 11, 34, 16, 2, 1, {2, 1, 0, 2}, 3, 0},
+	{3, 14, 35, 8, 2, 1, {1, 2, 2, 0}, 3, 0},
+	{4, 17, 37, 8, 2, 2, {2, 2, 2, 2}, 3, 0},
+	{2, 10, 36, 16, 2, 1, {0, 1, 1, 0}, 3, 0},
 	/* stride 1, 16 channels (plain padded planes) */
-	{16, 12, 18, 8, 1, 1, {0, 0, 0, 0}},
-	{16, 11, 17, 8, 1, 1, {2, 1, 0, 2}},
-	{16, 14, 18, 24, 1, 2, {2, 2, 2, 2}},
+	{16, 12, 18, 8, 1, 1, {0, 0, 0, 0}, 3, 0},
+	{16, 11, 17, 8, 1, 1, {2, 1, 0, 2}, 3, 0},
+	{16, 14, 18, 24, 1, 2, {2, 2, 2, 2}, 3, 0},
+};
+
+/* Depthwise, stride 1 (kern_conv_dw.c, any CPU): blocks of 16 or 32
+ * output columns inside the row read the input where it lies, the edge
+ * blocks a padded copy of the columns they reach; widths with no inside
+ * block, one, several, a last block past the row, pads 0 to 2, 5x5,
+ * dilation 2. */
+static const pcase dw_cases[] = {
+	{4, 9, 100, 4, 1, 1, {1, 1, 1, 1}, 3, 1},
+	{3, 7, 70, 3, 1, 1, {2, 2, 2, 2}, 5, 1},
+	{2, 6, 40, 2, 1, 1, {2, 2, 2, 2}, 5, 1},
+	{3, 8, 97, 3, 1, 1, {0, 2, 1, 0}, 3, 1},
+	{2, 10, 131, 2, 1, 2, {2, 2, 2, 2}, 3, 1},
+	{2, 5, 66, 2, 1, 1, {0, 0, 0, 0}, 3, 1},
+	{2, 6, 20, 2, 1, 1, {1, 1, 1, 1}, 3, 1},
+	/* the last block ends exactly at the row end */
+	{2, 6, 96, 2, 1, 1, {1, 1, 1, 1}, 3, 1},
 };
 
 static int cpu_v3(void)
@@ -50,7 +68,7 @@ static int cpu_v3(void)
 
 static int out_dim(const pcase *c, int in, int pa, int pb)
 {
-	return (in + pa + pb - 2 * c->d - 1) / c->s + 1;
+	return (in + pa + pb - (c->K - 1) * c->d - 1) / c->s + 1;
 }
 
 /* The conv's exact values from x and the weights/bias in the graph text's
@@ -74,15 +92,17 @@ static void ref_conv(const void *ctx, const nx_tensor *in, double *ref, double *
 		for (int oy = 0; oy < OH; oy++)
 			for (int ox = 0; ox < OW; ox++) {
 				double s = bv(m), a = fabs(bv(m));
-				for (int ci = 0; ci < c->C; ci++)
-					for (int ky = 0; ky < 3; ky++)
-						for (int kx = 0; kx < 3; kx++) {
+				int cg = c->dw ? 1 : c->C, c0 = c->dw ? m : 0;
+				for (int ci = 0; ci < cg; ci++)
+					for (int ky = 0; ky < c->K; ky++)
+						for (int kx = 0; kx < c->K; kx++) {
 							int iy = oy * c->s - c->pad[0] + ky * c->d;
 							int ix = ox * c->s - c->pad[1] + kx * c->d;
 							if (iy < 0 || iy >= c->H || ix < 0 || ix >= c->W)
 								continue;
-							double p = (double)x[(ci * c->H + iy) * c->W + ix] *
-								   wv(((m * c->C + ci) * 3 + ky) * 3 + kx);
+							double p =
+								(double)x[((c0 + ci) * c->H + iy) * c->W + ix] *
+								wv(((m * cg + ci) * c->K + ky) * c->K + kx);
 							s += p;
 							a += fabs(p);
 						}
@@ -96,13 +116,13 @@ static void ref_conv(const void *ctx, const nx_tensor *in, double *ref, double *
 static char *conv_text(const pcase *c, int rows)
 {
 	int OH = out_dim(c, c->H, c->pad[0], c->pad[2]), OW = out_dim(c, c->W, c->pad[1], c->pad[3]);
-	int nw = c->M * c->C * 9;
+	int cg = c->dw ? 1 : c->C, nw = c->M * cg * c->K * c->K;
 	size_t cap = (size_t)nw * 16 + 4096, o = 0;
 	char *t = malloc(cap);
 	o += (size_t)snprintf(t + o, cap - o,
 			      "graph @t(%%x: f32[1,%d,%d,%d]) -> (%%y: f32[1,%d,%d,%d]) {\n"
-			      "  %%w = const f32[%d,%d,3,3] dense[",
-			      c->C, c->H, c->W, c->M, OH, OW, c->M, c->C);
+			      "  %%w = const f32[%d,%d,%d,%d] dense[",
+			      c->C, c->H, c->W, c->M, OH, OW, c->M, cg, c->K, c->K);
 	for (int i = 0; i < nw; i++)
 		o += (size_t)snprintf(t + o, cap - o, "%s%.9g", i ? ", " : "", wv(i));
 	o += (size_t)snprintf(t + o, cap - o, "]\n  %%b = const f32[%d] dense[", c->M);
@@ -113,9 +133,9 @@ static char *conv_text(const pcase *c, int rows)
 		snprintf(tile, sizeof tile, ", tile=[1,%d,%d,%d]", c->M, rows, OW);
 	snprintf(t + o, cap - o,
 		 "]\n  %%y = conv(%%x, %%w, %%b) {strides=[%d,%d], dilations=[%d,%d], "
-		 "pads=[%d,%d,%d,%d]%s} : f32[1,%d,%d,%d]\n  return %%y\n}\n",
-		 c->s, c->s, c->d, c->d, c->pad[0], c->pad[1], c->pad[2], c->pad[3], tile, c->M,
-		 OH, OW);
+		 "pads=[%d,%d,%d,%d], group=%d%s} : f32[1,%d,%d,%d]\n  return %%y\n}\n",
+		 c->s, c->s, c->d, c->d, c->pad[0], c->pad[1], c->pad[2], c->pad[3],
+		 c->dw ? c->C : 1, tile, c->M, OH, OW);
 	return t;
 }
 
@@ -133,10 +153,11 @@ static int run1(nx_graph *g, const nx_tensor *x, nx_run_result *r)
 /* Set when the tiled-equals-whole check could not run here (main: 77). */
 static bool skipped;
 
-static void test_pads(void)
+/* Case c (number k of table) whole and tiled; needs_v3: the tiled-equals-whole
+ * check holds only on an AVX2+FMA CPU (the direct kernel's road). */
+static void run_case(const pcase *c, size_t k, const char *table, bool needs_v3)
 {
-	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-		const pcase *c = &cases[k];
+	{
 		int OH = out_dim(c, c->H, c->pad[0], c->pad[2]);
 		char what[64];
 		nx_type t = {0};
@@ -150,8 +171,8 @@ static void test_pads(void)
 		nx_run_result whole = {0};
 		bool have_whole = false;
 		for (int v = 0; v < 3; v++) {
-			snprintf(what, sizeof what, "case %zu, %s%d", k, rows[v] ? "tiles of " : "whole",
-				 rows[v]);
+			snprintf(what, sizeof what, "%s case %zu, %s%d", table, k,
+				 rows[v] ? "tiles of " : "whole", rows[v]);
 			char *text = conv_text(c, rows[v]);
 			nx_graph *g = tile_graph(what, text);
 			free(text);
@@ -166,7 +187,7 @@ static void test_pads(void)
 				whole = r;
 				have_whole = true;
 			} else {
-				if (!cpu_v3()) {
+				if (needs_v3 && !cpu_v3()) {
 					skipped = true;
 				} else if (have_whole) {
 					bool same = !memcmp(r.outputs[0].data, whole.outputs[0].data,
@@ -183,8 +204,17 @@ static void test_pads(void)
 			nx_run_result_free(&whole);
 		nx_tensor_free(&x);
 	}
+}
+
+static void test_pads(void)
+{
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
+		run_case(&cases[k], k, "direct", true);
+	for (size_t k = 0; k < sizeof dw_cases / sizeof dw_cases[0]; k++)
+		run_case(&dw_cases[k], k, "depthwise", false);
 	if (skipped)
-		fprintf(stderr, "no AVX2+FMA: tiled-equals-whole checks skipped\n");
+		fprintf(stderr, "no AVX2+FMA: the direct kernel's tiled-equals-whole checks "
+			"skipped\n");
 }
 
 static const check_case tcases[] = {
