@@ -11,8 +11,8 @@
  * kern_conv.c's general depthwise road adds one kernel row at a time into
  * the output row and handles the edge columns tap by tap; on rec's 80-wide
  * planes the edge loops and the KH read-modify-writes of each output row
- * were most of its instructions. The padded copy costs one pass over the
- * input and takes every edge case away.
+ * were most of its instructions. Reading the edge blocks from a padded
+ * copy takes every edge case away.
  *
  * Sums: bias, then the taps in (ky, kx) order, one after another (the
  * general road summed each kernel row first, then added the row sums):
