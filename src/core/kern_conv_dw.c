@@ -1,18 +1,14 @@
 /* kern_conv_dw.c — 2-d depthwise convs with stride 1 (one input channel
  * per group: the 3x3 and 5x5 convs of MobileNet-style models such as the
- * PaddleOCR det, rec and cls): every output is summed from all KH*KW taps
- * in registers, 16 (AVX-512: 32) columns at a time, and stored once. A
- * block of columns whose taps all fall inside the input row reads the
- * input plane where it lies; the edge blocks read a zero-padded scratch
- * plane, of which only the columns they reach are copied (det's 320-wide
- * planes: 68 of 322 columns a row; a tile of a tiled conv copied its
- * whole window before).
+ * PaddleOCR det, rec and cls): each channel plane is copied once into a
+ * zero-padded scratch plane, then every output is summed from all KH*KW
+ * taps in registers, 16 columns at a time, and stored once.
  *
  * kern_conv.c's general depthwise road adds one kernel row at a time into
  * the output row and handles the edge columns tap by tap; on rec's 80-wide
  * planes the edge loops and the KH read-modify-writes of each output row
- * were most of its instructions. Reading the edge blocks from a padded
- * copy takes every edge case away.
+ * were most of its instructions. The padded copy costs one pass over the
+ * input and takes every edge case away.
  *
  * Sums: bias, then the taps in (ky, kx) order, one after another (the
  * general road summed each kernel row first, then added the row sums):
@@ -54,51 +50,9 @@ typedef struct dw_job {
 	int64_t hp, wp; /* padded plane */
 } dw_job;
 
-/* Where a plane's blocks of blk output columns read: blocks starting at
- * ox in [in_lo, in_hi) (multiples of blk) read only input columns inside
- * the row, so they read the input plane where it lies; the others (the
- * edge blocks) read the padded plane, of which only columns [0, cl) and
- * [cr, wp) are ever read and filled. Same for every plane of a conv. */
-typedef struct dw_edges {
-	int64_t in_lo, in_hi, cl, cr;
-} dw_edges;
-
-static dw_edges dw_edges_of(const conv_geom *g, int64_t wp, int64_t blk)
-{
-	int64_t W = g->in[1], OW = g->out[1], pl = g->pad[1];
-	int64_t span = (g->ker[1] - 1) * g->dil[1] + blk; /* padded columns a block reads */
-	dw_edges e = {0, 0, wp, wp};
-	/* inside: ox - pl >= 0 and ox - pl + span <= W */
-	int64_t lo = (pl + blk - 1) / blk * blk, last = W - span + pl;
-	if (last < lo || lo >= OW)
-		return e; /* no block inside: every column is read from the copy */
-	int64_t hi = (last / blk + 1) * blk;
-	e.in_lo = lo;
-	e.in_hi = hi < OW ? hi : (OW + blk - 1) / blk * blk;
-	e.cl = lo > 0 ? lo - blk + span : 0;
-	e.cl = e.cl < wp ? e.cl : wp;
-	e.cr = e.in_hi < OW ? e.in_hi : wp;
-	return e;
-}
-
-/* Padded columns [p0, p1) of one padded row d from input row r (W wide,
- * begin pad pl): zero outside the row. */
-static void pad_cols(float *d, const float *r, int64_t p0, int64_t p1, int64_t W, int64_t pl)
-{
-	int64_t a = pl > p0 ? pl : p0, b = W + pl < p1 ? W + pl : p1;
-	if (b < a)
-		a = b = p1 < a ? p1 : a;
-	if (a > p0)
-		memset(d + p0, 0, (size_t)(a - p0) * sizeof *d);
-	if (b > a)
-		memcpy(d + a, r + a - pl, (size_t)(b - a) * sizeof *d);
-	if (p1 > b)
-		memset(d + b, 0, (size_t)(p1 - b) * sizeof *d);
-}
-
-/* The columns of the padded plane xp (hp x wp) that edge blocks read, from
- * channel plane x (H x W). */
-static void pad_plane(const dw_job *j, const float *x, float *xp, const dw_edges *e)
+/* Copies channel plane x (H x W) into the zeroed padded plane xp (hp x wp);
+ * columns [xlo, xhi) of xp hold the input. */
+static void pad_plane(const dw_job *j, const float *x, float *xp, int64_t xlo, int64_t xhi)
 {
 	const conv_geom *g = j->g;
 	int64_t H = g->in[0], W = g->in[1], pt = g->pad[0], pl = g->pad[1];
@@ -110,22 +64,21 @@ static void pad_plane(const dw_job *j, const float *x, float *xp, const dw_edges
 		int64_t iy = yp - pt;
 		if (iy < 0 || iy >= H)
 			continue;
-		int64_t r0 = e->cr > e->cl ? e->cr : e->cl;
-		pad_cols(d, x + iy * W, 0, e->cl, W, pl);
-		if (r0 < wp)
-			pad_cols(d, x + iy * W, r0, wp, W, pl);
+		memset(d, 0, (size_t)xlo * sizeof *d);
+		memcpy(d + xlo, x + iy * W + xlo - pl, (size_t)(xhi - xlo) * sizeof *d);
+		memset(d + xhi, 0, (size_t)(wp - xhi) * sizeof *d);
 	}
 }
 
 /* The sums of one output plane y from the padded plane xp, 16 columns a
  * step in two 8-float vectors (the AVX2 and baseline copies). */
-NX_BODY void dw1_plane_body(const dw_job *j, const float *x, const float *xp, const dw_edges *e,
-			    const float *w, float bias, float *y)
+NX_BODY void dw1_plane_body(const dw_job *j, const float *xp, const float *w, float bias,
+			    float *y)
 {
 	const conv_geom *g = j->g;
-	int64_t H = g->in[0], W = g->in[1], OH = g->out[0], OW = g->out[1];
+	int64_t H = g->in[0], OH = g->out[0], OW = g->out[1];
 	int64_t KH = g->ker[0], KW = g->ker[1], dy = g->dil[0], dx = g->dil[1];
-	int64_t pt = g->pad[0], pl = g->pad[1], wp = j->wp;
+	int64_t pt = g->pad[0], wp = j->wp;
 	for (int64_t oy = 0; oy < OH; oy++) {
 		float *yr = y + oy * OW;
 		for (int64_t ox = 0; ox < OW; ox += BLK) {
@@ -134,9 +87,7 @@ NX_BODY void dw1_plane_body(const dw_job *j, const float *x, const float *xp, co
 				int64_t iy = oy + ky * dy - pt;
 				if (iy < 0 || iy >= H)
 					continue; /* a padding row: its taps add zero */
-				const float *xr = ox >= e->in_lo && ox < e->in_hi
-							  ? x + iy * W + ox - pl
-							  : xp + (oy + ky * dy) * wp + ox;
+				const float *xr = xp + (oy + ky * dy) * wp + ox;
 				const float *wr = w + ky * KW;
 				for (int64_t kx = 0; kx < KW; kx++) {
 					v8f s0, s1;
@@ -164,13 +115,13 @@ NX_BODY void dw1_plane_body(const dw_job *j, const float *x, const float *xp, co
  * stores of a row's last block masked to the row. Per column the same
  * roundings in the same order as the body: bias, then for each tap a
  * multiply, then an add. */
-NX_TARGET_V4 static void dw1_plane_v4(const dw_job *j, const float *x, const float *xp,
-				      const dw_edges *e, const float *w, float bias, float *y)
+NX_TARGET_V4 static void dw1_plane_v4(const dw_job *j, const float *xp, const float *w,
+				      float bias, float *y)
 {
 	const conv_geom *g = j->g;
-	int64_t H = g->in[0], W = g->in[1], OH = g->out[0], OW = g->out[1];
+	int64_t H = g->in[0], OH = g->out[0], OW = g->out[1];
 	int64_t KH = g->ker[0], KW = g->ker[1], dy = g->dil[0], dx = g->dil[1];
-	int64_t pt = g->pad[0], pl = g->pad[1], wp = j->wp;
+	int64_t pt = g->pad[0], wp = j->wp;
 	__m512 vb = _mm512_set1_ps(bias);
 	for (int64_t oy = 0; oy < OH; oy++) {
 		float *yr = y + oy * OW;
@@ -180,9 +131,7 @@ NX_TARGET_V4 static void dw1_plane_v4(const dw_job *j, const float *x, const flo
 				int64_t iy = oy + ky * dy - pt;
 				if (iy < 0 || iy >= H)
 					continue;
-				const float *xr = ox >= e->in_lo && ox < e->in_hi
-							  ? x + iy * W + ox - pl
-							  : xp + (oy + ky * dy) * wp + ox;
+				const float *xr = xp + (oy + ky * dy) * wp + ox;
 				const float *wr = w + ky * KW;
 				for (int64_t kx = 0; kx < KW; kx++) {
 					__m512 wv = _mm512_set1_ps(wr[kx]);
@@ -209,41 +158,41 @@ NX_TARGET_V4 static void dw1_plane_v4(const dw_job *j, const float *x, const flo
 	}
 }
 
-NX_TARGET_V3 static void dw1_plane_v3(const dw_job *j, const float *x, const float *xp,
-				      const dw_edges *e, const float *w, float bias, float *y)
+NX_TARGET_V3 static void dw1_plane_v3(const dw_job *j, const float *xp, const float *w,
+				      float bias, float *y)
 {
-	dw1_plane_body(j, x, xp, e, w, bias, y);
+	dw1_plane_body(j, xp, w, bias, y);
 }
 #endif
 
-static void dw1_plane_v0(const dw_job *j, const float *x, const float *xp, const dw_edges *e,
-			 const float *w, float bias, float *y)
+static void dw1_plane_v0(const dw_job *j, const float *xp, const float *w, float bias, float *y)
 {
-	dw1_plane_body(j, x, xp, e, w, bias, y);
+	dw1_plane_body(j, xp, w, bias, y);
 }
 
 static void dw1_part(void *ctx, int64_t lo, int64_t hi)
 {
 	dw_job *j = ctx;
 	const conv_geom *g = j->g;
-	int64_t KH = g->ker[0], KW = g->ker[1];
-	int64_t hp = j->hp, wp = j->wp, blk = BLK;
+	int64_t W = g->in[1], KH = g->ker[0], KW = g->ker[1], pl = g->pad[1];
+	int64_t hp = j->hp, wp = j->wp;
 	/* BLK4 floats of slack: the last block of the last row reads past it */
 	float *xp = nx_xcalloc((size_t)(hp * wp + BLK4), sizeof *xp); /* freed below */
-	void (*plane)(const dw_job *, const float *, const float *, const dw_edges *, const float *,
-		      float, float *) = dw1_plane_v0;
+	int64_t xlo = pl > 0 ? pl : 0, xhi = W + pl < wp ? W + pl : wp;
+	if (xhi < xlo)
+		xhi = xlo;
+	void (*plane)(const dw_job *, const float *, const float *, float, float *) = dw1_plane_v0;
 #ifdef NX_SIMD_X86
 	if (nx_cpu_v4())
-		plane = dw1_plane_v4, blk = BLK4;
+		plane = dw1_plane_v4;
 	else if (nx_cpu_v3())
 		plane = dw1_plane_v3;
 #endif
-	dw_edges e = dw_edges_of(g, wp, blk);
 	for (int64_t task = lo; task < hi; task++) {
 		int64_t m = task % g->cout, n = task / g->cout;
-		const float *x = j->x + n * g->xns + m / g->mg * g->xcs;
-		pad_plane(j, x, xp, &e);
-		plane(j, x, xp, &e, j->w + m * KH * KW, j->b ? j->b[m] : 0,
+		int64_t c = m / g->mg;
+		pad_plane(j, j->x + n * g->xns + c * g->xcs, xp, xlo, xhi);
+		plane(j, xp, j->w + m * KH * KW, j->b ? j->b[m] : 0,
 		      j->y + n * g->yns + m * g->ycs);
 	}
 	free(xp);

@@ -10,7 +10,8 @@
  * AVX2 and FMA (where these convs take the direct kernel, whose sums do
  * not follow the tiling) the tiled conv gives the whole conv's bytes.
  * Without AVX2 and FMA that last check cannot hold (the GEMM roads' bits
- * follow the blocks) and the test exits 77 once the rest passed. */
+ * follow the blocks) and the test exits 77 once the rest passed. The same
+ * checks on depthwise convs (kern_conv_dw.c's padded plane per channel). */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,11 +41,9 @@ static const pcase cases[] = {
 	{16, 14, 18, 24, 1, 2, {2, 2, 2, 2}, 3, 0},
 };
 
-/* Depthwise, stride 1 (kern_conv_dw.c, any CPU): blocks of 16 or 32
- * output columns inside the row read the input where it lies, the edge
- * blocks a padded copy of the columns they reach; widths with no inside
- * block, one, several, a last block past the row, pads 0 to 2, 5x5,
- * dilation 2. */
+/* Depthwise, stride 1 (kern_conv_dw.c, any CPU: its sums do not follow
+ * the tiling either): widths whose 16- and 32-column blocks end inside,
+ * past or exactly at the row end, pads 0 to 2, 5x5, dilation 2. */
 static const pcase dw_cases[] = {
 	{4, 9, 100, 4, 1, 1, {1, 1, 1, 1}, 3, 1},
 	{3, 7, 70, 3, 1, 1, {2, 2, 2, 2}, 5, 1},
