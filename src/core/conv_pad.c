@@ -11,7 +11,8 @@
  * phase split was a scalar loop testing every column against the image
  * edges (det's stem conv, 3 channels of 640 x 640, tile by tile): here the
  * edges are worked out once per row and the interior is a strided copy the
- * vectorizer turns into shuffles (AVX2 copy picked at run time).
+ * vectorizer turns into shuffles (AVX-512 and AVX2 copies picked at run
+ * time; a copy, so every copy gives the same bytes).
  */
 #include <string.h>
 
