@@ -31,11 +31,16 @@ bool nx_conv_shift_fits(const conv_geom *g);
  * nx_conv_shift_fits accepts; b may be NULL. */
 void nx_conv_shift(const conv_geom *g, const float *x, const float *w, const float *b,
 		   const nx_act *act, float *y, nx_pool *pool);
-/* Channels [lo, hi) of one (image, group) input x (channels g->xcs floats
- * apart) into hp x wp planes at xp, zero outside the input (begin pads
- * g->pad): the shifted-GEMM and direct kernels' padded copy. */
+/* conv_pad.c: channels [lo, hi) of one (image, group) input x (channels
+ * g->xcs floats apart) into hp x wp planes at xp, zero outside the input
+ * (begin pads g->pad): the shifted-GEMM and direct kernels' padded copy. */
 void nx_conv_pad_planes(const conv_geom *g, const float *x, float *xp, int64_t hp, int64_t wp,
 			int64_t lo, int64_t hi);
+/* conv_pad.c: the same for stride s (both axes), each padded row split
+ * into s phase rows of wq columns (column q at phase q % s, index q / s),
+ * xp laid out [c][phase][hp][wq]: the direct kernel's stride-2 copy. */
+void nx_conv_pad_phases(const conv_geom *g, const float *x, float *xp, int64_t s, int64_t hp,
+			int64_t wq, int64_t lo, int64_t hi);
 
 /* kern_conv_direct.c: 2-d, stride 1, wider than 1x1, 16+ input and at most
  * 64 output channels per group, and stride-2 convs of 2-8 input channels,

@@ -160,38 +160,10 @@ static void pad_part(void *ctx, int64_t lo, int64_t hi)
 {
 	direct_job *j = ctx;
 	const conv_geom *g = j->g;
-	if (j->s == 1) {
+	if (j->s == 1)
 		nx_conv_pad_planes(g, j->x, j->xp, j->hp, j->wp, lo, hi);
-		return;
-	}
-	int64_t H = g->in[0], W = g->in[1], pt = g->pad[0], pl = g->pad[1], s = j->s;
-	for (int64_t c = lo; c < hi; c++)
-		for (int64_t ph = 0; ph < s; ph++)
-			for (int64_t yp = 0; yp < j->hp; yp++) {
-				float *d = j->xp + ((c * s + ph) * j->hp + yp) * j->wq;
-				int64_t iy = yp - pt;
-				if (iy < 0 || iy >= H) {
-					memset(d, 0, (size_t)j->wq * sizeof *d);
-					continue;
-				}
-				/* columns q with 0 <= q * s + ph - pl < W take the
-				 * input, the rest are zero: three loops without a
-				 * test per column (the copy vectorizes) */
-				int64_t qlo = pl > ph ? (pl - ph + s - 1) / s : 0;
-				int64_t qhi = (W + pl - ph + s - 1) / s;
-				qlo = qlo < j->wq ? qlo : j->wq;
-				qhi = qhi < j->wq ? qhi : j->wq;
-				qhi = qhi > qlo ? qhi : qlo;
-				for (int64_t q = 0; q < qlo; q++)
-					d[q] = 0;
-				const float *r = j->x + c * g->xcs + iy * W + qlo * s + ph - pl;
-				/* s is 2 here (nx_conv_direct_fits): a constant
-				 * stride lets the copy vectorize */
-				for (int64_t q = 0; q < qhi - qlo; q++)
-					d[qlo + q] = r[2 * q];
-				for (int64_t q = qhi; q < j->wq; q++)
-					d[q] = 0;
-			}
+	else
+		nx_conv_pad_phases(g, j->x, j->xp, j->s, j->hp, j->wq, lo, hi);
 }
 
 /* A strip's columns lie in up to MAX_PIECES output rows (a 48-column

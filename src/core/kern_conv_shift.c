@@ -60,30 +60,6 @@ typedef struct shift_job {
 	int64_t hp, wp, n, tile; /* padded sizes, wide-grid columns, per task */
 } shift_job;
 
-/* Channels [lo, hi) of one (image, group) input x into hp x wp zero-padded
- * planes at xp (begin pads g->pad); the direct kernel pads the same way. */
-void nx_conv_pad_planes(const conv_geom *g, const float *x, float *xp, int64_t hp, int64_t wp,
-			int64_t lo, int64_t hi)
-{
-	int64_t H = g->in[0], W = g->in[1], pt = g->pad[0], pl = g->pad[1];
-	/* padded columns [xlo, xhi) hold input columns [xlo - pl, xhi - pl) */
-	int64_t xlo = pl > 0 ? pl : 0, xhi = W + pl < wp ? W + pl : wp;
-	if (xhi < xlo)
-		xhi = xlo;
-	for (int64_t c = lo; c < hi; c++)
-		for (int64_t yp = 0; yp < hp; yp++) {
-			float *d = xp + (c * hp + yp) * wp;
-			int64_t iy = yp - pt;
-			if (iy < 0 || iy >= H) {
-				memset(d, 0, (size_t)wp * sizeof *d);
-				continue;
-			}
-			memset(d, 0, (size_t)xlo * sizeof *d);
-			memcpy(d + xlo, x + c * g->xcs + iy * W + xlo - pl, (size_t)(xhi - xlo) * sizeof *d);
-			memset(d + xhi, 0, (size_t)(wp - xhi) * sizeof *d);
-		}
-}
-
 static void pad_part(void *ctx, int64_t lo, int64_t hi)
 {
 	shift_job *j = ctx;
