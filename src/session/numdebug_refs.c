@@ -171,11 +171,11 @@ const nx_tensor *nd_refs_wait(nd_refs *r, uint32_t v)
 		return NULL;
 	pthread_mutex_lock(&r->mu);
 	if (!r->ready[v] && !r->done) {
-		r->k_waiting = true;
+		r->k_waiting++;
 		pthread_cond_broadcast(&r->cv);  /* step 0 may be waiting for room */
 		while (!r->ready[v] && !r->done)
 			pthread_cond_wait(&r->cv, &r->mu);
-		r->k_waiting = false;
+		r->k_waiting--;
 	}
 	const nx_tensor *t = r->val[v].data ? &r->val[v] : NULL;
 	pthread_mutex_unlock(&r->mu);
