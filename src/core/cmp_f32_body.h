@@ -1,6 +1,6 @@
-/* cmp_f32_body.h — the body of nx_f32_cmp_run, included by cmp_f32.c once
- * per copy (CMP_NAME, CMP_TARGET defined before each inclusion). Not a
- * helper function: GCC lowers a vector comparison for the target of the
+/* cmp_f32_body.h — the eight-wide body of nx_f32_cmp_run, included by
+ * cmp_f32.c for its AVX-512 copy (CMP_NAME, CMP_TARGET defined before the
+ * inclusion). Not a helper function: GCC lowers a vector comparison for the target of the
  * function it is written in, so an 8-double comparison written outside the
  * AVX-512 copy became eight scalar compares there even once inlined. */
 CMP_TARGET static void CMP_NAME(const float *a, const float *b, int64_t n, double floor_abs, nx_f32_cmp *s)
@@ -31,13 +31,13 @@ CMP_TARGET static void CMP_NAME(const float *a, const float *b, int64_t n, doubl
 	}
 	/* the pairs left (up to three), in the same two lanes */
 	for (; i + 2 <= n; i += 2) {
-		v2d x = load2(a + i), y = load2(b + i), e = abs2(x - y), ay = abs2(y);
+		v2d x = load2(a + i), y = load2(b + i), e = vabs(x - y), ay = vabs(y);
 		sab += x * y;
 		saa += x * x;
 		sbb += y * y;
 		se += e * e;
 		sae += e;
-		v2d fl2 = {floor_abs, floor_abs}, den = MAX2(ay, fl2), rel = e / den;
+		v2d fl2 = {floor_abs, floor_abs}, rel = e / vmax(ay, fl2);
 		for (int l = 0; l < 2; l++) {
 			bmax[l] = max_of(ay[l], bmax[l]);
 			emax[l] = max_of(e[l], emax[l]);

@@ -13,7 +13,8 @@
  * before its propagated ones, as they did.
  *
  * Memory: the copies queued are held to NDW_CAP bytes (the step-k run
- * waits for the worker past it), in buffers reused as in numdebug_refs.c.
+ * waits for the worker past it), in buffers reused as in numdebug_refs.c
+ * (kept for reuse up to NDW_CAP bytes more).
  * When no thread can be started the metrics are computed on the caller's
  * thread, as before. */
 #include <stdlib.h>
@@ -23,8 +24,8 @@
 
 /* bytes of queued results before the step-k run waits: det's largest
  * values are 26 MiB */
-#define NDW_CAP ((size_t)64 << 20)
-enum { NDW_POOL = 8 };
+#define NDW_CAP ((size_t)32 << 20)
+enum { NDW_POOL = 32 };   /* buffers kept for reuse at most */
 
 struct nd_job {
 	struct nd_job *next;
@@ -61,19 +62,13 @@ static void run_job(nd_worker *w, struct nd_job *j)
 static void job_done(nd_worker *w, struct nd_job *j)
 {
 	w->queued -= j->cap;
-	if (j->t.data && w->n_pool < NDW_POOL) {
+	/* the pool holds NDW_CAP bytes at most, so queue and pool together
+	 * stay under twice that */
+	if (j->t.data && w->n_pool < NDW_POOL && w->pooled + j->cap <= NDW_CAP) {
 		w->pool[w->n_pool++] = (struct nd_buf){j->t.data, j->cap};
-	} else if (j->t.data) {
-		uint32_t small = 0;
-		for (uint32_t i = 1; i < w->n_pool; i++)
-			if (w->pool[i].cap < w->pool[small].cap)
-				small = i;
-		if (w->n_pool && w->pool[small].cap < j->cap) {
-			free(w->pool[small].p);
-			w->pool[small] = (struct nd_buf){j->t.data, j->cap};
-		} else {
-			free(j->t.data);
-		}
+		w->pooled += j->cap;
+	} else {
+		free(j->t.data);
 	}
 	free(j);
 }
@@ -151,6 +146,7 @@ static void *take(nd_worker *w, size_t n, size_t *cap)
 	if (best != UINT32_MAX) {
 		p = w->pool[best].p;
 		*cap = w->pool[best].cap;
+		w->pooled -= *cap;
 		w->pool[best] = w->pool[--w->n_pool];
 	}
 	w->queued += p ? *cap : n;

@@ -76,6 +76,7 @@ typedef struct nd_worker {
 	size_t queued, peak;    /* bytes of queued results */
 	struct nd_buf *pool;
 	uint32_t n_pool;
+	size_t pooled;          /* bytes in the pool */
 } nd_worker;
 
 void nd_worker_start(nd_worker *w, nd_refs *refs, const nxw_num_limits *lim);
