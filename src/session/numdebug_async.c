@@ -3,11 +3,10 @@
  * thread waits for its step-0 value, computes the metrics and releases
  * the value, while the step-k run goes on to its next op.
  *
- * Why: the metrics' sums run in a fixed order (two double lanes, one add
- * after another: nx_cmp.h), so a value's metrics take a time no vector
- * width shortens, and on det they were as long as the step-k run itself,
- * with the step-0 run waiting for it. A worker puts that time beside the
- * two runs. Each value's metrics are computed by the same function on the
+ * Why: on det the metrics took as long as the step-k run itself (their
+ * sums run in a fixed order, two double lanes, one add after another:
+ * nx_cmp.h), and the step-0 run waited for both. A worker puts that time
+ * beside the two runs, on the core the step-0 run leaves idle. Each value's metrics are computed by the same function on the
  * same data as before, one value at a time, so every figure keeps its
  * bits; jobs run in the order queued, so an op's shadow metrics come
  * before its propagated ones, as they did.
