@@ -14,12 +14,15 @@ CMP_TARGET static void CMP_NAME(const float *a, const float *b, int64_t n, doubl
 	v8l ovf = {0}, flush = {0}, c1 = {0}, c5 = {0};
 	int64_t i = 0;
 	for (; i + 8 <= n; i += 8) {
-		v8d x = load8(a + i), y = load8(b + i), e = abs8(x - y), ay = abs8(y);
-		sab = add_pairs(sab, x * y);
-		saa = add_pairs(saa, x * x);
-		sbb = add_pairs(sbb, y * y);
-		se = add_pairs(se, e * e);
-		sae = add_pairs(sae, e);
+		v8d x, y;
+		load8(&x, a + i);
+		load8(&y, b + i);
+		v8d e = ABS8(x - y), ay = ABS8(y), xy = x * y, xx = x * x, yy = y * y, ee = e * e;
+		add_pairs(&sab, &xy);
+		add_pairs(&saa, &xx);
+		add_pairs(&sbb, &yy);
+		add_pairs(&se, &ee);
+		add_pairs(&sae, &e);
 		bmax = MAX8(ay, bmax);
 		emax = MAX8(e, emax);
 		ovf -= ay > big;   /* a true comparison is all ones: -1 */
