@@ -1,12 +1,11 @@
 /* num_metrics.c — the numeric debugger's metrics of one value against its
  * reference (formulas in docs/numeric-debugging.md) and the pass/fail rule.
  *
- * This loop reads every element of every value of a model twice (a det run
- * at 640x640 compares some hundred million elements), so the common case,
- * two f32 tensors with no NaN or inf, has its own path: sums in two
- * double lanes written with vector extensions (GCC does not reorder a
- * double sum on its own, so it would not vectorize the plain loop), no
- * branch per element. Any other
+ * This loop reads every element of every value of a model (a det run at
+ * 640x640 compares some hundred million elements), so the common case,
+ * two f32 tensors with no NaN or inf, has its own path: one pass over both
+ * in core (nx_f32_cmp_run, cmp_f32.c: sums in two double lanes, with an
+ * AVX-512 copy), no branch per element. Any other
  * dtype, or a non-finite element, takes the general path, which skips
  * non-finite pairs and counts them.
  */
@@ -14,6 +13,7 @@
 #include <string.h>
 
 #include "numdebug_int.h"
+#include "nx_cmp.h"
 
 /* Element i as a double: f32 read directly, anything else through the
  * accessor. */
@@ -107,65 +107,6 @@ static void sums_f32(const float *a, const float *b, int64_t n, sums *s)
 	}
 }
 
-/* sums_f32 and rel_f32 in one pass, when max|b| (hence the floor) is known
- * beforehand: both tensors are read once instead of twice. */
-static void fused_f32(const float *a, const float *b, int64_t n, double floor_abs, sums *s,
-		      double *rmax, int64_t *w01, int64_t *w05)
-{
-	const v2d big = {65504.0, 65504.0};
-	const v2d tiny = {5.960464477539063e-08, 5.960464477539063e-08};
-	const v2d zero = {0, 0}, fl = {floor_abs, floor_abs};
-	const v2d t1 = {1e-3, 1e-3}, t5 = {5e-3, 5e-3};
-	v2d sab = zero, saa = zero, sbb = zero, se = zero, sae = zero, bmax = zero, emax = zero;
-	v2d rm = zero;
-	v2l ovf = {0, 0}, flush = {0, 0}, c1 = {0, 0}, c5 = {0, 0};
-	int64_t i = 0;
-	for (; i + 2 <= n; i += 2) {
-		v2d x = load2(a + i), y = load2(b + i), e = vabs(x - y), ay = vabs(y);
-		sab += x * y;
-		saa += x * x;
-		sbb += y * y;
-		se += e * e;
-		sae += e;
-		bmax = vmax(ay, bmax);
-		emax = vmax(e, emax);
-		ovf -= ay > big;
-		flush -= (ay > zero) & (ay < tiny);
-		v2d rel = e / vmax(ay, fl);
-		rm = vmax(rel, rm);
-		c1 -= rel <= t1;
-		c5 -= rel <= t5;
-	}
-	s->sab = hsum(sab);
-	s->saa = hsum(saa);
-	s->sbb = hsum(sbb);
-	s->se = hsum(se);
-	s->sae = hsum(sae);
-	s->bmax = hmax(bmax);
-	s->emax = hmax(emax);
-	s->ovf = ovf[0] + ovf[1];
-	s->flush = flush[0] + flush[1];
-	*rmax = hmax(rm);
-	*w01 = c1[0] + c1[1];
-	*w05 = c5[0] + c5[1];
-	for (; i < n; i++) {
-		double x = a[i], y = b[i], e = fabs(x - y), ay = fabs(y);
-		s->sab += x * y;
-		s->saa += x * x;
-		s->sbb += y * y;
-		s->se += e * e;
-		s->sae += e;
-		s->bmax = ay > s->bmax ? ay : s->bmax;
-		s->emax = e > s->emax ? e : s->emax;
-		s->ovf += ay > 65504.0;
-		s->flush += ay > 0 && ay < 5.960464477539063e-08;
-		double den = ay > floor_abs ? ay : floor_abs, rel = e / den;
-		*rmax = rel > *rmax ? rel : *rmax;
-		*w01 += rel <= 1e-3;
-		*w05 += rel <= 5e-3;
-	}
-}
-
 static void sums_any(const nx_tensor *a, const nx_tensor *b, int64_t n, sums *s)
 {
 	const float *fa = a->type.dtype == NX_F32 ? a->data : NULL;
@@ -256,7 +197,21 @@ void nxw_num_metrics_hint(const nx_tensor *a, const nx_tensor *b, double rel_flo
 	int64_t w01 = 0, w05 = 0;
 	bool done = false;
 	if (fast && b_absmax >= 0) {
-		fused_f32(a->data, b->data, n, floor_of(rel_floor, b_absmax), &s, &rmax, &w01, &w05);
+		/* both tensors read once: the floor is known beforehand */
+		nx_f32_cmp c;
+		nx_f32_cmp_run(a->data, b->data, n, floor_of(rel_floor, b_absmax), &c);
+		s.sab = c.sab;
+		s.saa = c.saa;
+		s.sbb = c.sbb;
+		s.se = c.se;
+		s.sae = c.sae;
+		s.bmax = c.bmax;
+		s.emax = c.emax;
+		s.ovf = c.ovf;
+		s.flush = c.flush;
+		rmax = c.rmax;
+		w01 = c.w01;
+		w05 = c.w05;
 		done = true;
 	} else if (fast) {
 		sums_f32(a->data, b->data, n, &s);

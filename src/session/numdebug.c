@@ -260,17 +260,20 @@ static nx_tensor const_value(nx_graph *g, uint32_t v)
 
 /* The debugger streams: step 0 and step k run side by side, step 0 on a
  * thread of its own. Step 0's run publishes a copy of each value step k
- * compares with (numdebug_refs.c); step k's observers compare each result
- * as it is made (propagated mode) and, before each op, evaluate it once more
- * on step 0's values for its matched operands (shadow mode), waiting for
- * those values and releasing each use, so a reference lives only from the
- * op that makes it in step 0 to its last comparison in step k. */
+ * compares with (numdebug_refs.c); step k's observers queue each result
+ * as it is made for a worker thread that compares it (propagated mode,
+ * numdebug_async.c) and, before each op, evaluate it once more on step 0's
+ * values for its matched operands and queue those results too (shadow
+ * mode), waiting for those values and releasing each use, so a reference
+ * lives only from the op that makes it in step 0 to its last comparison in
+ * step k. */
 typedef struct stream {
 	nxw_numdebug *d;
 	nd_refs *refs;
 	nxw_num_limits lim;
 	uint32_t *first;   /* op id of step k -> index of its first result in d->ops */
 	bool shadow;
+	nd_worker *work;   /* computes the metrics of what step k queues */
 } stream;
 
 static bool any_matched(const stream *st, uint32_t o, uint32_t n_out)
@@ -358,19 +361,8 @@ static int shadow_op(void *ctx, nx_graph *gk, uint32_t o, const nx_tensor *in, n
 	}
 	for (uint32_t j = 0; j < p->n_out; j++) {
 		nxw_opnum *x = &d->ops[st->first[o] + j];
-		if (x->match == NXW_MATCH_NONE)
-			continue;
-		const nx_tensor *ref = nd_refs_wait(st->refs, x->ref_value);
-		if (ref) {
-			nxw_opnum sh = *x;
-			nxw_num_metrics_hint(&out[j], ref, st->lim.rel_floor,
-					     nd_refs_absmax(st->refs, x->ref_value), &sh);
-			x->shadow_cosine = sh.cosine;
-			x->shadow_max_abs = sh.max_abs;
-			x->shadow_snr_db = sh.snr_db;
-			x->shadow_fails = nxw_num_fails(&sh, &st->lim);
-		}
-		nd_refs_release(st->refs, x->ref_value);
+		if (x->match != NXW_MATCH_NONE)
+			nd_worker_shadow(st->work, x, &out[j]);
 	}
 	for (uint32_t j = 0; j < p->n_out; j++)
 		nx_tensor_free(&out[j]);
@@ -396,13 +388,7 @@ static int compare_op(void *ctx, nx_graph *gk, uint32_t o, const nx_tensor *out,
 			}
 			continue;
 		}
-		const nx_tensor *ref = nd_refs_wait(st->refs, m->ref_value);
-		if (ref && x->data) {
-			nxw_num_metrics_hint(x, ref, st->lim.rel_floor,
-					     nd_refs_absmax(st->refs, m->ref_value), m);
-			m->fails = nxw_num_fails(m, &st->lim);
-		}
-		nd_refs_release(st->refs, m->ref_value);
+		nd_worker_compare(st->work, m, x);
 	}
 	return 0;
 }
@@ -604,7 +590,9 @@ int nxw_numdebug_graph(nxw_session *s, nx_graph *gk, uint32_t k, uint32_t agains
 		free_tensors(in0, g0->n_inputs);
 	nd_refs refs;
 	nd_refs_init(&refs, g0->n_vals);
-	stream st = {d, &refs, lim, NULL, !o || o->shadow};
+	nd_worker work;
+	nd_worker_start(&work, &refs, &lim);
+	stream st = {d, &refs, lim, NULL, !o || o->shadow, &work};
 	match_all(gk, g0, d);
 	st.first = nx_xmalloc((gk->n_ops + 1) * sizeof *st.first);  /* freed at done */
 	for (uint32_t i = 0; i < gk->n_ops; i++)
@@ -626,12 +614,15 @@ int nxw_numdebug_graph(nxw_session *s, nx_graph *gk, uint32_t k, uint32_t agains
 	int rc = 0;
 	if (pthread_create(&th, NULL, run_side0, &z)) {
 		nx_err_set(err, "cannot start a thread for step %u's run", against);
+		nd_worker_finish(&work);
 		rc = -1;
 		goto done;
 	}
 	rc = nx_run(gk, ink, gk->n_inputs, &rs, &rk, err);
 	if (rc)
 		nd_refs_cancel(&refs);
+	/* the queued metrics first: they still take step-0 values */
+	nd_worker_finish(&work);
 	nd_refs_consumer_done(&refs);
 	pthread_join(th, NULL);
 	if (rc) {

@@ -11,7 +11,9 @@
  * waits for the ones it needs and releases each use, and a value whose
  * uses are all released goes back to a pool of buffers that the next
  * published value reuses (fresh pages fault, and in a VM a fault costs
- * more than the copy). Thread-safe: one publisher, one consumer. */
+ * more than the copy). Thread-safe: one publisher (the step-0 run); on
+ * the consumer side the step-k run (shadow operands) and the metrics
+ * worker (numdebug_async.c) both wait and release. */
 typedef struct nd_refs {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -26,11 +28,12 @@ typedef struct nd_refs {
 	uint32_t n_pool;
 	size_t held, peak;      /* bytes of published, unreleased values */
 	/* Back-pressure: the step-0 run waits before publishing past cap bytes
-	 * held, unless the step-k run waits on it or has ended (so the two
-	 * cannot wait on each other). Without it the bytes held depended on
+	 * held, unless a step-k side thread waits on it or step k has ended
+	 * (so the sides cannot wait on each other). Without it the bytes held depended on
 	 * how far step 0 ran ahead: 80 or 147 MiB on det by machine load. */
 	size_t cap;
-	bool k_waiting, k_done;
+	uint32_t k_waiting;     /* step-k side threads waiting for a value */
+	bool k_done;
 } nd_refs;
 
 void nd_refs_init(nd_refs *r, uint32_t n_vals);
@@ -57,4 +60,32 @@ bool nd_refs_cancelled(nd_refs *r);
  * known): then one pass over the two tensors instead of two. */
 void nxw_num_metrics_hint(const nx_tensor *a, const nx_tensor *b, double rel_floor,
 			  double b_absmax, nxw_opnum *m);
+
+/* The metrics worker (numdebug_async.c): the step-k run queues each result
+ * it compares and goes on; one thread computes the metrics in the order
+ * queued. */
+typedef struct nd_worker {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t th;
+	bool running;           /* the thread started (else jobs run in place) */
+	bool stop;              /* no more jobs: drain and end */
+	nd_refs *refs;
+	nxw_num_limits lim;
+	struct nd_job *head, *tail;
+	size_t queued, peak;    /* bytes of queued results */
+	struct nd_buf *pool;
+	uint32_t n_pool;
+	size_t pooled;          /* bytes in the pool */
+} nd_worker;
+
+void nd_worker_start(nd_worker *w, nd_refs *refs, const nxw_num_limits *lim);
+/* Queues the propagated metrics of m's result x (copied: x may go once
+ * this returns); also releases that use of m->ref_value. */
+void nd_worker_compare(nd_worker *w, nxw_opnum *m, const nx_tensor *x);
+/* Queues the shadow metrics of m's shadow result, taking own's data (own
+ * is cleared); also releases that use of m->ref_value. */
+void nd_worker_shadow(nd_worker *w, nxw_opnum *m, nx_tensor *own);
+/* Runs every queued job, ends the thread, frees the buffers. */
+void nd_worker_finish(nd_worker *w);
 #endif

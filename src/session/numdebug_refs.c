@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "numdebug_int.h"
+#include "nx_cmp.h"
 
 /* buffers kept for reuse at most; a pooled buffer serves a request of up to
  * its size and down to two thirds of it */
@@ -107,14 +108,7 @@ static double copy_absmax(void *p, const nx_tensor *t)
 		memcpy(p, t->data, n);
 		return -1;
 	}
-	const uint32_t *src = t->data;
-	uint32_t *dst = p, mx = 0;
-	for (size_t i = 0; i < n / 4; i++) {
-		uint32_t u = src[i];
-		dst[i] = u;
-		u &= 0x7fffffffu;
-		mx = u > mx ? u : mx;
-	}
+	uint32_t mx = nx_f32_copy_absbits(p, t->data, n / 4);
 	if (mx >= 0x7f800000u)
 		return -1;
 	float f;
@@ -177,11 +171,11 @@ const nx_tensor *nd_refs_wait(nd_refs *r, uint32_t v)
 		return NULL;
 	pthread_mutex_lock(&r->mu);
 	if (!r->ready[v] && !r->done) {
-		r->k_waiting = true;
+		r->k_waiting++;
 		pthread_cond_broadcast(&r->cv);  /* step 0 may be waiting for room */
 		while (!r->ready[v] && !r->done)
 			pthread_cond_wait(&r->cv, &r->mu);
-		r->k_waiting = false;
+		r->k_waiting--;
 	}
 	const nx_tensor *t = r->val[v].data ? &r->val[v] : NULL;
 	pthread_mutex_unlock(&r->mu);
