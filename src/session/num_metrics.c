@@ -47,11 +47,6 @@ static inline v2d vmax(v2d a, v2d b)
 	return (v2d)(((v2l)a & m) | ((v2l)b & ~m));
 }
 
-static inline double hsum(v2d x)
-{
-	return x[0] + x[1];
-}
-
 static inline double hmax(v2d x)
 {
 	return x[0] > x[1] ? x[0] : x[1];
@@ -63,49 +58,6 @@ typedef struct sums {
 	int64_t nan, inf, ovf, flush;
 	bool nan_b;
 } sums;
-
-static void sums_f32(const float *a, const float *b, int64_t n, sums *s)
-{
-	const v2d big = {65504.0, 65504.0};
-	const v2d tiny = {5.960464477539063e-08, 5.960464477539063e-08};
-	const v2d zero = {0, 0};
-	v2d sab = zero, saa = zero, sbb = zero, se = zero, sae = zero, bmax = zero, emax = zero;
-	v2l ovf = {0, 0}, flush = {0, 0};
-	int64_t i = 0;
-	for (; i + 2 <= n; i += 2) {
-		v2d x = load2(a + i), y = load2(b + i), e = vabs(x - y), ay = vabs(y);
-		sab += x * y;
-		saa += x * x;
-		sbb += y * y;
-		se += e * e;
-		sae += e;
-		bmax = vmax(ay, bmax);
-		emax = vmax(e, emax);
-		ovf -= ay > big;   /* a true comparison is all ones: -1 */
-		flush -= (ay > zero) & (ay < tiny);
-	}
-	s->sab = hsum(sab);
-	s->saa = hsum(saa);
-	s->sbb = hsum(sbb);
-	s->se = hsum(se);
-	s->sae = hsum(sae);
-	s->bmax = hmax(bmax);
-	s->emax = hmax(emax);
-	s->ovf = ovf[0] + ovf[1];
-	s->flush = flush[0] + flush[1];
-	for (; i < n; i++) {
-		double x = a[i], y = b[i], e = fabs(x - y), ay = fabs(y);
-		s->sab += x * y;
-		s->saa += x * x;
-		s->sbb += y * y;
-		s->se += e * e;
-		s->sae += e;
-		s->bmax = ay > s->bmax ? ay : s->bmax;
-		s->emax = e > s->emax ? e : s->emax;
-		s->ovf += ay > 65504.0;
-		s->flush += ay > 0 && ay < 5.960464477539063e-08;
-	}
-}
 
 static void sums_any(const nx_tensor *a, const nx_tensor *b, int64_t n, sums *s)
 {
@@ -196,10 +148,12 @@ void nxw_num_metrics_hint(const nx_tensor *a, const nx_tensor *b, double rel_flo
 	double rmax = 0;
 	int64_t w01 = 0, w05 = 0;
 	bool done = false;
-	if (fast && b_absmax >= 0) {
-		/* both tensors read once: the floor is known beforehand */
+	if (fast) {
+		/* with max|b| known beforehand both tensors are read once; without
+		 * it the relative figures wait for a second pass (rel_f32) */
+		bool hinted = b_absmax >= 0;
 		nx_f32_cmp c;
-		nx_f32_cmp_run(a->data, b->data, n, floor_of(rel_floor, b_absmax), &c);
+		nx_f32_cmp_run(a->data, b->data, n, floor_of(rel_floor, hinted ? b_absmax : 0), &c);
 		s.sab = c.sab;
 		s.saa = c.saa;
 		s.sbb = c.sbb;
@@ -212,9 +166,7 @@ void nxw_num_metrics_hint(const nx_tensor *a, const nx_tensor *b, double rel_flo
 		rmax = c.rmax;
 		w01 = c.w01;
 		w05 = c.w05;
-		done = true;
-	} else if (fast) {
-		sums_f32(a->data, b->data, n, &s);
+		done = hinted;
 	}
 	/* a NaN or inf anywhere makes these sums non-finite (squares of floats
 	 * cannot overflow a double): then the general path, which counts and
