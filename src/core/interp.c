@@ -17,6 +17,9 @@
  *    and the rest (data movement, comparisons, the kernels that read any
  *    dtype through double) get f64 as it is;
  *  - fused activations (attr act) after NX_F_ACT kinds;
+ *  - run-time fusion: an add/sub/mul/div by a constant whose operand has no
+ *    other reader runs in place right after that operand's producer, and
+ *    is skipped in the schedule (run_fuse.c; not with keep or observers);
  *  - int8 weights (quantize-int8): conv, conv_transpose, gemm and matmul
  *    with attr w_scale read their i8 weight as Wq * w_scale[channel];
  *  - memory: tensors are freed after their last use (uses counted up front),
@@ -35,7 +38,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nx_int.h"
+#include "run_fuse.h"
 
 enum {
 	K_HALF = 1,    /* f16/bf16 operands and results handled in f32 */
@@ -570,6 +573,27 @@ static int bind_sources(nx_graph *g, slot *s, const nx_tensor *inputs, uint32_t 
 	return 0;
 }
 
+/* After producer op made out (its one result): the steps fused into it
+ * (run_fuse.c), in place, and the slot bookkeeping of the fused ops, whose
+ * last result then holds out. Returns that result's value id. */
+static uint32_t run_fused(nx_graph *g, const nx_fuse *fz, uint32_t op, slot *s, nx_tensor *out,
+			  nx_pool *pool)
+{
+	const nx_fuse_step *st = fz->steps + fz->first[op];
+	int n = fz->n[op];
+	const float *c[NX_FUSE_MAX];
+	for (int k = 0; k < n; k++)
+		c[k] = s[st[k].cval].t.data;
+	nx_fuse_apply(st, n, c, out->data, nx_tensor_numel(out), pool);
+	uint32_t v = nx_result(g, op, 0);
+	for (int k = 0; k < n; k++) {
+		s[v].left = 0; /* read by step k alone */
+		s[st[k].cval].left--;
+		v = nx_result(g, st[k].op, 0);
+	}
+	return v;
+}
+
 /* nx_run with plan (made for g and o's keep). */
 static int run_planned(nx_graph *g, const nx_run_plan *plan, const nx_tensor *inputs,
 		       uint32_t n_inputs, const nx_run_opts *o, nx_run_result *res, nx_err *err)
@@ -594,8 +618,18 @@ static int run_planned(nx_graph *g, const nx_run_plan *plan, const nx_tensor *in
 		pool = own = nx_pool_new(nx_run_threads(o)); /* freed below */
 	nx_tensor *in = nx_xcalloc(max_in, sizeof *in);   /* freed at the end */
 	nx_tensor *out = nx_xcalloc(max_out, sizeof *out);
+	/* Fused steps skip their op's hand-over and pass over memory; the
+	 * observers (numeric debugger) must see each value as its op makes it,
+	 * so they run without. */
+	const nx_fuse *fz = !(o && (o->before || o->after)) ? plan->fuse : NULL;
 	int rc = 0;
 	NX_FOR_OPS(g, op) {
+		if (fz && fz->into[op] != NX_NONE) {
+			/* ran in its producer's sweep; its time is counted there */
+			if (o && o->op_seconds)
+				o->op_seconds[op] = 0;
+			continue;
+		}
 		const nx_op *p = nx_opp(g, op);
 		uint32_t steal = 0;
 		for (uint32_t i = 0; i < p->n_in; i++) {
@@ -624,6 +658,7 @@ static int run_planned(nx_graph *g, const nx_run_plan *plan, const nx_tensor *in
 			rc = -1;
 			break;
 		}
+		uint32_t last = fz && fz->n[op] ? run_fused(g, fz, op, s, out, pool) : NX_NONE;
 		if (o && o->op_seconds)
 			o->op_seconds[op] = nx_now() - t0;
 		p = nx_opp(g, op);
@@ -647,7 +682,7 @@ static int run_planned(nx_graph *g, const nx_run_plan *plan, const nx_tensor *in
 			break;
 		}
 		for (uint32_t i = 0; i < p->n_out; i++) {
-			uint32_t v = nx_result(g, op, i);
+			uint32_t v = last != NX_NONE ? last : nx_result(g, op, i);
 			if (s[v].own)
 				nx_tensor_free(&s[v].t);
 			s[v].t = out[i];

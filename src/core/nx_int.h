@@ -35,6 +35,7 @@ struct nx_run_plan {
 	int threads;              /* the most threads its memory check allowed for */
 	uint32_t *uses;           /* per value id: operand slots that read it */
 	uint32_t max_in, max_out; /* the most operands / results of one op */
+	struct nx_fuse *fuse;     /* run_fuse.c's chains; NULL: none (or keep) */
 };
 /* 0 if p was made for g (as it is now), keep and at least `threads`
  * threads, else -1 + err. */
