@@ -71,6 +71,11 @@ int nx_run_plan_for(const nx_run_plan *p, const nx_graph *g, bool keep, int thre
 	return 0;
 }
 
+uint32_t nx_run_plan_fused_into(const nx_run_plan *p, uint32_t op)
+{
+	return p->fuse && op < p->n_ops ? p->fuse->into[op] : NX_NONE;
+}
+
 void nx_run_plan_free(nx_run_plan *p)
 {
 	if (!p)
