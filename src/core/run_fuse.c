@@ -146,25 +146,42 @@ void nx_fuse_free(nx_fuse *f)
 	free(f);
 }
 
-/* One step over x[0..n) with one constant value w: the expressions of
- * kern_elem.c's BIN_LOOPS, operands in the op's order. */
-NX_BODY void fuse_run_body(int kind, bool rev, float w, float *x, int64_t n)
+/* One step over x[0..n) with constant values w[0..n) (wstep 1) or one
+ * value w[0] (wstep 0): the expressions of kern_elem.c's BIN_LOOPS,
+ * operands in the op's order. */
+#define FUSE_LOOP(EXPR)                                                      \
+	do {                                                                 \
+		if (wstep) {                                                 \
+			for (int64_t i = 0; i < n; i++) {                    \
+				float a = x[i], c = w[i];                     \
+				x[i] = EXPR;                                 \
+			}                                                    \
+		} else {                                                     \
+			float c = w[0];                                      \
+			for (int64_t i = 0; i < n; i++) {                    \
+				float a = x[i];                              \
+				x[i] = EXPR;                                 \
+			}                                                    \
+		}                                                            \
+	} while (0)
+
+NX_BODY void fuse_run_body(int kind, bool rev, const float *w, int wstep, float *x, int64_t n)
 {
 	switch (kind * 2 + rev) {
-	case NX_OP_ADD * 2: for (int64_t i = 0; i < n; i++) x[i] = x[i] + w; break;
-	case NX_OP_ADD * 2 + 1: for (int64_t i = 0; i < n; i++) x[i] = w + x[i]; break;
-	case NX_OP_SUB * 2: for (int64_t i = 0; i < n; i++) x[i] = x[i] - w; break;
-	case NX_OP_SUB * 2 + 1: for (int64_t i = 0; i < n; i++) x[i] = w - x[i]; break;
-	case NX_OP_MUL * 2: for (int64_t i = 0; i < n; i++) x[i] = x[i] * w; break;
-	case NX_OP_MUL * 2 + 1: for (int64_t i = 0; i < n; i++) x[i] = w * x[i]; break;
-	case NX_OP_DIV * 2: for (int64_t i = 0; i < n; i++) x[i] = x[i] / w; break;
-	case NX_OP_DIV * 2 + 1: for (int64_t i = 0; i < n; i++) x[i] = w / x[i]; break;
+	case NX_OP_ADD * 2: FUSE_LOOP(a + c); break;
+	case NX_OP_ADD * 2 + 1: FUSE_LOOP(c + a); break;
+	case NX_OP_SUB * 2: FUSE_LOOP(a - c); break;
+	case NX_OP_SUB * 2 + 1: FUSE_LOOP(c - a); break;
+	case NX_OP_MUL * 2: FUSE_LOOP(a * c); break;
+	case NX_OP_MUL * 2 + 1: FUSE_LOOP(c * a); break;
+	case NX_OP_DIV * 2: FUSE_LOOP(a / c); break;
+	case NX_OP_DIV * 2 + 1: FUSE_LOOP(c / a); break;
 	default: break;
 	}
 }
 
-NX_SIMD_FN(static, fuse_run, (int kind, bool rev, float w, float *x, int64_t n),
-	   (kind, rev, w, x, n))
+NX_SIMD_FN(static, fuse_run, (int kind, bool rev, const float *w, int wstep, float *x, int64_t n),
+	   (kind, rev, w, wstep, x, n))
 
 typedef struct fuse_job {
 	const nx_fuse_step *steps;
@@ -184,10 +201,19 @@ static void fuse_part(void *ctx, int64_t lo, int64_t hi)
 		for (int s = 0; s < j->n; s++) {
 			const nx_fuse_step *st = &j->steps[s];
 			for (int64_t i = b; i < e;) {
-				int64_t q = i / st->inner, end = (q + 1) * st->inner;
-				if (end > e)
-					end = e;
-				fuse_run(st->kind, st->rev, j->c[s][q % st->nch], j->x + i, end - i);
+				int64_t end;
+				if (st->inner == 1) {
+					/* the constant runs along the innermost dims
+					 * (a bias on the last axis): a vector of it */
+					int64_t q = i % st->nch;
+					end = i + (st->nch - q) < e ? i + (st->nch - q) : e;
+					fuse_run(st->kind, st->rev, j->c[s] + q, 1, j->x + i, end - i);
+				} else {
+					int64_t q = i / st->inner;
+					end = (q + 1) * st->inner < e ? (q + 1) * st->inner : e;
+					fuse_run(st->kind, st->rev, j->c[s] + q % st->nch, 0, j->x + i,
+						 end - i);
+				}
 				i = end;
 			}
 		}

@@ -11,8 +11,9 @@
 #include "ops_fixture.h"
 
 /* %c -> mul by a scalar -> add a scalar -> per-channel constant divided by
- * it (operands reversed) -> minus a scalar: four steps on the conv; %q on
- * relu; the rest must not fuse: %v's operand %u has two readers, %z's other
+ * it (operands reversed) -> minus a scalar: four steps on the conv; %q
+ * and %q2 (a vector along the last axis, operands reversed) on relu; the
+ * rest must not fuse: %v's operand %u has two readers, %z's other
  * operand is not a constant, %p2's operand %p is a graph output, %gr's
  * constant would grow its operand. */
 static const char text[] =
@@ -24,6 +25,7 @@ static const char text[] =
 	"  %s = const f32[1] dense[0.1675188]\n"
 	"  %t = const f32[1] dense[-0.20085478]\n"
 	"  %ch = const f32[4,1,1] dense[0.5, 1.5, -2.25, 3.1]\n"
+	"  %lb = const f32[160] fill(random, seed=7)\n"
 	"  %big = const f32[1,4,64,160] fill(random, seed=6)\n"
 	"  %c = conv(%x, %w, %b) {dilations=[1,1], group=1, kernel_shape=[1,1], "
 	"pads=[0,0,0,0], strides=[1,1], act=\"hard_swish\"} : f32[1,4,64,160]\n"
@@ -34,7 +36,8 @@ static const char text[] =
 	"  %y = relu(%e) : f32[1,4,64,160]\n"
 	"  %r = relu(%x) : f32[1,4,64,160]\n"
 	"  %q = mul(%r, %s) : f32[1,4,64,160]\n"
-	"  %z = add(%q, %x) : f32[1,4,64,160]\n"
+	"  %q2 = add(%lb, %q) : f32[1,4,64,160]\n"
+	"  %z = add(%q2, %x) : f32[1,4,64,160]\n"
 	"  %u = sigmoid(%x) : f32[1,4,64,160]\n"
 	"  %v = mul(%u, %s) : f32[1,4,64,160]\n"
 	"  %o = add(%u, %v) : f32[1,4,64,160]\n"
@@ -81,7 +84,7 @@ static void test_which(void)
 	static const struct {
 		const char *op, *into;
 	} want[] = {
-		{"m", "c"}, {"a", "c"}, {"d", "c"}, {"e", "c"}, {"y", NULL}, {"q", "r"},
+		{"m", "c"}, {"a", "c"}, {"d", "c"}, {"e", "c"}, {"y", NULL}, {"q", "r"}, {"q2", "r"},
 		{"z", NULL}, {"v", NULL}, {"o", NULL}, {"p2", NULL}, {"gr", NULL}, {"c", NULL},
 	};
 	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
