@@ -325,19 +325,27 @@ static int dequant(const nx_graph *g, uint32_t o, const nx_tensor *w, nx_tensor 
  * free in[i]). dest (NULL: none): dest[i] non-NULL is where result i goes,
  * dense in the result's dtype, not allocated (nx_eval_op_into). On failure
  * nothing is allocated. */
+/* Scalar steps fused after an op's act (run_fuse.c): steps[0..n), done
+ * set when the op applied them with its act. */
+typedef struct post_req {
+	const nx_act_step *steps;
+	uint8_t n;
+	bool done;
+} post_req;
+
 static int exec_op_to(nx_graph *g, uint32_t o, const nx_tensor *in, nx_tensor *out,
 		      nx_pool *pool, uint32_t steal, uint32_t *taken, void *const *dest,
-		      nx_err *err);
+		      post_req *post, nx_err *err);
 
 static int exec_op(nx_graph *g, uint32_t o, const nx_tensor *in, nx_tensor *out, nx_pool *pool,
 		   uint32_t steal, uint32_t *taken, nx_err *err)
 {
-	return exec_op_to(g, o, in, out, pool, steal, taken, NULL, err);
+	return exec_op_to(g, o, in, out, pool, steal, taken, NULL, NULL, err);
 }
 
 static int exec_op_to(nx_graph *g, uint32_t o, const nx_tensor *in, nx_tensor *out,
 		      nx_pool *pool, uint32_t steal, uint32_t *taken, void *const *dest,
-		      nx_err *err)
+		      post_req *post, nx_err *err)
 {
 	const nx_op *p = nx_opp(g, o);
 	uint32_t n_in = p->n_in, n_out = p->n_out;
@@ -431,16 +439,21 @@ static int exec_op_to(nx_graph *g, uint32_t o, const nx_tensor *in, nx_tensor *o
 						   nx_dtype_name(out[i].type.dtype),
 						   nx_dtype_name(cin[0].type.dtype));
 
-	nx_kern k = {g, o, cin, n_in, out, n_out, pool, err, false};
+	nx_kern k = {g, o, cin, n_in, out, n_out, pool, err, false,
+		     post && !dest && out[0].type.dtype == rdt[0] ? post->steps : NULL,
+		     post && !dest && out[0].type.dtype == rdt[0] ? post->n : 0, false};
 	if (!rc)
 		rc = fn(&k);
 	if (!rc && !k.act_done && (nx_ops[kind].flags & NX_F_ACT) &&
 	    out[0].type.dtype == NX_F32) {
 		nx_act a;
 		rc = nx_act_get(g, o, &a, err);
+		nx_act_take_post(&k, &a);
 		if (!rc && a.kind)
 			act_run(&a, out[0].data, nx_tensor_numel(&out[0]), pool);
 	}
+	if (post)
+		post->done = !rc && k.post_done;
 	for (uint32_t i = 0; i < n_in; i++)
 		if (cown[i])
 			nx_tensor_free(&cin[i]);
@@ -474,7 +487,7 @@ int nx_eval_op_into(nx_graph *g, uint32_t op, const nx_tensor *in, nx_tensor *ou
 		    void *const *dest, nx_pool *pool, nx_err *err)
 {
 	uint32_t taken;
-	return exec_op_to(g, op, in, out, pool, 0, &taken, dest, err);
+	return exec_op_to(g, op, in, out, pool, 0, &taken, dest, NULL, err);
 }
 
 int nx_eval_op(nx_graph *g, uint32_t op, const nx_tensor *in, nx_tensor *out, nx_err *err)
@@ -574,17 +587,19 @@ static int bind_sources(nx_graph *g, slot *s, const nx_tensor *inputs, uint32_t 
 }
 
 /* After producer op made out (its one result): the steps fused into it
- * (run_fuse.c), in place, and the slot bookkeeping of the fused ops, whose
+ * (run_fuse.c), in place unless swept (the op's act applied them), and
+ * the slot bookkeeping of the fused ops, whose
  * last result then holds out. Returns that result's value id. */
 static uint32_t run_fused(nx_graph *g, const nx_fuse *fz, uint32_t op, slot *s, nx_tensor *out,
-			  nx_pool *pool)
+			  bool swept, nx_pool *pool)
 {
 	const nx_fuse_step *st = fz->steps + fz->first[op];
 	int n = fz->n[op];
 	const float *c[NX_FUSE_MAX];
 	for (int k = 0; k < n; k++)
 		c[k] = s[st[k].cval].t.data;
-	nx_fuse_apply(st, n, c, out->data, nx_tensor_numel(out), pool);
+	if (!swept)
+		nx_fuse_apply(st, n, c, out->data, nx_tensor_numel(out), pool);
 	uint32_t v = nx_result(g, op, 0);
 	for (int k = 0; k < n; k++) {
 		s[v].left = 0; /* read by step k alone */
@@ -592,6 +607,20 @@ static uint32_t run_fused(nx_graph *g, const nx_fuse *fz, uint32_t op, slot *s, 
 		v = nx_result(g, st[k].op, 0);
 	}
 	return v;
+}
+
+/* The steps fused into op as act steps, when all are by a scalar:
+ * their count (0: none, or not all scalar). */
+static uint8_t scalar_post(const nx_fuse *fz, uint32_t op, const slot *s, nx_act_step *post)
+{
+	const nx_fuse_step *st = fz->steps + fz->first[op];
+	uint8_t n = fz->n[op];
+	for (uint8_t k = 0; k < n; k++) {
+		if (st[k].nch != 1)
+			return 0;
+		post[k] = (nx_act_step){st[k].kind, st[k].rev, *(const float *)s[st[k].cval].t.data};
+	}
+	return n;
 }
 
 /* nx_run with plan (made for g and o's keep). */
@@ -654,11 +683,15 @@ static int run_planned(nx_graph *g, const nx_run_plan *plan, const nx_tensor *in
 		uint32_t taken;
 		double t0 = o && o->op_seconds ? nx_now() : 0;
 		nx_pool_site(pool, op);
-		if (exec_op(g, op, in, out, pool, steal, &taken, err)) {
+		/* a chain of scalar steps can ride in the op's act sweep */
+		nx_act_step post[NX_FUSE_MAX];
+		post_req pr = {post, fz ? scalar_post(fz, op, s, post) : 0, false};
+		if (exec_op_to(g, op, in, out, pool, steal, &taken, NULL, pr.n ? &pr : NULL, err)) {
 			rc = -1;
 			break;
 		}
-		uint32_t last = fz && fz->n[op] ? run_fused(g, fz, op, s, out, pool) : NX_NONE;
+		uint32_t last = fz && fz->n[op] ? run_fused(g, fz, op, s, out, pr.done, pool)
+						: NX_NONE;
 		if (o && o->op_seconds)
 			o->op_seconds[op] = nx_now() - t0;
 		p = nx_opp(g, op);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "nx_int.h"
+#include "run_fuse.h"
 #include "simd.h"
 #include "vexp.h"
 
@@ -161,7 +162,7 @@ NX_TARGET_V3 static int64_t hard_v3(const nx_act *a, float *x, int64_t n)
 }
 #endif
 
-void nx_act_apply(const nx_act *a, float *x, int64_t n)
+static void act_only(const nx_act *a, float *x, int64_t n)
 {
 #ifdef NX_SIMD_X86
 	if ((a->kind == A_HSWISH || a->kind == A_HSIG) && nx_cpu_v3()) {
@@ -171,6 +172,31 @@ void nx_act_apply(const nx_act *a, float *x, int64_t n)
 	}
 #endif
 	act_apply(a, x, n);
+}
+
+void nx_act_apply(const nx_act *a, float *x, int64_t n)
+{
+	if (!a->n_post) {
+		act_only(a, x, n);
+		return;
+	}
+	/* the fused steps (run_fuse.c) on each block while it is in L1 */
+	for (int64_t b = 0; b < n; b += 2048) {
+		int64_t m = n - b < 2048 ? n - b : 2048;
+		act_only(a, x + b, m);
+		for (int s = 0; s < a->n_post; s++)
+			nx_fuse_scalar(a->post[s].kind, a->post[s].rev, a->post[s].c, x + b, m);
+	}
+}
+
+void nx_act_take_post(nx_kern *k, nx_act *a)
+{
+	if (!k->n_post || !a->kind)
+		return;
+	for (int s = 0; s < k->n_post; s++)
+		a->post[s] = k->post[s];
+	a->n_post = k->n_post;
+	k->post_done = true;
 }
 
 /* ---- integer element access (exact, wrapping on store) ------------------ */
@@ -204,7 +230,7 @@ NX_BODY void un_part_body(void *ctx, int64_t lo, int64_t hi)
 	un_job *j = ctx;
 	const float *x = j->x;
 	float *y = j->y;
-	nx_act a = {A_NONE, j->alpha, j->beta};
+	nx_act a = {A_NONE, j->alpha, j->beta, 0, {{0}}};
 	switch (j->kind) {
 	case NX_OP_SQRT:
 		for (int64_t i = lo; i < hi; i++)

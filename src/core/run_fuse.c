@@ -3,9 +3,11 @@
  * puts a learnable affine `mul(x, s) -> add(x, b)` (scalars) after each
  * of its ~30 convs: run as ops, each is a dispatch, a buffer hand-over
  * and a pass over memory that has left the cache. Folded, the producer's
- * result gets the steps in place, in one sweep right after the producer
- * while the data is hot, and the fused ops are skipped when the schedule
- * reaches them.
+ * result gets the steps in place, and the fused ops are skipped when the
+ * schedule reaches them: a chain of scalars on an op with a fused act
+ * rides in the act's own sweep (nx_act.post, nx_act_apply, interp.c asks
+ * the kernel and knows whether it did); any other chain gets one sweep
+ * right after the producer (nx_fuse_apply) while the data is hot.
  *
  * An op F joins the chain of the op P that makes its operand x when: F is
  * add, sub, mul or div without a fused act, its other operand is an f32
@@ -182,6 +184,11 @@ NX_BODY void fuse_run_body(int kind, bool rev, const float *w, int wstep, float 
 
 NX_SIMD_FN(static, fuse_run, (int kind, bool rev, const float *w, int wstep, float *x, int64_t n),
 	   (kind, rev, w, wstep, x, n))
+
+void nx_fuse_scalar(int kind, bool rev, float c, float *x, int64_t n)
+{
+	fuse_run(kind, rev, &c, 0, x, n);
+}
 
 typedef struct fuse_job {
 	const nx_fuse_step *steps;

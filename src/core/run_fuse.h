@@ -6,7 +6,7 @@
 #include "nx_int.h"
 
 /* The longest chain folded into one producer. */
-#define NX_FUSE_MAX 8
+#define NX_FUSE_MAX NX_ACT_POST
 
 /* One fused op: y = x OP c[(i / inner) % nch] (c OP x when rev) for
  * element i of its operand x (the previous step's result, or the
@@ -39,5 +39,8 @@ void nx_fuse_free(nx_fuse *f);
  * the unfused ops give. Spread over pool when big. */
 void nx_fuse_apply(const nx_fuse_step *steps, int n, const float *const *c, float *x,
 		   int64_t numel, nx_pool *pool);
+
+/* One scalar step over x[0..n) in place (nx_act_apply's post steps). */
+void nx_fuse_scalar(int kind, bool rev, float c, float *x, int64_t n);
 
 #endif

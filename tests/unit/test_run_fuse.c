@@ -15,11 +15,13 @@
  * and %q2 (a vector along the last axis, operands reversed) on relu; the
  * rest must not fuse: %v's operand %u has two readers, %z's other
  * operand is not a constant, %p2's operand %p is a graph output, %gr's
- * constant would grow its operand. */
+ * constant would grow its operand. %c2's and %h's chains are all
+ * scalars, so they ride in the act's own sweep (the conv's epilogue;
+ * the driver's act pass after add). */
 static const char text[] =
 	"graph @f(%x: f32[1,4,64,160]) -> (%y: f32[1,4,64,160], %z: f32[1,4,64,160], "
 	"%o: f32[1,4,64,160], %p: f32[1,4,64,160], %p2: f32[1,4,64,160], "
-	"%gr: f32[1,4,64,160]) {\n"
+	"%gr: f32[1,4,64,160], %a2: f32[1,4,64,160], %h3: f32[1,4,64,160]) {\n"
 	"  %w = const f32[4,4,1,1] fill(random, seed=3)\n"
 	"  %b = const f32[4] fill(random, seed=5)\n"
 	"  %s = const f32[1] dense[0.1675188]\n"
@@ -45,7 +47,14 @@ static const char text[] =
 	"  %p2 = mul(%p, %s) : f32[1,4,64,160]\n"
 	"  %k = reduce_mean(%x) {axes=[2,3], keepdims=1} : f32[1,4,1,1]\n"
 	"  %gr = add(%k, %big) : f32[1,4,64,160]\n"
-	"  return %y, %z, %o, %p, %p2, %gr\n"
+	"  %c2 = conv(%x, %w, %b) {dilations=[1,1], group=1, kernel_shape=[1,1], "
+	"pads=[0,0,0,0], strides=[1,1], act=\"hard_swish\"} : f32[1,4,64,160]\n"
+	"  %m2 = mul(%c2, %s) : f32[1,4,64,160]\n"
+	"  %a2 = add(%m2, %t) : f32[1,4,64,160]\n"
+	"  %h = add(%x, %x) {act=\"relu\"} : f32[1,4,64,160]\n"
+	"  %h2 = mul(%s, %h) : f32[1,4,64,160]\n"
+	"  %h3 = div(%h2, %t) : f32[1,4,64,160]\n"
+	"  return %y, %z, %o, %p, %p2, %gr, %a2, %h3\n"
 	"}\n";
 
 static uint32_t op_of(const nx_graph *g, const char *name)
@@ -86,6 +95,7 @@ static void test_which(void)
 	} want[] = {
 		{"m", "c"}, {"a", "c"}, {"d", "c"}, {"e", "c"}, {"y", NULL}, {"q", "r"}, {"q2", "r"},
 		{"z", NULL}, {"v", NULL}, {"o", NULL}, {"p2", NULL}, {"gr", NULL}, {"c", NULL},
+		{"m2", "c2"}, {"a2", "c2"}, {"h2", "h"}, {"h3", "h"},
 	};
 	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
 		uint32_t into = nx_run_plan_fused_into(p, op_of(g, want[i].op));
