@@ -319,12 +319,6 @@ static int dequant(const nx_graph *g, uint32_t o, const nx_tensor *w, nx_tensor 
 	return 0;
 }
 
-/* Runs op o on in[0..n_in) into out[0..n_out), which it allocates with the
- * result types. steal: bit i set = operand i's buffer dies here and may be
- * taken over; *taken gets bit i set when it was (the caller must then not
- * free in[i]). dest (NULL: none): dest[i] non-NULL is where result i goes,
- * dense in the result's dtype, not allocated (nx_eval_op_into). On failure
- * nothing is allocated. */
 /* Scalar steps fused after an op's act (run_fuse.c): steps[0..n), done
  * set when the op applied them with its act. */
 typedef struct post_req {
@@ -333,6 +327,13 @@ typedef struct post_req {
 	bool done;
 } post_req;
 
+/* Runs op o on in[0..n_in) into out[0..n_out), which it allocates with the
+ * result types. steal: bit i set = operand i's buffer dies here and may be
+ * taken over; *taken gets bit i set when it was (the caller must then not
+ * free in[i]). dest (NULL: none): dest[i] non-NULL is where result i goes,
+ * dense in the result's dtype, not allocated (nx_eval_op_into). On failure
+ * nothing is allocated. post (NULL: none): scalar steps to add to the
+ * op's act, post->done set when they were applied. */
 static int exec_op_to(nx_graph *g, uint32_t o, const nx_tensor *in, nx_tensor *out,
 		      nx_pool *pool, uint32_t steal, uint32_t *taken, void *const *dest,
 		      post_req *post, nx_err *err);

@@ -89,6 +89,8 @@ nx_fuse *nx_fuse_new(const nx_graph *g, const uint32_t *uses)
 	/* the one op reading each value read once, and which values are outputs */
 	uint32_t *reader = nx_xmalloc(nv * sizeof *reader); /* freed below */
 	bool *out = nx_xcalloc(nv, sizeof *out);
+	uint32_t *pos = nx_xcalloc(g->n_ops ? g->n_ops : 1, sizeof *pos);
+	uint32_t n_pos = 0;
 	nx_fuse *f = nx_xcalloc(1, sizeof *f); /* caller frees with nx_fuse_free */
 	for (uint32_t v = 0; v < nv; v++)
 		reader[v] = NX_NONE;
@@ -96,6 +98,7 @@ nx_fuse *nx_fuse_new(const nx_graph *g, const uint32_t *uses)
 		out[g->outputs[i]] = true;
 	NX_FOR_OPS(g, op) {
 		const nx_op *p = nx_opp(g, op);
+		pos[op] = n_pos++;
 		for (uint32_t i = 0; i < p->n_in; i++) {
 			uint32_t v = nx_operand(g, op, i);
 			if (v != NX_NONE && uses[v] == 1)
@@ -113,10 +116,14 @@ nx_fuse *nx_fuse_new(const nx_graph *g, const uint32_t *uses)
 			continue;
 		uint32_t x = nx_result(g, op, 0);
 		f->first[op] = n_steps;
+		uint32_t at = op;
 		while (f->n[op] < NX_FUSE_MAX && uses[x] == 1 && !out[x] && reader[x] != NX_NONE) {
 			nx_fuse_step st;
-			if (!step_for(g, reader[x], x, &st))
+			/* a reader scheduled before its operand is made is the
+			 * run's error to report, unfused */
+			if (pos[reader[x]] <= pos[at] || !step_for(g, reader[x], x, &st))
 				break;
+			at = reader[x];
 			if (n_steps == cap) {
 				cap = cap ? 2 * cap : 16;
 				f->steps = nx_xrealloc(f->steps, cap * sizeof *f->steps);
@@ -130,6 +137,7 @@ nx_fuse *nx_fuse_new(const nx_graph *g, const uint32_t *uses)
 	}
 	free(reader);
 	free(out);
+	free(pos);
 	if (!f->n_fused) {
 		nx_fuse_free(f);
 		return NULL;
