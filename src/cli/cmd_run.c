@@ -176,8 +176,10 @@ static int cmp_row(const void *a, const void *b)
 	return x > y ? -1 : x < y;
 }
 
-/* Seconds per op kind, then the ten slowest ops, on stdout. */
-static void print_profile(const nx_graph *g, const double *sec)
+/* Seconds per op kind, then the ten slowest ops, on stdout. The ops plan
+ * ran inside their producer (run_fuse.c) are counted under their kind
+ * with 0 ms, and a line says how many: their time is their producer's. */
+static void print_profile(const nx_graph *g, const nx_run_plan *plan, const double *sec)
 {
 	prof_row kinds[NX_OP_COUNT];
 	double total = 0;
@@ -202,6 +204,20 @@ static void print_profile(const nx_graph *g, const double *sec)
 	for (int k = 0; k < NX_OP_COUNT && kinds[k].n; k++)
 		printf("  %-18s %6u %10.3f %5.1f%%\n", kinds[k].what, kinds[k].n, kinds[k].sec * 1e3,
 		       total > 0 ? 100 * kinds[k].sec / total : 0);
+	uint32_t fused[NX_OP_COUNT] = {0}, n_fused = 0;
+	NX_FOR_OPS(g, o)
+		if (nx_run_plan_fused_into(plan, o) != NX_NONE) {
+			fused[nx_opp(g, o)->kind]++;
+			n_fused++;
+		}
+	if (n_fused) {
+		printf("  fused: %u ops ran in their producer's sweep (0 ms above, their time is "
+		       "the producer's):", n_fused);
+		for (int k = 0; k < NX_OP_COUNT; k++)
+			if (fused[k])
+				printf(" %u %s", fused[k], nx_ops[k].name);
+		printf("\n");
+	}
 	prof_row *ops = nx_xcalloc(n_ops ? n_ops : 1, sizeof *ops); /* freed below */
 	uint32_t i = 0;
 	NX_FOR_OPS(g, o) {
@@ -343,7 +359,7 @@ int nxc_run(int argc, char **argv)
 	for (uint32_t k = 0; k < res.n_outputs; k++)
 		print_stats(nx_vname(g, g->outputs[k]), &res.outputs[k]);
 	if (profile)
-		print_profile(g, op_sec);
+		print_profile(g, plan, op_sec);
 	if (repeat > 0) {
 		qsort(times + 1, (size_t)repeat, sizeof *times, cmp_double);
 		printf("time: median %.2f ms of %lld runs after a warm-up (min %.2f, max %.2f)\n",

@@ -179,7 +179,7 @@ static void tile_one(tile_job *j, int64_t i, nx_pool *pool)
 	memcpy(tout.type.dims, rn, sizeof rn);
 	tout.type.layout = NX_LAYOUT_PLAIN;
 	nx_kern sub = {j->s[i], j->so[i], tin, k->n_in < 3 ? k->n_in : 3, &tout, 1, pool,
-		       &j->err[i], false};
+		       &j->err[i], false, NULL, 0, false};
 	float *xwin = NULL, *ywin = NULL; /* freed below */
 	if (xd[0] == 1) {
 		/* one image: the windows are whole rows of whole planes,
@@ -289,7 +289,7 @@ int nx_eval_conv_window(nx_graph *g, uint32_t op, const nx_tensor *in, uint32_t 
 					     "runs on floats", i, nx_dtype_name(in[i].type.dtype));
 	if (nx_opp(g, op)->kind != NX_OP_CONV || y->type.dtype != NX_F32 || n_in < 2)
 		return nx_infer_fail(g, op, err, "not a float conv");
-	nx_kern k = {g, op, in, n_in, y, 1, NULL, err, false};
+	nx_kern k = {g, op, in, n_in, y, 1, NULL, err, false, NULL, 0, false};
 	if (nx_kern_conv_strided(&k, st[0], st[1], st[2], st[3]))
 		return -1;
 	if (!k.act_done && nx_attr_get(g, op, "act"))

@@ -318,7 +318,7 @@ int nx_kern_convt_tiles(nx_kern *k)
 		uint32_t so, nin = bias ? 3 : 2;
 		nx_graph *s = nx_tile_graph(g, k->op, tin, nin, k->err, &so);
 		nx_convt_tile_attrs(s, so, pads, grp, rn + 2);
-		nx_kern sub = {s, so, tin, nin, &tout, 1, k->pool, k->err, false};
+		nx_kern sub = {s, so, tin, nin, &tout, 1, k->pool, k->err, false, NULL, 0, false};
 		if (inplace)
 			rc = nx_kern_convt_strided(&sub, xd[2] * xd[3], xd[1] * xd[2] * xd[3],
 						   yd[2] * yd[3], yd[1] * yd[2] * yd[3]);
@@ -346,7 +346,7 @@ int nx_eval_convt_window(nx_graph *g, uint32_t op, const nx_tensor *in, uint32_t
 	if (nx_opp(g, op)->kind != NX_OP_CONV_TRANSPOSE || y->type.dtype != NX_F32 || n_in < 2 ||
 	    nx_attr_get(g, op, "tile"))
 		return nx_infer_fail(g, op, err, "not a float conv_transpose without tiles");
-	nx_kern k = {g, op, in, n_in, y, 1, NULL, err, false};
+	nx_kern k = {g, op, in, n_in, y, 1, NULL, err, false, NULL, 0, false};
 	if (nx_kern_convt_strided(&k, st[0], st[1], st[2], st[3]))
 		return -1;
 	if (!k.act_done && nx_attr_get(g, op, "act")) {

@@ -17,6 +17,9 @@
  *    and the rest (data movement, comparisons, the kernels that read any
  *    dtype through double) get f64 as it is;
  *  - fused activations (attr act) after NX_F_ACT kinds;
+ *  - run-time fusion: an add/sub/mul/div by a constant whose operand has no
+ *    other reader runs in place right after that operand's producer, and
+ *    is skipped in the schedule (run_fuse.c; not with keep or observers);
  *  - int8 weights (quantize-int8): conv, conv_transpose, gemm and matmul
  *    with attr w_scale read their i8 weight as Wq * w_scale[channel];
  *  - memory: tensors are freed after their last use (uses counted up front),
@@ -35,7 +38,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nx_int.h"
+#include "run_fuse.h"
 
 enum {
 	K_HALF = 1,    /* f16/bf16 operands and results handled in f32 */
@@ -316,25 +319,34 @@ static int dequant(const nx_graph *g, uint32_t o, const nx_tensor *w, nx_tensor 
 	return 0;
 }
 
+/* Scalar steps fused after an op's act (run_fuse.c): steps[0..n), done
+ * set when the op applied them with its act. */
+typedef struct post_req {
+	const nx_act_step *steps;
+	uint8_t n;
+	bool done;
+} post_req;
+
 /* Runs op o on in[0..n_in) into out[0..n_out), which it allocates with the
  * result types. steal: bit i set = operand i's buffer dies here and may be
  * taken over; *taken gets bit i set when it was (the caller must then not
  * free in[i]). dest (NULL: none): dest[i] non-NULL is where result i goes,
  * dense in the result's dtype, not allocated (nx_eval_op_into). On failure
- * nothing is allocated. */
+ * nothing is allocated. post (NULL: none): scalar steps to add to the
+ * op's act, post->done set when they were applied. */
 static int exec_op_to(nx_graph *g, uint32_t o, const nx_tensor *in, nx_tensor *out,
 		      nx_pool *pool, uint32_t steal, uint32_t *taken, void *const *dest,
-		      nx_err *err);
+		      post_req *post, nx_err *err);
 
 static int exec_op(nx_graph *g, uint32_t o, const nx_tensor *in, nx_tensor *out, nx_pool *pool,
 		   uint32_t steal, uint32_t *taken, nx_err *err)
 {
-	return exec_op_to(g, o, in, out, pool, steal, taken, NULL, err);
+	return exec_op_to(g, o, in, out, pool, steal, taken, NULL, NULL, err);
 }
 
 static int exec_op_to(nx_graph *g, uint32_t o, const nx_tensor *in, nx_tensor *out,
 		      nx_pool *pool, uint32_t steal, uint32_t *taken, void *const *dest,
-		      nx_err *err)
+		      post_req *post, nx_err *err)
 {
 	const nx_op *p = nx_opp(g, o);
 	uint32_t n_in = p->n_in, n_out = p->n_out;
@@ -428,16 +440,21 @@ static int exec_op_to(nx_graph *g, uint32_t o, const nx_tensor *in, nx_tensor *o
 						   nx_dtype_name(out[i].type.dtype),
 						   nx_dtype_name(cin[0].type.dtype));
 
-	nx_kern k = {g, o, cin, n_in, out, n_out, pool, err, false};
+	nx_kern k = {g, o, cin, n_in, out, n_out, pool, err, false,
+		     post && !dest && out[0].type.dtype == rdt[0] ? post->steps : NULL,
+		     post && !dest && out[0].type.dtype == rdt[0] ? post->n : 0, false};
 	if (!rc)
 		rc = fn(&k);
 	if (!rc && !k.act_done && (nx_ops[kind].flags & NX_F_ACT) &&
 	    out[0].type.dtype == NX_F32) {
 		nx_act a;
 		rc = nx_act_get(g, o, &a, err);
+		nx_act_take_post(&k, &a);
 		if (!rc && a.kind)
 			act_run(&a, out[0].data, nx_tensor_numel(&out[0]), pool);
 	}
+	if (post)
+		post->done = !rc && k.post_done;
 	for (uint32_t i = 0; i < n_in; i++)
 		if (cown[i])
 			nx_tensor_free(&cin[i]);
@@ -471,7 +488,7 @@ int nx_eval_op_into(nx_graph *g, uint32_t op, const nx_tensor *in, nx_tensor *ou
 		    void *const *dest, nx_pool *pool, nx_err *err)
 {
 	uint32_t taken;
-	return exec_op_to(g, op, in, out, pool, 0, &taken, dest, err);
+	return exec_op_to(g, op, in, out, pool, 0, &taken, dest, NULL, err);
 }
 
 int nx_eval_op(nx_graph *g, uint32_t op, const nx_tensor *in, nx_tensor *out, nx_err *err)
@@ -570,6 +587,43 @@ static int bind_sources(nx_graph *g, slot *s, const nx_tensor *inputs, uint32_t 
 	return 0;
 }
 
+/* After producer op made out (its one result): the steps fused into it
+ * (run_fuse.c), in place unless swept (the op's act applied them), and
+ * the slot bookkeeping of the fused ops, whose
+ * last result then holds out. Returns that result's value id. */
+static uint32_t run_fused(nx_graph *g, const nx_fuse *fz, uint32_t op, slot *s, nx_tensor *out,
+			  bool swept, nx_pool *pool)
+{
+	const nx_fuse_step *st = fz->steps + fz->first[op];
+	int n = fz->n[op];
+	const float *c[NX_FUSE_MAX];
+	for (int k = 0; k < n; k++)
+		c[k] = s[st[k].cval].t.data;
+	if (!swept)
+		nx_fuse_apply(st, n, c, out->data, nx_tensor_numel(out), pool);
+	uint32_t v = nx_result(g, op, 0);
+	for (int k = 0; k < n; k++) {
+		s[v].left = 0; /* read by step k alone */
+		s[st[k].cval].left--;
+		v = nx_result(g, st[k].op, 0);
+	}
+	return v;
+}
+
+/* The steps fused into op as act steps, when all are by a scalar:
+ * their count (0: none, or not all scalar). */
+static uint8_t scalar_post(const nx_fuse *fz, uint32_t op, const slot *s, nx_act_step *post)
+{
+	const nx_fuse_step *st = fz->steps + fz->first[op];
+	uint8_t n = fz->n[op];
+	for (uint8_t k = 0; k < n; k++) {
+		if (st[k].nch != 1)
+			return 0;
+		post[k] = (nx_act_step){st[k].kind, st[k].rev, *(const float *)s[st[k].cval].t.data};
+	}
+	return n;
+}
+
 /* nx_run with plan (made for g and o's keep). */
 static int run_planned(nx_graph *g, const nx_run_plan *plan, const nx_tensor *inputs,
 		       uint32_t n_inputs, const nx_run_opts *o, nx_run_result *res, nx_err *err)
@@ -594,8 +648,18 @@ static int run_planned(nx_graph *g, const nx_run_plan *plan, const nx_tensor *in
 		pool = own = nx_pool_new(nx_run_threads(o)); /* freed below */
 	nx_tensor *in = nx_xcalloc(max_in, sizeof *in);   /* freed at the end */
 	nx_tensor *out = nx_xcalloc(max_out, sizeof *out);
+	/* Fused steps skip their op's hand-over and pass over memory; the
+	 * observers (numeric debugger) must see each value as its op makes it,
+	 * so they run without. */
+	const nx_fuse *fz = !(o && (o->before || o->after)) ? plan->fuse : NULL;
 	int rc = 0;
 	NX_FOR_OPS(g, op) {
+		if (fz && fz->into[op] != NX_NONE) {
+			/* ran in its producer's sweep; its time is counted there */
+			if (o && o->op_seconds)
+				o->op_seconds[op] = 0;
+			continue;
+		}
 		const nx_op *p = nx_opp(g, op);
 		uint32_t steal = 0;
 		for (uint32_t i = 0; i < p->n_in; i++) {
@@ -620,10 +684,15 @@ static int run_planned(nx_graph *g, const nx_run_plan *plan, const nx_tensor *in
 		uint32_t taken;
 		double t0 = o && o->op_seconds ? nx_now() : 0;
 		nx_pool_site(pool, op);
-		if (exec_op(g, op, in, out, pool, steal, &taken, err)) {
+		/* a chain of scalar steps can ride in the op's act sweep */
+		nx_act_step post[NX_FUSE_MAX];
+		post_req pr = {post, fz ? scalar_post(fz, op, s, post) : 0, false};
+		if (exec_op_to(g, op, in, out, pool, steal, &taken, NULL, pr.n ? &pr : NULL, err)) {
 			rc = -1;
 			break;
 		}
+		uint32_t last = fz && fz->n[op] ? run_fused(g, fz, op, s, out, pr.done, pool)
+						: NX_NONE;
 		if (o && o->op_seconds)
 			o->op_seconds[op] = nx_now() - t0;
 		p = nx_opp(g, op);
@@ -647,7 +716,7 @@ static int run_planned(nx_graph *g, const nx_run_plan *plan, const nx_tensor *in
 			break;
 		}
 		for (uint32_t i = 0; i < p->n_out; i++) {
-			uint32_t v = nx_result(g, op, i);
+			uint32_t v = last != NX_NONE ? last : nx_result(g, op, i);
 			if (s[v].own)
 				nx_tensor_free(&s[v].t);
 			s[v].t = out[i];

@@ -474,6 +474,8 @@ static int conv_run(nx_kern *k, const int64_t *st)
 		if (nx_act_get(k->g, k->op, &j.act, k->err))
 			return -1;
 		k->act_done = true;
+		/* every road below applies j.act through nx_act_apply */
+		nx_act_take_post(k, &j.act);
 	}
 	nx_pool *pool = g.batch * g.cout * g.out_sp * g.cg * g.ker_sp >= PAR_MACS ? k->pool : NULL;
 	if (nx_conv_dw_fits(&g)) {

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "nx_int.h"
+#include "run_fuse.h"
 #include "simd.h"
 #include "vexp.h"
 
@@ -143,19 +144,46 @@ NX_SIMD_FN_V4(static, act_apply, (const nx_act *a, float *x, int64_t n), (a, x, 
  * and add are separate roundings as in the body (no FMA). Same bits as the
  * body, in 6 instructions. An AVX-512 copy (16 floats a step, the tail
  * masked) was no clear gain on det (slower in one run, faster in another:
- * docs/speed.md), so there is none. */
+ * docs/speed.md), so there is none.
+ * The act's post steps (run-time fusion, run_fuse.c) follow in registers,
+ * each its own rounding in the op's operand order, as nx_fuse_scalar
+ * would give them. */
+NX_TARGET_V3 static inline __m256 post_v3(int kind, bool rev, __m256 y, __m256 c)
+{
+	switch (kind) {
+	case NX_OP_ADD: return rev ? _mm256_add_ps(c, y) : _mm256_add_ps(y, c);
+	case NX_OP_SUB: return rev ? _mm256_sub_ps(c, y) : _mm256_sub_ps(y, c);
+	case NX_OP_MUL: return rev ? _mm256_mul_ps(c, y) : _mm256_mul_ps(y, c);
+	default: return rev ? _mm256_div_ps(c, y) : _mm256_div_ps(y, c);
+	}
+}
+
 NX_TARGET_V3 static int64_t hard_v3(const nx_act *a, float *x, int64_t n)
 {
 	bool swish = a->kind == A_HSWISH;
 	__m256 al = _mm256_set1_ps(swish ? 1.0f / 6 : a->alpha);
 	__m256 be = _mm256_set1_ps(swish ? 0.5f : a->beta);
 	__m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
+	__m256 c[NX_ACT_POST];
+	int np = a->n_post;
+	for (int s = 0; s < np; s++)
+		c[s] = _mm256_set1_ps(a->post[s].c);
+	/* PPLCNetV3's learnable affine: x * s + b */
+	bool affine = np == 2 && a->post[0].kind == NX_OP_MUL && !a->post[0].rev &&
+		      a->post[1].kind == NX_OP_ADD && !a->post[1].rev;
 	int64_t i = 0;
 	for (; i + 8 <= n; i += 8) {
 		__m256 v = _mm256_loadu_ps(x + i);
 		__m256 y = _mm256_add_ps(_mm256_mul_ps(v, al), be);
 		y = _mm256_min_ps(one, _mm256_max_ps(zero, y));
-		_mm256_storeu_ps(x + i, swish ? _mm256_mul_ps(v, y) : y);
+		if (swish)
+			y = _mm256_mul_ps(v, y);
+		if (affine)
+			y = _mm256_add_ps(_mm256_mul_ps(y, c[0]), c[1]);
+		else
+			for (int s = 0; s < np; s++)
+				y = post_v3(a->post[s].kind, a->post[s].rev, y, c[s]);
+		_mm256_storeu_ps(x + i, y);
 	}
 	return i;
 }
@@ -165,12 +193,32 @@ void nx_act_apply(const nx_act *a, float *x, int64_t n)
 {
 #ifdef NX_SIMD_X86
 	if ((a->kind == A_HSWISH || a->kind == A_HSIG) && nx_cpu_v3()) {
-		int64_t done = hard_v3(a, x, n);
+		int64_t done = hard_v3(a, x, n); /* post steps included */
 		x += done;
 		n -= done;
 	}
 #endif
-	act_apply(a, x, n);
+	if (!a->n_post) {
+		act_apply(a, x, n);
+		return;
+	}
+	/* the fused steps (run_fuse.c) on each block while it is in L1 */
+	for (int64_t b = 0; b < n; b += 2048) {
+		int64_t m = n - b < 2048 ? n - b : 2048;
+		act_apply(a, x + b, m);
+		for (int s = 0; s < a->n_post; s++)
+			nx_fuse_scalar(a->post[s].kind, a->post[s].rev, a->post[s].c, x + b, m);
+	}
+}
+
+void nx_act_take_post(nx_kern *k, nx_act *a)
+{
+	if (!k->n_post || !a->kind)
+		return;
+	for (int s = 0; s < k->n_post; s++)
+		a->post[s] = k->post[s];
+	a->n_post = k->n_post;
+	k->post_done = true;
 }
 
 /* ---- integer element access (exact, wrapping on store) ------------------ */
@@ -204,7 +252,7 @@ NX_BODY void un_part_body(void *ctx, int64_t lo, int64_t hi)
 	un_job *j = ctx;
 	const float *x = j->x;
 	float *y = j->y;
-	nx_act a = {A_NONE, j->alpha, j->beta};
+	nx_act a = {A_NONE, j->alpha, j->beta, 0, {{0}}};
 	switch (j->kind) {
 	case NX_OP_SQRT:
 		for (int64_t i = lo; i < hi; i++)

@@ -188,7 +188,7 @@ int nx_kern_matmul_tiles(nx_kern *k)
 					buf[3] = nx_xmalloc((size_t)(rn[0] * rn[1] * rn[2] * rn[3]) *
 							    sizeof(float));
 					tout.data = buf[3];
-					nx_kern sub = {s, so, tin, nin, &tout, 1, k->pool, k->err, false};
+					nx_kern sub = {s, so, tin, nin, &tout, 1, k->pool, k->err, false, NULL, 0, false};
 					rc = nx_opp(g, k->op)->kind == NX_OP_GEMM ? nx_kern_gemm(&sub)
 										  : nx_kern_matmul(&sub);
 					if (!rc)

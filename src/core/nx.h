@@ -899,6 +899,10 @@ typedef struct nx_run_opts {
 typedef struct nx_run_plan nx_run_plan;
 nx_run_plan *nx_run_plan_new(const nx_graph *g, bool keep, int threads, nx_err *err);
 void nx_run_plan_free(nx_run_plan *p);
+/* The op that runs op inside its own run under plan p (run_fuse.c: an
+ * add/sub/mul/div by a constant folded into the producer of its other
+ * operand; none in a keep plan or a run with observers), or NX_NONE. */
+uint32_t nx_run_plan_fused_into(const nx_run_plan *p, uint32_t op);
 /* The thread count nx_run uses for o (o->threads, or one per core). */
 int nx_run_threads(const nx_run_opts *o);
 typedef struct nx_run_result {

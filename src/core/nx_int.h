@@ -35,6 +35,7 @@ struct nx_run_plan {
 	int threads;              /* the most threads its memory check allowed for */
 	uint32_t *uses;           /* per value id: operand slots that read it */
 	uint32_t max_in, max_out; /* the most operands / results of one op */
+	struct nx_fuse *fuse;     /* run_fuse.c's chains; NULL: none (or keep) */
 };
 /* 0 if p was made for g (as it is now), keep and at least `threads`
  * threads, else -1 + err. */
@@ -99,18 +100,39 @@ typedef struct nx_kern {
 	nx_pool *pool;                       /* NULL = single thread */
 	nx_err *err;
 	bool act_done;  /* set by a kernel that applied the fused act itself */
+	/* Scalar steps to run after the act in the act's own sweep (run-time
+	 * fusion, run_fuse.c; n_post 0: none). A kernel that adds them to
+	 * the act it applies (kern_conv.c) sets post_done; otherwise the
+	 * driver sweeps them after the op. */
+	const struct nx_act_step *post;
+	uint8_t n_post;
+	bool post_done;
 } nx_kern;
 typedef int (*nx_kern_fn)(nx_kern *k);
 /* err = "op %<result> (<kind>): <reason>"; returns -1. */
 int nx_kern_fail(nx_kern *k, const char *fmt, ...) NX_PRINTF(2, 3);
 /* The fused activation of op (attr act), applied in place to n floats;
  * returns -1 + err for an unknown name. */
+/* y = y OP c (c OP y when rev), OP add, sub, mul or div by NX_OP_ kind. */
+typedef struct nx_act_step {
+	int kind;
+	bool rev;
+	float c;
+} nx_act_step;
+#define NX_ACT_POST 8
 typedef struct nx_act {
 	int kind;            /* 0 = none */
 	float alpha, beta;
+	/* after the act, element by element in this order, in the same
+	 * sweep (run-time fusion; nx_act_get leaves none) */
+	uint8_t n_post;
+	nx_act_step post[NX_ACT_POST];
 } nx_act;
 int nx_act_get(const nx_graph *g, uint32_t op, nx_act *a, nx_err *err);
 void nx_act_apply(const nx_act *a, float *x, int64_t n);
+/* Adds k's post steps to a (a real act, kind != 0, that the kernel will
+ * apply everywhere through nx_act_apply) and sets k->post_done. */
+void nx_act_take_post(nx_kern *k, nx_act *a);
 /* kern_elem.c */
 int nx_kern_unary(nx_kern *k);      /* sqrt exp log neg abs reciprocal erf softplus and
 				       the activations */

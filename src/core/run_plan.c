@@ -3,7 +3,8 @@
  * run's threads, against what the machine and the process limits allow,
  * which reads /proc and costs some tens of
  * microseconds, a tenth of a small model's run) and how many operand slots
- * read each value, from which a run knows when a buffer is dead. A caller
+ * read each value, from which a run knows when a buffer is dead, and which
+ * element-wise steps run inside their producer (run_fuse.c). A caller
  * that runs one graph many times (`nex run --repeat`) makes the plan once
  * and hands it to every run in nx_run_opts.plan; nx_run without one makes
  * its own for the run. A plan describes the graph as it was made: it
@@ -12,7 +13,7 @@
  * so a caller that edits the graph makes a new plan. */
 #include <stdlib.h>
 
-#include "nx_int.h"
+#include "run_fuse.h"
 
 nx_run_plan *nx_run_plan_new(const nx_graph *g, bool keep, int threads, nx_err *err)
 {
@@ -43,6 +44,9 @@ nx_run_plan *nx_run_plan_new(const nx_graph *g, bool keep, int threads, nx_err *
 		if (o->n_out > p->max_out)
 			p->max_out = o->n_out;
 	}
+	/* a run that keeps every value must see each as its op makes it */
+	if (!keep)
+		p->fuse = nx_fuse_new(g, p->uses);
 	return p;
 }
 
@@ -67,10 +71,16 @@ int nx_run_plan_for(const nx_run_plan *p, const nx_graph *g, bool keep, int thre
 	return 0;
 }
 
+uint32_t nx_run_plan_fused_into(const nx_run_plan *p, uint32_t op)
+{
+	return p->fuse && op < p->n_ops ? p->fuse->into[op] : NX_NONE;
+}
+
 void nx_run_plan_free(nx_run_plan *p)
 {
 	if (!p)
 		return;
 	free(p->uses);
+	nx_fuse_free(p->fuse);
 	free(p);
 }
