@@ -63,6 +63,34 @@ NX_BODY double hmax(v2d x)
 	return x[0] > x[1] ? x[0] : x[1];
 }
 
+NX_BODY double max_of(double a, double b)
+{
+	return a > b ? a : b;
+}
+
+/* Elements [i, n) one at a time, after the lanes are folded into *s:
+ * what every copy does with the elements its vectors leave. */
+NX_BODY void cmp_tail(const float *a, const float *b, int64_t i, int64_t n, double floor_abs,
+		      nx_f32_cmp *s)
+{
+	for (; i < n; i++) {
+		double x = a[i], y = b[i], e = __builtin_fabs(x - y), ay = __builtin_fabs(y);
+		s->sab += x * y;
+		s->saa += x * x;
+		s->sbb += y * y;
+		s->se += e * e;
+		s->sae += e;
+		s->bmax = max_of(ay, s->bmax);
+		s->emax = max_of(e, s->emax);
+		s->ovf += ay > HALF_MAX;
+		s->flush += ay > 0 && ay < HALF_TINY;
+		double rel = e / max_of(ay, floor_abs);
+		s->rmax = max_of(rel, s->rmax);
+		s->w01 += rel <= 1e-3;
+		s->w05 += rel <= 5e-3;
+	}
+}
+
 NX_BODY void cmp_run_body(const float *a, const float *b, int64_t n, double floor_abs,
 			  nx_f32_cmp *s)
 {
@@ -101,22 +129,7 @@ NX_BODY void cmp_run_body(const float *a, const float *b, int64_t n, double floo
 	s->flush = flush[0] + flush[1];
 	s->w01 = c1[0] + c1[1];
 	s->w05 = c5[0] + c5[1];
-	for (; i < n; i++) {
-		double x = a[i], y = b[i], e = __builtin_fabs(x - y), ay = __builtin_fabs(y);
-		s->sab += x * y;
-		s->saa += x * x;
-		s->sbb += y * y;
-		s->se += e * e;
-		s->sae += e;
-		s->bmax = ay > s->bmax ? ay : s->bmax;
-		s->emax = e > s->emax ? e : s->emax;
-		s->ovf += ay > HALF_MAX;
-		s->flush += ay > 0 && ay < HALF_TINY;
-		double den = ay > floor_abs ? ay : floor_abs, rel = e / den;
-		s->rmax = rel > s->rmax ? rel : s->rmax;
-		s->w01 += rel <= 1e-3;
-		s->w05 += rel <= 5e-3;
-	}
+	cmp_tail(a, b, i, n, floor_abs, s);
 }
 
 NX_SIMD_FN(static, cmp_run, (const float *a, const float *b, int64_t n, double fl, nx_f32_cmp *s),
@@ -142,11 +155,6 @@ NX_BODY void add_pairs(v2d *acc, const v8d *p)
 	*acc += __builtin_shufflevector(*p, *p, 2, 3);
 	*acc += __builtin_shufflevector(*p, *p, 4, 5);
 	*acc += __builtin_shufflevector(*p, *p, 6, 7);
-}
-
-NX_BODY double max_of(double a, double b)
-{
-	return a > b ? a : b;
 }
 
 /* vmax eight wide: a macro, not a function, for the reason

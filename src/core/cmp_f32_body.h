@@ -67,20 +67,5 @@ CMP_TARGET static void CMP_NAME(const float *a, const float *b, int64_t n, doubl
 		s->w01 += c1[l];
 		s->w05 += c5[l];
 	}
-	for (; i < n; i++) {
-		double x = a[i], y = b[i], e = __builtin_fabs(x - y), ay = __builtin_fabs(y);
-		s->sab += x * y;
-		s->saa += x * x;
-		s->sbb += y * y;
-		s->se += e * e;
-		s->sae += e;
-		s->bmax = max_of(ay, s->bmax);
-		s->emax = max_of(e, s->emax);
-		s->ovf += ay > HALF_MAX;
-		s->flush += ay > 0 && ay < HALF_TINY;
-		double rel = e / max_of(ay, floor_abs);
-		s->rmax = max_of(rel, s->rmax);
-		s->w01 += rel <= 1e-3;
-		s->w05 += rel <= 5e-3;
-	}
+	cmp_tail(a, b, i, n, floor_abs, s);
 }

@@ -440,9 +440,10 @@ static int exec_op_to(nx_graph *g, uint32_t o, const nx_tensor *in, nx_tensor *o
 						   nx_dtype_name(out[i].type.dtype),
 						   nx_dtype_name(cin[0].type.dtype));
 
+	/* steps only where the op writes its own f32 result buffer */
+	const post_req *pq = post && !dest && out[0].type.dtype == rdt[0] ? post : NULL;
 	nx_kern k = {g, o, cin, n_in, out, n_out, pool, err, false,
-		     post && !dest && out[0].type.dtype == rdt[0] ? post->steps : NULL,
-		     post && !dest && out[0].type.dtype == rdt[0] ? post->n : 0, false};
+		     pq ? pq->steps : NULL, pq ? pq->n : 0, false};
 	if (!rc)
 		rc = fn(&k);
 	if (!rc && !k.act_done && (nx_ops[kind].flags & NX_F_ACT) &&
