@@ -25,7 +25,6 @@
  * one op that have the same shape: same_scratch). A DMA task copies the
  * window of its source descriptor to its destination.
  */
-#include <cblas.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -1270,7 +1269,7 @@ int nxg_exec_run(nxg_exec_ctx *c, const nx_tensor *inputs, uint32_t n_inputs,
 	}
 	/* As nx_run does: OpenBLAS single-threaded (the kernels' pieces are
 	 * the pool's threads). */
-	openblas_set_num_threads(1);
+	nx_blas_one_thread();
 	/* Checked at open, the program reads only bytes this run wrote (or the
 	 * loader did) whatever the last run left, so the spaces are not
 	 * cleared between runs. Unchecked, nothing says so: the spaces are

@@ -32,7 +32,6 @@
  * Kernels trust the result types in the graph (shape inference ran) and check
  * only what inference cannot know, such as gather indices in range.
  */
-#include <cblas.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -643,7 +642,7 @@ static int run_planned(nx_graph *g, const nx_run_plan *plan, const nx_tensor *in
 
 	/* Kernels split their work over our pool; OpenBLAS runs inside each
 	 * piece, so its own threads would only compete with ours. */
-	openblas_set_num_threads(1);
+	nx_blas_one_thread();
 	nx_pool *own = NULL, *pool = o ? o->pool : NULL;
 	if (!pool && nx_run_threads(o) > 1)
 		pool = own = nx_pool_new(nx_run_threads(o)); /* freed below */

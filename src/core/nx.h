@@ -128,6 +128,12 @@ void nx_process_init(void);
 /* heap_thp.c: the first 256 MiB of malloc's heap on transparent huge pages
  * (one fault per 2 MiB instead of per 4 KiB); nx_process_init calls it. */
 void nx_heap_thp(void);
+/* blas_single.c: OpenBLAS at one thread and its idle server threads
+ * stopped (nex's pool runs the pieces); nx_process_init calls it.
+ * nx_blas_one_thread, at every run, keeps it at one thread without
+ * restarting the server threads. */
+void nx_blas_single(void);
+void nx_blas_one_thread(void);
 /* alloc_fault.c (tests only): NEX_FAIL_ALLOC=N fails the Nth allocation.
  * nx_alloc_init reads it (nx_process_init calls it) and routes cJSON's
  * allocations through nx_xmalloc; nx_alloc_fails counts one allocation. */

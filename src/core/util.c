@@ -137,6 +137,7 @@ void nx_process_init(void)
 	mallopt(M_MMAP_THRESHOLD, 64 << 20);
 	mallopt(M_TRIM_THRESHOLD, 512 << 20);
 	nx_heap_thp();
+	nx_blas_single();
 	nx_alloc_init();
 }
 
