@@ -12,8 +12,10 @@
  * of a handler keeps the state on the caller's stack, not in globals.
  *
  * New files get 0666 less the umask, as open(2) would give them (mkstemp
- * alone gives 0600).
+ * alone gives 0600). A symlink keeps pointing where it did: the file it
+ * names is replaced. A device or FIFO is written directly (add_direct).
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -62,25 +64,9 @@ static mode_t file_mode(void)
 	return 0666 & ~m;
 }
 
-int nx_atomic_add(nx_atomic *a, const char *path, const void *data, size_t len, nx_err *err)
+/* Writes all of data to fd, looking for a pending stop between chunks. */
+static int write_all(int fd, const char *path, const void *data, size_t len, nx_err *err)
 {
-	if (a->n >= NX_ATOMIC_MAX) {
-		nx_err_set(err, "%s: internal: more than %d files in one atomic set", path,
-			   NX_ATOMIC_MAX);
-		return -1;
-	}
-	size_t pl = strlen(path);
-	char *tmp = nx_xmalloc(pl + 16); /* freed by commit or abort */
-	snprintf(tmp, pl + 16, "%s.tmpXXXXXX", path);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		nx_err_set(err, "%s: cannot create a temporary file: %s", path, strerror(errno));
-		free(tmp);
-		return -1;
-	}
-	a->f[a->n].tmp = tmp;
-	a->f[a->n].path = nx_xstrdup(path);
-	a->n++;
 	const char *p = data;
 	size_t left = len;
 	while (left) {
@@ -88,7 +74,6 @@ int nx_atomic_add(nx_atomic *a, const char *path, const void *data, size_t len, 
 		if (sig) {
 			nx_err_set(err, "%s: interrupted (%s) while writing; nothing was replaced",
 				   path, sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP");
-			close(fd);
 			return -1;
 		}
 		ssize_t w = write(fd, p, left < CHUNK ? left : CHUNK);
@@ -97,11 +82,75 @@ int nx_atomic_add(nx_atomic *a, const char *path, const void *data, size_t len, 
 		if (w <= 0) {
 			nx_err_set(err, "%s: write failed: %s; nothing was replaced", path,
 				   w < 0 ? strerror(errno) : "no progress");
-			close(fd);
 			return -1;
 		}
 		p += w;
 		left -= (size_t)w;
+	}
+	return 0;
+}
+
+/* A path that names a device, a FIFO or a socket (`-o /dev/null`,
+ * `-o /dev/stdout` on a terminal or a pipe) is written as it is: there is
+ * no file to replace, and renaming a temporary onto it would put a
+ * regular file in its place (as root, /dev/null itself). Written at once,
+ * so an abort later in the set cannot take it back. */
+static int add_direct(nx_atomic *a, const char *path, const void *data, size_t len, nx_err *err)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		nx_err_set(err, "%s: cannot open it: %s", path, strerror(errno));
+		return -1;
+	}
+	a->f[a->n].tmp = NULL; /* nothing to rename */
+	a->f[a->n].path = nx_xstrdup(path);
+	a->n++;
+	int rc = write_all(fd, path, data, len, err);
+	if (close(fd) != 0 && rc == 0) {
+		nx_err_set(err, "%s: write failed: %s", path, strerror(errno));
+		rc = -1;
+	}
+	return rc;
+}
+
+int nx_atomic_add(nx_atomic *a, const char *path, const void *data, size_t len, nx_err *err)
+{
+	if (a->n >= NX_ATOMIC_MAX) {
+		nx_err_set(err, "%s: internal: more than %d files in one atomic set", path,
+			   NX_ATOMIC_MAX);
+		return -1;
+	}
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode)) {
+			nx_err_set(err, "%s: is a directory", path);
+			return -1;
+		}
+		return add_direct(a, path, data, len, err);
+	}
+	/* A symlink to a file: replace the file it points at and keep the
+	 * link (a rename onto the link would replace the link). */
+	char *real = NULL; /* freed below */
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		real = realpath(path, NULL);
+	const char *target = real ? real : path;
+	size_t pl = strlen(target);
+	char *tmp = nx_xmalloc(pl + 16); /* freed by commit or abort */
+	snprintf(tmp, pl + 16, "%s.tmpXXXXXX", target);
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		nx_err_set(err, "%s: cannot create a temporary file: %s", path, strerror(errno));
+		free(tmp);
+		free(real);
+		return -1;
+	}
+	a->f[a->n].tmp = tmp;
+	a->f[a->n].path = nx_xstrdup(target);
+	a->n++;
+	free(real);
+	if (write_all(fd, path, data, len, err)) {
+		close(fd);
+		return -1;
 	}
 	if (fchmod(fd, file_mode()) != 0 || fsync(fd) != 0) {
 		nx_err_set(err, "%s: write failed: %s; nothing was replaced", path, strerror(errno));
@@ -155,6 +204,8 @@ int nx_atomic_commit(nx_atomic *a, nx_err *err)
 		return -1;
 	}
 	for (int i = 0; i < a->n; i++) {
+		if (!a->f[i].tmp)
+			continue; /* a device or FIFO, written already */
 		if (rename(a->f[i].tmp, a->f[i].path) != 0) {
 			nx_err_set(err, "%s: cannot replace it: %s%s", a->f[i].path, strerror(errno),
 				   i ? "" : "; nothing was replaced");

@@ -88,8 +88,9 @@ typedef struct nx_atomic {
  * then deliver a pending one. */
 void nx_atomic_begin(nx_atomic *a);
 /* Writes data to a temporary next to path (mode 0666 less the umask) and
- * fsyncs it. -1 + err on failure or a pending signal: then call
- * nx_atomic_abort. */
+ * fsyncs it; a symlink's target is the file replaced, and a device or FIFO
+ * (/dev/null) is written directly, at once. -1 + err on failure or a
+ * pending signal: then call nx_atomic_abort. */
 int nx_atomic_add(nx_atomic *a, const char *path, const void *data, size_t len, nx_err *err);
 /* Renames every temporary into place, in the order added, fsyncing each
  * directory; closes the set either way. */
