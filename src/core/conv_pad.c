@@ -32,39 +32,6 @@ static int64_t floor_div(int64_t a, int64_t b)
 	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-void nx_conv_pad_window(const conv_geom *g, const float *x, float *d, int64_t cstride,
-			int64_t pitch, int64_t ra, int64_t rb, int64_t ca, int64_t cb, int64_t lo,
-			int64_t hi)
-{
-	int64_t H = g->in[0], W = g->in[1], pt = g->pad[0], pl = g->pad[1];
-	/* padded columns [xlo, xhi) of the window hold input columns: the
-	 * edges once per call; plain loops, not memcpy, as the direct
-	 * kernel's border windows are a few columns wide (a libc call per
-	 * row of 3 floats would cost more than the copy) */
-	int64_t xlo = pl > ca ? pl : ca, xhi = W + pl < cb ? W + pl : cb;
-	if (xlo > cb)
-		xlo = cb;
-	if (xhi < xlo)
-		xhi = xlo;
-	for (int64_t c = lo; c < hi; c++)
-		for (int64_t yp = ra; yp < rb; yp++) {
-			float *o = d + c * cstride + (yp - ra) * pitch; /* o[q - ca]: column q */
-			int64_t iy = yp - pt;
-			if (iy < 0 || iy >= H) {
-				for (int64_t q = ca; q < cb; q++)
-					o[q - ca] = 0;
-				continue;
-			}
-			const float *r = x + c * g->xcs + iy * W;
-			for (int64_t q = ca; q < xlo; q++)
-				o[q - ca] = 0;
-			for (int64_t q = xlo; q < xhi; q++)
-				o[q - ca] = r[q - pl];
-			for (int64_t q = xhi; q < cb; q++)
-				o[q - ca] = 0;
-		}
-}
-
 void nx_conv_pad_planes(const conv_geom *g, const float *x, float *xp, int64_t hp, int64_t wp,
 			int64_t lo, int64_t hi)
 {

@@ -36,13 +36,6 @@ void nx_conv_shift(const conv_geom *g, const float *x, const float *w, const flo
  * (begin pads g->pad): the shifted-GEMM and direct kernels' padded copy. */
 void nx_conv_pad_planes(const conv_geom *g, const float *x, float *xp, int64_t hp, int64_t wp,
 			int64_t lo, int64_t hi);
-/* conv_pad.c: a window of those padded planes, padded rows [ra, rb) and
- * columns [ca, cb), for channels [lo, hi): channel c's padded (row yp,
- * column q) to d[c * cstride + (yp - ra) * pitch + q - ca]. The direct
- * kernel's copies of the border rows and columns only. */
-void nx_conv_pad_window(const conv_geom *g, const float *x, float *d, int64_t cstride,
-			int64_t pitch, int64_t ra, int64_t rb, int64_t ca, int64_t cb, int64_t lo,
-			int64_t hi);
 /* conv_pad.c: the same for stride s (both axes), each padded row split
  * into s phase rows of wq columns (column q at phase q % s, index q / s),
  * xp laid out [c][phase][hp][wq]: the direct kernel's stride-2 copy. */

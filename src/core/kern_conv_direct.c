@@ -137,39 +137,10 @@ bool nx_conv_direct_fits(const conv_geom *g)
 
 #ifdef NX_SIMD_X86
 
-/* A strip's columns lie in up to MAX_PIECES row pieces: a 48-column
- * strip over rows of 16 plus junk spans at most four rows, over the
- * border columns' rows of 6 (two pieces each) nine; a strip that would
- * need more is cut short (cut_strip). */
-#define MAX_PIECES 20
-
-/* One source the tiles read a run of output rows from: the input itself
- * (the interior) or a padded copy (all of it, or the border rows, or the
- * border columns). Output row oy is run row oy - y0, whose run columns
- * [c0[k], c1[k]) are output columns col + xo[k] (the other columns are
- * junk: computed, never stored); a tap of run position p reads src + p +
- * toff[tap] of each input channel, plane floats apart. */
-typedef struct layout {
-	const float *src;  /* group 0, channel 0, run position 0 */
-	int64_t gstride;   /* floats between groups */
-	int64_t plane;     /* floats between input channels */
-	int64_t pitch;     /* run positions per output row */
-	int64_t y0, y1;    /* output rows [y0, y1) */
-	int nr;            /* column ranges per row, 1 or 2 */
-	int64_t c0[2], c1[2], xo[2];
-	bool ends_rows;    /* its last range ends output rows (activation) */
-	int64_t toff[MAX_TAPS];
-} layout;
-
-/* Layouts of one conv, in the order a task runs them: the border columns
- * before the interior, so that an interior row's activation, run when its
- * last strip is stored, sees the whole row. */
-#define MAX_LAYOUTS 4
-
 typedef struct direct_job {
 	const conv_geom *g;
 	const float *x;  /* this image's input, first channel of the group */
-	float *xp;       /* the padded copies (see direct_run), plus slack */
+	float *xp;       /* [cg][s][hp][wq] zero-padded copy, plus slack */
 	const float *wk; /* [group][block][c][tap][mb] packed weights */
 	const float *bk; /* [group][block][mb] biases, zero where none */
 	const nx_act *act;
@@ -182,35 +153,22 @@ typedef struct direct_job {
 	int64_t s, wq;
 	bool v4;         /* the AVX-512 tile (mb MB4, strip STRIP4) */
 	int mb, strip;
-	/* in place (see border_geom): the padded copy holds per channel
-	 * ctot floats: nt rows of wp (output rows [0, ya)), nb rows of wp
-	 * (output rows [yb - 1, OH)), nsr rows of ws (the border columns of
-	 * output rows [ya, yb - 1)): lw columns left, rw right */
-	bool inplace;
-	int64_t ya, yb, xa, xb, nt, nb, nsr, lw, rw, ctot;
-	layout lay[MAX_LAYOUTS];
-	int nlay;
 } direct_job;
 
-/* Channels [lo, hi) of the (image, group) input into the padded copies. */
+/* Channels [lo, hi) of the (image, group) input into the padded planes. */
 static void pad_part(void *ctx, int64_t lo, int64_t hi)
 {
 	direct_job *j = ctx;
 	const conv_geom *g = j->g;
-	if (j->inplace) {
-		int64_t hp = j->hp, wp = j->wp, ws = j->lw + j->rw, ct = j->ctot;
-		float *top = j->xp, *bot = top + j->nt * wp, *seam = bot + j->nb * wp;
-		nx_conv_pad_window(g, j->x, top, ct, wp, 0, j->nt, 0, wp, lo, hi);
-		nx_conv_pad_window(g, j->x, bot, ct, wp, hp - j->nb, hp, 0, wp, lo, hi);
-		nx_conv_pad_window(g, j->x, seam, ct, ws, j->ya, j->ya + j->nsr, 0, j->lw, lo, hi);
-		nx_conv_pad_window(g, j->x, seam + j->lw, ct, ws, j->ya, j->ya + j->nsr, wp - j->rw,
-				   wp, lo, hi);
-	} else if (j->s == 1) {
+	if (j->s == 1)
 		nx_conv_pad_planes(g, j->x, j->xp, j->hp, j->wp, lo, hi);
-	} else {
+	else
 		nx_conv_pad_phases(g, j->x, j->xp, j->s, j->hp, j->wq, lo, hi);
-	}
 }
+
+/* A strip's columns lie in up to MAX_PIECES output rows (a 48-column
+ * strip over rows of 16 plus junk spans at most four), a piece each. */
+#define MAX_PIECES 6
 
 /* One piece of a strip: its columns [lo, hi) go to the output at
  * channel plane + off + column (off folds in the row's place and the
@@ -383,91 +341,80 @@ static int64_t strip_len(int64_t rem, int strip)
 	return rem < strip ? rem : strip;
 }
 
-/* Output rows [q0, q1) of layout L (within its rows), blocks [b0, b1)
- * of group gi: the run of those rows strip after strip (stride 2: a run
- * per row, its pitch two padded rows, half of it junk); for each strip,
- * each block of j->mb output channels: the blocks read the strip's input
- * one after the other while it is in cache. Each tile stores its sums
- * straight into the output rows the strip crosses, one masked store per
- * vector and row piece, the junk columns left out; where L ends rows, a
- * row's activation runs once the strip that ends it is stored, over the
- * whole row. */
-static void run_layout(const direct_job *j, const layout *L, int64_t gi, int64_t q0, int64_t q1,
-		       int64_t b0, int64_t b1)
-{
-	const conv_geom *g = j->g;
-	int64_t OW = g->out[1], cg = g->cg, mg = g->mg, nblk = j->nblk, P = L->pitch;
-	int taps = (int)g->ker_sp, mb = j->mb, strip = j->strip, nr = L->nr;
-	int64_t m0 = b0 * mb, m1 = b1 * mb < mg ? b1 * mb : mg;
-	const float *xg = L->src + gi * L->gstride;
-	const float *wg = j->wk + gi * nblk * cg * taps * mb;
-	const float *bg = j->bk + gi * nblk * mb;
-	float *yg = j->y + gi * mg * g->ycs;
-	piece pc[MAX_PIECES];
-	int64_t done[MAX_PIECES]; /* output rows a strip ends */
-	int64_t run_rows = j->s == 1 ? q1 - q0 : 1;
-	for (int64_t ra = q0 - L->y0; ra < q1 - L->y0; ra += run_rows) {
-		int64_t end = (ra + run_rows - 1) * P + L->c1[nr - 1];
-		for (int64_t p = ra * P, len; p < end; p += len) {
-			len = strip_len(end - p, strip);
-			/* strip column i is run row r's column p + i - r * P */
-			int npc = 0, ndone = 0;
-			for (int64_t r = p / P; r * P < p + len; r++) {
-				if (npc + nr > MAX_PIECES) {
-					/* cut_strip: the rest of the strip in the next one */
-					len = r * P - p;
-					break;
-				}
-				for (int k = 0; k < nr; k++) {
-					int64_t x0 = p - r * P > L->c0[k] ? p - r * P : L->c0[k];
-					int64_t x1 = p + len - r * P < L->c1[k] ? p + len - r * P : L->c1[k];
-					if (x0 >= x1)
-						continue;
-					pc[npc++] = (piece){(r + L->y0) * OW + L->xo[k] + p - r * P,
-							    (int)(r * P + x0 - p), (int)(r * P + x1 - p)};
-					if (L->ends_rows && k == nr - 1 && x1 == L->c1[k])
-						done[ndone++] = r + L->y0;
-				}
-			}
-			for (int64_t bl = b0; bl < b1; bl++) {
-				int64_t mc = mg - bl * mb < mb ? mg - bl * mb : mb;
-				tile_args t = {xg + p, L->plane, L->toff, taps, cg,
-					       wg + bl * cg * taps * mb, bg + bl * mb,
-					       yg + bl * mb * g->ycs, g->ycs, (int)mc, pc, npc};
-				if (!j->v4)
-					tile_v3(&t);
-				else if (len > 32)
-					tile_v4_3(&t);
-				else if (len > 16)
-					tile_v4_2(&t);
-				else
-					tile_v4_1(&t);
-			}
-			if (j->act->kind)
-				for (int k = 0; k < ndone; k++)
-					for (int64_t m = m0; m < m1; m++)
-						nx_act_apply(j->act, yg + m * g->ycs + done[k] * OW, OW);
-		}
-	}
-}
-
 /* Tasks [lo, hi): each a group, rows_per_task output rows and
- * blocks_per_task blocks of output channels, run layout by layout (the
- * rows of the task each layout holds). */
+ * blocks_per_task blocks of output channels. A task's positions are
+ * walked as one run of the padded plane (see rows_per_task), strip after
+ * strip; for each strip, each block of j->mb output channels: the blocks
+ * read the strip's input one after the other while it is in cache. Each
+ * tile stores its sums straight into the output rows the strip crosses,
+ * one masked store per vector and row piece, the junk columns between
+ * rows and past the run's end left out; a row's activation runs once the
+ * strip that ends it is stored, over the whole row. */
 static void row_part(void *ctx, int64_t lo, int64_t hi)
 {
 	direct_job *j = ctx;
-	int64_t OH = j->g->out[0], nblk = j->nblk, per = (OH + j->rows_per_task - 1) / j->rows_per_task;
+	const conv_geom *g = j->g;
+	int64_t OH = g->out[0], OW = g->out[1], KW = g->ker[1], cg = g->cg, mg = g->mg;
+	int64_t nblk = j->nblk, per = (OH + j->rows_per_task - 1) / j->rows_per_task;
 	int64_t bpt = j->blocks_per_task, nbt = (nblk + bpt - 1) / bpt;
+	int taps = (int)g->ker_sp, mb = j->mb, strip = j->strip;
+	int64_t s = j->s, wq = j->wq, plane = s * j->hp * wq, toff[MAX_TAPS];
+	/* an output row's first position in the padded plane is oy * pitch */
+	int64_t pitch = s * wq;
+	for (int t = 0; t < taps; t++) {
+		int64_t qx = (t % KW) * g->dil[1];
+		toff[t] = qx % s * j->hp * wq + (t / KW) * g->dil[0] * wq + qx / s;
+	}
+	piece pc[MAX_PIECES];
 	for (int64_t task = lo; task < hi; task++) {
 		int64_t gi = task / (per * nbt), r0 = task / nbt % per * j->rows_per_task;
 		int64_t r1 = r0 + j->rows_per_task < OH ? r0 + j->rows_per_task : OH;
 		int64_t b0 = task % nbt * bpt, b1 = b0 + bpt < nblk ? b0 + bpt : nblk;
-		for (int l = 0; l < j->nlay; l++) {
-			const layout *L = &j->lay[l];
-			int64_t q0 = r0 > L->y0 ? r0 : L->y0, q1 = r1 < L->y1 ? r1 : L->y1;
-			if (q0 < q1)
-				run_layout(j, L, gi, q0, q1, b0, b1);
+		int64_t m0 = b0 * mb, m1 = b1 * mb < mg ? b1 * mb : mg;
+		const float *xg = j->xp + gi * cg * plane;
+		const float *wg = j->wk + gi * nblk * cg * taps * mb;
+		const float *bg = j->bk + gi * nblk * mb;
+		float *yg = j->y + gi * mg * g->ycs;
+		/* stride 1: rows [r0, r1) as one run; stride 2 (pitch two
+		 * padded rows, half of it junk): a run per row */
+		int64_t run_rows = s == 1 ? r1 - r0 : 1;
+		for (int64_t ra = r0; ra < r1; ra += run_rows) {
+			int64_t rb = ra + run_rows, end = (rb - 1) * pitch + OW;
+			for (int64_t p = ra * pitch, len; p < end; p += len) {
+				len = strip_len(end - p, strip);
+				/* strip column i is row oy's column p + i - oy * pitch */
+				int npc = 0;
+				for (int64_t oy = p / pitch; oy * pitch < p + len; oy++) {
+					int64_t x0 = p > oy * pitch ? p - oy * pitch : 0;
+					int64_t x1 = p + len - oy * pitch < OW ? p + len - oy * pitch : OW;
+					if (x0 < x1)
+						pc[npc++] = (piece){oy * OW + p - oy * pitch,
+								    (int)(oy * pitch + x0 - p),
+								    (int)(oy * pitch + x1 - p)};
+				}
+				for (int64_t bl = b0; bl < b1; bl++) {
+					int64_t mc = mg - bl * mb < mb ? mg - bl * mb : mb;
+					tile_args t = {xg + p, plane, toff, taps, cg,
+						       wg + bl * cg * taps * mb, bg + bl * mb,
+						       yg + bl * mb * g->ycs, g->ycs, (int)mc, pc, npc};
+					if (!j->v4)
+						tile_v3(&t);
+					else if (len > 32)
+						tile_v4_3(&t);
+					else if (len > 16)
+						tile_v4_2(&t);
+					else
+						tile_v4_1(&t);
+				}
+				if (j->act->kind)
+					for (int k = 0; k < npc; k++) {
+						int64_t oy = (pc[k].off + pc[k].hi - 1) / OW;
+						if (pc[k].off + pc[k].hi - oy * OW == OW)
+							for (int64_t m = m0; m < m1; m++)
+								nx_act_apply(j->act,
+									     yg + m * g->ycs + oy * OW, OW);
+					}
+			}
 		}
 	}
 }
@@ -520,91 +467,8 @@ static int64_t rows_per_task(const conv_geom *g, int64_t wq, int strip, bool v4)
 
 #endif
 
-#ifdef NX_SIMD_X86
-/* Stride 1: whether the tiles read the interior in place, and where it
- * lies: output rows [ya, yb) and columns [xa, xb) read the input only
- * (no padding). The interior's last row goes with the bottom border rows
- * to the padded copy: a strip reads up to 15 floats past its run's last
- * column, which is then inside the input row below (rows of 16+ floats),
- * never past the channel. */
-static bool border_geom(direct_job *j)
-{
-	const conv_geom *g = j->g;
-	int64_t ekh = (g->ker[0] - 1) * g->dil[0], ekw = (g->ker[1] - 1) * g->dil[1];
-	int64_t H = g->in[0], W = g->in[1], OH = g->out[0], OW = g->out[1];
-	if (j->s != 1 || g->pad[0] < 0 || g->pad[1] < 0 || W < 16)
-		return false;
-	j->ya = g->pad[0], j->xa = g->pad[1];
-	j->yb = H + j->ya - ekh < OH ? H + j->ya - ekh : OH;
-	j->xb = W + j->xa - ekw < OW ? W + j->xa - ekw : OW;
-	if (j->yb - 1 <= j->ya || j->xb <= j->xa)
-		return false;
-	j->nt = j->ya > 0 ? j->ya + ekh : 0;
-	j->nb = j->hp - (j->yb - 1);
-	j->nsr = j->yb - 1 - j->ya + ekh;
-	j->lw = j->xa > 0 ? j->xa + ekw : 0;
-	j->rw = j->xb < OW ? OW - j->xb + ekw : 0;
-	j->ctot = (j->nt + j->nb) * j->wp + j->nsr * (j->lw + j->rw);
-	return true;
-}
-
-/* The tap offsets of a stride-1 source of row pitch P. */
-static void taps_at(const conv_geom *g, layout *L, int64_t P)
-{
-	for (int64_t t = 0; t < g->ker_sp; t++)
-		L->toff[t] = (t / g->ker[1]) * g->dil[0] * P + (t % g->ker[1]) * g->dil[1];
-}
-
-/* j->lay for this image (j->x, j->xp set): a padded copy of the whole
- * input, or in place the border columns (if any), the top border rows
- * (if any), the interior and the bottom rows. */
-static void set_layouts(direct_job *j)
-{
-	const conv_geom *g = j->g;
-	int64_t OH = g->out[0], OW = g->out[1], cg = g->cg, wp = j->wp;
-	layout *L = j->lay;
-	j->nlay = 0;
-	if (!j->inplace) {
-		int64_t s = j->s, wq = j->wq, plane = s * j->hp * wq;
-		L[0] = (layout){j->xp, cg * plane, plane, s * wq, 0, OH, 1, {0}, {OW}, {0}, true, {0}};
-		for (int64_t t = 0; t < g->ker_sp; t++) {
-			int64_t qx = (t % g->ker[1]) * g->dil[1];
-			L[0].toff[t] = qx % s * j->hp * wq + (t / g->ker[1]) * g->dil[0] * wq + qx / s;
-		}
-		j->nlay = 1;
-		return;
-	}
-	int64_t ct = j->ctot, ws = j->lw + j->rw;
-	const float *top = j->xp, *bot = top + j->nt * wp, *seam = bot + j->nb * wp;
-	if (ws) {
-		layout *l = &L[j->nlay++];
-		*l = (layout){seam, cg * ct, ct, ws, j->ya, j->yb - 1, 0, {0}, {0}, {0}, false, {0}};
-		if (j->lw)
-			l->c0[l->nr] = 0, l->c1[l->nr] = j->xa, l->xo[l->nr] = 0, l->nr++;
-		if (j->rw)
-			l->c0[l->nr] = j->lw, l->c1[l->nr] = j->lw + OW - j->xb,
-			l->xo[l->nr] = j->xb - j->lw, l->nr++;
-		taps_at(g, l, ws);
-	}
-	if (j->ya > 0) {
-		layout *l = &L[j->nlay++];
-		*l = (layout){top, cg * ct, ct, wp, 0, j->ya, 1, {0}, {OW}, {0}, true, {0}};
-		taps_at(g, l, wp);
-	}
-	layout *l = &L[j->nlay++];
-	*l = (layout){j->x, cg * g->xcs, g->xcs, g->in[1], j->ya, j->yb - 1, 1,
-		      {0}, {j->xb - j->xa}, {j->xa}, true, {0}};
-	taps_at(g, l, g->in[1]);
-	l = &L[j->nlay++];
-	*l = (layout){bot, cg * ct, ct, wp, j->yb - 1, OH, 1, {0}, {OW}, {0}, true, {0}};
-	taps_at(g, l, wp);
-}
-#endif
-
 /* nx_conv_direct on the AVX-512 tile (v4) or the AVX2 one; the CPU has
- * it. Stride 1 reads the interior of the input in place and copies only
- * the border rows and columns (border_geom); stride 2, and convs too
- * small for an interior, read a padded copy of the whole input. */
+ * it. */
 static void direct_run(const conv_geom *g, const float *x, const float *w, const float *b,
 		       const nx_act *act, float *y, nx_pool *pool, bool v4)
 {
@@ -616,15 +480,11 @@ static void direct_run(const conv_geom *g, const float *x, const float *w, const
 	int64_t wp = (g->out[1] - 1) * s + (g->ker[1] - 1) * g->dil[1] + 1;
 	int64_t wq = (wp + s - 1) / s;
 	int64_t nblk = (mg + mb - 1) / mb;
-	direct_job j = {.g = g, .act = act, .hp = hp, .wp = wp, .nblk = nblk, .s = s, .wq = wq,
-			.v4 = v4, .mb = mb, .strip = strip};
-	j.inplace = border_geom(&j);
 	/* slack: the last strip of the last row reads up to strip - 1 columns
-	 * past the copy's end */
-	size_t nxp = (size_t)(g->cin * (j.inplace ? j.ctot : s * hp * wq) + strip);
+	 * past the plane's end */
+	size_t nxp = (size_t)(g->cin * s * hp * wq + strip);
 	float *xp = nx_xmalloc(nxp * sizeof *xp); /* freed below */
 	memset(xp + nxp - strip, 0, (size_t)strip * sizeof *xp);
-	j.xp = xp;
 	/* wk[gi][bl][c][tap][m]; channels past mg get zero weights */
 	float *wk = nx_xcalloc((size_t)(G * nblk * cg * taps * mb), sizeof *wk); /* freed below */
 	for (int64_t gi = 0; gi < G; gi++)
@@ -638,20 +498,17 @@ static void direct_run(const conv_geom *g, const float *x, const float *w, const
 	for (int64_t gi = 0; gi < G && b; gi++)
 		for (int64_t m = 0; m < mg; m++)
 			bk[gi * nblk * mb + m] = b[gi * mg + m];
-	j.wk = wk, j.bk = bk;
 	/* rows per task: see rows_per_task; a conv of fewer than 4 row
 	 * pieces (rec's 1x3 convs on one row) splits by blocks of output
 	 * channels instead. The split depends on the geometry only and changes
 	 * no bits. */
 	int64_t rpt = rows_per_task(g, wq, strip, v4), rows = G * ((g->out[0] + rpt - 1) / rpt);
-	j.rows_per_task = rpt;
-	j.blocks_per_task = rows < 4 ? 1 : nblk;
+	int64_t bpt = rows < 4 ? 1 : nblk;
 	for (int64_t img = 0; img < g->batch; img++) {
-		j.x = x + img * g->xns, j.y = y + img * g->yns;
-		set_layouts(&j);
+		direct_job j = {g, x + img * g->xns, xp, wk, bk, act, y + img * g->yns,
+				hp, wp, nblk, rpt, bpt, s, wq, v4, mb, strip};
 		nx_pool_for(pool, g->cin, pad_part, &j);
-		nx_pool_for(pool, rows * ((nblk + j.blocks_per_task - 1) / j.blocks_per_task),
-			    row_part, &j);
+		nx_pool_for(pool, rows * ((nblk + bpt - 1) / bpt), row_part, &j);
 	}
 	free(bk);
 	free(wk);
