@@ -34,6 +34,13 @@
  * strip of its own (det's 20-column rows in 32-column strips). A block
  * past the last channel computes with zero weights (never stored).
  *
+ * The copy stays: reading the interior in place and copying only the
+ * border rows and columns was measured slower on det (docs/speed.md,
+ * eighth session): the tiles ran about 30 % slower on the input's own
+ * planes (det's 160x160, 25 pages apart) than on the fresh copy, and the
+ * border columns' copy, two cache lines per input row, cost most of
+ * what it saved.
+ *
  * Stride 2 (both axes): the padded copy's columns are split into an even
  * and an odd phase plane per row, once per conv, so that the 16 columns
  * of a vector that a stride-2 tap reads lie next to each other; the tap

@@ -17,6 +17,9 @@
  * guarantees bit for bit (it is then skipped). Convs of 20-24 rows of
  * 17-20 columns make a task's rows one span whose strips cross row ends
  * (stores masked per row piece, the activation run per whole row).
+ * The padded copy's borders: no pads, pads of 2 and 3, one-sided and
+ * asymmetric pads, 2x2, 3x1 and 1x3 kernels, rows of 14 and 16, a
+ * dilated 5x3 and two images of two groups.
  * Then the kernel's AVX2 and
  * AVX-512 register tiles, called by name, on widths that end in each of
  * the AVX-512 tile's strip shapes: the AVX2 tile against the double sum,
@@ -76,6 +79,24 @@ static const ccase cases[] = {
 	 * seventh session) */
 	{1, 8, 6, 40, 24, 1, 3, 3, 1, 1, {1, 1, 1, 1}, "relu", 1},
 	{1, 16, 4, 40, 100, 1, 3, 3, 1, 1, {1, 1, 1, 1}, NULL, 1},
+	/* the borders of the padded copy: no pads; pads 2 and 3 (outputs
+	 * that read padding only); left or right pads only, no bottom pad; a
+	 * 2x2 kernel with begin pads only; 3x1 and 1x3 on several rows;
+	 * rows of 16 and of 14 (padded to 18); four rows; two images of two
+	 * groups; a dilated 5x3 with four different pads */
+	{1, 16, 12, 31, 8, 1, 3, 3, 1, 1, {0, 0, 0, 0}, "relu", 1},
+	{1, 16, 14, 33, 9, 1, 3, 3, 1, 1, {2, 2, 2, 2}, NULL, 1},
+	{1, 16, 13, 29, 7, 1, 3, 3, 1, 1, {3, 3, 3, 3}, "hard_swish", 1},
+	{1, 16, 10, 19, 10, 1, 3, 3, 1, 1, {0, 2, 1, 0}, "relu", 1},
+	{1, 16, 10, 19, 10, 1, 3, 3, 1, 1, {1, 0, 0, 2}, "hard_swish", 1},
+	{1, 16, 16, 40, 12, 1, 2, 2, 1, 1, {1, 1, 0, 0}, NULL, 1},
+	{1, 16, 9, 21, 6, 1, 3, 1, 1, 1, {1, 0, 1, 0}, NULL, 1},
+	{1, 16, 9, 20, 6, 1, 1, 3, 1, 1, {0, 1, 0, 1}, "relu", 1},
+	{1, 16, 10, 16, 8, 1, 3, 3, 1, 1, {1, 1, 1, 1}, NULL, 1},
+	{1, 16, 10, 14, 8, 1, 3, 3, 1, 1, {1, 2, 1, 2}, NULL, 1},
+	{1, 16, 4, 50, 8, 1, 3, 3, 1, 1, {1, 1, 1, 1}, "relu", 1},
+	{2, 32, 11, 37, 12, 2, 3, 3, 1, 1, {1, 1, 1, 1}, "relu", 1},
+	{1, 16, 20, 41, 9, 1, 5, 3, 1, 2, {2, 3, 4, 1}, NULL, 1},
 	/* not the direct kernel: stride 2 on 16 channels, few channels */
 	{1, 16, 9, 70, 10, 1, 3, 3, 2, 1, {1, 1, 1, 1}, NULL, 0},
 	{1, 5, 5, 65, 6, 1, 3, 3, 1, 1, {1, 1, 1, 1}, NULL, 0},
@@ -291,6 +312,21 @@ static void test_tiles_v3_v4(void)
 		{1, 32, 20, 20, 16, 2, 3, 3, 1, 1, 1, 1, 20, 20},
 		{1, 16, 20, 18, 9, 1, 3, 3, 1, 2, 2, 2, 20, 18},  /* dilated */
 		{1, 24, 40, 40, 24, 1, 3, 3, 1, 1, 1, 1, 40, 40}, /* det's 40x40 */
+		/* the borders of the padded copy (x is allocated to its size:
+		 * a read past it is ASan's to find): no pads, pads 3, left
+		 * only, a 2x2, rows of 16 and of 14, two images of two groups,
+		 * a dilated 5x3, a 1x3 on several rows, det's 96->24 on 22
+		 * rows */
+		{1, 16, 12, 31, 8, 1, 3, 3, 1, 1, 0, 0, 10, 29},
+		{1, 16, 13, 29, 7, 1, 3, 3, 1, 1, 3, 3, 17, 33},
+		{1, 16, 10, 19, 10, 1, 3, 3, 1, 1, 0, 2, 9, 19},
+		{1, 16, 16, 40, 12, 1, 2, 2, 1, 1, 1, 1, 16, 40},
+		{1, 16, 10, 16, 8, 1, 3, 3, 1, 1, 1, 1, 10, 16},
+		{1, 16, 10, 14, 8, 1, 3, 3, 1, 1, 1, 2, 10, 16},
+		{2, 32, 11, 37, 12, 2, 3, 3, 1, 1, 1, 1, 11, 37},
+		{1, 16, 20, 41, 9, 1, 5, 3, 1, 2, 2, 3, 18, 41},
+		{1, 16, 9, 20, 6, 1, 1, 3, 1, 1, 0, 1, 9, 20},
+		{1, 96, 22, 160, 24, 1, 3, 3, 1, 1, 1, 1, 22, 160},
 	};
 	int v4 = 1;
 	for (size_t k = 0; k < sizeof tc / sizeof tc[0]; k++) {
