@@ -55,10 +55,10 @@
  * streams its operands and result from DRAM:
  *     streamed = task_overhead + working set / (dram_bw x dram_share).
  * The cheaper wins (tiled on a tie), with the target's own figures
- * (NE-MODEL.md §3, docs/ne-model.md). The case that called for it: the
- * 2000-op transformer at 64 KiB was 518,070 matmul tiles of about 64 KiB,
- * 3,640 per MLP matmul: 3.64 M cycles of task overhead against 0.32 M of
- * streaming its 11.4 MB (stream_cheaper).
+ * (NE-MODEL.md §3, docs/ne-model.md; cost_of). The case that called for
+ * it: the 2000-op transformer at 64 KiB was 524,070 tiles, 509,013 of them
+ * matmul tasks of about 64 KiB, 3,640 per MLP matmul: 3.64 M cycles of task
+ * overhead against 0.32 M for streaming its 11.4 MB whole.
  *
  * One op tiled = one rewrite. */
 #include <stdlib.h>
