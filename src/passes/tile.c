@@ -47,6 +47,19 @@
  * what does not fit in DRAM and the NE streams it from there, which is
  * what a tiling that small would have come to anyway (below_minimum).
  *
+ * The cost bound: tiles above the minimum can still cost more than they
+ * save. Each tile is a task (task_overhead cycles), so a tiling pays
+ *     tiled    = tiles x task_overhead + tiles x tile working set / sram_bw
+ * (the tiles staged on chip, halo and weights re-read per tile included),
+ * where the op left whole, its working set over the SRAM, pays one task and
+ * streams its operands and result from DRAM:
+ *     streamed = task_overhead + working set / (dram_bw x dram_share).
+ * The cheaper wins (tiled on a tie), with the target's own figures
+ * (NE-MODEL.md §3, docs/ne-model.md; cost_of). The case that called for
+ * it: the 2000-op transformer at 64 KiB was 524,070 tiles, 509,013 of them
+ * matmul tasks of about 64 KiB, 3,640 per MLP matmul: 3.64 M cycles of task
+ * overhead against 0.32 M for streaming its 11.4 MB whole.
+ *
  * One op tiled = one rewrite. */
 #include <stdlib.h>
 #include <string.h>
@@ -655,6 +668,21 @@ static bool below_minimum(const tiler *tl, const int64_t *ext, int64_t *rb)
 	return *rb < NXP_TILE_MIN_BYTES;
 }
 
+/* Cycles of the op run as `tiles` tiles of `one` bytes each and run whole
+ * with its working set of ws bytes streamed from DRAM (the cost bound at the
+ * head of this file). Edge tiles are counted as whole ones. */
+typedef struct tile_cost {
+	double tiled, streamed;
+} tile_cost;
+
+static tile_cost cost_of(const nx_target *t, int64_t tiles, int64_t one, int64_t ws)
+{
+	tile_cost c;
+	c.tiled = (double)tiles * (t->task_overhead + (double)one / t->sram_bw);
+	c.streamed = t->task_overhead + (double)ws / nx_target_ne_dram_bw(t);
+	return c;
+}
+
 static int run(nx_graph *g, nxp_ctx *ctx)
 {
 	nx_target tb;
@@ -726,13 +754,26 @@ static int run(nx_graph *g, nxp_ctx *ctx)
 			nxp_stat_add(ctx, "ops left to DRAM (tiles under the minimum)", 1);
 			continue;
 		}
+		int64_t one = working_set(&tl, ext);
+		tile_cost c = cost_of(t, tiles, one, ws);
+		if (c.streamed < c.tiled) {
+			nxp_remark(ctx, "%%%s (%s): working set %lld bytes > sram %lld, and its tiles "
+				   "([%s], %lld tiles of %lld bytes) cost %.0f cycles against %.0f "
+				   "for the op whole, streamed from DRAM: left untiled, streamed from "
+				   "DRAM where the allocator puts what does not fit", res,
+				   nx_op_name(g, o), (long long)ws, (long long)t->sram, ts,
+				   (long long)tiles, (long long)one, c.tiled, c.streamed);
+			nxp_stat_add(ctx, "ops left to DRAM (streaming cheaper than tiles)", 1);
+			continue;
+		}
 		if (!nxp_rewrite(ctx, o))
 			break;
-		int64_t one = working_set(&tl, ext);
 		nx_attr_set_ints(g, o, "tile", ext, (uint32_t)R);
 		nxp_remark(ctx, "%%%s (%s): working set %lld bytes > sram %lld: tile [%s], %lld "
-			   "tiles of %lld bytes", nx_vname(g, nx_result(g, o, 0)), nx_op_name(g, o),
-			   (long long)ws, (long long)t->sram, ts, (long long)tiles, (long long)one);
+			   "tiles of %lld bytes, %.0f cycles against %.0f for the op whole, streamed "
+			   "from DRAM", nx_vname(g, nx_result(g, o, 0)), nx_op_name(g, o),
+			   (long long)ws, (long long)t->sram, ts, (long long)tiles, (long long)one,
+			   c.tiled, c.streamed);
 		nxp_stat_add(ctx, "ops tiled", 1);
 		nxp_stat_add(ctx, "tiles", tiles);
 	}

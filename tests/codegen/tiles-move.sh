@@ -63,9 +63,12 @@ for sz in 32KiB:spill 24KiB:fill; do
 		exec_eq "sram=${sz%:*} belady" "$f" --set sram=${sz%:*} --alloc belady
 	fi
 done
-# the tile pass on the untiled graph: moves tiled only as codegen lowers them
+# the tile pass on the untiled graph: moves tiled only as codegen lowers them.
+# No task overhead: at 16 KiB on m1 a tile task's 1000 cycles cost more than
+# streaming its bytes from DRAM, so the tile pass's cost bound would leave
+# every op untiled; these cases are about the tiles it makes.
 sed 's/, tile=\[[0-9,]*\]//; s/ {tile=\[[0-9,]*\]}//' "$f" >"$d/whole.nex"
-set -- --pipeline default --set sram=16KiB
+set -- --pipeline default --set sram=16KiB --set task_overhead=0
 if ! "$nex" codegen "$d/whole.nex" --target m1 "$@" -o "$d/w.neasm" >"$d/log" 2>&1; then
 	echo "FAIL codegen untiled: $(tail -n 2 "$d/log")"; fail=1
 else
@@ -82,7 +85,7 @@ fi
 # a generated transformer: its attention reshapes and transposes
 "$nex" gen --kind transformer --ops 40 --seq 64 --dmodel 256 --heads 4 -o "$d/tf.nex" >"$d/log" 2>&1 ||
 	{ echo "FAIL gen: $(tail -n 2 "$d/log")"; exit 1; }
-set -- --pipeline default --set sram=16KiB
+set -- --pipeline default --set sram=16KiB --set task_overhead=0
 if ! "$nex" codegen "$d/tf.nex" --target m1 "$@" -o "$d/tf.neasm" >"$d/log" 2>&1; then
 	echo "FAIL transformer codegen: $(tail -n 2 "$d/log")"; fail=1
 else
