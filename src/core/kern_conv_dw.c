@@ -36,10 +36,13 @@
 #define BLK4 32
 typedef float v8f __attribute__((vector_size(32)));
 
+/* Strided depthwise convs go to kern_conv_dws.c (kern_conv.c asks this
+ * file only). */
 bool nx_conv_dw_fits(const conv_geom *g)
 {
-	return g->ns == 2 && g->cg == 1 && g->stride[0] == 1 && g->stride[1] == 1 &&
-	       g->ker_sp > 1 && g->out[1] > 0;
+	return (g->ns == 2 && g->cg == 1 && g->stride[0] == 1 && g->stride[1] == 1 &&
+		g->ker_sp > 1 && g->out[1] > 0) ||
+	       nx_conv_dws_fits(g);
 }
 
 typedef struct dw_job {
@@ -201,6 +204,10 @@ static void dw1_part(void *ctx, int64_t lo, int64_t hi)
 void nx_conv_dw(const conv_geom *g, const float *x, const float *w, const float *b,
 		const nx_act *act, float *y, nx_pool *pool)
 {
+	if (g->stride[0] != 1 || g->stride[1] != 1) {
+		nx_conv_dws(g, x, w, b, act, y, pool);
+		return;
+	}
 	dw_job j = {g, x, w, b, act, y, g->out[0] + (g->ker[0] - 1) * g->dil[0],
 		    g->out[1] + (g->ker[1] - 1) * g->dil[1]};
 	nx_pool_for(pool, g->batch * g->cout, dw1_part, &j);
