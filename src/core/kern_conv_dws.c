@@ -193,6 +193,105 @@ NX_TARGET_V4 static void dws_row_v4(const dws_job *j, const float *xp, const flo
 	}
 }
 
+/* Interior columns ox .. ox + 16 * NV - 1 of output rows oy .. oy + R - 1
+ * (R 1 or 2), the last vector's loads and stores masked to kl: the
+ * AVX-512 copy for rows of 17+ interior columns. The R * NV sums are
+ * independent chains (two registers a row left the adds waiting on one
+ * another); each column's sums are dws_row_body's in its order. */
+NX_TARGET_V4 static inline __attribute__((always_inline)) void
+dws_blk_v4(const dws_job *j, const float *xp, const float *w, float bias, float *y, int64_t oy,
+	   int R, int64_t ox, int NV, __mmask16 kl)
+{
+	const conv_geom *g = j->g;
+	int64_t H = g->in[0], OW = g->out[1], KH = g->ker[0], KW = g->ker[1], wq = j->wq;
+	int64_t sy = g->stride[0], dy = g->dil[0], pt = g->pad[0];
+	const int64_t *off = j->off;
+	__m512 a[2][4];
+#pragma GCC unroll 4
+	for (int v = 0; v < NV; v++)
+		a[0][v] = a[1][v] = _mm512_set1_ps(bias);
+	for (int64_t ky = 0; ky < KH; ky++) {
+		const float *wr = w + ky * KW;
+#pragma GCC unroll 2
+		for (int r = 0; r < 2; r++) {
+			int64_t iy = (oy + r) * sy - pt + ky * dy;
+			if (r >= R || iy < 0 || iy >= H)
+				continue;
+			const float *xr = xp + iy * wq + ox;
+			__m512 s[4], q[4];
+			if (j->rowsum) {
+				__m512 wv = _mm512_set1_ps(wr[0]);
+#pragma GCC unroll 4
+				for (int v = 0; v < NV; v++) {
+					s[v] = v == NV - 1 ? LOADK(kl, xr + off[0] + 16 * v)
+							   : _mm512_loadu_ps(xr + off[0] + 16 * v);
+					q[v] = _mm512_mul_ps(wv, s[v]);
+				}
+				for (int64_t kx = 1; kx < KW; kx++) {
+					wv = _mm512_set1_ps(wr[kx]);
+#pragma GCC unroll 4
+					for (int v = 0; v < NV; v++) {
+						s[v] = v == NV - 1 ? LOADK(kl, xr + off[kx] + 16 * v)
+								   : _mm512_loadu_ps(xr + off[kx] + 16 * v);
+						q[v] = _mm512_add_ps(q[v], _mm512_mul_ps(wv, s[v]));
+					}
+				}
+#pragma GCC unroll 4
+				for (int v = 0; v < NV; v++)
+					a[r][v] = _mm512_add_ps(a[r][v], q[v]);
+			} else {
+				for (int64_t kx = 0; kx < KW; kx++) {
+					__m512 wv = _mm512_set1_ps(wr[kx]);
+#pragma GCC unroll 4
+					for (int v = 0; v < NV; v++) {
+						s[v] = v == NV - 1 ? LOADK(kl, xr + off[kx] + 16 * v)
+								   : _mm512_loadu_ps(xr + off[kx] + 16 * v);
+						a[r][v] = _mm512_add_ps(a[r][v], _mm512_mul_ps(wv, s[v]));
+					}
+				}
+			}
+		}
+	}
+#pragma GCC unroll 2
+	for (int r = 0; r < R; r++) {
+		float *yr = y + (oy + r) * OW + ox;
+#pragma GCC unroll 4
+		for (int v = 0; v < NV - 1; v++)
+			_mm512_storeu_ps(yr + 16 * v, a[r][v]);
+		_mm512_mask_storeu_ps(yr + 16 * (NV - 1), kl, a[r][NV - 1]);
+	}
+}
+
+/* The interior of output rows oy .. oy + R - 1 in blocks of up to four
+ * vectors a row (76 columns: 3 + 2). */
+NX_TARGET_V4 static void dws_rows_v4(const dws_job *j, const float *xp, const float *w,
+				     float bias, int64_t oy, int R, float *y)
+{
+	int64_t n = j->hi - j->lo, nvec = (n + 15) / 16, tail = n - (nvec - 1) * 16;
+	for (int64_t v0 = 0, left = nvec; left > 0;) {
+		int nv = left <= 4 ? (int)left : left <= 8 ? (int)(left + 1) / 2 : 4;
+		__mmask16 kl = left == nv && tail < 16 ? (__mmask16)((1u << tail) - 1)
+						       : (__mmask16)0xffff;
+		int64_t ox = j->lo + v0 * 16;
+		switch (nv) {
+		case 1:
+			dws_blk_v4(j, xp, w, bias, y, oy, R, ox, 1, kl);
+			break;
+		case 2:
+			dws_blk_v4(j, xp, w, bias, y, oy, R, ox, 2, kl);
+			break;
+		case 3:
+			dws_blk_v4(j, xp, w, bias, y, oy, R, ox, 3, kl);
+			break;
+		default:
+			dws_blk_v4(j, xp, w, bias, y, oy, R, ox, 4, kl);
+			break;
+		}
+		v0 += nv;
+		left -= nv;
+	}
+}
+
 NX_TARGET_V3 static void dws_row_v3(const dws_job *j, const float *xp, const float *w,
 				    float bias, int64_t oy, float *yr)
 {
@@ -272,8 +371,9 @@ static void dws_part(void *ctx, int64_t lo, int64_t hi)
 	void (*row)(const dws_job *, const float *, const float *, float, int64_t, float *) =
 		dws_row_v0;
 #ifdef NX_SIMD_X86
+	bool v4 = false;
 	if (nx_cpu_v4())
-		row = dws_row_v4;
+		row = dws_row_v4, v4 = true;
 	else if (nx_cpu_v3())
 		row = dws_row_v3;
 #endif
@@ -285,6 +385,22 @@ static void dws_part(void *ctx, int64_t lo, int64_t hi)
 		float bias = j->b ? j->b[m] : 0;
 		if (xp)
 			dws_phases(j, x, xp);
+#ifdef NX_SIMD_X86
+		/* wide interiors: two rows at a time in the AVX-512 copy */
+		if (v4 && j->hi - j->lo > 16) {
+			for (int64_t oy = 0; oy < OH; oy += 2) {
+				int R = oy + 1 < OH ? 2 : 1;
+				dws_rows_v4(j, xp ? xp : x, w, bias, oy, R, y);
+				for (int r = 0; r < R; r++) {
+					float *yr = y + (oy + r) * OW;
+					dws_edges(j, x, w, bias, oy + r, yr);
+					if (j->act->kind)
+						nx_act_apply(j->act, yr, OW);
+				}
+			}
+			continue;
+		}
+#endif
 		for (int64_t oy = 0; oy < OH; oy++) {
 			float *yr = y + oy * OW;
 			row(j, xp ? xp : x, w, bias, oy, yr);
