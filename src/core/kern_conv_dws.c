@@ -17,10 +17,13 @@
  * interior of the others, and at the edge columns, each tap inside the row
  * added on its own, in kx order. Multiplies and adds are rounded apart (no FMA) in every copy.
  *
- * Three copies of the interior: AVX-512 (32 columns in two registers, the
- * tail masked), AVX2+FMA and the baseline (16 columns in two 8-float
- * vectors, a scalar tail); all give the same bits. The edge columns (a
- * few per row) are scalar.
+ * Three copies of the interior: AVX-512 (interiors of 17+ columns two
+ * output rows at a time in up to four registers a row, narrower ones by
+ * dws_row_v4; tails masked), AVX2+FMA and the baseline (16 columns in two
+ * 8-float vectors, a scalar tail); all give the same bits. The edge
+ * columns (a few per row) are scalar: an edge column's taps are one chain
+ * of adds, and vector edges (masked lanes, several rows at once) measured
+ * slower on rec's shapes.
  */
 #include <stdlib.h>
 #include <string.h>
