@@ -15,7 +15,8 @@
  * inside the row) of a 3-wide kernel, or a 5-wide one at stride 1 across,
  * the row's sum w0*x0 + w1*x1 + ... (left to right) added at once; in the
  * interior of the others, and at the edge columns, each tap inside the row
- * added on its own, in kx order. Multiplies and adds are rounded apart (no FMA) in every copy.
+ * added on its own, in kx order. Multiplies and adds are rounded apart
+ * (no FMA) in every copy.
  *
  * Three copies of the interior: AVX-512 (interiors of 17+ columns two
  * output rows at a time in up to four registers a row, narrower ones by
