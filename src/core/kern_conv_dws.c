@@ -24,7 +24,8 @@
  * 8-float vectors, a scalar tail); all give the same bits. The edge
  * columns (a few per row) are scalar: an edge column's taps are one chain
  * of adds, and vector edges (masked lanes, several rows at once) measured
- * slower on rec's shapes.
+ * slower on rec's shapes; beside the two-row interior the edges of both
+ * rows run together (dws_edges2), two chains at once.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -338,6 +339,53 @@ static void dws_edges(const dws_job *j, const float *x, const float *w, float bi
 	}
 }
 
+/* dws_edges for output rows oy and oy + 1 together: the two rows' sums of
+ * a column are independent chains of adds, so they overlap, and the taps
+ * inside the row, a run of kx the same for both rows, are looped without
+ * a test per tap. Each column's sums and order are dws_edges'. */
+static void dws_edges2(const dws_job *j, const float *x, const float *w, float bias, int64_t oy,
+		       float *y)
+{
+	const conv_geom *g = j->g;
+	int64_t H = g->in[0], W = g->in[1], OW = g->out[1], KH = g->ker[0], KW = g->ker[1];
+	int64_t sx = g->stride[1], dx = g->dil[1], px = g->pad[1];
+	int64_t iy0 = oy * g->stride[0] - g->pad[0], iy1 = iy0 + g->stride[0], dy = g->dil[0];
+	float *y0 = y + oy * OW, *y1 = y0 + OW;
+	for (int64_t ox = 0; ox < OW; ox++) {
+		if (ox == j->lo && j->hi > j->lo)
+			ox = j->hi;
+		if (ox >= OW)
+			break;
+		int64_t k0 = 0, k1 = KW; /* the taps inside the row: [k0, k1) */
+		while (k0 < KW && !(ox >= j->olo[k0] && ox < j->ohi[k0]))
+			k0++;
+		k1 = k0;
+		while (k1 < KW && ox >= j->olo[k1] && ox < j->ohi[k1])
+			k1++;
+		const float *xc = x + ox * sx - px;
+		float a0 = bias, a1 = bias;
+		for (int64_t ky = 0; ky < KH; ky++) {
+			int64_t r0 = iy0 + ky * dy, r1 = iy1 + ky * dy;
+			const float *wr = w + ky * KW;
+			bool v0 = r0 >= 0 && r0 < H, v1 = r1 >= 0 && r1 < H;
+			if (v0 && v1) {
+				for (int64_t kx = k0; kx < k1; kx++) {
+					a0 += wr[kx] * xc[r0 * W + kx * dx];
+					a1 += wr[kx] * xc[r1 * W + kx * dx];
+				}
+			} else if (v0) {
+				for (int64_t kx = k0; kx < k1; kx++)
+					a0 += wr[kx] * xc[r0 * W + kx * dx];
+			} else if (v1) {
+				for (int64_t kx = k0; kx < k1; kx++)
+					a1 += wr[kx] * xc[r1 * W + kx * dx];
+			}
+		}
+		y0[ox] = a0;
+		y1[ox] = a1;
+	}
+}
+
 /* Splits channel plane x (H x W) into sx phase planes at xp, laid out
  * [phase][H][wq]: phase p's row iy holds x[iy][p], x[iy][p + sx], ...
  * A copy, so its SIMD copies (stride 2 vectorized with permutes) cannot
@@ -395,12 +443,12 @@ static void dws_part(void *ctx, int64_t lo, int64_t hi)
 			for (int64_t oy = 0; oy < OH; oy += 2) {
 				int R = oy + 1 < OH ? 2 : 1;
 				dws_rows_v4(j, xp ? xp : x, w, bias, oy, R, y);
-				for (int r = 0; r < R; r++) {
-					float *yr = y + (oy + r) * OW;
-					dws_edges(j, x, w, bias, oy + r, yr);
-					if (j->act->kind)
-						nx_act_apply(j->act, yr, OW);
-				}
+				if (R == 2)
+					dws_edges2(j, x, w, bias, oy, y);
+				else
+					dws_edges(j, x, w, bias, oy, y + oy * OW);
+				for (int r = 0; r < R && j->act->kind; r++)
+					nx_act_apply(j->act, y + (oy + r) * OW, OW);
 			}
 			continue;
 		}
