@@ -16,9 +16,10 @@
  * (cls's planes are 2 or 3 rows under a 5x5 kernel: most rows would be
  * padding); taps over left or right padding add zero.
  *
- * Three copies of the sums: AVX-512 (32 columns in two 16-float registers,
- * the last block's store masked), AVX2+FMA and the baseline (both from the
- * 8-float vector type below). Each output column is bias, then + w * x per
+ * Three copies of the sums: AVX-512 (two output rows at a time, up to four
+ * 16-float registers a row, for dilation 1 down; 32 columns in two
+ * registers otherwise; the last store masked), AVX2+FMA and the baseline
+ * (both from the 8-float vector type below). Each output column is bias, then + w * x per
  * tap in the same order with the multiply and the add rounded apart (no
  * FMA) in every copy, so all three give the same bits.
  */
