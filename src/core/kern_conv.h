@@ -51,10 +51,16 @@ bool nx_conv_direct_fits(const conv_geom *g);
 void nx_conv_direct(const conv_geom *g, const float *x, const float *w, const float *b,
 		    const nx_act *act, float *y, nx_pool *pool);
 
-/* kern_conv_dw.c: 2-d depthwise (one input channel per group), stride 1. */
+/* kern_conv_dw.c: 2-d depthwise (one input channel per group), stride 1,
+ * and the strided ones nx_conv_dws_fits takes (handed on to it). */
 bool nx_conv_dw_fits(const conv_geom *g);
 void nx_conv_dw(const conv_geom *g, const float *x, const float *w, const float *b,
 		const nx_act *act, float *y, nx_pool *pool);
+/* kern_conv_dws.c: 2-d depthwise with a stride other than 1x1 (at most 4
+ * across), kernel at most 16 wide: kern_conv.c's dw_part sums, same bits. */
+bool nx_conv_dws_fits(const conv_geom *g);
+void nx_conv_dws(const conv_geom *g, const float *x, const float *w, const float *b,
+		 const nx_act *act, float *y, nx_pool *pool);
 
 /* kern_conv.c: nx_kern_conv on operand 0 and result 0 that are windows
  * of larger tensors: in[0].data and out[0].data point at the windows'

@@ -16,9 +16,10 @@
  * (cls's planes are 2 or 3 rows under a 5x5 kernel: most rows would be
  * padding); taps over left or right padding add zero.
  *
- * Three copies of the sums: AVX-512 (32 columns in two 16-float registers,
- * the last block's store masked), AVX2+FMA and the baseline (both from the
- * 8-float vector type below). Each output column is bias, then + w * x per
+ * Three copies of the sums: AVX-512 (two output rows at a time, up to four
+ * 16-float registers a row, for dilation 1 down; 32 columns in two
+ * registers otherwise; the last store masked), AVX2+FMA and the baseline
+ * (both from the 8-float vector type below). Each output column is bias, then + w * x per
  * tap in the same order with the multiply and the add rounded apart (no
  * FMA) in every copy, so all three give the same bits.
  */
@@ -36,10 +37,13 @@
 #define BLK4 32
 typedef float v8f __attribute__((vector_size(32)));
 
+/* Strided depthwise convs go to kern_conv_dws.c (kern_conv.c asks this
+ * file only). */
 bool nx_conv_dw_fits(const conv_geom *g)
 {
-	return g->ns == 2 && g->cg == 1 && g->stride[0] == 1 && g->stride[1] == 1 &&
-	       g->ker_sp > 1 && g->out[1] > 0;
+	return (g->ns == 2 && g->cg == 1 && g->stride[0] == 1 && g->stride[1] == 1 &&
+		g->ker_sp > 1 && g->out[1] > 0) ||
+	       nx_conv_dws_fits(g);
 }
 
 typedef struct dw_job {
@@ -158,6 +162,101 @@ NX_TARGET_V4 static void dw1_plane_v4(const dw_job *j, const float *xp, const fl
 	}
 }
 
+/* Output rows oy .. oy + R - 1 (R 1 or 2), columns ox .. ox + 16 * NV - 1
+ * of which the last vector stores the columns of mask kl: the AVX-512
+ * copy for dilation 1 down. Each input row is loaded once for both output
+ * rows (tap ky of row oy is tap ky - 1 of row oy + 1), and the R * NV sums
+ * are independent, so the adds do not wait on one another as two chains
+ * did. Each output still takes bias, then its taps in (ky, kx) order,
+ * each a multiply then an add: the bits of dw1_plane_body. */
+NX_TARGET_V4 static inline __attribute__((always_inline)) void
+dw1_blk_v4(const dw_job *j, const float *xp, const float *w, float bias, float *y, int64_t oy,
+	   int R, int64_t ox, int NV, __mmask16 kl)
+{
+	const conv_geom *g = j->g;
+	int64_t H = g->in[0], OW = g->out[1], KH = g->ker[0], KW = g->ker[1], dx = g->dil[1];
+	int64_t pt = g->pad[0], wp = j->wp;
+	__m512 a0[4], a1[4];
+#pragma GCC unroll 4
+	for (int v = 0; v < NV; v++)
+		a0[v] = a1[v] = _mm512_set1_ps(bias);
+	for (int64_t p = oy; p < oy + R - 1 + KH; p++) {
+		int64_t iy = p - pt;
+		if (iy < 0 || iy >= H)
+			continue; /* a padding row: its taps add zero */
+		const float *xr = xp + p * wp + ox;
+		int64_t k0 = p - oy, k1 = p - oy - 1; /* the tap rows of oy, oy + 1 */
+		bool u0 = k0 < KH, u1 = R > 1 && k1 >= 0;
+		const float *w0 = w + k0 * KW, *w1 = w + k1 * KW;
+		for (int64_t kx = 0; kx < KW; kx++) {
+			__m512 s[4];
+#pragma GCC unroll 4
+			for (int v = 0; v < NV; v++)
+				s[v] = _mm512_loadu_ps(xr + kx * dx + 16 * v);
+			if (u0) {
+				__m512 wv = _mm512_set1_ps(w0[kx]);
+#pragma GCC unroll 4
+				for (int v = 0; v < NV; v++)
+					a0[v] = _mm512_add_ps(a0[v], _mm512_mul_ps(wv, s[v]));
+			}
+			if (u1) {
+				__m512 wv = _mm512_set1_ps(w1[kx]);
+#pragma GCC unroll 4
+				for (int v = 0; v < NV; v++)
+					a1[v] = _mm512_add_ps(a1[v], _mm512_mul_ps(wv, s[v]));
+			}
+		}
+	}
+	float *y0 = y + oy * OW + ox, *y1 = y0 + OW;
+#pragma GCC unroll 4
+	for (int v = 0; v < NV - 1; v++) {
+		_mm512_storeu_ps(y0 + 16 * v, a0[v]);
+		if (R > 1)
+			_mm512_storeu_ps(y1 + 16 * v, a1[v]);
+	}
+	_mm512_mask_storeu_ps(y0 + 16 * (NV - 1), kl, a0[NV - 1]);
+	if (R > 1)
+		_mm512_mask_storeu_ps(y1 + 16 * (NV - 1), kl, a1[NV - 1]);
+}
+
+/* The AVX-512 plane for dilation 1 down: two output rows at a time, each
+ * row's 16-column vectors in blocks of up to four (80 columns: 3 + 2). */
+NX_TARGET_V4 static void dw1_plane_v4r(const dw_job *j, const float *xp, const float *w,
+				       float bias, float *y)
+{
+	const conv_geom *g = j->g;
+	int64_t OH = g->out[0], OW = g->out[1];
+	int64_t nvec = (OW + 15) / 16, tail = OW - (nvec - 1) * 16;
+	for (int64_t oy = 0; oy < OH; oy += 2) {
+		int R = oy + 1 < OH ? 2 : 1;
+		for (int64_t v0 = 0, left = nvec; left > 0;) {
+			int nv = left <= 4 ? (int)left : left <= 8 ? (int)(left + 1) / 2 : 4;
+			__mmask16 kl = left == nv ? (__mmask16)((1u << tail) - 1) : (__mmask16)0xffff;
+			if (left == nv && tail == 16)
+				kl = (__mmask16)0xffff;
+			switch (nv) {
+			case 1:
+				dw1_blk_v4(j, xp, w, bias, y, oy, R, v0 * 16, 1, kl);
+				break;
+			case 2:
+				dw1_blk_v4(j, xp, w, bias, y, oy, R, v0 * 16, 2, kl);
+				break;
+			case 3:
+				dw1_blk_v4(j, xp, w, bias, y, oy, R, v0 * 16, 3, kl);
+				break;
+			default:
+				dw1_blk_v4(j, xp, w, bias, y, oy, R, v0 * 16, 4, kl);
+				break;
+			}
+			v0 += nv;
+			left -= nv;
+		}
+		if (j->act->kind)
+			for (int r = 0; r < R; r++)
+				nx_act_apply(j->act, y + (oy + r) * OW, OW);
+	}
+}
+
 NX_TARGET_V3 static void dw1_plane_v3(const dw_job *j, const float *xp, const float *w,
 				      float bias, float *y)
 {
@@ -184,7 +283,7 @@ static void dw1_part(void *ctx, int64_t lo, int64_t hi)
 	void (*plane)(const dw_job *, const float *, const float *, float, float *) = dw1_plane_v0;
 #ifdef NX_SIMD_X86
 	if (nx_cpu_v4())
-		plane = dw1_plane_v4;
+		plane = g->dil[0] == 1 ? dw1_plane_v4r : dw1_plane_v4;
 	else if (nx_cpu_v3())
 		plane = dw1_plane_v3;
 #endif
@@ -201,6 +300,10 @@ static void dw1_part(void *ctx, int64_t lo, int64_t hi)
 void nx_conv_dw(const conv_geom *g, const float *x, const float *w, const float *b,
 		const nx_act *act, float *y, nx_pool *pool)
 {
+	if (g->stride[0] != 1 || g->stride[1] != 1) {
+		nx_conv_dws(g, x, w, b, act, y, pool);
+		return;
+	}
 	dw_job j = {g, x, w, b, act, y, g->out[0] + (g->ker[0] - 1) * g->dil[0],
 		    g->out[1] + (g->ker[1] - 1) * g->dil[1]};
 	nx_pool_for(pool, g->batch * g->cout, dw1_part, &j);

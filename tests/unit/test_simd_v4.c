@@ -2,7 +2,9 @@
  * copies' bits, and the AVX2 copies the baseline's: stride-1 depthwise
  * convs (kern_conv_dw.c: 3x3 and 5x5, dilation 2, uneven pads, channel
  * multiplier 2, output widths around the 16- and 32-column blocks, fused
- * relu / hard_swish / sigmoid), the activations (act_apply: sigmoid,
+ * relu / hard_swish / sigmoid), strided ones (kern_conv_dws.c: strides
+ * (2,1), (1,2), (2,2) and 4 across, 3x3, 5x5 and 7x7, interiors ending
+ * inside and at the end of the 16- and 32-column blocks), the activations (act_apply: sigmoid,
  * relu, leaky_relu, hard_sigmoid, hard_swish over lengths 1..40
  * and long rows) and softmax rows (sm_row, with nx_vexpf), on inputs that
  * hold NaN, the infinities and signed zeros.
@@ -161,6 +163,46 @@ static void test_dw(void)
 	}
 }
 
+static void test_dws(void)
+{
+	static const struct {
+		int C, H, W, KH, KW, sy, sx, d, pad[4];
+		const char *act;
+	} cs[] = {
+		{2, 24, 160, 3, 3, 2, 1, 1, {1, 1, 1, 1}, "hard_swish"},
+		{2, 12, 160, 3, 3, 1, 2, 1, {1, 1, 1, 1}, "hard_swish"},
+		{2, 12, 80, 5, 5, 2, 1, 1, {2, 2, 2, 2}, "hard_swish"},
+		{2, 9, 37, 3, 3, 1, 2, 1, {0, 1, 2, 0}, NULL},
+		{2, 11, 35, 5, 5, 2, 2, 1, {2, 2, 2, 2}, "relu"},
+		{2, 8, 34, 3, 3, 2, 1, 1, {1, 1, 1, 1}, NULL},
+		{2, 8, 50, 3, 3, 2, 2, 2, {2, 2, 2, 2}, "sigmoid"},
+		{2, 9, 130, 3, 3, 1, 4, 1, {1, 1, 1, 1}, NULL},
+		{2, 15, 90, 7, 7, 2, 1, 1, {3, 3, 3, 3}, NULL},
+		{2, 7, 3, 5, 5, 1, 2, 1, {2, 2, 2, 2}, NULL},
+	};
+	for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++) {
+		int C = cs[i].C, d = cs[i].d;
+		const int *p = cs[i].pad;
+		int OH = (cs[i].H + p[0] + p[2] - d * (cs[i].KH - 1) - 1) / cs[i].sy + 1;
+		int OW = (cs[i].W + p[1] + p[3] - d * (cs[i].KW - 1) - 1) / cs[i].sx + 1;
+		char act[64] = "", text[1024];
+		if (cs[i].act)
+			snprintf(act, sizeof act, ", act=\"%s\"", cs[i].act);
+		snprintf(text, sizeof text,
+			 "graph @t(%%x: f32[1,%d,%d,%d]) -> (%%y: f32[1,%d,%d,%d]) {\n"
+			 "  %%w = const f32[%d,1,%d,%d] fill(random, seed=%zu)\n"
+			 "  %%b = const f32[%d] fill(random, seed=%zu)\n"
+			 "  %%y = conv(%%x, %%w, %%b) {strides=[%d,%d], dilations=[%d,%d], "
+			 "pads=[%d,%d,%d,%d], group=%d%s} : f32[1,%d,%d,%d]\n"
+			 "  return %%y\n}\n",
+			 C, cs[i].H, cs[i].W, C, OH, OW, C, cs[i].KH, cs[i].KW, i + 7, C, i + 200,
+			 cs[i].sy, cs[i].sx, d, d, p[0], p[1], p[2], p[3], C, act, C, OH, OW);
+		char what[64];
+		snprintf(what, sizeof what, "dws case %zu (OW %d)", i, OW);
+		run_levels(what, text, lev, nlev, (uint32_t)i + 50);
+	}
+}
+
 static void test_act(void)
 {
 	static const char *ops[] = {"sigmoid", "relu", "leaky_relu", "hard_sigmoid",
@@ -199,6 +241,7 @@ static void test_softmax(void)
 
 static const check_case cases[] = {
 	{"dw", test_dw},
+	{"dws", test_dws},
 	{"act", test_act},
 	{"softmax", test_softmax},
 	{NULL, NULL},
