@@ -146,10 +146,10 @@ static bool whole(const int64_t d[4], const int64_t w0[4], const int64_t wn[4])
 
 int nx_kern_matmul_tiles(nx_kern *k)
 {
-	return nx_kern_matmul_tiles_how(k, false);
+	return nx_kern_matmul_tiles_how(k, false, NULL);
 }
 
-int nx_kern_matmul_tiles_how(nx_kern *k, bool gather)
+int nx_kern_matmul_tiles_how(nx_kern *k, bool gather, int64_t *n_inplace)
 {
 	nx_graph *g = k->g;
 	int64_t nt[4], te[4];
@@ -162,6 +162,8 @@ int nx_kern_matmul_tiles_how(nx_kern *k, bool gather)
 	 * below */
 	uint32_t so = 0;
 	nx_graph *s = NULL;
+	if (n_inplace)
+		*n_inplace = 0;
 	nx_tensor *y = &k->out[0];
 	int64_t yd[4], od[3][4];
 	bchw(&y->type, yd);
@@ -183,6 +185,8 @@ int nx_kern_matmul_tiles_how(nx_kern *k, bool gather)
 					 * the panels it packs the gathered tile into */
 					rc = gather ? 1 : nx_kern_matmul_tile_at(k, r0, rn, (const int64_t(*)[4])w0,
 									    (const int64_t(*)[4])wn);
+					if (rc == 0 && n_inplace)
+						++*n_inplace;
 					if (rc <= 0)
 						continue;
 					rc = 0;
@@ -226,5 +230,24 @@ int nx_kern_matmul_tiles_how(nx_kern *k, bool gather)
 	/* neither kernel applies a fused act itself: the driver does */
 	k->act_done = false;
 	nx_graph_free(s);
+	return rc;
+}
+
+int nx_eval_matmul_tiles(nx_graph *g, uint32_t o, const nx_tensor *in, uint32_t n_in,
+			 nx_tensor *y, nx_pool *pool, bool gather, int64_t *n_inplace, nx_err *err)
+{
+	int kind = nx_opp(g, o)->kind;
+	if ((kind != NX_OP_MATMUL && kind != NX_OP_GEMM) || n_in < 2)
+		return nx_infer_fail(g, o, err, "not a matmul or gemm");
+	/* OpenBLAS at one thread, as nx_run keeps it: at more, its own split
+	 * of a tile's product gives other bits */
+	nx_blas_one_thread();
+	nx_kern k = {g, o, in, n_in, y, 1, pool, err, false, NULL, 0, false};
+	int rc = nx_kern_matmul_tiles_how(&k, gather, n_inplace);
+	if (rc > 0) {
+		int64_t nt[4], te[4];
+		const char *why = nx_matmul_tiling(g, o, nt, te);
+		return nx_infer_fail(g, o, err, "not split by tiles: %s", why ? why : "one tile");
+	}
 	return rc;
 }

@@ -283,8 +283,9 @@ int nx_kern_gemm(nx_kern *k);
  * is not split (the caller computes it whole) */
 int nx_kern_matmul_tiles(nx_kern *k);
 /* ... gather: every tile through dense copies of its operands (the path a
- * tile takes when it cannot be read in place; tests compare the two) */
-int nx_kern_matmul_tiles_how(nx_kern *k, bool gather);
+ * tile takes when it cannot be read in place; tests compare the two);
+ * *n_inplace (may be NULL): how many tiles ran in place */
+int nx_kern_matmul_tiles_how(nx_kern *k, bool gather, int64_t *n_inplace);
 /* kern_matmul.c: the tile of k at result window (r0, rn), operand windows
  * (w0, wn) (bchw, nx_matmul_tile_windows), read and written in place with
  * the bits of the gathered tile's product; 1 when it cannot be (a batch

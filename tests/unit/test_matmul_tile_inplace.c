@@ -1,11 +1,12 @@
 /* test_matmul_tile_inplace.c — tiled matmul and gemm read their tiles in
- * place (nx_kern_matmul_tile_at, matmul_tile.c): for each case the tiled
- * kernel's result must be the bytes of the old path that gathers every
- * tile dense (nx_kern_matmul_tiles_how(k, true), kept as the reference) at
- * 1 and 2 threads, and the untiled op's result within float rounding. A
- * leading dimension off by one reads other elements and fails the byte
- * comparison. Each case also says whether its first tile goes in place, so
- * the comparison is not of the gathered path with itself. */
+ * place (matmul_tile.c, kern_matmul.c's tile entry): for each case nx_run's
+ * result must be the bytes of the old path that gathers every tile dense
+ * (nx_eval_matmul_tiles(..., gather true), kept as the reference) at 1 and
+ * 2 threads, and the untiled op's result within float rounding. A leading
+ * dimension off by one reads other elements and fails the byte comparison.
+ * Each case also says whether its tiles go in place (all of them, or none
+ * where a tall batch GEMM's rows do not lie one stride apart), so the
+ * comparison is not of the gathered path with itself. */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -13,7 +14,6 @@
 
 #include "check.h"
 #include "nx.h"
-#include "nx_int.h"
 #include "tile_fixture.h"
 
 typedef struct ip_case {
@@ -24,7 +24,7 @@ typedef struct ip_case {
 	const char *tile;
 	float alpha, beta; /* for the tolerance */
 	int64_t k;         /* inner dim */
-	bool first_inplace;
+	bool first_inplace; /* its tiles go in place (all of them; else none) */
 } ip_case;
 
 static const ip_case cases[] = {
@@ -72,38 +72,24 @@ static nx_graph *build(const ip_case *t, bool tiled)
 	return tile_graph(t->what, text);
 }
 
-/* Runs op g->first on in[] into a new tensor (caller frees with
- * nx_tensor_free): through its kernel, or (gather) the gathered tiles. */
-static nx_tensor run(nx_graph *g, const nx_tensor *in, uint32_t n, nx_pool *pool, bool gather,
-		     int *rc)
+/* nx_run of g on in[] at th threads: output 0 copied into *y (caller
+ * frees with nx_tensor_free); 0 or -1. */
+static int run(nx_graph *g, const nx_tensor *in, uint32_t n, int th, nx_tensor *y)
 {
-	nx_tensor y = nx_tensor_empty(nx_vtype(g, nx_result(g, g->first, 0)));
 	nx_err e;
-	nx_kern k = {g, g->first, in, n, &y, 1, pool, &e, false, NULL, 0, false};
-	bool gemm = nx_opp(g, g->first)->kind == NX_OP_GEMM;
-	*rc = gather ? nx_kern_matmul_tiles_how(&k, true) : gemm ? nx_kern_gemm(&k) : nx_kern_matmul(&k);
-	if (*rc)
-		fprintf(stderr, "run: %d %s\n", *rc, *rc < 0 ? e.msg : "(not tiled)");
-	return y;
+	nx_run_opts o = {.threads = th};
+	nx_run_result r;
+	if (nx_run(g, in, n, &o, &r, &e)) {
+		fprintf(stderr, "run at %d threads: %s\n", th, e.msg);
+		return -1;
+	}
+	*y = nx_tensor_empty(&r.outputs[0].type);
+	memcpy(y->data, r.outputs[0].data, nx_tensor_nbytes(y));
+	nx_run_result_free(&r);
+	return 0;
 }
 
-/* Whether tile 0 of g's op goes in place (nx_kern_matmul_tile_at 0). */
-static bool first_tile_inplace(nx_graph *g, const nx_tensor *in, uint32_t n)
-{
-	int64_t nt[4], te[4], r0[4] = {0, 0, 0, 0}, rn[4], w0[3][4], wn[3][4];
-	CHECK(nx_matmul_tiling(g, g->first, nt, te) == NULL);
-	memcpy(rn, te, sizeof rn);
-	nx_matmul_tile_windows(g, g->first, r0, rn, w0, wn);
-	nx_tensor y = nx_tensor_empty(nx_vtype(g, nx_result(g, g->first, 0)));
-	nx_err e;
-	nx_kern k = {g, g->first, in, n, &y, 1, NULL, &e, false, NULL, 0, false};
-	int rc = nx_kern_matmul_tile_at(&k, r0, rn, (const int64_t(*)[4])w0, (const int64_t(*)[4])wn);
-	nx_tensor_free(&y);
-	CHECK(rc >= 0);
-	return rc == 0;
-}
-
-static void one_case(const ip_case *t, nx_pool *pool2)
+static void one_case(const ip_case *t)
 {
 	nx_graph *g = build(t, true), *whole = build(t, false);
 	CHECK(g && whole);
@@ -117,42 +103,61 @@ static void one_case(const ip_case *t, nx_pool *pool2)
 	memset(in, 0, sizeof in);
 	for (uint32_t i = 0; i < n; i++)
 		in[i] = tile_input(nx_vtype(g, g->inputs[i]), i + 7);
-	bool ip = first_tile_inplace(g, in, n);
-	if (ip != t->first_inplace)
-		fprintf(stderr, "%s: tile 0 %s in place\n", t->what, ip ? "goes" : "does not go");
-	CHECK(ip == t->first_inplace);
-	int rc_ref, rc1, rc2, rcw;
-	nx_tensor ref = run(g, in, n, NULL, true, &rc_ref);
-	nx_tensor y1 = run(g, in, n, NULL, false, &rc1);
-	nx_tensor y2 = run(g, in, n, pool2, false, &rc2);
-	nx_tensor yw = run(whole, in, n, NULL, false, &rcw);
-	CHECK_EQ_INT(rc_ref, 0);
-	CHECK_EQ_INT(rc1, 0);
-	CHECK_EQ_INT(rc2, 0);
-	CHECK_EQ_INT(rcw, 0);
-	size_t bytes = nx_tensor_nbytes(&ref);
-	bool same1 = !memcmp(ref.data, y1.data, bytes), same2 = !memcmp(ref.data, y2.data, bytes);
-	if (!same1 || !same2)
-		fprintf(stderr, "%s: in place differs from gathered at%s%s\n", t->what,
-			same1 ? "" : " 1 thread", same2 ? "" : " 2 threads");
-	CHECK(same1);
-	CHECK(same2);
-	/* inputs in [-1, 1): each element's sum of |terms| is at most
-	 * |alpha| K + |beta|; the two products round differently within that */
-	double tol = 1e-5 * (fabs(t->alpha) * (double)t->k + fabs(t->beta)), worst = 0;
-	const float *a = y1.data, *b = yw.data;
-	for (int64_t i = 0; i < nx_tensor_numel(&y1); i++) {
-		double d = fabs((double)a[i] - b[i]);
-		worst = d > worst || d != d ? d : worst;
+	int64_t nt[4], te[4], n_in_place = -1;
+	CHECK(nx_matmul_tiling(g, g->first, nt, te) == NULL);
+	int64_t tiles = nt[0] * nt[1] * nt[2] * nt[3];
+	CHECK(tiles > 1);
+	nx_err e;
+	nx_tensor ref = nx_tensor_empty(nx_vtype(g, nx_result(g, g->first, 0)));
+	int rc = nx_eval_matmul_tiles(g, g->first, in, n, &ref, NULL, true, &n_in_place, &e);
+	if (rc)
+		fprintf(stderr, "%s: gathered: %s\n", t->what, e.msg);
+	CHECK_EQ_INT(rc, 0);
+	CHECK(n_in_place == 0);
+	/* how many of its tiles the interpreter runs in place */
+	nx_tensor probe = nx_tensor_empty(&ref.type);
+	CHECK_EQ_INT(nx_eval_matmul_tiles(g, g->first, in, n, &probe, NULL, false, &n_in_place, &e), 0);
+	int64_t want = t->first_inplace ? tiles : 0;
+	if (n_in_place != want)
+		fprintf(stderr, "%s: %lld of %lld tiles in place, want %lld\n", t->what,
+			(long long)n_in_place, (long long)tiles, (long long)want);
+	CHECK(n_in_place == want);
+	nx_tensor_free(&probe);
+	nx_tensor y[2], yw;
+	bool ok[2];
+	for (int th = 1; th <= 2; th++) {
+		ok[th - 1] = run(g, in, n, th, &y[th - 1]) == 0;
+		CHECK(ok[th - 1]);
+		if (!ok[th - 1])
+			continue;
+		bool same = !memcmp(ref.data, y[th - 1].data, nx_tensor_nbytes(&ref));
+		if (!same)
+			fprintf(stderr, "%s: in place differs from gathered at %d threads\n", t->what, th);
+		CHECK(same);
 	}
-	if (!(worst <= tol))
-		fprintf(stderr, "%s: tiled and whole differ by %.3g (tolerance %.3g)\n", t->what,
-			worst, tol);
-	CHECK(worst <= tol);
+	bool okw = run(whole, in, n, 1, &yw) == 0;
+	CHECK(okw);
+	if (ok[0] && okw) {
+		/* inputs in [-1, 1): each element's sum of |terms| is at most
+		 * |alpha| K + |beta|; the two products round differently
+		 * within that */
+		double tol = 1e-5 * (fabs(t->alpha) * (double)t->k + fabs(t->beta)), worst = 0;
+		const float *a = y[0].data, *b = yw.data;
+		for (int64_t i = 0; i < nx_tensor_numel(&yw); i++) {
+			double d = fabs((double)a[i] - b[i]);
+			worst = d > worst || d != d ? d : worst;
+		}
+		if (!(worst <= tol))
+			fprintf(stderr, "%s: tiled and whole differ by %.3g (tolerance %.3g)\n",
+				t->what, worst, tol);
+		CHECK(worst <= tol);
+	}
+	for (int th = 0; th < 2; th++)
+		if (ok[th])
+			nx_tensor_free(&y[th]);
+	if (okw)
+		nx_tensor_free(&yw);
 	nx_tensor_free(&ref);
-	nx_tensor_free(&y1);
-	nx_tensor_free(&y2);
-	nx_tensor_free(&yw);
 	for (uint32_t i = 0; i < n; i++)
 		nx_tensor_free(&in[i]);
 	nx_graph_free(g);
@@ -161,14 +166,33 @@ static void one_case(const ip_case *t, nx_pool *pool2)
 
 static void test_inplace(void)
 {
-	nx_pool *p = nx_pool_new(2); /* freed below */
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-		one_case(&cases[i], p);
-	nx_pool_free(p);
+		one_case(&cases[i]);
+}
+
+/* What a caller that is not a tiled matmul gets. */
+static void test_refusals(void)
+{
+	nx_graph *g = tile_graph("untiled", "graph @t(%a: f32[8,64], %b: f32[64,8]) -> (%y: f32[8,8]) {\n"
+					    "  %y = matmul(%a, %b) : f32[8,8]\n  return %y\n}\n");
+	CHECK(g != NULL);
+	if (!g)
+		return;
+	nx_tensor in[2] = {tile_input(nx_vtype(g, g->inputs[0]), 1),
+			   tile_input(nx_vtype(g, g->inputs[1]), 2)};
+	nx_tensor y = nx_tensor_empty(nx_vtype(g, nx_result(g, g->first, 0)));
+	nx_err e;
+	CHECK_EQ_INT(nx_eval_matmul_tiles(g, g->first, in, 2, &y, NULL, true, NULL, &e), -1);
+	CHECK(strstr(e.msg, "not split by tiles: no tile attribute") != NULL);
+	nx_tensor_free(&y);
+	nx_tensor_free(&in[0]);
+	nx_tensor_free(&in[1]);
+	nx_graph_free(g);
 }
 
 static const check_case tests[] = {
 	{"inplace", test_inplace},
+	{"refusals", test_refusals},
 	{NULL, NULL},
 };
 
