@@ -7,7 +7,6 @@
  * Each case also says whether its tiles go in place (all of them, or none
  * where a tall batch GEMM's rows do not lie one stride apart), so the
  * comparison is not of the gathered path with itself. */
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +23,7 @@ typedef struct ip_case {
 	const char *tile;
 	float alpha, beta; /* for the tolerance */
 	int64_t k;         /* inner dim */
-	bool first_inplace; /* its tiles go in place (all of them; else none) */
+	bool in_place; /* its tiles go in place (all of them; else none) */
 } ip_case;
 
 static const ip_case cases[] = {
@@ -117,7 +116,7 @@ static void one_case(const ip_case *t)
 	/* how many of its tiles the interpreter runs in place */
 	nx_tensor probe = nx_tensor_empty(&ref.type);
 	CHECK_EQ_INT(nx_eval_matmul_tiles(g, g->first, in, n, &probe, NULL, false, &n_in_place, &e), 0);
-	int64_t want = t->first_inplace ? tiles : 0;
+	int64_t want = t->in_place ? tiles : 0;
 	if (n_in_place != want)
 		fprintf(stderr, "%s: %lld of %lld tiles in place, want %lld\n", t->what,
 			(long long)n_in_place, (long long)tiles, (long long)want);
