@@ -271,9 +271,18 @@ int nx_kern_convt_tiles(nx_kern *k)
 	const int64_t *yd = y->type.dims;
 	int rc = 0;
 	bool act = false;
+	/* The tiles' scratch ops (the kernel reads only their attributes, and
+	 * shapes from the tensors): tiles whose pads, group, window rows and
+	 * columns and result rows and columns are equal get equal attributes
+	 * (nx_convt_tile_attrs) and share one. A band of row tiles has at
+	 * most three (top, inner, bottom). All freed below. */
+	int64_t ntile = nt[0] * nt[1] * nt[2] * nt[3], nshare = 0;
+	int64_t (*key)[9] = nx_xcalloc((size_t)ntile, sizeof *key);
+	nx_graph **sg = nx_xcalloc((size_t)ntile, sizeof *sg);
+	uint32_t *sgo = nx_xcalloc((size_t)ntile, sizeof *sgo);
 	/* tiles in row-major order of (b, c, h, w), each whole, the kernel
 	 * using the pool inside */
-	for (int64_t i = 0; i < nt[0] * nt[1] * nt[2] * nt[3] && !rc; i++) {
+	for (int64_t i = 0; i < ntile && !rc; i++) {
 		int64_t idx[4] = {i / (nt[1] * nt[2] * nt[3]), i / (nt[2] * nt[3]) % nt[1],
 				  i / nt[3] % nt[2], i % nt[3]};
 		int64_t r0[4], rn[4], xw0[4], xwn[4], ww0[4], wwn[4], pads[4], grp;
@@ -314,10 +323,20 @@ int nx_kern_convt_tiles(nx_kern *k)
 			tin[2].data = (float *)bias->data + r0[1];
 		}
 		/* the tile's op: the attributes without the tile, with its own
-		 * pads and group, as the executor's tile task (freed below) */
-		uint32_t so, nin = bias ? 3 : 2;
-		nx_graph *s = nx_tile_graph(g, k->op, tin, nin, k->err, &so);
-		nx_convt_tile_attrs(s, so, pads, grp, rn + 2);
+		 * pads and group, as the executor's tile task (shared, above) */
+		uint32_t nin = bias ? 3 : 2;
+		int64_t ki[9] = {pads[0], pads[1], pads[2], pads[3], grp, xwn[2], xwn[3], rn[2], rn[3]};
+		int64_t e = 0;
+		while (e < nshare && memcmp(key[e], ki, sizeof ki))
+			e++;
+		if (e == nshare) {
+			memcpy(key[e], ki, sizeof ki);
+			sg[e] = nx_tile_graph(g, k->op, tin, nin, k->err, &sgo[e]);
+			nx_convt_tile_attrs(sg[e], sgo[e], pads, grp, rn + 2);
+			nshare++;
+		}
+		nx_graph *s = sg[e];
+		uint32_t so = sgo[e];
 		nx_kern sub = {s, so, tin, nin, &tout, 1, k->pool, k->err, false, NULL, 0, false};
 		if (inplace)
 			rc = nx_kern_convt_strided(&sub, xd[2] * xd[3], xd[1] * xd[2] * xd[3],
@@ -327,11 +346,15 @@ int nx_kern_convt_tiles(nx_kern *k)
 		if (!rc && yb)
 			scatter(y->data, yd, r0, rn, yb);
 		act = sub.act_done;
-		nx_graph_free(s);
 		free(xb);
 		free(wb);
 		free(yb);
 	}
+	for (int64_t e = 0; e < nshare; e++)
+		nx_graph_free(sg[e]);
+	free(key);
+	free(sg);
+	free(sgo);
 	k->act_done = act;
 	return rc;
 }

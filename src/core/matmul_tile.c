@@ -7,9 +7,19 @@
  * cannot be checked against the whole op. Both sides instead run the
  * kernel on each tile as a product of its own: the tile's rows of op(A),
  * its columns of op(B), all of K, and for gemm the part of C that
- * broadcasts onto the tile, each gathered dense. The kernel's work split
- * depends on shapes only (kern_matmul.c), so the tile has the same bits
- * whatever threads either side runs.
+ * broadcasts onto the tile. The kernel's work split depends on shapes only
+ * (kern_matmul.c), so the tile has the same bits whatever threads either
+ * side runs.
+ *
+ * The interpreter reads those operands where they lie and writes the
+ * tile's result in place (nx_kern_matmul_tile_at: the job the kernel
+ * builds for the gathered tile, with the whole tensors' leading dims and
+ * batch strides): cblas_sgemm packs its operands from any stride into the
+ * same panels, so the bits are those of the gathered tile, and the copies
+ * in and out (1.5 % of PaddleOCR rec's samples) are gone. A tile whose
+ * gathered product is one tall GEMM over batches whose rows do not lie one
+ * stride apart in the whole tensors is gathered, as before
+ * (nx_kern_matmul_tiles_how).
  *
  * The split rule (nx_matmul_tiling) depends on the shapes and attrs only:
  * the tile attr's extents per dim of the result (< 1 or >= the dim: whole),
@@ -136,22 +146,30 @@ static bool whole(const int64_t d[4], const int64_t w0[4], const int64_t wn[4])
 
 int nx_kern_matmul_tiles(nx_kern *k)
 {
+	return nx_kern_matmul_tiles_how(k, false, NULL);
+}
+
+int nx_kern_matmul_tiles_how(nx_kern *k, bool gather, int64_t *n_inplace)
+{
 	nx_graph *g = k->g;
 	int64_t nt[4], te[4];
 	if (nx_matmul_tiling(g, k->op, nt, te) || nt[0] * nt[1] * nt[2] * nt[3] <= 1)
 		return 1;
 	uint32_t nin = k->n_in < 3 ? k->n_in : 3;
-	/* the tiles' op: the attributes without the tile, as the executor's
-	 * tile tasks (freed below) */
-	uint32_t so;
-	nx_graph *s = nx_tile_graph(g, k->op, k->in, nin, k->err, &so);
+	/* the gathered tiles' op: the attributes without the tile, as the
+	 * executor's tile tasks; built at the first tile that needs it, once
+	 * for all tiles (the kernels read shapes from the tensors), freed
+	 * below */
+	uint32_t so = 0;
+	nx_graph *s = NULL;
+	if (n_inplace)
+		*n_inplace = 0;
 	nx_tensor *y = &k->out[0];
 	int64_t yd[4], od[3][4];
 	bchw(&y->type, yd);
 	for (uint32_t i = 0; i < nin; i++)
 		bchw(&k->in[i].type, od[i]);
 	int rc = 0;
-	bool act = false;
 	for (int64_t a = 0; a < nt[0] && !rc; a++)
 		for (int64_t b = 0; b < nt[1] && !rc; b++)
 			for (int64_t c = 0; c < nt[2] && !rc; c++)
@@ -161,6 +179,19 @@ int nx_kern_matmul_tiles(nx_kern *k)
 						rn[q] = r0[q] + te[q] > yd[q] ? yd[q] - r0[q] : te[q];
 					int64_t w0[3][4], wn[3][4];
 					nx_matmul_tile_windows(g, k->op, r0, rn, w0, wn);
+					/* in place: sgemm reads the tile's rows and
+					 * columns at the whole tensors' strides and
+					 * writes its result there, packing them into
+					 * the panels it packs the gathered tile into */
+					rc = gather ? 1 : nx_kern_matmul_tile_at(k, r0, rn, (const int64_t(*)[4])w0,
+									    (const int64_t(*)[4])wn);
+					if (rc == 0 && n_inplace)
+						++*n_inplace;
+					if (rc <= 0)
+						continue;
+					rc = 0;
+					if (!s && !(s = nx_tile_graph(g, k->op, k->in, nin, k->err, &so)))
+						return -1;
 					nx_tensor tin[3], tout;
 					float *buf[4] = {NULL, NULL, NULL, NULL}; /* freed below */
 					memset(tin, 0, sizeof tin);
@@ -193,11 +224,30 @@ int nx_kern_matmul_tiles(nx_kern *k)
 										  : nx_kern_matmul(&sub);
 					if (!rc)
 						window(y->data, yd, r0, rn, buf[3], false);
-					act = sub.act_done;
 					for (int i = 0; i < 4; i++)
 						free(buf[i]);
 				}
-	k->act_done = act;
+	/* neither kernel applies a fused act itself: the driver does */
+	k->act_done = false;
 	nx_graph_free(s);
+	return rc;
+}
+
+int nx_eval_matmul_tiles(nx_graph *g, uint32_t o, const nx_tensor *in, uint32_t n_in,
+			 nx_tensor *y, nx_pool *pool, bool gather, int64_t *n_inplace, nx_err *err)
+{
+	int kind = nx_opp(g, o)->kind;
+	if ((kind != NX_OP_MATMUL && kind != NX_OP_GEMM) || n_in < 2)
+		return nx_infer_fail(g, o, err, "not a matmul or gemm");
+	/* OpenBLAS at one thread, as nx_run keeps it: at more, its own split
+	 * of a tile's product gives other bits */
+	nx_blas_one_thread();
+	nx_kern k = {g, o, in, n_in, y, 1, pool, err, false, NULL, 0, false};
+	int rc = nx_kern_matmul_tiles_how(&k, gather, n_inplace);
+	if (rc > 0) {
+		int64_t nt[4], te[4];
+		const char *why = nx_matmul_tiling(g, o, nt, te);
+		return nx_infer_fail(g, o, err, "not split by tiles: %s", why ? why : "one tile");
+	}
 	return rc;
 }

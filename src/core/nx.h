@@ -1220,6 +1220,15 @@ const char *nx_matmul_tiling(const nx_graph *g, uint32_t o, int64_t nt[4], int64
  * the tile at result window (r0, rn) reads. */
 void nx_matmul_tile_windows(const nx_graph *g, uint32_t o, const int64_t r0[4],
 			    const int64_t rn[4], int64_t w0[][4], int64_t wn[][4]);
+/* Runs tiled matmul/gemm o of g on in[0..n_in) into y (allocated by the
+ * caller with o's result type) tile by tile on pool (NULL: one thread), as
+ * the interpreter does (gather false: tiles read in place where they can)
+ * or with every tile gathered dense (the reference the tests compare the
+ * in-place tiles with); *n_inplace (may be NULL) gets how many tiles ran in
+ * place; OpenBLAS is kept at one thread, as by nx_run. 0, or -1 with err
+ * (o not split by tiles included). */
+int nx_eval_matmul_tiles(nx_graph *g, uint32_t o, const nx_tensor *in, uint32_t n_in,
+			 nx_tensor *y, nx_pool *pool, bool gather, int64_t *n_inplace, nx_err *err);
 
 /* ---- move_tile.c: move tiles (transpose, slice, reshape) as one window -- */
 /* Reshape, flatten, squeeze, unsqueeze: the same elements, dims relabelled. */

@@ -282,6 +282,16 @@ int nx_kern_gemm(nx_kern *k);
 /* matmul_tile.c: matmul/gemm k tile by tile (nx_matmul_tiling); 1 when it
  * is not split (the caller computes it whole) */
 int nx_kern_matmul_tiles(nx_kern *k);
+/* ... gather: every tile through dense copies of its operands (the path a
+ * tile takes when it cannot be read in place; tests compare the two);
+ * *n_inplace (may be NULL): how many tiles ran in place */
+int nx_kern_matmul_tiles_how(nx_kern *k, bool gather, int64_t *n_inplace);
+/* kern_matmul.c: the tile of k at result window (r0, rn), operand windows
+ * (w0, wn) (bchw, nx_matmul_tile_windows), read and written in place with
+ * the bits of the gathered tile's product; 1 when it cannot be (a batch
+ * collapse across a row window, an odd operand): the caller gathers. */
+int nx_kern_matmul_tile_at(nx_kern *k, const int64_t r0[4], const int64_t rn[4],
+			   const int64_t w0[][4], const int64_t wn[][4]);
 /* tile_graph.c: a new graph (caller frees with nx_graph_free) holding *so,
  * one op of o's kind with o's attributes but tile, over inputs typed as
  * in[0..n_in) (the first NX_TILE_MAX_IN of them; one without data stays
