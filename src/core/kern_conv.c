@@ -49,17 +49,21 @@
  * and gains less than that (cls has ~50 convs this small). */
 #define PAR_MACS (1 << 19)
 
-/* The fixed split of a 1x1 conv (the GEMM Y = W x X read in place). Each
- * sgemm call packs both its operands, so a piece of output channels packs
- * all of X again and a piece of positions all of W again: the repacking
- * costs about 1/extent of a piece's work, whichever dim is split. So the
- * larger of the two is split, into a power of two of pieces (two threads
- * stay even) up to UNIT_PIECES, none shorter than UNIT_EXTENT and each a
- * multiple of 16 (OpenBLAS's micro-tiles). Fixed by the shapes, so that
- * the bits do not follow the threads. The rule before (8 blocks of at
- * least 32 channels on images under 1024 positions) packed rec's X 8
- * times per conv: 7 % of its time at 1 thread went to sgemm_itcopy. */
-#define UNIT_EXTENT 128
+/* The fixed split of a 1x1 conv (the GEMM Y = W x X read in place):
+ * images below UNIT_SMALL positions go by UNIT_BLOCKS blocks of output
+ * channels (a multiple of 16) when there are at least UNIT_MIN_CH, others
+ * by UNIT_PIECES pieces of positions. Fixed by the shapes, so that the
+ * bits do not follow the threads. Each block's sgemm packs all of X again
+ * (OpenBLAS has no pack-once API), so the blocks are few: 8 blocks, as
+ * until the eighth session, packed rec's inputs 8 times per conv
+ * (sgemm_itcopy was 7.3 % of rec's samples at 1 thread), and 2 blocks
+ * took about 1 ms off rec's 18 at 1 thread and 0.6 ms at 2. The price:
+ * these convs use at most 2 threads on any machine. Splitting such a conv
+ * by positions instead (each piece packs W again) measured as fast at 1
+ * thread and slower at 2 (docs/speed.md). */
+#define UNIT_SMALL 1024
+#define UNIT_MIN_CH 64
+#define UNIT_BLOCKS 2
 #define UNIT_PIECES 8
 
 typedef conv_geom geom;
@@ -506,19 +510,16 @@ static int conv_run(nx_kern *k, const int64_t *st)
 	 * split that followed the threads made `nex run --threads 1` and
 	 * `--threads 2` differ (and the executor, whose tile tasks run with
 	 * other threads than the interpreter's tiles, could not match). */
-	if (unit) {
-		bool by_ch = g.mg > g.out_sp;
-		int64_t dim = by_ch ? g.mg : g.out_sp, pieces = UNIT_PIECES;
-		while (pieces > 1 && dim / pieces < UNIT_EXTENT)
-			pieces /= 2;
-		int64_t per = ((dim + pieces - 1) / pieces + 15) / 16 * 16;
-		if (by_ch) {
-			j.tile = g.out_sp;
-			j.mblock = per;
-			j.nmblk = (g.mg + per - 1) / per;
-		} else {
-			j.tile = per;
-		}
+	if (unit && g.out_sp < UNIT_SMALL && g.mg >= UNIT_MIN_CH) {
+		/* Small images, many channels: blocks of output channels. */
+		j.tile = g.out_sp;
+		j.mblock = ((g.mg + UNIT_BLOCKS - 1) / UNIT_BLOCKS + 15) / 16 * 16;
+		j.nmblk = (g.mg + j.mblock - 1) / j.mblock;
+	} else if (unit) {
+		/* UNIT_PIECES pieces per (image, group), at least
+		 * UNIT_SMALL / 4 wide: enough for the pool to balance. */
+		int64_t per = (g.out_sp + UNIT_PIECES - 1) / UNIT_PIECES;
+		j.tile = per < UNIT_SMALL / 4 ? UNIT_SMALL / 4 : per;
 	} else {
 		j.tile = COL_BUDGET / K;
 		if (j.tile < 64)
