@@ -32,6 +32,7 @@ fi
 model=${NEX_MODELS:-$HOME/.cache/nex/models}/ch_PP-OCRv4_det_infer.onnx
 if [ ! -f "$model" ]; then
 	echo "skipped det: $model not found"
+	[ $fail -eq 0 ] || exit 1  # a failure above is not hidden by the skip
 	exit 77
 fi
 for c in default: 64k:--set\ sram=64KiB; do

@@ -4,6 +4,7 @@
  * had put a regular file in its place); a directory is refused. */
 #define _XOPEN_SOURCE 700
 #include <fcntl.h>
+#include <stdbool.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include "nx.h"
 
 static char dir[64];
+static bool part_skipped; /* a case could not run here: main exits 77 */
 
 static int save(const char *path, const char *text, nx_err *err)
 {
@@ -53,7 +55,8 @@ static void test_dev_null(void)
 {
 	struct stat st;
 	if (stat("/dev/null", &st) != 0 || !S_ISCHR(st.st_mode)) {
-		printf("note: /dev/null is not a character device here; case not run\n");
+		printf("skipped: /dev/null is not a character device here\n");
+		part_skipped = true;
 		return;
 	}
 	nx_err err = {0};
@@ -107,5 +110,5 @@ int main(int argc, char **argv)
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		rc = 1;
-	return rc;
+	return rc == 0 && part_skipped ? 77 : rc; /* ctest: skipped, not passed */
 }
