@@ -64,6 +64,16 @@ bool nx_blob_is_recipe(const nx_blob *b)
 	return b->src == NX_BLOB_FILL;
 }
 
+bool nx_blob_scales_inline(const nx_blob *b, uint64_t max)
+{
+	if ((uint64_t)b->n_scale > max)
+		return false;
+	for (int64_t i = 0; i < b->n_scale; i++)
+		if (isnan(b->scale[i]))
+			return false;
+	return true;
+}
+
 static nx_blob *blob_alloc(const nx_type *t, int src)
 {
 	nx_blob *b = nx_xcalloc(1, sizeof *b);

@@ -278,12 +278,9 @@ static cJSON *jrecipe(const nx_blob *b, const nx_print_opts *o)
 	jput(j, "scaled", s);
 	nx_type st = {.dtype = NX_F32, .rank = 1, .dims = {b->n_scale}};
 	nx_blob *tmp = nx_blob_new_copy(&st, b->scale); /* dropped below */
-	bool inl = (uint64_t)b->n_scale <= o->inline_max;
-	for (int64_t i = 0; inl && i < b->n_scale; i++)
-		inl = !isnan(b->scale[i]);
 	const char *file;
 	uint64_t off;
-	if (inl) {
+	if (nx_blob_scales_inline(b, o->inline_max)) {
 		jput(sc, "data", jdata(tmp));
 	} else if (o->store_blob(o->store_ctx, tmp, &file, &off) == 0) {
 		jput(sc, "file", jstr(file));

@@ -311,6 +311,10 @@ int64_t nx_scale_count(const nx_type *t, int mode, int64_t group);
  * would take numel x 4 (fold-batchnorm on a generated model). */
 #define NX_SCALED_DEPTH 32
 bool nx_blob_is_recipe(const nx_blob *b);
+/* A scaled blob's scales print inline (text and JSON) when there are at
+ * most max of them and none is a NaN (its payload would not read back);
+ * else they go to the side file. */
+bool nx_blob_scales_inline(const nx_blob *b, uint64_t max);
 
 /* ---- ops.c: the op registry --------------------------------------------- */
 typedef enum nx_opkind {

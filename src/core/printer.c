@@ -313,10 +313,7 @@ static int put_recipe(printer *P, const nx_blob *bl)
 		sb_i64(b, bl->group);
 	}
 	nx_strbuf_put(b, ", scale=", 8);
-	bool inl = (uint64_t)bl->n_scale <= P->o->inline_max;
-	for (int64_t i = 0; inl && i < bl->n_scale; i++)
-		inl = !isnan(bl->scale[i]);
-	if (inl) {
+	if (nx_blob_scales_inline(bl, P->o->inline_max)) {
 		nx_strbuf_put(b, "dense[", 6);
 		for (int64_t i = 0; i < bl->n_scale; i++) {
 			if (i)
